@@ -1,0 +1,128 @@
+// Package redistest starts a real redis-server for tests, on a free loopback
+// port, and stops it when the test ends. It is the Redis twin of nats-server's
+// RunServer helper: tests that exercise Redis use a real server, never a mock.
+package redistest
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Server is a running redis-server owned by one test.
+type Server struct {
+	// Addr is host:port of the server, for redis.Options.Addr.
+	Addr string
+	cmd  *exec.Cmd
+}
+
+// Start launches redis-server on a free loopback port with persistence off and
+// registers its shutdown with t.Cleanup. It fails the test when redis-server is
+// not installed (scripts/test.sh installs it) or does not answer within 10s.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redis-server not found: run scripts/test.sh, which installs it, or apt-get install redis-server")
+	}
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			t.Fatalf("find a free port: %v", err)
+		}
+		s, err := launch(path, port)
+		if err == nil {
+			t.Cleanup(s.stop)
+			return s
+		}
+		lastErr = err
+	}
+	t.Fatalf("start redis-server: %v", lastErr)
+	return nil
+}
+
+// Restart stops the server and starts it again on the same port, empty, as a
+// Redis that lost its memory would come back. Used by fault tests.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.stop()
+	_, portText, _ := net.SplitHostPort(s.Addr)
+	port, _ := strconv.Atoi(portText)
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redis-server not found: %v", err)
+	}
+	n, err := launch(path, port)
+	if err != nil {
+		t.Fatalf("restart redis-server: %v", err)
+	}
+	s.cmd = n.cmd
+}
+
+func launch(path string, port int) (*Server, error) {
+	cmd := exec.Command(path,
+		"--port", strconv.Itoa(port),
+		"--bind", "127.0.0.1",
+		"--save", "",
+		"--appendonly", "no",
+		"--daemonize", "no",
+		"--loglevel", "warning",
+	)
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if ping(s.Addr) == nil {
+			return s, nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.stop()
+	return nil, fmt.Errorf("redis-server on port %d did not answer PING within 10s", port)
+}
+
+func (s *Server) stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	s.cmd = nil
+}
+
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(500 * time.Millisecond))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "+PONG") {
+		return fmt.Errorf("unexpected PING reply %q", line)
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

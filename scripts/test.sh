@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# scripts/test.sh runs every check CI runs: formatting, vet, the tests with -race
+# (real redis-server, embedded NATS) and a short fuzz pass over every parser.
+# It installs redis-server when it is missing and it can (root + apt-get).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v redis-server >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "installing redis-server"
+		apt-get update -qq >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+	else
+		echo "redis-server is missing: install it (apt-get install redis-server) and run again" >&2
+		exit 1
+	fi
+fi
+
+unformatted=$(gofmt -l $(git ls-files '*.go') 2>/dev/null || true)
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+go vet ./...
+
+# Tests start their own redis-server on a free port and an embedded NATS server.
+go test -race -count=1 ./...
+
+# A short fuzz pass per parser; the checked-in seed corpus also runs in the plain tests above.
+fuzztime=${FUZZTIME:-15s}
+while IFS=' ' read -r pkg target; do
+	[ -n "$pkg" ] || continue
+	echo "fuzz $pkg $target ($fuzztime)"
+	go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg"
+done < scripts/fuzz-targets.txt
