@@ -15,7 +15,7 @@ func samplePackets() map[string]*Packet {
 		return p
 	}
 	return map[string]*Packet{
-		"empty": {},
+		"empty":         {},
 		"data reliable": {OpCode: 100, TargetPlayer: 2, Sender: 1, Reliable: true, Payload: []byte("hi")},
 		"data fast group": {OpCode: 1, SequenceNumber: 7, TargetGroup: GroupAllPlayers, Sender: 3,
 			Payload: []byte{0xff}},

@@ -6,8 +6,9 @@ package protocol
 
 // SeqNewer reports whether sequence number a is newer than b, in serial-number
 // arithmetic over int32 (RFC 1982): a is newer when a-b, wrapped to int32, is
-// positive. So 1 is newer than 0x7fffffff after the counter wraps. Numbers exactly
-// 2^31 apart are not newer than each other.
+// positive: a is at most 2^31-1 steps ahead of b. So -2147483648 is newer than
+// 2147483647 (the counter wrapped). Numbers exactly 2^31 apart are not newer than
+// each other.
 func SeqNewer(a, b int32) bool { return a-b > 0 }
 
 // SeqFilter drops UDP packets that are not newer than the newest accepted one. The
