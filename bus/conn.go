@@ -211,6 +211,14 @@ func (c *Conn) subscribe(ctx context.Context, subject, queue string, workers int
 	if err != nil {
 		return nil, c.wrap("subscribe "+subject, err)
 	}
+	// Return only once the server has the subscription, so that a request
+	// or event sent right after is routed here.
+	if c.nc.IsConnected() {
+		if err := c.nc.FlushTimeout(c.opts.RequestTimeout); err != nil {
+			_ = s.sub.Unsubscribe()
+			return nil, c.wrap("subscribe "+subject, err)
+		}
+	}
 	for range workers {
 		s.wg.Go(func() { s.work(drain, handle) })
 	}
@@ -218,6 +226,13 @@ func (c *Conn) subscribe(ctx context.Context, subject, queue string, workers int
 		s.once.Do(func() {
 			if err := s.sub.Unsubscribe(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) && !errors.Is(err, nats.ErrBadSubscription) {
 				c.log.Warn("unsubscribe", "subject", subject, "err", err)
+			}
+			// Once the server has the unsubscribe, it routes nothing more
+			// here: a request after stop finds another member or no one.
+			if c.nc.IsConnected() {
+				if err := c.nc.FlushTimeout(c.opts.RequestTimeout); err != nil {
+					c.log.Warn("flush unsubscribe", "subject", subject, "err", err)
+				}
 			}
 			close(s.done)
 		})
