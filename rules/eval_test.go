@@ -1,0 +1,446 @@
+package rules
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func mustCompileFile(t testing.TB, name string) *RuleSet {
+	t.Helper()
+	src, err := os.ReadFile("testdata/examples/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustCompile(t, string(src))
+}
+
+func mustCompile(t testing.TB, src string) *RuleSet {
+	t.Helper()
+	rs, err := CompileJSON([]byte(src))
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	return rs
+}
+
+// attrs builds an attribute map from alternating names and values: a
+// float64 is N, a string S, a []string SL, a map SDM.
+func attrs(kv ...any) map[string]Value {
+	m := map[string]Value{}
+	for i := 0; i < len(kv); i += 2 {
+		switch v := kv[i+1].(type) {
+		case float64:
+			m[kv[i].(string)] = NumberValue(v)
+		case int:
+			m[kv[i].(string)] = NumberValue(float64(v))
+		case string:
+			m[kv[i].(string)] = StringValue(v)
+		case []string:
+			m[kv[i].(string)] = StringListValue(v...)
+		case map[string]float64:
+			m[kv[i].(string)] = StringNumberMapValue(v)
+		}
+	}
+	return m
+}
+
+func prep(t testing.TB, rs *RuleSet, id string, age time.Duration, players ...Player) *Ticket {
+	t.Helper()
+	if len(players) == 0 {
+		players = []Player{{ID: id + "-p"}}
+	}
+	tk, err := rs.PrepareTicket(TicketSpec{ID: id, Start: t0.Add(-age), Players: players})
+	if err != nil {
+		t.Fatalf("prepare %s: %v", id, err)
+	}
+	return tk
+}
+
+// fill builds a candidate with one single-player ticket per attribute map,
+// team by team.
+func fill(t testing.TB, rs *RuleSet, teams ...[]map[string]Value) *Candidate {
+	t.Helper()
+	c := rs.NewCandidate()
+	n := 0
+	for ti, team := range teams {
+		for _, a := range team {
+			n++
+			id := "t" + string(rune('a'+n))
+			c.Add(ti, prep(t, rs, id, 0, Player{ID: id, Attributes: a}))
+		}
+	}
+	return c
+}
+
+func skills(vals ...float64) []map[string]Value {
+	out := make([]map[string]Value, len(vals))
+	for i, v := range vals {
+		out[i] = attrs("skill", v)
+	}
+	return out
+}
+
+func outcome(t testing.TB, rs *RuleSet, r *Result, rule string) Outcome {
+	t.Helper()
+	for i, rd := range rs.Definition().Rules {
+		if rd.Name == rule {
+			return r.Rules[i]
+		}
+	}
+	t.Fatalf("no rule %q", rule)
+	return 0
+}
+
+func TestExample1FairTeamsAndExpansion(t *testing.T) {
+	rs := mustCompileFile(t, "example-01-two-teams-evenly-matched.json")
+	ev := rs.NewEvaluator()
+
+	c := fill(t, rs, skills(10, 10, 10, 10), skills(10, 12, 8, 10))
+	if r := ev.Evaluate(c, t0, FinalCheck); !r.Pass {
+		t.Fatalf("even 4v4 should pass: %+v", r.Rules)
+	}
+
+	// Team averages 10 and 40, overall 25: 15 away from the overall average.
+	c = fill(t, rs, skills(10, 10, 10, 10), skills(40, 40, 40, 40))
+	r := ev.Evaluate(c, t0, ExplainAll)
+	if r.Pass || outcome(t, rs, r, "FairTeamSkill") != Failed || outcome(t, rs, r, "EqualTeamSizes") != Passed {
+		t.Fatalf("uneven skill: pass=%v rules=%v", r.Pass, r.Rules)
+	}
+	// After 5 s the expansion relaxes maxDistance to 50.
+	if r := ev.Evaluate(c, t0.Add(6*time.Second), FinalCheck); !r.Pass || r.Expansions[0] != 0 {
+		t.Fatalf("expanded: pass=%v expansions=%v rules=%v", r.Pass, r.Expansions, r.Rules)
+	}
+
+	c = fill(t, rs, skills(10, 10, 10, 10), skills(10, 10, 10, 10, 10))
+	r = ev.Evaluate(c, t0, ExplainAll)
+	if r.Pass || outcome(t, rs, r, "EqualTeamSizes") != Failed {
+		t.Fatalf("4v5 should fail EqualTeamSizes: %v", r.Rules)
+	}
+
+	c = fill(t, rs, skills(10, 10, 10), skills(10, 10, 10))
+	if r := ev.Evaluate(c, t0, FinalCheck); r.Pass || r.TeamsOK {
+		t.Fatalf("3v3 is below minPlayers 4: pass=%v teamsOK=%v", r.Pass, r.TeamsOK)
+	}
+	if r := ev.Evaluate(c, t0, PartialCheck); !r.Pass {
+		t.Fatalf("3v3 is a fine partial match: %+v", r)
+	}
+}
+
+func TestExample2TeamExpansionAndReference(t *testing.T) {
+	rs := mustCompileFile(t, "example-02-uneven-teams-hunters-vs-monster.json")
+	ev := rs.NewEvaluator()
+	hunters := func(n int) []map[string]Value {
+		out := make([]map[string]Value, n)
+		for i := range out {
+			out[i] = attrs("skill", 10, "desiredSkillOfMonster", 15)
+		}
+		return out
+	}
+	monster := []map[string]Value{attrs("skill", 20, "wantsToBeMonster", 1)}
+	if r := ev.Evaluate(fill(t, rs, hunters(5), monster), t0, FinalCheck); !r.Pass {
+		t.Fatalf("5 vs monster: %v", r.Rules)
+	}
+	weak := []map[string]Value{attrs("skill", 12, "wantsToBeMonster", 1)}
+	if r := ev.Evaluate(fill(t, rs, hunters(5), weak), t0, ExplainAll); r.Pass || outcome(t, rs, r, "MonsterSkill") != Failed {
+		t.Fatalf("monster below desired skill must fail MonsterSkill: %v", r.Rules)
+	}
+	c := fill(t, rs, hunters(3), monster)
+	if r := ev.Evaluate(c, t0.Add(59*time.Second), FinalCheck); r.Pass {
+		t.Fatal("3 hunters before 60 s must fail minPlayers")
+	}
+	if r := ev.Evaluate(c, t0.Add(61*time.Second), FinalCheck); !r.Pass {
+		t.Fatalf("3 hunters after 60 s: %+v", r)
+	}
+	limits := rs.TeamLimits(31*time.Second, nil)
+	if limits[0].MinPlayers != 4 || limits[1].MinPlayers != 1 {
+		t.Fatalf("TeamLimits at 31s = %+v", limits)
+	}
+}
+
+func TestExample3QuantityCollectionAndLatency(t *testing.T) {
+	rs := mustCompileFile(t, "example-03-team-level-requirements-and-latency.json")
+	if got := rs.Teams(); len(got) != 3 || got[0].Name != "trio_1" || got[2].Name != "trio_3" {
+		t.Fatalf("teams = %+v", got)
+	}
+	ev := rs.NewEvaluator()
+	lat := map[string]float64{"us-east-1": 40, "eu-west-1": 45}
+	team := func(n int, character string) []Player {
+		out := make([]Player, n)
+		for i := range out {
+			out[i] = Player{ID: character + string(rune('a'+i)), Attributes: attrs("skill", 10, "character", []string{character}), Latencies: lat}
+		}
+		return out
+	}
+	build := func(sizes [3]int, medics int) *Candidate {
+		c := rs.NewCandidate()
+		n := 0
+		for ti, size := range sizes {
+			for _, p := range team(size, "peasant") {
+				if n < medics {
+					p.Attributes = attrs("skill", 10, "character", []string{"medic", "peasant"})
+				}
+				n++
+				p.ID = p.ID + string(rune('0'+ti))
+				c.Add(ti, prep(t, rs, p.ID, 0, p))
+			}
+		}
+		return c
+	}
+	r := ev.Evaluate(build([3]int{3, 3, 4}, 5), t0, ExplainAll)
+	if !r.Pass {
+		t.Fatalf("3v3v4 with 5 medics: %v %v", r.Rules, r.Err)
+	}
+	if len(r.Regions) != 2 || r.Regions[0].Region != "us-east-1" || r.Regions[0].MaxMs != 40 {
+		t.Fatalf("regions = %+v", r.Regions)
+	}
+	if r := ev.Evaluate(build([3]int{3, 3, 5}, 0), t0, ExplainAll); outcome(t, rs, r, "CloseTeamSizes") != Failed {
+		t.Fatalf("3v3v5 must fail CloseTeamSizes: %v", r.Rules)
+	}
+	if r := ev.Evaluate(build([3]int{3, 3, 4}, 6), t0, ExplainAll); outcome(t, rs, r, "OverallMedicLimit") != Failed {
+		t.Fatalf("6 medics must fail OverallMedicLimit: %v", r.Rules)
+	}
+}
+
+func TestLatencyRule(t *testing.T) {
+	rs := mustCompile(t, `{"ruleLanguageVersion":"1.0","teams":[{"name":"a","minPlayers":1,"maxPlayers":4}],
+		"rules":[{"name":"Fast","type":"latency","maxLatency":100,"maxDistance":30,"distanceReference":"min"}],
+		"expansions":[{"target":"rules[Fast].maxLatency","steps":[{"waitTimeSeconds":10,"value":200}]}]}`)
+	ev := rs.NewEvaluator()
+	cand := func(lats ...map[string]float64) *Candidate {
+		c := rs.NewCandidate()
+		for i, l := range lats {
+			id := string(rune('a' + i))
+			c.Add(0, prep(t, rs, id, 0, Player{ID: id, Latencies: l}))
+		}
+		return c
+	}
+	tests := []struct {
+		name    string
+		lats    []map[string]float64
+		at      time.Duration
+		regions []string
+	}{
+		{"both regions", []map[string]float64{{"x": 20, "y": 50}, {"x": 40, "y": 60}}, 0, []string{"x", "y"}},
+		{"one too slow", []map[string]float64{{"x": 20, "y": 150}, {"x": 40, "y": 60}}, 0, []string{"x"}},
+		{"spread beyond maxDistance", []map[string]float64{{"x": 10}, {"x": 50}}, 0, nil},
+		{"expanded maxLatency", []map[string]float64{{"x": 150}, {"x": 160}}, 11 * time.Second, []string{"x"}},
+		{"no common region", []map[string]float64{{"x": 10}, {"y": 10}}, 0, nil},
+		{"no latency data", []map[string]float64{nil}, 0, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ev.Evaluate(cand(tc.lats...), t0.Add(tc.at), FinalCheck)
+			var got []string
+			for _, rl := range r.Regions {
+				got = append(got, rl.Region)
+			}
+			if r.Pass != (len(tc.regions) > 0) || strings.Join(got, ",") != strings.Join(tc.regions, ",") {
+				t.Fatalf("pass=%v regions=%v, want %v", r.Pass, got, tc.regions)
+			}
+		})
+	}
+}
+
+func TestExample4SortKeys(t *testing.T) {
+	rs := mustCompileFile(t, "example-04-explicit-sorting.json")
+	mk := func(id string, exp float64, maps map[string]float64) *Ticket {
+		return prep(t, rs, id, 0, Player{ID: id, Attributes: attrs("experience", exp, "mapPreference", maps)})
+	}
+	anchor := mk("anchor", 50, map[string]float64{"dust": 10, "ice": 90})
+	near := mk("near", 55, map[string]float64{"ice": 80})
+	far := mk("far", 10, map[string]float64{"ice": 95})
+	noIce := mk("noIce", 50, map[string]float64{"dust": 100})
+	k := func(tk *Ticket) []float64 { return rs.SortKeys(anchor, tk, nil) }
+	// MapPreference sorts descending on the anchor's favourite map ("ice").
+	if got := k(near); got[0] != -80 || got[1] != 5 {
+		t.Fatalf("near keys = %v", got)
+	}
+	if got := k(far); got[0] != -95 || got[1] != 40 {
+		t.Fatalf("far keys = %v", got)
+	}
+	if got := k(noIce); got[0] <= 0 {
+		t.Fatalf("a ticket without the anchor's map key must sort last, got %v", got)
+	}
+}
+
+func TestExample4Intersection(t *testing.T) {
+	rs := mustCompileFile(t, "example-04-explicit-sorting.json")
+	ev := rs.NewEvaluator()
+	p := func(modes ...string) map[string]Value { return attrs("gameMode", modes) }
+	c := fill(t, rs, []map[string]Value{p("coop", "ctf"), p("ctf"), p("ctf", "dm")}, []map[string]Value{p("ctf"), p("ctf"), p("ctf")})
+	if r := ev.Evaluate(c, t0, FinalCheck); !r.Pass {
+		t.Fatalf("shared ctf: %v", r.Rules)
+	}
+	c = fill(t, rs, []map[string]Value{p("coop"), p("ctf"), p("ctf")}, []map[string]Value{p("ctf"), p("ctf"), p("ctf")})
+	if r := ev.Evaluate(c, t0, ExplainAll); outcome(t, rs, r, "SharedMode") != Failed {
+		t.Fatalf("no common mode must fail SharedMode: %v", r.Rules)
+	}
+}
+
+func TestExample5ReferenceIntersection(t *testing.T) {
+	rs := mustCompileFile(t, "example-05-intersections-across-attributes.json")
+	ev := rs.NewEvaluator()
+	p := func(char string, opp ...string) map[string]Value {
+		return attrs("myCharacter", []string{char}, "preferredOpponents", opp)
+	}
+	good := []map[string]Value{p("elf", "elf", "orc"), p("orc", "elf", "orc"), p("elf", "orc", "elf"), p("orc", "orc", "elf", "dwarf"), p("elf", "elf", "orc")}
+	if r := ev.Evaluate(fill(t, rs, good), t0, FinalCheck); !r.Pass {
+		t.Fatalf("everyone plays a preferred opponent: %v", r.Rules)
+	}
+	bad := append(good[:4:4], p("dwarf", "elf", "orc"))
+	if r := ev.Evaluate(fill(t, rs, bad), t0, FinalCheck); r.Pass {
+		t.Fatal("a dwarf nobody wants must fail")
+	}
+	if r := ev.Evaluate(fill(t, rs, bad), t0.Add(16*time.Second), FinalCheck); !r.Pass {
+		t.Fatalf("minCount expands to 0 after 15 s: %v", r.Rules)
+	}
+}
+
+func TestExample6CompareAcrossPlayers(t *testing.T) {
+	rs := mustCompileFile(t, "example-06-compare-attributes-all-players.json")
+	ev := rs.NewEvaluator()
+	tests := []struct {
+		a, b  map[string]Value
+		fails string
+	}{
+		{attrs("character", 1), attrs("character", 2), ""},
+		{attrs("character", 1), attrs("character", 1), "DifferentCharacter"},
+		{attrs("character", 1, "gameMode", "real-time"), attrs("character", 2), "SameGameMode"},
+		{attrs("character", 1, "gameMap", 3), attrs("character", 2), "SameGameMap"},
+	}
+	for _, tc := range tests {
+		r := ev.Evaluate(fill(t, rs, []map[string]Value{tc.a}, []map[string]Value{tc.b}), t0, ExplainAll)
+		if tc.fails == "" {
+			if !r.Pass {
+				t.Errorf("%v vs %v: want pass, got %v", tc.a, tc.b, r.Rules)
+			}
+			continue
+		}
+		if r.Pass || outcome(t, rs, r, tc.fails) != Failed {
+			t.Errorf("%v vs %v: want %s to fail, got %v", tc.a, tc.b, tc.fails, r.Rules)
+		}
+	}
+	if _, err := rs.PrepareTicket(TicketSpec{ID: "x", Players: []Player{{ID: "p", Attributes: attrs("gameMode", "x")}}}); err == nil || !strings.Contains(err.Error(), `"character" is missing`) {
+		t.Fatalf("character has no default: want a clear error, got %v", err)
+	}
+	if _, err := rs.PrepareTicket(TicketSpec{ID: "x", Players: []Player{{ID: "p", Attributes: attrs("character", "elf")}}}); err == nil || !strings.Contains(err.Error(), `"character" is a string value; the rule set declares number`) {
+		t.Fatalf("wrong type: want a clear error, got %v", err)
+	}
+}
+
+func TestExample10Compound(t *testing.T) {
+	rs := mustCompileFile(t, "example-10-compound-rule.json")
+	ev := rs.NewEvaluator()
+	team := func(n int, mapName string, skill float64, league float64) []map[string]Value {
+		out := make([]map[string]Value, n)
+		for i := range out {
+			out[i] = attrs("map", mapName, "mode", "ctf", "skill", skill+float64(i), "league", league)
+		}
+		return out
+	}
+	// Same map and mode, wildly different skill: the first branch passes.
+	c := fill(t, rs, team(10, "dust", 10, 1), team(10, "dust", 90, 9))
+	if r := ev.Evaluate(c, t0, FinalCheck); !r.Pass {
+		t.Fatalf("same map and mode: %v", r.Rules)
+	}
+	// Different maps, close skill and league: the second branch passes.
+	c = fill(t, rs, team(10, "dust", 10, 1), team(10, "ice", 10, 2))
+	if r := ev.Evaluate(c, t0, FinalCheck); !r.Pass {
+		t.Fatalf("close skill: %v", r.Rules)
+	}
+	// Neither.
+	c = fill(t, rs, team(10, "dust", 10, 1), team(10, "ice", 90, 9))
+	r := ev.Evaluate(c, t0, ExplainAll)
+	if r.Pass || outcome(t, rs, r, "CompoundRuleMatchmaker") != Failed || outcome(t, rs, r, "SameMapComparison") != Failed {
+		t.Fatalf("neither branch: pass=%v %v", r.Pass, r.Rules)
+	}
+}
+
+func TestExample11BlockList(t *testing.T) {
+	rs := mustCompileFile(t, "example-11-player-block-list.json")
+	ev := rs.NewEvaluator()
+	build := func(block string) *Candidate {
+		c := rs.NewCandidate()
+		for i := 0; i < 10; i++ {
+			id := "p" + string(rune('0'+i))
+			a := attrs()
+			if i == 0 && block != "" {
+				a = attrs("BlockList", []string{block})
+			}
+			c.Add(i/5, prep(t, rs, id, 0, Player{ID: id, Attributes: a}))
+		}
+		return c
+	}
+	if r := ev.Evaluate(build("someone-else"), t0, FinalCheck); !r.Pass {
+		t.Fatalf("nobody blocked: %v", r.Rules)
+	}
+	if r := ev.Evaluate(build("p7"), t0, FinalCheck); r.Pass {
+		t.Fatal("p0 blocks p7, who is in the match: must fail")
+	}
+}
+
+func TestPartyAggregation(t *testing.T) {
+	rs := mustCompile(t, `{"ruleLanguageVersion":"1.0",
+		"playerAttributes":[{"name":"skill","type":"number"}],
+		"teams":[{"name":"a","minPlayers":1,"maxPlayers":4}],
+		"rules":[{"name":"Batch","type":"batchDistance","batchAttribute":"skill","maxDistance":5,"partyAggregation":"max"}]}`)
+	ev := rs.NewEvaluator()
+	party := prep(t, rs, "party", 0, Player{ID: "a", Attributes: attrs("skill", 10)}, Player{ID: "b", Attributes: attrs("skill", 30)})
+	solo := prep(t, rs, "solo", 0, Player{ID: "c", Attributes: attrs("skill", 28)})
+	c := rs.NewCandidate()
+	c.Add(0, party)
+	c.Add(0, solo)
+	if r := ev.Evaluate(c, t0, FinalCheck); !r.Pass {
+		t.Fatal("party max 30 is within 5 of 28")
+	}
+	low := prep(t, rs, "low", 0, Player{ID: "d", Attributes: attrs("skill", 12)})
+	c.Add(0, low)
+	if r := ev.Evaluate(c, t0, PartialCheck); r.Pass {
+		t.Fatal("12 is 18 from the party's max 30: batchDistance must fail even on a partial match")
+	}
+	c.RemoveLast(0)
+	if c.TeamPlayers(0) != 3 || len(c.Team(0)) != 2 {
+		t.Fatalf("RemoveLast: %d players, %d tickets", c.TeamPlayers(0), len(c.Team(0)))
+	}
+}
+
+func TestExpressionRuleAndExprOperand(t *testing.T) {
+	rs := mustCompile(t, `{"ruleLanguageVersion":"1.0",
+		"playerAttributes":[{"name":"skill","type":"number","default":0},{"name":"role","type":"string","default":"dps"}],
+		"teams":[{"name":"red","minPlayers":1,"maxPlayers":3},{"name":"blue","minPlayers":1,"maxPlayers":3}],
+		"rules":[
+		  {"name":"OneHealerPerTeam","type":"expression","expression":"all(teams, one(.players, .attributes.role == 'healer'))"},
+		  {"name":"Spread","type":"distance","measurements":"max(map(players, .attributes.skill))","referenceValue":"min(map(players, .attributes.skill))","maxDistance":10}]}`)
+	ev := rs.NewEvaluator()
+	healer := func(skill float64) map[string]Value { return attrs("role", "healer", "skill", skill) }
+	dps := func(skill float64) map[string]Value { return attrs("skill", skill) }
+	c := fill(t, rs, []map[string]Value{healer(10), dps(12)}, []map[string]Value{healer(15), dps(11)})
+	if r := ev.Evaluate(c, t0, FinalCheck); !r.Pass || r.Err != nil {
+		t.Fatalf("one healer each, spread 5: %v %v", r.Rules, r.Err)
+	}
+	c = fill(t, rs, []map[string]Value{healer(10), healer(12)}, []map[string]Value{dps(15), dps(11)})
+	if r := ev.Evaluate(c, t0, ExplainAll); outcome(t, rs, r, "OneHealerPerTeam") != Failed || outcome(t, rs, r, "Spread") != Passed {
+		t.Fatalf("two healers on red: %v", r.Rules)
+	}
+	c = fill(t, rs, []map[string]Value{healer(10)}, []map[string]Value{healer(30)})
+	if r := ev.Evaluate(c, t0, ExplainAll); outcome(t, rs, r, "Spread") != Failed {
+		t.Fatalf("spread 20: %v", r.Rules)
+	}
+}
+
+func TestEvaluateAllocations(t *testing.T) {
+	rs, c := benchmarkCandidate(t)
+	ev := rs.NewEvaluator()
+	ev.Evaluate(c, t0, FinalCheck)
+	allocs := testing.AllocsPerRun(200, func() { ev.Evaluate(c, t0, FinalCheck) })
+	if allocs > 2 {
+		t.Fatalf("Evaluate allocates %v times per candidate; the budget is 2", allocs)
+	}
+	if r := ev.Evaluate(c, t0, FinalCheck); !r.Pass {
+		t.Fatalf("benchmark candidate must pass: %v %v", r.Rules, r.Err)
+	}
+}
