@@ -1,0 +1,167 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// CreateTicket implements Store.
+func (m *Memory) CreateTicket(_ context.Context, t Ticket) ([]string, error) {
+	now := m.lock()
+	defer m.mu.Unlock()
+	if _, ok := m.ticket(t.TicketId, now); ok {
+		return nil, fmt.Errorf("create ticket %s: %w", t.TicketId, ErrExists)
+	}
+	if _, ok := m.configs[t.ConfigurationName]; !ok {
+		return nil, fmt.Errorf("create ticket %s: configuration %s: %w", t.TicketId, t.ConfigurationName, ErrNotFound)
+	}
+	var dups []*memTicket
+	if !t.Status.Terminal() {
+		p := m.pool(t.ConfigurationName)
+		for _, pl := range t.Players {
+			old, ok := m.ticket(p.players[pl.PlayerId], now)
+			if !ok || old.t.Status.Terminal() || slices.Contains(dups, old) {
+				continue
+			}
+			if old.t.Status == StatusPlacing {
+				return nil, fmt.Errorf("create ticket %s: player %s is in ticket %s, which is PLACING: %w",
+					t.TicketId, pl.PlayerId, old.t.TicketId, ErrInUse)
+			}
+			dups = append(dups, old)
+		}
+	}
+	cancelled := make([]string, 0, len(dups))
+	for _, old := range dups {
+		m.unindex(&old.t)
+		c := old.t
+		c.Status = StatusCancelled
+		c.StatusReason = DuplicatePlayerReason
+		c.EndTime = now
+		c.Version++
+		m.put(c, now)
+		cancelled = append(cancelled, c.TicketId)
+	}
+	n := t.clone()
+	n.Version = 1
+	m.put(n, now)
+	return cancelled, nil
+}
+
+// GetTicket implements Store.
+func (m *Memory) GetTicket(_ context.Context, id string) (Ticket, error) {
+	now := m.lock()
+	defer m.mu.Unlock()
+	mt, ok := m.ticket(id, now)
+	if !ok {
+		return Ticket{}, fmt.Errorf("get ticket %s: %w", id, ErrNotFound)
+	}
+	return mt.t.clone(), nil
+}
+
+// GetTickets implements Store.
+func (m *Memory) GetTickets(_ context.Context, ids ...string) ([]Ticket, error) {
+	now := m.lock()
+	defer m.mu.Unlock()
+	out := make([]Ticket, 0, len(ids))
+	for _, id := range ids {
+		if mt, ok := m.ticket(id, now); ok {
+			out = append(out, mt.t.clone())
+		}
+	}
+	return out, nil
+}
+
+// UpdateTicket implements Store.
+func (m *Memory) UpdateTicket(_ context.Context, t Ticket) (int64, error) {
+	now := m.lock()
+	defer m.mu.Unlock()
+	mt, ok := m.ticket(t.TicketId, now)
+	if !ok || mt.t.ConfigurationName != t.ConfigurationName {
+		return 0, fmt.Errorf("update ticket %s: %w", t.TicketId, ErrNotFound)
+	}
+	if mt.t.Version != t.Version {
+		return 0, fmt.Errorf("update ticket %s: stored version %d, given %d: %w", t.TicketId, mt.t.Version, t.Version, ErrConflict)
+	}
+	m.unindex(&mt.t)
+	n := t.clone()
+	n.Version = t.Version + 1
+	m.put(n, now)
+	return n.Version, nil
+}
+
+// SearchingTickets implements Store.
+func (m *Memory) SearchingTickets(_ context.Context, configuration string) ([]Ticket, error) {
+	now := m.lock()
+	defer m.mu.Unlock()
+	p := m.pool(configuration)
+	out := make([]Ticket, 0, len(p.searching))
+	for id := range p.searching {
+		if mt, ok := m.ticket(id, now); ok {
+			out = append(out, mt.t.clone())
+		}
+	}
+	slices.SortFunc(out, func(a, b Ticket) int {
+		return cmp.Or(a.StartTime.Compare(b.StartTime), strings.Compare(a.TicketId, b.TicketId))
+	})
+	return out, nil
+}
+
+// DueTickets implements Store.
+func (m *Memory) DueTickets(_ context.Context, configuration string, now time.Time, limit int) ([]Ticket, error) {
+	clock := m.lock()
+	defer m.mu.Unlock()
+	type due struct {
+		id string
+		at time.Time
+	}
+	var ids []due
+	for id, at := range m.pool(configuration).deadlines {
+		if !at.After(now) {
+			ids = append(ids, due{id, at})
+		}
+	}
+	slices.SortFunc(ids, func(a, b due) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	out := make([]Ticket, 0, len(ids))
+	for _, d := range ids {
+		if mt, ok := m.ticket(d.id, clock); ok {
+			out = append(out, mt.t.clone())
+		}
+	}
+	return out, nil
+}
+
+// Claim implements Store.
+func (m *Memory) Claim(_ context.Context, configuration, matchID string, tickets []TicketVersion, newStatus Status) error {
+	if err := checkClaim(matchID, tickets); err != nil {
+		return err
+	}
+	now := m.lock()
+	defer m.mu.Unlock()
+	claimed := make([]*memTicket, len(tickets))
+	for i, tv := range tickets {
+		mt, ok := m.ticket(tv.ID, now)
+		if !ok || mt.t.ConfigurationName != configuration {
+			return &ClaimConflictError{MatchID: matchID, TicketID: tv.ID, Want: tv.Version}
+		}
+		if mt.t.Status != StatusSearching || mt.t.Version != tv.Version {
+			return &ClaimConflictError{MatchID: matchID, TicketID: tv.ID, Status: mt.t.Status, Version: mt.t.Version, Want: tv.Version}
+		}
+		claimed[i] = mt
+	}
+	for _, mt := range claimed {
+		m.unindex(&mt.t)
+		n := mt.t
+		n.Status = newStatus
+		n.MatchId = matchID
+		n.Version++
+		m.put(n, now)
+	}
+	return nil
+}

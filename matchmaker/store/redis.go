@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis is the production Store, on one Redis server or a Redis Cluster
+// (any redis.UniversalClient). docs/store.md describes its keys. The caller
+// owns the client and closes it.
+type Redis struct {
+	c       redis.UniversalClient
+	opts    Options
+	scripts redisScripts
+}
+
+var _ Store = (*Redis)(nil)
+
+// idPendingWindow is how long a global ticket id index entry without its
+// ticket is taken to be a create still in flight rather than a leftover.
+const idPendingWindow = time.Minute
+
+// NewRedis returns a Store on c.
+func NewRedis(c redis.UniversalClient, opts Options) *Redis {
+	return &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts()}
+}
+
+// Key names. Per-configuration keys carry the configuration name as hash tag.
+
+func (r *Redis) metaKey(name string) string { return r.opts.Prefix + "{_meta}:" + name }
+
+func (r *Redis) ruleSetsKey() string { return r.metaKey("rulesets") }
+
+func (r *Redis) configsKey() string { return r.metaKey("configs") }
+
+func (r *Redis) configRuleSetsKey() string { return r.metaKey("config-rulesets") }
+
+func (r *Redis) metaKeys() []string {
+	return []string{r.ruleSetsKey(), r.configsKey(), r.configRuleSetsKey()}
+}
+
+func (r *Redis) cfgKey(cfg, name string) string { return r.opts.Prefix + "{" + cfg + "}:" + name }
+
+func (r *Redis) ticketPrefix(cfg string) string { return r.cfgKey(cfg, "t:") }
+
+func (r *Redis) ticketKey(cfg, id string) string { return r.ticketPrefix(cfg) + id }
+
+// poolKeys are KEYS[1..3] of every ticket script.
+func (r *Redis) poolKeys(cfg string, extra int) []string {
+	keys := make([]string, 3, 3+extra)
+	keys[0] = r.cfgKey(cfg, "searching")
+	keys[1] = r.cfgKey(cfg, "deadlines")
+	keys[2] = r.cfgKey(cfg, "players")
+	return keys
+}
+
+func (r *Redis) idKey(id string) string { return r.opts.Prefix + "tid:" + id }
+
+func (r *Redis) leaseKey(name string) string { return r.opts.Prefix + "lease:" + name }
+
+// replyStrings reads a Lua table reply of strings and integers.
+func replyStrings(v any) ([]string, error) {
+	items, ok := v.([]any)
+	if !ok || len(items) == 0 {
+		return nil, fmt.Errorf("unexpected script reply %v", v)
+	}
+	out := make([]string, len(items))
+	for i, it := range items {
+		switch x := it.(type) {
+		case string:
+			out[i] = x
+		case int64:
+			out[i] = strconv.FormatInt(x, 10)
+		default:
+			return nil, fmt.Errorf("unexpected script reply item %v", it)
+		}
+	}
+	return out, nil
+}
+
+func nsString(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixNano(), 10)
+}
+
+func parseNs(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	ns, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, ns), nil
+}
+
+// ticketArgs are ARGV 3-11 of the create and update scripts.
+func ticketArgs(t *Ticket) ([]any, error) {
+	body := *t
+	body.Status, body.StatusReason, body.StatusMessage = "", "", ""
+	body.EndTime, body.Deadline = time.Time{}, time.Time{}
+	body.MatchId, body.Version = "", 0
+	b, err := json.Marshal(&body)
+	if err != nil {
+		return nil, err
+	}
+	players, err := json.Marshal(t.PlayerIDs())
+	if err != nil {
+		return nil, err
+	}
+	return []any{b, string(t.Status), t.StatusReason, t.StatusMessage, nsString(t.EndTime),
+		t.MatchId, nsString(t.Deadline), nsString(t.StartTime), players}, nil
+}
+
+// decodeTicket rebuilds a ticket from its HASH fields.
+func decodeTicket(f map[string]string) (Ticket, error) {
+	var t Ticket
+	if err := json.Unmarshal([]byte(f["b"]), &t); err != nil {
+		return Ticket{}, fmt.Errorf("decode ticket body: %w", err)
+	}
+	t.Status = Status(f["s"])
+	t.StatusReason = f["r"]
+	t.StatusMessage = f["sm"]
+	t.MatchId = f["m"]
+	var err error
+	if t.EndTime, err = parseNs(f["e"]); err != nil {
+		return Ticket{}, fmt.Errorf("decode ticket %s end time: %w", t.TicketId, err)
+	}
+	if t.Deadline, err = parseNs(f["dl"]); err != nil {
+		return Ticket{}, fmt.Errorf("decode ticket %s deadline: %w", t.TicketId, err)
+	}
+	if t.Version, err = strconv.ParseInt(f["v"], 10, 64); err != nil {
+		return Ticket{}, fmt.Errorf("decode ticket %s version: %w", t.TicketId, err)
+	}
+	return t, nil
+}
+
+// readTickets fetches ticket HASHes by key in one pipeline and decodes the
+// ones that exist and pass keep (nil keeps all).
+func (r *Redis) readTickets(ctx context.Context, keys []string, keep func(*Ticket) bool) ([]Ticket, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	pipe := r.c.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = pipe.HGetAll(ctx, k)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Ticket, 0, len(keys))
+	for _, cmd := range cmds {
+		f := cmd.Val()
+		if len(f) == 0 {
+			continue
+		}
+		t, err := decodeTicket(f)
+		if err != nil {
+			return nil, err
+		}
+		if keep == nil || keep(&t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// expireIDs shortens the global id index entries of tickets that became
+// terminal to the retention period. It is best effort: the tickets are
+// already written, and a leftover entry is reclaimed by CreateTicket.
+func (r *Redis) expireIDs(ctx context.Context, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	pipe := r.c.Pipeline()
+	for _, id := range ids {
+		pipe.PExpire(ctx, r.idKey(id), r.opts.Retention)
+	}
+	_, _ = pipe.Exec(ctx)
+}
+
+func isNil(err error) bool { return errors.Is(err, redis.Nil) }
+
+func isNoScript(err error) bool {
+	return errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT")
+}

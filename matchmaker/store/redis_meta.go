@@ -1,0 +1,161 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// CreateRuleSet implements Store.
+func (r *Redis) CreateRuleSet(ctx context.Context, rs RuleSet) error {
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return fmt.Errorf("create rule set %s: %w", rs.Name, err)
+	}
+	created, err := r.c.HSetNX(ctx, r.ruleSetsKey(), rs.Name, b).Result()
+	if err != nil {
+		return fmt.Errorf("create rule set %s: %w", rs.Name, err)
+	}
+	if !created {
+		return fmt.Errorf("create rule set %s: %w", rs.Name, ErrExists)
+	}
+	return nil
+}
+
+// GetRuleSet implements Store.
+func (r *Redis) GetRuleSet(ctx context.Context, name string) (RuleSet, error) {
+	var rs RuleSet
+	if err := r.getJSON(ctx, r.ruleSetsKey(), name, &rs); err != nil {
+		return RuleSet{}, fmt.Errorf("get rule set %s: %w", name, err)
+	}
+	return rs, nil
+}
+
+// ListRuleSets implements Store.
+func (r *Redis) ListRuleSets(ctx context.Context) ([]RuleSet, error) {
+	out, err := listJSON[RuleSet](ctx, r, r.ruleSetsKey())
+	if err != nil {
+		return nil, fmt.Errorf("list rule sets: %w", err)
+	}
+	slices.SortFunc(out, func(a, b RuleSet) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// DeleteRuleSet implements Store.
+func (r *Redis) DeleteRuleSet(ctx context.Context, name string) error {
+	v, err := r.scripts.deleteRuleSet.Run(ctx, r.c, r.metaKeys(), name).Result()
+	if err != nil {
+		return fmt.Errorf("delete rule set %s: %w", name, err)
+	}
+	reply, err := replyStrings(v)
+	if err != nil {
+		return fmt.Errorf("delete rule set %s: %w", name, err)
+	}
+	switch reply[0] {
+	case "ok":
+		return nil
+	case "notfound":
+		return fmt.Errorf("delete rule set %s: %w", name, ErrNotFound)
+	default:
+		return fmt.Errorf("delete rule set %s: used by configuration %s: %w", name, reply[1], ErrInUse)
+	}
+}
+
+// CreateConfiguration implements Store.
+func (r *Redis) CreateConfiguration(ctx context.Context, c Configuration) error {
+	if err := r.putConfiguration(ctx, c, true); err != nil {
+		return fmt.Errorf("create configuration %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// UpdateConfiguration implements Store.
+func (r *Redis) UpdateConfiguration(ctx context.Context, c Configuration) error {
+	if err := r.putConfiguration(ctx, c, false); err != nil {
+		return fmt.Errorf("update configuration %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+func (r *Redis) putConfiguration(ctx context.Context, c Configuration, create bool) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	mode := "0"
+	if create {
+		mode = "1"
+	}
+	res, err := r.scripts.putConfiguration.Run(ctx, r.c, r.metaKeys(), c.Name, c.RuleSetName, b, mode).Text()
+	if err != nil {
+		return err
+	}
+	switch res {
+	case "ok":
+		return nil
+	case "exists":
+		return ErrExists
+	case "notfound":
+		return ErrNotFound
+	default:
+		return fmt.Errorf("rule set %s: %w", c.RuleSetName, ErrNotFound)
+	}
+}
+
+// GetConfiguration implements Store.
+func (r *Redis) GetConfiguration(ctx context.Context, name string) (Configuration, error) {
+	var c Configuration
+	if err := r.getJSON(ctx, r.configsKey(), name, &c); err != nil {
+		return Configuration{}, fmt.Errorf("get configuration %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// ListConfigurations implements Store.
+func (r *Redis) ListConfigurations(ctx context.Context) ([]Configuration, error) {
+	out, err := listJSON[Configuration](ctx, r, r.configsKey())
+	if err != nil {
+		return nil, fmt.Errorf("list configurations: %w", err)
+	}
+	slices.SortFunc(out, func(a, b Configuration) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// DeleteConfiguration implements Store.
+func (r *Redis) DeleteConfiguration(ctx context.Context, name string) error {
+	n, err := r.scripts.deleteConfiguration.Run(ctx, r.c, r.metaKeys(), name).Int()
+	if err != nil {
+		return fmt.Errorf("delete configuration %s: %w", name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("delete configuration %s: %w", name, ErrNotFound)
+	}
+	return nil
+}
+
+func (r *Redis) getJSON(ctx context.Context, key, field string, v any) error {
+	b, err := r.c.HGet(ctx, key, field).Bytes()
+	if isNil(err) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+func listJSON[T any](ctx context.Context, r *Redis, key string) ([]T, error) {
+	vals, err := r.c.HVals(ctx, key).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		if err := json.Unmarshal([]byte(v), &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

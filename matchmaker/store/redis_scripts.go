@@ -1,0 +1,226 @@
+package store
+
+import "github.com/redis/go-redis/v9"
+
+// Lua scripts. Each runs atomically in Redis; the ticket scripts touch only
+// keys of one configuration (one hash tag, so one cluster slot).
+//
+// Ticket scripts share a convention: KEYS[1] is the configuration's
+// searching ZSET, KEYS[2] its deadlines ZSET, KEYS[3] its players HASH.
+// A ticket HASH has the fields b (JSON body), s (status), v (version),
+// r (status reason), sm (status message), e (end time, unix ns), m (match id),
+// dl (deadline, unix ns), st (start time, unix ns) and p (player ids, JSON).
+
+const luaTicketPrelude = `
+local function terminal(s)
+	return s == 'COMPLETED' or s == 'FAILED' or s == 'CANCELLED' or s == 'TIMED_OUT'
+end
+local function ms(ns)
+	if ns == false or ns == '' then return 0 end
+	return math.floor(tonumber(ns) / 1000000)
+end
+local function unindex(id, players)
+	redis.call('ZREM', KEYS[1], id)
+	redis.call('ZREM', KEYS[2], id)
+	for _, pid in ipairs(players) do
+		if redis.call('HGET', KEYS[3], pid) == id then
+			redis.call('HDEL', KEYS[3], pid)
+		end
+	end
+end
+local function index(tkey, id, status, players, deadline, start, retention)
+	if terminal(status) then
+		redis.call('PEXPIRE', tkey, retention)
+		return
+	end
+	redis.call('PERSIST', tkey)
+	for _, pid in ipairs(players) do
+		redis.call('HSET', KEYS[3], pid, id)
+	end
+	if deadline ~= false and deadline ~= '' then
+		redis.call('ZADD', KEYS[2], ms(deadline), id)
+	end
+	if status == 'SEARCHING' then
+		redis.call('ZADD', KEYS[1], ms(start), id)
+	end
+end
+`
+
+// createTicket: KEYS[4] the new ticket. ARGV: 1 id, 2 ticket key prefix of
+// the configuration, 3 body, 4 status, 5 reason, 6 message, 7 end, 8 match
+// id, 9 deadline, 10 start, 11 player ids JSON, 12 retention ms, 13 now ns.
+// Returns {'ok', cancelled ids...}, {'exists'} or {'placing', player, ticket}.
+const luaCreateTicket = luaTicketPrelude + `
+if redis.call('EXISTS', KEYS[4]) == 1 then return {'exists'} end
+local players = cjson.decode(ARGV[11])
+local dups = {}
+if not terminal(ARGV[4]) then
+	local seen = {}
+	for _, pid in ipairs(players) do
+		local old = redis.call('HGET', KEYS[3], pid)
+		if old and old ~= ARGV[1] and not seen[old] then
+			local st = redis.call('HGET', ARGV[2] .. old, 's')
+			if st and not terminal(st) then
+				if st == 'PLACING' then return {'placing', pid, old} end
+				seen[old] = true
+				table.insert(dups, old)
+			end
+		end
+	end
+end
+for _, old in ipairs(dups) do
+	local okey = ARGV[2] .. old
+	unindex(old, cjson.decode(redis.call('HGET', okey, 'p')))
+	redis.call('HSET', okey, 's', 'CANCELLED', 'r', '` + DuplicatePlayerReason + `', 'e', ARGV[13])
+	redis.call('HINCRBY', okey, 'v', 1)
+	redis.call('PEXPIRE', okey, ARGV[12])
+end
+redis.call('HSET', KEYS[4], 'b', ARGV[3], 's', ARGV[4], 'r', ARGV[5], 'sm', ARGV[6], 'e', ARGV[7],
+	'm', ARGV[8], 'dl', ARGV[9], 'st', ARGV[10], 'p', ARGV[11], 'v', 1)
+index(KEYS[4], ARGV[1], ARGV[4], players, ARGV[9], ARGV[10], ARGV[12])
+return {'ok', unpack(dups)}
+`
+
+// updateTicket: KEYS[4] the ticket. ARGV: 1 id, 2 expected version, then 3-11
+// as createTicket, 12 retention ms. Returns {'ok', version}, {'notfound'} or
+// {'conflict', stored version}.
+const luaUpdateTicket = luaTicketPrelude + `
+local cur = redis.call('HMGET', KEYS[4], 'v', 'p')
+if not cur[1] then return {'notfound'} end
+if cur[1] ~= ARGV[2] then return {'conflict', cur[1]} end
+unindex(ARGV[1], cjson.decode(cur[2]))
+redis.call('HSET', KEYS[4], 'b', ARGV[3], 's', ARGV[4], 'r', ARGV[5], 'sm', ARGV[6], 'e', ARGV[7],
+	'm', ARGV[8], 'dl', ARGV[9], 'st', ARGV[10], 'p', ARGV[11])
+local v = redis.call('HINCRBY', KEYS[4], 'v', 1)
+index(KEYS[4], ARGV[1], ARGV[4], cjson.decode(ARGV[11]), ARGV[9], ARGV[10], ARGV[12])
+return {'ok', v}
+`
+
+// claim: KEYS[4..] the tickets. ARGV: 1 match id, 2 new status, 3 retention
+// ms, then id and expected version per ticket. Returns {'ok'} or
+// {'conflict', id, status, version}.
+const luaClaim = luaTicketPrelude + `
+local n = #KEYS - 3
+for i = 1, n do
+	local f = redis.call('HMGET', KEYS[3 + i], 's', 'v')
+	if f[1] ~= 'SEARCHING' or f[2] ~= ARGV[3 + 2 * i] then
+		return {'conflict', ARGV[2 + 2 * i], f[1] or '', f[2] or ''}
+	end
+end
+for i = 1, n do
+	local k = KEYS[3 + i]
+	local id = ARGV[2 + 2 * i]
+	local f = redis.call('HMGET', k, 'p', 'dl', 'st')
+	local players = cjson.decode(f[1])
+	unindex(id, players)
+	redis.call('HSET', k, 's', ARGV[2], 'm', ARGV[1])
+	redis.call('HINCRBY', k, 'v', 1)
+	index(k, id, ARGV[2], players, f[2], f[3], ARGV[3])
+end
+return {'ok'}
+`
+
+// Meta scripts: KEYS[1] rule sets HASH, KEYS[2] configurations HASH,
+// KEYS[3] configuration -> rule set name HASH.
+
+// putConfiguration: ARGV 1 name, 2 rule set name, 3 JSON, 4 '1' to create
+// or '0' to update. Returns 'ok', 'exists', 'notfound' or 'norules'.
+const luaPutConfiguration = `
+local present = redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1
+if ARGV[4] == '1' and present then return 'exists' end
+if ARGV[4] == '0' and not present then return 'notfound' end
+if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then return 'norules' end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+return 'ok'
+`
+
+// deleteConfiguration: ARGV 1 name. Returns 1 if deleted.
+const luaDeleteConfiguration = `
+redis.call('HDEL', KEYS[3], ARGV[1])
+return redis.call('HDEL', KEYS[2], ARGV[1])
+`
+
+// deleteRuleSet: ARGV 1 name. Returns {'ok'}, {'notfound'} or {'inuse', configuration}.
+const luaDeleteRuleSet = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {'notfound'} end
+local refs = redis.call('HGETALL', KEYS[3])
+for i = 1, #refs, 2 do
+	if refs[i + 1] == ARGV[1] then return {'inuse', refs[i]} end
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return {'ok'}
+`
+
+// compareAndDelete: KEYS[1]; ARGV 1 expected value. Deletes the key only if
+// it holds that value.
+const luaCompareAndDelete = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`
+
+// compareAndSet: KEYS[1]; ARGV 1 expected value, 2 new value.
+const luaCompareAndSet = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+	redis.call('SET', KEYS[1], ARGV[2])
+	return 1
+end
+return 0
+`
+
+// Lease scripts: KEYS[1] the lease. acquire: ARGV 1 owner, 2 ttl ms; returns
+// ” when acquired, else the holder.
+const luaAcquireLease = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return '' end
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+	redis.call('PEXPIRE', KEYS[1], ARGV[2])
+	return ''
+end
+return holder
+`
+
+// renewLease: ARGV 1 owner, 2 ttl ms. releaseLease: ARGV 1 owner, 2 ”.
+// Both return {'ok'}, {'notfound'} or {'conflict', holder}.
+const luaRenewLease = `
+local holder = redis.call('GET', KEYS[1])
+if not holder then return {'notfound'} end
+if holder ~= ARGV[1] then return {'conflict', holder} end
+if ARGV[2] == '' then
+	redis.call('DEL', KEYS[1])
+else
+	redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return {'ok'}
+`
+
+// appendEvent: KEYS[1] sequence counter, KEYS[2] stream. ARGV 1 max length,
+// 2 ticket ids JSON, 3 payload. Returns the sequence number.
+const luaAppendEvent = `
+local seq = redis.call('INCR', KEYS[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '=', ARGV[1], seq .. '-0', 't', ARGV[2], 'p', ARGV[3])
+return seq
+`
+
+type redisScripts struct {
+	createTicket, updateTicket, claim                    *redis.Script
+	putConfiguration, deleteConfiguration, deleteRuleSet *redis.Script
+	compareAndDelete, compareAndSet                      *redis.Script
+	acquireLease, renewLease, appendEvent                *redis.Script
+}
+
+func newRedisScripts() redisScripts {
+	return redisScripts{
+		createTicket:        redis.NewScript(luaCreateTicket),
+		updateTicket:        redis.NewScript(luaUpdateTicket),
+		claim:               redis.NewScript(luaClaim),
+		putConfiguration:    redis.NewScript(luaPutConfiguration),
+		deleteConfiguration: redis.NewScript(luaDeleteConfiguration),
+		deleteRuleSet:       redis.NewScript(luaDeleteRuleSet),
+		compareAndDelete:    redis.NewScript(luaCompareAndDelete),
+		compareAndSet:       redis.NewScript(luaCompareAndSet),
+		acquireLease:        redis.NewScript(luaAcquireLease),
+		renewLease:          redis.NewScript(luaRenewLease),
+		appendEvent:         redis.NewScript(luaAppendEvent),
+	}
+}

@@ -1,0 +1,55 @@
+package store_test
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/internal/redistest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
+)
+
+// redisOpener returns stores on the server at addr. Each test gets its own
+// key prefix, derived from its name; every call opens a new client, so two
+// calls in one test are two clients of the same data.
+func redisOpener(addr string) func(t *testing.T) store.Store {
+	var mu sync.Mutex
+	prefixes := map[*testing.T]string{}
+	return func(t *testing.T) store.Store {
+		mu.Lock()
+		prefix, ok := prefixes[t]
+		if !ok {
+			prefix = "mp-test:" + strings.NewReplacer("{", "(", "}", ")", " ", "_").Replace(t.Name()) + ":"
+			prefixes[t] = prefix
+		}
+		mu.Unlock()
+		c := redis.NewClient(&redis.Options{Addr: addr})
+		t.Cleanup(func() { _ = c.Close() })
+		opts := storetest.Options()
+		opts.Prefix = prefix
+		return store.NewRedis(c, opts)
+	}
+}
+
+func TestRedisConformance(t *testing.T) {
+	srv := redistest.Start(t)
+	storetest.Run(t, redisOpener(srv.Addr))
+}
+
+func newRedisForBench(b *testing.B) *store.Redis {
+	srv := redistest.Start(b)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	b.Cleanup(func() { _ = c.Close() })
+	return store.NewRedis(c, storetest.Options())
+}
+
+func BenchmarkRedisCreateTicket(b *testing.B) {
+	storetest.BenchmarkCreateTicket(b, newRedisForBench(b))
+}
+
+func BenchmarkRedisClaim(b *testing.B) {
+	storetest.BenchmarkClaim(b, newRedisForBench(b))
+}

@@ -1,0 +1,297 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// searchingChunk is how many tickets SearchingTickets reads per pipeline.
+const searchingChunk = 1000
+
+// CreateTicket implements Store. The global id entry is written first (SET
+// NX), then the configuration's script; when the script refuses, the entry is
+// removed again (only if it is still this create's).
+func (r *Redis) CreateTicket(ctx context.Context, t Ticket) ([]string, error) {
+	id, cfg := t.TicketId, t.ConfigurationName
+	args, err := ticketArgs(&t)
+	if err != nil {
+		return nil, fmt.Errorf("create ticket %s: %w", id, err)
+	}
+	now := r.opts.Now()
+	mark := cfg + "|" + strconv.FormatInt(now.UnixMilli(), 10)
+	pipe := r.c.Pipeline()
+	hasCfg := pipe.HExists(ctx, r.configsKey(), cfg)
+	setID := pipe.SetNX(ctx, r.idKey(id), mark, 0)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("create ticket %s: %w", id, err)
+	}
+	if !hasCfg.Val() {
+		if setID.Val() {
+			r.releaseID(ctx, id, mark)
+		}
+		return nil, fmt.Errorf("create ticket %s: configuration %s: %w", id, cfg, ErrNotFound)
+	}
+	if !setID.Val() {
+		if err := r.reclaimID(ctx, id, mark, now); err != nil {
+			return nil, fmt.Errorf("create ticket %s: %w", id, err)
+		}
+	}
+	keys := append(r.poolKeys(cfg, 1), r.ticketKey(cfg, id))
+	argv := make([]any, 0, 13)
+	argv = append(argv, id, r.ticketPrefix(cfg))
+	argv = append(argv, args...)
+	argv = append(argv, r.opts.Retention.Milliseconds(), now.UnixNano())
+	v, err := r.scripts.createTicket.Run(ctx, r.c, keys, argv...).Result()
+	if err != nil {
+		// The script may or may not have run: keep the id entry, which a
+		// later create reclaims if the ticket does not exist.
+		return nil, fmt.Errorf("create ticket %s: %w", id, err)
+	}
+	reply, err := replyStrings(v)
+	if err != nil {
+		return nil, fmt.Errorf("create ticket %s: %w", id, err)
+	}
+	switch reply[0] {
+	case "ok":
+		cancelled := reply[1:]
+		r.expireIDs(ctx, cancelled)
+		if t.Status.Terminal() {
+			r.expireIDs(ctx, []string{id})
+		}
+		return cancelled, nil
+	case "exists":
+		r.releaseID(ctx, id, mark)
+		return nil, fmt.Errorf("create ticket %s: %w", id, ErrExists)
+	default:
+		r.releaseID(ctx, id, mark)
+		return nil, fmt.Errorf("create ticket %s: player %s is in ticket %s, which is PLACING: %w", id, reply[1], reply[2], ErrInUse)
+	}
+}
+
+// releaseID removes the global id entry if it still holds mark. Best effort:
+// a leftover entry is reclaimed by a later create.
+func (r *Redis) releaseID(ctx context.Context, id, mark string) {
+	_ = r.scripts.compareAndDelete.Run(ctx, r.c, []string{r.idKey(id)}, mark).Err()
+}
+
+// reclaimID takes over a global id entry whose ticket does not exist and
+// whose create is older than idPendingWindow. Otherwise the id is taken.
+func (r *Redis) reclaimID(ctx context.Context, id, mark string, now time.Time) error {
+	key := r.idKey(id)
+	cur, err := r.c.Get(ctx, key).Result()
+	if isNil(err) {
+		ok, err := r.c.SetNX(ctx, key, mark, 0).Result()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrExists
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	cfg, at := splitIDMark(cur)
+	n, err := r.c.Exists(ctx, r.ticketKey(cfg, id)).Result()
+	if err != nil {
+		return err
+	}
+	if n == 1 || now.Sub(at) < idPendingWindow {
+		return ErrExists
+	}
+	ok, err := r.scripts.compareAndSet.Run(ctx, r.c, []string{key}, cur, mark).Int()
+	if err != nil {
+		return err
+	}
+	if ok == 0 {
+		return ErrExists
+	}
+	return nil
+}
+
+// splitIDMark parses a global id entry "configuration|unix ms".
+func splitIDMark(v string) (string, time.Time) {
+	i := strings.LastIndexByte(v, '|')
+	if i < 0 {
+		return v, time.Time{}
+	}
+	ms, _ := strconv.ParseInt(v[i+1:], 10, 64)
+	return v[:i], time.UnixMilli(ms)
+}
+
+// GetTicket implements Store.
+func (r *Redis) GetTicket(ctx context.Context, id string) (Ticket, error) {
+	ts, err := r.GetTickets(ctx, id)
+	if err != nil {
+		return Ticket{}, fmt.Errorf("get ticket %s: %w", id, err)
+	}
+	if len(ts) == 0 {
+		return Ticket{}, fmt.Errorf("get ticket %s: %w", id, ErrNotFound)
+	}
+	return ts[0], nil
+}
+
+// GetTickets implements Store.
+func (r *Redis) GetTickets(ctx context.Context, ids ...string) ([]Ticket, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	pipe := r.c.Pipeline()
+	cmds := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.Get(ctx, r.idKey(id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
+		return nil, fmt.Errorf("get tickets: %w", err)
+	}
+	keys := make([]string, 0, len(ids))
+	for i, cmd := range cmds {
+		if cmd.Err() != nil {
+			continue
+		}
+		cfg, _ := splitIDMark(cmd.Val())
+		keys = append(keys, r.ticketKey(cfg, ids[i]))
+	}
+	ts, err := r.readTickets(ctx, keys, nil)
+	if err != nil {
+		return nil, fmt.Errorf("get tickets: %w", err)
+	}
+	return ts, nil
+}
+
+// UpdateTicket implements Store.
+func (r *Redis) UpdateTicket(ctx context.Context, t Ticket) (int64, error) {
+	id, cfg := t.TicketId, t.ConfigurationName
+	args, err := ticketArgs(&t)
+	if err != nil {
+		return 0, fmt.Errorf("update ticket %s: %w", id, err)
+	}
+	keys := append(r.poolKeys(cfg, 1), r.ticketKey(cfg, id))
+	argv := make([]any, 0, 12)
+	argv = append(argv, id, t.Version)
+	argv = append(argv, args...)
+	argv = append(argv, r.opts.Retention.Milliseconds())
+	pipe := r.c.Pipeline()
+	cmd := r.scripts.updateTicket.Run(ctx, pipe, keys, argv...)
+	if !t.Status.Terminal() {
+		pipe.Persist(ctx, r.idKey(id))
+	}
+	_, _ = pipe.Exec(ctx)
+	if cmd.Err() != nil && isNoScript(cmd.Err()) {
+		cmd = r.scripts.updateTicket.Run(ctx, r.c, keys, argv...)
+	}
+	v, err := cmd.Result()
+	if err != nil {
+		return 0, fmt.Errorf("update ticket %s: %w", id, err)
+	}
+	reply, err := replyStrings(v)
+	if err != nil {
+		return 0, fmt.Errorf("update ticket %s: %w", id, err)
+	}
+	switch reply[0] {
+	case "ok":
+		if t.Status.Terminal() {
+			r.expireIDs(ctx, []string{id})
+		}
+		return strconv.ParseInt(reply[1], 10, 64)
+	case "notfound":
+		return 0, fmt.Errorf("update ticket %s: %w", id, ErrNotFound)
+	default:
+		return 0, fmt.Errorf("update ticket %s: stored version %s, given %d: %w", id, reply[1], t.Version, ErrConflict)
+	}
+}
+
+// SearchingTickets implements Store. It reads the searching index, then the
+// tickets in pipelined chunks, so that a large pool never blocks Redis in
+// one long command.
+func (r *Redis) SearchingTickets(ctx context.Context, configuration string) ([]Ticket, error) {
+	ids, err := r.c.ZRange(ctx, r.cfgKey(configuration, "searching"), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("searching tickets of %s: %w", configuration, err)
+	}
+	out := make([]Ticket, 0, len(ids))
+	searching := func(t *Ticket) bool { return t.Status == StatusSearching }
+	for start := 0; start < len(ids); start += searchingChunk {
+		chunk := ids[start:min(start+searchingChunk, len(ids))]
+		keys := make([]string, len(chunk))
+		for i, id := range chunk {
+			keys[i] = r.ticketKey(configuration, id)
+		}
+		ts, err := r.readTickets(ctx, keys, searching)
+		if err != nil {
+			return nil, fmt.Errorf("searching tickets of %s: %w", configuration, err)
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
+// DueTickets implements Store.
+func (r *Redis) DueTickets(ctx context.Context, configuration string, now time.Time, limit int) ([]Ticket, error) {
+	by := &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10)}
+	if limit > 0 {
+		by.Count = int64(limit)
+	}
+	ids, err := r.c.ZRangeByScore(ctx, r.cfgKey(configuration, "deadlines"), by).Result()
+	if err != nil {
+		return nil, fmt.Errorf("due tickets of %s: %w", configuration, err)
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = r.ticketKey(configuration, id)
+	}
+	due := func(t *Ticket) bool {
+		return !t.Status.Terminal() && !t.Deadline.IsZero() && !t.Deadline.After(now)
+	}
+	ts, err := r.readTickets(ctx, keys, due)
+	if err != nil {
+		return nil, fmt.Errorf("due tickets of %s: %w", configuration, err)
+	}
+	return ts, nil
+}
+
+// Claim implements Store: one script checks every ticket, then moves all.
+func (r *Redis) Claim(ctx context.Context, configuration, matchID string, tickets []TicketVersion, newStatus Status) error {
+	if err := checkClaim(matchID, tickets); err != nil {
+		return err
+	}
+	keys := r.poolKeys(configuration, len(tickets))
+	argv := make([]any, 0, 3+2*len(tickets))
+	argv = append(argv, matchID, string(newStatus), r.opts.Retention.Milliseconds())
+	for _, tv := range tickets {
+		keys = append(keys, r.ticketKey(configuration, tv.ID))
+		argv = append(argv, tv.ID, tv.Version)
+	}
+	v, err := r.scripts.claim.Run(ctx, r.c, keys, argv...).Result()
+	if err != nil {
+		return fmt.Errorf("claim match %s: %w", matchID, err)
+	}
+	reply, err := replyStrings(v)
+	if err != nil {
+		return fmt.Errorf("claim match %s: %w", matchID, err)
+	}
+	if reply[0] != "ok" {
+		ce := &ClaimConflictError{MatchID: matchID, TicketID: reply[1], Status: Status(reply[2])}
+		ce.Version, _ = strconv.ParseInt(reply[3], 10, 64)
+		for _, tv := range tickets {
+			if tv.ID == ce.TicketID {
+				ce.Want = tv.Version
+			}
+		}
+		return ce
+	}
+	if newStatus.Terminal() {
+		ids := make([]string, len(tickets))
+		for i, tv := range tickets {
+			ids[i] = tv.ID
+		}
+		r.expireIDs(ctx, ids)
+	}
+	return nil
+}

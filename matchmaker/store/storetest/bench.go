@@ -1,0 +1,73 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+func benchSetup(b *testing.B, s store.Store) {
+	b.Helper()
+	ctx := b.Context()
+	if err := s.CreateRuleSet(ctx, store.RuleSet{Name: ruleSetName, Body: "{}"}); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.CreateConfiguration(ctx, store.Configuration{Name: cfgA, RuleSetName: ruleSetName}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func benchTicket(i int) store.Ticket {
+	skill := float64(i % 3000)
+	tk := ticket(fmt.Sprintf("bench-%d", i), cfgA, store.StatusSearching, i%1000, fmt.Sprintf("player-%d", i))
+	tk.Players[0].PlayerAttributes = map[string]store.AttributeValue{"skill": {N: &skill}}
+	tk.Players[0].LatencyInMs = map[string]int{"us-west-2": 40, "eu-west-1": 90}
+	tk.Deadline = base().Add(120e9)
+	return tk
+}
+
+// BenchmarkCreateTicket measures CreateTicket of a one-player ticket with
+// attributes and latencies on an empty store.
+func BenchmarkCreateTicket(b *testing.B, s store.Store) {
+	benchSetup(b, s)
+	ctx := b.Context()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.CreateTicket(ctx, benchTicket(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkClaim measures Claim of a 10-ticket match (the tickets are
+// created outside the timer).
+func BenchmarkClaim(b *testing.B, s store.Store) {
+	const size, batch = 10, 200
+	benchSetup(b, s)
+	ctx := b.Context()
+	claim := make([]store.TicketVersion, size)
+	next := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if i%batch == 0 {
+			b.StopTimer()
+			for range batch * size {
+				if _, err := s.CreateTicket(ctx, benchTicket(next)); err != nil {
+					b.Fatal(err)
+				}
+				next++
+			}
+			b.StartTimer()
+		}
+		first := next - (batch-i%batch)*size
+		for j := range claim {
+			claim[j] = store.TicketVersion{ID: fmt.Sprintf("bench-%d", first+j), Version: 1}
+		}
+		if err := s.Claim(ctx, cfgA, fmt.Sprintf("match-%d", i), claim, store.StatusPlacing); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

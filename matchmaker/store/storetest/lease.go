@@ -1,0 +1,60 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+func testLeases(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := t.Context()
+	const ttl = time.Minute
+	steps := []struct {
+		name string
+		do   func() error
+		want error
+	}{
+		{"renew a lease nobody holds", func() error { return s.RenewLease(ctx, "cfg-a", "alice", ttl) }, store.ErrNotFound},
+		{"release a lease nobody holds", func() error { return s.ReleaseLease(ctx, "cfg-a", "alice") }, store.ErrNotFound},
+		{"alice acquires", func() error { return s.AcquireLease(ctx, "cfg-a", "alice", ttl) }, nil},
+		{"alice acquires again", func() error { return s.AcquireLease(ctx, "cfg-a", "alice", ttl) }, nil},
+		{"bob cannot acquire", func() error { return s.AcquireLease(ctx, "cfg-a", "bob", ttl) }, store.ErrConflict},
+		{"bob cannot renew", func() error { return s.RenewLease(ctx, "cfg-a", "bob", ttl) }, store.ErrConflict},
+		{"bob cannot release", func() error { return s.ReleaseLease(ctx, "cfg-a", "bob") }, store.ErrConflict},
+		{"bob acquires another lease", func() error { return s.AcquireLease(ctx, "cfg-b", "bob", ttl) }, nil},
+		{"alice renews", func() error { return s.RenewLease(ctx, "cfg-a", "alice", ttl) }, nil},
+		{"alice releases", func() error { return s.ReleaseLease(ctx, "cfg-a", "alice") }, nil},
+		{"alice cannot renew a released lease", func() error { return s.RenewLease(ctx, "cfg-a", "alice", ttl) }, store.ErrNotFound},
+		{"bob acquires the released lease", func() error { return s.AcquireLease(ctx, "cfg-a", "bob", ttl) }, nil},
+		{"alice cannot acquire", func() error { return s.AcquireLease(ctx, "cfg-a", "alice", ttl) }, store.ErrConflict},
+	}
+	for _, st := range steps {
+		err := st.do()
+		if st.want == nil {
+			if err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			continue
+		}
+		wantErr(t, err, st.want, st.name)
+	}
+}
+
+func testLeaseExpiry(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := t.Context()
+	const ttl = 150 * time.Millisecond
+	must(t, s.AcquireLease(ctx, "l", "alice", ttl))
+	time.Sleep(ttl / 2)
+	must(t, s.RenewLease(ctx, "l", "alice", ttl))
+	time.Sleep(ttl / 2)
+	// Renewed: still alice's after the first ttl has passed.
+	wantErr(t, s.AcquireLease(ctx, "l", "bob", ttl), store.ErrConflict, "acquire a renewed lease")
+	time.Sleep(ttl + ttl/2)
+	must(t, s.AcquireLease(ctx, "l", "bob", time.Minute))
+	wantErr(t, s.RenewLease(ctx, "l", "alice", ttl), store.ErrConflict, "renew a lapsed lease now held by bob")
+	wantErr(t, s.ReleaseLease(ctx, "l", "alice"), store.ErrConflict, "release a lapsed lease now held by bob")
+	must(t, s.RenewLease(ctx, "l", "bob", time.Minute))
+}
