@@ -1,0 +1,248 @@
+package rules
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// base is a valid rule set that the table below breaks one field at a time.
+const base = `{
+  "name": "base",
+  "ruleLanguageVersion": "1.0",
+  "playerAttributes": [{"name": "skill", "type": "number", "default": 10}, {"name": "modes", "type": "string_list"}],
+  "teams": [{"name": "red", "minPlayers": 2, "maxPlayers": 4}, {"name": "blue", "minPlayers": 2, "maxPlayers": 4}],
+  "rules": [
+    {"name": "Fair", "type": "distance", "measurements": ["avg(teams[*].players.attributes[skill])"], "referenceValue": "avg(flatten(teams[*].players.attributes[skill]))", "maxDistance": 10},
+    {"name": "Ping", "type": "latency", "maxLatency": 100}
+  ],
+  "expansions": [{"target": "rules[Fair].maxDistance", "steps": [{"waitTimeSeconds": 5, "value": 20}]}]
+}`
+
+func TestBaseIsValid(t *testing.T) {
+	if _, err := CompileJSON([]byte(base)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInvalidRuleSets(t *testing.T) {
+	tests := []struct {
+		name, from, to string
+		path, message  string
+	}{
+		{"version missing", `"ruleLanguageVersion": "1.0",`, ``, "ruleLanguageVersion", `is required`},
+		{"version wrong", `"ruleLanguageVersion": "1.0"`, `"ruleLanguageVersion": "2.0"`, "ruleLanguageVersion", `must be "1.0"`},
+		{"unknown top-level field", `"name": "base",`, `"name": "base", "colour": 1,`, "colour", `unknown field "colour"`},
+		{"wrong type", `"name": "base"`, `"name": 7`, "name", "must be a string, not the number 7"},
+		{"no teams", `"teams": [{"name": "red", "minPlayers": 2, "maxPlayers": 4}, {"name": "blue", "minPlayers": 2, "maxPlayers": 4}]`, `"teams": []`, "teams", "at least one team"},
+		{"min above max", `"name": "red", "minPlayers": 2`, `"name": "red", "minPlayers": 5`, "teams[0].minPlayers", "more than maxPlayers 4"},
+		{"maxPlayers missing", `"name": "blue", "minPlayers": 2, "maxPlayers": 4`, `"name": "blue", "minPlayers": 2`, "teams[1].maxPlayers", "is required"},
+		{"fractional players", `"maxPlayers": 4}, {"name": "blue"`, `"maxPlayers": 4.5}, {"name": "blue"`, "teams[0].maxPlayers", "whole number"},
+		{"duplicate team", `"name": "blue"`, `"name": "red"`, "teams[1].name", `team "red" is defined twice`},
+		{"quantity zero", `"name": "red", "minPlayers": 2, "maxPlayers": 4`, `"name": "red", "minPlayers": 2, "maxPlayers": 4, "quantity": 0`, "teams[0].quantity", "at least 1"},
+		{"too many players", `"name": "red", "minPlayers": 2, "maxPlayers": 4`, `"name": "red", "minPlayers": 2, "maxPlayers": 199`, "teams", "at most 200"},
+		{"large needs balanced", `"name": "red", "minPlayers": 2, "maxPlayers": 4`, `"name": "red", "minPlayers": 2, "maxPlayers": 40`, "algorithm.strategy", `must be "balanced"`},
+		{"unknown attribute type", `"type": "string_list"`, `"type": "list"`, "playerAttributes[1].type", `unknown attribute type "list"`},
+		{"bad default", `"default": 10`, `"default": "ten"`, "playerAttributes[0].default", "must be a number value"},
+		{"duplicate attribute", `{"name": "modes"`, `{"name": "skill"`, "playerAttributes[1].name", "declared twice"},
+		{"unknown rule type", `"type": "latency"`, `"type": "ping"`, "rules[1].type", `unknown rule type "ping"`},
+		{"field of another type", `"maxLatency": 100`, `"maxLatency": 100, "minCount": 1`, "rules[1].minCount", `"minCount" is not a property of a latency rule`},
+		{"maxDistance wrong type", `"maxDistance": 10}`, `"maxDistance": true}`, "rules[0].maxDistance", "must be a number, not a boolean"},
+		{"negative maxDistance", `"maxDistance": 10}`, `"maxDistance": -1}`, "rules[0].maxDistance", "must be 0 or more"},
+		{"undefined attribute", `avg(teams[*].players.attributes[skill])"]`, `avg(teams[*].players.attributes[skil])"]`, "rules[0].measurements", `attribute "skil" is not declared`},
+		{"undefined team", `avg(teams[*].players.attributes[skill])"]`, `avg(teams[green].players.attributes[skill])"]`, "rules[0].measurements", `team "green" is not defined`},
+		{"bad expression", `avg(teams[*].players.attributes[skill])"]`, `avg(teams[*].players.attributes[skill]"]`, "rules[0].measurements", "invalid property expression"},
+		{"unknown function", `avg(teams[*].players.attributes[skill])"]`, `mean2(teams[*].players.attributes[skill])"]`, "rules[0].measurements", "invalid property expression"},
+		{"type mismatch", `"referenceValue": "avg(flatten(teams[*].players.attributes[skill]))"`, `"referenceValue": "flatten(teams[*].players.attributes[skill])"`, "rules[0].referenceValue", "must be a single number"},
+		{"distance needs numbers", `avg(teams[*].players.attributes[skill])"]`, `flatten(teams[*].players.attributes[modes])"]`, "rules[0].measurements", "between numbers"},
+		{"duplicate rule", `"name": "Ping"`, `"name": "Fair"`, "rules[1].name", `rule "Fair" is defined twice`},
+		{"rule name missing", `"name": "Ping", `, ``, "rules[1].name", "is required"},
+		{"dangling expansion rule", `"target": "rules[Fair].maxDistance"`, `"target": "rules[Unfair].maxDistance"`, "expansions[0].target", `rule "Unfair" is not defined`},
+		{"not expandable", `"target": "rules[Fair].maxDistance"`, `"target": "rules[Fair].measurements"`, "expansions[0].target", "not an expandable property"},
+		{"bad target", `"target": "rules[Fair].maxDistance"`, `"target": "Fair.maxDistance"`, "expansions[0].target", "is not a target"},
+		{"dangling expansion team", `"target": "rules[Fair].maxDistance"`, `"target": "teams[green].minPlayers"`, "expansions[0].target", `team "green" is not defined`},
+		{"steps not increasing", `"steps": [{"waitTimeSeconds": 5, "value": 20}]`, `"steps": [{"waitTimeSeconds": 5, "value": 20}, {"waitTimeSeconds": 5, "value": 30}]`, "expansions[0].steps[1].waitTimeSeconds", "must wait longer"},
+		{"step value missing", `{"waitTimeSeconds": 5, "value": 20}`, `{"waitTimeSeconds": 5}`, "expansions[0].steps[0].value", "is required"},
+		{"no steps", `"steps": [{"waitTimeSeconds": 5, "value": 20}]`, `"steps": []`, "expansions[0].steps", "at least one step"},
+		{"team expansion beyond max", `"target": "rules[Fair].maxDistance", "steps": [{"waitTimeSeconds": 5, "value": 20}]`, `"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": 5, "value": 9}]`, "expansions[0].steps[0].value", "more than team \"red\"'s maxPlayers 4"},
+		{"unknown strategy", `"name": "base",`, `"name": "base", "algorithm": {"strategy": "greedy"},`, "algorithm.strategy", `not "greedy"`},
+		{"sorted needs attributes", `"name": "base",`, `"name": "base", "algorithm": {"batchingPreference": "sorted"},`, "algorithm.sortByAttributes", "is required"},
+		{"sort by undeclared", `"name": "base",`, `"name": "base", "algorithm": {"batchingPreference": "sorted", "sortByAttributes": ["rank"]},`, "algorithm.sortByAttributes[0]", `"rank" is not declared`},
+		{"balanced needs attribute", `"name": "base",`, `"name": "base", "algorithm": {"strategy": "balanced"},`, "algorithm.balancedAttribute", "is required"},
+		{"balanced attribute not number", `"name": "base",`, `"name": "base", "algorithm": {"strategy": "balanced", "balancedAttribute": "modes"},`, "algorithm.balancedAttribute", "must be a number"},
+		{"largestPopulation with exhaustive", `"name": "base",`, `"name": "base", "algorithm": {"batchingPreference": "largestPopulation"},`, "algorithm.batchingPreference", "works with the balanced strategy"},
+		{"compound dangling", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "compound", "statement": "and(Fair, Missing)"}`, "rules[1].statement", `rule "Missing" is not defined`},
+		{"compound forward reference", `{"name": "Fair", "type": "distance"`, `{"name": "C", "type": "compound", "statement": "and(Fair, Ping)"}, {"name": "Fair", "type": "distance"`, "rules[0].statement", "defined after this compound rule"},
+		{"compound bad operator", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "compound", "statement": "nand(Fair, Fair)"}`, "rules[1].statement", `unknown operator "nand"`},
+		{"compound not arity", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "compound", "statement": "not(Fair, Fair)"}`, "rules[1].statement", "exactly one operand"},
+		{"compound batchDistance", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "B", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": 5}, {"name": "C", "type": "compound", "statement": "or(Fair, B)"}`, "rules[2].statement", "batchDistance rule"},
+		{"expand compound", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "C", "type": "compound", "statement": "not(Fair)"}`, "expansions[0].target", "cannot be expanded"},
+		{"comparison operator", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "comparison", "measurements": "flatten(teams[*].players.attributes[skill])", "operation": "~"}`, "rules[1].operation", `not "~"`},
+		{"comparison without reference", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "comparison", "measurements": "flatten(teams[*].players.attributes[skill])", "operation": "<"}`, "rules[1].operation", "only = (all measured values equal)"},
+		{"collection operation", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "collection", "measurements": "flatten(teams[*].players.attributes[modes])", "operation": "union", "minCount": 1}`, "rules[1].operation", `not "union"`},
+		{"collection counts", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "collection", "measurements": "flatten(teams[*].players.attributes[modes])", "operation": "intersection"}`, "rules[1].maxCount", "needs minCount, maxCount or both"},
+		{"party aggregation", `"maxLatency": 100`, `"maxLatency": 100, "partyAggregation": "union"`, "rules[1].partyAggregation", "must be avg, min, max"},
+		{"sort needs map key", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "absoluteSort", "sortAttribute": "skill", "mapKey": "minValue"}`, "rules[1].mapKey", "only to string_number_map"},
+		{"expression rule not bool", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "expression", "expression": "len(players)"}`, "rules[1].expression", "bool"},
+		{"expression rule unknown name", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "expression", "expression": "playerz == nil"}`, "rules[1].expression", "unknown name playerz"},
+		{"large match rule type", `"name": "red", "minPlayers": 2, "maxPlayers": 4`, `"name": "red", "minPlayers": 2, "maxPlayers": 40`, "rules[0].type", "not available in large matches"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(base, tc.from) {
+				t.Fatalf("test bug: %q not in base", tc.from)
+			}
+			src := strings.Replace(base, tc.from, tc.to, 1)
+			if tc.name == "expand compound" {
+				src = strings.Replace(src, "rules[Fair].maxDistance", "rules[C].maxDistance", 1)
+			}
+			_, err := Parse([]byte(src))
+			if err == nil {
+				t.Fatalf("want an error at %s", tc.path)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v does not match ErrInvalid", err)
+			}
+			var list ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error %T is not an ErrorList", err)
+			}
+			for _, fe := range list {
+				if fe.Path == tc.path && strings.Contains(fe.Message, tc.message) {
+					if fe.Line == 0 {
+						t.Errorf("%s: no line number", fe)
+					}
+					return
+				}
+			}
+			t.Fatalf("want %s: ...%s..., got:\n%v", tc.path, tc.message, err)
+		})
+	}
+}
+
+func TestErrorsAreAllReportedWithPositions(t *testing.T) {
+	src := `{
+  "ruleLanguageVersion": "1.0",
+  "teams": [{"name": "red", "minPlayers": 5, "maxPlayers": 4, "size": 3}],
+  "rules": [{"name": "R", "type": "distance", "measurements": "avg(teams[*].players.attributes[x])", "referenceValue": 1, "maxDistance": "far"}]
+}`
+	_, err := Parse([]byte(src))
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("want an ErrorList, got %v", err)
+	}
+	got := err.Error()
+	for _, want := range []string{
+		`teams[0].size: unknown field "size"`,
+		"(line 3, column 63)",
+		`rules[0].maxDistance: must be a number, not the string "far" (line 4`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+}
+
+func TestSyntaxErrors(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{``, "empty"},
+		{`{`, "unexpected end of input"},
+		{`{"a": 1 "b": 2}`, `expected ',' or '}'`},
+		{`{"a": 1, "a": 2}`, `duplicate key "a"`},
+		{`{"a": tru}`, "expected a value"},
+		{`{"a": 01}`, `invalid number "01"`},
+		{`{"a": "x\q"}`, `invalid escape`},
+		{`{"a": 1} x`, "after the end of the document"},
+		{`/* open`, "unterminated /* comment"},
+		{strings.Repeat("[", 100), "nesting deeper than 64"},
+		{"{\"a\": \"\x01\"}", "control character"},
+		{strings.Repeat(" ", MaxBodyBytes+1), "the limit is 65535"},
+	}
+	for _, tc := range tests {
+		_, err := Parse([]byte(tc.src))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%.30q) = %v, want %q", tc.src, err, tc.want)
+		}
+	}
+}
+
+func TestLenientSyntaxIsAccepted(t *testing.T) {
+	src := `// a rule set
+{
+  "ruleLanguageVersion": "1.0", /* block */
+  "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 2,},],
+}`
+	if _, err := Parse([]byte(src)); err != nil {
+		t.Fatalf("comments and trailing commas: %v", err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	def, err := Parse([]byte(`{"ruleLanguageVersion":"1.0","teams":[{"name":"a","minPlayers":1,"maxPlayers":2}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := def.Algorithm
+	if a.Strategy != StrategyExhaustive || a.BatchingPreference != BatchRandom || a.BackfillPriority != BackfillNormal || a.ExpansionAgeSelection != AgeNewest {
+		t.Fatalf("algorithm defaults = %+v", a)
+	}
+	if def.Teams[0].Quantity != 1 {
+		t.Fatalf("quantity default = %d", def.Teams[0].Quantity)
+	}
+	def, err = Parse([]byte(`{"ruleLanguageVersion":"1.0","algorithm":{"strategy":"balanced","balancedAttribute":"s"},
+		"playerAttributes":[{"name":"s","type":"number"}],"teams":[{"name":"a","minPlayers":1,"maxPlayers":100}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Algorithm.BatchingPreference != BatchLargestPopulation {
+		t.Fatalf("balanced batching default = %q", def.Algorithm.BatchingPreference)
+	}
+}
+
+func TestPropertyExpressionTypes(t *testing.T) {
+	scope := &propScope{
+		teams: map[string][]int{"red": {0}, "blue": {1}, "trio": {2, 3, 4}, "trio_1": {2}},
+		attrs: map[string]AttributeType{"skill": TypeNumber, "modes": TypeStringList, "name": TypeString, "maps": TypeStringNumberMap},
+	}
+	tests := []struct{ src, want string }{
+		{"teams[red].players.attributes[skill]", "list of number"},
+		{"teams[*].players.attributes[skill]", "list of list of number"},
+		{"teams[red, blue].players.attributes[skill]", "list of list of number"},
+		{"teams[trio].players.attributes[skill]", "list of list of number"},
+		{"teams[trio_1].players.attributes[skill]", "list of number"},
+		{"avg(teams[*].players.attributes[skill])", "list of number"},
+		{"avg(flatten(teams[*].players.attributes[skill]))", "number"},
+		{"max(count(teams[*].players))", "number"},
+		{"count (teams[red].players)", "number"},
+		{"count(teams[*])", "number"},
+		{"teams[red].players[playerId]", "list of string"},
+		{"teams[red].players[playerid]", "list of string"},
+		{"set_intersection(flatten(teams[*].players.attributes[modes]))", "string list"},
+		{"players.attributes[skill]", "list of number"},
+		{"stddev(players.attributes[skill])", "number"},
+		{"42", "number"},
+		{"avg(teams[red].players.attributes[name])", "error: avg needs a list of numbers"},
+		{"flatten(teams[red].players.attributes[skill])", "error: flatten needs a list of lists"},
+		{"avg(teams[*].players.attributes[skill], 1)", "error: avg takes one argument"},
+		{"team[red].players", `error: unknown selector "team"`},
+		{"teams[].players", "error: empty team selection"},
+		{"teams[red].players.attributes[skill].x", "error: unexpected"},
+		{"teams[red].players[name]", `error: unknown player property "name"`},
+		{"avg(avg(avg(avg(avg(avg(avg(avg(avg(avg(avg(avg(avg(avg(avg(avg(avg(1)))))))))))))))))", "error: nested deeper"},
+	}
+	for _, tc := range tests {
+		e, err := parsePropExpr(tc.src)
+		var got string
+		if err == nil {
+			var typ propType
+			typ, err = scope.typeOf(e)
+			got = typ.String()
+		}
+		if err != nil {
+			got = "error: " + err.Error()
+		}
+		if !strings.HasPrefix(got, tc.want) && !strings.Contains(got, strings.TrimPrefix(tc.want, "error: ")) {
+			t.Errorf("%s: got %q, want %q", tc.src, got, tc.want)
+		}
+	}
+}
