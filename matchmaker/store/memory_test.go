@@ -96,6 +96,10 @@ func BenchmarkMemoryCreateTicket(b *testing.B) {
 	storetest.BenchmarkCreateTicket(b, store.NewMemory(storetest.Options()))
 }
 
+func BenchmarkMemoryCreateTicketParallel(b *testing.B) {
+	storetest.BenchmarkCreateTicketParallel(b, store.NewMemory(storetest.Options()))
+}
+
 func BenchmarkMemoryClaim(b *testing.B) {
 	storetest.BenchmarkClaim(b, store.NewMemory(storetest.Options()))
 }

@@ -50,6 +50,10 @@ func BenchmarkRedisCreateTicket(b *testing.B) {
 	storetest.BenchmarkCreateTicket(b, newRedisForBench(b))
 }
 
+func BenchmarkRedisCreateTicketParallel(b *testing.B) {
+	storetest.BenchmarkCreateTicketParallel(b, newRedisForBench(b))
+}
+
 func BenchmarkRedisClaim(b *testing.B) {
 	storetest.BenchmarkClaim(b, newRedisForBench(b))
 }

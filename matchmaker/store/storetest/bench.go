@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
@@ -39,6 +40,25 @@ func BenchmarkCreateTicket(b *testing.B, s store.Store) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCreateTicketParallel measures CreateTicket throughput from
+// GOMAXPROCS*16 concurrent callers, as an API server under load makes them.
+func BenchmarkCreateTicketParallel(b *testing.B, s store.Store) {
+	benchSetup(b, s)
+	ctx := b.Context()
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.CreateTicket(ctx, benchTicket(int(next.Add(1)))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
 
 // BenchmarkClaim measures Claim of a 10-ticket match (the tickets are

@@ -1,0 +1,139 @@
+package store_test
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/internal/redistest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+// newRedisStore returns a Redis store with prefix "mp:" on a fresh server
+// and a raw client to look at its keys.
+func newRedisStore(t *testing.T) (*store.Redis, *redis.Client) {
+	srv := redistest.Start(t)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { _ = c.Close() })
+	s := store.NewRedis(c, store.Options{Retention: time.Minute})
+	ctx := t.Context()
+	if err := s.CreateRuleSet(ctx, store.RuleSet{Name: "rs", Body: "{}"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"cfg-a", "cfg-b"} {
+		if err := s.CreateConfiguration(ctx, store.Configuration{Name: name, RuleSetName: "rs"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, c
+}
+
+// TestRedisKeyLayout checks the layout docs/store.md documents: every key
+// of a configuration carries its hash tag; only the global ticket id index,
+// leases and the meta keys do not.
+func TestRedisKeyLayout(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	tk := store.Ticket{
+		TicketId: "t1", ConfigurationName: "cfg-a", Status: store.StatusSearching,
+		Players: []store.Player{{PlayerId: "p1"}}, Deadline: time.Now().Add(time.Minute),
+	}
+	if _, err := s.CreateTicket(ctx, tk); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendEvent(ctx, "cfg-a", []string{"t1"}, []byte("e")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AcquireLease(ctx, "cfg-a", "me", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{
+		"mp:{_meta}:rulesets": true, "mp:{_meta}:configs": true, "mp:{_meta}:config-rulesets": true,
+		"mp:tid:t1": true, "mp:lease:cfg-a": true,
+		"mp:{cfg-a}:t:t1": true, "mp:{cfg-a}:searching": true, "mp:{cfg-a}:deadlines": true,
+		"mp:{cfg-a}:players": true, "mp:{cfg-a}:events": true, "mp:{cfg-a}:events:seq": true,
+	}
+	for _, k := range keys {
+		if !want[k] {
+			t.Errorf("unexpected key %s", k)
+		}
+		delete(want, k)
+	}
+	for k := range want {
+		t.Errorf("missing key %s", k)
+	}
+}
+
+// TestRedisTerminalTicketsExpire checks that a terminal ticket and its
+// global id entry get the retention as TTL, and that active ones have none.
+func TestRedisTerminalTicketsExpire(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	for _, tk := range []store.Ticket{
+		{TicketId: "active", ConfigurationName: "cfg-a", Status: store.StatusSearching, Players: []store.Player{{PlayerId: "p1"}}},
+		{TicketId: "ended", ConfigurationName: "cfg-a", Status: store.StatusSearching, Players: []store.Player{{PlayerId: "p2"}}},
+	} {
+		if _, err := s.CreateTicket(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Claim(ctx, "cfg-a", "m", []store.TicketVersion{{ID: "ended", Version: 1}}, store.StatusTimedOut); err != nil {
+		t.Fatal(err)
+	}
+	for key, terminal := range map[string]bool{
+		"mp:{cfg-a}:t:active": false, "mp:tid:active": false,
+		"mp:{cfg-a}:t:ended": true, "mp:tid:ended": true,
+	} {
+		ttl, err := c.PTTL(ctx, key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case terminal && (ttl <= 0 || ttl > time.Minute):
+			t.Errorf("terminal key %s has TTL %v, want at most the retention", key, ttl)
+		case !terminal && ttl != -1:
+			t.Errorf("active key %s has TTL %v, want none", key, ttl)
+		}
+	}
+}
+
+// TestRedisReclaimsLeftoverTicketID: a global id entry whose ticket does not
+// exist (a create that died between its two steps) blocks the id while the
+// create may still be in flight, then is reclaimed.
+func TestRedisReclaimsLeftoverTicketID(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	mark := func(age time.Duration) string {
+		return "cfg-b|" + strconv.FormatInt(time.Now().Add(-age).UnixMilli(), 10)
+	}
+	tk := store.Ticket{TicketId: "t1", ConfigurationName: "cfg-a", Status: store.StatusQueued, Players: []store.Player{{PlayerId: "p1"}}}
+
+	if err := c.Set(ctx, "mp:tid:t1", mark(time.Second), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateTicket(ctx, tk); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("create over an entry in flight: got %v, want ErrExists", err)
+	}
+	if err := c.Set(ctx, "mp:tid:t1", mark(time.Hour), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateTicket(ctx, tk); err != nil {
+		t.Fatalf("create over a leftover entry: %v", err)
+	}
+	got, err := s.GetTicket(ctx, "t1")
+	if err != nil || got.ConfigurationName != "cfg-a" {
+		t.Fatalf("get reclaimed ticket: %+v, %v", got, err)
+	}
+	v, err := c.Get(ctx, "mp:tid:t1").Result()
+	if err != nil || !strings.HasPrefix(v, "cfg-a|") {
+		t.Fatalf("id entry after reclaim: %q, %v", v, err)
+	}
+}
