@@ -189,7 +189,3 @@ func (r *Redis) expireIDs(ctx context.Context, ids []string) {
 }
 
 func isNil(err error) bool { return errors.Is(err, redis.Nil) }
-
-func isNoScript(err error) bool {
-	return errors.Is(err, redis.ErrNoScript) || redis.HasErrorPrefix(err, "NOSCRIPT")
-}

@@ -88,6 +88,10 @@ func TestRedisTerminalTicketsExpire(t *testing.T) {
 	if err := s.Claim(ctx, "cfg-a", "m", []store.TicketVersion{{ID: "ended", Version: 1}}, store.StatusTimedOut); err != nil {
 		t.Fatal(err)
 	}
+	stale := store.Ticket{TicketId: "ended", ConfigurationName: "cfg-a", Status: store.StatusSearching, Version: 1}
+	if _, err := s.UpdateTicket(ctx, stale); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale update of an ended ticket: got %v, want ErrConflict", err)
+	}
 	for key, terminal := range map[string]bool{
 		"mp:{cfg-a}:t:active": false, "mp:tid:active": false,
 		"mp:{cfg-a}:t:ended": true, "mp:tid:ended": true,

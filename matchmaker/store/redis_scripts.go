@@ -82,10 +82,10 @@ return {'ok', unpack(dups)}
 `
 
 // updateTicket: KEYS[4] the ticket. ARGV: 1 id, 2 expected version, then 3-11
-// as createTicket, 12 retention ms. Returns {'ok', version}, {'notfound'} or
-// {'conflict', stored version}.
+// as createTicket, 12 retention ms. Returns {'ok', new version, old status},
+// {'notfound'} or {'conflict', stored version}.
 const luaUpdateTicket = luaTicketPrelude + `
-local cur = redis.call('HMGET', KEYS[4], 'v', 'p')
+local cur = redis.call('HMGET', KEYS[4], 'v', 'p', 's')
 if not cur[1] then return {'notfound'} end
 if cur[1] ~= ARGV[2] then return {'conflict', cur[1]} end
 unindex(ARGV[1], cjson.decode(cur[2]))
@@ -93,7 +93,7 @@ redis.call('HSET', KEYS[4], 'b', ARGV[3], 's', ARGV[4], 'r', ARGV[5], 'sm', ARGV
 	'm', ARGV[8], 'dl', ARGV[9], 'st', ARGV[10], 'p', ARGV[11])
 local v = redis.call('HINCRBY', KEYS[4], 'v', 1)
 index(KEYS[4], ARGV[1], ARGV[4], cjson.decode(ARGV[11]), ARGV[9], ARGV[10], ARGV[12])
-return {'ok', v}
+return {'ok', v, cur[3]}
 `
 
 // claim: KEYS[4..] the tickets. ARGV: 1 match id, 2 new status, 3 retention

@@ -177,16 +177,7 @@ func (r *Redis) UpdateTicket(ctx context.Context, t Ticket) (int64, error) {
 	argv = append(argv, id, t.Version)
 	argv = append(argv, args...)
 	argv = append(argv, r.opts.Retention.Milliseconds())
-	pipe := r.c.Pipeline()
-	cmd := r.scripts.updateTicket.Run(ctx, pipe, keys, argv...)
-	if !t.Status.Terminal() {
-		pipe.Persist(ctx, r.idKey(id))
-	}
-	_, _ = pipe.Exec(ctx)
-	if cmd.Err() != nil && isNoScript(cmd.Err()) {
-		cmd = r.scripts.updateTicket.Run(ctx, r.c, keys, argv...)
-	}
-	v, err := cmd.Result()
+	v, err := r.scripts.updateTicket.Run(ctx, r.c, keys, argv...).Result()
 	if err != nil {
 		return 0, fmt.Errorf("update ticket %s: %w", id, err)
 	}
@@ -196,8 +187,12 @@ func (r *Redis) UpdateTicket(ctx context.Context, t Ticket) (int64, error) {
 	}
 	switch reply[0] {
 	case "ok":
-		if t.Status.Terminal() {
+		switch was := Status(reply[2]); {
+		case t.Status.Terminal():
 			r.expireIDs(ctx, []string{id})
+		case was.Terminal():
+			// Revived: the id entry must outlive the retention again.
+			_ = r.c.Persist(ctx, r.idKey(id)).Err()
 		}
 		return strconv.ParseInt(reply[1], 10, 64)
 	case "notfound":

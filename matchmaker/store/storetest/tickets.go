@@ -259,6 +259,12 @@ func testRetention(t *testing.T, open Opener) {
 	sameIDs(t, "cancelled", dup, nil)
 	sameIDs(t, "cancelled", create(t, s, ticket("dup2", cfgB, store.StatusSearching, 0, "p4")), []string{"dup"})
 	must(t, s.Claim(ctx, cfgB, "m1", []store.TicketVersion{{ID: "dup2", Version: 1}}, store.StatusFailed))
+	// A ticket updated from a terminal status back to an active one is kept.
+	revived := ticket("revived", cfgA, store.StatusFailed, 0, "p6")
+	create(t, s, revived)
+	revived.Version, revived.Status = 1, store.StatusSearching
+	_, err = s.UpdateTicket(ctx, revived)
+	must(t, err)
 
 	for _, id := range []string{"born-ended", "ends", "dup", "dup2"} {
 		get(t, s, id)
@@ -267,9 +273,10 @@ func testRetention(t *testing.T, open Opener) {
 	for _, id := range []string{"born-ended", "ends", "dup", "dup2"} {
 		gone(t, s, id)
 	}
-	got := get(t, s, "active")
-	if got.Status != store.StatusSearching {
-		t.Fatalf("active ticket changed: %+v", got)
+	for _, id := range []string{"active", "revived"} {
+		if got := get(t, s, id); got.Status != store.StatusSearching {
+			t.Fatalf("active ticket changed: %+v", got)
+		}
 	}
 	// An expired ticket's id is free again.
 	create(t, s, ticket("ends", cfgB, store.StatusQueued, 0, "p5"))
