@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -109,8 +110,12 @@ func analyze(def *Definition, at func(string) pos) (*plan, ErrorList) {
 // validate runs analysis for Parse, with source positions.
 func validate(c *collector, d *decoded) {
 	_, errs := analyze(d.def, func(path string) pos {
-		if p, ok := d.field[path]; ok {
-			return p
+		// A missing field points at the nearest enclosing value that exists.
+		for path != "" {
+			if p, ok := d.field[path]; ok {
+				return p
+			}
+			path = path[:max(strings.LastIndexAny(path, ".["), 0)]
 		}
 		return d.root
 	})
@@ -442,7 +447,7 @@ func (a *analyzer) operand(path, src string, scope *propScope, mustBeExpr bool) 
 	if perr == nil {
 		t, terr := scope.typeOf(pe)
 		if terr != nil {
-			a.errorf(path, "%v in %q", terr, src)
+			a.errorf(path, "%s", describePropError(terr, src))
 			return operand{}, false
 		}
 		return operand{prop: pe, typ: t}, true
@@ -454,8 +459,17 @@ func (a *analyzer) operand(path, src string, scope *propScope, mustBeExpr bool) 
 		s := src
 		return operand{literal: &RefValue{String: &s}, typ: propType{0, leafString}}, true
 	}
-	a.errorf(path, "invalid property expression %q: %v", src, perr)
+	a.errorf(path, "invalid property expression: %s", describePropError(perr, src))
 	return operand{}, false
+}
+
+// describePropError words a property expression error with its place.
+func describePropError(err error, src string) string {
+	var pe *propSyntaxError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("%s (at character %d of %q)", pe.msg, pe.off+1, src)
+	}
+	return fmt.Sprintf("%v (in %q)", err, src)
 }
 
 // looksLikeExpression tells an intended expression from a string literal.

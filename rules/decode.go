@@ -176,7 +176,7 @@ func decodeDefinition(c *collector, root *jsonNode) *decoded {
 		case "ruleLanguageVersion":
 			def.RuleLanguageVersion = decodeString(c, path, v)
 		case "playerAttributes":
-			def.PlayerAttributes = decodeArray(c, path, v, func(p string, it *jsonNode) AttributeDef { return decodeAttribute(c, d, p, it) })
+			def.PlayerAttributes = decodeArray(c, d, path, v, func(p string, it *jsonNode) AttributeDef { return decodeAttribute(c, d, p, it) })
 		case "algorithm":
 			objectFields(c, d, path, v, []string{"strategy", "batchingPreference", "sortByAttributes", "backfillPriority", "expansionAgeSelection", "balancedAttribute"}, func(key, path string, v *jsonNode) {
 				a := &def.Algorithm
@@ -196,24 +196,26 @@ func decodeDefinition(c *collector, root *jsonNode) *decoded {
 				}
 			})
 		case "teams":
-			def.Teams = decodeArray(c, path, v, func(p string, it *jsonNode) TeamDef { return decodeTeam(c, d, p, it) })
+			def.Teams = decodeArray(c, d, path, v, func(p string, it *jsonNode) TeamDef { return decodeTeam(c, d, p, it) })
 		case "rules":
-			def.Rules = decodeArray(c, path, v, func(p string, it *jsonNode) RuleDef { return decodeRule(c, d, p, it) })
+			def.Rules = decodeArray(c, d, path, v, func(p string, it *jsonNode) RuleDef { return decodeRule(c, d, p, it) })
 		case "expansions":
-			def.Expansions = decodeArray(c, path, v, func(p string, it *jsonNode) ExpansionDef { return decodeExpansion(c, d, p, it) })
+			def.Expansions = decodeArray(c, d, path, v, func(p string, it *jsonNode) ExpansionDef { return decodeExpansion(c, d, p, it) })
 		}
 	})
 	return d
 }
 
-func decodeArray[T any](c *collector, path string, n *jsonNode, each func(path string, it *jsonNode) T) []T {
+func decodeArray[T any](c *collector, d *decoded, path string, n *jsonNode, each func(path string, it *jsonNode) T) []T {
 	if n.kind != jsonArray {
 		c.add(path, n.at, "must be an array, not %s", describeNode(n))
 		return nil
 	}
 	out := make([]T, 0, len(n.items))
 	for i, it := range n.items {
-		out = append(out, each(indexPath(path, i), it))
+		p := indexPath(path, i)
+		d.field[p] = it.at
+		out = append(out, each(p, it))
 	}
 	return out
 }
@@ -451,7 +453,7 @@ func decodeExpansion(c *collector, d *decoded, path string, n *jsonNode) Expansi
 		case "target":
 			e.Target = decodeString(c, p, v)
 		case "steps":
-			e.Steps = decodeArray(c, p, v, func(sp string, it *jsonNode) ExpansionStep {
+			e.Steps = decodeArray(c, d, p, v, func(sp string, it *jsonNode) ExpansionStep {
 				var s ExpansionStep
 				s.WaitTimeSeconds = -1
 				objectFields(c, d, sp, it, []string{"waitTimeSeconds", "value"}, func(key, p string, v *jsonNode) {

@@ -25,6 +25,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"version": {"print the version", runVersion},
+		"rules":   {"validate, explain and show the expr translation of rule sets", runRules},
 	}
 }
 

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/matchpoint-dev/matchpoint/rules"
+)
+
+const rulesUsage = `usage: matchpoint rules <subcommand> [args]
+
+subcommands:
+  validate FILE...   check rule set files; exit 0 with a summary line per valid file,
+                     exit 1 with every error of every invalid file
+  explain FILE       describe a rule set in plain words
+  expr FILE          print the expr program a rule set compiles to
+
+Rule set files are FlexMatch rule set JSON (ruleLanguageVersion 1.0); // comments and
+trailing commas are accepted. See docs/rules.md.
+`
+
+func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, rulesUsage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("rules "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, rulesUsage) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	files := fs.Args()
+	switch sub {
+	case "validate":
+		if len(files) == 0 {
+			fmt.Fprintln(stderr, "matchpoint rules validate: name at least one rule set file")
+			return 2
+		}
+		return validateFiles(files, stdout, stderr)
+	case "explain", "expr":
+		if len(files) != 1 {
+			fmt.Fprintf(stderr, "matchpoint rules %s: name exactly one rule set file\n", sub)
+			return 2
+		}
+		rs, err := compileFile(files[0])
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: invalid rule set:\n%s\n", files[0], indent(err))
+			return 1
+		}
+		if sub == "expr" {
+			fmt.Fprintln(stdout, rs.ExprSource())
+			return 0
+		}
+		if err := rs.Explain(stdout); err != nil {
+			fmt.Fprintf(stderr, "matchpoint rules explain: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stderr, "matchpoint rules: unknown subcommand %q\n\n%s", sub, rulesUsage)
+	return 2
+}
+
+func compileFile(path string) (*rules.RuleSet, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return rules.CompileJSON(src)
+}
+
+func validateFiles(files []string, stdout, stderr io.Writer) int {
+	code := 0
+	for _, f := range files {
+		rs, err := compileFile(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: invalid rule set:\n%s\n", f, indent(err))
+			code = 1
+			continue
+		}
+		d := rs.Definition()
+		name := d.Name
+		if name == "" {
+			name = "(unnamed)"
+		}
+		size := "small"
+		if rs.Large() {
+			size = "large"
+		}
+		fmt.Fprintf(stdout, "%s: ok: %s, %d team(s), up to %d players (%s match), %d rule(s), %d expansion(s), strategy %s\n",
+			f, name, len(rs.Teams()), rs.MaxPlayers(), size, len(d.Rules), len(d.Expansions), d.Algorithm.Strategy)
+	}
+	return code
+}
+
+// indent prefixes each line of an error with two spaces, one error a line.
+func indent(err error) string {
+	var list rules.ErrorList
+	if !errors.As(err, &list) {
+		return "  " + err.Error()
+	}
+	out := ""
+	for i, e := range list {
+		if i > 0 {
+			out += "\n"
+		}
+		out += "  " + e.Error()
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+package rules_test
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/rules"
+)
+
+// A rule set compiles once; an Evaluator then checks candidate matches.
+func Example() {
+	rs, err := rules.CompileJSON([]byte(`{
+	  "name": "duel",
+	  "ruleLanguageVersion": "1.0",
+	  "playerAttributes": [{"name": "skill", "type": "number", "default": 1000}],
+	  "teams": [{"name": "player", "minPlayers": 1, "maxPlayers": 1, "quantity": 2}],
+	  "rules": [{"name": "CloseSkill", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": 100}],
+	  "expansions": [{"target": "rules[CloseSkill].maxDistance", "steps": [{"waitTimeSeconds": 30, "value": 300}]}]
+	}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	ticket := func(id string, skill float64) *rules.Ticket {
+		t, err := rs.PrepareTicket(rules.TicketSpec{ID: id, Start: start, Players: []rules.Player{
+			{ID: id, Attributes: map[string]rules.Value{"skill": rules.NumberValue(skill)}},
+		}})
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	c := rs.NewCandidate()
+	c.Add(0, ticket("ana", 1000))
+	c.Add(1, ticket("bo", 1250))
+	ev := rs.NewEvaluator()
+	fmt.Println("at once:", ev.Evaluate(c, start, rules.FinalCheck).Pass)
+	fmt.Println("after 31s:", ev.Evaluate(c, start.Add(31*time.Second), rules.FinalCheck).Pass)
+	// Output:
+	// at once: false
+	// after 31s: true
+}
+
+// Validation reports every problem with its JSON path, line and column.
+func ExampleParse() {
+	_, err := rules.Parse([]byte(`{
+  "ruleLanguageVersion": "1.0",
+  "teams": [{"name": "red", "minPlayers": 6, "maxPlayers": 5}],
+  "rules": [{"name": "Fair", "type": "distance", "maxDistance": 10}]
+}`))
+	fmt.Println(err)
+	// Output:
+	// teams[0].minPlayers: is 6, more than maxPlayers 5: the team can never be filled (line 3, column 43)
+	// rules[0].measurements: is required (line 4, column 13)
+	// rules[0].referenceValue: is required (line 4, column 13)
+}
+
+func ExampleRuleSet_Explain() {
+	src, _ := os.ReadFile("testdata/examples/example-01-two-teams-evenly-matched.json")
+	rs, err := rules.CompileJSON(src)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rs.Explain(os.Stdout)
+	// Output:
+	// Rule set aliens_vs_cowboys, rule language 1.0.
+	// A match has 2 team(s) and 8 to 16 players (small match), formed by the exhaustiveSearch strategy with random batching; backfill priority normal; expansions follow the newest ticket's age.
+	//
+	// Teams:
+	//   cowboys: 4 to 8 players
+	//   aliens: 4 to 8 players
+	//
+	// Player attributes:
+	//   skill: number, default 10
+	//
+	// Rules (every rule must pass, except those that only a compound rule uses):
+	//   1. FairTeamSkill (distance): every value of avg(teams[*].players.attributes[skill]) has a distance at most 10 from avg(flatten(teams[*].players.attributes[skill]))
+	//   2. EqualTeamSizes (comparison): every value of count(teams[cowboys].players) is = count(teams[aliens].players)
+	//
+	// Expansions:
+	//   rules[FairTeamSkill].maxDistance becomes 50 after 5s, then 100 after 15s
+}
