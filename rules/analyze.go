@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -882,14 +881,4 @@ func (a *analyzer) stepValue(path string, ep *expansionPlan, s ExpansionStep) {
 	if ep.prop != "referenceValue" && v < 0 {
 		a.errorf(path, "must be 0 or more, not %g", v)
 	}
-}
-
-// sortedRuleNames lists rule names, for messages.
-func sortedRuleNames(p *plan) []string {
-	out := make([]string, 0, len(p.ruleIndex))
-	for n := range p.ruleIndex {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -21,9 +21,7 @@ type RuleSet struct {
 	operands   []*vm.Program // expr operands, by index
 	exprRules  []*vm.Program // expression rules, by rule index (nil for others)
 	base       []ruleParams
-	ruleExps   [][]int  // expansions that target each rule
 	stepValues [][]*val // per expansion and step: a referenceValue's new value
-	teamExps   []int    // expansions that target teams
 
 	final, partial, explain *vm.Program
 	sources                 [3]string // generated expr source of final, partial, explain
@@ -111,7 +109,6 @@ func compilePlan(p *plan) (*RuleSet, error) {
 	g := &generator{rs: rs, p: p, sel: map[string]int{}}
 	rs.exprRules = make([]*vm.Program, len(p.rules))
 	rs.base = make([]ruleParams, len(p.rules))
-	rs.ruleExps = make([][]int, len(p.rules))
 	calls := make([]string, len(p.rules))
 	for i := range p.rules {
 		rp := &p.rules[i]
@@ -133,11 +130,6 @@ func compilePlan(p *plan) (*RuleSet, error) {
 				v = &val{kind: vStr, str: *st.String}
 			}
 			rs.stepValues[ei] = append(rs.stepValues[ei], v)
-		}
-		if e.rule >= 0 {
-			rs.ruleExps[e.rule] = append(rs.ruleExps[e.rule], ei)
-		} else {
-			rs.teamExps = append(rs.teamExps, ei)
 		}
 	}
 	var final, partial, explain []string

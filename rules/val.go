@@ -43,9 +43,10 @@ type arena struct {
 	strs []string
 }
 
+// reset takes every value back. Old pointers are overwritten rather than
+// cleared: they refer only to prepared tickets and arena values.
 func (a *arena) reset() {
 	a.vals = a.vals[:0]
-	clear(a.ptrs)
 	a.ptrs = a.ptrs[:0]
 	a.strs = a.strs[:0]
 }
