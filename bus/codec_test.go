@@ -88,7 +88,7 @@ func TestRoundTrips(t *testing.T) {
 		{"SessionEnded", bus.SessionEnded{SessionRef: ref, Reason: bus.EndEmpty, EndedAt: sampleTime}.Encode, func(b []byte) (any, error) { return bus.DecodeSessionEnded(b) }},
 		{"PlayerJoined", bus.PlayerJoined{SessionRef: ref, PlayerID: "a", PlayerSessionID: "ps-a", PeerID: 1, Players: 1, JoinedAt: sampleTime}.Encode, func(b []byte) (any, error) { return bus.DecodePlayerJoined(b) }},
 		{"PlayerLeft", bus.PlayerLeft{SessionRef: ref, PlayerID: "a", PlayerSessionID: "ps-a", PeerID: 1, Reason: bus.LeftClosed, LeftAt: sampleTime}.Encode, func(b []byte) (any, error) { return bus.DecodePlayerLeft(b) }},
-		{"BackfillRequest", bus.BackfillRequest{RequestID: "bf1", Configuration: "ranked.eu", GameSessionID: "gs1", GameSessionARN: "arn:gs1", Region: "eu", Players: []bus.Player{{PlayerID: "a", LatencyInMs: map[string]int{"eu": 20}}}}.Encode, func(b []byte) (any, error) { return bus.DecodeBackfillRequest(b) }},
+		{"BackfillRequest", bus.BackfillRequest{RequestID: "bf1", Configuration: "ranked.eu", GameSessionID: "gs1", GameSessionARN: "arn:gs1", Region: "eu", RelayID: "relay-1", Players: []bus.Player{{PlayerID: "a", LatencyInMs: map[string]int{"eu": 20}}}}.Encode, func(b []byte) (any, error) { return bus.DecodeBackfillRequest(b) }},
 		{"BackfillReply", bus.BackfillReply{TicketID: "bf1"}.Encode, func(b []byte) (any, error) { return bus.DecodeBackfillReply(b) }},
 		{"ScriptVersion", bus.ScriptVersion{Name: "ctf", Version: 3, SHA256: strings.Repeat("ab", 32), Size: 1200, Bucket: "scripts", Object: "ctf/3", CreatedAt: sampleTime}.Encode, func(b []byte) (any, error) { return bus.DecodeScriptVersion(b) }},
 	}

@@ -306,7 +306,7 @@ func TestBackfillRequestReply(t *testing.T) {
 	}
 	t.Cleanup(stop)
 	relay := bustest.Connect(t, srv, bus.Options{})
-	req := bus.BackfillRequest{RequestID: "bf-1", Configuration: "ranked.eu", GameSessionID: "gs1", GameSessionARN: "arn:gs1", Region: "eu", Players: []bus.Player{{PlayerID: "a", Team: "red"}}}
+	req := bus.BackfillRequest{RequestID: "bf-1", Configuration: "ranked.eu", GameSessionID: "gs1", GameSessionARN: "arn:gs1", Region: "eu", RelayID: "r1", Players: []bus.Player{{PlayerID: "a", Team: "red"}}}
 	reply, err := relay.RequestBackfill(timeoutCtx(t, 5*time.Second), req)
 	if err != nil || reply.TicketID != "bf-1" {
 		t.Fatalf("backfill: %+v, %v", reply, err)
@@ -521,5 +521,75 @@ func TestEmbeddedRestartReconnects(t *testing.T) {
 			t.Fatalf("no placement 10s after the restart: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestRelayPlacementsGoToTheNamedRelay(t *testing.T) {
+	srv := bustest.RunServer(t)
+	var mu sync.Mutex
+	direct := map[string]int{}
+	for _, relayID := range []string{"relay-1", "relay-2"} {
+		conn := bustest.Connect(t, srv, bus.Options{})
+		stopQueue, err := conn.ServePlacements(t.Context(), "eu", "", placeAll(relayID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(stopQueue)
+		place := placeAll(relayID)
+		stopDirect, err := conn.ServeRelayPlacements(t.Context(), "eu", relayID, func(ctx context.Context, req bus.PlacementRequest) bus.PlacementReply {
+			mu.Lock()
+			direct[relayID]++
+			mu.Unlock()
+			if req.GameSessionID != "gs-1" {
+				t.Errorf("backfill placement for session %q", req.GameSessionID)
+			}
+			return place(ctx, req)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(stopDirect)
+	}
+	mm := bustest.Connect(t, srv, bus.Options{})
+	for i := range 10 {
+		req := samplePlacement(fmt.Sprintf("backfill-%d", i), "eu", 1)
+		req.RelayID, req.GameSessionID = "relay-2", "gs-1"
+		reply, err := mm.RequestPlacement(timeoutCtx(t, 5*time.Second), req)
+		if err != nil || reply.RelayID != "relay-2" {
+			t.Fatalf("backfill placement: %+v, %v", reply, err)
+		}
+	}
+	mu.Lock()
+	if direct["relay-2"] != 10 || direct["relay-1"] != 0 {
+		t.Fatalf("direct placements per relay %v, want all 10 on relay-2", direct)
+	}
+	mu.Unlock()
+
+	req := samplePlacement("lost", "eu", 1)
+	req.RelayID, req.GameSessionID = "relay-9", "gs-1"
+	if _, err := mm.RequestPlacement(timeoutCtx(t, 5*time.Second), req); !errors.Is(err, bus.ErrNoResponders) {
+		t.Fatalf("placement for a gone relay: %v; want ErrNoResponders", err)
+	}
+
+	// A request addressed to one relay but sent to the region's queue is refused.
+	req = samplePlacement("misrouted", "eu", 1)
+	req.RelayID = "relay-1"
+	data, err := req.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := mm.NATS().Request("matchpoint.v1.placement.eu", data, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := bus.DecodePlacementReply(msg.Data)
+	if err != nil || reply.Error == nil || reply.Error.Code != bus.CodeInvalid {
+		t.Fatalf("misrouted: %s, %v; want INVALID", msg.Data, err)
+	}
+
+	req = samplePlacement("no-relay", "eu", 1)
+	req.GameSessionID = "gs-1"
+	if _, err := req.Encode(); !errors.Is(err, bus.ErrMalformed) || !strings.Contains(err.Error(), "relayId: required with gameSessionId") {
+		t.Fatalf("backfill without relay: %v", err)
 	}
 }

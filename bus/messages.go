@@ -39,6 +39,13 @@ type PlacementRequest struct {
 	Configuration    string `json:"configurationName"`
 	ConfigurationARN string `json:"configurationArn,omitempty"`
 	Region           string `json:"region"`
+	// RelayID, when set, addresses the request to that relay alone
+	// (RelayPlacementSubject) instead of the region's queue group.
+	RelayID string `json:"relayId,omitempty"`
+	// GameSessionID, when set, asks the relay to add Players to that running
+	// session (a backfill) instead of creating one; RelayID must name the
+	// relay hosting it.
+	GameSessionID string `json:"gameSessionId,omitempty"`
 	// Script names the server script the session runs; empty for none. The
 	// relay uses the newest version it knows.
 	Script          string         `json:"script,omitempty"`
@@ -186,6 +193,9 @@ type BackfillRequest struct {
 	GameSessionID  string `json:"gameSessionId"`
 	GameSessionARN string `json:"gameSessionArn"`
 	Region         string `json:"region"`
+	// RelayID is the relay hosting the session: the backfill placement goes
+	// to it (PlacementRequest.RelayID).
+	RelayID string `json:"relayId"`
 	// Players are the players in the session now, with team and attributes.
 	Players []Player `json:"players"`
 }
@@ -235,6 +245,12 @@ func (m *PlacementRequest) validate(c *check) {
 	c.required("matchId", m.MatchID)
 	c.name("configurationName", m.Configuration)
 	c.name("region", m.Region)
+	if m.RelayID != "" {
+		c.name("relayId", m.RelayID)
+	}
+	if m.GameSessionID != "" && m.RelayID == "" {
+		c.fail("relayId", "required with gameSessionId (a backfill goes to the relay hosting the session)")
+	}
 	if m.Script != "" {
 		c.name("script", m.Script)
 	}
@@ -344,6 +360,7 @@ func (m *BackfillRequest) validate(c *check) {
 	c.required("gameSessionId", m.GameSessionID)
 	c.required("gameSessionArn", m.GameSessionARN)
 	c.name("region", m.Region)
+	c.name("relayId", m.RelayID)
 	c.players("players", m.Players)
 }
 

@@ -15,8 +15,8 @@ import (
 // server stops. To refuse, return a reply whose Error is set.
 type PlacementHandler func(ctx context.Context, req PlacementRequest) PlacementReply
 
-// RequestPlacement sends req to the relays of req.Region and waits for one to
-// answer, until ctx is done (or Options.RequestTimeout when ctx has no
+// RequestPlacement sends req to the relays of req.Region (to relay req.RelayID
+// alone when it is set) and waits for one to answer, until ctx is done (or Options.RequestTimeout when ctx has no
 // deadline). The context deadline should not be later than req.Deadline.
 //
 // Errors: ErrNoResponders at once when no relay serves the region; ErrTimeout
@@ -29,6 +29,9 @@ func (c *Conn) RequestPlacement(ctx context.Context, req PlacementRequest) (Plac
 		return PlacementReply{}, fmt.Errorf("bus: request placement: %w", err)
 	}
 	subject, err := PlacementSubject(req.Region)
+	if req.RelayID != "" {
+		subject, err = RelayPlacementSubject(req.Region, req.RelayID)
+	}
 	if err != nil {
 		return PlacementReply{}, fmt.Errorf("bus: request placement: %w", err)
 	}
@@ -75,11 +78,11 @@ func matchesRequest(req PlacementRequest, reply PlacementReply) error {
 // queueGroup (DefaultRelayQueue when empty): NATS gives each request to exactly
 // one member. Up to Options.MaxInFlight requests are handled at once.
 //
-// The server answers for handler: INVALID for a request that does not decode
-// or names another region, EXPIRED for one past its deadline, INTERNAL for a
-// handler reply that does not encode, and DRAINING for requests still buffered
-// when it stops. It stops when ctx is done or stop is called; stop returns
-// once every handler has returned.
+// The server answers for handler: INVALID for a request that does not decode,
+// names another region or is addressed to one relay, EXPIRED for one past its
+// deadline, INTERNAL for a handler reply that does not encode, and DRAINING
+// for requests still buffered when it stops. It stops when ctx is done or stop
+// is called; stop returns once every handler has returned.
 func (c *Conn) ServePlacements(ctx context.Context, region, queueGroup string, handler PlacementHandler) (stop func(), err error) {
 	subject, err := PlacementSubject(region)
 	if err != nil {
@@ -88,7 +91,22 @@ func (c *Conn) ServePlacements(ctx context.Context, region, queueGroup string, h
 	if queueGroup == "" {
 		queueGroup = DefaultRelayQueue
 	}
-	handle := func(m *nats.Msg, stopping bool) {
+	return c.subscribe(ctx, subject, queueGroup, c.opts.MaxInFlight, true, c.placementHandler(ctx, region, "", handler))
+}
+
+// ServeRelayPlacements takes the placement requests addressed to relay
+// relayID of region alone (PlacementRequest.RelayID set): backfill placements
+// into a session it hosts. Behaviour as for ServePlacements; a relay runs both.
+func (c *Conn) ServeRelayPlacements(ctx context.Context, region, relayID string, handler PlacementHandler) (stop func(), err error) {
+	subject, err := RelayPlacementSubject(region, relayID)
+	if err != nil {
+		return nil, fmt.Errorf("bus: serve relay placements: %w", err)
+	}
+	return c.subscribe(ctx, subject, "", c.opts.MaxInFlight, true, c.placementHandler(ctx, region, relayID, handler))
+}
+
+func (c *Conn) placementHandler(ctx context.Context, region, relayID string, handler PlacementHandler) func(*nats.Msg, bool) {
+	return func(m *nats.Msg, stopping bool) {
 		if m.Reply == "" {
 			return
 		}
@@ -99,6 +117,10 @@ func (c *Conn) ServePlacements(ctx context.Context, region, queueGroup string, h
 			reply = refusePlacement(matchIDOf(m.Data), CodeInvalid, err.Error())
 		case req.Region != region:
 			reply = refusePlacement(req.MatchID, CodeInvalid, fmt.Sprintf("region %q sent to the relays of %q", req.Region, region))
+		case req.RelayID != relayID && relayID == "":
+			reply = refusePlacement(req.MatchID, CodeInvalid, fmt.Sprintf("request for relay %q sent to the queue of region %q", req.RelayID, region))
+		case req.RelayID != relayID:
+			reply = refusePlacement(req.MatchID, CodeInvalid, fmt.Sprintf("request for relay %q sent to relay %q", req.RelayID, relayID))
 		case stopping:
 			reply = refusePlacement(req.MatchID, CodeDraining, "relay stopped taking placements")
 		case !time.Now().Before(req.Deadline):
@@ -115,7 +137,6 @@ func (c *Conn) ServePlacements(ctx context.Context, region, queueGroup string, h
 			return refusePlacement(req.MatchID, CodeInternal, "relay reply does not encode: "+err.Error()).Encode()
 		})
 	}
-	return c.subscribe(ctx, subject, queueGroup, c.opts.MaxInFlight, true, handle)
 }
 
 func refusePlacement(matchID string, code ErrorCode, msg string) PlacementReply {

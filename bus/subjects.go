@@ -180,6 +180,20 @@ func PlacementSubject(region string) (string, error) {
 	return join("placement", r), nil
 }
 
+// RelayPlacementSubject is where placement requests addressed to one relay go
+// (backfill into a session it hosts): matchpoint.v1.placement.<region>.<relayID>.
+func RelayPlacementSubject(region, relayID string) (string, error) {
+	r, err := named("region", region)
+	if err != nil {
+		return "", err
+	}
+	id, err := named("relayId", relayID)
+	if err != nil {
+		return "", err
+	}
+	return join("placement", r, id), nil
+}
+
 // BackfillSubject is where backfill requests for a configuration go:
 // matchpoint.v1.backfill.<configuration>.
 func BackfillSubject(configuration string) (string, error) {

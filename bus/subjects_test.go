@@ -71,6 +71,7 @@ func TestSubjects(t *testing.T) {
 	tests := []struct{ got, want string }{
 		{must(bus.PlacementSubject("us-east-1")), "matchpoint.v1.placement.us-east-1"},
 		{must(bus.PlacementSubject("eu.*")), "matchpoint.v1.placement.eu=2E=2A"},
+		{must(bus.RelayPlacementSubject("eu", "relay.1")), "matchpoint.v1.placement.eu.relay=2E1"},
 		{must(bus.BackfillSubject("ranked.eu")), "matchpoint.v1.backfill.ranked=2Eeu"},
 		{must(bus.BackfillFilter("")), "matchpoint.v1.backfill.*"},
 		{must(bus.HeartbeatSubject("eu", "relay 1")), "matchpoint.v1.relay.heartbeat.eu.relay=201"},
