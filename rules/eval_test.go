@@ -444,3 +444,38 @@ func TestEvaluateAllocations(t *testing.T) {
 		t.Fatalf("benchmark candidate must pass: %v %v", r.Rules, r.Err)
 	}
 }
+
+// TestDocsExprExamples runs the expr examples of docs/rules.md.
+func TestDocsExprExamples(t *testing.T) {
+	rs := mustCompile(t, `{"ruleLanguageVersion":"1.0",
+	"playerAttributes":[{"name":"skill","type":"number","default":0},{"name":"role","type":"string","default":"dps"}],
+	"teams":[{"name":"red","minPlayers":1,"maxPlayers":3},{"name":"blue","minPlayers":1,"maxPlayers":3}],
+	"rules":[
+	 {"name": "OneHealerPerTeam", "type": "expression", "expression": "all(teams, one(.players, .attributes.role == 'healer'))"},
+	 {"name": "NoVeteranStacking", "type": "expression", "expression": "all(teams, count(.players, .attributes.skill > 2000) <= 2)"},
+	 {"name": "PartiesWaitLess", "type": "expression", "expression": "len(tickets) == len(players) || any(tickets, .age > 30)"},
+	 {"name": "SkillSpread", "type": "distance", "measurements": "max(map(players, .attributes.skill))", "referenceValue": "min(map(players, .attributes.skill))", "maxDistance": 300}]}`)
+	ev := rs.NewEvaluator()
+	h := func(skill float64) Player {
+		return Player{ID: "h", Attributes: attrs("role", "healer", "skill", skill)}
+	}
+	d := func(id string, skill float64) Player { return Player{ID: id, Attributes: attrs("skill", skill)} }
+	c := rs.NewCandidate()
+	c.Add(0, prep(t, rs, "a", 0, h(2100)))
+	c.Add(0, prep(t, rs, "b", 0, d("b", 2050)))
+	c.Add(1, prep(t, rs, "c", 0, h(2200)))
+	c.Add(1, prep(t, rs, "d", 0, d("d", 2150)))
+	if r := ev.Evaluate(c, t0, ExplainAll); !r.Pass || r.Err != nil {
+		t.Fatalf("valid match: %v %v", r.Rules, r.Err)
+	}
+	c.Add(0, prep(t, rs, "e", 10*time.Second, d("e1", 2300), d("e2", 2010)))
+	r := ev.Evaluate(c, t0, ExplainAll)
+	for rule, want := range map[string]Outcome{"NoVeteranStacking": Failed, "PartiesWaitLess": Failed, "SkillSpread": Passed, "OneHealerPerTeam": Passed} {
+		if got := outcome(t, rs, r, rule); got != want {
+			t.Errorf("%s = %v, want %v", rule, got, want)
+		}
+	}
+	if r := ev.Evaluate(c, t0.Add(25*time.Second), ExplainAll); outcome(t, rs, r, "PartiesWaitLess") != Passed {
+		t.Errorf("a party older than 30 s: %v", r.Rules)
+	}
+}
