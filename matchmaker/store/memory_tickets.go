@@ -155,13 +155,20 @@ func (m *Memory) Claim(_ context.Context, configuration, matchID string, tickets
 		}
 		claimed[i] = mt
 	}
+	p := m.pool(configuration)
 	for _, mt := range claimed {
-		m.unindex(&mt.t)
-		n := mt.t
-		n.Status = newStatus
-		n.MatchId = matchID
-		n.Version++
-		m.put(n, now)
+		if newStatus.Terminal() {
+			m.unindex(&mt.t)
+		}
+		if newStatus != StatusSearching {
+			delete(p.searching, mt.t.TicketId)
+		}
+		mt.t.Status = newStatus
+		mt.t.MatchId = matchID
+		mt.t.Version++
+		if newStatus.Terminal() {
+			m.put(mt.t, now)
+		}
 	}
 	return nil
 }

@@ -107,15 +107,18 @@ for i = 1, n do
 		return {'conflict', ARGV[2 + 2 * i], f[1] or '', f[2] or ''}
 	end
 end
+local ending = terminal(ARGV[2])
 for i = 1, n do
 	local k = KEYS[3 + i]
 	local id = ARGV[2 + 2 * i]
-	local f = redis.call('HMGET', k, 'p', 'dl', 'st')
-	local players = cjson.decode(f[1])
-	unindex(id, players)
+	if ending then
+		unindex(id, cjson.decode(redis.call('HGET', k, 'p')))
+		redis.call('PEXPIRE', k, ARGV[3])
+	elseif ARGV[2] ~= 'SEARCHING' then
+		redis.call('ZREM', KEYS[1], id)
+	end
 	redis.call('HSET', k, 's', ARGV[2], 'm', ARGV[1])
 	redis.call('HINCRBY', k, 'v', 1)
-	index(k, id, ARGV[2], players, f[2], f[3], ARGV[3])
 end
 return {'ok'}
 `

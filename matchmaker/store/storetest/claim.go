@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
@@ -13,7 +14,9 @@ import (
 func testClaim(t *testing.T, open Opener) {
 	s, ctx := setup(t, open)
 	for i := range 3 {
-		create(t, s, ticket(id("t", i), cfgA, store.StatusSearching, i, id("p", i)))
+		tk := ticket(id("t", i), cfgA, store.StatusSearching, i, id("p", i))
+		tk.Deadline = base().Add(time.Minute)
+		create(t, s, tk)
 	}
 	claim := []store.TicketVersion{{ID: "t-000", Version: 1}, {ID: "t-002", Version: 1}}
 	must(t, s.Claim(ctx, cfgA, "m1", claim, store.StatusRequiresAcceptance))
@@ -24,8 +27,16 @@ func testClaim(t *testing.T, open Opener) {
 		}
 	}
 	sameIDs(t, "searching", searchingIDs(t, s, cfgA), []string{"t-001"})
-	// Claimed tickets still hold their players.
+	// Claimed tickets still hold their players and deadlines.
 	sameIDs(t, "cancelled", create(t, s, ticket("again", cfgA, store.StatusQueued, 9, "p-000")), []string{"t-000"})
+	late := base().Add(time.Hour)
+	sameIDs(t, "due", dueIDs(t, s, cfgA, late), []string{"t-001", "t-002"})
+
+	// A claim into a terminal status releases players and deadlines.
+	must(t, s.Claim(ctx, cfgA, "m2", []store.TicketVersion{{ID: "t-001", Version: 1}}, store.StatusFailed))
+	sameIDs(t, "due", dueIDs(t, s, cfgA, late), []string{"t-002"})
+	sameIDs(t, "searching", searchingIDs(t, s, cfgA), nil)
+	sameIDs(t, "cancelled", create(t, s, ticket("free", cfgA, store.StatusQueued, 9, "p-001")), nil)
 }
 
 // testClaimAllOrNothing: one ticket that cannot be claimed leaves every
