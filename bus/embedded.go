@@ -2,8 +2,8 @@ package bus
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"sync"
@@ -25,9 +25,14 @@ type EmbeddedOptions struct {
 	StoreDir  string
 	// ServerName shows in monitoring. Default "matchpoint-embedded".
 	ServerName string
-	// Log routes the server's own log lines to the process log.
-	Log bool
+	// Logger receives the server's own log lines (notices as Info, warnings,
+	// errors; a fatal error is logged as an error, never exits the process).
+	// Nil: the server logs nothing.
+	Logger *slog.Logger
 }
+
+// startTimeout bounds RunEmbedded and Restart when their context has no deadline.
+const startTimeout = 10 * time.Second
 
 // Embedded is a running in-process NATS server.
 type Embedded struct {
@@ -35,19 +40,19 @@ type Embedded struct {
 	srv     *server.Server
 	opts    server.Options
 	tempDir string
-	log     bool
+	log     *slog.Logger
 }
 
 // RunEmbedded starts a NATS server in this process and returns once it takes
 // connections, or fails when ctx is done first.
 func RunEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
-	e := &Embedded{log: o.Log}
+	e := &Embedded{log: o.Logger}
 	e.opts = server.Options{
 		ServerName: o.ServerName,
 		Host:       o.Host,
 		Port:       o.Port,
 		NoSigs:     true,
-		NoLog:      !o.Log,
+		NoLog:      o.Logger == nil,
 		MaxPayload: 1 << 20,
 	}
 	if e.opts.ServerName == "" {
@@ -85,23 +90,25 @@ func RunEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 }
 
 func (e *Embedded) start(ctx context.Context) (*server.Server, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, startTimeout)
+		defer cancel()
+	}
 	opts := e.opts
 	srv, err := server.NewServer(&opts)
 	if err != nil {
 		return nil, fmt.Errorf("bus: embedded NATS: %w", err)
 	}
-	if e.log {
-		srv.ConfigureLogger()
+	if e.log != nil {
+		srv.SetLoggerV2(slogAdapter{e.log.With("component", "nats-server")}, false, false, false)
 	}
 	srv.Start()
 	for !srv.ReadyForConnections(50 * time.Millisecond) {
 		if err := ctx.Err(); err != nil {
 			srv.Shutdown()
 			srv.WaitForShutdown()
-			return nil, fmt.Errorf("bus: embedded NATS did not start: %w", err)
-		}
-		if !srv.Running() {
-			return nil, errors.New("bus: embedded NATS stopped while starting (port in use?)")
+			return nil, fmt.Errorf("bus: embedded NATS on %s:%d did not start (port in use?): %w", e.opts.Host, e.opts.Port, err)
 		}
 	}
 	return srv, nil
@@ -153,3 +160,13 @@ func (e *Embedded) removeTemp() {
 		e.tempDir = ""
 	}
 }
+
+// slogAdapter is the nats-server Logger writing to log/slog.
+type slogAdapter struct{ log *slog.Logger }
+
+func (a slogAdapter) Noticef(format string, v ...any) { a.log.Info(fmt.Sprintf(format, v...)) }
+func (a slogAdapter) Warnf(format string, v ...any)   { a.log.Warn(fmt.Sprintf(format, v...)) }
+func (a slogAdapter) Fatalf(format string, v ...any)  { a.log.Error(fmt.Sprintf(format, v...)) }
+func (a slogAdapter) Errorf(format string, v ...any)  { a.log.Error(fmt.Sprintf(format, v...)) }
+func (a slogAdapter) Debugf(format string, v ...any)  { a.log.Debug(fmt.Sprintf(format, v...)) }
+func (a slogAdapter) Tracef(format string, v ...any)  { a.log.Debug(fmt.Sprintf(format, v...)) }
