@@ -132,18 +132,22 @@ type SessionStarted struct {
 	StartedAt  time.Time `json:"startedAt"`
 }
 
-// Why a game session ended.
+// Why a game session ended (SessionEnded.Reason).
 const (
-	EndEmpty    = "EMPTY"     // nobody connected, or everybody left, for the empty timeout
-	EndIdle     = "IDLE"      // no message for the idle timeout
-	EndScript   = "SCRIPT"    // the script called processEnding
-	EndDrained  = "DRAINED"   // the relay drained and the deadline came
-	EndError    = "ERROR"     // the session failed
-	EndExpired  = "EXPIRED"   // no reserved player ever connected
-	LeftClosed  = "CLOSED"    // the player disconnected
-	LeftKicked  = "KICKED"    // the script or the relay removed the player
-	LeftTimeout = "TIMED_OUT" // the connection stopped answering
-	LeftEnded   = "SESSION_ENDED"
+	EndEmpty   = "EMPTY"   // everybody left, or nobody came, for the empty timeout
+	EndIdle    = "IDLE"    // no message for the idle timeout
+	EndScript  = "SCRIPT"  // the script called processEnding
+	EndDrained = "DRAINED" // the relay drained and its deadline came
+	EndError   = "ERROR"   // the session failed
+	EndExpired = "EXPIRED" // no reserved player ever connected
+)
+
+// Why a player left (PlayerLeft.Reason).
+const (
+	LeftClosed  = "CLOSED"        // the player disconnected
+	LeftKicked  = "KICKED"        // the script or the relay removed the player
+	LeftTimeout = "TIMED_OUT"     // the connection stopped answering
+	LeftEnded   = "SESSION_ENDED" // the session ended with the player in it
 )
 
 // SessionEnded: a game session ended. Reason is one of the End* constants (a
