@@ -152,8 +152,12 @@ func (r *Redis) GetTickets(ctx context.Context, ids ...string) ([]Ticket, error)
 	}
 	keys := make([]string, 0, len(ids))
 	for i, cmd := range cmds {
-		if cmd.Err() != nil {
+		err := cmd.Err()
+		if isNil(err) {
 			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get tickets: %w", err)
 		}
 		cfg, _ := splitIDMark(cmd.Val())
 		keys = append(keys, r.ticketKey(cfg, ids[i]))

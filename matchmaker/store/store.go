@@ -144,7 +144,8 @@ type Store interface {
 	// UpdateTicket replaces a ticket if its stored version equals t.Version
 	// and returns the new version (t.Version+1). ErrNotFound if the ticket
 	// does not exist in t.ConfigurationName, ErrConflict if the version
-	// differs. Every index follows the new status, players and deadline.
+	// differs. Every index follows the new status, players and deadline;
+	// the duplicate-player rule is CreateTicket's only.
 	UpdateTicket(ctx context.Context, t Ticket) (version int64, err error)
 	// SearchingTickets returns the configuration's SEARCHING tickets, oldest
 	// StartTime first: the match former's pool. Each ticket is consistent at
