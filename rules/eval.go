@@ -132,6 +132,7 @@ type Evaluator struct {
 	scratch  []RegionLatency
 	view     View
 	viewOK   bool
+	selected []selectMemo
 	vplayers []ViewPlayer
 }
 
@@ -150,6 +151,7 @@ func (e *Evaluator) Evaluate(c *Candidate, now time.Time, mode Mode) *Result {
 	e.cand, e.now = c, now
 	e.arena.reset()
 	e.viewOK = false
+	e.selected = e.selected[:0]
 	r := &e.result
 	clear(r.Rules)
 	r.Err, r.Regions = nil, nil

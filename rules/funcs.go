@@ -117,6 +117,31 @@ func (e *Evaluator) selectTeams(a []any) any {
 // id (what == playerID), a placeholder (what == nil, attr < 0) or attribute
 // attr under party aggregation agg.
 func (e *Evaluator) selectPlayers(sel int, what *val, attr int, agg aggKind) *val {
+	key := selectKey{sel: sel, attr: attr, agg: agg, ids: what == playerID}
+	for _, m := range e.selected {
+		if m.key == key {
+			return m.v
+		}
+	}
+	v := e.buildSelection(sel, what, attr, agg)
+	e.selected = append(e.selected, selectMemo{key, v})
+	return v
+}
+
+// selectKey identifies a selection within one evaluation: rules often read
+// the same players' values twice (a measurement and its reference).
+type selectKey struct {
+	sel, attr int
+	agg       aggKind
+	ids       bool
+}
+
+type selectMemo struct {
+	key selectKey
+	v   *val
+}
+
+func (e *Evaluator) buildSelection(sel int, what *val, attr int, agg aggKind) *val {
 	s := &e.rs.selections[sel]
 	var attrType AttributeType
 	if attr >= 0 {
