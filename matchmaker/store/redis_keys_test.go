@@ -141,3 +141,49 @@ func TestRedisReclaimsLeftoverTicketID(t *testing.T) {
 		t.Fatalf("id entry after reclaim: %q, %v", v, err)
 	}
 }
+
+// TestRedisSurvivesRestart: after Redis restarts empty (its script cache
+// too), every script is loaded again on first use.
+func TestRedisSurvivesRestart(t *testing.T) {
+	srv := redistest.Start(t)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { _ = c.Close() })
+	s := store.NewRedis(c, store.Options{})
+	ctx := t.Context()
+	for round := range 2 {
+		steps := []struct {
+			name string
+			do   func() error
+		}{
+			{"create rule set", func() error { return s.CreateRuleSet(ctx, store.RuleSet{Name: "rs"}) }},
+			{"create configuration", func() error {
+				return s.CreateConfiguration(ctx, store.Configuration{Name: "c", RuleSetName: "rs"})
+			}},
+			{"create ticket", func() error {
+				_, err := s.CreateTicket(ctx, store.Ticket{TicketId: "t", ConfigurationName: "c", Status: store.StatusSearching})
+				return err
+			}},
+			{"update ticket", func() error {
+				_, err := s.UpdateTicket(ctx, store.Ticket{TicketId: "t", ConfigurationName: "c", Status: store.StatusSearching, Version: 1})
+				return err
+			}},
+			{"claim", func() error {
+				return s.Claim(ctx, "c", "m", []store.TicketVersion{{ID: "t", Version: 2}}, store.StatusPlacing)
+			}},
+			{"acquire lease", func() error { return s.AcquireLease(ctx, "l", "me", time.Minute) }},
+			{"renew lease", func() error { return s.RenewLease(ctx, "l", "me", time.Minute) }},
+			{"append event", func() error {
+				_, err := s.AppendEvent(ctx, "c", nil, []byte("e"))
+				return err
+			}},
+			{"delete configuration", func() error { return s.DeleteConfiguration(ctx, "c") }},
+			{"delete rule set", func() error { return s.DeleteRuleSet(ctx, "rs") }},
+		}
+		for _, st := range steps {
+			if err := st.do(); err != nil {
+				t.Fatalf("round %d, %s: %v", round, st.name, err)
+			}
+		}
+		srv.Restart(t)
+	}
+}

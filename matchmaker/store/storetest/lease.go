@@ -45,16 +45,15 @@ func testLeases(t *testing.T, open Opener) {
 func testLeaseExpiry(t *testing.T, open Opener) {
 	s := open(t)
 	ctx := t.Context()
-	const ttl = 150 * time.Millisecond
-	must(t, s.AcquireLease(ctx, "l", "alice", ttl))
-	time.Sleep(ttl / 2)
-	must(t, s.RenewLease(ctx, "l", "alice", ttl))
-	time.Sleep(ttl / 2)
+	must(t, s.AcquireLease(ctx, "l", "alice", 200*time.Millisecond))
+	must(t, s.RenewLease(ctx, "l", "alice", time.Minute))
+	time.Sleep(300 * time.Millisecond)
 	// Renewed: still alice's after the first ttl has passed.
-	wantErr(t, s.AcquireLease(ctx, "l", "bob", ttl), store.ErrConflict, "acquire a renewed lease")
-	time.Sleep(ttl + ttl/2)
+	wantErr(t, s.AcquireLease(ctx, "l", "bob", time.Minute), store.ErrConflict, "acquire a renewed lease")
+	must(t, s.RenewLease(ctx, "l", "alice", 100*time.Millisecond))
+	time.Sleep(300 * time.Millisecond)
 	must(t, s.AcquireLease(ctx, "l", "bob", time.Minute))
-	wantErr(t, s.RenewLease(ctx, "l", "alice", ttl), store.ErrConflict, "renew a lapsed lease now held by bob")
+	wantErr(t, s.RenewLease(ctx, "l", "alice", time.Minute), store.ErrConflict, "renew a lapsed lease now held by bob")
 	wantErr(t, s.ReleaseLease(ctx, "l", "alice"), store.ErrConflict, "release a lapsed lease now held by bob")
 	must(t, s.RenewLease(ctx, "l", "bob", time.Minute))
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // Retention is the terminal-ticket retention the suite expects (see Options).
-const Retention = 300 * time.Millisecond
+const Retention = 500 * time.Millisecond
 
 // MaxEvents is the event log bound the suite expects (see Options).
 const MaxEvents = 20

@@ -269,7 +269,7 @@ func testRetention(t *testing.T, open Opener) {
 	for _, id := range []string{"born-ended", "ends", "dup", "dup2"} {
 		get(t, s, id)
 	}
-	time.Sleep(Retention + Retention/2)
+	time.Sleep(2 * Retention)
 	for _, id := range []string{"born-ended", "ends", "dup", "dup2"} {
 		gone(t, s, id)
 	}
