@@ -15,6 +15,19 @@ const (
 	TargetGroup
 )
 
+// String returns "server", "player" or "group".
+func (k TargetKind) String() string {
+	switch k {
+	case TargetServer:
+		return "server"
+	case TargetPlayer:
+		return "player"
+	case TargetGroup:
+		return "group"
+	}
+	return "target(" + strconv.Itoa(int(k)) + ")"
+}
+
 // Target is the resolved destination of a developer message.
 type Target struct {
 	Kind TargetKind

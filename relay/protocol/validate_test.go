@@ -135,6 +135,9 @@ func TestNamesAndHelpers(t *testing.T) {
 	if RefusalSessionFull.String() != "session_full" || Refusal(99).String() != "refusal(99)" {
 		t.Errorf("Refusal.String: %q %q", RefusalSessionFull, Refusal(99))
 	}
+	if TargetPlayer.String() != "player" || TargetServer.String() != "server" || TargetKind(9).String() != "target(9)" {
+		t.Errorf("TargetKind.String: %q %q %q", TargetPlayer, TargetServer, TargetKind(9))
+	}
 	if Fast.String() != "fast" || Reliable.String() != "reliable" {
 		t.Errorf("DeliveryIntent.String: %q %q", Fast, Reliable)
 	}
