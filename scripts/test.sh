@@ -28,7 +28,7 @@ go vet ./...
 go test -race -count=1 ./...
 
 # A short fuzz pass per parser; the checked-in seed corpus also runs in the plain tests above.
-fuzztime=${FUZZTIME:-15s}
+fuzztime=${FUZZTIME:-6s}
 while IFS=' ' read -r pkg target; do
 	[ -n "$pkg" ] || continue
 	echo "fuzz $pkg $target ($fuzztime)"
