@@ -1,0 +1,55 @@
+package adminhttp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+func get(t *testing.T, h http.Handler, path string) (int, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	body, _ := io.ReadAll(rec.Body)
+	return rec.Code, string(body)
+}
+
+func TestEndpoints(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "matchpoint_test_total", Help: "test"})
+	reg.MustRegister(c)
+	c.Add(3)
+	h := New(Options{Gatherer: reg})
+	if code, body := get(t, h, "/healthz"); code != 200 || !strings.Contains(body, "ok") {
+		t.Fatalf("healthz: %d %s", code, body)
+	}
+	if code, _ := get(t, h, "/readyz"); code != 200 {
+		t.Fatalf("readyz with no checks: %d", code)
+	}
+	redisDown := errors.New("dial tcp 127.0.0.1:6379: connection refused")
+	h.AddCheck("redis", func(context.Context) error { return redisDown })
+	h.AddCheck("nats", func(context.Context) error { return nil })
+	if code, body := get(t, h, "/readyz"); code != 503 || !strings.Contains(body, "connection refused") || strings.Contains(body, "nats") {
+		t.Fatalf("readyz with redis down: %d %s", code, body)
+	}
+	h.AddCheck("redis", func(context.Context) error { return nil })
+	h.SetDraining()
+	if code, body := get(t, h, "/readyz"); code != 503 || !strings.Contains(body, "draining") {
+		t.Fatalf("readyz while draining: %d %s", code, body)
+	}
+	if code, body := get(t, h, "/metrics"); code != 200 || !strings.Contains(body, "matchpoint_test_total 3") {
+		t.Fatalf("metrics: %d %s", code, body)
+	}
+	if code, _ := get(t, h, "/debug/pprof/"); code != 404 {
+		t.Fatalf("pprof must be off by default, got %d", code)
+	}
+	if code, _ := get(t, New(Options{Pprof: true}), "/debug/pprof/"); code != 200 {
+		t.Fatalf("pprof on: %d", code)
+	}
+}
