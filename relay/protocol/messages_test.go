@@ -97,9 +97,13 @@ func TestGoldenLogin(t *testing.T) {
 	stockLogin.SetMessage(MessageLogin)
 	stockLogin.Login = LoginCommand{PlayerSessionID: "psess-1", ClientVersion: ClientVersionRealtime}
 
-	result := &Packet{OpCode: OpLoginResult, TargetPlayer: 3, Reliable: true}
+	result := &Packet{OpCode: OpLoginResult, TargetPlayer: 3, Sender: PeerServer, Reliable: true}
 	result.SetMessage(MessageLoginResult)
 	result.LoginResult = LoginResult{Success: true, ReconnectToken: "r", PeerID: 3, FastPort: 1935, ConnectToken: "c"}
+
+	refused := &Packet{OpCode: OpLoginResult, Sender: PeerServer, Reliable: true}
+	refused.SetMessage(MessageLoginResult)
+	refused.LoginResult = LoginResult{Refusal: RefusalSessionFull, Message: "full"}
 
 	packets := []struct {
 		name string
@@ -108,7 +112,8 @@ func TestGoldenLogin(t *testing.T) {
 	}{
 		{"stock login", stockLogin,
 			"20 18ffffffffffffffffff01 3001 7a03746f6b f201 0b 0a0770736573732d31 1002"},
-		{"login result", result, "16 0801 1803 3001 fa01 0d 0801 120172 1803 208f0f 320163"},
+		{"login result", result, "21 0801 1803 28ffffffffffffffffff01 3001 fa01 0d 0801 120172 1803 208f0f 320163"},
+		{"login refused", refused, "1c 0801 28ffffffffffffffffff01 3001 fa01 0a a00604 aa060466756c6c"},
 	}
 	for _, g := range packets {
 		t.Run(g.name, func(t *testing.T) {
