@@ -103,3 +103,7 @@ func BenchmarkMemoryCreateTicketParallel(b *testing.B) {
 func BenchmarkMemoryClaim(b *testing.B) {
 	storetest.BenchmarkClaim(b, store.NewMemory(storetest.Options()))
 }
+
+func BenchmarkMemoryPool(b *testing.B) {
+	storetest.BenchmarkPool(b, store.NewMemory(storetest.Options()))
+}

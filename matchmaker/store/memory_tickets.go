@@ -110,6 +110,27 @@ func (m *Memory) SearchingTickets(_ context.Context, configuration string) ([]Ti
 	return out, nil
 }
 
+// SearchingVersions implements Store.
+func (m *Memory) SearchingVersions(_ context.Context, configuration string) ([]TicketVersion, error) {
+	now := m.lock()
+	defer m.mu.Unlock()
+	p := m.pool(configuration)
+	live := make([]*Ticket, 0, len(p.searching))
+	for id := range p.searching {
+		if mt, ok := m.ticket(id, now); ok {
+			live = append(live, &mt.t)
+		}
+	}
+	slices.SortFunc(live, func(a, b *Ticket) int {
+		return cmp.Or(a.StartTime.Compare(b.StartTime), strings.Compare(a.TicketId, b.TicketId))
+	})
+	out := make([]TicketVersion, len(live))
+	for i, t := range live {
+		out[i] = TicketVersion{ID: t.TicketId, Version: t.Version}
+	}
+	return out, nil
+}
+
 // DueTickets implements Store.
 func (m *Memory) DueTickets(_ context.Context, configuration string, now time.Time, limit int) ([]Ticket, error) {
 	clock := m.lock()

@@ -51,12 +51,13 @@ func (r *Redis) ticketPrefix(cfg string) string { return r.cfgKey(cfg, "t:") }
 
 func (r *Redis) ticketKey(cfg, id string) string { return r.ticketPrefix(cfg) + id }
 
-// poolKeys are KEYS[1..3] of every ticket script.
+// poolKeys are KEYS[1..4] of every ticket script.
 func (r *Redis) poolKeys(cfg string, extra int) []string {
-	keys := make([]string, 3, 3+extra)
+	keys := make([]string, 4, 4+extra)
 	keys[0] = r.cfgKey(cfg, "searching")
 	keys[1] = r.cfgKey(cfg, "deadlines")
 	keys[2] = r.cfgKey(cfg, "players")
+	keys[3] = r.cfgKey(cfg, "searching:v")
 	return keys
 }
 
@@ -120,54 +121,57 @@ func ticketArgs(t *Ticket) ([]any, error) {
 		t.MatchId, nsString(t.Deadline), nsString(t.StartTime), players}, nil
 }
 
-// decodeTicket rebuilds a ticket from its HASH fields.
-func decodeTicket(f map[string]string) (Ticket, error) {
-	var t Ticket
-	if err := json.Unmarshal([]byte(f["b"]), &t); err != nil {
-		return Ticket{}, fmt.Errorf("decode ticket body: %w", err)
+// readFields are the HASH fields a read fetches, in decodeTicket's order.
+func readFields() []string { return []string{"b", "s", "v", "r", "sm", "e", "m", "dl"} }
+
+// decodeTicket rebuilds a ticket from the values of readFields; ok is false
+// when the ticket does not exist.
+func decodeTicket(vals []any) (t Ticket, ok bool, err error) {
+	var f [8]string
+	for i, v := range vals {
+		f[i], _ = v.(string)
 	}
-	t.Status = Status(f["s"])
-	t.StatusReason = f["r"]
-	t.StatusMessage = f["sm"]
-	t.MatchId = f["m"]
-	var err error
-	if t.EndTime, err = parseNs(f["e"]); err != nil {
-		return Ticket{}, fmt.Errorf("decode ticket %s end time: %w", t.TicketId, err)
+	if f[0] == "" {
+		return Ticket{}, false, nil
 	}
-	if t.Deadline, err = parseNs(f["dl"]); err != nil {
-		return Ticket{}, fmt.Errorf("decode ticket %s deadline: %w", t.TicketId, err)
+	if err := json.Unmarshal([]byte(f[0]), &t); err != nil {
+		return Ticket{}, false, fmt.Errorf("decode ticket body: %w", err)
 	}
-	if t.Version, err = strconv.ParseInt(f["v"], 10, 64); err != nil {
-		return Ticket{}, fmt.Errorf("decode ticket %s version: %w", t.TicketId, err)
+	t.Status, t.StatusReason, t.StatusMessage, t.MatchId = Status(f[1]), f[3], f[4], f[6]
+	if t.Version, err = strconv.ParseInt(f[2], 10, 64); err != nil {
+		return Ticket{}, false, fmt.Errorf("decode ticket %s version: %w", t.TicketId, err)
 	}
-	return t, nil
+	if t.EndTime, err = parseNs(f[5]); err != nil {
+		return Ticket{}, false, fmt.Errorf("decode ticket %s end time: %w", t.TicketId, err)
+	}
+	if t.Deadline, err = parseNs(f[7]); err != nil {
+		return Ticket{}, false, fmt.Errorf("decode ticket %s deadline: %w", t.TicketId, err)
+	}
+	return t, true, nil
 }
 
-// readTickets fetches ticket HASHes by key in one pipeline and decodes the
-// ones that exist and pass keep (nil keeps all).
+// readTickets fetches tickets by key in one pipeline and decodes the ones
+// that exist and pass keep (nil keeps all).
 func (r *Redis) readTickets(ctx context.Context, keys []string, keep func(*Ticket) bool) ([]Ticket, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
 	pipe := r.c.Pipeline()
-	cmds := make([]*redis.MapStringStringCmd, len(keys))
+	cmds := make([]*redis.SliceCmd, len(keys))
+	fields := readFields()
 	for i, k := range keys {
-		cmds[i] = pipe.HGetAll(ctx, k)
+		cmds[i] = pipe.HMGet(ctx, k, fields...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, err
 	}
 	out := make([]Ticket, 0, len(keys))
 	for _, cmd := range cmds {
-		f := cmd.Val()
-		if len(f) == 0 {
-			continue
-		}
-		t, err := decodeTicket(f)
+		t, ok, err := decodeTicket(cmd.Val())
 		if err != nil {
 			return nil, err
 		}
-		if keep == nil || keep(&t) {
+		if ok && (keep == nil || keep(&t)) {
 			out = append(out, t)
 		}
 	}

@@ -58,7 +58,7 @@ func TestRedisKeyLayout(t *testing.T) {
 	want := map[string]bool{
 		"mp:{_meta}:rulesets": true, "mp:{_meta}:configs": true, "mp:{_meta}:config-rulesets": true,
 		"mp:tid:t1": true, "mp:lease:cfg-a": true,
-		"mp:{cfg-a}:t:t1": true, "mp:{cfg-a}:searching": true, "mp:{cfg-a}:deadlines": true,
+		"mp:{cfg-a}:t:t1": true, "mp:{cfg-a}:searching": true, "mp:{cfg-a}:searching:v": true, "mp:{cfg-a}:deadlines": true,
 		"mp:{cfg-a}:players": true, "mp:{cfg-a}:events": true, "mp:{cfg-a}:events:seq": true,
 	}
 	for _, k := range keys {

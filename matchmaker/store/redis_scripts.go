@@ -6,7 +6,8 @@ import "github.com/redis/go-redis/v9"
 // keys of one configuration (one hash tag, so one cluster slot).
 //
 // Ticket scripts share a convention: KEYS[1] is the configuration's
-// searching ZSET, KEYS[2] its deadlines ZSET, KEYS[3] its players HASH.
+// searching ZSET, KEYS[2] its deadlines ZSET, KEYS[3] its players HASH and
+// KEYS[4] the versions of its searching tickets (HASH).
 // A ticket HASH has the fields b (JSON body), s (status), v (version),
 // r (status reason), sm (status message), e (end time, unix ns), m (match id),
 // dl (deadline, unix ns), st (start time, unix ns) and p (player ids, JSON).
@@ -21,6 +22,7 @@ local function ms(ns)
 end
 local function unindex(id, players)
 	redis.call('ZREM', KEYS[1], id)
+	redis.call('HDEL', KEYS[4], id)
 	redis.call('ZREM', KEYS[2], id)
 	for _, pid in ipairs(players) do
 		if redis.call('HGET', KEYS[3], pid) == id then
@@ -42,16 +44,17 @@ local function index(tkey, id, status, players, deadline, start, retention)
 	end
 	if status == 'SEARCHING' then
 		redis.call('ZADD', KEYS[1], ms(start), id)
+		redis.call('HSET', KEYS[4], id, redis.call('HGET', tkey, 'v'))
 	end
 end
 `
 
-// createTicket: KEYS[4] the new ticket. ARGV: 1 id, 2 ticket key prefix of
+// createTicket: KEYS[5] the new ticket. ARGV: 1 id, 2 ticket key prefix of
 // the configuration, 3 body, 4 status, 5 reason, 6 message, 7 end, 8 match
 // id, 9 deadline, 10 start, 11 player ids JSON, 12 retention ms, 13 now ns.
 // Returns {'ok', cancelled ids...}, {'exists'} or {'placing', player, ticket}.
 const luaCreateTicket = luaTicketPrelude + `
-if redis.call('EXISTS', KEYS[4]) == 1 then return {'exists'} end
+if redis.call('EXISTS', KEYS[5]) == 1 then return {'exists'} end
 local players = cjson.decode(ARGV[11])
 local dups = {}
 if not terminal(ARGV[4]) then
@@ -75,50 +78,54 @@ for _, old in ipairs(dups) do
 	redis.call('HINCRBY', okey, 'v', 1)
 	redis.call('PEXPIRE', okey, ARGV[12])
 end
-redis.call('HSET', KEYS[4], 'b', ARGV[3], 's', ARGV[4], 'r', ARGV[5], 'sm', ARGV[6], 'e', ARGV[7],
+redis.call('HSET', KEYS[5], 'b', ARGV[3], 's', ARGV[4], 'r', ARGV[5], 'sm', ARGV[6], 'e', ARGV[7],
 	'm', ARGV[8], 'dl', ARGV[9], 'st', ARGV[10], 'p', ARGV[11], 'v', 1)
-index(KEYS[4], ARGV[1], ARGV[4], players, ARGV[9], ARGV[10], ARGV[12])
+index(KEYS[5], ARGV[1], ARGV[4], players, ARGV[9], ARGV[10], ARGV[12])
 return {'ok', unpack(dups)}
 `
 
-// updateTicket: KEYS[4] the ticket. ARGV: 1 id, 2 expected version, then 3-11
+// updateTicket: KEYS[5] the ticket. ARGV: 1 id, 2 expected version, then 3-11
 // as createTicket, 12 retention ms. Returns {'ok', new version, old status},
 // {'notfound'} or {'conflict', stored version}.
 const luaUpdateTicket = luaTicketPrelude + `
-local cur = redis.call('HMGET', KEYS[4], 'v', 'p', 's')
+local cur = redis.call('HMGET', KEYS[5], 'v', 'p', 's')
 if not cur[1] then return {'notfound'} end
 if cur[1] ~= ARGV[2] then return {'conflict', cur[1]} end
 unindex(ARGV[1], cjson.decode(cur[2]))
-redis.call('HSET', KEYS[4], 'b', ARGV[3], 's', ARGV[4], 'r', ARGV[5], 'sm', ARGV[6], 'e', ARGV[7],
+redis.call('HSET', KEYS[5], 'b', ARGV[3], 's', ARGV[4], 'r', ARGV[5], 'sm', ARGV[6], 'e', ARGV[7],
 	'm', ARGV[8], 'dl', ARGV[9], 'st', ARGV[10], 'p', ARGV[11])
-local v = redis.call('HINCRBY', KEYS[4], 'v', 1)
-index(KEYS[4], ARGV[1], ARGV[4], cjson.decode(ARGV[11]), ARGV[9], ARGV[10], ARGV[12])
+local v = redis.call('HINCRBY', KEYS[5], 'v', 1)
+index(KEYS[5], ARGV[1], ARGV[4], cjson.decode(ARGV[11]), ARGV[9], ARGV[10], ARGV[12])
 return {'ok', v, cur[3]}
 `
 
-// claim: KEYS[4..] the tickets. ARGV: 1 match id, 2 new status, 3 retention
+// claim: KEYS[5..] the tickets. ARGV: 1 match id, 2 new status, 3 retention
 // ms, then id and expected version per ticket. Returns {'ok'} or
 // {'conflict', id, status, version}.
 const luaClaim = luaTicketPrelude + `
-local n = #KEYS - 3
+local n = #KEYS - 4
 for i = 1, n do
-	local f = redis.call('HMGET', KEYS[3 + i], 's', 'v')
+	local f = redis.call('HMGET', KEYS[4 + i], 's', 'v')
 	if f[1] ~= 'SEARCHING' or f[2] ~= ARGV[3 + 2 * i] then
 		return {'conflict', ARGV[2 + 2 * i], f[1] or '', f[2] or ''}
 	end
 end
 local ending = terminal(ARGV[2])
 for i = 1, n do
-	local k = KEYS[3 + i]
+	local k = KEYS[4 + i]
 	local id = ARGV[2 + 2 * i]
 	if ending then
 		unindex(id, cjson.decode(redis.call('HGET', k, 'p')))
 		redis.call('PEXPIRE', k, ARGV[3])
 	elseif ARGV[2] ~= 'SEARCHING' then
 		redis.call('ZREM', KEYS[1], id)
+		redis.call('HDEL', KEYS[4], id)
 	end
 	redis.call('HSET', k, 's', ARGV[2], 'm', ARGV[1])
-	redis.call('HINCRBY', k, 'v', 1)
+	local v = redis.call('HINCRBY', k, 'v', 1)
+	if ARGV[2] == 'SEARCHING' then
+		redis.call('HSET', KEYS[4], id, v)
+	end
 end
 return {'ok'}
 `

@@ -57,3 +57,7 @@ func BenchmarkRedisCreateTicketParallel(b *testing.B) {
 func BenchmarkRedisClaim(b *testing.B) {
 	storetest.BenchmarkClaim(b, newRedisForBench(b))
 }
+
+func BenchmarkRedisPool(b *testing.B) {
+	storetest.BenchmarkPool(b, newRedisForBench(b))
+}

@@ -231,6 +231,27 @@ func (r *Redis) SearchingTickets(ctx context.Context, configuration string) ([]T
 	return out, nil
 }
 
+// SearchingVersions implements Store: the searching index and the versions
+// HASH, read in one MULTI.
+func (r *Redis) SearchingVersions(ctx context.Context, configuration string) ([]TicketVersion, error) {
+	pipe := r.c.TxPipeline()
+	idsCmd := pipe.ZRange(ctx, r.cfgKey(configuration, "searching"), 0, -1)
+	versionsCmd := pipe.HGetAll(ctx, r.cfgKey(configuration, "searching:v"))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("searching versions of %s: %w", configuration, err)
+	}
+	versions := versionsCmd.Val()
+	out := make([]TicketVersion, 0, len(idsCmd.Val()))
+	for _, id := range idsCmd.Val() {
+		v, err := strconv.ParseInt(versions[id], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("searching versions of %s: ticket %s: %w", configuration, id, err)
+		}
+		out = append(out, TicketVersion{ID: id, Version: v})
+	}
+	return out, nil
+}
+
 // DueTickets implements Store.
 func (r *Redis) DueTickets(ctx context.Context, configuration string, now time.Time, limit int) ([]Ticket, error) {
 	by := &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10)}

@@ -151,6 +151,12 @@ type Store interface {
 	// StartTime first: the match former's pool. Each ticket is consistent at
 	// its version; the claim re-checks versions.
 	SearchingTickets(ctx context.Context, configuration string) ([]Ticket, error)
+	// SearchingVersions returns the id and version of the configuration's
+	// SEARCHING tickets, oldest StartTime first, without reading the
+	// tickets: a match former that caches its pool fetches only the tickets
+	// it has not seen at that version (GetTickets). A ticket's content never
+	// changes without its version changing.
+	SearchingVersions(ctx context.Context, configuration string) ([]TicketVersion, error)
 	// DueTickets returns up to limit active tickets of the configuration
 	// whose Deadline is at or before now, earliest deadline first.
 	DueTickets(ctx context.Context, configuration string, now time.Time, limit int) ([]Ticket, error)

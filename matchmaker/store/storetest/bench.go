@@ -91,3 +91,35 @@ func BenchmarkClaim(b *testing.B, s store.Store) {
 		}
 	}
 }
+
+// BenchmarkPool measures reading a pool of 10,000 searching tickets, the
+// match former's input every cycle: whole (SearchingTickets) and as ids and
+// versions only (SearchingVersions).
+func BenchmarkPool(b *testing.B, s store.Store) {
+	const pool = 10000
+	benchSetup(b, s)
+	ctx := b.Context()
+	for i := range pool {
+		if _, err := s.CreateTicket(ctx, benchTicket(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("SearchingTickets", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ts, err := s.SearchingTickets(ctx, cfgA)
+			if err != nil || len(ts) != pool {
+				b.Fatalf("pool of %d tickets (%v), want %d", len(ts), err, pool)
+			}
+		}
+	})
+	b.Run("SearchingVersions", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			vs, err := s.SearchingVersions(ctx, cfgA)
+			if err != nil || len(vs) != pool {
+				b.Fatalf("pool of %d versions (%v), want %d", len(vs), err, pool)
+			}
+		}
+	})
+}

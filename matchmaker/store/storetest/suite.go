@@ -175,11 +175,26 @@ func sameIDs(t *testing.T, what string, got, want []string) {
 	}
 }
 
+// searchingIDs returns the ids of the configuration's searching tickets,
+// after checking that SearchingVersions agrees with SearchingTickets.
 func searchingIDs(t *testing.T, s store.Store, cfg string) []string {
 	t.Helper()
 	ts, err := s.SearchingTickets(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("searching tickets of %s: %v", cfg, err)
+	}
+	vs, err := s.SearchingVersions(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("searching versions of %s: %v", cfg, err)
+	}
+	want := make([]store.TicketVersion, len(ts))
+	for i, tk := range ts {
+		want[i] = store.TicketVersion{ID: tk.TicketId, Version: tk.Version}
+	}
+	if len(vs) != 0 || len(want) != 0 {
+		if !reflect.DeepEqual(vs, want) {
+			t.Fatalf("searching versions of %s: got %v, want %v", cfg, vs, want)
+		}
 	}
 	return ids(ts)
 }
