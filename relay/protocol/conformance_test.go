@@ -22,25 +22,21 @@ import (
 // to the same bytes, and this package's encoding must unmarshal to an equal message.
 // It ties the codec, the .proto file and the real protobuf encoding together.
 
-var (
-	protoField = regexp.MustCompile(`^(repeated\s+)?(\w+)\s+(\w+)\s*=\s*(\d+)\s*;$`)
-	protoOpen  = regexp.MustCompile(`^(message|oneof)\s+(\w+)\s*\{$`)
-)
-
-var protoScalars = map[string]descriptorpb.FieldDescriptorProto_Type{
-	"sint32": descriptorpb.FieldDescriptorProto_TYPE_SINT32,
-	"int32":  descriptorpb.FieldDescriptorProto_TYPE_INT32,
-	"uint32": descriptorpb.FieldDescriptorProto_TYPE_UINT32,
-	"int64":  descriptorpb.FieldDescriptorProto_TYPE_INT64,
-	"bool":   descriptorpb.FieldDescriptorProto_TYPE_BOOL,
-	"string": descriptorpb.FieldDescriptorProto_TYPE_STRING,
-	"bytes":  descriptorpb.FieldDescriptorProto_TYPE_BYTES,
-}
-
 // loadRealtimeProto parses realtime.proto (the subset of the language it uses) into
 // a file descriptor.
 func loadRealtimeProto(t *testing.T) protoreflect.FileDescriptor {
 	t.Helper()
+	protoField := regexp.MustCompile(`^(repeated\s+)?(\w+)\s+(\w+)\s*=\s*(\d+)\s*;$`)
+	protoOpen := regexp.MustCompile(`^(message|oneof)\s+(\w+)\s*\{$`)
+	protoScalars := map[string]descriptorpb.FieldDescriptorProto_Type{
+		"sint32": descriptorpb.FieldDescriptorProto_TYPE_SINT32,
+		"int32":  descriptorpb.FieldDescriptorProto_TYPE_INT32,
+		"uint32": descriptorpb.FieldDescriptorProto_TYPE_UINT32,
+		"int64":  descriptorpb.FieldDescriptorProto_TYPE_INT64,
+		"bool":   descriptorpb.FieldDescriptorProto_TYPE_BOOL,
+		"string": descriptorpb.FieldDescriptorProto_TYPE_STRING,
+		"bytes":  descriptorpb.FieldDescriptorProto_TYPE_BYTES,
+	}
 	src, err := os.ReadFile("realtime.proto")
 	if err != nil {
 		t.Fatal(err)

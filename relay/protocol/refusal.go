@@ -32,24 +32,31 @@ const (
 	RefusalLoginTimeout Refusal = 10
 )
 
-var refusalNames = [...]string{
-	RefusalNone:                 "none",
-	RefusalUnknownPlayerSession: "unknown_player_session",
-	RefusalPlayerSessionExpired: "player_session_expired",
-	RefusalPlayerSessionUsed:    "player_session_used",
-	RefusalSessionFull:          "session_full",
-	RefusalRejectedByScript:     "rejected_by_script",
-	RefusalSessionEnded:         "session_ended",
-	RefusalReconnectFailed:      "reconnect_failed",
-	RefusalMalformedLogin:       "malformed_login",
-	RefusalRateLimited:          "rate_limited",
-	RefusalLoginTimeout:         "login_timeout",
-}
-
 // String returns the refusal's snake_case name, or "refusal(N)" for an unknown code.
 func (r Refusal) String() string {
-	if r >= 0 && int(r) < len(refusalNames) {
-		return refusalNames[r]
+	switch r {
+	case RefusalNone:
+		return "none"
+	case RefusalUnknownPlayerSession:
+		return "unknown_player_session"
+	case RefusalPlayerSessionExpired:
+		return "player_session_expired"
+	case RefusalPlayerSessionUsed:
+		return "player_session_used"
+	case RefusalSessionFull:
+		return "session_full"
+	case RefusalRejectedByScript:
+		return "rejected_by_script"
+	case RefusalSessionEnded:
+		return "session_ended"
+	case RefusalReconnectFailed:
+		return "reconnect_failed"
+	case RefusalMalformedLogin:
+		return "malformed_login"
+	case RefusalRateLimited:
+		return "rate_limited"
+	case RefusalLoginTimeout:
+		return "login_timeout"
 	}
 	return "refusal(" + strconv.Itoa(int(r)) + ")"
 }

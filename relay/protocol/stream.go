@@ -33,24 +33,24 @@ func ReadPacket(r io.Reader, buf []byte, p *Packet) ([]byte, error) {
 	}
 	prefix := buf[:maxPrefixSize]
 	var length uint64
-	for i := 0; ; i++ {
-		if i == maxPrefixSize {
+	n := 0
+	for ; ; n++ {
+		if n == maxPrefixSize {
 			return buf, fieldErr(ErrTooLarge, "frame.length", "varint longer than "+strconv.Itoa(maxPrefixSize)+" bytes")
 		}
-		if _, err := io.ReadFull(r, prefix[i:i+1]); err != nil {
-			if i == 0 && errors.Is(err, io.EOF) {
+		if _, err := io.ReadFull(r, prefix[n:n+1]); err != nil {
+			if n == 0 && errors.Is(err, io.EOF) {
 				return buf, io.EOF
 			}
 			return buf, readErr("frame.length", err)
 		}
-		if prefix[i] < 0x80 {
-			v, _ := protowire.ConsumeVarint(prefix[:i+1])
-			length = v
+		if prefix[n] < 0x80 {
+			length, _ = protowire.ConsumeVarint(prefix[:n+1])
 			break
 		}
 	}
-	if length > MaxFrameSize {
-		return buf, fieldErr(ErrTooLarge, "frame", "length "+strconv.FormatUint(length, 10)+" exceeds "+strconv.Itoa(MaxFrameSize))
+	if total := uint64(n+1) + length; total > MaxFrameSize {
+		return buf, fieldErr(ErrTooLarge, "frame", "length "+strconv.FormatUint(total, 10)+" exceeds "+strconv.Itoa(MaxFrameSize))
 	}
 	if uint64(cap(buf)) < length {
 		buf = make([]byte, 0, length)

@@ -54,7 +54,7 @@ func TestStreamErrors(t *testing.T) {
 		{"eof in prefix", []byte{0x85}, ErrTruncated, "frame.length: stream ended inside a frame"},
 		{"eof in body", []byte{0x05, 0x08}, ErrTruncated, "packet: stream ended inside a frame"},
 		{"prefix too long", []byte{0x80, 0x80, 0x80, 0x01}, ErrTooLarge, "frame.length: varint longer than 3 bytes"},
-		{"frame too large", protowire.AppendVarint(nil, MaxFrameSize+1), ErrTooLarge, "frame: length 16385 exceeds 16384"},
+		{"frame too large", protowire.AppendVarint(nil, MaxFrameSize-1), ErrTooLarge, "frame: length 16385 exceeds 16384"},
 		{"bad body", []byte{0x02, 0x7a, 0x05}, ErrTruncated, "packet.payload: length 5 exceeds the remaining 0 bytes"},
 	}
 	for _, tt := range tests {

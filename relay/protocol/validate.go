@@ -123,7 +123,7 @@ func ValidateFromClient(p *Packet, udp bool) error {
 	case p.Message != MessageNone && p.Message != rule.message:
 		return fieldErr(ErrMessage, "packet."+p.Message.String(), "does not match op code "+strconv.Itoa(int(p.OpCode)))
 	}
-	return validateGroupCommand(p)
+	return validateMessage(p)
 }
 
 func validateDeveloper(p *Packet, udp bool) error {
@@ -142,8 +142,19 @@ func validateDeveloper(p *Packet, udp bool) error {
 	return nil
 }
 
-func validateGroupCommand(p *Packet) error {
+func validateMessage(p *Packet) error {
 	switch p.Message {
+	case MessageLogin:
+		if p.Login.PlayerSessionID == "" {
+			return fieldErr(ErrMessage, "packet.login.playerSessionId", "empty")
+		}
+	case MessageVerifyIdentity:
+		if p.VerifyIdentity.PeerID <= 0 {
+			return fieldErr(ErrMessage, "packet.verifyIdentity.peerId", strconv.Itoa(int(p.VerifyIdentity.PeerID))+" is not a peer id")
+		}
+		if p.VerifyIdentity.ConnectToken == "" {
+			return fieldErr(ErrMessage, "packet.verifyIdentity.connectToken", "empty")
+		}
 	case MessageJoinGroup:
 		return positiveGroup("packet.joinGroup.group", p.JoinGroup.Group)
 	case MessageLeaveGroup:

@@ -46,6 +46,18 @@ func TestValidateFromClientRefuses(t *testing.T) {
 		p.JoinGroup.Group, p.LeaveGroup.Group, p.RequestGroupMembership.Group = g, g, g
 		return p
 	}
+	withLogin := func(id string) *Packet {
+		p := &Packet{OpCode: OpLogin}
+		p.SetMessage(MessageLogin)
+		p.Login.PlayerSessionID = id
+		return p
+	}
+	withVerify := func(peer int32, token string) *Packet {
+		p := &Packet{OpCode: OpVerifyIdentity}
+		p.SetMessage(MessageVerifyIdentity)
+		p.VerifyIdentity = VerifyIdentityCommand{PeerID: peer, ConnectToken: token}
+		return p
+	}
 	tests := []struct {
 		name string
 		p    *Packet
@@ -76,6 +88,9 @@ func TestValidateFromClientRefuses(t *testing.T) {
 			"packet.joinGroup: does not match op code -11"},
 		{"message on developer op", withGroup(7, MessageJoinGroup, 2), true, ErrMessage,
 			"packet.joinGroup: not allowed with developer op code 7"},
+		{"login without session id", withLogin(""), false, ErrMessage, "packet.login.playerSessionId: empty"},
+		{"verify identity peer 0", withVerify(0, "c"), true, ErrMessage, "packet.verifyIdentity.peerId: 0 is not a peer id"},
+		{"verify identity without token", withVerify(3, ""), true, ErrMessage, "packet.verifyIdentity.connectToken: empty"},
 		{"join group 0", withGroup(OpJoinGroup, MessageJoinGroup, 0), false, ErrTarget,
 			"packet.joinGroup.group: 0 is not a custom group id (> 0)"},
 		{"join all players", withGroup(OpJoinGroup, MessageJoinGroup, -1), false, ErrTarget,
