@@ -33,6 +33,16 @@ func FuzzDecodePacket(f *testing.F) {
 		if again := AppendPacket(nil, &q); !bytes.Equal(again, enc) {
 			t.Fatalf("encoding is not stable:\n got %x\nwant %x", again, enc)
 		}
+		// Validation and routing see the same packet before and after the round trip.
+		for _, udp := range []bool{false, true} {
+			if e1, e2 := ValidateFromClient(&p, udp), ValidateFromClient(&q, udp); (e1 == nil) != (e2 == nil) ||
+				(e1 != nil && e1.Error() != e2.Error()) {
+				t.Fatalf("validation changed over the round trip: %v, then %v", e1, e2)
+			}
+		}
+		if RouteOf(&p) != RouteOf(&q) {
+			t.Fatalf("route changed over the round trip: %+v, then %+v", RouteOf(&p), RouteOf(&q))
+		}
 		// Decoding into a used Packet gives the same result as into a fresh one.
 		if err := DecodePacket(frame, &q); err != nil || !packetsEqual(&p, &q) {
 			t.Fatalf("decoding into a reused Packet: err %v, got %+v, want %+v", err, q, p)
