@@ -104,9 +104,7 @@ func (m *Memory) SearchingTickets(_ context.Context, configuration string) ([]Ti
 			out = append(out, mt.t.clone())
 		}
 	}
-	slices.SortFunc(out, func(a, b Ticket) int {
-		return cmp.Or(a.StartTime.Compare(b.StartTime), strings.Compare(a.TicketId, b.TicketId))
-	})
+	slices.SortFunc(out, func(a, b Ticket) int { return byStart(&a, &b) })
 	return out, nil
 }
 
@@ -121,9 +119,7 @@ func (m *Memory) SearchingVersions(_ context.Context, configuration string) ([]T
 			live = append(live, &mt.t)
 		}
 	}
-	slices.SortFunc(live, func(a, b *Ticket) int {
-		return cmp.Or(a.StartTime.Compare(b.StartTime), strings.Compare(a.TicketId, b.TicketId))
-	})
+	slices.SortFunc(live, byStart)
 	out := make([]TicketVersion, len(live))
 	for i, t := range live {
 		out[i] = TicketVersion{ID: t.TicketId, Version: t.Version}
@@ -145,7 +141,9 @@ func (m *Memory) DueTickets(_ context.Context, configuration string, now time.Ti
 			ids = append(ids, due{id, at})
 		}
 	}
-	slices.SortFunc(ids, func(a, b due) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.id, b.id)) })
+	slices.SortFunc(ids, func(a, b due) int {
+		return cmp.Or(cmp.Compare(a.at.UnixMilli(), b.at.UnixMilli()), strings.Compare(a.id, b.id))
+	})
 	if limit > 0 && len(ids) > limit {
 		ids = ids[:limit]
 	}
@@ -192,4 +190,10 @@ func (m *Memory) Claim(_ context.Context, configuration, matchID string, tickets
 		}
 	}
 	return nil
+}
+
+// byStart orders tickets as the Redis searching index does: by start time in
+// milliseconds, then by id.
+func byStart(a, b *Ticket) int {
+	return cmp.Or(cmp.Compare(a.StartTime.UnixMilli(), b.StartTime.UnixMilli()), strings.Compare(a.TicketId, b.TicketId))
 }

@@ -148,7 +148,8 @@ type Store interface {
 	// the duplicate-player rule is CreateTicket's only.
 	UpdateTicket(ctx context.Context, t Ticket) (version int64, err error)
 	// SearchingTickets returns the configuration's SEARCHING tickets, oldest
-	// StartTime first: the match former's pool. Each ticket is consistent at
+	// StartTime first (to the millisecond, then by id): the match former's
+	// pool. Each ticket is consistent at
 	// its version; the claim re-checks versions.
 	SearchingTickets(ctx context.Context, configuration string) ([]Ticket, error)
 	// SearchingVersions returns the id and version of the configuration's
@@ -158,7 +159,8 @@ type Store interface {
 	// changes without its version changing.
 	SearchingVersions(ctx context.Context, configuration string) ([]TicketVersion, error)
 	// DueTickets returns up to limit active tickets of the configuration
-	// whose Deadline is at or before now, earliest deadline first.
+	// whose Deadline is at or before now, earliest deadline first (to the
+	// millisecond, then by id).
 	DueTickets(ctx context.Context, configuration string, now time.Time, limit int) ([]Ticket, error)
 	// Claim atomically moves every listed ticket from SEARCHING at exactly
 	// the listed version to newStatus with MatchId matchID and version+1.
