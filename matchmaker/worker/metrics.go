@@ -1,0 +1,52 @@
+package worker
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	owned            prometheus.Gauge
+	pool             *prometheus.GaugeVec
+	unmatchable      *prometheus.GaugeVec
+	matches          *prometheus.CounterVec
+	matchPlayers     *prometheus.HistogramVec
+	claimConflicts   *prometheus.CounterVec
+	passSeconds      *prometheus.HistogramVec
+	placements       *prometheus.CounterVec
+	placementSeconds *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	cfg := []string{"configuration"}
+	m := &metrics{
+		owned: prometheus.NewGauge(prometheus.GaugeOpts{Name: "matchpoint_worker_owned_configurations",
+			Help: "Configurations this process forms matches for (holds the lease of)."}),
+		pool: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "matchpoint_pool_tickets",
+			Help: "SEARCHING tickets in the last forming pass."}, cfg),
+		unmatchable: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "matchpoint_pool_unmatchable_tickets",
+			Help: "SEARCHING tickets that can never match the rule set (missing attribute without default, wrong type)."}, cfg),
+		matches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "matchpoint_matches_total",
+			Help: "Matches formed and claimed."}, cfg),
+		matchPlayers: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_match_players",
+			Help: "Players per formed match.", Buckets: []float64{2, 4, 6, 8, 10, 16, 20, 40, 100, 200}}, cfg),
+		claimConflicts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "matchpoint_claim_conflicts_total",
+			Help: "Formed matches dropped because a ticket changed before the claim."}, cfg),
+		passSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_forming_pass_seconds",
+			Help: "Duration of one forming pass.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}, cfg),
+		placements: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "matchpoint_placements_total",
+			Help: "Placements by outcome."}, []string{"configuration", "outcome"}),
+		placementSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_placement_seconds",
+			Help: "Time to place a match on a relay.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 15)}, cfg),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.claimConflicts, m.passSeconds, m.placements, m.placementSeconds} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register worker metrics: %w", err)
+		}
+	}
+	return m, nil
+}

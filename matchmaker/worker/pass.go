@@ -1,0 +1,221 @@
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/rules"
+)
+
+// configLoop is the forming state of one owned configuration.
+type configLoop struct {
+	w     *Worker
+	name  string
+	rules ruleSets
+	pool  *pool
+	seed  uint64
+}
+
+// pass runs one forming pass. It returns true when the configuration is gone
+// and the loop should stop.
+func (c *configLoop) pass(ctx context.Context) bool {
+	w := c.w
+	start := time.Now()
+	now := w.opts.Now()
+	cfg, err := w.opts.Store.GetConfiguration(ctx, c.name)
+	if errors.Is(err, store.ErrNotFound) {
+		return true
+	}
+	if err != nil {
+		c.warn(ctx, "read configuration", err)
+		return false
+	}
+	if _, err := w.opts.Service.Sweep(ctx, c.name, now); err != nil {
+		c.warn(ctx, "sweep timeouts", err)
+	}
+	rsDoc, err := w.opts.Store.GetRuleSet(ctx, cfg.RuleSetName)
+	if err != nil {
+		c.warn(ctx, "read rule set", err)
+		return false
+	}
+	rs, err := c.rules.get(rsDoc)
+	if err != nil {
+		c.warn(ctx, "compile rule set", err)
+		return false
+	}
+	if c.pool == nil || c.pool.rs != rs {
+		c.pool = newPool(rs)
+	}
+	snapshot, err := w.opts.Store.SearchingTickets(ctx, c.name)
+	if err != nil {
+		c.warn(ctx, "read searching tickets", err)
+		return false
+	}
+	var normal, backfill []store.Ticket
+	for _, t := range snapshot {
+		if t.Backfill {
+			backfill = append(backfill, t)
+		} else {
+			normal = append(normal, t)
+		}
+	}
+	ready, unmatchable := c.pool.refresh(normal)
+	w.metrics.pool.WithLabelValues(c.name).Set(float64(len(snapshot)))
+	w.metrics.unmatchable.WithLabelValues(c.name).Set(float64(unmatchable))
+	if len(ready) == 0 {
+		return false
+	}
+	c.seed++
+	opts := w.opts.Forming
+	opts.Seed = c.seed
+	in := forming.Input{Tickets: ready, Now: now, AdditionalPlayerCount: cfg.AdditionalPlayerCount}
+	versions := make(map[string]int64, len(snapshot))
+	for _, t := range snapshot {
+		versions[t.TicketId] = t.Version
+	}
+	for i := range backfill {
+		if req, ok := c.backfillRequest(rs, &backfill[i]); ok {
+			in.Backfill = append(in.Backfill, req)
+		}
+	}
+	res, err := forming.Form(rs, in, opts)
+	if err != nil {
+		c.warn(ctx, "form matches", err)
+		return false
+	}
+	for i := range res.Matches {
+		c.claim(ctx, cfg, rs, &res.Matches[i], versions)
+	}
+	w.metrics.passSeconds.WithLabelValues(c.name).Observe(time.Since(start).Seconds())
+	return false
+}
+
+func (c *configLoop) warn(ctx context.Context, what string, err error) {
+	if ctx.Err() == nil {
+		c.w.log.Warn(what, "configuration", c.name, "err", err)
+	}
+}
+
+// backfillSeparator joins a backfill ticket's id and a player id into the id
+// of the one-player ticket that stands for that player in forming.
+const backfillSeparator = "\x00"
+
+// backfillRequest turns a backfill ticket (the session's current players, each
+// with a team) into a forming request.
+func (c *configLoop) backfillRequest(rs *rules.RuleSet, t *store.Ticket) (forming.BackfillRequest, bool) {
+	teams := rs.Teams()
+	req := forming.BackfillRequest{ID: t.TicketId, Teams: make([][]*forming.Ticket, len(teams))}
+	spec := TicketSpec(t)
+	for i, p := range spec.Players {
+		team := -1
+		for ti, tm := range teams {
+			if tm.Name == t.Players[i].Team {
+				team = ti
+			}
+		}
+		if team < 0 {
+			c.w.log.Warn("backfill ticket names an unknown team", "ticket", t.TicketId, "team", t.Players[i].Team)
+			return req, false
+		}
+		pt, err := forming.Prepare(rs, rules.TicketSpec{ID: t.TicketId + backfillSeparator + p.ID, Start: t.StartTime, Backfill: true, Players: []rules.Player{p}})
+		if err != nil {
+			c.w.log.Warn("backfill ticket cannot match", "ticket", t.TicketId, "err", err)
+			return req, false
+		}
+		req.Teams[team] = append(req.Teams[team], pt)
+	}
+	return req, true
+}
+
+// claim claims a formed match in the store and hands it on. A claim that
+// loses a race (a ticket cancelled, timed out or claimed meanwhile) drops the
+// match; its other tickets stay SEARCHING for the next pass.
+func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, m *forming.Match, versions map[string]int64) {
+	w := c.w
+	matchID := newMatchID()
+	teams := rs.Teams()
+	var claims []store.TicketVersion
+	var matched []matchmaker.MatchedTicket
+	if m.Backfill != nil {
+		claims = append(claims, store.TicketVersion{ID: m.Backfill.ID, Version: versions[m.Backfill.ID]})
+		matched = append(matched, matchmaker.MatchedTicket{TicketId: m.Backfill.ID})
+	}
+	for ti, team := range m.Teams {
+		for _, t := range team {
+			if t.Backfill || strings.Contains(t.ID, backfillSeparator) {
+				continue
+			}
+			claims = append(claims, store.TicketVersion{ID: t.ID, Version: versions[t.ID]})
+			matched = append(matched, matchmaker.MatchedTicket{TicketId: t.ID, Team: teams[ti].Name})
+		}
+	}
+	err := w.opts.Store.Claim(ctx, c.name, matchID, claims, matchmaker.ClaimStatus(cfg))
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
+			w.log.Debug("claim lost", "configuration", c.name, "match", matchID, "err", err)
+		} else {
+			c.warn(ctx, "claim match", err)
+		}
+		return
+	}
+	w.metrics.matches.WithLabelValues(c.name).Inc()
+	w.metrics.matchPlayers.WithLabelValues(c.name).Observe(float64(matchPlayers(m)))
+	metrics := make([]matchmaker.RuleEvaluationMetric, len(m.Metrics))
+	for i, rm := range m.Metrics {
+		metrics[i] = matchmaker.RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
+	}
+	if err := w.opts.Service.MatchProposed(ctx, cfg, matchID, matched, metrics); err != nil {
+		c.warn(ctx, "propose match", err)
+	}
+	if cfg.AcceptanceRequired || cfg.FlexMatchMode == matchmaker.ModeStandalone {
+		return
+	}
+	ids := make([]string, len(claims))
+	for i, cl := range claims {
+		ids[i] = cl.ID
+	}
+	regions := make([]string, 0, len(m.Regions)+1)
+	for _, r := range m.Regions {
+		regions = append(regions, r.Region)
+	}
+	if len(regions) == 0 && m.Region != "" {
+		regions = append(regions, m.Region)
+	}
+	w.places.Add(1)
+	go func() {
+		defer w.places.Done()
+		tickets, err := w.opts.Store.GetTickets(ctx, ids...)
+		if err != nil {
+			c.warn(ctx, "read matched tickets", err)
+			return
+		}
+		w.place(context.WithoutCancel(ctx), cfg, matchID, tickets, regions)
+	}()
+}
+
+func matchPlayers(m *forming.Match) int {
+	n := 0
+	for _, team := range m.Teams {
+		for _, t := range team {
+			n += t.Players()
+		}
+	}
+	return n
+}
+
+// newMatchID returns a random UUID (version 4), the form of FlexMatch match ids.
+func newMatchID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

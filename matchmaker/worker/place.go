@@ -1,0 +1,304 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+// place places a match and reports the outcome to the service.
+func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID string, tickets []store.Ticket, regions []string) {
+	ids := make([]string, len(tickets))
+	for i, t := range tickets {
+		ids[i] = t.TicketId
+	}
+	fail := func(msg string) {
+		w.metrics.placements.WithLabelValues(cfg.Name, "failed").Inc()
+		w.log.Warn("placement failed", "configuration", cfg.Name, "match", matchID, "reason", msg)
+		if err := w.opts.Service.PlacementFailed(ctx, matchID, ids, msg); err != nil {
+			w.log.Warn("report placement failure", "match", matchID, "err", err)
+		}
+	}
+	if w.opts.Placer == nil {
+		fail("no relay placement is configured for this matchmaker")
+		return
+	}
+	p := Placement{
+		Configuration:    cfg,
+		ConfigurationArn: w.opts.Service.ConfigurationArn(cfg.Name),
+		MatchID:          matchID,
+		Tickets:          tickets,
+		Regions:          placementRegions(queueRegions(cfg.Regions, w.opts.Regions), regions, tickets),
+		MatchmakerData:   matchmakerData(matchID, w.opts.Service.ConfigurationArn(cfg.Name), cfg.BackfillMode, tickets),
+	}
+	pctx, cancel := context.WithTimeout(ctx, w.opts.PlacementTimeout)
+	defer cancel()
+	start := time.Now()
+	conns, err := w.opts.Placer.Place(pctx, p)
+	w.metrics.placementSeconds.WithLabelValues(cfg.Name).Observe(time.Since(start).Seconds())
+	if err != nil {
+		fail(err.Error())
+		return
+	}
+	if err := w.opts.Service.PlacementSucceeded(ctx, matchID, conns); err != nil {
+		w.log.Warn("report placement", "match", matchID, "err", err)
+		return
+	}
+	w.metrics.placements.WithLabelValues(cfg.Name, "succeeded").Inc()
+}
+
+// queueRegions returns the configuration's regions, or the worker's default
+// queue when it names none.
+func queueRegions(cfg, fallback []string) []string {
+	if len(cfg) > 0 {
+		return cfg
+	}
+	return fallback
+}
+
+// placementRegions orders the regions a match may be placed in. The
+// configuration's regions (its game session queue) bound the choice when it
+// names any. Regions that passed the latency rules come first, best first;
+// without latency rules, regions where every player reported a latency come
+// first, lowest worst-player latency first; the queue's other regions follow
+// in queue order, as GameLift may place a queue match in a region that does
+// not satisfy the latency rule.
+func placementRegions(queue, passed []string, tickets []store.Ticket) []string {
+	order := passed
+	if len(order) == 0 {
+		order = byWorstLatency(tickets)
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(r string) {
+		if r != "" && !seen[r] && (len(queue) == 0 || contains(queue, r)) {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	for _, r := range order {
+		add(r)
+	}
+	for _, r := range queue {
+		add(r)
+	}
+	return out
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// byWorstLatency lists the regions every player reported, lowest worst-player
+// latency first.
+func byWorstLatency(tickets []store.Ticket) []string {
+	worst := map[string]int{}
+	count := map[string]int{}
+	players := 0
+	for _, t := range tickets {
+		for _, p := range t.Players {
+			players++
+			for r, ms := range p.LatencyInMs {
+				count[r]++
+				worst[r] = max(worst[r], ms)
+			}
+		}
+	}
+	var out []string
+	for r, n := range count {
+		if n == players {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if worst[out[i]] != worst[out[j]] {
+			return worst[out[i]] < worst[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// BusPlacer places matches on the relays of a region over NATS.
+type BusPlacer struct {
+	Conn *bus.Conn
+	// Script names the server script new sessions run; empty for none.
+	Script string
+	// TryTimeout bounds one request to one region (default 5s).
+	TryTimeout time.Duration
+	// Backoff is the pause between rounds over every region (default 250ms).
+	Backoff time.Duration
+}
+
+// Place asks the relays of each region in turn, until one creates the game
+// session or ctx ends. A region without relays, a full or draining relay and
+// a relay that does not answer in time move on to the next region; a round
+// over every region that fails starts again after Backoff. A refusal that no
+// retry can fix (INVALID) fails at once.
+func (b *BusPlacer) Place(ctx context.Context, p Placement) (map[string]store.GameSessionConnectionInfo, error) {
+	if len(p.Regions) == 0 {
+		return nil, errors.New("no region to place the match in: the configuration names no regions and the players reported no latencies")
+	}
+	tryTimeout, backoff := b.TryTimeout, b.Backoff
+	if tryTimeout <= 0 {
+		tryTimeout = 5 * time.Second
+	}
+	if backoff <= 0 {
+		backoff = 250 * time.Millisecond
+	}
+	req := placementRequest(p, b.Script)
+	var problems []string
+	for {
+		problems = problems[:0]
+		for _, region := range p.Regions {
+			req.Region = region
+			deadline, ok := ctx.Deadline()
+			if !ok {
+				deadline = time.Now().Add(tryTimeout)
+			}
+			req.Deadline = deadline
+			tctx, cancel := context.WithTimeout(ctx, tryTimeout)
+			reply, err := b.Conn.RequestPlacement(tctx, req)
+			cancel()
+			if err == nil {
+				return connections(p.Tickets, reply), nil
+			}
+			var re *bus.ReplyError
+			if errors.As(err, &re) && !re.Code.Retryable() {
+				return nil, fmt.Errorf("relay in %s refused the match: %w", region, err)
+			}
+			if errors.Is(err, bus.ErrMalformed) {
+				return nil, fmt.Errorf("place in %s: %w", region, err)
+			}
+			problems = append(problems, fmt.Sprintf("%s: %v", region, err))
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("no relay placed the match in time (%s)", strings.Join(problems, "; "))
+		case <-time.After(backoff):
+		}
+	}
+}
+
+func placementRequest(p Placement, script string) bus.PlacementRequest {
+	cfg := p.Configuration
+	req := bus.PlacementRequest{
+		MatchID:          p.MatchID,
+		Configuration:    cfg.Name,
+		ConfigurationARN: p.ConfigurationArn,
+		Script:           script,
+		GameSessionData:  cfg.GameSessionData,
+		MatchmakerData:   p.MatchmakerData,
+		BackfillMode:     cfg.BackfillMode,
+	}
+	for _, gp := range cfg.GameProperties {
+		req.GameProperties = append(req.GameProperties, bus.GameProperty{Key: gp.Key, Value: gp.Value})
+	}
+	for _, t := range p.Tickets {
+		for _, pl := range t.Players {
+			bp := bus.Player{PlayerID: pl.PlayerId, Team: pl.Team}
+			if len(pl.PlayerAttributes) > 0 {
+				bp.Attributes, _ = json.Marshal(pl.PlayerAttributes)
+			}
+			req.Players = append(req.Players, bp)
+		}
+	}
+	req.MaxPlayers = len(req.Players) + cfg.AdditionalPlayerCount
+	return req
+}
+
+// connections maps a placement reply to each ticket's connection info.
+func connections(tickets []store.Ticket, reply bus.PlacementReply) map[string]store.GameSessionConnectionInfo {
+	sessions := make(map[string]string, len(reply.PlayerSessions))
+	for _, ps := range reply.PlayerSessions {
+		sessions[ps.PlayerID] = ps.PlayerSessionID
+	}
+	out := make(map[string]store.GameSessionConnectionInfo, len(tickets))
+	for _, t := range tickets {
+		ci := store.GameSessionConnectionInfo{GameSessionArn: reply.GameSessionARN}
+		if e := reply.Endpoint; e != nil {
+			ci.IpAddress, ci.DnsName, ci.Port = e.IPAddress, e.DNSName, e.TCPPort
+		}
+		for _, pl := range t.Players {
+			ci.MatchedPlayerSessions = append(ci.MatchedPlayerSessions, store.MatchedPlayerSession{PlayerId: pl.PlayerId, PlayerSessionId: sessions[pl.PlayerId]})
+		}
+		out[t.TicketId] = ci
+	}
+	return out
+}
+
+// matchmakerData builds the FlexMatch matchmakerData document a game session
+// receives: match id, configuration ARN, teams with their players and
+// attributes (typed as the GameLift server SDK reads them), and the
+// auto-backfill settings.
+func matchmakerData(matchID, configurationArn, backfillMode string, tickets []store.Ticket) string {
+	type attr struct {
+		AttributeType  string `json:"attributeType"`
+		ValueAttribute any    `json:"valueAttribute"`
+	}
+	type player struct {
+		PlayerID   string          `json:"playerId"`
+		Attributes map[string]attr `json:"attributes,omitempty"`
+	}
+	type team struct {
+		Name    string   `json:"name"`
+		Players []player `json:"players"`
+	}
+	var teams []team
+	index := map[string]int{}
+	for _, t := range tickets {
+		for _, p := range t.Players {
+			i, ok := index[p.Team]
+			if !ok {
+				i = len(teams)
+				index[p.Team] = i
+				teams = append(teams, team{Name: p.Team})
+			}
+			pl := player{PlayerID: p.PlayerId}
+			if len(p.PlayerAttributes) > 0 {
+				pl.Attributes = make(map[string]attr, len(p.PlayerAttributes))
+				for name, v := range p.PlayerAttributes {
+					switch {
+					case v.S != nil:
+						pl.Attributes[name] = attr{"STRING", *v.S}
+					case v.N != nil && !math.IsNaN(*v.N):
+						pl.Attributes[name] = attr{"DOUBLE", *v.N}
+					case v.SDM != nil:
+						pl.Attributes[name] = attr{"STRING_DOUBLE_MAP", v.SDM}
+					default:
+						pl.Attributes[name] = attr{"STRING_LIST", v.SL}
+					}
+				}
+			}
+			teams[i].Players = append(teams[i].Players, pl)
+		}
+	}
+	doc := struct {
+		MatchID              string  `json:"matchId"`
+		ConfigurationArn     string  `json:"matchmakingConfigurationArn"`
+		Teams                []team  `json:"teams"`
+		AutoBackfillMode     *string `json:"autoBackfillMode"`
+		AutoBackfillTicketID *string `json:"autoBackfillTicketId"`
+	}{MatchID: matchID, ConfigurationArn: configurationArn, Teams: teams}
+	if backfillMode != "" {
+		doc.AutoBackfillMode = &backfillMode
+	}
+	b, _ := json.Marshal(doc)
+	return string(b)
+}

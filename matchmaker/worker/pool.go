@@ -1,0 +1,120 @@
+package worker
+
+import (
+	"fmt"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/rules"
+)
+
+// pool prepares a configuration's searching tickets for its rule set and
+// keeps them across forming passes: a ticket is prepared once per version,
+// not once per pass.
+type pool struct {
+	rs       *rules.RuleSet
+	prepared map[string]preparedTicket
+}
+
+type preparedTicket struct {
+	version int64
+	ticket  *forming.Ticket
+	err     error
+}
+
+func newPool(rs *rules.RuleSet) *pool {
+	return &pool{rs: rs, prepared: map[string]preparedTicket{}}
+}
+
+// refresh prepares the snapshot's tickets and forgets tickets no longer in
+// it. It returns the prepared tickets in snapshot order and the number of
+// tickets that can never match this rule set (a missing attribute without a
+// default, a wrong type), which stay searching until they time out, as in
+// FlexMatch.
+func (p *pool) refresh(snapshot []store.Ticket) (ready []*forming.Ticket, unmatchable int) {
+	seen := make(map[string]bool, len(snapshot))
+	ready = make([]*forming.Ticket, 0, len(snapshot))
+	for i := range snapshot {
+		t := &snapshot[i]
+		seen[t.TicketId] = true
+		pt, ok := p.prepared[t.TicketId]
+		if !ok || pt.version != t.Version {
+			rt, err := forming.Prepare(p.rs, TicketSpec(t))
+			pt = preparedTicket{version: t.Version, ticket: rt, err: err}
+			p.prepared[t.TicketId] = pt
+		}
+		if pt.err != nil {
+			unmatchable++
+			continue
+		}
+		ready = append(ready, pt.ticket)
+	}
+	for id := range p.prepared {
+		if !seen[id] {
+			delete(p.prepared, id)
+		}
+	}
+	return ready, unmatchable
+}
+
+// TicketSpec converts a stored ticket into the rules package's input: the
+// GameLift AttributeValue encodings become typed values and latencies become
+// milliseconds as float64.
+func TicketSpec(t *store.Ticket) rules.TicketSpec {
+	spec := rules.TicketSpec{ID: t.TicketId, Start: t.StartTime, Backfill: t.Backfill, Players: make([]rules.Player, len(t.Players))}
+	for i, p := range t.Players {
+		rp := rules.Player{ID: p.PlayerId, Attributes: make(map[string]rules.Value, len(p.PlayerAttributes))}
+		for name, v := range p.PlayerAttributes {
+			rp.Attributes[name] = AttributeValue(v)
+		}
+		if len(p.LatencyInMs) > 0 {
+			rp.Latencies = make(map[string]float64, len(p.LatencyInMs))
+			for region, ms := range p.LatencyInMs {
+				rp.Latencies[region] = float64(ms)
+			}
+		}
+		spec.Players[i] = rp
+	}
+	return spec
+}
+
+// AttributeValue converts one GameLift AttributeValue. The API validated that
+// exactly one of S, N, SL and SDM is set; an empty value converts to an
+// empty string list.
+func AttributeValue(v store.AttributeValue) rules.Value {
+	switch {
+	case v.S != nil:
+		return rules.StringValue(*v.S)
+	case v.N != nil:
+		return rules.NumberValue(*v.N)
+	case v.SDM != nil:
+		return rules.StringNumberMapValue(v.SDM)
+	default:
+		return rules.StringListValue(v.SL...)
+	}
+}
+
+// ruleSets compiles rule sets once per body.
+type ruleSets struct {
+	byName map[string]compiled
+}
+
+type compiled struct {
+	body string
+	rs   *rules.RuleSet
+}
+
+func (c *ruleSets) get(r store.RuleSet) (*rules.RuleSet, error) {
+	if c.byName == nil {
+		c.byName = map[string]compiled{}
+	}
+	if got, ok := c.byName[r.Name]; ok && got.body == r.Body {
+		return got.rs, nil
+	}
+	rs, err := rules.CompileJSON([]byte(r.Body))
+	if err != nil {
+		return nil, fmt.Errorf("compile rule set %s: %w", r.Name, err)
+	}
+	c.byName[r.Name] = compiled{body: r.Body, rs: rs}
+	return rs, nil
+}

@@ -1,0 +1,282 @@
+// Package worker runs FlexMatch's match-forming loop: it owns configurations
+// through leases in the store (one owner per configuration at a time, across
+// any number of matchmaker processes), and for each owned configuration
+// repeatedly times out overdue tickets, forms matches from the searching pool
+// with matchmaker/forming, claims each match atomically in the store, hands it
+// to the service (PotentialMatchCreated, acceptance) and places it on a relay.
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+// Service is what the worker needs of the matchmaker service layer
+// (*matchmaker.Service implements it).
+type Service interface {
+	MatchProposed(ctx context.Context, cfg store.Configuration, matchID string, tickets []matchmaker.MatchedTicket, metrics []matchmaker.RuleEvaluationMetric) error
+	PlacementSucceeded(ctx context.Context, matchID string, conns map[string]store.GameSessionConnectionInfo) error
+	PlacementFailed(ctx context.Context, matchID string, ticketIDs []string, message string) error
+	Sweep(ctx context.Context, configuration string, now time.Time) (int, error)
+	ConfigurationArn(name string) string
+}
+
+// Placer creates the game session of a matched WITH_QUEUE match and returns
+// the connection info of each of its tickets, by ticket id (*BusPlacer does it
+// over NATS).
+type Placer interface {
+	Place(ctx context.Context, p Placement) (map[string]store.GameSessionConnectionInfo, error)
+}
+
+// Placement is a match to place.
+type Placement struct {
+	Configuration    store.Configuration
+	ConfigurationArn string
+	MatchID          string
+	// Tickets carry their players' teams.
+	Tickets []store.Ticket
+	// Regions are the regions the match may be placed in, best first.
+	Regions []string
+	// MatchmakerData is the FlexMatch matchmakerData JSON document.
+	MatchmakerData string
+}
+
+// Options configure a Worker. Store and Service are required.
+type Options struct {
+	Store   store.Store
+	Service Service
+	// Placer places WITH_QUEUE matches; nil fails them ("no placer").
+	Placer Placer
+	// Owner identifies this process in leases (default: host name and a
+	// random suffix).
+	Owner string
+	// LeaseTTL is how long a configuration stays owned without renewal
+	// (default 10s): the takeover time after a crash. Leases are renewed
+	// every LeaseTTL/3.
+	LeaseTTL time.Duration
+	// Interval is the time between forming passes of a configuration
+	// (default 200ms).
+	Interval time.Duration
+	// Discover is the time between looks for configurations to own
+	// (default 2s).
+	Discover time.Duration
+	// Regions are where WITH_QUEUE matches go when the configuration names
+	// no regions of its own (its game session queue), in order of preference.
+	Regions []string
+	// PlacementTimeout bounds one placement, retries included (default 30s).
+	PlacementTimeout time.Duration
+	// Forming tunes the forming passes.
+	Forming forming.Options
+	Now     func() time.Time
+	Logger  *slog.Logger
+	// Registerer receives the worker's metrics; nil registers none.
+	Registerer prometheus.Registerer
+}
+
+func (o Options) withDefaults() Options {
+	if o.Owner == "" {
+		host, _ := os.Hostname()
+		o.Owner = fmt.Sprintf("%s-%s", host, rand.Text()[:8])
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = 10 * time.Second
+	}
+	if o.Interval <= 0 {
+		o.Interval = 200 * time.Millisecond
+	}
+	if o.Discover <= 0 {
+		o.Discover = 2 * time.Second
+	}
+	if o.PlacementTimeout <= 0 {
+		o.PlacementTimeout = 30 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Worker runs the forming loop for the configurations it owns.
+type Worker struct {
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+
+	mu     sync.Mutex
+	owned  map[string]context.CancelFunc
+	places sync.WaitGroup
+	runCtx context.Context
+}
+
+// New returns a Worker; Run starts it.
+func New(opts Options) (*Worker, error) {
+	if opts.Store == nil || opts.Service == nil {
+		return nil, errors.New("worker: Options.Store and Options.Service are required")
+	}
+	opts = opts.withDefaults()
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	return &Worker{opts: opts, log: opts.Logger.With("owner", opts.Owner), metrics: m, owned: map[string]context.CancelFunc{}}, nil
+}
+
+// leaseName is the store lease that guards a configuration.
+func leaseName(configuration string) string { return "forming:" + configuration }
+
+// Run owns configurations and forms their matches until ctx is done; then it
+// waits for placements in flight (bounded by PlacementTimeout) and hands its
+// leases back so that another process takes over at once.
+func (w *Worker) Run(ctx context.Context) error {
+	w.mu.Lock()
+	w.runCtx = ctx
+	w.mu.Unlock()
+	var loops sync.WaitGroup
+	defer func() {
+		w.mu.Lock()
+		for _, cancel := range w.owned {
+			cancel()
+		}
+		w.mu.Unlock()
+		loops.Wait()
+		w.places.Wait()
+	}()
+	discover := time.NewTicker(w.opts.Discover)
+	defer discover.Stop()
+	for {
+		w.discover(ctx, &loops)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-discover.C:
+		}
+	}
+}
+
+// Owned returns the configurations this worker owns now.
+func (w *Worker) Owned() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]string, 0, len(w.owned))
+	for name := range w.owned {
+		out = append(out, name)
+	}
+	return out
+}
+
+func (w *Worker) discover(ctx context.Context, loops *sync.WaitGroup) {
+	cfgs, err := w.opts.Store.ListConfigurations(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Warn("list configurations", "err", err)
+		}
+		return
+	}
+	for _, c := range cfgs {
+		w.mu.Lock()
+		_, mine := w.owned[c.Name]
+		w.mu.Unlock()
+		if mine {
+			continue
+		}
+		err := w.opts.Store.AcquireLease(ctx, leaseName(c.Name), w.opts.Owner, w.opts.LeaseTTL)
+		if err != nil {
+			if !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
+				w.log.Warn("acquire lease", "configuration", c.Name, "err", err)
+			}
+			continue
+		}
+		lctx, cancel := context.WithCancel(ctx)
+		w.mu.Lock()
+		w.owned[c.Name] = cancel
+		w.mu.Unlock()
+		w.metrics.owned.Inc()
+		w.log.Info("own configuration", "configuration", c.Name)
+		loops.Add(1)
+		go func(name string) {
+			defer loops.Done()
+			w.own(lctx, name)
+		}(c.Name)
+	}
+}
+
+// own runs one configuration's loop while this worker holds its lease.
+func (w *Worker) own(ctx context.Context, name string) {
+	defer func() {
+		w.mu.Lock()
+		delete(w.owned, name)
+		w.mu.Unlock()
+		w.metrics.owned.Dec()
+		// Hand the lease back (even after ctx ended) so another process takes
+		// over without waiting for it to lapse.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		if err := w.opts.Store.ReleaseLease(rctx, leaseName(name), w.opts.Owner); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+			w.log.Warn("release lease", "configuration", name, "err", err)
+		}
+		w.log.Info("release configuration", "configuration", name)
+	}()
+	c := &configLoop{w: w, name: name}
+	pass := time.NewTicker(w.opts.Interval)
+	defer pass.Stop()
+	renew := time.NewTicker(w.opts.LeaseTTL / 3)
+	defer renew.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-renew.C:
+			if err := w.opts.Store.RenewLease(ctx, leaseName(name), w.opts.Owner, w.opts.LeaseTTL); err != nil {
+				if ctx.Err() == nil {
+					w.log.Warn("lost lease", "configuration", name, "err", err)
+				}
+				return
+			}
+		case <-pass.C:
+			if done := c.pass(ctx); done {
+				return
+			}
+		}
+	}
+}
+
+// Place places a match whose tickets are PLACING (after acceptance), in the
+// background. It is the matchmaker.Options.MatchAccepted hook.
+func (w *Worker) Place(ctx context.Context, configuration, matchID string, ticketIDs []string) {
+	w.mu.Lock()
+	runCtx := w.runCtx
+	w.mu.Unlock()
+	if runCtx == nil {
+		runCtx = context.WithoutCancel(ctx)
+	}
+	w.places.Add(1)
+	go func() {
+		defer w.places.Done()
+		cfg, err := w.opts.Store.GetConfiguration(runCtx, configuration)
+		if err != nil {
+			w.log.Warn("place accepted match: configuration", "match", matchID, "err", err)
+			return
+		}
+		tickets, err := w.opts.Store.GetTickets(runCtx, ticketIDs...)
+		if err != nil {
+			w.log.Warn("place accepted match: tickets", "match", matchID, "err", err)
+			return
+		}
+		w.place(runCtx, cfg, matchID, tickets, nil)
+	}()
+}

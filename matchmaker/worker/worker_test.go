@@ -1,0 +1,268 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/bus/bustest"
+	"github.com/matchpoint-dev/matchpoint/internal/redistest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+const duelRules = `{"name":"duel","ruleLanguageVersion":"1.0",
+ "playerAttributes":[{"name":"skill","type":"number","default":1000}],
+ "teams":[{"name":"a","minPlayers":1,"maxPlayers":1},{"name":"b","minPlayers":1,"maxPlayers":1}],
+ "rules":[{"name":"Close","type":"batchDistance","batchAttribute":"skill","maxDistance":100}]}`
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+type env struct {
+	t     *testing.T
+	store store.Store
+	svc   *matchmaker.Service
+}
+
+func newEnv(t *testing.T, st store.Store, mode string, acceptance bool) *env {
+	t.Helper()
+	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	ctx := context.Background()
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
+		t.Fatal(err)
+	}
+	timeout := 60
+	in := &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode}
+	if acceptance {
+		at := 30
+		in.AcceptanceTimeoutSeconds = &at
+	}
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, store: st, svc: svc}
+}
+
+func (e *env) start(id string, skill float64) {
+	e.t.Helper()
+	_, err := e.svc.StartMatchmaking(context.Background(), &matchmaker.StartMatchmakingInput{
+		TicketId: id, ConfigurationName: "duel",
+		Players: []store.Player{{PlayerId: "player-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}}}},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) waitStatus(id string, want store.Status) store.Ticket {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tk, err := e.store.GetTicket(context.Background(), id)
+		if err == nil && tk.Status == want {
+			return tk
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("ticket %s: want %s, have %s (%s) err=%v", id, want, tk.Status, tk.StatusMessage, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func runWorker(t *testing.T, opts Options) (*Worker, context.CancelFunc) {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	opts.Interval = 20 * time.Millisecond
+	opts.Discover = 50 * time.Millisecond
+	if opts.LeaseTTL == 0 {
+		opts.LeaseTTL = time.Second
+	}
+	w, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return w, func() { cancel(); <-done }
+}
+
+func TestStandaloneMatchCompletes(t *testing.T) {
+	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeStandalone, false)
+	runWorker(t, Options{Store: e.store, Service: e.svc})
+	e.start("t1", 1000)
+	e.start("t2", 1050)
+	e.start("t3", 5000) // too far from everyone
+	a, b := e.waitStatus("t1", store.StatusCompleted), e.waitStatus("t2", store.StatusCompleted)
+	if a.MatchId == "" || a.MatchId != b.MatchId {
+		t.Fatalf("match ids %q and %q", a.MatchId, b.MatchId)
+	}
+	if a.Players[0].Team == b.Players[0].Team {
+		t.Fatalf("both players on team %q", a.Players[0].Team)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if tk, _ := e.store.GetTicket(context.Background(), "t3"); tk.Status != store.StatusSearching {
+		t.Fatalf("t3 = %s, want SEARCHING", tk.Status)
+	}
+}
+
+// relay answers placements for a region on the bus, as a relay would.
+func relay(t *testing.T, conn *bus.Conn, region string, placed *atomic.Int32) {
+	t.Helper()
+	stop, err := conn.ServePlacements(context.Background(), region, "", func(_ context.Context, req bus.PlacementRequest) bus.PlacementReply {
+		placed.Add(1)
+		r := bus.PlacementReply{MatchID: req.MatchID, RelayID: "relay-1", GameSessionID: "gs-" + req.MatchID,
+			GameSessionARN: "arn:aws:gamelift:" + region + "::gamesession/relay-1/gs-" + req.MatchID,
+			Endpoint:       &bus.Endpoint{IPAddress: "127.0.0.1", DNSName: "localhost", TCPPort: 7777, UDPPort: 7778}}
+		for _, p := range req.Players {
+			r.PlayerSessions = append(r.PlayerSessions, bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: "psess-" + p.PlayerID})
+		}
+		return r
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+}
+
+func TestWithQueuePlacesOnARelay(t *testing.T) {
+	nats := bustest.RunServer(t)
+	conn := bustest.Connect(t, nats, bus.Options{})
+	var placed atomic.Int32
+	relay(t, conn, "local", &placed)
+	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeWithQueue, false)
+	runWorker(t, Options{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	e.start("t1", 1000)
+	e.start("t2", 1000)
+	a := e.waitStatus("t1", store.StatusCompleted)
+	b := e.waitStatus("t2", store.StatusCompleted)
+	ci := a.GameSessionConnectionInfo
+	if ci == nil || ci.Port != 7777 || ci.IpAddress != "127.0.0.1" || len(ci.MatchedPlayerSessions) != 1 || ci.MatchedPlayerSessions[0].PlayerSessionId != "psess-player-t1" {
+		t.Fatalf("connection info %+v", ci)
+	}
+	if b.GameSessionConnectionInfo.GameSessionArn != ci.GameSessionArn {
+		t.Fatal("the two tickets of one match must carry one game session ARN")
+	}
+	if placed.Load() != 1 {
+		t.Fatalf("placed %d times", placed.Load())
+	}
+}
+
+func TestPlacementFailsWithoutRelays(t *testing.T) {
+	nats := bustest.RunServer(t)
+	conn := bustest.Connect(t, nats, bus.Options{})
+	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeWithQueue, false)
+	runWorker(t, Options{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond}, Regions: []string{"nowhere"}, PlacementTimeout: 300 * time.Millisecond})
+	e.start("t1", 1000)
+	e.start("t2", 1000)
+	tk := e.waitStatus("t1", store.StatusFailed)
+	if tk.StatusMessage == "" {
+		t.Fatal("a failed placement must say why")
+	}
+}
+
+func TestAcceptedMatchIsPlaced(t *testing.T) {
+	nats := bustest.RunServer(t)
+	conn := bustest.Connect(t, nats, bus.Options{})
+	var placed atomic.Int32
+	relay(t, conn, "local", &placed)
+	st := store.NewMemory(store.Options{})
+	var w *Worker
+	var ready sync.WaitGroup
+	ready.Add(1)
+	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet, MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
+		ready.Wait()
+		w.Place(ctx, cfg, matchID, ids)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	e := &env{t: t, store: st, svc: svc}
+	ctx := context.Background()
+	svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules})
+	timeout, at, yes, mode := 60, 30, true, matchmaker.ModeWithQueue
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
+		t.Fatal(err)
+	}
+	w, _ = runWorker(t, Options{Store: st, Service: svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	ready.Done()
+	e.start("t1", 1000)
+	e.start("t2", 1000)
+	e.waitStatus("t1", store.StatusRequiresAcceptance)
+	e.waitStatus("t2", store.StatusRequiresAcceptance)
+	for _, id := range []string{"t1", "t2"} {
+		if _, err := svc.AcceptMatch(ctx, &matchmaker.AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitStatus("t1", store.StatusCompleted)
+	e.waitStatus("t2", store.StatusCompleted)
+}
+
+// TestTwoWorkersOneOwnerAndTakeover runs two matchmakers on one Redis: one
+// owns the configuration; when it stops, the other takes over; every ticket
+// ends in exactly one match.
+func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
+	srv := redistest.Start(t)
+	open := func() store.Store {
+		c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+		t.Cleanup(func() { c.Close() })
+		return store.NewRedis(c, store.Options{})
+	}
+	e1 := newEnv(t, open(), matchmaker.ModeStandalone, false)
+	st2 := open()
+	svc2, err := matchmaker.New(matchmaker.Options{Store: st2, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc2.Close() })
+	w1, stop1 := runWorker(t, Options{Store: e1.store, Service: e1.svc, Owner: "one", LeaseTTL: 600 * time.Millisecond})
+	w2, _ := runWorker(t, Options{Store: st2, Service: svc2, Owner: "two", LeaseTTL: 600 * time.Millisecond})
+	deadline := time.Now().Add(5 * time.Second)
+	for len(w1.Owned())+len(w2.Owned()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n1, n2 := len(w1.Owned()), len(w2.Owned()); n1+n2 != 1 {
+		t.Fatalf("owners: one=%d two=%d, want exactly one", n1, n2)
+	}
+	for i := 0; i < 20; i++ {
+		e1.start(fmt.Sprintf("a%d", i), 1000)
+	}
+	if len(w1.Owned()) == 1 {
+		stop1()
+	}
+	for i := 0; i < 20; i++ {
+		e1.start(fmt.Sprintf("b%d", i), 1000)
+	}
+	matchOf := map[string][]string{}
+	for _, p := range []string{"a", "b"} {
+		for i := 0; i < 20; i++ {
+			tk := e1.waitStatus(fmt.Sprintf("%s%d", p, i), store.StatusCompleted)
+			matchOf[tk.MatchId] = append(matchOf[tk.MatchId], tk.TicketId)
+		}
+	}
+	for id, tickets := range matchOf {
+		if len(tickets) != 2 {
+			t.Fatalf("match %s has tickets %v, want 2", id, tickets)
+		}
+	}
+	if len(w2.Owned()) != 1 && len(w1.Owned()) != 1 {
+		t.Fatal("nobody owns the configuration after the takeover")
+	}
+}
