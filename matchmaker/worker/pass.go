@@ -172,8 +172,12 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	for i, rm := range m.Metrics {
 		metrics[i] = matchmaker.RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
 	}
-	if err := w.opts.Service.MatchProposed(ctx, cfg, matchID, matched, metrics); err != nil {
-		c.warn(ctx, "propose match", err)
+	// The claim is made: finish handing the match over even if this worker
+	// is stopping, or its tickets would wait in PLACING for the sweep.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := w.opts.Service.MatchProposed(pctx, cfg, matchID, matched, metrics); err != nil {
+		w.log.Warn("propose match", "configuration", c.name, "match", matchID, "err", err)
 	}
 	if cfg.AcceptanceRequired || cfg.FlexMatchMode == matchmaker.ModeStandalone {
 		return
