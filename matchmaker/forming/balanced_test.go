@@ -16,8 +16,8 @@ const wideLarge = `{"ruleLanguageVersion": "1.0",
   "teams": [{"name": "red", "minPlayers": 50, "maxPlayers": 50}, {"name": "blue", "minPlayers": 50, "maxPlayers": 50}],
   "rules": [{"name": "Ping", "type": "latency", "maxLatency": 100}]}`
 
-// largePool makes n tickets with parties of 1 to maxParty, skill from
-// lo to lo+span, and the given latencies.
+// largePool makes n tickets with parties of 1 to maxParty, the rule set's
+// balanced attribute from lo to lo+span, and the given latencies.
 func largePool(tb testing.TB, rs *rules.RuleSet, n, maxParty int, lo, span float64, lat func(i int) map[string]float64, extra map[string]rules.Value) Input {
 	tb.Helper()
 	rng := rand.New(rand.NewPCG(uint64(n), 7))
@@ -25,7 +25,7 @@ func largePool(tb testing.TB, rs *rules.RuleSet, n, maxParty int, lo, span float
 	for i := range n {
 		var ps []player
 		for range 1 + rng.IntN(maxParty) {
-			a := map[string]rules.Value{"skill": rules.NumberValue(lo + math.Round(rng.Float64()*span*10)/10)}
+			a := map[string]rules.Value{rs.Definition().Algorithm.BalancedAttribute: rules.NumberValue(lo + math.Round(rng.Float64()*span*10)/10)}
 			for k, v := range extra {
 				a[k] = v
 			}
@@ -54,6 +54,9 @@ func TestLargeMatches(t *testing.T) {
 				return largePool(t, rs, 420, 1, 1000, 10, everywhere, map[string]rules.Value{
 					"league": rules.NumberValue(3), "map": rules.StringValue("m"), "mode": rules.StringValue("ffa")})
 			}, 2, []int{100, 100}, 0.0005},
+		{"example 8: 5 monsters and 10 teams of 15 hunters", compileFile(t, "example-08-multi-team-large-match.json"),
+			func(rs *rules.RuleSet) Input { return largePool(t, rs, 320, 1, 0, 100, everywhere, nil) },
+			2, []int{5, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15}, 0.02},
 		{"50 v 50, wide skill, parties", compile(t, fmt.Sprintf(wideLarge, "largestPopulation")),
 			func(rs *rules.RuleSet) Input { return largePool(t, rs, 150, 3, 0, 3000, everywhere, nil) },
 			3, []int{50, 50}, 0.01},

@@ -102,3 +102,36 @@ func TestProperties(t *testing.T) {
 		})
 	}
 }
+
+// TestCompleteSolutions checks that pools a known solution matches
+// completely are matched completely: 1v1 on skill with tickets in close
+// pairs far from the others, and 2v2 of parties of two.
+func TestCompleteSolutions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	t.Run("1v1 pairs", func(t *testing.T) {
+		rs := compile(t, duelRules)
+		var in Input
+		for i, p := range rng.Perm(100) {
+			skill := float64(p/2*1000 + p%2*50)
+			in.Tickets = append(in.Tickets, skillTicket(t, rs, fmt.Sprintf("t%d", i), time.Duration(i)*time.Millisecond, skill))
+		}
+		res := mustForm(t, rs, in, Options{})
+		checkMatches(t, rs, in, res)
+		if res.Unmatched != 0 {
+			t.Fatalf("%d tickets unmatched", res.Unmatched)
+		}
+	})
+	t.Run("2v2 of pairs", func(t *testing.T) {
+		rs := compile(t, duoRules)
+		var in Input
+		one := player{}
+		for i := range 40 {
+			in.Tickets = append(in.Tickets, ticket(t, rs, fmt.Sprintf("p%d", i), time.Duration(rng.IntN(1000))*time.Millisecond, one, one))
+		}
+		res := mustForm(t, rs, in, Options{})
+		checkMatches(t, rs, in, res)
+		if res.Unmatched != 0 {
+			t.Fatalf("%d tickets unmatched", res.Unmatched)
+		}
+	})
+}
