@@ -1,0 +1,235 @@
+package matchmaker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+// The FlexMatch event types.
+const (
+	EventMatchmakingSearching  = "MatchmakingSearching"
+	EventPotentialMatchCreated = "PotentialMatchCreated"
+	EventAcceptMatch           = "AcceptMatch"
+	EventAcceptMatchCompleted  = "AcceptMatchCompleted"
+	EventMatchmakingSucceeded  = "MatchmakingSucceeded"
+	EventMatchmakingTimedOut   = "MatchmakingTimedOut"
+	EventMatchmakingCancelled  = "MatchmakingCancelled"
+	EventMatchmakingFailed     = "MatchmakingFailed"
+)
+
+// The AcceptMatchCompleted acceptance values.
+const (
+	AcceptanceAccepted = "Accepted"
+	AcceptanceRejected = "Rejected"
+	AcceptanceTimedOut = "TimedOut"
+)
+
+// EventTimeFormat is the ISO 8601 form of event times, as FlexMatch writes
+// them: 2017-08-08T21:15:36.421Z.
+const EventTimeFormat = "2006-01-02T15:04:05.000Z"
+
+// Event is a FlexMatch matchmaking event: the EventBridge/SNS envelope with
+// the FlexMatch detail. docs/events.md shows one of each type.
+type Event struct {
+	Version    string      `json:"version"`
+	ID         string      `json:"id"`
+	DetailType string      `json:"detail-type"`
+	Source     string      `json:"source"`
+	Account    string      `json:"account"`
+	Time       string      `json:"time"`
+	Region     string      `json:"region"`
+	Resources  []string    `json:"resources"`
+	Detail     EventDetail `json:"detail"`
+}
+
+// EventDetail is the FlexMatch event detail; which fields are set depends on
+// Type.
+type EventDetail struct {
+	Type                  string                 `json:"type"`
+	Tickets               []EventTicket          `json:"tickets"`
+	EstimatedWaitMillis   string                 `json:"estimatedWaitMillis,omitempty"`
+	AcceptanceTimeout     int                    `json:"acceptanceTimeout,omitempty"`
+	AcceptanceRequired    *bool                  `json:"acceptanceRequired,omitempty"`
+	Acceptance            string                 `json:"acceptance,omitempty"`
+	RuleEvaluationMetrics []RuleEvaluationMetric `json:"ruleEvaluationMetrics,omitempty"`
+	Reason                string                 `json:"reason,omitempty"`
+	Message               string                 `json:"message,omitempty"`
+	MatchID               string                 `json:"matchId,omitempty"`
+	GameSessionInfo       GameSessionInfo        `json:"gameSessionInfo"`
+	CustomEventData       string                 `json:"customEventData,omitempty"`
+}
+
+// EventTicket is one ticket in an event.
+type EventTicket struct {
+	TicketID  string        `json:"ticketId"`
+	StartTime string        `json:"startTime"`
+	Players   []EventPlayer `json:"players"`
+}
+
+// EventPlayer is one player in an event. Accepted is absent until the
+// player answers (and outside acceptance events).
+type EventPlayer struct {
+	PlayerID        string `json:"playerId"`
+	Team            string `json:"team,omitempty"`
+	PlayerSessionID string `json:"playerSessionId,omitempty"`
+	Accepted        *bool  `json:"accepted,omitempty"`
+}
+
+// GameSessionInfo is the game session of an event: every player of the
+// match and, on MatchmakingSucceeded after a placement, where to connect.
+type GameSessionInfo struct {
+	GameSessionArn string        `json:"gameSessionArn,omitempty"`
+	IPAddress      string        `json:"ipAddress,omitempty"`
+	Port           int           `json:"port,omitempty"`
+	Players        []EventPlayer `json:"players"`
+}
+
+// RuleEvaluationMetric counts how often a rule passed and failed while a
+// match was formed.
+type RuleEvaluationMetric struct {
+	RuleName    string `json:"ruleName"`
+	PassedCount int    `json:"passedCount"`
+	FailedCount int    `json:"failedCount"`
+}
+
+// Reasons and messages FlexMatch uses in events and ticket statuses.
+const (
+	reasonTimedOut   = "TimedOut"
+	messageTimedOut  = "Removed from matchmaking due to timing out."
+	reasonCancelled  = "Cancelled"
+	messageCancelled = "Cancelled by request."
+	reasonFailed     = "UNEXPECTED_ERROR"
+	messageFailed    = "An unexpected error was encountered during match placing."
+	reasonRejected   = "AcceptanceRejected"
+	messageRejected  = "A player rejected the proposed match."
+	reasonAccTimeout = "AcceptanceTimedOut"
+	messageAccTimout = "Not every player accepted the proposed match in time."
+	messageReplaced  = "Replaced by a new backfill request."
+	estimateNA       = "NOT_AVAILABLE"
+)
+
+// memberPrefix marks the entries of Ticket.Acceptances that list the
+// tickets of the proposed match (memberPrefix + ticket id), next to the
+// players' answers. Player ids cannot contain control characters, so the
+// keys never collide. This keeps the match's membership on every ticket of
+// the match, atomically with its status, across processes.
+const memberPrefix = "\x00ticket:"
+
+func matchMembers(t *store.Ticket) []string {
+	var ids []string
+	for k := range t.Acceptances {
+		if id, ok := strings.CutPrefix(k, memberPrefix); ok {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// eventOptions choose what the players of an event show.
+type eventOptions struct {
+	accepted bool // show each player's answer
+	sessions map[string]string
+}
+
+func eventPlayers(t *store.Ticket, o eventOptions) []EventPlayer {
+	ps := make([]EventPlayer, len(t.Players))
+	for i, p := range t.Players {
+		ep := EventPlayer{PlayerID: p.PlayerId, Team: p.Team, PlayerSessionID: o.sessions[p.PlayerId]}
+		if o.accepted {
+			switch t.Acceptances[p.PlayerId] {
+			case store.AcceptanceAccept:
+				ep.Accepted = new(true)
+			case store.AcceptanceReject:
+				ep.Accepted = new(false)
+			}
+		}
+		ps[i] = ep
+	}
+	return ps
+}
+
+// detailFor fills the tickets and the game session's players of a detail.
+func detailFor(typ string, tickets []store.Ticket, o eventOptions) EventDetail {
+	d := EventDetail{Type: typ, Tickets: make([]EventTicket, len(tickets)), GameSessionInfo: GameSessionInfo{Players: []EventPlayer{}}}
+	for i := range tickets {
+		t := &tickets[i]
+		ps := eventPlayers(t, o)
+		d.Tickets[i] = EventTicket{TicketID: t.TicketId, StartTime: t.StartTime.UTC().Format(EventTimeFormat), Players: ps}
+		d.GameSessionInfo.Players = append(d.GameSessionInfo.Players, ps...)
+	}
+	return d
+}
+
+// eventConfig returns the configuration for an event's envelope; a
+// configuration deleted meanwhile still gets its events.
+func (s *Service) eventConfig(ctx context.Context, name string) store.Configuration {
+	cfg, _, err := s.config(ctx, "ConfigurationName", name)
+	if err != nil {
+		return store.Configuration{Name: name}
+	}
+	return cfg
+}
+
+// emit records an event: appended to the configuration's log (which gives
+// it its sequence number), published on the bus, queued for the webhook,
+// and announced to local subscribers. The state change it reports has
+// already happened, so failures are logged, not returned: events are at most
+// once, the ticket is the truth.
+func (s *Service) emit(ctx context.Context, cfg store.Configuration, d EventDetail) {
+	d.CustomEventData = cfg.CustomEventData
+	now := s.now().UTC()
+	ev := Event{
+		Version:    "0",
+		ID:         newUUID(),
+		DetailType: "GameLift Matchmaking Event",
+		Source:     "aws.gamelift",
+		Account:    s.opts.AccountID,
+		Time:       now.Format(EventTimeFormat),
+		Region:     s.opts.Region,
+		Resources:  []string{s.ConfigurationArn(cfg.Name)},
+		Detail:     d,
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		s.log.Error("encode matchmaking event", "configuration", cfg.Name, "type", d.Type, "err", err)
+		return
+	}
+	ids := make([]string, len(d.Tickets))
+	for i, t := range d.Tickets {
+		ids[i] = t.TicketID
+	}
+	// The event outlives a cancelled request: the state change is done.
+	ctx = context.WithoutCancel(ctx)
+	seq, err := s.store.AppendEvent(ctx, cfg.Name, ids, payload)
+	if err != nil {
+		s.log.Error("append matchmaking event", "configuration", cfg.Name, "type", d.Type, "err", err)
+	}
+	if s.opts.Publisher != nil {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if err := s.opts.Publisher.PublishMatchmakingEvent(pctx, cfg.Name, d.Type, payload); err != nil {
+			s.log.Warn("publish matchmaking event", "configuration", cfg.Name, "type", d.Type, "err", err)
+		}
+		cancel()
+	}
+	if cfg.NotificationTarget != "" {
+		s.hooks.enqueue(cfg.NotificationTarget, payload)
+	}
+	s.log.Debug("matchmaking event", "configuration", cfg.Name, "type", d.Type, "seq", seq, "tickets", ids)
+	s.notify(cfg.Name)
+}
+
+// DecodeEvent decodes an event payload as stored in the log.
+func DecodeEvent(payload []byte) (Event, error) {
+	var ev Event
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return Event{}, errors.Join(errors.New("decode matchmaking event"), err)
+	}
+	return ev, nil
+}

@@ -1,0 +1,391 @@
+package matchmaker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+// MatchedTicket is one ticket of a proposed match and the team its players
+// join. Players that already carry a team (those of a backfill ticket) keep
+// it.
+type MatchedTicket struct {
+	TicketId string
+	Team     string
+}
+
+// ClaimStatus is the status the match-forming loop claims a match's tickets
+// into (store.Claim) before it calls MatchProposed: REQUIRES_ACCEPTANCE when
+// the configuration requires acceptance, PLACING otherwise.
+func ClaimStatus(cfg store.Configuration) store.Status {
+	if cfg.AcceptanceRequired {
+		return store.StatusRequiresAcceptance
+	}
+	return store.StatusPlacing
+}
+
+// MatchProposed is called by the match-forming loop after a successful
+// store.Claim of the tickets into ClaimStatus(cfg) with MatchId matchID. It
+// assigns the teams, emits PotentialMatchCreated with the rule evaluation
+// metrics, and then:
+//   - with acceptance required: the tickets wait in REQUIRES_ACCEPTANCE until
+//     now + AcceptanceTimeoutSeconds (AcceptMatch, Sweep);
+//   - STANDALONE without acceptance: the tickets are COMPLETED and
+//     MatchmakingSucceeded is emitted;
+//   - WITH_QUEUE without acceptance: the tickets stay PLACING (with a deadline
+//     of now + Options.PlacementTimeout) and the caller places the match,
+//     then calls PlacementSucceeded or PlacementFailed.
+//
+// A ticket that is no longer in the match (cancelled since the claim) is
+// skipped and reported in the error; the others go on.
+func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, matchID string, tickets []MatchedTicket, metrics []RuleEvaluationMetric) error {
+	if matchID == "" || len(tickets) == 0 {
+		return fmt.Errorf("match proposed: a match id and at least one ticket are required")
+	}
+	members := make(map[string]store.Acceptance, len(tickets))
+	for _, mt := range tickets {
+		members[memberPrefix+mt.TicketId] = ""
+	}
+	now := s.now().UTC()
+	var updated []store.Ticket
+	var errs []error
+	for _, mt := range tickets {
+		t, _, err := s.update(ctx, mt.TicketId, nil, func(t *store.Ticket) error {
+			if t.MatchId != matchID || t.Status.Terminal() || t.Status == store.StatusSearching || t.Status == store.StatusQueued {
+				return fmt.Errorf("ticket %s is %s in match %q, not claimed for match %s", t.TicketId, t.Status, t.MatchId, matchID)
+			}
+			for i := range t.Players {
+				if t.Players[i].Team == "" {
+					t.Players[i].Team = mt.Team
+				}
+			}
+			switch {
+			case cfg.AcceptanceRequired:
+				t.Status = store.StatusRequiresAcceptance
+				t.Acceptances = maps.Clone(members)
+				t.Deadline = now.Add(time.Duration(cfg.AcceptanceTimeoutSeconds) * time.Second)
+			case cfg.FlexMatchMode == ModeStandalone:
+				s.end(t, store.StatusCompleted, "", "")
+			default:
+				t.Status = store.StatusPlacing
+				t.Deadline = now.Add(s.opts.PlacementTimeout)
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		updated = append(updated, t)
+	}
+	if len(updated) > 0 {
+		d := withMatch(detailFor(EventPotentialMatchCreated, updated, eventOptions{}), matchID)
+		d.AcceptanceRequired = new(cfg.AcceptanceRequired)
+		if cfg.AcceptanceRequired {
+			d.AcceptanceTimeout = cfg.AcceptanceTimeoutSeconds
+		}
+		d.RuleEvaluationMetrics = metrics
+		s.emit(ctx, cfg, d)
+		if !cfg.AcceptanceRequired && cfg.FlexMatchMode == ModeStandalone {
+			s.emit(ctx, cfg, withMatch(detailFor(EventMatchmakingSucceeded, updated, eventOptions{}), matchID))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("match proposed %s: %w", matchID, err)
+	}
+	return nil
+}
+
+// resolve ends the acceptance of a match with outcome (Accepted, Rejected or
+// TimedOut): accepted tickets go on (PLACING, or COMPLETED in STANDALONE
+// mode), rejecting ones (any REJECT; on timeout any player who did not
+// accept) are CANCELLED, the others return to SEARCHING. stopped, if not
+// nil, is a ticket of the match that StopMatchmaking has just cancelled.
+// Each ticket moves by compare-and-swap, so concurrent resolutions never
+// move a ticket twice; the AcceptMatchCompleted event is emitted by the
+// resolution that moves the first (by id) of the remaining tickets.
+func (s *Service) resolve(ctx context.Context, cfg store.Configuration, matchID string, members []string, outcome string, stopped *store.Ticket) {
+	if matchID == "" {
+		return
+	}
+	var done []store.Ticket // before the move, with the answers
+	var after []store.Ticket
+	emitter := false
+	firstSeen := false
+	for _, id := range members {
+		if stopped != nil && id == stopped.TicketId {
+			continue
+		}
+		var before store.Ticket
+		t, moved, err := s.update(ctx, id, nil, func(t *store.Ticket) error {
+			if t.Status != store.StatusRequiresAcceptance || t.MatchId != matchID {
+				return errUnchanged
+			}
+			before = *t
+			s.applyOutcome(t, cfg, outcome)
+			return nil
+		})
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Type != NotFound {
+				s.log.Error("resolve match acceptance", "match", matchID, "ticket", id, "err", err)
+			}
+		}
+		if !firstSeen {
+			firstSeen = true
+			emitter = moved
+		}
+		if moved {
+			done = append(done, before)
+			after = append(after, t)
+		}
+	}
+	if stopped != nil {
+		done = append([]store.Ticket{*stopped}, done...)
+		emitter = emitter || len(after) == 0
+	}
+	if emitter && len(done) > 0 {
+		d := withMatch(detailFor(EventAcceptMatchCompleted, done, eventOptions{accepted: true}), matchID)
+		d.Acceptance = outcome
+		s.emit(ctx, cfg, d)
+	}
+	var placing []string
+	for i := range after {
+		t := &after[i]
+		switch t.Status {
+		case store.StatusSearching:
+			d := detailFor(EventMatchmakingSearching, []store.Ticket{*t}, eventOptions{})
+			d.EstimatedWaitMillis = estimateNA
+			s.emit(ctx, cfg, d)
+		case store.StatusPlacing:
+			placing = append(placing, t.TicketId)
+		}
+	}
+	if outcome == AcceptanceAccepted && emitter {
+		if cfg.FlexMatchMode == ModeStandalone {
+			s.emit(ctx, cfg, withMatch(detailFor(EventMatchmakingSucceeded, after, eventOptions{}), matchID))
+		} else if s.opts.MatchAccepted != nil && len(placing) > 0 {
+			s.opts.MatchAccepted(ctx, cfg.Name, matchID, placing)
+		}
+	}
+}
+
+func (s *Service) applyOutcome(t *store.Ticket, cfg store.Configuration, outcome string) {
+	switch outcome {
+	case AcceptanceAccepted:
+		if cfg.FlexMatchMode == ModeStandalone {
+			s.end(t, store.StatusCompleted, "", "")
+			return
+		}
+		t.Status = store.StatusPlacing
+		t.Deadline = s.now().UTC().Add(s.opts.PlacementTimeout)
+		return
+	case AcceptanceRejected:
+		for _, p := range t.Players {
+			if t.Acceptances[p.PlayerId] == store.AcceptanceReject {
+				s.end(t, store.StatusCancelled, reasonRejected, messageRejected)
+				return
+			}
+		}
+	default:
+		for _, p := range t.Players {
+			if t.Acceptances[p.PlayerId] != store.AcceptanceAccept {
+				s.end(t, store.StatusCancelled, reasonAccTimeout, messageAccTimout)
+				return
+			}
+		}
+	}
+	s.backToSearching(t, cfg)
+}
+
+// backToSearching returns a ticket to the pool after a failed proposed match.
+func (s *Service) backToSearching(t *store.Ticket, cfg store.Configuration) {
+	t.Status = store.StatusSearching
+	t.MatchId = ""
+	t.Acceptances = nil
+	t.Deadline = searchDeadline(t, cfg)
+	if !t.Backfill {
+		for i := range t.Players {
+			t.Players[i].Team = ""
+		}
+	}
+}
+
+// PlacementSucceeded is called when the match's game session is ready: each
+// listed ticket (PLACING in match matchID) becomes COMPLETED with its
+// connection info, and one MatchmakingSucceeded is emitted for the match,
+// with the game session and every player's player session id.
+func (s *Service) PlacementSucceeded(ctx context.Context, matchID string, conns map[string]store.GameSessionConnectionInfo) error {
+	ids := make([]string, 0, len(conns))
+	for id := range conns {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var done []store.Ticket
+	var errs []error
+	for _, id := range ids {
+		info := conns[id]
+		t, moved, err := s.update(ctx, id, nil, func(t *store.Ticket) error {
+			if t.Status != store.StatusPlacing || t.MatchId != matchID {
+				return fmt.Errorf("ticket %s is %s in match %q, not PLACING in match %s", t.TicketId, t.Status, t.MatchId, matchID)
+			}
+			s.end(t, store.StatusCompleted, "", "")
+			t.GameSessionConnectionInfo = &info
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if moved {
+			done = append(done, t)
+		}
+	}
+	if len(done) > 0 {
+		cfg := s.eventConfig(ctx, done[0].ConfigurationName)
+		sessions := map[string]string{}
+		for _, t := range done {
+			for _, m := range t.GameSessionConnectionInfo.MatchedPlayerSessions {
+				sessions[m.PlayerId] = m.PlayerSessionId
+			}
+		}
+		d := withMatch(detailFor(EventMatchmakingSucceeded, done, eventOptions{sessions: sessions}), matchID)
+		info := done[0].GameSessionConnectionInfo
+		d.GameSessionInfo.GameSessionArn = info.GameSessionArn
+		d.GameSessionInfo.IPAddress = info.IpAddress
+		d.GameSessionInfo.Port = info.Port
+		s.emit(ctx, cfg, d)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("placement succeeded %s: %w", matchID, err)
+	}
+	return nil
+}
+
+// PlacementFailed is called when the match could not be placed: each listed
+// ticket (PLACING in match matchID) becomes FAILED, and MatchmakingFailed
+// (reason UNEXPECTED_ERROR, message the given one or FlexMatch's default) is
+// emitted for the match.
+func (s *Service) PlacementFailed(ctx context.Context, matchID string, ticketIDs []string, message string) error {
+	if message == "" {
+		message = messageFailed
+	}
+	var done []store.Ticket
+	var errs []error
+	for _, id := range slices.Sorted(slices.Values(ticketIDs)) {
+		t, moved, err := s.update(ctx, id, nil, func(t *store.Ticket) error {
+			if t.Status != store.StatusPlacing || t.MatchId != matchID {
+				return fmt.Errorf("ticket %s is %s in match %q, not PLACING in match %s", t.TicketId, t.Status, t.MatchId, matchID)
+			}
+			s.end(t, store.StatusFailed, reasonFailed, message)
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if moved {
+			done = append(done, t)
+		}
+	}
+	if len(done) > 0 {
+		d := withMatch(detailFor(EventMatchmakingFailed, done, eventOptions{}), matchID)
+		d.Reason, d.Message = reasonFailed, message
+		s.emit(ctx, s.eventConfig(ctx, done[0].ConfigurationName), d)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("placement failed %s: %w", matchID, err)
+	}
+	return nil
+}
+
+// sweepBatch is how many due tickets Sweep reads at a time.
+const sweepBatch = 100
+
+// Sweep acts on the configuration's tickets whose deadline is at or before
+// now: QUEUED and SEARCHING tickets past RequestTimeoutSeconds become
+// TIMED_OUT (MatchmakingTimedOut); a match in REQUIRES_ACCEPTANCE past its
+// acceptance deadline ends with AcceptMatchCompleted "TimedOut" (tickets
+// with a player who did not accept CANCELLED, the others back to SEARCHING);
+// PLACING tickets past Options.PlacementTimeout become FAILED
+// (MatchmakingFailed). The match-forming loop calls it periodically. It
+// returns how many tickets it moved.
+func (s *Service) Sweep(ctx context.Context, configuration string, now time.Time) (int, error) {
+	cfg := s.eventConfig(ctx, configuration)
+	moved := 0
+	resolved := map[string]bool{}
+	for {
+		due, err := s.store.DueTickets(ctx, configuration, now, sweepBatch)
+		if err != nil {
+			return moved, fmt.Errorf("sweep %s: %w", configuration, err)
+		}
+		progress := 0
+		for i := range due {
+			n, err := s.sweepOne(ctx, cfg, &due[i], resolved)
+			if err != nil {
+				return moved, fmt.Errorf("sweep %s: %w", configuration, err)
+			}
+			progress += n
+		}
+		moved += progress
+		if len(due) < sweepBatch || progress == 0 {
+			return moved, nil
+		}
+	}
+}
+
+func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *store.Ticket, resolved map[string]bool) (int, error) {
+	switch due.Status {
+	case store.StatusRequiresAcceptance:
+		if resolved[due.MatchId] {
+			return 0, nil
+		}
+		resolved[due.MatchId] = true
+		members := matchMembers(due)
+		if len(members) == 0 {
+			members = []string{due.TicketId}
+		}
+		s.resolve(ctx, cfg, due.MatchId, members, AcceptanceTimedOut, nil)
+		return len(members), nil
+	case store.StatusQueued, store.StatusSearching, store.StatusPlacing:
+	default:
+		return 0, nil
+	}
+	t, moved, err := s.update(ctx, due.TicketId, due, func(t *store.Ticket) error {
+		if t.Deadline.IsZero() || t.Deadline.After(due.Deadline) || t.Status != due.Status {
+			return errUnchanged
+		}
+		if t.Status == store.StatusPlacing {
+			s.end(t, store.StatusFailed, reasonFailed, "Placement timed out.")
+		} else {
+			s.end(t, store.StatusTimedOut, reasonTimedOut, messageTimedOut)
+		}
+		return nil
+	})
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Type == NotFound {
+			return 0, nil
+		}
+		return 0, err
+	}
+	if !moved {
+		return 0, nil
+	}
+	if t.Status == store.StatusFailed {
+		d := withMatch(detailFor(EventMatchmakingFailed, []store.Ticket{t}, eventOptions{}), t.MatchId)
+		d.Reason, d.Message = reasonFailed, t.StatusMessage
+		s.emit(ctx, cfg, d)
+	} else {
+		d := withMatch(detailFor(EventMatchmakingTimedOut, []store.Ticket{t}, eventOptions{}), t.MatchId)
+		d.Reason, d.Message = reasonTimedOut, messageTimedOut
+		s.emit(ctx, cfg, d)
+	}
+	return 1, nil
+}

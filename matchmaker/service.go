@@ -1,0 +1,284 @@
+package matchmaker
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/rules"
+)
+
+// Publisher publishes a matchmaking event on the bus. *bus.Conn implements
+// it (PublishMatchmakingEvent publishes on
+// matchpoint.v1.matchmaking.<configuration>.<eventType>).
+type Publisher interface {
+	PublishMatchmakingEvent(ctx context.Context, configuration, eventType string, payload []byte) error
+}
+
+// Options configure a Service. The zero value of every field but Store is
+// usable: New fills in the defaults.
+type Options struct {
+	// Store persists rule sets, configurations, tickets and the event log.
+	Store store.Store
+	// Publisher publishes every event on the bus; nil publishes nothing.
+	Publisher Publisher
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Logger receives the service's logs (default slog.Default()).
+	Logger *slog.Logger
+	// Region and AccountID appear in ARNs and events (default "local" and
+	// "000000000000").
+	Region    string
+	AccountID string
+
+	// CacheTTL bounds how long a configuration and its compiled rule set
+	// are reused by StartMatchmaking without rereading the store (default
+	// 1s). Changes made through this Service take effect at once; changes
+	// made by another process within CacheTTL.
+	CacheTTL time.Duration
+	// PlacementTimeout is how long a ticket may stay PLACING before Sweep
+	// fails it (default 5m): the safety net for a match former that died
+	// while placing.
+	PlacementTimeout time.Duration
+
+	// MatchAccepted, if set, is called when every player of a WITH_QUEUE
+	// match has accepted and its tickets are PLACING, so that the match
+	// former places it (then calls PlacementSucceeded or PlacementFailed).
+	// It runs on the AcceptMatch request path and must not block. Another
+	// process learns the same from the AcceptMatchCompleted event
+	// (acceptance "Accepted").
+	MatchAccepted func(ctx context.Context, configuration, matchID string, ticketIDs []string)
+
+	// WebhookSecret keys the HMAC-SHA256 signature of webhook deliveries.
+	WebhookSecret []byte
+	// WebhookClient posts webhook deliveries (default: a client with a 10s
+	// timeout).
+	WebhookClient *http.Client
+	// WebhookAttempts bounds the attempts per event (default 5), with
+	// exponential backoff from WebhookBackoff (default 500ms) doubling up to
+	// 30s.
+	WebhookAttempts int
+	WebhookBackoff  time.Duration
+	// WebhookQueue bounds the events waiting for delivery (default 1024);
+	// beyond it, new deliveries are dropped and logged.
+	WebhookQueue int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Region == "" {
+		o.Region = "local"
+	}
+	if o.AccountID == "" {
+		o.AccountID = "000000000000"
+	}
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = time.Second
+	}
+	if o.PlacementTimeout <= 0 {
+		o.PlacementTimeout = 5 * time.Minute
+	}
+	if o.WebhookClient == nil {
+		o.WebhookClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if o.WebhookAttempts <= 0 {
+		o.WebhookAttempts = 5
+	}
+	if o.WebhookBackoff <= 0 {
+		o.WebhookBackoff = 500 * time.Millisecond
+	}
+	if o.WebhookQueue <= 0 {
+		o.WebhookQueue = 1024
+	}
+	return o
+}
+
+// Service is the matchmaker's service layer: the GameLift FlexMatch
+// operations over a store.Store, the ticket lifecycle, and the events. Both
+// HTTP faces (matchmaker/api) and the match-forming loop call it. It is safe
+// for concurrent use; Close stops its webhook delivery.
+type Service struct {
+	opts  Options
+	store store.Store
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cachedConfig
+	subs  map[string]map[chan struct{}]struct{}
+
+	hooks *webhooks
+}
+
+type cachedConfig struct {
+	cfg     store.Configuration
+	rs      *rules.RuleSet
+	expires time.Time
+}
+
+// New returns a Service over opts.Store. The caller must Close it.
+func New(opts Options) (*Service, error) {
+	if opts.Store == nil {
+		return nil, errors.New("matchmaker: Options.Store is required")
+	}
+	opts = opts.withDefaults()
+	s := &Service{
+		opts:  opts,
+		store: opts.Store,
+		log:   opts.Logger,
+		now:   opts.Now,
+		cache: make(map[string]cachedConfig),
+		subs:  make(map[string]map[chan struct{}]struct{}),
+	}
+	s.hooks = startWebhooks(opts)
+	return s, nil
+}
+
+// Close stops webhook delivery, abandoning queued deliveries, and waits for
+// the delivery goroutine to end.
+func (s *Service) Close() error {
+	s.hooks.stop()
+	return nil
+}
+
+// Store returns the store the service runs on (for the match-forming loop).
+func (s *Service) Store() store.Store { return s.store }
+
+// ConfigurationArn returns the ARN of a configuration.
+func (s *Service) ConfigurationArn(name string) string {
+	return fmt.Sprintf("arn:aws:gamelift:%s:%s:matchmakingconfiguration/%s", s.opts.Region, s.opts.AccountID, name)
+}
+
+// RuleSetArn returns the ARN of a rule set.
+func (s *Service) RuleSetArn(name string) string {
+	return fmt.Sprintf("arn:aws:gamelift:%s:%s:matchmakingruleset/%s", s.opts.Region, s.opts.AccountID, name)
+}
+
+// nameFromArn accepts a name or an ARN of the given resource kind and
+// returns the name.
+func nameFromArn(v, kind string) string {
+	if !strings.HasPrefix(v, "arn:") {
+		return v
+	}
+	if i := strings.Index(v, ":"+kind+"/"); i >= 0 {
+		return v[i+len(kind)+2:]
+	}
+	return v
+}
+
+// config returns a configuration and its compiled rule set, from the cache
+// when fresh.
+func (s *Service) config(ctx context.Context, field, name string) (store.Configuration, *rules.RuleSet, error) {
+	now := s.now()
+	s.mu.Lock()
+	c, ok := s.cache[name]
+	s.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.cfg, c.rs, nil
+	}
+	cfg, err := s.store.GetConfiguration(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Configuration{}, nil, notFound(err, "%s: matchmaking configuration %q does not exist", field, name)
+	}
+	if err != nil {
+		return store.Configuration{}, nil, internal(err, "get configuration %s", name)
+	}
+	rsRec, err := s.store.GetRuleSet(ctx, cfg.RuleSetName)
+	if err != nil {
+		return store.Configuration{}, nil, internal(err, "get rule set %s of configuration %s", cfg.RuleSetName, name)
+	}
+	rs, err := rules.CompileJSON([]byte(rsRec.Body))
+	if err != nil {
+		return store.Configuration{}, nil, internal(err, "compile rule set %s", cfg.RuleSetName)
+	}
+	s.mu.Lock()
+	s.cache[name] = cachedConfig{cfg: cfg, rs: rs, expires: now.Add(s.opts.CacheTTL)}
+	s.mu.Unlock()
+	return cfg, rs, nil
+}
+
+func (s *Service) forget(name string) {
+	s.mu.Lock()
+	delete(s.cache, name)
+	s.mu.Unlock()
+}
+
+// Subscribe returns a channel that receives a value (coalesced, never
+// blocking the sender) whenever this Service appends an event to the
+// configuration's log, and a cancel func that ends the subscription. Event
+// streams use it to wake up; the store's log (EventsAfter) is the truth, and
+// events appended by other processes are seen by polling it.
+func (s *Service) Subscribe(configuration string) (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	s.mu.Lock()
+	m := s.subs[configuration]
+	if m == nil {
+		m = make(map[chan struct{}]struct{})
+		s.subs[configuration] = m
+	}
+	m[ch] = struct{}{}
+	s.mu.Unlock()
+	return ch, func() {
+		s.mu.Lock()
+		delete(s.subs[configuration], ch)
+		if len(s.subs[configuration]) == 0 {
+			delete(s.subs, configuration)
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *Service) notify(configuration string) {
+	s.mu.Lock()
+	for ch := range s.subs[configuration] {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	s.mu.Unlock()
+}
+
+// EventsAfter returns up to limit events of the configuration's log with a
+// sequence number above after (see store.Store.EventsAfter).
+func (s *Service) EventsAfter(ctx context.Context, configuration string, after uint64, limit int) ([]store.Event, error) {
+	evs, err := s.store.EventsAfter(ctx, configuration, after, limit)
+	if err != nil {
+		return nil, internal(err, "read events of %s", configuration)
+	}
+	return evs, nil
+}
+
+// TicketConfiguration returns the configuration a ticket belongs to;
+// NotFoundException if the ticket does not exist.
+func (s *Service) TicketConfiguration(ctx context.Context, ticketID string) (string, error) {
+	t, err := s.store.GetTicket(ctx, ticketID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", notFound(err, "TicketId: ticket %q does not exist", ticketID)
+	}
+	if err != nil {
+		return "", internal(err, "get ticket %s", ticketID)
+	}
+	return t.ConfigurationName, nil
+}
+
+// newUUID returns a random (version 4) UUID from crypto/rand.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
