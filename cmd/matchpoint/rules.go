@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
+	"github.com/matchpoint-dev/matchpoint/matchmaker/simulate"
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
 
@@ -18,6 +21,10 @@ subcommands:
                      exit 1 with every error of every invalid file
   explain FILE       describe a rule set in plain words
   expr FILE          print the expr program a rule set compiles to
+  simulate [--json] [--seed N] FILE TICKETS
+                     form the matches the rule set would form from a JSON array of
+                     tickets ({"TicketId", "Players" as in StartMatchmaking,
+                     "AgeSeconds"}), and list the tickets left over and why
 
 Rule set files are FlexMatch rule set JSON (ruleLanguageVersion 1.0); // comments and
 trailing commas are accepted. See docs/rules.md.
@@ -35,6 +42,8 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("rules "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, rulesUsage) }
+	asJSON := fs.Bool("json", false, "simulate: print the report as JSON")
+	seed := fs.Uint64("seed", 1, "simulate: seed of the random batching preference")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -49,6 +58,12 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return validateFiles(files, stdout, stderr)
+	case "simulate":
+		if len(files) != 2 {
+			fmt.Fprintln(stderr, "matchpoint rules simulate: name a rule set file and a tickets file")
+			return 2
+		}
+		return simulateFiles(files[0], files[1], *asJSON, *seed, stdout, stderr)
 	case "explain", "expr":
 		if len(files) != 1 {
 			fmt.Fprintf(stderr, "matchpoint rules %s: name exactly one rule set file\n", sub)
@@ -71,6 +86,65 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "matchpoint rules: unknown subcommand %q\n\n%s", sub, rulesUsage)
 	return 2
+}
+
+func simulateFiles(rulesPath, ticketsPath string, asJSON bool, seed uint64, stdout, stderr io.Writer) int {
+	rs, err := compileFile(rulesPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: invalid rule set:\n%s\n", rulesPath, indent(err))
+		return 1
+	}
+	data, err := os.ReadFile(ticketsPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "matchpoint rules simulate: %v\n", err)
+		return 1
+	}
+	tickets, err := simulate.DecodeTickets(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", ticketsPath, err)
+		return 1
+	}
+	rep, err := simulate.Run(rs, tickets, seed)
+	if err != nil {
+		fmt.Fprintf(stderr, "matchpoint rules simulate: %v\n", err)
+		return 1
+	}
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintf(stderr, "matchpoint rules simulate: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stdout, "%d match(es) from %d ticket(s)\n", len(rep.Matches), len(tickets))
+	for i, m := range rep.Matches {
+		fmt.Fprintf(stdout, "\nmatch %d", i+1)
+		if m.Region != "" {
+			fmt.Fprintf(stdout, " in %s", m.Region)
+		}
+		fmt.Fprintln(stdout)
+		for _, t := range m.Teams {
+			fmt.Fprintf(stdout, "  %s: %s (tickets %s)\n", t.Name, strings.Join(t.Players, ", "), strings.Join(t.Tickets, ", "))
+		}
+		for _, e := range m.Expanded {
+			fmt.Fprintf(stdout, "  formed under the expansion %s\n", e)
+		}
+	}
+	if len(rep.Unmatched) > 0 {
+		fmt.Fprintln(stdout, "\nunmatched:")
+		for _, u := range rep.Unmatched {
+			fmt.Fprintf(stdout, "  %s: %s\n", u.TicketId, u.Reason)
+		}
+	}
+	if len(rep.Metrics) > 0 {
+		fmt.Fprintln(stdout, "\nrule evaluations (passed / failed):")
+		for _, m := range rep.Metrics {
+			fmt.Fprintf(stdout, "  %s: %d / %d\n", m.RuleName, m.PassedCount, m.FailedCount)
+		}
+	}
+	return 0
 }
 
 func compileFile(path string) (*rules.RuleSet, error) {

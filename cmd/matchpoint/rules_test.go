@@ -71,3 +71,25 @@ func TestRulesExplainAndUsage(t *testing.T) {
 		t.Fatalf("unknown command: exit %d %s", code, errOut)
 	}
 }
+
+func TestRulesSimulate(t *testing.T) {
+	code, out, errOut := runCmd("rules", "simulate", "../../examples/duel-rules.json", "../../examples/duel-tickets.json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"2 match(es) from 5 ticket(s)", "formed under the expansion rules[CloseSkill].maxDistance = 300", `eve: can never match`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	code, out, _ = runCmd("rules", "simulate", "--json", "../../examples/duel-rules.json", "../../examples/duel-tickets.json")
+	if code != 0 || !strings.Contains(out, `"ruleEvaluationMetrics"`) {
+		t.Fatalf("json: exit %d\n%s", code, out)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "t.json")
+	os.WriteFile(bad, []byte(`[{"TicketId":"a","Players":[{"PlayerId":"p"}],"Extra":true}]`), 0o644)
+	if code, _, errOut := runCmd("rules", "simulate", "../../examples/duel-rules.json", bad); code != 1 || !strings.Contains(errOut, `unknown field "Extra"`) {
+		t.Fatalf("bad tickets: exit %d %s", code, errOut)
+	}
+}

@@ -1,0 +1,164 @@
+// Package simulate answers the rule designer's question "which matches would
+// this rule set form from these tickets, and why not the others?" offline:
+// the tickets go through the same preparation and forming code as the
+// matchmaker, without a store, a clock or a network. `matchpoint rules
+// simulate` and the dashboard's playground use it.
+package simulate
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/worker"
+	"github.com/matchpoint-dev/matchpoint/rules"
+)
+
+// Ticket is one ticket of a simulation: GameLift's StartMatchmaking fields
+// plus how long it has been waiting, which drives the expansions.
+type Ticket struct {
+	TicketId   string         `json:"TicketId"`
+	Players    []store.Player `json:"Players"`
+	AgeSeconds float64        `json:"AgeSeconds,omitempty"`
+}
+
+// Report is what a simulation found.
+type Report struct {
+	Matches   []Match              `json:"matches"`
+	Unmatched []Unmatched          `json:"unmatched"`
+	Metrics   []forming.RuleMetric `json:"ruleEvaluationMetrics"`
+}
+
+// Match is one formed match.
+type Match struct {
+	Teams []Team `json:"teams"`
+	// Region is where the match would be placed ("" without latency data).
+	Region string `json:"region,omitempty"`
+	// Expanded lists the expansions in force, as "target = value".
+	Expanded []string             `json:"expanded,omitempty"`
+	Metrics  []forming.RuleMetric `json:"ruleEvaluationMetrics"`
+}
+
+// Team is one team of a match and its tickets.
+type Team struct {
+	Name    string   `json:"name"`
+	Tickets []string `json:"tickets"`
+	Players []string `json:"players"`
+}
+
+// Unmatched is a ticket no match took, and why when it can never match.
+type Unmatched struct {
+	TicketId string `json:"ticketId"`
+	Reason   string `json:"reason"`
+}
+
+// MaxTickets bounds one simulation.
+const MaxTickets = 10000
+
+// DecodeTickets reads a JSON array of tickets, rejecting unknown fields.
+func DecodeTickets(data []byte) ([]Ticket, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var tickets []Ticket
+	if err := dec.Decode(&tickets); err != nil {
+		return nil, fmt.Errorf("tickets: %w", err)
+	}
+	if len(tickets) > MaxTickets {
+		return nil, fmt.Errorf("tickets: %d tickets; a simulation takes at most %d", len(tickets), MaxTickets)
+	}
+	seen := map[string]bool{}
+	for i, t := range tickets {
+		switch {
+		case t.TicketId == "":
+			return nil, fmt.Errorf("tickets[%d].TicketId: required", i)
+		case seen[t.TicketId]:
+			return nil, fmt.Errorf("tickets[%d].TicketId: %q appears twice", i, t.TicketId)
+		case len(t.Players) == 0:
+			return nil, fmt.Errorf("tickets[%d].Players: at least one player is required", i)
+		case t.AgeSeconds < 0:
+			return nil, fmt.Errorf("tickets[%d].AgeSeconds: must be 0 or more", i)
+		}
+		seen[t.TicketId] = true
+	}
+	return tickets, nil
+}
+
+// Run forms the matches the rule set would form from the tickets at one
+// instant, with the given seed for random batching.
+func Run(rs *rules.RuleSet, tickets []Ticket, seed uint64) (Report, error) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rep := Report{Matches: []Match{}, Unmatched: []Unmatched{}}
+	var pool []*forming.Ticket
+	for _, t := range tickets {
+		st := store.Ticket{TicketId: t.TicketId, Players: t.Players, StartTime: now.Add(-time.Duration(t.AgeSeconds * float64(time.Second)))}
+		ft, err := forming.Prepare(rs, worker.TicketSpec(&st))
+		if err != nil {
+			rep.Unmatched = append(rep.Unmatched, Unmatched{TicketId: t.TicketId, Reason: "can never match: " + err.Error()})
+			continue
+		}
+		pool = append(pool, ft)
+	}
+	res, err := forming.Form(rs, forming.Input{Tickets: pool, Now: now}, forming.Options{Seed: seed})
+	if err != nil {
+		return Report{}, fmt.Errorf("simulate: %w", err)
+	}
+	matched := map[string]bool{}
+	teams := rs.Teams()
+	def := rs.Definition()
+	for _, m := range res.Matches {
+		out := Match{Region: m.Region, Metrics: m.Metrics}
+		for ti, team := range m.Teams {
+			tm := Team{Name: teams[ti].Name, Tickets: []string{}, Players: []string{}}
+			for _, t := range team {
+				matched[t.ID] = true
+				tm.Tickets = append(tm.Tickets, t.ID)
+			}
+			for _, src := range tickets {
+				if contains(tm.Tickets, src.TicketId) {
+					for _, p := range src.Players {
+						tm.Players = append(tm.Players, p.PlayerId)
+					}
+				}
+			}
+			out.Teams = append(out.Teams, tm)
+		}
+		for ei, step := range m.Expansions {
+			if step >= 0 {
+				e := def.Expansions[ei]
+				out.Expanded = append(out.Expanded, fmt.Sprintf("%s = %s (after %gs)", e.Target, stepValue(e.Steps[step]), e.Steps[step].WaitTimeSeconds))
+			}
+		}
+		rep.Matches = append(rep.Matches, out)
+	}
+	for _, t := range pool {
+		if !matched[t.ID] {
+			rep.Unmatched = append(rep.Unmatched, Unmatched{TicketId: t.ID, Reason: "no match found in this pass"})
+		}
+	}
+	sort.SliceStable(rep.Unmatched, func(i, j int) bool { return rep.Unmatched[i].TicketId < rep.Unmatched[j].TicketId })
+	rep.Metrics = res.Metrics
+	return rep, nil
+}
+
+func stepValue(s rules.ExpansionStep) string {
+	if s.Number != nil {
+		return fmt.Sprintf("%g", *s.Number)
+	}
+	if s.String != nil {
+		return fmt.Sprintf("%q", *s.String)
+	}
+	return "?"
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,99 @@
+package simulate
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/matchpoint-dev/matchpoint/rules"
+)
+
+func compileExample(t *testing.T, name string) *rules.RuleSet {
+	t.Helper()
+	src, err := os.ReadFile("../../rules/testdata/examples/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rules.CompileJSON(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+func TestSimulateExample1(t *testing.T) {
+	rs := compileExample(t, "example-01-two-teams-evenly-matched.json")
+	var b strings.Builder
+	b.WriteString("[")
+	for i := 0; i < 9; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		skill := "10"
+		if i == 8 {
+			skill = "95"
+		}
+		b.WriteString(`{"TicketId":"t` + string(rune('0'+i)) + `","Players":[{"PlayerId":"p` + string(rune('0'+i)) + `","PlayerAttributes":{"skill":{"N":` + skill + `}}}]}`)
+	}
+	b.WriteString(`,{"TicketId":"bad","Players":[{"PlayerId":"x","PlayerAttributes":{"skill":{"S":"high"}}}]}]`)
+	tickets, err := DecodeTickets([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(rs, tickets, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Matches) != 1 || len(rep.Matches[0].Teams) != 2 {
+		t.Fatalf("matches = %+v", rep.Matches)
+	}
+	if n := len(rep.Matches[0].Teams[0].Players) + len(rep.Matches[0].Teams[1].Players); n != 8 {
+		t.Fatalf("want an 8-player match of the eight close players, got %d", n)
+	}
+	reasons := map[string]string{}
+	for _, u := range rep.Unmatched {
+		reasons[u.TicketId] = u.Reason
+	}
+	if !strings.Contains(reasons["bad"], "can never match") || !strings.Contains(reasons["bad"], `"skill" is a string value`) {
+		t.Fatalf("bad ticket reason = %q", reasons["bad"])
+	}
+	if _, ok := reasons["t8"]; !ok {
+		t.Fatalf("t8 (skill 95) should be unmatched: %+v", rep.Unmatched)
+	}
+	if len(rep.Metrics) != 2 || rep.Metrics[0].RuleName != "FairTeamSkill" {
+		t.Fatalf("metrics = %+v", rep.Metrics)
+	}
+}
+
+func TestSimulateExpansionIsReported(t *testing.T) {
+	rs := compileExample(t, "example-01-two-teams-evenly-matched.json")
+	tickets, err := DecodeTickets([]byte(`[
+	 {"TicketId":"a","AgeSeconds":20,"Players":[{"PlayerId":"a1","PlayerAttributes":{"skill":{"N":10}}},{"PlayerId":"a2","PlayerAttributes":{"skill":{"N":10}}},{"PlayerId":"a3","PlayerAttributes":{"skill":{"N":10}}},{"PlayerId":"a4","PlayerAttributes":{"skill":{"N":10}}}]},
+	 {"TicketId":"b","AgeSeconds":20,"Players":[{"PlayerId":"b1","PlayerAttributes":{"skill":{"N":60}}},{"PlayerId":"b2","PlayerAttributes":{"skill":{"N":60}}},{"PlayerId":"b3","PlayerAttributes":{"skill":{"N":60}}},{"PlayerId":"b4","PlayerAttributes":{"skill":{"N":60}}}]}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(rs, tickets, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Matches) != 1 || len(rep.Matches[0].Expanded) == 0 || !strings.Contains(rep.Matches[0].Expanded[0], "rules[FairTeamSkill].maxDistance = 100") {
+		t.Fatalf("want a match formed under the 15 s expansion: %+v", rep.Matches)
+	}
+}
+
+func TestDecodeTicketsErrors(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`{}`, "cannot unmarshal object"},
+		{`[{"TicketId":"a","Players":[{"PlayerId":"p"}],"Colour":1}]`, `unknown field "Colour"`},
+		{`[{"Players":[{"PlayerId":"p"}]}]`, "tickets[0].TicketId: required"},
+		{`[{"TicketId":"a","Players":[]}]`, "tickets[0].Players"},
+		{`[{"TicketId":"a","Players":[{"PlayerId":"p"}]},{"TicketId":"a","Players":[{"PlayerId":"q"}]}]`, `tickets[1].TicketId: "a" appears twice`},
+		{`[{"TicketId":"a","AgeSeconds":-1,"Players":[{"PlayerId":"p"}]}]`, "AgeSeconds"},
+	}
+	for _, tc := range tests {
+		if _, err := DecodeTickets([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("DecodeTickets(%s) = %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
