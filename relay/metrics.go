@@ -1,0 +1,105 @@
+package relay
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+)
+
+// Transport labels of the message and byte counters.
+const (
+	transportWebSocket = "websocket"
+)
+
+// Drop reasons (label "reason" of relay_dropped_packets_total).
+const (
+	dropMalformed     = "malformed"      // the frame does not decode (connection closed)
+	dropTextFrame     = "text_frame"     // a WebSocket text message (connection closed)
+	dropOpCode        = "op_code"        // op code not accepted from a client here
+	dropMessage       = "message"        // wrong or missing inner message
+	dropTarget        = "target"         // invalid target
+	dropTooLarge      = "too_large"      // payload over the limit of its channel
+	dropNoRecipient   = "no_recipient"   // target player not connected, group empty or unknown
+	dropScript        = "script_refused" // onSendToPlayer / onSendToGroup returned false
+	dropSecondLogin   = "second_login"   // op 0 on a logged-in connection
+	dropQueueFull     = "queue_full"     // recipient's send queue full (recipient disconnected)
+	dropNoScript      = "no_script"      // message to the server in a session without script
+	dropSessionEnding = "session_ending" // message to a session that is ending
+)
+
+// metrics are the relay's Prometheus collectors. Label values used on the hot path
+// are resolved once, so counting allocates nothing.
+type metrics struct {
+	sessions        prometheus.Gauge
+	players         prometheus.Gauge
+	messagesIn      *prometheus.CounterVec
+	messagesOut     *prometheus.CounterVec
+	bytesIn         *prometheus.CounterVec
+	bytesOut        *prometheus.CounterVec
+	refusedLogins   *prometheus.CounterVec
+	dropped         *prometheus.CounterVec
+	placements      *prometheus.CounterVec
+	sessionsEnded   *prometheus.CounterVec
+	scriptPanics    *prometheus.CounterVec
+	unhealthyChecks prometheus.Counter
+
+	wsIn, wsOut, wsBytesIn, wsBytesOut prometheus.Counter
+	drops                              map[string]prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		sessions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "relay_sessions", Help: "Game sessions hosted now."}),
+		players: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "relay_players", Help: "Connected (logged-in) players now."}),
+		messagesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_messages_in_total", Help: "Packets received from clients, by transport."}, []string{"transport"}),
+		messagesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_messages_out_total", Help: "Packets written to clients, by transport."}, []string{"transport"}),
+		bytesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_bytes_in_total", Help: "Frame bytes received from clients, by transport."}, []string{"transport"}),
+		bytesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_bytes_out_total", Help: "Frame bytes written to clients, by transport."}, []string{"transport"}),
+		refusedLogins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_refused_logins_total", Help: "Refused logins, by refusal name."}, []string{"reason"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_dropped_packets_total", Help: "Client packets dropped or refused, by reason."}, []string{"reason"}),
+		placements: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_placements_total", Help: "Placement requests answered, by result (ok, repeat or a bus error code)."}, []string{"result"}),
+		sessionsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_sessions_ended_total", Help: "Game sessions ended, by reason."}, []string{"reason"}),
+		scriptPanics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_script_panics_total", Help: "Script callbacks that panicked, by callback."}, []string{"callback"}),
+		unhealthyChecks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_script_unhealthy_total", Help: "Script health checks that returned false."}),
+	}
+	m.wsIn = m.messagesIn.WithLabelValues(transportWebSocket)
+	m.wsOut = m.messagesOut.WithLabelValues(transportWebSocket)
+	m.wsBytesIn = m.bytesIn.WithLabelValues(transportWebSocket)
+	m.wsBytesOut = m.bytesOut.WithLabelValues(transportWebSocket)
+	m.drops = make(map[string]prometheus.Counter)
+	for _, r := range []string{dropMalformed, dropTextFrame, dropOpCode, dropMessage, dropTarget, dropTooLarge,
+		dropNoRecipient, dropScript, dropSecondLogin, dropQueueFull, dropNoScript, dropSessionEnding} {
+		m.drops[r] = m.dropped.WithLabelValues(r)
+	}
+	for r := protocol.RefusalUnknownPlayerSession; r <= protocol.RefusalLoginTimeout; r++ {
+		m.refusedLogins.WithLabelValues(r.String())
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.sessions, m.players, m.messagesIn, m.messagesOut,
+		m.bytesIn, m.bytesOut, m.refusedLogins, m.dropped, m.placements, m.sessionsEnded, m.scriptPanics,
+		m.unhealthyChecks} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("relay: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// drop counts a dropped packet by reason.
+func (m *metrics) drop(reason string) { m.drops[reason].Inc() }

@@ -1,0 +1,182 @@
+package relay
+
+import (
+	"sync/atomic"
+
+	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+)
+
+// sink is one channel to a client: the WebSocket (reliable) or a bound UDP path
+// (fast). Its methods are safe for concurrent use and never wait for the network.
+type sink interface {
+	// enqueue encodes p into the sink's send queue. It may set p.Reliable and
+	// p.SequenceNumber for its channel. It returns false when the sink is closed
+	// or its queue is full (the sink then closes itself).
+	enqueue(p *protocol.Packet) bool
+	// close ends the channel after what is queued, with a close code and reason
+	// where the transport has them.
+	close(code int, reason string)
+}
+
+// peer is a logged-in player of a session. Its fields are set before the peer is
+// published in the session's routes and not changed after, except fast and
+// leaveReason.
+type peer struct {
+	id         int32
+	player     Player
+	extensions bool // the client declared protocol.ExtensionVersion >= 1
+	reliable   sink
+	// fast is the bound UDP path, nil while there is none: fast sends then go
+	// over reliable.
+	fast atomic.Pointer[sinkBox]
+	// leaveReason is the bus.Left* reason recorded by whoever closes the peer
+	// (kick, session end); empty means the client closed.
+	leaveReason atomic.Pointer[string]
+	// connectToken binds a UDP path to this peer; reconnectToken resumes it.
+	connectToken   string
+	reconnectToken string
+}
+
+// sinkBox lets a sink interface live in an atomic.Pointer.
+type sinkBox struct{ s sink }
+
+// send queues p for the peer: over the fast path when fast is asked, a path
+// exists and the payload fits UDP, over the WebSocket otherwise.
+func (p *peer) send(pkt *protocol.Packet, fast bool) bool {
+	if fast && protocol.FitsUDP(len(pkt.Payload)) {
+		if b := p.fast.Load(); b != nil {
+			return b.s.enqueue(pkt)
+		}
+	}
+	return p.reliable.enqueue(pkt)
+}
+
+// setLeaveReason records why the peer leaves, keeping the first reason given.
+func (p *peer) setLeaveReason(reason string) {
+	p.leaveReason.CompareAndSwap(nil, &reason)
+}
+
+// routes is an immutable snapshot of who is in a session and in which groups.
+// The session goroutine replaces it on every change (copy on write); senders on
+// any goroutine read it without locks.
+type routes struct {
+	peers  map[int32]*peer
+	all    []*peer // ascending peer id
+	groups map[int32][]*peer
+}
+
+func newRoutes() *routes {
+	return &routes{peers: map[int32]*peer{}, groups: map[int32][]*peer{}}
+}
+
+// group returns the members of group g (protocol.GroupAllPlayers for all).
+func (r *routes) group(g int32) []*peer {
+	if g == protocol.GroupAllPlayers {
+		return r.all
+	}
+	return r.groups[g]
+}
+
+// memberIDs returns the peer ids of group g, ascending.
+func (r *routes) memberIDs(g int32) []int32 {
+	members := r.group(g)
+	ids := make([]int32, len(members))
+	for i, m := range members {
+		ids[i] = m.id
+	}
+	return ids
+}
+
+// inGroup reports whether peer id is a member of group g.
+func (r *routes) inGroup(g, id int32) bool {
+	for _, m := range r.group(g) {
+		if m.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// with returns a copy of r with p added to the players.
+func (r *routes) with(p *peer) *routes {
+	n := r.clone()
+	n.peers[p.id] = p
+	n.all = insertSorted(n.all, p)
+	return n
+}
+
+// without returns a copy of r with p removed from the players and every group.
+func (r *routes) without(p *peer) *routes {
+	n := r.clone()
+	delete(n.peers, p.id)
+	n.all = removePeer(n.all, p.id)
+	for g, members := range n.groups {
+		if m := removePeer(members, p.id); len(m) == 0 {
+			delete(n.groups, g)
+		} else {
+			n.groups[g] = m
+		}
+	}
+	return n
+}
+
+// joined returns a copy of r with p in group g.
+func (r *routes) joined(g int32, p *peer) *routes {
+	n := r.clone()
+	n.groups[g] = insertSorted(n.groups[g], p)
+	return n
+}
+
+// left returns a copy of r without p in group g.
+func (r *routes) left(g int32, p *peer) *routes {
+	n := r.clone()
+	if m := removePeer(n.groups[g], p.id); len(m) == 0 {
+		delete(n.groups, g)
+	} else {
+		n.groups[g] = m
+	}
+	return n
+}
+
+// clone copies the maps; member slices are never modified in place, so they are
+// shared until changed.
+func (r *routes) clone() *routes {
+	n := &routes{peers: make(map[int32]*peer, len(r.peers)+1), all: r.all, groups: make(map[int32][]*peer, len(r.groups)+1)}
+	for id, p := range r.peers {
+		n.peers[id] = p
+	}
+	for g, m := range r.groups {
+		n.groups[g] = m
+	}
+	return n
+}
+
+func insertSorted(members []*peer, p *peer) []*peer {
+	out := make([]*peer, 0, len(members)+1)
+	added := false
+	for _, m := range members {
+		if m.id == p.id {
+			return members
+		}
+		if !added && m.id > p.id {
+			out = append(out, p)
+			added = true
+		}
+		out = append(out, m)
+	}
+	if !added {
+		out = append(out, p)
+	}
+	return out
+}
+
+func removePeer(members []*peer, id int32) []*peer {
+	for i, m := range members {
+		if m.id == id {
+			out := make([]*peer, 0, len(members)-1)
+			out = append(out, members[:i]...)
+			return append(out, members[i+1:]...)
+		}
+	}
+	return members
+}

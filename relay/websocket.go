@@ -1,0 +1,388 @@
+package relay
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+)
+
+// closeGrace is how long the relay waits for the client's close frame after
+// sending its own, before it closes the TCP connection.
+const closeGrace = time.Second
+
+// wsConn is one client WebSocket: the reliable sink of its peer. Senders append
+// encoded frames to pending under mu; the writer goroutine swaps the buffer out and
+// writes one WebSocket message per frame, so queueing never waits for the network
+// and allocates nothing once the buffers have grown.
+type wsConn struct {
+	srv *Server
+	c   *websocket.Conn
+
+	mu          sync.Mutex
+	pending     []byte
+	spare       []byte
+	closing     bool
+	closeCode   int
+	closeReason string
+
+	wake       chan struct{}
+	readerDone chan struct{}
+	writerDone chan struct{}
+}
+
+// enqueue implements sink.
+func (w *wsConn) enqueue(p *protocol.Packet) bool {
+	p.Reliable = true
+	p.SequenceNumber = 0
+	w.mu.Lock()
+	if w.closing {
+		w.mu.Unlock()
+		return false
+	}
+	if len(w.pending) > w.srv.opts.SendQueueBytes {
+		w.closing, w.closeCode, w.closeReason = true, protocol.ClosePolicyViolation, "send queue full"
+		w.mu.Unlock()
+		w.srv.m.drop(dropQueueFull)
+		w.signal()
+		return false
+	}
+	w.pending = protocol.AppendPacket(w.pending, p)
+	w.mu.Unlock()
+	w.signal()
+	return true
+}
+
+// close implements sink: the writer sends what is queued, then the close frame.
+func (w *wsConn) close(code int, reason string) {
+	w.mu.Lock()
+	if !w.closing {
+		w.closing, w.closeCode, w.closeReason = true, code, reason
+	}
+	w.mu.Unlock()
+	w.signal()
+}
+
+func (w *wsConn) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop is the connection's writer goroutine, owned by serveWebSocket. It ends
+// after the close frame, or when a write fails, closing the TCP connection.
+func (w *wsConn) writeLoop() {
+	defer close(w.writerDone)
+	defer w.c.Close()
+	for range w.wake {
+		for {
+			w.mu.Lock()
+			buf := w.pending
+			w.pending = w.spare[:0]
+			closing, code, reason := w.closing, w.closeCode, w.closeReason
+			w.mu.Unlock()
+			if len(buf) == 0 {
+				if closing {
+					w.finish(code, reason)
+					return
+				}
+				break
+			}
+			err := w.writeFrames(buf)
+			w.mu.Lock()
+			w.spare = buf[:0]
+			w.mu.Unlock()
+			if err != nil {
+				w.close(protocol.CloseNormal, "")
+				return
+			}
+		}
+	}
+}
+
+// writeFrames writes each frame of buf as one binary message.
+func (w *wsConn) writeFrames(buf []byte) error {
+	if err := w.c.SetWriteDeadline(time.Now().Add(w.srv.opts.WriteTimeout)); err != nil {
+		return err
+	}
+	n := 0
+	total := len(buf)
+	for len(buf) > 0 {
+		size, k := protowire.ConsumeVarint(buf)
+		end := k + int(size)
+		if k < 0 || end > len(buf) {
+			return errors.New("relay: corrupt send queue")
+		}
+		if err := w.c.WriteMessage(websocket.BinaryMessage, buf[:end]); err != nil {
+			return err
+		}
+		buf = buf[end:]
+		n++
+	}
+	w.srv.m.wsOut.Add(float64(n))
+	w.srv.m.wsBytesOut.Add(float64(total))
+	return nil
+}
+
+// finish sends the close frame and waits briefly for the client's answer (the
+// reader ends when it arrives) so that the close frame is not lost to a reset.
+func (w *wsConn) finish(code int, reason string) {
+	msg := websocket.FormatCloseMessage(code, reason)
+	if err := w.c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(w.srv.opts.WriteTimeout)); err != nil {
+		return
+	}
+	t := time.NewTimer(closeGrace)
+	defer t.Stop()
+	select {
+	case <-w.readerDone:
+	case <-t.C:
+	}
+}
+
+// serveWebSocket upgrades a client connection and runs it: the handler goroutine
+// reads, a writer goroutine it owns writes.
+func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
+	c, err := s.upgrader.Upgrade(rw, r, nil)
+	if err != nil {
+		return
+	}
+	c.SetReadLimit(protocol.MaxFrameSize)
+	w := &wsConn{srv: s, c: c, wake: make(chan struct{}, 1), readerDone: make(chan struct{}),
+		writerDone: make(chan struct{})}
+	s.mu.Lock()
+	s.conns[w] = struct{}{}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, w)
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
+	go w.writeLoop()
+	w.read(r.URL.Query().Get("gameSessionId"))
+	close(w.readerDone)
+	w.close(protocol.CloseNormal, "")
+	<-w.writerDone
+}
+
+// reader holds the read side of a connection: its buffer and scratch packets.
+type reader struct {
+	w   *wsConn
+	buf []byte
+	in  protocol.Packet
+	out protocol.Packet
+}
+
+// next reads one message into r.buf. It returns the message type and the frame.
+func (r *reader) next() (int, []byte, error) {
+	typ, src, err := r.w.c.NextReader()
+	if err != nil {
+		return 0, nil, err
+	}
+	n := 0
+	for {
+		if n == len(r.buf) {
+			return 0, nil, websocket.ErrReadLimit
+		}
+		k, err := src.Read(r.buf[n:])
+		n += k
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+	}
+	r.w.srv.m.wsIn.Inc()
+	r.w.srv.m.wsBytesIn.Add(float64(n))
+	return typ, r.buf[:n], nil
+}
+
+// read runs the connection: login, then packets until the connection ends.
+func (w *wsConn) read(gameSessionID string) {
+	s := w.srv
+	r := &reader{w: w, buf: make([]byte, protocol.MaxFrameSize+1)}
+	sess, p := r.login(gameSessionID)
+	if p == nil {
+		return
+	}
+	defer func() {
+		sess.post(&event{kind: evDisconnect, peer: p})
+	}()
+	ev := &event{peer: p, done: make(chan struct{}, 1)}
+	for {
+		typ, frame, err := r.next()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				s.m.drop(dropTooLarge)
+			}
+			return
+		}
+		if typ != websocket.BinaryMessage {
+			s.m.drop(dropTextFrame)
+			w.close(protocol.CloseProtocolError, "text frames are not accepted")
+			return
+		}
+		if err := protocol.DecodePacket(frame, &r.in); err != nil {
+			s.m.drop(dropMalformed)
+			w.close(protocol.CloseProtocolError, truncateReason(err.Error()))
+			return
+		}
+		if err := protocol.ValidateFromClient(&r.in, false); err != nil {
+			s.m.drop(validationReason(err))
+			continue
+		}
+		sess.lastActivity.Store(time.Now().UnixNano())
+		switch {
+		case protocol.IsDeveloperOpCode(r.in.OpCode):
+			r.in.Reliable = true
+			if sess.script != nil {
+				ev.kind, ev.pkt = evData, &r.in
+				if !sess.call(ev) {
+					s.m.drop(dropSessionEnding)
+				}
+				continue
+			}
+			if protocol.RouteOf(&r.in).Kind == protocol.TargetServer {
+				s.m.drop(dropNoScript)
+				continue
+			}
+			sess.forward(p, &r.in, &r.out, false)
+		case r.in.OpCode == protocol.OpLogin:
+			s.m.drop(dropSecondLogin)
+		case r.in.OpCode == protocol.OpPing:
+			r.pong(p)
+		default:
+			ev.kind, ev.pkt = evGroup, &r.in
+			if !sess.call(ev) {
+				s.m.drop(dropSessionEnding)
+			}
+		}
+	}
+}
+
+// pong answers a protocol ping on the WebSocket (docs/protocol.md 11).
+func (r *reader) pong(p *peer) {
+	out := &r.out
+	out.Reset()
+	out.OpCode = protocol.OpPingResult
+	out.Sender = protocol.PeerServer
+	out.SetMessage(protocol.MessagePingResult)
+	out.PingResult = protocol.PingResult{ID: r.in.Ping.ID, ClientTime: r.in.Ping.ClientTime, ServerTime: time.Now().UnixNano()}
+	p.reliable.enqueue(out)
+}
+
+// login reads and decides the first packet. It returns the peer when admitted;
+// otherwise it has refused the login (result, close 4000) or the client left.
+func (r *reader) login(gameSessionID string) (*session, *peer) {
+	w, s := r.w, r.w.srv
+	if err := w.c.SetReadDeadline(time.Now().Add(s.opts.LoginTimeout)); err != nil {
+		return nil, nil
+	}
+	typ, frame, err := r.next()
+	var ne interface{ Timeout() bool }
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		r.refuse(protocol.RefusalLoginTimeout, "no login within "+s.opts.LoginTimeout.String())
+		return nil, nil
+	case errors.Is(err, websocket.ErrReadLimit):
+		s.m.refusedLogins.WithLabelValues(protocol.RefusalMalformedLogin.String()).Inc()
+		return nil, nil
+	case err != nil:
+		return nil, nil
+	}
+	if typ != websocket.BinaryMessage {
+		r.refuse(protocol.RefusalMalformedLogin, "text frames are not accepted")
+		return nil, nil
+	}
+	if err := protocol.DecodePacket(frame, &r.in); err != nil {
+		r.refuse(protocol.RefusalMalformedLogin, err.Error())
+		return nil, nil
+	}
+	if err := protocol.ValidateFromClient(&r.in, false); err != nil || r.in.OpCode != protocol.OpLogin {
+		msg := "the first packet must be a login (op 0)"
+		if err != nil {
+			msg = err.Error()
+		}
+		r.refuse(protocol.RefusalMalformedLogin, msg)
+		return nil, nil
+	}
+	sess := s.sessionOf(r.in.Login.PlayerSessionID)
+	if sess == nil || (gameSessionID != "" && gameSessionID != sess.id && gameSessionID != sess.arn) {
+		r.refuse(protocol.RefusalUnknownPlayerSession, "player session not reserved in this game session")
+		return nil, nil
+	}
+	ev := &event{kind: evLogin, login: &r.in, sink: w, done: make(chan struct{}, 1)}
+	if !sess.call(ev) {
+		ev.refusal, ev.refuseMsg = protocol.RefusalSessionEnded, "the game session has ended"
+	}
+	if ev.refusal != protocol.RefusalNone {
+		r.refuse(ev.refusal, ev.refuseMsg)
+		return nil, nil
+	}
+	if err := w.c.SetReadDeadline(time.Time{}); err != nil {
+		return nil, nil
+	}
+	return sess, ev.peer
+}
+
+// refuse sends a refused login result, counts it and closes with 4000.
+func (r *reader) refuse(why protocol.Refusal, msg string) {
+	s := r.w.srv
+	s.m.refusedLogins.WithLabelValues(why.String()).Inc()
+	out := &r.out
+	out.Reset()
+	out.OpCode = protocol.OpLoginResult
+	out.Sender = protocol.PeerServer
+	out.SetMessage(protocol.MessageLoginResult)
+	out.LoginResult.Refusal = why
+	out.LoginResult.Message = truncateString(msg, protocol.MaxStringSize)
+	r.w.enqueue(out)
+	r.w.close(protocol.CloseLoginRefused, why.String())
+	s.log.Debug("login refused", "refusal", why.String(), "message", msg)
+	// Wait for the client's close answer so the refusal reaches it.
+	if err := r.w.c.SetReadDeadline(time.Now().Add(closeGrace)); err != nil {
+		return
+	}
+	for {
+		if _, _, err := r.w.c.NextReader(); err != nil {
+			return
+		}
+	}
+}
+
+// validationReason maps a ValidateFromClient error to a drop reason.
+func validationReason(err error) string {
+	switch {
+	case errors.Is(err, protocol.ErrOpCode):
+		return dropOpCode
+	case errors.Is(err, protocol.ErrTarget):
+		return dropTarget
+	case errors.Is(err, protocol.ErrTooLarge):
+		return dropTooLarge
+	default:
+		return dropMessage
+	}
+}
+
+func truncateReason(s string) string { return truncateString(s, maxCloseReason) }
+
+// truncateString cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncateString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
