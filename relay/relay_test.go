@@ -171,7 +171,9 @@ func (r *recordingScript) OnPlayerAccepted(s relay.Session, p relay.Player) {
 
 func (r *recordingScript) OnPlayerDisconnect(relay.Session, int32) {}
 
-func (r *recordingScript) OnPlayerJoinGroup(_ relay.Session, g, _ int32) bool { return g != r.vetoGroup }
+func (r *recordingScript) OnPlayerJoinGroup(_ relay.Session, g, _ int32) bool {
+	return g != r.vetoGroup
+}
 
 func (r *recordingScript) OnPlayerLeaveGroup(relay.Session, int32, int32) bool { return true }
 
@@ -484,10 +486,34 @@ func TestFrameTooBig(t *testing.T) {
 	if !websocket.IsCloseError(err, protocol.CloseMessageTooBig) {
 		t.Fatalf("want close 1009, got %v", err)
 	}
-	// A text frame on a logged-in connection is a protocol error.
+	// A text frame on a logged-in connection is a protocol error: close 1002.
 	r2 := h.place(request(1))
-	c := h.mustDial(r2.PlayerSessions[0].PlayerSessionID, client.Options{})
-	_ = c
+	raw2, _, err := websocket.DefaultDialer.Dial(h.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw2.Close()
+	login.Login.PlayerSessionID = r2.PlayerSessions[0].PlayerSessionID
+	if err := raw2.WriteMessage(websocket.BinaryMessage, protocol.AppendPacket(nil, login)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := raw2.ReadMessage(); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw2.WriteMessage(websocket.TextMessage, []byte(`{"opCode":100}`)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err = raw2.ReadMessage(); err != nil {
+			break
+		}
+	}
+	if !websocket.IsCloseError(err, protocol.CloseProtocolError) {
+		t.Fatalf("want close 1002, got %v", err)
+	}
+	if got := h.droppedCount("text_frame"); got != 1 {
+		t.Fatalf("text frames %v", got)
+	}
 }
 
 func TestLimits(t *testing.T) {

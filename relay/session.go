@@ -639,7 +639,9 @@ func (s *session) Logger() *slog.Logger { return s.log }
 func (s *session) SendMessage(m Message, peerID int32) error { return s.sendTo(m, peerID, true) }
 
 // SendReliableMessage sends m to one player over the WebSocket.
-func (s *session) SendReliableMessage(m Message, peerID int32) error { return s.sendTo(m, peerID, false) }
+func (s *session) SendReliableMessage(m Message, peerID int32) error {
+	return s.sendTo(m, peerID, false)
+}
 
 // SendGroupMessage sends m to a group by the fast path.
 func (s *session) SendGroupMessage(m Message, groupID int32) error {
