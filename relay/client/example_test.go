@@ -1,0 +1,72 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/relay"
+	"github.com/matchpoint-dev/matchpoint/relay/client"
+)
+
+// Example places a match on a relay (embedded NATS, loopback), connects its two
+// players and sends a message from one to the other.
+func Example() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	logger := slog.New(slog.DiscardHandler)
+	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer nats.Shutdown()
+	conn, err := bus.Connect(ctx, nats.URL(), bus.Options{Logger: logger})
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	srv, err := relay.New(conn, relay.Options{Region: "example", ListenAddr: "127.0.0.1:0", Logger: logger,
+		DrainTimeout: time.Second})
+	if err != nil {
+		panic(err)
+	}
+	go srv.Run(ctx)
+	defer srv.Shutdown(ctx)
+
+	// The matchmaker's side: place a match of two players.
+	var reply bus.PlacementReply
+	for {
+		reply, err = conn.RequestPlacement(ctx, bus.PlacementRequest{MatchID: "m-1", Configuration: "duel",
+			Region: "example", Players: []bus.Player{{PlayerID: "alice"}, {PlayerID: "bob"}}, MaxPlayers: 2,
+			Deadline: time.Now().Add(5 * time.Second)})
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			panic(err)
+		}
+		time.Sleep(10 * time.Millisecond) // the relay is still subscribing
+	}
+
+	// The players' side: connect with the player session ids.
+	url := fmt.Sprintf("ws://%s:%d/websocket", reply.Endpoint.IPAddress, reply.Endpoint.TCPPort)
+	alice, err := client.Dial(ctx, url, reply.PlayerSessions[0].PlayerSessionID, nil, client.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer alice.Close()
+	bob, err := client.Dial(ctx, url, reply.PlayerSessions[1].PlayerSessionID, nil, client.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer bob.Close()
+
+	if err := alice.Send(ctx, 100, client.ToPlayer(bob.PeerID()), []byte("hello"), true); err != nil {
+		panic(err)
+	}
+	m := <-bob.Messages()
+	fmt.Printf("bob (peer %d) got op %d from peer %d: %s\n", bob.PeerID(), m.OpCode, m.Sender, m.Payload)
+	// Output: bob (peer 2) got op 100 from peer 1: hello
+}
