@@ -1,0 +1,100 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker"
+)
+
+// gameliftContentType is the content type of the GameLift JSON protocol.
+const gameliftContentType = "application/x-amz-json-1.1"
+
+// operation decodes a GameLift request body and calls the service.
+type operation func(ctx context.Context, body []byte) (any, error)
+
+func op[I, O any](f func(context.Context, *I) (*O, error)) operation {
+	return func(ctx context.Context, body []byte) (any, error) {
+		var in I
+		if err := decode(body, &in); err != nil {
+			return nil, err
+		}
+		return f(ctx, &in)
+	}
+}
+
+// gameliftOperations maps X-Amz-Target actions to the service.
+func gameliftOperations(s Service) map[string]operation {
+	return map[string]operation{
+		"CreateMatchmakingRuleSet":          op(s.CreateMatchmakingRuleSet),
+		"DescribeMatchmakingRuleSets":       op(s.DescribeMatchmakingRuleSets),
+		"DeleteMatchmakingRuleSet":          op(s.DeleteMatchmakingRuleSet),
+		"ValidateMatchmakingRuleSet":        op(s.ValidateMatchmakingRuleSet),
+		"CreateMatchmakingConfiguration":    op(s.CreateMatchmakingConfiguration),
+		"DescribeMatchmakingConfigurations": op(s.DescribeMatchmakingConfigurations),
+		"UpdateMatchmakingConfiguration":    op(s.UpdateMatchmakingConfiguration),
+		"DeleteMatchmakingConfiguration":    op(s.DeleteMatchmakingConfiguration),
+		"StartMatchmaking":                  op(s.StartMatchmaking),
+		"DescribeMatchmaking":               op(s.DescribeMatchmaking),
+		"StopMatchmaking":                   op(s.StopMatchmaking),
+		"AcceptMatch":                       op(s.AcceptMatch),
+		"StartMatchBackfill":                op(s.StartMatchBackfill),
+	}
+}
+
+// awsError is the AWS JSON protocol error body.
+type awsError struct {
+	Type    string `json:"__type"`
+	Message string `json:"message"`
+}
+
+func awsFail(w http.ResponseWriter, status int, typ, msg string) {
+	w.Header().Set("Content-Type", gameliftContentType)
+	w.Header().Set("X-Amzn-ErrorType", typ)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(awsError{Type: typ, Message: msg})
+}
+
+// serveGameLift serves POST / as the GameLift JSON 1.1 protocol.
+func (h *Handler) serveGameLift(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Amzn-RequestId", requestID())
+	body, tooLarge, err := readBody(w, r)
+	if tooLarge {
+		awsFail(w, http.StatusRequestEntityTooLarge, string(matchmaker.InvalidRequest), "body: larger than 1048576 bytes")
+		return
+	}
+	if err != nil {
+		awsFail(w, http.StatusBadRequest, string(matchmaker.InvalidRequest), "body: "+err.Error())
+		return
+	}
+	if ae := h.verifySigV4(r, body); ae != nil {
+		awsFail(w, http.StatusForbidden, ae.typ, ae.msg)
+		return
+	}
+	action, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "GameLift.")
+	fn := h.gamelift[action]
+	if !ok || fn == nil {
+		awsFail(w, http.StatusBadRequest, "UnknownOperationException", "X-Amz-Target: unknown operation "+r.Header.Get("X-Amz-Target"))
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != gameliftContentType {
+		awsFail(w, http.StatusBadRequest, string(matchmaker.InvalidRequest), "Content-Type: want "+gameliftContentType)
+		return
+	}
+	out, err := fn(r.Context(), body)
+	if err != nil {
+		e := matchmaker.AsError(err)
+		h.logError(r, e)
+		status := http.StatusBadRequest
+		if e.Type == matchmaker.InternalService {
+			status = http.StatusInternalServerError
+		}
+		awsFail(w, status, string(e.Type), e.Message)
+		return
+	}
+	w.Header().Set("Content-Type", gameliftContentType)
+	_ = json.NewEncoder(w).Encode(out)
+}
