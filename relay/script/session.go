@@ -1,0 +1,384 @@
+package script
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dop251/goja"
+
+	"github.com/matchpoint-dev/matchpoint/relay"
+	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+)
+
+// installGlobals defines what a Realtime script finds besides the ECMAScript
+// built-ins: exports, module, require, console, process, the timer functions and
+// the helpers of the prelude (Buffer, TextEncoder, TextDecoder).
+func (in *Instance) installGlobals() error {
+	vm := in.vm
+	exports := vm.NewObject()
+	module := vm.NewObject()
+	if err := module.Set("exports", exports); err != nil {
+		return err
+	}
+	console := vm.NewObject()
+	for name, level := range map[string]slog.Level{"log": slog.LevelInfo, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError, "debug": slog.LevelDebug} {
+		if err := console.Set(name, in.logFunc(level)); err != nil {
+			return err
+		}
+	}
+	process := vm.NewObject()
+	argv := []any{"node", in.f.name}
+	for _, p := range in.f.opts.LaunchParameters {
+		argv = append(argv, p)
+	}
+	for k, v := range map[string]any{
+		"exit": func(call goja.FunctionCall) goja.Value { in.exit(call.Argument(0).ToInteger()); return goja.Undefined() },
+		"env":  vm.NewObject(),
+		"argv": vm.NewArray(argv...),
+	} {
+		if err := process.Set(k, v); err != nil {
+			return err
+		}
+	}
+	helpers := vm.NewObject()
+	for k, v := range map[string]any{
+		"encode": func(s, encoding string) (goja.ArrayBuffer, error) {
+			b, err := encodeString(s, encoding)
+			return vm.NewArrayBuffer(b), err
+		},
+		"decode": func(v goja.Value, encoding string) (string, error) {
+			return decodeBytes(in.toBytes(v), encoding)
+		},
+	} {
+		if err := helpers.Set(k, v); err != nil {
+			return err
+		}
+	}
+	for k, v := range map[string]any{
+		"exports":        exports,
+		"module":         module,
+		"console":        console,
+		"process":        process,
+		"__matchpoint":   helpers,
+		"setTimeout":     in.setTimer(false),
+		"setInterval":    in.setTimer(true),
+		"clearTimeout":   in.clearTimer,
+		"clearInterval":  in.clearTimer,
+		"setImmediate":   in.setImmediate,
+		"clearImmediate": in.clearTimer,
+		"require": func(call goja.FunctionCall) goja.Value {
+			panic(vm.NewGoError(fmt.Errorf("require(%s): modules are not available to Matchpoint scripts; bundle the script into one file", call.Argument(0).String())))
+		},
+	} {
+		if err := vm.Set(k, v); err != nil {
+			return err
+		}
+	}
+	in.uint8Array = vm.Get("Uint8Array")
+	in.newMap = vm.Get("Map")
+	parse, ok := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("parse"))
+	if !ok {
+		return errors.New("JSON.parse is not a function")
+	}
+	in.jsonParse = parse
+	in.payloadAsText = vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		if m, ok := call.This.Export().(*gameMessage); ok {
+			return vm.ToValue(string(m.bytes()))
+		}
+		panic(vm.NewTypeError("getPayloadAsText: not a game message"))
+	})
+	return nil
+}
+
+// preludeJS defines the Node.js helpers Realtime scripts commonly use, on top of
+// the Go helpers in __matchpoint.
+const preludeJS = `(function (g) {
+	const h = g.__matchpoint;
+	delete g.__matchpoint;
+	class TextEncoder {
+		get encoding() { return 'utf-8'; }
+		encode(s) { return new Uint8Array(h.encode(s === undefined ? '' : String(s), 'utf8')); }
+	}
+	class TextDecoder {
+		get encoding() { return 'utf-8'; }
+		decode(b) { return b === undefined ? '' : h.decode(b, 'utf8'); }
+	}
+	class Buffer extends Uint8Array {
+		static from(v, encoding) {
+			if (typeof v === 'string') { return new Buffer(h.encode(v, encoding || 'utf8')); }
+			if (v instanceof ArrayBuffer) { return new Buffer(v); }
+			const b = new Buffer(v.length);
+			b.set(v);
+			return b;
+		}
+		static alloc(n) { return new Buffer(n); }
+		static isBuffer(v) { return v instanceof Buffer; }
+		static byteLength(v, encoding) { return typeof v === 'string' ? h.encode(v, encoding || 'utf8').byteLength : v.byteLength; }
+		static concat(list) {
+			const b = new Buffer(list.reduce((n, x) => n + x.length, 0));
+			let off = 0;
+			for (const x of list) { b.set(x, off); off += x.length; }
+			return b;
+		}
+		toString(encoding) { return h.decode(this, encoding || 'utf8'); }
+	}
+	g.TextEncoder = TextEncoder;
+	g.TextDecoder = TextDecoder;
+	g.Buffer = Buffer;
+})(this);
+`
+
+func encodeString(s, encoding string) ([]byte, error) {
+	switch strings.ToLower(encoding) {
+	case "utf8", "utf-8":
+		return []byte(s), nil
+	case "hex":
+		return hex.DecodeString(s)
+	case "base64":
+		return base64.StdEncoding.DecodeString(s)
+	case "latin1", "binary", "ascii":
+		b := make([]byte, 0, len(s))
+		for _, r := range s {
+			b = append(b, byte(r))
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("unknown encoding %q", encoding)
+}
+
+func decodeBytes(b []byte, encoding string) (string, error) {
+	switch strings.ToLower(encoding) {
+	case "utf8", "utf-8":
+		return strings.ToValidUTF8(string(b), string(utf8.RuneError)), nil
+	case "hex":
+		return hex.EncodeToString(b), nil
+	case "base64":
+		return base64.StdEncoding.EncodeToString(b), nil
+	case "latin1", "binary", "ascii":
+		r := make([]rune, len(b))
+		for i, c := range b {
+			r[i] = rune(c)
+		}
+		return string(r), nil
+	}
+	return "", fmt.Errorf("unknown encoding %q", encoding)
+}
+
+// logFunc returns a logging function writing its arguments, joined by spaces, at
+// level.
+func (in *Instance) logFunc(level slog.Level) func(goja.FunctionCall) goja.Value {
+	return func(call goja.FunctionCall) goja.Value {
+		if level < in.f.level {
+			return goja.Undefined()
+		}
+		parts := make([]string, len(call.Arguments))
+		for i, a := range call.Arguments {
+			parts[i] = a.String()
+		}
+		in.logger().Log(context.Background(), level, strings.Join(parts, " "))
+		return goja.Undefined()
+	}
+}
+
+// newSessionObject builds rtSession: the Realtime session methods and
+// Matchpoint's additions.
+func (in *Instance) newSessionObject() *goja.Object {
+	vm := in.vm
+	obj := vm.NewObject()
+	logger := vm.NewObject()
+	for name, level := range map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError, "fatal": slog.LevelError, "cxfatal": slog.LevelError} {
+		_ = logger.Set(name, in.logFunc(level))
+	}
+	send := func(name string, fn func(relay.Session, relay.Message, int32) error) func(goja.FunctionCall) goja.Value {
+		return func(call goja.FunctionCall) goja.Value {
+			s := in.need(name)
+			m := in.messageFrom(call.Argument(0))
+			if err := fn(s, m, int32(call.Argument(1).ToInteger())); err != nil {
+				in.logger().Debug("script send failed", "method", name, "error", err)
+				return vm.ToValue(false)
+			}
+			return vm.ToValue(true)
+		}
+	}
+	methods := map[string]any{
+		"getPlayers": func() goja.Value { return in.playersMap() },
+		"broadcastGroupMembershipUpdate": func(group, target int32) bool {
+			return in.need("broadcastGroupMembershipUpdate").BroadcastGroupMembershipUpdate(group, target) == nil
+		},
+		"getServerId": func() int32 {
+			if in.session != nil {
+				return in.session.GetServerID()
+			}
+			return protocol.PeerServer
+		},
+		"getAllPlayersGroupId": func() int32 {
+			if in.session != nil {
+				return in.session.GetAllPlayersGroupID()
+			}
+			return protocol.GroupAllPlayers
+		},
+		"processEnding": func() *goja.Promise {
+			in.need("processEnding")
+			in.processEnding()
+			p, resolve, _ := vm.NewPromise()
+			_ = resolve(true)
+			return p
+		},
+		"getGameSessionId": func() string { return in.info.GameSessionID },
+		"getLogger":        func() *goja.Object { return logger },
+		"sendMessage": send("sendMessage", func(s relay.Session, m relay.Message, to int32) error {
+			return s.SendMessage(m, to)
+		}),
+		"sendReliableMessage": send("sendReliableMessage", func(s relay.Session, m relay.Message, to int32) error {
+			return s.SendReliableMessage(m, to)
+		}),
+		"sendGroupMessage": send("sendGroupMessage", func(s relay.Session, m relay.Message, to int32) error {
+			return s.SendGroupMessage(m, to)
+		}),
+		"sendReliableGroupMessage": send("sendReliableGroupMessage", func(s relay.Session, m relay.Message, to int32) error {
+			return s.SendReliableGroupMessage(m, to)
+		}),
+		"newTextGameMessage": func(call goja.FunctionCall) goja.Value {
+			return in.newMessageValue(call, true)
+		},
+		"newBinaryGameMessage": func(call goja.FunctionCall) goja.Value {
+			return in.newMessageValue(call, false)
+		},
+		// Matchpoint additions.
+		"getMatchedPlayers":  func() goja.Value { return in.matchedPlayers() },
+		"getGameProperties":  func() goja.Value { return in.gameProperties() },
+		"getGameSessionData": func() string { return in.currentInfo().GameSessionData },
+		"getMatchmakerData":  func() goja.Value { return in.parseJSON(in.currentInfo().MatchmakerData) },
+		"kick": func(peerID int32, reason string) bool {
+			return in.need("kick").Kick(peerID, reason) == nil
+		},
+	}
+	for k, v := range methods {
+		_ = obj.Set(k, v)
+	}
+	return obj
+}
+
+// need returns the bound session or throws: the method needs a game session,
+// which exists from onStartGameSession on.
+func (in *Instance) need(method string) relay.Session {
+	if in.session == nil {
+		panic(in.vm.NewGoError(fmt.Errorf("rtSession.%s: no game session yet (it starts with onStartGameSession)", method)))
+	}
+	return in.session
+}
+
+// currentInfo is the session's placement data, updated by backfills once bound.
+func (in *Instance) currentInfo() relay.GameSessionInfo {
+	if in.session != nil {
+		return in.session.Info()
+	}
+	return in.info
+}
+
+func (in *Instance) parseJSON(s string) goja.Value {
+	if s == "" {
+		return goja.Null()
+	}
+	v, err := in.jsonParse(goja.Undefined(), in.vm.ToValue(s))
+	if err != nil {
+		return goja.Null()
+	}
+	return v
+}
+
+// gameSessionObject is the argument of onStartGameSession, shaped as the GameLift
+// server SDK's GameSession.
+func (in *Instance) gameSessionObject() *goja.Object {
+	info := in.currentInfo()
+	props := make([]any, len(info.GameProperties))
+	for i, p := range info.GameProperties {
+		o := in.vm.NewObject()
+		_ = o.Set("key", p.Key)
+		_ = o.Set("value", p.Value)
+		props[i] = o
+	}
+	obj := in.vm.NewObject()
+	for k, v := range map[string]any{
+		"gameSessionId":   info.GameSessionID,
+		"name":            info.GameSessionID,
+		"fleetId":         info.RelayID,
+		"maxPlayers":      info.MaxPlayers,
+		"joinable":        true,
+		"gameProperties":  in.vm.NewArray(props...),
+		"gameSessionData": info.GameSessionData,
+		"matchmakerData":  info.MatchmakerData,
+		"matchId":         info.MatchID,
+		"configuration":   info.Configuration,
+		"region":          info.Region,
+	} {
+		_ = obj.Set(k, v)
+	}
+	return obj
+}
+
+func (in *Instance) gameProperties() goja.Value {
+	obj := in.vm.NewObject()
+	for _, p := range in.currentInfo().GameProperties {
+		_ = obj.Set(p.Key, p.Value)
+	}
+	return obj
+}
+
+func (in *Instance) matchedPlayers() goja.Value {
+	players := in.currentInfo().Players
+	out := make([]any, len(players))
+	for i, p := range players {
+		o := in.vm.NewObject()
+		_ = o.Set("playerId", p.PlayerID)
+		_ = o.Set("playerSessionId", p.PlayerSessionID)
+		_ = o.Set("team", p.Team)
+		_ = o.Set("attributes", in.parseJSON(string(p.Attributes)))
+		out[i] = o
+	}
+	return in.vm.NewArray(out...)
+}
+
+// player returns the script's object for p, the same object for as long as p is
+// connected.
+func (in *Instance) player(p relay.Player) *goja.Object {
+	if obj, ok := in.players[p.PeerID]; ok {
+		return obj
+	}
+	obj := in.vm.NewObject()
+	_ = obj.Set("peerId", p.PeerID)
+	_ = obj.Set("playerSessionId", p.PlayerSessionID)
+	_ = obj.Set("playerId", p.PlayerID)
+	_ = obj.Set("team", p.Team)
+	_ = obj.Set("attributes", in.parseJSON(string(p.Attributes)))
+	in.players[p.PeerID] = obj
+	return obj
+}
+
+// playersMap is getPlayers(): a Map from peer id to player object, in peer id
+// order (Realtime samples iterate it with forEach((player, peerId) => ...)).
+func (in *Instance) playersMap() goja.Value {
+	m, err := in.vm.New(in.newMap)
+	if err != nil {
+		panic(err)
+	}
+	if in.session == nil {
+		return m
+	}
+	set, ok := goja.AssertFunction(m.Get("set"))
+	if !ok {
+		panic(in.vm.NewTypeError("Map.prototype.set is not a function"))
+	}
+	for _, p := range in.session.GetPlayers() {
+		if _, err := set(m, in.vm.ToValue(p.PeerID), in.player(p)); err != nil {
+			panic(err)
+		}
+	}
+	return m
+}
