@@ -38,7 +38,10 @@ func (in *Instance) installGlobals() error {
 		argv = append(argv, p)
 	}
 	for k, v := range map[string]any{
-		"exit": func(call goja.FunctionCall) goja.Value { in.exit(call.Argument(0).ToInteger()); return goja.Undefined() },
+		"exit": func(call goja.FunctionCall) goja.Value {
+			in.exit(call.Argument(0).ToInteger())
+			return goja.Undefined()
+		},
 		"env":  vm.NewObject(),
 		"argv": vm.NewArray(argv...),
 	} {
