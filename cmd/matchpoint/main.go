@@ -24,8 +24,11 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"version": {"print the version", runVersion},
-		"rules":   {"validate, explain and show the expr translation of rule sets", runRules},
+		"version":    {"print the version", runVersion},
+		"rules":      {"validate, explain and show the expr translation of rule sets", runRules},
+		"dev":        {"run everything in one process for development (embedded NATS, in-memory store)", runDev},
+		"matchmaker": {"run a matchmaker (API, event streams, forming loop) against Redis and NATS", runMatchmaker},
+		"relay":      {"run a relay that hosts game sessions placed on its region", runRelay},
 	}
 }
 

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/internal/cliconfig"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+// logFlags are the logging settings every long-running command takes.
+type logFlags struct {
+	level  string
+	format string
+}
+
+func (l *logFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&l.level, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&l.format, "log-format", "text", "log format: text or json")
+}
+
+func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(l.level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", l.level)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch l.format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", l.format)
+}
+
+// redisFlags select the production store.
+type redisFlags struct {
+	url            string
+	cluster        string
+	sentinelMaster string
+	sentinelAddrs  string
+	password       string
+	prefix         string
+	retention      time.Duration
+}
+
+func (r *redisFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.url, "redis-url", "redis://127.0.0.1:6379/0", "Redis URL of a standalone server (redis:// or rediss:// for TLS)")
+	fs.StringVar(&r.cluster, "redis-cluster", "", "comma-separated host:port seeds of a Redis Cluster (instead of --redis-url)")
+	fs.StringVar(&r.sentinelMaster, "redis-sentinel-master", "", "master name, to reach Redis through Sentinel (with --redis-sentinel-addrs)")
+	fs.StringVar(&r.sentinelAddrs, "redis-sentinel-addrs", "", "comma-separated host:port of the Sentinels")
+	fs.StringVar(&r.password, "redis-password", "", "Redis password for --redis-cluster and Sentinel (URLs carry their own)")
+	fs.StringVar(&r.prefix, "redis-prefix", "mp:", "prefix of every Redis key")
+	fs.DurationVar(&r.retention, "ticket-retention", time.Hour, "how long ended tickets stay readable")
+}
+
+// client opens the Redis client the flags describe.
+func (r *redisFlags) client() (redis.UniversalClient, error) {
+	switch {
+	case r.cluster != "":
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: splitList(r.cluster), Password: r.password}), nil
+	case r.sentinelMaster != "":
+		if r.sentinelAddrs == "" {
+			return nil, errors.New("--redis-sentinel-master needs --redis-sentinel-addrs")
+		}
+		return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: r.sentinelMaster, SentinelAddrs: splitList(r.sentinelAddrs), Password: r.password}), nil
+	}
+	opts, err := redis.ParseURL(r.url)
+	if err != nil {
+		return nil, fmt.Errorf("--redis-url: %w", err)
+	}
+	return redis.NewClient(opts), nil
+}
+
+func (r *redisFlags) storeOptions() store.Options {
+	return store.Options{Prefix: r.prefix, Retention: r.retention}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseFlags parses a command's flags with the environment and config file;
+// it returns the exit code to stop with, or -1 to go on.
+func parseFlags(fs *flag.FlagSet, args []string) int {
+	err := cliconfig.Parse(fs, args, os.LookupEnv)
+	switch {
+	case err == nil:
+		return -1
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	fmt.Fprintf(fs.Output(), "matchpoint %s: %v\n", fs.Name(), err)
+	return 2
+}
+
+// newFlagSet returns a command's flag set with the config flag and a usage
+// text that explains where settings come from.
+func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.String(cliconfig.ConfigFlag, "", "YAML file of settings: flag names as keys (also MATCHPOINT_CONFIG)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: matchpoint %s [flags]\n\n%s\n\nEvery flag can also be set by the environment variable MATCHPOINT_<FLAG> (upper case,\n'-' as '_') or by a key of the --config file; flags win over the environment, the\nenvironment over the file.\n\nflags:\n", name, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// serveHTTP serves h on addr until ctx ends, then shuts down gracefully
+// within grace. It returns once the listener is closed.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, log *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", "addr", ln.Addr().String(), "err", err)
+	}
+	<-errc
+	return nil
+}
+
+// natsFlags say how to reach the NATS cluster.
+type natsFlags struct {
+	url      string
+	creds    string
+	caFile   string
+	certFile string
+	keyFile  string
+}
+
+func (n *natsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&n.url, "nats-url", "nats://127.0.0.1:4222", "NATS server URLs, comma-separated (nats:// or tls://)")
+	fs.StringVar(&n.creds, "nats-creds", "", "NATS credentials file (.creds: user JWT and nkey seed)")
+	fs.StringVar(&n.caFile, "nats-ca", "", "PEM file of the CAs that sign the NATS servers' certificates")
+	fs.StringVar(&n.certFile, "nats-cert", "", "PEM client certificate for NATS mutual TLS (with --nats-key)")
+	fs.StringVar(&n.keyFile, "nats-key", "", "PEM private key of --nats-cert")
+}
+
+// connect dials NATS as the flags say, under the given client name.
+func (n *natsFlags) connect(ctx context.Context, name string, log *slog.Logger) (*bus.Conn, error) {
+	opts := bus.Options{Name: name, CredsFile: n.creds, Logger: log}
+	if n.caFile != "" || n.certFile != "" {
+		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if n.caFile != "" {
+			pem, err := os.ReadFile(n.caFile)
+			if err != nil {
+				return nil, fmt.Errorf("--nats-ca: %w", err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("--nats-ca: %s holds no PEM certificate", n.caFile)
+			}
+			cfg.RootCAs = pool
+		}
+		if n.certFile != "" {
+			cert, err := tls.LoadX509KeyPair(n.certFile, n.keyFile)
+			if err != nil {
+				return nil, fmt.Errorf("--nats-cert/--nats-key: %w", err)
+			}
+			cfg.Certificates = []tls.Certificate{cert}
+		}
+		opts.TLS = cfg
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := bus.Connect(cctx, n.url, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS at %s: %w", n.url, err)
+	}
+	return conn, nil
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/matchmaker"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/relay"
+)
+
+//go:embed sample/duel-rules.json
+var sampleRules string
+
+// The sample resources `dev` creates.
+const (
+	sampleRuleSet       = "duel"
+	sampleConfiguration = "duel"
+	devRegion           = "local"
+)
+
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("dev", "Run everything in one process for development: an embedded NATS server, the in-memory\nstore, the matchmaker (API, forming loop) and a relay, with a sample rule set and\nconfiguration. Nothing is kept when it stops.", stderr)
+	var mm matchmakerFlags
+	mm.register(fs, "127.0.0.1:8080", "dev:dev-secret", 5*time.Second)
+	var lf logFlags
+	lf.register(fs)
+	relayAddr := fs.String("relay-addr", "127.0.0.1:7000", "address of the relay's WebSocket listener (players connect here)")
+	natsPort := fs.Int("nats-port", 0, "port of the embedded NATS server (0: a free port)")
+	sample := fs.Bool("sample", true, "create the sample rule set and configuration \""+sampleConfiguration+"\"")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	log, err := lf.logger(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
+		return 2
+	}
+	if mm.queueRegions == "" {
+		mm.queueRegions = devRegion
+	}
+	if err := dev(ctx, &mm, *relayAddr, *natsPort, *sample, stdout, log, nil); err != nil {
+		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// devAddrs are where a running dev stack listens.
+type devAddrs struct {
+	API, Relay, NATS string
+}
+
+// dev runs the dev stack until ctx ends. ready, when not nil, receives the
+// listening addresses once everything is up.
+func dev(ctx context.Context, mm *matchmakerFlags, relayAddr string, natsPort int, sample bool, stdout io.Writer, log *slog.Logger, ready chan<- devAddrs) error {
+	// The embedded server's start-up notices are noise here; its warnings are not.
+	natsLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
+	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{Port: natsPort, JetStream: true, Logger: natsLog.With("component", "nats")})
+	if err != nil {
+		return fmt.Errorf("start embedded NATS: %w", err)
+	}
+	defer nats.Shutdown()
+	conn, err := bus.Connect(ctx, nats.URL(), bus.Options{Name: "matchpoint-dev", Logger: log.With("component", "bus")})
+	if err != nil {
+		return fmt.Errorf("connect to embedded NATS: %w", err)
+	}
+	defer conn.Close()
+
+	reg := prometheus.NewRegistry()
+	st := store.NewMemory(store.Options{})
+	stack, err := newMatchmakerStack(mm, st, conn, reg, log)
+	if err != nil {
+		return err
+	}
+	defer stack.svc.Close()
+	rl, err := relay.New(conn, relay.Options{
+		RelayID:    "dev-relay",
+		Region:     devRegion,
+		ListenAddr: relayAddr,
+		PublicIP:   "127.0.0.1",
+		PublicDNS:  "localhost",
+		Logger:     log.With("component", "relay"),
+		Registerer: reg,
+	})
+	if err != nil {
+		return fmt.Errorf("start relay: %w", err)
+	}
+	if sample {
+		if err := createSample(ctx, stack.svc); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", mm.httpAddr)
+	if err != nil {
+		return fmt.Errorf("--http-addr: %w", err)
+	}
+	keys, _ := mm.keys()
+	var id, secret string
+	for id, secret = range keys {
+		break
+	}
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, `Matchpoint dev is running.
+  API        %s   (REST under /v1/, GameLift JSON on POST /)
+  API key    id %q, secret %q   (REST: Authorization: Bearer %s)
+  relay      ws://%s/websocket   (region %q)
+  NATS       %s
+  sample     rule set %q, configuration %q (WITH_QUEUE on region %q)
+
+Try it:
+  curl -s -H 'Authorization: Bearer %s' -X POST %s/v1/tickets \
+    -d '{"ConfigurationName":"%s","Players":[{"PlayerId":"ana","PlayerAttributes":{"skill":{"N":1000}}}]}'
+  curl -s -H 'Authorization: Bearer %s' -X POST %s/v1/tickets \
+    -d '{"ConfigurationName":"%s","Players":[{"PlayerId":"bo","PlayerAttributes":{"skill":{"N":1050}}}]}'
+  curl -sN -H 'Authorization: Bearer %s' '%s/v1/events?configuration=%s'
+`, url, id, secret, secret, rl.Addr().String(), devRegion, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
+		secret, url, sampleConfiguration, secret, url, sampleConfiguration, secret, url, sampleConfiguration)
+
+	if ready != nil {
+		ready <- devAddrs{API: url, Relay: rl.Addr().String(), NATS: nats.URL()}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		errs <- serveHTTP(runCtx, ln, stack.handler, mm.drainTimeout, log)
+	}()
+	go func() {
+		defer wg.Done()
+		errs <- stack.worker.Run(runCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		errs <- rl.Run(runCtx)
+	}()
+	var first error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping: draining the relay and finishing placements", "timeout", mm.drainTimeout)
+		stack.admin.SetDraining()
+	case first = <-errs:
+	}
+	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), mm.drainTimeout)
+	defer scancel()
+	if err := rl.Shutdown(sctx); err != nil {
+		log.Warn("relay shutdown", "err", err)
+	}
+	cancel()
+	wg.Wait()
+	if first != nil && !errors.Is(first, context.Canceled) {
+		return first
+	}
+	return nil
+}
+
+// createSample creates the sample rule set and configuration.
+func createSample(ctx context.Context, svc *matchmaker.Service) error {
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: sampleRuleSet, RuleSetBody: sampleRules}); err != nil {
+		return fmt.Errorf("create the sample rule set: %w", err)
+	}
+	timeout, acceptance, mode := 120, false, matchmaker.ModeWithQueue
+	queue := "arn:aws:gamelift:us-east-1:000000000000:gamesessionqueue/default"
+	_, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{
+		Name: sampleConfiguration, RuleSetName: sampleRuleSet, RequestTimeoutSeconds: &timeout,
+		AcceptanceRequired: &acceptance, FlexMatchMode: &mode, GameSessionQueueArns: []string{queue},
+	})
+	if err != nil {
+		return fmt.Errorf("create the sample configuration: %w", err)
+	}
+	return nil
+}
+
+// minLevel is a slog handler that drops records below a level.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+// Enabled reports whether the record's level is at least the minimum.
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.level && h.Handler.Enabled(ctx, l)
+}
+
+// WithAttrs keeps the minimum on derived handlers.
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(as), h.level}
+}
+
+// WithGroup keeps the minimum on derived handlers.
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.level}
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/relay/client"
+)
+
+// startDev runs the dev stack on free ports for one test.
+func startDev(t *testing.T) devAddrs {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	mm := matchmakerFlags{httpAddr: "127.0.0.1:0", apiKeys: "dev:dev-secret", region: "us-east-1", accountID: "000000000000",
+		queueRegions: devRegion, leaseTTL: 2 * time.Second, interval: 20 * time.Millisecond, placementTimeout: 5 * time.Second, drainTimeout: time.Second}
+	ready := make(chan devAddrs, 1)
+	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() { done <- dev(ctx, &mm, "127.0.0.1:0", 0, true, io.Discard, log, ready) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("dev: %v", err)
+		}
+	})
+	select {
+	case a := <-ready:
+		return a
+	case err := <-done:
+		t.Fatalf("dev stopped: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("dev did not start within 20s")
+	}
+	return devAddrs{}
+}
+
+func call(t *testing.T, method, url, body string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, bytes.NewBufferString(body))
+	req.Header.Set("Authorization", "Bearer dev-secret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: decode: %v", method, url, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type ticketOut struct {
+	MatchmakingTicket struct {
+		TicketId                  string
+		Status                    string
+		GameSessionConnectionInfo *struct {
+			GameSessionArn        string
+			IpAddress             string
+			Port                  int
+			MatchedPlayerSessions []struct{ PlayerId, PlayerSessionId string }
+		}
+	}
+}
+
+// TestDevMatchesTwoPlayers is the quick start: two tickets on the sample
+// configuration become a placed match with connection info, and the two
+// players connect to the relay with their player session ids and talk.
+func TestDevMatchesTwoPlayers(t *testing.T) {
+	a := startDev(t)
+	var ids []string
+	for _, p := range []string{`{"PlayerId":"ana","PlayerAttributes":{"skill":{"N":1000}}}`, `{"PlayerId":"bo","PlayerAttributes":{"skill":{"N":1050}}}`} {
+		var out ticketOut
+		if code := call(t, "POST", a.API+"/v1/tickets", `{"ConfigurationName":"duel","Players":[`+p+`]}`, &out); code != http.StatusCreated {
+			t.Fatalf("start ticket: HTTP %d", code)
+		}
+		ids = append(ids, out.MatchmakingTicket.TicketId)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	var sessions []string
+	var port int
+	for _, id := range ids {
+		for {
+			var out ticketOut
+			call(t, "GET", a.API+"/v1/tickets/"+id, "", &out)
+			tk := out.MatchmakingTicket
+			if tk.Status == "COMPLETED" {
+				ci := tk.GameSessionConnectionInfo
+				if ci == nil || ci.Port == 0 || len(ci.MatchedPlayerSessions) != 1 || ci.MatchedPlayerSessions[0].PlayerSessionId == "" {
+					t.Fatalf("ticket %s: connection info %+v", id, ci)
+				}
+				sessions = append(sessions, ci.MatchedPlayerSessions[0].PlayerSessionId)
+				port = ci.Port
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("ticket %s is %s, want COMPLETED", id, tk.Status)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if want := a.Relay; !strings.HasSuffix(want, fmt.Sprintf(":%d", port)) {
+		t.Fatalf("connection info port %d, relay listens on %s", port, want)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ana, err := client.Dial(ctx, "ws://"+a.Relay+"/websocket", sessions[0], nil, client.Options{})
+	if err != nil {
+		t.Fatalf("ana connects: %v", err)
+	}
+	defer ana.Close()
+	bo, err := client.Dial(ctx, "ws://"+a.Relay+"/websocket", sessions[1], nil, client.Options{})
+	if err != nil {
+		t.Fatalf("bo connects: %v", err)
+	}
+	defer bo.Close()
+	if err := ana.Send(ctx, 1, client.ToPlayer(bo.PeerID()), []byte("hello bo"), true); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-bo.Messages():
+		if string(m.Payload) != "hello bo" || m.Sender != ana.PeerID() || m.OpCode != 1 {
+			t.Fatalf("bo got %+v", m)
+		}
+	case <-ctx.Done():
+		t.Fatal("bo got nothing")
+	}
+	if _, err := client.Dial(ctx, "ws://"+a.Relay+"/websocket", sessions[0], nil, client.Options{}); err == nil {
+		t.Fatal("a player session id is single use")
+	}
+	resp, err := http.Get(a.API + "/readyz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("readyz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}

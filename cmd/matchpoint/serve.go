@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/matchpoint-dev/matchpoint/internal/adminhttp"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/relay"
+)
+
+func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int {
+	fs := newFlagSet("matchmaker", "Run a matchmaker: the API (REST and GameLift JSON), the event streams, and the forming\nloop of the configurations it owns. Run as many as you need against one Redis and one\nNATS cluster: each configuration is owned by one matchmaker at a time.", stderr)
+	var mm matchmakerFlags
+	mm.register(fs, "0.0.0.0:8080", "", 30*time.Second)
+	var rf redisFlags
+	rf.register(fs)
+	var nf natsFlags
+	nf.register(fs)
+	var lf logFlags
+	lf.register(fs)
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	log, err := lf.logger(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "matchpoint matchmaker: %v\n", err)
+		return 2
+	}
+	if _, err := mm.keys(); err != nil {
+		fmt.Fprintf(stderr, "matchpoint matchmaker: %v\n", err)
+		return 2
+	}
+	rc, err := rf.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "matchpoint matchmaker: %v\n", err)
+		return 2
+	}
+	defer rc.Close()
+	conn, err := nf.connect(ctx, "matchmaker", log.With("component", "bus"))
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	defer conn.Close()
+	reg := prometheus.NewRegistry()
+	stack, err := newMatchmakerStack(&mm, store.NewRedis(rc, rf.storeOptions()), conn, reg, log)
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	defer stack.svc.Close()
+	ln, err := net.Listen("tcp", mm.httpAddr)
+	if err != nil {
+		log.Error("start", "err", fmt.Errorf("--http-addr: %w", err))
+		return 1
+	}
+	log.Info("matchmaker running", "http", ln.Addr().String(), "nats", nf.url)
+	err = runUntilDone(ctx, mm.drainTimeout, stack.admin, log,
+		func(c context.Context) error { return serveHTTP(c, ln, stack.handler, mm.drainTimeout, log) },
+		func(c context.Context) error { return stack.worker.Run(c) },
+	)
+	if err != nil {
+		log.Error("matchmaker stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
+	fs := newFlagSet("relay", "Run a relay: it takes placements for its region from NATS, hosts their game sessions\nand relays the players' messages (WebSocket at /websocket).", stderr)
+	var nf natsFlags
+	nf.register(fs)
+	var lf logFlags
+	lf.register(fs)
+	var o relay.Options
+	fs.StringVar(&o.RelayID, "relay-id", "", "unique id of this relay (default: host name and a random suffix)")
+	fs.StringVar(&o.Region, "region", relay.DefaultRegion, "region (location) whose placements this relay takes")
+	fs.StringVar(&o.ListenAddr, "listen", relay.DefaultListenAddr, "address of the WebSocket listener")
+	fs.StringVar(&o.PublicIP, "public-ip", "", "IP address players connect to (default: the listener's)")
+	fs.StringVar(&o.PublicDNS, "public-dns", "", "DNS name players connect to")
+	fs.IntVar(&o.PublicTCPPort, "public-port", 0, "port players connect to, when a proxy or NAT maps it (default: the listener's)")
+	fs.IntVar(&o.MaxSessions, "max-sessions", relay.DefaultMaxSessions, "game sessions this relay hosts at most")
+	fs.IntVar(&o.MaxPlayersPerSession, "max-players", relay.DefaultMaxPlayersPerSession, "players per game session at most")
+	fs.DurationVar(&o.PlayerSessionTTL, "player-session-ttl", relay.DefaultPlayerSessionTTL, "how long a reserved player session stays usable")
+	fs.DurationVar(&o.EmptySessionTimeout, "empty-timeout", relay.DefaultEmptySessionTimeout, "end a game session empty for this long")
+	fs.DurationVar(&o.IdleTimeout, "idle-timeout", relay.DefaultIdleTimeout, "end a game session without messages for this long")
+	fs.DurationVar(&o.DrainTimeout, "drain-timeout", relay.DefaultDrainTimeout, "on SIGTERM, how long game sessions may go on before the relay closes them")
+	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", relay.DefaultHeartbeatInterval, "time between heartbeats (capacity, sessions) on NATS")
+	adminAddr := fs.String("admin-addr", "0.0.0.0:9100", "address of /healthz, /readyz and /metrics")
+	pprofOn := fs.Bool("pprof", false, "serve net/http/pprof under /debug/pprof/ on --admin-addr")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	log, err := lf.logger(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "matchpoint relay: %v\n", err)
+		return 2
+	}
+	conn, err := nf.connect(ctx, "relay-"+o.Region, log.With("component", "bus"))
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	defer conn.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	o.Logger = log.With("component", "relay")
+	o.Registerer = reg
+	rl, err := relay.New(conn, o)
+	if err != nil {
+		log.Error("start", "err", err)
+		return 1
+	}
+	admin := adminhttp.New(adminhttp.Options{Gatherer: reg, Pprof: *pprofOn})
+	admin.AddCheck("nats", func(context.Context) error {
+		if !conn.NATS().IsConnected() {
+			return errors.New("not connected to NATS")
+		}
+		return nil
+	})
+	ln, err := net.Listen("tcp", *adminAddr)
+	if err != nil {
+		log.Error("start", "err", fmt.Errorf("--admin-addr: %w", err))
+		return 1
+	}
+	err = runUntilDone(ctx, o.DrainTimeout, admin, log,
+		func(c context.Context) error { return serveHTTP(c, ln, admin, 5*time.Second, log) },
+		// Run drains when its context ends: no new placements, sessions go on
+		// for up to DrainTimeout, then connections close.
+		func(c context.Context) error { return rl.Run(c) },
+	)
+	if err != nil {
+		log.Error("relay stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// runUntilDone runs the parts of a process until ctx ends (SIGTERM) or one
+// fails. On SIGTERM it marks the process draining (so /readyz fails and load
+// balancers stop sending work), gives the parts drain to finish, and returns
+// the first error that is not a cancellation.
+func runUntilDone(ctx context.Context, drain time.Duration, admin *adminhttp.Handler, log *slog.Logger, parts ...func(context.Context) error) error {
+	partCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	errs := make(chan error, len(parts))
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- p(partCtx)
+		}()
+	}
+	var first error
+	select {
+	case <-ctx.Done():
+		log.Info("draining", "timeout", drain)
+		admin.SetDraining()
+	case first = <-errs:
+	}
+	cancel()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(drain + 10*time.Second):
+		log.Warn("parts did not stop in time; exiting")
+	}
+	if first != nil && !errors.Is(first, context.Canceled) && !errors.Is(first, http.ErrServerClosed) {
+		return first
+	}
+	return nil
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/internal/adminhttp"
+	"github.com/matchpoint-dev/matchpoint/matchmaker"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/api"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/worker"
+)
+
+// matchmakerFlags are the settings of the matchmaker service, shared by
+// `matchmaker` and `dev`.
+type matchmakerFlags struct {
+	httpAddr         string
+	apiKeys          string
+	region           string
+	accountID        string
+	queueRegions     string
+	leaseTTL         time.Duration
+	interval         time.Duration
+	placementTimeout time.Duration
+	webhookSecret    string
+	script           string
+	pprof            bool
+	drainTimeout     time.Duration
+}
+
+func (m *matchmakerFlags) register(fs *flag.FlagSet, httpAddr, keys string, drain time.Duration) {
+	fs.StringVar(&m.httpAddr, "http-addr", httpAddr, "address of the API (REST /v1/, GameLift JSON on POST /), /healthz, /readyz and /metrics")
+	fs.StringVar(&m.apiKeys, "api-key", keys, "API keys as ID:SECRET, comma-separated: REST clients send 'Authorization: Bearer SECRET', AWS SDKs sign with ID and SECRET")
+	fs.StringVar(&m.region, "region", "us-east-1", "region name in ARNs and events")
+	fs.StringVar(&m.accountID, "account-id", "000000000000", "account id in ARNs and events")
+	fs.StringVar(&m.queueRegions, "queue-regions", "", "comma-separated relay regions, in order of preference, for WITH_QUEUE configurations that name none of their own")
+	fs.DurationVar(&m.leaseTTL, "lease-ttl", 10*time.Second, "how long a configuration stays owned by a matchmaker that stopped renewing (takeover time after a crash)")
+	fs.DurationVar(&m.interval, "forming-interval", 200*time.Millisecond, "time between forming passes of a configuration")
+	fs.DurationVar(&m.placementTimeout, "placement-timeout", 30*time.Second, "how long a match may take to be placed on a relay, retries included")
+	fs.StringVar(&m.webhookSecret, "webhook-secret", "", "key of the HMAC-SHA256 signature (X-Matchpoint-Signature) of webhook deliveries")
+	fs.StringVar(&m.script, "script", "", "name of the server script new game sessions run (scripts upload NAME FILE)")
+	fs.BoolVar(&m.pprof, "pprof", false, "serve net/http/pprof under /debug/pprof/ on --http-addr")
+	fs.DurationVar(&m.drainTimeout, "drain-timeout", drain, "on SIGTERM, how long to finish placements in flight and requests before exiting")
+}
+
+// keys parses --api-key.
+func (m *matchmakerFlags) keys() (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range splitList(m.apiKeys) {
+		id, secret, ok := strings.Cut(kv, ":")
+		if !ok || id == "" || secret == "" {
+			return nil, fmt.Errorf("--api-key: %q is not ID:SECRET", kv)
+		}
+		out[id] = secret
+	}
+	if len(out) == 0 {
+		return nil, errors.New("--api-key: at least one ID:SECRET is required")
+	}
+	return out, nil
+}
+
+// matchmakerStack is the matchmaker service, its forming worker and its HTTP
+// faces, wired together.
+type matchmakerStack struct {
+	svc     *matchmaker.Service
+	worker  *worker.Worker
+	admin   *adminhttp.Handler
+	handler http.Handler
+}
+
+func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg *prometheus.Registry, log *slog.Logger) (*matchmakerStack, error) {
+	keys, err := m.keys()
+	if err != nil {
+		return nil, err
+	}
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s := &matchmakerStack{}
+	svc, err := matchmaker.New(matchmaker.Options{
+		Store:         st,
+		Publisher:     conn,
+		Logger:        log.With("component", "matchmaker"),
+		Region:        m.region,
+		AccountID:     m.accountID,
+		WebhookSecret: []byte(m.webhookSecret),
+		MatchAccepted: func(ctx context.Context, configuration, matchID string, ticketIDs []string) {
+			s.worker.Place(ctx, configuration, matchID, ticketIDs)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	w, err := worker.New(worker.Options{
+		Store:            st,
+		Service:          svc,
+		Placer:           &worker.BusPlacer{Conn: conn, Script: m.script},
+		LeaseTTL:         m.leaseTTL,
+		Interval:         m.interval,
+		PlacementTimeout: m.placementTimeout,
+		Regions:          splitList(m.queueRegions),
+		Logger:           log.With("component", "worker"),
+		Registerer:       reg,
+	})
+	if err != nil {
+		svc.Close()
+		return nil, err
+	}
+	s.svc, s.worker = svc, w
+	s.admin = adminhttp.New(adminhttp.Options{Gatherer: reg, Pprof: m.pprof})
+	s.admin.AddCheck("nats", func(context.Context) error {
+		if !conn.NATS().IsConnected() {
+			return errors.New("not connected to NATS")
+		}
+		return nil
+	})
+	s.admin.AddCheck("store", func(ctx context.Context) error {
+		_, err := st.ListConfigurations(ctx)
+		return err
+	})
+	apiHandler := api.New(svc, keys, log.With("component", "api"))
+	mux := http.NewServeMux()
+	mux.Handle("GET /readyz", s.admin)
+	mux.Handle("GET /metrics", s.admin)
+	mux.Handle("/debug/pprof/", s.admin)
+	mux.Handle("/", apiHandler)
+	s.handler = mux
+	return s, nil
+}
