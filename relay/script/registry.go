@@ -1,0 +1,327 @@
+package script
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+)
+
+// Defaults of RegistryOptions.
+const (
+	// DefaultObjectBucket is the JetStream object store holding script sources.
+	DefaultObjectBucket = "matchpoint-scripts"
+	// DefaultIndexBucket is the JetStream key-value bucket holding one entry
+	// (a bus.ScriptVersion) per script version.
+	DefaultIndexBucket = "matchpoint-script-versions"
+	// DefaultMaxScriptSize is the largest script Upload accepts.
+	DefaultMaxScriptSize = 1 << 20
+)
+
+// ErrNotFound: no such script, or no such version of it.
+var ErrNotFound = errors.New("script: not found")
+
+// uploadAttempts bounds the retries of Upload when concurrent uploads of one name
+// race for the same version number.
+const uploadAttempts = 16
+
+// RegistryOptions configure a Registry. The zero value is usable.
+type RegistryOptions struct {
+	// ObjectBucket and IndexBucket name the JetStream buckets; defaults
+	// DefaultObjectBucket and DefaultIndexBucket. They are created when missing.
+	ObjectBucket string
+	IndexBucket  string
+	// Replicas is the replication of both buckets in a NATS cluster. Default 1.
+	Replicas int
+	// MaxSize is the largest script accepted, in bytes. Default 1 MiB.
+	MaxSize int
+	// Validate are the options an upload is loaded with to check it (a script
+	// that does not load under them is rejected). Its Logger defaults to one
+	// that discards the script's load-time logging.
+	Validate Options
+}
+
+// Registry stores the versions of scripts in NATS JetStream and announces each
+// new one on the bus (bus.ScriptVersion). Sources live in an object store under
+// "<name token>/<sha256>"; an index bucket maps "<name token>.<version>" to the
+// version's bus.ScriptVersion, and its atomic create numbers the versions. It is
+// safe for concurrent use, also by several processes.
+type Registry struct {
+	conn *bus.Conn
+	obj  jetstream.ObjectStore
+	kv   jetstream.KeyValue
+	opts RegistryOptions
+}
+
+// Version is one stored script version with its source.
+type Version struct {
+	bus.ScriptVersion
+	Source []byte
+}
+
+// NewRegistry opens (creating when missing) the script buckets on conn's NATS
+// server, which must have JetStream enabled.
+func NewRegistry(ctx context.Context, conn *bus.Conn, opts RegistryOptions) (*Registry, error) {
+	if opts.ObjectBucket == "" {
+		opts.ObjectBucket = DefaultObjectBucket
+	}
+	if opts.IndexBucket == "" {
+		opts.IndexBucket = DefaultIndexBucket
+	}
+	if opts.Replicas == 0 {
+		opts.Replicas = 1
+	}
+	if opts.MaxSize == 0 {
+		opts.MaxSize = DefaultMaxScriptSize
+	}
+	if opts.Validate.Logger == nil {
+		opts.Validate.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	js, err := jetstream.New(conn.NATS())
+	if err != nil {
+		return nil, fmt.Errorf("script registry: jetstream: %w", err)
+	}
+	obj, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      opts.ObjectBucket,
+		Description: "Matchpoint server script sources",
+		Replicas:    opts.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("script registry: object store %s: %w", opts.ObjectBucket, err)
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      opts.IndexBucket,
+		Description: "Matchpoint server script versions",
+		Replicas:    opts.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("script registry: key-value bucket %s: %w", opts.IndexBucket, err)
+	}
+	return &Registry{conn: conn, obj: obj, kv: kv, opts: opts}, nil
+}
+
+// Upload checks that source loads as a script (a *SyntaxError, with line and
+// column, or another load error rejects it and nothing is stored), stores it as
+// the next version of name and announces it with bus.PublishScriptVersion. It
+// returns the new version number (1 for the first). When only the announcement
+// fails, the version is stored (relays find it at their next resync) and the
+// error says so.
+func (r *Registry) Upload(ctx context.Context, name string, source []byte) (int, error) {
+	tok, err := bus.Token(name)
+	if err != nil {
+		return 0, fmt.Errorf("script registry: name: %w", err)
+	}
+	if len(source) > r.opts.MaxSize {
+		return 0, fmt.Errorf("script %s: %d bytes, more than the %d allowed", name, len(source), r.opts.MaxSize)
+	}
+	if _, err := NewFactory(name, source, r.opts.Validate); err != nil {
+		return 0, fmt.Errorf("script %s rejected: %w", name, err)
+	}
+	sum := sha256.Sum256(source)
+	digest := hex.EncodeToString(sum[:])
+	object := tok + "/" + digest
+	if _, err := r.obj.PutBytes(ctx, object, source); err != nil {
+		return 0, fmt.Errorf("script %s: store source: %w", name, err)
+	}
+	for range uploadAttempts {
+		versions, err := r.versionNumbers(ctx, tok)
+		if err != nil {
+			return 0, fmt.Errorf("script %s: %w", name, err)
+		}
+		next := 1
+		if len(versions) > 0 {
+			next = versions[len(versions)-1] + 1
+		}
+		sv := bus.ScriptVersion{
+			Name:      name,
+			Version:   int64(next),
+			SHA256:    digest,
+			Size:      int64(len(source)),
+			Bucket:    r.opts.ObjectBucket,
+			Object:    object,
+			CreatedAt: time.Now().UTC(),
+		}
+		data, err := sv.Encode()
+		if err != nil {
+			return 0, fmt.Errorf("script %s: %w", name, err)
+		}
+		if _, err := r.kv.Create(ctx, indexKey(tok, next), data); err != nil {
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				continue
+			}
+			return 0, fmt.Errorf("script %s: store version %d: %w", name, next, err)
+		}
+		if err := r.conn.PublishScriptVersion(ctx, sv); err != nil {
+			return next, fmt.Errorf("script %s: version %d stored but not announced (relays find it at their next resync): %w", name, next, err)
+		}
+		return next, nil
+	}
+	return 0, fmt.Errorf("script %s: too many concurrent uploads, try again", name)
+}
+
+func indexKey(tok string, version int) string { return tok + "." + strconv.Itoa(version) }
+
+// parseKey splits an index key into name token and version.
+func parseKey(key string) (string, int, bool) {
+	i := strings.LastIndexByte(key, '.')
+	if i <= 0 {
+		return "", 0, false
+	}
+	v, err := strconv.Atoi(key[i+1:])
+	if err != nil || v <= 0 {
+		return "", 0, false
+	}
+	return key[:i], v, true
+}
+
+// keys lists the index keys matching filter.
+func (r *Registry) keys(ctx context.Context, filter string) ([]string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lister, err := r.kv.ListKeysFiltered(ctx, filter)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list versions: %w", err)
+	}
+	var keys []string
+	for k := range lister.Keys() {
+		keys = append(keys, k)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list versions: %w", err)
+	}
+	return keys, nil
+}
+
+// versionNumbers returns the stored versions of a name token, ascending.
+func (r *Registry) versionNumbers(ctx context.Context, tok string) ([]int, error) {
+	keys, err := r.keys(ctx, tok+".*")
+	if err != nil {
+		return nil, err
+	}
+	var versions []int
+	for _, k := range keys {
+		if t, v, ok := parseKey(k); ok && t == tok {
+			versions = append(versions, v)
+		}
+	}
+	slices.Sort(versions)
+	return slices.Compact(versions), nil
+}
+
+// entry reads the index entry of one version.
+func (r *Registry) entry(ctx context.Context, tok string, version int) (bus.ScriptVersion, error) {
+	e, err := r.kv.Get(ctx, indexKey(tok, version))
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return bus.ScriptVersion{}, ErrNotFound
+		}
+		return bus.ScriptVersion{}, fmt.Errorf("read version %d: %w", version, err)
+	}
+	sv, err := bus.DecodeScriptVersion(e.Value())
+	if err != nil {
+		return bus.ScriptVersion{}, fmt.Errorf("version %d: %w", version, err)
+	}
+	return sv, nil
+}
+
+// List returns the newest version of every stored script, by name.
+func (r *Registry) List(ctx context.Context) ([]bus.ScriptVersion, error) {
+	keys, err := r.keys(ctx, ">")
+	if err != nil {
+		return nil, fmt.Errorf("script registry: %w", err)
+	}
+	latest := make(map[string]int)
+	for _, k := range keys {
+		if tok, v, ok := parseKey(k); ok && v > latest[tok] {
+			latest[tok] = v
+		}
+	}
+	out := make([]bus.ScriptVersion, 0, len(latest))
+	for tok, v := range latest {
+		sv, err := r.entry(ctx, tok, v)
+		if err != nil {
+			return nil, fmt.Errorf("script registry: %s: %w", tok, err)
+		}
+		out = append(out, sv)
+	}
+	slices.SortFunc(out, func(a, b bus.ScriptVersion) int { return cmp.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// Versions returns every stored version of name, oldest first.
+func (r *Registry) Versions(ctx context.Context, name string) ([]bus.ScriptVersion, error) {
+	tok, err := bus.Token(name)
+	if err != nil {
+		return nil, fmt.Errorf("script registry: name: %w", err)
+	}
+	versions, err := r.versionNumbers(ctx, tok)
+	if err != nil {
+		return nil, fmt.Errorf("script %s: %w", name, err)
+	}
+	out := make([]bus.ScriptVersion, 0, len(versions))
+	for _, v := range versions {
+		sv, err := r.entry(ctx, tok, v)
+		if err != nil {
+			return nil, fmt.Errorf("script %s: %w", name, err)
+		}
+		out = append(out, sv)
+	}
+	return out, nil
+}
+
+// Get returns one version of name with its source, checked against its SHA-256.
+// A missing name or version is ErrNotFound.
+func (r *Registry) Get(ctx context.Context, name string, version int) (Version, error) {
+	tok, err := bus.Token(name)
+	if err != nil {
+		return Version{}, fmt.Errorf("script registry: name: %w", err)
+	}
+	sv, err := r.entry(ctx, tok, version)
+	if err != nil {
+		return Version{}, fmt.Errorf("script %s version %d: %w", name, version, err)
+	}
+	source, err := r.obj.GetBytes(ctx, sv.Object)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrObjectNotFound) {
+			err = ErrNotFound
+		}
+		return Version{}, fmt.Errorf("script %s version %d: source %s: %w", name, version, sv.Object, err)
+	}
+	sum := sha256.Sum256(source)
+	if hex.EncodeToString(sum[:]) != sv.SHA256 {
+		return Version{}, fmt.Errorf("script %s version %d: source does not match its sha256", name, version)
+	}
+	return Version{ScriptVersion: sv, Source: source}, nil
+}
+
+// Latest returns the newest version of name with its source; ErrNotFound when
+// the name has none.
+func (r *Registry) Latest(ctx context.Context, name string) (Version, error) {
+	tok, err := bus.Token(name)
+	if err != nil {
+		return Version{}, fmt.Errorf("script registry: name: %w", err)
+	}
+	versions, err := r.versionNumbers(ctx, tok)
+	if err != nil {
+		return Version{}, fmt.Errorf("script %s: %w", name, err)
+	}
+	if len(versions) == 0 {
+		return Version{}, fmt.Errorf("script %s: %w", name, ErrNotFound)
+	}
+	return r.Get(ctx, name, versions[len(versions)-1])
+}
