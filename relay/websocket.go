@@ -85,17 +85,21 @@ func (w *wsConn) writeLoop() {
 	for range w.wake {
 		for {
 			w.mu.Lock()
-			buf := w.pending
-			w.pending = w.spare[:0]
 			closing, code, reason := w.closing, w.closeCode, w.closeReason
-			w.mu.Unlock()
-			if len(buf) == 0 {
+			if len(w.pending) == 0 {
+				w.mu.Unlock()
 				if closing {
 					w.finish(code, reason)
 					return
 				}
 				break
 			}
+			// Swap buffers only when there is something to write: the writer owns
+			// buf until it hands it back as spare, so pending and spare never
+			// share a backing array.
+			buf := w.pending
+			w.pending, w.spare = w.spare[:0], nil
+			w.mu.Unlock()
 			err := w.writeFrames(buf)
 			w.mu.Lock()
 			w.spare = buf[:0]
