@@ -576,3 +576,31 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestLoopsAfterAwaitAndInTimersAreInterrupted: the budget also covers promise
+// continuations and timers.
+func TestLoopsAfterAwaitAndInTimersAreInterrupted(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	src := `
+var session;
+exports.ssExports = {
+	init: function (s) { session = s; },
+	onSendToPlayer: async function () { await null; for (;;) {} },
+	onMessage: function () { setTimeout(function () { for (;;) {} }, 1); setTimeout(function () { session.sendMessage(session.newTextGameMessage(1, -1, "alive"), 1); }, 20); },
+};`
+	in, s := newInstance(t, src, script.Options{CallbackBudget: 30 * time.Millisecond, Registerer: reg})
+	var ok bool
+	start := time.Now()
+	s.do(func() { ok = in.OnSendToPlayer(s, relay.Message{OpCode: 1}) })
+	if !ok || time.Since(start) > time.Second {
+		t.Errorf("async loop: delivered %v after %v, want the default after about the budget", ok, time.Since(start))
+	}
+	s.do(func() { in.OnMessage(s, relay.Message{OpCode: 1}) })
+	waitFor(t, "the second timer to run after the looping one", func() bool { return len(s.sent()) == 1 })
+	if n := counterValue(t, reg, "matchpoint_script_interrupts_total", "onSendToPlayer", "test.js"); n != 1 {
+		t.Errorf("onSendToPlayer interrupts = %v, want 1", n)
+	}
+	if n := counterValue(t, reg, "matchpoint_script_interrupts_total", "timer", "test.js"); n != 1 {
+		t.Errorf("timer interrupts = %v, want 1", n)
+	}
+}
