@@ -3,6 +3,7 @@ package script_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -171,7 +172,7 @@ var session;`
 }
 
 func TestTopLevelLoopFailsLoad(t *testing.T) {
-	_, err := script.NewFactory("spin.js", []byte("for (;;) {}"), script.Options{CallbackBudget: 20 * time.Millisecond})
+	_, err := script.NewFactory("spin.js", []byte("for (;;) {}"), script.Options{CallbackBudget: 20 * time.Millisecond, Logger: discardLogger()})
 	if err == nil || !strings.Contains(err.Error(), "time budget") {
 		t.Fatalf("NewFactory of a looping script: %v, want a budget error", err)
 	}
@@ -278,7 +279,7 @@ func TestLoadErrors(t *testing.T) {
 		{"throw new Error('no');", "top-level code: Error: no"},
 		{"require('fs');", "bundle the script into one file"},
 	} {
-		_, err := script.NewFactory("x.js", []byte(tc.src), script.Options{})
+		_, err := script.NewFactory("x.js", []byte(tc.src), script.Options{Logger: discardLogger()})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("NewFactory(%q) = %v, want an error containing %q", tc.src, err, tc.want)
 		}
@@ -309,7 +310,7 @@ exports.ssExports = {
 	init: function (s) { got = s.getGameSessionId(); },
 	onProcessStarted: function (args) { return args.length === 2 && args[0] === "a" && got === "gs-1"; },
 };`
-	f, err := script.NewFactory("p.js", []byte(src), script.Options{LaunchParameters: []string{"a", "loggingLevel:debug"}})
+	f, err := script.NewFactory("p.js", []byte(src), script.Options{LaunchParameters: []string{"a", "loggingLevel:debug"}, Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +320,7 @@ exports.ssExports = {
 	if _, err := f.New(relay.GameSessionInfo{GameSessionID: "gs-2"}); err == nil || !strings.Contains(err.Error(), "onProcessStarted returned false") {
 		t.Errorf("New with onProcessStarted false: %v", err)
 	}
-	thrower, err := script.NewFactory("t.js", []byte("exports.ssExports = { init: function () { null.x; } };"), script.Options{})
+	thrower, err := script.NewFactory("t.js", []byte("exports.ssExports = { init: function () { null.x; } };"), script.Options{Logger: discardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -604,3 +605,6 @@ exports.ssExports = {
 		t.Errorf("timer interrupts = %v, want 1", n)
 	}
 }
+
+// discardLogger returns a logger for tests that check errors, not logs.
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
