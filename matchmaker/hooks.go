@@ -109,10 +109,11 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 // nil, is a ticket of the match that StopMatchmaking has just cancelled.
 // Each ticket moves by compare-and-swap, so concurrent resolutions never
 // move a ticket twice; the AcceptMatchCompleted event is emitted by the
-// resolution that moves the first (by id) of the remaining tickets.
-func (s *Service) resolve(ctx context.Context, cfg store.Configuration, matchID string, members []string, outcome string, stopped *store.Ticket) {
+// resolution that moves the first (by id) of the remaining tickets. It
+// returns how many tickets it moved.
+func (s *Service) resolve(ctx context.Context, cfg store.Configuration, matchID string, members []string, outcome string, stopped *store.Ticket) int {
 	if matchID == "" {
-		return
+		return 0
 	}
 	var done []store.Ticket // before the move, with the answers
 	var after []store.Ticket
@@ -174,6 +175,7 @@ func (s *Service) resolve(ctx context.Context, cfg store.Configuration, matchID 
 			s.opts.MatchAccepted(ctx, cfg.Name, matchID, placing)
 		}
 	}
+	return len(after)
 }
 
 func (s *Service) applyOutcome(t *store.Ticket, cfg store.Configuration, outcome string) {
@@ -351,8 +353,7 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 		if len(members) == 0 {
 			members = []string{due.TicketId}
 		}
-		s.resolve(ctx, cfg, due.MatchId, members, AcceptanceTimedOut, nil)
-		return len(members), nil
+		return s.resolve(ctx, cfg, due.MatchId, members, AcceptanceTimedOut, nil), nil
 	case store.StatusQueued, store.StatusSearching, store.StatusPlacing:
 	default:
 		return 0, nil

@@ -84,6 +84,8 @@ func (h *Handler) serveStream(ctx context.Context, w http.ResponseWriter, cfg, t
 	wake, cancel := h.svc.Subscribe(cfg)
 	defer cancel()
 	rc := http.NewResponseController(w)
+	// A stream outlives any server WriteTimeout; writes end when the client goes.
+	_ = rc.SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Accel-Buffering", "no")
