@@ -289,12 +289,19 @@ describe('a logged-in client', () => {
 describe('reconnect', () => {
   let relay;
   let logins = 0;
+  let answeredSlow = false;
   before(async () => {
     relay = await startFakeRelay((conn, packet) => {
       if (packet.opCode !== OpCode.LOGIN) return;
       logins++;
       const token = packet.login.reconnectToken;
-      if (token === '') {
+      if (packet.login.playerSessionId === 'psess-slow' && token === '') {
+        conn.send(loginSuccess(5, 'slow'));
+      } else if (token === 'slow' && !answeredSlow) {
+        answeredSlow = true;
+      } else if (token === 'slow') {
+        conn.send(loginSuccess(5, 'slow2'));
+      } else if (token === '') {
         conn.send(loginSuccess(3, 'rt'));
       } else if (token === 'rt') {
         conn.send(loginSuccess(3, 'rt2'));
@@ -337,6 +344,19 @@ describe('reconnect', () => {
     await client.reconnect();
     const [code] = await oldClosed;
     assert.equal(code, 4003);
+    assert.equal(client.connected, true);
+    await client.close();
+  });
+
+  test('a reconnect that times out can be tried again', async () => {
+    const closes = recorder();
+    const client = await connect(relay.url, 'psess-slow', { WebSocket, onClose: closes.callback, loginTimeout: 150 });
+    relay.connections.at(-1).socket.terminate();
+    await closes.next();
+    await assert.rejects(client.reconnect(), /no login result within 150 ms/);
+    assert.equal(client.canReconnect, true);
+    await client.reconnect();
+    assert.equal(client.peerId, 5);
     assert.equal(client.connected, true);
     await client.close();
   });
