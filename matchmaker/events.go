@@ -3,7 +3,7 @@ package matchmaker
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -229,7 +229,7 @@ func (s *Service) emit(ctx context.Context, cfg store.Configuration, d EventDeta
 func DecodeEvent(payload []byte) (Event, error) {
 	var ev Event
 	if err := json.Unmarshal(payload, &ev); err != nil {
-		return Event{}, errors.Join(errors.New("decode matchmaking event"), err)
+		return Event{}, fmt.Errorf("decode matchmaking event: %w", err)
 	}
 	return ev, nil
 }

@@ -296,8 +296,11 @@ func (s *Service) StopMatchmaking(ctx context.Context, in *StopMatchmakingInput)
 		s.end(t, store.StatusCancelled, reasonCancelled, messageCancelled)
 		return nil
 	})
-	if err != nil || !done {
-		return &StopMatchmakingOutput{}, err
+	if err != nil {
+		return nil, err
+	}
+	if !done {
+		return &StopMatchmakingOutput{}, nil
 	}
 	cfg := s.eventConfig(ctx, t.ConfigurationName)
 	d := detailFor(EventMatchmakingCancelled, []store.Ticket{t}, eventOptions{})
