@@ -38,6 +38,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	relayAddr := fs.String("relay-addr", "127.0.0.1:7000", "address of the relay's WebSocket listener (players connect here)")
 	natsPort := fs.Int("nats-port", 0, "port of the embedded NATS server (0: a free port)")
 	sample := fs.Bool("sample", true, "create the sample rule set and configuration \""+sampleConfiguration+"\"")
+	redisURL := fs.String("redis-url", "", "keep tickets in the Redis at this URL instead of in memory (redis://host:port/db)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -49,7 +50,18 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if mm.queueRegions == "" {
 		mm.queueRegions = devRegion
 	}
-	if err := dev(ctx, &mm, *relayAddr, *natsPort, *sample, stdout, log, nil); err != nil {
+	st := store.Store(store.NewMemory(store.Options{}))
+	if *redisURL != "" {
+		rf := redisFlags{url: *redisURL, prefix: "mp:", retention: time.Hour}
+		rc, err := rf.client()
+		if err != nil {
+			fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
+			return 2
+		}
+		defer rc.Close()
+		st = store.NewRedis(rc, rf.storeOptions())
+	}
+	if err := dev(ctx, &mm, st, *relayAddr, *natsPort, *sample, stdout, log, nil); err != nil {
 		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
 		return 1
 	}
@@ -63,7 +75,7 @@ type devAddrs struct {
 
 // dev runs the dev stack until ctx ends. ready, when not nil, receives the
 // listening addresses once everything is up.
-func dev(ctx context.Context, mm *matchmakerFlags, relayAddr string, natsPort int, sample bool, stdout io.Writer, log *slog.Logger, ready chan<- devAddrs) error {
+func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, relayAddr string, natsPort int, sample bool, stdout io.Writer, log *slog.Logger, ready chan<- devAddrs) error {
 	// The embedded server's start-up notices are noise here; its warnings are not.
 	natsLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
 	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{Port: natsPort, JetStream: true, Logger: natsLog.With("component", "nats")})
@@ -78,7 +90,6 @@ func dev(ctx context.Context, mm *matchmakerFlags, relayAddr string, natsPort in
 	defer conn.Close()
 
 	reg := prometheus.NewRegistry()
-	st := store.NewMemory(store.Options{})
 	stack, err := newMatchmakerStack(mm, st, conn, reg, log)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 )
 
@@ -24,7 +25,9 @@ func startDev(t *testing.T) devAddrs {
 	ready := make(chan devAddrs, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() { done <- dev(ctx, &mm, "127.0.0.1:0", 0, true, io.Discard, log, ready) }()
+	go func() {
+		done <- dev(ctx, &mm, store.NewMemory(store.Options{}), "127.0.0.1:0", 0, true, io.Discard, log, ready)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

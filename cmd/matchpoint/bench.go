@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const benchUsage = `usage: matchpoint bench tickets [flags]
+
+Load a running matchmaker with StartMatchmaking requests through the REST API, on loopback
+or wherever --url points, for a bounded time, and report accepted tickets per second and the
+latency percentiles. With --rate 0 it sends as fast as --workers allow; with --rate R it paces
+R requests per second (open loop) so that latency is measured at a given load.
+`
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "tickets" {
+		fmt.Fprint(stderr, benchUsage)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return 0
+		}
+		return 2
+	}
+	fs := newFlagSet("bench tickets", "Load a matchmaker with tickets and report throughput and latency.", stderr)
+	url := fs.String("url", "http://127.0.0.1:8080", "matchmaker API URL")
+	key := fs.String("api-key", "dev:dev-secret", "API key ID:SECRET (the secret is the bearer token)")
+	configuration := fs.String("configuration", "duel", "configuration the tickets join")
+	duration := fs.Duration("duration", 10*time.Second, "how long to send (at most 5m)")
+	workers := fs.Int("workers", 64, "concurrent requests at most")
+	rate := fs.Int("rate", 0, "requests per second to pace (0: as fast as possible)")
+	if code := parseFlags(fs, args[1:]); code >= 0 {
+		return code
+	}
+	if *duration <= 0 || *duration > 5*time.Minute || *workers < 1 || *workers > 4096 || *rate < 0 {
+		fmt.Fprintln(stderr, "matchpoint bench tickets: --duration must be in (0, 5m], --workers in [1, 4096], --rate >= 0")
+		return 2
+	}
+	_, secret, ok := bytes.Cut([]byte(*key), []byte(":"))
+	if !ok {
+		fmt.Fprintln(stderr, "matchpoint bench tickets: --api-key: want ID:SECRET")
+		return 2
+	}
+	res := benchTickets(ctx, *url+"/v1/tickets", string(secret), *configuration, *duration, *workers, *rate)
+	fmt.Fprintln(stdout, res)
+	if res.accepted == 0 {
+		return 1
+	}
+	return 0
+}
+
+type benchResult struct {
+	elapsed            time.Duration
+	sent, accepted     int64
+	failed             map[string]int64
+	p50, p90, p99, max time.Duration
+}
+
+func (r benchResult) String() string {
+	s := fmt.Sprintf("sent %d, accepted %d in %s: %.0f tickets/s\nlatency p50 %s  p90 %s  p99 %s  max %s",
+		r.sent, r.accepted, r.elapsed.Round(time.Millisecond), float64(r.accepted)/r.elapsed.Seconds(),
+		r.p50.Round(time.Microsecond), r.p90.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.max.Round(time.Microsecond))
+	keys := make([]string, 0, len(r.failed))
+	for k := range r.failed {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s += fmt.Sprintf("\nfailed: %s x%d", k, r.failed[k])
+	}
+	return s
+}
+
+// benchTickets sends StartMatchmaking requests until duration passes, each
+// with a new player, and measures each request's latency.
+func benchTickets(ctx context.Context, url, secret, configuration string, duration time.Duration, workers, rate int) benchResult {
+	ctx, cancel := context.WithTimeout(ctx, duration)
+	defer cancel()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}, Timeout: 10 * time.Second}
+	run := rand.Text()[:8]
+	var seq atomic.Int64
+	jobs := make(chan struct{}, workers)
+	var mu sync.Mutex
+	res := benchResult{failed: map[string]int64{}}
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for range jobs {
+				n := seq.Add(1)
+				body := fmt.Sprintf(`{"ConfigurationName":%q,"Players":[{"PlayerId":"bench-%s-%d","PlayerAttributes":{"skill":{"N":%d}}}]}`, configuration, run, n, 1000+n%500)
+				req, _ := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodPost, url, bytes.NewBufferString(body))
+				req.Header.Set("Authorization", "Bearer "+secret)
+				req.Header.Set("Content-Type", "application/json")
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				d := time.Since(t0)
+				outcome := ""
+				if err != nil {
+					outcome = "transport: " + err.Error()
+				} else {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+						outcome = fmt.Sprintf("HTTP %d", resp.StatusCode)
+					}
+				}
+				mu.Lock()
+				res.sent++
+				if outcome == "" {
+					res.accepted++
+					mine = append(mine, d)
+				} else {
+					res.failed[outcome]++
+				}
+				mu.Unlock()
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	var tick <-chan time.Time
+	if rate > 0 {
+		t := time.NewTicker(time.Second / time.Duration(rate))
+		defer t.Stop()
+		tick = t.C
+	}
+feed:
+	for {
+		if tick != nil {
+			select {
+			case <-ctx.Done():
+				break feed
+			case <-tick:
+			}
+		}
+		select {
+		case <-ctx.Done():
+			break feed
+		case jobs <- struct{}{}:
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	res.p50, res.p90, res.p99 = pct(0.50), pct(0.90), pct(0.99)
+	if len(lat) > 0 {
+		res.max = lat[len(lat)-1]
+	}
+	return res
+}
