@@ -160,11 +160,6 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 				return store.Ticket{}, invalid(fmt.Sprintf("Players[%d].Team", i), "team %q is not in the rule set (teams: %s)", p.Team, strings.Join(teams, ", "))
 			}
 		}
-		if gameSession != "" {
-			if err := s.replaceBackfill(ctx, cfg, gameSession); err != nil {
-				return store.Ticket{}, err
-			}
-		}
 	}
 	now := s.now().UTC()
 	t := store.Ticket{
@@ -192,6 +187,9 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 	if len(cancelled) > 0 {
 		s.log.Info("tickets cancelled due to duplicate player", "ticket", id, "cancelled", cancelled)
 	}
+	if backfill && gameSession != "" {
+		s.replaceBackfill(ctx, cfg, gameSession, cancelled)
+	}
 	t.Version = 1
 	queued := t
 	searching, moved, err := s.update(ctx, id, &t, func(t *store.Ticket) error {
@@ -211,11 +209,27 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 	return queued, nil
 }
 
-// replaceBackfill cancels the SEARCHING backfill tickets of a game session.
-func (s *Service) replaceBackfill(ctx context.Context, cfg store.Configuration, gameSession string) error {
+// replaceBackfill ends the other backfill tickets of a game session once a
+// new one is stored (the new one is still QUEUED, so it is not among them):
+// SEARCHING ones are cancelled, and those the store cancelled because they
+// share a player with the new ticket (duplicates) are reported too, each
+// with MatchmakingCancelled. Failures are logged: the new ticket stands.
+func (s *Service) replaceBackfill(ctx context.Context, cfg store.Configuration, gameSession string, duplicates []string) {
+	var replaced []store.Ticket
+	if len(duplicates) > 0 {
+		dups, err := s.store.GetTickets(ctx, duplicates...)
+		if err != nil {
+			s.log.Warn("read tickets cancelled by a backfill", "configuration", cfg.Name, "err", err)
+		}
+		for _, t := range dups {
+			if t.Backfill && t.BackfillGameSessionArn == gameSession {
+				replaced = append(replaced, t)
+			}
+		}
+	}
 	pool, err := s.store.SearchingTickets(ctx, cfg.Name)
 	if err != nil {
-		return internal(err, "read searching tickets of %s", cfg.Name)
+		s.log.Warn("read searching tickets for a backfill", "configuration", cfg.Name, "err", err)
 	}
 	for i := range pool {
 		old := &pool[i]
@@ -230,15 +244,17 @@ func (s *Service) replaceBackfill(ctx context.Context, cfg store.Configuration, 
 			return nil
 		})
 		if err != nil {
-			return err
+			s.log.Warn("cancel replaced backfill ticket", "ticket", old.TicketId, "err", err)
 		}
 		if done {
-			d := detailFor(EventMatchmakingCancelled, []store.Ticket{t}, eventOptions{})
-			d.Reason, d.Message = reasonCancelled, messageReplaced
-			s.emit(ctx, cfg, d)
+			replaced = append(replaced, t)
 		}
 	}
-	return nil
+	for _, t := range replaced {
+		d := detailFor(EventMatchmakingCancelled, []store.Ticket{t}, eventOptions{})
+		d.Reason, d.Message = reasonCancelled, messageReplaced
+		s.emit(ctx, cfg, d)
+	}
 }
 
 // end moves a ticket to a terminal status.
@@ -334,6 +350,9 @@ func (s *Service) AcceptMatch(ctx context.Context, in *AcceptMatchInput) (*Accep
 	t, done, err := s.update(ctx, in.TicketId, nil, func(t *store.Ticket) error {
 		if t.Status != store.StatusRequiresAcceptance {
 			return invalid("TicketId", "ticket %q is in %s status; AcceptMatch needs REQUIRES_ACCEPTANCE", t.TicketId, t.Status)
+		}
+		if len(matchMembers(t)) == 0 {
+			return invalid("TicketId", "ticket %q: the proposed match is not ready for acceptance yet", t.TicketId)
 		}
 		if t.Acceptances == nil {
 			t.Acceptances = make(map[string]store.Acceptance)

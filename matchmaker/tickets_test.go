@@ -505,6 +505,21 @@ func TestBackfill(t *testing.T) {
 		if got := types(e.events("c", seq)); got != "MatchmakingCancelled,MatchmakingSearching" {
 			t.Fatalf("events %s", got)
 		}
+		// A backfill with the same players: the store cancels the old one as
+		// a duplicate, and the replacement is reported.
+		seq = e.lastSeq("c")
+		if _, err := e.svc.StartMatchBackfill(e.ctx, &StartMatchBackfillInput{ConfigurationName: "c", TicketId: "b3", GameSessionArn: "gs1", Players: []store.Player{withTeam("c", "red")}}); err != nil {
+			t.Fatal(err)
+		}
+		e.wantStatus("b2", store.StatusCancelled)
+		evs := e.events("c", seq)
+		if types(evs) != "MatchmakingCancelled,MatchmakingSearching" || evs[0].Detail.Tickets[0].TicketID != "b2" {
+			t.Fatalf("events %s", types(evs))
+		}
+		// A refused backfill (duplicate ticket id) replaces nothing.
+		_, err = e.svc.StartMatchBackfill(e.ctx, &StartMatchBackfillInput{ConfigurationName: "c", TicketId: "b3", GameSessionArn: "gs1", Players: []store.Player{withTeam("d", "red")}})
+		wantErr(t, err, InvalidRequest, "TicketId: ")
+		e.wantStatus("b3", store.StatusSearching)
 		if _, err := e.svc.StartMatchBackfill(e.ctx, &StartMatchBackfillInput{ConfigurationName: "solo", Players: []store.Player{withTeam("z", "red")}}); err != nil {
 			t.Fatalf("standalone backfill without a game session: %v", err)
 		}
@@ -547,6 +562,27 @@ func TestConcurrentAcceptance(t *testing.T) {
 		}
 		for id := range teams {
 			e.wantStatus(id, store.StatusPlacing)
+		}
+	})
+}
+
+// TestAcceptBeforeProposed refuses answers for a claimed match that
+// MatchProposed has not set up yet, and writes nothing.
+func TestAcceptBeforeProposed(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open)
+		e.ruleSet("rs")
+		e.config("c", func(c *CreateMatchmakingConfigurationInput) { c.AcceptanceRequired = ptr(true) })
+		e.start("c", "t1", "p1")
+		tk := e.ticket("t1")
+		if err := e.st.Claim(e.ctx, "c", "m1", []store.TicketVersion{{ID: "t1", Version: tk.Version}}, store.StatusRequiresAcceptance); err != nil {
+			t.Fatal(err)
+		}
+		seq := e.lastSeq("c")
+		_, err := e.svc.AcceptMatch(e.ctx, &AcceptMatchInput{TicketId: "t1", PlayerIds: []string{"p1"}, AcceptanceType: "ACCEPT"})
+		wantErr(t, err, InvalidRequest, "TicketId: ticket \"t1\": the proposed match is not ready")
+		if tk := e.ticket("t1"); len(tk.Acceptances) != 0 || e.lastSeq("c") != seq {
+			t.Fatal("a refused AcceptMatch wrote")
 		}
 	})
 }
