@@ -3,6 +3,7 @@ package matchmaker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -50,6 +51,13 @@ func (s *Service) CreateMatchmakingRuleSet(ctx context.Context, in *CreateMatchm
 	}
 	if _, err := compileBody(in.RuleSetBody); err != nil {
 		return nil, err
+	}
+	all, err := s.store.ListRuleSets(ctx)
+	if err != nil {
+		return nil, internal(err, "list rule sets")
+	}
+	if len(all) >= s.opts.MaxRuleSets {
+		return nil, &Error{Type: LimitExceeded, Message: fmt.Sprintf("Name: the quota of %d matchmaking rule sets is reached", s.opts.MaxRuleSets)}
 	}
 	r := store.RuleSet{Name: in.Name, Body: in.RuleSetBody, CreationTime: s.now().UTC()}
 	if err := s.store.CreateRuleSet(ctx, r); err != nil {
@@ -222,6 +230,13 @@ func (s *Service) CreateMatchmakingConfiguration(ctx context.Context, in *Create
 	}
 	if err := checkConfiguration(&c); err != nil {
 		return nil, err
+	}
+	all, err := s.store.ListConfigurations(ctx)
+	if err != nil {
+		return nil, internal(err, "list configurations")
+	}
+	if len(all) >= s.opts.MaxConfigurations {
+		return nil, &Error{Type: LimitExceeded, Message: fmt.Sprintf("Name: the quota of %d matchmaking configurations is reached", s.opts.MaxConfigurations)}
 	}
 	if err := s.store.CreateConfiguration(ctx, c); err != nil {
 		switch {

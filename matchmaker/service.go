@@ -43,6 +43,11 @@ type Options struct {
 	// 1s). Changes made through this Service take effect at once; changes
 	// made by another process within CacheTTL.
 	CacheTTL time.Duration
+	// MaxRuleSets and MaxConfigurations are the quotas GameLift applies per
+	// region (defaults 1000 and 100); creating more is a
+	// LimitExceededException. Concurrent creates may overshoot by a few.
+	MaxRuleSets       int
+	MaxConfigurations int
 	// PlacementTimeout is how long a ticket may stay PLACING before Sweep
 	// fails it (default 5m): the safety net for a match former that died
 	// while placing.
@@ -86,6 +91,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CacheTTL <= 0 {
 		o.CacheTTL = time.Second
+	}
+	if o.MaxRuleSets <= 0 {
+		o.MaxRuleSets = 1000
+	}
+	if o.MaxConfigurations <= 0 {
+		o.MaxConfigurations = 100
 	}
 	if o.PlacementTimeout <= 0 {
 		o.PlacementTimeout = 5 * time.Minute

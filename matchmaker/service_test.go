@@ -311,6 +311,19 @@ func TestRuleSets(t *testing.T) {
 	})
 }
 
+func TestQuotas(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open, func(o *Options) { o.MaxRuleSets, o.MaxConfigurations = 2, 1 })
+		e.ruleSet("rs")
+		e.ruleSet("rs2")
+		_, err := e.svc.CreateMatchmakingRuleSet(e.ctx, &CreateMatchmakingRuleSetInput{Name: "rs3", RuleSetBody: testRuleSet})
+		wantErr(t, err, LimitExceeded, "Name: the quota of 2 matchmaking rule sets")
+		e.config("c", nil)
+		_, err = e.svc.CreateMatchmakingConfiguration(e.ctx, &CreateMatchmakingConfigurationInput{Name: "d", RuleSetName: "rs", RequestTimeoutSeconds: ptr(60), AcceptanceRequired: ptr(false)})
+		wantErr(t, err, LimitExceeded, "Name: the quota of 1 matchmaking configurations")
+	})
+}
+
 func TestConfigurations(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
 		e := newEnv(t, open)
