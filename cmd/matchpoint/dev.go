@@ -95,14 +95,20 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, relayAddr str
 		return err
 	}
 	defer stack.svc.Close()
+	scripts, err := scriptWatcher(ctx, conn, reg, log)
+	if err != nil {
+		return err
+	}
+	defer scripts.Close()
 	rl, err := relay.New(conn, relay.Options{
-		RelayID:    "dev-relay",
-		Region:     devRegion,
-		ListenAddr: relayAddr,
-		PublicIP:   "127.0.0.1",
-		PublicDNS:  "localhost",
-		Logger:     log.With("component", "relay"),
-		Registerer: reg,
+		ScriptFactory: scripts.New,
+		RelayID:       "dev-relay",
+		Region:        devRegion,
+		ListenAddr:    relayAddr,
+		PublicIP:      "127.0.0.1",
+		PublicDNS:     "localhost",
+		Logger:        log.With("component", "relay"),
+		Registerer:    reg,
 	})
 	if err != nil {
 		return fmt.Errorf("start relay: %w", err)

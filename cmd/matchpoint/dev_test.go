@@ -12,15 +12,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
+	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
-// startDev runs the dev stack on free ports for one test.
-func startDev(t *testing.T) devAddrs {
+// startDev runs the dev stack on free ports for one test; its sessions run
+// the server script named scriptName ("" for none).
+func startDev(t *testing.T, scriptName string) devAddrs {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	mm := matchmakerFlags{httpAddr: "127.0.0.1:0", apiKeys: "dev:dev-secret", region: "us-east-1", accountID: "000000000000",
+	mm := matchmakerFlags{httpAddr: "127.0.0.1:0", apiKeys: "dev:dev-secret", region: "us-east-1", accountID: "000000000000", script: scriptName,
 		queueRegions: devRegion, leaseTTL: 2 * time.Second, interval: 20 * time.Millisecond, placementTimeout: 5 * time.Second, drainTimeout: time.Second}
 	ready := make(chan devAddrs, 1)
 	done := make(chan error, 1)
@@ -75,11 +78,10 @@ type ticketOut struct {
 	}
 }
 
-// TestDevMatchesTwoPlayers is the quick start: two tickets on the sample
-// configuration become a placed match with connection info, and the two
-// players connect to the relay with their player session ids and talk.
-func TestDevMatchesTwoPlayers(t *testing.T) {
-	a := startDev(t)
+// matchTwo starts two tickets on the sample configuration, waits until both
+// are COMPLETED and returns their player session ids and the relay port.
+func matchTwo(t *testing.T, a devAddrs) (sessions []string, port int) {
+	t.Helper()
 	var ids []string
 	for _, p := range []string{`{"PlayerId":"ana","PlayerAttributes":{"skill":{"N":1000}}}`, `{"PlayerId":"bo","PlayerAttributes":{"skill":{"N":1050}}}`} {
 		var out ticketOut
@@ -89,8 +91,6 @@ func TestDevMatchesTwoPlayers(t *testing.T) {
 		ids = append(ids, out.MatchmakingTicket.TicketId)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	var sessions []string
-	var port int
 	for _, id := range ids {
 		for {
 			var out ticketOut
@@ -111,8 +111,28 @@ func TestDevMatchesTwoPlayers(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	if want := a.Relay; !strings.HasSuffix(want, fmt.Sprintf(":%d", port)) {
-		t.Fatalf("connection info port %d, relay listens on %s", port, want)
+	return sessions, port
+}
+
+func receive(t *testing.T, ctx context.Context, c *client.Client) client.Message {
+	t.Helper()
+	select {
+	case m := <-c.Messages():
+		return m
+	case <-ctx.Done():
+		t.Fatal("no message")
+	}
+	return client.Message{}
+}
+
+// TestDevMatchesTwoPlayers is the quick start: two tickets on the sample
+// configuration become a placed match with connection info, and the two
+// players connect to the relay with their player session ids and talk.
+func TestDevMatchesTwoPlayers(t *testing.T) {
+	a := startDev(t, "")
+	sessions, port := matchTwo(t, a)
+	if !strings.HasSuffix(a.Relay, fmt.Sprintf(":%d", port)) {
+		t.Fatalf("connection info port %d, relay listens on %s", port, a.Relay)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -129,13 +149,8 @@ func TestDevMatchesTwoPlayers(t *testing.T) {
 	if err := ana.Send(ctx, 1, client.ToPlayer(bo.PeerID()), []byte("hello bo"), true); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case m := <-bo.Messages():
-		if string(m.Payload) != "hello bo" || m.Sender != ana.PeerID() || m.OpCode != 1 {
-			t.Fatalf("bo got %+v", m)
-		}
-	case <-ctx.Done():
-		t.Fatal("bo got nothing")
+	if m := receive(t, ctx, bo); string(m.Payload) != "hello bo" || m.Sender != ana.PeerID() || m.OpCode != 1 {
+		t.Fatalf("bo got %+v", m)
 	}
 	if _, err := client.Dial(ctx, "ws://"+a.Relay+"/websocket", sessions[0], nil, client.Options{}); err == nil {
 		t.Fatal("a player session id is single use")
@@ -145,4 +160,46 @@ func TestDevMatchesTwoPlayers(t *testing.T) {
 		t.Fatalf("readyz: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+const echoScript = `
+let session;
+exports.ssExports = {
+  init: function (rtSession) { session = rtSession; },
+  onMessage: function (m) {
+    session.sendReliableMessage(session.newTextGameMessage(2, session.getServerId(), 'echo:' + m.getPayloadAsText()), m.sender);
+  },
+};
+`
+
+// TestDevRunsUploadedScript uploads a Realtime script to the dev stack's
+// registry; the sessions of the next match run it.
+func TestDevRunsUploadedScript(t *testing.T) {
+	a := startDev(t, "echo")
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	conn, err := bus.Connect(ctx, a.NATS, bus.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	reg, err := script.NewRegistry(ctx, conn, script.RegistryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Upload(ctx, "echo", []byte(echoScript)); err != nil {
+		t.Fatal(err)
+	}
+	sessions, _ := matchTwo(t, a)
+	ana, err := client.Dial(ctx, "ws://"+a.Relay+"/websocket", sessions[0], nil, client.Options{})
+	if err != nil {
+		t.Fatalf("ana connects: %v", err)
+	}
+	defer ana.Close()
+	if err := ana.Send(ctx, 1, client.ToServer(), []byte("ping"), true); err != nil {
+		t.Fatal(err)
+	}
+	if m := receive(t, ctx, ana); string(m.Payload) != "echo:ping" || m.OpCode != 2 {
+		t.Fatalf("ana got %+v, want the script's echo", m)
+	}
 }

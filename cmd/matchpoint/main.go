@@ -30,6 +30,7 @@ func commands() map[string]command {
 		"matchmaker": {"run a matchmaker (API, event streams, forming loop) against Redis and NATS", runMatchmaker},
 		"relay":      {"run a relay that hosts game sessions placed on its region", runRelay},
 		"bench":      {"load a running matchmaker and report throughput and latency (bench tickets)", runBench},
+		"scripts":    {"upload and list server scripts (scripts upload NAME FILE, scripts list)", runScripts},
 	}
 }
 

@@ -14,9 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/internal/adminhttp"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay"
+	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
 func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int {
@@ -98,6 +100,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	fs.DurationVar(&o.DrainTimeout, "drain-timeout", relay.DefaultDrainTimeout, "on SIGTERM, how long game sessions may go on before the relay closes them")
 	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", relay.DefaultHeartbeatInterval, "time between heartbeats (capacity, sessions) on NATS")
 	adminAddr := fs.String("admin-addr", "0.0.0.0:9100", "address of /healthz, /readyz and /metrics")
+	scripts := fs.Bool("script-registry", true, "run the server scripts that placements name, loading their newest versions from NATS JetStream (matchpoint scripts upload); false runs every session without a script")
 	pprofOn := fs.Bool("pprof", false, "serve net/http/pprof under /debug/pprof/ on --admin-addr")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
@@ -117,6 +120,15 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	o.Logger = log.With("component", "relay")
 	o.Registerer = reg
+	if *scripts {
+		w, err := scriptWatcher(ctx, conn, reg, log)
+		if err != nil {
+			log.Error("start", "err", fmt.Errorf("%w (run with --script-registry=false to host sessions without server scripts)", err))
+			return 1
+		}
+		defer w.Close()
+		o.ScriptFactory = w.New
+	}
 	rl, err := relay.New(conn, o)
 	if err != nil {
 		log.Error("start", "err", err)
@@ -145,6 +157,23 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// scriptWatcher loads server scripts from the JetStream registry and keeps
+// them current.
+func scriptWatcher(ctx context.Context, conn *bus.Conn, reg prometheus.Registerer, log *slog.Logger) (*script.Watcher, error) {
+	sreg, err := script.NewRegistry(ctx, conn, script.RegistryOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("script registry: %w", err)
+	}
+	w, err := script.NewWatcher(ctx, conn, sreg, script.WatcherOptions{
+		Script: script.Options{Logger: log.With("component", "script"), Registerer: reg},
+		Logger: log.With("component", "scripts"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("script watcher: %w", err)
+	}
+	return w, nil
 }
 
 // runUntilDone runs the parts of a process until ctx ends (SIGTERM) or one
