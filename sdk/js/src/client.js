@@ -336,6 +336,8 @@ export class Client {
    * @param {import('./protocol.js').Packet} packet
    */
   #onLoginResult(socket, packet) {
+    const login = this.#login;
+    if (login === null) return;
     const result = packet.loginResult;
     if (packet.opCode !== OpCode.LOGIN_RESULT || result === undefined) {
       this.#failLogin(socket, new Error(`relay client: expected a login result, got op code ${packet.opCode}`));
@@ -345,7 +347,6 @@ export class Client {
       this.#failLogin(socket, new LoginError(result.refusal, result.message));
       return;
     }
-    const login = this.#login;
     this.#login = null;
     clearTimeout(login.timer);
     this.#peerId = result.peerId || packet.targetPlayer;
@@ -622,6 +623,7 @@ export class Client {
   close(reason = '') {
     const socket = this.#socket;
     this.#closedByUser = true;
+    this.#canReconnect = false;
     if (this.#state === 'closed' || this.#state === 'dropped') {
       this.#state = 'closed';
       return Promise.resolve();

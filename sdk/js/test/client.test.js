@@ -295,7 +295,10 @@ describe('reconnect', () => {
       if (packet.opCode !== OpCode.LOGIN) return;
       logins++;
       const token = packet.login.reconnectToken;
-      if (packet.login.playerSessionId === 'psess-slow' && token === '') {
+      if (token === 'never') return;
+      if (packet.login.playerSessionId === 'psess-never' && token === '') {
+        conn.send(loginSuccess(6, 'never'));
+      } else if (packet.login.playerSessionId === 'psess-slow' && token === '') {
         conn.send(loginSuccess(5, 'slow'));
       } else if (token === 'slow' && !answeredSlow) {
         answeredSlow = true;
@@ -359,6 +362,23 @@ describe('reconnect', () => {
     assert.equal(client.peerId, 5);
     assert.equal(client.connected, true);
     await client.close();
+  });
+
+  test('close during a reconnect ends the client', async () => {
+    const closes = recorder();
+    const client = await connect(relay.url, 'psess-never', { WebSocket, onClose: closes.callback });
+    relay.connections.at(-1).socket.terminate();
+    await closes.next();
+    const connections = relay.connections.length;
+    const reconnecting = client.reconnect();
+    while (relay.connections.length === connections || relay.connections.at(-1).frames.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const refused = assert.rejects(reconnecting, /closed during login/);
+    await client.close();
+    await refused;
+    assert.equal(client.canReconnect, false);
+    await assert.rejects(client.reconnect(), /closed for good/);
   });
 
   test('not after a kick', async () => {
