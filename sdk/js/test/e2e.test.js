@@ -33,6 +33,16 @@ function recorder() {
   };
 }
 
+/** A ws WebSocket that remembers its instances, so a test can cut a connection. */
+class TrackedWebSocket extends WebSocket {
+  static instances = [];
+
+  constructor(...args) {
+    super(...args);
+    TrackedWebSocket.instances.push(this);
+  }
+}
+
 /**
  * Builds and starts the relay fixture; resolves with its URL, player session ids and
  * a stop function.
@@ -45,7 +55,7 @@ async function startRelay() {
     cwd: repoRoot,
     timeout: 180_000,
   });
-  const child = spawn(binary, ['-players', '3'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(binary, ['-players', '4'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout });
   const [line] = await Promise.race([
@@ -160,6 +170,34 @@ describe('against the Go relay', { skip, timeout: 200_000 }, () => {
       connect(relay.url, 'psess-unknown', { WebSocket }),
       (err) => err instanceof LoginError && err.refusalName === 'unknown_player_session',
     );
+  });
+
+  test('a dropped player reconnects with the same peer id', { timeout: 5000 }, async (t) => {
+    const closes = recorder();
+    const dave = await connect(relay.url, relay.playerSessionIds[3], {
+      WebSocket: TrackedWebSocket,
+      onClose: closes.callback,
+    });
+    const peerId = dave.peerId;
+    assert.equal(await aliceEvents.connect.next(), peerId);
+    if (dave.reconnectGraceMillis === 0) {
+      await dave.close();
+      assert.equal(await aliceEvents.disconnect.next(), peerId);
+      t.skip('this relay offers no reconnect (its login result has no reconnectGraceMillis)');
+      return;
+    }
+    TrackedWebSocket.instances.at(-1).terminate();
+    const closed = await closes.next();
+    assert.equal(closed.code, 1006);
+    assert.equal(closed.canReconnect, true);
+    await dave.reconnect();
+    assert.equal(dave.peerId, peerId);
+    dave.send(6, { targetPlayer: alice.peerId, payload: 'back' });
+    const message = await aliceEvents.message.next();
+    assert.equal(message.sender, peerId);
+    assert.equal(message.text, 'back');
+    await dave.close();
+    assert.equal(await aliceEvents.disconnect.next(), peerId);
   });
 
   test('a player who closes is announced to the others', { timeout: 5000 }, async () => {
