@@ -33,7 +33,8 @@
     const s = ms / 1000;
     if (s < 60) return s.toFixed(s < 10 ? 1 : 0) + " s";
     const m = Math.floor(s / 60);
-    return m + " min " + Math.round(s - m * 60) + " s";
+    const rest = Math.round(s - m * 60);
+    return rest ? m + " min " + rest + " s" : m + " min";
   }
 
   function ago(iso) {
