@@ -277,6 +277,9 @@ func TestRuleSets(t *testing.T) {
 			_, err := e.svc.CreateMatchmakingRuleSet(e.ctx, &CreateMatchmakingRuleSetInput{Name: c.name, RuleSetBody: c.body})
 			wantErr(t, err, InvalidRequest, c.prefix)
 		}
+		if all, err := e.st.ListRuleSets(e.ctx); err != nil || len(all) != 1 {
+			t.Fatalf("bad requests wrote rule sets: %d %v", len(all), err)
+		}
 		if _, err := e.svc.ValidateMatchmakingRuleSet(e.ctx, &ValidateMatchmakingRuleSetInput{RuleSetBody: bad}); err == nil {
 			t.Fatal("invalid body validated")
 		}

@@ -197,6 +197,15 @@ func TestDescribeAndStop(t *testing.T) {
 
 		e.claim("c", "m1", map[string]string{"t2": "red"})
 		e.wantStatus("t2", store.StatusPlacing)
+		// p2 is in a PLACING ticket: a new ticket for p2 is refused, nothing written.
+		seq = e.lastSeq("c")
+		_, err = e.svc.StartMatchmaking(e.ctx, &StartMatchmakingInput{ConfigurationName: "c", TicketId: "t9", Players: []store.Player{player("p2")}})
+		if e := wantErr(t, err, InvalidRequest, "Players: a player is in a ticket that is PLACING"); !e.Conflict {
+			t.Fatal("player in a placement is not a conflict")
+		}
+		if _, err := e.st.GetTicket(e.ctx, "t9"); err == nil || e.lastSeq("c") != seq {
+			t.Fatal("refused ticket wrote")
+		}
 		_, err = e.svc.StopMatchmaking(e.ctx, &StopMatchmakingInput{TicketId: "t2"})
 		wantErr(t, err, InvalidRequest, "Matchmaking ticket is in PLACING status and cannot be canceled.")
 		e.wantStatus("t2", store.StatusPlacing)

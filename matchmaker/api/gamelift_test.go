@@ -1,20 +1,27 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/encoding/cbor"
 )
 
 func sdkClient(url, id, secret string) *gamelift.Client {
@@ -214,5 +221,60 @@ func TestJSON11(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 403 || resp.Header.Get("X-Amzn-ErrorType") != "MissingAuthenticationTokenException" {
 		t.Fatalf("unsigned: %d %s", resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"))
+	}
+}
+
+// TestCBORFace sends raw RPC v2 CBOR requests the SDK would not send.
+func TestCBORFace(t *testing.T) {
+	s := newServer(t, nil)
+	send := func(action string, body []byte, contentType string) (int, http.Header, map[string]string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", s.URL+"/service/GameLift/operation/"+action, bytes.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Smithy-Protocol", "rpc-v2-cbor")
+		sum := sha256.Sum256(body)
+		creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: keySecret}
+		if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "gamelift", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		out := map[string]string{}
+		if v, err := cbor.Decode(raw); err == nil {
+			if m, ok := v.(cbor.Map); ok {
+				for k, e := range m {
+					if str, ok := e.(cbor.String); ok {
+						out[k] = string(str)
+					}
+				}
+			}
+		}
+		return resp.StatusCode, resp.Header, out
+	}
+	for _, c := range []struct {
+		name, action string
+		body         []byte
+		ctype        string
+		status       int
+		typ, message string
+	}{
+		{"malformed", "StartMatchmaking", []byte{0xa1, 0x61}, "application/cbor", 400, "InvalidRequestException", "body: malformed CBOR"},
+		{"wrong type", "StopMatchmaking", cbor.Encode(cbor.Map{"TicketId": cbor.Uint(7)}), "application/cbor", 400, "InvalidRequestException", "field TicketId: expected string, got number"},
+		{"unknown field", "StopMatchmaking", cbor.Encode(cbor.Map{"Ticket": cbor.String("x")}), "application/cbor", 400, "InvalidRequestException", "field Ticket: unknown field"},
+		{"NaN", "StartMatchmaking", cbor.Encode(cbor.Map{"X": cbor.Float64(math.NaN())}), "application/cbor", 400, "InvalidRequestException", "field X: must be a finite number"},
+		{"not found", "StopMatchmaking", cbor.Encode(cbor.Map{"TicketId": cbor.String("nope")}), "application/cbor", 400, "NotFoundException", "TicketId: "},
+		{"unknown operation", "CreateFleet", cbor.Encode(cbor.Map{}), "application/cbor", 400, "UnknownOperationException", "path: unknown operation CreateFleet"},
+		{"content type", "StopMatchmaking", []byte(`{"TicketId":"x"}`), "application/json", 400, "InvalidRequestException", "Content-Type: want application/cbor"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			status, hdr, out := send(c.action, c.body, c.ctype)
+			if status != c.status || hdr.Get("Smithy-Protocol") != "rpc-v2-cbor" || out["__type"] != c.typ || !strings.HasPrefix(out["message"], c.message) || out["Message"] != out["message"] {
+				t.Fatalf("%d %v %v, want %d %s %q", status, hdr, out, c.status, c.typ, c.message)
+			}
+		})
 	}
 }
