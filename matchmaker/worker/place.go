@@ -14,7 +14,11 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
-// place places a match and reports the outcome to the service.
+// place places a match and reports the outcome to the service. A match with
+// a backfill ticket adds its other tickets' players to the backfill's game
+// session, on the relay that hosts it; the backfill ticket completes with the
+// session's connection info and no player sessions of its own (its players
+// hold theirs).
 func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID string, tickets []store.Ticket, regions []string) {
 	ids := make([]string, len(tickets))
 	for i, t := range tickets {
@@ -31,13 +35,39 @@ func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID str
 		fail("no relay placement is configured for this matchmaker")
 		return
 	}
+	arn := w.opts.Service.ConfigurationArn(cfg.Name)
 	p := Placement{
 		Configuration:    cfg,
-		ConfigurationArn: w.opts.Service.ConfigurationArn(cfg.Name),
+		ConfigurationArn: arn,
 		MatchID:          matchID,
 		Tickets:          tickets,
-		Regions:          placementRegions(queueRegions(cfg.Regions, w.opts.Regions), regions, tickets),
-		MatchmakerData:   matchmakerData(matchID, w.opts.Service.ConfigurationArn(cfg.Name), cfg.BackfillMode, tickets),
+		MatchmakerData:   matchmakerData(matchID, arn, cfg.BackfillMode, tickets),
+	}
+	var backfill *store.Ticket
+	for i := range tickets {
+		if tickets[i].Backfill {
+			backfill = &tickets[i]
+		}
+	}
+	if backfill != nil {
+		gs, err := ParseGameSessionArn(backfill.BackfillGameSessionArn)
+		if err != nil {
+			fail(fmt.Sprintf("backfill ticket %s: %v", backfill.TicketId, err))
+			return
+		}
+		p.Backfill = &gs
+		p.Tickets = make([]store.Ticket, 0, len(tickets)-1)
+		for _, t := range tickets {
+			if !t.Backfill {
+				p.Tickets = append(p.Tickets, t)
+			}
+		}
+		if len(p.Tickets) == 0 {
+			fail(fmt.Sprintf("backfill ticket %s: the match adds no players", backfill.TicketId))
+			return
+		}
+	} else {
+		p.Regions = placementRegions(queueRegions(cfg.Regions, w.opts.Regions), regions, tickets)
 	}
 	pctx, cancel := context.WithTimeout(ctx, w.opts.PlacementTimeout)
 	defer cancel()
@@ -48,11 +78,48 @@ func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID str
 		fail(err.Error())
 		return
 	}
+	if backfill != nil {
+		conns[backfill.TicketId] = sessionConnection(conns)
+	}
 	if err := w.opts.Service.PlacementSucceeded(ctx, matchID, conns); err != nil {
 		w.log.Warn("report placement", "match", matchID, "err", err)
 		return
 	}
 	w.metrics.placements.WithLabelValues(cfg.Name, "succeeded").Inc()
+}
+
+// sessionConnection is the connection info of the session the tickets of
+// conns joined, without player sessions.
+func sessionConnection(conns map[string]store.GameSessionConnectionInfo) store.GameSessionConnectionInfo {
+	for _, ci := range conns {
+		ci.MatchedPlayerSessions = nil
+		return ci
+	}
+	return store.GameSessionConnectionInfo{}
+}
+
+// GameSession is a running game session on a relay, as its ARN names it:
+// arn:aws:gamelift:<region>:<account>:gamesession/<relayId>/<gameSessionId>
+// (relays leave the account empty).
+type GameSession struct {
+	Arn           string
+	Region        string
+	RelayID       string
+	GameSessionID string
+}
+
+// ParseGameSessionArn reads the region, relay and game session of a game
+// session ARN as relays write it.
+func ParseGameSessionArn(arn string) (GameSession, error) {
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "gamelift" || parts[3] == "" {
+		return GameSession{}, fmt.Errorf("game session ARN %q is not arn:aws:gamelift:<region>::gamesession/<relayId>/<gameSessionId>", arn)
+	}
+	res := strings.Split(parts[5], "/")
+	if len(res) != 3 || res[0] != "gamesession" || res[1] == "" || res[2] == "" {
+		return GameSession{}, fmt.Errorf("game session ARN %q does not name a relay and a game session (gamesession/<relayId>/<gameSessionId>)", arn)
+	}
+	return GameSession{Arn: arn, Region: parts[3], RelayID: res[1], GameSessionID: res[2]}, nil
 }
 
 // queueRegions returns the configuration's regions, or the worker's default
@@ -137,42 +204,65 @@ type BusPlacer struct {
 	Conn *bus.Conn
 	// Script names the server script new sessions run; empty for none.
 	Script string
-	// TryTimeout bounds one request to one region (default 5s).
+	// TryTimeout bounds one request to one region (default 5s). A try never
+	// takes more than half of the time left, so that a request lost with a
+	// relay leaves time for another.
 	TryTimeout time.Duration
 	// Backoff is the pause between rounds over every region (default 250ms).
 	Backoff time.Duration
+}
+
+// relayGoneGrace is how long a backfill retries a relay that has no
+// subscription (it may be reconnecting to NATS) before its session is taken
+// for gone.
+const relayGoneGrace = 2 * time.Second
+
+func (b *BusPlacer) timeouts() (try, backoff time.Duration) {
+	try, backoff = b.TryTimeout, b.Backoff
+	if try <= 0 {
+		try = 5 * time.Second
+	}
+	if backoff <= 0 {
+		backoff = 250 * time.Millisecond
+	}
+	return try, backoff
+}
+
+// request sends req once, bounded by the try timeout, with the placement's
+// deadline (or the try's end) as the relay's deadline.
+func (b *BusPlacer) request(ctx context.Context, req bus.PlacementRequest, try time.Duration) (bus.PlacementReply, error) {
+	if deadline, ok := ctx.Deadline(); ok {
+		try = min(try, max(time.Until(deadline)/2, 50*time.Millisecond))
+		req.Deadline = deadline
+	} else {
+		req.Deadline = time.Now().Add(try)
+	}
+	tctx, cancel := context.WithTimeout(ctx, try)
+	defer cancel()
+	return b.Conn.RequestPlacement(tctx, req)
 }
 
 // Place asks the relays of each region in turn, until one creates the game
 // session or ctx ends. A region without relays, a full or draining relay and
 // a relay that does not answer in time move on to the next region; a round
 // over every region that fails starts again after Backoff. A refusal that no
-// retry can fix (INVALID) fails at once.
+// retry can fix (INVALID) fails at once. A backfill goes to the relay that
+// hosts the session (see placeBackfill).
 func (b *BusPlacer) Place(ctx context.Context, p Placement) (map[string]store.GameSessionConnectionInfo, error) {
+	if p.Backfill != nil {
+		return b.placeBackfill(ctx, p)
+	}
 	if len(p.Regions) == 0 {
 		return nil, errors.New("no region to place the match in: the configuration names no regions and the players reported no latencies")
 	}
-	tryTimeout, backoff := b.TryTimeout, b.Backoff
-	if tryTimeout <= 0 {
-		tryTimeout = 5 * time.Second
-	}
-	if backoff <= 0 {
-		backoff = 250 * time.Millisecond
-	}
+	try, backoff := b.timeouts()
 	req := placementRequest(p, b.Script)
 	var problems []string
 	for {
 		problems = problems[:0]
 		for _, region := range p.Regions {
 			req.Region = region
-			deadline, ok := ctx.Deadline()
-			if !ok {
-				deadline = time.Now().Add(tryTimeout)
-			}
-			req.Deadline = deadline
-			tctx, cancel := context.WithTimeout(ctx, tryTimeout)
-			reply, err := b.Conn.RequestPlacement(tctx, req)
-			cancel()
+			reply, err := b.request(ctx, req, try)
 			if err == nil {
 				return connections(p.Tickets, reply), nil
 			}
@@ -191,6 +281,41 @@ func (b *BusPlacer) Place(ctx context.Context, p Placement) (map[string]store.Ga
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("no relay placed the match in time (%s)", strings.Join(problems, "; "))
+		case <-time.After(backoff):
+		}
+	}
+}
+
+// placeBackfill adds the new players to the running session, on the relay
+// that hosts it (its own subject, no queue group). Only a request that got no
+// answer is sent again (the relay answers a repeated match id with the same
+// player sessions); a refusal (the session is full or over, the relay
+// drains) fails at once, and so does a relay that has had no subscription
+// for relayGoneGrace.
+func (b *BusPlacer) placeBackfill(ctx context.Context, p Placement) (map[string]store.GameSessionConnectionInfo, error) {
+	gs := p.Backfill
+	try, backoff := b.timeouts()
+	req := placementRequest(p, b.Script)
+	req.Region, req.RelayID, req.GameSessionID = gs.Region, gs.RelayID, gs.GameSessionID
+	// The relay keeps the session's own maximum; the request's must only
+	// cover the players it adds.
+	req.MaxPlayers = len(req.Players)
+	start := time.Now()
+	for {
+		reply, err := b.request(ctx, req, try)
+		switch {
+		case err == nil:
+			return connections(p.Tickets, reply), nil
+		case errors.Is(err, bus.ErrRefused):
+			return nil, fmt.Errorf("relay %s refused the backfill into game session %s: %w", gs.RelayID, gs.GameSessionID, err)
+		case errors.Is(err, bus.ErrMalformed):
+			return nil, fmt.Errorf("backfill into game session %s: %w", gs.GameSessionID, err)
+		case errors.Is(err, bus.ErrNoResponders) && time.Since(start) >= relayGoneGrace:
+			return nil, fmt.Errorf("relay %s, which hosts game session %s, is gone: %w", gs.RelayID, gs.GameSessionID, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("relay %s did not take the backfill into game session %s in time: %w", gs.RelayID, gs.GameSessionID, err)
 		case <-time.After(backoff):
 		}
 	}

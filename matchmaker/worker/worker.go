@@ -45,12 +45,17 @@ type Placement struct {
 	Configuration    store.Configuration
 	ConfigurationArn string
 	MatchID          string
-	// Tickets carry their players' teams.
+	// Tickets carry their players' teams. In a backfill they are the new
+	// tickets only: their players join the running session.
 	Tickets []store.Ticket
-	// Regions are the regions the match may be placed in, best first.
+	// Regions are the regions the match may be placed in, best first. A
+	// backfill ignores them: it goes to Backfill's relay.
 	Regions []string
 	// MatchmakerData is the FlexMatch matchmakerData JSON document.
 	MatchmakerData string
+	// Backfill, when set, adds the players of Tickets to a running game
+	// session instead of creating one.
+	Backfill *GameSession
 }
 
 // Options configure a Worker. Store and Service are required.

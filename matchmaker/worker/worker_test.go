@@ -121,8 +121,8 @@ func TestStandaloneMatchCompletes(t *testing.T) {
 	}
 }
 
-// relay answers placements for a region on the bus, as a relay would.
-func relay(t *testing.T, conn *bus.Conn, region string, placed *atomic.Int32) {
+// fakeRelay answers placements for a region on the bus, as a relay would.
+func fakeRelay(t *testing.T, conn *bus.Conn, region string, placed *atomic.Int32) {
 	t.Helper()
 	stop, err := conn.ServePlacements(context.Background(), region, "", func(_ context.Context, req bus.PlacementRequest) bus.PlacementReply {
 		placed.Add(1)
@@ -144,7 +144,7 @@ func TestWithQueuePlacesOnARelay(t *testing.T) {
 	nats := bustest.RunServer(t)
 	conn := bustest.Connect(t, nats, bus.Options{})
 	var placed atomic.Int32
-	relay(t, conn, "local", &placed)
+	fakeRelay(t, conn, "local", &placed)
 	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeWithQueue, false)
 	runWorker(t, Options{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
 	e.start("t1", 1000)
@@ -180,7 +180,7 @@ func TestAcceptedMatchIsPlaced(t *testing.T) {
 	nats := bustest.RunServer(t)
 	conn := bustest.Connect(t, nats, bus.Options{})
 	var placed atomic.Int32
-	relay(t, conn, "local", &placed)
+	fakeRelay(t, conn, "local", &placed)
 	st := store.NewMemory(store.Options{})
 	var w *Worker
 	var ready sync.WaitGroup
