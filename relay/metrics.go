@@ -11,6 +11,7 @@ import (
 // Transport labels of the message and byte counters.
 const (
 	transportWebSocket = "websocket"
+	transportUDP       = "udp"
 )
 
 // Drop reasons (label "reason" of relay_dropped_packets_total).
@@ -27,6 +28,11 @@ const (
 	dropQueueFull     = "queue_full"     // recipient's send queue full (recipient disconnected)
 	dropNoScript      = "no_script"      // message to the server in a session without script
 	dropSessionEnding = "session_ending" // message to a session that is ending
+	dropUnbound       = "unbound"        // datagram from an address bound to no peer
+	dropSpoofed       = "spoofed"        // datagram whose sender is not the bound peer
+	dropSequence      = "sequence"       // datagram not newer than the newest accepted
+	dropBadToken      = "bad_token"      // UDP connect or verify identity with a wrong connect token
+	dropRateLimited   = "rate_limited"   // over Options.MaxMessagesPerSecond
 )
 
 // metrics are the relay's Prometheus collectors. Label values used on the hot path
@@ -44,9 +50,14 @@ type metrics struct {
 	sessionsEnded   *prometheus.CounterVec
 	scriptPanics    *prometheus.CounterVec
 	unhealthyChecks prometheus.Counter
+	rtt             *prometheus.HistogramVec
+	backfills       *prometheus.CounterVec
+	refusedConns    prometheus.Counter
 
-	wsIn, wsOut, wsBytesIn, wsBytesOut prometheus.Counter
-	drops                              map[string]prometheus.Counter
+	wsIn, wsOut, wsBytesIn, wsBytesOut     prometheus.Counter
+	udpIn, udpOut, udpBytesIn, udpBytesOut prometheus.Counter
+	wsRTT                                  prometheus.Observer
+	drops                                  map[string]prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -75,14 +86,27 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "relay_script_panics_total", Help: "Script callbacks that panicked, by callback."}, []string{"callback"}),
 		unhealthyChecks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "relay_script_unhealthy_total", Help: "Script health checks that returned false."}),
+		rtt: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "relay_rtt_seconds", Help: "Round-trip times measured with WebSocket pings, by transport.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}}, []string{"transport"}),
+		backfills: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_backfill_requests_total", Help: "Automatic backfill requests sent to the matchmakers, by result (ok or error)."}, []string{"result"}),
+		refusedConns: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_refused_connections_total", Help: "WebSocket connections refused by Options.MaxConnectionsPerIP."}),
 	}
 	m.wsIn = m.messagesIn.WithLabelValues(transportWebSocket)
 	m.wsOut = m.messagesOut.WithLabelValues(transportWebSocket)
 	m.wsBytesIn = m.bytesIn.WithLabelValues(transportWebSocket)
 	m.wsBytesOut = m.bytesOut.WithLabelValues(transportWebSocket)
+	m.udpIn = m.messagesIn.WithLabelValues(transportUDP)
+	m.udpOut = m.messagesOut.WithLabelValues(transportUDP)
+	m.udpBytesIn = m.bytesIn.WithLabelValues(transportUDP)
+	m.udpBytesOut = m.bytesOut.WithLabelValues(transportUDP)
+	m.wsRTT = m.rtt.WithLabelValues(transportWebSocket)
 	m.drops = make(map[string]prometheus.Counter)
 	for _, r := range []string{dropMalformed, dropTextFrame, dropOpCode, dropMessage, dropTarget, dropTooLarge,
-		dropNoRecipient, dropScript, dropSecondLogin, dropQueueFull, dropNoScript, dropSessionEnding} {
+		dropNoRecipient, dropScript, dropSecondLogin, dropQueueFull, dropNoScript, dropSessionEnding,
+		dropUnbound, dropSpoofed, dropSequence, dropBadToken, dropRateLimited} {
 		m.drops[r] = m.dropped.WithLabelValues(r)
 	}
 	for r := protocol.RefusalUnknownPlayerSession; r <= protocol.RefusalLoginTimeout; r++ {
@@ -93,7 +117,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	for _, c := range []prometheus.Collector{m.sessions, m.players, m.messagesIn, m.messagesOut,
 		m.bytesIn, m.bytesOut, m.refusedLogins, m.dropped, m.placements, m.sessionsEnded, m.scriptPanics,
-		m.unhealthyChecks} {
+		m.unhealthyChecks, m.rtt, m.backfills, m.refusedConns} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("relay: register metrics: %w", err)
 		}

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,8 @@ const (
 	DefaultLoginTimeout         = 10 * time.Second
 	DefaultWriteTimeout         = 10 * time.Second
 	DefaultSendQueueBytes       = 1 << 20
+	DefaultReconnectGrace       = 30 * time.Second
+	DefaultPingInterval         = 3 * time.Second
 )
 
 // Options configure a Server. The zero value is usable: every field has a default.
@@ -76,6 +79,40 @@ type Options struct {
 	// SendQueueBytes bounds the bytes queued for one client; a client that falls
 	// further behind is disconnected (close 1008, "send queue full"). Default 1 MiB.
 	SendQueueBytes int
+	// UDPAddr is the UDP address of the fast path (plain UDP, or DTLS 1.2 when
+	// TLS is set). Default: the WebSocket listener's host and port, over UDP.
+	UDPAddr string
+	// PublicUDPPort is the UDP port players are told (LoginResult.fastPort and
+	// placement replies), when NAT maps it. Default: the UDP listener's port.
+	PublicUDPPort int
+	// DisableUDP turns the fast path off: fastPort 0, everything on the WebSocket.
+	DisableUDP bool
+	// TLS, when set with a certificate, serves the WebSocket over TLS (wss) and
+	// the fast path over DTLS 1.2; nil serves ws and plain UDP.
+	TLS *tls.Config
+	// CACertPEM is the PEM CA certificate handed to clients in the login result
+	// (LoginResult.caCert) so that they can verify the DTLS certificate. Default
+	// with TLS: the last certificate of the TLS certificate chain when it has more
+	// than one, else none (a publicly trusted certificate).
+	CACertPEM []byte
+	// ReconnectGrace is how long a dropped player's peer is held for a reconnect
+	// with its reconnect token (docs/protocol.md 7.2). Default 30s; negative
+	// turns reconnects off.
+	ReconnectGrace time.Duration
+	// PingInterval is the period of the WebSocket pings the relay sends; a
+	// connection silent for 3 intervals, and at least 10s, is closed with 4004.
+	// Default 3s (Realtime pingIntervalTime).
+	PingInterval time.Duration
+	// ConnectionIdleTimeout closes a WebSocket that sent nothing, not even a
+	// pong, for this long, with 4004. Default: 3 PingIntervals, and at least 10s.
+	ConnectionIdleTimeout time.Duration
+	// MaxMessagesPerSecond limits the packets one player may send per second,
+	// over both channels (token bucket, burst of one second); the excess is
+	// dropped and counted (reason rate_limited). 0: no limit.
+	MaxMessagesPerSecond int
+	// MaxConnectionsPerIP limits the WebSocket connections open at once from one
+	// IP address; more are refused with the refusal rate_limited. 0: no limit.
+	MaxConnectionsPerIP int
 	// ScriptFactory creates the script of each session; nil: every session
 	// runs with the default behaviour (a nil Script).
 	ScriptFactory ScriptFactory
@@ -111,14 +148,19 @@ func (o Options) withDefaults() (Options, error) {
 	setDefault(&o.LoginTimeout, DefaultLoginTimeout)
 	setDefault(&o.WriteTimeout, DefaultWriteTimeout)
 	setDefault(&o.SendQueueBytes, DefaultSendQueueBytes)
+	setDefault(&o.ReconnectGrace, DefaultReconnectGrace)
+	setDefault(&o.PingInterval, DefaultPingInterval)
+	setDefault(&o.ConnectionIdleTimeout, max(3*o.PingInterval, 10*time.Second))
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
 	switch {
-	case o.MaxSessions < 0, o.MaxPlayersPerSession < 0, o.SendQueueBytes < 0, o.PublicTCPPort < 0:
+	case o.MaxSessions < 0, o.MaxPlayersPerSession < 0, o.SendQueueBytes < 0, o.PublicTCPPort < 0,
+		o.PublicUDPPort < 0, o.MaxMessagesPerSecond < 0, o.MaxConnectionsPerIP < 0:
 		return o, errors.New("relay: negative limit in Options")
 	case o.PlayerSessionTTL < 0, o.EmptySessionTimeout < 0, o.IdleTimeout < 0, o.DrainTimeout < 0,
-		o.HeartbeatInterval < 0, o.LoginTimeout < 0, o.WriteTimeout < 0:
+		o.HeartbeatInterval < 0, o.LoginTimeout < 0, o.WriteTimeout < 0, o.PingInterval < 0,
+		o.ConnectionIdleTimeout < 0:
 		return o, errors.New("relay: negative duration in Options")
 	}
 	return o, nil

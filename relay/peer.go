@@ -1,7 +1,10 @@
 package relay
 
 import (
+	"net/netip"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 )
@@ -18,11 +21,15 @@ type sink interface {
 	close(code int, reason string)
 }
 
-// peer is a logged-in player of a session. Its fields are set before the peer is
-// published in the session's routes and not changed after, except fast and
-// leaveReason.
+// peer is a logged-in player of a session, on one WebSocket connection. Its fields
+// are set before the peer is published in the session's routes and not changed
+// after, except fast and leaveReason. A reconnect replaces the peer by a copy with
+// the new connection and tokens, sharing its link.
 type peer struct {
 	id         int32
+	sess       *session
+	link       *link
+	ip         netip.Addr // the WebSocket's remote IP, for stock UDP binding
 	player     Player
 	extensions bool // the client declared protocol.ExtensionVersion >= 1
 	reliable   sink
@@ -35,6 +42,39 @@ type peer struct {
 	// connectToken binds a UDP path to this peer; reconnectToken resumes it.
 	connectToken   string
 	reconnectToken string
+}
+
+// link is the state of a player that outlives its connections: the sequence
+// counter and encode buffer of its fast path and its message rate bucket.
+type link struct {
+	fastMu  sync.Mutex
+	fastSeq protocol.SeqCounter
+	fastBuf []byte
+
+	bucketMu sync.Mutex
+	tokens   float64
+	last     time.Time
+}
+
+// allow takes one token from the player's bucket of rate tokens per second (burst
+// rate); rate 0 allows everything.
+func (l *link) allow(rate int, now time.Time) bool {
+	if rate <= 0 {
+		return true
+	}
+	l.bucketMu.Lock()
+	defer l.bucketMu.Unlock()
+	if l.last.IsZero() {
+		l.tokens = float64(rate)
+	} else {
+		l.tokens = min(float64(rate), l.tokens+now.Sub(l.last).Seconds()*float64(rate))
+	}
+	l.last = now
+	if l.tokens < 1 {
+		return false
+	}
+	l.tokens--
+	return true
 }
 
 // sinkBox lets a sink interface live in an atomic.Pointer.
@@ -138,6 +178,17 @@ func (r *routes) left(g int32, p *peer) *routes {
 	return n
 }
 
+// replaced returns a copy of r with old replaced by np everywhere (reconnect).
+func (r *routes) replaced(old, np *peer) *routes {
+	n := r.clone()
+	n.peers[np.id] = np
+	n.all = swapPeer(n.all, old, np)
+	for g, members := range n.groups {
+		n.groups[g] = swapPeer(members, old, np)
+	}
+	return n
+}
+
 // clone copies the maps; member slices are never modified in place, so they are
 // shared until changed.
 func (r *routes) clone() *routes {
@@ -168,6 +219,17 @@ func insertSorted(members []*peer, p *peer) []*peer {
 		out = append(out, p)
 	}
 	return out
+}
+
+func swapPeer(members []*peer, old, np *peer) []*peer {
+	for i, m := range members {
+		if m == old {
+			out := append([]*peer(nil), members...)
+			out[i] = np
+			return out
+		}
+	}
+	return members
 }
 
 func removePeer(members []*peer, id int32) []*peer {

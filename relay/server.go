@@ -3,12 +3,15 @@ package relay
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,12 +40,17 @@ type Server struct {
 	endpoint bus.Endpoint
 	baseCtx  context.Context
 	pool     sync.Pool // *protocol.Packet scratch for sends off a connection goroutine
+	bufs     sync.Pool // *[]byte of MaxFrameSize+1: WebSocket read buffers, held only while a message is handled
+	fast     *fastPath // nil with DisableUDP
+	fastPort int       // advertised UDP port, 0 without UDP
+	caCert   []byte    // PEM CA certificate for the login result
 
 	mu           sync.Mutex
 	sessions     map[string]*session
 	placements   map[string]*placed  // by match id
 	reservations map[string]*session // player session id -> its session
 	conns        map[*wsConn]struct{}
+	perIP        map[netip.Addr]int // open WebSocket connections per remote IP
 	creating     int
 	draining     bool
 
@@ -81,11 +89,17 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	caCert, err := caCertOf(opts)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", opts.ListenAddr)
 	if err != nil {
 		return nil, fmt.Errorf("relay: listen on %s: %w", opts.ListenAddr, err)
 	}
 	s := &Server{
+		caCert:       caCert,
+		perIP:        make(map[netip.Addr]int),
 		opts:         opts,
 		bus:          c,
 		log:          opts.Logger.With("relayId", opts.RelayID),
@@ -101,9 +115,27 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 		runDone:      make(chan struct{}),
 	}
 	s.pool.New = func() any { return new(protocol.Packet) }
-	s.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096,
+	s.bufs.New = func() any { b := make([]byte, protocol.MaxFrameSize+1); return &b }
+	// A small read buffer and pooled write buffers keep idle connections cheap.
+	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{},
 		CheckOrigin: func(*http.Request) bool { return true }}
-	s.endpoint = endpointOf(opts, ln.Addr().(*net.TCPAddr))
+	tcpAddr := ln.Addr().(*net.TCPAddr)
+	if !opts.DisableUDP {
+		if s.fast, err = listenFastDefault(s, opts, tcpAddr); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		s.fastPort = s.fast.port
+		if opts.PublicUDPPort != 0 {
+			s.fastPort = opts.PublicUDPPort
+		}
+	}
+	if opts.TLS != nil {
+		ln = tls.NewListener(ln, opts.TLS)
+		s.ln = ln
+	}
+	s.endpoint = endpointOf(opts, tcpAddr)
+	s.endpoint.UDPPort = s.fastPort
 	mux := http.NewServeMux()
 	mux.HandleFunc("/websocket", s.serveWebSocket)
 	mux.HandleFunc("/{$}", s.serveWebSocket)
@@ -126,11 +158,40 @@ func endpointOf(o Options, addr *net.TCPAddr) bus.Endpoint {
 	return e
 }
 
+// listenFastDefault opens the fast path on Options.UDPAddr, by default on the
+// WebSocket listener's host and port.
+func listenFastDefault(s *Server, opts Options, tcpAddr *net.TCPAddr) (*fastPath, error) {
+	if opts.UDPAddr != "" {
+		return listenFast(s, opts.UDPAddr)
+	}
+	host, port, err := net.SplitHostPort(opts.ListenAddr)
+	if err != nil {
+		return nil, fmt.Errorf("relay: listen address %q: %w", opts.ListenAddr, err)
+	}
+	fp, err := listenFast(s, net.JoinHostPort(host, strconv.Itoa(tcpAddr.Port)))
+	if err != nil && port == "0" {
+		// The free TCP port chosen for us may be taken on UDP: take a free one.
+		return listenFast(s, net.JoinHostPort(host, "0"))
+	}
+	return fp, err
+}
+
 // Addr is the address of the WebSocket listener.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Endpoint is where players connect, as placement replies give it.
 func (s *Server) Endpoint() bus.Endpoint { return s.endpoint }
+
+// UDPAddr is the address of the UDP (or DTLS) listener, nil with DisableUDP.
+func (s *Server) UDPAddr() net.Addr {
+	if s.fast == nil {
+		return nil
+	}
+	if s.fast.ln != nil {
+		return s.fast.ln.Addr()
+	}
+	return s.fast.conn.LocalAddr()
+}
 
 // RelayID is the relay's id.
 func (s *Server) RelayID() string { return s.opts.RelayID }
@@ -147,17 +208,20 @@ func (s *Server) Run(ctx context.Context) error {
 	s.baseCtx = context.WithoutCancel(ctx)
 	stopPlacements, err := s.bus.ServePlacements(ctx, s.opts.Region, "", s.place)
 	if err != nil {
-		s.ln.Close()
+		s.closeListeners()
 		return fmt.Errorf("relay: serve placements: %w", err)
 	}
 	stopRelayPlacements, err := s.bus.ServeRelayPlacements(ctx, s.opts.Region, s.opts.RelayID, s.place)
 	if err != nil {
 		stopPlacements()
-		s.ln.Close()
+		s.closeListeners()
 		return fmt.Errorf("relay: serve relay placements: %w", err)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.ln) }()
+	if s.fast != nil {
+		s.fast.start()
+	}
 	hbStop := make(chan struct{})
 	hbDone := make(chan struct{})
 	go s.heartbeats(hbStop, hbDone)
@@ -185,6 +249,9 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.closeConns(protocol.CloseGoingAway, "relay shut down")
 	s.wg.Wait()
+	if s.fast != nil {
+		s.fast.close()
+	}
 	close(hbStop)
 	<-hbDone
 	s.publishHeartbeat()
@@ -198,7 +265,7 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() { close(s.shutdown) })
 	if !s.runStarted.Load() {
-		return s.ln.Close()
+		return s.closeListeners()
 	}
 	select {
 	case <-s.runDone:
@@ -208,6 +275,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-s.runDone
 		return fmt.Errorf("relay: shutdown: %w", ctx.Err())
 	}
+}
+
+// closeListeners closes the listeners of a relay that does not run.
+func (s *Server) closeListeners() error {
+	if s.fast != nil {
+		s.fast.close()
+	}
+	return s.ln.Close()
 }
 
 // drain waits for the sessions to end, up to DrainTimeout, then ends the rest.

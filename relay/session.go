@@ -2,9 +2,12 @@ package relay
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -53,8 +56,13 @@ type event struct {
 	// login request and result
 	login     *protocol.Packet
 	sink      sink
+	ip        netip.Addr
 	refusal   protocol.Refusal
 	refuseMsg string
+
+	// dropped: the connection ended without a close frame (the peer is held
+	// for a reconnect).
+	dropped bool
 }
 
 // reservation is a player session reserved by a placement.
@@ -98,6 +106,9 @@ type session struct {
 	emptySince    time.Time
 	lastHealth    time.Time
 	scratch       protocol.Packet
+	byPSID        map[string]*peer         // player session id -> its peer, connected or held
+	held          map[*peer]time.Time      // dropped peers awaiting a reconnect, since when
+	backfill      chan bus.BackfillRequest // to the backfiller; nil without automatic backfill
 }
 
 func newSession(srv *Server, info GameSessionInfo, maxPlayers int) *session {
@@ -112,6 +123,11 @@ func newSession(srv *Server, info GameSessionInfo, maxPlayers int) *session {
 		done:         make(chan struct{}),
 		info:         info,
 		reservations: make(map[string]*reservation),
+		byPSID:       make(map[string]*peer),
+		held:         make(map[*peer]time.Time),
+	}
+	if info.BackfillMode == BackfillAutomatic {
+		s.backfill = make(chan bus.BackfillRequest, 1)
 	}
 	s.routes.Store(newRoutes())
 	s.lastActivity.Store(info.CreatedAt.UnixNano())
@@ -205,6 +221,11 @@ func (s *session) run(tick time.Duration) {
 	ticker := time.NewTicker(tick)
 	defer ticker.Stop()
 	s.lastHealth = time.Now()
+	if s.backfill != nil {
+		stop, done := make(chan struct{}), make(chan struct{})
+		go s.backfiller(stop, done)
+		defer func() { close(stop); <-done }()
+	}
 	s.invoke("OnStartGameSession", func(sc Script) { sc.OnStartGameSession(s) })
 	for s.endReq.Load() == nil {
 		select {
@@ -227,7 +248,7 @@ func (s *session) handle(ev *event) {
 	case evGroup:
 		s.groupCommand(ev.peer, ev.pkt)
 	case evDisconnect:
-		s.disconnect(ev.peer)
+		s.disconnect(ev.peer, ev.dropped)
 	case evFunc:
 		s.invoke("AfterFunc", func(Script) { ev.fn() })
 	}
@@ -239,6 +260,11 @@ func (s *session) handle(ev *event) {
 // check applies the session's timeouts and runs the health check.
 func (s *session) check(now time.Time) {
 	o := &s.srv.opts
+	for p, since := range s.held {
+		if now.Sub(since) >= o.ReconnectGrace {
+			s.remove(p)
+		}
+	}
 	if len(s.routes.Load().all) == 0 && !s.hasLiveReservation(now) {
 		switch {
 		case !s.everConnected:
@@ -311,6 +337,10 @@ func (s *session) admit(ev *event) {
 		refuse(protocol.RefusalSessionEnded, "the game session has ended")
 		return
 	}
+	if login.Login.ReconnectToken != "" {
+		s.reconnect(ev)
+		return
+	}
 	now := time.Now()
 	s.mu.Lock()
 	res := s.reservations[psid]
@@ -331,7 +361,10 @@ func (s *session) admit(ev *event) {
 		return
 	}
 	p := &peer{
-		id: s.nextPeer + 1,
+		id:   s.nextPeer + 1,
+		sess: s,
+		link: &link{},
+		ip:   ev.ip,
 		player: Player{PeerID: s.nextPeer + 1, PlayerSessionID: psid, PlayerID: res.player.PlayerID,
 			Team: res.player.Team, Attributes: res.player.Attributes, ConnectedAt: now},
 		extensions:     login.Login.ExtensionVersion >= protocol.ExtensionVersion,
@@ -347,16 +380,11 @@ func (s *session) admit(ev *event) {
 	res.used = true
 	s.mu.Unlock()
 	s.nextPeer = p.id
-
-	out := &s.scratch
-	out.Reset()
-	out.OpCode = protocol.OpLoginResult
-	out.TargetPlayer = p.id
-	out.Sender = protocol.PeerServer
-	out.SetMessage(protocol.MessageLoginResult)
-	out.LoginResult = protocol.LoginResult{Success: true, PeerID: p.id, ConnectToken: p.connectToken,
-		ReconnectToken: p.reconnectToken}
-	p.reliable.enqueue(out)
+	s.byPSID[psid] = p
+	if fp := s.srv.fast; fp != nil {
+		fp.register(p)
+	}
+	s.loginResult(p)
 	s.notice(rt.all, protocol.MessagePlayerConnect, p.id)
 	s.routes.Store(rt.with(p))
 	s.everConnected = true
@@ -371,6 +399,55 @@ func (s *session) admit(ev *event) {
 		PlayerSessionID: psid, PeerID: int(p.id), Players: len(rt.all) + 1, JoinedAt: now}); err != nil {
 		s.log.Warn("publish player joined", "err", err)
 	}
+}
+
+// loginResult sends p its successful login result.
+func (s *session) loginResult(p *peer) {
+	out := &s.scratch
+	out.Reset()
+	out.OpCode = protocol.OpLoginResult
+	out.TargetPlayer = p.id
+	out.Sender = protocol.PeerServer
+	out.SetMessage(protocol.MessageLoginResult)
+	out.LoginResult = protocol.LoginResult{Success: true, PeerID: p.id, ConnectToken: p.connectToken,
+		ReconnectToken: p.reconnectToken, FastPort: int32(s.srv.fastPort), CACert: s.srv.caCert}
+	if g := s.srv.opts.ReconnectGrace; g > 0 {
+		out.LoginResult.ReconnectGraceMillis = int32(min(g.Milliseconds(), math.MaxInt32))
+	}
+	p.reliable.enqueue(out)
+}
+
+// reconnect resumes a connected or held peer on a new connection when the login
+// carries its reconnect token (docs/protocol.md 7.2): same peer id and groups,
+// new tokens, the old connection closed with 4003, the UDP path to bind again.
+func (s *session) reconnect(ev *event) {
+	login := ev.login
+	old := s.byPSID[login.Login.PlayerSessionID]
+	rt := s.routes.Load()
+	if old == nil || rt.peers[old.id] != old || s.srv.opts.ReconnectGrace < 0 ||
+		subtle.ConstantTimeCompare([]byte(old.reconnectToken), []byte(login.Login.ReconnectToken)) != 1 {
+		ev.refusal, ev.refuseMsg = protocol.RefusalReconnectFailed, "reconnect token unknown, expired or used"
+		return
+	}
+	if since, ok := s.held[old]; ok && time.Since(since) >= s.srv.opts.ReconnectGrace {
+		ev.refusal, ev.refuseMsg = protocol.RefusalReconnectFailed, "reconnect grace period over"
+		return
+	}
+	np := &peer{id: old.id, sess: s, link: old.link, ip: ev.ip, player: old.player,
+		extensions: login.Login.ExtensionVersion >= protocol.ExtensionVersion, reliable: ev.sink,
+		connectToken: newToken(), reconnectToken: newToken()}
+	delete(s.held, old)
+	s.byPSID[np.player.PlayerSessionID] = np
+	if fp := s.srv.fast; fp != nil {
+		fp.unregister(old)
+		fp.register(np)
+	}
+	s.routes.Store(rt.replaced(old, np))
+	old.setLeaveReason(leftReplaced)
+	old.reliable.close(protocol.CloseReplaced, "replaced by a reconnect")
+	s.loginResult(np)
+	ev.peer = np
+	s.log.Debug("player reconnected", "peerId", np.id)
 }
 
 // notice sends a player connect or disconnect notice (sender -1, reliable) to the
@@ -394,11 +471,37 @@ func (s *session) notice(to []*peer, kind protocol.MessageKind, id int32) {
 	}
 }
 
-// disconnect removes a peer whose connection ended.
-func (s *session) disconnect(p *peer) {
+// disconnect handles a peer whose connection ended: a dropped connection is held
+// for ReconnectGrace (its id and groups kept, messages to it dropped), any other
+// end removes the peer.
+func (s *session) disconnect(p *peer, dropped bool) {
 	rt := s.routes.Load()
 	if rt.peers[p.id] != p {
 		return
+	}
+	if dropped && p.leaveReason.Load() == nil && s.srv.opts.ReconnectGrace > 0 {
+		s.held[p] = time.Now()
+		if fp := s.srv.fast; fp != nil {
+			fp.unbind(p)
+		}
+		s.log.Debug("player connection dropped, held for a reconnect", "peerId", p.id)
+		return
+	}
+	s.remove(p)
+}
+
+// remove takes a peer out of the session: the script's OnPlayerDisconnect, the
+// notices and membership updates to the others, the bus event and, for automatic
+// backfill, a backfill request.
+func (s *session) remove(p *peer) {
+	rt := s.routes.Load()
+	if rt.peers[p.id] != p {
+		return
+	}
+	delete(s.held, p)
+	delete(s.byPSID, p.player.PlayerSessionID)
+	if fp := s.srv.fast; fp != nil {
+		fp.unregister(p)
 	}
 	s.invoke("OnPlayerDisconnect", func(sc Script) { sc.OnPlayerDisconnect(s, p.id) })
 	var groups []int32
@@ -423,6 +526,9 @@ func (s *session) disconnect(p *peer) {
 		reason = *r
 	}
 	s.left(p, reason, len(rt.all))
+	if s.backfill != nil {
+		s.requestBackfill(rt)
+	}
 }
 
 // left counts a departed player and reports it on the bus.
@@ -453,6 +559,9 @@ func (s *session) end(req endRequest) {
 	for i, p := range rt.all {
 		p.setLeaveReason(bus.LeftEnded)
 		p.reliable.close(code, why)
+		if fp := s.srv.fast; fp != nil {
+			fp.unregister(p)
+		}
 		s.left(p, *p.leaveReason.Load(), len(rt.all)-i-1)
 	}
 	s.srv.removeSession(s)
@@ -503,6 +612,20 @@ func (s *session) forward(sender *peer, in, out *protocol.Packet, fast bool) {
 		if n == 0 {
 			s.srv.m.drop(dropNoRecipient)
 		}
+	}
+}
+
+// postCopy hands a copy of a fast-path packet to the session goroutine without
+// waiting, so that one session's script never stalls the UDP reader; when the
+// session's inbox is full the packet is dropped (queue_full). The copy allocates:
+// scripted UDP traffic costs one allocation per message.
+func (s *session) postCopy(kind eventKind, p *peer, in *protocol.Packet) {
+	c := *in
+	c.Payload = append([]byte(nil), in.Payload...)
+	select {
+	case s.inbox <- &event{kind: kind, peer: p, pkt: &c}:
+	default:
+		s.srv.m.drop(dropQueueFull)
 	}
 }
 

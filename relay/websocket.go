@@ -1,10 +1,13 @@
 package relay
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -25,6 +28,13 @@ const closeGrace = time.Second
 type wsConn struct {
 	srv *Server
 	c   *websocket.Conn
+	ip  netip.Addr
+
+	// lastRead is when the client last sent anything, a pong included (unix
+	// nanoseconds); the writer closes the connection with 4004 when it is too old.
+	lastRead atomic.Int64
+	// clientClosed: the client sent a close frame (a deliberate leave).
+	clientClosed atomic.Bool
 
 	mu          sync.Mutex
 	pending     []byte
@@ -82,7 +92,17 @@ func (w *wsConn) signal() {
 func (w *wsConn) writeLoop() {
 	defer close(w.writerDone)
 	defer w.c.Close()
-	for range w.wake {
+	ping := time.NewTicker(w.srv.opts.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case <-w.wake:
+		case now := <-ping.C:
+			if !w.keepAlive(now) {
+				return
+			}
+			continue
+		}
 		for {
 			w.mu.Lock()
 			closing, code, reason := w.closing, w.closeCode, w.closeReason
@@ -110,6 +130,37 @@ func (w *wsConn) writeLoop() {
 			}
 		}
 	}
+}
+
+// keepAlive sends a WebSocket ping carrying the send time, or closes the
+// connection with 4004 when the client has been silent too long. It reports false
+// when the writer must stop.
+func (w *wsConn) keepAlive(now time.Time) bool {
+	if now.Sub(time.Unix(0, w.lastRead.Load())) >= w.srv.opts.ConnectionIdleTimeout {
+		w.close(protocol.CloseIdle, "no traffic and no pong")
+		return true
+	}
+	var stamp [8]byte
+	binary.BigEndian.PutUint64(stamp[:], uint64(now.UnixNano()))
+	if err := w.c.WriteControl(websocket.PingMessage, stamp[:], now.Add(w.srv.opts.WriteTimeout)); err != nil {
+		w.close(protocol.CloseNormal, "")
+		return false
+	}
+	return true
+}
+
+// pong records a pong: the client is alive, and the round-trip time of the ping
+// it answers.
+func (w *wsConn) pong(data string) error {
+	now := time.Now()
+	w.lastRead.Store(now.UnixNano())
+	if len(data) == 8 {
+		sent := int64(binary.BigEndian.Uint64([]byte(data)))
+		if rtt := now.UnixNano() - sent; rtt >= 0 && rtt < int64(time.Minute) {
+			w.srv.m.wsRTT.Observe(time.Duration(rtt).Seconds())
+		}
+	}
+	return nil
 }
 
 // writeFrames writes each frame of buf as one binary message.
@@ -159,45 +210,80 @@ func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.SetReadLimit(protocol.MaxFrameSize)
-	w := &wsConn{srv: s, c: c, wake: make(chan struct{}, 1), readerDone: make(chan struct{}),
+	var ip netip.Addr
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		ip = ap.Addr().Unmap()
+	}
+	w := &wsConn{srv: s, c: c, ip: ip, wake: make(chan struct{}, 1), readerDone: make(chan struct{}),
 		writerDone: make(chan struct{})}
+	w.lastRead.Store(time.Now().UnixNano())
+	c.SetPongHandler(w.pong)
 	s.mu.Lock()
 	s.conns[w] = struct{}{}
+	s.perIP[ip]++
+	tooMany := s.opts.MaxConnectionsPerIP > 0 && s.perIP[ip] > s.opts.MaxConnectionsPerIP
 	s.wg.Add(1)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		delete(s.conns, w)
+		if s.perIP[ip]--; s.perIP[ip] <= 0 {
+			delete(s.perIP, ip)
+		}
 		s.mu.Unlock()
 		s.wg.Done()
 	}()
 	go w.writeLoop()
-	w.read(r.URL.Query().Get("gameSessionId"))
+	if tooMany {
+		s.m.refusedConns.Inc()
+		r := &reader{w: w}
+		r.refuse(protocol.RefusalRateLimited, "too many connections from this address")
+	} else {
+		w.read(r.URL.Query().Get("gameSessionId"))
+	}
 	close(w.readerDone)
 	w.close(protocol.CloseNormal, "")
 	<-w.writerDone
 }
 
-// reader holds the read side of a connection: its buffer and scratch packets.
+// reader holds the read side of a connection: its scratch packets and, while a
+// message is handled, a pooled read buffer (an idle connection holds none).
 type reader struct {
 	w   *wsConn
-	buf []byte
+	buf *[]byte
 	in  protocol.Packet
 	out protocol.Packet
 }
 
-// next reads one message into r.buf. It returns the message type and the frame.
+// release returns the read buffer to the pool; the last frame is then invalid.
+func (r *reader) release() {
+	if r.buf != nil {
+		r.w.srv.bufs.Put(r.buf)
+		r.buf = nil
+	}
+}
+
+// next reads one message into a pooled buffer. It returns the message type and
+// the frame, valid until the next call or release.
 func (r *reader) next() (int, []byte, error) {
+	r.release()
 	typ, src, err := r.w.c.NextReader()
 	if err != nil {
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
+			r.w.clientClosed.Store(true)
+		}
 		return 0, nil, err
 	}
+	r.w.lastRead.Store(time.Now().UnixNano())
+	r.buf = r.w.srv.bufs.Get().(*[]byte)
+	buf := *r.buf
 	n := 0
 	for {
-		if n == len(r.buf) {
+		if n == len(buf) {
 			return 0, nil, websocket.ErrReadLimit
 		}
-		k, err := src.Read(r.buf[n:])
+		k, err := src.Read(buf[n:])
 		n += k
 		if err == io.EOF {
 			break
@@ -208,19 +294,20 @@ func (r *reader) next() (int, []byte, error) {
 	}
 	r.w.srv.m.wsIn.Inc()
 	r.w.srv.m.wsBytesIn.Add(float64(n))
-	return typ, r.buf[:n], nil
+	return typ, buf[:n], nil
 }
 
 // read runs the connection: login, then packets until the connection ends.
 func (w *wsConn) read(gameSessionID string) {
 	s := w.srv
-	r := &reader{w: w, buf: make([]byte, protocol.MaxFrameSize+1)}
+	r := &reader{w: w}
+	defer r.release()
 	sess, p := r.login(gameSessionID)
 	if p == nil {
 		return
 	}
 	defer func() {
-		sess.post(&event{kind: evDisconnect, peer: p})
+		sess.post(&event{kind: evDisconnect, peer: p, dropped: w.dropped()})
 	}()
 	ev := &event{peer: p, done: make(chan struct{}, 1)}
 	for {
@@ -245,7 +332,12 @@ func (w *wsConn) read(gameSessionID string) {
 			s.m.drop(validationReason(err))
 			continue
 		}
-		sess.lastActivity.Store(time.Now().UnixNano())
+		now := time.Now()
+		if !p.link.allow(s.opts.MaxMessagesPerSecond, now) {
+			s.m.drop(dropRateLimited)
+			continue
+		}
+		sess.lastActivity.Store(now.UnixNano())
 		switch {
 		case protocol.IsDeveloperOpCode(r.in.OpCode):
 			r.in.Reliable = true
@@ -325,7 +417,7 @@ func (r *reader) login(gameSessionID string) (*session, *peer) {
 		r.refuse(protocol.RefusalUnknownPlayerSession, "player session not reserved in this game session")
 		return nil, nil
 	}
-	ev := &event{kind: evLogin, login: &r.in, sink: w, done: make(chan struct{}, 1)}
+	ev := &event{kind: evLogin, login: &r.in, sink: w, ip: w.ip, done: make(chan struct{}, 1)}
 	if !sess.call(ev) {
 		ev.refusal, ev.refuseMsg = protocol.RefusalSessionEnded, "the game session has ended"
 	}
@@ -337,6 +429,18 @@ func (r *reader) login(gameSessionID string) (*session, *peer) {
 		return nil, nil
 	}
 	return sess, ev.peer
+}
+
+// dropped reports whether the connection ended without the client meaning it: no
+// close frame from the client, and the relay closed it only for idleness (if at
+// all). Such a peer is held for a reconnect.
+func (w *wsConn) dropped() bool {
+	if w.clientClosed.Load() {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return !w.closing || w.closeCode == protocol.CloseIdle || w.closeCode == protocol.CloseNormal
 }
 
 // refuse sends a refused login result, counts it and closes with 4000.

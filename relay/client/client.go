@@ -3,14 +3,23 @@
 // the server, and receives messages and events. It speaks docs/protocol.md with the
 // Matchpoint extensions (player connect/disconnect notices, refusal reasons).
 //
+// With Options.UDP the client also binds the relay's fast path after the login: plain
+// UDP with the connect token (-5/-6/-7), or DTLS 1.2 with the verify identity
+// exchange (-14/-15) when the URL is wss://. Fast messages then travel by UDP when
+// their payload fits 1200 bytes, with sequence numbers (newest wins); everything
+// else uses the WebSocket. Reconnect resumes a dropped peer with its reconnect
+// token; Ping measures the round-trip time.
+//
 // Sending is cheap: Send encodes into a reused buffer and writes one WebSocket
-// message under a mutex, without allocating. Received messages go to
+// message or datagram under a mutex, without allocating. Received messages go to
 // Options.OnMessage (payload valid during the call, no allocation) or, without it,
 // to the Messages channel (payload copied).
 package client
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -82,6 +91,14 @@ type Options struct {
 	EventBuffer int
 	// Logger receives the client's logs. Default slog.Default().
 	Logger *slog.Logger
+	// UDP binds the relay's fast path after the login (DTLS when the URL is
+	// wss://), so that fast messages travel by UDP. When the binding fails the
+	// client stays on the WebSocket (FastBound reports it).
+	UDP bool
+	// RootCAs verifies the relay's certificate, for wss:// (when Dialer is nil)
+	// and DTLS. Nil: the system roots for wss, and for DTLS the CA certificate
+	// of the login result.
+	RootCAs *x509.CertPool
 }
 
 // LoginError is a refused login: the relay's refusal code and message.
@@ -101,8 +118,18 @@ var ErrClosed = errors.New("relay client: closed")
 // Client is a logged-in connection to a relay. Its methods are safe for concurrent
 // use.
 type Client struct {
-	conn     *websocket.Conn
-	opts     Options
+	conn    *websocket.Conn
+	url     *url.URL
+	psid    string
+	payload []byte
+	opts    Options
+	fast    *fastConn  // nil without a bound fast path
+	dmu     sync.Mutex // serializes dispatch between the WebSocket and UDP readers
+
+	pmu     sync.Mutex
+	pings   map[uint32]chan struct{}
+	pingSeq atomic.Uint32
+
 	peerID   int32
 	result   protocol.LoginResult
 	messages chan Message
@@ -140,6 +167,11 @@ func Dial(ctx context.Context, rawURL, playerSessionID string, connectPayload []
 	}
 	if opts.Dialer == nil {
 		opts.Dialer = websocket.DefaultDialer
+		if opts.RootCAs != nil {
+			d := *websocket.DefaultDialer
+			d.TLSClientConfig = &tls.Config{RootCAs: opts.RootCAs, MinVersion: tls.VersionTLS12}
+			opts.Dialer = &d
+		}
 	}
 	if opts.MessageBuffer <= 0 {
 		opts.MessageBuffer = 1024
@@ -150,6 +182,12 @@ func Dial(ctx context.Context, rawURL, playerSessionID string, connectPayload []
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	return dial(ctx, u, playerSessionID, connectPayload, opts, "")
+}
+
+// dial opens the WebSocket, logs in (resuming a peer when reconnectToken is set),
+// binds the fast path when asked and starts the readers.
+func dial(ctx context.Context, u *url.URL, playerSessionID string, connectPayload []byte, opts Options, reconnectToken string) (*Client, error) {
 	conn, resp, err := opts.Dialer.DialContext(ctx, u.String(), opts.Header)
 	if err != nil {
 		return nil, fmt.Errorf("relay client: dial %s: %w", u.Redacted(), err)
@@ -158,17 +196,52 @@ func Dial(ctx context.Context, rawURL, playerSessionID string, connectPayload []
 		resp.Body.Close()
 	}
 	conn.SetReadLimit(protocol.MaxFrameSize)
-	c := &Client{conn: conn, opts: opts, groups: make(map[int32]bool), done: make(chan struct{}), closing: make(chan struct{}),
+	c := &Client{conn: conn, url: u, psid: playerSessionID, payload: connectPayload, opts: opts,
+		groups: make(map[int32]bool), done: make(chan struct{}), closing: make(chan struct{}),
+		pings:    make(map[uint32]chan struct{}),
 		messages: make(chan Message, opts.MessageBuffer), events: make(chan Event, opts.EventBuffer)}
-	if err := c.login(ctx, playerSessionID, connectPayload); err != nil {
+	if err := c.login(ctx, playerSessionID, connectPayload, reconnectToken); err != nil {
 		conn.Close()
 		return nil, err
 	}
-	go c.readLoop()
+	if opts.UDP && c.result.FastPort > 0 {
+		f, err := c.bindFast(ctx)
+		if err != nil {
+			opts.Logger.Warn("relay client: no UDP path, staying on the WebSocket", "err", err)
+		} else {
+			c.fast = f
+		}
+	}
+	fastDone := make(chan struct{})
+	if c.fast != nil {
+		go c.fastReadLoop(fastDone)
+	} else {
+		close(fastDone)
+	}
+	go c.readLoop(fastDone)
 	return c, nil
 }
 
-func (c *Client) login(ctx context.Context, psid string, payload []byte) error {
+// Reconnect logs in again on a new WebSocket with the reconnect token of the
+// last login, keeping the peer id and groups (docs/protocol.md 7.2), and returns
+// the new Client; the relay closes this one's connection (4003) if it is still
+// open. It works within the relay's grace period after a drop
+// (LoginResult().ReconnectGraceMillis); later it fails with a *LoginError
+// (protocol.RefusalReconnectFailed).
+func (c *Client) Reconnect(ctx context.Context) (*Client, error) {
+	nc, err := dial(ctx, c.url, c.psid, c.payload, c.opts, c.result.ReconnectToken)
+	if err != nil {
+		return nil, err
+	}
+	if c.closed.CompareAndSwap(false, true) {
+		close(c.closing)
+		c.conn.Close()
+	}
+	<-c.done
+	return nc, nil
+}
+
+func (c *Client) login(ctx context.Context, psid string, payload []byte, reconnectToken string) error {
 	p := &c.wpkt
 	p.Reset()
 	p.OpCode = protocol.OpLogin
@@ -177,7 +250,7 @@ func (c *Client) login(ctx context.Context, psid string, payload []byte) error {
 	p.Payload = payload
 	p.SetMessage(protocol.MessageLogin)
 	p.Login = protocol.LoginCommand{PlayerSessionID: psid, ClientVersion: protocol.ClientVersionRealtime,
-		ExtensionVersion: protocol.ExtensionVersion}
+		ExtensionVersion: protocol.ExtensionVersion, ReconnectToken: reconnectToken}
 	c.wbuf = protocol.AppendPacket(c.wbuf[:0], p)
 	if d, ok := ctx.Deadline(); ok {
 		c.conn.SetWriteDeadline(d)
@@ -235,14 +308,18 @@ func ToServer() protocol.Target {
 }
 
 // Send sends a developer message (opCode > 0) to target. reliable asks for the
-// WebSocket; fast messages also travel over the WebSocket, as this client has no
-// UDP path. It waits only for the local write, bounded by ctx's deadline.
+// WebSocket; a fast message travels by UDP when the fast path is bound and the
+// payload fits protocol.MaxUDPPayloadSize, over the WebSocket otherwise. It waits
+// only for the local write, bounded by ctx's deadline.
 func (c *Client) Send(ctx context.Context, opCode int32, target protocol.Target, payload []byte, reliable bool) error {
 	if !protocol.IsDeveloperOpCode(opCode) {
 		return fmt.Errorf("relay client: op code %d is not a developer op code (> 0)", opCode)
 	}
 	if len(payload) > protocol.MaxPayloadSize {
 		return fmt.Errorf("relay client: payload of %d bytes exceeds %d", len(payload), protocol.MaxPayloadSize)
+	}
+	if !reliable && c.fast != nil && protocol.FitsUDP(len(payload)) {
+		return c.fast.sendData(c, opCode, target, payload)
 	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -401,12 +478,17 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// readLoop is the client's read goroutine; it ends when the connection does.
-func (c *Client) readLoop() {
+// readLoop is the client's read goroutine; it ends when the connection does,
+// after the fast reader (fastDone).
+func (c *Client) readLoop(fastDone <-chan struct{}) {
 	var in protocol.Packet
 	buf := make([]byte, protocol.MaxFrameSize+1)
 	defer func() {
 		c.conn.Close()
+		if c.fast != nil {
+			c.fast.conn.Close()
+		}
+		<-fastDone
 		close(c.messages)
 		close(c.events)
 		close(c.done)
@@ -452,6 +534,8 @@ func readAll(r io.Reader, buf []byte) (int, error) {
 }
 
 func (c *Client) dispatch(in *protocol.Packet) {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
 	switch {
 	case protocol.IsDeveloperOpCode(in.OpCode):
 		m := Message{OpCode: in.OpCode, Sender: in.Sender, TargetPlayer: in.TargetPlayer, TargetGroup: in.TargetGroup}
@@ -464,6 +548,14 @@ func (c *Client) dispatch(in *protocol.Packet) {
 		select {
 		case c.messages <- m:
 		case <-c.closing:
+		}
+	case in.Message == protocol.MessagePingResult:
+		c.pmu.Lock()
+		ch := c.pings[in.PingResult.ID]
+		delete(c.pings, in.PingResult.ID)
+		c.pmu.Unlock()
+		if ch != nil {
+			close(ch)
 		}
 	case in.Message == protocol.MessagePlayerConnect:
 		c.event(Event{Kind: PlayerConnected, PeerID: in.PlayerConnect.PeerID})

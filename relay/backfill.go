@@ -1,0 +1,82 @@
+package relay
+
+import (
+	"context"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+)
+
+// BackfillAutomatic is the placement backfill mode with which the relay asks the
+// matchmakers to fill the slot of every player who leaves (FlexMatch AUTOMATIC).
+const BackfillAutomatic = "AUTOMATIC"
+
+// leftReplaced marks a peer replaced by a reconnect: it is not removed from the
+// session, so the reason is never published.
+const leftReplaced = "REPLACED"
+
+// backfillTimeout bounds one backfill request to the matchmakers.
+const backfillTimeout = 5 * time.Second
+
+// requestBackfill queues a backfill request for the session as rt has it: the
+// connected and held players and the live reservations, each with team and
+// attributes from the match. A request still queued is replaced (only the newest
+// state matters). Runs on the session goroutine.
+func (s *session) requestBackfill(rt *routes) {
+	now := time.Now()
+	players := make([]bus.Player, 0, len(rt.all))
+	seen := make(map[string]bool, len(rt.all))
+	for _, p := range rt.all {
+		players = append(players, bus.Player{PlayerID: p.player.PlayerID, Team: p.player.Team, Attributes: p.player.Attributes})
+		seen[p.player.PlayerID] = true
+	}
+	s.mu.Lock()
+	for _, mp := range s.info.Players {
+		r := s.reservations[mp.PlayerSessionID]
+		if r != nil && !r.used && now.Before(r.expires) && !seen[mp.PlayerID] {
+			players = append(players, bus.Player{PlayerID: mp.PlayerID, Team: mp.Team, Attributes: mp.Attributes})
+			seen[mp.PlayerID] = true
+		}
+	}
+	s.mu.Unlock()
+	if len(players) == 0 {
+		return
+	}
+	req := bus.BackfillRequest{RequestID: newID("backfill-"), Configuration: s.info.Configuration,
+		GameSessionID: s.id, GameSessionARN: s.arn, Region: s.info.Region, RelayID: s.info.RelayID, Players: players}
+	for {
+		select {
+		case s.backfill <- req:
+			return
+		default:
+		}
+		select {
+		case <-s.backfill:
+		default:
+		}
+	}
+}
+
+// backfiller sends the session's backfill requests, one at a time, until stop is
+// closed. The session goroutine owns it.
+func (s *session) backfiller(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	for {
+		select {
+		case <-stop:
+			return
+		case req := <-s.backfill:
+			ctx, cancel := context.WithTimeout(s.srv.baseCtx, backfillTimeout)
+			reply, err := s.srv.bus.RequestBackfill(ctx, req)
+			cancel()
+			if err != nil {
+				s.srv.m.backfills.WithLabelValues("error").Inc()
+				s.log.Warn("automatic backfill request failed", "requestId", req.RequestID, "err", err)
+				continue
+			}
+			s.srv.m.backfills.WithLabelValues("ok").Inc()
+			s.log.Info("automatic backfill requested", "requestId", req.RequestID, "ticketId", reply.TicketID,
+				"players", len(req.Players))
+		}
+	}
+}

@@ -1,0 +1,573 @@
+package relay
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/dtls/v3"
+
+	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+)
+
+// UDP binding timings (docs/protocol.md 8).
+const (
+	ackFirstResend = 100 * time.Millisecond // -6 resend: 100 ms, doubling
+	ackResends     = 8                      // -6 resends at most
+	verifyTimeout  = 5 * time.Second        // a DTLS association must send -14 within it
+)
+
+// fastPath is the relay's UDP listener, plain or DTLS, and the bindings of its
+// peers' fast paths.
+type fastPath struct {
+	srv  *Server
+	conn *net.UDPConn   // plain UDP; nil with DTLS
+	ln   net.Listener   // DTLS; nil with plain UDP
+	port int            // the local port
+	wg   sync.WaitGroup // reader goroutines
+
+	mu       sync.RWMutex
+	bindings map[netip.AddrPort]*binding // plain UDP source address -> binding
+	byPeer   map[*peer]*binding
+	byToken  map[string]*peer      // connect token -> peer
+	byIPPeer map[ipPeer][]*peer    // stock clients: (WebSocket IP, peer id) -> peers, oldest first
+	assocs   map[net.Conn]struct{} // DTLS associations, bound or not
+	closed   bool
+}
+
+// ipPeer is a WebSocket IP and a peer id: what a stock client's -5 is matched by.
+type ipPeer struct {
+	ip netip.Addr
+	id int32
+}
+
+// binding is the fast path of one peer: a UDP source address or a DTLS
+// association. It is the peer's fast sink once the client has been heard on it.
+type binding struct {
+	fp     *fastPath
+	peer   *peer
+	addr   netip.AddrPort     // plain UDP
+	dconn  net.Conn           // DTLS
+	filter protocol.SeqFilter // owned by the goroutine reading this binding
+	heard  atomic.Bool
+	closed atomic.Bool
+
+	mu      sync.Mutex // guards resend
+	resend  *time.Timer
+	resends int
+}
+
+// listenFast opens the UDP (or, with a TLS certificate, DTLS) listener on addr.
+func listenFast(s *Server, addr string) (*fastPath, error) {
+	fp := &fastPath{srv: s, bindings: make(map[netip.AddrPort]*binding), byPeer: make(map[*peer]*binding),
+		byToken: make(map[string]*peer), byIPPeer: make(map[ipPeer][]*peer), assocs: make(map[net.Conn]struct{})}
+	ua, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("relay: udp address %s: %w", addr, err)
+	}
+	if s.opts.TLS != nil {
+		ln, err := dtls.ListenWithOptions("udp", ua, dtls.WithCertificates(s.opts.TLS.Certificates...),
+			dtls.WithExtendedMasterSecret(dtls.RequestExtendedMasterSecret))
+		if err != nil {
+			return nil, fmt.Errorf("relay: dtls listen on %s: %w", addr, err)
+		}
+		fp.ln, fp.port = ln, ln.Addr().(*net.UDPAddr).Port
+		return fp, nil
+	}
+	c, err := net.ListenUDP("udp", ua)
+	if err != nil {
+		return nil, fmt.Errorf("relay: udp listen on %s: %w", addr, err)
+	}
+	// Large socket buffers absorb bursts of fan-out; errors only mean the
+	// system keeps its defaults.
+	_ = c.SetReadBuffer(4 << 20)
+	_ = c.SetWriteBuffer(4 << 20)
+	fp.conn, fp.port = c, c.LocalAddr().(*net.UDPAddr).Port
+	return fp, nil
+}
+
+// start runs the reader goroutines; close stops them.
+func (fp *fastPath) start() {
+	fp.wg.Add(1)
+	if fp.ln != nil {
+		go fp.acceptLoop()
+		return
+	}
+	go fp.readLoop()
+}
+
+// close closes the listener and every association and waits for the readers.
+func (fp *fastPath) close() {
+	fp.mu.Lock()
+	fp.closed = true
+	for c := range fp.assocs {
+		c.Close()
+	}
+	fp.mu.Unlock()
+	if fp.ln != nil {
+		fp.ln.Close()
+	} else {
+		fp.conn.Close()
+	}
+	fp.wg.Wait()
+}
+
+// readLoop is the plain UDP reader: one reusable buffer and packet pair, so that
+// receiving allocates nothing.
+func (fp *fastPath) readLoop() {
+	defer fp.wg.Done()
+	buf := make([]byte, protocol.MaxFrameSize+1)
+	var in, out protocol.Packet
+	for {
+		n, from, err := fp.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		fp.datagram(buf[:n], from, &in, &out)
+	}
+}
+
+// datagram handles one plain UDP datagram from an address.
+func (fp *fastPath) datagram(b []byte, from netip.AddrPort, in, out *protocol.Packet) {
+	m := fp.srv.m
+	m.udpIn.Inc()
+	m.udpBytesIn.Add(float64(len(b)))
+	if len(b) > protocol.MaxFrameSize {
+		m.drop(dropTooLarge)
+		return
+	}
+	if err := protocol.DecodePacket(b, in); err != nil {
+		m.drop(dropMalformed)
+		return
+	}
+	if err := protocol.ValidateFromClient(in, true); err != nil {
+		m.drop(validationReason(err))
+		return
+	}
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	if in.OpCode == protocol.OpUDPConnect {
+		fp.connect(in, from)
+		return
+	}
+	fp.mu.RLock()
+	bd := fp.bindings[from]
+	fp.mu.RUnlock()
+	if bd == nil {
+		m.drop(dropUnbound)
+		return
+	}
+	fp.handle(bd, in, out)
+}
+
+// connect handles an unsecured UDP connect (-5): it binds from to the peer the
+// connect token names, or for a stock client (no token) to the peer with the
+// sender's id whose WebSocket comes from the same IP, then acknowledges with -6.
+func (fp *fastPath) connect(in *protocol.Packet, from netip.AddrPort) {
+	m := fp.srv.m
+	fp.mu.Lock()
+	var p *peer
+	if tok := in.UDPConnect.ConnectToken; tok != "" {
+		p = fp.byToken[tok]
+		if p == nil || p.id != in.Sender {
+			fp.mu.Unlock()
+			m.drop(dropBadToken)
+			return
+		}
+	} else if p = fp.stockPeerLocked(ipPeer{from.Addr(), in.Sender}); p == nil {
+		fp.mu.Unlock()
+		m.drop(dropUnbound)
+		return
+	}
+	bd := fp.bindings[from]
+	if bd == nil || bd.peer != p {
+		if bd != nil {
+			fp.unbindLocked(bd)
+		}
+		if old := fp.byPeer[p]; old != nil {
+			fp.unbindLocked(old)
+		}
+		bd = &binding{fp: fp, peer: p, addr: from}
+		fp.bindings[from] = bd
+		fp.byPeer[p] = bd
+	}
+	fp.mu.Unlock()
+	if !bd.filter.Accept(in.SequenceNumber) {
+		m.drop(dropSequence)
+		return
+	}
+	if !p.link.allow(fp.srv.opts.MaxMessagesPerSecond, time.Now()) {
+		m.drop(dropRateLimited)
+		return
+	}
+	bd.ack()
+}
+
+// stockPeerLocked picks the peer a token-less -5 binds: among the peers with that
+// id whose WebSocket comes from that IP, the newest without a binding, else the
+// newest. fp.mu is held.
+func (fp *fastPath) stockPeerLocked(k ipPeer) *peer {
+	cands := fp.byIPPeer[k]
+	for i := len(cands) - 1; i >= 0; i-- {
+		if fp.byPeer[cands[i]] == nil {
+			return cands[i]
+		}
+	}
+	if len(cands) > 0 {
+		return cands[len(cands)-1]
+	}
+	return nil
+}
+
+// handle processes a valid packet received on a binding: the sender must be the
+// bound peer and the sequence number newer than the newest accepted.
+func (fp *fastPath) handle(bd *binding, in, out *protocol.Packet) {
+	m := fp.srv.m
+	p := bd.peer
+	if in.Sender != p.id {
+		m.drop(dropSpoofed)
+		return
+	}
+	if !bd.filter.Accept(in.SequenceNumber) {
+		m.drop(dropSequence)
+		return
+	}
+	now := time.Now()
+	if !p.link.allow(fp.srv.opts.MaxMessagesPerSecond, now) {
+		m.drop(dropRateLimited)
+		return
+	}
+	bd.hear()
+	sess := p.sess
+	sess.lastActivity.Store(now.UnixNano())
+	switch {
+	case protocol.IsDeveloperOpCode(in.OpCode):
+		in.Reliable = false
+		if sess.script != nil {
+			sess.postCopy(evData, p, in)
+			return
+		}
+		if protocol.RouteOf(in).Kind == protocol.TargetServer {
+			m.drop(dropNoScript)
+			return
+		}
+		sess.forward(p, in, out, true)
+	case in.OpCode == protocol.OpUDPConnectClientAck:
+		if bd.dconn != nil {
+			m.drop(dropOpCode)
+		}
+	case in.OpCode == protocol.OpVerifyIdentity:
+		m.drop(dropOpCode)
+	case in.OpCode == protocol.OpPing:
+		out.Reset()
+		out.OpCode = protocol.OpPingResult
+		out.Sender = protocol.PeerServer
+		out.SetMessage(protocol.MessagePingResult)
+		out.PingResult = protocol.PingResult{ID: in.Ping.ID, ClientTime: in.Ping.ClientTime, ServerTime: now.UnixNano()}
+		bd.enqueue(out)
+	default:
+		sess.postCopy(evGroup, p, in)
+	}
+}
+
+// register makes p bindable: by its connect token, and for stock clients by its
+// WebSocket IP and peer id.
+func (fp *fastPath) register(p *peer) {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	fp.byToken[p.connectToken] = p
+	k := ipPeer{p.ip, p.id}
+	fp.byIPPeer[k] = append(fp.byIPPeer[k], p)
+}
+
+// unregister forgets p and removes its binding.
+func (fp *fastPath) unregister(p *peer) {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	if fp.byToken[p.connectToken] == p {
+		delete(fp.byToken, p.connectToken)
+	}
+	k := ipPeer{p.ip, p.id}
+	if c := removePeerPtr(fp.byIPPeer[k], p); len(c) == 0 {
+		delete(fp.byIPPeer, k)
+	} else {
+		fp.byIPPeer[k] = c
+	}
+	if bd := fp.byPeer[p]; bd != nil {
+		fp.unbindLocked(bd)
+	}
+}
+
+// unbind removes p's binding, keeping p bindable.
+func (fp *fastPath) unbind(p *peer) {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	if bd := fp.byPeer[p]; bd != nil {
+		fp.unbindLocked(bd)
+	}
+}
+
+// unbindLocked removes a binding; fp.mu is held.
+func (fp *fastPath) unbindLocked(bd *binding) {
+	if fp.byPeer[bd.peer] == bd {
+		delete(fp.byPeer, bd.peer)
+	}
+	if bd.dconn == nil && fp.bindings[bd.addr] == bd {
+		delete(fp.bindings, bd.addr)
+	}
+	bd.closed.Store(true)
+	if box := bd.peer.fast.Load(); box != nil && box.s == sink(bd) {
+		bd.peer.fast.CompareAndSwap(box, nil)
+	}
+	bd.mu.Lock()
+	if bd.resend != nil {
+		bd.resend.Stop()
+	}
+	bd.mu.Unlock()
+	if bd.dconn != nil {
+		bd.dconn.Close()
+	}
+}
+
+func removePeerPtr(ps []*peer, p *peer) []*peer {
+	for i, q := range ps {
+		if q == p {
+			out := make([]*peer, 0, len(ps)-1)
+			out = append(out, ps[:i]...)
+			return append(out, ps[i+1:]...)
+		}
+	}
+	return ps
+}
+
+// hear marks the binding as heard from: the relay starts sending fast messages
+// over it and stops resending -6.
+func (bd *binding) hear() {
+	if bd.heard.Load() || !bd.heard.CompareAndSwap(false, true) {
+		return
+	}
+	bd.mu.Lock()
+	if bd.resend != nil {
+		bd.resend.Stop()
+	}
+	bd.mu.Unlock()
+	bd.fp.mu.RLock()
+	current := bd.fp.byPeer[bd.peer] == bd
+	bd.fp.mu.RUnlock()
+	if current && !bd.closed.Load() {
+		bd.peer.fast.Store(&sinkBox{s: bd})
+	}
+}
+
+// ack sends -6 and, until the client is heard, resends it (100 ms doubling, 8
+// times).
+func (bd *binding) ack() {
+	bd.sendAck()
+	if bd.heard.Load() {
+		return
+	}
+	bd.mu.Lock()
+	defer bd.mu.Unlock()
+	if bd.resend == nil {
+		bd.resend = time.AfterFunc(ackFirstResend, bd.resendAck)
+	}
+}
+
+// resendAck runs on a timer: it sends -6 again unless the client was heard.
+func (bd *binding) resendAck() {
+	if bd.heard.Load() || bd.closed.Load() {
+		return
+	}
+	bd.sendAck()
+	bd.mu.Lock()
+	defer bd.mu.Unlock()
+	bd.resends++
+	if bd.resends < ackResends {
+		bd.resend.Reset(ackFirstResend << bd.resends)
+	}
+}
+
+func (bd *binding) sendAck() {
+	out := bd.fp.srv.getPacket()
+	defer bd.fp.srv.putPacket(out)
+	out.OpCode = protocol.OpUDPConnectServerAck
+	out.Sender = protocol.PeerServer
+	bd.enqueue(out)
+}
+
+// enqueue implements sink: it stamps the peer's next sequence number and writes
+// one datagram at once (UDP does not wait for the receiver).
+func (bd *binding) enqueue(p *protocol.Packet) bool {
+	if bd.closed.Load() {
+		return false
+	}
+	l := bd.peer.link
+	p.Reliable = false
+	l.fastMu.Lock()
+	p.SequenceNumber = l.fastSeq.Next()
+	l.fastBuf = protocol.AppendPacket(l.fastBuf[:0], p)
+	var err error
+	if bd.dconn != nil {
+		_, err = bd.dconn.Write(l.fastBuf)
+	} else {
+		_, err = bd.fp.conn.WriteToUDPAddrPort(l.fastBuf, bd.addr)
+	}
+	n := len(l.fastBuf)
+	l.fastMu.Unlock()
+	p.SequenceNumber = 0
+	if err != nil {
+		return false
+	}
+	bd.fp.srv.m.udpOut.Inc()
+	bd.fp.srv.m.udpBytesOut.Add(float64(n))
+	return true
+}
+
+// close implements sink: the binding is removed.
+func (bd *binding) close(int, string) { bd.fp.unbind(bd.peer) }
+
+// acceptLoop accepts DTLS associations, each served by its own goroutine.
+func (fp *fastPath) acceptLoop() {
+	defer fp.wg.Done()
+	for {
+		c, err := fp.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, dtls.ErrConnClosed) {
+				return
+			}
+			fp.mu.RLock()
+			closed := fp.closed
+			fp.mu.RUnlock()
+			if closed {
+				return
+			}
+			continue
+		}
+		fp.mu.Lock()
+		if fp.closed {
+			fp.mu.Unlock()
+			c.Close()
+			return
+		}
+		fp.assocs[c] = struct{}{}
+		fp.wg.Add(1)
+		fp.mu.Unlock()
+		go fp.serveDTLS(c)
+	}
+}
+
+// serveDTLS runs one DTLS association: the handshake, the verify identity
+// exchange (-14/-15) that binds it to a peer, then its packets.
+func (fp *fastPath) serveDTLS(c net.Conn) {
+	defer fp.wg.Done()
+	defer func() {
+		fp.mu.Lock()
+		delete(fp.assocs, c)
+		fp.mu.Unlock()
+		c.Close()
+	}()
+	m := fp.srv.m
+	deadline := time.Now().Add(verifyTimeout)
+	if dc, ok := c.(*dtls.Conn); ok {
+		ctx, cancel := context.WithDeadline(fp.srv.baseCtx, deadline)
+		err := dc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			return
+		}
+	}
+	buf := make([]byte, protocol.MaxFrameSize+1)
+	var in, out protocol.Packet
+	if err := c.SetReadDeadline(deadline); err != nil {
+		return
+	}
+	n, err := c.Read(buf)
+	if err != nil {
+		return
+	}
+	bd := fp.verify(c, buf[:n], &in, &out)
+	if bd == nil {
+		return
+	}
+	if err := c.SetReadDeadline(time.Time{}); err != nil {
+		return
+	}
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		m.udpIn.Inc()
+		m.udpBytesIn.Add(float64(n))
+		if err := protocol.DecodePacket(buf[:n], &in); err != nil {
+			m.drop(dropMalformed)
+			continue
+		}
+		if err := protocol.ValidateFromClient(&in, true); err != nil {
+			m.drop(validationReason(err))
+			continue
+		}
+		if in.OpCode == protocol.OpUDPConnect {
+			m.drop(dropOpCode)
+			continue
+		}
+		fp.handle(bd, &in, &out)
+	}
+}
+
+// verify handles the first record of a DTLS association, which must be -14 with
+// the peer id and connect token of a logged-in peer; it answers -15 and returns
+// the binding, or nil after a refusal.
+func (fp *fastPath) verify(c net.Conn, b []byte, in, out *protocol.Packet) *binding {
+	m := fp.srv.m
+	m.udpIn.Inc()
+	m.udpBytesIn.Add(float64(len(b)))
+	if err := protocol.DecodePacket(b, in); err != nil {
+		m.drop(dropMalformed)
+		return nil
+	}
+	if err := protocol.ValidateFromClient(in, true); err != nil {
+		m.drop(validationReason(err))
+		return nil
+	}
+	if in.OpCode != protocol.OpVerifyIdentity {
+		m.drop(dropUnbound)
+		return nil
+	}
+	v := in.VerifyIdentity
+	out.Reset()
+	out.OpCode = protocol.OpVerifyIdentityResult
+	out.Sender = protocol.PeerServer
+	out.SetMessage(protocol.MessageVerifyIdentityResult)
+	fp.mu.Lock()
+	p := fp.byToken[v.ConnectToken]
+	if p == nil || p.id != v.PeerID || subtle.ConstantTimeCompare([]byte(p.connectToken), []byte(v.ConnectToken)) != 1 {
+		fp.mu.Unlock()
+		m.drop(dropBadToken)
+		frame := protocol.AppendPacket(nil, out)
+		_, _ = c.Write(frame)
+		return nil
+	}
+	bd := &binding{fp: fp, peer: p, dconn: c}
+	if old := fp.byPeer[p]; old != nil {
+		fp.unbindLocked(old)
+	}
+	fp.byPeer[p] = bd
+	fp.mu.Unlock()
+	out.VerifyIdentityResult = protocol.VerifyIdentityResult{Success: true, PeerID: p.id}
+	frame := protocol.AppendPacket(nil, out)
+	if _, err := c.Write(frame); err != nil {
+		return nil
+	}
+	m.udpOut.Inc()
+	bd.hear()
+	return bd
+}
