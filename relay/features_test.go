@@ -1,0 +1,331 @@
+package relay_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/relay"
+	"github.com/matchpoint-dev/matchpoint/relay/client"
+	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+)
+
+func TestTLSAndDTLS(t *testing.T) {
+	cfg, caPEM, err := relay.DevCertificate("localhost", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := testOptions()
+	opts.TLS = cfg
+	h := newHarness(t, opts)
+	wss := strings.Replace(h.url, "ws://", "wss://", 1)
+	reply := h.place(request(2))
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		t.Fatal("CA does not parse")
+	}
+	// Without trusting the CA, wss fails.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := client.Dial(ctx, wss, reply.PlayerSessions[0].PlayerSessionID, nil, client.Options{}); err == nil {
+		t.Fatal("wss with an untrusted certificate succeeded")
+	}
+	// A trusts the CA for wss and takes the DTLS trust from the login result; B
+	// trusts it for both.
+	wssOnly := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: roots}, HandshakeTimeout: 5 * time.Second}
+	a, err := client.Dial(ctx, wss, reply.PlayerSessions[0].PlayerSessionID, nil, client.Options{UDP: true, Dialer: &wssOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := client.Dial(ctx, wss, reply.PlayerSessions[1].PlayerSessionID, nil, client.Options{UDP: true, RootCAs: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if !bytes.Equal(a.LoginResult().CACert, caPEM) {
+		t.Fatalf("login result CA:\n%s", a.LoginResult().CACert)
+	}
+	if !a.FastBound() || !b.FastBound() {
+		t.Fatalf("DTLS bound: a %v b %v", a.FastBound(), b.FastBound())
+	}
+	udpOut := metricValue(h.reg, "relay_messages_out_total", "udp")
+	if err := a.Send(ctx, 3, client.ToPlayer(b.PeerID()), []byte("dtls"), false); err != nil {
+		t.Fatal(err)
+	}
+	if m := recv(t, b); string(m.Payload) != "dtls" || m.Sender != a.PeerID() {
+		t.Fatalf("b got %+v", m)
+	}
+	if err := b.Send(ctx, 4, client.ToPlayer(a.PeerID()), []byte("wss"), true); err != nil {
+		t.Fatal(err)
+	}
+	if m := recv(t, a); string(m.Payload) != "wss" {
+		t.Fatalf("a got %+v", m)
+	}
+	eventually(t, "the fast message over DTLS", func() bool {
+		return metricValue(h.reg, "relay_messages_out_total", "udp") > udpOut
+	})
+	if rtt, err := a.Ping(ctx); err != nil || rtt <= 0 {
+		t.Fatalf("ping over DTLS: %v %v", rtt, err)
+	}
+}
+
+func TestReconnect(t *testing.T) {
+	opts := testOptions()
+	opts.ReconnectGrace = 400 * time.Millisecond
+	h := newHarness(t, opts)
+	reply := h.place(request(3))
+	ctx := context.Background()
+	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
+
+	// A raw client joins group 4, then its TCP connection drops.
+	psid := reply.PlayerSessions[1].PlayerSessionID
+	ws, lr, err := rawLogin(t, h.url, psid, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	join := protocol.Packet{OpCode: protocol.OpJoinGroup, Sender: lr.PeerID, TargetPlayer: -1}
+	join.SetMessage(protocol.MessageJoinGroup)
+	join.JoinGroup.Group = 4
+	if err := ws.WriteMessage(websocket.BinaryMessage, protocol.AppendPacket(nil, &join)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ws.ReadMessage(); err != nil {
+		t.Fatal(err)
+	}
+	ws.UnderlyingConn().Close()
+	time.Sleep(50 * time.Millisecond)
+
+	// Within the grace period: same peer id, still in group 4, new tokens.
+	ws2, lr2, err := rawLogin(t, h.url, psid, lr.ReconnectToken)
+	if err != nil {
+		t.Fatalf("reconnect: %v", err)
+	}
+	if lr2.PeerID != lr.PeerID || lr2.ReconnectToken == lr.ReconnectToken || lr2.ConnectToken == lr.ConnectToken {
+		t.Fatalf("reconnect result %+v, first %+v", lr2, lr)
+	}
+	if err := a.Send(ctx, 9, client.ToGroup(4), []byte("still here"), true); err != nil {
+		t.Fatal(err)
+	}
+	_, data, err := ws2.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got protocol.Packet
+	if err := protocol.DecodePacket(data, &got); err != nil || string(got.Payload) != "still here" {
+		t.Fatalf("group message after reconnect: %+v %v", got, err)
+	}
+	// A token works once.
+	if _, _, err := rawLogin(t, h.url, psid, lr.ReconnectToken); err == nil || err.Error() != "reconnect_failed" {
+		t.Fatalf("reused token: %v", err)
+	}
+
+	// The Go client's Reconnect on a live connection: the old one is replaced.
+	c := h.mustDial(reply.PlayerSessions[2].PlayerSessionID, client.Options{UDP: true})
+	c2, err := c.Reconnect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if c2.PeerID() != c.PeerID() || !c2.FastBound() {
+		t.Fatalf("reconnected peer %d (was %d), bound %v", c2.PeerID(), c.PeerID(), c2.FastBound())
+	}
+	if err := a.Send(ctx, 10, client.ToPlayer(c2.PeerID()), []byte("fast again"), false); err != nil {
+		t.Fatal(err)
+	}
+	if m := recv(t, c2); string(m.Payload) != "fast again" {
+		t.Fatalf("c2 got %+v", m)
+	}
+
+	// After the grace period the peer is gone and its token refused.
+	ws2.UnderlyingConn().Close()
+	eventually(t, "the held player to leave", func() bool {
+		h.events.mu.Lock()
+		defer h.events.mu.Unlock()
+		for _, l := range h.events.left {
+			if l.PeerID == int(lr.PeerID) {
+				return true
+			}
+		}
+		return false
+	})
+	if _, _, err := rawLogin(t, h.url, psid, lr2.ReconnectToken); err == nil || err.Error() != "reconnect_failed" {
+		t.Fatalf("reconnect after grace: %v", err)
+	}
+}
+
+func TestIdleConnectionClosed(t *testing.T) {
+	opts := testOptions()
+	opts.PingInterval = 50 * time.Millisecond
+	opts.ConnectionIdleTimeout = 300 * time.Millisecond
+	h := newHarness(t, opts)
+	reply := h.place(request(2))
+	// A Go client answers pings and stays.
+	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
+	// A raw client that ignores pings is closed with 4004.
+	ws, _, err := rawLogin(t, h.url, reply.PlayerSessions[1].PlayerSessionID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pings := 0
+	ws.SetPingHandler(func(string) error { pings++; return nil })
+	if err := ws.SetReadDeadline(time.Now().Add(3 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err = ws.ReadMessage(); err != nil {
+			break
+		}
+	}
+	if !websocket.IsCloseError(err, protocol.CloseIdle) || pings < 2 {
+		t.Fatalf("idle close: %v after %d pings", err, pings)
+	}
+	select {
+	case <-a.Done():
+		t.Fatalf("the live client was closed: %v", a.Err())
+	default:
+	}
+	mfs, err := h.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples uint64
+	for _, mf := range mfs {
+		if mf.GetName() == "relay_rtt_seconds" {
+			samples = mf.GetMetric()[0].GetHistogram().GetSampleCount()
+		}
+	}
+	if samples == 0 {
+		t.Fatal("no round-trip time measured from pongs")
+	}
+}
+
+func TestRateAndConnectionLimits(t *testing.T) {
+	opts := testOptions()
+	opts.MaxMessagesPerSecond = 10
+	opts.MaxConnectionsPerIP = 2
+	h := newHarness(t, opts)
+	reply := h.place(request(3))
+	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
+	b := h.mustDial(reply.PlayerSessions[1].PlayerSessionID, client.Options{})
+	ctx := context.Background()
+
+	// A third connection from 127.0.0.1 is refused.
+	_, err := h.dial(reply.PlayerSessions[2].PlayerSessionID, client.Options{})
+	var le *client.LoginError
+	if !errors.As(err, &le) || le.Refusal != protocol.RefusalRateLimited {
+		t.Fatalf("third connection: %v", err)
+	}
+	if h.refusedCount("rate_limited") != 1 || metricValue(h.reg, "relay_refused_connections_total", "") != 1 {
+		t.Fatal("refused connection not counted")
+	}
+
+	// 50 messages at once: the burst of 10 passes, the rest is dropped.
+	for i := range 50 {
+		if err := a.Send(ctx, 1, client.ToPlayer(b.PeerID()), []byte{byte(i)}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "rate limit drops", func() bool { return h.droppedCount("rate_limited") >= 35 })
+	n := 0
+	for len(b.Messages()) > 0 || n == 0 {
+		recv(t, b)
+		n++
+	}
+	time.Sleep(50 * time.Millisecond)
+	n += len(b.Messages())
+	if n < 10 || n > 15 {
+		t.Fatalf("%d messages passed a limit of 10/s", n)
+	}
+	// The connection survives and the bucket refills.
+	time.Sleep(300 * time.Millisecond)
+	if err := a.Send(ctx, 2, client.ToPlayer(b.PeerID()), []byte("later"), true); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if m := recv(t, b); m.OpCode == 2 {
+			break
+		}
+	}
+}
+
+func TestAutomaticBackfill(t *testing.T) {
+	h := newHarness(t, testOptions())
+	var mu sync.Mutex
+	var reqs []bus.BackfillRequest
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop, err := h.mm.ServeBackfills(ctx, "", "", func(_ context.Context, r bus.BackfillRequest) bus.BackfillReply {
+		mu.Lock()
+		reqs = append(reqs, r)
+		mu.Unlock()
+		return bus.BackfillReply{TicketID: r.RequestID}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	req := request(3)
+	req.BackfillMode = relay.BackfillAutomatic
+	req.Players[1].Team = "blue"
+	reply := h.place(req)
+	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
+	b := h.mustDial(reply.PlayerSessions[1].PlayerSessionID, client.Options{})
+	b.Close()
+	eventually(t, "a backfill request", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(reqs) == 1
+	})
+	mu.Lock()
+	r := reqs[0]
+	mu.Unlock()
+	if r.GameSessionID != reply.GameSessionID || r.GameSessionARN != reply.GameSessionARN || r.RelayID != h.relay.RelayID() ||
+		r.Configuration != "cfg" || r.Region != "test" || r.RequestID == "" {
+		t.Fatalf("backfill request %+v", r)
+	}
+	// The remaining player and the live reservation of player 3, not the leaver.
+	if len(r.Players) != 2 || r.Players[0].PlayerID != "player-1" || r.Players[1].PlayerID != "player-3" ||
+		r.Players[0].Team != "red" || string(r.Players[0].Attributes) != `{"skill":{"N":10}}` {
+		t.Fatalf("backfill players %+v", r.Players)
+	}
+	if metricValue(h.reg, "relay_backfill_requests_total", "ok") != 1 {
+		t.Fatal("backfill request not counted")
+	}
+
+	// The matchmaker's backfill placement lands in the running session.
+	bf := bus.PlacementRequest{MatchID: "backfill-match", Configuration: "cfg", Region: "test", RelayID: r.RelayID,
+		GameSessionID: r.GameSessionID, Players: []bus.Player{{PlayerID: "player-9", Team: "blue"}}, MaxPlayers: 3,
+		Deadline: time.Now().Add(5 * time.Second)}
+	bfReply := h.place(bf)
+	if bfReply.GameSessionID != reply.GameSessionID || len(bfReply.PlayerSessions) != 1 {
+		t.Fatalf("backfill placement %+v", bfReply)
+	}
+	c := h.mustDial(bfReply.PlayerSessions[0].PlayerSessionID, client.Options{})
+	if c.PeerID() != 3 {
+		t.Fatalf("backfilled player peer %d", c.PeerID())
+	}
+	for e := nextEvent(t, a, client.PlayerConnected); e.PeerID != 3; e = nextEvent(t, a, client.PlayerConnected) {
+	}
+
+	// Sessions without AUTOMATIC backfill send none.
+	plain := h.place(request(2))
+	d := h.mustDial(plain.PlayerSessions[0].PlayerSessionID, client.Options{})
+	h.mustDial(plain.PlayerSessions[1].PlayerSessionID, client.Options{})
+	d.Close()
+	time.Sleep(100 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reqs) != 1 {
+		t.Fatalf("%d backfill requests", len(reqs))
+	}
+}
