@@ -16,6 +16,17 @@ if ! command -v redis-server >/dev/null 2>&1; then
 	fi
 fi
 
+if ! command -v node >/dev/null 2>&1; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "installing nodejs and npm (JavaScript client tests)"
+		apt-get update -qq >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+	else
+		echo "node is missing: install Node.js 20 or later and run again" >&2
+		exit 1
+	fi
+fi
+
 unformatted=$(gofmt -l $(git ls-files '*.go') 2>/dev/null || true)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:" >&2
@@ -26,6 +37,10 @@ go vet ./...
 
 # Tests start their own redis-server on a free port and an embedded NATS server.
 go test -race -count=1 ./...
+
+# The JavaScript client: codec, client and end-to-end tests against a relay
+# built from this tree (after the Go tests, so the build cache is warm).
+bash relay/client/js/test.sh
 
 # A short fuzz pass per parser; the checked-in seed corpus also runs in the plain tests above.
 fuzztime=${FUZZTIME:-6s}

@@ -15,7 +15,7 @@ import { WebSocket } from 'ws';
 
 import { LoginError, Refusal, connect } from '../src/index.js';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 const goVersion = spawnSync('go', ['version'], { encoding: 'utf8' });
 const skip = goVersion.status === 0 ? false : 'the Go toolchain (go) is not installed: cannot build the relay';
 
@@ -51,7 +51,7 @@ class TrackedWebSocket extends WebSocket {
 async function startRelay() {
   const dir = mkdtempSync(join(tmpdir(), 'relayfixture-'));
   const binary = join(dir, 'relayfixture');
-  await promisify(execFile)('go', ['build', '-o', binary, './sdk/js/test/relayfixture'], {
+  await promisify(execFile)('go', ['build', '-o', binary, './relay/client/js/test/relayfixture'], {
     cwd: repoRoot,
     timeout: 180_000,
   });

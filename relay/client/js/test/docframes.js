@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 
-const docPath = new URL('../../../docs/protocol.md', import.meta.url);
+const docPath = new URL('../../../../docs/protocol.md', import.meta.url);
 const hexLine = /^([0-9a-f]{2} )+[0-9a-f]{2}$/;
 
 /**

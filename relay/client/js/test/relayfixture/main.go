@@ -1,5 +1,5 @@
 // Command relayfixture runs a real Matchpoint relay for the end-to-end tests of the
-// JavaScript SDK (sdk/js/test/e2e.test.js): an embedded NATS server, one relay on a
+// JavaScript SDK (relay/client/js/test/e2e.test.js): an embedded NATS server, one relay on a
 // free loopback port whose sessions run an echo script, and one placement. It prints
 // one JSON line, {"url": ..., "playerSessionIds": [...]}, then serves until its
 // standard input closes or it receives SIGINT or SIGTERM.

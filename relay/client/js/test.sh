@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 if ! command -v node >/dev/null; then
-  echo "sdk/js/test.sh: node (20 or later) is required" >&2
+  echo "relay/client/js/test.sh: node (20 or later) is required" >&2
   exit 1
 fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
