@@ -21,8 +21,8 @@ COPY --from=build /out/matchpoint /matchpoint
 COPY --from=build /out/healthcheck /healthcheck
 # 65532 is distroless's "nonroot".
 USER 65532:65532
-# API, dashboard and matchmaker metrics; relay WebSocket; relay UDP; relay admin.
-EXPOSE 8080/tcp 7000/tcp 7001/udp 9100/tcp
+# API, dashboard and matchmaker metrics; relay WebSocket and UDP fast path; relay admin.
+EXPOSE 8080/tcp 7000/tcp 7000/udp 9100/tcp
 ENTRYPOINT ["/matchpoint"]
 # Without a command: the all-in-one dev stack, reachable from the host.
 CMD ["dev", "--http-addr", "0.0.0.0:8080", "--relay-addr", "0.0.0.0:7000"]

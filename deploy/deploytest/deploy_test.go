@@ -472,11 +472,20 @@ func checkPorts(t *testing.T, name string, s service, r *resolved) {
 			}
 		}
 	}
-	var udpFlags []string
-	for flag := range r.flags {
-		if strings.Contains(flag, "udp") {
-			udpFlags = append(udpFlags, flag)
+	// The fast path listens where a UDP address flag says, by default on the
+	// WebSocket listener's port (relay.Options.UDPAddr).
+	udpPort, udpFrom := 0, ""
+	if r.cmd == "relay" {
+		_, udpPort = addrPort(r.values["listen"])
+		udpFrom = "--listen (the default UDP address)"
+	}
+	for flag, v := range r.values {
+		if _, p := addrPort(v); p != 0 && strings.Contains(flag, "udp") {
+			udpPort, udpFrom = p, "--"+flag
 		}
+	}
+	if r.values["disable-udp"] == "true" {
+		udpPort = 0
 	}
 	for _, ps := range s.Ports {
 		pp, err := parsePort(ps)
@@ -497,18 +506,11 @@ func checkPorts(t *testing.T, name string, s service, r *resolved) {
 			if r.cmd != "relay" {
 				t.Errorf("%s publishes UDP port %s, but only relays take UDP", name, ps)
 			}
-			if len(udpFlags) == 0 {
-				t.Logf("%s: UDP %s is reserved: matchpoint %s has no UDP flag yet", name, ps, r.cmd)
-				continue
+			if udpPort == 0 || pp.Container != udpPort {
+				t.Errorf("%s publishes %s, but the fast path listens on UDP port %d (%s)", name, ps, udpPort, udpFrom)
 			}
-			found := false
-			for _, f := range udpFlags {
-				if _, p := addrPort(r.values[f]); p == pp.Container || r.values[f] == strconv.Itoa(pp.Container) {
-					found = true
-				}
-			}
-			if !found {
-				t.Errorf("%s publishes %s, but no UDP setting (%v) uses container port %d", name, ps, udpFlags, pp.Container)
+			if pub := r.values["public-udp-port"]; pub != "" && pub != "0" && pub != strconv.Itoa(pp.Host) {
+				t.Errorf("%s: players are told UDP port %s, but it is published on host port %d", name, pub, pp.Host)
 			}
 		}
 	}
@@ -710,8 +712,8 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("Dockerfile: port %d (default %s) is not EXPOSEd (%v)", p, v, exposed)
 		}
 	}
-	if !exposed["7001/udp"] {
-		t.Errorf("Dockerfile: the relays' UDP port 7001/udp is not EXPOSEd")
+	if _, p := addrPort(rl["listen"].Default); !exposed[fmt.Sprintf("%d/udp", p)] {
+		t.Errorf("Dockerfile: the relays' UDP fast path, port %d/udp, is not EXPOSEd", p)
 	}
 	// The default command runs with real flags.
 	var args []string
