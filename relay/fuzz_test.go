@@ -1,0 +1,126 @@
+package relay
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/netip"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+)
+
+// nopSink is a reliable sink that accepts everything.
+type nopSink struct{}
+
+func (nopSink) enqueue(*protocol.Packet) bool { return true }
+func (nopSink) close(int, string)             {}
+
+// fuzzBound and fuzzUnbound are the source addresses of fuzzed datagrams: the
+// first is bound to peer 3, the second to nobody.
+var (
+	fuzzBound   = netip.MustParseAddrPort("127.0.0.1:9")
+	fuzzUnbound = netip.MustParseAddrPort("127.0.0.1:10")
+)
+
+// newTestFastPath returns a fast path of a relay without bus, with one session
+// whose peers 1 to 3 are logged in from 127.0.0.1; peer 3 (connect token "c", as
+// in docs/protocol.md) is bound to fuzzBound and heard.
+func newTestFastPath(t testing.TB) *fastPath {
+	t.Helper()
+	opts, err := Options{Logger: slog.New(slog.DiscardHandler)}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := newMetrics(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &Server{opts: opts, m: m, log: opts.Logger, baseCtx: context.Background()}
+	srv.pool.New = func() any { return new(protocol.Packet) }
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := &fastPath{srv: srv, conn: conn, bindings: make(map[netip.AddrPort]*binding), byPeer: make(map[*peer]*binding),
+		byToken: make(map[string]*peer), byIPPeer: make(map[ipPeer][]*peer), assocs: make(map[net.Conn]struct{})}
+	t.Cleanup(fp.close)
+	srv.fast = fp
+	sess := newSession(srv, GameSessionInfo{GameSessionID: "gsess-test"}, 8)
+	rt := newRoutes()
+	var last *peer
+	for id := int32(1); id <= 3; id++ {
+		p := &peer{id: id, sess: sess, link: &link{}, ip: fuzzBound.Addr(), reliable: nopSink{},
+			connectToken: string(rune('a' + id - 1))}
+		rt = rt.with(p)
+		fp.register(p)
+		last = p
+	}
+	sess.routes.Store(rt)
+	bd := &binding{fp: fp, peer: last, addr: fuzzBound}
+	fp.bindings[fuzzBound] = bd
+	fp.byPeer[last] = bd
+	bd.hear()
+	return fp
+}
+
+// FuzzUDPDatagram feeds arbitrary datagrams, from a bound or an unbound address,
+// to the UDP receive path: it must never panic, and the bindings it creates stay
+// bounded by the peers (one address each).
+func FuzzUDPDatagram(f *testing.F) {
+	f.Add(byte(0), []byte{0x14, 0x08, 0x02, 0x10, 0x07, 0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x28, 0x03, 0x7a, 0x01, 0xff})
+	fp := newTestFastPath(f)
+	var in, out protocol.Packet
+	f.Fuzz(func(t *testing.T, src byte, data []byte) {
+		from := fuzzBound
+		if src%2 == 1 {
+			from = fuzzUnbound
+		}
+		fp.datagram(data, from, &in, &out)
+		fp.mu.RLock()
+		n := len(fp.bindings)
+		fp.mu.RUnlock()
+		if n > 2 {
+			t.Fatalf("%d bindings for 2 source addresses", n)
+		}
+	})
+}
+
+// TestUDPReceiveAllocations checks that receiving a developer datagram from a
+// bound address and forwarding it allocates nothing.
+func TestUDPReceiveAllocations(t *testing.T) {
+	fp := newTestFastPath(t)
+	frame := protocol.AppendPacket(nil, &protocol.Packet{OpCode: 5, SequenceNumber: 1, Sender: 3, TargetPlayer: 1,
+		Payload: make([]byte, 64)})
+	var in, out protocol.Packet
+	seq := int32(1)
+	allocs := testing.AllocsPerRun(1000, func() {
+		seq++
+		frame[4] = byte(seq%120) + 1 // keep the sequence number a one-byte varint
+		fp.bindings[fuzzBound].filter.Reset()
+		fp.datagram(frame, fuzzBound, &in, &out)
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per datagram", allocs)
+	}
+	for reason, c := range fp.srv.m.drops {
+		if v := counterValue(t, c); v != 0 {
+			t.Fatalf("%v datagrams dropped as %s", v, reason)
+		}
+	}
+	if v := counterValue(t, fp.srv.m.udpIn); v < 1000 {
+		t.Fatalf("%v datagrams received", v)
+	}
+}
+
+func counterValue(t testing.TB, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
+}
