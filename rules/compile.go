@@ -238,8 +238,19 @@ func (g *generator) prop(e *propExpr, agg aggKind) string {
 	case propNumber:
 		return g.literal(&val{kind: vNum, num: e.num})
 	case propCall:
+		if e.fn == "flatten" && e.arg.kind == propSelect && e.arg.level != levelTeams {
+			// flatten(teams[...].players...) is the same selection read as one
+			// list: select it flat instead of building a list per team.
+			return g.selector(e.arg, agg, true)
+		}
 		return fmt.Sprintf("mp_%s($env, %s)", e.fn, g.prop(e.arg, agg))
 	}
+	return g.selector(e, agg, false)
+}
+
+// selector translates a selector; flat reads every selected team's values as
+// one list.
+func (g *generator) selector(e *propExpr, agg aggKind, flat bool) string {
 	s := selection{allPlayers: e.allPlayers}
 	if !e.allPlayers && e.teams != nil {
 		for _, name := range e.teams {
@@ -247,7 +258,7 @@ func (g *generator) prop(e *propExpr, agg aggKind) string {
 		}
 		s.flat = len(e.teams) == 1 && len(s.teams) == 1
 	}
-	s.flat = s.flat || e.allPlayers
+	s.flat = s.flat || e.allPlayers || flat
 	key := fmt.Sprintf("%v", s)
 	idx, ok := g.sel[key]
 	if !ok {

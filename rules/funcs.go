@@ -433,7 +433,7 @@ func (e *Evaluator) batch(a []any) any {
 				continue
 			}
 			x := t.party[rp.attr][rp.agg].num
-			lo, hi = math.Min(lo, x), math.Max(hi, x)
+			lo, hi = minf(lo, x), maxf(hi, x)
 		}
 	}
 	if rp.attrType == TypeNumber && hi-lo > p.maxDistance {
@@ -472,7 +472,7 @@ func (e *Evaluator) latency(a []any) any {
 					ok = false
 					break
 				}
-				worst, best, sum, n = math.Max(worst, ms), math.Min(best, ms), sum+ms, n+1
+				worst, best, sum, n = maxf(worst, ms), minf(best, ms), sum+ms, n+1
 			}
 			if !ok {
 				break

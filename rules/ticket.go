@@ -236,9 +236,17 @@ func partyLatencies(players []Player) [3][]regionLatency {
 // latencyIn returns the ticket's latency in region under aggregation k.
 func (t *Ticket) latencyIn(k aggKind, region string) (float64, bool) {
 	l := t.latency[k]
-	i := sort.Search(len(l), func(i int) bool { return l[i].region >= region })
-	if i < len(l) && l[i].region == region {
-		return l[i].ms, true
+	lo, hi := 0, len(l)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if l[mid].region < region {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(l) && l[lo].region == region {
+		return l[lo].ms, true
 	}
 	return 0, false
 }

@@ -120,7 +120,7 @@ func (a *arena) aggregate(fn string, v *val) *val {
 		}
 		n++
 		sum += it.num
-		lo, hi = math.Min(lo, it.num), math.Max(hi, it.num)
+		lo, hi = minf(lo, it.num), maxf(hi, it.num)
 	}
 	if fn == "sum" {
 		return a.num(sum)
@@ -261,4 +261,21 @@ func everySubListHas(lists []*val, s string) bool {
 		}
 	}
 	return true
+}
+
+// minf and maxf are math.Min and math.Max for the finite values evaluation
+// works on (attributes are checked finite when a ticket is prepared), without
+// their NaN and signed-zero handling.
+func minf(a, b float64) float64 {
+	if b < a {
+		return b
+	}
+	return a
+}
+
+func maxf(a, b float64) float64 {
+	if b > a {
+		return b
+	}
+	return a
 }
