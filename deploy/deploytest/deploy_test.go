@@ -159,6 +159,7 @@ type service struct {
 	Image       string            `yaml:"image"`
 	Restart     string            `yaml:"restart"`
 	ReadOnly    bool              `yaml:"read_only"`
+	Tmpfs       []string          `yaml:"tmpfs"`
 	Build       any               `yaml:"build"`
 	Command     []string          `yaml:"command"`
 	Environment map[string]string `yaml:"environment"`
