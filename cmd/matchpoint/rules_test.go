@@ -77,7 +77,7 @@ func TestRulesSimulate(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"2 match(es) from 5 ticket(s)", "formed under the expansion rules[CloseSkill].maxDistance = 300", `eve: can never match`} {
+	for _, want := range []string{"2 match(es) from 6 ticket(s)", "formed under the expansion rules[CloseSkill].maxDistance = 300", `eve: can never match`, "fay: kept out most often by rule CloseSkill"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
@@ -134,14 +135,83 @@ func Run(rs *rules.RuleSet, tickets []Ticket, seed uint64) (Report, error) {
 		}
 		rep.Matches = append(rep.Matches, out)
 	}
+	var left []*forming.Ticket
 	for _, t := range pool {
 		if !matched[t.ID] {
-			rep.Unmatched = append(rep.Unmatched, Unmatched{TicketId: t.ID, Reason: "no match found in this pass"})
+			left = append(left, t)
 		}
+	}
+	for _, t := range left {
+		rep.Unmatched = append(rep.Unmatched, Unmatched{TicketId: t.ID, Reason: keptOut(rs, t, pool, now)})
 	}
 	sort.SliceStable(rep.Unmatched, func(i, j int) bool { return rep.Unmatched[i].TicketId < rep.Unmatched[j].TicketId })
 	rep.Metrics = res.Metrics
 	return rep, nil
+}
+
+// maxPairings bounds the pairings tried to explain one unmatched ticket.
+const maxPairings = 1000
+
+// keptOut explains why a ticket found no match: it pairs the ticket with
+// each other ticket of the pool on different teams (or the same team when
+// there is one) and names the rule that failed most often, with the
+// expansion steps the ticket has reached.
+func keptOut(rs *rules.RuleSet, t *forming.Ticket, pool []*forming.Ticket, now time.Time) string {
+	def := rs.Definition()
+	ev := rs.NewEvaluator()
+	c := rs.NewCandidate()
+	failed := make([]int, len(def.Rules))
+	pairings, teamsFull := 0, 0
+	other := 0
+	if len(rs.Teams()) > 1 {
+		other = 1
+	}
+	for _, u := range pool {
+		if u == t || pairings == maxPairings {
+			continue
+		}
+		c.Reset()
+		c.Add(0, t.Ticket)
+		c.Add(other, u.Ticket)
+		r := ev.Evaluate(c, now, rules.ExplainAll)
+		pairings++
+		if !r.TeamsOK {
+			teamsFull++
+		}
+		for i, o := range r.Rules {
+			if o == rules.Failed {
+				failed[i]++
+			}
+		}
+	}
+	c.Reset()
+	c.Add(0, t.Ticket)
+	steps := ev.Evaluate(c, now, rules.ExplainAll).Expansions
+	var reached []string
+	for ei, st := range steps {
+		if st >= 0 {
+			reached = append(reached, fmt.Sprintf("%s = %s", def.Expansions[ei].Target, stepValue(def.Expansions[ei].Steps[st])))
+		}
+	}
+	expansion := "no expansion step reached yet"
+	if len(reached) > 0 {
+		expansion = "expansions reached: " + strings.Join(reached, ", ")
+	}
+	worst := -1
+	for i, n := range failed {
+		if n > 0 && (worst < 0 || n > failed[worst]) {
+			worst = i
+		}
+	}
+	switch {
+	case pairings == 0:
+		return "no other ticket to match with; " + expansion
+	case worst >= 0:
+		return fmt.Sprintf("kept out most often by rule %s (failed in %d of %d pairings with other tickets); %s", def.Rules[worst].Name, failed[worst], pairings, expansion)
+	case teamsFull == pairings:
+		return "its party does not fit the teams; " + expansion
+	}
+	return "the teams could not be filled to their minimum with the tickets left; " + expansion
 }
 
 func stepValue(s rules.ExpansionStep) string {
