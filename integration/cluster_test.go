@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/internal/redistest"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
@@ -58,9 +60,12 @@ type clusterOptions struct {
 // server on a fixed port, matchmaker and relay processes, and the test's own
 // bus connection, which records session events.
 type cluster struct {
-	t           *testing.T
-	opts        clusterOptions
-	redis       *redistest.Server
+	t     *testing.T
+	opts  clusterOptions
+	redis *redistest.Server
+	// store reads what the matchmakers stored (match ids, the event log),
+	// which the API does not show.
+	store       store.Store
 	nats        *bus.Embedded
 	bus         *bus.Conn
 	matchmakers []*matchmakerProc
@@ -90,6 +95,9 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 		o.playerSessionTTL = time.Minute
 	}
 	c := &cluster{t: t, opts: o, redis: redistest.Start(t), sessions: &sessionLog{ended: map[string]bus.SessionEnded{}}}
+	rc := redis.NewClient(&redis.Options{Addr: c.redis.Addr})
+	t.Cleanup(func() { rc.Close() })
+	c.store = store.NewRedis(rc, store.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{Port: freePort(t), JetStream: true})
