@@ -66,3 +66,62 @@ func BenchmarkFormLarge200(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkForm1v1Pool100000 forms 1v1 matches (batchDistance on skill)
+// from 100,000 searching tickets (target: one pass in under 1 s of one core).
+func BenchmarkForm1v1Pool100000(b *testing.B) {
+	rs := compile(b, duelRules)
+	rng := rand.New(rand.NewPCG(7, 7))
+	in := Input{Now: t0}
+	for i := range 100_000 {
+		in.Tickets = append(in.Tickets, ticket(b, rs, fmt.Sprintf("t%06d", i), time.Duration(rng.IntN(30_000))*time.Millisecond,
+			player{attrs: num("skill", 1000+rng.IntN(2000))}))
+	}
+	b.ReportAllocs()
+	matches := 0
+	for b.Loop() {
+		res, err := Form(rs, in, Options{Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		matches += len(res.Matches)
+	}
+	b.ReportMetric(float64(matches)/float64(b.N), "matches/op")
+}
+
+// balancedLatencyRules is issue 4's second case: 5v5 balanced on skill with a
+// latency rule over 3 regions.
+const balancedLatencyRules = `{"ruleLanguageVersion":"1.0",
+ "playerAttributes":[{"name":"skill","type":"number"}],
+ "algorithm":{"strategy":"balanced","balancedAttribute":"skill","batchingPreference":"fastestRegion"},
+ "teams":[{"name":"red","minPlayers":5,"maxPlayers":5},{"name":"blue","minPlayers":5,"maxPlayers":5}],
+ "rules":[{"name":"Ping","type":"latency","maxLatency":150}]}`
+
+// BenchmarkForm5v5BalancedParties50000 forms balanced 5v5 matches from
+// 50,000 players in parties of 1 to 3 (target: one pass in under 3 s).
+func BenchmarkForm5v5BalancedParties50000(b *testing.B) {
+	rs := compile(b, balancedLatencyRules)
+	rng := rand.New(rand.NewPCG(9, 9))
+	in := Input{Now: t0}
+	players := 0
+	for i := 0; players < 50_000; i++ {
+		size := 1 + rng.IntN(3)
+		party := make([]player, size)
+		for p := range party {
+			party[p] = player{attrs: num("skill", 1000+rng.IntN(1000)), latency: map[string]float64{
+				"us-east-1": float64(20 + rng.IntN(160)), "us-west-2": float64(20 + rng.IntN(160)), "eu-west-1": float64(20 + rng.IntN(200))}}
+		}
+		in.Tickets = append(in.Tickets, ticket(b, rs, fmt.Sprintf("t%06d", i), time.Duration(rng.IntN(30_000))*time.Millisecond, party...))
+		players += size
+	}
+	b.ReportAllocs()
+	matches := 0
+	for b.Loop() {
+		res, err := Form(rs, in, Options{Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		matches += len(res.Matches)
+	}
+	b.ReportMetric(float64(matches)/float64(b.N), "matches/op")
+}
