@@ -14,7 +14,7 @@
 //		Authorize: dashboard.BearerAuthorizer(keys),  // API key id -> secret
 //	})
 //	mux.Handle("/dashboard/", d)
-//	go d.Run(ctx) // follows relay heartbeats until ctx ends
+//	err = d.Run(ctx) // follows relay heartbeats until ctx ends: run it beside the HTTP server
 //
 // docs/dashboard.md describes each panel and endpoint.
 package dashboard

@@ -127,6 +127,10 @@ func (s *stats) update(ctx context.Context) error {
 		return err
 	}
 	err = s.read(ctx)
+	if ctx.Err() != nil {
+		// This request went away mid-read: the next one reads again.
+		return err
+	}
 	s.mu.Lock()
 	s.last, s.lastErr = s.now(), err
 	s.mu.Unlock()
