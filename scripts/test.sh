@@ -27,6 +27,9 @@ if ! command -v node >/dev/null 2>&1; then
 	fi
 fi
 
+# Headless Chromium for the dashboard's browser test.
+./scripts/install-chromium.sh
+
 unformatted=$(gofmt -l $(git ls-files '*.go') 2>/dev/null || true)
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change:" >&2

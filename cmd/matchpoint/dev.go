@@ -130,6 +130,7 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, relayAddr str
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, `Matchpoint dev is running.
   API        %s   (REST under /v1/, GameLift JSON on POST /)
+  dashboard  %s/dashboard/#key=%s
   API key    id %q, secret %q   (REST: Authorization: Bearer %s)
   relay      ws://%s/websocket   (region %q)
   NATS       %s
@@ -141,7 +142,7 @@ Try it:
   curl -s -H 'Authorization: Bearer %s' -X POST %s/v1/tickets \
     -d '{"ConfigurationName":"%s","Players":[{"PlayerId":"bo","PlayerAttributes":{"skill":{"N":1050}}}]}'
   curl -sN -H 'Authorization: Bearer %s' '%s/v1/events?configuration=%s'
-`, url, id, secret, secret, rl.Addr().String(), devRegion, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
+`, url, url, secret, id, secret, secret, rl.Addr().String(), devRegion, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
 		secret, url, sampleConfiguration, secret, url, sampleConfiguration, secret, url, sampleConfiguration)
 
 	if ready != nil {
@@ -150,8 +151,8 @@ Try it:
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	wg.Add(3)
+	errs := make(chan error, 4)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		errs <- serveHTTP(runCtx, ln, stack.handler, mm.drainTimeout, log)
@@ -163,6 +164,10 @@ Try it:
 	go func() {
 		defer wg.Done()
 		errs <- rl.Run(runCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		errs <- stack.dashboard.Run(runCtx)
 	}()
 	var first error
 	select {

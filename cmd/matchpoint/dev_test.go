@@ -160,6 +160,18 @@ func TestDevMatchesTwoPlayers(t *testing.T) {
 		t.Fatalf("readyz: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	resp, err = http.Get(a.API + "/dashboard/")
+	if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("dashboard page: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	var overview map[string]any
+	if code := call(t, "GET", a.API+"/dashboard/api/overview", "", &overview); code != 200 {
+		t.Fatalf("dashboard overview: HTTP %d", code)
+	}
+	if !strings.Contains(fmt.Sprint(overview), "duel") {
+		t.Fatalf("the dashboard overview lacks the sample configuration: %v", overview)
+	}
 }
 
 const echoScript = `

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/dashboard"
 	"github.com/matchpoint-dev/matchpoint/internal/adminhttp"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/api"
@@ -72,10 +73,11 @@ func (m *matchmakerFlags) keys() (map[string]string, error) {
 // matchmakerStack is the matchmaker service, its forming worker and its HTTP
 // faces, wired together.
 type matchmakerStack struct {
-	svc     *matchmaker.Service
-	worker  *worker.Worker
-	admin   *adminhttp.Handler
-	handler http.Handler
+	svc       *matchmaker.Service
+	worker    *worker.Worker
+	dashboard *dashboard.Dashboard
+	admin     *adminhttp.Handler
+	handler   http.Handler
 }
 
 func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg *prometheus.Registry, log *slog.Logger) (*matchmakerStack, error) {
@@ -127,7 +129,19 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		return err
 	})
 	apiHandler := api.New(svc, keys, log.With("component", "api"))
+	dash, err := dashboard.New(dashboard.Options{
+		Store:     st,
+		Bus:       conn,
+		Authorize: dashboard.BearerAuthorizer(keys),
+		Logger:    log.With("component", "dashboard"),
+	})
+	if err != nil {
+		svc.Close()
+		return nil, err
+	}
+	s.dashboard = dash
 	mux := http.NewServeMux()
+	mux.Handle("/dashboard/", dash)
 	mux.Handle("GET /readyz", s.admin)
 	mux.Handle("GET /metrics", s.admin)
 	mux.Handle("/debug/pprof/", s.admin)
