@@ -53,6 +53,12 @@ func (m *Memory) ReleaseLease(_ context.Context, name, owner string) error {
 func (m *Memory) AppendEvent(_ context.Context, configuration string, ticketIDs []string, payload []byte) (uint64, error) {
 	m.lock()
 	defer m.mu.Unlock()
+	return m.appendEvent(configuration, slices.Clone(ticketIDs), payload), nil
+}
+
+// appendEvent appends to a configuration's log with the mutex held; it owns
+// ticketIDs from now on and copies payload.
+func (m *Memory) appendEvent(configuration string, ticketIDs []string, payload []byte) uint64 {
 	log, ok := m.logs[configuration]
 	if !ok {
 		log = &memLog{}
@@ -61,13 +67,13 @@ func (m *Memory) AppendEvent(_ context.Context, configuration string, ticketIDs 
 	log.last++
 	log.events = append(log.events, Event{
 		Seq:       log.last,
-		TicketIds: slices.Clone(ticketIDs),
+		TicketIds: ticketIDs,
 		Payload:   slices.Clone(payload),
 	})
 	if over := len(log.events) - m.opts.MaxEvents; over > 0 {
 		log.events = log.events[over:]
 	}
-	return log.last, nil
+	return log.last
 }
 
 // EventsAfter implements Store.

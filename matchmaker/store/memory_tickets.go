@@ -13,11 +13,28 @@ import (
 func (m *Memory) CreateTicket(_ context.Context, t Ticket) ([]string, error) {
 	now := m.lock()
 	defer m.mu.Unlock()
-	if _, ok := m.ticket(t.TicketId, now); ok {
-		return nil, fmt.Errorf("create ticket %s: %w", t.TicketId, ErrExists)
+	return m.create(t, now)
+}
+
+// CreateTicketWithEvent implements Store.
+func (m *Memory) CreateTicketWithEvent(_ context.Context, t Ticket, payload []byte) ([]string, uint64, error) {
+	now := m.lock()
+	defer m.mu.Unlock()
+	cancelled, err := m.create(t, now)
+	if err != nil {
+		return nil, 0, err
 	}
+	return cancelled, m.appendEvent(t.ConfigurationName, []string{t.TicketId}, payload), nil
+}
+
+// create is CreateTicket with the mutex held: every check comes before the
+// first write.
+func (m *Memory) create(t Ticket, now time.Time) ([]string, error) {
 	if _, ok := m.configs[t.ConfigurationName]; !ok {
 		return nil, fmt.Errorf("create ticket %s: configuration %s: %w", t.TicketId, t.ConfigurationName, ErrNotFound)
+	}
+	if _, ok := m.ticket(t.TicketId, now); ok {
+		return nil, fmt.Errorf("create ticket %s: %w", t.TicketId, ErrExists)
 	}
 	var dups []*memTicket
 	if !t.Status.Terminal() {

@@ -18,6 +18,9 @@ type Redis struct {
 	c       redis.UniversalClient
 	opts    Options
 	scripts redisScripts
+	// oneServer is true on a plain client (one server, or Sentinel): a
+	// script may then touch keys of any hash tag, so a create is one script.
+	oneServer bool
 }
 
 var _ Store = (*Redis)(nil)
@@ -28,7 +31,8 @@ const idPendingWindow = time.Minute
 
 // NewRedis returns a Store on c.
 func NewRedis(c redis.UniversalClient, opts Options) *Redis {
-	return &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts()}
+	_, oneServer := c.(*redis.Client)
+	return &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts(), oneServer: oneServer}
 }
 
 // Key names. Per-configuration keys carry the configuration name as hash tag.

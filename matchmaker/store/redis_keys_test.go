@@ -1,9 +1,12 @@
 package store_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,5 +188,88 @@ func TestRedisSurvivesRestart(t *testing.T) {
 			}
 		}
 		srv.Restart(t)
+	}
+}
+
+// roundTrips counts the commands and pipelines a client sends.
+type roundTrips struct{ n atomic.Int64 }
+
+func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// TestRedisCreateIsOneRoundTrip: on one server, a create (with its event, a
+// duplicate cancelled, or a refusal) is one script, which also writes the
+// id entry and gives the ids of cancelled and terminal tickets the
+// retention as TTL.
+func TestRedisCreateIsOneRoundTrip(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	var h roundTrips
+	c.AddHook(&h)
+	tk := func(id, player string, st store.Status) store.Ticket {
+		return store.Ticket{TicketId: id, ConfigurationName: "cfg-a", Status: st, Players: []store.Player{{PlayerId: player}}}
+	}
+	// The first call loads the script (EVALSHA, then EVAL).
+	if _, _, err := s.CreateTicketWithEvent(ctx, tk("warm", "p0", store.StatusSearching), []byte("e")); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		name string
+		do   func() error
+	}{
+		{"create with event", func() error {
+			_, _, err := s.CreateTicketWithEvent(ctx, tk("old", "p1", store.StatusSearching), []byte("e"))
+			return err
+		}},
+		{"create cancelling a duplicate", func() error {
+			cancelled, seq, err := s.CreateTicketWithEvent(ctx, tk("new", "p1", store.StatusSearching), []byte("e"))
+			if err == nil && (len(cancelled) != 1 || seq != 3) {
+				err = fmt.Errorf("cancelled %v, sequence %d", cancelled, seq)
+			}
+			return err
+		}},
+		{"create terminal", func() error {
+			_, err := s.CreateTicket(ctx, tk("done", "p2", store.StatusCompleted))
+			return err
+		}},
+		{"refused create", func() error {
+			if _, _, err := s.CreateTicketWithEvent(ctx, tk("new", "p3", store.StatusSearching), []byte("e")); !errors.Is(err, store.ErrExists) {
+				return fmt.Errorf("got %v, want ErrExists", err)
+			}
+			return nil
+		}},
+	} {
+		before := h.n.Load()
+		if err := step.do(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if n := h.n.Load() - before; n != 1 {
+			t.Errorf("%s: %d round trips, want 1", step.name, n)
+		}
+	}
+	for key, terminal := range map[string]bool{"mp:tid:new": false, "mp:tid:old": true, "mp:tid:done": true} {
+		ttl, err := c.PTTL(ctx, key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case terminal && (ttl <= 0 || ttl > time.Minute):
+			t.Errorf("id entry %s has TTL %v, want at most the retention", key, ttl)
+		case !terminal && ttl != -1:
+			t.Errorf("id entry %s has TTL %v, want none", key, ttl)
+		}
 	}
 }

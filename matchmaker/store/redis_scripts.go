@@ -49,11 +49,37 @@ local function index(tkey, id, status, players, deadline, start, retention)
 end
 `
 
-// createTicket: KEYS[5] the new ticket. ARGV: 1 id, 2 ticket key prefix of
-// the configuration, 3 body, 4 status, 5 reason, 6 message, 7 end, 8 match
-// id, 9 deadline, 10 start, 11 player ids JSON, 12 retention ms, 13 now ns.
-// Returns {'ok', cancelled ids...}, {'exists'} or {'placing', player, ticket}.
+// createTicket: KEYS[5] the new ticket, KEYS[6] the event sequence counter,
+// KEYS[7] the event stream; on one Redis server (not a Cluster) also KEYS[8]
+// the global id entry and KEYS[9] the configurations HASH, so that the id
+// and the configuration are checked and the id entry written in the same
+// step. ARGV: 1 id, 2 ticket key prefix of the configuration, 3 body,
+// 4 status, 5 reason, 6 message, 7 end, 8 match id, 9 deadline, 10 start,
+// 11 player ids JSON, 12 retention ms, 13 now ns, 14 '1' to append an event,
+// 15 event payload, 16 event log length, 17 event ticket ids JSON; with
+// KEYS[8]: 18 configuration name, 19 id entry value, 20 key prefix, 21 now
+// ms, 22 id pending window ms.
+// Every check comes before the first write, and the XADD, the one write
+// whose success depends on stored data (its id must exceed the stream's
+// last), comes first, so that a refusal or an error leaves nothing written.
+// Returns {'ok', event seq or 0, cancelled ids...}, {'exists'},
+// {'notfound'} or {'placing', player, ticket}.
 const luaCreateTicket = luaTicketPrelude + `
+local global = #KEYS == 9
+if global then
+	if redis.call('HEXISTS', KEYS[9], ARGV[18]) == 0 then return {'notfound'} end
+	local cur = redis.call('GET', KEYS[8])
+	if cur then
+		local cfg, at = cur, 0
+		local sep = string.find(cur, '|[^|]*$')
+		if sep then
+			cfg = string.sub(cur, 1, sep - 1)
+			at = tonumber(string.sub(cur, sep + 1)) or 0
+		end
+		if redis.call('EXISTS', ARGV[20] .. '{' .. cfg .. '}:t:' .. ARGV[1]) == 1 then return {'exists'} end
+		if tonumber(ARGV[21]) - at < tonumber(ARGV[22]) then return {'exists'} end
+	end
+end
 if redis.call('EXISTS', KEYS[5]) == 1 then return {'exists'} end
 local players = cjson.decode(ARGV[11])
 local dups = {}
@@ -71,17 +97,28 @@ if not terminal(ARGV[4]) then
 		end
 	end
 end
+local seq = 0
+if ARGV[14] == '1' then
+	seq = tonumber(redis.call('GET', KEYS[6]) or '0') + 1
+	redis.call('XADD', KEYS[7], 'MAXLEN', '=', ARGV[16], seq .. '-0', 't', ARGV[17], 'p', ARGV[15])
+	redis.call('SET', KEYS[6], seq)
+end
 for _, old in ipairs(dups) do
 	local okey = ARGV[2] .. old
 	unindex(old, cjson.decode(redis.call('HGET', okey, 'p')))
 	redis.call('HSET', okey, 's', 'CANCELLED', 'r', '` + DuplicatePlayerReason + `', 'e', ARGV[13])
 	redis.call('HINCRBY', okey, 'v', 1)
 	redis.call('PEXPIRE', okey, ARGV[12])
+	if global then redis.call('PEXPIRE', ARGV[20] .. 'tid:' .. old, ARGV[12]) end
 end
 redis.call('HSET', KEYS[5], 'b', ARGV[3], 's', ARGV[4], 'r', ARGV[5], 'sm', ARGV[6], 'e', ARGV[7],
 	'm', ARGV[8], 'dl', ARGV[9], 'st', ARGV[10], 'p', ARGV[11], 'v', 1)
 index(KEYS[5], ARGV[1], ARGV[4], players, ARGV[9], ARGV[10], ARGV[12])
-return {'ok', unpack(dups)}
+if global then
+	redis.call('SET', KEYS[8], ARGV[19])
+	if terminal(ARGV[4]) then redis.call('PEXPIRE', KEYS[8], ARGV[12]) end
+end
+return {'ok', seq, unpack(dups)}
 `
 
 // updateTicket: KEYS[5] the ticket. ARGV: 1 id, 2 expected version, then 3-11

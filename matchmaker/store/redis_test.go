@@ -16,6 +16,11 @@ import (
 // key prefix, derived from its name; every call opens a new client, so two
 // calls in one test are two clients of the same data.
 func redisOpener(addr string) func(t *testing.T) store.Store {
+	return clientOpener(func() redis.UniversalClient { return redis.NewClient(&redis.Options{Addr: addr}) })
+}
+
+// clientOpener is redisOpener over the clients newClient returns.
+func clientOpener(newClient func() redis.UniversalClient) func(t *testing.T) store.Store {
 	var mu sync.Mutex
 	prefixes := map[*testing.T]string{}
 	return func(t *testing.T) store.Store {
@@ -26,7 +31,7 @@ func redisOpener(addr string) func(t *testing.T) store.Store {
 			prefixes[t] = prefix
 		}
 		mu.Unlock()
-		c := redis.NewClient(&redis.Options{Addr: addr})
+		c := newClient()
 		t.Cleanup(func() { _ = c.Close() })
 		opts := storetest.Options()
 		opts.Prefix = prefix

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,64 +14,120 @@ import (
 // searchingChunk is how many tickets SearchingTickets reads per pipeline.
 const searchingChunk = 1000
 
-// CreateTicket implements Store. The global id entry is written first (SET
-// NX), then the configuration's script; when the script refuses, the entry is
-// removed again (only if it is still this create's).
+// CreateTicket implements Store (see create).
 func (r *Redis) CreateTicket(ctx context.Context, t Ticket) ([]string, error) {
+	cancelled, _, err := r.create(ctx, t, nil, false)
+	return cancelled, err
+}
+
+// CreateTicketWithEvent implements Store (see create).
+func (r *Redis) CreateTicketWithEvent(ctx context.Context, t Ticket, payload []byte) ([]string, uint64, error) {
+	return r.create(ctx, t, payload, true)
+}
+
+// create stores a ticket and, with withEvent, appends payload to the
+// configuration's log in the same script. On one Redis server it is one
+// round trip: the script also checks the configuration and the global id
+// entry and writes that entry. On a Cluster (or a Ring) the id entry lives
+// on another slot than the configuration's keys, so it is written first
+// (SET NX, pipelined with the configuration check), then the configuration's
+// script runs; when the script refuses, the entry is removed again (only if
+// it is still this create's).
+func (r *Redis) create(ctx context.Context, t Ticket, payload []byte, withEvent bool) ([]string, uint64, error) {
 	id, cfg := t.TicketId, t.ConfigurationName
 	args, err := ticketArgs(&t)
 	if err != nil {
-		return nil, fmt.Errorf("create ticket %s: %w", id, err)
+		return nil, 0, fmt.Errorf("create ticket %s: %w", id, err)
 	}
 	now := r.opts.Now()
-	mark := cfg + "|" + strconv.FormatInt(now.UnixMilli(), 10)
+	nowMs := strconv.FormatInt(now.UnixMilli(), 10)
+	mark := cfg + "|" + nowMs
+	keys := make([]string, 0, 9)
+	keys = append(keys, r.poolKeys(cfg, 0)...)
+	keys = append(keys, r.ticketKey(cfg, id), r.cfgKey(cfg, "events:seq"), r.cfgKey(cfg, "events"))
+	argv := make([]any, 0, 22)
+	argv = append(argv, id, r.ticketPrefix(cfg))
+	argv = append(argv, args...)
+	argv = append(argv, r.opts.Retention.Milliseconds(), now.UnixNano())
+	if withEvent {
+		ids, err := json.Marshal([]string{id})
+		if err != nil {
+			return nil, 0, fmt.Errorf("create ticket %s: %w", id, err)
+		}
+		argv = append(argv, "1", payload, r.opts.MaxEvents, ids)
+	} else {
+		argv = append(argv, "0", "", 0, "")
+	}
+	if r.oneServer {
+		keys = append(keys, r.idKey(id), r.configsKey())
+		argv = append(argv, cfg, mark, r.opts.Prefix, nowMs, idPendingWindow.Milliseconds())
+	} else if err := r.takeID(ctx, id, cfg, mark, now); err != nil {
+		return nil, 0, fmt.Errorf("create ticket %s: %w", id, err)
+	}
+	v, err := r.scripts.createTicket.Run(ctx, r.c, keys, argv...).Result()
+	if err != nil {
+		// The script may or may not have run. On a Cluster the id entry is
+		// kept: a later create reclaims it if the ticket does not exist.
+		return nil, 0, fmt.Errorf("create ticket %s: %w", id, err)
+	}
+	reply, err := replyStrings(v)
+	if err != nil {
+		return nil, 0, fmt.Errorf("create ticket %s: %w", id, err)
+	}
+	if reply[0] != "ok" && !r.oneServer {
+		r.releaseID(ctx, id, mark)
+	}
+	switch reply[0] {
+	case "ok":
+		if len(reply) < 2 {
+			return nil, 0, fmt.Errorf("create ticket %s: unexpected script reply %v", id, reply)
+		}
+		seq, err := strconv.ParseUint(reply[1], 10, 64)
+		if err != nil {
+			return nil, 0, fmt.Errorf("create ticket %s: event sequence: %w", id, err)
+		}
+		cancelled := reply[2:]
+		if !r.oneServer {
+			r.expireIDs(ctx, cancelled)
+			if t.Status.Terminal() {
+				r.expireIDs(ctx, []string{id})
+			}
+		}
+		return cancelled, seq, nil
+	case "exists":
+		return nil, 0, fmt.Errorf("create ticket %s: %w", id, ErrExists)
+	case "notfound":
+		return nil, 0, fmt.Errorf("create ticket %s: configuration %s: %w", id, cfg, ErrNotFound)
+	case "placing":
+		if len(reply) < 3 {
+			return nil, 0, fmt.Errorf("create ticket %s: unexpected script reply %v", id, reply)
+		}
+		return nil, 0, fmt.Errorf("create ticket %s: player %s is in ticket %s, which is PLACING: %w", id, reply[1], reply[2], ErrInUse)
+	default:
+		return nil, 0, fmt.Errorf("create ticket %s: unexpected script reply %v", id, reply)
+	}
+}
+
+// takeID is the first step of a create on a Cluster: it checks that the
+// configuration exists and writes the global id entry (SET NX) in one
+// pipelined round trip, reclaiming a leftover entry (see reclaimID).
+func (r *Redis) takeID(ctx context.Context, id, cfg, mark string, now time.Time) error {
 	pipe := r.c.Pipeline()
 	hasCfg := pipe.HExists(ctx, r.configsKey(), cfg)
 	setID := pipe.SetNX(ctx, r.idKey(id), mark, 0)
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("create ticket %s: %w", id, err)
+		return err
 	}
 	if !hasCfg.Val() {
 		if setID.Val() {
 			r.releaseID(ctx, id, mark)
 		}
-		return nil, fmt.Errorf("create ticket %s: configuration %s: %w", id, cfg, ErrNotFound)
+		return fmt.Errorf("configuration %s: %w", cfg, ErrNotFound)
 	}
 	if !setID.Val() {
-		if err := r.reclaimID(ctx, id, mark, now); err != nil {
-			return nil, fmt.Errorf("create ticket %s: %w", id, err)
-		}
+		return r.reclaimID(ctx, id, mark, now)
 	}
-	keys := append(r.poolKeys(cfg, 1), r.ticketKey(cfg, id))
-	argv := make([]any, 0, 13)
-	argv = append(argv, id, r.ticketPrefix(cfg))
-	argv = append(argv, args...)
-	argv = append(argv, r.opts.Retention.Milliseconds(), now.UnixNano())
-	v, err := r.scripts.createTicket.Run(ctx, r.c, keys, argv...).Result()
-	if err != nil {
-		// The script may or may not have run: keep the id entry, which a
-		// later create reclaims if the ticket does not exist.
-		return nil, fmt.Errorf("create ticket %s: %w", id, err)
-	}
-	reply, err := replyStrings(v)
-	if err != nil {
-		return nil, fmt.Errorf("create ticket %s: %w", id, err)
-	}
-	switch reply[0] {
-	case "ok":
-		cancelled := reply[1:]
-		r.expireIDs(ctx, cancelled)
-		if t.Status.Terminal() {
-			r.expireIDs(ctx, []string{id})
-		}
-		return cancelled, nil
-	case "exists":
-		r.releaseID(ctx, id, mark)
-		return nil, fmt.Errorf("create ticket %s: %w", id, ErrExists)
-	default:
-		r.releaseID(ctx, id, mark)
-		return nil, fmt.Errorf("create ticket %s: player %s is in ticket %s, which is PLACING: %w", id, reply[1], reply[2], ErrInUse)
-	}
+	return nil
 }
 
 // releaseID removes the global id entry if it still holds mark. Best effort:

@@ -135,6 +135,14 @@ type Store interface {
 	// their ids are returned. If such a ticket is PLACING, nothing is written
 	// and the error is ErrInUse: a placement is never cancelled.
 	CreateTicket(ctx context.Context, t Ticket) (cancelled []string, err error)
+	// CreateTicketWithEvent is CreateTicket and AppendEvent in one atomic
+	// step: it stores t exactly as CreateTicket does (same errors, same
+	// duplicate-player rule) and appends payload to the configuration's
+	// event log with TicketIds [t.TicketId], returning the event's sequence
+	// number. On any error nothing is written: no ticket, no cancellation,
+	// no event, and no sequence number is used up. The service creates
+	// tickets directly in SEARCHING with their MatchmakingSearching event.
+	CreateTicketWithEvent(ctx context.Context, t Ticket, payload []byte) (cancelled []string, seq uint64, err error)
 	// GetTicket returns one ticket; ErrNotFound if it does not exist (or has
 	// expired).
 	GetTicket(ctx context.Context, id string) (Ticket, error)

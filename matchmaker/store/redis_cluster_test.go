@@ -1,0 +1,97 @@
+package store_test
+
+import (
+	"fmt"
+	"net"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
+)
+
+// startCluster starts a one-node Redis Cluster owning every slot and returns
+// its address. One node is enough to test what matters here: Redis refuses
+// any command or script whose keys span two slots (CROSSSLOT), and the store
+// takes the Cluster code path (the id entry written before the script).
+func startCluster(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not found")
+	}
+	var lastErr error
+	for range 5 {
+		addr, err := clusterPort()
+		if err != nil {
+			t.Fatalf("find a free port: %v", err)
+		}
+		if lastErr = launchCluster(t, path, addr); lastErr == nil {
+			return addr
+		}
+	}
+	t.Fatalf("start a Redis Cluster node: %v", lastErr)
+	return ""
+}
+
+// clusterPort returns a free loopback address whose port + 10000 (the
+// cluster bus port) is valid.
+func clusterPort() (string, error) {
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", fmt.Errorf("listen: %w", err)
+		}
+		addr := l.Addr().(*net.TCPAddr)
+		if err := l.Close(); err != nil {
+			return "", fmt.Errorf("close listener: %w", err)
+		}
+		if addr.Port < 55000 {
+			return addr.String(), nil
+		}
+	}
+}
+
+func launchCluster(t *testing.T, path, addr string) error {
+	_, port, _ := strings.Cut(addr, ":")
+	dir := t.TempDir()
+	cmd := exec.Command(path, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--cluster-enabled", "yes", "--cluster-config-file", dir+"/nodes.conf", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start redis-server: %w", err)
+	}
+	stop := func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer func() { _ = c.Close() }()
+	ctx := t.Context()
+	deadline := time.Now().Add(10 * time.Second)
+	added := false
+	for time.Now().Before(deadline) {
+		if !added {
+			added = c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err() == nil
+		}
+		if info, err := c.ClusterInfo(ctx).Result(); err == nil && strings.Contains(info, "cluster_state:ok") {
+			t.Cleanup(stop)
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	return fmt.Errorf("cluster node %s not ready within 10s", addr)
+}
+
+// TestRedisClusterConformance runs the whole suite through a ClusterClient:
+// every script's keys must be on one slot, and a create takes two round
+// trips (the id entry on its own slot, then the configuration's script).
+func TestRedisClusterConformance(t *testing.T) {
+	addr := startCluster(t)
+	storetest.Run(t, clientOpener(func() redis.UniversalClient {
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
+	}))
+}
