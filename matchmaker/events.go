@@ -1,6 +1,7 @@
 package matchmaker
 
 import (
+	"log/slog"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -183,20 +184,7 @@ func (s *Service) eventConfig(ctx context.Context, name string) store.Configurat
 // already happened, so failures are logged, not returned: events are at most
 // once, the ticket is the truth.
 func (s *Service) emit(ctx context.Context, cfg store.Configuration, d EventDetail) {
-	d.CustomEventData = cfg.CustomEventData
-	now := s.now().UTC()
-	ev := Event{
-		Version:    "0",
-		ID:         newUUID(),
-		DetailType: "GameLift Matchmaking Event",
-		Source:     "aws.gamelift",
-		Account:    s.opts.AccountID,
-		Time:       now.Format(EventTimeFormat),
-		Region:     s.opts.Region,
-		Resources:  []string{s.ConfigurationArn(cfg.Name)},
-		Detail:     d,
-	}
-	payload, err := json.Marshal(ev)
+	payload, err := s.encodeEvent(cfg, &d)
 	if err != nil {
 		s.log.Error("encode matchmaking event", "configuration", cfg.Name, "type", d.Type, "err", err)
 		return
@@ -211,17 +199,46 @@ func (s *Service) emit(ctx context.Context, cfg store.Configuration, d EventDeta
 	if err != nil {
 		s.log.Error("append matchmaking event", "configuration", cfg.Name, "type", d.Type, "err", err)
 	}
+	s.deliver(ctx, cfg, d.Type, payload, seq, ids)
+}
+
+// encodeEvent wraps a detail in its envelope and encodes it.
+func (s *Service) encodeEvent(cfg store.Configuration, d *EventDetail) ([]byte, error) {
+	d.CustomEventData = cfg.CustomEventData
+	ev := Event{
+		Version:    "0",
+		ID:         newUUID(),
+		DetailType: "GameLift Matchmaking Event",
+		Source:     "aws.gamelift",
+		Account:    s.opts.AccountID,
+		Time:       s.now().UTC().Format(EventTimeFormat),
+		Region:     s.opts.Region,
+		Resources:  []string{s.ConfigurationArn(cfg.Name)},
+		Detail:     *d,
+	}
+	payload, err := json.Marshal(&ev)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s event: %w", d.Type, err)
+	}
+	return payload, nil
+}
+
+// deliver does what follows the log append of an event (seq is its
+// sequence number, 0 if the append failed): publish, webhook, subscribers.
+func (s *Service) deliver(ctx context.Context, cfg store.Configuration, typ string, payload []byte, seq uint64, ids []string) {
 	if s.opts.Publisher != nil {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		if err := s.opts.Publisher.PublishMatchmakingEvent(pctx, cfg.Name, d.Type, payload); err != nil {
-			s.log.Warn("publish matchmaking event", "configuration", cfg.Name, "type", d.Type, "err", err)
+		if err := s.opts.Publisher.PublishMatchmakingEvent(pctx, cfg.Name, typ, payload); err != nil {
+			s.log.Warn("publish matchmaking event", "configuration", cfg.Name, "type", typ, "err", err)
 		}
 		cancel()
 	}
 	if cfg.NotificationTarget != "" {
 		s.hooks.enqueue(cfg.NotificationTarget, payload)
 	}
-	s.log.Debug("matchmaking event", "configuration", cfg.Name, "type", d.Type, "seq", seq, "tickets", ids)
+	if s.log.Enabled(ctx, slog.LevelDebug) {
+		s.log.Debug("matchmaking event", "configuration", cfg.Name, "type", typ, "seq", seq, "tickets", ids)
+	}
 	s.notify(cfg.Name)
 }
 

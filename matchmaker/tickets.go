@@ -92,9 +92,10 @@ func searchDeadline(t *store.Ticket, cfg store.Configuration) time.Time {
 	return t.StartTime.Add(time.Duration(cfg.RequestTimeoutSeconds) * time.Second)
 }
 
-// StartMatchmaking validates a request and stores a new ticket, QUEUED,
-// then moves it to SEARCHING and emits MatchmakingSearching. The response
-// shows the ticket as FlexMatch does: QUEUED. Teams given on the players are
+// StartMatchmaking validates a request and stores a new ticket directly in
+// SEARCHING together with its MatchmakingSearching event, in one atomic
+// store step (store.CreateTicketWithEvent). The response shows the ticket as
+// FlexMatch does: QUEUED. Teams given on the players are
 // dropped: FlexMatch assigns teams (only backfill tickets carry them).
 // Attributes are checked against the rule set's declared types; a declared
 // attribute without a default is required. A player in another active
@@ -172,26 +173,65 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 		BackfillGameSessionArn: gameSession,
 	}
 	t.Deadline = searchDeadline(&t, cfg)
-	cancelled, err := s.store.CreateTicket(ctx, t)
-	switch {
-	case errors.Is(err, store.ErrExists):
-		return store.Ticket{}, conflict(err, "TicketId: ticket %q already exists", id)
-	case errors.Is(err, store.ErrNotFound):
-		s.forget(cfg.Name)
-		return store.Ticket{}, notFound(err, "ConfigurationName: matchmaking configuration %q does not exist", cfg.Name)
-	case errors.Is(err, store.ErrInUse):
-		return store.Ticket{}, conflict(err, "Players: a player is in a ticket that is PLACING and cannot be cancelled (%v)", err)
-	case err != nil:
+	queued := t
+	queued.Version = 1
+	if backfill && gameSession != "" {
+		if err := s.startReplacingBackfill(ctx, cfg, t); err != nil {
+			return store.Ticket{}, err
+		}
+		return queued, nil
+	}
+	t.Status = store.StatusSearching
+	d := detailFor(EventMatchmakingSearching, []store.Ticket{t}, eventOptions{})
+	d.EstimatedWaitMillis = estimateNA
+	payload, err := s.encodeEvent(cfg, &d)
+	if err != nil {
 		return store.Ticket{}, internal(err, "create ticket %s", id)
+	}
+	cancelled, seq, err := s.store.CreateTicketWithEvent(ctx, t, payload)
+	if err := s.createError(err, cfg.Name, id); err != nil {
+		return store.Ticket{}, err
 	}
 	if len(cancelled) > 0 {
 		s.log.Info("tickets cancelled due to duplicate player", "ticket", id, "cancelled", cancelled)
 	}
-	if backfill && gameSession != "" {
-		s.replaceBackfill(ctx, cfg, gameSession, cancelled)
+	s.deliver(context.WithoutCancel(ctx), cfg, d.Type, payload, seq, []string{id})
+	return queued, nil
+}
+
+// createError turns a store create error into the service's.
+func (s *Service) createError(err error, cfg, id string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrExists):
+		return conflict(err, "TicketId: ticket %q already exists", id)
+	case errors.Is(err, store.ErrNotFound):
+		s.forget(cfg)
+		return notFound(err, "ConfigurationName: matchmaking configuration %q does not exist", cfg)
+	case errors.Is(err, store.ErrInUse):
+		return conflict(err, "Players: a player is in a ticket that is PLACING and cannot be cancelled (%v)", err)
+	default:
+		return internal(err, "create ticket %s", id)
 	}
+}
+
+// startReplacingBackfill starts a backfill ticket of a game session in
+// steps, so that the session's other backfill tickets end (each with
+// MatchmakingCancelled) before the new one enters the pool: it is stored
+// QUEUED, the others are replaced, then it moves to SEARCHING and emits
+// MatchmakingSearching.
+func (s *Service) startReplacingBackfill(ctx context.Context, cfg store.Configuration, t store.Ticket) error {
+	id := t.TicketId
+	cancelled, err := s.store.CreateTicket(ctx, t)
+	if err := s.createError(err, cfg.Name, id); err != nil {
+		return err
+	}
+	if len(cancelled) > 0 {
+		s.log.Info("tickets cancelled due to duplicate player", "ticket", id, "cancelled", cancelled)
+	}
+	s.replaceBackfill(ctx, cfg, t.BackfillGameSessionArn, cancelled)
 	t.Version = 1
-	queued := t
 	searching, moved, err := s.update(ctx, id, &t, func(t *store.Ticket) error {
 		if t.Status != store.StatusQueued {
 			return errUnchanged
@@ -206,7 +246,7 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 		d.EstimatedWaitMillis = estimateNA
 		s.emit(ctx, cfg, d)
 	}
-	return queued, nil
+	return nil
 }
 
 // replaceBackfill ends the other backfill tickets of a game session once a

@@ -26,9 +26,10 @@ func TestStartMatchmaking(t *testing.T) {
 			tk.StartTime == nil || !tk.StartTime.Equal(e.clk.Now()) || tk.Players[0].Team != "" {
 			t.Fatalf("response %+v", tk)
 		}
+		// Stored SEARCHING in one write, with its event as the log's first.
 		st := e.wantStatus(tk.TicketId, store.StatusSearching)
-		if !st.Deadline.Equal(e.clk.Now().Add(60 * time.Second)) {
-			t.Fatalf("deadline %v", st.Deadline)
+		if !st.Deadline.Equal(e.clk.Now().Add(60 * time.Second)) || st.Version != 1 || e.lastSeq("c") != 1 {
+			t.Fatalf("deadline %v, version %d, last event %d", st.Deadline, st.Version, e.lastSeq("c"))
 		}
 		evs := e.events("c", 0)
 		if types(evs) != EventMatchmakingSearching {
@@ -52,8 +53,8 @@ func TestStartMatchmaking(t *testing.T) {
 		if e := wantErr(t, err, InvalidRequest, "TicketId: "); !e.Conflict {
 			t.Fatal("duplicate ticket id is not a conflict")
 		}
-		if e.lastSeq("c") != seq || e.ticket("given-1").Players[0].PlayerId != "p3" {
-			t.Fatal("duplicate ticket wrote")
+		if e.lastSeq("c") != seq || e.ticket("given-1").Players[0].PlayerId != "p3" || len(e.pub.events) != 2 {
+			t.Fatal("duplicate ticket wrote or published")
 		}
 
 		// The same player in a new ticket cancels the old one, without event.
