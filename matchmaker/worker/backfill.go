@@ -22,7 +22,9 @@ type BackfillStarter interface {
 // and starts a backfill ticket for each with the session's players; the
 // configuration's owner then fills the open slots and places the new players
 // in that session. Every matchmaker process runs one: the requests are
-// shared among them by a NATS queue group.
+// shared among them by a NATS queue group. With a Worker, it also follows
+// the relays' session ended events, so that backfill tickets of sessions
+// that are over are cancelled (Worker.SessionEnded).
 type BackfillServer struct {
 	// Conn is the bus connection the requests arrive on.
 	Conn *bus.Conn
@@ -36,6 +38,8 @@ type BackfillServer struct {
 	Configuration string
 	// QueueGroup is the NATS queue group (default bus.DefaultMatchmakerQueue).
 	QueueGroup string
+	// Worker, when set, is told of every game session that ends.
+	Worker *Worker
 	// Logger receives the server's logs (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -59,11 +63,28 @@ func (b *BackfillServer) Serve(ctx context.Context) (stop func(), err error) {
 	if b.Conn == nil || b.Service == nil || b.Store == nil {
 		return nil, errors.New("backfill server: Conn, Service and Store are required")
 	}
-	stop, err = b.Conn.ServeBackfills(ctx, b.Configuration, b.QueueGroup, b.Handle)
+	stopServe, err := b.Conn.ServeBackfills(ctx, b.Configuration, b.QueueGroup, b.Handle)
 	if err != nil {
 		return nil, fmt.Errorf("backfill server: %w", err)
 	}
-	return stop, nil
+	if b.Worker == nil {
+		return stopServe, nil
+	}
+	stopEvents, err := b.Conn.SubscribeSessionEvents(ctx, "", b.Configuration, bus.SessionHandlers{
+		Ended: func(e bus.SessionEnded) {
+			if e.GameSessionARN != "" {
+				b.Worker.SessionEnded(e.GameSessionARN)
+			}
+		},
+	})
+	if err != nil {
+		stopServe()
+		return nil, fmt.Errorf("backfill server: session events: %w", err)
+	}
+	return func() {
+		stopServe()
+		stopEvents()
+	}, nil
 }
 
 func (b *BackfillServer) log() *slog.Logger {

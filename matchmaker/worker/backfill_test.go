@@ -58,7 +58,7 @@ func newBackfillEnv(t *testing.T, backfillMode string) *backfillEnv {
 	mmConn := bustest.Connect(t, nats, bus.Options{Logger: quiet})
 	relayConn := bustest.Connect(t, nats, bus.Options{Logger: quiet})
 	rl, err := relay.New(relayConn, relay.Options{RelayID: "relay-1", Region: "local", ListenAddr: "127.0.0.1:0",
-		HeartbeatInterval: 100 * time.Millisecond, DrainTimeout: 100 * time.Millisecond, Logger: quiet})
+		HeartbeatInterval: 100 * time.Millisecond, EmptySessionTimeout: 200 * time.Millisecond, DrainTimeout: 100 * time.Millisecond, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +93,8 @@ func newBackfillEnv(t *testing.T, backfillMode string) *backfillEnv {
 		RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode, BackfillMode: &backfillMode}); err != nil {
 		t.Fatal(err)
 	}
-	runWorker(t, Options{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, PlacementTimeout: 5 * time.Second})
-	bs := &BackfillServer{Conn: mmConn, Service: svc, Store: st, Logger: quiet}
+	w, _ := runWorker(t, Options{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, PlacementTimeout: 5 * time.Second})
+	bs := &BackfillServer{Conn: mmConn, Service: svc, Store: st, Worker: w, Logger: quiet}
 	stop, err := bs.Serve(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -327,4 +327,33 @@ func TestBackfillIntoGoneRelayFails(t *testing.T) {
 		t.Fatalf("status message %q does not name the relay", tk.StatusMessage)
 	}
 	e.waitStatus("bf-1", store.StatusFailed)
+}
+
+// TestBackfillOfEndedSessionIsCancelled: a backfill ticket for a session the
+// relay reported ended is cancelled by the forming loop, not filled.
+func TestBackfillOfEndedSessionIsCancelled(t *testing.T) {
+	e := newBackfillEnv(t, matchmaker.BackfillManual)
+	ended := make(chan string, 1)
+	stop, err := e.mmConn.SubscribeSessionEvents(context.Background(), "", "", bus.SessionHandlers{Ended: func(s bus.SessionEnded) { ended <- s.GameSessionARN }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	a, _, ca, cb := e.startMatch()
+	ca.Close()
+	cb.Close()
+	arn := a.GameSessionConnectionInfo.GameSessionArn
+	select {
+	case got := <-ended:
+		if got != arn {
+			t.Fatalf("session %s ended, want %s", got, arn)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the empty session did not end within 5s")
+	}
+	if _, err := e.svc.StartMatchBackfill(context.Background(), &matchmaker.StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
+		GameSessionArn: arn, Players: []store.Player{a.Players[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus("bf-1", store.StatusCancelled)
 }

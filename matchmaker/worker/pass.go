@@ -59,11 +59,15 @@ func (c *configLoop) pass(ctx context.Context) bool {
 		return false
 	}
 	var normal, backfill []store.Ticket
-	for _, t := range snapshot {
-		if t.Backfill {
-			backfill = append(backfill, t)
-		} else {
-			normal = append(normal, t)
+	for i := range snapshot {
+		t := &snapshot[i]
+		switch {
+		case !t.Backfill:
+			normal = append(normal, *t)
+		case t.BackfillGameSessionArn != "" && w.sessionEnded(t.BackfillGameSessionArn):
+			c.cancelBackfill(ctx, t)
+		default:
+			backfill = append(backfill, *t)
 		}
 	}
 	ready, unmatchable := c.pool.refresh(normal)
@@ -132,6 +136,15 @@ func (c *configLoop) backfillRequest(rs *rules.RuleSet, t *store.Ticket) (formin
 		req.Teams[team] = append(req.Teams[team], pt)
 	}
 	return req, true
+}
+
+// cancelBackfill cancels a backfill ticket whose game session has ended.
+func (c *configLoop) cancelBackfill(ctx context.Context, t *store.Ticket) {
+	if _, err := c.w.opts.Service.StopMatchmaking(ctx, &matchmaker.StopMatchmakingInput{TicketId: t.TicketId}); err != nil {
+		c.warn(ctx, "cancel the backfill of an ended game session", err)
+		return
+	}
+	c.w.log.Info("backfill cancelled: its game session ended", "configuration", c.name, "ticket", t.TicketId, "gameSessionArn", t.BackfillGameSessionArn)
 }
 
 // claim claims a formed match in the store and hands it on. A claim that

@@ -29,6 +29,7 @@ type Service interface {
 	MatchProposed(ctx context.Context, cfg store.Configuration, matchID string, tickets []matchmaker.MatchedTicket, metrics []matchmaker.RuleEvaluationMetric) error
 	PlacementSucceeded(ctx context.Context, matchID string, conns map[string]store.GameSessionConnectionInfo) error
 	PlacementFailed(ctx context.Context, matchID string, ticketIDs []string, message string) error
+	StopMatchmaking(ctx context.Context, in *matchmaker.StopMatchmakingInput) (*matchmaker.StopMatchmakingOutput, error)
 	Sweep(ctx context.Context, configuration string, now time.Time) (int, error)
 	ConfigurationArn(name string) string
 }
@@ -126,7 +127,16 @@ type Worker struct {
 	owned  map[string]context.CancelFunc
 	places sync.WaitGroup
 	runCtx context.Context
+
+	endedMu    sync.Mutex
+	ended      map[string]time.Time // game session ARN -> when it was reported ended
+	endedPrune time.Time
 }
+
+// endedRetention is how long the worker remembers an ended game session: a
+// backfill ticket for it that arrives later than this would search until
+// its request timeout.
+const endedRetention = 10 * time.Minute
 
 // New returns a Worker; Run starts it.
 func New(opts Options) (*Worker, error) {
@@ -138,7 +148,8 @@ func New(opts Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Worker{opts: opts, log: opts.Logger.With("owner", opts.Owner), metrics: m, owned: map[string]context.CancelFunc{}}, nil
+	return &Worker{opts: opts, log: opts.Logger.With("owner", opts.Owner), metrics: m, owned: map[string]context.CancelFunc{},
+		ended: map[string]time.Time{}}, nil
 }
 
 // leaseName is the store lease that guards a configuration.
@@ -284,4 +295,31 @@ func (w *Worker) Place(ctx context.Context, configuration, matchID string, ticke
 		}
 		w.place(runCtx, cfg, matchID, tickets, nil)
 	}()
+}
+
+// SessionEnded records that the game session with this ARN is over, so that
+// the forming loop of its configuration cancels the backfill tickets still
+// searching for it instead of filling a session nobody will join
+// (BackfillServer calls it for the relays' session ended events).
+func (w *Worker) SessionEnded(gameSessionArn string) {
+	now := w.opts.Now()
+	w.endedMu.Lock()
+	defer w.endedMu.Unlock()
+	w.ended[gameSessionArn] = now
+	if now.Sub(w.endedPrune) < time.Minute {
+		return
+	}
+	w.endedPrune = now
+	for arn, at := range w.ended {
+		if now.Sub(at) > endedRetention {
+			delete(w.ended, arn)
+		}
+	}
+}
+
+func (w *Worker) sessionEnded(gameSessionArn string) bool {
+	w.endedMu.Lock()
+	defer w.endedMu.Unlock()
+	_, ok := w.ended[gameSessionArn]
+	return ok
 }
