@@ -28,7 +28,7 @@ func TestStartMatchmaking(t *testing.T) {
 		}
 		// Stored SEARCHING in one write, with its event as the log's first.
 		st := e.wantStatus(tk.TicketId, store.StatusSearching)
-		if !st.Deadline.Equal(e.clk.Now().Add(60 * time.Second)) || st.Version != 1 || e.lastSeq("c") != 1 {
+		if !st.Deadline.Equal(e.clk.Now().Add(60*time.Second)) || st.Version != 1 || e.lastSeq("c") != 1 {
 			t.Fatalf("deadline %v, version %d, last event %d", st.Deadline, st.Version, e.lastSeq("c"))
 		}
 		evs := e.events("c", 0)
