@@ -45,7 +45,7 @@ func newTestFastPath(t testing.TB) *fastPath {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp := &fastPath{srv: srv, conn: conn, bindings: make(map[netip.AddrPort]*binding), byPeer: make(map[*peer]*binding),
+	fp := &fastPath{srv: srv, conns: []*net.UDPConn{conn}, bindings: make(map[netip.AddrPort]*binding), byPeer: make(map[*peer]*binding),
 		byToken: make(map[string]*peer), byIPPeer: make(map[ipPeer][]*peer), assocs: make(map[net.Conn]struct{})}
 	t.Cleanup(fp.close)
 	srv.fast = fp
@@ -60,7 +60,7 @@ func newTestFastPath(t testing.TB) *fastPath {
 		last = p
 	}
 	sess.routes.Store(rt)
-	bd := &binding{fp: fp, peer: last, addr: fuzzBound}
+	bd := &binding{fp: fp, peer: last, addr: fuzzBound, conn: conn}
 	fp.bindings[fuzzBound] = bd
 	fp.byPeer[last] = bd
 	bd.hear()
@@ -79,7 +79,7 @@ func FuzzUDPDatagram(f *testing.F) {
 		if src%2 == 1 {
 			from = fuzzUnbound
 		}
-		fp.datagram(data, from, &in, &out)
+		fp.datagram(fp.conns[0], data, from, &in, &out)
 		fp.mu.RLock()
 		n := len(fp.bindings)
 		fp.mu.RUnlock()
@@ -101,7 +101,7 @@ func TestUDPReceiveAllocations(t *testing.T) {
 		seq++
 		frame[4] = byte(seq%120) + 1 // keep the sequence number a one-byte varint
 		fp.bindings[fuzzBound].filter.Reset()
-		fp.datagram(frame, fuzzBound, &in, &out)
+		fp.datagram(fp.conns[0], frame, fuzzBound, &in, &out)
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per datagram", allocs)

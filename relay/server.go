@@ -190,7 +190,7 @@ func (s *Server) UDPAddr() net.Addr {
 	if s.fast.ln != nil {
 		return s.fast.ln.Addr()
 	}
-	return s.fast.conn.LocalAddr()
+	return s.fast.conns[0].LocalAddr()
 }
 
 // RelayID is the relay's id.

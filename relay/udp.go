@@ -26,11 +26,11 @@ const (
 // fastPath is the relay's UDP listener, plain or DTLS, and the bindings of its
 // peers' fast paths.
 type fastPath struct {
-	srv  *Server
-	conn *net.UDPConn   // plain UDP; nil with DTLS
-	ln   net.Listener   // DTLS; nil with plain UDP
-	port int            // the local port
-	wg   sync.WaitGroup // reader goroutines
+	srv   *Server
+	conns []*net.UDPConn // plain UDP, one reader each (SO_REUSEPORT); nil with DTLS
+	ln    net.Listener   // DTLS; nil with plain UDP
+	port  int            // the local port
+	wg    sync.WaitGroup // reader goroutines
 
 	mu       sync.RWMutex
 	bindings map[netip.AddrPort]*binding // plain UDP source address -> binding
@@ -53,6 +53,7 @@ type binding struct {
 	fp     *fastPath
 	peer   *peer
 	addr   netip.AddrPort     // plain UDP
+	conn   *net.UDPConn       // plain UDP: the socket that received the binding's datagrams
 	dconn  net.Conn           // DTLS
 	filter protocol.SeqFilter // owned by the goroutine reading this binding
 	heard  atomic.Bool
@@ -80,26 +81,44 @@ func listenFast(s *Server, addr string) (*fastPath, error) {
 		fp.ln, fp.port = ln, ln.Addr().(*net.UDPAddr).Port
 		return fp, nil
 	}
-	c, err := net.ListenUDP("udp", ua)
-	if err != nil {
-		return nil, fmt.Errorf("relay: udp listen on %s: %w", addr, err)
+	readers := udpReaders()
+	lc := net.ListenConfig{}
+	if readers > 1 {
+		lc.Control = reusePort
 	}
-	// Large socket buffers absorb bursts of fan-out; errors only mean the
-	// system keeps its defaults.
-	_ = c.SetReadBuffer(4 << 20)
-	_ = c.SetWriteBuffer(4 << 20)
-	fp.conn, fp.port = c, c.LocalAddr().(*net.UDPAddr).Port
+	for i := range readers {
+		if i > 0 {
+			ua = &net.UDPAddr{IP: ua.IP, Port: fp.port, Zone: ua.Zone}
+		}
+		pc, err := lc.ListenPacket(context.Background(), "udp", ua.String())
+		if err != nil {
+			if i > 0 {
+				break // fewer readers: the first sockets serve
+			}
+			return nil, fmt.Errorf("relay: udp listen on %s: %w", addr, err)
+		}
+		c := pc.(*net.UDPConn)
+		// Large socket buffers absorb bursts of fan-out; errors only mean the
+		// system keeps its defaults.
+		_ = c.SetReadBuffer(4 << 20)
+		_ = c.SetWriteBuffer(4 << 20)
+		fp.conns = append(fp.conns, c)
+		fp.port = c.LocalAddr().(*net.UDPAddr).Port
+	}
 	return fp, nil
 }
 
 // start runs the reader goroutines; close stops them.
 func (fp *fastPath) start() {
-	fp.wg.Add(1)
 	if fp.ln != nil {
+		fp.wg.Add(1)
 		go fp.acceptLoop()
 		return
 	}
-	go fp.readLoop()
+	for _, c := range fp.conns {
+		fp.wg.Add(1)
+		go fp.readLoop(c)
+	}
 }
 
 // close closes the listener and every association and waits for the readers.
@@ -112,32 +131,35 @@ func (fp *fastPath) close() {
 	fp.mu.Unlock()
 	if fp.ln != nil {
 		fp.ln.Close()
-	} else {
-		fp.conn.Close()
+	}
+	for _, c := range fp.conns {
+		c.Close()
 	}
 	fp.wg.Wait()
 }
 
-// readLoop is the plain UDP reader: one reusable buffer and packet pair, so that
-// receiving allocates nothing.
-func (fp *fastPath) readLoop() {
+// readLoop is the reader of one plain UDP socket: one reusable buffer and packet
+// pair, so that receiving allocates nothing. With SO_REUSEPORT the kernel gives
+// all datagrams of one source address to the same socket, so a binding is only
+// ever read by one reader.
+func (fp *fastPath) readLoop(c *net.UDPConn) {
 	defer fp.wg.Done()
 	buf := make([]byte, protocol.MaxFrameSize+1)
 	var in, out protocol.Packet
 	for {
-		n, from, err := fp.conn.ReadFromUDPAddrPort(buf)
+		n, from, err := c.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
 		}
-		fp.datagram(buf[:n], from, &in, &out)
+		fp.datagram(c, buf[:n], from, &in, &out)
 	}
 }
 
-// datagram handles one plain UDP datagram from an address.
-func (fp *fastPath) datagram(b []byte, from netip.AddrPort, in, out *protocol.Packet) {
+// datagram handles one plain UDP datagram received on socket c from an address.
+func (fp *fastPath) datagram(c *net.UDPConn, b []byte, from netip.AddrPort, in, out *protocol.Packet) {
 	m := fp.srv.m
 	m.udpIn.Inc()
 	m.udpBytesIn.Add(float64(len(b)))
@@ -155,7 +177,7 @@ func (fp *fastPath) datagram(b []byte, from netip.AddrPort, in, out *protocol.Pa
 	}
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
 	if in.OpCode == protocol.OpUDPConnect {
-		fp.connect(in, from)
+		fp.connect(c, in, from)
 		return
 	}
 	fp.mu.RLock()
@@ -171,7 +193,7 @@ func (fp *fastPath) datagram(b []byte, from netip.AddrPort, in, out *protocol.Pa
 // connect handles an unsecured UDP connect (-5): it binds from to the peer the
 // connect token names, or for a stock client (no token) to the peer with the
 // sender's id whose WebSocket comes from the same IP, then acknowledges with -6.
-func (fp *fastPath) connect(in *protocol.Packet, from netip.AddrPort) {
+func (fp *fastPath) connect(c *net.UDPConn, in *protocol.Packet, from netip.AddrPort) {
 	m := fp.srv.m
 	fp.mu.Lock()
 	var p *peer
@@ -195,7 +217,7 @@ func (fp *fastPath) connect(in *protocol.Packet, from netip.AddrPort) {
 		if old := fp.byPeer[p]; old != nil {
 			fp.unbindLocked(old)
 		}
-		bd = &binding{fp: fp, peer: p, addr: from}
+		bd = &binding{fp: fp, peer: p, addr: from, conn: c}
 		fp.bindings[from] = bd
 		fp.byPeer[p] = bd
 	}
@@ -418,7 +440,7 @@ func (bd *binding) enqueue(p *protocol.Packet) bool {
 	if bd.dconn != nil {
 		_, err = bd.dconn.Write(l.fastBuf)
 	} else {
-		_, err = bd.fp.conn.WriteToUDPAddrPort(l.fastBuf, bd.addr)
+		_, err = bd.conn.WriteToUDPAddrPort(l.fastBuf, bd.addr)
 	}
 	n := len(l.fastBuf)
 	l.fastMu.Unlock()
