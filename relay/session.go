@@ -822,6 +822,16 @@ func (s *session) Kick(peerID int32, reason string) error {
 	reason = truncateString(reason, maxCloseReason)
 	p.setLeaveReason(bus.LeftKicked)
 	p.reliable.close(protocol.CloseKicked, reason)
+	// A held peer (dropped, awaiting a reconnect) has no connection left to
+	// end: remove it now. Never blocks, so that a script may kick from a callback.
+	select {
+	case s.inbox <- &event{kind: evFunc, fn: func() {
+		if _, held := s.held[p]; held {
+			s.remove(p)
+		}
+	}}:
+	default:
+	}
 	return nil
 }
 

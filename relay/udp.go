@@ -125,6 +125,9 @@ func (fp *fastPath) start() {
 func (fp *fastPath) close() {
 	fp.mu.Lock()
 	fp.closed = true
+	for _, bd := range fp.byPeer {
+		fp.unbindLocked(bd)
+	}
 	for c := range fp.assocs {
 		c.Close()
 	}

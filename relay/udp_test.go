@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -66,6 +66,11 @@ func readData(t testing.TB, c net.Conn) protocol.Packet {
 	}
 }
 
+// errRefused is a refusal name as an error.
+type errRefused string
+
+func (e errRefused) Error() string { return string(e) }
+
 // rawLogin logs in over a raw WebSocket with the stock SDK's login, plus a
 // reconnect token when set, and returns the connection and the login result.
 func rawLogin(t testing.TB, url, psid, reconnectToken string) (*websocket.Conn, protocol.LoginResult, error) {
@@ -96,7 +101,7 @@ func rawLogin(t testing.TB, url, psid, reconnectToken string) (*websocket.Conn, 
 		t.Fatal(err)
 	}
 	if !res.LoginResult.Success {
-		return ws, res.LoginResult, errors.New(res.LoginResult.Refusal.String())
+		return ws, res.LoginResult, fmt.Errorf("%w: %s", errRefused(res.LoginResult.Refusal.String()), res.LoginResult.Message)
 	}
 	return ws, res.LoginResult, nil
 }
