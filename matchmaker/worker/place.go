@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 	"strings"
@@ -79,7 +80,12 @@ func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID str
 		return
 	}
 	if backfill != nil {
-		conns[backfill.TicketId] = sessionConnection(conns)
+		info := sessionConnection(conns)
+		conns = maps.Clone(conns)
+		if conns == nil {
+			conns = map[string]store.GameSessionConnectionInfo{}
+		}
+		conns[backfill.TicketId] = info
 	}
 	if err := w.opts.Service.PlacementSucceeded(ctx, matchID, conns); err != nil {
 		w.log.Warn("report placement", "match", matchID, "err", err)
