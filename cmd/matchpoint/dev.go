@@ -151,8 +151,8 @@ Try it:
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	wg.Add(4)
+	errs := make(chan error, 5)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		errs <- serveHTTP(runCtx, ln, stack.handler, mm.drainTimeout, log)
@@ -168,6 +168,10 @@ Try it:
 	go func() {
 		defer wg.Done()
 		errs <- stack.dashboard.Run(runCtx)
+	}()
+	go func() {
+		defer wg.Done()
+		errs <- stack.backfill.Run(runCtx)
 	}()
 	var first error
 	select {

@@ -72,6 +72,7 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 		func(c context.Context) error { return serveHTTP(c, ln, stack.handler, mm.drainTimeout, log) },
 		func(c context.Context) error { return stack.worker.Run(c) },
 		func(c context.Context) error { return stack.dashboard.Run(c) },
+		func(c context.Context) error { return stack.backfill.Run(c) },
 	)
 	if err != nil {
 		log.Error("matchmaker stopped", "err", err)

@@ -75,6 +75,7 @@ func (m *matchmakerFlags) keys() (map[string]string, error) {
 type matchmakerStack struct {
 	svc       *matchmaker.Service
 	worker    *worker.Worker
+	backfill  *worker.BackfillServer
 	dashboard *dashboard.Dashboard
 	admin     *adminhttp.Handler
 	handler   http.Handler
@@ -94,6 +95,9 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		Region:        m.region,
 		AccountID:     m.accountID,
 		WebhookSecret: []byte(m.webhookSecret),
+		// PLACING tickets whose matchmaker died mid-placement fail soon
+		// after the placement would have given up.
+		PlacementTimeout: m.placementTimeout + 10*time.Second,
 		MatchAccepted: func(ctx context.Context, configuration, matchID string, ticketIDs []string) {
 			s.worker.Place(ctx, configuration, matchID, ticketIDs)
 		},
@@ -117,6 +121,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		return nil, err
 	}
 	s.svc, s.worker = svc, w
+	s.backfill = &worker.BackfillServer{Conn: conn, Service: svc, Store: st, Worker: w, Logger: log.With("component", "backfill")}
 	s.admin = adminhttp.New(adminhttp.Options{Gatherer: reg, Pprof: m.pprof})
 	s.admin.AddCheck("nats", func(context.Context) error {
 		if !conn.NATS().IsConnected() {
