@@ -124,3 +124,21 @@ func TestRequiresConfigFlag(t *testing.T) {
 		t.Fatal("a flag set without -config must be rejected")
 	}
 }
+
+// FuzzReadFile feeds arbitrary configuration files to Parse: any file is
+// either applied or rejected with an error, never a panic.
+func FuzzReadFile(f *testing.F) {
+	f.Add("http-addr: 0.0.0.0:9000\nworkers: 4\n")
+	f.Add("workers: [1, 2]\n")
+	f.Add("- a\n- b\n")
+	f.Add("drain-timeout: 5s\nverbose: false\n# comment\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, body string) {
+		p := filepath.Join(t.TempDir(), "m.yaml")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fs, _ := newFlags()
+		_ = Parse(fs, []string{"--config", p}, env())
+	})
+}

@@ -8,7 +8,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
 
-func compileExample(t *testing.T, name string) *rules.RuleSet {
+func compileExample(t testing.TB, name string) *rules.RuleSet {
 	t.Helper()
 	src, err := os.ReadFile("../../rules/testdata/examples/" + name)
 	if err != nil {
@@ -96,4 +96,25 @@ func TestDecodeTicketsErrors(t *testing.T) {
 			t.Errorf("DecodeTickets(%s) = %v, want %q", tc.in, err, tc.want)
 		}
 	}
+}
+
+// FuzzDecodeTickets feeds arbitrary documents to the tickets decoder and runs
+// what it accepts: neither may panic.
+func FuzzDecodeTickets(f *testing.F) {
+	f.Add([]byte(`[{"TicketId":"a","Players":[{"PlayerId":"p","PlayerAttributes":{"skill":{"N":1000}}}]}]`))
+	f.Add([]byte(`[{"TicketId":"a","AgeSeconds":12,"Players":[{"PlayerId":"p","LatencyInMs":{"us-east-1":40}}]},{"TicketId":"b","Players":[{"PlayerId":"q","PlayerAttributes":{"skill":{"S":"x"}}}]}]`))
+	f.Add([]byte(`[]`))
+	rs := compileExample(f, "example-01-two-teams-evenly-matched.json")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tickets, err := DecodeTickets(data)
+		if err != nil {
+			return
+		}
+		if len(tickets) > 200 {
+			tickets = tickets[:200]
+		}
+		if _, err := Run(rs, tickets, 1); err != nil {
+			t.Fatalf("Run rejected tickets that DecodeTickets accepted: %v", err)
+		}
+	})
 }
