@@ -220,7 +220,7 @@ func BenchmarkIdlePlayers(b *testing.B) {
 			psids = append(psids, ps.PlayerSessionID)
 		}
 	}
-	before := inUse()
+	heap0, stack0 := inUse()
 	conns := make([]net.Conn, 0, n)
 	b.Cleanup(func() {
 		for _, c := range conns {
@@ -237,19 +237,22 @@ func BenchmarkIdlePlayers(b *testing.B) {
 	}
 	eventually(b, "players logged in", func() bool { return metricValue(h.reg, "relay_players", "") == n })
 	b.StopTimer()
-	after := inUse()
-	perK := float64(after-before) / (n / 1000) / (1 << 20)
-	b.ReportMetric(perK, "MiB/1000-players")
-	b.ReportMetric(perK*10, "MiB/10000-players")
+	heap1, stack1 := inUse()
+	perK := func(v uint64) float64 { return float64(v) / (n / 1000) / (1 << 20) }
+	total := perK(heap1 + stack1 - heap0 - stack0)
+	b.ReportMetric(total, "MiB/1000-players")
+	b.ReportMetric(total*10, "MiB/10000-players")
+	b.ReportMetric(perK(heap1-heap0), "heap-MiB/1000")
+	b.ReportMetric(perK(stack1-stack0), "stack-MiB/1000")
 }
 
 // inUse returns the heap and stack bytes in use after a garbage collection.
-func inUse() uint64 {
+func inUse() (heap, stack uint64) {
 	runtime.GC()
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return m.HeapInuse + m.StackInuse
+	return m.HeapInuse, m.StackInuse
 }
 
 // rawWebSocketLogin opens a WebSocket by hand and logs in with a stock login; it

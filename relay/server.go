@@ -116,8 +116,10 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 	}
 	s.pool.New = func() any { return new(protocol.Packet) }
 	s.bufs.New = func() any { b := make([]byte, protocol.MaxFrameSize+1); return &b }
-	// A small read buffer and pooled write buffers keep idle connections cheap.
-	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{},
+	// A small read buffer keeps idle connections cheap (frames are read through
+	// it into pooled buffers); the write buffer holds a whole 4 KiB payload, so
+	// such messages go out as one WebSocket frame.
+	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096,
 		CheckOrigin: func(*http.Request) bool { return true }}
 	tcpAddr := ln.Addr().(*net.TCPAddr)
 	if !opts.DisableUDP {

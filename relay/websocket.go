@@ -202,8 +202,9 @@ func (w *wsConn) finish(code int, reason string) {
 	}
 }
 
-// serveWebSocket upgrades a client connection and runs it: the handler goroutine
-// reads, a writer goroutine it owns writes.
+// serveWebSocket upgrades a client connection and hands it to a goroutine of its
+// own (serveConn): returning from the HTTP handler frees the HTTP server's
+// per-connection buffers and deep stack, which an idle player would otherwise keep.
 func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 	c, err := s.upgrader.Upgrade(rw, r, nil)
 	if err != nil {
@@ -224,11 +225,18 @@ func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 	tooMany := s.opts.MaxConnectionsPerIP > 0 && s.perIP[ip] > s.opts.MaxConnectionsPerIP
 	s.wg.Add(1)
 	s.mu.Unlock()
+	go w.serveConn(tooMany, r.URL.Query().Get("gameSessionId"))
+}
+
+// serveConn runs a connection: this goroutine reads, a writer goroutine it owns
+// writes. The Server's wait group owns it.
+func (w *wsConn) serveConn(tooMany bool, gameSessionID string) {
+	s := w.srv
 	defer func() {
 		s.mu.Lock()
 		delete(s.conns, w)
-		if s.perIP[ip]--; s.perIP[ip] <= 0 {
-			delete(s.perIP, ip)
+		if s.perIP[w.ip]--; s.perIP[w.ip] <= 0 {
+			delete(s.perIP, w.ip)
 		}
 		s.mu.Unlock()
 		s.wg.Done()
@@ -239,7 +247,7 @@ func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 		r := &reader{w: w}
 		r.refuse(protocol.RefusalRateLimited, "too many connections from this address")
 	} else {
-		w.read(r.URL.Query().Get("gameSessionId"))
+		w.read(gameSessionID)
 	}
 	close(w.readerDone)
 	w.close(protocol.CloseNormal, "")
