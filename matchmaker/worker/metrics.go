@@ -12,6 +12,7 @@ type metrics struct {
 	unmatchable      *prometheus.GaugeVec
 	matches          *prometheus.CounterVec
 	matchPlayers     *prometheus.HistogramVec
+	timeToMatch      *prometheus.HistogramVec
 	claimConflicts   *prometheus.CounterVec
 	passSeconds      *prometheus.HistogramVec
 	placements       *prometheus.CounterVec
@@ -31,6 +32,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Matches formed and claimed."}, cfg),
 		matchPlayers: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_match_players",
 			Help: "Players per formed match.", Buckets: []float64{2, 4, 6, 8, 10, 16, 20, 40, 100, 200}}, cfg),
+		timeToMatch: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_time_to_match_seconds",
+			Help: "Time from a ticket's start to the claim of its match.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)}, cfg),
 		claimConflicts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "matchpoint_claim_conflicts_total",
 			Help: "Formed matches dropped because a ticket changed before the claim."}, cfg),
 		passSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_forming_pass_seconds",
@@ -43,7 +46,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.claimConflicts, m.passSeconds, m.placements, m.placementSeconds} {
+	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.timeToMatch, m.claimConflicts, m.passSeconds, m.placements, m.placementSeconds} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register worker metrics: %w", err)
 		}

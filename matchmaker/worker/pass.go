@@ -181,6 +181,14 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	}
 	w.metrics.matches.WithLabelValues(c.name).Inc()
 	w.metrics.matchPlayers.WithLabelValues(c.name).Observe(float64(matchPlayers(m)))
+	now := w.opts.Now()
+	for _, team := range m.Teams {
+		for _, t := range team {
+			if !t.Backfill {
+				w.metrics.timeToMatch.WithLabelValues(c.name).Observe(now.Sub(t.Start).Seconds())
+			}
+		}
+	}
 	metrics := make([]matchmaker.RuleEvaluationMetric, len(m.Metrics))
 	for i, rm := range m.Metrics {
 		metrics[i] = matchmaker.RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -104,7 +105,8 @@ func runWorker(t *testing.T, opts Options) (*Worker, context.CancelFunc) {
 
 func TestStandaloneMatchCompletes(t *testing.T) {
 	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeStandalone, false)
-	runWorker(t, Options{Store: e.store, Service: e.svc})
+	reg := prometheus.NewRegistry()
+	runWorker(t, Options{Store: e.store, Service: e.svc, Registerer: reg})
 	e.start("t1", 1000)
 	e.start("t2", 1050)
 	e.start("t3", 5000) // too far from everyone
@@ -118,6 +120,24 @@ func TestStandaloneMatchCompletes(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if tk, _ := e.store.GetTicket(context.Background(), "t3"); tk.Status != store.StatusSearching {
 		t.Fatalf("t3 = %s, want SEARCHING", tk.Status)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			switch {
+			case m.GetCounter() != nil:
+				got[mf.GetName()] += m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				got[mf.GetName()] += float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	if got["matchpoint_matches_total"] != 1 || got["matchpoint_time_to_match_seconds"] != 2 {
+		t.Fatalf("metrics: matches %v, time-to-match samples %v; want 1 and 2", got["matchpoint_matches_total"], got["matchpoint_time_to_match_seconds"])
 	}
 }
 
