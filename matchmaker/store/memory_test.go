@@ -100,6 +100,10 @@ func BenchmarkMemoryCreateTicketParallel(b *testing.B) {
 	storetest.BenchmarkCreateTicketParallel(b, store.NewMemory(storetest.Options()))
 }
 
+func BenchmarkMemoryCreateTicketWithEventParallel(b *testing.B) {
+	storetest.BenchmarkCreateTicketWithEventParallel(b, store.NewMemory(storetest.Options()))
+}
+
 func BenchmarkMemoryClaim(b *testing.B) {
 	storetest.BenchmarkClaim(b, store.NewMemory(storetest.Options()))
 }

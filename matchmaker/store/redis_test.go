@@ -59,6 +59,10 @@ func BenchmarkRedisCreateTicketParallel(b *testing.B) {
 	storetest.BenchmarkCreateTicketParallel(b, newRedisForBench(b))
 }
 
+func BenchmarkRedisCreateTicketWithEventParallel(b *testing.B) {
+	storetest.BenchmarkCreateTicketWithEventParallel(b, newRedisForBench(b))
+}
+
 func BenchmarkRedisClaim(b *testing.B) {
 	storetest.BenchmarkClaim(b, newRedisForBench(b))
 }

@@ -61,6 +61,31 @@ func BenchmarkCreateTicketParallel(b *testing.B, s store.Store) {
 	})
 }
 
+// BenchmarkCreateTicketWithEventParallel is BenchmarkCreateTicketParallel
+// through CreateTicketWithEvent, with an event payload of the size of a
+// one-player MatchmakingSearching event: what StartMatchmaking costs the
+// store.
+func BenchmarkCreateTicketWithEventParallel(b *testing.B, s store.Store) {
+	benchSetup(b, s)
+	ctx := b.Context()
+	payload := make([]byte, 700)
+	for i := range payload {
+		payload[i] = 'e'
+	}
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := s.CreateTicketWithEvent(ctx, benchTicket(int(next.Add(1))), payload); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 // BenchmarkClaim measures Claim of a 10-ticket match (the tickets are
 // created outside the timer).
 func BenchmarkClaim(b *testing.B, s store.Store) {
