@@ -15,6 +15,7 @@ type metrics struct {
 	timeToMatch      *prometheus.HistogramVec
 	claimConflicts   *prometheus.CounterVec
 	passSeconds      *prometheus.HistogramVec
+	skippedPasses    *prometheus.CounterVec
 	placements       *prometheus.CounterVec
 	placementSeconds *prometheus.HistogramVec
 }
@@ -38,6 +39,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Formed matches dropped because a ticket changed before the claim."}, cfg),
 		passSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_forming_pass_seconds",
 			Help: "Duration of one forming pass.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}, cfg),
+		skippedPasses: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "matchpoint_forming_passes_skipped_total",
+			Help: "Forming passes skipped because the pool had not changed and no expansion step was reached."}, cfg),
 		placements: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "matchpoint_placements_total",
 			Help: "Placements by outcome."}, []string{"configuration", "outcome"}),
 		placementSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_placement_seconds",
@@ -46,7 +49,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.timeToMatch, m.claimConflicts, m.passSeconds, m.placements, m.placementSeconds} {
+	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.timeToMatch, m.claimConflicts, m.passSeconds, m.skippedPasses, m.placements, m.placementSeconds} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register worker metrics: %w", err)
 		}

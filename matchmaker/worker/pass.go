@@ -21,7 +21,17 @@ type configLoop struct {
 	rules ruleSets
 	pool  *pool
 	seed  uint64
+	cache snapshotCache
+	// last is the fingerprint of the pool at the last forming pass, formed
+	// when that pass ran and rs the rule set it used.
+	last   uint64
+	formed time.Time
+	lastRS *rules.RuleSet
 }
+
+// refreshEvery is the longest a configuration goes without a forming pass
+// when its pool does not change: random batching groups tickets anew.
+const refreshEvery = 5 * time.Second
 
 // pass runs one forming pass. It returns true when the configuration is gone
 // and the loop should stop.
@@ -53,11 +63,18 @@ func (c *configLoop) pass(ctx context.Context) bool {
 	if c.pool == nil || c.pool.rs != rs {
 		c.pool = newPool(rs)
 	}
-	snapshot, err := w.opts.Store.SearchingTickets(ctx, c.name)
+	snapshot, fingerprint, err := c.cache.read(ctx, w.opts.Store, c.name)
 	if err != nil {
 		c.warn(ctx, "read searching tickets", err)
 		return false
 	}
+	// A pool that has not changed since the last pass, under the same rule
+	// set and with no expansion step reached since, would form nothing new.
+	if fingerprint == c.last && rs == c.lastRS && now.Sub(c.formed) < refreshEvery && !expansionDue(rs.Definition(), snapshot, c.formed, now) {
+		w.metrics.skippedPasses.WithLabelValues(c.name).Inc()
+		return false
+	}
+	c.last, c.formed, c.lastRS = fingerprint, now, rs
 	var normal, backfill []store.Ticket
 	for i := range snapshot {
 		t := &snapshot[i]

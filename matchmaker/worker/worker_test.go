@@ -286,3 +286,49 @@ func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 		t.Fatal("nobody owns the configuration after the takeover")
 	}
 }
+
+// TestUnchangedPoolSkipsPassesUntilAnExpansion checks that a pool that cannot
+// match is not formed again every interval, and that the pass that reaches an
+// expansion step forms the match.
+func TestUnchangedPoolSkipsPassesUntilAnExpansion(t *testing.T) {
+	st := store.NewMemory(store.Options{})
+	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	ctx := context.Background()
+	body := `{"ruleLanguageVersion":"1.0","playerAttributes":[{"name":"skill","type":"number"}],
+	 "teams":[{"name":"a","minPlayers":1,"maxPlayers":1},{"name":"b","minPlayers":1,"maxPlayers":1}],
+	 "rules":[{"name":"Close","type":"batchDistance","batchAttribute":"skill","maxDistance":100}],
+	 "expansions":[{"target":"rules[Close].maxDistance","steps":[{"waitTimeSeconds":1,"value":1000}]}]}`
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: body}); err != nil {
+		t.Fatal(err)
+	}
+	timeout, no, mode := 60, false, matchmaker.ModeStandalone
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &no, FlexMatchMode: &mode}); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	runWorker(t, Options{Store: st, Service: svc, Registerer: reg})
+	e := &env{t: t, store: st, svc: svc}
+	e.start("low", 1000)
+	e.start("high", 1500)
+	a, b := e.waitStatus("low", store.StatusCompleted), e.waitStatus("high", store.StatusCompleted)
+	if a.MatchId != b.MatchId || a.EndTime.Sub(a.StartTime) < time.Second {
+		t.Fatalf("the two tickets must match each other once the 1 s expansion is reached: %v after %v", a.MatchId, a.EndTime.Sub(a.StartTime))
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() == "matchpoint_forming_passes_skipped_total" {
+			skipped = mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	if skipped < 5 {
+		t.Fatalf("%v passes skipped while the pool waited for its expansion; want most of the 50 intervals", skipped)
+	}
+}
