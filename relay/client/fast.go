@@ -51,6 +51,10 @@ func (c *Client) bindFast(ctx context.Context) (*fastConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay client: udp dial %s: %w", addr, err)
 	}
+	if uc, ok := conn.(*net.UDPConn); ok {
+		// Room for bursts (a fan-out of many senders); an error keeps the default.
+		_ = uc.SetReadBuffer(1 << 20)
+	}
 	f := &fastConn{conn: conn}
 	if err := f.handshake(ctx, c.peerID, c.result.ConnectToken); err != nil {
 		conn.Close()
