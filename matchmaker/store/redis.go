@@ -21,6 +21,11 @@ type Redis struct {
 	// oneServer is true on a plain client (one server, or Sentinel): a
 	// script may then touch keys of any hash tag, so a create is one script.
 	oneServer bool
+	// creates runs the create script: on a plain client, the client's
+	// shared autopipeliner, so that the creates of concurrent callers share
+	// round trips (one write and one read for a batch, on both sides);
+	// otherwise the client itself.
+	creates redis.Scripter
 }
 
 var _ Store = (*Redis)(nil)
@@ -29,10 +34,19 @@ var _ Store = (*Redis)(nil)
 // ticket is taken to be a create still in flight rather than a leftover.
 const idPendingWindow = time.Minute
 
-// NewRedis returns a Store on c.
+// NewRedis returns a Store on c. On a plain *redis.Client, ticket creates
+// go through the client's shared autopipeliner (redis.Client.AutoPipeline,
+// configured by redis.Options.AutoPipelineOptions), which closing the client
+// stops.
 func NewRedis(c redis.UniversalClient, opts Options) *Redis {
-	_, oneServer := c.(*redis.Client)
-	return &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts(), oneServer: oneServer}
+	r := &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts(), creates: c}
+	if one, ok := c.(*redis.Client); ok {
+		r.oneServer = true
+		if ap, err := one.AutoPipeline(); err == nil {
+			r.creates = ap
+		}
+	}
+	return r
 }
 
 // Key names. Per-configuration keys carry the configuration name as hash tag.
