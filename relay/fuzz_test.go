@@ -124,3 +124,52 @@ func counterValue(t testing.TB, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// TestStockBindingChoice checks which peer a token-less -5 binds when several
+// sessions have a peer with its sender id from the same IP: the newest without a
+// binding, else the newest.
+func TestStockBindingChoice(t *testing.T) {
+	fp := newTestFastPath(t)
+	ip := fuzzBound.Addr()
+	sess := newSession(fp.srv, GameSessionInfo{GameSessionID: "gsess-other"}, 8)
+	older := &peer{id: 3, sess: sess, link: &link{}, ip: ip, reliable: nopSink{}, connectToken: "x"}
+	newer := &peer{id: 3, sess: sess, link: &link{}, ip: ip, reliable: nopSink{}, connectToken: "y"}
+	fp.register(older)
+	fp.register(newer)
+	connect := func(from netip.AddrPort) *peer {
+		p := protocol.Packet{OpCode: protocol.OpUDPConnect, SequenceNumber: 1, Sender: 3, TargetPlayer: -1}
+		p.SetMessage(protocol.MessageUDPConnect)
+		var in, out protocol.Packet
+		fp.datagram(fp.conns[0], protocol.AppendPacket(nil, &p), from, &in, &out)
+		fp.mu.RLock()
+		defer fp.mu.RUnlock()
+		if bd := fp.bindings[from]; bd != nil {
+			return bd.peer
+		}
+		return nil
+	}
+	if got := connect(netip.AddrPortFrom(ip, 20)); got != newer {
+		t.Fatal("the newest unbound peer was not chosen")
+	}
+	if got := connect(netip.AddrPortFrom(ip, 21)); got != older {
+		t.Fatal("the next unbound peer was not chosen")
+	}
+	// All bound: the newest is re-bound (NAT rebinding), its old address freed.
+	if got := connect(netip.AddrPortFrom(ip, 22)); got != newer {
+		t.Fatal("the newest peer was not re-bound")
+	}
+	fp.mu.RLock()
+	_, stale := fp.bindings[netip.AddrPortFrom(ip, 20)]
+	fp.mu.RUnlock()
+	if stale {
+		t.Fatal("the re-bound peer's old address is still bound")
+	}
+	// Another IP binds nobody.
+	if got := connect(netip.MustParseAddrPort("192.0.2.1:5")); got != nil {
+		t.Fatal("a -5 from another IP was bound")
+	}
+	fp.unregister(newer)
+	if box := newer.fast.Load(); box != nil {
+		t.Fatal("an unregistered peer keeps its fast sink")
+	}
+}

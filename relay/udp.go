@@ -457,7 +457,13 @@ func (bd *binding) enqueue(p *protocol.Packet) bool {
 }
 
 // close implements sink: the binding is removed.
-func (bd *binding) close(int, string) { bd.fp.unbind(bd.peer) }
+func (bd *binding) close(int, string) {
+	bd.fp.mu.Lock()
+	defer bd.fp.mu.Unlock()
+	if bd.fp.byPeer[bd.peer] == bd {
+		bd.fp.unbindLocked(bd)
+	}
+}
 
 // acceptLoop accepts DTLS associations, each served by its own goroutine.
 func (fp *fastPath) acceptLoop() {
