@@ -12,7 +12,7 @@ import (
 )
 
 // Example places a match on a relay (embedded NATS, loopback), connects its two
-// players and sends a message from one to the other.
+// players with their UDP fast path and sends a fast message from one to the other.
 func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -52,21 +52,22 @@ func Example() {
 
 	// The players' side: connect with the player session ids.
 	url := fmt.Sprintf("ws://%s:%d/websocket", reply.Endpoint.IPAddress, reply.Endpoint.TCPPort)
-	alice, err := client.Dial(ctx, url, reply.PlayerSessions[0].PlayerSessionID, nil, client.Options{})
+	alice, err := client.Dial(ctx, url, reply.PlayerSessions[0].PlayerSessionID, nil, client.Options{UDP: true})
 	if err != nil {
 		panic(err)
 	}
 	defer alice.Close()
-	bob, err := client.Dial(ctx, url, reply.PlayerSessions[1].PlayerSessionID, nil, client.Options{})
+	bob, err := client.Dial(ctx, url, reply.PlayerSessions[1].PlayerSessionID, nil, client.Options{UDP: true})
 	if err != nil {
 		panic(err)
 	}
 	defer bob.Close()
 
-	if err := alice.Send(ctx, 100, client.ToPlayer(bob.PeerID()), []byte("hello"), true); err != nil {
+	// A fast message (reliable false) travels by UDP now that both are bound.
+	if err := alice.Send(ctx, 100, client.ToPlayer(bob.PeerID()), []byte("hello"), false); err != nil {
 		panic(err)
 	}
 	m := <-bob.Messages()
-	fmt.Printf("bob (peer %d) got op %d from peer %d: %s\n", bob.PeerID(), m.OpCode, m.Sender, m.Payload)
-	// Output: bob (peer 2) got op 100 from peer 1: hello
+	fmt.Printf("bob (peer %d, UDP %v) got op %d from peer %d: %s\n", bob.PeerID(), bob.FastBound(), m.OpCode, m.Sender, m.Payload)
+	// Output: bob (peer 2, UDP true) got op 100 from peer 1: hello
 }
