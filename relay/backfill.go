@@ -57,17 +57,17 @@ func (s *session) requestBackfill(rt *routes) {
 	}
 }
 
-// backfiller sends the session's backfill requests, one at a time, until stop is
-// closed. The session goroutine owns it.
-func (s *session) backfiller(stop <-chan struct{}, done chan<- struct{}) {
+// backfiller sends the session's backfill requests, one at a time, until ctx is
+// done (which also abandons a request in flight). The session goroutine owns it.
+func (s *session) backfiller(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
 	for {
 		select {
-		case <-stop:
+		case <-ctx.Done():
 			return
 		case req := <-s.backfill:
-			ctx, cancel := context.WithTimeout(s.srv.baseCtx, backfillTimeout)
-			reply, err := s.srv.bus.RequestBackfill(ctx, req)
+			rctx, cancel := context.WithTimeout(ctx, backfillTimeout)
+			reply, err := s.srv.bus.RequestBackfill(rctx, req)
 			cancel()
 			if err != nil {
 				s.srv.m.backfills.WithLabelValues("error").Inc()

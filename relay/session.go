@@ -222,9 +222,10 @@ func (s *session) run(tick time.Duration) {
 	defer ticker.Stop()
 	s.lastHealth = time.Now()
 	if s.backfill != nil {
-		stop, done := make(chan struct{}), make(chan struct{})
-		go s.backfiller(stop, done)
-		defer func() { close(stop); <-done }()
+		ctx, cancel := context.WithCancel(s.srv.baseCtx)
+		done := make(chan struct{})
+		go s.backfiller(ctx, done)
+		defer func() { cancel(); <-done }()
 	}
 	s.invoke("OnStartGameSession", func(sc Script) { sc.OnStartGameSession(s) })
 	for s.endReq.Load() == nil {
