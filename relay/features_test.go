@@ -6,12 +6,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/pion/dtls/v3"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/relay"
@@ -76,6 +78,48 @@ func TestTLSAndDTLS(t *testing.T) {
 	})
 	if rtt, err := a.Ping(ctx); err != nil || rtt <= 0 {
 		t.Fatalf("ping over DTLS: %v %v", rtt, err)
+	}
+
+	// A DTLS association with a wrong connect token is refused (-15 success
+	// false) and counted.
+	n := h.droppedCount("bad_token")
+	dc, err := dtls.DialWithOptions("udp", h.relay.UDPAddr().(*net.UDPAddr), dtls.WithRootCAs(roots),
+		dtls.WithServerName("localhost"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	if err := dc.HandshakeContext(ctx); err != nil {
+		t.Fatal(err)
+	}
+	vi := protocol.Packet{OpCode: protocol.OpVerifyIdentity, Sender: a.PeerID()}
+	vi.SetMessage(protocol.MessageVerifyIdentity)
+	vi.VerifyIdentity = protocol.VerifyIdentityCommand{PeerID: a.PeerID(), ConnectToken: "forged"}
+	if _, err := dc.Write(protocol.AppendPacket(nil, &vi)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 256)
+	if err := dc.SetReadDeadline(time.Now().Add(2 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	k, err := dc.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res protocol.Packet
+	if err := protocol.DecodePacket(buf[:k], &res); err != nil || res.OpCode != protocol.OpVerifyIdentityResult ||
+		res.VerifyIdentityResult.Success {
+		t.Fatalf("verify identity with a forged token: %+v %v", res, err)
+	}
+	if h.droppedCount("bad_token") != n+1 {
+		t.Fatal("forged token not counted")
+	}
+	// A is still bound and reachable by DTLS.
+	if err := b.Send(ctx, 5, client.ToPlayer(a.PeerID()), []byte("still"), false); err != nil {
+		t.Fatal(err)
+	}
+	if m := recv(t, a); string(m.Payload) != "still" {
+		t.Fatalf("a got %+v", m)
 	}
 }
 

@@ -21,6 +21,7 @@ const (
 	ackFirstResend = 100 * time.Millisecond // -6 resend: 100 ms, doubling
 	ackResends     = 8                      // -6 resends at most
 	verifyTimeout  = 5 * time.Second        // a DTLS association must send -14 within it
+	refusalLinger  = 250 * time.Millisecond // a refused DTLS association stays open this long
 )
 
 // fastPath is the relay's UDP listener, plain or DTLS, and the bindings of its
@@ -526,7 +527,16 @@ func (fp *fastPath) serveDTLS(c net.Conn) {
 	}
 	bd := fp.verify(c, buf[:n], &in, &out)
 	if bd == nil {
-		return
+		// Linger briefly before closing, so that a refusal is read before the
+		// close alert (a DTLS client may see the close first otherwise).
+		if err := c.SetReadDeadline(time.Now().Add(refusalLinger)); err != nil {
+			return
+		}
+		for {
+			if _, err := c.Read(buf); err != nil {
+				return
+			}
+		}
 	}
 	if err := c.SetReadDeadline(time.Time{}); err != nil {
 		return
