@@ -593,8 +593,10 @@ func (fp *fastPath) verify(c net.Conn, b []byte, in, out *protocol.Packet) *bind
 	if p == nil || p.id != v.PeerID || subtle.ConstantTimeCompare([]byte(p.connectToken), []byte(v.ConnectToken)) != 1 {
 		fp.mu.Unlock()
 		m.drop(dropBadToken)
-		frame := protocol.AppendPacket(nil, out)
-		_, _ = c.Write(frame)
+		out.SequenceNumber = 1 // every UDP packet is sequenced (docs/protocol.md 9)
+		if _, err := c.Write(protocol.AppendPacket(nil, out)); err == nil {
+			m.udpOut.Inc()
+		}
 		return nil
 	}
 	bd := &binding{fp: fp, peer: p, dconn: c}
@@ -604,11 +606,10 @@ func (fp *fastPath) verify(c net.Conn, b []byte, in, out *protocol.Packet) *bind
 	fp.byPeer[p] = bd
 	fp.mu.Unlock()
 	out.VerifyIdentityResult = protocol.VerifyIdentityResult{Success: true, PeerID: p.id}
-	frame := protocol.AppendPacket(nil, out)
-	if _, err := c.Write(frame); err != nil {
+	if !bd.enqueue(out) {
+		bd.close(0, "")
 		return nil
 	}
-	m.udpOut.Inc()
 	bd.hear()
 	return bd
 }
