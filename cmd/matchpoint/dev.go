@@ -38,6 +38,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	relayAddr := fs.String("relay-addr", "127.0.0.1:7000", "address of the relay's WebSocket listener (players connect here)")
 	natsPort := fs.Int("nats-port", 0, "port of the embedded NATS server (0: a free port)")
 	sample := fs.Bool("sample", true, "create the sample rule set and configuration \""+sampleConfiguration+"\"")
+	useTLS := fs.Bool("tls", false, "serve the relay over TLS (wss) and DTLS with a generated development certificate; clients get its CA in the login result")
 	redisURL := fs.String("redis-url", "", "keep tickets in the Redis at this URL instead of in memory (redis://host:port/db)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
@@ -61,7 +62,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer rc.Close()
 		st = store.NewRedis(rc, rf.storeOptions())
 	}
-	if err := dev(ctx, &mm, st, *relayAddr, *natsPort, *sample, stdout, log, nil); err != nil {
+	if err := dev(ctx, &mm, st, devRelay{addr: *relayAddr, tls: *useTLS}, *natsPort, *sample, stdout, log, nil); err != nil {
 		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
 		return 1
 	}
@@ -71,11 +72,19 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // devAddrs are where a running dev stack listens.
 type devAddrs struct {
 	API, Relay, NATS string
+	// CACertPEM is the relay's development CA with --tls.
+	CACertPEM []byte
 }
 
 // dev runs the dev stack until ctx ends. ready, when not nil, receives the
 // listening addresses once everything is up.
-func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, relayAddr string, natsPort int, sample bool, stdout io.Writer, log *slog.Logger, ready chan<- devAddrs) error {
+// devRelay is the dev stack's relay listener.
+type devRelay struct {
+	addr string
+	tls  bool
+}
+
+func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, natsPort int, sample bool, stdout io.Writer, log *slog.Logger, ready chan<- devAddrs) error {
 	// The embedded server's start-up notices are noise here; its warnings are not.
 	natsLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
 	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{Port: natsPort, JetStream: true, Logger: natsLog.With("component", "nats")})
@@ -100,16 +109,24 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, relayAddr str
 		return err
 	}
 	defer scripts.Close()
-	rl, err := relay.New(conn, relay.Options{
+	ro := relay.Options{
 		ScriptFactory: scripts.New,
 		RelayID:       "dev-relay",
 		Region:        devRegion,
-		ListenAddr:    relayAddr,
+		ListenAddr:    rd.addr,
 		PublicIP:      "127.0.0.1",
 		PublicDNS:     "localhost",
 		Logger:        log.With("component", "relay"),
 		Registerer:    reg,
-	})
+	}
+	scheme := "ws"
+	if rd.tls {
+		if ro.TLS, ro.CACertPEM, err = relay.DevCertificate(); err != nil {
+			return fmt.Errorf("generate the development certificate: %w", err)
+		}
+		scheme = "wss"
+	}
+	rl, err := relay.New(conn, ro)
 	if err != nil {
 		return fmt.Errorf("start relay: %w", err)
 	}
@@ -132,7 +149,7 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, relayAddr str
   API        %s   (REST under /v1/, GameLift JSON on POST /)
   dashboard  %s/dashboard/#key=%s
   API key    id %q, secret %q   (REST: Authorization: Bearer %s)
-  relay      ws://%s/websocket   (region %q)
+  relay      %s://%s/websocket   (region %q)
   NATS       %s
   sample     rule set %q, configuration %q (WITH_QUEUE on region %q)
 
@@ -142,11 +159,11 @@ Try it:
   curl -s -H 'Authorization: Bearer %s' -X POST %s/v1/tickets \
     -d '{"ConfigurationName":"%s","Players":[{"PlayerId":"bo","PlayerAttributes":{"skill":{"N":1050}}}]}'
   curl -sN -H 'Authorization: Bearer %s' '%s/v1/events?configuration=%s'
-`, url, url, secret, id, secret, secret, rl.Addr().String(), devRegion, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
+`, url, url, secret, id, secret, secret, scheme, rl.Addr().String(), devRegion, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
 		secret, url, sampleConfiguration, secret, url, sampleConfiguration, secret, url, sampleConfiguration)
 
 	if ready != nil {
-		ready <- devAddrs{API: url, Relay: rl.Addr().String(), NATS: nats.URL()}
+		ready <- devAddrs{API: url, Relay: rl.Addr().String(), NATS: nats.URL(), CACertPEM: ro.CACertPEM}
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,6 +22,11 @@ import (
 // startDev runs the dev stack on free ports for one test; its sessions run
 // the server script named scriptName ("" for none).
 func startDev(t *testing.T, scriptName string) devAddrs {
+	return startDevRelay(t, scriptName, false)
+}
+
+// startDevRelay is startDev with the relay's TLS and DTLS on or off.
+func startDevRelay(t *testing.T, scriptName string, useTLS bool) devAddrs {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	mm := matchmakerFlags{httpAddr: "127.0.0.1:0", apiKeys: "dev:dev-secret", region: "us-east-1", accountID: "000000000000", script: scriptName,
@@ -29,7 +35,7 @@ func startDev(t *testing.T, scriptName string) devAddrs {
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	go func() {
-		done <- dev(ctx, &mm, store.NewMemory(store.Options{}), "127.0.0.1:0", 0, true, io.Discard, log, ready)
+		done <- dev(ctx, &mm, store.NewMemory(store.Options{}), devRelay{addr: "127.0.0.1:0", tls: useTLS}, 0, true, io.Discard, log, ready)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -213,5 +219,41 @@ func TestDevRunsUploadedScript(t *testing.T) {
 	}
 	if m := receive(t, ctx, ana); string(m.Payload) != "echo:ping" || m.OpCode != 2 {
 		t.Fatalf("ana got %+v, want the script's echo", m)
+	}
+}
+
+// TestDevTLSFastPath runs dev with --tls: players connect over wss, bind the
+// fast path over DTLS and exchange fast messages.
+func TestDevTLSFastPath(t *testing.T) {
+	a := startDevRelay(t, "", true)
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(a.CACertPEM) {
+		t.Fatal("dev --tls must expose its CA")
+	}
+	sessions, _ := matchTwo(t, a)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	opts := client.Options{UDP: true, RootCAs: pool}
+	ana, err := client.Dial(ctx, "wss://"+a.Relay+"/websocket", sessions[0], nil, opts)
+	if err != nil {
+		t.Fatalf("ana connects over wss: %v", err)
+	}
+	defer ana.Close()
+	bo, err := client.Dial(ctx, "wss://"+a.Relay+"/websocket", sessions[1], nil, opts)
+	if err != nil {
+		t.Fatalf("bo connects over wss: %v", err)
+	}
+	defer bo.Close()
+	for !ana.FastBound() || !bo.FastBound() {
+		if ctx.Err() != nil {
+			t.Fatal("the DTLS fast path did not bind")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := ana.Send(ctx, 3, client.ToPlayer(bo.PeerID()), []byte("fast"), false); err != nil {
+		t.Fatal(err)
+	}
+	if m := receive(t, ctx, bo); string(m.Payload) != "fast" {
+		t.Fatalf("bo got %+v", m)
 	}
 }

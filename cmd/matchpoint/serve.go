@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -101,6 +103,16 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	fs.DurationVar(&o.IdleTimeout, "idle-timeout", relay.DefaultIdleTimeout, "end a game session without messages for this long")
 	fs.DurationVar(&o.DrainTimeout, "drain-timeout", relay.DefaultDrainTimeout, "on SIGTERM, how long game sessions may go on before the relay closes them")
 	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", relay.DefaultHeartbeatInterval, "time between heartbeats (capacity, sessions) on NATS")
+	fs.StringVar(&o.UDPAddr, "udp-addr", "", "address of the UDP (fast path) listener (default: the WebSocket listener's port, on UDP)")
+	fs.IntVar(&o.PublicUDPPort, "public-udp-port", 0, "UDP port players send to, when a proxy or NAT maps it (default: the listener's)")
+	fs.BoolVar(&o.DisableUDP, "disable-udp", false, "offer no UDP path: fast messages travel over the WebSocket")
+	fs.DurationVar(&o.ReconnectGrace, "reconnect-grace", relay.DefaultReconnectGrace, "how long a dropped player may reconnect with its token and keep its peer id (negative: never)")
+	fs.DurationVar(&o.PingInterval, "ping-interval", relay.DefaultPingInterval, "time between WebSocket pings; a connection silent for 3 intervals is closed")
+	fs.IntVar(&o.MaxMessagesPerSecond, "max-messages-per-second", 0, "messages a player may send per second; excess is dropped and counted (0: no limit)")
+	fs.IntVar(&o.MaxConnectionsPerIP, "max-connections-per-ip", 0, "connections one IP address may hold (0: no limit)")
+	certFile := fs.String("tls-cert", "", "PEM certificate (chain) of the relay: turns on TLS for the WebSocket (wss) and DTLS for UDP (with --tls-key)")
+	keyFile := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	caFile := fs.String("tls-ca", "", "PEM CA certificate handed to clients in the login result, for clients that pin it")
 	adminAddr := fs.String("admin-addr", "0.0.0.0:9100", "address of /healthz, /readyz and /metrics")
 	scripts := fs.Bool("script-registry", true, "run the server scripts that placements name, loading their newest versions from NATS JetStream (matchpoint scripts upload); false runs every session without a script")
 	pprofOn := fs.Bool("pprof", false, "serve net/http/pprof under /debug/pprof/ on --admin-addr")
@@ -109,6 +121,10 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	log, err := lf.logger(stderr)
 	if err != nil {
+		fmt.Fprintf(stderr, "matchpoint relay: %v\n", err)
+		return 2
+	}
+	if err := relayTLS(&o, *certFile, *keyFile, *caFile); err != nil {
 		fmt.Fprintf(stderr, "matchpoint relay: %v\n", err)
 		return 2
 	}
@@ -159,6 +175,27 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// relayTLS loads the relay's certificate into o.
+func relayTLS(o *relay.Options, certFile, keyFile, caFile string) error {
+	if certFile == "" && keyFile == "" {
+		if caFile != "" {
+			return errors.New("--tls-ca needs --tls-cert and --tls-key")
+		}
+		return nil
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+	}
+	o.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		if o.CACertPEM, err = os.ReadFile(caFile); err != nil {
+			return fmt.Errorf("--tls-ca: %w", err)
+		}
+	}
+	return nil
 }
 
 // scriptWatcher loads server scripts from the JetStream registry and keeps
