@@ -50,8 +50,6 @@ type decoded struct {
 	ruleIndex map[string]int
 }
 
-func (d *decoded) at(path string) pos { return d.field[path] }
-
 // objectFields walks an object's members, calling handle for known keys and
 // reporting unknown ones. Keys are case-sensitive, as in FlexMatch.
 func objectFields(c *collector, d *decoded, path string, n *jsonNode, known []string, handle func(key, path string, v *jsonNode)) bool {

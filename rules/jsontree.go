@@ -19,23 +19,6 @@ const (
 	jsonObject
 )
 
-func (k jsonKind) String() string {
-	switch k {
-	case jsonNull:
-		return "null"
-	case jsonBool:
-		return "boolean"
-	case jsonNumber:
-		return "number"
-	case jsonString:
-		return "string"
-	case jsonArray:
-		return "array"
-	default:
-		return "object"
-	}
-}
-
 // pos is a 1-based line and column in the source document.
 type pos struct{ line, col int }
 
