@@ -13,15 +13,21 @@ import (
 	"time"
 )
 
-const benchUsage = `usage: matchpoint bench tickets [flags]
+const benchUsage = `usage: matchpoint bench tickets|relay [flags]
 
-Load a running matchmaker with StartMatchmaking requests through the REST API, on loopback
-or wherever --url points, for a bounded time, and report accepted tickets per second and the
-latency percentiles. With --rate 0 it sends as fast as --workers allow; with --rate R it paces
-R requests per second (open loop) so that latency is measured at a given load.
+bench tickets   load a running matchmaker with StartMatchmaking requests through the REST
+                API for a bounded time; report accepted tickets per second and the latency
+                percentiles. With --rate 0 it sends as fast as --workers allow; with --rate R
+                it paces R requests per second so that latency is measured at a given load.
+bench relay     place sessions on the relays of a region through NATS, connect bots with
+                their player sessions and have each broadcast at --hz; report delivered
+                messages per second and one-way latency percentiles.
 `
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "relay" {
+		return runBenchRelay(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "tickets" {
 		fmt.Fprint(stderr, benchUsage)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {

@@ -257,3 +257,25 @@ func TestDevTLSFastPath(t *testing.T) {
 		t.Fatalf("bo got %+v", m)
 	}
 }
+
+// TestBenchRelayAgainstDev runs a short bench relay against the dev stack's
+// relay: every message a bot sends reaches the other players of its session.
+func TestBenchRelayAgainstDev(t *testing.T) {
+	a := startDev(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	conn, err := bus.Connect(ctx, a.NATS, bus.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, udp := range []bool{true, false} {
+		res, err := benchRelay(ctx, conn, benchRelayFlags{region: devRegion, sessions: 2, players: 3, hz: 20, size: 32, udp: udp, duration: 500 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.players != 6 || res.sent == 0 || res.delivered < res.sent || res.p50 <= 0 {
+			t.Fatalf("udp=%v: %+v", udp, res)
+		}
+	}
+}

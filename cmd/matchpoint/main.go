@@ -29,7 +29,7 @@ func commands() map[string]command {
 		"dev":        {"run everything in one process for development (embedded NATS, in-memory store)", runDev},
 		"matchmaker": {"run a matchmaker (API, event streams, forming loop) against Redis and NATS", runMatchmaker},
 		"relay":      {"run a relay that hosts game sessions placed on its region", runRelay},
-		"bench":      {"load a running matchmaker and report throughput and latency (bench tickets)", runBench},
+		"bench":      {"load a matchmaker (bench tickets) or relays (bench relay); throughput and latency", runBench},
 		"scripts":    {"upload and list server scripts (scripts upload NAME FILE, scripts list)", runScripts},
 	}
 }
