@@ -63,6 +63,19 @@ type Script interface {
 	OnProcessTerminate(s Session)
 }
 
+// ScriptConfig is what a Script may also implement to configure its session, as a
+// Realtime script's ssExports.configuration does (relay/script's *Instance
+// implements it). The relay admits no more players than the smallest of
+// MaxPlayers, the placement's maxPlayers and Options.MaxPlayersPerSession (a
+// placement with more players is refused, INVALID), and pings the session's
+// WebSocket connections every PingInterval instead of Options.PingInterval, closing
+// one silent for the larger of Options.ConnectionIdleTimeout and 3 PingIntervals.
+// A value of 0 or less leaves the relay's.
+type ScriptConfig interface {
+	MaxPlayers() int
+	PingInterval() time.Duration
+}
+
 // ScriptFactory creates the Script of one game session; the relay calls it once per
 // session, before OnStartGameSession. Returning an error fails the placement
 // (bus.CodeInternal); returning a nil Script and no error gives the defaults.

@@ -531,6 +531,9 @@ func (s *Server) create(req bus.PlacementRequest) (*session, bus.PlacementReply,
 			s.log.Error("script factory failed", "matchId", req.MatchID, "script", req.Script, "err", err)
 			return nil, refusal(bus.CodeInternal, "script %q: %v", req.Script, err), err
 		}
+		if err := sess.configure(len(req.Players)); err != nil {
+			return nil, refusal(bus.CodeInvalid, "script %q: %v", req.Script, err), err
+		}
 	}
 	return sess, s.replyFor(sess, players), nil
 }

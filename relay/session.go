@@ -86,7 +86,9 @@ type session struct {
 	log        *slog.Logger
 	script     Script
 	maxPlayers int
-	id, arn    string
+	// pingInterval is the script's WebSocket ping period; 0: the relay's.
+	pingInterval time.Duration
+	id, arn      string
 
 	routes       atomic.Pointer[routes]
 	inbox        chan *event
@@ -160,6 +162,29 @@ func (s *session) reserve(players []bus.Player, now time.Time) ([]bus.PlayerSess
 		out[i] = bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: mp.PlayerSessionID}
 	}
 	return out, nil
+}
+
+// configure applies the script's configuration (ScriptConfig) to a session not
+// yet running: its maxPlayers lowers the session's, refusing a placement of
+// more players, and its ping interval replaces the relay's.
+func (s *session) configure(players int) error {
+	c, ok := s.script.(ScriptConfig)
+	if !ok {
+		return nil
+	}
+	if n := c.MaxPlayers(); n > 0 && n < s.maxPlayers {
+		if players > n {
+			return fmt.Errorf("%d players, the script admits at most %d", players, n)
+		}
+		s.mu.Lock()
+		s.maxPlayers = n
+		s.info.MaxPlayers = n
+		s.mu.Unlock()
+	}
+	if d := c.PingInterval(); d > 0 {
+		s.pingInterval = d
+	}
+	return nil
 }
 
 // hasLiveReservation reports whether a reserved player session may still log in.

@@ -35,6 +35,9 @@ type wsConn struct {
 	lastRead atomic.Int64
 	// clientClosed: the client sent a close frame (a deliberate leave).
 	clientClosed atomic.Bool
+	// pingEvery is the ping period of the session the connection logged into,
+	// when its script sets one (nanoseconds); 0: Options.PingInterval.
+	pingEvery atomic.Int64
 
 	mu          sync.Mutex
 	pending     []byte
@@ -92,11 +95,16 @@ func (w *wsConn) signal() {
 func (w *wsConn) writeLoop() {
 	defer close(w.writerDone)
 	defer w.c.Close()
-	ping := time.NewTicker(w.srv.opts.PingInterval)
+	every := w.pingInterval()
+	ping := time.NewTicker(every)
 	defer ping.Stop()
 	for {
 		select {
 		case <-w.wake:
+			if d := w.pingInterval(); d != every {
+				every = d
+				ping.Reset(d)
+			}
 		case now := <-ping.C:
 			if !w.keepAlive(now) {
 				return
@@ -136,7 +144,7 @@ func (w *wsConn) writeLoop() {
 // connection with 4004 when the client has been silent too long. It reports false
 // when the writer must stop.
 func (w *wsConn) keepAlive(now time.Time) bool {
-	if now.Sub(time.Unix(0, w.lastRead.Load())) >= w.srv.opts.ConnectionIdleTimeout {
+	if now.Sub(time.Unix(0, w.lastRead.Load())) >= w.idleTimeout() {
 		w.close(protocol.CloseIdle, "no traffic and no pong")
 		return true
 	}
@@ -147,6 +155,34 @@ func (w *wsConn) keepAlive(now time.Time) bool {
 		return false
 	}
 	return true
+}
+
+// setPingInterval makes d the connection's ping period (the writer picks it up
+// when woken); d <= 0 keeps Options.PingInterval.
+func (w *wsConn) setPingInterval(d time.Duration) {
+	if d > 0 {
+		w.pingEvery.Store(int64(d))
+		w.signal()
+	}
+}
+
+// pingInterval is the connection's ping period.
+func (w *wsConn) pingInterval() time.Duration {
+	if d := w.pingEvery.Load(); d > 0 {
+		return time.Duration(d)
+	}
+	return w.srv.opts.PingInterval
+}
+
+// idleTimeout is how long the connection may stay silent: ConnectionIdleTimeout,
+// raised to 3 of its session's ping periods so that a script's slow pings are
+// never taken for silence.
+func (w *wsConn) idleTimeout() time.Duration {
+	idle := w.srv.opts.ConnectionIdleTimeout
+	if d := w.pingEvery.Load(); d > 0 {
+		idle = max(idle, 3*time.Duration(d))
+	}
+	return idle
 }
 
 // pong records a pong: the client is alive, and the round-trip time of the ping
@@ -314,6 +350,7 @@ func (w *wsConn) read(gameSessionID string) {
 	if p == nil {
 		return
 	}
+	w.setPingInterval(sess.pingInterval)
 	defer func() {
 		sess.post(&event{kind: evDisconnect, peer: p, dropped: w.dropped()})
 	}()
