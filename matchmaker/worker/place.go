@@ -205,10 +205,18 @@ func byWorstLatency(tickets []store.Ticket) []string {
 	return out
 }
 
+// ScriptProperty is the game property by which a configuration names the server
+// script of its game sessions (FlexMatch configurations have no script field):
+// when a configuration's GameProperties hold this key, its placements ask for
+// the script its value names (an empty value: none), whatever BusPlacer.Script
+// says. The property is passed on to the session with the others.
+const ScriptProperty = "matchpoint:script"
+
 // BusPlacer places matches on the relays of a region over NATS.
 type BusPlacer struct {
 	Conn *bus.Conn
-	// Script names the server script new sessions run; empty for none.
+	// Script names the server script new sessions run when their configuration
+	// does not name one (ScriptProperty); empty for none.
 	Script string
 	// TryTimeout bounds one request to one region (default 5s). A try never
 	// takes more than half of the time left, so that a request lost with a
@@ -327,8 +335,15 @@ func (b *BusPlacer) placeBackfill(ctx context.Context, p Placement) (map[string]
 	}
 }
 
+// placementRequest builds the request of placement p; script is the placer's
+// default script, which the configuration's ScriptProperty overrides.
 func placementRequest(p Placement, script string) bus.PlacementRequest {
 	cfg := p.Configuration
+	for _, gp := range cfg.GameProperties {
+		if gp.Key == ScriptProperty {
+			script = gp.Value
+		}
+	}
 	req := bus.PlacementRequest{
 		MatchID:          p.MatchID,
 		Configuration:    cfg.Name,

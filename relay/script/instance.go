@@ -198,7 +198,7 @@ func (in *Instance) logger() *slog.Logger {
 		l = in.session.Logger()
 	}
 	if l == nil {
-		l = in.f.opts.Logger.With("game_session_id", in.info.GameSessionID)
+		l = in.f.opts.Logger.With("gameSessionId", in.info.GameSessionID)
 	}
 	return l.With("script", in.f.name, "script_version", in.f.version)
 }

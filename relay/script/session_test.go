@@ -41,7 +41,7 @@ type fakeSession struct {
 
 func newFakeSession(t testing.TB, info relay.GameSessionInfo) *fakeSession {
 	s := &fakeSession{t: t, funcs: make(chan func(), 64), done: make(chan struct{}), info: info, kicks: map[int32]string{}}
-	s.logger = slog.New(slog.NewTextHandler(lockedWriter{s}, &slog.HandlerOptions{Level: slog.LevelDebug})).With("game_session_id", info.GameSessionID)
+	s.logger = slog.New(slog.NewTextHandler(lockedWriter{s}, &slog.HandlerOptions{Level: slog.LevelDebug})).With("gameSessionId", info.GameSessionID)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
