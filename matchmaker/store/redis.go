@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,12 +22,33 @@ type Redis struct {
 	// oneServer is true on a plain client (one server, or Sentinel): a
 	// script may then touch keys of any hash tag, so a create is one script.
 	oneServer bool
-	// creates runs the create script: on a plain client, the client's
-	// shared autopipeliner, so that the creates of concurrent callers share
-	// round trips (one write and one read for a batch, on both sides);
-	// otherwise the client itself.
-	creates redis.Scripter
+	// batcher, on a plain client, is the client's shared autopipeliner: when
+	// more than batchAbove creates are in flight, a create goes through it,
+	// so that the creates of concurrent callers share round trips (one write
+	// and one read for a batch, on both sides). Fewer go to the client
+	// directly, which avoids the hand-off to the batcher's goroutine when
+	// there is nothing to batch with.
+	batcher  redis.Scripter
+	inFlight atomic.Int64
 }
+
+// batchAbove is how many creates must be in flight for a new one to be
+// batched.
+const batchAbove = 4
+
+// createScripter returns where a create script is sent (see Redis.batcher);
+// the caller calls done when the create has its reply.
+func (r *Redis) createScripter() (s redis.Scripter, done func()) {
+	if r.batcher == nil {
+		return r.c, func() {}
+	}
+	if r.inFlight.Add(1) > batchAbove {
+		return r.batcher, r.createDone
+	}
+	return r.c, r.createDone
+}
+
+func (r *Redis) createDone() { r.inFlight.Add(-1) }
 
 var _ Store = (*Redis)(nil)
 
@@ -35,15 +57,15 @@ var _ Store = (*Redis)(nil)
 const idPendingWindow = time.Minute
 
 // NewRedis returns a Store on c. On a plain *redis.Client, ticket creates
-// go through the client's shared autopipeliner (redis.Client.AutoPipeline,
-// configured by redis.Options.AutoPipelineOptions), which closing the client
-// stops.
+// made while several others are in flight go through the client's shared
+// autopipeliner (redis.Client.AutoPipeline, configured by
+// redis.Options.AutoPipelineOptions), which closing the client stops.
 func NewRedis(c redis.UniversalClient, opts Options) *Redis {
-	r := &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts(), creates: c}
+	r := &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts()}
 	if one, ok := c.(*redis.Client); ok {
 		r.oneServer = true
 		if ap, err := one.AutoPipeline(); err == nil {
-			r.creates = ap
+			r.batcher = ap
 		}
 	}
 	return r

@@ -64,7 +64,9 @@ func (r *Redis) create(ctx context.Context, t Ticket, payload []byte, withEvent 
 	} else if err := r.takeID(ctx, id, cfg, mark, now); err != nil {
 		return nil, 0, fmt.Errorf("create ticket %s: %w", id, err)
 	}
-	v, err := r.scripts.createTicket.Run(ctx, r.creates, keys, argv...).Result()
+	via, done := r.createScripter()
+	v, err := r.scripts.createTicket.Run(ctx, via, keys, argv...).Result()
+	done()
 	if err != nil {
 		// The script may or may not have run. On a Cluster the id entry is
 		// kept: a later create reclaims it if the ticket does not exist.
