@@ -137,20 +137,24 @@ func benchTickets(ctx context.Context, url, secret, configuration string, durati
 			mu.Unlock()
 		}()
 	}
-	var tick <-chan time.Time
+	// Pace by deadline: the i-th request is due at start + i/rate, so a late
+	// tick is made up for instead of lost, as a ticker would lose it.
+	var interval time.Duration
 	if rate > 0 {
-		t := time.NewTicker(time.Second / time.Duration(rate))
-		defer t.Stop()
-		tick = t.C
+		interval = time.Second / time.Duration(rate)
 	}
+	next := start
 feed:
 	for {
-		if tick != nil {
-			select {
-			case <-ctx.Done():
-				break feed
-			case <-tick:
+		if interval > 0 {
+			if wait := time.Until(next); wait > 0 {
+				select {
+				case <-ctx.Done():
+					break feed
+				case <-time.After(wait):
+				}
 			}
+			next = next.Add(interval)
 		}
 		select {
 		case <-ctx.Done():
