@@ -61,3 +61,10 @@ func (c Configuration) clone() Configuration {
 	}
 	return c
 }
+
+func (q Queue) clone() Queue {
+	if q.Regions != nil {
+		q.Regions = append([]string{}, q.Regions...)
+	}
+	return q
+}

@@ -14,6 +14,7 @@ type Memory struct {
 
 	mu       sync.Mutex
 	ruleSets map[string]RuleSet
+	queues   map[string]Queue
 	configs  map[string]Configuration
 	tickets  map[string]*memTicket
 	pools    map[string]*memPool
@@ -58,6 +59,7 @@ func NewMemory(opts Options) *Memory {
 	return &Memory{
 		opts:     opts.WithDefaults(),
 		ruleSets: map[string]RuleSet{},
+		queues:   map[string]Queue{},
 		configs:  map[string]Configuration{},
 		tickets:  map[string]*memTicket{},
 		pools:    map[string]*memPool{},

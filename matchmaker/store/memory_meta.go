@@ -64,8 +64,8 @@ func (m *Memory) CreateConfiguration(_ context.Context, c Configuration) error {
 	if _, ok := m.configs[c.Name]; ok {
 		return fmt.Errorf("create configuration %s: %w", c.Name, ErrExists)
 	}
-	if _, ok := m.ruleSets[c.RuleSetName]; !ok {
-		return fmt.Errorf("create configuration %s: rule set %s: %w", c.Name, c.RuleSetName, ErrNotFound)
+	if err := m.references(&c); err != nil {
+		return fmt.Errorf("create configuration %s: %w", c.Name, err)
 	}
 	m.configs[c.Name] = c.clone()
 	return nil
@@ -101,8 +101,8 @@ func (m *Memory) UpdateConfiguration(_ context.Context, c Configuration) error {
 	if _, ok := m.configs[c.Name]; !ok {
 		return fmt.Errorf("update configuration %s: %w", c.Name, ErrNotFound)
 	}
-	if _, ok := m.ruleSets[c.RuleSetName]; !ok {
-		return fmt.Errorf("update configuration %s: rule set %s: %w", c.Name, c.RuleSetName, ErrNotFound)
+	if err := m.references(&c); err != nil {
+		return fmt.Errorf("update configuration %s: %w", c.Name, err)
 	}
 	m.configs[c.Name] = c.clone()
 	return nil
@@ -116,5 +116,79 @@ func (m *Memory) DeleteConfiguration(_ context.Context, name string) error {
 		return fmt.Errorf("delete configuration %s: %w", name, ErrNotFound)
 	}
 	delete(m.configs, name)
+	return nil
+}
+
+// references checks that the rule set and the queues c names exist.
+func (m *Memory) references(c *Configuration) error {
+	if _, ok := m.ruleSets[c.RuleSetName]; !ok {
+		return fmt.Errorf("rule set %s: %w", c.RuleSetName, ErrNotFound)
+	}
+	for _, q := range c.QueueNames() {
+		if _, ok := m.queues[q]; !ok {
+			return fmt.Errorf("queue %s: %w", q, ErrNotFound)
+		}
+	}
+	return nil
+}
+
+// CreateQueue implements Store.
+func (m *Memory) CreateQueue(_ context.Context, q Queue) error {
+	m.lock()
+	defer m.mu.Unlock()
+	if _, ok := m.queues[q.Name]; ok {
+		return fmt.Errorf("create queue %s: %w", q.Name, ErrExists)
+	}
+	m.queues[q.Name] = q.clone()
+	return nil
+}
+
+// GetQueue implements Store.
+func (m *Memory) GetQueue(_ context.Context, name string) (Queue, error) {
+	m.lock()
+	defer m.mu.Unlock()
+	q, ok := m.queues[name]
+	if !ok {
+		return Queue{}, fmt.Errorf("get queue %s: %w", name, ErrNotFound)
+	}
+	return q.clone(), nil
+}
+
+// ListQueues implements Store.
+func (m *Memory) ListQueues(context.Context) ([]Queue, error) {
+	m.lock()
+	defer m.mu.Unlock()
+	out := make([]Queue, 0, len(m.queues))
+	for _, q := range m.queues {
+		out = append(out, q.clone())
+	}
+	slices.SortFunc(out, func(a, b Queue) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// UpdateQueue implements Store.
+func (m *Memory) UpdateQueue(_ context.Context, q Queue) error {
+	m.lock()
+	defer m.mu.Unlock()
+	if _, ok := m.queues[q.Name]; !ok {
+		return fmt.Errorf("update queue %s: %w", q.Name, ErrNotFound)
+	}
+	m.queues[q.Name] = q.clone()
+	return nil
+}
+
+// DeleteQueue implements Store.
+func (m *Memory) DeleteQueue(_ context.Context, name string) error {
+	m.lock()
+	defer m.mu.Unlock()
+	if _, ok := m.queues[name]; !ok {
+		return fmt.Errorf("delete queue %s: %w", name, ErrNotFound)
+	}
+	for _, c := range m.configs {
+		if slices.Contains(c.QueueNames(), name) {
+			return fmt.Errorf("delete queue %s: used by configuration %s: %w", name, c.Name, ErrInUse)
+		}
+	}
+	delete(m.queues, name)
 	return nil
 }

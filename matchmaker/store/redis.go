@@ -81,8 +81,13 @@ func (r *Redis) configsKey() string { return r.metaKey("configs") }
 
 func (r *Redis) configRuleSetsKey() string { return r.metaKey("config-rulesets") }
 
+func (r *Redis) queuesKey() string { return r.metaKey("queues") }
+
+func (r *Redis) configQueuesKey() string { return r.metaKey("config-queues") }
+
+// metaKeys are the KEYS of every meta script (see luaPutConfiguration).
 func (r *Redis) metaKeys() []string {
-	return []string{r.ruleSetsKey(), r.configsKey(), r.configRuleSetsKey()}
+	return []string{r.ruleSetsKey(), r.configsKey(), r.configRuleSetsKey(), r.queuesKey(), r.configQueuesKey()}
 }
 
 func (r *Redis) cfgKey(cfg, name string) string { return r.opts.Prefix + "{" + cfg + "}:" + name }

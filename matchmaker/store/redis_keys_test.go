@@ -54,12 +54,19 @@ func TestRedisKeyLayout(t *testing.T) {
 	if err := s.AcquireLease(ctx, "cfg-a", "me", time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.CreateQueue(ctx, store.Queue{Name: "q", Regions: []string{"eu-west-1"}, TimeoutSeconds: 600}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateConfiguration(ctx, store.Configuration{Name: "cfg-q", RuleSetName: "rs", GameSessionQueueArns: []string{"q"}}); err != nil {
+		t.Fatal(err)
+	}
 	keys, err := c.Keys(ctx, "*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]bool{
 		"mp:{_meta}:rulesets": true, "mp:{_meta}:configs": true, "mp:{_meta}:config-rulesets": true,
+		"mp:{_meta}:queues": true, "mp:{_meta}:config-queues": true,
 		"mp:tid:t1": true, "mp:lease:cfg-a": true,
 		"mp:{cfg-a}:t:t1": true, "mp:{cfg-a}:searching": true, "mp:{cfg-a}:searching:v": true, "mp:{cfg-a}:deadlines": true,
 		"mp:{cfg-a}:players": true, "mp:{cfg-a}:events": true, "mp:{cfg-a}:events:seq": true,

@@ -88,9 +88,21 @@ func (r *Redis) putConfiguration(ctx context.Context, c Configuration, create bo
 	if create {
 		mode = "1"
 	}
-	res, err := r.scripts.putConfiguration.Run(ctx, r.c, r.metaKeys(), c.Name, c.RuleSetName, b, mode).Text()
+	queues := c.QueueNames()
+	list, err := json.Marshal(queues)
 	if err != nil {
 		return err
+	}
+	args := []any{c.Name, c.RuleSetName, b, mode, list}
+	for _, q := range queues {
+		args = append(args, q)
+	}
+	res, err := r.scripts.putConfiguration.Run(ctx, r.c, r.metaKeys(), args...).Text()
+	if err != nil {
+		return err
+	}
+	if q, ok := strings.CutPrefix(res, "noqueue:"); ok {
+		return fmt.Errorf("queue %s: %w", q, ErrNotFound)
 	}
 	switch res {
 	case "ok":
@@ -101,6 +113,77 @@ func (r *Redis) putConfiguration(ctx context.Context, c Configuration, create bo
 		return ErrNotFound
 	default:
 		return fmt.Errorf("rule set %s: %w", c.RuleSetName, ErrNotFound)
+	}
+}
+
+// CreateQueue implements Store.
+func (r *Redis) CreateQueue(ctx context.Context, q Queue) error {
+	b, err := json.Marshal(q)
+	if err != nil {
+		return fmt.Errorf("create queue %s: %w", q.Name, err)
+	}
+	created, err := r.c.HSetNX(ctx, r.queuesKey(), q.Name, b).Result()
+	if err != nil {
+		return fmt.Errorf("create queue %s: %w", q.Name, err)
+	}
+	if !created {
+		return fmt.Errorf("create queue %s: %w", q.Name, ErrExists)
+	}
+	return nil
+}
+
+// GetQueue implements Store.
+func (r *Redis) GetQueue(ctx context.Context, name string) (Queue, error) {
+	var q Queue
+	if err := r.getJSON(ctx, r.queuesKey(), name, &q); err != nil {
+		return Queue{}, fmt.Errorf("get queue %s: %w", name, err)
+	}
+	return q, nil
+}
+
+// ListQueues implements Store.
+func (r *Redis) ListQueues(ctx context.Context) ([]Queue, error) {
+	out, err := listJSON[Queue](ctx, r, r.queuesKey())
+	if err != nil {
+		return nil, fmt.Errorf("list queues: %w", err)
+	}
+	slices.SortFunc(out, func(a, b Queue) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// UpdateQueue implements Store.
+func (r *Redis) UpdateQueue(ctx context.Context, q Queue) error {
+	b, err := json.Marshal(q)
+	if err != nil {
+		return fmt.Errorf("update queue %s: %w", q.Name, err)
+	}
+	n, err := r.scripts.updateQueue.Run(ctx, r.c, r.metaKeys(), q.Name, b).Int()
+	if err != nil {
+		return fmt.Errorf("update queue %s: %w", q.Name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("update queue %s: %w", q.Name, ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteQueue implements Store.
+func (r *Redis) DeleteQueue(ctx context.Context, name string) error {
+	v, err := r.scripts.deleteQueue.Run(ctx, r.c, r.metaKeys(), name).Result()
+	if err != nil {
+		return fmt.Errorf("delete queue %s: %w", name, err)
+	}
+	reply, err := replyStrings(v)
+	if err != nil {
+		return fmt.Errorf("delete queue %s: %w", name, err)
+	}
+	switch reply[0] {
+	case "ok":
+		return nil
+	case "notfound":
+		return fmt.Errorf("delete queue %s: %w", name, ErrNotFound)
+	default:
+		return fmt.Errorf("delete queue %s: used by configuration %s: %w", name, reply[1], ErrInUse)
 	}
 }
 

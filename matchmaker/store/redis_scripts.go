@@ -170,21 +170,35 @@ return {'ok'}
 // Meta scripts: KEYS[1] rule sets HASH, KEYS[2] configurations HASH,
 // KEYS[3] configuration -> rule set name HASH.
 
+// Meta scripts: KEYS are metaKeys (1 rule sets, 2 configurations,
+// 3 configuration -> rule set, 4 queues, 5 configuration -> JSON list of the
+// queues it names).
+//
 // putConfiguration: ARGV 1 name, 2 rule set name, 3 JSON, 4 '1' to create
-// or '0' to update. Returns 'ok', 'exists', 'notfound' or 'norules'.
+// or '0' to update, 5 JSON list of the queues it names, 6... those queues.
+// Returns 'ok', 'exists', 'notfound', 'norules' or 'noqueue:<queue>'.
 const luaPutConfiguration = `
 local present = redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1
 if ARGV[4] == '1' and present then return 'exists' end
 if ARGV[4] == '0' and not present then return 'notfound' end
 if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then return 'norules' end
+for i = 6, #ARGV do
+	if redis.call('HEXISTS', KEYS[4], ARGV[i]) == 0 then return 'noqueue:' .. ARGV[i] end
+end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+if #ARGV > 5 then
+	redis.call('HSET', KEYS[5], ARGV[1], ARGV[5])
+else
+	redis.call('HDEL', KEYS[5], ARGV[1])
+end
 return 'ok'
 `
 
 // deleteConfiguration: ARGV 1 name. Returns 1 if deleted.
 const luaDeleteConfiguration = `
 redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 return redis.call('HDEL', KEYS[2], ARGV[1])
 `
 
@@ -196,6 +210,27 @@ for i = 1, #refs, 2 do
 	if refs[i + 1] == ARGV[1] then return {'inuse', refs[i]} end
 end
 redis.call('HDEL', KEYS[1], ARGV[1])
+return {'ok'}
+`
+
+// updateQueue: ARGV 1 name, 2 JSON. Returns 1 if the queue existed and was
+// replaced.
+const luaUpdateQueue = `
+if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+return 1
+`
+
+// deleteQueue: ARGV 1 name. Returns {'ok'}, {'notfound'} or {'inuse', configuration}.
+const luaDeleteQueue = `
+if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 0 then return {'notfound'} end
+local refs = redis.call('HGETALL', KEYS[5])
+for i = 1, #refs, 2 do
+	for _, q in ipairs(cjson.decode(refs[i + 1])) do
+		if q == ARGV[1] then return {'inuse', refs[i]} end
+	end
+end
+redis.call('HDEL', KEYS[4], ARGV[1])
 return {'ok'}
 `
 
@@ -252,6 +287,7 @@ return seq
 type redisScripts struct {
 	createTicket, updateTicket, claim                    *redis.Script
 	putConfiguration, deleteConfiguration, deleteRuleSet *redis.Script
+	updateQueue, deleteQueue                             *redis.Script
 	compareAndDelete, compareAndSet                      *redis.Script
 	acquireLease, renewLease, appendEvent                *redis.Script
 }
@@ -264,6 +300,8 @@ func newRedisScripts() redisScripts {
 		putConfiguration:    redis.NewScript(luaPutConfiguration),
 		deleteConfiguration: redis.NewScript(luaDeleteConfiguration),
 		deleteRuleSet:       redis.NewScript(luaDeleteRuleSet),
+		updateQueue:         redis.NewScript(luaUpdateQueue),
+		deleteQueue:         redis.NewScript(luaDeleteQueue),
 		compareAndDelete:    redis.NewScript(luaCompareAndDelete),
 		compareAndSet:       redis.NewScript(luaCompareAndSet),
 		acquireLease:        redis.NewScript(luaAcquireLease),

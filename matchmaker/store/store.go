@@ -9,15 +9,17 @@ import (
 
 // The errors a Store returns, wrapped with context; compare with errors.Is.
 var (
-	// ErrNotFound: the rule set, configuration, ticket or lease does not exist.
+	// ErrNotFound: the rule set, queue, configuration, ticket or lease does
+	// not exist.
 	ErrNotFound = errors.New("not found")
-	// ErrExists: a rule set, configuration or ticket with that id exists.
+	// ErrExists: a rule set, queue, configuration or ticket with that id
+	// exists.
 	ErrExists = errors.New("already exists")
 	// ErrConflict: a compare-and-swap lost (the stored version differs), a
 	// claim found a ticket that is no longer claimable, or a lease is held by
 	// another owner.
 	ErrConflict = errors.New("conflict")
-	// ErrInUse: the resource is referenced (a rule set used by a
+	// ErrInUse: the resource is referenced (a rule set or a queue used by a
 	// configuration) or busy (a player's active ticket is PLACING).
 	ErrInUse = errors.New("in use")
 )
@@ -113,15 +115,29 @@ type Store interface {
 	// ErrInUse if a configuration references it.
 	DeleteRuleSet(ctx context.Context, name string) error
 
+	// CreateQueue stores a new game session queue; ErrExists if the name is
+	// taken.
+	CreateQueue(ctx context.Context, q Queue) error
+	// GetQueue returns a queue; ErrNotFound if there is none.
+	GetQueue(ctx context.Context, name string) (Queue, error)
+	// ListQueues returns every queue, ordered by name.
+	ListQueues(ctx context.Context) ([]Queue, error)
+	// UpdateQueue replaces a queue; ErrNotFound if there is none.
+	UpdateQueue(ctx context.Context, q Queue) error
+	// DeleteQueue deletes a queue; ErrNotFound if there is none, ErrInUse if
+	// a configuration names it.
+	DeleteQueue(ctx context.Context, name string) error
+
 	// CreateConfiguration stores a new configuration; ErrExists if the name
-	// is taken, ErrNotFound if its rule set does not exist.
+	// is taken, ErrNotFound if its rule set or a queue it names (QueueNames)
+	// does not exist.
 	CreateConfiguration(ctx context.Context, c Configuration) error
 	// GetConfiguration returns a configuration; ErrNotFound if there is none.
 	GetConfiguration(ctx context.Context, name string) (Configuration, error)
 	// ListConfigurations returns every configuration, ordered by name.
 	ListConfigurations(ctx context.Context) ([]Configuration, error)
-	// UpdateConfiguration replaces a configuration; ErrNotFound if it or its
-	// rule set does not exist.
+	// UpdateConfiguration replaces a configuration; ErrNotFound if it, its
+	// rule set or a queue it names does not exist.
 	UpdateConfiguration(ctx context.Context, c Configuration) error
 	// DeleteConfiguration deletes a configuration; ErrNotFound if there is
 	// none. Its tickets are left to end on their own.

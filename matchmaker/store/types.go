@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Status is a matchmaking ticket status, as in FlexMatch.
 type Status string
@@ -133,8 +137,10 @@ type GameProperty struct {
 }
 
 // Configuration is a matchmaking configuration, with the fields of
-// FlexMatch's CreateMatchmakingConfiguration. Regions (not a FlexMatch field)
-// lists the regions the matchmaker places matches in.
+// FlexMatch's CreateMatchmakingConfiguration. Each entry of
+// GameSessionQueueArns names a Queue (see QueueName). Regions (not a
+// FlexMatch field) lists the regions the matchmaker places matches in when
+// the configuration names no queue.
 type Configuration struct {
 	Name                     string         `json:"Name"`
 	Description              string         `json:"Description,omitempty"`
@@ -152,4 +158,44 @@ type Configuration struct {
 	NotificationTarget       string         `json:"NotificationTarget,omitempty"`
 	Regions                  []string       `json:"Regions,omitempty"`
 	CreationTime             time.Time      `json:"CreationTime,omitzero"`
+}
+
+// QueueNames returns the names of the queues the configuration's
+// GameSessionQueueArns name, in order and without repeats.
+func (c *Configuration) QueueNames() []string {
+	var out []string
+	for _, a := range c.GameSessionQueueArns {
+		if n := QueueName(a); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// queueArnMarker precedes a queue's name in a game session queue ARN.
+const queueArnMarker = ":gamesessionqueue/"
+
+// QueueName returns the name of the game session queue that an entry of
+// GameSessionQueueArns names: the part after "gamesessionqueue/" of an ARN
+// such as arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/default,
+// or the entry itself when it is not an ARN.
+func QueueName(arn string) string {
+	if !strings.HasPrefix(arn, "arn:") {
+		return arn
+	}
+	if i := strings.LastIndex(arn, queueArnMarker); i >= 0 {
+		return arn[i+len(queueArnMarker):]
+	}
+	return arn
+}
+
+// Queue is a game session queue: where the matches of the configurations
+// that name it are placed. Regions are relay regions in order of preference
+// (GameLift's destinations); TimeoutSeconds bounds one placement (GameLift's
+// TimeoutInSeconds).
+type Queue struct {
+	Name           string    `json:"Name"`
+	Regions        []string  `json:"Regions"`
+	TimeoutSeconds int       `json:"TimeoutInSeconds"`
+	CreationTime   time.Time `json:"CreationTime,omitzero"`
 }

@@ -83,6 +83,7 @@ func testConfigurations(t *testing.T, open Opener) {
 	ctx := t.Context()
 	must(t, s.CreateRuleSet(ctx, store.RuleSet{Name: "r1", Body: "{}"}))
 	must(t, s.CreateRuleSet(ctx, store.RuleSet{Name: "r2", Body: "{}"}))
+	must(t, s.CreateQueue(ctx, store.Queue{Name: "q", Regions: []string{"us-west-2"}, TimeoutSeconds: 600}))
 
 	c := fullConfiguration("mm-5v5", "r1")
 	must(t, s.CreateConfiguration(ctx, c))
@@ -127,6 +128,7 @@ func testConfigurations(t *testing.T, open Opener) {
 	wantErr(t, err, store.ErrNotFound, "get deleted configuration")
 	must(t, s.DeleteConfiguration(ctx, "mm-1v1"))
 	must(t, s.DeleteRuleSet(ctx, "r2"))
+	must(t, s.DeleteQueue(ctx, "q"))
 }
 
 // testConfigurationNoPartialWrite: a configuration with a missing rule set
@@ -147,4 +149,108 @@ func testConfigurationNoPartialWrite(t *testing.T, open Opener) {
 	_, err = s.CreateTicket(ctx, ticket("t-orphan", "orphan", store.StatusQueued, 0, "p1"))
 	wantErr(t, err, store.ErrNotFound, "create ticket of a missing configuration")
 	gone(t, s, "t-orphan")
+}
+
+func sameQueue(t *testing.T, what string, got, want store.Queue) {
+	t.Helper()
+	got.CreationTime, want.CreationTime = got.CreationTime.UTC(), want.CreationTime.UTC()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\n got  %+v\n want %+v", what, got, want)
+	}
+}
+
+func testQueues(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := t.Context()
+	a := store.Queue{Name: "b-queue", Regions: []string{"eu-west-1", "us-east-1"}, TimeoutSeconds: 600, CreationTime: base()}
+	b := store.Queue{Name: "a-queue", Regions: []string{"ap-south-1"}, TimeoutSeconds: 30, CreationTime: base()}
+	must(t, s.CreateQueue(ctx, a))
+	must(t, s.CreateQueue(ctx, b))
+	wantErr(t, s.CreateQueue(ctx, store.Queue{Name: a.Name, Regions: []string{"x"}, TimeoutSeconds: 1}), store.ErrExists, "create duplicate queue")
+	got, err := s.GetQueue(ctx, a.Name)
+	must(t, err)
+	sameQueue(t, "get queue", got, a)
+	got.Regions[0] = "mutated"
+	got, err = s.GetQueue(ctx, a.Name)
+	must(t, err)
+	sameQueue(t, "get queue after mutating a copy", got, a)
+	_, err = s.GetQueue(ctx, "nope")
+	wantErr(t, err, store.ErrNotFound, "get missing queue")
+
+	list, err := s.ListQueues(ctx)
+	must(t, err)
+	if len(list) != 2 || list[0].Name != "a-queue" || list[1].Name != "b-queue" {
+		t.Fatalf("list queues: got %+v", list)
+	}
+
+	updated := a
+	updated.Regions = []string{"us-east-1"}
+	updated.TimeoutSeconds = 90
+	must(t, s.UpdateQueue(ctx, updated))
+	got, err = s.GetQueue(ctx, a.Name)
+	must(t, err)
+	sameQueue(t, "get updated queue", got, updated)
+	wantErr(t, s.UpdateQueue(ctx, store.Queue{Name: "nope", Regions: []string{"x"}, TimeoutSeconds: 1}), store.ErrNotFound, "update missing queue")
+	_, err = s.GetQueue(ctx, "nope")
+	wantErr(t, err, store.ErrNotFound, "get queue whose update failed")
+
+	must(t, s.DeleteQueue(ctx, b.Name))
+	wantErr(t, s.DeleteQueue(ctx, b.Name), store.ErrNotFound, "delete missing queue")
+	_, err = s.GetQueue(ctx, b.Name)
+	wantErr(t, err, store.ErrNotFound, "get deleted queue")
+	must(t, s.DeleteQueue(ctx, a.Name))
+	list, err = s.ListQueues(ctx)
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("list after deleting all queues: %+v", list)
+	}
+}
+
+// testQueueReferences: a configuration may only name existing queues, and a
+// queue a configuration names cannot be deleted until no configuration
+// names it (after an update that drops it, or the configuration's delete).
+func testQueueReferences(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := t.Context()
+	must(t, s.CreateRuleSet(ctx, store.RuleSet{Name: "rs", Body: "{}"}))
+	must(t, s.CreateQueue(ctx, store.Queue{Name: "q1", Regions: []string{"eu-west-1"}, TimeoutSeconds: 600}))
+	must(t, s.CreateQueue(ctx, store.Queue{Name: "q2", Regions: []string{"us-east-1"}, TimeoutSeconds: 600}))
+
+	c := store.Configuration{Name: "cfg", RuleSetName: "rs", FlexMatchMode: "WITH_QUEUE",
+		GameSessionQueueArns: []string{"arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/q1", "missing"}}
+	wantErr(t, s.CreateConfiguration(ctx, c), store.ErrNotFound, "create configuration naming a missing queue")
+	_, err := s.GetConfiguration(ctx, c.Name)
+	wantErr(t, err, store.ErrNotFound, "get configuration whose create failed")
+	// The failed create pinned nothing.
+	must(t, s.CreateQueue(ctx, store.Queue{Name: "missing", Regions: []string{"x"}, TimeoutSeconds: 1}))
+	must(t, s.DeleteQueue(ctx, "missing"))
+
+	c.GameSessionQueueArns = []string{"arn:aws:gamelift:us-east-1:123456789012:gamesessionqueue/q1", "q2"}
+	must(t, s.CreateConfiguration(ctx, c))
+	wantErr(t, s.DeleteQueue(ctx, "q1"), store.ErrInUse, "delete queue named by an ARN")
+	wantErr(t, s.DeleteQueue(ctx, "q2"), store.ErrInUse, "delete queue named by its name")
+	if _, err := s.GetQueue(ctx, "q1"); err != nil {
+		t.Fatalf("queue in use was deleted: %v", err)
+	}
+
+	bad := c
+	bad.GameSessionQueueArns = []string{"arn:aws:gamelift:eu-west-1::gamesessionqueue/nope"}
+	wantErr(t, s.UpdateConfiguration(ctx, bad), store.ErrNotFound, "update configuration to a missing queue")
+	got, err := s.GetConfiguration(ctx, c.Name)
+	must(t, err)
+	sameConfiguration(t, got, c)
+
+	c.GameSessionQueueArns = []string{"q2"}
+	must(t, s.UpdateConfiguration(ctx, c))
+	must(t, s.DeleteQueue(ctx, "q1"))
+	wantErr(t, s.DeleteQueue(ctx, "q2"), store.ErrInUse, "delete queue still named")
+
+	c.GameSessionQueueArns = nil
+	must(t, s.UpdateConfiguration(ctx, c))
+	must(t, s.CreateQueue(ctx, store.Queue{Name: "q1", Regions: []string{"eu-west-1"}, TimeoutSeconds: 600}))
+	c.GameSessionQueueArns = []string{"q1"}
+	must(t, s.UpdateConfiguration(ctx, c))
+	must(t, s.DeleteQueue(ctx, "q2"))
+	must(t, s.DeleteConfiguration(ctx, c.Name))
+	must(t, s.DeleteQueue(ctx, "q1"))
 }

@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RuleSets", testRuleSets},
 		{"Configurations", testConfigurations},
 		{"ConfigurationNoPartialWrite", testConfigurationNoPartialWrite},
+		{"Queues", testQueues},
+		{"QueueReferences", testQueueReferences},
 		{"TicketRoundTrip", testTicketRoundTrip},
 		{"CreateTicketErrors", testCreateTicketErrors},
 		{"CreateWithEvent", testCreateWithEvent},
