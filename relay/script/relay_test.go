@@ -50,9 +50,12 @@ func startRelay(tb testing.TB, nats *bus.Embedded, factory relay.ScriptFactory, 
 	if logs != nil {
 		logger = logs.logger()
 	}
-	srv, err := relay.New(rc, relay.Options{ListenAddr: "127.0.0.1:0", Region: "e2e", ScriptFactory: factory,
-		MaxSessions: 1000, HeartbeatInterval: 100 * time.Millisecond, DrainTimeout: 200 * time.Millisecond,
-		Logger: logger, Registerer: metrics})
+	opts := relay.Options{ListenAddr: "127.0.0.1:0", Region: "e2e", ScriptFactory: factory,
+		MaxSessions: 1000, HeartbeatInterval: 100 * time.Millisecond, DrainTimeout: 200 * time.Millisecond, Logger: logger}
+	if metrics != nil {
+		opts.Registerer = metrics
+	}
+	srv, err := relay.New(rc, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
