@@ -19,7 +19,7 @@ import (
 )
 
 // benchLoopScript is a 20 Hz game loop: every 50 ms it moves every player and
-// broadcasts the state (about 200 bytes of JSON for 8 players) to the session by
+// broadcasts the state (about 180 bytes of JSON for 8 players) to the session by
 // the fast path. It never ends the session.
 const benchLoopScript = `'use strict';
 let session, tick = 0;
