@@ -226,6 +226,7 @@ func (s *Service) encodeEvent(cfg store.Configuration, d *EventDetail) ([]byte, 
 // deliver does what follows the log append of an event (seq is its
 // sequence number, 0 if the append failed): publish, webhook, subscribers.
 func (s *Service) deliver(ctx context.Context, cfg store.Configuration, typ string, payload []byte, seq uint64, ids []string) {
+	s.metrics.events.WithLabelValues(cfg.Name, typ).Inc()
 	if s.opts.Publisher != nil {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		if err := s.opts.Publisher.PublishMatchmakingEvent(pctx, cfg.Name, typ, payload); err != nil {

@@ -84,6 +84,9 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 		}
 		updated = append(updated, t)
 	}
+	// The match former's claim moved the tickets into ClaimStatus(cfg); the
+	// updates above count only the moves after it.
+	s.metrics.ticket(cfg.Name, ClaimStatus(cfg), len(updated))
 	if len(updated) > 0 {
 		d := withMatch(detailFor(EventPotentialMatchCreated, updated, eventOptions{}), matchID)
 		d.AcceptanceRequired = new(cfg.AcceptanceRequired)

@@ -238,12 +238,15 @@ func (s *Service) CreateMatchmakingConfiguration(ctx context.Context, in *Create
 	if len(all) >= s.opts.MaxConfigurations {
 		return nil, &Error{Type: LimitExceeded, Message: fmt.Sprintf("Name: the quota of %d matchmaking configurations is reached", s.opts.MaxConfigurations)}
 	}
+	if err := s.checkQueuesExist(ctx, &c); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateConfiguration(ctx, c); err != nil {
 		switch {
 		case errors.Is(err, store.ErrExists):
 			return nil, conflict(err, "Name: matchmaking configuration %q already exists", c.Name)
 		case errors.Is(err, store.ErrNotFound):
-			return nil, notFound(err, "RuleSetName: matchmaking rule set %q does not exist", c.RuleSetName)
+			return nil, s.missingReference(ctx, &c, err)
 		}
 		return nil, internal(err, "create configuration %s", c.Name)
 	}
@@ -314,12 +317,15 @@ func (s *Service) UpdateMatchmakingConfiguration(ctx context.Context, in *Update
 	if err := checkConfiguration(&c); err != nil {
 		return nil, err
 	}
+	if err := s.checkQueuesExist(ctx, &c); err != nil {
+		return nil, err
+	}
 	if err := s.store.UpdateConfiguration(ctx, c); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			if _, gerr := s.store.GetConfiguration(ctx, name); errors.Is(gerr, store.ErrNotFound) {
 				return nil, notFound(err, "Name: matchmaking configuration %q does not exist", name)
 			}
-			return nil, notFound(err, "RuleSetName: matchmaking rule set %q does not exist", c.RuleSetName)
+			return nil, s.missingReference(ctx, &c, err)
 		}
 		return nil, internal(err, "update configuration %s", name)
 	}

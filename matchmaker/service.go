@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
@@ -48,6 +50,10 @@ type Options struct {
 	// LimitExceededException. Concurrent creates may overshoot by a few.
 	MaxRuleSets       int
 	MaxConfigurations int
+	// DefaultQueue, if set, is a game session queue New creates unless a
+	// queue of its name exists (an existing one is left as it is).
+	// TimeoutSeconds 0 means the default, 600.
+	DefaultQueue *store.Queue
 	// PlacementTimeout is how long a ticket may stay PLACING before Sweep
 	// fails it (default 5m): the safety net for a match former that died
 	// while placing.
@@ -74,6 +80,11 @@ type Options struct {
 	// WebhookQueue bounds the events waiting for delivery (default 1024);
 	// beyond it, new deliveries are dropped and logged.
 	WebhookQueue int
+
+	// Registerer receives the service's metrics (tickets by status and
+	// configuration, events by type, webhook deliveries by outcome; see
+	// docs/operations.md); nil registers none.
+	Registerer prometheus.Registerer
 }
 
 func (o Options) withDefaults() Options {
@@ -130,7 +141,8 @@ type Service struct {
 	cache map[string]cachedConfig
 	subs  map[string]map[chan struct{}]struct{}
 
-	hooks *webhooks
+	hooks   *webhooks
+	metrics *metrics
 }
 
 type cachedConfig struct {
@@ -145,15 +157,28 @@ func New(opts Options) (*Service, error) {
 		return nil, errors.New("matchmaker: Options.Store is required")
 	}
 	opts = opts.withDefaults()
-	s := &Service{
-		opts:  opts,
-		store: opts.Store,
-		log:   opts.Logger,
-		now:   opts.Now,
-		cache: make(map[string]cachedConfig),
-		subs:  make(map[string]map[chan struct{}]struct{}),
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, err
 	}
-	s.hooks = startWebhooks(opts)
+	s := &Service{
+		metrics: m,
+		opts:    opts,
+		store:   opts.Store,
+		log:     opts.Logger,
+		now:     opts.Now,
+		cache:   make(map[string]cachedConfig),
+		subs:    make(map[string]map[chan struct{}]struct{}),
+	}
+	if opts.DefaultQueue != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := s.ensureDefaultQueue(ctx, opts.DefaultQueue)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.hooks = startWebhooks(opts, m)
 	return s, nil
 }
 

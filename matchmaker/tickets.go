@@ -38,6 +38,7 @@ func (s *Service) update(ctx context.Context, id string, cur *store.Ticket, fn f
 				return store.Ticket{}, false, internal(err, "get ticket %s", id)
 			}
 		}
+		before := t.Status
 		if err := fn(&t); err != nil {
 			if errors.Is(err, errUnchanged) {
 				return t, false, nil
@@ -55,6 +56,9 @@ func (s *Service) update(ctx context.Context, id string, cur *store.Ticket, fn f
 			return store.Ticket{}, false, internal(err, "update ticket %s", id)
 		}
 		t.Version = v
+		if t.Status != before {
+			s.metrics.ticket(t.ConfigurationName, t.Status, 1)
+		}
 		return t, true, nil
 	}
 	return store.Ticket{}, false, internal(store.ErrConflict, "update ticket %s: %d attempts", id, maxCASAttempts)
@@ -192,6 +196,8 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 	if err := s.createError(err, cfg.Name, id); err != nil {
 		return store.Ticket{}, err
 	}
+	s.metrics.ticket(cfg.Name, store.StatusSearching, 1)
+	s.metrics.ticket(cfg.Name, store.StatusCancelled, len(cancelled))
 	if len(cancelled) > 0 {
 		s.log.Info("tickets cancelled due to duplicate player", "ticket", id, "cancelled", cancelled)
 	}
@@ -227,6 +233,8 @@ func (s *Service) startReplacingBackfill(ctx context.Context, cfg store.Configur
 	if err := s.createError(err, cfg.Name, id); err != nil {
 		return err
 	}
+	s.metrics.ticket(cfg.Name, store.StatusQueued, 1)
+	s.metrics.ticket(cfg.Name, store.StatusCancelled, len(cancelled))
 	if len(cancelled) > 0 {
 		s.log.Info("tickets cancelled due to duplicate player", "ticket", id, "cancelled", cancelled)
 	}

@@ -145,7 +145,7 @@ func checkConfiguration(c *store.Configuration) *Error {
 		return invalid("GameSessionQueueArns", "only allowed with FlexMatchMode WITH_QUEUE")
 	}
 	for i, a := range c.GameSessionQueueArns {
-		if err := checkLen(fmt.Sprintf("GameSessionQueueArns[%d]", i), a, 1, MaxQueueArnLength); err != nil {
+		if err := checkQueueRef(fmt.Sprintf("GameSessionQueueArns[%d]", i), a); err != nil {
 			return err
 		}
 	}

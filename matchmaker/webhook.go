@@ -39,24 +39,26 @@ type delivery struct {
 // webhooks delivers events to notification targets, in order, from one
 // goroutine that the Service owns.
 type webhooks struct {
-	opts   Options
-	log    *slog.Logger
-	queue  chan delivery
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
+	opts    Options
+	log     *slog.Logger
+	metrics *metrics
+	queue   chan delivery
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
+	once    sync.Once
 }
 
-func startWebhooks(opts Options) *webhooks {
+func startWebhooks(opts Options, m *metrics) *webhooks {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &webhooks{
-		opts:   opts,
-		log:    opts.Logger,
-		queue:  make(chan delivery, opts.WebhookQueue),
-		ctx:    ctx,
-		cancel: cancel,
-		done:   make(chan struct{}),
+		opts:    opts,
+		log:     opts.Logger,
+		metrics: m,
+		queue:   make(chan delivery, opts.WebhookQueue),
+		ctx:     ctx,
+		cancel:  cancel,
+		done:    make(chan struct{}),
 	}
 	go w.run()
 	return w
@@ -67,6 +69,7 @@ func (w *webhooks) enqueue(url string, payload []byte) {
 	case <-w.ctx.Done():
 	case w.queue <- delivery{url: url, payload: payload}:
 	default:
+		w.metrics.webhooks.WithLabelValues(webhookDropped).Inc()
 		w.log.Warn("webhook queue full: event dropped", "target", url)
 	}
 }
@@ -97,9 +100,11 @@ func (w *webhooks) deliver(d delivery) {
 	for attempt := 1; ; attempt++ {
 		err := w.post(d)
 		if err == nil {
+			w.metrics.webhooks.WithLabelValues(webhookDelivered).Inc()
 			return
 		}
 		if attempt >= w.opts.WebhookAttempts {
+			w.metrics.webhooks.WithLabelValues(webhookFailed).Inc()
 			w.log.Warn("webhook delivery failed: event dropped", "target", d.url, "attempts", attempt, "err", err)
 			return
 		}

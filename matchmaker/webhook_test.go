@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
@@ -84,13 +86,21 @@ func TestWebhookGivesUp(t *testing.T) {
 	}))
 	defer srv.Close()
 	opts := Options{WebhookClient: srv.Client(), WebhookAttempts: 3, WebhookBackoff: time.Millisecond}.withDefaults()
-	w := startWebhooks(opts)
+	reg := prometheus.NewRegistry()
+	m, err := newMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := startWebhooks(opts, m)
 	w.deliver(delivery{url: srv.URL, payload: []byte(`{}`)})
 	if calls != 3 {
 		t.Fatalf("%d attempts, want 3", calls)
 	}
+	if n := counterValue(t, reg, "matchpoint_webhook_deliveries_total", "outcome", "failed"); n != 1 {
+		t.Fatalf("failed deliveries counted %v, want 1", n)
+	}
 	opts.WebhookBackoff = time.Hour
-	w2 := startWebhooks(opts)
+	w2 := startWebhooks(opts, m)
 	w2.enqueue(srv.URL, []byte(`{}`))
 	time.Sleep(50 * time.Millisecond)
 	done := make(chan struct{})
