@@ -147,6 +147,25 @@ func (h *Handler) routes() {
 		return &matchmaker.DeleteMatchmakingConfigurationInput{Name: r.PathValue("name")}, nil
 	})))
 
+	m.Handle("POST /v1/queues", h.rest(withBody(http.StatusCreated, s.CreateGameSessionQueue, nil)))
+	m.Handle("GET /v1/queues", h.rest(noBody(http.StatusOK, s.DescribeGameSessionQueues, func(r *http.Request) (*matchmaker.DescribeGameSessionQueuesInput, error) {
+		limit, err := queryLimit(r)
+		return &matchmaker.DescribeGameSessionQueuesInput{Names: r.URL.Query()["name"], Limit: limit, NextToken: r.URL.Query().Get("nextToken")}, err
+	})))
+	m.Handle("GET /v1/queues/{name}", h.rest(func(ctx context.Context, r *http.Request, _ []byte) (int, any, error) {
+		out, err := s.DescribeGameSessionQueues(ctx, &matchmaker.DescribeGameSessionQueuesInput{Names: []string{r.PathValue("name")}})
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, matchmaker.CreateGameSessionQueueOutput{GameSessionQueue: out.GameSessionQueues[0]}, nil
+	}))
+	m.Handle("PUT /v1/queues/{name}", h.rest(withBody(http.StatusOK, s.UpdateGameSessionQueue, func(r *http.Request, in *matchmaker.UpdateGameSessionQueueInput) {
+		in.Name = r.PathValue("name")
+	})))
+	m.Handle("DELETE /v1/queues/{name}", h.rest(noBody(http.StatusNoContent, s.DeleteGameSessionQueue, func(r *http.Request) (*matchmaker.DeleteGameSessionQueueInput, error) {
+		return &matchmaker.DeleteGameSessionQueueInput{Name: r.PathValue("name")}, nil
+	})))
+
 	m.Handle("POST /v1/tickets", h.rest(withBody(http.StatusCreated, s.StartMatchmaking, nil)))
 	m.Handle("GET /v1/tickets", h.rest(noBody(http.StatusOK, s.DescribeMatchmaking, func(r *http.Request) (*matchmaker.DescribeMatchmakingInput, error) {
 		return &matchmaker.DescribeMatchmakingInput{TicketIds: r.URL.Query()["id"]}, nil
