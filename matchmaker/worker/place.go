@@ -67,10 +67,18 @@ func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID str
 			fail(fmt.Sprintf("backfill ticket %s: the match adds no players", backfill.TicketId))
 			return
 		}
-	} else {
-		p.Regions = placementRegions(queueRegions(cfg.Regions, w.opts.Regions), regions, tickets)
 	}
-	pctx, cancel := context.WithTimeout(ctx, w.opts.PlacementTimeout)
+	timeout := w.opts.PlacementTimeout
+	if backfill == nil {
+		queue, queueTimeout, err := w.queueRegions(ctx, cfg)
+		if err != nil {
+			fail(err.Error())
+			return
+		}
+		p.Regions = placementRegions(queue, regions, tickets)
+		timeout = queueTimeout
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
 	conns, err := w.opts.Placer.Place(pctx, p)
@@ -128,13 +136,37 @@ func ParseGameSessionArn(arn string) (GameSession, error) {
 	return GameSession{Arn: arn, Region: parts[3], RelayID: res[1], GameSessionID: res[2]}, nil
 }
 
-// queueRegions returns the configuration's regions, or the worker's default
-// queue when it names none.
-func queueRegions(cfg, fallback []string) []string {
-	if len(cfg) > 0 {
-		return cfg
+// queueRegions returns where the configuration's matches are placed, in
+// order of preference, and the time one placement may take. A configuration
+// that names game session queues uses their regions (each queue's in turn)
+// and the first queue's timeout, capped by the worker's PlacementTimeout;
+// one that names none uses its own Regions, else the worker's default
+// regions, with the worker's PlacementTimeout.
+func (w *Worker) queueRegions(ctx context.Context, cfg store.Configuration) ([]string, time.Duration, error) {
+	timeout := w.opts.PlacementTimeout
+	names := cfg.QueueNames()
+	if len(names) == 0 {
+		if len(cfg.Regions) > 0 {
+			return cfg.Regions, timeout, nil
+		}
+		return w.opts.Regions, timeout, nil
 	}
-	return fallback
+	var regions []string
+	for i, name := range names {
+		q, err := w.opts.Store.GetQueue(ctx, name)
+		if err != nil {
+			return nil, 0, fmt.Errorf("game session queue %q: %w", name, err)
+		}
+		if i == 0 && q.TimeoutSeconds > 0 {
+			timeout = min(timeout, time.Duration(q.TimeoutSeconds)*time.Second)
+		}
+		for _, r := range q.Regions {
+			if !contains(regions, r) {
+				regions = append(regions, r)
+			}
+		}
+	}
+	return regions, timeout, nil
 }
 
 // placementRegions orders the regions a match may be placed in. The
