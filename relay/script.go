@@ -76,6 +76,17 @@ type ScriptConfig interface {
 	PingInterval() time.Duration
 }
 
+// ScriptFilters is implemented by a Script that can tell whether it defines its
+// delivery callbacks. A message between players whose callback the script does
+// not define goes straight from the sender's connection to the recipients, as
+// with no script, instead of through the session's goroutine: the script could
+// not have refused it, and every message from one sender to one recipient
+// still takes the same path, so their order is kept.
+type ScriptFilters interface {
+	FiltersSendToPlayer() bool
+	FiltersSendToGroup() bool
+}
+
 // ScriptFactory creates the Script of one game session; the relay calls it once per
 // session, before OnStartGameSession. Returning an error fails the placement
 // (bus.CodeInternal); returning a nil Script and no error gives the defaults.

@@ -82,10 +82,14 @@ type endRequest struct {
 // reads the routes snapshot from any goroutine; everything else that changes the
 // session runs on its goroutine (run).
 type session struct {
-	srv        *Server
-	log        *slog.Logger
-	script     Script
-	maxPlayers int
+	srv    *Server
+	log    *slog.Logger
+	script Script
+	// throughScript says which player messages go through the session's
+	// goroutine for the script: [TargetPlayer] and [TargetGroup] (by
+	// protocol.TargetKind); server-addressed messages always do.
+	throughScript [protocol.TargetGroup + 1]bool
+	maxPlayers    int
 	// pingInterval is the script's WebSocket ping period; 0: the relay's.
 	pingInterval time.Duration
 	id, arn      string
@@ -164,10 +168,25 @@ func (s *session) reserve(players []bus.Player, now time.Time) ([]bus.PlayerSess
 	return out, nil
 }
 
+// viaScript reports whether a developer message must go through the session's
+// goroutine to its script rather than straight to its recipients.
+func (s *session) viaScript(p *protocol.Packet) bool {
+	if s.script == nil {
+		return false
+	}
+	k := protocol.RouteOf(p).Kind
+	return k == protocol.TargetServer || int(k) >= len(s.throughScript) || s.throughScript[k]
+}
+
 // configure applies the script's configuration (ScriptConfig) to a session not
 // yet running: its maxPlayers lowers the session's, refusing a placement of
 // more players, and its ping interval replaces the relay's.
 func (s *session) configure(players int) error {
+	s.throughScript[protocol.TargetPlayer], s.throughScript[protocol.TargetGroup] = true, true
+	if f, ok := s.script.(ScriptFilters); ok {
+		s.throughScript[protocol.TargetPlayer] = f.FiltersSendToPlayer()
+		s.throughScript[protocol.TargetGroup] = f.FiltersSendToGroup()
+	}
 	c, ok := s.script.(ScriptConfig)
 	if !ok {
 		return nil

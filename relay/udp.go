@@ -277,7 +277,7 @@ func (fp *fastPath) handle(bd *binding, in, out *protocol.Packet) {
 	switch {
 	case protocol.IsDeveloperOpCode(in.OpCode):
 		in.Reliable = false
-		if sess.script != nil {
+		if sess.viaScript(in) {
 			sess.postCopy(evData, p, in)
 			return
 		}

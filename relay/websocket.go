@@ -386,7 +386,7 @@ func (w *wsConn) read(gameSessionID string) {
 		switch {
 		case protocol.IsDeveloperOpCode(r.in.OpCode):
 			r.in.Reliable = true
-			if sess.script != nil {
+			if sess.viaScript(&r.in) {
 				ev.kind, ev.pkt = evData, &r.in
 				if !sess.call(ev) {
 					s.m.drop(dropSessionEnding)

@@ -369,6 +369,13 @@ func (in *Instance) OnPlayerLeaveGroup(s relay.Session, groupID, peerID int32) b
 	return in.allow(cbPlayerLeaveGroup, in.vm.ToValue(groupID), in.vm.ToValue(peerID))
 }
 
+// FiltersSendToPlayer reports whether the script defines onSendToPlayer; without
+// it the relay delivers player messages without calling the script.
+func (in *Instance) FiltersSendToPlayer() bool { return in.callbacks[cbSendToPlayer] != nil }
+
+// FiltersSendToGroup reports whether the script defines onSendToGroup.
+func (in *Instance) FiltersSendToGroup() bool { return in.callbacks[cbSendToGroup] != nil }
+
 // OnSendToPlayer calls onSendToPlayer(gameMessage); false drops the message.
 func (in *Instance) OnSendToPlayer(s relay.Session, m relay.Message) bool {
 	in.bind(s)

@@ -218,3 +218,22 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestFilters reports which delivery callbacks a script defines, so that the
+// relay bypasses the script for the others.
+func TestFilters(t *testing.T) {
+	tests := []struct {
+		src           string
+		player, group bool
+	}{
+		{`exports.ssExports = { onMessage: function () {} };`, false, false},
+		{`exports.ssExports = { onSendToPlayer: function () { return true; } };`, true, false},
+		{`exports.ssExports = { onSendToGroup: function () { return true; } };`, false, true},
+	}
+	for _, tc := range tests {
+		in, _ := newInstance(t, tc.src, script.Options{})
+		if in.FiltersSendToPlayer() != tc.player || in.FiltersSendToGroup() != tc.group {
+			t.Errorf("%s: filters player=%v group=%v, want %v %v", tc.src, in.FiltersSendToPlayer(), in.FiltersSendToGroup(), tc.player, tc.group)
+		}
+	}
+}
