@@ -99,6 +99,7 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
 	defer conn.Close()
 
 	reg := prometheus.NewRegistry()
+	mm.defaultQueue = true
 	stack, err := newMatchmakerStack(mm, st, conn, reg, log)
 	if err != nil {
 		return err

@@ -37,6 +37,9 @@ type matchmakerFlags struct {
 	script           string
 	pprof            bool
 	drainTimeout     time.Duration
+	// defaultQueue makes the matchmaker create the game session queue
+	// "default" holding the --queue-regions, unless it exists (dev).
+	defaultQueue bool
 }
 
 func (m *matchmakerFlags) register(fs *flag.FlagSet, httpAddr, keys string, drain time.Duration) {
@@ -88,7 +91,13 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &matchmakerStack{}
+	var defaultQueue *store.Queue
+	if m.defaultQueue {
+		defaultQueue = &store.Queue{Name: "default", Regions: splitList(m.queueRegions)}
+	}
 	svc, err := matchmaker.New(matchmaker.Options{
+		DefaultQueue:  defaultQueue,
+		Registerer:    reg,
 		Store:         st,
 		Publisher:     conn,
 		Logger:        log.With("component", "matchmaker"),
