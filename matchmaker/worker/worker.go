@@ -79,7 +79,7 @@ type Options struct {
 	// (default 2s).
 	Discover time.Duration
 	// Regions are where WITH_QUEUE matches go when the configuration names
-	// no regions of its own (its game session queue), in order of preference.
+	// no game session queue and no Regions, in order of preference.
 	Regions []string
 	// PlacementTimeout bounds one placement, retries included (default 30s).
 	PlacementTimeout time.Duration
