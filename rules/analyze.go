@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -325,7 +326,7 @@ func (a *analyzer) rules() {
 		if r.Type == "" {
 			a.errorf(joinPath(path, "type"), "is required (one of %s)", strings.Join(ruleTypes(), ", "))
 		}
-		if a.p.large && r.Type != "" && !contains(largeMatchRules, r.Type) {
+		if a.p.large && r.Type != "" && !slices.Contains(largeMatchRules, r.Type) {
 			a.errorf(joinPath(path, "type"), "%s rules are not available in large matches (more than %d players); use batchDistance or latency", r.Type, SmallMatchMaxPlayers)
 		}
 		switch r.Type {
@@ -373,7 +374,7 @@ func (a *analyzer) aggregation(path string, rp *rulePlan, allowed ...string) {
 		rp.agg = aggNames[allowed[0]]
 		return
 	}
-	if !contains(allowed, r.PartyAggregation) {
+	if !slices.Contains(allowed, r.PartyAggregation) {
 		a.errorf(joinPath(path, "partyAggregation"), "must be %s, not %q", strings.Join(allowed, ", "), r.PartyAggregation)
 		return
 	}
@@ -391,7 +392,7 @@ func (a *analyzer) attribute(path, name string, allowed ...AttributeType) (int, 
 		return -1, ""
 	}
 	t := a.def.PlayerAttributes[i].Type
-	if !contains(attrTypeNames(allowed), string(t)) {
+	if !slices.Contains(attrTypeNames(allowed), string(t)) {
 		a.errorf(path, "attribute %q is a %s; this rule needs a %s attribute", name, t, strings.Join(attrTypeNames(allowed), " or "))
 		return -1, ""
 	}
@@ -522,7 +523,7 @@ func (a *analyzer) comparison(path string, rp *rulePlan, scope *propScope) {
 	switch {
 	case r.Operation == "":
 		a.errorf(joinPath(path, "operation"), "is required (one of %s)", strings.Join(ops, " "))
-	case !contains(ops, r.Operation):
+	case !slices.Contains(ops, r.Operation):
 		a.errorf(joinPath(path, "operation"), "must be one of %s, not %q", strings.Join(ops, " "), r.Operation)
 	case rp.reference == nil && r.Operation != "=" && r.Operation != "!=":
 		a.errorf(joinPath(path, "operation"), "without a referenceValue only = (all measured values equal) and != (all different) apply, not %q", r.Operation)
@@ -531,7 +532,7 @@ func (a *analyzer) comparison(path string, rp *rulePlan, scope *propScope) {
 	if leaf == leafStringList || leaf == leafNumberMap || leaf == leafTeam {
 		a.errorf(joinPath(path, "measurements"), "a comparison compares numbers or strings, not %s values", leaf)
 	}
-	if leaf == leafString && r.Operation != "=" && r.Operation != "!=" && contains(ops, r.Operation) {
+	if leaf == leafString && r.Operation != "=" && r.Operation != "!=" && slices.Contains(ops, r.Operation) {
 		a.errorf(joinPath(path, "operation"), "strings can only be compared with = or !=, not %q", r.Operation)
 	}
 	if rp.reference != nil && rp.reference.expr == "" {
@@ -781,7 +782,7 @@ func (a *analyzer) expansions() {
 				a.errorf(tp, "compound rule %q cannot be expanded; expand the rules its statement uses", name)
 				break
 			}
-			if !contains(expandable[r.Type], ep.prop) {
+			if !slices.Contains(expandable[r.Type], ep.prop) {
 				a.errorf(tp, "%q is not an expandable property of %s rule %q (expandable: %s)", ep.prop, r.Type, name, strings.Join(expandable[r.Type], ", "))
 				break
 			}

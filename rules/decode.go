@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,7 +60,7 @@ func objectFields(c *collector, d *decoded, path string, n *jsonNode, known []st
 	}
 	for _, m := range n.members {
 		p := joinPath(path, m.key)
-		if !contains(known, m.key) {
+		if !slices.Contains(known, m.key) {
 			c.add(p, m.keyAt, "unknown field %q (known fields: %s)", m.key, strings.Join(sortedCopy(known), ", "))
 			continue
 		}
@@ -93,15 +94,6 @@ func describeNode(n *jsonNode) string {
 	default:
 		return "an object"
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func sortedCopy(list []string) []string {
@@ -360,13 +352,13 @@ func decodeRule(c *collector, d *decoded, path string, n *jsonNode) RuleDef {
 	known := append([]string(nil), common...)
 	for _, fs := range ruleFields {
 		for _, f := range fs {
-			if !contains(known, f) {
+			if !slices.Contains(known, f) {
 				known = append(known, f)
 			}
 		}
 	}
 	objectFields(c, d, path, n, known, func(key, p string, v *jsonNode) {
-		if typeKnown && !contains(extra, key) && !contains(common, key) {
+		if typeKnown && !slices.Contains(extra, key) && !slices.Contains(common, key) {
 			c.add(p, v.at, "%q is not a property of a %s rule (its properties: %s)", key, r.Type, strings.Join(append(common[:2:2], extra...), ", "))
 			return
 		}

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/expr-lang/expr"
 )
@@ -363,7 +364,7 @@ func (e *Evaluator) collection(a []any) any {
 			for _, s := range strsOf(lists[0], &a) {
 				inAll := true
 				for _, o := range lists[1:] {
-					if !containsString(strsOf(o, &b), s) {
+					if !slices.Contains(strsOf(o, &b), s) {
 						inAll = false
 						break
 					}
@@ -378,7 +379,7 @@ func (e *Evaluator) collection(a []any) any {
 		count := 0
 		if ref != nil && ref.kind == vStr {
 			leaves(m, func(x *val) {
-				if (x.kind == vStrList && containsString(x.strs, ref.str)) || (x.kind == vStr && x.str == ref.str) {
+				if (x.kind == vStrList && slices.Contains(x.strs, ref.str)) || (x.kind == vStr && x.str == ref.str) {
 					count++
 				}
 			})
@@ -405,7 +406,7 @@ func (e *Evaluator) collection(a []any) any {
 			}
 			count := 0
 			for _, s := range strsOf(x, &one) {
-				if containsString(refs, s) {
+				if slices.Contains(refs, s) {
 					count++
 				}
 			}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -146,7 +147,7 @@ func (p *propParser) expr() (*propExpr, error) {
 	case name == "team":
 		return nil, &propSyntaxError{start, `unknown selector "team": did you mean "teams"?`}
 	}
-	if !contains(propFunctions, name) {
+	if !slices.Contains(propFunctions, name) {
 		return nil, &propSyntaxError{start, fmt.Sprintf("unknown function or selector %q (functions: %s; selectors: teams, players)", name, strings.Join(propFunctions, ", "))}
 	}
 	p.depth++

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -170,7 +171,7 @@ func partyAggregates(players []preparedPlayer, ai int, t AttributeType) [aggCoun
 		for _, s := range ulist {
 			all := true
 			for _, p := range players {
-				if !containsString(p.attrs[ai].strs, s) {
+				if !slices.Contains(p.attrs[ai].strs, s) {
 					all = false
 					break
 				}
@@ -183,15 +184,6 @@ func partyAggregates(players []preparedPlayer, ai int, t AttributeType) [aggCoun
 		out[aggIntersection] = &val{kind: vStrList, strs: ilist}
 	}
 	return out
-}
-
-func containsString(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // partyLatencies aggregates the players' latencies per region, over the

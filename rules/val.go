@@ -1,6 +1,9 @@
 package rules
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // vkind is the kind of a runtime value of a property expression.
 type vkind uint8
@@ -235,7 +238,7 @@ func (a *arena) setIntersection(v *val) *val {
 	for _, s := range base {
 		all := true
 		for _, other := range v.list[1:] {
-			if other.kind != vStrList || !containsString(other.strs, s) {
+			if other.kind != vStrList || !slices.Contains(other.strs, s) {
 				all = false
 				break
 			}

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -119,7 +120,7 @@ func Run(rs *rules.RuleSet, tickets []Ticket, seed uint64) (Report, error) {
 				tm.Tickets = append(tm.Tickets, t.ID)
 			}
 			for _, src := range tickets {
-				if contains(tm.Tickets, src.TicketId) {
+				if slices.Contains(tm.Tickets, src.TicketId) {
 					for _, p := range src.Players {
 						tm.Players = append(tm.Players, p.PlayerId)
 					}
@@ -222,13 +223,4 @@ func stepValue(s rules.ExpansionStep) string {
 		return fmt.Sprintf("%q", *s.String)
 	}
 	return "?"
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

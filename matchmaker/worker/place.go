@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -161,7 +162,7 @@ func (w *Worker) queueRegions(ctx context.Context, cfg store.Configuration) ([]s
 			timeout = min(timeout, time.Duration(q.TimeoutSeconds)*time.Second)
 		}
 		for _, r := range q.Regions {
-			if !contains(regions, r) {
+			if !slices.Contains(regions, r) {
 				regions = append(regions, r)
 			}
 		}
@@ -184,7 +185,7 @@ func placementRegions(queue, passed []string, tickets []store.Ticket) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(r string) {
-		if r != "" && !seen[r] && (len(queue) == 0 || contains(queue, r)) {
+		if r != "" && !seen[r] && (len(queue) == 0 || slices.Contains(queue, r)) {
 			seen[r] = true
 			out = append(out, r)
 		}
@@ -196,15 +197,6 @@ func placementRegions(queue, passed []string, tickets []store.Ticket) []string {
 		add(r)
 	}
 	return out
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // byWorstLatency lists the regions every player reported, lowest worst-player
