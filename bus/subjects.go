@@ -73,6 +73,9 @@ func ParseToken(tok string) (string, error) {
 		return "", fmt.Errorf("%w: empty token", ErrInvalidName)
 	}
 	if isPlain(tok) {
+		if err := checkName(tok); err != nil {
+			return "", err
+		}
 		return tok, nil
 	}
 	out := make([]byte, 0, len(tok))
