@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -126,6 +127,11 @@ func benchRelay(ctx context.Context, conn *bus.Conn, b benchRelayFlags) (relayRe
 		}
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		reply, err := conn.RequestPlacement(pctx, req)
+		// A relay that has just started may not serve its region yet.
+		for errors.Is(err, bus.ErrNoResponders) && pctx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
+			reply, err = conn.RequestPlacement(pctx, req)
+		}
 		cancel()
 		if err != nil {
 			return relayResult{}, fmt.Errorf("place session %d: %w", s, err)
