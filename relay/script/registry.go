@@ -112,33 +112,62 @@ func NewRegistry(ctx context.Context, conn *bus.Conn, opts RegistryOptions) (*Re
 	return &Registry{conn: conn, obj: obj, kv: kv, opts: opts}, nil
 }
 
-// Upload checks that source loads as a script (a *SyntaxError, with line and
-// column, or another load error rejects it and nothing is stored), stores it as
-// the next version of name and announces it with bus.PublishScriptVersion. It
-// returns the new version number (1 for the first). When only the announcement
-// fails, the version is stored (relays find it at their next resync) and the
-// error says so.
+// RejectedError is the error of an upload refused for its input, before
+// anything is stored: a name that cannot be a bus token, a source larger than
+// the registry's MaxSize, or a script that does not load (Err: a *SyntaxError,
+// with line and column, for a syntax error). Callers that do not import this
+// package, such as matchmaker/api, recognise it by its Rejected method.
+type RejectedError struct {
+	Name string
+	Err  error
+}
+
+// Error returns "script NAME rejected: " and the reason.
+func (e *RejectedError) Error() string { return fmt.Sprintf("script %s rejected: %v", e.Name, e.Err) }
+
+// Unwrap returns the reason.
+func (e *RejectedError) Unwrap() error { return e.Err }
+
+// Rejected reports true: the input is at fault, and sending it again fails again.
+func (e *RejectedError) Rejected() bool { return true }
+
+// MaxSize returns the largest script source Upload accepts, in bytes.
+func (r *Registry) MaxSize() int { return r.opts.MaxSize }
+
+// Upload is UploadVersion returning only the new version number (1 for the
+// first).
 func (r *Registry) Upload(ctx context.Context, name string, source []byte) (int, error) {
+	sv, err := r.UploadVersion(ctx, name, source)
+	return int(sv.Version), err
+}
+
+// UploadVersion checks that source loads as a script (when it does not, or the
+// name or size is invalid, the error is a *RejectedError and nothing is
+// stored), stores it as the next version of name, announces it with
+// bus.PublishScriptVersion and returns the stored version. When only the
+// announcement fails, the version is stored (relays find it at their next
+// resync): the stored version comes back with the error, which says so.
+func (r *Registry) UploadVersion(ctx context.Context, name string, source []byte) (bus.ScriptVersion, error) {
 	tok, err := bus.Token(name)
 	if err != nil {
-		return 0, fmt.Errorf("script registry: name: %w", err)
+		return bus.ScriptVersion{}, &RejectedError{Name: name, Err: fmt.Errorf("name: %w", err)}
 	}
 	if len(source) > r.opts.MaxSize {
-		return 0, fmt.Errorf("script %s: %d bytes, more than the %d allowed", name, len(source), r.opts.MaxSize)
+		return bus.ScriptVersion{}, &RejectedError{Name: name, Err: fmt.Errorf("%d bytes, more than the %d allowed", len(source), r.opts.MaxSize)}
 	}
 	if _, err := NewFactory(name, source, r.opts.Validate); err != nil {
-		return 0, fmt.Errorf("script %s rejected: %w", name, err)
+		return bus.ScriptVersion{}, &RejectedError{Name: name, Err: err}
 	}
 	sum := sha256.Sum256(source)
 	digest := hex.EncodeToString(sum[:])
 	object := tok + "/" + digest
 	if _, err := r.obj.PutBytes(ctx, object, source); err != nil {
-		return 0, fmt.Errorf("script %s: store source: %w", name, err)
+		return bus.ScriptVersion{}, fmt.Errorf("script %s: store source: %w", name, err)
 	}
 	for range uploadAttempts {
 		versions, err := r.versionNumbers(ctx, tok)
 		if err != nil {
-			return 0, fmt.Errorf("script %s: %w", name, err)
+			return bus.ScriptVersion{}, fmt.Errorf("script %s: %w", name, err)
 		}
 		next := 1
 		if len(versions) > 0 {
@@ -155,20 +184,20 @@ func (r *Registry) Upload(ctx context.Context, name string, source []byte) (int,
 		}
 		data, err := sv.Encode()
 		if err != nil {
-			return 0, fmt.Errorf("script %s: %w", name, err)
+			return bus.ScriptVersion{}, fmt.Errorf("script %s: %w", name, err)
 		}
 		if _, err := r.kv.Create(ctx, indexKey(tok, next), data); err != nil {
 			if errors.Is(err, jetstream.ErrKeyExists) {
 				continue
 			}
-			return 0, fmt.Errorf("script %s: store version %d: %w", name, next, err)
+			return bus.ScriptVersion{}, fmt.Errorf("script %s: store version %d: %w", name, next, err)
 		}
 		if err := r.conn.PublishScriptVersion(ctx, sv); err != nil {
-			return next, fmt.Errorf("script %s: version %d stored but not announced (relays find it at their next resync): %w", name, next, err)
+			return sv, fmt.Errorf("script %s: version %d stored but not announced (relays find it at their next resync): %w", name, next, err)
 		}
-		return next, nil
+		return sv, nil
 	}
-	return 0, fmt.Errorf("script %s: too many concurrent uploads, try again", name)
+	return bus.ScriptVersion{}, fmt.Errorf("script %s: too many concurrent uploads, try again", name)
 }
 
 func indexKey(tok string, version int) string { return tok + "." + strconv.Itoa(version) }
