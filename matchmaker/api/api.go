@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -48,6 +49,10 @@ type Service interface {
 	EventsAfter(ctx context.Context, configuration string, after uint64, limit int) ([]store.Event, error)
 	TicketConfiguration(ctx context.Context, ticketID string) (string, error)
 	Subscribe(configuration string) (<-chan struct{}, func())
+
+	// RuleSetArn gives the region and account of the ARNs the service
+	// writes; script ARNs take them.
+	RuleSetArn(name string) string
 }
 
 // Option tunes a Handler.
@@ -76,13 +81,15 @@ type Handler struct {
 	poll      time.Duration
 	mux       *http.ServeMux
 	gamelift  map[string]operation
+	scripts   Scripts
 }
 
 // New returns the HTTP handler of the matchmaker: REST under /v1/ (bearer
 // secret), GameLift JSON 1.1 on POST / and RPC v2 CBOR on POST
 // /service/GameLift/operation/<Action> (AWS Signature Version 4 with key id
 // and secret), and GET /healthz (no authentication). keys maps API key ids to
-// their secrets.
+// their secrets. Server scripts (/v1/scripts and the GameLift script actions)
+// need WithScripts.
 func New(svc Service, keys map[string]string, logger *slog.Logger, opts ...Option) *Handler {
 	if logger == nil {
 		logger = slog.Default()
@@ -92,6 +99,7 @@ func New(svc Service, keys map[string]string, logger *slog.Logger, opts ...Optio
 		o(h)
 	}
 	h.gamelift = gameliftOperations(svc)
+	maps.Copy(h.gamelift, h.scriptOperations())
 	h.mux = http.NewServeMux()
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -100,6 +108,7 @@ func New(svc Service, keys map[string]string, logger *slog.Logger, opts ...Optio
 	h.mux.HandleFunc("POST /{$}", h.serveGameLift)
 	h.mux.HandleFunc("POST /service/GameLift/operation/{action}", h.serveCBOR)
 	h.routes()
+	h.scriptRoutes()
 	return h
 }
 
