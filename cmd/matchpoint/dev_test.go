@@ -16,7 +16,6 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
-	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
 // startDev runs the dev stack on free ports for one test; its sessions run
@@ -190,23 +189,15 @@ exports.ssExports = {
 };
 `
 
-// TestDevRunsUploadedScript uploads a Realtime script to the dev stack's
-// registry; the sessions of the next match run it.
+// TestDevRunsUploadedScript uploads a Realtime script through the dev stack's
+// API; the sessions of the next match run it.
 func TestDevRunsUploadedScript(t *testing.T) {
 	a := startDev(t, "echo")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	conn, err := bus.Connect(ctx, a.NATS, bus.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	reg, err := script.NewRegistry(ctx, conn, script.RegistryOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.Upload(ctx, "echo", []byte(echoScript)); err != nil {
-		t.Fatal(err)
+	var up struct{ Script struct{ Version int } }
+	if code := call(t, "POST", a.API+"/v1/scripts/echo", echoScript, &up); code != http.StatusCreated || up.Script.Version != 1 {
+		t.Fatalf("upload: HTTP %d, %+v", code, up)
 	}
 	sessions, _ := matchTwo(t, a)
 	ana, err := client.Dial(ctx, "ws://"+a.Relay+"/websocket", sessions[0], nil, client.Options{})

@@ -20,6 +20,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker/api"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/worker"
+	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
 // matchmakerFlags are the settings of the matchmaker service, shared by
@@ -142,7 +143,17 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		_, err := st.ListConfigurations(ctx)
 		return err
 	})
-	apiHandler := api.New(svc, keys, log.With("component", "api"))
+	// Server scripts are uploaded through the API when NATS has JetStream.
+	var apiOpts []api.Option
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	scripts, err := script.NewRegistry(ctx, conn, script.RegistryOptions{})
+	cancel()
+	if err != nil {
+		log.Warn("the API cannot store server scripts", "err", err)
+	} else {
+		apiOpts = append(apiOpts, api.WithScripts(scripts))
+	}
+	apiHandler := api.New(svc, keys, log.With("component", "api"), apiOpts...)
 	dash, err := dashboard.New(dashboard.Options{
 		Store:     st,
 		Bus:       conn,
