@@ -38,6 +38,8 @@ type matchmakerFlags struct {
 	script           string
 	pprof            bool
 	drainTimeout     time.Duration
+	// apiOnly runs no forming loop (matchmaker --api-only).
+	apiOnly bool
 	// defaultQueue makes the matchmaker create the game session queue
 	// "default" holding the --queue-regions, unless it exists (dev).
 	defaultQueue bool
@@ -123,6 +125,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		Interval:         m.interval,
 		PlacementTimeout: m.placementTimeout,
 		Regions:          splitList(m.queueRegions),
+		NoForming:        m.apiOnly,
 		Logger:           log.With("component", "worker"),
 		Registerer:       reg,
 	})

@@ -85,8 +85,12 @@ type Options struct {
 	PlacementTimeout time.Duration
 	// Forming tunes the forming passes.
 	Forming forming.Options
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// NoForming makes Run own no configuration: the process serves the API
+	// and places the matches accepted through it, while other matchmakers
+	// form matches (and sweep timeouts). Default false.
+	NoForming bool
+	Now       func() time.Time
+	Logger    *slog.Logger
 	// Registerer receives the worker's metrics; nil registers none.
 	Registerer prometheus.Registerer
 }
@@ -157,11 +161,17 @@ func leaseName(configuration string) string { return "forming:" + configuration 
 
 // Run owns configurations and forms their matches until ctx is done; then it
 // waits for placements in flight (bounded by PlacementTimeout) and hands its
-// leases back so that another process takes over at once.
+// leases back so that another process takes over at once. With NoForming it
+// only waits for ctx and then for the placements in flight.
 func (w *Worker) Run(ctx context.Context) error {
 	w.mu.Lock()
 	w.runCtx = ctx
 	w.mu.Unlock()
+	if w.opts.NoForming {
+		<-ctx.Done()
+		w.places.Wait()
+		return nil
+	}
 	var loops sync.WaitGroup
 	defer func() {
 		w.mu.Lock()

@@ -141,6 +141,25 @@ func TestStandaloneMatchCompletes(t *testing.T) {
 	}
 }
 
+// TestNoFormingOwnsNothing: a worker with NoForming leaves a configuration
+// to the formers: its tickets stay SEARCHING until a forming worker runs.
+func TestNoFormingOwnsNothing(t *testing.T) {
+	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeStandalone, false)
+	api, _ := runWorker(t, Options{Store: e.store, Service: e.svc, NoForming: true})
+	e.start("t1", 1000)
+	e.start("t2", 1050)
+	time.Sleep(300 * time.Millisecond) // several discover and forming intervals
+	if owned := api.Owned(); len(owned) != 0 {
+		t.Fatalf("a NoForming worker owns %v", owned)
+	}
+	if tk, _ := e.store.GetTicket(context.Background(), "t1"); tk.Status != store.StatusSearching {
+		t.Fatalf("t1 = %s with no former, want SEARCHING", tk.Status)
+	}
+	runWorker(t, Options{Store: e.store, Service: e.svc})
+	e.waitStatus("t1", store.StatusCompleted)
+	e.waitStatus("t2", store.StatusCompleted)
+}
+
 // fakeRelay answers placements for a region on the bus, as a relay would.
 func fakeRelay(t *testing.T, conn *bus.Conn, region string, placed *atomic.Int32) {
 	t.Helper()
