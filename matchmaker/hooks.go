@@ -53,10 +53,22 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 		members[memberPrefix+mt.TicketId] = ""
 	}
 	now := s.now().UTC()
+	// One read for all the tickets instead of one each; a ticket it misses
+	// (or all, if it fails) is read by update, which reports the error.
+	ids := make([]string, len(tickets))
+	for i, mt := range tickets {
+		ids[i] = mt.TicketId
+	}
+	current := make(map[string]*store.Ticket, len(tickets))
+	if read, err := s.store.GetTickets(ctx, ids...); err == nil {
+		for i := range read {
+			current[read[i].TicketId] = &read[i]
+		}
+	}
 	var updated []store.Ticket
 	var errs []error
 	for _, mt := range tickets {
-		t, _, err := s.update(ctx, mt.TicketId, nil, func(t *store.Ticket) error {
+		t, _, err := s.update(ctx, mt.TicketId, current[mt.TicketId], func(t *store.Ticket) error {
 			if t.MatchId != matchID || t.Status.Terminal() || t.Status == store.StatusSearching || t.Status == store.StatusQueued {
 				return fmt.Errorf("ticket %s is %s in match %q, not claimed for match %s", t.TicketId, t.Status, t.MatchId, matchID)
 			}
