@@ -79,7 +79,7 @@ func FuzzUDPDatagram(f *testing.F) {
 		if src%2 == 1 {
 			from = fuzzUnbound
 		}
-		fp.datagram(fp.conns[0], data, from, &in, &out)
+		fp.datagram(fp.conns[0], nil, data, from, &in, &out)
 		fp.mu.RLock()
 		n := len(fp.bindings)
 		fp.mu.RUnlock()
@@ -101,7 +101,7 @@ func TestUDPReceiveAllocations(t *testing.T) {
 		seq++
 		frame[4] = byte(seq%120) + 1 // keep the sequence number a one-byte varint
 		fp.bindings[fuzzBound].filter.Reset()
-		fp.datagram(fp.conns[0], frame, fuzzBound, &in, &out)
+		fp.datagram(fp.conns[0], nil, frame, fuzzBound, &in, &out)
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per datagram", allocs)
@@ -140,7 +140,7 @@ func TestStockBindingChoice(t *testing.T) {
 		p := protocol.Packet{OpCode: protocol.OpUDPConnect, SequenceNumber: 1, Sender: 3, TargetPlayer: -1}
 		p.SetMessage(protocol.MessageUDPConnect)
 		var in, out protocol.Packet
-		fp.datagram(fp.conns[0], protocol.AppendPacket(nil, &p), from, &in, &out)
+		fp.datagram(fp.conns[0], nil, protocol.AppendPacket(nil, &p), from, &in, &out)
 		fp.mu.RLock()
 		defer fp.mu.RUnlock()
 		if bd := fp.bindings[from]; bd != nil {

@@ -50,6 +50,9 @@ type link struct {
 	fastMu  sync.Mutex
 	fastSeq protocol.SeqCounter
 	fastBuf []byte
+	// batch holds the player's datagrams not yet written, nil when there are
+	// none; set under fastMu and the batch's lock, cleared under the batch's.
+	batch atomic.Pointer[sendBatch]
 
 	bucketMu sync.Mutex
 	tokens   float64
@@ -82,9 +85,16 @@ type sinkBox struct{ s sink }
 
 // send queues p for the peer: over the fast path when fast is asked, a path
 // exists and the payload fits UDP, over the WebSocket otherwise.
-func (p *peer) send(pkt *protocol.Packet, fast bool) bool {
+func (p *peer) send(pkt *protocol.Packet, fast bool) bool { return p.sendVia(pkt, fast, nil) }
+
+// sendVia is send from a UDP reader: a datagram over a UDP binding joins the
+// reader's batch sb (nil: it is written at once).
+func (p *peer) sendVia(pkt *protocol.Packet, fast bool, sb *sendBatch) bool {
 	if fast && protocol.FitsUDP(len(pkt.Payload)) {
 		if b := p.fast.Load(); b != nil {
+			if bd, ok := b.s.(*binding); ok {
+				return bd.send(pkt, sb)
+			}
 			return b.s.enqueue(pkt)
 		}
 	}

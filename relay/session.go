@@ -629,6 +629,12 @@ func (s *session) ref() bus.SessionRef {
 // forward delivers a developer message from sender along its route, using out as
 // scratch. Safe on any goroutine: it reads the routes snapshot.
 func (s *session) forward(sender *peer, in, out *protocol.Packet, fast bool) {
+	s.forwardVia(sender, in, out, fast, nil)
+}
+
+// forwardVia is forward from a UDP reader: the datagrams join the reader's batch
+// sb (nil: they are written at once).
+func (s *session) forwardVia(sender *peer, in, out *protocol.Packet, fast bool, sb *sendBatch) {
 	t := protocol.RouteOf(in)
 	out.Message = protocol.MessageNone
 	out.SequenceNumber, out.ClientVersion = 0, 0
@@ -645,12 +651,12 @@ func (s *session) forward(sender *peer, in, out *protocol.Packet, fast bool) {
 			s.srv.m.drop(dropNoRecipient)
 			return
 		}
-		dst.send(out, fast)
+		dst.sendVia(out, fast, sb)
 	case protocol.TargetGroup:
 		n := 0
 		for _, m := range rt.group(t.ID) {
 			if m != sender {
-				m.send(out, fast)
+				m.sendVia(out, fast, sb)
 				n++
 			}
 		}

@@ -27,11 +27,12 @@ const (
 // fastPath is the relay's UDP listener, plain or DTLS, and the bindings of its
 // peers' fast paths.
 type fastPath struct {
-	srv   *Server
-	conns []*net.UDPConn // plain UDP, one reader each (SO_REUSEPORT); nil with DTLS
-	ln    net.Listener   // DTLS; nil with plain UDP
-	port  int            // the local port
-	wg    sync.WaitGroup // reader goroutines
+	srv     *Server
+	conns   []*net.UDPConn // plain UDP, one reader each (SO_REUSEPORT); nil with DTLS
+	readers []*udpReader   // the readers of conns
+	ln      net.Listener   // DTLS; nil with plain UDP
+	port    int            // the local port
+	wg      sync.WaitGroup // reader goroutines
 
 	mu       sync.RWMutex
 	bindings map[netip.AddrPort]*binding // plain UDP source address -> binding
@@ -103,7 +104,16 @@ func listenFast(s *Server, addr string) (*fastPath, error) {
 		// system keeps its defaults.
 		_ = c.SetReadBuffer(4 << 20)
 		_ = c.SetWriteBuffer(4 << 20)
+		r, err := newUDPReader(c, s.m)
+		if err != nil {
+			c.Close()
+			for _, c := range fp.conns {
+				c.Close()
+			}
+			return nil, err
+		}
 		fp.conns = append(fp.conns, c)
+		fp.readers = append(fp.readers, r)
 		fp.port = c.LocalAddr().(*net.UDPAddr).Port
 	}
 	return fp, nil
@@ -116,9 +126,9 @@ func (fp *fastPath) start() {
 		go fp.acceptLoop()
 		return
 	}
-	for _, c := range fp.conns {
+	for _, r := range fp.readers {
 		fp.wg.Add(1)
-		go fp.readLoop(c)
+		go fp.readLoop(r)
 	}
 }
 
@@ -142,28 +152,34 @@ func (fp *fastPath) close() {
 	fp.wg.Wait()
 }
 
-// readLoop is the reader of one plain UDP socket: one reusable buffer and packet
-// pair, so that receiving allocates nothing. With SO_REUSEPORT the kernel gives
-// all datagrams of one source address to the same socket, so a binding is only
-// ever read by one reader.
-func (fp *fastPath) readLoop(c *net.UDPConn) {
+// readLoop is the reader of one plain UDP socket. It receives the datagrams
+// queued on the socket with one system call (recvmmsg on Linux), handles them,
+// then writes the datagrams they produced with one more (sendmmsg): reusable
+// buffers and one packet pair, so that receiving and sending allocate nothing.
+// With SO_REUSEPORT the kernel gives all datagrams of one source address to the
+// same socket, so a binding is only ever read by one reader.
+func (fp *fastPath) readLoop(r *udpReader) {
 	defer fp.wg.Done()
-	buf := make([]byte, protocol.MaxFrameSize+1)
 	var in, out protocol.Packet
 	for {
-		n, from, err := c.ReadFromUDPAddrPort(buf)
+		n, err := r.recv.read()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
 		}
-		fp.datagram(c, buf[:n], from, &in, &out)
+		for i := range n {
+			b, from := r.recv.datagram(i)
+			fp.datagram(r.conn, r.send, b, from, &in, &out)
+		}
+		r.send.flush()
 	}
 }
 
-// datagram handles one plain UDP datagram received on socket c from an address.
-func (fp *fastPath) datagram(c *net.UDPConn, b []byte, from netip.AddrPort, in, out *protocol.Packet) {
+// datagram handles one plain UDP datagram received on socket c from an address;
+// the datagrams it sends join batch sb (nil: they are written at once).
+func (fp *fastPath) datagram(c *net.UDPConn, sb *sendBatch, b []byte, from netip.AddrPort, in, out *protocol.Packet) {
 	m := fp.srv.m
 	m.udpIn.Inc()
 	m.udpBytesIn.Add(float64(len(b)))
@@ -191,7 +207,7 @@ func (fp *fastPath) datagram(c *net.UDPConn, b []byte, from netip.AddrPort, in, 
 		m.drop(dropUnbound)
 		return
 	}
-	fp.handle(bd, in, out)
+	fp.handle(bd, sb, in, out)
 }
 
 // connect handles an unsecured UDP connect (-5): it binds from to the peer the
@@ -254,8 +270,9 @@ func (fp *fastPath) stockPeerLocked(k ipPeer) *peer {
 }
 
 // handle processes a valid packet received on a binding: the sender must be the
-// bound peer and the sequence number newer than the newest accepted.
-func (fp *fastPath) handle(bd *binding, in, out *protocol.Packet) {
+// bound peer and the sequence number newer than the newest accepted. The
+// datagrams it sends join batch sb (nil: they are written at once).
+func (fp *fastPath) handle(bd *binding, sb *sendBatch, in, out *protocol.Packet) {
 	m := fp.srv.m
 	p := bd.peer
 	if in.Sender != p.id {
@@ -285,7 +302,7 @@ func (fp *fastPath) handle(bd *binding, in, out *protocol.Packet) {
 			m.drop(dropNoScript)
 			return
 		}
-		sess.forward(p, in, out, true)
+		sess.forwardVia(p, in, out, true, sb)
 	case in.OpCode == protocol.OpUDPConnectClientAck:
 		if bd.dconn != nil {
 			m.drop(dropOpCode)
@@ -298,7 +315,7 @@ func (fp *fastPath) handle(bd *binding, in, out *protocol.Packet) {
 		out.Sender = protocol.PeerServer
 		out.SetMessage(protocol.MessagePingResult)
 		out.PingResult = protocol.PingResult{ID: in.Ping.ID, ClientTime: in.Ping.ClientTime, ServerTime: now.UnixNano()}
-		bd.enqueue(out)
+		bd.send(out, sb)
 	default:
 		sess.postCopy(evGroup, p, in)
 	}
@@ -429,15 +446,29 @@ func (bd *binding) sendAck() {
 	bd.enqueue(out)
 }
 
-// enqueue implements sink: it stamps the peer's next sequence number and writes
-// one datagram at once (UDP does not wait for the receiver).
-func (bd *binding) enqueue(p *protocol.Packet) bool {
+// enqueue implements sink: it sends p at once, or in the batch that holds the
+// peer's earlier datagrams.
+func (bd *binding) enqueue(p *protocol.Packet) bool { return bd.send(p, nil) }
+
+// send stamps the peer's next sequence number on p and sends it as one datagram
+// (UDP does not wait for the receiver): into the batch that holds the peer's
+// earlier datagrams if there is one, else into batch sb of the calling UDP
+// reader, else (sb nil, or DTLS, which encrypts per association) at once.
+func (bd *binding) send(p *protocol.Packet, sb *sendBatch) bool {
 	if bd.closed.Load() {
 		return false
 	}
 	l := bd.peer.link
 	p.Reliable = false
 	l.fastMu.Lock()
+	if bd.dconn == nil {
+		held := l.batch.Load()
+		if held != nil && held.add(l, bd.addr, p, true) || sb != nil && sb.add(l, bd.addr, p, false) {
+			l.fastMu.Unlock()
+			p.SequenceNumber = 0
+			return true
+		}
+	}
 	p.SequenceNumber = l.fastSeq.Next()
 	l.fastBuf = protocol.AppendPacket(l.fastBuf[:0], p)
 	var err error
@@ -560,7 +591,7 @@ func (fp *fastPath) serveDTLS(c net.Conn) {
 			m.drop(dropOpCode)
 			continue
 		}
-		fp.handle(bd, &in, &out)
+		fp.handle(bd, nil, &in, &out)
 	}
 }
 
