@@ -4,6 +4,10 @@
 // one JSON line, {"url": ..., "playerSessionIds": [...]}, then serves until its
 // standard input closes or it receives SIGINT or SIGTERM.
 //
+// With -tls the relay serves wss (and DTLS) with a development certificate for
+// 127.0.0.1 and localhost (relay.DevCertificate): the url is then wss://... and the
+// line also carries "caPem", the PEM CA certificate that clients must trust.
+//
 // The echo script answers every message sent to the server (target player -1) with
 // a message of the same op code from the server to the sender, whose payload is
 // "echo:" followed by the original payload.
@@ -29,8 +33,9 @@ const region = "sdk-js-test"
 
 func main() {
 	players := flag.Int("players", 3, "players in the placement")
+	useTLS := flag.Bool("tls", false, "serve wss and DTLS with a generated development certificate")
 	flag.Parse()
-	if err := run(*players); err != nil {
+	if err := run(*players, *useTLS); err != nil {
 		fmt.Fprintln(os.Stderr, "relayfixture:", err)
 		os.Exit(1)
 	}
@@ -40,9 +45,11 @@ func main() {
 type ready struct {
 	URL              string   `json:"url"`
 	PlayerSessionIDs []string `json:"playerSessionIds"`
+	// CAPEM is the CA certificate of the relay's development certificate, with -tls.
+	CAPEM string `json:"caPem,omitempty"`
 }
 
-func run(players int) error {
+func run(players int, useTLS bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -57,9 +64,17 @@ func run(players int) error {
 		return err
 	}
 	defer conn.Close()
-	srv, err := relay.New(conn, relay.Options{Region: region, ListenAddr: "127.0.0.1:0", Logger: logger,
+	opts := relay.Options{Region: region, ListenAddr: "127.0.0.1:0", Logger: logger,
 		DrainTimeout:  100 * time.Millisecond,
-		ScriptFactory: func(relay.GameSessionInfo) (relay.Script, error) { return echoScript{}, nil }})
+		ScriptFactory: func(relay.GameSessionInfo) (relay.Script, error) { return echoScript{}, nil }}
+	scheme := "ws"
+	if useTLS {
+		if opts.TLS, opts.CACertPEM, err = relay.DevCertificate("127.0.0.1", "localhost"); err != nil {
+			return err
+		}
+		scheme = "wss"
+	}
+	srv, err := relay.New(conn, opts)
 	if err != nil {
 		return err
 	}
@@ -70,7 +85,10 @@ func run(players int) error {
 	if err != nil {
 		return err
 	}
-	line := ready{URL: fmt.Sprintf("ws://%s:%d/websocket", reply.Endpoint.IPAddress, reply.Endpoint.TCPPort)}
+	line := ready{
+		URL:   fmt.Sprintf("%s://%s:%d/websocket", scheme, reply.Endpoint.IPAddress, reply.Endpoint.TCPPort),
+		CAPEM: string(opts.CACertPEM),
+	}
 	for _, ps := range reply.PlayerSessions {
 		line.PlayerSessionIDs = append(line.PlayerSessionIDs, ps.PlayerSessionID)
 	}
