@@ -163,6 +163,8 @@ export class Client {
   #WebSocket;
   /** @type {WebSocket|null} */
   #socket = null;
+  /** @type {Error|null} the error the current socket reported, if its implementation gives one */
+  #socketError = null;
   /** @type {'login'|'open'|'dropped'|'closed'} */
   #state = 'login';
   /** @type {{resolve: () => void, reject: (err: Error) => void, timer: any}|null} */
@@ -261,6 +263,7 @@ export class Client {
       const socket = new this.#WebSocket(this.#url);
       socket.binaryType = 'arraybuffer';
       this.#socket = socket;
+      this.#socketError = null;
       this.#state = 'login';
       const timeout = this.#options.loginTimeout ?? DEFAULT_LOGIN_TIMEOUT_MS;
       const timer = setTimeout(() => {
@@ -286,7 +289,9 @@ export class Client {
       };
       socket.onmessage = (event) => this.#onSocketMessage(socket, event.data);
       socket.onclose = (event) => this.#onSocketClose(socket, event);
-      socket.onerror = () => {};
+      socket.onerror = (event) => {
+        if (socket === this.#socket && event?.error instanceof Error) this.#socketError = event.error;
+      };
     });
   }
 
@@ -395,10 +400,15 @@ export class Client {
     this.#closeWaiters = [];
     if (this.#state === 'login') {
       const reason = event.reason ? `: ${event.reason}` : '';
+      const cause = this.#socketError;
+      const why = cause ? `: ${cause.message}` : '';
       const err =
         event.code === CloseCode.LOGIN_REFUSED && event.reason
           ? new LoginError(Refusal[event.reason.toUpperCase()] ?? Refusal.NONE, '')
-          : new Error(`relay client: connection closed before the login result (code ${event.code}${reason})`);
+          : new Error(
+              `relay client: connection closed before the login result (code ${event.code}${reason})${why}`,
+              cause ? { cause } : undefined,
+            );
       this.#failLogin(socket, err);
       this.#state = this.#canReconnect ? 'dropped' : 'closed';
       waiters.forEach((resolve) => resolve());
@@ -648,7 +658,9 @@ export class Client {
  * @param {ConnectOptions} [options]
  * @returns {Promise<Client>} the logged-in client
  * @throws {LoginError} when the relay refuses the login (refusal code and message);
- *   {Error} when the connection fails or no login result arrives in time
+ *   {Error} when the connection fails or no login result arrives in time (when the
+ *   WebSocket implementation reports why the connection failed, as the "ws" package
+ *   does, the message ends with the reason and `cause` is its error)
  */
 export function connect(url, playerSessionId, options = {}) {
   return Client.connect(url, playerSessionId, options);

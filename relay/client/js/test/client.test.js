@@ -96,11 +96,12 @@ describe('login', () => {
     await assert.rejects(connect(relay.url, 'not-a-result', { WebSocket }), /expected a login result, got op code 100/);
   });
 
-  test('no relay listening', async () => {
-    await assert.rejects(
-      connect('ws://127.0.0.1:1/websocket', 'psess-1', { WebSocket }),
-      /connection closed before the login result \(code 1006\)/,
-    );
+  test('no relay listening: the error says why, with the WebSocket error as its cause', async () => {
+    await assert.rejects(connect('ws://127.0.0.1:1/websocket', 'psess-1', { WebSocket }), (err) => {
+      assert.match(err.message, /connection closed before the login result \(code 1006\): connect ECONNREFUSED/);
+      assert.equal(err.cause.code, 'ECONNREFUSED');
+      return true;
+    });
   });
 
   test('invalid arguments', async () => {
