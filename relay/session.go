@@ -85,9 +85,9 @@ type session struct {
 	srv    *Server
 	log    *slog.Logger
 	script Script
-	// throughScript says which player messages go through the session's
-	// goroutine for the script: [TargetPlayer] and [TargetGroup] (by
-	// protocol.TargetKind); server-addressed messages always do.
+	// throughScript says which player messages go through the script:
+	// [TargetPlayer] and [TargetGroup] (by protocol.TargetKind);
+	// server-addressed messages always do.
 	throughScript [protocol.TargetGroup + 1]bool
 	maxPlayers    int
 	// pingInterval is the script's WebSocket ping period; 0: the relay's.
@@ -106,7 +106,13 @@ type session struct {
 	info         GameSessionInfo
 	reservations map[string]*reservation
 
-	// Owned by the session goroutine.
+	// turn is held by whoever runs the script or touches the state below:
+	// the session goroutine while it starts, handles an event or a tick and
+	// ends, and a WebSocket reader while it runs its player's message
+	// through the script (scriptedNow).
+	turn sync.Mutex
+
+	// Owned by the holder of turn.
 	nextPeer      int32
 	everConnected bool
 	emptySince    time.Time
@@ -169,7 +175,7 @@ func (s *session) reserve(players []bus.Player, now time.Time) ([]bus.PlayerSess
 }
 
 // viaScript reports whether a developer message must go through the session's
-// goroutine to its script rather than straight to its recipients.
+// script rather than straight to its recipients.
 func (s *session) viaScript(p *protocol.Packet) bool {
 	if s.script == nil {
 		return false
@@ -271,16 +277,24 @@ func (s *session) run(tick time.Duration) {
 		go s.backfiller(ctx, done)
 		defer func() { cancel(); <-done }()
 	}
+	s.turn.Lock()
 	s.invoke("OnStartGameSession", func(sc Script) { sc.OnStartGameSession(s) })
+	s.turn.Unlock()
 	for s.endReq.Load() == nil {
 		select {
 		case ev := <-s.inbox:
+			s.turn.Lock()
 			s.handle(ev)
+			s.turn.Unlock()
 		case <-s.wake:
 		case now := <-ticker.C:
+			s.turn.Lock()
 			s.check(now)
+			s.turn.Unlock()
 		}
 	}
+	s.turn.Lock()
+	defer s.turn.Unlock()
 	s.end(*s.endReq.Load())
 }
 
@@ -678,6 +692,22 @@ func (s *session) postCopy(kind eventKind, p *peer, in *protocol.Packet) {
 	default:
 		s.srv.m.drop(dropQueueFull)
 	}
+}
+
+// scriptedNow runs a player's developer message through the script on the
+// caller's goroutine, a WebSocket reader, taking the session's turn: in order
+// with that player's other messages, as a call(evData) to the session goroutine
+// would be, without the two hand-offs between goroutines that cost more than
+// a pass-through callback. It returns false once the session has ended. The
+// UDP readers, shared by many sessions, never wait for a turn (postCopy).
+func (s *session) scriptedNow(p *peer, in *protocol.Packet) bool {
+	s.turn.Lock()
+	defer s.turn.Unlock()
+	if s.ended.Load() {
+		return false
+	}
+	s.scripted(p, in)
+	return true
 }
 
 // scripted routes a developer message through the script's callbacks.

@@ -387,8 +387,7 @@ func (w *wsConn) read(gameSessionID string) {
 		case protocol.IsDeveloperOpCode(r.in.OpCode):
 			r.in.Reliable = true
 			if sess.viaScript(&r.in) {
-				ev.kind, ev.pkt = evData, &r.in
-				if !sess.call(ev) {
+				if !sess.scriptedNow(p, &r.in) {
 					s.m.drop(dropSessionEnding)
 				}
 				continue
