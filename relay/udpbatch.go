@@ -22,6 +22,7 @@ type udpReader struct {
 	send *sendBatch
 }
 
+// newUDPReader prepares the batches of socket c's reader.
 func newUDPReader(c *net.UDPConn, m *metrics) (*udpReader, error) {
 	recv, err := newRecvBatch(c, readBatchSize)
 	if err != nil {

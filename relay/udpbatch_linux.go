@@ -38,6 +38,7 @@ type mmsg struct {
 	callFn   func(fd uintptr) bool // m.call, bound once
 }
 
+// newMmsg prepares size messages on socket c.
 func newMmsg(c *net.UDPConn, size int) (*mmsg, error) {
 	rc, err := c.SyscallConn()
 	if err != nil {
@@ -85,6 +86,7 @@ type recvBatch struct {
 	bufs [][]byte
 }
 
+// newRecvBatch prepares c's reads of up to size datagrams at once.
 func newRecvBatch(c *net.UDPConn, size int) (*recvBatch, error) {
 	m, err := newMmsg(c, size)
 	if err != nil {
@@ -141,6 +143,7 @@ type batchWriter struct {
 	m *mmsg
 }
 
+// newBatchWriter prepares c's writes of up to size datagrams at once.
 func newBatchWriter(c *net.UDPConn, size int) (*batchWriter, error) {
 	m, err := newMmsg(c, size)
 	if err != nil {
@@ -164,8 +167,8 @@ func (w *batchWriter) write(bufs [][]byte, addrs []netip.AddrPort) (sent, bytes 
 		if err := m.rc.Write(m.callFn); err != nil {
 			break
 		}
-		if m.errno != 0 {
-			m.off++ // sendmmsg fails on the first datagram only: skip it
+		if m.errno != 0 || m.n == 0 {
+			m.off++ // sendmmsg reports the error of its first datagram only: skip it
 			continue
 		}
 		for _, b := range bufs[m.off : m.off+m.n] {

@@ -17,6 +17,7 @@ type recvBatch struct {
 	from netip.AddrPort
 }
 
+// newRecvBatch prepares c's reads, one datagram each.
 func newRecvBatch(c *net.UDPConn, _ int) (*recvBatch, error) {
 	return &recvBatch{c: c, buf: make([]byte, protocol.MaxFrameSize+1)}, nil
 }
@@ -39,6 +40,7 @@ type batchWriter struct {
 	c *net.UDPConn
 }
 
+// newBatchWriter prepares c's writes, one datagram each.
 func newBatchWriter(c *net.UDPConn, _ int) (*batchWriter, error) { return &batchWriter{c: c}, nil }
 
 // write sends bufs[i] to addrs[i] in order and returns the datagrams and bytes

@@ -13,14 +13,20 @@ import (
 )
 
 // batchTestPath is a fast path with sockets readers (SO_REUSEPORT), not started,
-// and a session of players, each bound to a UDP socket of its own.
+// and a session of players, each bound to a UDP socket of its own on 127.0.0.1.
 type batchTestPath struct {
 	fp      *fastPath
 	peers   []*peer
 	clients []*net.UDPConn
+	addr    netip.AddrPort // where the clients send to
 }
 
 func newBatchTestPath(t *testing.T, players, sockets int) *batchTestPath {
+	return newBatchTestPathOn(t, "127.0.0.1:0", players, sockets)
+}
+
+// newBatchTestPathOn is newBatchTestPath with the relay's sockets on listen.
+func newBatchTestPathOn(t *testing.T, listen string, players, sockets int) *batchTestPath {
 	t.Helper()
 	opts, err := Options{Logger: slog.New(slog.DiscardHandler)}.withDefaults()
 	if err != nil {
@@ -36,7 +42,7 @@ func newBatchTestPath(t *testing.T, players, sockets int) *batchTestPath {
 		byToken: make(map[string]*peer), byIPPeer: make(map[ipPeer][]*peer), assocs: make(map[net.Conn]struct{})}
 	t.Cleanup(fp.close)
 	lc := net.ListenConfig{Control: reusePort}
-	addr := "127.0.0.1:0"
+	addr := listen
 	for range sockets {
 		pc, err := lc.ListenPacket(context.Background(), "udp", addr)
 		if err != nil {
@@ -54,9 +60,10 @@ func newBatchTestPath(t *testing.T, players, sockets int) *batchTestPath {
 		fp.readers = append(fp.readers, r)
 		addr = c.LocalAddr().String()
 	}
+	loopback := netip.MustParseAddr("127.0.0.1")
 	srv.fast = fp
 	sess := newSession(srv, GameSessionInfo{GameSessionID: "gsess-batch"}, players)
-	tp := &batchTestPath{fp: fp}
+	tp := &batchTestPath{fp: fp, addr: netip.AddrPortFrom(loopback, uint16(fp.conns[0].LocalAddr().(*net.UDPAddr).Port))}
 	rt := newRoutes()
 	for i := range players {
 		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -67,7 +74,7 @@ func newBatchTestPath(t *testing.T, players, sockets int) *batchTestPath {
 		if err := c.SetReadBuffer(1 << 20); err != nil {
 			t.Fatal(err)
 		}
-		p := &peer{id: int32(i + 1), sess: sess, link: &link{}, ip: netip.MustParseAddr("127.0.0.1"),
+		p := &peer{id: int32(i + 1), sess: sess, link: &link{}, ip: loopback,
 			reliable: nopSink{}, connectToken: string(rune('a' + i))}
 		rt = rt.with(p)
 		fp.register(p)
@@ -119,11 +126,18 @@ func receiveAll(t *testing.T, c *net.UDPConn, n int) [][]byte {
 // TestUDPBatchOrder queues broadcasts of every player on the relay's sockets
 // before the readers start, so that they are read and sent in batches: every
 // recipient gets all of them, numbered 1, 2, ... without a gap, and each
-// sender's in the order sent.
+// sender's in the order sent. The relay's sockets are IPv4, or dual stack (IPv4
+// peers as mapped IPv6 addresses).
 func TestUDPBatchOrder(t *testing.T) {
+	for _, listen := range []string{"127.0.0.1:0", ":0"} {
+		t.Run(listen, func(t *testing.T) { testUDPBatchOrder(t, listen) })
+	}
+}
+
+func testUDPBatchOrder(t *testing.T, listen string) {
 	const players, each = 8, 12
-	tp := newBatchTestPath(t, players, 2)
-	relayAddr := tp.fp.conns[0].LocalAddr().(*net.UDPAddr).AddrPort()
+	tp := newBatchTestPathOn(t, listen, players, 2)
+	relayAddr := tp.addr
 	for seq := int32(1); seq <= each; seq++ {
 		for i, c := range tp.clients {
 			if _, err := c.WriteToUDPAddrPort(broadcast(int32(i+1), seq), relayAddr); err != nil {
@@ -154,7 +168,7 @@ func TestUDPBatchOrder(t *testing.T) {
 // read batch: only they are dropped, and counted.
 func TestUDPBatchDrops(t *testing.T) {
 	tp := newBatchTestPath(t, 3, 1)
-	relayAddr := tp.fp.conns[0].LocalAddr().(*net.UDPAddr).AddrPort()
+	relayAddr := tp.addr
 	stranger, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +246,7 @@ func TestUDPBatchConcurrentSenders(t *testing.T) {
 	const players, each, direct = 4, 60, 60
 	tp := newBatchTestPath(t, players, 2)
 	tp.fp.start()
-	relayAddr := tp.fp.conns[0].LocalAddr().(*net.UDPAddr).AddrPort()
+	relayAddr := tp.addr
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		out := &protocol.Packet{OpCode: 6, Sender: protocol.PeerServer, Payload: []byte{0, 0}}
@@ -263,7 +277,7 @@ func TestUDPBatchConcurrentSenders(t *testing.T) {
 func TestUDPBatchAllocations(t *testing.T) {
 	tp := newBatchTestPath(t, 3, 1)
 	r := tp.fp.readers[0]
-	relayAddr := tp.fp.conns[0].LocalAddr().(*net.UDPAddr).AddrPort()
+	relayAddr := tp.addr
 	frames := make([][]byte, 8)
 	for i := range frames {
 		frames[i] = broadcast(1, int32(i+1))
