@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -39,6 +41,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	natsPort := fs.Int("nats-port", 0, "port of the embedded NATS server (0: a free port)")
 	sample := fs.Bool("sample", true, "create the sample rule set and configuration \""+sampleConfiguration+"\"")
 	useTLS := fs.Bool("tls", false, "serve the relay over TLS (wss) and DTLS with a generated development certificate; clients get its CA in the login result")
+	caFile := fs.String("tls-ca-file", filepath.Join(os.TempDir(), "matchpoint-dev-ca.pem"), "with --tls, where to write the development CA (PEM) for clients to trust")
 	redisURL := fs.String("redis-url", "", "keep tickets in the Redis at this URL instead of in memory (redis://host:port/db)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
@@ -62,7 +65,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer rc.Close()
 		st = store.NewRedis(rc, rf.storeOptions())
 	}
-	if err := dev(ctx, &mm, st, devRelay{addr: *relayAddr, tls: *useTLS}, *natsPort, *sample, stdout, log, nil); err != nil {
+	if err := dev(ctx, &mm, st, devRelay{addr: *relayAddr, tls: *useTLS, caFile: *caFile}, *natsPort, *sample, stdout, log, nil); err != nil {
 		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
 		return 1
 	}
@@ -82,6 +85,8 @@ type devAddrs struct {
 type devRelay struct {
 	addr string
 	tls  bool
+	// caFile receives the development CA with tls; "" writes none.
+	caFile string
 }
 
 func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, natsPort int, sample bool, stdout io.Writer, log *slog.Logger, ready chan<- devAddrs) error {
@@ -120,12 +125,18 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
 		Logger:        log.With("component", "relay"),
 		Registerer:    reg,
 	}
-	scheme := "ws"
+	scheme, caNote := "ws", ""
 	if rd.tls {
 		if ro.TLS, ro.CACertPEM, err = relay.DevCertificate(); err != nil {
 			return fmt.Errorf("generate the development certificate: %w", err)
 		}
 		scheme = "wss"
+		if rd.caFile != "" {
+			if err := os.WriteFile(rd.caFile, ro.CACertPEM, 0o644); err != nil {
+				return fmt.Errorf("--tls-ca-file: %w", err)
+			}
+			caNote = fmt.Sprintf("  relay CA   %s   (trust it: NODE_EXTRA_CA_CERTS=%s, or the Go client's Options.RootCAs)\n", rd.caFile, rd.caFile)
+		}
 	}
 	rl, err := relay.New(conn, ro)
 	if err != nil {
@@ -151,7 +162,7 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
   dashboard  %s/dashboard/#key=%s
   API key    id %q, secret %q   (REST: Authorization: Bearer %s)
   relay      %s://%s/websocket   (region %q)
-  NATS       %s
+%s  NATS       %s
   sample     rule set %q, configuration %q (WITH_QUEUE on region %q)
 
 Try it:
@@ -160,7 +171,7 @@ Try it:
   curl -s -H 'Authorization: Bearer %s' -X POST %s/v1/tickets \
     -d '{"ConfigurationName":"%s","Players":[{"PlayerId":"bo","PlayerAttributes":{"skill":{"N":1050}}}]}'
   curl -sN -H 'Authorization: Bearer %s' '%s/v1/events?configuration=%s'
-`, url, url, secret, id, secret, secret, scheme, rl.Addr().String(), devRegion, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
+`, url, url, secret, id, secret, secret, scheme, rl.Addr().String(), devRegion, caNote, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
 		secret, url, sampleConfiguration, secret, url, sampleConfiguration, secret, url, sampleConfiguration)
 
 	if ready != nil {

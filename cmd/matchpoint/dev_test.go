@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,8 +35,12 @@ func startDevRelay(t *testing.T, scriptName string, useTLS bool) devAddrs {
 	ready := make(chan devAddrs, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rd := devRelay{addr: "127.0.0.1:0", tls: useTLS}
+	if useTLS {
+		rd.caFile = filepath.Join(t.TempDir(), "ca.pem")
+	}
 	go func() {
-		done <- dev(ctx, &mm, store.NewMemory(store.Options{}), devRelay{addr: "127.0.0.1:0", tls: useTLS}, 0, true, io.Discard, log, ready)
+		done <- dev(ctx, &mm, store.NewMemory(store.Options{}), rd, 0, true, io.Discard, log, ready)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -44,6 +50,12 @@ func startDevRelay(t *testing.T, scriptName string, useTLS bool) devAddrs {
 	})
 	select {
 	case a := <-ready:
+		if useTLS {
+			written, err := os.ReadFile(rd.caFile)
+			if err != nil || !bytes.Equal(written, a.CACertPEM) {
+				t.Fatalf("dev --tls wrote %q (%v), want its CA", written, err)
+			}
+		}
 		return a
 	case err := <-done:
 		t.Fatalf("dev stopped: %v", err)
