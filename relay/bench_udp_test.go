@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -117,45 +118,79 @@ func waitDelivered(got *atomic.Int64, n int64) time.Time {
 
 // BenchmarkLatency50k measures one-way latency A -> relay -> B at a paced
 // 50,000 messages/s (64-byte fast messages), over UDP and over the WebSocket.
+// With pairs=1 one sender paces all of it: Go sleeps no shorter than about a
+// millisecond, so it sends in bursts of tens of messages that queue behind one
+// another, and the figure is mostly that queue. With pairs=50, 50 sessions of
+// two players each send 1,000 messages/s on their own goroutine, their ticks
+// spread over the millisecond: the same load as many players make it.
 func BenchmarkLatency50k(b *testing.B) {
 	for _, udp := range []bool{true, false} {
 		name := "websocket"
 		if udp {
 			name = "udp"
 		}
-		b.Run(name, func(b *testing.B) {
-			const rate = 50000
-			h := newHarness(b, benchRelayOptions())
-			l := &latencies{samples: make([]time.Duration, b.N), start: time.Now()}
-			cs := benchPlayers(b, h, 2, udp, func(i int) func(client.Message) {
-				if i == 0 {
-					return nil
-				}
-				return func(m client.Message) { l.record(m.Payload) }
+		for _, pairs := range []int{1, 50} {
+			b.Run(fmt.Sprintf("%s/pairs=%d", name, pairs), func(b *testing.B) {
+				benchLatency(b, udp, pairs, 50000)
 			})
-			a := cs[0]
+		}
+	}
+}
+
+// benchLatency sends b.N messages at rate per second from the first player
+// to the second of pairs two-player sessions, message i from pair i%pairs at
+// start + i/rate, and reports the one-way latencies.
+func benchLatency(b *testing.B, udp bool, pairs, rate int) {
+	h := newHarness(b, benchRelayOptions())
+	l := &latencies{samples: make([]time.Duration, b.N), start: time.Now()}
+	senders := make([]*client.Client, pairs)
+	targets := make([]protocol.Target, pairs)
+	for p := range pairs {
+		cs := benchPlayers(b, h, 2, udp, func(i int) func(client.Message) {
+			if i == 0 {
+				return nil
+			}
+			return func(m client.Message) { l.record(m.Payload) }
+		})
+		senders[p], targets[p] = cs[0], client.ToPlayer(cs[1].PeerID())
+	}
+	ctx := context.Background()
+	// A lone sender sleeps only when 200 µs ahead, to keep up; one of many
+	// sleeps until each message is due.
+	slack := time.Duration(0)
+	if pairs == 1 {
+		slack = 200 * time.Microsecond
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, pairs)
+	for p := range pairs {
+		wg.Go(func() {
 			payload := make([]byte, 64)
-			target := client.ToPlayer(cs[1].PeerID())
-			ctx := context.Background()
-			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
-			for i := range b.N {
-				due := time.Duration(i) * time.Second / rate
-				if ahead := due - time.Since(start); ahead > 200*time.Microsecond {
+			for i := p; i < b.N; i += pairs {
+				due := time.Duration(i) * time.Second / time.Duration(rate)
+				if ahead := due - time.Since(start); ahead > slack {
 					time.Sleep(ahead)
 				}
 				binary.LittleEndian.PutUint64(payload, uint64(time.Since(l.start).Nanoseconds()))
-				if err := a.Send(ctx, 100, target, payload, !udp); err != nil {
-					b.Fatal(err)
+				if err := senders[p].Send(ctx, 100, targets[p], payload, !udp); err != nil {
+					errs <- err
+					return
 				}
 			}
-			end := waitDelivered(&l.got, int64(b.N))
-			b.StopTimer()
-			l.report(b, int(l.got.Load()), end.Sub(start))
-			b.ReportMetric(float64(int64(b.N)-l.got.Load())/float64(b.N)*100, "lost-%")
 		})
 	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	end := waitDelivered(&l.got, int64(b.N))
+	b.StopTimer()
+	l.report(b, int(l.got.Load()), end.Sub(start))
+	b.ReportMetric(float64(int64(b.N)-l.got.Load())/float64(b.N)*100, "lost-%")
 }
 
 // BenchmarkBroadcast30Hz runs sessions of 8 players in which every player
