@@ -629,3 +629,29 @@ func TestDrain(t *testing.T) {
 		return ok && e.Reason == bus.EndDrained
 	})
 }
+
+// TestClientDropsEventsWhenItsBufferIsFull: a client whose Events channel is
+// full drops the newer events and counts them; the first stays readable.
+func TestClientDropsEventsWhenItsBufferIsFull(t *testing.T) {
+	h := newHarness(t, testOptions())
+	reply := h.place(request(4))
+	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{EventBuffer: 1})
+	for i := 1; i < 4; i++ {
+		h.mustDial(reply.PlayerSessions[i].PlayerSessionID, client.Options{})
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for a.DroppedEvents() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := a.DroppedEvents(); got != 2 {
+		t.Fatalf("DroppedEvents = %d after three players connected into a buffer of one, want 2", got)
+	}
+	if e := <-a.Events(); e.Kind != client.PlayerConnected || e.PeerID != 2 {
+		t.Fatalf("the event kept is %+v, want the first: peer 2 connected", e)
+	}
+	select {
+	case e := <-a.Events():
+		t.Fatalf("a second event %+v from a buffer of one", e)
+	default:
+	}
+}
