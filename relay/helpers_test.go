@@ -78,25 +78,12 @@ func newHarness(t testing.TB, opts relay.Options) *harness {
 	return h
 }
 
-// waitPlacementsServed waits for the relay's first heartbeat, published once it
-// serves placements.
+// waitPlacementsServed waits until the relay says it serves placements
+// (Server.Ready).
 func (h *harness) waitPlacementsServed() {
 	h.t.Helper()
-	got := make(chan struct{}, 1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stop, err := h.mm.SubscribeHeartbeats(ctx, "", func(bus.Heartbeat) {
-		select {
-		case got <- struct{}{}:
-		default:
-		}
-	})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer stop()
 	select {
-	case <-got:
+	case <-h.relay.Ready():
 	case <-time.After(5 * time.Second):
 		h.t.Fatal("relay does not serve placements")
 	}

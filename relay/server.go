@@ -62,6 +62,7 @@ type Server struct {
 	forceOnce  sync.Once
 	runDone    chan struct{}
 	runStarted atomic.Bool
+	ready      chan struct{} // closed once Run serves placements and players
 }
 
 // placed is the record of one placement, kept for idempotency while its session
@@ -113,6 +114,7 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 		shutdown:     make(chan struct{}),
 		force:        make(chan struct{}),
 		runDone:      make(chan struct{}),
+		ready:        make(chan struct{}),
 	}
 	s.pool.New = func() any { return new(protocol.Packet) }
 	s.bufs.New = func() any { b := make([]byte, protocol.MaxFrameSize+1); return &b }
@@ -228,6 +230,7 @@ func (s *Server) Run(ctx context.Context) error {
 	hbDone := make(chan struct{})
 	go s.heartbeats(hbStop, hbDone)
 	s.log.Info("relay running", "region", s.opts.Region, "addr", s.ln.Addr().String())
+	close(s.ready)
 
 	var runErr error
 	select {
@@ -260,6 +263,11 @@ func (s *Server) Run(ctx context.Context) error {
 	s.log.Info("relay stopped")
 	return runErr
 }
+
+// Ready is closed once Run has subscribed to its region's placements (on the
+// NATS server, not only in this process) and serves players: from then on a
+// placement for the region can reach this relay.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
 
 // Shutdown drains the relay as Run does when its context ends, and waits until Run
 // has returned. When ctx ends first, the remaining sessions are ended at once, Run

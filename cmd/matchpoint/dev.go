@@ -157,7 +157,7 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
 		break
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, `Matchpoint dev is running.
+	banner := fmt.Sprintf(`Matchpoint dev is running.
   API        %s   (REST under /v1/, GameLift JSON on POST /)
   dashboard  %s/dashboard/#key=%s
   API key    id %q, secret %q   (REST: Authorization: Bearer %s)
@@ -174,9 +174,6 @@ Try it:
 `, url, url, secret, id, secret, secret, scheme, rl.Addr().String(), devRegion, caNote, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
 		secret, url, sampleConfiguration, secret, url, sampleConfiguration, secret, url, sampleConfiguration)
 
-	if ready != nil {
-		ready <- devAddrs{API: url, Relay: rl.Addr().String(), NATS: nats.URL(), CACertPEM: ro.CACertPEM}
-	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -202,12 +199,25 @@ Try it:
 		defer wg.Done()
 		errs <- stack.backfill.Run(runCtx)
 	}()
+	// Announce the stack once its relay takes placements, so that a match
+	// formed at once is placed rather than refused for want of a relay.
 	var first error
 	select {
+	case <-rl.Ready():
+		fmt.Fprint(stdout, banner)
+		if ready != nil {
+			ready <- devAddrs{API: url, Relay: rl.Addr().String(), NATS: nats.URL(), CACertPEM: ro.CACertPEM}
+		}
+		select {
+		case <-ctx.Done():
+		case first = <-errs:
+		}
 	case <-ctx.Done():
+	case first = <-errs:
+	}
+	if first == nil {
 		log.Info("stopping: draining the relay and finishing placements", "timeout", mm.drainTimeout)
 		stack.admin.SetDraining()
-	case first = <-errs:
 	}
 	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), mm.drainTimeout)
 	defer scancel()
