@@ -26,10 +26,9 @@ var (
 	fuzzUnbound = netip.MustParseAddrPort("127.0.0.1:10")
 )
 
-// newTestFastPath returns a fast path of a relay without bus, with one session
-// whose peers 1 to 3 are logged in from 127.0.0.1; peer 3 (connect token "c", as
-// in docs/protocol.md) is bound to fuzzBound and heard.
-func newTestFastPath(t testing.TB) *fastPath {
+// newBareServer returns a Server with default options and metrics but no
+// bus, listeners or sessions, for tests of its parts.
+func newBareServer(t testing.TB) *Server {
 	t.Helper()
 	opts, err := Options{Logger: slog.New(slog.DiscardHandler)}.withDefaults()
 	if err != nil {
@@ -41,12 +40,21 @@ func newTestFastPath(t testing.TB) *fastPath {
 	}
 	srv := &Server{opts: opts, m: m, log: opts.Logger, baseCtx: context.Background()}
 	srv.pool.New = func() any { return new(protocol.Packet) }
+	return srv
+}
+
+// newTestFastPath returns a fast path of a relay without bus, with one session
+// whose peers 1 to 3 are logged in from 127.0.0.1; peer 3 (connect token "c", as
+// in docs/protocol.md) is bound to fuzzBound and heard.
+func newTestFastPath(t testing.TB) *fastPath {
+	t.Helper()
+	srv := newBareServer(t)
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp := &fastPath{srv: srv, conns: []*net.UDPConn{conn}, bindings: make(map[netip.AddrPort]*binding), byPeer: make(map[*peer]*binding),
-		byToken: make(map[string]*peer), byIPPeer: make(map[ipPeer][]*peer), assocs: make(map[net.Conn]struct{})}
+	fp := newFastPath(srv)
+	fp.conns = []*net.UDPConn{conn}
 	t.Cleanup(fp.close)
 	srv.fast = fp
 	sess := newSession(srv, GameSessionInfo{GameSessionID: "gsess-test"}, 8)

@@ -66,10 +66,15 @@ type binding struct {
 	resends int
 }
 
+// newFastPath returns a fast path of s with no socket yet.
+func newFastPath(s *Server) *fastPath {
+	return &fastPath{srv: s, bindings: make(map[netip.AddrPort]*binding), byPeer: make(map[*peer]*binding),
+		byToken: make(map[string]*peer), byIPPeer: make(map[ipPeer][]*peer), assocs: make(map[net.Conn]struct{})}
+}
+
 // listenFast opens the UDP (or, with a TLS certificate, DTLS) listener on addr.
 func listenFast(s *Server, addr string) (*fastPath, error) {
-	fp := &fastPath{srv: s, bindings: make(map[netip.AddrPort]*binding), byPeer: make(map[*peer]*binding),
-		byToken: make(map[string]*peer), byIPPeer: make(map[ipPeer][]*peer), assocs: make(map[net.Conn]struct{})}
+	fp := newFastPath(s)
 	ua, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("relay: udp address %s: %w", addr, err)

@@ -2,7 +2,6 @@ package relay
 
 import (
 	"context"
-	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
@@ -28,18 +27,8 @@ func newBatchTestPath(t *testing.T, players, sockets int) *batchTestPath {
 // newBatchTestPathOn is newBatchTestPath with the relay's sockets on listen.
 func newBatchTestPathOn(t *testing.T, listen string, players, sockets int) *batchTestPath {
 	t.Helper()
-	opts, err := Options{Logger: slog.New(slog.DiscardHandler)}.withDefaults()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := newMetrics(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &Server{opts: opts, m: m, log: opts.Logger, baseCtx: context.Background()}
-	srv.pool.New = func() any { return new(protocol.Packet) }
-	fp := &fastPath{srv: srv, bindings: make(map[netip.AddrPort]*binding), byPeer: make(map[*peer]*binding),
-		byToken: make(map[string]*peer), byIPPeer: make(map[ipPeer][]*peer), assocs: make(map[net.Conn]struct{})}
+	srv := newBareServer(t)
+	fp := newFastPath(srv)
 	t.Cleanup(fp.close)
 	lc := net.ListenConfig{Control: reusePort}
 	addr := listen
@@ -52,7 +41,7 @@ func newBatchTestPathOn(t *testing.T, listen string, players, sockets int) *batc
 		if err := c.SetReadBuffer(1 << 20); err != nil {
 			t.Fatal(err)
 		}
-		r, err := newUDPReader(c, m)
+		r, err := newUDPReader(c, srv.m)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -66,12 +66,18 @@ func redisStore(t testing.TB) store.Store {
 // and body.
 func (s *server) do(t testing.TB, method, path, body string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL+path, bytes.NewBufferString(body))
+	return s.doType(t, method, path, "application/json", []byte(body))
+}
+
+// doType is do with a body of contentType.
+func (s *server) doType(t testing.TB, method, path, contentType string, body []byte) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+keySecret)
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -48,19 +48,7 @@ func scriptServer(t *testing.T) *server {
 // upload POSTs body to /v1/scripts/{name} with contentType.
 func (s *server) upload(t *testing.T, name, contentType string, body []byte) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest("POST", s.URL+"/v1/scripts/"+name, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+keySecret)
-	req.Header.Set("Content-Type", contentType)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return s.doType(t, "POST", "/v1/scripts/"+name, contentType, body)
 }
 
 type scriptJSON struct {
