@@ -119,6 +119,31 @@ func TestRedisTerminalTicketsExpire(t *testing.T) {
 	}
 }
 
+// TestRedisUpdateMovesTheIDEntryExpiry: an update to a terminal status gives
+// the ticket's global id entry the retention as TTL in the same step, and an
+// update that revives the ticket takes it away again.
+func TestRedisUpdateMovesTheIDEntryExpiry(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	tk := store.Ticket{TicketId: "x", ConfigurationName: "cfg-a", Status: store.StatusSearching, Players: []store.Player{{PlayerId: "p1"}}}
+	if _, err := s.CreateTicket(ctx, tk); err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range []store.Status{store.StatusCancelled, store.StatusSearching} {
+		tk.Status, tk.Version = st, int64(i+1)
+		if _, err := s.UpdateTicket(ctx, tk); err != nil {
+			t.Fatalf("update to %s: %v", st, err)
+		}
+		ttl, err := c.PTTL(ctx, "mp:tid:x").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Terminal() && (ttl <= 0 || ttl > time.Minute) || !st.Terminal() && ttl != -1 {
+			t.Errorf("after the update to %s the id entry's TTL is %v", st, ttl)
+		}
+	}
+}
+
 // TestRedisReclaimsLeftoverTicketID: a global id entry whose ticket does not
 // exist (a create that died between its two steps) blocks the id while the
 // create may still be in flight, then is reclaimed.

@@ -121,9 +121,11 @@ end
 return {'ok', seq, unpack(dups)}
 `
 
-// updateTicket: KEYS[5] the ticket. ARGV: 1 id, 2 expected version, then 3-11
-// as createTicket, 12 retention ms. Returns {'ok', new version, old status},
-// {'notfound'} or {'conflict', stored version}.
+// updateTicket: KEYS[5] the ticket; on one Redis server (not a Cluster)
+// also KEYS[6] its global id entry, whose expiry follows the ticket's in the
+// same step. ARGV: 1 id, 2 expected version, then 3-11 as createTicket, 12
+// retention ms. Returns {'ok', new version, old status}, {'notfound'} or
+// {'conflict', stored version}.
 const luaUpdateTicket = luaTicketPrelude + `
 local cur = redis.call('HMGET', KEYS[5], 'v', 'p', 's')
 if not cur[1] then return {'notfound'} end
@@ -133,6 +135,13 @@ redis.call('HSET', KEYS[5], 'b', ARGV[3], 's', ARGV[4], 'r', ARGV[5], 'sm', ARGV
 	'm', ARGV[8], 'dl', ARGV[9], 'st', ARGV[10], 'p', ARGV[11])
 local v = redis.call('HINCRBY', KEYS[5], 'v', 1)
 index(KEYS[5], ARGV[1], ARGV[4], cjson.decode(ARGV[11]), ARGV[9], ARGV[10], ARGV[12])
+if #KEYS == 6 then
+	if terminal(ARGV[4]) then
+		redis.call('PEXPIRE', KEYS[6], ARGV[12])
+	elseif terminal(cur[3]) then
+		redis.call('PERSIST', KEYS[6])
+	end
+end
 return {'ok', v, cur[3]}
 `
 

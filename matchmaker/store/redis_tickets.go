@@ -235,7 +235,10 @@ func (r *Redis) UpdateTicket(ctx context.Context, t Ticket) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("update ticket %s: %w", id, err)
 	}
-	keys := append(r.poolKeys(cfg, 1), r.ticketKey(cfg, id))
+	keys := append(r.poolKeys(cfg, 2), r.ticketKey(cfg, id))
+	if r.oneServer {
+		keys = append(keys, r.idKey(id))
+	}
 	argv := make([]any, 0, 12)
 	argv = append(argv, id, t.Version)
 	argv = append(argv, args...)
@@ -250,7 +253,10 @@ func (r *Redis) UpdateTicket(ctx context.Context, t Ticket) (int64, error) {
 	}
 	switch reply[0] {
 	case "ok":
+		// On one server the script has set the id entry's expiry; on a
+		// Cluster it lives in another slot and follows in a second step.
 		switch was := Status(reply[2]); {
+		case r.oneServer:
 		case t.Status.Terminal():
 			r.expireIDs(ctx, []string{id})
 		case was.Terminal():
