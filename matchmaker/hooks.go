@@ -18,6 +18,12 @@ import (
 type MatchedTicket struct {
 	TicketId string
 	Team     string
+	// Claimed, when set, is the ticket as the claim left it: the caller's
+	// copy of the version it claimed, with the claim's status, match id and
+	// version. MatchProposed then does not read the ticket again (a stale
+	// copy only costs a read: the update is a compare-and-swap). It is
+	// modified.
+	Claimed *store.Ticket
 }
 
 // ClaimStatus is the status the match-forming loop claims a match's tickets
@@ -53,16 +59,23 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 		members[memberPrefix+mt.TicketId] = ""
 	}
 	now := s.now().UTC()
-	// One read for all the tickets instead of one each; a ticket it misses
-	// (or all, if it fails) is read by update, which reports the error.
-	ids := make([]string, len(tickets))
-	for i, mt := range tickets {
-		ids[i] = mt.TicketId
-	}
+	// The tickets the caller has as claimed, and one read for the others
+	// instead of one each; a ticket it misses (or all, if it fails) is read
+	// by update, which reports the error.
 	current := make(map[string]*store.Ticket, len(tickets))
-	if read, err := s.store.GetTickets(ctx, ids...); err == nil {
-		for i := range read {
-			current[read[i].TicketId] = &read[i]
+	var ids []string
+	for _, mt := range tickets {
+		if mt.Claimed != nil {
+			current[mt.TicketId] = mt.Claimed
+		} else {
+			ids = append(ids, mt.TicketId)
+		}
+	}
+	if len(ids) > 0 {
+		if read, err := s.store.GetTickets(ctx, ids...); err == nil {
+			for i := range read {
+				current[read[i].TicketId] = &read[i]
+			}
 		}
 	}
 	var updated []store.Ticket

@@ -468,6 +468,41 @@ func TestStandalone(t *testing.T) {
 	})
 }
 
+// TestMatchProposedWithClaimedCopies: the forming loop hands MatchProposed
+// its copies of the claimed tickets; a fresh copy is used as it is, a stale
+// one (its version is not the stored one) only costs a read, and either way
+// the tickets end COMPLETED with their teams.
+func TestMatchProposedWithClaimedCopies(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open)
+		e.ruleSet("rs")
+		e.config("solo", func(c *CreateMatchmakingConfigurationInput) { c.FlexMatchMode = ptr("STANDALONE") })
+		e.start("solo", "t1", "p1")
+		e.start("solo", "t2", "p2")
+		cfg, err := e.st.GetConfiguration(e.ctx, "solo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t1, t2 := e.ticket("t1"), e.ticket("t2")
+		claims := []store.TicketVersion{{ID: "t1", Version: t1.Version}, {ID: "t2", Version: t2.Version}}
+		if err := e.st.Claim(e.ctx, "solo", "m1", claims, ClaimStatus(cfg)); err != nil {
+			t.Fatal(err)
+		}
+		fresh, stale := t1, t2
+		fresh.Status, fresh.MatchId, fresh.Version = ClaimStatus(cfg), "m1", t1.Version+1
+		stale.Status, stale.MatchId = ClaimStatus(cfg), "m1" // the version before the claim
+		mts := []MatchedTicket{{TicketId: "t1", Team: "red", Claimed: &fresh}, {TicketId: "t2", Team: "blue", Claimed: &stale}}
+		if err := e.svc.MatchProposed(e.ctx, cfg, "m1", mts, nil); err != nil {
+			t.Fatal(err)
+		}
+		for id, team := range map[string]string{"t1": "red", "t2": "blue"} {
+			if tk := e.wantStatus(id, store.StatusCompleted); tk.Players[0].Team != team || tk.MatchId != "m1" || tk.Version != 3 {
+				t.Fatalf("%s: %+v, want COMPLETED in m1 on team %s at version 3", id, tk, team)
+			}
+		}
+	})
+}
+
 func TestBackfill(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
 		e := newEnv(t, open)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -98,9 +99,9 @@ func (c *configLoop) pass(ctx context.Context) bool {
 	opts := w.opts.Forming
 	opts.Seed = c.seed
 	in := forming.Input{Tickets: ready, Now: now, AdditionalPlayerCount: cfg.AdditionalPlayerCount}
-	versions := make(map[string]int64, len(snapshot))
-	for _, t := range snapshot {
-		versions[t.TicketId] = t.Version
+	byID := make(map[string]*store.Ticket, len(snapshot))
+	for i := range snapshot {
+		byID[snapshot[i].TicketId] = &snapshot[i]
 	}
 	for i := range backfill {
 		if req, ok := c.backfillRequest(rs, &backfill[i]); ok {
@@ -112,7 +113,7 @@ func (c *configLoop) pass(ctx context.Context) bool {
 		c.warn(ctx, "form matches", err)
 		return false
 	}
-	c.claimAll(ctx, cfg, rs, res.Matches, versions)
+	c.claimAll(ctx, cfg, rs, res.Matches, byID)
 	w.metrics.passSeconds.WithLabelValues(c.name).Observe(time.Since(start).Seconds())
 	return false
 }
@@ -173,9 +174,9 @@ const claimParallelism = 16
 // claimAll claims the matches of one pass, claimParallelism at a time, and
 // returns when all are handed on, so that the next pass sees their tickets
 // gone from the pool.
-func (c *configLoop) claimAll(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, matches []forming.Match, versions map[string]int64) {
+func (c *configLoop) claimAll(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, matches []forming.Match, byID map[string]*store.Ticket) {
 	if len(matches) == 1 {
-		c.claim(ctx, cfg, rs, &matches[0], versions)
+		c.claim(ctx, cfg, rs, &matches[0], byID)
 		return
 	}
 	sem := make(chan struct{}, claimParallelism)
@@ -184,7 +185,7 @@ func (c *configLoop) claimAll(ctx context.Context, cfg store.Configuration, rs *
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			c.claim(ctx, cfg, rs, &matches[i], versions)
+			c.claim(ctx, cfg, rs, &matches[i], byID)
 		})
 	}
 	wg.Wait()
@@ -193,14 +194,14 @@ func (c *configLoop) claimAll(ctx context.Context, cfg store.Configuration, rs *
 // claim claims a formed match in the store and hands it on. A claim that
 // loses a race (a ticket cancelled, timed out or claimed meanwhile) drops the
 // match; its other tickets stay SEARCHING for the next pass.
-func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, m *forming.Match, versions map[string]int64) {
+func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, m *forming.Match, byID map[string]*store.Ticket) {
 	w := c.w
 	matchID := newMatchID()
 	teams := rs.Teams()
 	var claims []store.TicketVersion
 	var matched []matchmaker.MatchedTicket
 	if m.Backfill != nil {
-		claims = append(claims, store.TicketVersion{ID: m.Backfill.ID, Version: versions[m.Backfill.ID]})
+		claims = append(claims, store.TicketVersion{ID: m.Backfill.ID, Version: versionOf(byID, m.Backfill.ID)})
 		matched = append(matched, matchmaker.MatchedTicket{TicketId: m.Backfill.ID})
 	}
 	for ti, team := range m.Teams {
@@ -208,11 +209,12 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 			if t.Backfill || strings.Contains(t.ID, backfillSeparator) {
 				continue
 			}
-			claims = append(claims, store.TicketVersion{ID: t.ID, Version: versions[t.ID]})
+			claims = append(claims, store.TicketVersion{ID: t.ID, Version: versionOf(byID, t.ID)})
 			matched = append(matched, matchmaker.MatchedTicket{TicketId: t.ID, Team: teams[ti].Name})
 		}
 	}
-	err := w.opts.Store.Claim(ctx, c.name, matchID, claims, matchmaker.ClaimStatus(cfg))
+	status := matchmaker.ClaimStatus(cfg)
+	err := w.opts.Store.Claim(ctx, c.name, matchID, claims, status)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
@@ -221,6 +223,17 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 			c.warn(ctx, "claim match", err)
 		}
 		return
+	}
+	// The claim changed only the status, match id and version of tickets
+	// unchanged since the snapshot: hand them on as the claim left them, so
+	// that MatchProposed need not read them again.
+	for i := range matched {
+		if t := byID[matched[i].TicketId]; t != nil {
+			cl := *t
+			cl.Players = slices.Clone(t.Players)
+			cl.Status, cl.MatchId, cl.Version = status, matchID, t.Version+1
+			matched[i].Claimed = &cl
+		}
 	}
 	w.metrics.matches.WithLabelValues(c.name).Inc()
 	w.metrics.matchPlayers.WithLabelValues(c.name).Observe(float64(matchPlayers(m)))
@@ -267,6 +280,15 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		}
 		w.place(context.WithoutCancel(ctx), cfg, matchID, tickets, regions)
 	}()
+}
+
+// versionOf is the snapshot version of ticket id, 0 (which no claim matches)
+// for a ticket not in the snapshot.
+func versionOf(byID map[string]*store.Ticket, id string) int64 {
+	if t := byID[id]; t != nil {
+		return t.Version
+	}
+	return 0
 }
 
 func matchPlayers(m *forming.Match) int {
