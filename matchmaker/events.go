@@ -189,10 +189,7 @@ func (s *Service) emit(ctx context.Context, cfg store.Configuration, d EventDeta
 		s.log.Error("encode matchmaking event", "configuration", cfg.Name, "type", d.Type, "err", err)
 		return
 	}
-	ids := make([]string, len(d.Tickets))
-	for i, t := range d.Tickets {
-		ids[i] = t.TicketID
-	}
+	ids := eventTicketIDs(&d)
 	// The event outlives a cancelled request: the state change is done.
 	ctx = context.WithoutCancel(ctx)
 	seq, err := s.store.AppendEvent(ctx, cfg.Name, ids, payload)
@@ -200,6 +197,16 @@ func (s *Service) emit(ctx context.Context, cfg store.Configuration, d EventDeta
 		s.log.Error("append matchmaking event", "configuration", cfg.Name, "type", d.Type, "err", err)
 	}
 	s.deliver(ctx, cfg, d.Type, payload, seq, ids)
+}
+
+// eventTicketIDs are the ids of the tickets an event concerns, as its log
+// entry lists them.
+func eventTicketIDs(d *EventDetail) []string {
+	ids := make([]string, len(d.Tickets))
+	for i, t := range d.Tickets {
+		ids[i] = t.TicketID
+	}
+	return ids
 }
 
 // encodeEvent wraps a detail in its envelope and encodes it.

@@ -78,10 +78,8 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 			}
 		}
 	}
-	var updated []store.Ticket
-	var errs []error
-	for _, mt := range tickets {
-		t, _, err := s.update(ctx, mt.TicketId, current[mt.TicketId], func(t *store.Ticket) error {
+	move := func(mt MatchedTicket) func(t *store.Ticket) error {
+		return func(t *store.Ticket) error {
 			if t.MatchId != matchID || t.Status.Terminal() || t.Status == store.StatusSearching || t.Status == store.StatusQueued {
 				return fmt.Errorf("ticket %s is %s in match %q, not claimed for match %s", t.TicketId, t.Status, t.MatchId, matchID)
 			}
@@ -102,7 +100,32 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 				t.Deadline = now.Add(s.opts.PlacementTimeout)
 			}
 			return nil
-		})
+		}
+	}
+	details := func(updated []store.Ticket) []EventDetail {
+		d := withMatch(detailFor(EventPotentialMatchCreated, updated, eventOptions{}), matchID)
+		d.AcceptanceRequired = new(cfg.AcceptanceRequired)
+		if cfg.AcceptanceRequired {
+			d.AcceptanceTimeout = cfg.AcceptanceTimeoutSeconds
+		}
+		d.RuleEvaluationMetrics = metrics
+		ds := []EventDetail{d}
+		if !cfg.AcceptanceRequired && cfg.FlexMatchMode == ModeStandalone {
+			ds = append(ds, withMatch(detailFor(EventMatchmakingSucceeded, updated, eventOptions{}), matchID))
+		}
+		return ds
+	}
+	if done, err := s.proposeAtOnce(ctx, cfg, tickets, current, move, details); done || err != nil {
+		if err != nil {
+			return fmt.Errorf("match proposed %s: %w", matchID, err)
+		}
+		return nil
+	}
+	// One ticket at a time: some have changed since the claim.
+	var updated []store.Ticket
+	var errs []error
+	for _, mt := range tickets {
+		t, _, err := s.update(ctx, mt.TicketId, current[mt.TicketId], move(mt))
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -113,21 +136,68 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 	// updates above count only the moves after it.
 	s.metrics.ticket(cfg.Name, ClaimStatus(cfg), len(updated))
 	if len(updated) > 0 {
-		d := withMatch(detailFor(EventPotentialMatchCreated, updated, eventOptions{}), matchID)
-		d.AcceptanceRequired = new(cfg.AcceptanceRequired)
-		if cfg.AcceptanceRequired {
-			d.AcceptanceTimeout = cfg.AcceptanceTimeoutSeconds
-		}
-		d.RuleEvaluationMetrics = metrics
-		s.emit(ctx, cfg, d)
-		if !cfg.AcceptanceRequired && cfg.FlexMatchMode == ModeStandalone {
-			s.emit(ctx, cfg, withMatch(detailFor(EventMatchmakingSucceeded, updated, eventOptions{}), matchID))
+		for _, d := range details(updated) {
+			s.emit(ctx, cfg, d)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("match proposed %s: %w", matchID, err)
 	}
 	return nil
+}
+
+// proposeAtOnce moves every ticket of a match (move) and appends the match's
+// events (details) in one store step, UpdateTicketsWithEvents, so that the
+// moves and their events are never apart, then delivers the events. It
+// reports false with a nil error, having changed nothing, when a ticket is
+// missing from current or cannot move, or the store finds one changed since:
+// the caller then moves the tickets one by one. An error is the store's
+// failure, after which the step may or may not have been made.
+func (s *Service) proposeAtOnce(ctx context.Context, cfg store.Configuration, tickets []MatchedTicket, current map[string]*store.Ticket,
+	move func(MatchedTicket) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) (bool, error) {
+	next := make([]store.Ticket, 0, len(tickets))
+	before := make([]store.Status, 0, len(tickets))
+	for _, mt := range tickets {
+		cur := current[mt.TicketId]
+		if cur == nil {
+			return false, nil
+		}
+		t := *cur
+		t.Players = slices.Clone(cur.Players)
+		before = append(before, t.Status)
+		if err := move(mt)(&t); err != nil {
+			return false, nil
+		}
+		next = append(next, t)
+	}
+	ds := details(next)
+	evs := make([]store.NewEvent, len(ds))
+	for i := range ds {
+		payload, err := s.encodeEvent(cfg, &ds[i])
+		if err != nil {
+			return false, fmt.Errorf("encode %s event: %w", ds[i].Type, err)
+		}
+		evs[i] = store.NewEvent{TicketIds: eventTicketIDs(&ds[i]), Payload: payload}
+	}
+	_, seqs, err := s.store.UpdateTicketsWithEvents(ctx, cfg.Name, next, evs)
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, internal(err, "hand the match over")
+	}
+	s.metrics.ticket(cfg.Name, ClaimStatus(cfg), len(next))
+	for i := range next {
+		if next[i].Status != before[i] {
+			s.metrics.ticket(cfg.Name, next[i].Status, 1)
+		}
+	}
+	// The events outlive a cancelled caller: the state change is done.
+	dctx := context.WithoutCancel(ctx)
+	for i := range ds {
+		s.deliver(dctx, cfg, ds[i].Type, evs[i].Payload, seqs[i], evs[i].TicketIds)
+	}
+	return true, nil
 }
 
 // resolve ends the acceptance of a match with outcome (Accepted, Rejected or

@@ -469,9 +469,10 @@ func TestStandalone(t *testing.T) {
 }
 
 // TestMatchProposedWithClaimedCopies: the forming loop hands MatchProposed
-// its copies of the claimed tickets; a fresh copy is used as it is, a stale
-// one (its version is not the stored one) only costs a read, and either way
-// the tickets end COMPLETED with their teams.
+// its copies of the claimed tickets; with a stale one (its version is not the
+// stored one) the one-step hand-over is refused and the tickets move one by
+// one, reading the stale one again: the tickets end COMPLETED with their
+// teams and the match's events are appended once.
 func TestMatchProposedWithClaimedCopies(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
 		e := newEnv(t, open)
@@ -499,6 +500,9 @@ func TestMatchProposedWithClaimedCopies(t *testing.T) {
 			if tk := e.wantStatus(id, store.StatusCompleted); tk.Players[0].Team != team || tk.MatchId != "m1" || tk.Version != 3 {
 				t.Fatalf("%s: %+v, want COMPLETED in m1 on team %s at version 3", id, tk, team)
 			}
+		}
+		if got := types(e.events("solo", 0)); got != "MatchmakingSearching,MatchmakingSearching,PotentialMatchCreated,MatchmakingSucceeded" {
+			t.Fatalf("events %s", got)
 		}
 	})
 }

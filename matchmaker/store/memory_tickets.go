@@ -110,6 +110,38 @@ func (m *Memory) UpdateTicket(_ context.Context, t Ticket) (int64, error) {
 	return n.Version, nil
 }
 
+// UpdateTicketsWithEvents implements Store.
+func (m *Memory) UpdateTicketsWithEvents(_ context.Context, configuration string, tickets []Ticket, events []NewEvent) ([]int64, []uint64, error) {
+	if err := checkUpdates(configuration, tickets); err != nil {
+		return nil, nil, err
+	}
+	now := m.lock()
+	defer m.mu.Unlock()
+	for _, t := range tickets {
+		mt, ok := m.ticket(t.TicketId, now)
+		if !ok || mt.t.ConfigurationName != configuration {
+			return nil, nil, fmt.Errorf("update ticket %s: %w", t.TicketId, ErrNotFound)
+		}
+		if mt.t.Version != t.Version {
+			return nil, nil, fmt.Errorf("update ticket %s: stored version %d, given %d: %w", t.TicketId, mt.t.Version, t.Version, ErrConflict)
+		}
+	}
+	versions := make([]int64, len(tickets))
+	for i, t := range tickets {
+		mt, _ := m.ticket(t.TicketId, now)
+		m.unindex(&mt.t)
+		n := t.clone()
+		n.Version = t.Version + 1
+		m.put(n, now)
+		versions[i] = n.Version
+	}
+	seqs := make([]uint64, len(events))
+	for i, e := range events {
+		seqs[i] = m.appendEvent(configuration, slices.Clone(e.TicketIds), e.Payload)
+	}
+	return versions, seqs, nil
+}
+
 // SearchingTickets implements Store.
 func (m *Memory) SearchingTickets(_ context.Context, configuration string) ([]Ticket, error) {
 	now := m.lock()

@@ -145,6 +145,59 @@ end
 return {'ok', v, cur[3]}
 `
 
+// updateTickets: KEYS[5] the event sequence counter, KEYS[6] the event
+// stream, KEYS[7..6+n] the n tickets; on one Redis server also
+// KEYS[7+n..6+2n] their global id entries. ARGV: 1 n, 2 retention ms, 3
+// event log length, then 11 per ticket (id, expected version, then 3-11 as
+// createTicket), then 2 per event (ticket ids JSON, payload). Every check
+// comes first, then the events (XADD, whose id must exceed the stream's
+// last, before any other write), then the tickets. Returns {'ok', new
+// versions..., event seqs...}, {'notfound', id} or {'conflict', id, stored
+// version}.
+const luaUpdateTickets = luaTicketPrelude + `
+local n = tonumber(ARGV[1])
+local cur = {}
+for i = 1, n do
+	local a = 3 + (i - 1) * 11
+	local f = redis.call('HMGET', KEYS[6 + i], 'v', 'p', 's')
+	if not f[1] then return {'notfound', ARGV[a + 1]} end
+	if f[1] ~= ARGV[a + 2] then return {'conflict', ARGV[a + 1], f[1]} end
+	cur[i] = f
+end
+local seqs = {}
+local first = 4 + n * 11
+if first <= #ARGV then
+	local seq = tonumber(redis.call('GET', KEYS[5]) or '0')
+	for j = first, #ARGV, 2 do
+		seq = seq + 1
+		redis.call('XADD', KEYS[6], 'MAXLEN', '=', ARGV[3], seq .. '-0', 't', ARGV[j], 'p', ARGV[j + 1])
+		table.insert(seqs, seq)
+	end
+	redis.call('SET', KEYS[5], seq)
+end
+local out = {'ok'}
+for i = 1, n do
+	local a = 3 + (i - 1) * 11
+	local k = KEYS[6 + i]
+	local id = ARGV[a + 1]
+	unindex(id, cjson.decode(cur[i][2]))
+	redis.call('HSET', k, 'b', ARGV[a + 3], 's', ARGV[a + 4], 'r', ARGV[a + 5], 'sm', ARGV[a + 6], 'e', ARGV[a + 7],
+		'm', ARGV[a + 8], 'dl', ARGV[a + 9], 'st', ARGV[a + 10], 'p', ARGV[a + 11])
+	table.insert(out, redis.call('HINCRBY', k, 'v', 1))
+	index(k, id, ARGV[a + 4], cjson.decode(ARGV[a + 11]), ARGV[a + 9], ARGV[a + 10], ARGV[2])
+	if #KEYS == 6 + 2 * n then
+		local idk = KEYS[6 + n + i]
+		if terminal(ARGV[a + 4]) then
+			redis.call('PEXPIRE', idk, ARGV[2])
+		elseif terminal(cur[i][3]) then
+			redis.call('PERSIST', idk)
+		end
+	end
+end
+for _, seq in ipairs(seqs) do table.insert(out, seq) end
+return out
+`
+
 // claim: KEYS[5..] the tickets. ARGV: 1 match id, 2 new status, 3 retention
 // ms, then id and expected version per ticket. Returns {'ok'} or
 // {'conflict', id, status, version}.
@@ -294,7 +347,7 @@ return seq
 `
 
 type redisScripts struct {
-	createTicket, updateTicket, claim                    *redis.Script
+	createTicket, updateTicket, updateTickets, claim     *redis.Script
 	putConfiguration, deleteConfiguration, deleteRuleSet *redis.Script
 	updateQueue, deleteQueue                             *redis.Script
 	compareAndDelete, compareAndSet                      *redis.Script
@@ -305,6 +358,7 @@ func newRedisScripts() redisScripts {
 	return redisScripts{
 		createTicket:        redis.NewScript(luaCreateTicket),
 		updateTicket:        redis.NewScript(luaUpdateTicket),
+		updateTickets:       redis.NewScript(luaUpdateTickets),
 		claim:               redis.NewScript(luaClaim),
 		putConfiguration:    redis.NewScript(luaPutConfiguration),
 		deleteConfiguration: redis.NewScript(luaDeleteConfiguration),

@@ -341,6 +341,76 @@ func (r *Redis) DueTickets(ctx context.Context, configuration string, now time.T
 	return ts, nil
 }
 
+// UpdateTicketsWithEvents implements Store: one script checks every ticket,
+// then appends the events and replaces the tickets.
+func (r *Redis) UpdateTicketsWithEvents(ctx context.Context, configuration string, tickets []Ticket, events []NewEvent) ([]int64, []uint64, error) {
+	if err := checkUpdates(configuration, tickets); err != nil {
+		return nil, nil, err
+	}
+	keys := append(r.poolKeys(configuration, 2+2*len(tickets)), r.cfgKey(configuration, "events:seq"), r.cfgKey(configuration, "events"))
+	argv := make([]any, 0, 3+11*len(tickets)+2*len(events))
+	argv = append(argv, len(tickets), r.opts.Retention.Milliseconds(), r.opts.MaxEvents)
+	for i := range tickets {
+		t := &tickets[i]
+		args, err := ticketArgs(t)
+		if err != nil {
+			return nil, nil, fmt.Errorf("update ticket %s: %w", t.TicketId, err)
+		}
+		keys = append(keys, r.ticketKey(configuration, t.TicketId))
+		argv = append(argv, t.TicketId, t.Version)
+		argv = append(argv, args...)
+	}
+	if r.oneServer {
+		for i := range tickets {
+			keys = append(keys, r.idKey(tickets[i].TicketId))
+		}
+	}
+	for _, e := range events {
+		ids := e.TicketIds
+		if ids == nil {
+			ids = []string{}
+		}
+		b, err := json.Marshal(ids)
+		if err != nil {
+			return nil, nil, fmt.Errorf("append event to %s: %w", configuration, err)
+		}
+		argv = append(argv, b, e.Payload)
+	}
+	v, err := r.scripts.updateTickets.Run(ctx, r.c, keys, argv...).Result()
+	if err != nil {
+		return nil, nil, fmt.Errorf("update tickets of %s: %w", configuration, err)
+	}
+	reply, err := replyStrings(v)
+	if err != nil {
+		return nil, nil, fmt.Errorf("update tickets of %s: %w", configuration, err)
+	}
+	switch reply[0] {
+	case "notfound":
+		return nil, nil, fmt.Errorf("update ticket %s: %w", reply[1], ErrNotFound)
+	case "conflict":
+		return nil, nil, fmt.Errorf("update ticket %s: stored version %s: %w", reply[1], reply[2], ErrConflict)
+	case "ok":
+	default:
+		return nil, nil, fmt.Errorf("update tickets of %s: unexpected reply %v", configuration, reply)
+	}
+	if len(reply) != 1+len(tickets)+len(events) {
+		return nil, nil, fmt.Errorf("update tickets of %s: unexpected reply %v", configuration, reply)
+	}
+	versions := make([]int64, len(tickets))
+	for i := range versions {
+		if versions[i], err = strconv.ParseInt(reply[1+i], 10, 64); err != nil {
+			return nil, nil, fmt.Errorf("update tickets of %s: %w", configuration, err)
+		}
+	}
+	seqs := make([]uint64, len(events))
+	for i := range seqs {
+		if seqs[i], err = strconv.ParseUint(reply[1+len(tickets)+i], 10, 64); err != nil {
+			return nil, nil, fmt.Errorf("update tickets of %s: %w", configuration, err)
+		}
+	}
+	return versions, seqs, nil
+}
+
 // Claim implements Store: one script checks every ticket, then moves all.
 func (r *Redis) Claim(ctx context.Context, configuration, matchID string, tickets []TicketVersion, newStatus Status) error {
 	if err := checkClaim(matchID, tickets); err != nil {

@@ -56,6 +56,12 @@ func (e *ClaimConflictError) Error() string {
 // Is makes errors.Is(err, ErrConflict) true.
 func (e *ClaimConflictError) Is(target error) bool { return target == ErrConflict }
 
+// NewEvent is an event to append: the tickets it concerns and its payload.
+type NewEvent struct {
+	TicketIds []string
+	Payload   []byte
+}
+
 // Event is one entry of a configuration's event log.
 type Event struct {
 	// Seq is the entry's sequence number: 1 for the first event of a
@@ -171,6 +177,15 @@ type Store interface {
 	// differs. Every index follows the new status, players and deadline;
 	// the duplicate-player rule is CreateTicket's only.
 	UpdateTicket(ctx context.Context, t Ticket) (version int64, err error)
+	// UpdateTicketsWithEvents is UpdateTicket for several tickets of one
+	// configuration and AppendEvent for events, in one atomic step: either
+	// every ticket is at its given Version and all are replaced and the
+	// events appended, in order, or nothing changes (ErrNotFound for a
+	// ticket missing or of another configuration, ErrConflict for one at
+	// another version). It returns the tickets' new versions and the events'
+	// sequence numbers. A match former hands a match over with it, so that
+	// the tickets' moves and their events are never apart.
+	UpdateTicketsWithEvents(ctx context.Context, configuration string, tickets []Ticket, events []NewEvent) (versions []int64, seqs []uint64, err error)
 	// SearchingTickets returns the configuration's SEARCHING tickets, oldest
 	// StartTime first (to the millisecond, then by id): the match former's
 	// pool. Each ticket is consistent at
@@ -210,6 +225,23 @@ type Store interface {
 	// EventsAfter returns up to limit events with Seq > after, in order. A
 	// first event with Seq > after+1 means the events between were trimmed.
 	EventsAfter(ctx context.Context, configuration string, after uint64, limit int) ([]Event, error)
+}
+
+// checkUpdates checks the tickets of an UpdateTicketsWithEvents: each of the
+// configuration (ErrNotFound otherwise), none listed twice.
+func checkUpdates(configuration string, tickets []Ticket) error {
+	seen := make(map[string]bool, len(tickets))
+	for i := range tickets {
+		t := &tickets[i]
+		if t.ConfigurationName != configuration {
+			return fmt.Errorf("update ticket %s: of %q, not %q: %w", t.TicketId, t.ConfigurationName, configuration, ErrNotFound)
+		}
+		if seen[t.TicketId] {
+			return fmt.Errorf("update tickets: ticket %s listed twice", t.TicketId)
+		}
+		seen[t.TicketId] = true
+	}
+	return nil
 }
 
 func checkClaim(matchID string, tickets []TicketVersion) error {

@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"GetTickets", testGetTickets},
 		{"UpdateTicket", testUpdateTicket},
 		{"UpdateTicketIndexes", testUpdateTicketIndexes},
+		{"UpdateWithEvents", testUpdateWithEvents},
+		{"UpdateWithEventsErrors", testUpdateWithEventsErrors},
 		{"DuplicatePlayer", testDuplicatePlayer},
 		{"DuplicatePlayerPlacing", testDuplicatePlayerPlacing},
 		{"DuplicatePlayerScope", testDuplicatePlayerScope},

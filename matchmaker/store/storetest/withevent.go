@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
@@ -225,4 +227,86 @@ func testCreateWithEventRace(t *testing.T, open Opener) {
 	if n != 1 || len(searchingIDs(t, s, cfgA)) != want {
 		t.Fatalf("searching pool after the race: %d contended, %d in all, want 1 and %d", n, len(searchingIDs(t, s, cfgA)), want)
 	}
+}
+
+// testUpdateWithEvents: the tickets are replaced as UpdateTicket replaces
+// them, their indexes follow, and the events take the next sequence numbers
+// of the configuration's log, in order, in the same step.
+func testUpdateWithEvents(t *testing.T, open Opener) {
+	s, ctx := setup(t, open)
+	a := ticket("a", cfgA, store.StatusSearching, 0, "p1")
+	b := ticket("b", cfgA, store.StatusSearching, 1, "p2")
+	c := ticket("c", cfgA, store.StatusSearching, 2, "p3")
+	createWithEvent(t, s, a, 1)
+	createWithEvent(t, s, b, 2)
+	createWithEvent(t, s, c, 3)
+	a, b = get(t, s, "a"), get(t, s, "b")
+	a.Status, a.MatchId, a.Players[0].Team = store.StatusCompleted, "m1", "red"
+	b.Status, b.MatchId, b.Players[0].Team = store.StatusPlacing, "m1", "blue"
+	b.Deadline = base().Add(time.Minute)
+	versions, seqs, err := s.UpdateTicketsWithEvents(ctx, cfgA, []store.Ticket{a, b}, []store.NewEvent{
+		{TicketIds: []string{"a", "b"}, Payload: []byte("potential m1")},
+		{TicketIds: []string{"a"}, Payload: []byte("succeeded a")},
+	})
+	must(t, err)
+	if !slices.Equal(versions, []int64{2, 2}) || !slices.Equal(seqs, []uint64{4, 5}) {
+		t.Fatalf("versions %v, seqs %v; want [2 2] and [4 5]", versions, seqs)
+	}
+	a.Version, b.Version = 2, 2
+	sameTicket(t, get(t, s, "a"), a)
+	sameTicket(t, get(t, s, "b"), b)
+	sameIDs(t, "searching", searchingIDs(t, s, cfgA), []string{"c"})
+	sameIDs(t, "due", dueIDs(t, s, cfgA, base().Add(time.Hour)), []string{"b"})
+	// p1's ticket has ended: the player may search again; p2's has not.
+	sameIDs(t, "cancelled by p1", create(t, s, ticket("a2", cfgA, store.StatusSearching, 3, "p1")), nil)
+	sameLog(t, s, cfgA, []store.Event{
+		searchingEvent(1, "a"), searchingEvent(2, "b"), searchingEvent(3, "c"),
+		{Seq: 4, TicketIds: []string{"a", "b"}, Payload: []byte("potential m1")},
+		{Seq: 5, TicketIds: []string{"a"}, Payload: []byte("succeeded a")},
+	})
+	seq, err := s.AppendEvent(ctx, cfgA, nil, []byte("after"))
+	must(t, err)
+	if seq != 6 {
+		t.Fatalf("the next append took sequence %d, want 6", seq)
+	}
+}
+
+// testUpdateWithEventsErrors: a ticket at another version, missing, of
+// another configuration or listed twice refuses the whole step: no ticket
+// changes and no event is appended.
+func testUpdateWithEventsErrors(t *testing.T, open Opener) {
+	s, ctx := setup(t, open)
+	createWithEvent(t, s, ticket("a", cfgA, store.StatusSearching, 0, "p1"), 1)
+	createWithEvent(t, s, ticket("b", cfgA, store.StatusSearching, 1, "p2"), 2)
+	createWithEvent(t, s, ticket("x", cfgB, store.StatusSearching, 0, "p3"), 1)
+	a, b, x := get(t, s, "a"), get(t, s, "b"), get(t, s, "x")
+	moved := func(tk store.Ticket) store.Ticket {
+		tk.Status, tk.MatchId = store.StatusCompleted, "m1"
+		return tk
+	}
+	stale := moved(b)
+	stale.Version = 7
+	missing := moved(ticket("nope", cfgA, store.StatusSearching, 0, "p9"))
+	missing.Version = 1
+	ev := []store.NewEvent{{TicketIds: []string{"a"}, Payload: []byte("never")}}
+	for _, tc := range []struct {
+		name    string
+		tickets []store.Ticket
+		want    error
+	}{
+		{"stale version", []store.Ticket{moved(a), stale}, store.ErrConflict},
+		{"missing ticket", []store.Ticket{moved(a), missing}, store.ErrNotFound},
+		{"another configuration", []store.Ticket{moved(a), moved(x)}, store.ErrNotFound},
+	} {
+		_, _, err := s.UpdateTicketsWithEvents(ctx, cfgA, tc.tickets, ev)
+		wantErr(t, err, tc.want, tc.name)
+	}
+	if _, _, err := s.UpdateTicketsWithEvents(ctx, cfgA, []store.Ticket{moved(a), moved(a)}, ev); err == nil || !strings.Contains(err.Error(), "listed twice") {
+		t.Fatalf("a ticket listed twice: got %v", err)
+	}
+	sameTicket(t, get(t, s, "a"), a)
+	sameTicket(t, get(t, s, "b"), b)
+	sameTicket(t, get(t, s, "x"), x)
+	sameIDs(t, "searching", searchingIDs(t, s, cfgA), []string{"a", "b"})
+	sameLog(t, s, cfgA, []store.Event{searchingEvent(1, "a"), searchingEvent(2, "b")})
 }
