@@ -120,8 +120,9 @@ func TestRedisTerminalTicketsExpire(t *testing.T) {
 }
 
 // TestRedisUpdateMovesTheIDEntryExpiry: an update to a terminal status gives
-// the ticket's global id entry the retention as TTL in the same step, and an
-// update that revives the ticket takes it away again.
+// the ticket's global id entry the retention as TTL in the same step, an
+// update that revives the ticket takes it away again, and so does
+// UpdateTicketsWithEvents.
 func TestRedisUpdateMovesTheIDEntryExpiry(t *testing.T) {
 	s, c := newRedisStore(t)
 	ctx := t.Context()
@@ -141,6 +142,13 @@ func TestRedisUpdateMovesTheIDEntryExpiry(t *testing.T) {
 		if st.Terminal() && (ttl <= 0 || ttl > time.Minute) || !st.Terminal() && ttl != -1 {
 			t.Errorf("after the update to %s the id entry's TTL is %v", st, ttl)
 		}
+	}
+	tk.Status, tk.Version = store.StatusCompleted, 3
+	if _, _, err := s.UpdateTicketsWithEvents(ctx, "cfg-a", []store.Ticket{tk}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ttl, err := c.PTTL(ctx, "mp:tid:x").Result(); err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Errorf("after UpdateTicketsWithEvents to COMPLETED the id entry's TTL is %v (%v)", ttl, err)
 	}
 }
 
