@@ -456,7 +456,7 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 	default:
 		return 0, nil
 	}
-	t, moved, err := s.update(ctx, due.TicketId, due, func(t *store.Ticket) error {
+	_, moved, err := s.updateWithEvent(ctx, due.TicketId, due, func(t *store.Ticket) error {
 		if t.Deadline.IsZero() || t.Deadline.After(due.Deadline) || t.Status != due.Status {
 			return errUnchanged
 		}
@@ -466,6 +466,15 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 			s.end(t, store.StatusTimedOut, reasonTimedOut, messageTimedOut)
 		}
 		return nil
+	}, func(t *store.Ticket) EventDetail {
+		if t.Status == store.StatusFailed {
+			d := withMatch(detailFor(EventMatchmakingFailed, []store.Ticket{*t}, eventOptions{}), t.MatchId)
+			d.Reason, d.Message = reasonFailed, t.StatusMessage
+			return d
+		}
+		d := withMatch(detailFor(EventMatchmakingTimedOut, []store.Ticket{*t}, eventOptions{}), t.MatchId)
+		d.Reason, d.Message = reasonTimedOut, messageTimedOut
+		return d
 	})
 	if err != nil {
 		var e *Error
@@ -476,15 +485,6 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 	}
 	if !moved {
 		return 0, nil
-	}
-	if t.Status == store.StatusFailed {
-		d := withMatch(detailFor(EventMatchmakingFailed, []store.Ticket{t}, eventOptions{}), t.MatchId)
-		d.Reason, d.Message = reasonFailed, t.StatusMessage
-		s.emit(ctx, cfg, d)
-	} else {
-		d := withMatch(detailFor(EventMatchmakingTimedOut, []store.Ticket{t}, eventOptions{}), t.MatchId)
-		d.Reason, d.Message = reasonTimedOut, messageTimedOut
-		s.emit(ctx, cfg, d)
 	}
 	return 1, nil
 }

@@ -23,6 +23,47 @@ var errUnchanged = errors.New("unchanged")
 // to skip the write, or another error to abort. update returns the ticket as
 // stored, and whether it wrote.
 func (s *Service) update(ctx context.Context, id string, cur *store.Ticket, fn func(t *store.Ticket) error) (store.Ticket, bool, error) {
+	return s.updateVia(ctx, id, cur, fn, s.store.UpdateTicket)
+}
+
+// updateWithEvent is update with the event that reports the change (event,
+// built from the ticket as changed) appended to the log in the same store
+// step (UpdateTicketsWithEvents), so that the change and its event are never
+// apart; the event is then published and delivered.
+func (s *Service) updateWithEvent(ctx context.Context, id string, cur *store.Ticket, fn func(t *store.Ticket) error, event func(t *store.Ticket) EventDetail) (store.Ticket, bool, error) {
+	var (
+		cfg     store.Configuration
+		d       EventDetail
+		ev      store.NewEvent
+		seq     uint64
+		written bool
+	)
+	write := func(ctx context.Context, t store.Ticket) (int64, error) {
+		if cfg.Name != t.ConfigurationName {
+			cfg = s.eventConfig(ctx, t.ConfigurationName)
+		}
+		d = event(&t)
+		payload, err := s.encodeEvent(cfg, &d)
+		if err != nil {
+			return 0, fmt.Errorf("encode %s event: %w", d.Type, err)
+		}
+		ev = store.NewEvent{TicketIds: eventTicketIDs(&d), Payload: payload}
+		versions, seqs, err := s.store.UpdateTicketsWithEvents(ctx, t.ConfigurationName, []store.Ticket{t}, []store.NewEvent{ev})
+		if err != nil {
+			return 0, err
+		}
+		seq, written = seqs[0], true
+		return versions[0], nil
+	}
+	t, wrote, err := s.updateVia(ctx, id, cur, fn, write)
+	if written {
+		s.deliver(context.WithoutCancel(ctx), cfg, d.Type, ev.Payload, seq, ev.TicketIds)
+	}
+	return t, wrote, err
+}
+
+// updateVia is update writing each attempt with write.
+func (s *Service) updateVia(ctx context.Context, id string, cur *store.Ticket, fn func(t *store.Ticket) error, write func(context.Context, store.Ticket) (int64, error)) (store.Ticket, bool, error) {
 	for range maxCASAttempts {
 		var t store.Ticket
 		if cur != nil {
@@ -45,7 +86,7 @@ func (s *Service) update(ctx context.Context, id string, cur *store.Ticket, fn f
 			}
 			return store.Ticket{}, false, err
 		}
-		v, err := s.store.UpdateTicket(ctx, t)
+		v, err := write(ctx, t)
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}
@@ -349,7 +390,7 @@ func (s *Service) StopMatchmaking(ctx context.Context, in *StopMatchmakingInput)
 		return nil, err
 	}
 	var before store.Ticket
-	t, done, err := s.update(ctx, in.TicketId, nil, func(t *store.Ticket) error {
+	t, done, err := s.updateWithEvent(ctx, in.TicketId, nil, func(t *store.Ticket) error {
 		switch t.Status {
 		case store.StatusCancelled:
 			return errUnchanged
@@ -359,6 +400,10 @@ func (s *Service) StopMatchmaking(ctx context.Context, in *StopMatchmakingInput)
 		before = *t
 		s.end(t, store.StatusCancelled, reasonCancelled, messageCancelled)
 		return nil
+	}, func(t *store.Ticket) EventDetail {
+		d := detailFor(EventMatchmakingCancelled, []store.Ticket{*t}, eventOptions{})
+		d.Reason, d.Message = reasonCancelled, messageCancelled
+		return d
 	})
 	if err != nil {
 		return nil, err
@@ -366,12 +411,8 @@ func (s *Service) StopMatchmaking(ctx context.Context, in *StopMatchmakingInput)
 	if !done {
 		return &StopMatchmakingOutput{}, nil
 	}
-	cfg := s.eventConfig(ctx, t.ConfigurationName)
-	d := detailFor(EventMatchmakingCancelled, []store.Ticket{t}, eventOptions{})
-	d.Reason, d.Message = reasonCancelled, messageCancelled
-	s.emit(ctx, cfg, d)
 	if before.Status == store.StatusRequiresAcceptance {
-		s.resolve(ctx, cfg, before.MatchId, matchMembers(&before), AcceptanceRejected, &t)
+		s.resolve(ctx, s.eventConfig(ctx, t.ConfigurationName), before.MatchId, matchMembers(&before), AcceptanceRejected, &t)
 	}
 	return &StopMatchmakingOutput{}, nil
 }
