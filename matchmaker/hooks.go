@@ -121,7 +121,8 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 		}
 		return nil
 	}
-	// One ticket at a time: some have changed since the claim.
+	// Otherwise one ticket at a time, rereading those that changed since the
+	// claim; a ticket no longer in the match is skipped and reported.
 	var updated []store.Ticket
 	var errs []error
 	for _, mt := range tickets {
