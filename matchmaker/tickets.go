@@ -281,19 +281,19 @@ func (s *Service) startReplacingBackfill(ctx context.Context, cfg store.Configur
 	}
 	s.replaceBackfill(ctx, cfg, t.BackfillGameSessionArn, cancelled)
 	t.Version = 1
-	searching, moved, err := s.update(ctx, id, &t, func(t *store.Ticket) error {
+	_, _, err = s.updateWithEvent(ctx, id, &t, func(t *store.Ticket) error {
 		if t.Status != store.StatusQueued {
 			return errUnchanged
 		}
 		t.Status = store.StatusSearching
 		return nil
+	}, func(t *store.Ticket) EventDetail {
+		d := detailFor(EventMatchmakingSearching, []store.Ticket{*t}, eventOptions{})
+		d.EstimatedWaitMillis = estimateNA
+		return d
 	})
 	if err != nil {
 		s.log.Warn("move ticket to SEARCHING", "ticket", id, "err", err)
-	} else if moved {
-		d := detailFor(EventMatchmakingSearching, []store.Ticket{searching}, eventOptions{})
-		d.EstimatedWaitMillis = estimateNA
-		s.emit(ctx, cfg, d)
 	}
 	return nil
 }
@@ -304,6 +304,11 @@ func (s *Service) startReplacingBackfill(ctx context.Context, cfg store.Configur
 // share a player with the new ticket (duplicates) are reported too, each
 // with MatchmakingCancelled. Failures are logged: the new ticket stands.
 func (s *Service) replaceBackfill(ctx context.Context, cfg store.Configuration, gameSession string, duplicates []string) {
+	cancelled := func(t *store.Ticket) EventDetail {
+		d := detailFor(EventMatchmakingCancelled, []store.Ticket{*t}, eventOptions{})
+		d.Reason, d.Message = reasonCancelled, messageReplaced
+		return d
+	}
 	var replaced []store.Ticket
 	if len(duplicates) > 0 {
 		dups, err := s.store.GetTickets(ctx, duplicates...)
@@ -325,24 +330,20 @@ func (s *Service) replaceBackfill(ctx context.Context, cfg store.Configuration, 
 		if !old.Backfill || old.BackfillGameSessionArn != gameSession {
 			continue
 		}
-		t, done, err := s.update(ctx, old.TicketId, old, func(t *store.Ticket) error {
+		_, _, err := s.updateWithEvent(ctx, old.TicketId, old, func(t *store.Ticket) error {
 			if t.Status != store.StatusSearching {
 				return errUnchanged
 			}
 			s.end(t, store.StatusCancelled, reasonCancelled, messageReplaced)
 			return nil
-		})
+		}, cancelled)
 		if err != nil {
 			s.log.Warn("cancel replaced backfill ticket", "ticket", old.TicketId, "err", err)
 		}
-		if done {
-			replaced = append(replaced, t)
-		}
 	}
-	for _, t := range replaced {
-		d := detailFor(EventMatchmakingCancelled, []store.Ticket{t}, eventOptions{})
-		d.Reason, d.Message = reasonCancelled, messageReplaced
-		s.emit(ctx, cfg, d)
+	// The duplicates were cancelled by the create; their events follow it.
+	for i := range replaced {
+		s.emit(ctx, cfg, cancelled(&replaced[i]))
 	}
 }
 
