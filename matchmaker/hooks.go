@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
@@ -61,31 +60,35 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 	now := s.now().UTC()
 	// The tickets the caller has as claimed, and one read for the others
 	// instead of one each; a ticket it misses (or all, if it fails) is read
-	// by update, which reports the error.
+	// again, and reported, by the move.
+	ids := make([]string, len(tickets))
+	teams := make(map[string]string, len(tickets))
 	current := make(map[string]*store.Ticket, len(tickets))
-	var ids []string
-	for _, mt := range tickets {
+	var missing []string
+	for i, mt := range tickets {
+		ids[i] = mt.TicketId
+		teams[mt.TicketId] = mt.Team
 		if mt.Claimed != nil {
 			current[mt.TicketId] = mt.Claimed
 		} else {
-			ids = append(ids, mt.TicketId)
+			missing = append(missing, mt.TicketId)
 		}
 	}
-	if len(ids) > 0 {
-		if read, err := s.store.GetTickets(ctx, ids...); err == nil {
+	if len(missing) > 0 {
+		if read, err := s.store.GetTickets(ctx, missing...); err == nil {
 			for i := range read {
 				current[read[i].TicketId] = &read[i]
 			}
 		}
 	}
-	move := func(mt MatchedTicket) func(t *store.Ticket) error {
+	move := func(id string) func(t *store.Ticket) error {
 		return func(t *store.Ticket) error {
 			if t.MatchId != matchID || t.Status.Terminal() || t.Status == store.StatusSearching || t.Status == store.StatusQueued {
 				return fmt.Errorf("ticket %s is %s in match %q, not claimed for match %s", t.TicketId, t.Status, t.MatchId, matchID)
 			}
 			for i := range t.Players {
 				if t.Players[i].Team == "" {
-					t.Players[i].Team = mt.Team
+					t.Players[i].Team = teams[id]
 				}
 			}
 			switch {
@@ -115,59 +118,72 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 		}
 		return ds
 	}
-	if done, err := s.proposeAtOnce(ctx, cfg, tickets, current, move, details); done || err != nil {
-		if err != nil {
-			return fmt.Errorf("match proposed %s: %w", matchID, err)
-		}
-		return nil
-	}
-	// Otherwise one ticket at a time, rereading those that changed since the
-	// claim; a ticket no longer in the match is skipped and reported.
-	var updated []store.Ticket
-	var errs []error
-	for _, mt := range tickets {
-		t, _, err := s.update(ctx, mt.TicketId, current[mt.TicketId], move(mt))
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		updated = append(updated, t)
-	}
+	moved, err := s.moveTickets(ctx, cfg, ids, current, move, details)
 	// The match former's claim moved the tickets into ClaimStatus(cfg); the
-	// updates above count only the moves after it.
-	s.metrics.ticket(cfg.Name, ClaimStatus(cfg), len(updated))
-	if len(updated) > 0 {
-		for _, d := range details(updated) {
-			s.emit(ctx, cfg, d)
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	// moves above count only the moves after it.
+	s.metrics.ticket(cfg.Name, ClaimStatus(cfg), len(moved))
+	if err != nil {
 		return fmt.Errorf("match proposed %s: %w", matchID, err)
 	}
 	return nil
 }
 
-// proposeAtOnce moves every ticket of a match (move) and appends the match's
-// events (details) in one store step, UpdateTicketsWithEvents, so that the
-// moves and their events are never apart, then delivers the events. It
-// reports false with a nil error, having changed nothing, when a ticket is
-// missing from current or cannot move, or the store finds one changed since:
-// the caller then moves the tickets one by one. An error is the store's
-// failure, after which the step may or may not have been made.
-func (s *Service) proposeAtOnce(ctx context.Context, cfg store.Configuration, tickets []MatchedTicket, current map[string]*store.Ticket,
-	move func(MatchedTicket) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) (bool, error) {
-	next := make([]store.Ticket, 0, len(tickets))
-	before := make([]store.Status, 0, len(tickets))
-	for _, mt := range tickets {
-		cur := current[mt.TicketId]
+// moveTickets moves the tickets ids of one match of cfg, each with move(id),
+// and records the events details builds from the moved tickets. When it can
+// it does all in one store step (moveAtOnce), so that the moves and their
+// events are never apart; otherwise one ticket at a time, rereading those
+// that changed meanwhile, with the events appended after. A ticket that
+// cannot move is skipped and its error joined to the one returned. current
+// holds the tickets as the caller last read them (missing ones are read);
+// cfg may be empty when the caller found none of them, and is then the
+// moved tickets'. It returns the moved tickets.
+func (s *Service) moveTickets(ctx context.Context, cfg store.Configuration, ids []string, current map[string]*store.Ticket,
+	move func(id string) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) ([]store.Ticket, error) {
+	moved, done, err := s.moveAtOnce(ctx, cfg, ids, current, move, details)
+	if done || err != nil {
+		return moved, err
+	}
+	var errs []error
+	for _, id := range ids {
+		t, wrote, err := s.update(ctx, id, current[id], move(id))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if wrote {
+			moved = append(moved, t)
+		}
+	}
+	if len(moved) > 0 {
+		if cfg.Name == "" {
+			cfg = s.eventConfig(ctx, moved[0].ConfigurationName)
+		}
+		for _, d := range details(moved) {
+			s.emit(ctx, cfg, d)
+		}
+	}
+	return moved, errors.Join(errs...)
+}
+
+// moveAtOnce is moveTickets in one store step, UpdateTicketsWithEvents,
+// followed by the events' delivery. It reports false with a nil error,
+// having changed nothing, when a ticket is missing from current or cannot
+// move, or the store finds one changed since it was read. An error is the
+// store's failure, after which the step may or may not have been made.
+func (s *Service) moveAtOnce(ctx context.Context, cfg store.Configuration, ids []string, current map[string]*store.Ticket,
+	move func(id string) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) ([]store.Ticket, bool, error) {
+	next := make([]store.Ticket, 0, len(ids))
+	before := make([]store.Status, 0, len(ids))
+	for _, id := range ids {
+		cur := current[id]
 		if cur == nil {
-			return false, nil
+			return nil, false, nil
 		}
 		t := *cur
 		t.Players = slices.Clone(cur.Players)
 		before = append(before, t.Status)
-		if err := move(mt)(&t); err != nil {
-			return false, nil
+		if err := move(id)(&t); err != nil {
+			return nil, false, nil
 		}
 		next = append(next, t)
 	}
@@ -176,19 +192,19 @@ func (s *Service) proposeAtOnce(ctx context.Context, cfg store.Configuration, ti
 	for i := range ds {
 		payload, err := s.encodeEvent(cfg, &ds[i])
 		if err != nil {
-			return false, fmt.Errorf("encode %s event: %w", ds[i].Type, err)
+			return nil, false, fmt.Errorf("encode %s event: %w", ds[i].Type, err)
 		}
 		evs[i] = store.NewEvent{TicketIds: eventTicketIDs(&ds[i]), Payload: payload}
 	}
-	_, seqs, err := s.store.UpdateTicketsWithEvents(ctx, cfg.Name, next, evs)
+	versions, seqs, err := s.store.UpdateTicketsWithEvents(ctx, cfg.Name, next, evs)
 	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-		return false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return false, internal(err, "hand the match over")
+		return nil, false, internal(err, "move the tickets of a match")
 	}
-	s.metrics.ticket(cfg.Name, ClaimStatus(cfg), len(next))
 	for i := range next {
+		next[i].Version = versions[i]
 		if next[i].Status != before[i] {
 			s.metrics.ticket(cfg.Name, next[i].Status, 1)
 		}
@@ -198,7 +214,7 @@ func (s *Service) proposeAtOnce(ctx context.Context, cfg store.Configuration, ti
 	for i := range ds {
 		s.deliver(dctx, cfg, ds[i].Type, evs[i].Payload, seqs[i], evs[i].TicketIds)
 	}
-	return true, nil
+	return next, true, nil
 }
 
 // resolve ends the acceptance of a match with outcome (Accepted, Rejected or
@@ -323,33 +339,19 @@ func (s *Service) backToSearching(t *store.Ticket, cfg store.Configuration) {
 // connection info, and one MatchmakingSucceeded is emitted for the match,
 // with the game session and every player's player session id.
 func (s *Service) PlacementSucceeded(ctx context.Context, matchID string, conns map[string]store.GameSessionConnectionInfo) error {
-	ids := make([]string, 0, len(conns))
-	for id := range conns {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	var done []store.Ticket
-	var errs []error
-	for _, id := range ids {
-		info := conns[id]
-		t, moved, err := s.update(ctx, id, nil, func(t *store.Ticket) error {
+	ids := slices.Sorted(maps.Keys(conns))
+	move := func(id string) func(t *store.Ticket) error {
+		return func(t *store.Ticket) error {
 			if t.Status != store.StatusPlacing || t.MatchId != matchID {
 				return fmt.Errorf("ticket %s is %s in match %q, not PLACING in match %s", t.TicketId, t.Status, t.MatchId, matchID)
 			}
 			s.end(t, store.StatusCompleted, "", "")
+			info := conns[id]
 			t.GameSessionConnectionInfo = &info
 			return nil
-		})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if moved {
-			done = append(done, t)
 		}
 	}
-	if len(done) > 0 {
-		cfg := s.eventConfig(ctx, done[0].ConfigurationName)
+	details := func(done []store.Ticket) []EventDetail {
 		sessions := map[string]string{}
 		for _, t := range done {
 			for _, m := range t.GameSessionConnectionInfo.MatchedPlayerSessions {
@@ -361,9 +363,9 @@ func (s *Service) PlacementSucceeded(ctx context.Context, matchID string, conns 
 		d.GameSessionInfo.GameSessionArn = info.GameSessionArn
 		d.GameSessionInfo.IPAddress = info.IpAddress
 		d.GameSessionInfo.Port = info.Port
-		s.emit(ctx, cfg, d)
+		return []EventDetail{d}
 	}
-	if err := errors.Join(errs...); err != nil {
+	if _, err := s.moveMatchTickets(ctx, ids, move, details); err != nil {
 		return fmt.Errorf("placement succeeded %s: %w", matchID, err)
 	}
 	return nil
@@ -377,33 +379,44 @@ func (s *Service) PlacementFailed(ctx context.Context, matchID string, ticketIDs
 	if message == "" {
 		message = messageFailed
 	}
-	var done []store.Ticket
-	var errs []error
-	for _, id := range slices.Sorted(slices.Values(ticketIDs)) {
-		t, moved, err := s.update(ctx, id, nil, func(t *store.Ticket) error {
+	move := func(string) func(t *store.Ticket) error {
+		return func(t *store.Ticket) error {
 			if t.Status != store.StatusPlacing || t.MatchId != matchID {
 				return fmt.Errorf("ticket %s is %s in match %q, not PLACING in match %s", t.TicketId, t.Status, t.MatchId, matchID)
 			}
 			s.end(t, store.StatusFailed, reasonFailed, message)
 			return nil
-		})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if moved {
-			done = append(done, t)
 		}
 	}
-	if len(done) > 0 {
+	details := func(done []store.Ticket) []EventDetail {
 		d := withMatch(detailFor(EventMatchmakingFailed, done, eventOptions{}), matchID)
 		d.Reason, d.Message = reasonFailed, message
-		s.emit(ctx, s.eventConfig(ctx, done[0].ConfigurationName), d)
+		return []EventDetail{d}
 	}
-	if err := errors.Join(errs...); err != nil {
+	if _, err := s.moveMatchTickets(ctx, slices.Sorted(slices.Values(ticketIDs)), move, details); err != nil {
 		return fmt.Errorf("placement failed %s: %w", matchID, err)
 	}
 	return nil
+}
+
+// moveMatchTickets is moveTickets for a caller that has not read the
+// tickets: one read for all, and the configuration of the first one found.
+func (s *Service) moveMatchTickets(ctx context.Context, ids []string, move func(id string) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) ([]store.Ticket, error) {
+	current := make(map[string]*store.Ticket, len(ids))
+	var cfgName string
+	if read, err := s.store.GetTickets(ctx, ids...); err == nil {
+		for i := range read {
+			current[read[i].TicketId] = &read[i]
+		}
+		if len(read) > 0 {
+			cfgName = read[0].ConfigurationName
+		}
+	}
+	var cfg store.Configuration
+	if cfgName != "" {
+		cfg = s.eventConfig(ctx, cfgName)
+	}
+	return s.moveTickets(ctx, cfg, ids, current, move, details)
 }
 
 // sweepBatch is how many due tickets Sweep reads at a time.
