@@ -443,9 +443,13 @@ func (s *session) admit(ev *event) {
 	if fp := s.srv.fast; fp != nil {
 		fp.register(p)
 	}
+	// The login result is queued first, so that it is the first thing the
+	// player receives; the player is routable at once after it, before the
+	// others hear of it, so that a message sent to it on that news (or
+	// right after its own login) is not dropped as having no recipient.
 	s.loginResult(p)
-	s.notice(rt.all, protocol.MessagePlayerConnect, p.id)
 	s.routes.Store(rt.with(p))
+	s.notice(rt.all, protocol.MessagePlayerConnect, p.id)
 	s.everConnected = true
 	s.srv.players.Add(1)
 	s.srv.m.players.Inc()
@@ -501,10 +505,12 @@ func (s *session) reconnect(ev *event) {
 		fp.unregister(old)
 		fp.register(np)
 	}
+	// As at a first login: the login result first, then the new connection
+	// routable.
+	s.loginResult(np)
 	s.routes.Store(rt.replaced(old, np))
 	old.setLeaveReason(leftReplaced)
 	old.reliable.close(protocol.CloseReplaced, "replaced by a reconnect")
-	s.loginResult(np)
 	ev.peer = np
 	s.log.Debug("player reconnected", "peerId", np.id)
 }
