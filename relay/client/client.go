@@ -324,10 +324,18 @@ func (c *Client) Send(ctx context.Context, opCode int32, target protocol.Target,
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	p := &c.wpkt
+	if err := fillMessage(p, c.peerID, opCode, target, payload); err != nil {
+		return err
+	}
+	p.Reliable = true
+	return c.writeLocked(ctx)
+}
+
+// fillMessage sets p to a developer message from sender to target.
+func fillMessage(p *protocol.Packet, sender, opCode int32, target protocol.Target, payload []byte) error {
 	p.Message = protocol.MessageNone
 	p.OpCode = opCode
-	p.Sender = c.peerID
-	p.Reliable = true
+	p.Sender = sender
 	p.TargetPlayer, p.TargetGroup = 0, 0
 	switch target.Kind {
 	case protocol.TargetServer:
@@ -340,7 +348,7 @@ func (c *Client) Send(ctx context.Context, opCode int32, target protocol.Target,
 		return fmt.Errorf("relay client: invalid target kind %d", target.Kind)
 	}
 	p.Payload = payload
-	return c.writeLocked(ctx)
+	return nil
 }
 
 // writeLocked encodes c.wpkt and writes it; c.wmu is held.

@@ -207,22 +207,9 @@ func (f *fastConn) sendData(c *Client, opCode int32, target protocol.Target, pay
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	p := &f.pkt
-	p.Message = protocol.MessageNone
-	p.OpCode = opCode
-	p.Sender = c.peerID
-	p.TargetPlayer, p.TargetGroup = 0, 0
-	switch target.Kind {
-	case protocol.TargetServer:
-		p.TargetPlayer = protocol.PeerServer
-	case protocol.TargetPlayer:
-		p.TargetPlayer = target.ID
-	case protocol.TargetGroup:
-		p.TargetGroup = target.ID
-	default:
-		return fmt.Errorf("relay client: invalid target kind %d", target.Kind)
+	if err := fillMessage(&f.pkt, c.peerID, opCode, target, payload); err != nil {
+		return err
 	}
-	p.Payload = payload
 	return f.writeLocked()
 }
 
