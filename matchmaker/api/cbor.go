@@ -46,18 +46,8 @@ func cborFail(w http.ResponseWriter, status int, typ, msg string) {
 
 // serveCBOR serves POST /service/GameLift/operation/{action}.
 func (h *Handler) serveCBOR(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Amzn-RequestId", requestID())
-	body, tooLarge, err := readBody(w, r)
-	if tooLarge {
-		cborFail(w, http.StatusRequestEntityTooLarge, string(matchmaker.InvalidRequest), "body: larger than 1048576 bytes")
-		return
-	}
-	if err != nil {
-		cborFail(w, http.StatusBadRequest, string(matchmaker.InvalidRequest), "body: "+err.Error())
-		return
-	}
-	if ae := h.verifySigV4(r, body); ae != nil {
-		cborFail(w, http.StatusForbidden, ae.typ, ae.msg)
+	body, ok := h.readSigned(w, r, cborFail)
+	if !ok {
 		return
 	}
 	action := r.PathValue("action")

@@ -62,20 +62,31 @@ func awsFail(w http.ResponseWriter, status int, typ, msg string) {
 	_ = json.NewEncoder(w).Encode(awsError{Type: typ, Message: msg})
 }
 
-// serveGameLift serves POST / as the GameLift JSON 1.1 protocol.
-func (h *Handler) serveGameLift(w http.ResponseWriter, r *http.Request) {
+// readSigned starts a request of a GameLift face: it sets the request id,
+// reads the body and checks its AWS Signature Version 4, answering a failure
+// with fail (the face's error encoding). ok is false when it has answered.
+func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, fail func(w http.ResponseWriter, status int, typ, msg string)) (body []byte, ok bool) {
 	w.Header().Set("X-Amzn-RequestId", requestID())
 	body, tooLarge, err := readBody(w, r)
 	if tooLarge {
-		awsFail(w, http.StatusRequestEntityTooLarge, string(matchmaker.InvalidRequest), "body: larger than 1048576 bytes")
-		return
+		fail(w, http.StatusRequestEntityTooLarge, string(matchmaker.InvalidRequest), "body: larger than 1048576 bytes")
+		return nil, false
 	}
 	if err != nil {
-		awsFail(w, http.StatusBadRequest, string(matchmaker.InvalidRequest), "body: "+err.Error())
-		return
+		fail(w, http.StatusBadRequest, string(matchmaker.InvalidRequest), "body: "+err.Error())
+		return nil, false
 	}
 	if ae := h.verifySigV4(r, body); ae != nil {
-		awsFail(w, http.StatusForbidden, ae.typ, ae.msg)
+		fail(w, http.StatusForbidden, ae.typ, ae.msg)
+		return nil, false
+	}
+	return body, true
+}
+
+// serveGameLift serves POST / as the GameLift JSON 1.1 protocol.
+func (h *Handler) serveGameLift(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.readSigned(w, r, awsFail)
+	if !ok {
 		return
 	}
 	action, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "GameLift.")
