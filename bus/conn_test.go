@@ -432,9 +432,12 @@ func TestSessionEvents(t *testing.T) {
 func TestMatchmakingEventsPerConfiguration(t *testing.T) {
 	srv := bustest.RunServer(t)
 	watcher := bustest.Connect(t, srv, bus.Options{})
-	ranked, all := newCollector[bus.MatchmakingEvent](), newCollector[bus.MatchmakingEvent]()
-	for cfg, c := range map[string]*collector[bus.MatchmakingEvent]{"ranked.eu": ranked, "": all} {
-		stop, err := watcher.SubscribeMatchmakingEvents(t.Context(), cfg, c.add)
+	ranked, all, succeeded := newCollector[bus.MatchmakingEvent](), newCollector[bus.MatchmakingEvent](), newCollector[bus.MatchmakingEvent]()
+	for _, sub := range []struct {
+		cfg, typ string
+		c        *collector[bus.MatchmakingEvent]
+	}{{"ranked.eu", "", ranked}, {"", "", all}, {"", "MatchmakingSucceeded", succeeded}} {
+		stop, err := watcher.SubscribeMatchmakingEvents(t.Context(), sub.cfg, sub.typ, sub.c.add)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -461,6 +464,9 @@ func TestMatchmakingEventsPerConfiguration(t *testing.T) {
 	r := ranked.wait(t, 2)
 	if len(ranked.snapshot()) != 2 || string(r[0].Data) != `{"n":2}` || r[1].Type != "MatchmakingSucceeded" {
 		t.Fatalf("ranked.eu subscription got %+v", ranked.snapshot())
+	}
+	if s := succeeded.snapshot(); len(s) != 1 || string(s[0].Data) != `{"n":4}` {
+		t.Fatalf("MatchmakingSucceeded subscription got %+v", s)
 	}
 	if err := mm.PublishMatchmakingEvent(t.Context(), "", "X", nil); !errors.Is(err, bus.ErrInvalidName) {
 		t.Fatalf("empty configuration: %v; want ErrInvalidName", err)

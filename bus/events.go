@@ -134,10 +134,11 @@ func (c *Conn) PublishMatchmakingEvent(ctx context.Context, configuration, event
 }
 
 // SubscribeMatchmakingEvents calls fn with every matchmaking event of
-// configuration (every configuration when it is empty), one at a time, in
-// arrival order, until ctx is done or stop is called.
-func (c *Conn) SubscribeMatchmakingEvents(ctx context.Context, configuration string, fn func(MatchmakingEvent)) (stop func(), err error) {
-	subject, err := MatchmakingEventFilter(configuration)
+// eventType of configuration (an empty configuration or eventType means
+// every one), one at a time, in arrival order, until ctx is done or stop is
+// called.
+func (c *Conn) SubscribeMatchmakingEvents(ctx context.Context, configuration, eventType string, fn func(MatchmakingEvent)) (stop func(), err error) {
+	subject, err := MatchmakingEventFilter(configuration, eventType)
 	if err != nil {
 		return nil, fmt.Errorf("bus: subscribe matchmaking events: %w", err)
 	}

@@ -289,14 +289,19 @@ func MatchmakingEventSubject(configuration, eventType string) (string, error) {
 	return join("matchmaking", c, t), nil
 }
 
-// MatchmakingEventFilter is the subscription subject for every matchmaking
-// event of a configuration, or of every configuration when it is empty.
-func MatchmakingEventFilter(configuration string) (string, error) {
+// MatchmakingEventFilter is the subscription subject for the matchmaking
+// events of eventType of a configuration; an empty configuration or
+// eventType matches every one.
+func MatchmakingEventFilter(configuration, eventType string) (string, error) {
 	c, err := namedOrAny("configuration", configuration)
 	if err != nil {
 		return "", err
 	}
-	return join("matchmaking", c, "*"), nil
+	t, err := namedOrAny("eventType", eventType)
+	if err != nil {
+		return "", err
+	}
+	return join("matchmaking", c, t), nil
 }
 
 // ScriptSubject is where a new version of script name is announced:

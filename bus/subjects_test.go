@@ -80,8 +80,9 @@ func TestSubjects(t *testing.T) {
 		{must(bus.SessionSubject("eu", "ranked", bus.KindPlayerLeft)), "matchpoint.v1.session.eu.ranked.player_left"},
 		{must(bus.SessionFilter("", "ranked")), "matchpoint.v1.session.*.ranked.*"},
 		{must(bus.MatchmakingEventSubject("ranked", "MatchmakingSucceeded")), "matchpoint.v1.matchmaking.ranked.MatchmakingSucceeded"},
-		{must(bus.MatchmakingEventFilter("ranked.eu")), "matchpoint.v1.matchmaking.ranked=2Eeu.*"},
-		{must(bus.MatchmakingEventFilter("")), "matchpoint.v1.matchmaking.*.*"},
+		{must(bus.MatchmakingEventFilter("ranked.eu", "")), "matchpoint.v1.matchmaking.ranked=2Eeu.*"},
+		{must(bus.MatchmakingEventFilter("", "")), "matchpoint.v1.matchmaking.*.*"},
+		{must(bus.MatchmakingEventFilter("", "MatchmakingSearching")), "matchpoint.v1.matchmaking.*.MatchmakingSearching"},
 		{must(bus.ScriptSubject("ctf>v2")), "matchpoint.v1.script.ctf=3Ev2"},
 		{must(bus.ScriptFilter("")), "matchpoint.v1.script.*"},
 	}

@@ -18,7 +18,7 @@ func TestEventsOnNATS(t *testing.T) {
 	got := make(chan bus.MatchmakingEvent, 8)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stop, err := conn.SubscribeMatchmakingEvents(ctx, "c", func(ev bus.MatchmakingEvent) { got <- ev })
+	stop, err := conn.SubscribeMatchmakingEvents(ctx, "c", "", func(ev bus.MatchmakingEvent) { got <- ev })
 	if err != nil {
 		t.Fatal(err)
 	}

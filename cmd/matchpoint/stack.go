@@ -33,6 +33,7 @@ type matchmakerFlags struct {
 	queueRegions     string
 	leaseTTL         time.Duration
 	interval         time.Duration
+	minInterval      time.Duration
 	placementTimeout time.Duration
 	webhookSecret    string
 	script           string
@@ -52,7 +53,8 @@ func (m *matchmakerFlags) register(fs *flag.FlagSet, httpAddr, keys string, drai
 	fs.StringVar(&m.accountID, "account-id", "000000000000", "account id in ARNs and events")
 	fs.StringVar(&m.queueRegions, "queue-regions", "", "comma-separated relay regions, in order of preference, for WITH_QUEUE configurations that name none of their own")
 	fs.DurationVar(&m.leaseTTL, "lease-ttl", 10*time.Second, "how long a configuration stays owned by a matchmaker that stopped renewing (takeover time after a crash)")
-	fs.DurationVar(&m.interval, "forming-interval", 200*time.Millisecond, "time between forming passes of a configuration")
+	fs.DurationVar(&m.interval, "forming-interval", 200*time.Millisecond, "longest time between forming passes of a configuration (expansions and timeouts are seen this often)")
+	fs.DurationVar(&m.minInterval, "forming-min-interval", 10*time.Millisecond, "shortest time between forming passes of a configuration: a new ticket, or a pass that formed matches, brings the next pass forward to this")
 	fs.DurationVar(&m.placementTimeout, "placement-timeout", 30*time.Second, "how long a match may take to be placed on a relay, retries included")
 	fs.StringVar(&m.webhookSecret, "webhook-secret", "", "key of the HMAC-SHA256 signature (X-Matchpoint-Signature) of webhook deliveries")
 	fs.StringVar(&m.script, "script", "", "name of the server script new game sessions run (scripts upload NAME FILE)")
@@ -121,8 +123,10 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		Store:            st,
 		Service:          svc,
 		Placer:           &worker.BusPlacer{Conn: conn, Script: m.script},
+		Arrivals:         conn,
 		LeaseTTL:         m.leaseTTL,
 		Interval:         m.interval,
+		MinInterval:      m.minInterval,
 		PlacementTimeout: m.placementTimeout,
 		Regions:          splitList(m.queueRegions),
 		NoForming:        m.apiOnly,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
@@ -35,19 +36,20 @@ type configLoop struct {
 // when its pool does not change: random batching groups tickets anew.
 const refreshEvery = 5 * time.Second
 
-// pass runs one forming pass. It returns true when the configuration is gone
-// and the loop should stop.
-func (c *configLoop) pass(ctx context.Context) bool {
+// pass runs one forming pass. It returns done when the configuration is
+// gone and the loop should stop, and claimed when the pass claimed a match
+// (more tickets may be waiting).
+func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	w := c.w
 	start := time.Now()
 	now := w.opts.Now()
 	cfg, err := w.opts.Store.GetConfiguration(ctx, c.name)
 	if errors.Is(err, store.ErrNotFound) {
-		return true
+		return true, false
 	}
 	if err != nil {
 		c.warn(ctx, "read configuration", err)
-		return false
+		return false, false
 	}
 	if _, err := w.opts.Service.Sweep(ctx, c.name, now); err != nil {
 		c.warn(ctx, "sweep timeouts", err)
@@ -55,12 +57,12 @@ func (c *configLoop) pass(ctx context.Context) bool {
 	rsDoc, err := w.opts.Store.GetRuleSet(ctx, cfg.RuleSetName)
 	if err != nil {
 		c.warn(ctx, "read rule set", err)
-		return false
+		return false, false
 	}
 	rs, err := c.rules.get(rsDoc)
 	if err != nil {
 		c.warn(ctx, "compile rule set", err)
-		return false
+		return false, false
 	}
 	if c.pool == nil || c.pool.rs != rs {
 		c.pool = newPool(rs)
@@ -68,13 +70,13 @@ func (c *configLoop) pass(ctx context.Context) bool {
 	snapshot, fingerprint, err := c.cache.read(ctx, w.opts.Store, c.name)
 	if err != nil {
 		c.warn(ctx, "read searching tickets", err)
-		return false
+		return false, false
 	}
 	// A pool that has not changed since the last pass, under the same rule
 	// set and with no expansion step reached since, would form nothing new.
 	if fingerprint == c.last && rs == c.lastRS && now.Sub(c.formed) < refreshEvery && !expansionDue(rs.Definition(), snapshot, c.formed, now) {
 		w.metrics.skippedPasses.WithLabelValues(c.name).Inc()
-		return false
+		return false, false
 	}
 	c.last, c.formed, c.lastRS = fingerprint, now, rs
 	var normal, backfill []store.Ticket
@@ -93,7 +95,7 @@ func (c *configLoop) pass(ctx context.Context) bool {
 	w.metrics.pool.WithLabelValues(c.name).Set(float64(len(snapshot)))
 	w.metrics.unmatchable.WithLabelValues(c.name).Set(float64(unmatchable))
 	if len(ready) == 0 {
-		return false
+		return false, false
 	}
 	c.seed++
 	opts := w.opts.Forming
@@ -111,11 +113,11 @@ func (c *configLoop) pass(ctx context.Context) bool {
 	res, err := forming.Form(rs, in, opts)
 	if err != nil {
 		c.warn(ctx, "form matches", err)
-		return false
+		return false, false
 	}
-	c.claimAll(ctx, cfg, rs, res.Matches, byID)
+	claimed = c.claimAll(ctx, cfg, rs, res.Matches, byID) > 0
 	w.metrics.passSeconds.WithLabelValues(c.name).Observe(time.Since(start).Seconds())
-	return false
+	return false, claimed
 }
 
 func (c *configLoop) warn(ctx context.Context, what string, err error) {
@@ -173,28 +175,35 @@ const claimParallelism = 16
 
 // claimAll claims the matches of one pass, claimParallelism at a time, and
 // returns when all are handed on, so that the next pass sees their tickets
-// gone from the pool.
-func (c *configLoop) claimAll(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, matches []forming.Match, byID map[string]*store.Ticket) {
+// gone from the pool. It returns the number of matches claimed.
+func (c *configLoop) claimAll(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, matches []forming.Match, byID map[string]*store.Ticket) int {
 	if len(matches) == 1 {
-		c.claim(ctx, cfg, rs, &matches[0], byID)
-		return
+		if c.claim(ctx, cfg, rs, &matches[0], byID) {
+			return 1
+		}
+		return 0
 	}
 	sem := make(chan struct{}, claimParallelism)
 	var wg sync.WaitGroup
+	var claimed atomic.Int64
 	for i := range matches {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			c.claim(ctx, cfg, rs, &matches[i], byID)
+			if c.claim(ctx, cfg, rs, &matches[i], byID) {
+				claimed.Add(1)
+			}
 		})
 	}
 	wg.Wait()
+	return int(claimed.Load())
 }
 
-// claim claims a formed match in the store and hands it on. A claim that
-// loses a race (a ticket cancelled, timed out or claimed meanwhile) drops the
-// match; its other tickets stay SEARCHING for the next pass.
-func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, m *forming.Match, byID map[string]*store.Ticket) {
+// claim claims a formed match in the store and hands it on, and reports
+// whether the claim was made. A claim that loses a race (a ticket cancelled,
+// timed out or claimed meanwhile) drops the match; its other tickets stay
+// SEARCHING for the next pass.
+func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, m *forming.Match, byID map[string]*store.Ticket) bool {
 	w := c.w
 	matchID := newMatchID()
 	teams := rs.Teams()
@@ -222,7 +231,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		} else {
 			c.warn(ctx, "claim match", err)
 		}
-		return
+		return false
 	}
 	// The claim changed only the status, match id and version of tickets
 	// unchanged since the snapshot: hand them on as the claim left them, so
@@ -257,7 +266,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		w.log.Warn("propose match", "configuration", c.name, "match", matchID, "err", err)
 	}
 	if cfg.AcceptanceRequired || cfg.FlexMatchMode == matchmaker.ModeStandalone {
-		return
+		return true
 	}
 	ids := make([]string, len(claims))
 	for i, cl := range claims {
@@ -280,6 +289,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		}
 		w.place(context.WithoutCancel(ctx), cfg, matchID, tickets, regions)
 	}()
+	return true
 }
 
 // versionOf is the snapshot version of ticket id, 0 (which no claim matches)

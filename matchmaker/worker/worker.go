@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
@@ -65,6 +66,11 @@ type Options struct {
 	Service Service
 	// Placer places WITH_QUEUE matches; nil fails them ("no placer").
 	Placer Placer
+	// Arrivals, when set, is where the worker hears of new tickets: every
+	// MatchmakingSearching event wakes the loop of its configuration (Wake),
+	// whichever process accepted the ticket. Without it a new ticket waits
+	// for the next pass, Interval at most.
+	Arrivals *bus.Conn
 	// Owner identifies this process in leases (default: host name and a
 	// random suffix).
 	Owner string
@@ -72,9 +78,16 @@ type Options struct {
 	// (default 10s): the takeover time after a crash. Leases are renewed
 	// every LeaseTTL/3.
 	LeaseTTL time.Duration
-	// Interval is the time between forming passes of a configuration
-	// (default 200ms).
+	// Interval is the longest time between forming passes of a
+	// configuration (default 200ms): expansions and timeouts are seen at
+	// least this often.
 	Interval time.Duration
+	// MinInterval is the shortest time between the starts of two passes of
+	// a configuration (default 10ms). A Wake, or a pass that claimed
+	// matches, runs the next pass as soon as MinInterval allows instead of
+	// waiting for Interval, so that a ticket is formed soon after it
+	// arrives and, under load, passes follow one another.
+	MinInterval time.Duration
 	// Discover is the time between looks for configurations to own
 	// (default 2s).
 	Discover time.Duration
@@ -106,6 +119,10 @@ func (o Options) withDefaults() Options {
 	if o.Interval <= 0 {
 		o.Interval = 200 * time.Millisecond
 	}
+	if o.MinInterval <= 0 {
+		o.MinInterval = 10 * time.Millisecond
+	}
+	o.MinInterval = min(o.MinInterval, o.Interval)
 	if o.Discover <= 0 {
 		o.Discover = 2 * time.Second
 	}
@@ -128,7 +145,7 @@ type Worker struct {
 	metrics *metrics
 
 	mu     sync.Mutex
-	owned  map[string]context.CancelFunc
+	owned  map[string]ownedLoop
 	places sync.WaitGroup
 	runCtx context.Context
 
@@ -152,7 +169,7 @@ func New(opts Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Worker{opts: opts, log: opts.Logger.With("owner", opts.Owner), metrics: m, owned: map[string]context.CancelFunc{},
+	return &Worker{opts: opts, log: opts.Logger.With("owner", opts.Owner), metrics: m, owned: map[string]ownedLoop{},
 		ended: map[string]time.Time{}}, nil
 }
 
@@ -172,11 +189,20 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.places.Wait()
 		return nil
 	}
+	if w.opts.Arrivals != nil {
+		stop, err := w.opts.Arrivals.SubscribeMatchmakingEvents(ctx, "", matchmaker.EventMatchmakingSearching, func(ev bus.MatchmakingEvent) {
+			w.Wake(ev.Configuration)
+		})
+		if err != nil {
+			return fmt.Errorf("worker: follow new tickets: %w", err)
+		}
+		defer stop()
+	}
 	var loops sync.WaitGroup
 	defer func() {
 		w.mu.Lock()
-		for _, cancel := range w.owned {
-			cancel()
+		for _, o := range w.owned {
+			o.cancel()
 		}
 		w.mu.Unlock()
 		loops.Wait()
@@ -228,21 +254,46 @@ func (w *Worker) discover(ctx context.Context, loops *sync.WaitGroup) {
 			continue
 		}
 		lctx, cancel := context.WithCancel(ctx)
+		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1)}
 		w.mu.Lock()
-		w.owned[c.Name] = cancel
+		w.owned[c.Name] = o
 		w.mu.Unlock()
 		w.metrics.owned.Inc()
 		w.log.Info("own configuration", "configuration", c.Name)
 		loops.Add(1)
 		go func(name string) {
 			defer loops.Done()
-			w.own(lctx, name)
+			w.own(lctx, name, o.wake)
 		}(c.Name)
 	}
 }
 
-// own runs one configuration's loop while this worker holds its lease.
-func (w *Worker) own(ctx context.Context, name string) {
+// ownedLoop is the handle of a configuration's loop: cancel stops it, wake
+// asks it for a pass.
+type ownedLoop struct {
+	cancel context.CancelFunc
+	wake   chan struct{}
+}
+
+// Wake asks for a forming pass of configuration soon (MinInterval after the
+// last one started at the earliest), when this worker owns it: a ticket
+// arrived. Wakes coalesce; Wake never blocks.
+func (w *Worker) Wake(configuration string) {
+	w.mu.Lock()
+	o, ok := w.owned[configuration]
+	w.mu.Unlock()
+	if !ok {
+		return
+	}
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// own runs one configuration's loop while this worker holds its lease: a
+// pass every Interval, or sooner after a Wake or a pass that claimed matches.
+func (w *Worker) own(ctx context.Context, name string, wake <-chan struct{}) {
 	defer func() {
 		w.mu.Lock()
 		delete(w.owned, name)
@@ -258,10 +309,11 @@ func (w *Worker) own(ctx context.Context, name string) {
 		w.log.Info("release configuration", "configuration", name)
 	}()
 	c := &configLoop{w: w, name: name}
-	pass := time.NewTicker(w.opts.Interval)
-	defer pass.Stop()
+	next := time.NewTimer(w.opts.Interval)
+	defer next.Stop()
 	renew := time.NewTicker(w.opts.LeaseTTL / 3)
 	defer renew.Stop()
+	var started time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -273,11 +325,23 @@ func (w *Worker) own(ctx context.Context, name string) {
 				}
 				return
 			}
-		case <-pass.C:
-			if done := c.pass(ctx); done {
-				return
-			}
+			continue
+		case <-wake:
+			// Bring the next pass forward to MinInterval after the last start.
+			next.Reset(max(0, time.Until(started.Add(w.opts.MinInterval))))
+			continue
+		case <-next.C:
 		}
+		started = time.Now()
+		done, claimed := c.pass(ctx)
+		if done {
+			return
+		}
+		wait := w.opts.Interval
+		if claimed {
+			wait = w.opts.MinInterval
+		}
+		next.Reset(max(0, time.Until(started.Add(wait))))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -35,7 +36,14 @@ type env struct {
 
 func newEnv(t *testing.T, st store.Store, mode string, acceptance bool) *env {
 	t.Helper()
-	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet})
+	return newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet}, mode, acceptance)
+}
+
+// newEnvWith is newEnv with the service's options.
+func newEnvWith(t *testing.T, opts matchmaker.Options, mode string, acceptance bool) *env {
+	t.Helper()
+	st := opts.Store
+	svc, err := matchmaker.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +95,9 @@ func runWorker(t *testing.T, opts Options) (*Worker, context.CancelFunc) {
 	if opts.Logger == nil {
 		opts.Logger = quiet
 	}
-	opts.Interval = 20 * time.Millisecond
+	if opts.Interval == 0 {
+		opts.Interval = 20 * time.Millisecond
+	}
 	opts.Discover = 50 * time.Millisecond
 	if opts.LeaseTTL == 0 {
 		opts.LeaseTTL = time.Second
@@ -138,6 +148,37 @@ func TestStandaloneMatchCompletes(t *testing.T) {
 	}
 	if got["matchpoint_matches_total"] != 1 || got["matchpoint_time_to_match_seconds"] != 2 {
 		t.Fatalf("metrics: matches %v, time-to-match samples %v; want 1 and 2", got["matchpoint_matches_total"], got["matchpoint_time_to_match_seconds"])
+	}
+}
+
+// TestArrivalWakesTheLoop: with passes an hour apart, a new ticket's
+// MatchmakingSearching event on NATS brings the next pass forward, each time.
+func TestArrivalWakesTheLoop(t *testing.T) {
+	conn := bustest.Connect(t, bustest.RunServer(t), bus.Options{})
+	st := store.NewMemory(store.Options{})
+	e := newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet, Publisher: conn}, matchmaker.ModeStandalone, false)
+	w, _ := runWorker(t, Options{Store: st, Service: e.svc, Arrivals: conn, Interval: time.Hour, MinInterval: time.Millisecond})
+	waitOwned(t, w, "duel")
+	e.start("t1", 1000)
+	e.start("t2", 1050)
+	a := e.waitStatus("t1", store.StatusCompleted)
+	if b := e.waitStatus("t2", store.StatusCompleted); a.MatchId != b.MatchId {
+		t.Fatalf("match ids %q and %q", a.MatchId, b.MatchId)
+	}
+	e.start("t3", 3000)
+	e.start("t4", 3010)
+	e.waitStatus("t3", store.StatusCompleted)
+}
+
+// waitOwned waits until w owns configuration.
+func waitOwned(t *testing.T, w *Worker, configuration string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !slices.Contains(w.Owned(), configuration) {
+		if time.Now().After(deadline) {
+			t.Fatalf("worker owns %v, not %q", w.Owned(), configuration)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
