@@ -42,6 +42,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	duration := fs.Duration("duration", 10*time.Second, "how long to send (at most 5m)")
 	workers := fs.Int("workers", 64, "concurrent requests at most")
 	rate := fs.Int("rate", 0, "requests per second to pace (0: as fast as possible)")
+	metricsURL := fs.String("metrics-url", "", "Prometheus metrics of the matchmaker that forms the configuration's matches, to report the tickets' time to match (default: --url/metrics; \"off\" skips it)")
 	if code := parseFlags(fs, args[1:]); code >= 0 {
 		return code
 	}
@@ -54,12 +55,40 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "matchpoint bench tickets: --api-key: want ID:SECRET")
 		return 2
 	}
+	if *metricsURL == "" {
+		*metricsURL = *url + "/metrics"
+	}
+	var before matchHistogram
+	var scrapeErr error
+	if *metricsURL != "off" {
+		before, scrapeErr = scrapeTimeToMatch(ctx, *metricsURL, *configuration)
+	}
 	res := benchTickets(ctx, *url+"/v1/tickets", string(secret), *configuration, *duration, *workers, *rate)
 	fmt.Fprintln(stdout, res)
+	if *metricsURL != "off" {
+		fmt.Fprintln(stdout, timeToMatchLine(ctx, *metricsURL, *configuration, before, scrapeErr))
+	}
 	if res.accepted == 0 {
 		return 1
 	}
 	return 0
+}
+
+// timeToMatchLine reports the time to match of the tickets matched during
+// the run, from the forming matchmaker's histogram, or why it cannot.
+func timeToMatchLine(ctx context.Context, url, configuration string, before matchHistogram, err error) string {
+	if err != nil {
+		return fmt.Sprintf("time to match: not measured: %v", err)
+	}
+	after, err := settledTimeToMatch(ctx, url, configuration, 10*time.Second)
+	if err != nil {
+		return fmt.Sprintf("time to match: not measured: %v", err)
+	}
+	run, err := after.since(before)
+	if err != nil {
+		return fmt.Sprintf("time to match: not measured: %v", err)
+	}
+	return run.String()
 }
 
 type benchResult struct {

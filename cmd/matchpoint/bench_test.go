@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // TestBenchTicketsRequests checks the load generator's requests and its
@@ -133,5 +136,63 @@ func TestParseBenchURL(t *testing.T) {
 		if err != nil || got != (benchTarget{addr: tc.addr, host: tc.host, path: tc.path, tls: tc.tls}) {
 			t.Errorf("%s: %+v, %v", tc.in, got, err)
 		}
+	}
+}
+
+// TestTimeToMatchFromMetrics: bench tickets reads the run's time to match
+// from a real Prometheus exposition: the samples added during the run, of
+// the configuration asked for, quantiles interpolated within buckets.
+func TestTimeToMatchFromMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: timeToMatchMetric, Buckets: []float64{0.01, 0.02, 0.05, 0.1, 0.15}}, []string{"configuration"})
+	reg.MustRegister(h)
+	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	defer srv.Close()
+	url := srv.URL + "/metrics"
+	observe := func(cfg string, n int, v float64) {
+		for range n {
+			h.WithLabelValues(cfg).Observe(v)
+		}
+	}
+	observe("duel", 7, 3) // before the run
+	before, err := scrapeTimeToMatch(t.Context(), url, "duel")
+	if err != nil || before.count != 7 {
+		t.Fatalf("before: %+v, %v", before, err)
+	}
+	observe("duel", 50, 0.015)
+	observe("duel", 40, 0.03)
+	observe("duel", 10, 0.15)
+	observe("other", 100, 0.001)
+	after, err := settledTimeToMatch(t.Context(), url, "duel", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := after.since(before)
+	if err != nil || run.count != 100 {
+		t.Fatalf("run: %+v, %v", run, err)
+	}
+	for _, c := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 20 * time.Millisecond}, {0.9, 50 * time.Millisecond}, {0.99, 145 * time.Millisecond}} {
+		if got := run.quantile(c.q); (got - c.want).Abs() > time.Microsecond {
+			t.Errorf("quantile(%v) = %s, want %s", c.q, got, c.want)
+		}
+	}
+	if got := after.quantile(0.99); got != 150*time.Millisecond {
+		t.Errorf("beyond the last bound: quantile(0.99) = %s, want the last bound 150ms", got)
+	}
+	if _, err := before.since(after); err == nil {
+		t.Error("a histogram that shrank: no error")
+	}
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	if _, err := scrapeTimeToMatch(t.Context(), notFound.URL, "duel"); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+		t.Errorf("a URL without metrics: %v, want HTTP 404", err)
+	}
+	empty := httptest.NewServer(promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{}))
+	defer empty.Close()
+	if _, err := scrapeTimeToMatch(t.Context(), empty.URL, "duel"); err == nil || !strings.Contains(err.Error(), timeToMatchMetric) {
+		t.Errorf("metrics without the histogram: %v, want an error naming %s", err, timeToMatchMetric)
 	}
 }

@@ -20,6 +20,10 @@ type metrics struct {
 	placementSeconds *prometheus.HistogramVec
 }
 
+// timeToMatchBuckets cover a ticket formed in the pass after it arrived (tens
+// of milliseconds) to one that waited for its expansions (minutes).
+var timeToMatchBuckets = []float64{0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600}
+
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	cfg := []string{"configuration"}
 	m := &metrics{
@@ -34,7 +38,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		matchPlayers: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_match_players",
 			Help: "Players per formed match.", Buckets: []float64{2, 4, 6, 8, 10, 16, 20, 40, 100, 200}}, cfg),
 		timeToMatch: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_time_to_match_seconds",
-			Help: "Time from a ticket's start to the claim of its match.", Buckets: prometheus.ExponentialBuckets(0.05, 2, 14)}, cfg),
+			Help: "Time from a ticket's start to the claim of its match.", Buckets: timeToMatchBuckets}, cfg),
 		claimConflicts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "matchpoint_claim_conflicts_total",
 			Help: "Formed matches dropped because a ticket changed before the claim."}, cfg),
 		passSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_forming_pass_seconds",
