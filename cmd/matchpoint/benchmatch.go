@@ -27,7 +27,7 @@ type matchHistogram struct {
 
 // scrapeTimeToMatch reads configuration's time-to-match histogram from a
 // Prometheus /metrics URL. A configuration that has matched nothing yet has
-// an empty histogram.
+// an empty histogram (the matchmaker exposes none until its first match).
 func scrapeTimeToMatch(ctx context.Context, url, configuration string) (matchHistogram, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -46,12 +46,8 @@ func scrapeTimeToMatch(ctx context.Context, url, configuration string) (matchHis
 	if err != nil {
 		return matchHistogram{}, fmt.Errorf("GET %s: %w", url, err)
 	}
-	mf, ok := families[timeToMatchMetric]
-	if !ok {
-		return matchHistogram{}, fmt.Errorf("GET %s: no %s: is this the metrics URL of a forming matchmaker?", url, timeToMatchMetric)
-	}
 	var h matchHistogram
-	for _, m := range mf.GetMetric() {
+	for _, m := range families[timeToMatchMetric].GetMetric() {
 		for _, l := range m.GetLabel() {
 			if l.GetName() != "configuration" || l.GetValue() != configuration {
 				continue
@@ -108,7 +104,7 @@ func (h matchHistogram) quantile(q float64) time.Duration {
 // timeToMatch is the result line of the matches formed during a run.
 func (h matchHistogram) String() string {
 	if h.count == 0 {
-		return "time to match: no ticket matched"
+		return "time to match: no ticket matched (is --metrics-url the forming matchmaker's? its " + timeToMatchMetric + " did not grow)"
 	}
 	return fmt.Sprintf("time to match (%d tickets, from the matchmaker's histogram): p50 %s  p90 %s  p99 %s",
 		h.count, h.quantile(0.50).Round(time.Millisecond), h.quantile(0.90).Round(time.Millisecond), h.quantile(0.99).Round(time.Millisecond))
