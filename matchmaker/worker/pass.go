@@ -280,14 +280,16 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		regions = append(regions, m.Region)
 	}
 	w.places.Add(1)
+	// The placement, too, goes on when the worker stops: Run waits for it.
+	gctx := context.WithoutCancel(ctx)
 	go func() {
 		defer w.places.Done()
-		tickets, err := w.opts.Store.GetTickets(ctx, ids...)
+		tickets, err := w.opts.Store.GetTickets(gctx, ids...)
 		if err != nil {
-			c.warn(ctx, "read matched tickets", err)
+			c.warn(gctx, "read matched tickets", err)
 			return
 		}
-		w.place(context.WithoutCancel(ctx), cfg, matchID, tickets, regions)
+		w.place(gctx, cfg, matchID, tickets, regions)
 	}()
 	return true
 }

@@ -352,8 +352,12 @@ func (w *Worker) Place(ctx context.Context, configuration, matchID string, ticke
 	runCtx := w.runCtx
 	w.mu.Unlock()
 	if runCtx == nil {
-		runCtx = context.WithoutCancel(ctx)
+		runCtx = ctx
 	}
+	// The players accepted: the placement goes on when the worker stops (Run
+	// waits for it, PlacementTimeout at most), or the tickets would wait in
+	// PLACING for the sweep.
+	runCtx = context.WithoutCancel(runCtx)
 	w.places.Add(1)
 	go func() {
 		defer w.places.Done()

@@ -295,6 +295,85 @@ func TestAcceptedMatchIsPlaced(t *testing.T) {
 	e.waitStatus("t2", store.StatusCompleted)
 }
 
+// TestAcceptedPlacementSurvivesStop: a worker stopped while it places an
+// accepted match finishes the placement before Run returns; the tickets
+// end COMPLETED, not FAILED with a cancelled context.
+func TestAcceptedPlacementSurvivesStop(t *testing.T) {
+	conn := bustest.Connect(t, bustest.RunServer(t), bus.Options{})
+	asked := make(chan struct{}, 1)
+	stopRelay, err := conn.ServePlacements(context.Background(), "local", "", func(_ context.Context, req bus.PlacementRequest) bus.PlacementReply {
+		asked <- struct{}{}
+		time.Sleep(300 * time.Millisecond)
+		r := bus.PlacementReply{MatchID: req.MatchID, RelayID: "relay-1", GameSessionID: "gs-" + req.MatchID,
+			GameSessionARN: "arn:aws:gamelift:local::gamesession/relay-1/gs-" + req.MatchID,
+			Endpoint:       &bus.Endpoint{IPAddress: "127.0.0.1", TCPPort: 7777}}
+		for _, p := range req.Players {
+			r.PlayerSessions = append(r.PlayerSessions, bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: "psess-" + p.PlayerID})
+		}
+		return r
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stopRelay)
+	st := store.NewMemory(store.Options{})
+	var w *Worker
+	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet, MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
+		w.Place(ctx, cfg, matchID, ids)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	e := &env{t: t, store: st, svc: svc}
+	ctx := context.Background()
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
+		t.Fatal(err)
+	}
+	timeout, at, yes, mode := 60, 30, true, matchmaker.ModeWithQueue
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
+		t.Fatal(err)
+	}
+	var stop func()
+	w, stop = runWorker(t, Options{Store: st, Service: svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	e.start("t1", 1000)
+	e.start("t2", 1000)
+	e.waitStatus("t1", store.StatusRequiresAcceptance)
+	e.waitStatus("t2", store.StatusRequiresAcceptance)
+	for _, id := range []string{"t1", "t2"} {
+		if _, err := svc.AcceptMatch(ctx, &matchmaker.AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-asked
+	stop()
+	for _, id := range []string{"t1", "t2"} {
+		if tk, err := st.GetTicket(ctx, id); err != nil || tk.Status != store.StatusCompleted {
+			t.Fatalf("%s after the worker stopped: %s (%s), %v; want COMPLETED", id, tk.Status, tk.StatusMessage, err)
+		}
+	}
+}
+
+// TestStoppedWorkerHandsItsLeaseBack: a worker that stops releases its
+// configuration's lease, so another takes over at once rather than after the
+// lease lapses (an hour here).
+func TestStoppedWorkerHandsItsLeaseBack(t *testing.T) {
+	st := store.NewMemory(store.Options{})
+	e := newEnv(t, st, matchmaker.ModeStandalone, false)
+	w1, stop1 := runWorker(t, Options{Store: st, Service: e.svc, Owner: "w1", LeaseTTL: time.Hour})
+	waitOwned(t, w1, "duel")
+	w2, _ := runWorker(t, Options{Store: st, Service: e.svc, Owner: "w2", LeaseTTL: time.Hour})
+	time.Sleep(200 * time.Millisecond)
+	if owned := w2.Owned(); len(owned) != 0 {
+		t.Fatalf("w2 owns %v while w1 holds the lease", owned)
+	}
+	stop1()
+	waitOwned(t, w2, "duel")
+	e.start("t1", 1000)
+	e.start("t2", 1000)
+	e.waitStatus("t1", store.StatusCompleted)
+}
+
 // TestTwoWorkersOneOwnerAndTakeover runs two matchmakers on one Redis: one
 // owns the configuration; when it stops, the other takes over; every ticket
 // ends in exactly one match.
