@@ -81,23 +81,57 @@ const (
 var aggNames = map[string]aggKind{"avg": aggAvg, "min": aggMin, "max": aggMax, "union": aggUnion, "intersection": aggIntersection}
 
 // analyzer checks a Definition and builds its plan. at gives the source
-// position of a JSON path when the Definition came from a document.
+// position of a JSON path when the Definition came from a document; failed
+// holds the paths whose values did not decode, which the analyzer neither
+// reports again nor uses to report other parts.
 type analyzer struct {
-	c   *collector
-	at  func(path string) pos
-	def *Definition
-	p   *plan
+	c      *collector
+	at     func(path string) pos
+	failed map[string]bool
+	def    *Definition
+	p      *plan
+
+	// Set when a name that others refer to did not decode: a reference to
+	// an unknown attribute, team or rule may be a reference to it.
+	attrsUnknown, teamsUnknown, rulesUnknown bool
 }
 
+// errorf reports a problem at path, unless the value at path (or around
+// it) did not decode and was reported already.
 func (a *analyzer) errorf(path string, format string, args ...any) {
+	if a.broken(path) {
+		return
+	}
 	a.c.add(path, a.at(path), format, args...)
 }
 
-func analyze(def *Definition, at func(string) pos) (*plan, ErrorList) {
+// broken reports whether any of the paths, or a value that contains it, did
+// not decode.
+func (a *analyzer) broken(paths ...string) bool {
+	for _, path := range paths {
+		for path != "" {
+			if a.failed[path] {
+				return true
+			}
+			path = parentPath(path)
+		}
+	}
+	return false
+}
+
+// parentPath is the path of the value that contains path's value.
+func parentPath(path string) string {
+	return path[:max(strings.LastIndexAny(path, ".["), 0)]
+}
+
+func analyze(def *Definition, at func(string) pos, failed map[string]bool) (*plan, ErrorList) {
 	if at == nil {
 		at = func(string) pos { return pos{} }
 	}
-	a := &analyzer{c: &collector{}, at: at, def: def, p: &plan{def: def, teamIndex: map[string][]int{}, attrIndex: map[string]int{}, ruleIndex: map[string]int{}}}
+	a := &analyzer{c: &collector{}, at: at, failed: failed, def: def, p: &plan{def: def, teamIndex: map[string][]int{}, attrIndex: map[string]int{}, ruleIndex: map[string]int{}}}
+	a.attrsUnknown = a.namesBroken("playerAttributes", len(def.PlayerAttributes), "name")
+	a.teamsUnknown = a.namesBroken("teams", len(def.Teams), "name", "quantity")
+	a.rulesUnknown = a.namesBroken("rules", len(def.Rules), "name")
 	a.header()
 	a.attributes()
 	a.teams()
@@ -107,7 +141,24 @@ func analyze(def *Definition, at func(string) pos) (*plan, ErrorList) {
 	return a.p, a.c.errs
 }
 
-// validate runs analysis for Parse, with source positions.
+// namesBroken reports whether the list at path, one of its items, or one of
+// the given fields of an item did not decode.
+func (a *analyzer) namesBroken(path string, n int, fields ...string) bool {
+	if a.broken(path) {
+		return true
+	}
+	for i := range n {
+		for _, f := range fields {
+			if a.broken(joinPath(indexPath(path, i), f)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// validate runs analysis for Parse, with source positions, skipping the
+// values that decoding reported.
 func validate(c *collector, d *decoded) {
 	_, errs := analyze(d.def, func(path string) pos {
 		// A missing field points at the nearest enclosing value that exists.
@@ -115,10 +166,10 @@ func validate(c *collector, d *decoded) {
 			if p, ok := d.field[path]; ok {
 				return p
 			}
-			path = path[:max(strings.LastIndexAny(path, ".["), 0)]
+			path = parentPath(path)
 		}
 		return d.root
-	})
+	}, c.failed)
 	c.errs = append(c.errs, errs...)
 }
 
@@ -142,9 +193,9 @@ func (a *analyzer) attributes() {
 		} else {
 			a.p.attrIndex[attr.Name] = i
 		}
-		switch attr.Type {
-		case TypeString, TypeNumber, TypeStringList, TypeStringNumberMap:
-		case "":
+		switch {
+		case attr.Type.valid():
+		case attr.Type == "":
 			a.errorf(joinPath(path, "type"), "is required (string, number, string_list or string_number_map)")
 		default:
 			a.errorf(joinPath(path, "type"), "unknown attribute type %q (string, number, string_list or string_number_map)", attr.Type)
@@ -245,13 +296,14 @@ func (a *analyzer) algorithm() {
 			alg.BatchingPreference = BatchRandom
 		}
 	}
+	strategyKnown := !a.broken(joinPath(path, "strategy"))
 	switch alg.BatchingPreference {
 	case BatchRandom, BatchSorted:
 		if alg.Strategy == StrategyBalanced {
 			a.errorf(joinPath(path, "batchingPreference"), "%q works with the exhaustiveSearch strategy; with balanced use largestPopulation or fastestRegion", alg.BatchingPreference)
 		}
 	case BatchLargestPopulation, BatchFastestRegion:
-		if alg.Strategy == StrategyExhaustive {
+		if alg.Strategy == StrategyExhaustive && strategyKnown {
 			a.errorf(joinPath(path, "batchingPreference"), "%q works with the balanced strategy; with exhaustiveSearch use random or sorted", alg.BatchingPreference)
 		}
 	default:
@@ -260,11 +312,11 @@ func (a *analyzer) algorithm() {
 	if alg.BatchingPreference == BatchSorted && len(alg.SortByAttributes) == 0 {
 		a.errorf(joinPath(path, "sortByAttributes"), `is required with batchingPreference "sorted"`)
 	}
-	if len(alg.SortByAttributes) > 0 && alg.BatchingPreference != BatchSorted {
+	if len(alg.SortByAttributes) > 0 && alg.BatchingPreference != BatchSorted && !a.broken(joinPath(path, "batchingPreference")) {
 		a.errorf(joinPath(path, "sortByAttributes"), `applies only with batchingPreference "sorted"`)
 	}
 	for i, name := range alg.SortByAttributes {
-		if _, ok := a.p.attrIndex[name]; !ok {
+		if _, ok := a.p.attrIndex[name]; !ok && !a.attrsUnknown {
 			a.errorf(indexPath(joinPath(path, "sortByAttributes"), i), "attribute %q is not declared in playerAttributes", name)
 		}
 	}
@@ -288,11 +340,15 @@ func (a *analyzer) algorithm() {
 	case alg.BalancedAttribute == "" && alg.Strategy == StrategyBalanced:
 		a.errorf(joinPath(path, "balancedAttribute"), `is required with strategy "balanced"`)
 	case alg.BalancedAttribute != "" && alg.Strategy != StrategyBalanced:
-		a.errorf(joinPath(path, "balancedAttribute"), `applies only with strategy "balanced"`)
+		if strategyKnown {
+			a.errorf(joinPath(path, "balancedAttribute"), `applies only with strategy "balanced"`)
+		}
 	case alg.BalancedAttribute != "":
 		if i, ok := a.p.attrIndex[alg.BalancedAttribute]; !ok {
-			a.errorf(joinPath(path, "balancedAttribute"), "attribute %q is not declared in playerAttributes", alg.BalancedAttribute)
-		} else if t := a.def.PlayerAttributes[i].Type; t != TypeNumber {
+			if !a.attrsUnknown {
+				a.errorf(joinPath(path, "balancedAttribute"), "attribute %q is not declared in playerAttributes", alg.BalancedAttribute)
+			}
+		} else if t := a.def.PlayerAttributes[i].Type; t.valid() && t != TypeNumber {
 			a.errorf(joinPath(path, "balancedAttribute"), "attribute %q is a %s; the balanced attribute must be a number", alg.BalancedAttribute, t)
 		}
 	}
@@ -302,9 +358,9 @@ func (a *analyzer) algorithm() {
 var largeMatchRules = []string{RuleBatchDistance, RuleLatency}
 
 func (a *analyzer) rules() {
-	scope := &propScope{teams: a.p.teamIndex, attrs: map[string]AttributeType{}}
-	for _, attr := range a.def.PlayerAttributes {
-		scope.attrs[attr.Name] = attr.Type
+	scope := &propScope{teams: a.p.teamIndex, attrs: map[string]AttributeType{}, attrsUnknown: a.attrsUnknown, teamsUnknown: a.teamsUnknown}
+	for name, i := range a.p.attrIndex {
+		scope.attrs[name] = a.def.PlayerAttributes[i].Type
 	}
 	a.p.rules = make([]rulePlan, len(a.def.Rules))
 	for i := range a.def.Rules {
@@ -388,10 +444,15 @@ func (a *analyzer) attribute(path, name string, allowed ...AttributeType) (int, 
 	}
 	i, ok := a.p.attrIndex[name]
 	if !ok {
-		a.errorf(path, "attribute %q is not declared in playerAttributes", name)
+		if !a.attrsUnknown {
+			a.errorf(path, "attribute %q is not declared in playerAttributes", name)
+		}
 		return -1, ""
 	}
 	t := a.def.PlayerAttributes[i].Type
+	if !t.valid() {
+		return -1, "" // the attribute's type is reported where it is declared
+	}
 	if !slices.Contains(attrTypeNames(allowed), string(t)) {
 		a.errorf(path, "attribute %q is a %s; this rule needs a %s attribute", name, t, strings.Join(attrTypeNames(allowed), " or "))
 		return -1, ""
@@ -447,7 +508,9 @@ func (a *analyzer) operand(path, src string, scope *propScope, mustBeExpr bool) 
 	if perr == nil {
 		t, terr := scope.typeOf(pe)
 		if terr != nil {
-			a.errorf(path, "%s", describePropError(terr, src))
+			if !errors.Is(terr, errUndecoded) {
+				a.errorf(path, "%s", describePropError(terr, src))
+			}
 			return operand{}, false
 		}
 		return operand{prop: pe, typ: t}, true
@@ -525,7 +588,7 @@ func (a *analyzer) comparison(path string, rp *rulePlan, scope *propScope) {
 		a.errorf(joinPath(path, "operation"), "is required (one of %s)", strings.Join(ops, " "))
 	case !slices.Contains(ops, r.Operation):
 		a.errorf(joinPath(path, "operation"), "must be one of %s, not %q", strings.Join(ops, " "), r.Operation)
-	case rp.reference == nil && r.Operation != "=" && r.Operation != "!=":
+	case r.ReferenceValue == nil && !a.broken(joinPath(path, "referenceValue")) && r.Operation != "=" && r.Operation != "!=":
 		a.errorf(joinPath(path, "operation"), "without a referenceValue only = (all measured values equal) and != (all different) apply, not %q", r.Operation)
 	}
 	leaf := measuredLeaf(rp.measurements)
@@ -574,7 +637,7 @@ func (a *analyzer) distance(path string, rp *rulePlan, scope *propScope) {
 	} else if rp.reference != nil && rp.reference.expr == "" && (rp.reference.typ.depth > 0 || rp.reference.typ.leaf != leafNumber) {
 		a.errorf(joinPath(path, "referenceValue"), "must be a single number, not a %s", rp.reference.typ)
 	}
-	if r.MinDistance == nil && r.MaxDistance == nil {
+	if r.MinDistance == nil && r.MaxDistance == nil && !a.broken(joinPath(path, "minDistance")) {
 		a.errorf(joinPath(path, "maxDistance"), "a distance rule needs maxDistance, minDistance or both")
 	}
 	a.number(joinPath(path, "minDistance"), r.MinDistance, false, 0)
@@ -625,7 +688,7 @@ func (a *analyzer) collection(path string, rp *rulePlan, scope *propScope) {
 	if leaf := measuredLeaf(rp.measurements); leaf >= 0 && leaf != leafStringList && leaf != leafString {
 		a.errorf(joinPath(path, "measurements"), "a collection rule measures string lists, not %s values", leaf)
 	}
-	if r.MinCount == nil && r.MaxCount == nil {
+	if r.MinCount == nil && r.MaxCount == nil && !a.broken(joinPath(path, "minCount")) {
 		a.errorf(joinPath(path, "maxCount"), "a collection rule needs minCount, maxCount or both")
 	}
 	a.number(joinPath(path, "minCount"), r.MinCount, false, 0)
@@ -643,7 +706,7 @@ func (a *analyzer) collection(path string, rp *rulePlan, scope *propScope) {
 func (a *analyzer) latency(path string, rp *rulePlan) {
 	r := rp.def
 	a.aggregation(path, rp, "avg", "min", "max")
-	if r.MaxLatency == nil && r.MaxDistance == nil {
+	if r.MaxLatency == nil && r.MaxDistance == nil && !a.broken(joinPath(path, "maxDistance")) {
 		a.errorf(joinPath(path, "maxLatency"), "a latency rule needs maxLatency, maxDistance or both")
 	}
 	a.number(joinPath(path, "maxLatency"), r.MaxLatency, false, 0)
@@ -657,7 +720,7 @@ func (a *analyzer) latency(path string, rp *rulePlan) {
 			r.DistanceReference = "min"
 		}
 	case "min", "avg":
-		if r.MaxDistance == nil {
+		if r.MaxDistance == nil && !a.broken(joinPath(path, "maxDistance")) {
 			a.errorf(joinPath(path, "distanceReference"), "applies only with maxDistance")
 		}
 	default:
@@ -706,7 +769,9 @@ func (a *analyzer) compound(path string, rp *rulePlan, self int) {
 		case !found && a.definedLater(name, self):
 			a.errorf(p, "rule %q is defined after this compound rule; a statement may use only rules defined before it", name)
 		case !found:
-			a.errorf(p, "rule %q is not defined", name)
+			if !a.rulesUnknown {
+				a.errorf(p, "rule %q is not defined", name)
+			}
 		default:
 			switch a.def.Rules[idx].Type {
 			case RuleBatchDistance:
@@ -770,11 +835,16 @@ func (a *analyzer) expansions() {
 		case m == nil:
 			a.errorf(tp, "%q is not a target: use rules[NAME].PROPERTY or teams[NAME, ...].minPlayers|maxPlayers", e.Target)
 		case m[1] == "rules":
-			ep.prop = m[3]
+			prop := m[3]
 			name := strings.TrimSpace(m[2])
 			idx, ok := a.p.ruleIndex[name]
 			if !ok {
-				a.errorf(tp, "rule %q is not defined", name)
+				if !a.rulesUnknown {
+					a.errorf(tp, "rule %q is not defined", name)
+				}
+				break
+			}
+			if a.broken(joinPath(indexPath("rules", idx), "type")) {
 				break
 			}
 			r := a.def.Rules[idx]
@@ -782,14 +852,14 @@ func (a *analyzer) expansions() {
 				a.errorf(tp, "compound rule %q cannot be expanded; expand the rules its statement uses", name)
 				break
 			}
-			if !slices.Contains(expandable[r.Type], ep.prop) {
-				a.errorf(tp, "%q is not an expandable property of %s rule %q (expandable: %s)", ep.prop, r.Type, name, strings.Join(expandable[r.Type], ", "))
+			if !slices.Contains(expandable[r.Type], prop) {
+				a.errorf(tp, "%q is not an expandable property of %s rule %q (expandable: %s)", prop, r.Type, name, strings.Join(expandable[r.Type], ", "))
 				break
 			}
-			if a.p.large && r.Type == RuleLatency && ep.prop != "maxLatency" {
+			if a.p.large && r.Type == RuleLatency && prop != "maxLatency" {
 				a.errorf(tp, "large matches may expand only maxLatency of latency rules")
 			}
-			ep.rule = idx
+			ep.rule, ep.prop = idx, prop
 		default:
 			ep.prop = m[3]
 			if ep.prop != "minPlayers" && ep.prop != "maxPlayers" {
@@ -800,7 +870,9 @@ func (a *analyzer) expansions() {
 				name = strings.TrimSpace(name)
 				idx, ok := a.p.teamIndex[name]
 				if !ok {
-					a.errorf(tp, "team %q is not defined", name)
+					if !a.teamsUnknown {
+						a.errorf(tp, "team %q is not defined", name)
+					}
 					continue
 				}
 				ep.teams = append(ep.teams, idx...)
@@ -868,7 +940,7 @@ func (a *analyzer) stepValue(path string, ep *expansionPlan, s ExpansionStep) {
 		}
 		for _, ti := range ep.teams {
 			t := a.p.teams[ti]
-			if ep.prop == "minPlayers" && int(v) > t.maxPlayers {
+			if ep.prop == "minPlayers" && t.maxPlayers >= 0 && int(v) > t.maxPlayers {
 				a.errorf(path, "minPlayers %g is more than team %q's maxPlayers %d", v, t.name, t.maxPlayers)
 				return
 			}

@@ -60,7 +60,7 @@ type ruleParams struct {
 // Compile checks a Definition and compiles it. Errors are an ErrorList, as
 // from Parse.
 func Compile(def *Definition) (*RuleSet, error) {
-	p, errs := analyze(def, nil)
+	p, errs := analyze(def, nil, nil)
 	if len(errs) > 0 {
 		return nil, errs
 	}

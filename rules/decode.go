@@ -17,8 +17,11 @@ const MaxBodyBytes = 65535
 // plus the `//` comments and trailing commas of FlexMatch's published
 // examples), unknown fields, types, references between rules, teams,
 // attributes and expansions, and every property expression. It returns the
-// Definition, or an ErrorList with every problem found, each naming its JSON
-// path, line and column.
+// Definition, or an ErrorList with every problem found, in document order,
+// each naming its JSON path, line and column. A value that does not decode
+// (an unknown field, a wrong type) does not stop validation: the rest of the
+// document is still checked, and only the checks that depend on that value
+// are skipped.
 func Parse(src []byte) (*Definition, error) {
 	if len(src) == 0 {
 		return nil, ErrorList{{Message: "rule set body is empty"}}
@@ -33,9 +36,8 @@ func Parse(src []byte) (*Definition, error) {
 	}
 	var c collector
 	d := decodeDefinition(&c, root)
-	if len(c.errs) == 0 {
-		validate(&c, d)
-	}
+	validate(&c, d)
+	c.sortByPosition()
 	if err := c.err(); err != nil {
 		return nil, err
 	}
@@ -148,6 +150,7 @@ func decodeStringList(c *collector, path string, n *jsonNode) []string {
 	for i, it := range n.items {
 		if it.kind != jsonString {
 			c.add(indexPath(path, i), it.at, "must be a string, not %s", describeNode(it))
+			c.fail(path)
 			continue
 		}
 		out = append(out, it.str)

@@ -26,6 +26,14 @@ const (
 	TypeStringNumberMap AttributeType = "string_number_map"
 )
 
+func (t AttributeType) valid() bool {
+	switch t {
+	case TypeString, TypeNumber, TypeStringList, TypeStringNumberMap:
+		return true
+	}
+	return false
+}
+
 // AttributeDef declares a player attribute.
 type AttributeDef struct {
 	Name    string

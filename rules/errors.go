@@ -1,8 +1,10 @@
 package rules
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -62,13 +64,37 @@ func (l ErrorList) Unwrap() []error {
 	return out
 }
 
-// collector gathers FieldErrors during decoding and validation.
+// collector gathers FieldErrors during decoding and validation. It also
+// remembers the paths whose values were reported, so that validation can
+// skip the parts of a document that did not decode.
 type collector struct {
-	errs ErrorList
+	errs   ErrorList
+	failed map[string]bool
 }
 
 func (c *collector) add(path string, at pos, format string, args ...any) {
 	c.errs = append(c.errs, &FieldError{Path: path, Message: fmt.Sprintf(format, args...), Line: at.line, Column: at.col})
+	c.fail(path)
+}
+
+// fail marks path as not decoded without reporting it again: a list whose
+// element was reported is incomplete as a whole.
+func (c *collector) fail(path string) {
+	if c.failed == nil {
+		c.failed = map[string]bool{}
+	}
+	c.failed[path] = true
+}
+
+// sortByPosition puts the errors in document order; errors at one position
+// keep the order they were found in.
+func (c *collector) sortByPosition() {
+	slices.SortStableFunc(c.errs, func(a, b *FieldError) int {
+		if a.Line != b.Line {
+			return cmp.Compare(a.Line, b.Line)
+		}
+		return cmp.Compare(a.Column, b.Column)
+	})
 }
 
 func (c *collector) err() error {

@@ -131,15 +131,129 @@ func TestErrorsAreAllReportedWithPositions(t *testing.T) {
 	if !errors.As(err, &list) {
 		t.Fatalf("want an ErrorList, got %v", err)
 	}
-	got := err.Error()
-	for _, want := range []string{
-		`teams[0].size: unknown field "size"`,
-		"(line 3, column 63)",
-		`rules[0].maxDistance: must be a number, not the string "far" (line 4`,
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("missing %q in:\n%s", want, got)
-		}
+	want := []string{
+		`teams[0].minPlayers: is 5, more than maxPlayers 4: the team can never be filled (line 3, column 43)`,
+		`teams[0].size: unknown field "size" (known fields: maxPlayers, minPlayers, name, quantity) (line 3, column 63)`,
+		`rules[0].measurements: attribute "x" is not declared in playerAttributes (at character 5 of "avg(teams[*].players.attributes[x])") (line 4, column 63)`,
+		`rules[0].maxDistance: must be a number, not the string "far" (line 4, column 138)`,
+	}
+	if got := err.Error(); got != strings.Join(want, "\n") {
+		t.Fatalf("got:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}
+
+// TestUndecodedValuesCauseNoFollowOnErrors checks that a value that does not
+// decode is reported once, and that validation skips what depends on it
+// rather than reporting it again in other words.
+func TestUndecodedValuesCauseNoFollowOnErrors(t *testing.T) {
+	const attrs = `"playerAttributes": [{"name": "skill", "type": "number"}]`
+	const teams = `"teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 4}]`
+	doc := func(parts ...string) string {
+		return `{"ruleLanguageVersion": "1.0", ` + strings.Join(parts, ", ") + `}`
+	}
+	tests := []struct {
+		name string
+		src  string
+		want []string // one entry per error, in order
+	}{
+		{"attribute type of the wrong JSON type",
+			doc(`"playerAttributes": [{"name": "skill", "type": 5}]`, teams,
+				`"rules": [{"name": "B", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": 1},
+				 {"name": "D", "type": "distance", "measurements": "avg(teams[red].players.attributes[skill])", "referenceValue": 1, "maxDistance": 1}]`),
+			[]string{"playerAttributes[0].type: must be a string"}},
+		{"attribute type unknown",
+			doc(`"playerAttributes": [{"name": "skill", "type": "integer"}]`, teams,
+				`"rules": [{"name": "D", "type": "distance", "measurements": "avg(teams[red].players.attributes[skill])", "referenceValue": 1, "maxDistance": 1}]`),
+			[]string{`playerAttributes[0].type: unknown attribute type "integer"`}},
+		{"attribute name of the wrong JSON type",
+			doc(`"playerAttributes": [{"name": ["skill"], "type": "number"}]`, teams,
+				`"algorithm": {"batchingPreference": "sorted", "sortByAttributes": ["skill"]}`,
+				`"rules": [{"name": "S", "type": "absoluteSort", "sortAttribute": "skill"}]`),
+			[]string{"playerAttributes[0].name: must be a string"}},
+		{"playerAttributes not an array",
+			doc(`"playerAttributes": {"skill": "number"}`, `"algorithm": {"strategy": "balanced", "balancedAttribute": "skill"}`, teams),
+			[]string{"playerAttributes: must be an array, not an object"}},
+		{"team name of the wrong JSON type",
+			doc(attrs, `"teams": [{"name": 1, "minPlayers": 1, "maxPlayers": 4}]`,
+				`"rules": [{"name": "C", "type": "comparison", "measurements": "count(teams[red].players)", "referenceValue": 2, "operation": ">="}]`,
+				`"expansions": [{"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": 5, "value": 0}]}]`),
+			[]string{"teams[0].name: must be a string"}},
+		{"team quantity of the wrong JSON type",
+			doc(`"teams": [{"name": "trio", "minPlayers": 1, "maxPlayers": 4, "quantity": "three"}]`,
+				`"rules": [{"name": "C", "type": "comparison", "measurements": "count(teams[trio_2].players)", "referenceValue": 2, "operation": ">="}]`),
+			[]string{"teams[0].quantity: must be a number"}},
+		{"maxPlayers of the wrong JSON type",
+			doc(`"teams": [{"name": "red", "minPlayers": 2, "maxPlayers": "four"}]`,
+				`"expansions": [{"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": 5, "value": 1}]}]`),
+			[]string{"teams[0].maxPlayers: must be a number"}},
+		{"rule name of the wrong JSON type",
+			doc(attrs, teams, `"rules": [{"name": null, "type": "latency", "maxLatency": 50}, {"name": "C", "type": "compound", "statement": "not(Fast)"}]`,
+				`"expansions": [{"target": "rules[Fast].maxLatency", "steps": [{"waitTimeSeconds": 5, "value": 100.5}]}]`),
+			[]string{"rules[0].name: must be a string, not null"}},
+		{"rule type of the wrong JSON type",
+			doc(attrs, teams, `"rules": [{"name": "Fast", "type": ["latency"], "maxLatency": 50}]`,
+				`"expansions": [{"target": "rules[Fast].maxLatency", "steps": [{"waitTimeSeconds": 5, "value": 100}]}]`),
+			[]string{"rules[0].type: must be a string, not an array"}},
+		{"unknown rule type in a large match",
+			doc(attrs, `"algorithm": {"strategy": "balanced", "balancedAttribute": "skill"}`, `"teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 100}]`,
+				`"rules": [{"name": "Fast", "type": "ping", "maxLatency": 50}]`,
+				`"expansions": [{"target": "rules[Fast].maxLatency", "steps": [{"waitTimeSeconds": 5, "value": 100}]}]`),
+			[]string{`rules[0].type: unknown rule type "ping"`}},
+		{"rules not an array",
+			doc(attrs, teams, `"rules": {"name": "Fast"}`,
+				`"expansions": [{"target": "rules[Fast].maxLatency", "steps": [{"waitTimeSeconds": 5, "value": 100}]}]`),
+			[]string{"rules: must be an array, not an object"}},
+		{"strategy of the wrong JSON type",
+			doc(attrs, `"algorithm": {"strategy": 2, "batchingPreference": "fastestRegion", "balancedAttribute": "skill"}`, teams),
+			[]string{"algorithm.strategy: must be a string"}},
+		{"batchingPreference of the wrong JSON type",
+			doc(attrs, `"algorithm": {"batchingPreference": true, "sortByAttributes": ["skill"]}`, teams),
+			[]string{"algorithm.batchingPreference: must be a string, not a boolean"}},
+		{"a sortByAttributes element of the wrong JSON type",
+			doc(attrs, `"algorithm": {"batchingPreference": "sorted", "sortByAttributes": [1]}`, teams),
+			[]string{"algorithm.sortByAttributes[0]: must be a string"}},
+		{"minDistance of the wrong JSON type",
+			doc(attrs, teams, `"rules": [{"name": "D", "type": "distance", "measurements": "avg(teams[red].players.attributes[skill])", "referenceValue": 1, "minDistance": "near"}]`),
+			[]string{"rules[0].minDistance: must be a number"}},
+		{"minCount of the wrong JSON type",
+			doc(`"playerAttributes": [{"name": "modes", "type": "string_list"}]`, teams,
+				`"rules": [{"name": "M", "type": "collection", "operation": "intersection", "measurements": "flatten(teams[*].players.attributes[modes])", "minCount": "one"}]`),
+			[]string{"rules[0].minCount: must be a number"}},
+		{"latency maxDistance of the wrong JSON type",
+			doc(teams, `"rules": [{"name": "L", "type": "latency", "maxDistance": "far", "distanceReference": "avg"}]`),
+			[]string{"rules[0].maxDistance: must be a number"}},
+		{"referenceValue of the wrong JSON type",
+			doc(attrs, teams, `"rules": [{"name": "C", "type": "comparison", "measurements": "flatten(teams[*].players.attributes[skill])", "referenceValue": true, "operation": "<"}]`),
+			[]string{"rules[0].referenceValue: must be a number, a string"}},
+		{"a measurement of the wrong JSON type",
+			doc(attrs, teams, `"rules": [{"name": "C", "type": "comparison", "measurements": [5], "operation": "="}]`),
+			[]string{"rules[0].measurements[0]: must be a string"}},
+		{"waitTimeSeconds of the wrong JSON type",
+			doc(teams, `"expansions": [{"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": "soon", "value": 0}]}]`),
+			[]string{"expansions[0].steps[0].waitTimeSeconds: must be a number"}},
+		{"algorithm not an object",
+			doc(attrs, `"algorithm": "balanced"`, `"teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 100}]`),
+			[]string{`algorithm: must be an object, not the string "balanced"`}},
+		{"a rule not an object",
+			doc(teams, `"rules": ["Fast"]`, `"expansions": [{"target": "rules[Fast].maxLatency", "steps": [{"waitTimeSeconds": 5, "value": 100}]}]`),
+			[]string{`rules[0]: must be an object, not the string "Fast"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.src))
+			var list ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("want an ErrorList, got %v", err)
+			}
+			if len(list) != len(tc.want) {
+				t.Fatalf("want %d error(s), got %d:\n%v", len(tc.want), len(list), err)
+			}
+			for i, w := range tc.want {
+				if !strings.HasPrefix(list[i].Error(), w) || list[i].Line == 0 {
+					t.Errorf("error %d = %q, want %q... with a position", i, list[i], w)
+				}
+			}
+		})
 	}
 }
 

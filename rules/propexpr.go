@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -306,7 +307,17 @@ func (t propType) String() string {
 type propScope struct {
 	teams map[string][]int // team name or definition name -> team indices
 	attrs map[string]AttributeType
+
+	// Set when an attribute or team name of the rule set did not decode:
+	// an unknown name may be that one, so it is not reported.
+	attrsUnknown, teamsUnknown bool
 }
+
+// errUndecoded is returned by typeOf for an expression that names an
+// attribute or team that may be one whose declaration did not decode, or
+// an attribute whose declared type is invalid. That problem is reported
+// where it is declared; the expression is not reported again.
+var errUndecoded = errors.New("refers to a declaration that did not decode")
 
 // typeOf checks e and returns its static type.
 func (s *propScope) typeOf(e *propExpr) (propType, error) {
@@ -378,6 +389,9 @@ func (s *propScope) selectorType(e *propExpr) (propType, error) {
 		return propType{depth, leafString}, nil
 	}
 	t, ok := s.attrs[e.attr]
+	if (!ok && s.attrsUnknown) || (ok && !t.valid()) {
+		return propType{}, errUndecoded
+	}
 	if !ok {
 		return propType{}, &propSyntaxError{e.off, fmt.Sprintf("attribute %q is not declared in playerAttributes", e.attr)}
 	}
@@ -405,6 +419,9 @@ func (s *propScope) resolveTeams(e *propExpr) ([]int, error) {
 	var out []int
 	for _, name := range e.teams {
 		idx, ok := s.teams[name]
+		if !ok && s.teamsUnknown {
+			return nil, errUndecoded
+		}
 		if !ok {
 			return nil, &propSyntaxError{e.off, fmt.Sprintf("team %q is not defined", name)}
 		}
