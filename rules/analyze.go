@@ -894,6 +894,109 @@ func (a *analyzer) expansions() {
 		a.steps(path, &ep)
 		a.p.expansions = append(a.p.expansions, ep)
 	}
+	a.teamSizes()
+}
+
+// isPlayerCount reports whether a step's value can be a team size.
+func isPlayerCount(s ExpansionStep) bool {
+	return s.Number != nil && *s.Number == math.Trunc(*s.Number) && *s.Number >= 0 && *s.Number <= MaxMatchPlayers
+}
+
+// teamSizes checks the team sizes that team expansions set: at each step
+// every team can still be filled, and the match stays within the limits of
+// its strategy (large matches) and FlexMatch's 200 players.
+func (a *analyzer) teamSizes() {
+	for ei, ep := range a.p.expansions {
+		if ep.rule >= 0 || len(ep.teams) == 0 {
+			continue
+		}
+		for j, s := range ep.steps {
+			if !isPlayerCount(s) {
+				continue // reported by stepValue
+			}
+			path := joinPath(indexPath(joinPath(indexPath("expansions", ei), "steps"), j), "value")
+			mins, maxs := a.teamLimitsAt(s.WaitTimeSeconds)
+			if a.teamFits(path, ep, int(*s.Number), s.WaitTimeSeconds, mins, maxs) && ep.prop == "maxPlayers" {
+				a.matchSize(path, s.WaitTimeSeconds, maxs)
+			}
+		}
+	}
+}
+
+// teamLimitsAt returns each team's minPlayers and maxPlayers once a match
+// is secs old, as RuleSet.TeamLimits applies the expansions.
+func (a *analyzer) teamLimitsAt(secs float64) (mins, maxs []int) {
+	for _, t := range a.p.teams {
+		mins = append(mins, t.minPlayers)
+		maxs = append(maxs, t.maxPlayers)
+	}
+	for _, x := range a.p.expansions {
+		if x.rule >= 0 {
+			continue
+		}
+		for _, s := range x.steps {
+			if s.WaitTimeSeconds > secs {
+				break
+			}
+			if !isPlayerCount(s) {
+				continue
+			}
+			for _, ti := range x.teams {
+				if x.prop == "minPlayers" {
+					mins[ti] = int(*s.Number)
+				} else {
+					maxs[ti] = int(*s.Number)
+				}
+			}
+		}
+	}
+	return mins, maxs
+}
+
+// teamFits checks a step's value v against the other limit of each team it
+// sets, as that limit stands at the step's time. A size that did not decode
+// (negative) is not compared.
+func (a *analyzer) teamFits(path string, ep expansionPlan, v int, secs float64, mins, maxs []int) bool {
+	for _, ti := range ep.teams {
+		name := a.p.teams[ti].name
+		if ep.prop == "minPlayers" && maxs[ti] >= 0 && v > maxs[ti] {
+			a.errorf(path, "minPlayers %d is more than team %q's maxPlayers %d at %gs: the team can never be filled", v, name, maxs[ti], secs)
+			return false
+		}
+		if ep.prop == "maxPlayers" && mins[ti] >= 0 && v < mins[ti] {
+			a.errorf(path, "maxPlayers %d is less than team %q's minPlayers %d at %gs: the team can never be filled", v, name, mins[ti], secs)
+			return false
+		}
+	}
+	return true
+}
+
+// matchSize checks the size of the match that a maxPlayers step makes.
+func (a *analyzer) matchSize(path string, secs float64, maxs []int) {
+	total := 0
+	for _, m := range maxs {
+		total += max(m, 0)
+	}
+	switch {
+	case total > MaxMatchPlayers && a.p.maxPlayers <= MaxMatchPlayers:
+		a.errorf(path, "makes the teams hold up to %d players at %gs; a match may have at most %d", total, secs, MaxMatchPlayers)
+	case total <= SmallMatchMaxPlayers || a.p.large:
+	case a.def.Algorithm.Strategy != StrategyBalanced:
+		if !a.broken("algorithm.strategy") {
+			a.errorf(path, `makes the teams hold up to %d players at %gs: matches of more than %d players (large matches) are formed only by strategy "balanced"`, total, secs, SmallMatchMaxPlayers)
+		}
+	default:
+		for i, r := range a.def.Rules {
+			what := r.Type + " rule"
+			if r.Type == RuleLatency && r.MaxDistance != nil {
+				what = "latency rule with maxDistance"
+			} else if r.Type == "" || slices.Contains(largeMatchRules, r.Type) || a.broken(joinPath(indexPath("rules", i), "type")) {
+				continue
+			}
+			a.errorf(path, "makes the teams hold up to %d players at %gs, a large match, which honours only batchDistance rules and latency rules with maxLatency alone; rules[%d] %q is a %s", total, secs, i, r.Name, what)
+			return
+		}
+	}
 }
 
 func (a *analyzer) steps(path string, ep *expansionPlan) {
@@ -934,20 +1037,11 @@ func (a *analyzer) stepValue(path string, ep *expansionPlan, s ExpansionStep) {
 	}
 	v := *s.Number
 	if ep.rule < 0 {
-		if v != math.Trunc(v) || v < 0 {
-			a.errorf(path, "must be a whole number of players, not %g", v)
-			return
-		}
-		for _, ti := range ep.teams {
-			t := a.p.teams[ti]
-			if ep.prop == "minPlayers" && t.maxPlayers >= 0 && int(v) > t.maxPlayers {
-				a.errorf(path, "minPlayers %g is more than team %q's maxPlayers %d", v, t.name, t.maxPlayers)
-				return
-			}
-			if ep.prop == "maxPlayers" && int(v) < 1 {
-				a.errorf(path, "maxPlayers must be at least 1")
-				return
-			}
+		switch {
+		case !isPlayerCount(s):
+			a.errorf(path, "must be a whole number of players from 0 to %d, not %g", MaxMatchPlayers, v)
+		case ep.prop == "maxPlayers" && v < 1:
+			a.errorf(path, "maxPlayers must be at least 1")
 		}
 		return
 	}

@@ -6,6 +6,9 @@ import (
 	"testing"
 )
 
+// fairExpansion is base's expansion, which table cases replace.
+const fairExpansion = `{"target": "rules[Fair].maxDistance", "steps": [{"waitTimeSeconds": 5, "value": 20}]}`
+
 // base is a valid rule set that the table below breaks one field at a time.
 const base = `{
   "name": "base",
@@ -65,6 +68,14 @@ func TestInvalidRuleSets(t *testing.T) {
 		{"step value missing", `{"waitTimeSeconds": 5, "value": 20}`, `{"waitTimeSeconds": 5}`, "expansions[0].steps[0].value", "is required"},
 		{"no steps", `"steps": [{"waitTimeSeconds": 5, "value": 20}]`, `"steps": []`, "expansions[0].steps", "at least one step"},
 		{"team expansion beyond max", `"target": "rules[Fair].maxDistance", "steps": [{"waitTimeSeconds": 5, "value": 20}]`, `"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": 5, "value": 9}]`, "expansions[0].steps[0].value", "more than team \"red\"'s maxPlayers 4"},
+		{"team expansion min above max at a later step", fairExpansion, `{"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": 5, "value": 3}, {"waitTimeSeconds": 10, "value": 5}]}`, "expansions[0].steps[1].value", `minPlayers 5 is more than team "red"'s maxPlayers 4 at 10s`},
+		{"team expansion max below min", fairExpansion, `{"target": "teams[red].maxPlayers", "steps": [{"waitTimeSeconds": 5, "value": 3}, {"waitTimeSeconds": 10, "value": 1}]}`, "expansions[0].steps[1].value", `maxPlayers 1 is less than team "red"'s minPlayers 2 at 10s`},
+		{"team expansion max below an expanded min", fairExpansion, `{"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": 5, "value": 4}]}, {"target": "teams[red].maxPlayers", "steps": [{"waitTimeSeconds": 10, "value": 3}]}`, "expansions[1].steps[0].value", `maxPlayers 3 is less than team "red"'s minPlayers 4 at 10s`},
+		{"team expansion min above max before max grows", fairExpansion, `{"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": 5, "value": 6}]}, {"target": "teams[red].maxPlayers", "steps": [{"waitTimeSeconds": 10, "value": 8}]}`, "expansions[0].steps[0].value", `minPlayers 6 is more than team "red"'s maxPlayers 4 at 5s`},
+		{"team expansion not a count", fairExpansion, `{"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": 5, "value": 1.5}]}`, "expansions[0].steps[0].value", "must be a whole number of players"},
+		{"team expansion makes a large match without balanced", fairExpansion, `{"target": "teams[red].maxPlayers", "steps": [{"waitTimeSeconds": 5, "value": 20}, {"waitTimeSeconds": 10, "value": 40}]}`, "expansions[0].steps[1].value", `makes the teams hold up to 44 players at 10s: matches of more than 40 players (large matches) are formed only by strategy "balanced"`},
+		{"team expansion makes a large match with small-match rules", `"expansions": [` + fairExpansion, `"algorithm": {"strategy": "balanced", "balancedAttribute": "skill"}, "expansions": [{"target": "teams[blue].maxPlayers", "steps": [{"waitTimeSeconds": 30, "value": 37}]}`, "expansions[0].steps[0].value", `makes the teams hold up to 41 players at 30s, a large match, which honours only batchDistance rules and latency rules with maxLatency alone; rules[0] "Fair" is a distance rule`},
+		{"team expansion beyond 200 players", fairExpansion, `{"target": "teams[red, blue].maxPlayers", "steps": [{"waitTimeSeconds": 5, "value": 101}]}`, "expansions[0].steps[0].value", "makes the teams hold up to 202 players at 5s; a match may have at most 200"},
 		{"unknown strategy", `"name": "base",`, `"name": "base", "algorithm": {"strategy": "greedy"},`, "algorithm.strategy", `not "greedy"`},
 		{"sorted needs attributes", `"name": "base",`, `"name": "base", "algorithm": {"batchingPreference": "sorted"},`, "algorithm.sortByAttributes", "is required"},
 		{"sort by undeclared", `"name": "base",`, `"name": "base", "algorithm": {"batchingPreference": "sorted", "sortByAttributes": ["rank"]},`, "algorithm.sortByAttributes[0]", `"rank" is not declared`},
@@ -117,6 +128,33 @@ func TestInvalidRuleSets(t *testing.T) {
 			}
 			t.Fatalf("want %s: ...%s..., got:\n%v", tc.path, tc.message, err)
 		})
+	}
+}
+
+// TestTeamExpansionsThatFit checks team expansions that are valid because
+// of the limits in force at each step's time.
+func TestTeamExpansionsThatFit(t *testing.T) {
+	tests := []struct{ name, expansions string }{
+		{"min raised once max has grown", `{"target": "teams[red].maxPlayers", "steps": [{"waitTimeSeconds": 5, "value": 8}]}, {"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": 10, "value": 6}]}`},
+		{"min and max raised at the same time", `{"target": "teams[red].minPlayers", "steps": [{"waitTimeSeconds": 5, "value": 6}]}, {"target": "teams[red].maxPlayers", "steps": [{"waitTimeSeconds": 5, "value": 8}]}`},
+		{"max lowered after min", `{"target": "teams[red, blue].minPlayers", "steps": [{"waitTimeSeconds": 5, "value": 1}]}, {"target": "teams[red, blue].maxPlayers", "steps": [{"waitTimeSeconds": 10, "value": 1}]}`},
+		{"grown to exactly 40 players", `{"target": "teams[red, blue].maxPlayers", "steps": [{"waitTimeSeconds": 5, "value": 20}]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := strings.Replace(base, fairExpansion, tc.expansions, 1)
+			if _, err := CompileJSON([]byte(src)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	large := `{"ruleLanguageVersion": "1.0", "playerAttributes": [{"name": "skill", "type": "number"}],
+	  "algorithm": {"strategy": "balanced", "balancedAttribute": "skill"},
+	  "teams": [{"name": "all", "minPlayers": 10, "maxPlayers": 40}],
+	  "rules": [{"name": "Ping", "type": "latency", "maxLatency": 100}],
+	  "expansions": [{"target": "teams[all].maxPlayers", "steps": [{"waitTimeSeconds": 5, "value": 200}]}]}`
+	if _, err := CompileJSON([]byte(large)); err != nil {
+		t.Fatalf("a balanced match with large-match rules may grow to 200 players: %v", err)
 	}
 }
 
