@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -124,6 +122,8 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
 		PublicDNS:     "localhost",
 		Logger:        log.With("component", "relay"),
 		Registerer:    reg,
+		// On SIGTERM the relay's sessions go on for the stack's drain.
+		DrainTimeout: mm.drainTimeout,
 	}
 	scheme, caNote := "ws", ""
 	if rd.tls {
@@ -174,62 +174,23 @@ Try it:
 `, url, url, secret, id, secret, secret, scheme, rl.Addr().String(), devRegion, caNote, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
 		secret, url, sampleConfiguration, secret, url, sampleConfiguration, secret, url, sampleConfiguration)
 
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errs := make(chan error, 5)
-	wg.Add(5)
-	go func() {
-		defer wg.Done()
-		errs <- serveHTTP(runCtx, ln, stack.handler, mm.drainTimeout, log)
-	}()
-	go func() {
-		defer wg.Done()
-		errs <- stack.worker.Run(runCtx)
-	}()
-	go func() {
-		defer wg.Done()
-		errs <- rl.Run(runCtx)
-	}()
-	go func() {
-		defer wg.Done()
-		errs <- stack.dashboard.Run(runCtx)
-	}()
-	go func() {
-		defer wg.Done()
-		errs <- stack.backfill.Run(runCtx)
-	}()
 	// Announce the stack once its relay takes placements, so that a match
 	// formed at once is placed rather than refused for want of a relay.
-	var first error
-	select {
-	case <-rl.Ready():
-		fmt.Fprint(stdout, banner)
-		if ready != nil {
-			ready <- devAddrs{API: url, Relay: rl.Addr().String(), NATS: nats.URL(), CACertPEM: ro.CACertPEM}
-		}
+	announce := func(c context.Context) error {
 		select {
-		case <-ctx.Done():
-		case first = <-errs:
+		case <-rl.Ready():
+			fmt.Fprint(stdout, banner)
+			if ready != nil {
+				ready <- devAddrs{API: url, Relay: rl.Addr().String(), NATS: nats.URL(), CACertPEM: ro.CACertPEM}
+			}
+		case <-c.Done():
 		}
-	case <-ctx.Done():
-	case first = <-errs:
+		<-c.Done()
+		return nil
 	}
-	if first == nil {
-		log.Info("stopping: draining the relay and finishing placements", "timeout", mm.drainTimeout)
-		stack.admin.SetDraining()
-	}
-	sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), mm.drainTimeout)
-	defer scancel()
-	if err := rl.Shutdown(sctx); err != nil {
-		log.Warn("relay shutdown", "err", err)
-	}
-	cancel()
-	wg.Wait()
-	if first != nil && !errors.Is(first, context.Canceled) {
-		return first
-	}
-	return nil
+	return runUntilDone(ctx, mm.drainTimeout, stack.admin, log,
+		[]httpServer{{ln, stack.admin.Gate(stack.handler)}},
+		stack.worker.Run, rl.Run, stack.dashboard.Run, stack.backfill.Run, announce)
 }
 
 // createSample creates the sample rule set and configuration.

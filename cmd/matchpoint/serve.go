@@ -72,7 +72,9 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 	}
 	log.Info("matchmaker running", "http", ln.Addr().String(), "nats", nf.url)
 	err = runUntilDone(ctx, mm.drainTimeout, stack.admin, log,
-		func(c context.Context) error { return serveHTTP(c, ln, stack.handler, mm.drainTimeout, log) },
+		// While it drains, the matchmaker takes no new API requests but
+		// still answers its health endpoints.
+		[]httpServer{{ln, stack.admin.Gate(stack.handler)}},
 		func(c context.Context) error { return stack.worker.Run(c) },
 		func(c context.Context) error { return stack.dashboard.Run(c) },
 		func(c context.Context) error { return stack.backfill.Run(c) },
@@ -165,8 +167,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 		log.Error("start", "err", fmt.Errorf("--admin-addr: %w", err))
 		return 1
 	}
-	err = runUntilDone(ctx, o.DrainTimeout, admin, log,
-		func(c context.Context) error { return serveHTTP(c, ln, admin, 5*time.Second, log) },
+	err = runUntilDone(ctx, o.DrainTimeout, admin, log, []httpServer{{ln, admin}},
 		// Run drains when its context ends: no new placements, sessions go on
 		// for up to DrainTimeout, then connections close.
 		func(c context.Context) error { return rl.Run(c) },
@@ -216,14 +217,37 @@ func scriptWatcher(ctx context.Context, conn *bus.Conn, reg prometheus.Registere
 	return w, nil
 }
 
-// runUntilDone runs the parts of a process until ctx ends (SIGTERM) or one
-// fails. On SIGTERM it marks the process draining (so /readyz fails and load
-// balancers stop sending work), gives the parts drain to finish, and returns
-// the first error that is not a cancellation.
-func runUntilDone(ctx context.Context, drain time.Duration, admin *adminhttp.Handler, log *slog.Logger, parts ...func(context.Context) error) error {
+// httpServer is a listener of a process and the handler it serves. It
+// serves through the drain, so that /readyz answers 503 "draining" and
+// /metrics is scraped until the process exits.
+type httpServer struct {
+	ln      net.Listener
+	handler http.Handler
+}
+
+// runUntilDone serves servers and runs the parts of a process until ctx ends
+// (SIGTERM) or one fails. Then it marks the process draining (so /readyz
+// fails and load balancers stop sending work), ends the parts' context and
+// gives them drain to finish while the servers go on serving; then it shuts
+// the servers down, letting requests in flight finish within what is left of
+// drain, and returns the first error that is not a cancellation.
+func runUntilDone(ctx context.Context, drain time.Duration, admin *adminhttp.Handler, log *slog.Logger, servers []httpServer, parts ...func(context.Context) error) error {
 	partCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	errs := make(chan error, len(parts))
+	errs := make(chan error, len(parts)+len(servers))
+	srvs := make([]*http.Server, len(servers))
+	var served sync.WaitGroup
+	for i, s := range servers {
+		srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+		srvs[i] = srv
+		served.Add(1)
+		go func() {
+			defer served.Done()
+			if err := srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("http %s: %w", s.ln.Addr(), err)
+			}
+		}()
+	}
 	var wg sync.WaitGroup
 	for _, p := range parts {
 		wg.Add(1)
@@ -236,9 +260,10 @@ func runUntilDone(ctx context.Context, drain time.Duration, admin *adminhttp.Han
 	select {
 	case <-ctx.Done():
 		log.Info("draining", "timeout", drain)
-		admin.SetDraining()
 	case first = <-errs:
 	}
+	admin.SetDraining()
+	deadline := time.Now().Add(drain)
 	cancel()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -247,8 +272,25 @@ func runUntilDone(ctx context.Context, drain time.Duration, admin *adminhttp.Han
 	case <-time.After(drain + 10*time.Second):
 		log.Warn("parts did not stop in time; exiting")
 	}
-	if first != nil && !errors.Is(first, context.Canceled) && !errors.Is(first, http.ErrServerClosed) {
+	// Requests in flight get what is left of the drain, and at least a
+	// moment to receive their answers.
+	sctx, scancel := context.WithDeadline(context.Background(), later(deadline, time.Now().Add(time.Second)))
+	defer scancel()
+	for i, srv := range srvs {
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("http shutdown", "addr", servers[i].ln.Addr().String(), "err", err)
+		}
+	}
+	served.Wait()
+	if first != nil && !errors.Is(first, context.Canceled) {
 		return first
 	}
 	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +78,38 @@ func (h *Handler) SetDraining() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.draining = true
+}
+
+// Draining reports whether SetDraining was called.
+func (h *Handler) Draining() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.draining
+}
+
+// Gate returns a handler that passes every request to next until the process
+// drains. From then on it passes only the operator's endpoints (/healthz,
+// /readyz, /metrics, /debug/pprof/), so that load balancers keep reading
+// "draining" and metrics keep being scraped until the process exits, and it
+// refuses every other request with 503 and closes the connection, so that
+// clients go to another process.
+func (h *Handler) Gate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.Draining() && !operatorPath(r.URL.Path) {
+			w.Header().Set("Connection", "close")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func operatorPath(p string) bool {
+	switch p {
+	case "/healthz", "/readyz", "/metrics":
+		return true
+	}
+	return strings.HasPrefix(p, "/debug/pprof/")
 }
 
 // Ready runs every check and returns the failures by name.

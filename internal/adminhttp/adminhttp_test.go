@@ -53,3 +53,33 @@ func TestEndpoints(t *testing.T) {
 		t.Fatalf("pprof on: %d", code)
 	}
 }
+
+// TestGate: while the process runs every request reaches the service; once
+// it drains only the operator's endpoints do, the rest is refused.
+func TestGate(t *testing.T) {
+	h := New(Options{Gatherer: prometheus.NewRegistry()})
+	mux := http.NewServeMux()
+	mux.Handle("GET /readyz", h)
+	mux.Handle("GET /metrics", h)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "service ok") })
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "api") })
+	g := h.Gate(mux)
+	if code, body := get(t, g, "/v1/tickets"); code != 200 || body != "api" {
+		t.Fatalf("before the drain: %d %s", code, body)
+	}
+	h.SetDraining()
+	rec := httptest.NewRecorder()
+	g.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/tickets", nil))
+	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "draining") || rec.Header().Get("Connection") != "close" {
+		t.Fatalf("the API while draining: %d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+	if code, body := get(t, g, "/healthz"); code != 200 || body != "service ok" {
+		t.Fatalf("healthz while draining: %d %s", code, body)
+	}
+	if code, body := get(t, g, "/readyz"); code != 503 || !strings.Contains(body, "draining") {
+		t.Fatalf("readyz while draining: %d %s", code, body)
+	}
+	if code, _ := get(t, g, "/metrics"); code != 200 {
+		t.Fatalf("metrics while draining: %d", code)
+	}
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/relay/client"
+)
+
+// freeAddr returns a loopback address with a port free at the time of the
+// call, for the flags that take no port 0 a test could read back.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// probe is one GET of an operator endpoint: its status, the failed readiness
+// checks it names, or the error of a request that got no answer.
+type probe struct {
+	code   int
+	failed map[string]string
+	err    error
+}
+
+func get(url string) probe {
+	c := http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return probe{err: err}
+	}
+	defer resp.Body.Close()
+	var body struct{ Failed map[string]string }
+	data, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(data, &body)
+	return probe{code: resp.StatusCode, failed: body.Failed}
+}
+
+// waitFor polls url until want accepts the answer, for up to 20s.
+func waitFor(t *testing.T, url, what string, want func(probe) bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p := get(url)
+		if want(p) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s answers %+v", what, url, p)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// watchDrain checks, until done yields the process's result, that every
+// answer of /readyz is 503 "draining" and that /metrics answers; it returns
+// the result and how many answers it saw.
+func watchDrain[T any](t *testing.T, base string, done <-chan T) (T, int) {
+	t.Helper()
+	seen := 0
+	for {
+		select {
+		case r := <-done:
+			return r, seen
+		default:
+		}
+		p := get(base + "/readyz")
+		m := get(base + "/metrics")
+		select {
+		case r := <-done:
+			// The process may have exited between the probes.
+			return r, seen
+		default:
+		}
+		if p.code != http.StatusServiceUnavailable || p.failed["process"] != "draining" {
+			t.Fatalf("/readyz during the drain: %+v, want 503 with process: draining", p)
+		}
+		if m.code != http.StatusOK {
+			t.Fatalf("/metrics during the drain: %+v", m)
+		}
+		seen++
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestOpsRelayDrainKeepsHealthEndpoints runs `matchpoint relay` with a live
+// game session and stops it: through its whole drain /readyz answers 503
+// draining and /metrics answers, then the relay exits 0.
+func TestOpsRelayDrainKeepsHealthEndpoints(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nats.Shutdown()
+	admin := freeAddr(t)
+	const drain = 3 * time.Second
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(runCtx, []string{"relay", "--nats-url", nats.URL(), "--region", "ops", "--listen", "127.0.0.1:0",
+			"--admin-addr", admin, "--drain-timeout", drain.String(), "--script-registry=false"}, io.Discard, io.Discard)
+	}()
+	base := "http://" + admin
+	waitFor(t, base+"/readyz", "the relay starts", func(p probe) bool { return p.code == http.StatusOK })
+
+	conn, err := bus.Connect(ctx, nats.URL(), bus.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := bus.PlacementRequest{MatchID: "ops-drain", Configuration: "ops", Region: "ops", MaxPlayers: 2,
+		Deadline: time.Now().Add(10 * time.Second), Players: []bus.Player{{PlayerID: "ana"}, {PlayerID: "bo"}}}
+	reply, err := conn.RequestPlacement(ctx, req)
+	if err != nil {
+		t.Fatalf("place a session: %v", err)
+	}
+	url := "ws://" + net.JoinHostPort(reply.Endpoint.IPAddress, strconv.Itoa(reply.Endpoint.TCPPort)) + "/websocket"
+	ana, err := client.Dial(ctx, url, reply.PlayerSessions[0].PlayerSessionID, nil, client.Options{})
+	if err != nil {
+		t.Fatalf("ana connects: %v", err)
+	}
+	defer ana.Close()
+
+	stopped := time.Now()
+	stop()
+	code, seen := watchDrain(t, base, exit)
+	if code != 0 {
+		t.Fatalf("the relay exited %d, want 0", code)
+	}
+	if took := time.Since(stopped); took < drain-500*time.Millisecond || seen < 10 {
+		t.Fatalf("the relay exited %v after SIGTERM with %d health answers; its live session should have kept it draining for %v", took, seen, drain)
+	}
+	if p := get(base + "/readyz"); p.err == nil {
+		t.Fatalf("/readyz still answers after the relay exited: %+v", p)
+	}
+}
+
+// TestOpsDevDrainKeepsHealthEndpoints stops the dev stack with a live game
+// session: its API port answers /readyz with 503 draining and /metrics until
+// the drain ends, refuses new API requests, and the stack returns no error.
+func TestOpsDevDrainKeepsHealthEndpoints(t *testing.T) {
+	const drain = 3 * time.Second
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	mm := matchmakerFlags{httpAddr: "127.0.0.1:0", apiKeys: "dev:dev-secret", region: "us-east-1", accountID: "000000000000",
+		queueRegions: devRegion, leaseTTL: 2 * time.Second, interval: 20 * time.Millisecond, placementTimeout: 5 * time.Second, drainTimeout: drain}
+	ready := make(chan devAddrs, 1)
+	done := make(chan error, 1)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() {
+		done <- dev(ctx, &mm, store.NewMemory(store.Options{}), devRelay{addr: "127.0.0.1:0"}, 0, true, io.Discard, log, ready)
+	}()
+	var a devAddrs
+	select {
+	case a = <-ready:
+	case err := <-done:
+		t.Fatalf("dev stopped: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("dev did not start within 20s")
+	}
+	sessions, _ := matchTwo(t, a)
+	cctx, ccancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer ccancel()
+	ana, err := client.Dial(cctx, "ws://"+a.Relay+"/websocket", sessions[0], nil, client.Options{})
+	if err != nil {
+		t.Fatalf("ana connects: %v", err)
+	}
+	defer ana.Close()
+
+	stopped := time.Now()
+	stop()
+	waitFor(t, a.API+"/readyz", "dev drains", func(p probe) bool { return p.code == http.StatusServiceUnavailable })
+	if code := call(t, "POST", a.API+"/v1/tickets", `{"ConfigurationName":"duel","Players":[{"PlayerId":"cy"}]}`, nil); code != http.StatusServiceUnavailable {
+		t.Fatalf("a new ticket during the drain: HTTP %d, want 503", code)
+	}
+	err, seen := watchDrain(t, a.API, done)
+	if err != nil {
+		t.Fatalf("dev: %v", err)
+	}
+	if took := time.Since(stopped); took < drain-500*time.Millisecond || seen < 10 {
+		t.Fatalf("dev returned %v after the stop with %d health answers; its live session should have kept it draining for %v", took, seen, drain)
+	}
+}
