@@ -47,7 +47,7 @@ func (f *former) balanced() {
 				}
 			}
 		}
-		f.start(nil)
+		f.start(nil, ai)
 		f.keep, f.swapFrom = 1, 0
 		if !f.tryAdd(f.in.Tickets[ai], ai, false) {
 			f.finish(nil, nil)

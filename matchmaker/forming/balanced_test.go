@@ -118,7 +118,7 @@ func TestBalancedRegions(t *testing.T) {
 func TestBalanceTeamsEvenSums(t *testing.T) {
 	rs := compile(t, fmt.Sprintf(wideLarge, "fastestRegion"))
 	f := newFormer(rs, Input{Now: t0}, Options{})
-	f.start(nil)
+	f.start(nil, -1)
 	rng := rand.New(rand.NewPCG(3, 3))
 	// Worst case for the fill order: all the best players land on red.
 	for i := range 100 {

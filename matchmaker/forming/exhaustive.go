@@ -119,7 +119,7 @@ func (f *former) exhaustive() {
 				f.backfill(&f.in.Backfill[it.req], cands)
 				continue
 			}
-			f.start(nil)
+			f.start(nil, it.pool)
 			f.keep, f.swapFrom = 1, 0
 			if !f.tryAdd(f.in.Tickets[it.pool], it.pool, true) {
 				f.finish(nil, nil)
@@ -170,7 +170,7 @@ func (f *former) backfill(req *BackfillRequest, cands []int) {
 			}
 		}
 	}
-	f.start(caps)
+	f.start(caps, -1)
 	for i, team := range req.Teams {
 		for _, t := range team {
 			f.c.Add(i, t.Ticket)

@@ -108,6 +108,8 @@ type former struct {
 	ruleSlot   []int // rule index -> metrics slot, -1 for sort rules
 	metrics    []RuleMetric
 	anchor     []RuleMetric
+	anchorPool int                  // pool index of the current anchor, -1 for a backfill request
+	kept       map[int][]RuleMetric // pool index -> its failed searches' outcomes
 	evals      int
 	population map[string]int // balanced largestPopulation: tickets accepting each region
 	matches    []Match
@@ -166,12 +168,17 @@ func reserveSlots(teams []rules.Team, n int) []int {
 
 func (f *former) result() Result {
 	unmatched := 0
-	for _, u := range f.used {
-		if !u {
-			unmatched++
+	var kept []KeptOut
+	for i, u := range f.used {
+		if u {
+			continue
+		}
+		unmatched++
+		if m, ok := f.kept[i]; ok {
+			kept = append(kept, KeptOut{Ticket: f.in.Tickets[i], Metrics: m})
 		}
 	}
-	return Result{Matches: f.matches, Metrics: f.metrics, Unmatched: unmatched, Evaluations: f.evals}
+	return Result{Matches: f.matches, Metrics: f.metrics, Unmatched: unmatched, Kept: kept, Evaluations: f.evals}
 }
 
 // done reports whether the pass has formed as many matches as allowed.
@@ -196,8 +203,10 @@ func (f *former) eval(mode rules.Mode) *rules.Result {
 	return r
 }
 
-// start empties the candidate for a new anchor (or backfill request).
-func (f *former) start(caps []int) {
+// start empties the candidate for a new anchor, the pool ticket at index
+// anchor (or a backfill request, anchor -1).
+func (f *former) start(caps []int, anchor int) {
+	f.anchorPool = anchor
 	f.c.Reset()
 	clear(f.assign)
 	f.assign = f.assign[:0]
@@ -217,6 +226,12 @@ func (f *former) finish(r *rules.Result, req *BackfillRequest) {
 		f.metrics[i].FailedCount += m.FailedCount
 	}
 	if r == nil {
+		if f.anchorPool >= 0 {
+			if f.kept == nil {
+				f.kept = map[int][]RuleMetric{}
+			}
+			f.kept[f.anchorPool] = slices.Clone(f.anchor)
+		}
 		return
 	}
 	m := Match{Teams: make([][]*Ticket, f.nTeams), Backfill: req, Expansions: slices.Clone(r.Expansions), Metrics: slices.Clone(f.anchor)}

@@ -454,6 +454,25 @@ func TestMaxMatchesAndMetrics(t *testing.T) {
 	}
 }
 
+// TestKeptOut: a ticket no match takes is reported with the outcomes of the
+// search it anchored (the rule that kept it out failing), under both
+// strategies; matched tickets are not.
+func TestKeptOut(t *testing.T) {
+	for _, src := range []string{duelRules, strings.Replace(duelRules, `"teams"`, `"algorithm": {"strategy": "balanced", "balancedAttribute": "skill"}, "teams"`, 1)} {
+		rs := compile(t, src)
+		in := Input{Now: t0, Tickets: []*Ticket{
+			skillTicket(t, rs, "a", time.Second, 1000), skillTicket(t, rs, "b", time.Second, 1050),
+			skillTicket(t, rs, "far", 2*time.Second, 5000)}}
+		res := mustForm(t, rs, in, Options{})
+		if len(res.Matches) != 1 || len(res.Kept) != 1 || res.Kept[0].Ticket.ID != "far" {
+			t.Fatalf("%s: %d matches, kept %+v; want 1 match and far kept out", rs.Definition().Algorithm.Strategy, len(res.Matches), res.Kept)
+		}
+		if m := res.Kept[0].Metrics; len(m) != 1 || m[0].RuleName != "CloseSkill" || m[0].FailedCount == 0 {
+			t.Fatalf("%s: far's metrics %+v; want CloseSkill failing", rs.Definition().Algorithm.Strategy, m)
+		}
+	}
+}
+
 func TestInvalidInput(t *testing.T) {
 	rs := compile(t, duoRules)
 	a := ticket(t, rs, "a", 0, player{})

@@ -112,6 +112,14 @@ type RuleMetric struct {
 	FailedCount int    `json:"failedCount"`
 }
 
+// KeptOut is a pool ticket that found no match in a pass, and the rule
+// outcomes of the search for a match anchored on it (every rule except sort
+// rules, in rule order).
+type KeptOut struct {
+	Ticket  *Ticket
+	Metrics []RuleMetric
+}
+
 // Result is the outcome of one Form call.
 type Result struct {
 	// Matches in the order they formed.
@@ -121,6 +129,10 @@ type Result struct {
 	Metrics []RuleMetric
 	// Unmatched is the number of pool tickets left out of every match.
 	Unmatched int
+	// Kept lists the unmatched pool tickets that anchored a search for a
+	// match, in pool order, with the rule outcomes of that search: what
+	// kept each out this pass.
+	Kept []KeptOut
 	// Evaluations is the number of rule set evaluations the pass made.
 	Evaluations int
 }
