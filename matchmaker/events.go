@@ -64,6 +64,22 @@ type EventDetail struct {
 	MatchID               string                 `json:"matchId,omitempty"`
 	GameSessionInfo       GameSessionInfo        `json:"gameSessionInfo"`
 	CustomEventData       string                 `json:"customEventData,omitempty"`
+	// KeptOutBy and Expansions are Matchpoint's own, on MatchmakingTimedOut
+	// and MatchmakingCancelled (see Explanation).
+	KeptOutBy  string   `json:"keptOutBy,omitempty"`
+	Expansions []string `json:"expansions,omitempty"`
+}
+
+// Explanation is what kept a searching ticket out of a match so far.
+type Explanation struct {
+	// Metrics sums the rule outcomes of the forming searches the ticket
+	// anchored without finding a match.
+	Metrics []RuleEvaluationMetric
+	// KeptOutBy is the rule that failed most often in them.
+	KeptOutBy string
+	// Expansions lists the expansion steps in force for the ticket, as
+	// "target = value (after Ns)".
+	Expansions []string
 }
 
 // EventTicket is one ticket in an event.

@@ -419,6 +419,17 @@ func (s *Service) moveMatchTickets(ctx context.Context, ids []string, move func(
 	return s.moveTickets(ctx, cfg, ids, current, move, details)
 }
 
+// explain adds to d what kept ticket t out of a match so far, from
+// Options.Explain.
+func (s *Service) explain(d *EventDetail, t *store.Ticket) {
+	if s.opts.Explain == nil || t.Backfill {
+		return
+	}
+	if e := s.opts.Explain(t.ConfigurationName, t.TicketId); e != nil {
+		d.RuleEvaluationMetrics, d.KeptOutBy, d.Expansions = e.Metrics, e.KeptOutBy, e.Expansions
+	}
+}
+
 // sweepBatch is how many due tickets Sweep reads at a time.
 const sweepBatch = 100
 
@@ -488,6 +499,7 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 		}
 		d := withMatch(detailFor(EventMatchmakingTimedOut, []store.Ticket{*t}, eventOptions{}), t.MatchId)
 		d.Reason, d.Message = reasonTimedOut, messageTimedOut
+		s.explain(&d, t)
 		return d
 	})
 	if err != nil {

@@ -67,6 +67,12 @@ type Options struct {
 	// (acceptance "Accepted").
 	MatchAccepted func(ctx context.Context, configuration, matchID string, ticketIDs []string)
 
+	// Explain, if set, says what kept a SEARCHING ticket out of a match so
+	// far (the match former keeps it), for its MatchmakingTimedOut and
+	// MatchmakingCancelled events; nil when it has nothing to say. It must
+	// not block.
+	Explain func(configuration, ticketID string) *Explanation
+
 	// WebhookSecret keys the HMAC-SHA256 signature of webhook deliveries.
 	WebhookSecret []byte
 	// WebhookClient posts webhook deliveries (default: a client with a 10s

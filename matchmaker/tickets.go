@@ -404,6 +404,7 @@ func (s *Service) StopMatchmaking(ctx context.Context, in *StopMatchmakingInput)
 	}, func(t *store.Ticket) EventDetail {
 		d := detailFor(EventMatchmakingCancelled, []store.Ticket{*t}, eventOptions{})
 		d.Reason, d.Message = reasonCancelled, messageCancelled
+		s.explain(&d, &before)
 		return d
 	})
 	if err != nil {

@@ -115,6 +115,9 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		MatchAccepted: func(ctx context.Context, configuration, matchID string, ticketIDs []string) {
 			s.worker.Place(ctx, configuration, matchID, ticketIDs)
 		},
+		Explain: func(configuration, ticketID string) *matchmaker.Explanation {
+			return s.worker.Explain(configuration, ticketID)
+		},
 	})
 	if err != nil {
 		return nil, err

@@ -130,8 +130,7 @@ func Run(rs *rules.RuleSet, tickets []Ticket, seed uint64) (Report, error) {
 		}
 		for ei, step := range m.Expansions {
 			if step >= 0 {
-				e := def.Expansions[ei]
-				out.Expanded = append(out.Expanded, fmt.Sprintf("%s = %s (after %gs)", e.Target, stepValue(e.Steps[step]), e.Steps[step].WaitTimeSeconds))
+				out.Expanded = append(out.Expanded, worker.ExpansionStep(def.Expansions[ei], step))
 			}
 		}
 		rep.Matches = append(rep.Matches, out)
@@ -185,15 +184,7 @@ func keptOut(rs *rules.RuleSet, t *forming.Ticket, pool []*forming.Ticket, now t
 			}
 		}
 	}
-	c.Reset()
-	c.Add(0, t.Ticket)
-	steps := ev.Evaluate(c, now, rules.ExplainAll).Expansions
-	var reached []string
-	for ei, st := range steps {
-		if st >= 0 {
-			reached = append(reached, fmt.Sprintf("%s = %s", def.Expansions[ei].Target, stepValue(def.Expansions[ei].Steps[st])))
-		}
-	}
+	reached := worker.ExpansionsInForce(rs, t, now)
 	expansion := "no expansion step reached yet"
 	if len(reached) > 0 {
 		expansion = "expansions reached: " + strings.Join(reached, ", ")
@@ -213,14 +204,4 @@ func keptOut(rs *rules.RuleSet, t *forming.Ticket, pool []*forming.Ticket, now t
 		return "its party does not fit the teams; " + expansion
 	}
 	return "the teams could not be filled to their minimum with the tickets left; " + expansion
-}
-
-func stepValue(s rules.ExpansionStep) string {
-	if s.Number != nil {
-		return fmt.Sprintf("%g", *s.Number)
-	}
-	if s.String != nil {
-		return fmt.Sprintf("%q", *s.String)
-	}
-	return "?"
 }

@@ -18,6 +18,8 @@ type metrics struct {
 	skippedPasses    *prometheus.CounterVec
 	placements       *prometheus.CounterVec
 	placementSeconds *prometheus.HistogramVec
+	ruleOutcomes     *prometheus.CounterVec
+	keptOut          *prometheus.GaugeVec
 }
 
 // timeToMatchBuckets cover a ticket formed in the pass after it arrived (tens
@@ -49,11 +51,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Placements by outcome."}, []string{"configuration", "outcome"}),
 		placementSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_placement_seconds",
 			Help: "Time to place a match on a relay.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 15)}, cfg),
+		ruleOutcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "matchpoint_rule_evaluations_total",
+			Help: "Rule outcomes of the forming passes' evaluations (FlexMatch's ruleEvaluationMetrics), by rule and outcome (passed, failed)."}, []string{"configuration", "rule", "outcome"}),
+		keptOut: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "matchpoint_pool_kept_out_tickets",
+			Help: "Searching tickets left out of every match of the last forming pass, by the rule that failed most often in the search each anchored."}, []string{"configuration", "rule"}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.timeToMatch, m.claimConflicts, m.passSeconds, m.skippedPasses, m.placements, m.placementSeconds} {
+	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.timeToMatch, m.claimConflicts, m.passSeconds, m.skippedPasses, m.placements, m.placementSeconds, m.ruleOutcomes, m.keptOut} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register worker metrics: %w", err)
 		}

@@ -21,6 +21,7 @@ import (
 type configLoop struct {
 	w     *Worker
 	name  string
+	kept  *keptOut
 	rules ruleSets
 	pool  *pool
 	seed  uint64
@@ -115,9 +116,45 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 		c.warn(ctx, "form matches", err)
 		return false, false
 	}
+	c.kept.retain(func(id string) bool { _, ok := byID[id]; return ok })
+	c.kept.add(rs, res.Kept)
+	c.observe(res)
 	claimed = c.claimAll(ctx, cfg, rs, res.Matches, byID) > 0
 	w.metrics.passSeconds.WithLabelValues(c.name).Observe(time.Since(start).Seconds())
 	return false, claimed
+}
+
+// observe counts a pass's rule outcomes and what kept its unmatched tickets
+// out.
+func (c *configLoop) observe(res forming.Result) {
+	m := c.w.metrics
+	for _, rm := range res.Metrics {
+		m.ruleOutcomes.WithLabelValues(c.name, rm.RuleName, "passed").Add(float64(rm.PassedCount))
+		m.ruleOutcomes.WithLabelValues(c.name, rm.RuleName, "failed").Add(float64(rm.FailedCount))
+	}
+	byRule := map[string]int{}
+	for _, rm := range res.Metrics {
+		byRule[rm.RuleName] = 0
+	}
+	for _, ko := range res.Kept {
+		if rule := mostFailed(ko.Metrics); rule != "" {
+			byRule[rule]++
+		}
+	}
+	for rule, n := range byRule {
+		m.keptOut.WithLabelValues(c.name, rule).Set(float64(n))
+	}
+}
+
+// mostFailed is the rule that failed most often, "" when none failed.
+func mostFailed(metrics []forming.RuleMetric) string {
+	best, worst := "", 0
+	for _, rm := range metrics {
+		if rm.FailedCount > worst {
+			best, worst = rm.RuleName, rm.FailedCount
+		}
+	}
+	return best
 }
 
 func (c *configLoop) warn(ctx context.Context, what string, err error) {

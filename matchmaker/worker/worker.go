@@ -254,7 +254,7 @@ func (w *Worker) discover(ctx context.Context, loops *sync.WaitGroup) {
 			continue
 		}
 		lctx, cancel := context.WithCancel(ctx)
-		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1)}
+		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1), kept: newKeptOut()}
 		w.mu.Lock()
 		w.owned[c.Name] = o
 		w.mu.Unlock()
@@ -263,16 +263,34 @@ func (w *Worker) discover(ctx context.Context, loops *sync.WaitGroup) {
 		loops.Add(1)
 		go func(name string) {
 			defer loops.Done()
-			w.own(lctx, name, o.wake)
+			w.own(lctx, name, o)
 		}(c.Name)
 	}
 }
 
 // ownedLoop is the handle of a configuration's loop: cancel stops it, wake
-// asks it for a pass.
+// asks it for a pass, kept holds what kept its searching tickets out.
 type ownedLoop struct {
 	cancel context.CancelFunc
 	wake   chan struct{}
+	kept   *keptOut
+}
+
+// Explain says what kept a searching ticket of configuration out of a
+// match so far: the rule outcomes of the forming searches it anchored
+// without finding one, summed over this worker's passes (FlexMatch's
+// ruleEvaluationMetrics), the rule that failed most often, and the
+// expansion steps in force for it. It is nil when this worker does not own
+// the configuration or the ticket never anchored a failed search. It is the
+// matchmaker.Options.Explain hook.
+func (w *Worker) Explain(configuration, ticketID string) *matchmaker.Explanation {
+	w.mu.Lock()
+	o, ok := w.owned[configuration]
+	w.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return o.kept.explain(ticketID, w.opts.Now())
 }
 
 // Wake asks for a forming pass of configuration soon (MinInterval after the
@@ -293,7 +311,7 @@ func (w *Worker) Wake(configuration string) {
 
 // own runs one configuration's loop while this worker holds its lease: a
 // pass every Interval, or sooner after a Wake or a pass that claimed matches.
-func (w *Worker) own(ctx context.Context, name string, wake <-chan struct{}) {
+func (w *Worker) own(ctx context.Context, name string, o ownedLoop) {
 	defer func() {
 		w.mu.Lock()
 		delete(w.owned, name)
@@ -308,7 +326,7 @@ func (w *Worker) own(ctx context.Context, name string, wake <-chan struct{}) {
 		}
 		w.log.Info("release configuration", "configuration", name)
 	}()
-	c := &configLoop{w: w, name: name}
+	c := &configLoop{w: w, name: name, kept: o.kept}
 	next := time.NewTimer(w.opts.Interval)
 	defer next.Stop()
 	renew := time.NewTicker(w.opts.LeaseTTL / 3)
@@ -326,7 +344,7 @@ func (w *Worker) own(ctx context.Context, name string, wake <-chan struct{}) {
 				return
 			}
 			continue
-		case <-wake:
+		case <-o.wake:
 			// Bring the next pass forward to MinInterval after the last start.
 			next.Reset(max(0, time.Until(started.Add(w.opts.MinInterval))))
 			continue

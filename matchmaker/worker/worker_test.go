@@ -354,6 +354,64 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	}
 }
 
+// TestTimedOutAndCancelledCarryRuleMetrics: the MatchmakingTimedOut and
+// MatchmakingCancelled events of tickets that never matched carry the rule
+// outcomes of the searches they anchored (FlexMatch's ruleEvaluationMetrics),
+// through the service's Explain hook.
+func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
+	st := store.NewMemory(store.Options{})
+	var w *Worker
+	e := newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet, Explain: func(cfg, id string) *matchmaker.Explanation {
+		return w.Explain(cfg, id)
+	}}, matchmaker.ModeStandalone, false)
+	ctx := context.Background()
+	short, no := 1, false
+	if _, err := e.svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "short", RuleSetName: "duel", RequestTimeoutSeconds: &short, AcceptanceRequired: &no}); err != nil {
+		t.Fatal(err)
+	}
+	w, _ = runWorker(t, Options{Store: st, Service: e.svc})
+	for id, skill := range map[string]float64{"lone": 1000, "far": 5000} {
+		if _, err := e.svc.StartMatchmaking(ctx, &matchmaker.StartMatchmakingInput{TicketId: id, ConfigurationName: "short",
+			Players: []store.Player{{PlayerId: "player-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for w.Explain("short", "far") == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("no forming pass kept far out")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := e.svc.StopMatchmaking(ctx, &matchmaker.StopMatchmakingInput{TicketId: "far"}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus("lone", store.StatusTimedOut)
+	raw, err := st.EventsAfter(ctx, "short", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range raw {
+		ev, err := matchmaker.DecodeEvent(r.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := ev.Detail
+		if d.Type != matchmaker.EventMatchmakingTimedOut && d.Type != matchmaker.EventMatchmakingCancelled {
+			continue
+		}
+		m := d.RuleEvaluationMetrics
+		if len(m) != 1 || m[0].RuleName != "Close" || m[0].FailedCount == 0 || d.KeptOutBy != "Close" {
+			t.Fatalf("%s of %s: ruleEvaluationMetrics %+v, kept out by %q; want Close failing", d.Type, d.Tickets[0].TicketID, m, d.KeptOutBy)
+		}
+		seen[d.Type+" "+d.Tickets[0].TicketID] = true
+	}
+	if !seen["MatchmakingCancelled far"] || !seen["MatchmakingTimedOut lone"] {
+		t.Fatalf("events seen: %v", seen)
+	}
+}
+
 // TestStoppedWorkerHandsItsLeaseBack: a worker that stops releases its
 // configuration's lease, so another takes over at once rather than after the
 // lease lapses (an hour here).

@@ -1,0 +1,125 @@
+package worker
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
+	"github.com/matchpoint-dev/matchpoint/rules"
+)
+
+// keptOut sums, for each searching ticket of a configuration, the rule
+// outcomes of the forming searches it anchored without finding a match:
+// FlexMatch's ruleEvaluationMetrics for its MatchmakingTimedOut or
+// MatchmakingCancelled event. The configuration's loop writes it after each
+// pass; the service reads it when a ticket times out or is cancelled.
+type keptOut struct {
+	mu       sync.Mutex
+	rs       *rules.RuleSet // of the last pass
+	byTicket map[string]*keptTicket
+}
+
+type keptTicket struct {
+	ticket *forming.Ticket
+	sum    []matchmaker.RuleEvaluationMetric
+}
+
+func newKeptOut() *keptOut {
+	return &keptOut{byTicket: map[string]*keptTicket{}}
+}
+
+// add counts a pass's kept-out tickets under rule set rs. A ticket's sums
+// start again when the rule set's rules changed since they began.
+func (k *keptOut) add(rs *rules.RuleSet, kept []forming.KeptOut) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.rs = rs
+	for _, ko := range kept {
+		kt := k.byTicket[ko.Ticket.ID]
+		if kt == nil || !sameRules(kt.sum, ko.Metrics) {
+			kt = &keptTicket{sum: make([]matchmaker.RuleEvaluationMetric, len(ko.Metrics))}
+			for i, m := range ko.Metrics {
+				kt.sum[i].RuleName = m.RuleName
+			}
+			k.byTicket[ko.Ticket.ID] = kt
+		}
+		kt.ticket = ko.Ticket
+		for i, m := range ko.Metrics {
+			kt.sum[i].PassedCount += m.PassedCount
+			kt.sum[i].FailedCount += m.FailedCount
+		}
+	}
+}
+
+func sameRules(sum []matchmaker.RuleEvaluationMetric, pass []forming.RuleMetric) bool {
+	if len(sum) != len(pass) {
+		return false
+	}
+	for i := range sum {
+		if sum[i].RuleName != pass[i].RuleName {
+			return false
+		}
+	}
+	return true
+}
+
+// retain forgets the tickets for which searching reports false: they left
+// the pool.
+func (k *keptOut) retain(searching func(id string) bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for id := range k.byTicket {
+		if !searching(id) {
+			delete(k.byTicket, id)
+		}
+	}
+}
+
+// explain returns what kept the ticket out at time now, nil when it never
+// anchored a failed search.
+func (k *keptOut) explain(id string, now time.Time) *matchmaker.Explanation {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	kt := k.byTicket[id]
+	if kt == nil {
+		return nil
+	}
+	e := &matchmaker.Explanation{Metrics: append([]matchmaker.RuleEvaluationMetric(nil), kt.sum...)}
+	worst := 0
+	for _, m := range kt.sum {
+		if m.FailedCount > worst {
+			e.KeptOutBy, worst = m.RuleName, m.FailedCount
+		}
+	}
+	e.Expansions = ExpansionsInForce(k.rs, kt.ticket, now)
+	return e
+}
+
+// ExpansionsInForce lists the expansion steps in force for ticket t alone
+// at time now, as "target = value (after Ns)", in the rule set's order.
+func ExpansionsInForce(rs *rules.RuleSet, t *forming.Ticket, now time.Time) []string {
+	c := rs.NewCandidate()
+	c.Add(0, t.Ticket)
+	var out []string
+	for ei, step := range rs.NewEvaluator().Evaluate(c, now, rules.ExplainAll).Expansions {
+		if step >= 0 {
+			out = append(out, ExpansionStep(rs.Definition().Expansions[ei], step))
+		}
+	}
+	return out
+}
+
+// ExpansionStep describes step of expansion e: "target = value (after Ns)".
+func ExpansionStep(e rules.ExpansionDef, step int) string {
+	s := e.Steps[step]
+	value := "?"
+	switch {
+	case s.Number != nil:
+		value = fmt.Sprintf("%g", *s.Number)
+	case s.String != nil:
+		value = fmt.Sprintf("%q", *s.String)
+	}
+	return fmt.Sprintf("%s = %s (after %gs)", e.Target, value, s.WaitTimeSeconds)
+}
