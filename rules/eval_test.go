@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -477,5 +479,293 @@ func TestDocsExprExamples(t *testing.T) {
 	}
 	if r := ev.Evaluate(c, t0.Add(25*time.Second), ExplainAll); outcome(t, rs, r, "PartiesWaitLess") != Passed {
 		t.Errorf("a party older than 30 s: %v", r.Rules)
+	}
+}
+
+// population builds a candidate of one single-player ticket per team slot:
+// sizes[i] players on team i, each with the attributes and latencies that
+// player gives for its running number n.
+func population(t testing.TB, rs *RuleSet, sizes []int, player func(n int) (map[string]Value, map[string]float64)) *Candidate {
+	t.Helper()
+	c := rs.NewCandidate()
+	n := 0
+	for ti, size := range sizes {
+		for range size {
+			a, lat := player(n)
+			id := "p" + strconv.Itoa(n)
+			c.Add(ti, prep(t, rs, id, 0, Player{ID: id, Attributes: a, Latencies: lat}))
+			n++
+		}
+	}
+	return c
+}
+
+func TestExample7LargeMatchExpansions(t *testing.T) {
+	rs := mustCompileFile(t, "example-07-large-match.json")
+	if !rs.Large() || rs.MaxPlayers() != 200 {
+		t.Fatalf("large=%v maxPlayers=%d", rs.Large(), rs.MaxPlayers())
+	}
+	for _, tc := range []struct {
+		age     time.Duration
+		minimum int
+	}{{0, 175}, {9 * time.Second, 175}, {10 * time.Second, 150}, {15 * time.Second, 100}} {
+		if got := rs.TeamLimits(tc.age, nil)[0]; got.MinPlayers != tc.minimum || got.MaxPlayers != 200 {
+			t.Errorf("TeamLimits(%v) = %+v, want minPlayers %d", tc.age, got, tc.minimum)
+		}
+	}
+	ev := rs.NewEvaluator()
+	lat := func(ms float64) func(int) (map[string]Value, map[string]float64) {
+		return func(n int) (map[string]Value, map[string]float64) {
+			return attrs("skill", n), map[string]float64{"us-east-1": ms}
+		}
+	}
+	c := population(t, rs, []int{100}, lat(100))
+	if r := ev.Evaluate(c, t0, FinalCheck); r.Pass || r.TeamsOK {
+		t.Fatalf("100 players before 15 s: pass=%v teamsOK=%v", r.Pass, r.TeamsOK)
+	}
+	if r := ev.Evaluate(c, t0.Add(16*time.Second), FinalCheck); !r.Pass {
+		t.Fatalf("100 players after 15 s: %+v", r)
+	}
+	slow := population(t, rs, []int{180}, lat(180))
+	if r := ev.Evaluate(slow, t0.Add(11*time.Second), ExplainAll); !r.TeamsOK || outcome(t, rs, r, "low-latency") != Failed {
+		t.Fatalf("180 ms before the latency expansion: teamsOK=%v %v", r.TeamsOK, r.Rules)
+	}
+	if r := ev.Evaluate(slow, t0.Add(12*time.Second), FinalCheck); !r.Pass {
+		t.Fatalf("180 ms once maxLatency is 200: %+v", r)
+	}
+}
+
+func TestExample8QuantityTeamsExpansion(t *testing.T) {
+	rs := mustCompileFile(t, "example-08-multi-team-large-match.json")
+	teams := rs.Teams()
+	if len(teams) != 11 || teams[0].Name != "Monsters" || teams[1].Name != "Hunters_1" || teams[10].Name != "Hunters_10" || teams[10].Definition != "Hunters" {
+		t.Fatalf("teams = %+v", teams)
+	}
+	if !rs.Large() || rs.MaxPlayers() != 155 {
+		t.Fatalf("large=%v maxPlayers=%d", rs.Large(), rs.MaxPlayers())
+	}
+	for _, tc := range []struct {
+		age     time.Duration
+		hunters int
+	}{{0, 12}, {15 * time.Second, 10}, {20 * time.Second, 8}} {
+		limits := rs.TeamLimits(tc.age, nil)
+		if limits[0].MinPlayers != 5 {
+			t.Errorf("TeamLimits(%v): Monsters = %+v", tc.age, limits[0])
+		}
+		for _, l := range limits[1:] {
+			if l.MinPlayers != tc.hunters || l.MaxPlayers != 15 {
+				t.Errorf("TeamLimits(%v): %s = %+v, want minPlayers %d", tc.age, l.Name, l, tc.hunters)
+			}
+		}
+	}
+	sizes := []int{5}
+	for range 10 {
+		sizes = append(sizes, 8)
+	}
+	c := population(t, rs, sizes, func(int) (map[string]Value, map[string]float64) {
+		return nil, map[string]float64{"eu-west-1": 60}
+	})
+	ev := rs.NewEvaluator()
+	for _, tc := range []struct {
+		age  time.Duration
+		pass bool
+	}{{0, false}, {16 * time.Second, false}, {21 * time.Second, true}} {
+		if r := ev.Evaluate(c, t0.Add(tc.age), FinalCheck); r.Pass != tc.pass {
+			t.Errorf("5 monsters and 8 hunters per team at %v: pass=%v, want %v", tc.age, r.Pass, tc.pass)
+		}
+	}
+}
+
+func TestExample9BatchDistance(t *testing.T) {
+	rs := mustCompileFile(t, "example-09-large-match-batchdistance.json")
+	ev := rs.NewEvaluator()
+	// A player of league 3 with skill 50 to 59, on map dust in ctf mode,
+	// changed by edit for player 0.
+	match := func(edit func(a map[string]Value)) *Candidate {
+		return population(t, rs, []int{100, 100}, func(n int) (map[string]Value, map[string]float64) {
+			a := attrs("league", 3, "skill", 50+n%10, "map", "dust", "mode", "ctf")
+			if n == 0 {
+				edit(a)
+			}
+			return a, nil
+		})
+	}
+	if r := ev.Evaluate(match(func(map[string]Value) {}), t0, FinalCheck); !r.Pass {
+		t.Fatalf("similar players: %v", r.Rules)
+	}
+	tests := []struct {
+		name  string
+		edit  func(a map[string]Value)
+		age   time.Duration
+		rule  string
+		wants Outcome
+	}{
+		{"another map", func(a map[string]Value) { a["map"] = StringValue("ice") }, 0, "SameMap", Failed},
+		{"another mode", func(a map[string]Value) { a["mode"] = StringValue("dm") }, 30 * time.Second, "SameMode", Failed},
+		{"league 2 away", func(a map[string]Value) { a["league"] = NumberValue(5) }, 0, "SimilarLeague", Passed},
+		{"league 3 away", func(a map[string]Value) { a["league"] = NumberValue(6) }, 0, "SimilarLeague", Failed},
+		{"skill 15 apart", func(a map[string]Value) { a["skill"] = NumberValue(44) }, 0, "SimilarSkill", Failed},
+		{"skill 15 apart after 10 s", func(a map[string]Value) { a["skill"] = NumberValue(44) }, 10 * time.Second, "SimilarSkill", Passed},
+		{"skill 30 apart after 10 s", func(a map[string]Value) { a["skill"] = NumberValue(29) }, 10 * time.Second, "SimilarSkill", Failed},
+		{"skill 30 apart after 20 s", func(a map[string]Value) { a["skill"] = NumberValue(29) }, 20 * time.Second, "SimilarSkill", Passed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ev.Evaluate(match(tc.edit), t0.Add(tc.age), ExplainAll)
+			if got := outcome(t, rs, r, tc.rule); got != tc.wants {
+				t.Fatalf("%s = %v, want %v (%v)", tc.rule, got, tc.wants, r.Rules)
+			}
+			if r.Pass != (tc.wants == Passed) {
+				t.Fatalf("pass=%v with every other rule passing", r.Pass)
+			}
+		})
+	}
+}
+
+// TestFunctionValues checks the value of each property expression function
+// with a comparison rule: the value equals the reference, and differs from
+// the reference plus a quarter.
+func TestFunctionValues(t *testing.T) {
+	tests := []struct {
+		expr      string
+		red, blue []float64
+		want      float64
+	}{
+		{"median(flatten(teams[*].players.attributes[skill]))", []float64{8, 1}, []float64{3}, 3},
+		{"median(flatten(teams[*].players.attributes[skill]))", []float64{10, 1}, []float64{3, 8}, 5.5},
+		{"sum(flatten(teams[*].players.attributes[skill]))", []float64{10, 1}, []float64{3, 8}, 22},
+		{"max(sum(teams[*].players.attributes[skill]))", []float64{10, 1}, []float64{3, 9}, 12},
+		{"stddev(flatten(teams[*].players.attributes[skill]))", []float64{2, 4, 4, 4}, []float64{5, 5, 7, 9}, 2},
+		{"stddev(teams[red].players.attributes[skill])", []float64{7, 7}, []float64{1, 9}, 0},
+		{"min(flatten(teams[*].players.attributes[skill]))", []float64{10, -1}, []float64{3, 8}, -1},
+		{"min(avg(teams[*].players.attributes[skill]))", []float64{10, 2}, []float64{3, 8}, 5.5},
+		{"count(teams[*])", []float64{1}, []float64{2}, 2},
+		{"count(teams[red, blue])", []float64{1}, []float64{2}, 2},
+		{"max(count(teams[*].players))", []float64{1, 2, 3}, []float64{4}, 3},
+		{"min(count(teams[*].players))", []float64{1, 2, 3}, []float64{4}, 1},
+		{"count(players.attributes[skill])", []float64{1, 2, 3}, []float64{4}, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.expr+fmt.Sprint(tc.red, tc.blue), func(t *testing.T) {
+			for _, ref := range []float64{tc.want, tc.want + 0.25} {
+				rs := mustCompile(t, fmt.Sprintf(`{"ruleLanguageVersion":"1.0",
+					"playerAttributes":[{"name":"skill","type":"number"}],
+					"teams":[{"name":"red","minPlayers":1,"maxPlayers":4},{"name":"blue","minPlayers":1,"maxPlayers":4}],
+					"rules":[{"name":"Value","type":"comparison","measurements":%q,"referenceValue":%g,"operation":"="}]}`, tc.expr, ref))
+				r := rs.NewEvaluator().Evaluate(fill(t, rs, skills(tc.red...), skills(tc.blue...)), t0, FinalCheck)
+				if r.Pass != (ref == tc.want) {
+					t.Fatalf("%s = %g: pass=%v, want %v", tc.expr, ref, r.Pass, ref == tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestCollectionPartyAggregation(t *testing.T) {
+	tests := []struct {
+		name, rule string
+		union      bool // want pass with union; intersection is the opposite
+	}{
+		// The party {ctf, dm} + {ctf, koth} counts as {ctf, dm, koth} per
+		// player under union, {ctf} under intersection; the solo player has
+		// {dm, koth}.
+		{"intersection of everyone's modes", `"operation":"intersection","measurements":"flatten(teams[*].players.attributes[modes])","minCount":2`, true},
+		{"players who want dm", `"operation":"contains","measurements":"flatten(teams[*].players.attributes[modes])","referenceValue":"dm","minCount":3`, true},
+		{"modes shared with a list", `"operation":"reference_intersection_count","measurements":"flatten(teams[*].players.attributes[modes])","referenceValue":["koth","dm"],"minCount":1`, true},
+		{"no more than one koth player", `"operation":"contains","measurements":"flatten(teams[*].players.attributes[modes])","referenceValue":"koth","maxCount":1`, false},
+	}
+	for _, tc := range tests {
+		for _, agg := range []string{"union", "intersection"} {
+			t.Run(tc.name+"/"+agg, func(t *testing.T) {
+				rs := mustCompile(t, `{"ruleLanguageVersion":"1.0",
+					"playerAttributes":[{"name":"modes","type":"string_list"}],
+					"teams":[{"name":"red","minPlayers":1,"maxPlayers":4}],
+					"rules":[{"name":"Modes","type":"collection","partyAggregation":"`+agg+`",`+tc.rule+`}]}`)
+				c := rs.NewCandidate()
+				c.Add(0, prep(t, rs, "party", 0,
+					Player{ID: "a", Attributes: attrs("modes", []string{"ctf", "dm"})},
+					Player{ID: "b", Attributes: attrs("modes", []string{"ctf", "koth"})}))
+				c.Add(0, prep(t, rs, "solo", 0, Player{ID: "c", Attributes: attrs("modes", []string{"dm", "koth"})}))
+				want := tc.union == (agg == "union")
+				if r := rs.NewEvaluator().Evaluate(c, t0, FinalCheck); r.Pass != want {
+					t.Fatalf("pass=%v, want %v", r.Pass, want)
+				}
+			})
+		}
+	}
+}
+
+func TestLatencyDistanceReference(t *testing.T) {
+	tests := []struct {
+		reference   string
+		maxDistance float64
+		pass        bool
+	}{
+		// Latencies 10, 20 and 60 ms: the lowest is 10, the average 30.
+		{"min", 49, false},
+		{"min", 50, true},
+		{"avg", 29, false},
+		{"avg", 30, true},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s %g", tc.reference, tc.maxDistance), func(t *testing.T) {
+			rs := mustCompile(t, fmt.Sprintf(`{"ruleLanguageVersion":"1.0","teams":[{"name":"a","minPlayers":1,"maxPlayers":4}],
+				"rules":[{"name":"Close","type":"latency","maxDistance":%g,"distanceReference":%q}]}`, tc.maxDistance, tc.reference))
+			c := rs.NewCandidate()
+			for i, ms := range []float64{10, 20, 60} {
+				id := strconv.Itoa(i)
+				c.Add(0, prep(t, rs, id, 0, Player{ID: id, Latencies: map[string]float64{"x": ms}}))
+			}
+			if r := rs.NewEvaluator().Evaluate(c, t0, FinalCheck); r.Pass != tc.pass {
+				t.Fatalf("pass=%v, want %v", r.Pass, tc.pass)
+			}
+		})
+	}
+}
+
+func TestCompoundXorAndNot(t *testing.T) {
+	rs := mustCompile(t, `{"ruleLanguageVersion":"1.0",
+		"playerAttributes":[{"name":"a","type":"number","default":0},{"name":"b","type":"number","default":0},{"name":"c","type":"number","default":0}],
+		"teams":[{"name":"red","minPlayers":1,"maxPlayers":4}],
+		"rules":[
+		  {"name":"A","type":"comparison","measurements":"flatten(teams[*].players.attributes[a])","referenceValue":1,"operation":"="},
+		  {"name":"B","type":"comparison","measurements":"flatten(teams[*].players.attributes[b])","referenceValue":1,"operation":"="},
+		  {"name":"C","type":"comparison","measurements":"flatten(teams[*].players.attributes[c])","referenceValue":1,"operation":"="},
+		  {"name":"OneOfTwo","type":"compound","statement":"xor(A, B)"},
+		  {"name":"OneOfThree","type":"compound","statement":"xor(A, B, C)"},
+		  {"name":"NotA","type":"compound","statement":"not(A)"}]}`)
+	ev := rs.NewEvaluator()
+	b := func(v bool) int {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	tests := []struct {
+		a, b, c                    bool
+		oneOfTwo, oneOfThree, notA bool
+	}{
+		{false, false, false, false, false, true},
+		{true, false, false, true, true, false},
+		{false, true, false, true, true, true},
+		{true, true, false, false, false, false},
+		{false, false, true, false, true, true},
+		{true, true, true, false, false, false},
+		{false, true, true, true, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("A=%v B=%v C=%v", tc.a, tc.b, tc.c), func(t *testing.T) {
+			c := fill(t, rs, []map[string]Value{attrs("a", b(tc.a), "b", b(tc.b), "c", b(tc.c))})
+			r := ev.Evaluate(c, t0, ExplainAll)
+			for rule, want := range map[string]bool{"OneOfTwo": tc.oneOfTwo, "OneOfThree": tc.oneOfThree, "NotA": tc.notA} {
+				if got := outcome(t, rs, r, rule) == Passed; got != want {
+					t.Errorf("%s passed=%v, want %v", rule, got, want)
+				}
+			}
+			want := tc.oneOfTwo && tc.oneOfThree && tc.notA
+			if r := ev.Evaluate(c, t0, FinalCheck); r.Pass != want {
+				t.Errorf("final pass=%v, want %v (the operands count only through the compound rules)", r.Pass, want)
+			}
+		})
 	}
 }
