@@ -283,9 +283,10 @@ func (b *BusPlacer) request(ctx context.Context, req bus.PlacementRequest, try t
 // Place asks the relays of each region in turn, until one creates the game
 // session or ctx ends. A region without relays, a full or draining relay and
 // a relay that does not answer in time move on to the next region; a round
-// over every region that fails starts again after Backoff. A refusal that no
-// retry can fix (INVALID) fails at once. A backfill goes to the relay that
-// hosts the session (see placeBackfill).
+// over every region that fails starts again after Backoff. A round in which
+// no region has a relay (NATS answers no responders in each) fails at once,
+// naming the regions, and so does a refusal that no retry can fix (INVALID).
+// A backfill goes to the relay that hosts the session (see placeBackfill).
 func (b *BusPlacer) Place(ctx context.Context, p Placement) (map[string]store.GameSessionConnectionInfo, error) {
 	if p.Backfill != nil {
 		return b.placeBackfill(ctx, p)
@@ -298,6 +299,7 @@ func (b *BusPlacer) Place(ctx context.Context, p Placement) (map[string]store.Ga
 	var problems []string
 	for {
 		problems = problems[:0]
+		noRelay := 0
 		for _, region := range p.Regions {
 			req.Region = region
 			reply, err := b.request(ctx, req, try)
@@ -311,10 +313,16 @@ func (b *BusPlacer) Place(ctx context.Context, p Placement) (map[string]store.Ga
 			if errors.Is(err, bus.ErrMalformed) {
 				return nil, fmt.Errorf("place in %s: %w", region, err)
 			}
+			if errors.Is(err, bus.ErrNoResponders) {
+				noRelay++
+			}
 			problems = append(problems, fmt.Sprintf("%s: %v", region, err))
 			if ctx.Err() != nil {
 				break
 			}
+		}
+		if noRelay == len(p.Regions) {
+			return nil, fmt.Errorf("no relay in region(s) %s: %w", strings.Join(p.Regions, ", "), bus.ErrNoResponders)
 		}
 		select {
 		case <-ctx.Done():
