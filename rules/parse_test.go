@@ -78,6 +78,7 @@ func TestInvalidRuleSets(t *testing.T) {
 		{"team expansion beyond 200 players", fairExpansion, `{"target": "teams[red, blue].maxPlayers", "steps": [{"waitTimeSeconds": 5, "value": 101}]}`, "expansions[0].steps[0].value", "makes the teams hold up to 202 players at 5s; a match may have at most 200"},
 		{"unknown strategy", `"name": "base",`, `"name": "base", "algorithm": {"strategy": "greedy"},`, "algorithm.strategy", `not "greedy"`},
 		{"sorted needs attributes", `"name": "base",`, `"name": "base", "algorithm": {"batchingPreference": "sorted"},`, "algorithm.sortByAttributes", "is required"},
+		{"sortbyAttributes spelling", `"name": "base",`, `"name": "base", "algorithm": {"batchingPreference": "sorted", "sortbyAttributes": ["skill"]},`, "algorithm.sortbyAttributes", `unknown field "sortbyAttributes": did you mean "sortByAttributes"? (field names are case-sensitive)`},
 		{"sort by undeclared", `"name": "base",`, `"name": "base", "algorithm": {"batchingPreference": "sorted", "sortByAttributes": ["rank"]},`, "algorithm.sortByAttributes[0]", `"rank" is not declared`},
 		{"balanced needs attribute", `"name": "base",`, `"name": "base", "algorithm": {"strategy": "balanced"},`, "algorithm.balancedAttribute", "is required"},
 		{"balanced attribute not number", `"name": "base",`, `"name": "base", "algorithm": {"strategy": "balanced", "balancedAttribute": "modes"},`, "algorithm.balancedAttribute", "must be a number"},
@@ -251,6 +252,12 @@ func TestUndecodedValuesCauseNoFollowOnErrors(t *testing.T) {
 		{"batchingPreference of the wrong JSON type",
 			doc(attrs, `"algorithm": {"batchingPreference": true, "sortByAttributes": ["skill"]}`, teams),
 			[]string{"algorithm.batchingPreference: must be a string, not a boolean"}},
+		{"sortByAttributes misspelt",
+			doc(attrs, `"algorithm": {"batchingPreference": "sorted", "sortbyAttributes": ["skill"]}`, teams),
+			[]string{`algorithm.sortbyAttributes: unknown field "sortbyAttributes": did you mean "sortByAttributes"?`}},
+		{"maxPlayers misspelt",
+			doc(`"teams": [{"name": "red", "minPlayers": 1, "maxplayers": 4}]`),
+			[]string{`teams[0].maxplayers: unknown field "maxplayers": did you mean "maxPlayers"?`}},
 		{"a sortByAttributes element of the wrong JSON type",
 			doc(attrs, `"algorithm": {"batchingPreference": "sorted", "sortByAttributes": [1]}`, teams),
 			[]string{"algorithm.sortByAttributes[0]: must be a string"}},
@@ -355,6 +362,39 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// TestTeamIsAnAliasOfTeams checks that the singular team[...] of FlexMatch's
+// property expression reference compiles to what teams[...] compiles to.
+func TestTeamIsAnAliasOfTeams(t *testing.T) {
+	compile := func(measurement string) string {
+		rs, err := CompileJSON([]byte(`{"ruleLanguageVersion": "1.0", "playerAttributes": [{"name": "skill", "type": "number"}],
+		  "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 4}, {"name": "blue", "minPlayers": 1, "maxPlayers": 4}],
+		  "rules": [{"name": "R", "type": "comparison", "measurements": "` + measurement + `", "referenceValue": 3, "operation": "<="}]}`))
+		if err != nil {
+			t.Fatalf("%s: %v", measurement, err)
+		}
+		return rs.ExprSource()
+	}
+	for _, src := range []string{"count(team[red].players)", "max(count(team[red, blue].players))", "avg(flatten(team[*].players.attributes[skill]))"} {
+		if got, want := compile(src), compile(strings.ReplaceAll(src, "team[", "teams[")); got != want {
+			t.Errorf("%s compiles to %s, want %s", src, got, want)
+		}
+	}
+}
+
+// TestBackfillPriorityWithBalanced checks that backfillPriority is accepted
+// with the balanced strategy, as FlexMatch's large-match schema lists it.
+func TestBackfillPriorityWithBalanced(t *testing.T) {
+	def, err := Parse([]byte(`{"ruleLanguageVersion": "1.0", "playerAttributes": [{"name": "skill", "type": "number"}],
+	  "algorithm": {"strategy": "balanced", "balancedAttribute": "skill", "backfillPriority": "high"},
+	  "teams": [{"name": "all", "minPlayers": 50, "maxPlayers": 100}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Algorithm.BackfillPriority != BackfillHigh {
+		t.Fatalf("backfillPriority = %q", def.Algorithm.BackfillPriority)
+	}
+}
+
 func TestPropertyExpressionTypes(t *testing.T) {
 	scope := &propScope{
 		teams: map[string][]int{"red": {0}, "blue": {1}, "trio": {2, 3, 4}, "trio_1": {2}},
@@ -380,7 +420,8 @@ func TestPropertyExpressionTypes(t *testing.T) {
 		{"avg(teams[red].players.attributes[name])", "error: avg needs a list of numbers"},
 		{"flatten(teams[red].players.attributes[skill])", "error: flatten needs a list of lists"},
 		{"avg(teams[*].players.attributes[skill], 1)", "error: avg takes one argument"},
-		{"team[red].players", `error: unknown selector "team"`},
+		{"team[red].players", "list of player"},
+		{"count(team[red].players)", "number"},
 		{"teams[].players", "error: empty team selection"},
 		{"teams[red].players.attributes[skill].x", "error: unexpected"},
 		{"teams[red].players[name]", `error: unknown player property "name"`},

@@ -143,10 +143,11 @@ func (p *propParser) expr() (*propExpr, error) {
 			return nil, p.errorf("expected a selector, a function or a number, found the end of the expression")
 		}
 		return nil, p.errorf("expected a selector, a function or a number, found %q", p.src[p.off:p.off+1])
-	case name == "teams" || name == "players":
+	case name == "teams" || name == "team":
+		// FlexMatch's property expression reference prints team[red].players.
+		return p.selector("teams", start)
+	case name == "players":
 		return p.selector(name, start)
-	case name == "team":
-		return nil, &propSyntaxError{start, `unknown selector "team": did you mean "teams"?`}
 	}
 	if !slices.Contains(propFunctions, name) {
 		return nil, &propSyntaxError{start, fmt.Sprintf("unknown function or selector %q (functions: %s; selectors: teams, players)", name, strings.Join(propFunctions, ", "))}
