@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,7 +27,10 @@ var sampleRules string
 const (
 	sampleRuleSet       = "duel"
 	sampleConfiguration = "duel"
-	devRegion           = "local"
+	// sampleQueue is the game session queue the matchmaker creates for dev
+	// (matchmakerFlags.defaultQueue).
+	sampleQueue = "default"
+	devRegion   = "local"
 )
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -103,6 +107,9 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
 
 	reg := prometheus.NewRegistry()
 	mm.defaultQueue = true
+	if q, err := st.GetQueue(ctx, sampleQueue); err == nil {
+		log.Info("the game session queue exists; left as it is", "queue", sampleQueue, "regions", q.Regions)
+	}
 	stack, err := newMatchmakerStack(mm, st, conn, reg, log)
 	if err != nil {
 		return err
@@ -143,7 +150,7 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
 		return fmt.Errorf("start relay: %w", err)
 	}
 	if sample {
-		if err := createSample(ctx, stack.svc); err != nil {
+		if err := createSample(ctx, stack.svc, log); err != nil {
 			return err
 		}
 	}
@@ -193,21 +200,33 @@ Try it:
 		stack.worker.Run, rl.Run, stack.dashboard.Run, stack.backfill.Run, announce)
 }
 
-// createSample creates the sample rule set and configuration.
-func createSample(ctx context.Context, svc *matchmaker.Service) error {
-	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: sampleRuleSet, RuleSetBody: sampleRules}); err != nil {
+// createSample creates the sample rule set and configuration. One that
+// exists already (dev --redis-url run again) is left as it is.
+func createSample(ctx context.Context, svc *matchmaker.Service, log *slog.Logger) error {
+	_, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: sampleRuleSet, RuleSetBody: sampleRules})
+	if exists(err) {
+		log.Info("the sample rule set exists; left as it is", "rule_set", sampleRuleSet)
+	} else if err != nil {
 		return fmt.Errorf("create the sample rule set: %w", err)
 	}
 	timeout, acceptance, mode := 120, false, matchmaker.ModeWithQueue
-	queue := "arn:aws:gamelift:us-east-1:000000000000:gamesessionqueue/default"
-	_, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{
+	queue := "arn:aws:gamelift:us-east-1:000000000000:gamesessionqueue/" + sampleQueue
+	_, err = svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{
 		Name: sampleConfiguration, RuleSetName: sampleRuleSet, RequestTimeoutSeconds: &timeout,
 		AcceptanceRequired: &acceptance, FlexMatchMode: &mode, GameSessionQueueArns: []string{queue},
 	})
-	if err != nil {
+	if exists(err) {
+		log.Info("the sample configuration exists; left as it is", "configuration", sampleConfiguration)
+	} else if err != nil {
 		return fmt.Errorf("create the sample configuration: %w", err)
 	}
 	return nil
+}
+
+// exists reports whether err says that the resource to create exists.
+func exists(err error) bool {
+	var e *matchmaker.Error
+	return errors.As(err, &e) && e.Conflict
 }
 
 // minLevel is a slog handler that drops records below a level.

@@ -15,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/internal/redistest"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 )
@@ -280,5 +283,49 @@ func TestBenchRelayAgainstDev(t *testing.T) {
 		if res.players != 6 || res.sent == 0 || res.delivered < res.sent || res.p50 <= 0 {
 			t.Fatalf("udp=%v: %+v", udp, res)
 		}
+	}
+}
+
+// TestDevRestartsOnTheSameRedis runs dev --redis-url twice on one Redis: the
+// second run finds the sample rule set, configuration and queue of the first,
+// says it leaves them as they are, and matches on them.
+func TestDevRestartsOnTheSameRedis(t *testing.T) {
+	rs := redistest.Start(t)
+	for i := range 2 {
+		rc := redis.NewClient(&redis.Options{Addr: rs.Addr})
+		var logs syncBuffer
+		ctx, cancel := context.WithCancel(context.Background())
+		mm := matchmakerFlags{httpAddr: "127.0.0.1:0", apiKeys: "dev:dev-secret", region: "us-east-1", accountID: "000000000000",
+			queueRegions: devRegion, leaseTTL: 2 * time.Second, interval: 20 * time.Millisecond, placementTimeout: 5 * time.Second, drainTimeout: time.Second}
+		ready := make(chan devAddrs, 1)
+		done := make(chan error, 1)
+		go func() {
+			st := store.NewRedis(rc, store.Options{Prefix: "mp:", Retention: time.Hour})
+			done <- dev(ctx, &mm, st, devRelay{addr: "127.0.0.1:0"}, 0, true, io.Discard, slog.New(slog.NewTextHandler(&logs, nil)), ready)
+		}()
+		select {
+		case a := <-ready:
+			if i == 1 {
+				for _, want := range []string{
+					`msg="the sample rule set exists; left as it is" rule_set=duel`,
+					`msg="the sample configuration exists; left as it is" configuration=duel`,
+					`msg="the game session queue exists; left as it is" queue=default regions=[local]`,
+				} {
+					if !strings.Contains(logs.String(), want) {
+						t.Errorf("the second run's log lacks %q:\n%s", want, logs.String())
+					}
+				}
+			}
+			matchTwo(t, a)
+		case err := <-done:
+			t.Fatalf("run %d: dev stopped: %v", i+1, err)
+		case <-time.After(20 * time.Second):
+			t.Fatalf("run %d: dev did not start within 20s", i+1)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run %d: dev: %v", i+1, err)
+		}
+		rc.Close()
 	}
 }
