@@ -4,9 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm"
 )
 
 // Limits of the rule language, from the FlexMatch documentation.
@@ -515,7 +519,10 @@ func (a *analyzer) operand(path, src string, scope *propScope, mustBeExpr bool) 
 		}
 		return operand{prop: pe, typ: t}, true
 	}
-	if _, err := compileViewExpr(src, nil); err == nil {
+	if prog, err := compileViewExpr(src, nil); err == nil {
+		if !a.exprAttributes(path, src, prog) {
+			return operand{}, false
+		}
 		return operand{expr: src}, true
 	}
 	if !mustBeExpr && !looksLikeExpression(src) {
@@ -806,8 +813,57 @@ func (a *analyzer) expression(path string, rp *rulePlan) {
 		a.errorf(p, "is required: an expr expression over the match view that yields true or false")
 		return
 	}
-	if _, err := compileViewExpr(rp.def.Expression, boolResult); err != nil {
+	prog, err := compileViewExpr(rp.def.Expression, boolResult)
+	if err != nil {
 		a.errorf(p, "%v", err)
+		return
+	}
+	a.exprAttributes(p, rp.def.Expression, prog)
+}
+
+// exprAttributes reports each attribute that an expr program names
+// literally (.attributes.NAME, .attributes["NAME"]) and the rule set does
+// not declare. It returns false if it reported any.
+func (a *analyzer) exprAttributes(path, src string, prog *vm.Program) bool {
+	if a.attrsUnknown {
+		return true
+	}
+	var refs attributeRefs
+	node := prog.Node()
+	ast.Walk(&node, &refs)
+	ok := true
+	reported := map[string]bool{}
+	for _, ref := range refs {
+		if _, declared := a.p.attrIndex[ref.name]; declared || reported[ref.name] {
+			continue
+		}
+		reported[ref.name] = true
+		a.errorf(path, "attribute %q is not declared in playerAttributes (at character %d of %q)", ref.name, ref.at+1, src)
+		ok = false
+	}
+	return ok
+}
+
+// attributeRefs collects, as an expr AST visitor, the attribute names read
+// from a player's attributes with a constant name.
+type attributeRefs []attributeRef
+
+type attributeRef struct {
+	name string
+	at   int // offset of the name in the source
+}
+
+// attributesType is the type of ViewPlayer.Attributes, the View's only map
+// of that type.
+var attributesType = reflect.TypeFor[map[string]any]()
+
+func (r *attributeRefs) Visit(n *ast.Node) {
+	m, ok := (*n).(*ast.MemberNode)
+	if !ok || m.Node.Type() != attributesType {
+		return
+	}
+	if name, ok := m.Property.(*ast.StringNode); ok {
+		*r = append(*r, attributeRef{name: name.Value, at: m.Location().From})
 	}
 }
 

@@ -100,6 +100,10 @@ func TestInvalidRuleSets(t *testing.T) {
 		{"sortAttribute missing", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "absoluteSort", "sortDirection": "descending"}`, "rules[1].sortAttribute", "is required"},
 		{"sort needs map key", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "absoluteSort", "sortAttribute": "skill", "mapKey": "minValue"}`, "rules[1].mapKey", "only to string_number_map"},
 		{"expression rule not bool", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "expression", "expression": "len(players)"}`, "rules[1].expression", "bool"},
+		{"expression rule undeclared attribute", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "expression", "expression": "all(players, .attributes.skil > 5)"}`, "rules[1].expression", `attribute "skil" is not declared in playerAttributes (at character 26 of "all(players, .attributes.skil > 5)")`},
+		{"expression rule undeclared attribute by index", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "expression", "expression": "let p = players[0]; p.attributes['rank'] > 5"}`, "rules[1].expression", `attribute "rank" is not declared`},
+		{"expr measurement undeclared attribute", `avg(teams[*].players.attributes[skill])"]`, `max(map(players, .attributes?.skil))"]`, "rules[0].measurements", `attribute "skil" is not declared`},
+		{"expr reference undeclared attribute", `"referenceValue": "avg(flatten(teams[*].players.attributes[skill]))"`, `"referenceValue": "min(map(players, .attributes.skil))"`, "rules[0].referenceValue", `attribute "skil" is not declared`},
 		{"expression rule unknown name", `{"name": "Ping", "type": "latency", "maxLatency": 100}`, `{"name": "Ping", "type": "expression", "expression": "playerz == nil"}`, "rules[1].expression", "unknown name playerz"},
 		{"large match rule type", `"name": "red", "minPlayers": 2, "maxPlayers": 4`, `"name": "red", "minPlayers": 2, "maxPlayers": 40`, "rules[0].type", "not available in large matches"},
 	}
