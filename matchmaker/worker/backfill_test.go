@@ -54,6 +54,13 @@ type backfillEnv struct {
 
 func newBackfillEnv(t *testing.T, backfillMode string) *backfillEnv {
 	t.Helper()
+	return newBackfillEnvRules(t, backfillMode, duelRules)
+}
+
+// newBackfillEnvRules is newBackfillEnv with the rule set body of the
+// configuration "duel".
+func newBackfillEnvRules(t *testing.T, backfillMode, ruleSet string) *backfillEnv {
+	t.Helper()
 	nats := bustest.RunServer(t)
 	mmConn := bustest.Connect(t, nats, bus.Options{Logger: quiet})
 	relayConn := bustest.Connect(t, nats, bus.Options{Logger: quiet})
@@ -85,7 +92,7 @@ func newBackfillEnv(t *testing.T, backfillMode string) *backfillEnv {
 	}
 	t.Cleanup(func() { svc.Close() })
 	ctx := context.Background()
-	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: ruleSet}); err != nil {
 		t.Fatal(err)
 	}
 	timeout, mode, acceptance := 60, matchmaker.ModeWithQueue, false
@@ -356,4 +363,40 @@ func TestBackfillOfEndedSessionIsCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.waitStatus("bf-1", store.StatusCancelled)
+}
+
+// squadRules: two teams of 2 to 4 players.
+const squadRules = `{"name":"squads","ruleLanguageVersion":"1.0",
+ "playerAttributes":[{"name":"skill","type":"number","default":1000}],
+ "teams":[{"name":"red","minPlayers":2,"maxPlayers":4},{"name":"blue","minPlayers":2,"maxPlayers":4}],
+ "rules":[{"name":"Close","type":"batchDistance","batchAttribute":"skill","maxDistance":100}]}`
+
+// TestBackfillFillsTheRuleSetsCapacity: a 2v2 match formed under rules of
+// up to 4 players a team gets a session of 8 players (the rule set's
+// capacity, as in GameLift), so that a backfill into a team that is not
+// full is admitted by the relay.
+func TestBackfillFillsTheRuleSetsCapacity(t *testing.T) {
+	e := newBackfillEnvRules(t, matchmaker.BackfillManual, squadRules)
+	ids := []string{"t1", "t2", "t3", "t4"}
+	for _, id := range ids {
+		e.start(id, 1000)
+	}
+	var players []store.Player
+	var arn string
+	for _, id := range ids {
+		tk := e.waitStatus(id, store.StatusCompleted)
+		players = append(players, tk.Players...)
+		arn = tk.GameSessionConnectionInfo.GameSessionArn
+	}
+	if _, err := e.svc.StartMatchBackfill(context.Background(), &matchmaker.StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
+		GameSessionArn: arn, Players: players}); err != nil {
+		t.Fatal(err)
+	}
+	e.start("t5", 1000)
+	tk := e.waitStatus("t5", store.StatusCompleted)
+	if got := tk.GameSessionConnectionInfo.GameSessionArn; got != arn {
+		t.Fatalf("t5 is in game session %s, want the running session %s", got, arn)
+	}
+	e.waitStatus("bf-1", store.StatusCompleted)
+	e.dial(tk).Close()
 }

@@ -10,10 +10,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/rules"
 )
 
 // place places a match and reports the outcome to the service. A match with
@@ -79,10 +81,21 @@ func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID str
 		p.Regions = placementRegions(queue, regions, tickets)
 		timeout = queueTimeout
 	}
+	sp, sized := w.opts.Placer.(sessionPlacer)
+	maxPlayers := 0
+	if sized && backfill == nil {
+		maxPlayers = w.sessionCapacity(ctx, cfg)
+	}
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	conns, err := w.opts.Placer.Place(pctx, p)
+	var conns map[string]store.GameSessionConnectionInfo
+	var err error
+	if sized {
+		conns, err = sp.placeSession(pctx, p, maxPlayers)
+	} else {
+		conns, err = w.opts.Placer.Place(pctx, p)
+	}
 	w.metrics.placementSeconds.WithLabelValues(cfg.Name).Observe(time.Since(start).Seconds())
 	if err != nil {
 		fail(err.Error())
@@ -101,6 +114,62 @@ func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID str
 		return
 	}
 	w.metrics.placements.WithLabelValues(cfg.Name, "succeeded").Inc()
+}
+
+// sessionPlacer is a Placer that also takes the maximum players of the game
+// session it creates (*BusPlacer is one); 0 leaves it to the placer.
+type sessionPlacer interface {
+	placeSession(ctx context.Context, p Placement, maxPlayers int) (map[string]store.GameSessionConnectionInfo, error)
+}
+
+// sessionCapacity is the maximum players of a new game session of cfg, as
+// GameLift sets it: the capacity of the configuration's rule set (the sum
+// over its teams of maxPlayers times quantity), so that backfill can fill
+// the teams a match formed short. It is 0 (the placer's default) when the
+// rule set cannot be read.
+func (w *Worker) sessionCapacity(ctx context.Context, cfg store.Configuration) int {
+	n, err := ruleSetCapacities.get(ctx, w.opts.Store, cfg.RuleSetName)
+	if err != nil {
+		w.log.Warn("game session capacity: the session holds the match's players and the configuration's additional player count",
+			"configuration", cfg.Name, "err", err)
+	}
+	return n
+}
+
+// capacityCache holds the capacity of each rule set by name, with the body
+// it was computed from, so that a placement compiles a rule set only when
+// its body changed.
+type capacityCache struct {
+	mu sync.Mutex
+	m  map[string]ruleSetCapacity
+}
+
+type ruleSetCapacity struct {
+	body     string
+	capacity int
+}
+
+var ruleSetCapacities = &capacityCache{m: map[string]ruleSetCapacity{}}
+
+func (c *capacityCache) get(ctx context.Context, st store.Store, name string) (int, error) {
+	doc, err := st.GetRuleSet(ctx, name)
+	if err != nil {
+		return 0, fmt.Errorf("read rule set %q: %w", name, err)
+	}
+	c.mu.Lock()
+	cached, ok := c.m[name]
+	c.mu.Unlock()
+	if ok && cached.body == doc.Body {
+		return cached.capacity, nil
+	}
+	rs, err := rules.CompileJSON([]byte(doc.Body))
+	if err != nil {
+		return 0, fmt.Errorf("compile rule set %q: %w", name, err)
+	}
+	c.mu.Lock()
+	c.m[name] = ruleSetCapacity{body: doc.Body, capacity: rs.MaxPlayers()}
+	c.mu.Unlock()
+	return rs.MaxPlayers(), nil
 }
 
 // sessionConnection is the connection info of the session the tickets of
@@ -287,7 +356,16 @@ func (b *BusPlacer) request(ctx context.Context, req bus.PlacementRequest, try t
 // no region has a relay (NATS answers no responders in each) fails at once,
 // naming the regions, and so does a refusal that no retry can fix (INVALID).
 // A backfill goes to the relay that hosts the session (see placeBackfill).
+// The new session holds the match's players and the configuration's
+// AdditionalPlayerCount; the worker gives it the rule set's capacity.
 func (b *BusPlacer) Place(ctx context.Context, p Placement) (map[string]store.GameSessionConnectionInfo, error) {
+	return b.placeSession(ctx, p, 0)
+}
+
+// placeSession is Place with the new session's maximum players: at least
+// maxPlayers, and at least the match's players and the configuration's
+// AdditionalPlayerCount.
+func (b *BusPlacer) placeSession(ctx context.Context, p Placement, maxPlayers int) (map[string]store.GameSessionConnectionInfo, error) {
 	if p.Backfill != nil {
 		return b.placeBackfill(ctx, p)
 	}
@@ -296,6 +374,7 @@ func (b *BusPlacer) Place(ctx context.Context, p Placement) (map[string]store.Ga
 	}
 	try, backoff := b.timeouts()
 	req := placementRequest(p, b.Script)
+	req.MaxPlayers = max(req.MaxPlayers, maxPlayers)
 	var problems []string
 	for {
 		problems = problems[:0]
