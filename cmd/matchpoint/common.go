@@ -46,6 +46,22 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format: %q is not text or json", l.format)
 }
 
+// routeRedisLogs sends go-redis's own log lines (failed dials, bad pooled
+// connections) to log, as warnings of component "redis", so that they follow
+// --log-format and --log-level like every other line. go-redis has one logger
+// per process: commands that use Redis call this once, as they start.
+func routeRedisLogs(log *slog.Logger) {
+	redis.SetLogger(redisLogger{log.With("component", "redis")})
+}
+
+// redisLogger is go-redis's logging interface over a slog logger.
+type redisLogger struct{ log *slog.Logger }
+
+// Printf logs one go-redis line as a warning.
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.Log(ctx, slog.LevelWarn, strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "))
+}
+
 // redisFlags select the production store.
 type redisFlags struct {
 	url            string

@@ -58,6 +58,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	st := store.Store(store.NewMemory(store.Options{}))
 	if *redisURL != "" {
+		routeRedisLogs(log)
 		rf := redisFlags{url: *redisURL, prefix: "mp:", retention: time.Hour}
 		rc, err := rf.client()
 		if err != nil {

@@ -46,6 +46,7 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "matchpoint matchmaker: %v\n", err)
 		return 2
 	}
+	routeRedisLogs(log)
 	rc, err := rf.client()
 	if err != nil {
 		fmt.Fprintf(stderr, "matchpoint matchmaker: %v\n", err)
