@@ -278,20 +278,20 @@ func decodeDefault(c *collector, path string, t AttributeType, n *jsonNode) *Val
 	default:
 		return nil // the type itself is reported by validation
 	}
-	c.add(path, n.at, "must be a %s value for an attribute of type %s, not %s", t.jsonShape(), t, describeNode(n))
+	c.add(path, n.at, "must be %s for an attribute of type %s, not %s", t.jsonShape(), t, describeNode(n))
 	return nil
 }
 
 func (t AttributeType) jsonShape() string {
 	switch t {
 	case TypeString:
-		return "string"
+		return "a string"
 	case TypeNumber:
-		return "number"
+		return "a number"
 	case TypeStringList:
-		return "array of strings"
+		return "an array of strings"
 	default:
-		return "object of numbers"
+		return "an object of numbers"
 	}
 }
 

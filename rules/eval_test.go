@@ -734,6 +734,11 @@ func TestCompoundXorAndNot(t *testing.T) {
 		  {"name":"OneOfTwo","type":"compound","statement":"xor(A, B)"},
 		  {"name":"OneOfThree","type":"compound","statement":"xor(A, B, C)"},
 		  {"name":"NotA","type":"compound","statement":"not(A)"}]}`)
+	var explained strings.Builder
+	rs.Explain(&explained)
+	if !strings.Contains(explained.String(), "; counts only through compound rules OneOfTwo, OneOfThree and NotA, not on its own\n") {
+		t.Errorf("explanation of A:\n%s", explained.String())
+	}
 	ev := rs.NewEvaluator()
 	b := func(v bool) int {
 		if v {

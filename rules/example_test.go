@@ -83,3 +83,38 @@ func ExampleRuleSet_Explain() {
 	// Expansions:
 	//   rules[FairTeamSkill].maxDistance becomes 50 after 5s, then 100 after 15s
 }
+
+// Rules that a compound rule uses count only through it (documentation
+// example 10).
+func ExampleRuleSet_Explain_compound() {
+	src, _ := os.ReadFile("testdata/examples/example-10-compound-rule.json")
+	rs, err := rules.CompileJSON(src)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rs.Explain(os.Stdout)
+	// Output:
+	// Rule set (unnamed), rule language 1.0.
+	// A match has 2 team(s) and 20 to 40 players (small match), formed by the balanced strategy with fastestRegion batching, balancing teams on skill; backfill priority normal; expansions follow the newest ticket's age.
+	//
+	// Teams:
+	//   red: 10 to 20 players
+	//   blue: 10 to 20 players
+	//
+	// Player attributes:
+	//   league: number, required on every ticket (no default)
+	//   skill: number, required on every ticket (no default)
+	//   map: string, required on every ticket (no default)
+	//   mode: string, required on every ticket (no default)
+	//
+	// Rules (every rule must pass, except those that only a compound rule uses):
+	//   1. SimilarLeagueDistance (distance): every value of max(flatten(teams[*].players.attributes[league])) has a distance at most 2 from min(flatten(teams[*].players.attributes[league])); counts only through compound rule CompoundRuleMatchmaker, not on its own
+	//   2. SimilarSkillDistance (distance): every value of max(flatten(teams[*].players.attributes[skill])) has a distance at most 10 from min(flatten(teams[*].players.attributes[skill])); counts only through compound rule CompoundRuleMatchmaker, not on its own
+	//   3. SameMapComparison (comparison): all values of flatten(teams[*].players.attributes[map]) are equal; counts only through compound rule CompoundRuleMatchmaker, not on its own
+	//   4. SameModeComparison (comparison): all values of flatten(teams[*].players.attributes[mode]) are equal; counts only through compound rule CompoundRuleMatchmaker, not on its own
+	//   5. CompoundRuleMatchmaker (compound): or(and(SameMapComparison, SameModeComparison), and(SimilarSkillDistance, SimilarLeagueDistance)) must hold
+	//
+	// Expansions:
+	//   rules[SimilarSkillDistance].maxDistance becomes 20 after 10s, then 40 after 20s
+}

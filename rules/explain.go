@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -51,9 +52,20 @@ func (rs *RuleSet) Explain(w io.Writer) error {
 	}
 	if len(d.Rules) > 0 {
 		b.WriteString("\nRules (every rule must pass, except those that only a compound rule uses):\n")
+		users := rs.compoundUsers()
 		for i := range rs.plan.rules {
 			rp := &rs.plan.rules[i]
-			fmt.Fprintf(&b, "  %d. %s (%s): %s\n", i+1, rp.def.Name, rp.def.Type, describeRule(rp))
+			fmt.Fprintf(&b, "  %d. %s (%s): %s", i+1, rp.def.Name, rp.def.Type, describeRule(rp))
+			if u := users[i]; rp.referenced {
+				names := u[len(u)-1]
+				if len(u) > 1 {
+					names = "rules " + strings.Join(u[:len(u)-1], ", ") + " and " + names
+				} else {
+					names = "rule " + names
+				}
+				fmt.Fprintf(&b, "; counts only through compound %s, not on its own", names)
+			}
+			b.WriteString("\n")
 		}
 	}
 	if len(rs.plan.expansions) > 0 {
@@ -74,6 +86,24 @@ func (rs *RuleSet) Explain(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// compoundUsers lists, by rule index, the compound rules whose statements
+// use the rule.
+func (rs *RuleSet) compoundUsers() map[int][]string {
+	users := map[int][]string{}
+	for _, rp := range rs.plan.rules {
+		if rp.statement == nil {
+			continue
+		}
+		rp.statement.walk(func(name string) {
+			i := rs.plan.ruleIndex[name]
+			if !slices.Contains(users[i], rp.def.Name) {
+				users[i] = append(users[i], rp.def.Name)
+			}
+		})
+	}
+	return users
 }
 
 func describeRule(rp *rulePlan) string {
