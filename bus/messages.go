@@ -18,8 +18,10 @@ type Player struct {
 	// Attributes are the player's attributes as the matchmaker holds them
 	// (FlexMatch PlayerAttributes JSON); the bus only checks they are JSON.
 	Attributes json.RawMessage `json:"attributes,omitempty"`
-	// LatencyInMs is the player's latency per region, in milliseconds. Sent
-	// with backfill requests so the matchmaker can apply latency rules.
+	// LatencyInMs is the player's latency per region, in milliseconds, as
+	// the player reported it to the matchmaker. Placement requests give it
+	// to the relay, which sends it back in the session's backfill requests
+	// so that the matchmaker can apply latency rules to the backfill ticket.
 	LatencyInMs map[string]int `json:"latencyInMs,omitempty"`
 }
 

@@ -19,22 +19,23 @@ const leftReplaced = "REPLACED"
 const backfillTimeout = 5 * time.Second
 
 // requestBackfill queues a backfill request for the session as rt has it: the
-// connected and held players and the live reservations, each with team and
-// attributes from the match. A request still queued is replaced (only the newest
+// connected and held players and the live reservations, each with team,
+// attributes and latencies from the match. A request still queued is replaced (only the newest
 // state matters). Runs on the session goroutine.
 func (s *session) requestBackfill(rt *routes) {
 	now := time.Now()
 	players := make([]bus.Player, 0, len(rt.all))
 	seen := make(map[string]bool, len(rt.all))
 	for _, p := range rt.all {
-		players = append(players, bus.Player{PlayerID: p.player.PlayerID, Team: p.player.Team, Attributes: p.player.Attributes})
+		players = append(players, bus.Player{PlayerID: p.player.PlayerID, Team: p.player.Team, Attributes: p.player.Attributes,
+			LatencyInMs: p.player.LatencyInMs})
 		seen[p.player.PlayerID] = true
 	}
 	s.mu.Lock()
 	for _, mp := range s.info.Players {
 		r := s.reservations[mp.PlayerSessionID]
 		if r != nil && !r.used && now.Before(r.expires) && !seen[mp.PlayerID] {
-			players = append(players, bus.Player{PlayerID: mp.PlayerID, Team: mp.Team, Attributes: mp.Attributes})
+			players = append(players, bus.Player{PlayerID: mp.PlayerID, Team: mp.Team, Attributes: mp.Attributes, LatencyInMs: mp.LatencyInMs})
 			seen[mp.PlayerID] = true
 		}
 	}

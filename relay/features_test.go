@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"maps"
 	"net"
 	"strings"
 	"sync"
@@ -320,6 +321,8 @@ func TestAutomaticBackfill(t *testing.T) {
 	req := request(3)
 	req.BackfillMode = relay.BackfillAutomatic
 	req.Players[1].Team = "blue"
+	req.Players[0].LatencyInMs = map[string]int{"test": 20, "other": 80}
+	req.Players[2].LatencyInMs = map[string]int{"test": 35}
 	reply := h.place(req)
 	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
 	b := h.mustDial(reply.PlayerSessions[1].PlayerSessionID, client.Options{})
@@ -336,9 +339,11 @@ func TestAutomaticBackfill(t *testing.T) {
 		r.Configuration != "cfg" || r.Region != "test" || r.RequestID == "" {
 		t.Fatalf("backfill request %+v", r)
 	}
-	// The remaining player and the live reservation of player 3, not the leaver.
+	// The remaining player and the live reservation of player 3, not the
+	// leaver, with the latencies of the placement.
 	if len(r.Players) != 2 || r.Players[0].PlayerID != "player-1" || r.Players[1].PlayerID != "player-3" ||
-		r.Players[0].Team != "red" || string(r.Players[0].Attributes) != `{"skill":{"N":10}}` {
+		r.Players[0].Team != "red" || string(r.Players[0].Attributes) != `{"skill":{"N":10}}` ||
+		!maps.Equal(r.Players[0].LatencyInMs, req.Players[0].LatencyInMs) || !maps.Equal(r.Players[1].LatencyInMs, req.Players[2].LatencyInMs) {
 		t.Fatalf("backfill players %+v", r.Players)
 	}
 	eventually(t, "the backfill request counted", func() bool {

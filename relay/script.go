@@ -128,12 +128,14 @@ func NewTextMessage(opCode, sender int32, text string) Message {
 type Player struct {
 	PeerID          int32
 	PlayerSessionID string
-	// PlayerID, Team and Attributes come from the placement request (the
-	// matchmaker's view of the player); Attributes is FlexMatch PlayerAttributes
-	// JSON, or nil.
+	// PlayerID, Team, Attributes and LatencyInMs come from the placement
+	// request (the matchmaker's view of the player); Attributes is FlexMatch
+	// PlayerAttributes JSON, or nil; LatencyInMs is the latency per region the
+	// player reported, or nil.
 	PlayerID    string
 	Team        string
 	Attributes  json.RawMessage
+	LatencyInMs map[string]int
 	ConnectedAt time.Time
 }
 
@@ -144,6 +146,9 @@ type MatchedPlayer struct {
 	PlayerSessionID string
 	Team            string
 	Attributes      json.RawMessage
+	// LatencyInMs is the latency per region the player reported to the
+	// matchmaker; the session's backfill requests carry it back.
+	LatencyInMs map[string]int
 }
 
 // GameSessionInfo describes a game session as its placement created it.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"net/netip"
 	"runtime/debug"
@@ -166,7 +167,8 @@ func (s *session) reserve(players []bus.Player, now time.Time) ([]bus.PlayerSess
 	}
 	out := make([]bus.PlayerSession, len(players))
 	for i, p := range players {
-		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: newID("psess-"), Team: p.Team, Attributes: p.Attributes}
+		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: newID("psess-"), Team: p.Team, Attributes: p.Attributes,
+			LatencyInMs: maps.Clone(p.LatencyInMs)}
 		s.reservations[mp.PlayerSessionID] = &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL)}
 		s.info.Players = append(s.info.Players, mp)
 		out[i] = bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: mp.PlayerSessionID}
@@ -425,7 +427,7 @@ func (s *session) admit(ev *event) {
 		link: &link{},
 		ip:   ev.ip,
 		player: Player{PeerID: s.nextPeer + 1, PlayerSessionID: psid, PlayerID: res.player.PlayerID,
-			Team: res.player.Team, Attributes: res.player.Attributes, ConnectedAt: now},
+			Team: res.player.Team, Attributes: res.player.Attributes, LatencyInMs: res.player.LatencyInMs, ConnectedAt: now},
 		extensions:     login.Login.ExtensionVersion >= protocol.ExtensionVersion,
 		reliable:       ev.sink,
 		connectToken:   newToken(),

@@ -400,3 +400,64 @@ func TestBackfillFillsTheRuleSetsCapacity(t *testing.T) {
 	e.waitStatus("bf-1", store.StatusCompleted)
 	e.dial(tk).Close()
 }
+
+// latencyRules: a duel whose players must all have a latency under 150 ms
+// to the match's region.
+const latencyRules = `{"name":"duel","ruleLanguageVersion":"1.0",
+ "playerAttributes":[{"name":"skill","type":"number","default":1000}],
+ "teams":[{"name":"a","minPlayers":1,"maxPlayers":1},{"name":"b","minPlayers":1,"maxPlayers":1}],
+ "rules":[{"name":"Fast","type":"latency","maxLatency":150}]}`
+
+// startWithLatency starts a ticket of one player with a latency to region local.
+func (e *backfillEnv) startWithLatency(id string, ms int) {
+	e.t.Helper()
+	skill := 1000.0
+	if _, err := e.svc.StartMatchmaking(context.Background(), &matchmaker.StartMatchmakingInput{TicketId: id, ConfigurationName: "duel",
+		Players: []store.Player{{PlayerId: "player-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}},
+			LatencyInMs: map[string]int{"local": ms}}}}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestAutomaticBackfillWithLatencyRule: the relay's automatic backfill
+// request carries the latencies its players reported (the placement gave
+// them to the relay), so a rule set with a latency rule matches the
+// backfill ticket with a new player, who joins the running session.
+func TestAutomaticBackfillWithLatencyRule(t *testing.T) {
+	e := newBackfillEnvRules(t, matchmaker.BackfillAuto, latencyRules)
+	e.startWithLatency("t1", 20)
+	e.startWithLatency("t2", 30)
+	a, b := e.waitStatus("t1", store.StatusCompleted), e.waitStatus("t2", store.StatusCompleted)
+	ca, cb := e.dial(a), e.dial(b)
+	exchange(t, ca, cb, "hello")
+	cb.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		tickets, err := e.store.SearchingTickets(context.Background(), "duel")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bf *store.Ticket
+		for i := range tickets {
+			if tickets[i].Backfill {
+				bf = &tickets[i]
+			}
+		}
+		if bf != nil {
+			if len(bf.Players) != 1 || bf.Players[0].LatencyInMs["local"] != 20 {
+				t.Fatalf("backfill ticket players %+v, want %s with latency 20 ms to local", bf.Players, a.Players[0].PlayerId)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the relay asked for no backfill within 5s of a player leaving")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.startWithLatency("t3", 40)
+	c := e.waitStatus("t3", store.StatusCompleted)
+	if c.GameSessionConnectionInfo.GameSessionArn != a.GameSessionConnectionInfo.GameSessionArn {
+		t.Fatalf("t3 is in %s, want the running session %s", c.GameSessionConnectionInfo.GameSessionArn, a.GameSessionConnectionInfo.GameSessionArn)
+	}
+	exchange(t, e.dial(c), ca, "hi from the backfill")
+}

@@ -469,7 +469,7 @@ func placementRequest(p Placement, script string) bus.PlacementRequest {
 	}
 	for _, t := range p.Tickets {
 		for _, pl := range t.Players {
-			bp := bus.Player{PlayerID: pl.PlayerId, Team: pl.Team}
+			bp := bus.Player{PlayerID: pl.PlayerId, Team: pl.Team, LatencyInMs: pl.LatencyInMs}
 			if len(pl.PlayerAttributes) > 0 {
 				bp.Attributes, _ = json.Marshal(pl.PlayerAttributes)
 			}
