@@ -381,6 +381,37 @@ func (s *Service) DescribeMatchmaking(ctx context.Context, in *DescribeMatchmaki
 	return out, nil
 }
 
+// ExplainMatchmaking says what has kept a SEARCHING ticket out of a match so
+// far: the rule outcomes of the forming searches it anchored, the rule that
+// failed most often and the expansion steps in force for it, from
+// Options.Explain. Only the process that forms the ticket's configuration
+// knows them; elsewhere the output has the ticket's status and a message.
+func (s *Service) ExplainMatchmaking(ctx context.Context, in *ExplainMatchmakingInput) (*ExplainMatchmakingOutput, error) {
+	if err := checkName("TicketId", in.TicketId); err != nil {
+		return nil, err
+	}
+	t, err := s.store.GetTicket(ctx, in.TicketId)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound(err, "TicketId: ticket %q does not exist", in.TicketId)
+	}
+	if err != nil {
+		return nil, internal(err, "get ticket %s", in.TicketId)
+	}
+	out := &ExplainMatchmakingOutput{TicketId: t.TicketId, Status: t.Status}
+	var d EventDetail
+	if t.Status == store.StatusSearching {
+		s.explain(&d, &t)
+	}
+	switch {
+	case t.Status != store.StatusSearching:
+		out.Message = fmt.Sprintf("the ticket is %s: only a SEARCHING ticket is explained", t.Status)
+	case d.RuleEvaluationMetrics == nil:
+		out.Message = fmt.Sprintf("no forming pass of this process has kept the ticket out: none has run since it arrived, or another process forms configuration %s", t.ConfigurationName)
+	}
+	out.RuleEvaluationMetrics, out.KeptOutBy, out.Expansions = d.RuleEvaluationMetrics, d.KeptOutBy, d.Expansions
+	return out, nil
+}
+
 // StopMatchmaking cancels a ticket (MatchmakingCancelled). A PLACING ticket
 // cannot be cancelled, nor can a COMPLETED, FAILED or TIMED_OUT one;
 // stopping a CANCELLED ticket does nothing. Stopping a ticket in

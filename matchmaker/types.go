@@ -243,6 +243,25 @@ type StopMatchmakingInput struct {
 // StopMatchmakingOutput is the (empty) StopMatchmaking response.
 type StopMatchmakingOutput struct{}
 
+// ExplainMatchmakingInput is the ExplainMatchmaking request (Matchpoint's
+// own).
+type ExplainMatchmakingInput struct {
+	TicketId string `json:"TicketId"`
+}
+
+// ExplainMatchmakingOutput says what has kept a searching ticket out of a
+// match so far. The last three fields are empty when this process does not
+// form the ticket's configuration, or no pass has kept the ticket out yet;
+// Message then says so.
+type ExplainMatchmakingOutput struct {
+	TicketId              string                 `json:"TicketId"`
+	Status                store.Status           `json:"Status"`
+	Message               string                 `json:"Message,omitempty"`
+	RuleEvaluationMetrics []RuleEvaluationMetric `json:"RuleEvaluationMetrics,omitempty"`
+	KeptOutBy             string                 `json:"KeptOutBy,omitempty"`
+	Expansions            []string               `json:"Expansions,omitempty"`
+}
+
 // AcceptMatchInput is the AcceptMatch request.
 type AcceptMatchInput struct {
 	TicketId       string   `json:"TicketId"`

@@ -42,6 +42,7 @@ type Service interface {
 	StartMatchmaking(ctx context.Context, in *matchmaker.StartMatchmakingInput) (*matchmaker.StartMatchmakingOutput, error)
 	DescribeMatchmaking(ctx context.Context, in *matchmaker.DescribeMatchmakingInput) (*matchmaker.DescribeMatchmakingOutput, error)
 	StopMatchmaking(ctx context.Context, in *matchmaker.StopMatchmakingInput) (*matchmaker.StopMatchmakingOutput, error)
+	ExplainMatchmaking(ctx context.Context, in *matchmaker.ExplainMatchmakingInput) (*matchmaker.ExplainMatchmakingOutput, error)
 	AcceptMatch(ctx context.Context, in *matchmaker.AcceptMatchInput) (*matchmaker.AcceptMatchOutput, error)
 	StartMatchBackfill(ctx context.Context, in *matchmaker.StartMatchBackfillInput) (*matchmaker.StartMatchBackfillOutput, error)
 

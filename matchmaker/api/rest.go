@@ -181,6 +181,9 @@ func (h *Handler) routes() {
 		}
 		return http.StatusOK, matchmaker.StartMatchmakingOutput{MatchmakingTicket: out.TicketList[0]}, nil
 	}))
+	m.Handle("GET /v1/tickets/{id}/explanation", h.rest(noBody(http.StatusOK, s.ExplainMatchmaking, func(r *http.Request) (*matchmaker.ExplainMatchmakingInput, error) {
+		return &matchmaker.ExplainMatchmakingInput{TicketId: r.PathValue("id")}, nil
+	})))
 	m.Handle("DELETE /v1/tickets/{id}", h.rest(noBody(http.StatusNoContent, s.StopMatchmaking, func(r *http.Request) (*matchmaker.StopMatchmakingInput, error) {
 		return &matchmaker.StopMatchmakingInput{TicketId: r.PathValue("id")}, nil
 	})))

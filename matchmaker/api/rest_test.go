@@ -81,6 +81,11 @@ func TestRESTLifecycle(t *testing.T) {
 		t.Fatalf("describe %s", b)
 	}
 	s.must(t, "GET", "/v1/tickets/nope", "", 404)
+	b = s.must(t, "GET", "/v1/tickets/t1/explanation", "", 200)
+	if !strings.Contains(string(b), `"Status":"SEARCHING"`) || !strings.Contains(string(b), "no forming pass of this process") {
+		t.Fatalf("explanation without a forming worker: %s", b)
+	}
+	s.must(t, "GET", "/v1/tickets/nope/explanation", "", 404)
 	b = s.must(t, "POST", "/v1/tickets/t1/accept", `{"PlayerIds":["p1"],"AcceptanceType":"ACCEPT"}`, 400)
 	if !strings.Contains(string(b), "REQUIRES_ACCEPTANCE") {
 		t.Fatalf("accept %s", b)

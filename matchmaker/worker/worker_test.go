@@ -383,6 +383,10 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	ex, err := e.svc.ExplainMatchmaking(ctx, &matchmaker.ExplainMatchmakingInput{TicketId: "far"})
+	if err != nil || ex.KeptOutBy != "Close" || len(ex.RuleEvaluationMetrics) != 1 || ex.Message != "" {
+		t.Fatalf("explain far: %+v, %v; want kept out by Close", ex, err)
+	}
 	if _, err := e.svc.StopMatchmaking(ctx, &matchmaker.StopMatchmakingInput{TicketId: "far"}); err != nil {
 		t.Fatal(err)
 	}
