@@ -2,6 +2,7 @@ package relay_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -613,9 +614,19 @@ func TestDrain(t *testing.T) {
 	req := request(1)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, err := h.mm.RequestPlacement(ctx, req)
-	if re, ok := err.(*bus.ReplyError); ok && re.Code != bus.CodeDraining {
-		t.Fatalf("placement while draining: %v", err)
+	// The relay has left the queue group (no responders) or answers what
+	// was buffered with DRAINING; it never places the match.
+	placed, err := h.mm.RequestPlacement(ctx, req)
+	var re *bus.ReplyError
+	switch {
+	case err == nil:
+		t.Fatalf("a draining relay placed match %s in game session %s", req.MatchID, placed.GameSessionID)
+	case errors.As(err, &re):
+		if re.Code != bus.CodeDraining {
+			t.Fatalf("placement while draining: refused %s, want DRAINING: %v", re.Code, err)
+		}
+	case !errors.Is(err, bus.ErrNoResponders):
+		t.Fatalf("placement while draining: %v, want no responders or DRAINING", err)
 	}
 	<-c.Done()
 	if c.CloseCode() != protocol.CloseGoingAway {
