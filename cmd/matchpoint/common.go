@@ -132,14 +132,59 @@ func parseFlags(fs *flag.FlagSet, args []string) int {
 // newFlagSet returns a command's flag set with the config flag and a usage
 // text that explains where settings come from.
 func newFlagSet(name, summary string, stderr io.Writer) *flag.FlagSet {
+	return newArgsFlagSet(name, "", summary, stderr)
+}
+
+// newArgsFlagSet is newFlagSet for a command that takes arguments after its
+// flags, named in args ("NAME FILE") on its usage line.
+func newArgsFlagSet(name, args, summary string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.String(cliconfig.ConfigFlag, "", "YAML file of settings: flag names as keys (also MATCHPOINT_CONFIG)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: matchpoint %s [flags]\n\n%s\n\nEvery flag can also be set by the environment variable MATCHPOINT_<FLAG> (upper case,\n'-' as '_') or by a key of the --config file; flags win over the environment, the\nenvironment over the file.\n\nflags:\n", name, summary)
+		fmt.Fprintf(stderr, "%s\n\n%s\n\nEvery flag can also be set by the environment variable MATCHPOINT_<FLAG> (upper case,\n'-' as '_') or by a key of the --config file; flags win over the environment, the\nenvironment over the file.\n\nflags:\n", usageLine(name, args), summary)
 		fs.PrintDefaults()
 	}
+	madeFlagSet(fs)
 	return fs
+}
+
+// newPlainFlagSet returns the flag set of a command that reads neither the
+// environment nor a config file (version, rules): its usage text is the
+// usage line, the summary and the flags it defines, if any.
+func newPlainFlagSet(name, args, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		line := "usage: matchpoint " + name
+		if args != "" {
+			line += " " + args
+		}
+		if n > 0 {
+			line = usageLine(name, args)
+		}
+		fmt.Fprintf(stderr, "%s\n\n%s\n", line, summary)
+		if n > 0 {
+			fmt.Fprint(stderr, "\nflags:\n")
+			fs.PrintDefaults()
+		}
+	}
+	madeFlagSet(fs)
+	return fs
+}
+
+// madeFlagSet is told of every flag set a command makes. Tests replace it to
+// compare each command's --help with the flags the command defines.
+var madeFlagSet = func(*flag.FlagSet) {}
+
+func usageLine(name, args string) string {
+	line := "usage: matchpoint " + name + " [flags]"
+	if args != "" {
+		line += " " + args
+	}
+	return line
 }
 
 // natsFlags say how to reach the NATS cluster.

@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,7 +27,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"version":    {"print the version", runVersion},
-		"rules":      {"validate, explain and show the expr translation of rule sets", runRules},
+		"rules":      {"validate, explain and simulate rule sets (and print their expr translation)", runRules},
 		"dev":        {"run everything in one process for development (embedded NATS, in-memory store)", runDev},
 		"matchmaker": {"run a matchmaker (API, event streams, forming loop) against Redis and NATS", runMatchmaker},
 		"relay":      {"run a relay that hosts game sessions placed on its region", runRelay},
@@ -76,7 +78,18 @@ func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "Run 'matchpoint <command> --help' for a command's flags.")
 }
 
-func runVersion(_ context.Context, _ []string, stdout, _ io.Writer) int {
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newPlainFlagSet("version", "", "Print the version of this binary.", stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "matchpoint version: takes no arguments, got %q\n", fs.Args())
+		return 2
+	}
 	fmt.Fprintf(stdout, "matchpoint %s\n", version)
 	return 0
 }

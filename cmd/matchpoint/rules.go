@@ -27,8 +27,21 @@ subcommands:
                      "AgeSeconds"}), and list the tickets left over and why
 
 Rule set files are FlexMatch rule set JSON (ruleLanguageVersion 1.0); // comments and
-trailing commas are accepted. See docs/rules.md.
+trailing commas are accepted. See docs/rules.md. 'matchpoint rules <subcommand> --help'
+explains a subcommand and its flags.
 `
+
+// rulesFilesNote ends the help of every rules subcommand.
+const rulesFilesNote = `Rule set files are FlexMatch rule set JSON (ruleLanguageVersion 1.0); // comments and
+trailing commas are accepted. See docs/rules.md.`
+
+// rulesSubcommands are the arguments and summary of each rules subcommand.
+var rulesSubcommands = map[string]struct{ args, summary string }{
+	"validate": {"FILE...", "Check rule set files: exit 0 with a summary line per valid file, exit 1 with every\nerror of every invalid file."},
+	"explain":  {"FILE", "Describe a rule set in plain words."},
+	"expr":     {"FILE", "Print the expr program a rule set compiles to."},
+	"simulate": {"FILE TICKETS", "Form the matches the rule set FILE would form from TICKETS, a JSON file holding an\narray of tickets ({\"TicketId\", \"Players\" as in StartMatchmaking, \"AgeSeconds\"}), in one\nforming pass at one instant; list the tickets left over and why, and how often each\nrule passed and failed."},
+}
 
 func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -39,11 +52,18 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("rules "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, rulesUsage) }
-	asJSON := fs.Bool("json", false, "simulate: print the report as JSON")
-	seed := fs.Uint64("seed", 1, "simulate: seed of the random batching preference")
+	sc, ok := rulesSubcommands[sub]
+	if !ok {
+		fmt.Fprintf(stderr, "matchpoint rules: unknown subcommand %q\n\n%s", sub, rulesUsage)
+		return 2
+	}
+	fs := newPlainFlagSet("rules "+sub, sc.args, sc.summary+"\n\n"+rulesFilesNote, stderr)
+	var asJSON bool
+	var seed uint64
+	if sub == "simulate" {
+		fs.BoolVar(&asJSON, "json", false, "print the report as JSON (the matches, the unmatched tickets with their reasons, and\nthe rule evaluations, as PotentialMatchCreated's ruleEvaluationMetrics) instead of text")
+		fs.Uint64Var(&seed, "seed", 1, "seed of the random batching preference (batchingPreference \"random\"): the same seed\nand files always form the same matches")
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -63,7 +83,7 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "matchpoint rules simulate: name a rule set file and a tickets file")
 			return 2
 		}
-		return simulateFiles(files[0], files[1], *asJSON, *seed, stdout, stderr)
+		return simulateFiles(files[0], files[1], asJSON, seed, stdout, stderr)
 	case "explain", "expr":
 		if len(files) != 1 {
 			fmt.Fprintf(stderr, "matchpoint rules %s: name exactly one rule set file\n", sub)
@@ -82,10 +102,8 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "matchpoint rules explain: %v\n", err)
 			return 1
 		}
-		return 0
 	}
-	fmt.Fprintf(stderr, "matchpoint rules: unknown subcommand %q\n\n%s", sub, rulesUsage)
-	return 2
+	return 0
 }
 
 func simulateFiles(rulesPath, ticketsPath string, asJSON bool, seed uint64, stdout, stderr io.Writer) int {

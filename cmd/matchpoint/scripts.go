@@ -30,7 +30,11 @@ func runScripts(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 2
 	}
 	sub := args[0]
-	fs := newFlagSet("scripts "+sub, "Manage server scripts stored in NATS JetStream.", stderr)
+	argNames, summary := "", "List the newest version of every server script stored in NATS JetStream."
+	if sub == "upload" {
+		argNames, summary = "NAME FILE", "Store FILE (GameLift Realtime JavaScript) as a new version of server script NAME in NATS\nJetStream. Relays run the newest version for new game sessions within seconds; running\nsessions keep the version they started with. A syntax error is reported as FILE:LINE:COLUMN."
+	}
+	fs := newArgsFlagSet("scripts "+sub, argNames, summary, stderr)
 	var nf natsFlags
 	nf.register(fs)
 	var lf logFlags
