@@ -64,7 +64,7 @@ func objectFields(c *collector, d *decoded, path string, n *jsonNode, known []st
 		p := joinPath(path, m.key)
 		if !slices.Contains(known, m.key) {
 			if i := slices.IndexFunc(known, func(k string) bool { return strings.EqualFold(k, m.key) }); i >= 0 {
-				// The intended field is reported missing by no other error.
+				// Marked as reported, the intended field is not also reported missing.
 				c.add(p, m.keyAt, "unknown field %q: did you mean %q? (field names are case-sensitive)", m.key, known[i])
 				c.fail(joinPath(path, known[i]))
 				continue

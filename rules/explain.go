@@ -56,7 +56,7 @@ func (rs *RuleSet) Explain(w io.Writer) error {
 		for i := range rs.plan.rules {
 			rp := &rs.plan.rules[i]
 			fmt.Fprintf(&b, "  %d. %s (%s): %s", i+1, rp.def.Name, rp.def.Type, describeRule(rp))
-			if u := users[i]; rp.referenced {
+			if u := users[i]; len(u) > 0 {
 				names := u[len(u)-1]
 				if len(u) > 1 {
 					names = "rules " + strings.Join(u[:len(u)-1], ", ") + " and " + names
