@@ -615,7 +615,9 @@ func TestDrain(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	// The relay has left the queue group (no responders) or answers what
-	// was buffered with DRAINING; it never places the match.
+	// was buffered with DRAINING; a request that the NATS server routed to
+	// the relay while its unsubscribe was on the way is dropped by the client
+	// library and times out. The relay never places the match.
 	placed, err := h.mm.RequestPlacement(ctx, req)
 	var re *bus.ReplyError
 	switch {
@@ -625,8 +627,8 @@ func TestDrain(t *testing.T) {
 		if re.Code != bus.CodeDraining {
 			t.Fatalf("placement while draining: refused %s, want DRAINING: %v", re.Code, err)
 		}
-	case !errors.Is(err, bus.ErrNoResponders):
-		t.Fatalf("placement while draining: %v, want no responders or DRAINING", err)
+	case !errors.Is(err, bus.ErrNoResponders) && !errors.Is(err, bus.ErrTimeout):
+		t.Fatalf("placement while draining: %v, want no responders, DRAINING or a timeout", err)
 	}
 	<-c.Done()
 	if c.CloseCode() != protocol.CloseGoingAway {
