@@ -7,10 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/relay"
 )
 
 // TestRegionWithoutRelaysFailsFast: when no region of the match has a relay
@@ -122,5 +125,90 @@ func TestConfigurationNamesItsScript(t *testing.T) {
 				t.Errorf("game properties %+v, want %+v", req.GameProperties, tc.props)
 			}
 		})
+	}
+}
+
+// startRelay runs a relay on its own bus connection until the test ends.
+func startRelay(t *testing.T, nats *bus.Embedded, opts relay.Options) *relay.Server {
+	t.Helper()
+	opts.ListenAddr, opts.Region, opts.Logger, opts.DrainTimeout = "127.0.0.1:0", "local", quiet, 100*time.Millisecond
+	rl, err := relay.New(bustest.Connect(t, nats, bus.Options{Logger: quiet}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runErr := make(chan error, 1)
+	go func() { runErr <- rl.Run(context.Background()) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := rl.Shutdown(ctx); err != nil {
+			t.Errorf("relay %s shutdown: %v", opts.RelayID, err)
+		}
+		if err := <-runErr; err != nil {
+			t.Errorf("relay %s run: %v", opts.RelayID, err)
+		}
+	})
+	select {
+	case <-rl.Ready():
+	case <-time.After(5 * time.Second):
+		t.Fatalf("relay %s does not serve placements", opts.RelayID)
+	}
+	return rl
+}
+
+// counterValue is the value of the counter name with label result in reg.
+func counterValue(t *testing.T, reg *prometheus.Registry, name, result string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == result {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// TestFullRelayIsPassedOver: a relay of the region that refuses FULL is
+// passed over; the match is placed on another relay of the region.
+func TestFullRelayIsPassedOver(t *testing.T) {
+	nats := bustest.RunServer(t)
+	mmConn := bustest.Connect(t, nats, bus.Options{Logger: quiet})
+	fullReg := prometheus.NewRegistry()
+	startRelay(t, nats, relay.Options{RelayID: "relay-full", MaxSessions: 1, Registerer: fullReg})
+	startRelay(t, nats, relay.Options{RelayID: "relay-free", Registerer: prometheus.NewRegistry()})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	// Fill relay-full with one session, through its own subject.
+	filler := bus.PlacementRequest{MatchID: "filler", Configuration: "cfg", Region: "local", RelayID: "relay-full",
+		Players: []bus.Player{{PlayerID: "f1"}}, MaxPlayers: 1, Deadline: time.Now().Add(5 * time.Second)}
+	if _, err := mmConn.RequestPlacement(ctx, filler); err != nil {
+		t.Fatal(err)
+	}
+	placer := &BusPlacer{Conn: mmConn, Backoff: 10 * time.Millisecond}
+	// NATS gives each request to a random member of the queue group: place
+	// matches until relay-full has refused one.
+	for i := 0; counterValue(t, fullReg, "relay_placements_total", string(bus.CodeFull)) == 0; i++ {
+		if i == 30 {
+			t.Fatal("relay-full refused none of 30 placements")
+		}
+		p := Placement{Configuration: store.Configuration{Name: "cfg"}, MatchID: fmt.Sprintf("m-%d", i), Regions: []string{"local"},
+			Tickets: []store.Ticket{{TicketId: "t1", Players: []store.Player{{PlayerId: "p1", Team: "red"}}}}}
+		conns, err := placer.Place(ctx, p)
+		if err != nil {
+			t.Fatalf("match %s: %v", p.MatchID, err)
+		}
+		if arn := conns["t1"].GameSessionArn; !strings.Contains(arn, "/relay-free/") {
+			t.Fatalf("match %s placed in %s, want a session of relay-free", p.MatchID, arn)
+		}
 	}
 }
