@@ -100,7 +100,7 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
 		return fmt.Errorf("start embedded NATS: %w", err)
 	}
 	defer nats.Shutdown()
-	conn, err := bus.Connect(ctx, nats.URL(), bus.Options{Name: "matchpoint-dev", Logger: log.With("component", "bus")})
+	conn, err := bus.Connect(ctx, nats.URL(), bus.Options{Name: "matchpoint-dev", Logger: log})
 	if err != nil {
 		return fmt.Errorf("connect to embedded NATS: %w", err)
 	}

@@ -82,6 +82,15 @@ func TestOpsReadyzFollowsRedisAndNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, readyz, "NATS is back", ready)
+	logs := stderr.String()
+	if !strings.Contains(logs, `msg="nats disconnected" component=bus`) || !strings.Contains(logs, `msg="nats reconnected" component=bus`) {
+		t.Errorf("the log does not report the loss of NATS and the reconnection:\n%s", logs)
+	}
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Count(line, " component=") > 1 {
+			t.Errorf("a log line names its component twice: %s", line)
+		}
+	}
 
 	stop()
 	select {

@@ -53,7 +53,7 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 		return 2
 	}
 	defer rc.Close()
-	conn, err := nf.connect(ctx, "matchmaker", log.With("component", "bus"))
+	conn, err := nf.connect(ctx, "matchmaker", log)
 	if err != nil {
 		log.Error("start", "err", err)
 		return 1
@@ -132,7 +132,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "matchpoint relay: %v\n", err)
 		return 2
 	}
-	conn, err := nf.connect(ctx, "relay-"+o.Region, log.With("component", "bus"))
+	conn, err := nf.connect(ctx, "relay-"+o.Region, log)
 	if err != nil {
 		log.Error("start", "err", err)
 		return 1
