@@ -65,25 +65,18 @@ func waitFor(t *testing.T, url, what string, want func(probe) bool) {
 	}
 }
 
-// watchDrain checks, until done yields the process's result, that every
-// answer of /readyz is 503 "draining" and that /metrics answers; it returns
-// the result and how many answers it saw.
-func watchDrain[T any](t *testing.T, base string, done <-chan T) (T, int) {
+// watchDrain checks that every answer of /readyz is 503 "draining" and that
+// /metrics answers, until the endpoints stop answering as the process shuts
+// its servers down; then it waits for done to yield the process's result. It
+// returns the result, how many answers it saw and when the last came.
+func watchDrain[T any](t *testing.T, base string, done <-chan T) (T, int, time.Time) {
 	t.Helper()
-	seen := 0
+	seen, last := 0, time.Now()
 	for {
-		select {
-		case r := <-done:
-			return r, seen
-		default:
-		}
 		p := get(base + "/readyz")
 		m := get(base + "/metrics")
-		select {
-		case r := <-done:
-			// The process may have exited between the probes.
-			return r, seen
-		default:
+		if p.err != nil || m.err != nil {
+			break
 		}
 		if p.code != http.StatusServiceUnavailable || p.failed["process"] != "draining" {
 			t.Fatalf("/readyz during the drain: %+v, want 503 with process: draining", p)
@@ -91,9 +84,17 @@ func watchDrain[T any](t *testing.T, base string, done <-chan T) (T, int) {
 		if m.code != http.StatusOK {
 			t.Fatalf("/metrics during the drain: %+v", m)
 		}
-		seen++
+		seen, last = seen+1, time.Now()
 		time.Sleep(100 * time.Millisecond)
 	}
+	select {
+	case r := <-done:
+		return r, seen, last
+	case <-time.After(20 * time.Second):
+		t.Fatal("the process did not return within 20s of closing its endpoints")
+	}
+	var zero T
+	return zero, seen, last
 }
 
 // TestOpsRelayDrainKeepsHealthEndpoints runs `matchpoint relay` with a live
@@ -139,12 +140,13 @@ func TestOpsRelayDrainKeepsHealthEndpoints(t *testing.T) {
 
 	stopped := time.Now()
 	stop()
-	code, seen := watchDrain(t, base, exit)
+	waitFor(t, base+"/readyz", "the relay drains", func(p probe) bool { return p.code == http.StatusServiceUnavailable })
+	code, seen, last := watchDrain(t, base, exit)
 	if code != 0 {
 		t.Fatalf("the relay exited %d, want 0", code)
 	}
-	if took := time.Since(stopped); took < drain-500*time.Millisecond || seen < 10 {
-		t.Fatalf("the relay exited %v after SIGTERM with %d health answers; its live session should have kept it draining for %v", took, seen, drain)
+	if took := last.Sub(stopped); took < drain-500*time.Millisecond || seen < 10 {
+		t.Fatalf("the relay's endpoints answered for %v after SIGTERM (%d answers); its live session should have kept it draining for %v", took, seen, drain)
 	}
 	if p := get(base + "/readyz"); p.err == nil {
 		t.Fatalf("/readyz still answers after the relay exited: %+v", p)
@@ -189,11 +191,11 @@ func TestOpsDevDrainKeepsHealthEndpoints(t *testing.T) {
 	if code := call(t, "POST", a.API+"/v1/tickets", `{"ConfigurationName":"duel","Players":[{"PlayerId":"cy"}]}`, nil); code != http.StatusServiceUnavailable {
 		t.Fatalf("a new ticket during the drain: HTTP %d, want 503", code)
 	}
-	err, seen := watchDrain(t, a.API, done)
+	err, seen, last := watchDrain(t, a.API, done)
 	if err != nil {
 		t.Fatalf("dev: %v", err)
 	}
-	if took := time.Since(stopped); took < drain-500*time.Millisecond || seen < 10 {
-		t.Fatalf("dev returned %v after the stop with %d health answers; its live session should have kept it draining for %v", took, seen, drain)
+	if took := last.Sub(stopped); took < drain-500*time.Millisecond || seen < 10 {
+		t.Fatalf("dev's endpoints answered for %v after the stop (%d answers); its live session should have kept it draining for %v", took, seen, drain)
 	}
 }
