@@ -63,6 +63,10 @@ type PlacementRequest struct {
 	// Deadline is when the matchmaker stops waiting; a relay that sees it
 	// passed does not create the session.
 	Deadline time.Time `json:"deadline"`
+	// Attempt numbers the matchmaker's tries of this match id, from 1 (0:
+	// not numbered). A PlacementCancel withdraws the tries up to its own
+	// Attempt; a later try is not affected.
+	Attempt int `json:"attempt,omitempty"`
 }
 
 // PlayerSession is the reserved player session of one player.
@@ -142,6 +146,9 @@ const (
 	EndDrained = "DRAINED" // the relay drained and its deadline came
 	EndError   = "ERROR"   // the session failed
 	EndExpired = "EXPIRED" // no reserved player ever connected
+	// EndCancelled: the matchmaker cancelled the placement try that created
+	// the session (PlacementCancel) before any player joined.
+	EndCancelled = "CANCELLED"
 )
 
 // Why a player left (PlayerLeft.Reason).
@@ -279,6 +286,7 @@ func (m *PlacementRequest) validate(c *check) {
 		c.fail("maxPlayers", "smaller than the number of players")
 	}
 	c.time("deadline", m.Deadline)
+	c.nonNegative("attempt", m.Attempt)
 }
 
 func (m *PlacementReply) validate(c *check) {

@@ -47,8 +47,9 @@ type Server struct {
 
 	mu           sync.Mutex
 	sessions     map[string]*session
-	placements   map[string]*placed  // by match id
-	reservations map[string]*session // player session id -> its session
+	placements   map[string]*placed   // by match id
+	cancelled    map[string]withdrawn // by match id: tries the matchmaker cancelled
+	reservations map[string]*session  // player session id -> its session
 	conns        map[*wsConn]struct{}
 	perIP        map[netip.Addr]int // open WebSocket connections per remote IP
 	creating     int
@@ -74,6 +75,18 @@ type placed struct {
 	sess        *session
 	psids       []string
 	endedAt     time.Time
+	// attempt is the latest try of the match id this record answered;
+	// created is set when the placement created its session (not a backfill).
+	attempt int
+	created bool
+}
+
+// withdrawn records the tries of a match id that the matchmaker cancelled
+// (bus.PlacementCancel): requests of those tries are refused until their
+// deadline, after which the bus refuses them anyway.
+type withdrawn struct {
+	attempt int
+	until   time.Time
 }
 
 // New creates a relay on c and opens its WebSocket listener. Nothing is served
@@ -109,6 +122,7 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 		baseCtx:      context.Background(),
 		sessions:     make(map[string]*session),
 		placements:   make(map[string]*placed),
+		cancelled:    make(map[string]withdrawn),
 		reservations: make(map[string]*session),
 		conns:        make(map[*wsConn]struct{}),
 		shutdown:     make(chan struct{}),
@@ -221,6 +235,13 @@ func (s *Server) Run(ctx context.Context) error {
 		s.closeListeners()
 		return fmt.Errorf("relay: serve relay placements: %w", err)
 	}
+	stopCancels, err := s.bus.ServePlacementCancels(ctx, s.opts.Region, s.cancelPlacement)
+	if err != nil {
+		stopPlacements()
+		stopRelayPlacements()
+		s.closeListeners()
+		return fmt.Errorf("relay: serve placement cancels: %w", err)
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.ln) }()
 	if s.fast != nil {
@@ -244,6 +265,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	stopPlacements()
 	stopRelayPlacements()
+	stopCancels()
 	s.publishHeartbeat()
 	s.drain()
 	s.http.Close()
@@ -376,10 +398,16 @@ func (s *Server) publishHeartbeat() {
 	}
 }
 
-// prune forgets placements whose session ended more than PlayerSessionTTL ago.
+// prune forgets placements whose session ended more than PlayerSessionTTL ago,
+// and cancellations whose requests are past their deadline.
 func (s *Server) prune(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for id, w := range s.cancelled {
+		if now.After(w.until) {
+			delete(s.cancelled, id)
+		}
+	}
 	for id, pl := range s.placements {
 		if !pl.endedAt.IsZero() && now.Sub(pl.endedAt) > s.opts.PlayerSessionTTL {
 			delete(s.placements, id)
@@ -419,7 +447,12 @@ func fingerprint(req bus.PlacementRequest) string {
 func (s *Server) placeMatch(ctx context.Context, req bus.PlacementRequest) bus.PlacementReply {
 	fp := fingerprint(req)
 	s.mu.Lock()
+	if w, ok := s.cancelled[req.MatchID]; ok && req.Attempt <= w.attempt {
+		s.mu.Unlock()
+		return refusal(bus.CodeExpired, "try %d of match %q was cancelled by the matchmaker", req.Attempt, req.MatchID)
+	}
 	if pl := s.placements[req.MatchID]; pl != nil {
+		pl.attempt = max(pl.attempt, req.Attempt)
 		s.mu.Unlock()
 		select {
 		case <-pl.done:
@@ -453,7 +486,7 @@ func (s *Server) placeMatch(ctx context.Context, req bus.PlacementRequest) bus.P
 			return refusal(bus.CodeInvalid, "%d players, at most %d per session", len(req.Players), max)
 		}
 	}
-	pl := &placed{done: make(chan struct{}), fingerprint: fp}
+	pl := &placed{done: make(chan struct{}), fingerprint: fp, attempt: req.Attempt, created: target == nil}
 	s.placements[req.MatchID] = pl
 	s.creating++
 	s.mu.Unlock()
@@ -500,6 +533,44 @@ func (s *Server) placeMatch(ctx context.Context, req bus.PlacementRequest) bus.P
 		sess.log.Info("game session created", "matchId", req.MatchID, "players", len(req.Players))
 	}
 	return reply
+}
+
+// cancelPlacement withdraws the tries of a match up to pc.Attempt: a session
+// one of them created is ended (reason CANCELLED) unless a player has joined
+// it or a later try found it, and requests of those tries that arrive later
+// are refused. Backfill placements are never cancelled.
+func (s *Server) cancelPlacement(pc bus.PlacementCancel) {
+	s.mu.Lock()
+	w := s.cancelled[pc.MatchID]
+	s.cancelled[pc.MatchID] = withdrawn{attempt: max(w.attempt, pc.Attempt), until: maxTime(w.until, pc.Deadline)}
+	pl := s.placements[pc.MatchID]
+	s.mu.Unlock()
+	if pl == nil || !pl.created {
+		return
+	}
+	// A session being created is finished first (its request's deadline
+	// bounds the wait).
+	<-pl.done
+	s.mu.Lock()
+	if s.placements[pc.MatchID] != pl || pl.attempt > pc.Attempt || pl.sess == nil || pl.sess.joined() {
+		s.mu.Unlock()
+		return
+	}
+	delete(s.placements, pc.MatchID)
+	for _, psid := range pl.psids {
+		delete(s.reservations, psid)
+	}
+	s.mu.Unlock()
+	s.m.placements.WithLabelValues("cancelled").Inc()
+	pl.sess.requestEnd(bus.EndCancelled, fmt.Sprintf("the matchmaker cancelled try %d of match %s", pc.Attempt, pc.MatchID))
+	pl.sess.log.Info("placement cancelled by the matchmaker", "matchId", pc.MatchID, "attempt", pc.Attempt)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // tick is the period of each session's timeout checks.

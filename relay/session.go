@@ -214,6 +214,19 @@ func (s *session) configure(players int) error {
 	return nil
 }
 
+// joined reports whether a player has logged in with one of the session's
+// player sessions.
+func (s *session) joined() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.reservations {
+		if r.used {
+			return true
+		}
+	}
+	return false
+}
+
 // hasLiveReservation reports whether a reserved player session may still log in.
 func (s *session) hasLiveReservation(now time.Time) bool {
 	s.mu.Lock()

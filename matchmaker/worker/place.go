@@ -336,8 +336,8 @@ func (b *BusPlacer) timeouts() (try, backoff time.Duration) {
 }
 
 // request sends req once, bounded by the try timeout, with the placement's
-// deadline (or the try's end) as the relay's deadline.
-func (b *BusPlacer) request(ctx context.Context, req bus.PlacementRequest, try time.Duration) (bus.PlacementReply, error) {
+// deadline (or the try's end) as the relay's deadline, which it returns.
+func (b *BusPlacer) request(ctx context.Context, req bus.PlacementRequest, try time.Duration) (bus.PlacementReply, time.Time, error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		try = min(try, max(time.Until(deadline)/2, 50*time.Millisecond))
 		req.Deadline = deadline
@@ -346,12 +346,30 @@ func (b *BusPlacer) request(ctx context.Context, req bus.PlacementRequest, try t
 	}
 	tctx, cancel := context.WithTimeout(ctx, try)
 	defer cancel()
-	return b.Conn.RequestPlacement(tctx, req)
+	reply, err := b.Conn.RequestPlacement(tctx, req)
+	return reply, req.Deadline, err
+}
+
+// withdraw publishes the cancellation of the tries of req's match up to
+// req.Attempt to the relays of req.Region, after a try that got no answer:
+// a relay that took it ends the session it created, if no player joined,
+// and refuses it if it arrives later (docs/bus.md, Cancellation). It never
+// waits: the publish is buffered by the NATS client.
+func (b *BusPlacer) withdraw(ctx context.Context, req bus.PlacementRequest, deadline time.Time) error {
+	err := b.Conn.PublishPlacementCancel(context.WithoutCancel(ctx), bus.PlacementCancel{MatchID: req.MatchID, Region: req.Region,
+		Attempt: req.Attempt, Deadline: deadline})
+	if err != nil {
+		return fmt.Errorf("cancel try %d of match %s in %s: %w", req.Attempt, req.MatchID, req.Region, err)
+	}
+	return nil
 }
 
 // Place asks the relays of each region in turn, until one creates the game
 // session or ctx ends. A region without relays, a full or draining relay and
-// a relay that does not answer in time move on to the next region; a round
+// a relay that does not answer in time move on to the next region (after a
+// try that got no answer, the relays of its region are told to cancel it,
+// so that the retry, which may land on another relay, leaves no second
+// session behind); a round
 // over every region that fails starts again after Backoff. A round in which
 // no region has a relay (NATS answers no responders in each) fails at once,
 // naming the regions, and so does a refusal that no retry can fix (INVALID).
@@ -381,9 +399,15 @@ func (b *BusPlacer) placeSession(ctx context.Context, p Placement, maxPlayers in
 		noRelay := 0
 		for _, region := range p.Regions {
 			req.Region = region
-			reply, err := b.request(ctx, req, try)
+			req.Attempt++
+			reply, deadline, err := b.request(ctx, req, try)
 			if err == nil {
 				return connections(p.Tickets, reply), nil
+			}
+			if errors.Is(err, bus.ErrTimeout) {
+				if cerr := b.withdraw(ctx, req, deadline); cerr != nil {
+					err = fmt.Errorf("%w; %w", err, cerr)
+				}
 			}
 			var re *bus.ReplyError
 			if errors.As(err, &re) && !re.Code.Retryable() {
@@ -427,7 +451,7 @@ func (b *BusPlacer) placeBackfill(ctx context.Context, p Placement) (map[string]
 	req.MaxPlayers = len(req.Players)
 	start := time.Now()
 	for {
-		reply, err := b.request(ctx, req, try)
+		reply, _, err := b.request(ctx, req, try)
 		switch {
 		case err == nil:
 			return connections(p.Tickets, reply), nil

@@ -212,3 +212,57 @@ func TestFullRelayIsPassedOver(t *testing.T) {
 		}
 	}
 }
+
+// TestTimedOutTryLeavesNoSecondSession: a relay takes a try and does not
+// answer in time; the retry lands on another relay of the region. The
+// cancellation the placer publishes after the timed-out try ends the
+// session the slow relay creates at last, so the match keeps one session.
+func TestTimedOutTryLeavesNoSecondSession(t *testing.T) {
+	nats := bustest.RunServer(t)
+	mmConn := bustest.Connect(t, nats, bus.Options{Logger: quiet})
+	ended := make(chan bus.SessionEnded, 4)
+	stopEvents, err := mmConn.SubscribeSessionEvents(t.Context(), "", "", bus.SessionHandlers{Ended: func(e bus.SessionEnded) { ended <- e }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopEvents()
+	taken, release := make(chan struct{}), make(chan struct{})
+	slow := startRelay(t, nats, relay.Options{RelayID: "relay-slow", ScriptFactory: func(relay.GameSessionInfo) (relay.Script, error) {
+		close(taken)
+		<-release
+		return nil, nil
+	}})
+	placer := &BusPlacer{Conn: mmConn, TryTimeout: 200 * time.Millisecond, Backoff: 10 * time.Millisecond}
+	p := Placement{Configuration: store.Configuration{Name: "cfg"}, MatchID: "m-1", Regions: []string{"local"},
+		Tickets: []store.Ticket{{TicketId: "t1", Players: []store.Player{{PlayerId: "p1", Team: "red"}}}}}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	type result struct {
+		conns map[string]store.GameSessionConnectionInfo
+		err   error
+	}
+	placed := make(chan result, 1)
+	go func() {
+		conns, err := placer.Place(ctx, p)
+		placed <- result{conns, err}
+	}()
+	<-taken
+	// The slow relay holds the first try; the next ones may go to either.
+	startRelay(t, nats, relay.Options{RelayID: "relay-fast"})
+	r := <-placed
+	close(release)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if arn := r.conns["t1"].GameSessionArn; !strings.Contains(arn, "/relay-fast/") {
+		t.Fatalf("match placed in %s, want a session of relay-fast", arn)
+	}
+	select {
+	case e := <-ended:
+		if e.RelayID != "relay-slow" || e.Reason != bus.EndCancelled {
+			t.Fatalf("session %s of %s ended %s, want relay-slow's session CANCELLED", e.GameSessionID, e.RelayID, e.Reason)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("relay-slow still holds %d session(s) for the match placed on relay-fast", slow.Stats().Sessions)
+	}
+}
