@@ -548,8 +548,7 @@ func (s *Server) cancelPlacement(pc bus.PlacementCancel) {
 	if pl == nil || !pl.created {
 		return
 	}
-	// A session being created is finished first (its request's deadline
-	// bounds the wait).
+	// A session being created is finished first, then ended.
 	<-pl.done
 	s.mu.Lock()
 	if s.placements[pc.MatchID] != pl || pl.attempt > pc.Attempt || pl.sess == nil || pl.sess.joined() {
