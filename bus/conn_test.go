@@ -465,7 +465,7 @@ func TestMatchmakingEventsPerConfiguration(t *testing.T) {
 	if len(ranked.snapshot()) != 2 || string(r[0].Data) != `{"n":2}` || r[1].Type != "MatchmakingSucceeded" {
 		t.Fatalf("ranked.eu subscription got %+v", ranked.snapshot())
 	}
-	if s := succeeded.snapshot(); len(s) != 1 || string(s[0].Data) != `{"n":4}` {
+	if s := succeeded.wait(t, 1); len(s) != 1 || string(s[0].Data) != `{"n":4}` {
 		t.Fatalf("MatchmakingSucceeded subscription got %+v", s)
 	}
 	if err := mm.PublishMatchmakingEvent(t.Context(), "", "X", nil); !errors.Is(err, bus.ErrInvalidName) {
