@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -72,6 +73,25 @@ func (e *env) start(id string, skill float64) {
 	})
 	if err != nil {
 		e.t.Fatal(err)
+	}
+}
+
+// accept accepts the proposed match for the ticket's player. A ticket is
+// REQUIRES_ACCEPTANCE from the claim on, but AcceptMatch takes answers only
+// once the match is proposed (its PotentialMatchCreated event), so a
+// "not ready" answer is tried again.
+func (e *env) accept(id string) {
+	e.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := e.svc.AcceptMatch(context.Background(), &matchmaker.AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"})
+		if err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "not ready for acceptance") || time.Now().After(deadline) {
+			e.t.Fatalf("accept %s: %v", id, err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -287,9 +307,7 @@ func TestAcceptedMatchIsPlaced(t *testing.T) {
 	e.waitStatus("t1", store.StatusRequiresAcceptance)
 	e.waitStatus("t2", store.StatusRequiresAcceptance)
 	for _, id := range []string{"t1", "t2"} {
-		if _, err := svc.AcceptMatch(ctx, &matchmaker.AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"}); err != nil {
-			t.Fatal(err)
-		}
+		e.accept(id)
 	}
 	e.waitStatus("t1", store.StatusCompleted)
 	e.waitStatus("t2", store.StatusCompleted)
@@ -341,9 +359,7 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	e.waitStatus("t1", store.StatusRequiresAcceptance)
 	e.waitStatus("t2", store.StatusRequiresAcceptance)
 	for _, id := range []string{"t1", "t2"} {
-		if _, err := svc.AcceptMatch(ctx, &matchmaker.AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"}); err != nil {
-			t.Fatal(err)
-		}
+		e.accept(id)
 	}
 	<-asked
 	stop()
