@@ -175,12 +175,13 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
 
 Try it:
   curl -s -H 'Authorization: Bearer %s' -X POST %s/v1/tickets \
-    -d '{"ConfigurationName":"%s","Players":[{"PlayerId":"ana","PlayerAttributes":{"skill":{"N":1000}}}]}'
+    -d '{"TicketId":"ana","ConfigurationName":"%s","Players":[{"PlayerId":"ana","PlayerAttributes":{"skill":{"N":1000}}}]}'
   curl -s -H 'Authorization: Bearer %s' -X POST %s/v1/tickets \
-    -d '{"ConfigurationName":"%s","Players":[{"PlayerId":"bo","PlayerAttributes":{"skill":{"N":1050}}}]}'
+    -d '{"TicketId":"bo","ConfigurationName":"%s","Players":[{"PlayerId":"bo","PlayerAttributes":{"skill":{"N":1050}}}]}'
   curl -sN -H 'Authorization: Bearer %s' '%s/v1/events?configuration=%s'
+  go run ./examples/chat --api %s --api-key %s --ticket ana   # and --ticket bo, in another terminal
 `, url, url, secret, id, secret, secret, scheme, rl.Addr().String(), devRegion, caNote, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
-		secret, url, sampleConfiguration, secret, url, sampleConfiguration, secret, url, sampleConfiguration)
+		secret, url, sampleConfiguration, secret, url, sampleConfiguration, secret, url, sampleConfiguration, url, secret)
 
 	// Announce the stack once its relay takes placements, so that a match
 	// formed at once is placed rather than refused for want of a relay.
