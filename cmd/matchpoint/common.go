@@ -121,6 +121,9 @@ func parseFlags(fs *flag.FlagSet, args []string) int {
 	err := cliconfig.Parse(fs, args, os.LookupEnv)
 	switch {
 	case err == nil:
+		for _, name := range cliconfig.UnusedEnv(fs, os.Environ()) {
+			fmt.Fprintf(fs.Output(), "matchpoint %s: warning: environment variable %s is set but is no setting of this command (ignored); 'matchpoint %s --help' lists them\n", fs.Name(), name, fs.Name())
+		}
 		return -1
 	case errors.Is(err, flag.ErrHelp):
 		return 0

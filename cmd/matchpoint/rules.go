@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/matchpoint-dev/matchpoint/internal/cliconfig"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/simulate"
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
@@ -64,7 +65,7 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.BoolVar(&asJSON, "json", false, "print the report as JSON (the matches, the unmatched tickets with their reasons, and\nthe rule evaluations, as PotentialMatchCreated's ruleEvaluationMetrics) instead of text")
 		fs.Uint64Var(&seed, "seed", 1, "seed of the random batching preference (batchingPreference \"random\"): the same seed\nand files always form the same matches")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := cliconfig.ParseArgs(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}

@@ -41,7 +41,7 @@ func Parse(fs *flag.FlagSet, args []string, lookupEnv func(string) (string, bool
 	if fs.Lookup(ConfigFlag) == nil {
 		return fmt.Errorf("cliconfig: flag set %q has no -%s flag", fs.Name(), ConfigFlag)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := ParseArgs(fs, args); err != nil {
 		return err
 	}
 	given := map[string]bool{}
@@ -92,6 +92,46 @@ func Parse(fs *flag.FlagSet, args []string, lookupEnv func(string) (string, bool
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ParseArgs parses args into fs like fs.Parse, but accepts flags after
+// positional arguments too ("upload NAME FILE --nats-url URL"), as most
+// command-line tools do. Everything after a "--" is positional. Afterwards
+// fs.Args() holds the positional arguments in their order.
+func ParseArgs(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		rest := fs.Args()
+		consumed := len(args) - len(rest)
+		if len(rest) == 0 || (consumed > 0 && args[consumed-1] == "--") {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	// A lone "--" leaves every flag as set and fs.Args() as the positionals.
+	return fs.Parse(append([]string{"--"}, positional...))
+}
+
+// UnusedEnv returns, sorted, the names in environ ("NAME=value" entries, as
+// os.Environ gives them) that start with EnvPrefix but name no flag of fs:
+// most often a misspelt setting, which would otherwise be ignored silently.
+func UnusedEnv(fs *flag.FlagSet, environ []string) []string {
+	known := map[string]bool{}
+	fs.VisitAll(func(f *flag.Flag) { known[EnvName(f.Name)] = true })
+	var out []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, EnvPrefix) && !known[name] {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // readFile reads a flat YAML mapping of flag names to scalar values (or

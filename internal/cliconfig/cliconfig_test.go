@@ -142,3 +142,53 @@ func FuzzReadFile(f *testing.F) {
 		_ = Parse(fs, []string{"--config", p}, env())
 	})
 }
+
+func TestParseArgsFlagsAfterPositionals(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		wantArgs []string
+		addr     string
+		workers  int
+		verbose  bool
+	}{
+		{"flags first", []string{"--workers", "3", "a", "b"}, []string{"a", "b"}, "127.0.0.1:8080", 3, false},
+		{"flags last", []string{"a", "b", "--workers", "3", "--http-addr=:1"}, []string{"a", "b"}, ":1", 3, false},
+		{"flags between", []string{"a", "--verbose", "b", "-workers=2"}, []string{"a", "b"}, "127.0.0.1:8080", 2, true},
+		{"after --, flags are positional", []string{"a", "--", "--workers", "3"}, []string{"a", "--workers", "3"}, "127.0.0.1:8080", 1, false},
+		{"no positionals", []string{"--verbose"}, nil, "127.0.0.1:8080", 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, s := newFlags()
+			if err := Parse(fs, tc.args, env()); err != nil {
+				t.Fatal(err)
+			}
+			if got := fs.Args(); strings.Join(got, "|") != strings.Join(tc.wantArgs, "|") {
+				t.Errorf("Args() = %q, want %q", got, tc.wantArgs)
+			}
+			if s.addr != tc.addr || s.workers != tc.workers || s.verbose != tc.verbose {
+				t.Errorf("got addr %q workers %d verbose %v, want %q %d %v", s.addr, s.workers, s.verbose, tc.addr, tc.workers, tc.verbose)
+			}
+		})
+	}
+}
+
+func TestParseArgsUnknownFlagAfterPositional(t *testing.T) {
+	fs, _ := newFlags()
+	err := Parse(fs, []string{"a", "--nope", "1"}, env())
+	if err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("err = %v, want one naming the flag -nope", err)
+	}
+}
+
+func TestUnusedEnv(t *testing.T) {
+	fs, _ := newFlags()
+	got := UnusedEnv(fs, []string{
+		"MATCHPOINT_WORKERS=2", "MATCHPOINT_WORKRES=3", "PATH=/bin",
+		"MATCHPOINT_CONFIG=x.yaml", "MATCHPOINT_HTTP_ADDR=:1", "MATCHPOINT_A=",
+	})
+	want := []string{"MATCHPOINT_A", "MATCHPOINT_WORKRES"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("UnusedEnv = %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestFlagsAfterArguments: flags work after a command's positional arguments,
+// as in most command-line tools, and an unknown one is named.
+func TestFlagsAfterArguments(t *testing.T) {
+	code, out, errOut := runCmd("rules", "simulate", "../../examples/duel-rules.json", "../../examples/duel-tickets.json", "--json", "--seed", "2")
+	if code != 0 || !strings.Contains(out, `"ruleEvaluationMetrics"`) {
+		t.Fatalf("rules simulate RULES TICKETS --json --seed 2: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, _, errOut = runCmd("rules", "simulate", "../../examples/duel-rules.json", "--sede", "2", "../../examples/duel-tickets.json")
+	if code != 2 || !strings.Contains(errOut, "flag provided but not defined: -sede") {
+		t.Fatalf("unknown flag after an argument: exit %d, stderr %s", code, errOut)
+	}
+	// The NATS URL after NAME FILE is read: the upload fails to connect to it,
+	// instead of printing the usage.
+	code, _, errOut = runCmd("scripts", "upload", "game", "../../examples/chat/main.go", "--nats-url", "nats://127.0.0.1:1")
+	if code == 2 || strings.Contains(errOut, "usage:") || !strings.Contains(errOut, "127.0.0.1:1") {
+		t.Fatalf("scripts upload NAME FILE --nats-url URL: exit %d, stderr %s", code, errOut)
+	}
+}
+
+// TestUnknownEnvironmentIsWarned: a MATCHPOINT_ variable that no flag of the
+// command reads is warned about, naming it.
+func TestUnknownEnvironmentIsWarned(t *testing.T) {
+	t.Setenv("MATCHPOINT_NATS_ULR", "nats://127.0.0.1:1")
+	_, _, errOut := runCmd("scripts", "list", "--nats-url", "nats://127.0.0.1:1")
+	if !strings.Contains(errOut, "warning: environment variable MATCHPOINT_NATS_ULR is set but is no setting of this command") {
+		t.Fatalf("stderr %s", errOut)
+	}
+}
