@@ -6,8 +6,6 @@
 package simulate
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -60,34 +58,6 @@ type Unmatched struct {
 
 // MaxTickets bounds one simulation.
 const MaxTickets = 10000
-
-// DecodeTickets reads a JSON array of tickets, rejecting unknown fields.
-func DecodeTickets(data []byte) ([]Ticket, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var tickets []Ticket
-	if err := dec.Decode(&tickets); err != nil {
-		return nil, fmt.Errorf("tickets: %w", err)
-	}
-	if len(tickets) > MaxTickets {
-		return nil, fmt.Errorf("tickets: %d tickets; a simulation takes at most %d", len(tickets), MaxTickets)
-	}
-	seen := map[string]bool{}
-	for i, t := range tickets {
-		switch {
-		case t.TicketId == "":
-			return nil, fmt.Errorf("tickets[%d].TicketId: required", i)
-		case seen[t.TicketId]:
-			return nil, fmt.Errorf("tickets[%d].TicketId: %q appears twice", i, t.TicketId)
-		case len(t.Players) == 0:
-			return nil, fmt.Errorf("tickets[%d].Players: at least one player is required", i)
-		case t.AgeSeconds < 0:
-			return nil, fmt.Errorf("tickets[%d].AgeSeconds: must be 0 or more", i)
-		}
-		seen[t.TicketId] = true
-	}
-	return tickets, nil
-}
 
 // Run forms the matches the rule set would form from the tickets at one
 // instant, with the given seed for random batching.

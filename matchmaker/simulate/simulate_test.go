@@ -84,12 +84,18 @@ func TestSimulateExpansionIsReported(t *testing.T) {
 
 func TestDecodeTicketsErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{`{}`, "cannot unmarshal object"},
-		{`[{"TicketId":"a","Players":[{"PlayerId":"p"}],"Colour":1}]`, `unknown field "Colour"`},
+		{`{}`, `tickets: line 1, column 1: found an object; want a JSON array of tickets such as [{"TicketId"`},
+		{`[{"TicketId":"a","Players":[{"PlayerId":"p"}],"Colour":1}]`, `tickets[0]: line 1, column 2: unknown field "Colour"`},
 		{`[{"Players":[{"PlayerId":"p"}]}]`, "tickets[0].TicketId: required"},
 		{`[{"TicketId":"a","Players":[]}]`, "tickets[0].Players"},
 		{`[{"TicketId":"a","Players":[{"PlayerId":"p"}]},{"TicketId":"a","Players":[{"PlayerId":"q"}]}]`, `tickets[1].TicketId: "a" appears twice`},
 		{`[{"TicketId":"a","AgeSeconds":-1,"Players":[{"PlayerId":"p"}]}]`, "AgeSeconds"},
+		{"[\n {\"TicketId\":\"a\",\"Players\":[{\"PlayerId\":\"p\"}]},\n {\"TicketId\":\"b\",\"Players\":[{\"PlayerId\":\"q\",\"PlayerAttributes\":{\"skill\":1000}}]}\n]",
+			`tickets[1]: line 3, column 76: Players.PlayerAttributes: found a JSON number, want an object with one typed field, such as {"N": 1000}`},
+		{`[{"TicketId":"a","AgeSeconds":"5","Players":[{"PlayerId":"p"}]}]`, `tickets[0]: line 1, column 33: AgeSeconds: found a JSON string, want a number`},
+		{"[\n {\"TicketId\":\"a\",\n  \"Players\":[{\"PlayerId\":\"p\"]}\n]", `tickets[0]: line 3, column 29: invalid character ']' after object key:value pair; want a JSON array`},
+		{`[{"TicketId":"a","Players":[{"PlayerId":"p"}]}`, `line 1, column 47: the file ends too soon`},
+		{`[] []`, `tickets: line 1, column 4: text after the array of tickets`},
 	}
 	for _, tc := range tests {
 		if _, err := DecodeTickets([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.want) {
