@@ -25,6 +25,7 @@ type RuleSet struct {
 
 	final, partial, explain *vm.Program
 	sources                 [3]string // generated expr source of final, partial, explain
+	calls                   []string  // generated expr call of each rule, by rule index
 	latencyRules            []int
 	sortRules               []int
 	needView                bool
@@ -119,6 +120,7 @@ func compilePlan(p *plan) (*RuleSet, error) {
 		}
 		calls[i] = call
 	}
+	rs.calls = calls
 	rs.stepValues = make([][]*val, len(p.expansions))
 	for ei, e := range p.expansions {
 		for _, st := range e.steps {

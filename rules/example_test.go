@@ -118,3 +118,33 @@ func ExampleRuleSet_Explain_compound() {
 	// Expansions:
 	//   rules[SimilarSkillDistance].maxDistance becomes 20 after 10s, then 40 after 20s
 }
+
+// WriteExprListing shows what each rule compiles to (documentation example 4,
+// whose sort rules reject nothing).
+func ExampleRuleSet_WriteExprListing() {
+	src, _ := os.ReadFile("testdata/examples/example-04-explicit-sorting.json")
+	rs, err := rules.CompileJSON(src)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rs.WriteExprListing(os.Stdout)
+	// Output:
+	// rule set "multi_map_game" compiles to one expr program: a candidate match passes when every check below is true.
+	// $env is the candidate match; mp_* are Matchpoint's functions; the number after $env is the rule's index in "rules".
+	//
+	// rules[2] SharedMode (collection):
+	//     as written: measurements flatten(teams[*].players.attributes[gameMode]); operation intersection; minCount 1
+	//     expr: mp_collection($env, 2, mp_attr($env, 0, 1, 3), nil)
+	//
+	// rules[3] MapOverlap (collection):
+	//     as written: measurements flatten(teams[*].players.attributes[acceptableMaps]); operation intersection; minCount 1
+	//     expr: mp_collection($env, 3, mp_attr($env, 0, 3, 3), nil)
+	//
+	// sort rules (they order the candidates and never reject a match):
+	//     rules[0] MapPreference (absoluteSort)
+	//     rules[1] ExperienceAffinity (distanceSort)
+	//
+	// the whole program:
+	//     mp_collection($env, 2, mp_attr($env, 0, 1, 3), nil) && mp_collection($env, 3, mp_attr($env, 0, 3, 3), nil)
+}

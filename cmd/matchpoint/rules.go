@@ -96,7 +96,10 @@ func runRules(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		if sub == "expr" {
-			fmt.Fprintln(stdout, rs.ExprSource())
+			if err := rs.WriteExprListing(stdout); err != nil {
+				fmt.Fprintf(stderr, "matchpoint rules expr: %v\n", err)
+				return 1
+			}
 			return 0
 		}
 		if err := rs.Explain(stdout); err != nil {
