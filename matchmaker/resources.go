@@ -333,8 +333,9 @@ func (s *Service) UpdateMatchmakingConfiguration(ctx context.Context, in *Update
 	return &UpdateMatchmakingConfigurationOutput{Configuration: s.configurationOut(c)}, nil
 }
 
-// DescribeMatchmakingConfigurations returns the named configurations
-// (NotFoundException if one is missing), those using RuleSetName, or every
+// DescribeMatchmakingConfigurations returns the named configurations that
+// exist (a name that does not is left out, as in GameLift, which lists no
+// NotFoundException for it), those using RuleSetName, or every
 // configuration, ordered by name, Limit (1-10, default 10) at a time.
 func (s *Service) DescribeMatchmakingConfigurations(ctx context.Context, in *DescribeMatchmakingConfigurationsInput) (*DescribeMatchmakingConfigurationsOutput, error) {
 	limit, lerr := checkLimit(in.Limit)
@@ -349,11 +350,11 @@ func (s *Service) DescribeMatchmakingConfigurations(ctx context.Context, in *Des
 		if len(in.Names) > MaxDescribeLimit {
 			return nil, invalid("Names", "at most %d names, got %d", MaxDescribeLimit, len(in.Names))
 		}
-		for i, n := range in.Names {
+		for _, n := range in.Names {
 			name := nameFromArn(n, "matchmakingconfiguration")
 			c, err := s.store.GetConfiguration(ctx, name)
 			if errors.Is(err, store.ErrNotFound) {
-				return nil, notFound(err, "Names[%d]: matchmaking configuration %q does not exist", i, name)
+				continue
 			}
 			if err != nil {
 				return nil, internal(err, "get configuration %s", name)

@@ -413,8 +413,11 @@ func TestConfigurations(t *testing.T) {
 		if err != nil || len(d.Configurations) != 1 || d.Configurations[0].Name != "c" || d.NextToken != "c" {
 			t.Fatalf("describe: %+v %v", d, err)
 		}
-		_, err = e.svc.DescribeMatchmakingConfigurations(e.ctx, &DescribeMatchmakingConfigurationsInput{Names: []string{"c", "x"}})
-		wantErr(t, err, NotFound, "Names[1]: ")
+		// A name that does not exist is left out, as GameLift does.
+		d, err = e.svc.DescribeMatchmakingConfigurations(e.ctx, &DescribeMatchmakingConfigurationsInput{Names: []string{"x", "c", "arn:aws:gamelift:us-east-1:123456789012:matchmakingconfiguration/d"}})
+		if err != nil || len(d.Configurations) != 2 || d.Configurations[0].Name != "c" || d.Configurations[1].Name != "d" {
+			t.Fatalf("describe with a missing name: %+v %v", d, err)
+		}
 		if _, err := e.svc.DeleteMatchmakingConfiguration(e.ctx, &DeleteMatchmakingConfigurationInput{Name: "d"}); err != nil {
 			t.Fatal(err)
 		}

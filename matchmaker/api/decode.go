@@ -79,3 +79,9 @@ func typeName(t string) string {
 func bad(msg string) error {
 	return &matchmaker.Error{Type: matchmaker.InvalidRequest, Message: msg}
 }
+
+// missingConfiguration is the NotFoundException of a configuration named in
+// a path or query that does not exist.
+func missingConfiguration(name string) error {
+	return &matchmaker.Error{Type: matchmaker.NotFound, Message: fmt.Sprintf("matchmaking configuration %q does not exist", name)}
+}

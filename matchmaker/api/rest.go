@@ -138,6 +138,9 @@ func (h *Handler) routes() {
 		if err != nil {
 			return 0, nil, err
 		}
+		if len(out.Configurations) == 0 {
+			return 0, nil, missingConfiguration(r.PathValue("name"))
+		}
 		return http.StatusOK, matchmaker.CreateMatchmakingConfigurationOutput{Configuration: out.Configurations[0]}, nil
 	}))
 	m.Handle("PATCH /v1/configurations/{name}", h.rest(withBody(http.StatusOK, s.UpdateMatchmakingConfiguration, func(r *http.Request, in *matchmaker.UpdateMatchmakingConfigurationInput) {

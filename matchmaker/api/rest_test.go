@@ -129,6 +129,8 @@ func TestRESTBadInput(t *testing.T) {
 		{"empty", "POST", "/v1/tickets", ``, 400, "body: empty"},
 		{"11 players", "POST", "/v1/tickets", `{"ConfigurationName":"c","Players":[` + strings.TrimSuffix(strings.Repeat(`{"PlayerId":"p"},`, 11), ",") + `]}`, 400, "Players: at most 10 players, got 11"},
 		{"unknown configuration", "POST", "/v1/tickets", `{"ConfigurationName":"zz","Players":[{"PlayerId":"p"}]}`, 404, "ConfigurationName: matchmaking configuration \"zz\" does not exist"},
+		{"get unknown configuration", "GET", "/v1/configurations/zz", ``, 404, "matchmaking configuration \"zz\" does not exist"},
+		{"events of unknown configuration", "GET", "/v1/events?configuration=zz", ``, 404, "matchmaking configuration \"zz\" does not exist"},
 		{"bad rule set", "POST", "/v1/rulesets", `{"Name":"x","RuleSetBody":"{\"ruleLanguageVersion\":\"1.0\",\"teams\":[]}"}`, 400, "RuleSetBody: "},
 		{"duplicate configuration", "POST", "/v1/configurations", `{"Name":"c","RuleSetName":"rs","RequestTimeoutSeconds":60,"AcceptanceRequired":false}`, 409, "Name: matchmaking configuration \"c\" already exists"},
 		{"bad timeout", "PATCH", "/v1/configurations/c", `{"RequestTimeoutSeconds":0}`, 400, "RequestTimeoutSeconds: must be 1 to 43200, got 0"},

@@ -46,7 +46,10 @@ func (h *Handler) stream(perTicket bool) http.HandlerFunc {
 			if cfg == "" {
 				err = bad("configuration: is required")
 			} else {
-				_, err = h.svc.DescribeMatchmakingConfigurations(ctx, &matchmaker.DescribeMatchmakingConfigurationsInput{Names: []string{cfg}})
+				var out *matchmaker.DescribeMatchmakingConfigurationsOutput
+				if out, err = h.svc.DescribeMatchmakingConfigurations(ctx, &matchmaker.DescribeMatchmakingConfigurationsInput{Names: []string{cfg}}); err == nil && len(out.Configurations) == 0 {
+					err = missingConfiguration(cfg)
+				}
 			}
 		}
 		if err != nil {
