@@ -68,7 +68,7 @@ func newTestFastPath(t testing.TB) *fastPath {
 		last = p
 	}
 	sess.routes.Store(rt)
-	bd := &binding{fp: fp, peer: last, addr: fuzzBound, conn: conn}
+	bd := &binding{fp: fp, peer: last, proof: proofToken, addr: fuzzBound, conn: conn}
 	fp.bindings[fuzzBound] = bd
 	fp.byPeer[last] = bd
 	bd.hear()
@@ -134,8 +134,9 @@ func counterValue(t testing.TB, c prometheus.Counter) float64 {
 }
 
 // TestStockBindingChoice checks which peer a token-less -5 binds when several
-// sessions have a peer with its sender id from the same IP: the newest without a
-// binding, else the newest.
+// sessions have a peer with its sender id from the same IP: the one bound to
+// its address, else the newest without a binding; when all are bound elsewhere
+// it binds none, since a binding moves only with the connect token.
 func TestStockBindingChoice(t *testing.T) {
 	fp := newTestFastPath(t)
 	ip := fuzzBound.Addr()
@@ -162,15 +163,22 @@ func TestStockBindingChoice(t *testing.T) {
 	if got := connect(netip.AddrPortFrom(ip, 21)); got != older {
 		t.Fatal("the next unbound peer was not chosen")
 	}
-	// All bound: the newest is re-bound (NAT rebinding), its old address freed.
-	if got := connect(netip.AddrPortFrom(ip, 22)); got != newer {
-		t.Fatal("the newest peer was not re-bound")
+	// A repeated -5 keeps its peer.
+	if got := connect(netip.AddrPortFrom(ip, 20)); got != newer {
+		t.Fatal("a repeated -5 changed the bound peer")
+	}
+	// All bound: no tokenless -5 moves a binding.
+	if got := connect(netip.AddrPortFrom(ip, 22)); got != nil {
+		t.Fatal("a tokenless -5 re-bound a bound peer")
+	}
+	if v := counterValue(t, fp.srv.m.bindRefusals[bindNoTokenRebind]); v != 1 {
+		t.Fatalf("%v tokenless re-bindings refused, want 1", v)
 	}
 	fp.mu.RLock()
-	_, stale := fp.bindings[netip.AddrPortFrom(ip, 20)]
+	still := fp.bindings[netip.AddrPortFrom(ip, 20)]
 	fp.mu.RUnlock()
-	if stale {
-		t.Fatal("the re-bound peer's old address is still bound")
+	if still == nil || still.peer != newer {
+		t.Fatal("the refused -5 unbound the newest peer")
 	}
 	// Another IP binds nobody.
 	if got := connect(netip.MustParseAddrPort("192.0.2.1:5")); got != nil {

@@ -33,6 +33,20 @@ const (
 	dropSequence      = "sequence"       // datagram not newer than the newest accepted
 	dropBadToken      = "bad_token"      // UDP connect or verify identity with a wrong connect token
 	dropRateLimited   = "rate_limited"   // over Options.MaxMessagesPerSecond
+	dropBindRefused   = "bind_refused"   // UDP connect that would take a binding it proves less than
+)
+
+// udpDropReasons are the drop reasons of fast path datagrams (label "reason" of
+// relay_udp_refused_datagrams_total).
+var udpDropReasons = []string{dropMalformed, dropOpCode, dropMessage, dropTarget, dropTooLarge, dropNoScript,
+	dropUnbound, dropSpoofed, dropSequence, dropBadToken, dropRateLimited, dropBindRefused}
+
+// Refusal reasons of UDP bindings (label "reason" of relay_udp_bind_refused_total).
+const (
+	bindBadToken      = "bad_token"            // -5 or -14 whose connect token is not the peer's
+	bindNoPeer        = "no_peer"              // tokenless -5 whose sender has no WebSocket from that IP
+	bindNoTokenRebind = "rebind_without_token" // tokenless -5 for a peer bound at another address
+	bindAddressTaken  = "address_taken"        // -5 from an address bound to another peer by a stronger proof
 )
 
 // metrics are the relay's Prometheus collectors. Label values used on the hot path
@@ -53,11 +67,15 @@ type metrics struct {
 	rtt             *prometheus.HistogramVec
 	backfills       *prometheus.CounterVec
 	refusedConns    prometheus.Counter
+	udpRefused      *prometheus.CounterVec
+	bindRefused     *prometheus.CounterVec
 
 	wsIn, wsOut, wsBytesIn, wsBytesOut     prometheus.Counter
 	udpIn, udpOut, udpBytesIn, udpBytesOut prometheus.Counter
 	wsRTT                                  prometheus.Observer
 	drops                                  map[string]prometheus.Counter
+	udpDrops                               map[string]prometheus.Counter
+	bindRefusals                           map[string]prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -67,7 +85,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		players: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "relay_players", Help: "Connected (logged-in) players now."}),
 		messagesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "relay_messages_in_total", Help: "Packets received from clients, by transport."}, []string{"transport"}),
+			Name: "relay_messages_in_total", Help: "Packets received from clients, by transport; for udp the datagrams accepted (refused ones are in relay_udp_refused_datagrams_total)."}, []string{"transport"}),
 		messagesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "relay_messages_out_total", Help: "Packets written to clients, by transport."}, []string{"transport"}),
 		bytesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -93,6 +111,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "relay_backfill_requests_total", Help: "Automatic backfill requests sent to the matchmakers, by result (ok or error)."}, []string{"result"}),
 		refusedConns: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "relay_refused_connections_total", Help: "WebSocket connections refused by Options.MaxConnectionsPerIP."}),
+		udpRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_udp_refused_datagrams_total", Help: "UDP and DTLS datagrams received and refused, by drop reason."}, []string{"reason"}),
+		bindRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_udp_bind_refused_total", Help: "UDP connects (-5) and DTLS verify identities (-14) refused, by reason."}, []string{"reason"}),
 	}
 	m.wsIn = m.messagesIn.WithLabelValues(transportWebSocket)
 	m.wsOut = m.messagesOut.WithLabelValues(transportWebSocket)
@@ -106,8 +128,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.drops = make(map[string]prometheus.Counter)
 	for _, r := range []string{dropMalformed, dropTextFrame, dropOpCode, dropMessage, dropTarget, dropTooLarge,
 		dropNoRecipient, dropScript, dropSecondLogin, dropQueueFull, dropNoScript, dropSessionEnding,
-		dropUnbound, dropSpoofed, dropSequence, dropBadToken, dropRateLimited} {
+		dropUnbound, dropSpoofed, dropSequence, dropBadToken, dropRateLimited, dropBindRefused} {
 		m.drops[r] = m.dropped.WithLabelValues(r)
+	}
+	m.udpDrops = make(map[string]prometheus.Counter)
+	for _, r := range udpDropReasons {
+		m.udpDrops[r] = m.udpRefused.WithLabelValues(r)
+	}
+	m.bindRefusals = make(map[string]prometheus.Counter)
+	for _, r := range []string{bindBadToken, bindNoPeer, bindNoTokenRebind, bindAddressTaken} {
+		m.bindRefusals[r] = m.bindRefused.WithLabelValues(r)
 	}
 	for r := protocol.RefusalUnknownPlayerSession; r <= protocol.RefusalLoginTimeout; r++ {
 		m.refusedLogins.WithLabelValues(r.String())
@@ -117,7 +147,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	for _, c := range []prometheus.Collector{m.sessions, m.players, m.messagesIn, m.messagesOut,
 		m.bytesIn, m.bytesOut, m.refusedLogins, m.dropped, m.placements, m.sessionsEnded, m.scriptPanics,
-		m.unhealthyChecks, m.rtt, m.backfills, m.refusedConns} {
+		m.unhealthyChecks, m.rtt, m.backfills, m.refusedConns, m.udpRefused, m.bindRefused} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("relay: register metrics: %w", err)
 		}
@@ -127,3 +157,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 
 // drop counts a dropped packet by reason.
 func (m *metrics) drop(reason string) { m.drops[reason].Inc() }
+
+// dropUDP counts a refused fast path datagram by reason, among the dropped
+// packets and the refused datagrams.
+func (m *metrics) dropUDP(reason string) {
+	m.drops[reason].Inc()
+	m.udpDrops[reason].Inc()
+}
+
+// refuseBind counts a refused UDP binding: the datagram by drop reason, the
+// binding by bind reason.
+func (m *metrics) refuseBind(drop, bind string) {
+	m.dropUDP(drop)
+	m.bindRefusals[bind].Inc()
+}

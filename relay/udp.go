@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,11 +50,22 @@ type ipPeer struct {
 	id int32
 }
 
+// proof is what the datagram that bound a peer's fast path proved, weakest
+// first (docs/protocol.md 8).
+type proof uint8
+
+const (
+	proofIP    proof = iota + 1 // tokenless -5 from the IP of the peer's WebSocket (stock clients)
+	proofToken                  // -5 with the peer's connect token
+	proofDTLS                   // -14 with the connect token on a DTLS association
+)
+
 // binding is the fast path of one peer: a UDP source address or a DTLS
 // association. It is the peer's fast sink once the client has been heard on it.
 type binding struct {
 	fp     *fastPath
 	peer   *peer
+	proof  proof              // guarded by fp.mu
 	addr   netip.AddrPort     // plain UDP
 	conn   *net.UDPConn       // plain UDP: the socket that received the binding's datagrams
 	dconn  net.Conn           // DTLS
@@ -186,18 +198,17 @@ func (fp *fastPath) readLoop(r *udpReader) {
 // the datagrams it sends join batch sb (nil: they are written at once).
 func (fp *fastPath) datagram(c *net.UDPConn, sb *sendBatch, b []byte, from netip.AddrPort, in, out *protocol.Packet) {
 	m := fp.srv.m
-	m.udpIn.Inc()
 	m.udpBytesIn.Add(float64(len(b)))
 	if len(b) > protocol.MaxFrameSize {
-		m.drop(dropTooLarge)
+		m.dropUDP(dropTooLarge)
 		return
 	}
 	if err := protocol.DecodePacket(b, in); err != nil {
-		m.drop(dropMalformed)
+		m.dropUDP(dropMalformed)
 		return
 	}
 	if err := protocol.ValidateFromClient(in, true); err != nil {
-		m.drop(validationReason(err))
+		m.dropUDP(validationReason(err))
 		return
 	}
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
@@ -209,7 +220,7 @@ func (fp *fastPath) datagram(c *net.UDPConn, sb *sendBatch, b []byte, from netip
 	bd := fp.bindings[from]
 	fp.mu.RUnlock()
 	if bd == nil {
-		m.drop(dropUnbound)
+		m.dropUDP(dropUnbound)
 		return
 	}
 	fp.handle(bd, sb, in, out)
@@ -218,51 +229,80 @@ func (fp *fastPath) datagram(c *net.UDPConn, sb *sendBatch, b []byte, from netip
 // connect handles an unsecured UDP connect (-5): it binds from to the peer the
 // connect token names, or for a stock client (no token) to the peer with the
 // sender's id whose WebSocket comes from the same IP, then acknowledges with -6.
+// A binding moves only with the connect token, and is never replaced by a -5
+// that proves less than it (bindRefusalLocked).
 func (fp *fastPath) connect(c *net.UDPConn, in *protocol.Packet, from netip.AddrPort) {
 	m := fp.srv.m
 	fp.mu.Lock()
 	var p *peer
+	pr := proofIP
 	if tok := in.UDPConnect.ConnectToken; tok != "" {
-		p = fp.byToken[tok]
+		p, pr = fp.byToken[tok], proofToken
 		if p == nil || p.id != in.Sender {
 			fp.mu.Unlock()
-			m.drop(dropBadToken)
+			m.refuseBind(dropBadToken, bindBadToken)
 			return
 		}
-	} else if p = fp.stockPeerLocked(ipPeer{from.Addr(), in.Sender}); p == nil {
+	} else if p = fp.stockPeerLocked(ipPeer{from.Addr(), in.Sender}, from); p == nil {
 		fp.mu.Unlock()
-		m.drop(dropUnbound)
+		m.refuseBind(dropUnbound, bindNoPeer)
 		return
 	}
 	bd := fp.bindings[from]
 	if bd == nil || bd.peer != p {
+		if reason := fp.bindRefusalLocked(p, bd, pr); reason != "" {
+			fp.mu.Unlock()
+			m.refuseBind(dropBindRefused, reason)
+			return
+		}
 		if bd != nil {
 			fp.unbindLocked(bd)
 		}
 		if old := fp.byPeer[p]; old != nil {
 			fp.unbindLocked(old)
 		}
-		bd = &binding{fp: fp, peer: p, addr: from, conn: c}
+		bd = &binding{fp: fp, peer: p, proof: pr, addr: from, conn: c}
 		fp.bindings[from] = bd
 		fp.byPeer[p] = bd
+	} else {
+		bd.proof = max(bd.proof, pr)
 	}
 	fp.mu.Unlock()
 	if !bd.filter.Accept(in.SequenceNumber) {
-		m.drop(dropSequence)
+		m.dropUDP(dropSequence)
 		return
 	}
 	if !p.link.allow(fp.srv.opts.MaxMessagesPerSecond, time.Now()) {
-		m.drop(dropRateLimited)
+		m.dropUDP(dropRateLimited)
 		return
 	}
+	m.udpIn.Inc()
 	bd.ack()
 }
 
-// stockPeerLocked picks the peer a token-less -5 binds: among the peers with that
-// id whose WebSocket comes from that IP, the newest without a binding, else the
-// newest. fp.mu is held.
-func (fp *fastPath) stockPeerLocked(k ipPeer) *peer {
+// bindRefusalLocked returns why a -5 proving pr may not bind peer p to an
+// address bound to at (nil: to nobody), or "" when it may: p's own binding
+// elsewhere moves only with the connect token, and neither binding is replaced
+// by a datagram that proves less than it did. fp.mu is held.
+func (fp *fastPath) bindRefusalLocked(p *peer, at *binding, pr proof) string {
+	if old := fp.byPeer[p]; old != nil && pr < max(proofToken, old.proof) {
+		return bindNoTokenRebind
+	}
+	if at != nil && pr < at.proof {
+		return bindAddressTaken
+	}
+	return ""
+}
+
+// stockPeerLocked picks the peer a token-less -5 from an address binds: among
+// the peers with that id whose WebSocket comes from that IP, the one already
+// bound to the address (a repeated -5), else the newest without a binding, else
+// the newest (which the -5 may not re-bind). fp.mu is held.
+func (fp *fastPath) stockPeerLocked(k ipPeer, from netip.AddrPort) *peer {
 	cands := fp.byIPPeer[k]
+	if bd := fp.bindings[from]; bd != nil && slices.Contains(cands, bd.peer) {
+		return bd.peer
+	}
 	for i := len(cands) - 1; i >= 0; i-- {
 		if fp.byPeer[cands[i]] == nil {
 			return cands[i]
@@ -281,16 +321,16 @@ func (fp *fastPath) handle(bd *binding, sb *sendBatch, in, out *protocol.Packet)
 	m := fp.srv.m
 	p := bd.peer
 	if in.Sender != p.id {
-		m.drop(dropSpoofed)
+		m.dropUDP(dropSpoofed)
 		return
 	}
 	if !bd.filter.Accept(in.SequenceNumber) {
-		m.drop(dropSequence)
+		m.dropUDP(dropSequence)
 		return
 	}
 	now := time.Now()
 	if !p.link.allow(fp.srv.opts.MaxMessagesPerSecond, now) {
-		m.drop(dropRateLimited)
+		m.dropUDP(dropRateLimited)
 		return
 	}
 	bd.hear()
@@ -300,21 +340,22 @@ func (fp *fastPath) handle(bd *binding, sb *sendBatch, in, out *protocol.Packet)
 	case protocol.IsDeveloperOpCode(in.OpCode):
 		in.Reliable = false
 		if sess.viaScript(in) {
+			m.udpIn.Inc()
 			sess.postCopy(evData, p, in)
 			return
 		}
 		if protocol.RouteOf(in).Kind == protocol.TargetServer {
-			m.drop(dropNoScript)
+			m.dropUDP(dropNoScript)
 			return
 		}
+		m.udpIn.Inc()
 		sess.forwardVia(p, in, out, true, sb)
-	case in.OpCode == protocol.OpUDPConnectClientAck:
-		if bd.dconn != nil {
-			m.drop(dropOpCode)
-		}
-	case in.OpCode == protocol.OpVerifyIdentity:
-		m.drop(dropOpCode)
+	case in.OpCode == protocol.OpUDPConnectClientAck && bd.dconn == nil:
+		m.udpIn.Inc()
+	case in.OpCode == protocol.OpUDPConnectClientAck, in.OpCode == protocol.OpVerifyIdentity:
+		m.dropUDP(dropOpCode)
 	case in.OpCode == protocol.OpPing:
+		m.udpIn.Inc()
 		out.Reset()
 		out.OpCode = protocol.OpPingResult
 		out.Sender = protocol.PeerServer
@@ -322,6 +363,7 @@ func (fp *fastPath) handle(bd *binding, sb *sendBatch, in, out *protocol.Packet)
 		out.PingResult = protocol.PingResult{ID: in.Ping.ID, ClientTime: in.Ping.ClientTime, ServerTime: now.UnixNano()}
 		bd.send(out, sb)
 	default:
+		m.udpIn.Inc()
 		sess.postCopy(evGroup, p, in)
 	}
 }
@@ -582,18 +624,17 @@ func (fp *fastPath) serveDTLS(c net.Conn) {
 		if err != nil {
 			return
 		}
-		m.udpIn.Inc()
 		m.udpBytesIn.Add(float64(n))
 		if err := protocol.DecodePacket(buf[:n], &in); err != nil {
-			m.drop(dropMalformed)
+			m.dropUDP(dropMalformed)
 			continue
 		}
 		if err := protocol.ValidateFromClient(&in, true); err != nil {
-			m.drop(validationReason(err))
+			m.dropUDP(validationReason(err))
 			continue
 		}
 		if in.OpCode == protocol.OpUDPConnect {
-			m.drop(dropOpCode)
+			m.dropUDP(dropOpCode)
 			continue
 		}
 		fp.handle(bd, nil, &in, &out)
@@ -605,18 +646,17 @@ func (fp *fastPath) serveDTLS(c net.Conn) {
 // the binding, or nil after a refusal.
 func (fp *fastPath) verify(c net.Conn, b []byte, in, out *protocol.Packet) *binding {
 	m := fp.srv.m
-	m.udpIn.Inc()
 	m.udpBytesIn.Add(float64(len(b)))
 	if err := protocol.DecodePacket(b, in); err != nil {
-		m.drop(dropMalformed)
+		m.dropUDP(dropMalformed)
 		return nil
 	}
 	if err := protocol.ValidateFromClient(in, true); err != nil {
-		m.drop(validationReason(err))
+		m.dropUDP(validationReason(err))
 		return nil
 	}
 	if in.OpCode != protocol.OpVerifyIdentity {
-		m.drop(dropUnbound)
+		m.dropUDP(dropUnbound)
 		return nil
 	}
 	v := in.VerifyIdentity
@@ -628,19 +668,21 @@ func (fp *fastPath) verify(c net.Conn, b []byte, in, out *protocol.Packet) *bind
 	p := fp.byToken[v.ConnectToken]
 	if p == nil || p.id != v.PeerID || subtle.ConstantTimeCompare([]byte(p.connectToken), []byte(v.ConnectToken)) != 1 {
 		fp.mu.Unlock()
-		m.drop(dropBadToken)
+		m.refuseBind(dropBadToken, bindBadToken)
 		out.SequenceNumber = 1 // every UDP packet is sequenced (docs/protocol.md 9)
 		if _, err := c.Write(protocol.AppendPacket(nil, out)); err == nil {
 			m.udpOut.Inc()
 		}
 		return nil
 	}
-	bd := &binding{fp: fp, peer: p, dconn: c}
+	// The association proves the most there is: it replaces any binding.
+	bd := &binding{fp: fp, peer: p, proof: proofDTLS, dconn: c}
 	if old := fp.byPeer[p]; old != nil {
 		fp.unbindLocked(old)
 	}
 	fp.byPeer[p] = bd
 	fp.mu.Unlock()
+	m.udpIn.Inc()
 	out.VerifyIdentityResult = protocol.VerifyIdentityResult{Success: true, PeerID: p.id}
 	if !bd.enqueue(out) {
 		bd.close(0, "")

@@ -356,3 +356,222 @@ func TestUDPSpoofedAndBadDatagrams(t *testing.T) {
 		t.Fatalf("a got %+v", m)
 	}
 }
+
+// datagram encodes a client datagram: a -5 (target -1, with token when not
+// empty) or a data or control packet to target.
+func datagram(op, seq, sender, target int32, token string, payload []byte) []byte {
+	p := protocol.Packet{OpCode: op, SequenceNumber: seq, Sender: sender, TargetPlayer: target, Payload: payload}
+	if op == protocol.OpUDPConnect || op == protocol.OpUDPConnectClientAck {
+		p.TargetPlayer, p.Payload = protocol.PeerServer, nil
+		p.SetMessage(protocol.MessageUDPConnect)
+		p.UDPConnect.ConnectToken = token
+	}
+	return protocol.AppendPacket(nil, &p)
+}
+
+// write sends datagram b on c.
+func write(t testing.TB, c *net.UDPConn, b []byte) {
+	t.Helper()
+	if _, err := c.Write(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bindRaw sends -5 (with token when not empty, sequence 1) from u for peer id,
+// waits for -6 and answers -7 (sequence 2).
+func bindRaw(t testing.TB, u *net.UDPConn, id int32, token string) {
+	t.Helper()
+	write(t, u, datagram(protocol.OpUDPConnect, 1, id, 0, token, nil))
+	var ack protocol.Packet
+	if err := protocol.DecodePacket(readDatagram(t, u), &ack); err != nil || ack.OpCode != protocol.OpUDPConnectServerAck {
+		t.Fatalf("-6: %+v %v", ack, err)
+	}
+	write(t, u, datagram(protocol.OpUDPConnectClientAck, 2, id, 0, "", nil))
+}
+
+// quiet checks that c receives no datagram for a short while.
+func quiet(t testing.TB, c net.Conn, what string) {
+	t.Helper()
+	if err := c.SetReadDeadline(time.Now().Add(100 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, protocol.MaxFrameSize+1)
+	if n, err := c.Read(buf); err == nil {
+		var p protocol.Packet
+		_ = protocol.DecodePacket(buf[:n], &p)
+		t.Fatalf("%s received op %d from %d: %q", what, p.OpCode, p.Sender, p.Payload)
+	}
+}
+
+func (h *harness) bindRefusedCount(reason string) float64 {
+	return metricValue(h.reg, "relay_udp_bind_refused_total", reason)
+}
+
+// TestUDPTokenlessRebindRefused is issue 14 item 2: a -5 without connect token,
+// from the victim's IP but another port, does not take over the fast path of a
+// peer bound with its token.
+func TestUDPTokenlessRebindRefused(t *testing.T) {
+	h := newHarness(t, testOptions())
+	reply := h.place(request(2))
+	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{UDP: true})
+	if !a.FastBound() {
+		t.Fatal("a has no fast path")
+	}
+	_, lr, err := rawLogin(t, h.url, reply.PlayerSessions[1].PlayerSessionID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := h.rawUDP()
+	bindRaw(t, victim, lr.PeerID, lr.ConnectToken)
+	write(t, victim, datagram(1, 3, lr.PeerID, a.PeerID(), "", []byte("v1")))
+	if m := recv(t, a); string(m.Payload) != "v1" || m.Sender != lr.PeerID {
+		t.Fatalf("a got %+v", m)
+	}
+
+	// The attacker: same IP (127.0.0.1), another port, the victim's id, no token.
+	attacker := h.rawUDP()
+	refused := h.bindRefusedCount("rebind_without_token")
+	refusedIn := metricValue(h.reg, "relay_udp_refused_datagrams_total", "bind_refused")
+	write(t, attacker, datagram(protocol.OpUDPConnect, 1, lr.PeerID, 0, "", nil))
+	eventually(t, "the tokenless -5 refused", func() bool { return h.bindRefusedCount("rebind_without_token") > refused })
+	if got := metricValue(h.reg, "relay_udp_refused_datagrams_total", "bind_refused"); got != refusedIn+1 {
+		t.Fatalf("refused datagrams (bind_refused) %v, want %v", got, refusedIn+1)
+	}
+	quiet(t, attacker, "the attacker (a -6)")
+
+	// Its datagrams do not reach a as the victim.
+	unbound := h.droppedCount("unbound")
+	write(t, attacker, datagram(protocol.OpUDPConnectClientAck, 2, lr.PeerID, 0, "", nil))
+	write(t, attacker, datagram(1, 3, lr.PeerID, a.PeerID(), "", []byte("forged")))
+	eventually(t, "the attacker's datagrams dropped", func() bool { return h.droppedCount("unbound") >= unbound+2 })
+
+	// The victim's fast messages still flow, and what is meant for it reaches it.
+	write(t, victim, datagram(1, 4, lr.PeerID, a.PeerID(), "", []byte("v2")))
+	if m := recv(t, a); string(m.Payload) != "v2" || m.Sender != lr.PeerID {
+		t.Fatalf("a got %+v, want the victim's v2", m)
+	}
+	if err := a.Send(context.Background(), 9, client.ToPlayer(lr.PeerID), []byte("to victim"), false); err != nil {
+		t.Fatal(err)
+	}
+	if p := readData(t, victim); p.OpCode != 9 || string(p.Payload) != "to victim" || p.Sender != a.PeerID() {
+		t.Fatalf("victim got %+v", p)
+	}
+	quiet(t, attacker, "the attacker")
+}
+
+// TestUDPBindingProofs keeps the legitimate bindings of docs/protocol.md 8.1
+// working under the rule that a binding moves only with the connect token and
+// never for a datagram that proves less: a stock client's repeated -5, a
+// connect token replacing a tokenless binding and re-binding from a new port
+// (NAT rebinding); and it refuses a tokenless -5 from an address that another
+// peer bound with its token.
+func TestUDPBindingProofs(t *testing.T) {
+	h := newHarness(t, testOptions())
+	reply := h.place(request(3))
+	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
+	_, s, err := rawLogin(t, h.url, reply.PlayerSessions[1].PlayerSessionID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, m, err := rawLogin(t, h.url, reply.PlayerSessions[2].PlayerSessionID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect := func(from int32, payload string) {
+		t.Helper()
+		if got := recv(t, a); got.Sender != from || string(got.Payload) != payload {
+			t.Fatalf("a got %+v, want %q from %d", got, payload, from)
+		}
+	}
+	ack := func(c *net.UDPConn) {
+		t.Helper()
+		var p protocol.Packet
+		if err := protocol.DecodePacket(readDatagram(t, c), &p); err != nil || p.OpCode != protocol.OpUDPConnectServerAck {
+			t.Fatalf("want -6, got %+v %v", p, err)
+		}
+	}
+
+	// A stock client repeats its -5 (as when its -6 is lost): it is answered
+	// again and the binding stays.
+	stock := h.rawUDP()
+	bindRaw(t, stock, s.PeerID, "")
+	write(t, stock, datagram(protocol.OpUDPConnect, 3, s.PeerID, 0, "", nil))
+	ack(stock)
+	write(t, stock, datagram(1, 4, s.PeerID, a.PeerID(), "", []byte("s1")))
+	expect(s.PeerID, "s1")
+
+	// A tokenless -5 bound m first (from m's IP, by anyone there); m's -5
+	// with its token takes the binding over: it proves more.
+	squat := h.rawUDP()
+	bindRaw(t, squat, m.PeerID, "")
+	first := h.rawUDP()
+	bindRaw(t, first, m.PeerID, m.ConnectToken)
+	write(t, first, datagram(1, 3, m.PeerID, a.PeerID(), "", []byte("m1")))
+	expect(m.PeerID, "m1")
+	unbound := h.droppedCount("unbound")
+	write(t, squat, datagram(1, 3, m.PeerID, a.PeerID(), "", []byte("squat")))
+	eventually(t, "the replaced binding's datagram dropped", func() bool { return h.droppedCount("unbound") > unbound })
+
+	// NAT rebinding: m's token from a new port moves its binding there.
+	moved := h.rawUDP()
+	bindRaw(t, moved, m.PeerID, m.ConnectToken)
+	write(t, moved, datagram(1, 3, m.PeerID, a.PeerID(), "", []byte("m2")))
+	expect(m.PeerID, "m2")
+	unbound = h.droppedCount("unbound")
+	write(t, first, datagram(1, 4, m.PeerID, a.PeerID(), "", []byte("old port")))
+	eventually(t, "the old port's datagram dropped", func() bool { return h.droppedCount("unbound") > unbound })
+
+	// A tokenless -5 for a (which has no binding) from m's token-bound address
+	// is refused: it would replace a binding it proves less than.
+	taken := h.bindRefusedCount("address_taken")
+	write(t, moved, datagram(protocol.OpUDPConnect, 4, a.PeerID(), 0, "", nil))
+	eventually(t, "the -5 from a taken address refused", func() bool { return h.bindRefusedCount("address_taken") > taken })
+	write(t, moved, datagram(1, 5, m.PeerID, a.PeerID(), "", []byte("m3")))
+	expect(m.PeerID, "m3")
+	write(t, stock, datagram(1, 5, s.PeerID, a.PeerID(), "", []byte("s2")))
+	expect(s.PeerID, "s2")
+	noMessage(t, a)
+}
+
+// TestUDPCountsAcceptedAndRefused is issue 14 item 7: relay_messages_in_total
+// counts the datagrams accepted, relay_udp_refused_datagrams_total the others.
+func TestUDPCountsAcceptedAndRefused(t *testing.T) {
+	h := newHarness(t, testOptions())
+	reply := h.place(request(2))
+	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
+	_, lr, err := rawLogin(t, h.url, reply.PlayerSessions[1].PlayerSessionID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := func() float64 {
+		var n float64
+		for _, r := range []string{"malformed", "unbound", "spoofed", "bad_token", "sequence"} {
+			n += metricValue(h.reg, "relay_udp_refused_datagrams_total", r)
+		}
+		return n
+	}
+	u := h.rawUDP()
+	bindRaw(t, u, lr.PeerID, lr.ConnectToken)
+	write(t, u, datagram(1, 3, lr.PeerID, a.PeerID(), "", []byte("x")))
+	recv(t, a)
+	in := metricValue(h.reg, "relay_messages_in_total", "udp")
+	if in != 3 {
+		t.Fatalf("messages in (udp) %v after -5, -7 and a message, want 3", in)
+	}
+
+	before := refused()
+	stranger := h.rawUDP()
+	write(t, stranger, []byte{0x05, 0x08})                                             // malformed
+	write(t, stranger, datagram(1, 1, lr.PeerID, a.PeerID(), "", []byte("x")))         // unbound
+	write(t, stranger, datagram(protocol.OpUDPConnect, 2, lr.PeerID, 0, "wrong", nil)) // bad_token
+	write(t, u, datagram(1, 4, a.PeerID(), a.PeerID(), "", []byte("x")))               // spoofed
+	write(t, u, datagram(1, 3, lr.PeerID, a.PeerID(), "", []byte("x")))                // sequence
+	eventually(t, "5 refused datagrams", func() bool { return refused() == before+5 })
+	write(t, u, datagram(1, 5, lr.PeerID, a.PeerID(), "", []byte("y")))
+	if m := recv(t, a); string(m.Payload) != "y" {
+		t.Fatalf("a got %+v", m)
+	}
+	if got := metricValue(h.reg, "relay_messages_in_total", "udp"); got != in+1 {
+		t.Fatalf("messages in (udp) %v, want %v: refused datagrams were counted", got, in+1)
+	}
+}
