@@ -331,7 +331,10 @@ func (s *session) handle(ev *event) {
 	}
 }
 
-// check applies the session's timeouts and runs the health check.
+// check applies the session's timeouts and runs the health check. A session
+// whose script is loaded ends when its script says so (or the relay drains),
+// as in GameLift Realtime: the expiry, empty and idle timeouts apply to it only
+// with Options.ScriptedSessionTimeouts.
 func (s *session) check(now time.Time) {
 	o := &s.srv.opts
 	for p, since := range s.held {
@@ -339,7 +342,8 @@ func (s *session) check(now time.Time) {
 			s.remove(p)
 		}
 	}
-	if len(s.routes.Load().all) == 0 && !s.hasLiveReservation(now) {
+	timeouts := s.script == nil || o.ScriptedSessionTimeouts
+	if timeouts && len(s.routes.Load().all) == 0 && !s.hasLiveReservation(now) {
 		switch {
 		case !s.everConnected:
 			s.requestEnd(bus.EndExpired, "no reserved player connected within "+o.PlayerSessionTTL.String())
@@ -347,7 +351,7 @@ func (s *session) check(now time.Time) {
 			s.requestEnd(bus.EndEmpty, "empty for "+o.EmptySessionTimeout.String())
 		}
 	}
-	if now.Sub(time.Unix(0, s.lastActivity.Load())) >= o.IdleTimeout {
+	if timeouts && now.Sub(time.Unix(0, s.lastActivity.Load())) >= o.IdleTimeout {
 		s.requestEnd(bus.EndIdle, "no message for "+o.IdleTimeout.String())
 	}
 	if s.script != nil && now.Sub(s.lastHealth) >= o.HeartbeatInterval {
