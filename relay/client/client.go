@@ -62,9 +62,14 @@ const (
 
 // Event is a change in the session another than a message.
 type Event struct {
-	Kind    EventKind
-	PeerID  int32
-	Group   int32
+	Kind   EventKind
+	PeerID int32
+	Group  int32
+	// Sender, for GroupMembership, is the peer whose join, leave or request
+	// the update answers, protocol.PeerServer when nobody asked (another
+	// player left, or the script broadcast it): the C# SDK's
+	// GroupMembershipEventArgs.Sender.
+	Sender  int32
 	Players []int32
 }
 
@@ -579,7 +584,7 @@ func (c *Client) dispatch(in *protocol.Packet) {
 		c.gmu.Lock()
 		c.groups[u.Group] = member
 		c.gmu.Unlock()
-		c.event(Event{Kind: GroupMembership, Group: u.Group, Players: players})
+		c.event(Event{Kind: GroupMembership, Group: u.Group, Sender: in.Sender, Players: players})
 	}
 }
 
