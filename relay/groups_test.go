@@ -69,3 +69,50 @@ func TestMembershipUpdateSender(t *testing.T) {
 	b.Close()
 	nextMembership(t, a, 7, protocol.PeerServer, 1)
 }
+
+// TestReconnectKeepsGroups: the Go client's Reconnect keeps the groups the
+// relay kept its peer in (issue 13, item 12).
+func TestReconnectKeepsGroups(t *testing.T) {
+	opts := testOptions()
+	opts.ReconnectGrace = 10 * time.Second
+	h := newHarness(t, opts)
+	reply := h.place(request(2))
+	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
+	c := h.mustDial(reply.PlayerSessions[1].PlayerSessionID, client.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, g := range []int32{4, 5} {
+		if err := c.JoinGroup(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		nextMembership(t, c, g, c.PeerID(), 1)
+	}
+	if err := c.LeaveGroup(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	nextMembership(t, c, 5, c.PeerID(), 0)
+
+	c2, err := c.Reconnect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if !c2.IsInGroup(4) || c2.IsInGroup(5) {
+		t.Fatalf("after Reconnect: in group 4 %v (want true), in group 5 %v (want false)", c2.IsInGroup(4), c2.IsInGroup(5))
+	}
+	// The relay kept the membership: a message to group 4 reaches c2.
+	if err := a.Send(ctx, 9, client.ToGroup(4), []byte("still in 4"), true); err != nil {
+		t.Fatal(err)
+	}
+	if m := recv(t, c2); string(m.Payload) != "still in 4" {
+		t.Fatalf("c2 got %+v", m)
+	}
+	// Updates after the reconnect still apply.
+	if err := c2.LeaveGroup(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	nextMembership(t, c2, 4, c2.PeerID(), 0)
+	if c2.IsInGroup(4) {
+		t.Fatal("c2 still in group 4 after leaving it")
+	}
+}

@@ -243,7 +243,23 @@ func (c *Client) Reconnect(ctx context.Context) (*Client, error) {
 		c.conn.Close()
 	}
 	<-c.done
+	nc.keepGroups(c)
 	return nc, nil
+}
+
+// keepGroups gives c the memberships of old, the client it replaces: the relay
+// kept the peer in its groups. An update c has received since its login is
+// newer and stays.
+func (c *Client) keepGroups(old *Client) {
+	old.gmu.Lock()
+	defer old.gmu.Unlock()
+	c.gmu.Lock()
+	defer c.gmu.Unlock()
+	for g, member := range old.groups {
+		if _, ok := c.groups[g]; !ok {
+			c.groups[g] = member
+		}
+	}
 }
 
 func (c *Client) login(ctx context.Context, psid string, payload []byte, reconnectToken string) error {
