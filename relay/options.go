@@ -67,7 +67,7 @@ type Options struct {
 	// ScriptedSessionTimeouts applies the empty and idle timeouts, and the end
 	// of a session nobody connected to, to sessions whose script is loaded too.
 	// Default false: such a session ends when its script calls processEnding
-	// (or the relay drains), as in GameLift Realtime. Matchpoint's own.
+	// (or a drain ends it), as in GameLift Realtime. Matchpoint's own.
 	ScriptedSessionTimeouts bool
 	// DrainTimeout is how long Shutdown lets sessions run before ending them.
 	// Default 5m.

@@ -332,7 +332,7 @@ func (s *session) handle(ev *event) {
 }
 
 // check applies the session's timeouts and runs the health check. A session
-// whose script is loaded ends when its script says so (or the relay drains),
+// whose script is loaded ends when its script says so (or a drain ends it),
 // as in GameLift Realtime: the expiry, empty and idle timeouts apply to it only
 // with Options.ScriptedSessionTimeouts.
 func (s *session) check(now time.Time) {
