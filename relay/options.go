@@ -64,6 +64,11 @@ type Options struct {
 	// IdleTimeout ends a session in which no player sent anything for this
 	// long. Default 10m.
 	IdleTimeout time.Duration
+	// ScriptedSessionTimeouts applies the empty and idle timeouts, and the end
+	// of a session nobody connected to, to sessions whose script is loaded too.
+	// Default false: such a session ends when its script calls processEnding
+	// (or a drain ends it), as in GameLift Realtime. Matchpoint's own.
+	ScriptedSessionTimeouts bool
 	// DrainTimeout is how long Shutdown lets sessions run before ending them.
 	// Default 5m.
 	DrainTimeout time.Duration

@@ -331,7 +331,10 @@ func (s *session) handle(ev *event) {
 	}
 }
 
-// check applies the session's timeouts and runs the health check.
+// check applies the session's timeouts and runs the health check. A session
+// whose script is loaded ends when its script says so (or a drain ends it),
+// as in GameLift Realtime: the expiry, empty and idle timeouts apply to it only
+// with Options.ScriptedSessionTimeouts.
 func (s *session) check(now time.Time) {
 	o := &s.srv.opts
 	for p, since := range s.held {
@@ -339,7 +342,8 @@ func (s *session) check(now time.Time) {
 			s.remove(p)
 		}
 	}
-	if len(s.routes.Load().all) == 0 && !s.hasLiveReservation(now) {
+	timeouts := s.script == nil || o.ScriptedSessionTimeouts
+	if timeouts && len(s.routes.Load().all) == 0 && !s.hasLiveReservation(now) {
 		switch {
 		case !s.everConnected:
 			s.requestEnd(bus.EndExpired, "no reserved player connected within "+o.PlayerSessionTTL.String())
@@ -347,7 +351,7 @@ func (s *session) check(now time.Time) {
 			s.requestEnd(bus.EndEmpty, "empty for "+o.EmptySessionTimeout.String())
 		}
 	}
-	if now.Sub(time.Unix(0, s.lastActivity.Load())) >= o.IdleTimeout {
+	if timeouts && now.Sub(time.Unix(0, s.lastActivity.Load())) >= o.IdleTimeout {
 		s.requestEnd(bus.EndIdle, "no message for "+o.IdleTimeout.String())
 	}
 	if s.script != nil && now.Sub(s.lastHealth) >= o.HeartbeatInterval {
@@ -596,7 +600,7 @@ func (s *session) remove(p *peer) {
 	s.routes.Store(rt)
 	s.notice(rt.all, protocol.MessagePlayerDisconnect, p.id)
 	for _, g := range groups {
-		s.membership(rt, g, rt.group(g))
+		s.membership(rt, g, rt.group(g), protocol.PeerServer)
 	}
 	if len(rt.all) == 0 {
 		s.emptySince = time.Now()
@@ -760,33 +764,34 @@ func (s *session) groupCommand(p *peer, in *protocol.Packet) {
 	case protocol.MessageJoinGroup:
 		g := in.JoinGroup.Group
 		if rt.inGroup(g, p.id) || !s.invokeBool("OnPlayerJoinGroup", true, func(sc Script) bool { return sc.OnPlayerJoinGroup(s, g, p.id) }) {
-			s.membership(rt, g, []*peer{p})
+			s.membership(rt, g, []*peer{p}, p.id)
 			return
 		}
 		rt = rt.joined(g, p)
 		s.routes.Store(rt)
-		s.membership(rt, g, rt.group(g))
+		s.membership(rt, g, rt.group(g), p.id)
 	case protocol.MessageLeaveGroup:
 		g := in.LeaveGroup.Group
 		if !rt.inGroup(g, p.id) || !s.invokeBool("OnPlayerLeaveGroup", true, func(sc Script) bool { return sc.OnPlayerLeaveGroup(s, g, p.id) }) {
-			s.membership(rt, g, []*peer{p})
+			s.membership(rt, g, []*peer{p}, p.id)
 			return
 		}
 		rt = rt.left(g, p)
 		s.routes.Store(rt)
-		s.membership(rt, g, append(rt.group(g)[:len(rt.group(g)):len(rt.group(g))], p))
+		s.membership(rt, g, append(rt.group(g)[:len(rt.group(g)):len(rt.group(g))], p), p.id)
 	case protocol.MessageRequestGroupMembership:
-		s.membership(rt, in.RequestGroupMembership.Group, []*peer{p})
+		s.membership(rt, in.RequestGroupMembership.Group, []*peer{p}, p.id)
 	}
 }
 
 // membership sends the member list of group g, as rt has it, to the peers to,
-// reliable, from the server.
-func (s *session) membership(rt *routes, g int32, to []*peer) {
+// reliable, from sender: the player whose join, leave or request it answers
+// (GroupMembershipEventArgs.Sender), protocol.PeerServer when nobody asked.
+func (s *session) membership(rt *routes, g int32, to []*peer, sender int32) {
 	out := &s.scratch
 	out.Reset()
 	out.OpCode = protocol.OpGroupMembershipUpdate
-	out.Sender = protocol.PeerServer
+	out.Sender = sender
 	out.SetMessage(protocol.MessageGroupMembershipUpdate)
 	out.GroupMembershipUpdate.Group = g
 	for _, m := range rt.group(g) {

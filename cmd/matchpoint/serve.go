@@ -105,6 +105,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	fs.DurationVar(&o.PlayerSessionTTL, "player-session-ttl", relay.DefaultPlayerSessionTTL, "how long a reserved player session stays usable")
 	fs.DurationVar(&o.EmptySessionTimeout, "empty-timeout", relay.DefaultEmptySessionTimeout, "end a game session empty for this long")
 	fs.DurationVar(&o.IdleTimeout, "idle-timeout", relay.DefaultIdleTimeout, "end a game session without messages for this long")
+	fs.BoolVar(&o.ScriptedSessionTimeouts, "scripted-session-timeouts", false, "apply --empty-timeout, --idle-timeout and the end of sessions nobody joined to sessions whose script is loaded too (Matchpoint's own; by default, as in GameLift Realtime, such a session ends when its script calls processEnding)")
 	fs.DurationVar(&o.DrainTimeout, "drain-timeout", relay.DefaultDrainTimeout, "on SIGTERM, how long game sessions may go on before the relay closes them")
 	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", relay.DefaultHeartbeatInterval, "time between heartbeats (capacity, sessions) on NATS")
 	fs.StringVar(&o.UDPAddr, "udp-addr", "", "address of the UDP (fast path) listener (default: the WebSocket listener's port, on UDP)")

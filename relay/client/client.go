@@ -62,9 +62,14 @@ const (
 
 // Event is a change in the session another than a message.
 type Event struct {
-	Kind    EventKind
-	PeerID  int32
-	Group   int32
+	Kind   EventKind
+	PeerID int32
+	Group  int32
+	// Sender, for GroupMembership, is the peer whose join, leave or request
+	// the update answers, protocol.PeerServer when nobody asked (another
+	// player left, or the script broadcast it): the C# SDK's
+	// GroupMembershipEventArgs.Sender.
+	Sender  int32
 	Players []int32
 }
 
@@ -238,7 +243,23 @@ func (c *Client) Reconnect(ctx context.Context) (*Client, error) {
 		c.conn.Close()
 	}
 	<-c.done
+	nc.keepGroups(c)
 	return nc, nil
+}
+
+// keepGroups gives c the memberships of old, the client it replaces: the relay
+// kept the peer in its groups. An update c has received since its login is
+// newer and stays.
+func (c *Client) keepGroups(old *Client) {
+	old.gmu.Lock()
+	defer old.gmu.Unlock()
+	c.gmu.Lock()
+	defer c.gmu.Unlock()
+	for g, member := range old.groups {
+		if _, ok := c.groups[g]; !ok {
+			c.groups[g] = member
+		}
+	}
 }
 
 func (c *Client) login(ctx context.Context, psid string, payload []byte, reconnectToken string) error {
@@ -579,7 +600,7 @@ func (c *Client) dispatch(in *protocol.Packet) {
 		c.gmu.Lock()
 		c.groups[u.Group] = member
 		c.gmu.Unlock()
-		c.event(Event{Kind: GroupMembership, Group: u.Group, Players: players})
+		c.event(Event{Kind: GroupMembership, Group: u.Group, Sender: in.Sender, Players: players})
 	}
 }
 

@@ -40,8 +40,10 @@ var matchSeq atomic.Int64
 
 // startRelay runs a relay whose sessions get their scripts from factory (nil:
 // no script) on nats, until the test ends. Relay and script logs go to logs;
-// metrics, when set, receives the relay's metrics.
-func startRelay(tb testing.TB, nats *bus.Embedded, factory relay.ScriptFactory, logs *syncBuffer, metrics *prometheus.Registry) *relayEnv {
+// metrics, when set, receives the relay's metrics; tune, when given, changes
+// the relay's options.
+func startRelay(tb testing.TB, nats *bus.Embedded, factory relay.ScriptFactory, logs *syncBuffer, metrics *prometheus.Registry,
+	tune ...func(*relay.Options)) *relayEnv {
 	tb.Helper()
 	quiet := bus.Options{Logger: discardLogger()}
 	rc := bustest.Connect(tb, nats, quiet)
@@ -54,6 +56,9 @@ func startRelay(tb testing.TB, nats *bus.Embedded, factory relay.ScriptFactory, 
 		MaxSessions: 1000, HeartbeatInterval: 100 * time.Millisecond, DrainTimeout: 200 * time.Millisecond, Logger: logger}
 	if metrics != nil {
 		opts.Registerer = metrics
+	}
+	for _, f := range tune {
+		f(&opts)
 	}
 	srv, err := relay.New(rc, opts)
 	if err != nil {
@@ -161,8 +166,9 @@ type scriptEnv struct {
 
 // newScriptEnv starts NATS with JetStream, a registry, a watcher (callback
 // budget budget, 0 for the default) and a relay using the watcher as its
-// ScriptFactory. Script counters and relay metrics share one registry.
-func newScriptEnv(t *testing.T, budget time.Duration) *scriptEnv {
+// ScriptFactory. Script counters and relay metrics share one registry; tune
+// changes the relay's options.
+func newScriptEnv(t *testing.T, budget time.Duration, tune ...func(*relay.Options)) *scriptEnv {
 	t.Helper()
 	nats := bustest.RunJetStreamServer(t)
 	sc := bustest.Connect(t, nats, bus.Options{Logger: discardLogger()})
@@ -181,7 +187,7 @@ func newScriptEnv(t *testing.T, budget time.Duration) *scriptEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Close)
-	return &scriptEnv{relayEnv: startRelay(t, nats, w.New, logs, metrics), reg: reg, watcher: w}
+	return &scriptEnv{relayEnv: startRelay(t, nats, w.New, logs, metrics, tune...), reg: reg, watcher: w}
 }
 
 // upload stores a version of name and waits until the relay's watcher holds it.
@@ -303,6 +309,87 @@ func TestRelayDocumentationExample(t *testing.T) {
 	}
 	if n := e.srv.Stats().Sessions; n != 1 {
 		t.Errorf("%d sessions; the example keeps its session for 120 s", n)
+	}
+}
+
+// waitEnded returns how the session id ended, failing after 30 s.
+func (e *relayEnv) waitEnded(id string) bus.SessionEnded {
+	e.tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if v, ok := e.endedOf(id); ok {
+			return v
+		}
+		if time.Now().After(deadline) {
+			e.tb.Fatalf("session %s has not ended", id)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// exampleScript is the documentation's example script with its tick loop
+// every tickTime ms and its end-of-game check after minimumElapsedTime s.
+func exampleScript(t testing.TB, tickTime, minimumElapsedTime int) []byte {
+	t.Helper()
+	src, err := os.ReadFile("testdata/gamelift_example.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(src)
+	for _, r := range [][2]string{
+		{"const tickTime = 1000;", fmt.Sprintf("const tickTime = %d;", tickTime)},
+		{"const minimumElapsedTime = 120;", fmt.Sprintf("const minimumElapsedTime = %d;", minimumElapsedTime)},
+	} {
+		if !strings.Contains(out, r[0]) {
+			t.Fatalf("the example script lacks %q", r[0])
+		}
+		out = strings.Replace(out, r[0], r[1], 1)
+	}
+	return []byte(out)
+}
+
+// TestRelayScriptEndsItsSession: on a relay whose empty, idle and player
+// session timeouts are far shorter than the example script's end-of-game check,
+// the script's sessions, the one its players left and the one nobody joined,
+// run until the script calls processEnding (issue 13, item 10).
+func TestRelayScriptEndsItsSession(t *testing.T) {
+	e := newScriptEnv(t, 0, func(o *relay.Options) {
+		o.EmptySessionTimeout, o.IdleTimeout, o.PlayerSessionTTL = 20*time.Millisecond, time.Second, 2*time.Second
+	})
+	e.upload("example", exampleScript(t, 100, 2))
+	left := e.place("example", 1, 2)
+	nobody := e.place("example", 1, 2)
+	c := e.dial(left, 0, client.Options{})
+	expect(t, c, 113, 1, "Peer 1 accepted")
+	c.Close()
+	for name, id := range map[string]string{"left": left.GameSessionID, "nobody": nobody.GameSessionID} {
+		if got := e.waitEnded(id); got.Reason != bus.EndScript {
+			t.Errorf("session %s ended %s (%s), want %s", name, got.Reason, got.Message, bus.EndScript)
+		}
+	}
+	if n := strings.Count(e.logs.String(), "All players disconnected. Ending game"); n != 2 {
+		t.Errorf("the script ended %d sessions, want 2", n)
+	}
+}
+
+// TestRelayScriptedSessionTimeouts: with Options.ScriptedSessionTimeouts the
+// relay's empty timeout ends a scripted session that the example script would
+// keep for 120 s.
+func TestRelayScriptedSessionTimeouts(t *testing.T) {
+	e := newScriptEnv(t, 0, func(o *relay.Options) {
+		o.EmptySessionTimeout, o.ScriptedSessionTimeouts = 20*time.Millisecond, true
+	})
+	src, err := os.ReadFile("testdata/gamelift_example.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.upload("example", src)
+	reply := e.place("example", 1, 2)
+	c := e.dial(reply, 0, client.Options{})
+	expect(t, c, 113, 1, "Peer 1 accepted")
+	c.Close()
+	if got := e.waitEnded(reply.GameSessionID); got.Reason != bus.EndEmpty {
+		t.Errorf("session ended %s (%s), want %s", got.Reason, got.Message, bus.EndEmpty)
 	}
 }
 
