@@ -222,75 +222,128 @@ func (s *Service) moveAtOnce(ctx context.Context, cfg store.Configuration, ids [
 // mode), rejecting ones (any REJECT; on timeout any player who did not
 // accept) are CANCELLED, the others return to SEARCHING. stopped, if not
 // nil, is a ticket of the match that StopMatchmaking has just cancelled.
-// Each ticket moves by compare-and-swap, so concurrent resolutions never
-// move a ticket twice; the AcceptMatchCompleted event is emitted by the
-// resolution that moves the first (by id) of the remaining tickets. It
-// returns how many tickets it moved.
+//
+// The tickets still in REQUIRES_ACCEPTANCE for the match move together, with
+// AcceptMatchCompleted and the events that follow, in one store step
+// (UpdateTicketsWithEvents, every ticket at the version read), retried on a
+// conflict. Of concurrent resolutions of one match (two last accepts, an
+// accept and the timeout, on one process or several) exactly one makes the
+// step; the others then find no ticket left to move and do nothing, so the
+// match is placed once, with all its tickets. An Accepted resolution moves
+// nothing unless every member is still waiting: a member that left the
+// match is resolved by whoever made it leave. It returns how many tickets
+// it moved.
 func (s *Service) resolve(ctx context.Context, cfg store.Configuration, matchID string, members []string, outcome string, stopped *store.Ticket) int {
 	if matchID == "" {
 		return 0
 	}
-	var done []store.Ticket // before the move, with the answers
-	var after []store.Ticket
-	emitter := false
-	firstSeen := false
+	ids := make([]string, 0, len(members))
 	for _, id := range members {
-		if stopped != nil && id == stopped.TicketId {
+		if stopped == nil || id != stopped.TicketId {
+			ids = append(ids, id)
+		}
+	}
+	for range maxCASAttempts {
+		waiting, err := s.waitingTickets(ctx, matchID, ids)
+		if err != nil {
+			s.log.Error("resolve match acceptance", "match", matchID, "err", err)
+			return 0
+		}
+		if outcome == AcceptanceAccepted && len(waiting) != len(ids) {
+			return 0
+		}
+		if len(waiting) == 0 {
+			if stopped != nil {
+				d := withMatch(detailFor(EventAcceptMatchCompleted, []store.Ticket{*stopped}, eventOptions{accepted: true}), matchID)
+				d.Acceptance = outcome
+				s.emit(ctx, cfg, d)
+			}
+			return 0
+		}
+		moved, done, err := s.resolveAtOnce(ctx, cfg, matchID, waiting, outcome, stopped)
+		if err != nil {
+			s.log.Error("resolve match acceptance", "match", matchID, "err", err)
+			return 0
+		}
+		if !done {
 			continue
 		}
-		var before store.Ticket
-		t, moved, err := s.update(ctx, id, nil, func(t *store.Ticket) error {
-			if t.Status != store.StatusRequiresAcceptance || t.MatchId != matchID {
-				return errUnchanged
+		if outcome == AcceptanceAccepted && cfg.FlexMatchMode != ModeStandalone && s.opts.MatchAccepted != nil {
+			var placing []string
+			for i := range moved {
+				if moved[i].Status == store.StatusPlacing {
+					placing = append(placing, moved[i].TicketId)
+				}
 			}
-			before = *t
+			if len(placing) > 0 {
+				s.opts.MatchAccepted(ctx, cfg.Name, matchID, placing)
+			}
+		}
+		return len(moved)
+	}
+	s.log.Error("resolve match acceptance", "match", matchID, "err", fmt.Errorf("%d attempts: %w", maxCASAttempts, store.ErrConflict))
+	return 0
+}
+
+// waitingTickets reads the tickets ids and returns those still in
+// REQUIRES_ACCEPTANCE for match matchID.
+func (s *Service) waitingTickets(ctx context.Context, matchID string, ids []string) ([]store.Ticket, error) {
+	read, err := s.store.GetTickets(ctx, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("get tickets of match %s: %w", matchID, err)
+	}
+	waiting := read[:0]
+	for _, t := range read {
+		if t.Status == store.StatusRequiresAcceptance && t.MatchId == matchID {
+			waiting = append(waiting, t)
+		}
+	}
+	return waiting, nil
+}
+
+// resolveAtOnce moves the waiting tickets of a match by outcome in one store
+// step, with AcceptMatchCompleted (the answers as they were, stopped first),
+// MatchmakingSearching for each ticket back in the pool and, for an accepted
+// STANDALONE match, MatchmakingSucceeded. As moveAtOnce, it reports false
+// with a nil error when a ticket changed since it was read.
+func (s *Service) resolveAtOnce(ctx context.Context, cfg store.Configuration, matchID string, waiting []store.Ticket, outcome string, stopped *store.Ticket) ([]store.Ticket, bool, error) {
+	ids := make([]string, len(waiting))
+	current := make(map[string]*store.Ticket, len(waiting))
+	answered := make([]store.Ticket, 0, len(waiting)+1)
+	if stopped != nil {
+		answered = append(answered, *stopped)
+	}
+	for i := range waiting {
+		ids[i] = waiting[i].TicketId
+		current[ids[i]] = &waiting[i]
+		answered = append(answered, waiting[i])
+	}
+	move := func(string) func(*store.Ticket) error {
+		return func(t *store.Ticket) error {
 			s.applyOutcome(t, cfg, outcome)
 			return nil
-		})
-		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) || e.Type != NotFound {
-				s.log.Error("resolve match acceptance", "match", matchID, "ticket", id, "err", err)
+		}
+	}
+	details := func(after []store.Ticket) []EventDetail {
+		d := withMatch(detailFor(EventAcceptMatchCompleted, answered, eventOptions{accepted: true}), matchID)
+		d.Acceptance = outcome
+		ds := []EventDetail{d}
+		for i := range after {
+			if after[i].Status == store.StatusSearching {
+				sd := detailFor(EventMatchmakingSearching, after[i:i+1], eventOptions{})
+				sd.EstimatedWaitMillis = estimateNA
+				ds = append(ds, sd)
 			}
 		}
-		if !firstSeen {
-			firstSeen = true
-			emitter = moved
+		if outcome == AcceptanceAccepted && cfg.FlexMatchMode == ModeStandalone {
+			ds = append(ds, withMatch(detailFor(EventMatchmakingSucceeded, after, eventOptions{}), matchID))
 		}
-		if moved {
-			done = append(done, before)
-			after = append(after, t)
-		}
+		return ds
 	}
-	if stopped != nil {
-		done = append([]store.Ticket{*stopped}, done...)
-		emitter = emitter || len(after) == 0
+	if cfg.Name == "" {
+		cfg.Name = waiting[0].ConfigurationName
 	}
-	if emitter && len(done) > 0 {
-		d := withMatch(detailFor(EventAcceptMatchCompleted, done, eventOptions{accepted: true}), matchID)
-		d.Acceptance = outcome
-		s.emit(ctx, cfg, d)
-	}
-	var placing []string
-	for i := range after {
-		t := &after[i]
-		switch t.Status {
-		case store.StatusSearching:
-			d := detailFor(EventMatchmakingSearching, []store.Ticket{*t}, eventOptions{})
-			d.EstimatedWaitMillis = estimateNA
-			s.emit(ctx, cfg, d)
-		case store.StatusPlacing:
-			placing = append(placing, t.TicketId)
-		}
-	}
-	if outcome == AcceptanceAccepted && emitter {
-		if cfg.FlexMatchMode == ModeStandalone {
-			s.emit(ctx, cfg, withMatch(detailFor(EventMatchmakingSucceeded, after, eventOptions{}), matchID))
-		} else if s.opts.MatchAccepted != nil && len(placing) > 0 {
-			s.opts.MatchAccepted(ctx, cfg.Name, matchID, placing)
-		}
-	}
-	return len(after)
+	return s.moveAtOnce(ctx, cfg, ids, current, move, details)
 }
 
 func (s *Service) applyOutcome(t *store.Ticket, cfg store.Configuration, outcome string) {
