@@ -100,6 +100,8 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 				s.end(t, store.StatusCompleted, "", "")
 			default:
 				t.Status = store.StatusPlacing
+				// The members let Sweep place the whole match again.
+				t.Acceptances = maps.Clone(members)
 				t.Deadline = now.Add(s.opts.PlacementTimeout)
 			}
 			return nil
@@ -491,7 +493,8 @@ const sweepBatch = 100
 // TIMED_OUT (MatchmakingTimedOut); a match in REQUIRES_ACCEPTANCE past its
 // acceptance deadline ends with AcceptMatchCompleted "TimedOut" (tickets
 // with a player who did not accept CANCELLED, the others back to SEARCHING);
-// PLACING tickets past Options.PlacementTimeout become FAILED
+// a match PLACING past Options.PlacementTimeout, whose placer is gone, is
+// placed again once (placeAgain), then its tickets become FAILED
 // (MatchmakingFailed). The match-forming loop calls it periodically. It
 // returns how many tickets it moved.
 func (s *Service) Sweep(ctx context.Context, configuration string, now time.Time) (int, error) {
@@ -530,7 +533,11 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 			members = []string{due.TicketId}
 		}
 		return s.resolve(ctx, cfg, due.MatchId, members, AcceptanceTimedOut, nil), nil
-	case store.StatusQueued, store.StatusSearching, store.StatusPlacing:
+	case store.StatusPlacing:
+		if n, handled, err := s.placeAgain(ctx, cfg, due, resolved); handled {
+			return n, err
+		}
+	case store.StatusQueued, store.StatusSearching:
 	default:
 		return 0, nil
 	}
@@ -566,4 +573,61 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 		return 0, nil
 	}
 	return 1, nil
+}
+
+// maxPlacementRetries is how many times Sweep places a match again after its
+// placement went past its deadline.
+const maxPlacementRetries = 1
+
+// placeAgain handles a PLACING ticket past its deadline whose match may be
+// placed again: its placer (the matchmaker that moved it to PLACING) died or
+// lost its answer, possibly after a relay had created the game session. The
+// match's tickets, all still PLACING in it, get a new deadline and one more
+// PlacementRetries in one store step, then Options.MatchAccepted places the
+// match again with the same match id: a relay that placed it answers with
+// the session it created (the relays are idempotent by match id), so the
+// tickets complete with it instead of failing and leaving it orphaned. It
+// reports false, having done nothing, when the ticket is to fail instead:
+// no placer, retries used up, or a member of the match no longer PLACING in
+// it.
+func (s *Service) placeAgain(ctx context.Context, cfg store.Configuration, due *store.Ticket, resolved map[string]bool) (int, bool, error) {
+	if s.opts.MatchAccepted == nil || due.MatchId == "" || due.PlacementRetries >= maxPlacementRetries {
+		return 0, false, nil
+	}
+	if resolved[due.MatchId] {
+		return 0, true, nil
+	}
+	members := matchMembers(due)
+	if len(members) == 0 {
+		members = []string{due.TicketId}
+	}
+	read, err := s.store.GetTickets(ctx, members...)
+	if err != nil {
+		return 0, true, fmt.Errorf("place match %s again: %w", due.MatchId, err)
+	}
+	if len(read) != len(members) {
+		return 0, false, nil
+	}
+	deadline := s.now().UTC().Add(s.opts.PlacementTimeout)
+	for i := range read {
+		t := &read[i]
+		if t.Status != store.StatusPlacing || t.MatchId != due.MatchId {
+			return 0, false, nil
+		}
+		t.Deadline = deadline
+		t.PlacementRetries++
+	}
+	resolved[due.MatchId] = true
+	_, _, err = s.store.UpdateTicketsWithEvents(ctx, due.ConfigurationName, read, nil)
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		// Changed since read: the next sweep looks again.
+		return 0, true, nil
+	}
+	if err != nil {
+		return 0, true, fmt.Errorf("place match %s again: %w", due.MatchId, err)
+	}
+	s.log.Warn("placement overdue: asking the relays again with the same match id",
+		"configuration", due.ConfigurationName, "match", due.MatchId, "tickets", members)
+	s.opts.MatchAccepted(ctx, due.ConfigurationName, due.MatchId, members)
+	return len(read), true, nil
 }
