@@ -100,6 +100,8 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 				s.end(t, store.StatusCompleted, "", "")
 			default:
 				t.Status = store.StatusPlacing
+				// The members let Sweep place the whole match again.
+				t.Acceptances = maps.Clone(members)
 				t.Deadline = now.Add(s.opts.PlacementTimeout)
 			}
 			return nil
@@ -222,75 +224,128 @@ func (s *Service) moveAtOnce(ctx context.Context, cfg store.Configuration, ids [
 // mode), rejecting ones (any REJECT; on timeout any player who did not
 // accept) are CANCELLED, the others return to SEARCHING. stopped, if not
 // nil, is a ticket of the match that StopMatchmaking has just cancelled.
-// Each ticket moves by compare-and-swap, so concurrent resolutions never
-// move a ticket twice; the AcceptMatchCompleted event is emitted by the
-// resolution that moves the first (by id) of the remaining tickets. It
-// returns how many tickets it moved.
+//
+// The tickets still in REQUIRES_ACCEPTANCE for the match move together, with
+// AcceptMatchCompleted and the events that follow, in one store step
+// (UpdateTicketsWithEvents, every ticket at the version read), retried on a
+// conflict. Of concurrent resolutions of one match (two last accepts, an
+// accept and the timeout, on one process or several) exactly one makes the
+// step; the others then find no ticket left to move and do nothing, so the
+// match is placed once, with all its tickets. An Accepted resolution moves
+// nothing unless every member is still waiting: a member that left the
+// match is resolved by whoever made it leave. It returns how many tickets
+// it moved.
 func (s *Service) resolve(ctx context.Context, cfg store.Configuration, matchID string, members []string, outcome string, stopped *store.Ticket) int {
 	if matchID == "" {
 		return 0
 	}
-	var done []store.Ticket // before the move, with the answers
-	var after []store.Ticket
-	emitter := false
-	firstSeen := false
+	ids := make([]string, 0, len(members))
 	for _, id := range members {
-		if stopped != nil && id == stopped.TicketId {
+		if stopped == nil || id != stopped.TicketId {
+			ids = append(ids, id)
+		}
+	}
+	for range maxCASAttempts {
+		waiting, err := s.waitingTickets(ctx, matchID, ids)
+		if err != nil {
+			s.log.Error("resolve match acceptance", "match", matchID, "err", err)
+			return 0
+		}
+		if outcome == AcceptanceAccepted && len(waiting) != len(ids) {
+			return 0
+		}
+		if len(waiting) == 0 {
+			if stopped != nil {
+				d := withMatch(detailFor(EventAcceptMatchCompleted, []store.Ticket{*stopped}, eventOptions{accepted: true}), matchID)
+				d.Acceptance = outcome
+				s.emit(ctx, cfg, d)
+			}
+			return 0
+		}
+		moved, done, err := s.resolveAtOnce(ctx, cfg, matchID, waiting, outcome, stopped)
+		if err != nil {
+			s.log.Error("resolve match acceptance", "match", matchID, "err", err)
+			return 0
+		}
+		if !done {
 			continue
 		}
-		var before store.Ticket
-		t, moved, err := s.update(ctx, id, nil, func(t *store.Ticket) error {
-			if t.Status != store.StatusRequiresAcceptance || t.MatchId != matchID {
-				return errUnchanged
+		if outcome == AcceptanceAccepted && cfg.FlexMatchMode != ModeStandalone && s.opts.MatchAccepted != nil {
+			var placing []string
+			for i := range moved {
+				if moved[i].Status == store.StatusPlacing {
+					placing = append(placing, moved[i].TicketId)
+				}
 			}
-			before = *t
+			if len(placing) > 0 {
+				s.opts.MatchAccepted(ctx, cfg.Name, matchID, placing)
+			}
+		}
+		return len(moved)
+	}
+	s.log.Error("resolve match acceptance", "match", matchID, "err", fmt.Errorf("%d attempts: %w", maxCASAttempts, store.ErrConflict))
+	return 0
+}
+
+// waitingTickets reads the tickets ids and returns those still in
+// REQUIRES_ACCEPTANCE for match matchID.
+func (s *Service) waitingTickets(ctx context.Context, matchID string, ids []string) ([]store.Ticket, error) {
+	read, err := s.store.GetTickets(ctx, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("get tickets of match %s: %w", matchID, err)
+	}
+	waiting := read[:0]
+	for _, t := range read {
+		if t.Status == store.StatusRequiresAcceptance && t.MatchId == matchID {
+			waiting = append(waiting, t)
+		}
+	}
+	return waiting, nil
+}
+
+// resolveAtOnce moves the waiting tickets of a match by outcome in one store
+// step, with AcceptMatchCompleted (the answers as they were, stopped first),
+// MatchmakingSearching for each ticket back in the pool and, for an accepted
+// STANDALONE match, MatchmakingSucceeded. As moveAtOnce, it reports false
+// with a nil error when a ticket changed since it was read.
+func (s *Service) resolveAtOnce(ctx context.Context, cfg store.Configuration, matchID string, waiting []store.Ticket, outcome string, stopped *store.Ticket) ([]store.Ticket, bool, error) {
+	ids := make([]string, len(waiting))
+	current := make(map[string]*store.Ticket, len(waiting))
+	answered := make([]store.Ticket, 0, len(waiting)+1)
+	if stopped != nil {
+		answered = append(answered, *stopped)
+	}
+	for i := range waiting {
+		ids[i] = waiting[i].TicketId
+		current[ids[i]] = &waiting[i]
+		answered = append(answered, waiting[i])
+	}
+	move := func(string) func(*store.Ticket) error {
+		return func(t *store.Ticket) error {
 			s.applyOutcome(t, cfg, outcome)
 			return nil
-		})
-		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) || e.Type != NotFound {
-				s.log.Error("resolve match acceptance", "match", matchID, "ticket", id, "err", err)
+		}
+	}
+	details := func(after []store.Ticket) []EventDetail {
+		d := withMatch(detailFor(EventAcceptMatchCompleted, answered, eventOptions{accepted: true}), matchID)
+		d.Acceptance = outcome
+		ds := []EventDetail{d}
+		for i := range after {
+			if after[i].Status == store.StatusSearching {
+				sd := detailFor(EventMatchmakingSearching, after[i:i+1], eventOptions{})
+				sd.EstimatedWaitMillis = estimateNA
+				ds = append(ds, sd)
 			}
 		}
-		if !firstSeen {
-			firstSeen = true
-			emitter = moved
+		if outcome == AcceptanceAccepted && cfg.FlexMatchMode == ModeStandalone {
+			ds = append(ds, withMatch(detailFor(EventMatchmakingSucceeded, after, eventOptions{}), matchID))
 		}
-		if moved {
-			done = append(done, before)
-			after = append(after, t)
-		}
+		return ds
 	}
-	if stopped != nil {
-		done = append([]store.Ticket{*stopped}, done...)
-		emitter = emitter || len(after) == 0
+	if cfg.Name == "" {
+		cfg.Name = waiting[0].ConfigurationName
 	}
-	if emitter && len(done) > 0 {
-		d := withMatch(detailFor(EventAcceptMatchCompleted, done, eventOptions{accepted: true}), matchID)
-		d.Acceptance = outcome
-		s.emit(ctx, cfg, d)
-	}
-	var placing []string
-	for i := range after {
-		t := &after[i]
-		switch t.Status {
-		case store.StatusSearching:
-			d := detailFor(EventMatchmakingSearching, []store.Ticket{*t}, eventOptions{})
-			d.EstimatedWaitMillis = estimateNA
-			s.emit(ctx, cfg, d)
-		case store.StatusPlacing:
-			placing = append(placing, t.TicketId)
-		}
-	}
-	if outcome == AcceptanceAccepted && emitter {
-		if cfg.FlexMatchMode == ModeStandalone {
-			s.emit(ctx, cfg, withMatch(detailFor(EventMatchmakingSucceeded, after, eventOptions{}), matchID))
-		} else if s.opts.MatchAccepted != nil && len(placing) > 0 {
-			s.opts.MatchAccepted(ctx, cfg.Name, matchID, placing)
-		}
-	}
-	return len(after)
+	return s.moveAtOnce(ctx, cfg, ids, current, move, details)
 }
 
 func (s *Service) applyOutcome(t *store.Ticket, cfg store.Configuration, outcome string) {
@@ -438,7 +493,8 @@ const sweepBatch = 100
 // TIMED_OUT (MatchmakingTimedOut); a match in REQUIRES_ACCEPTANCE past its
 // acceptance deadline ends with AcceptMatchCompleted "TimedOut" (tickets
 // with a player who did not accept CANCELLED, the others back to SEARCHING);
-// PLACING tickets past Options.PlacementTimeout become FAILED
+// a match PLACING past Options.PlacementTimeout, whose placer is gone, is
+// placed again once (placeAgain), then its tickets become FAILED
 // (MatchmakingFailed). The match-forming loop calls it periodically. It
 // returns how many tickets it moved.
 func (s *Service) Sweep(ctx context.Context, configuration string, now time.Time) (int, error) {
@@ -477,7 +533,11 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 			members = []string{due.TicketId}
 		}
 		return s.resolve(ctx, cfg, due.MatchId, members, AcceptanceTimedOut, nil), nil
-	case store.StatusQueued, store.StatusSearching, store.StatusPlacing:
+	case store.StatusPlacing:
+		if n, handled, err := s.placeAgain(ctx, cfg, due, resolved); handled {
+			return n, err
+		}
+	case store.StatusQueued, store.StatusSearching:
 	default:
 		return 0, nil
 	}
@@ -513,4 +573,61 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 		return 0, nil
 	}
 	return 1, nil
+}
+
+// maxPlacementRetries is how many times Sweep places a match again after its
+// placement went past its deadline.
+const maxPlacementRetries = 1
+
+// placeAgain handles a PLACING ticket past its deadline whose match may be
+// placed again: its placer (the matchmaker that moved it to PLACING) died or
+// lost its answer, possibly after a relay had created the game session. The
+// match's tickets, all still PLACING in it, get a new deadline and one more
+// PlacementRetries in one store step, then Options.MatchAccepted places the
+// match again with the same match id: a relay that placed it answers with
+// the session it created (the relays are idempotent by match id), so the
+// tickets complete with it instead of failing and leaving it orphaned. It
+// reports false, having done nothing, when the ticket is to fail instead:
+// no placer, retries used up, or a member of the match no longer PLACING in
+// it.
+func (s *Service) placeAgain(ctx context.Context, cfg store.Configuration, due *store.Ticket, resolved map[string]bool) (int, bool, error) {
+	if s.opts.MatchAccepted == nil || due.MatchId == "" || due.PlacementRetries >= maxPlacementRetries {
+		return 0, false, nil
+	}
+	if resolved[due.MatchId] {
+		return 0, true, nil
+	}
+	members := matchMembers(due)
+	if len(members) == 0 {
+		members = []string{due.TicketId}
+	}
+	read, err := s.store.GetTickets(ctx, members...)
+	if err != nil {
+		return 0, true, fmt.Errorf("place match %s again: %w", due.MatchId, err)
+	}
+	if len(read) != len(members) {
+		return 0, false, nil
+	}
+	deadline := s.now().UTC().Add(s.opts.PlacementTimeout)
+	for i := range read {
+		t := &read[i]
+		if t.Status != store.StatusPlacing || t.MatchId != due.MatchId {
+			return 0, false, nil
+		}
+		t.Deadline = deadline
+		t.PlacementRetries++
+	}
+	resolved[due.MatchId] = true
+	_, _, err = s.store.UpdateTicketsWithEvents(ctx, due.ConfigurationName, read, nil)
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		// Changed since read: the next sweep looks again.
+		return 0, true, nil
+	}
+	if err != nil {
+		return 0, true, fmt.Errorf("place match %s again: %w", due.MatchId, err)
+	}
+	s.log.Warn("placement overdue: asking the relays again with the same match id",
+		"configuration", due.ConfigurationName, "match", due.MatchId, "tickets", members)
+	s.opts.MatchAccepted(ctx, due.ConfigurationName, due.MatchId, members)
+	return len(read), true, nil
 }

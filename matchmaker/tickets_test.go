@@ -2,6 +2,7 @@ package matchmaker
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -430,11 +431,25 @@ func TestPlacingTimeoutAndFailure(t *testing.T) {
 		if types(evs) != EventMatchmakingFailed || len(evs[0].Detail.Tickets) != 2 || evs[0].Detail.Reason != "UNEXPECTED_ERROR" || evs[0].Detail.MatchID != "m1" {
 			t.Fatalf("events %+v", evs)
 		}
+		// Past its deadline, the match is placed again once, with a new
+		// deadline; then it fails.
 		e.clk.Advance(61 * time.Second)
 		if n, err := e.svc.Sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 1 {
 			t.Fatalf("sweep: %d %v", n, err)
 		}
-		e.wantStatus("t3", store.StatusFailed)
+		if tk := e.wantStatus("t3", store.StatusPlacing); tk.PlacementRetries != 1 || !tk.Deadline.Equal(e.clk.Now().Add(time.Minute)) {
+			t.Fatalf("t3 after the first sweep: %d retries, deadline %v", tk.PlacementRetries, tk.Deadline)
+		}
+		if !slices.Equal(e.accep, []string{"m2"}) {
+			t.Fatalf("MatchAccepted calls %v, want m2 placed again", e.accep)
+		}
+		e.clk.Advance(61 * time.Second)
+		if n, err := e.svc.Sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 1 {
+			t.Fatalf("second sweep: %d %v", n, err)
+		}
+		if tk := e.wantStatus("t3", store.StatusFailed); tk.StatusMessage != "Placement timed out." {
+			t.Fatalf("t3 %+v", tk)
+		}
 	})
 }
 

@@ -110,6 +110,11 @@ type Ticket struct {
 	// see Store.DueTickets. Zero means none.
 	Deadline time.Time `json:"Deadline,omitzero"`
 
+	// PlacementRetries counts the times the matchmaker asked the relays again
+	// for a PLACING ticket's match, with the same match id, after its
+	// placement went past its deadline with no answer (its placer gone).
+	PlacementRetries int `json:"PlacementRetries,omitempty"`
+
 	Version int64 `json:"Version,omitempty"`
 }
 

@@ -52,6 +52,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateTicketIndexes", testUpdateTicketIndexes},
 		{"UpdateWithEvents", testUpdateWithEvents},
 		{"UpdateWithEventsErrors", testUpdateWithEventsErrors},
+		{"UpdateWithEventsRace", func(t *testing.T, open Opener) { UpdateWithEventsRace(t, []store.Store{open(t)}) }},
+		{"UpdateWithEventsRaceTwoClients", func(t *testing.T, open Opener) { UpdateWithEventsRace(t, []store.Store{open(t), open(t)}) }},
 		{"DuplicatePlayer", testDuplicatePlayer},
 		{"DuplicatePlayerPlacing", testDuplicatePlayerPlacing},
 		{"DuplicatePlayerScope", testDuplicatePlayerScope},

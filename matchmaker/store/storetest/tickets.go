@@ -49,6 +49,7 @@ func fullTicket(id, cfg string) store.Ticket {
 		BackfillGameSessionArn: "arn:gs",
 		Acceptances:            map[string]store.Acceptance{"p1": store.AcceptanceAccept, "p2": store.AcceptanceReject},
 		Deadline:               base().Add(time.Minute + 123456789),
+		PlacementRetries:       1,
 	}
 }
 

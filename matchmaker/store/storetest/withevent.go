@@ -310,3 +310,74 @@ func testUpdateWithEventsErrors(t *testing.T, open Opener) {
 	sameIDs(t, "searching", searchingIDs(t, s, cfgA), []string{"a", "b"})
 	sameLog(t, s, cfgA, []store.Event{searchingEvent(1, "a"), searchingEvent(2, "b")})
 }
+
+// UpdateWithEventsRace: many callers, on the given clients, move the same
+// tickets (a match whose players accepted at once) from the versions they
+// all read, each with its own event: exactly one step is made, whole; every
+// other caller gets ErrConflict and writes nothing. The matchmaker relies on
+// it to place a match once, with all its tickets.
+func UpdateWithEventsRace(t *testing.T, clients []store.Store) {
+	const (
+		matches  = 8
+		perMatch = 3
+		callers  = 12
+	)
+	s, ctx := clients[0], t.Context()
+	must(t, s.CreateRuleSet(ctx, store.RuleSet{Name: ruleSetName, Body: "{}"}))
+	must(t, s.CreateConfiguration(ctx, store.Configuration{Name: cfgA, RuleSetName: ruleSetName}))
+	read := make([][]store.Ticket, matches)
+	for m := range matches {
+		for i := range perMatch {
+			n := m*perMatch + i
+			create(t, s, ticket(id("t", n), cfgA, store.StatusRequiresAcceptance, n, id("p", n)))
+			read[m] = append(read[m], get(t, s, id("t", n)))
+		}
+	}
+	var (
+		mu    sync.Mutex
+		wins  = map[int][]int{}
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+	)
+	for m := range matches {
+		for c := range callers {
+			wg.Go(func() {
+				next := slices.Clone(read[m])
+				for i := range next {
+					next[i].Players = slices.Clone(next[i].Players)
+					next[i].Status, next[i].MatchId = store.StatusPlacing, fmt.Sprint("m", m)
+				}
+				<-start
+				_, _, err := clients[c%len(clients)].UpdateTicketsWithEvents(ctx, cfgA, next,
+					[]store.NewEvent{{TicketIds: ids(next), Payload: fmt.Appendf(nil, "match %d by %d", m, c)}})
+				switch {
+				case err == nil:
+					mu.Lock()
+					wins[m] = append(wins[m], c)
+					mu.Unlock()
+				case !errors.Is(err, store.ErrConflict):
+					t.Errorf("match %d, caller %d: %v, want nil or ErrConflict", m, c, err)
+				}
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	events, err := s.EventsAfter(ctx, cfgA, 0, 0)
+	must(t, err)
+	if len(events) != matches {
+		t.Errorf("%d events, want one per match (%d)", len(events), matches)
+	}
+	for m := range matches {
+		if len(wins[m]) != 1 {
+			t.Errorf("match %d: steps made by callers %v, want exactly one", m, wins[m])
+			continue
+		}
+		for _, tk := range read[m] {
+			got := get(t, s, tk.TicketId)
+			if got.Status != store.StatusPlacing || got.Version != tk.Version+1 {
+				t.Errorf("ticket %s is %s at version %d, want PLACING at %d", got.TicketId, got.Status, got.Version, tk.Version+1)
+			}
+		}
+	}
+}
