@@ -4,8 +4,14 @@ package bustest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 )
@@ -53,4 +59,48 @@ func Connect(t testing.TB, e *bus.Embedded, opts bus.Options) *bus.Conn {
 	}
 	t.Cleanup(c.Close)
 	return c
+}
+
+// StoreScriptUnannounced stores source as version of name in e's script
+// buckets (bus.DefaultScriptBucket and bus.DefaultScriptIndexBucket, which
+// must exist: open a bus.ScriptStore first) as bus.ScriptStore.Upload would,
+// but without announcing it, as when the announcement is lost.
+func StoreScriptUnannounced(t testing.TB, e *bus.Embedded, name string, version int, source []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	nc, err := nats.Connect(e.URL())
+	if err != nil {
+		t.Fatalf("connect to embedded NATS: %v", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream: %v", err)
+	}
+	tok, err := bus.Token(name)
+	if err != nil {
+		t.Fatalf("script name: %v", err)
+	}
+	sum := sha256.Sum256(source)
+	digest := hex.EncodeToString(sum[:])
+	obj, err := js.ObjectStore(ctx, bus.DefaultScriptBucket)
+	if err != nil {
+		t.Fatalf("script object store: %v", err)
+	}
+	if _, err := obj.PutBytes(ctx, tok+"/"+digest, source); err != nil {
+		t.Fatalf("store script source: %v", err)
+	}
+	kv, err := js.KeyValue(ctx, bus.DefaultScriptIndexBucket)
+	if err != nil {
+		t.Fatalf("script index bucket: %v", err)
+	}
+	data, err := bus.ScriptVersion{Name: name, Version: int64(version), SHA256: digest, Size: int64(len(source)),
+		Bucket: bus.DefaultScriptBucket, Object: tok + "/" + digest, CreatedAt: time.Now()}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Create(ctx, tok+"."+strconv.Itoa(version), data); err != nil {
+		t.Fatalf("store script version %d: %v", version, err)
+	}
 }

@@ -151,22 +151,22 @@ func (e *relayEnv) endedOf(id string) (bus.SessionEnded, bool) {
 	return v, ok
 }
 
-// scriptEnv is a relayEnv whose relay takes its scripts from a Registry through a
-// Watcher, on embedded NATS with JetStream.
+// scriptEnv is a relayEnv whose relay takes its scripts from a bus.ScriptStore
+// through a Watcher, on embedded NATS with JetStream.
 type scriptEnv struct {
 	*relayEnv
-	reg     *script.Registry
+	reg     *bus.ScriptStore
 	watcher *script.Watcher
 }
 
-// newScriptEnv starts NATS with JetStream, a registry, a watcher (callback
+// newScriptEnv starts NATS with JetStream, a script store, a watcher (callback
 // budget budget, 0 for the default) and a relay using the watcher as its
 // ScriptFactory. Script counters and relay metrics share one registry.
 func newScriptEnv(t *testing.T, budget time.Duration) *scriptEnv {
 	t.Helper()
 	nats := bustest.RunJetStreamServer(t)
 	sc := bustest.Connect(t, nats, bus.Options{Logger: discardLogger()})
-	reg, err := script.NewRegistry(t.Context(), sc, script.RegistryOptions{})
+	reg, err := bus.NewScriptStore(t.Context(), sc, bus.ScriptStoreOptions{Check: script.Check})
 	if err != nil {
 		t.Fatal(err)
 	}
