@@ -61,6 +61,19 @@ func Connect(t testing.TB, e *bus.Embedded, opts bus.Options) *bus.Conn {
 	return c
 }
 
+// ConnectNATS opens a plain NATS connection to e for the test, for sending
+// what a bus.Conn never sends (malformed payloads, hand-made subjects), and
+// closes it when the test ends.
+func ConnectNATS(t testing.TB, e *bus.Embedded) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(e.URL(), nats.Name(t.Name()))
+	if err != nil {
+		t.Fatalf("connect to embedded NATS: %v", err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
 // StoreScriptUnannounced stores source as version of name in e's script
 // buckets (bus.DefaultScriptBucket and bus.DefaultScriptIndexBucket, which
 // must exist: open a bus.ScriptStore first) as bus.ScriptStore.Upload would,
@@ -69,12 +82,7 @@ func StoreScriptUnannounced(t testing.TB, e *bus.Embedded, name string, version 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	nc, err := nats.Connect(e.URL())
-	if err != nil {
-		t.Fatalf("connect to embedded NATS: %v", err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(ConnectNATS(t, e))
 	if err != nil {
 		t.Fatalf("jetstream: %v", err)
 	}

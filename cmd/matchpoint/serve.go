@@ -158,7 +158,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	admin := adminhttp.New(adminhttp.Options{Gatherer: reg, Pprof: *pprofOn})
 	admin.AddCheck("nats", func(context.Context) error {
-		if !conn.NATS().IsConnected() {
+		if !conn.Connected() {
 			return errors.New("not connected to NATS")
 		}
 		return nil

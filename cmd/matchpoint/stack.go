@@ -144,7 +144,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	s.backfill = &worker.BackfillServer{Conn: conn, Service: svc, Store: st, Worker: w, Logger: log.With("component", "backfill")}
 	s.admin = adminhttp.New(adminhttp.Options{Gatherer: reg, Pprof: m.pprof})
 	s.admin.AddCheck("nats", func(context.Context) error {
-		if !conn.NATS().IsConnected() {
+		if !conn.Connected() {
 			return errors.New("not connected to NATS")
 		}
 		return nil
