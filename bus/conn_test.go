@@ -500,7 +500,7 @@ func TestScriptVersions(t *testing.T) {
 
 func TestEmbeddedRestartReconnects(t *testing.T) {
 	srv := bustest.RunJetStreamServer(t)
-	if !srv.Server().JetStreamEnabled() {
+	if !srv.NATS().JetStreamEnabled() {
 		t.Fatal("JetStream not enabled")
 	}
 	url := srv.URL()

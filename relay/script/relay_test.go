@@ -16,6 +16,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
@@ -41,7 +42,7 @@ var matchSeq atomic.Int64
 // startRelay runs a relay whose sessions get their scripts from factory (nil:
 // no script) on nats, until the test ends. Relay and script logs go to logs;
 // metrics, when set, receives the relay's metrics.
-func startRelay(tb testing.TB, nats *bus.Embedded, factory relay.ScriptFactory, logs *syncBuffer, metrics *prometheus.Registry) *relayEnv {
+func startRelay(tb testing.TB, nats *embedded.Server, factory relay.ScriptFactory, logs *syncBuffer, metrics *prometheus.Registry) *relayEnv {
 	tb.Helper()
 	quiet := bus.Options{Logger: discardLogger()}
 	rc := bustest.Connect(tb, nats, quiet)

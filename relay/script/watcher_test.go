@@ -10,6 +10,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
@@ -25,7 +26,7 @@ exports.ssExports = {
 
 // newStore opens a bus script store checking uploads with script.Check, on an
 // embedded NATS with JetStream.
-func newStore(t *testing.T) (*bus.ScriptStore, *bus.Conn, *bus.Embedded) {
+func newStore(t *testing.T) (*bus.ScriptStore, *bus.Conn, *embedded.Server) {
 	t.Helper()
 	srv := bustest.RunJetStreamServer(t)
 	conn := bustest.Connect(t, srv, bus.Options{})
