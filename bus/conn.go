@@ -112,9 +112,9 @@ func Connect(ctx context.Context, url string, opts Options) (*Conn, error) {
 	return &Conn{nc: nc, opts: opts, log: log}, nil
 }
 
-// NATS returns the underlying connection, for JetStream (script storage) and
-// for what this package does not wrap.
-func (c *Conn) NATS() *nats.Conn { return c.nc }
+// Connected reports whether the connection is up now (false while it
+// reconnects, and once closed); for readiness checks.
+func (c *Conn) Connected() bool { return c.nc.IsConnected() }
 
 // Flush waits until the server has processed everything published so far.
 func (c *Conn) Flush(ctx context.Context) error {

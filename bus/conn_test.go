@@ -201,7 +201,7 @@ func TestServePlacementsRejectsMalformedOverTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	raw := bustest.Connect(t, srv, bus.Options{}).NATS()
+	raw := bustest.ConnectNATS(t, srv)
 	wrongRegion := strings.Replace(validPlacement, `"region":"eu"`, `"region":"us"`, 1)
 	wrongRegion = strings.Replace(wrongRegion, "2026-03-01T12:00:00Z", time.Now().Add(time.Hour).UTC().Format(time.RFC3339), 1)
 	tests := []struct{ in, code, msg string }{
@@ -362,7 +362,7 @@ func TestMalformedMessagesAreReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	raw := bustest.Connect(t, srv, bus.Options{}).NATS()
+	raw := bustest.ConnectNATS(t, srv)
 	for _, data := range []string{`{"v":1,"relayId":"r"`, `{"v":2,"relayId":"r"}`, `{"v":1,"relayId":"r","region":"eu","endpoint":{"tcpPort":7000},"intervalMs":1000,"sentAt":"2026-01-01T00:00:00Z"}`} {
 		if err := raw.Publish("matchpoint.v1.relay.heartbeat.eu.r", []byte(data)); err != nil {
 			t.Fatal(err)
@@ -500,7 +500,7 @@ func TestScriptVersions(t *testing.T) {
 
 func TestEmbeddedRestartReconnects(t *testing.T) {
 	srv := bustest.RunJetStreamServer(t)
-	if !srv.Server().JetStreamEnabled() {
+	if !srv.NATS().JetStreamEnabled() {
 		t.Fatal("JetStream not enabled")
 	}
 	url := srv.URL()
@@ -584,7 +584,7 @@ func TestRelayPlacementsGoToTheNamedRelay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg, err := mm.NATS().Request("matchpoint.v1.placement.eu", data, 5*time.Second)
+	msg, err := bustest.ConnectNATS(t, srv).Request("matchpoint.v1.placement.eu", data, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -597,5 +597,18 @@ func TestRelayPlacementsGoToTheNamedRelay(t *testing.T) {
 	req.GameSessionID = "gs-1"
 	if _, err := req.Encode(); !errors.Is(err, bus.ErrMalformed) || !strings.Contains(err.Error(), "relayId: required with gameSessionId") {
 		t.Fatalf("backfill without relay: %v", err)
+	}
+}
+
+// TestConnected: a Conn is connected once Connect returns and no longer once
+// it is closed.
+func TestConnected(t *testing.T) {
+	c := bustest.Connect(t, bustest.RunServer(t), bus.Options{})
+	if !c.Connected() {
+		t.Fatal("Connected = false right after Connect")
+	}
+	c.Close()
+	if c.Connected() {
+		t.Error("Connected = true after Close")
 	}
 }

@@ -28,6 +28,9 @@ var (
 	ErrRefused = errors.New("bus: request refused")
 	// ErrClosed: the connection is closed.
 	ErrClosed = errors.New("bus: connection closed")
+	// ErrScriptNotFound: the script store has no such script, or no such
+	// version of it.
+	ErrScriptNotFound = errors.New("bus: script not found")
 )
 
 // ErrorCode says why a responder refused a request.

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/internal/redistest"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
@@ -66,7 +67,7 @@ type cluster struct {
 	// store reads what the matchmakers stored (match ids, the event log),
 	// which the API does not show.
 	store       store.Store
-	nats        *bus.Embedded
+	nats        *embedded.Server
 	bus         *bus.Conn
 	matchmakers []*matchmakerProc
 	relays      []*relayProc
@@ -100,7 +101,7 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 	c.store = store.NewRedis(rc, store.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{Port: freePort(t), JetStream: true})
+	nats, err := embedded.Run(ctx, embedded.Options{Port: freePort(t), JetStream: true})
 	if err != nil {
 		t.Fatalf("start NATS: %v", err)
 	}

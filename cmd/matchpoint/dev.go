@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay"
@@ -95,7 +96,7 @@ type devRelay struct {
 func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, natsPort int, sample bool, stdout io.Writer, log *slog.Logger, ready chan<- devAddrs) error {
 	// The embedded server's start-up notices are noise here; its warnings are not.
 	natsLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
-	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{Port: natsPort, JetStream: true, Logger: natsLog.With("component", "nats")})
+	nats, err := embedded.Run(ctx, embedded.Options{Port: natsPort, JetStream: true, Logger: natsLog.With("component", "nats")})
 	if err != nil {
 		return fmt.Errorf("start embedded NATS: %w", err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/internal/redistest"
 )
 
@@ -41,7 +41,7 @@ func TestOpsReadyzFollowsRedisAndNATS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rs := redistest.Start(t)
-	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{JetStream: true})
+	nats, err := embedded.Run(ctx, embedded.Options{JetStream: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestOpsReadyzFollowsRedisAndNATS(t *testing.T) {
 	rs.Restart(t)
 	waitFor(t, readyz, "Redis is back", ready)
 
-	nats.Server().Shutdown()
+	nats.NATS().Shutdown()
 	waitFor(t, readyz, "NATS is down", func(p probe) bool {
 		return p.code == http.StatusServiceUnavailable && strings.Contains(p.failed["nats"], "NATS") && p.failed["store"] == ""
 	})

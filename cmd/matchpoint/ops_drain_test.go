@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 )
@@ -103,7 +104,7 @@ func watchDrain[T any](t *testing.T, base string, done <-chan T) (T, int, time.T
 func TestOpsRelayDrainKeepsHealthEndpoints(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{})
+	nats, err := embedded.Run(ctx, embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

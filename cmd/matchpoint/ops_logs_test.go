@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 )
 
 // TestOpsRedisLogsFollowLogFormat runs `matchpoint matchmaker --log-format
@@ -17,7 +17,7 @@ import (
 func TestOpsRedisLogsFollowLogFormat(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{JetStream: true})
+	nats, err := embedded.Run(ctx, embedded.Options{JetStream: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
@@ -65,7 +66,7 @@ func runScripts(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer conn.Close()
-	reg, err := script.NewRegistry(ctx, conn, script.RegistryOptions{})
+	reg, err := bus.NewScriptStore(ctx, conn, bus.ScriptStoreOptions{Check: script.Check})
 	if err != nil {
 		fmt.Fprintf(stderr, "matchpoint scripts: %v\n", err)
 		return 1

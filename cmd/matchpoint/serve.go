@@ -159,7 +159,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	admin := adminhttp.New(adminhttp.Options{Gatherer: reg, Pprof: *pprofOn})
 	admin.AddCheck("nats", func(context.Context) error {
-		if !conn.NATS().IsConnected() {
+		if !conn.Connected() {
 			return errors.New("not connected to NATS")
 		}
 		return nil
@@ -205,9 +205,9 @@ func relayTLS(o *relay.Options, certFile, keyFile, caFile string) error {
 // scriptWatcher loads server scripts from the JetStream registry and keeps
 // them current.
 func scriptWatcher(ctx context.Context, conn *bus.Conn, reg prometheus.Registerer, log *slog.Logger) (*script.Watcher, error) {
-	sreg, err := script.NewRegistry(ctx, conn, script.RegistryOptions{})
+	sreg, err := bus.NewScriptStore(ctx, conn, bus.ScriptStoreOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("script registry: %w", err)
+		return nil, fmt.Errorf("script store: %w", err)
 	}
 	w, err := script.NewWatcher(ctx, conn, sreg, script.WatcherOptions{
 		Script: script.Options{Logger: log.With("component", "script"), Registerer: reg},

@@ -144,7 +144,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	s.backfill = &worker.BackfillServer{Conn: conn, Service: svc, Store: st, Worker: w, Logger: log.With("component", "backfill")}
 	s.admin = adminhttp.New(adminhttp.Options{Gatherer: reg, Pprof: m.pprof})
 	s.admin.AddCheck("nats", func(context.Context) error {
-		if !conn.NATS().IsConnected() {
+		if !conn.Connected() {
 			return errors.New("not connected to NATS")
 		}
 		return nil
@@ -156,7 +156,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	// Server scripts are uploaded through the API when NATS has JetStream.
 	var apiOpts []api.Option
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	scripts, err := script.NewRegistry(ctx, conn, script.RegistryOptions{})
+	scripts, err := bus.NewScriptStore(ctx, conn, bus.ScriptStoreOptions{Check: script.Check})
 	cancel()
 	if err != nil {
 		log.Warn("the API cannot store server scripts", "err", err)

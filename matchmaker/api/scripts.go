@@ -22,8 +22,9 @@ import (
 
 // Scripts stores server scripts (GameLift Realtime JavaScript) by name and
 // version for the script routes and the GameLift script actions;
-// *script.Registry (relay/script) implements it. The API package stays free of
-// the JavaScript engine: checking a script is the implementation's job.
+// *bus.ScriptStore implements it. The API package stays free of the
+// JavaScript engine: checking a script is the implementation's job (cmd gives
+// the store relay/script's Check).
 type Scripts interface {
 	// UploadVersion checks that source loads as a script, stores it as the
 	// next version of name and returns that version. An error with a method

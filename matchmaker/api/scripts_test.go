@@ -25,7 +25,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
-var _ Scripts = (*script.Registry)(nil)
+var _ Scripts = (*bus.ScriptStore)(nil)
 
 const (
 	goodScript   = "exports.ssExports = {\n  init: function (s) {},\n};\n"
@@ -38,7 +38,7 @@ func scriptServer(t *testing.T) *server {
 	t.Helper()
 	nats := bustest.RunJetStreamServer(t)
 	conn := bustest.Connect(t, nats, bus.Options{})
-	reg, err := script.NewRegistry(t.Context(), conn, script.RegistryOptions{})
+	reg, err := bus.NewScriptStore(t.Context(), conn, bus.ScriptStoreOptions{Check: script.Check})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestScriptsREST(t *testing.T) {
 
 func TestScriptsRESTRejects(t *testing.T) {
 	s := scriptServer(t)
-	const limit = script.DefaultMaxScriptSize
+	const limit = bus.DefaultMaxScriptSize
 	big := strings.Repeat("/", limit+1)
 	for _, c := range []struct {
 		name, path, contentType, body string
@@ -388,7 +388,7 @@ func TestScriptsAWSSDK(t *testing.T) {
 			return err
 		}, "ZipFile: main.js: empty"},
 		{"zip bomb", func() error {
-			bomb := zipOf(t, "index.js", strings.Repeat("/", script.DefaultMaxScriptSize+1))
+			bomb := zipOf(t, "index.js", strings.Repeat("/", bus.DefaultMaxScriptSize+1))
 			if len(bomb) > 10_000 {
 				t.Fatalf("bomb of %d bytes", len(bomb))
 			}
@@ -396,7 +396,7 @@ func TestScriptsAWSSDK(t *testing.T) {
 			return err
 		}, "ZipFile: index.js: larger than 1048576 bytes uncompressed, the largest script accepted"},
 		{"zip bomb with a lying header", func() error {
-			_, err := gl.CreateScript(ctx, &gamelift.CreateScriptInput{Name: aws.String("bad"), ZipFile: lyingZip(t, 2*script.DefaultMaxScriptSize)})
+			_, err := gl.CreateScript(ctx, &gamelift.CreateScriptInput{Name: aws.String("bad"), ZipFile: lyingZip(t, 2*bus.DefaultMaxScriptSize)})
 			return err
 		}, "ZipFile: index.js: zip: not a valid zip file"},
 		{"bad NodeJsVersion", func() error {

@@ -13,17 +13,16 @@ import (
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
-	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
-	"github.com/matchpoint-dev/matchpoint/matchmaker/worker"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/player"
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
 
 // Ticket is one ticket of a simulation: GameLift's StartMatchmaking fields
 // plus how long it has been waiting, which drives the expansions.
 type Ticket struct {
-	TicketId   string         `json:"TicketId"`
-	Players    []store.Player `json:"Players"`
-	AgeSeconds float64        `json:"AgeSeconds,omitempty"`
+	TicketId   string          `json:"TicketId"`
+	Players    []player.Player `json:"Players"`
+	AgeSeconds float64         `json:"AgeSeconds,omitempty"`
 }
 
 // Report is what a simulation found.
@@ -66,8 +65,8 @@ func Run(rs *rules.RuleSet, tickets []Ticket, seed uint64) (Report, error) {
 	rep := Report{Matches: []Match{}, Unmatched: []Unmatched{}}
 	var pool []*forming.Ticket
 	for _, t := range tickets {
-		st := store.Ticket{TicketId: t.TicketId, Players: t.Players, StartTime: now.Add(-time.Duration(t.AgeSeconds * float64(time.Second)))}
-		ft, err := forming.Prepare(rs, worker.TicketSpec(&st))
+		start := now.Add(-time.Duration(t.AgeSeconds * float64(time.Second)))
+		ft, err := forming.Prepare(rs, forming.TicketSpec(t.TicketId, start, false, t.Players))
 		if err != nil {
 			rep.Unmatched = append(rep.Unmatched, Unmatched{TicketId: t.TicketId, Reason: "can never match: " + err.Error()})
 			continue
@@ -100,7 +99,7 @@ func Run(rs *rules.RuleSet, tickets []Ticket, seed uint64) (Report, error) {
 		}
 		for ei, step := range m.Expansions {
 			if step >= 0 {
-				out.Expanded = append(out.Expanded, worker.ExpansionStep(def.Expansions[ei], step))
+				out.Expanded = append(out.Expanded, forming.ExpansionStep(def.Expansions[ei], step))
 			}
 		}
 		rep.Matches = append(rep.Matches, out)
@@ -154,7 +153,7 @@ func keptOut(rs *rules.RuleSet, t *forming.Ticket, pool []*forming.Ticket, now t
 			}
 		}
 	}
-	reached := worker.ExpansionsInForce(rs, t, now)
+	reached := forming.ExpansionsInForce(rs, t, now)
 	expansion := "no expansion step reached yet"
 	if len(reached) > 0 {
 		expansion = "expansions reached: " + strings.Join(reached, ", ")

@@ -8,7 +8,7 @@ func (t *Ticket) clone() Ticket {
 	if t.Players != nil {
 		c.Players = make([]Player, len(t.Players))
 		for i, p := range t.Players {
-			c.Players[i] = p.clone()
+			c.Players[i] = clonePlayer(p)
 		}
 	}
 	if t.GameSessionConnectionInfo != nil {
@@ -20,19 +20,19 @@ func (t *Ticket) clone() Ticket {
 	return c
 }
 
-func (p Player) clone() Player {
+func clonePlayer(p Player) Player {
 	c := p
 	c.LatencyInMs = maps.Clone(p.LatencyInMs)
 	if p.PlayerAttributes != nil {
 		c.PlayerAttributes = make(map[string]AttributeValue, len(p.PlayerAttributes))
 		for k, v := range p.PlayerAttributes {
-			c.PlayerAttributes[k] = v.clone()
+			c.PlayerAttributes[k] = cloneAttributeValue(v)
 		}
 	}
 	return c
 }
 
-func (v AttributeValue) clone() AttributeValue {
+func cloneAttributeValue(v AttributeValue) AttributeValue {
 	c := v
 	if v.S != nil {
 		s := *v.S

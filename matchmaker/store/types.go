@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/player"
 )
 
 // Status is a matchmaking ticket status, as in FlexMatch.
@@ -45,23 +47,13 @@ const (
 	AcceptanceReject Acceptance = "REJECT"
 )
 
-// AttributeValue is a typed player attribute, as FlexMatch's AttributeValue:
-// exactly one of S (string), N (number), SL (string list) and SDM (string to
-// number map) is set.
-type AttributeValue struct {
-	S   *string            `json:"S,omitempty"`
-	N   *float64           `json:"N,omitempty"`
-	SL  []string           `json:"SL,omitempty"`
-	SDM map[string]float64 `json:"SDM,omitempty"`
-}
+// AttributeValue is a typed player attribute (player.AttributeValue, which
+// can be imported without the store's Redis client).
+type AttributeValue = player.AttributeValue
 
-// Player is one player of a ticket.
-type Player struct {
-	PlayerId         string                    `json:"PlayerId"`
-	PlayerAttributes map[string]AttributeValue `json:"PlayerAttributes,omitempty"`
-	Team             string                    `json:"Team,omitempty"`
-	LatencyInMs      map[string]int            `json:"LatencyInMs,omitempty"`
-}
+// Player is one player of a ticket (player.Player, which can be imported
+// without the store's Redis client).
+type Player = player.Player
 
 // MatchedPlayerSession is the player session reserved for one player.
 type MatchedPlayerSession struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/internal/redistest"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
@@ -184,7 +185,7 @@ func checkMatches(t *testing.T, name string, rs *rules.RuleSet, tickets []store.
 			if !ok {
 				t.Fatalf("%s: match %s: ticket %s on unknown team %q", name, matchID, tk.TicketId, tk.Players[0].Team)
 			}
-			prepared, err := rs.PrepareTicket(TicketSpec(tk))
+			prepared, err := rs.PrepareTicket(forming.TicketSpec(tk.TicketId, tk.StartTime, tk.Backfill, tk.Players))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
@@ -93,33 +92,6 @@ func (k *keptOut) explain(id string, now time.Time) *matchmaker.Explanation {
 			e.KeptOutBy, worst = m.RuleName, m.FailedCount
 		}
 	}
-	e.Expansions = ExpansionsInForce(k.rs, kt.ticket, now)
+	e.Expansions = forming.ExpansionsInForce(k.rs, kt.ticket, now)
 	return e
-}
-
-// ExpansionsInForce lists the expansion steps in force for ticket t alone
-// at time now, as "target = value (after Ns)", in the rule set's order.
-func ExpansionsInForce(rs *rules.RuleSet, t *forming.Ticket, now time.Time) []string {
-	c := rs.NewCandidate()
-	c.Add(0, t.Ticket)
-	var out []string
-	for ei, step := range rs.NewEvaluator().Evaluate(c, now, rules.ExplainAll).Expansions {
-		if step >= 0 {
-			out = append(out, ExpansionStep(rs.Definition().Expansions[ei], step))
-		}
-	}
-	return out
-}
-
-// ExpansionStep describes step of expansion e: "target = value (after Ns)".
-func ExpansionStep(e rules.ExpansionDef, step int) string {
-	s := e.Steps[step]
-	value := "?"
-	switch {
-	case s.Number != nil:
-		value = fmt.Sprintf("%g", *s.Number)
-	case s.String != nil:
-		value = fmt.Sprintf("%q", *s.String)
-	}
-	return fmt.Sprintf("%s = %s (after %gs)", e.Target, value, s.WaitTimeSeconds)
 }

@@ -29,7 +29,7 @@ func TestKeptOutExplains(t *testing.T) {
  "expansions":[{"target":"rules[Close].maxDistance","steps":[{"waitTimeSeconds":1,"value":300},{"waitTimeSeconds":60,"value":900}]}]}`)
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	st := store.Ticket{TicketId: "t1", StartTime: now.Add(-2 * time.Second), Players: []store.Player{{PlayerId: "p1"}}}
-	ft, err := forming.Prepare(rs, TicketSpec(&st))
+	ft, err := forming.Prepare(rs, forming.TicketSpec(st.TicketId, st.StartTime, st.Backfill, st.Players))
 	if err != nil {
 		t.Fatal(err)
 	}

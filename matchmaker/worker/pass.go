@@ -172,7 +172,7 @@ const backfillSeparator = "\x00"
 func (c *configLoop) backfillRequest(rs *rules.RuleSet, t *store.Ticket) (forming.BackfillRequest, bool) {
 	teams := rs.Teams()
 	req := forming.BackfillRequest{ID: t.TicketId, Teams: make([][]*forming.Ticket, len(teams))}
-	spec := TicketSpec(t)
+	spec := forming.TicketSpec(t.TicketId, t.StartTime, t.Backfill, t.Players)
 	for i, p := range spec.Players {
 		team := -1
 		for ti, tm := range teams {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay"
@@ -129,7 +130,7 @@ func TestConfigurationNamesItsScript(t *testing.T) {
 }
 
 // startRelay runs a relay on its own bus connection until the test ends.
-func startRelay(t *testing.T, nats *bus.Embedded, opts relay.Options) *relay.Server {
+func startRelay(t *testing.T, nats *embedded.Server, opts relay.Options) *relay.Server {
 	t.Helper()
 	opts.ListenAddr, opts.Region, opts.Logger, opts.DrainTimeout = "127.0.0.1:0", "local", quiet, 100*time.Millisecond
 	rl, err := relay.New(bustest.Connect(t, nats, bus.Options{Logger: quiet}), opts)

@@ -39,7 +39,7 @@ func (p *pool) refresh(snapshot []store.Ticket) (ready []*forming.Ticket, unmatc
 		seen[t.TicketId] = true
 		pt, ok := p.prepared[t.TicketId]
 		if !ok || pt.version != t.Version {
-			rt, err := forming.Prepare(p.rs, TicketSpec(t))
+			rt, err := forming.Prepare(p.rs, forming.TicketSpec(t.TicketId, t.StartTime, t.Backfill, t.Players))
 			pt = preparedTicket{version: t.Version, ticket: rt, err: err}
 			p.prepared[t.TicketId] = pt
 		}
@@ -55,43 +55,6 @@ func (p *pool) refresh(snapshot []store.Ticket) (ready []*forming.Ticket, unmatc
 		}
 	}
 	return ready, unmatchable
-}
-
-// TicketSpec converts a stored ticket into the rules package's input: the
-// GameLift AttributeValue encodings become typed values and latencies become
-// milliseconds as float64.
-func TicketSpec(t *store.Ticket) rules.TicketSpec {
-	spec := rules.TicketSpec{ID: t.TicketId, Start: t.StartTime, Backfill: t.Backfill, Players: make([]rules.Player, len(t.Players))}
-	for i, p := range t.Players {
-		rp := rules.Player{ID: p.PlayerId, Attributes: make(map[string]rules.Value, len(p.PlayerAttributes))}
-		for name, v := range p.PlayerAttributes {
-			rp.Attributes[name] = AttributeValue(v)
-		}
-		if len(p.LatencyInMs) > 0 {
-			rp.Latencies = make(map[string]float64, len(p.LatencyInMs))
-			for region, ms := range p.LatencyInMs {
-				rp.Latencies[region] = float64(ms)
-			}
-		}
-		spec.Players[i] = rp
-	}
-	return spec
-}
-
-// AttributeValue converts one GameLift AttributeValue. The API validated that
-// exactly one of S, N, SL and SDM is set; an empty value converts to an
-// empty string list.
-func AttributeValue(v store.AttributeValue) rules.Value {
-	switch {
-	case v.S != nil:
-		return rules.StringValue(*v.S)
-	case v.N != nil:
-		return rules.NumberValue(*v.N)
-	case v.SDM != nil:
-		return rules.StringNumberMapValue(v.SDM)
-	default:
-		return rules.StringListValue(v.SL...)
-	}
 }
 
 // ruleSets compiles rule sets once per body.

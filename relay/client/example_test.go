@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 )
@@ -17,7 +18,7 @@ func Example() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	logger := slog.New(slog.DiscardHandler)
-	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{})
+	nats, err := embedded.Run(ctx, embedded.Options{})
 	if err != nil {
 		panic(err)
 	}

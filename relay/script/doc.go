@@ -14,8 +14,9 @@
 // takes the relay's default. Timers (setTimeout, setInterval) run on the session's
 // goroutine through relay.Session.AfterFunc.
 //
-// Registry stores script versions in NATS JetStream and announces them on the
-// bus; Watcher follows those announcements on a relay so that new sessions use the
-// newest version of a script while running sessions keep theirs. docs/scripts.md
-// describes the script model as implemented.
+// The bus script store (bus.ScriptStore, checking uploads with Check) keeps
+// script versions in NATS JetStream and announces them; Watcher follows those
+// announcements on a relay so that new sessions use the newest version of a
+// script while running sessions keep theirs. docs/scripts.md describes the
+// script model as implemented.
 package script

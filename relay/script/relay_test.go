@@ -16,6 +16,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
@@ -42,7 +43,7 @@ var matchSeq atomic.Int64
 // no script) on nats, until the test ends. Relay and script logs go to logs;
 // metrics, when set, receives the relay's metrics; tune, when given, changes
 // the relay's options.
-func startRelay(tb testing.TB, nats *bus.Embedded, factory relay.ScriptFactory, logs *syncBuffer, metrics *prometheus.Registry,
+func startRelay(tb testing.TB, nats *embedded.Server, factory relay.ScriptFactory, logs *syncBuffer, metrics *prometheus.Registry,
 	tune ...func(*relay.Options)) *relayEnv {
 	tb.Helper()
 	quiet := bus.Options{Logger: discardLogger()}
@@ -156,15 +157,15 @@ func (e *relayEnv) endedOf(id string) (bus.SessionEnded, bool) {
 	return v, ok
 }
 
-// scriptEnv is a relayEnv whose relay takes its scripts from a Registry through a
-// Watcher, on embedded NATS with JetStream.
+// scriptEnv is a relayEnv whose relay takes its scripts from a bus.ScriptStore
+// through a Watcher, on embedded NATS with JetStream.
 type scriptEnv struct {
 	*relayEnv
-	reg     *script.Registry
+	reg     *bus.ScriptStore
 	watcher *script.Watcher
 }
 
-// newScriptEnv starts NATS with JetStream, a registry, a watcher (callback
+// newScriptEnv starts NATS with JetStream, a script store, a watcher (callback
 // budget budget, 0 for the default) and a relay using the watcher as its
 // ScriptFactory. Script counters and relay metrics share one registry; tune
 // changes the relay's options.
@@ -172,7 +173,7 @@ func newScriptEnv(t *testing.T, budget time.Duration, tune ...func(*relay.Option
 	t.Helper()
 	nats := bustest.RunJetStreamServer(t)
 	sc := bustest.Connect(t, nats, bus.Options{Logger: discardLogger()})
-	reg, err := script.NewRegistry(t.Context(), sc, script.RegistryOptions{})
+	reg, err := bus.NewScriptStore(t.Context(), sc, bus.ScriptStoreOptions{Check: script.Check})
 	if err != nil {
 		t.Fatal(err)
 	}

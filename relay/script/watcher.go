@@ -38,7 +38,7 @@ type WatcherOptions struct {
 // its placement names (GameSessionInfo.ScriptName), and keeps that instance, and
 // so that version, until it ends.
 type Watcher struct {
-	reg  *Registry
+	reg  *bus.ScriptStore
 	opts WatcherOptions
 
 	mu      sync.Mutex
@@ -53,7 +53,7 @@ type Watcher struct {
 // NewWatcher subscribes to the script announcements, loads the newest version of
 // every script in reg (ctx bounds this first load) and returns the running
 // watcher. It runs until ctx is done or Close is called.
-func NewWatcher(ctx context.Context, conn *bus.Conn, reg *Registry, opts WatcherOptions) (*Watcher, error) {
+func NewWatcher(ctx context.Context, conn *bus.Conn, reg *bus.ScriptStore, opts WatcherOptions) (*Watcher, error) {
 	if opts.Resync <= 0 {
 		opts.Resync = DefaultResync
 	}
@@ -139,7 +139,7 @@ func (w *Watcher) consider(ctx context.Context, name string, version int) {
 
 // install compiles a stored version and makes it current unless a newer one is
 // current already; it returns the current factory.
-func (w *Watcher) install(stored Version) (*Factory, error) {
+func (w *Watcher) install(stored bus.StoredScript) (*Factory, error) {
 	f, err := NewFactory(stored.Name, stored.Source, w.opts.Script)
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func (w *Watcher) Factory(name string) (*Factory, bool) {
 // placement names no script. A name the watcher has not seen yet (an upload whose
 // announcement has not arrived) is fetched from the registry, within
 // FetchTimeout; a name the registry does not have is an error wrapping
-// ErrNotFound.
+// bus.ErrScriptNotFound.
 func (w *Watcher) New(info relay.GameSessionInfo) (relay.Script, error) {
 	if info.ScriptName == "" {
 		return nil, nil

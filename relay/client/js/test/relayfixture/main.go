@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/relay"
 )
 
@@ -54,7 +55,7 @@ func run(players int, useTLS bool) error {
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	nats, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{})
+	nats, err := embedded.Run(ctx, embedded.Options{})
 	if err != nil {
 		return err
 	}

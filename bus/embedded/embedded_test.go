@@ -1,4 +1,4 @@
-package bus_test
+package embedded_test
 
 import (
 	"bytes"
@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's logging goroutines.
@@ -34,7 +34,7 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func TestEmbeddedPortInUseFailsWithoutExiting(t *testing.T) {
+func TestPortInUseFailsWithoutExiting(t *testing.T) {
 	first := bustest.RunServer(t)
 	_, port, err := net.SplitHostPort(strings.TrimPrefix(first.URL(), "nats://"))
 	if err != nil {
@@ -47,7 +47,7 @@ func TestEmbeddedPortInUseFailsWithoutExiting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := bus.RunEmbedded(ctx, bus.EmbeddedOptions{Port: portNum, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	second, err := embedded.Run(ctx, embedded.Options{Port: portNum, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err == nil {
 		second.Shutdown()
 		t.Fatal("second server on the same port started")
@@ -60,14 +60,14 @@ func TestEmbeddedPortInUseFailsWithoutExiting(t *testing.T) {
 	}
 }
 
-func TestEmbeddedJetStreamTempDirRemoved(t *testing.T) {
-	e, err := bus.RunEmbedded(t.Context(), bus.EmbeddedOptions{JetStream: true})
+func TestJetStreamTempDirRemoved(t *testing.T) {
+	e, err := embedded.Run(t.Context(), embedded.Options{JetStream: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := e.Server().StoreDir()
-	if dir == "" || !e.Server().JetStreamEnabled() {
-		t.Fatalf("JetStream enabled %v, store dir %q", e.Server().JetStreamEnabled(), dir)
+	dir := e.NATS().StoreDir()
+	if dir == "" || !e.NATS().JetStreamEnabled() {
+		t.Fatalf("JetStream enabled %v, store dir %q", e.NATS().JetStreamEnabled(), dir)
 	}
 	e.Shutdown()
 	if _, err := net.Dial("tcp", strings.TrimPrefix(e.URL(), "nats://")); err == nil {

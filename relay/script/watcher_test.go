@@ -1,20 +1,16 @@
 package script_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
+	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
@@ -28,70 +24,24 @@ exports.ssExports = {
 };`)
 }
 
-func newRegistry(t *testing.T) (*script.Registry, *bus.Conn) {
+// newStore opens a bus script store checking uploads with script.Check, on an
+// embedded NATS with JetStream.
+func newStore(t *testing.T) (*bus.ScriptStore, *bus.Conn, *embedded.Server) {
 	t.Helper()
 	srv := bustest.RunJetStreamServer(t)
 	conn := bustest.Connect(t, srv, bus.Options{})
-	reg, err := script.NewRegistry(t.Context(), conn, script.RegistryOptions{})
+	store, err := bus.NewScriptStore(t.Context(), conn, bus.ScriptStoreOptions{Check: script.Check})
 	if err != nil {
-		t.Fatalf("NewRegistry: %v", err)
+		t.Fatalf("NewScriptStore: %v", err)
 	}
-	return reg, conn
+	return store, conn, srv
 }
 
-func TestRegistryUploadGetListAnnounce(t *testing.T) {
-	reg, conn := newRegistry(t)
-	ctx := t.Context()
-	announced := make(chan bus.ScriptVersion, 8)
-	stop, err := conn.SubscribeScriptVersions(ctx, "", func(sv bus.ScriptVersion) { announced <- sv })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stop()
-
-	if _, err := reg.Latest(ctx, "ctf"); !errors.Is(err, script.ErrNotFound) {
-		t.Errorf("Latest of nothing: %v, want ErrNotFound", err)
-	}
-	for i, src := range [][]byte{versioned("v1"), versioned("v2")} {
-		v, err := reg.Upload(ctx, "ctf", src)
-		if err != nil || v != i+1 {
-			t.Fatalf("Upload %d = %d, %v", i+1, v, err)
-		}
-		select {
-		case sv := <-announced:
-			if sv.Name != "ctf" || sv.Version != int64(i+1) || sv.Size != int64(len(src)) || sv.Bucket != script.DefaultObjectBucket {
-				t.Errorf("announcement %+v", sv)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("no announcement")
-		}
-	}
-	if _, err := reg.Upload(ctx, "ranked.eu", versioned("r1")); err != nil {
-		t.Fatal(err)
-	}
-	latest, err := reg.Latest(ctx, "ctf")
-	if err != nil || latest.Version != 2 || string(latest.Source) != string(versioned("v2")) {
-		t.Errorf("Latest = %+v, %v", latest.ScriptVersion, err)
-	}
-	v1, err := reg.Get(ctx, "ctf", 1)
-	if err != nil || string(v1.Source) != string(versioned("v1")) {
-		t.Errorf("Get v1 = %q, %v", v1.Source, err)
-	}
-	if _, err := reg.Get(ctx, "ctf", 3); !errors.Is(err, script.ErrNotFound) {
-		t.Errorf("Get v3: %v, want ErrNotFound", err)
-	}
-	list, err := reg.List(ctx)
-	if err != nil || len(list) != 2 || list[0].Name != "ctf" || list[0].Version != 2 || list[1].Name != "ranked.eu" || list[1].Version != 1 {
-		t.Errorf("List = %+v, %v", list, err)
-	}
-	versions, err := reg.Versions(ctx, "ctf")
-	if err != nil || len(versions) != 2 || versions[0].Version != 1 || versions[1].Version != 2 {
-		t.Errorf("Versions = %+v, %v", versions, err)
-	}
-}
-
-func TestRegistryRejectsBadScripts(t *testing.T) {
-	reg, _ := newRegistry(t)
+// TestStoreRejectsBadScripts: a store checking with Check refuses a script that
+// does not load, naming the line and column of a syntax error, and stores
+// nothing.
+func TestStoreRejectsBadScripts(t *testing.T) {
+	reg, _, _ := newStore(t)
 	ctx := t.Context()
 	_, err := reg.Upload(ctx, "bad", []byte("exports.ssExports = {\n  onMessage: function (m) {\n    if (m.opCode === ) {}\n  }\n};"))
 	var se *script.SyntaxError
@@ -112,34 +62,10 @@ func TestRegistryRejectsBadScripts(t *testing.T) {
 	}
 }
 
-func TestRegistryConcurrentUploadsGetDistinctVersions(t *testing.T) {
-	reg, _ := newRegistry(t)
-	ctx := t.Context()
-	results := make(chan int, 4)
-	for i := range 4 {
-		go func() {
-			v, err := reg.Upload(ctx, "race", versioned(strings.Repeat("x", i+1)))
-			if err != nil {
-				t.Errorf("Upload: %v", err)
-			}
-			results <- v
-		}()
-	}
-	seen := map[int]bool{}
-	for range 4 {
-		seen[<-results] = true
-	}
-	for v := 1; v <= 4; v++ {
-		if !seen[v] {
-			t.Errorf("versions %v, want 1..4", seen)
-		}
-	}
-}
-
 // TestLiveUpdate: v1 is loaded at start; a session created then keeps v1 after v2
 // is uploaded and announced, while sessions created afterwards run v2.
 func TestLiveUpdate(t *testing.T) {
-	reg, conn := newRegistry(t)
+	reg, conn, _ := newStore(t)
 	ctx := t.Context()
 	if _, err := reg.Upload(ctx, "ctf", versioned("v1")); err != nil {
 		t.Fatal(err)
@@ -196,8 +122,8 @@ func TestLiveUpdate(t *testing.T) {
 	if sc, err := w.New(relay.GameSessionInfo{GameSessionID: "gs-none"}); sc != nil || err != nil {
 		t.Errorf("New without a script name = %v, %v; want the defaults (nil, nil)", sc, err)
 	}
-	if _, err := w.New(relay.GameSessionInfo{GameSessionID: "gs-x", ScriptName: "missing"}); !errors.Is(err, script.ErrNotFound) {
-		t.Errorf("New with an unknown script: %v, want ErrNotFound", err)
+	if _, err := w.New(relay.GameSessionInfo{GameSessionID: "gs-x", ScriptName: "missing"}); !errors.Is(err, bus.ErrScriptNotFound) {
+		t.Errorf("New with an unknown script: %v, want bus.ErrScriptNotFound", err)
 	}
 }
 
@@ -205,41 +131,14 @@ func TestLiveUpdate(t *testing.T) {
 // missed is fetched on first use, and a later version stored without any
 // announcement is found by the periodic resync.
 func TestWatcherFetchesUnannouncedScript(t *testing.T) {
-	reg, conn := newRegistry(t)
+	reg, conn, srv := newStore(t)
 	ctx := t.Context()
 	w, err := script.NewWatcher(ctx, conn, reg, script.WatcherOptions{Resync: 100 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	// Store version 1 as Upload does, without the announcement.
-	js, err := jetstream.New(conn.NATS())
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := func(version int, src []byte) {
-		obj, err := js.ObjectStore(ctx, script.DefaultObjectBucket)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(src)
-		digest := hex.EncodeToString(sum[:])
-		if _, err := obj.PutBytes(ctx, "late/"+digest, src); err != nil {
-			t.Fatal(err)
-		}
-		kv, err := js.KeyValue(ctx, script.DefaultIndexBucket)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := bus.ScriptVersion{Name: "late", Version: int64(version), SHA256: digest, Size: int64(len(src)),
-			Bucket: script.DefaultObjectBucket, Object: "late/" + digest, CreatedAt: time.Now()}.Encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := kv.Create(ctx, "late."+strconv.Itoa(version), data); err != nil {
-			t.Fatal(err)
-		}
-	}
+	store := func(version int, src []byte) { bustest.StoreScriptUnannounced(t, srv, "late", version, src) }
 	store(1, versioned("v1"))
 	sc, err := w.New(relay.GameSessionInfo{GameSessionID: "gs-1", ScriptName: "late"})
 	if err != nil || sc == nil {

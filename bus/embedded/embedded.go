@@ -1,4 +1,7 @@
-package bus
+// Package embedded runs a NATS server inside the process, for `matchpoint dev`
+// and tests (bus/bustest). It is apart from package bus so that what only needs
+// the client (the relay, the matchmaker) does not link nats-server.
+package embedded
 
 import (
 	"context"
@@ -12,9 +15,9 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// EmbeddedOptions configure an in-process NATS server for `matchpoint dev` and
-// tests. The zero value listens on a random loopback port without JetStream.
-type EmbeddedOptions struct {
+// Options configure an in-process NATS server for `matchpoint dev` and tests.
+// The zero value listens on a random loopback port without JetStream.
+type Options struct {
 	// Host to listen on. Default 127.0.0.1.
 	Host string
 	// Port to listen on. Default (0): a random free port.
@@ -31,11 +34,11 @@ type EmbeddedOptions struct {
 	Logger *slog.Logger
 }
 
-// startTimeout bounds RunEmbedded and Restart when their context has no deadline.
+// startTimeout bounds Run and Restart when their context has no deadline.
 const startTimeout = 10 * time.Second
 
-// Embedded is a running in-process NATS server.
-type Embedded struct {
+// Server is a running in-process NATS server.
+type Server struct {
 	mu      sync.Mutex
 	srv     *server.Server
 	opts    server.Options
@@ -43,10 +46,10 @@ type Embedded struct {
 	log     *slog.Logger
 }
 
-// RunEmbedded starts a NATS server in this process and returns once it takes
+// Run starts a NATS server in this process and returns once it takes
 // connections, or fails when ctx is done first.
-func RunEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
-	e := &Embedded{log: o.Logger}
+func Run(ctx context.Context, o Options) (*Server, error) {
+	e := &Server{log: o.Logger}
 	e.opts = server.Options{
 		ServerName: o.ServerName,
 		Host:       o.Host,
@@ -70,7 +73,7 @@ func RunEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 		if e.opts.StoreDir == "" {
 			dir, err := os.MkdirTemp("", "matchpoint-nats-*")
 			if err != nil {
-				return nil, fmt.Errorf("bus: embedded NATS store dir: %w", err)
+				return nil, fmt.Errorf("embedded NATS store dir: %w", err)
 			}
 			e.tempDir = dir
 			e.opts.StoreDir = dir
@@ -89,7 +92,7 @@ func RunEmbedded(ctx context.Context, o EmbeddedOptions) (*Embedded, error) {
 	return e, nil
 }
 
-func (e *Embedded) start(ctx context.Context) (*server.Server, error) {
+func (e *Server) start(ctx context.Context) (*server.Server, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, startTimeout)
@@ -98,7 +101,7 @@ func (e *Embedded) start(ctx context.Context) (*server.Server, error) {
 	opts := e.opts
 	srv, err := server.NewServer(&opts)
 	if err != nil {
-		return nil, fmt.Errorf("bus: embedded NATS: %w", err)
+		return nil, fmt.Errorf("embedded NATS: %w", err)
 	}
 	if e.log != nil {
 		srv.SetLoggerV2(slogAdapter{e.log.With("component", "nats-server")}, false, false, false)
@@ -108,21 +111,21 @@ func (e *Embedded) start(ctx context.Context) (*server.Server, error) {
 		if err := ctx.Err(); err != nil {
 			srv.Shutdown()
 			srv.WaitForShutdown()
-			return nil, fmt.Errorf("bus: embedded NATS on %s:%d did not start (port in use?): %w", e.opts.Host, e.opts.Port, err)
+			return nil, fmt.Errorf("embedded NATS on %s:%d did not start (port in use?): %w", e.opts.Host, e.opts.Port, err)
 		}
 	}
 	return srv, nil
 }
 
 // URL is the nats:// URL clients connect to.
-func (e *Embedded) URL() string {
+func (e *Server) URL() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.srv.ClientURL()
 }
 
-// Server is the running server, for tests that inspect it.
-func (e *Embedded) Server() *server.Server {
+// NATS is the running nats-server, for tests that inspect it.
+func (e *Server) NATS() *server.Server {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.srv
@@ -131,7 +134,7 @@ func (e *Embedded) Server() *server.Server {
 // Restart stops the server and starts a new one on the same host, port and
 // store directory, as a restarted NATS would come back; connected clients
 // reconnect on their own. For fault tests.
-func (e *Embedded) Restart(ctx context.Context) error {
+func (e *Server) Restart(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.srv.Shutdown()
@@ -146,7 +149,7 @@ func (e *Embedded) Restart(ctx context.Context) error {
 
 // Shutdown stops the server, waits for it, and removes the temporary store
 // directory it created.
-func (e *Embedded) Shutdown() {
+func (e *Server) Shutdown() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.srv.Shutdown()
@@ -154,7 +157,7 @@ func (e *Embedded) Shutdown() {
 	e.removeTemp()
 }
 
-func (e *Embedded) removeTemp() {
+func (e *Server) removeTemp() {
 	if e.tempDir != "" {
 		_ = os.RemoveAll(e.tempDir)
 		e.tempDir = ""
