@@ -51,10 +51,11 @@ func (l *Listener) Accept() (net.Conn, error) {
 		if !over {
 			return &conn{Conn: c, l: l, ip: ip}, nil
 		}
-		_ = c.Close()
+		// Counted first, so that a client that sees the close finds it counted.
 		if l.refused != nil {
 			l.refused.Inc()
 		}
+		_ = c.Close()
 	}
 }
 
