@@ -26,7 +26,7 @@ import (
 func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int {
 	fs := newFlagSet("matchmaker", "Run a matchmaker: the API (REST and GameLift JSON), the event streams, and the forming\nloop of the configurations it owns. Run as many as you need against one Redis and one\nNATS cluster: each configuration is owned by one matchmaker at a time.", stderr)
 	var mm matchmakerFlags
-	mm.register(fs, "0.0.0.0:8080", "", 30*time.Second, 10*time.Second)
+	mm.register(fs, "0.0.0.0:8080", "", 30*time.Second, 5*time.Second)
 	fs.BoolVar(&mm.apiOnly, "api-only", false, "serve the API and event streams and place accepted matches, but form no matches (own no configuration): for API processes scaled apart from the formers; timeouts are swept by the formers")
 	var rf redisFlags
 	rf.register(fs)
