@@ -259,7 +259,7 @@ type drainPlan struct {
 // and they get plan.timeout to finish while the servers go on serving; then
 // it shuts the servers down, letting requests in flight finish within what is
 // left of plan.timeout, and returns the first error that is not a
-// cancellation. A part that fails skips the grace.
+// cancellation. A part that fails ends the grace at once.
 func runUntilDone(ctx context.Context, plan drainPlan, hf *httpFlags, admin *adminhttp.Handler, log *slog.Logger, servers []httpServer, parts ...func(context.Context) error) error {
 	partCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
