@@ -110,7 +110,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		backfills: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "relay_backfill_requests_total", Help: "Automatic backfill requests sent to the matchmakers, by result (ok or error)."}, []string{"result"}),
 		refusedConns: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "relay_refused_connections_total", Help: "WebSocket connections refused by Options.MaxConnectionsPerIP."}),
+			Name: "relay_refused_connections_total", Help: "Connections to the WebSocket listener closed at accept by Options.MaxConnectionsPerIP."}),
 		udpRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "relay_udp_refused_datagrams_total", Help: "UDP and DTLS datagrams received and refused, by drop reason."}, []string{"reason"}),
 		bindRefused: prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -26,6 +26,9 @@ const (
 	DefaultHeartbeatInterval    = time.Second
 	DefaultLoginTimeout         = 10 * time.Second
 	DefaultWriteTimeout         = 10 * time.Second
+	DefaultHTTPReadTimeout      = 30 * time.Second
+	DefaultHTTPWriteTimeout     = 60 * time.Second
+	DefaultHTTPIdleTimeout      = 60 * time.Second
 	DefaultSendQueueBytes       = 1 << 20
 	DefaultReconnectGrace       = 30 * time.Second
 	DefaultPingInterval         = 3 * time.Second
@@ -115,9 +118,18 @@ type Options struct {
 	// over both channels (token bucket, burst of one second); the excess is
 	// dropped and counted (reason rate_limited). 0: no limit.
 	MaxMessagesPerSecond int
-	// MaxConnectionsPerIP limits the WebSocket connections open at once from one
-	// IP address; more are refused with the refusal rate_limited. 0: no limit.
+	// MaxConnectionsPerIP limits the TCP connections open at once from one IP
+	// address on the WebSocket listener (HTTP requests and WebSockets alike);
+	// more are closed as they are accepted and counted. 0: no limit.
 	MaxConnectionsPerIP int
+	// HTTPReadTimeout bounds the reading of an HTTP request (the WebSocket
+	// handshake), HTTPWriteTimeout the writing of its answer, and
+	// HTTPIdleTimeout how long a keep-alive connection waits for its next
+	// request. A WebSocket is bound by none of them once upgraded. Defaults
+	// 30s, 60s, 60s.
+	HTTPReadTimeout  time.Duration
+	HTTPWriteTimeout time.Duration
+	HTTPIdleTimeout  time.Duration
 	// ScriptFactory creates the script of each session; nil: every session
 	// runs with the default behaviour (a nil Script).
 	ScriptFactory ScriptFactory
@@ -152,6 +164,9 @@ func (o Options) withDefaults() (Options, error) {
 	setDefault(&o.HeartbeatInterval, DefaultHeartbeatInterval)
 	setDefault(&o.LoginTimeout, DefaultLoginTimeout)
 	setDefault(&o.WriteTimeout, DefaultWriteTimeout)
+	setDefault(&o.HTTPReadTimeout, DefaultHTTPReadTimeout)
+	setDefault(&o.HTTPWriteTimeout, DefaultHTTPWriteTimeout)
+	setDefault(&o.HTTPIdleTimeout, DefaultHTTPIdleTimeout)
 	setDefault(&o.SendQueueBytes, DefaultSendQueueBytes)
 	setDefault(&o.ReconnectGrace, DefaultReconnectGrace)
 	setDefault(&o.PingInterval, DefaultPingInterval)
@@ -165,7 +180,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("relay: negative limit in Options")
 	case o.PlayerSessionTTL < 0, o.EmptySessionTimeout < 0, o.IdleTimeout < 0, o.DrainTimeout < 0,
 		o.HeartbeatInterval < 0, o.LoginTimeout < 0, o.WriteTimeout < 0, o.PingInterval < 0,
-		o.ConnectionIdleTimeout < 0:
+		o.ConnectionIdleTimeout < 0, o.HTTPReadTimeout < 0, o.HTTPWriteTimeout < 0, o.HTTPIdleTimeout < 0:
 		return o, errors.New("relay: negative duration in Options")
 	}
 	return o, nil

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/internal/connlimit"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 )
 
@@ -51,7 +51,6 @@ type Server struct {
 	cancelled    map[string]withdrawn // by match id: tries the matchmaker cancelled
 	reservations map[string]*session  // player session id -> its session
 	conns        map[*wsConn]struct{}
-	perIP        map[netip.Addr]int // open WebSocket connections per remote IP
 	creating     int
 	draining     bool
 
@@ -111,9 +110,10 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay: listen on %s: %w", opts.ListenAddr, err)
 	}
+	tcpAddr := ln.Addr().(*net.TCPAddr)
+	ln = connlimit.Wrap(ln, opts.MaxConnectionsPerIP, m.refusedConns)
 	s := &Server{
 		caCert:       caCert,
-		perIP:        make(map[netip.Addr]int),
 		opts:         opts,
 		bus:          c,
 		log:          opts.Logger.With("relayId", opts.RelayID),
@@ -137,7 +137,6 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 	// such messages go out as one WebSocket frame.
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096,
 		CheckOrigin: func(*http.Request) bool { return true }}
-	tcpAddr := ln.Addr().(*net.TCPAddr)
 	if !opts.DisableUDP {
 		if s.fast, err = listenFastDefault(s, opts, tcpAddr); err != nil {
 			ln.Close()
@@ -157,7 +156,8 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/websocket", s.serveWebSocket)
 	mux.HandleFunc("/{$}", s.serveWebSocket)
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: opts.HTTPReadTimeout,
+		WriteTimeout: opts.HTTPWriteTimeout, IdleTimeout: opts.HTTPIdleTimeout,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	return s, nil
 }

@@ -246,6 +246,12 @@ func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	// The HTTP server's read and write timeouts bound the handshake only: the
+	// WebSocket sets its own deadlines (login, writes, pings).
+	if err := c.NetConn().SetDeadline(time.Time{}); err != nil {
+		c.Close()
+		return
+	}
 	c.SetReadLimit(protocol.MaxFrameSize)
 	var ip netip.Addr
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
@@ -257,34 +263,23 @@ func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 	c.SetPongHandler(w.pong)
 	s.mu.Lock()
 	s.conns[w] = struct{}{}
-	s.perIP[ip]++
-	tooMany := s.opts.MaxConnectionsPerIP > 0 && s.perIP[ip] > s.opts.MaxConnectionsPerIP
 	s.wg.Add(1)
 	s.mu.Unlock()
-	go w.serveConn(tooMany, r.URL.Query().Get("gameSessionId"))
+	go w.serveConn(r.URL.Query().Get("gameSessionId"))
 }
 
 // serveConn runs a connection: this goroutine reads, a writer goroutine it owns
 // writes. The Server's wait group owns it.
-func (w *wsConn) serveConn(tooMany bool, gameSessionID string) {
+func (w *wsConn) serveConn(gameSessionID string) {
 	s := w.srv
 	defer func() {
 		s.mu.Lock()
 		delete(s.conns, w)
-		if s.perIP[w.ip]--; s.perIP[w.ip] <= 0 {
-			delete(s.perIP, w.ip)
-		}
 		s.mu.Unlock()
 		s.wg.Done()
 	}()
 	go w.writeLoop()
-	if tooMany {
-		s.m.refusedConns.Inc()
-		r := &reader{w: w}
-		r.refuse(protocol.RefusalRateLimited, "too many connections from this address")
-	} else {
-		w.read(gameSessionID)
-	}
+	w.read(gameSessionID)
 	close(w.readerDone)
 	w.close(protocol.CloseNormal, "")
 	<-w.writerDone

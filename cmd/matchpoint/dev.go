@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -37,9 +36,11 @@ const (
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("dev", "Run everything in one process for development: an embedded NATS server, the in-memory\nstore, the matchmaker (API, forming loop) and a relay, with a sample rule set and\nconfiguration. Nothing is kept when it stops.", stderr)
 	var mm matchmakerFlags
-	mm.register(fs, "127.0.0.1:8080", "dev:dev-secret", 5*time.Second)
+	mm.register(fs, "127.0.0.1:8080", "dev:dev-secret", 5*time.Second, 0)
 	var lf logFlags
 	lf.register(fs)
+	var hf httpFlags
+	hf.register(fs)
 	relayAddr := fs.String("relay-addr", "127.0.0.1:7000", "address of the relay's WebSocket listener (players connect here)")
 	natsPort := fs.Int("nats-port", 0, "port of the embedded NATS server (0: a free port)")
 	sample := fs.Bool("sample", true, "create the sample rule set and configuration \""+sampleConfiguration+"\"")
@@ -54,6 +55,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
 		return 2
 	}
+	if err := errors.Join(mm.check(), hf.check()); err != nil {
+		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
+		return 2
+	}
+	raiseOpenFilesLimit(log)
 	if mm.queueRegions == "" {
 		mm.queueRegions = devRegion
 	}
@@ -69,7 +75,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer rc.Close()
 		st = store.NewRedis(rc, rf.storeOptions())
 	}
-	if err := dev(ctx, &mm, st, devRelay{addr: *relayAddr, tls: *useTLS, caFile: *caFile}, *natsPort, *sample, stdout, log, nil); err != nil {
+	if err := dev(ctx, &mm, &hf, st, devRelay{addr: *relayAddr, tls: *useTLS, caFile: *caFile}, *natsPort, *sample, stdout, log, nil); err != nil {
 		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
 		return 1
 	}
@@ -93,7 +99,7 @@ type devRelay struct {
 	caFile string
 }
 
-func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, natsPort int, sample bool, stdout io.Writer, log *slog.Logger, ready chan<- devAddrs) error {
+func dev(ctx context.Context, mm *matchmakerFlags, hf *httpFlags, st store.Store, rd devRelay, natsPort int, sample bool, stdout io.Writer, log *slog.Logger, ready chan<- devAddrs) error {
 	// The embedded server's start-up notices are noise here; its warnings are not.
 	natsLog := slog.New(minLevel{log.Handler(), slog.LevelWarn})
 	nats, err := embedded.Run(ctx, embedded.Options{Port: natsPort, JetStream: true, Logger: natsLog.With("component", "nats")})
@@ -132,7 +138,10 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
 		Logger:        log.With("component", "relay"),
 		Registerer:    reg,
 		// On SIGTERM the relay's sessions go on for the stack's drain.
-		DrainTimeout: mm.drainTimeout,
+		DrainTimeout:     mm.drainTimeout,
+		HTTPReadTimeout:  hf.readTimeout,
+		HTTPWriteTimeout: hf.writeTimeout,
+		HTTPIdleTimeout:  hf.idleTimeout,
 	}
 	scheme, caNote := "ws", ""
 	if rd.tls {
@@ -156,9 +165,9 @@ func dev(ctx context.Context, mm *matchmakerFlags, st store.Store, rd devRelay, 
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", mm.httpAddr)
+	ln, err := listen("http-addr", mm.httpAddr, mm.maxConnsPerIP, refusedConnections(reg).WithLabelValues("api"))
 	if err != nil {
-		return fmt.Errorf("--http-addr: %w", err)
+		return err
 	}
 	keys, _ := mm.keys()
 	var id, secret string
@@ -198,7 +207,7 @@ Try it:
 		<-c.Done()
 		return nil
 	}
-	return runUntilDone(ctx, mm.drainTimeout, stack.admin, log,
+	return runUntilDone(ctx, drainPlan{grace: mm.drainGrace, timeout: mm.drainTimeout}, hf, stack.admin, log,
 		[]httpServer{{ln, stack.admin.Gate(stack.handler)}},
 		stack.worker.Run, rl.Run, stack.dashboard.Run, stack.backfill.Run, announce)
 }

@@ -43,7 +43,7 @@ func startDevRelay(t *testing.T, scriptName string, useTLS bool) devAddrs {
 		rd.caFile = filepath.Join(t.TempDir(), "ca.pem")
 	}
 	go func() {
-		done <- dev(ctx, &mm, store.NewMemory(store.Options{}), rd, 0, true, io.Discard, log, ready)
+		done <- dev(ctx, &mm, &httpFlags{}, store.NewMemory(store.Options{}), rd, 0, true, io.Discard, log, ready)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -301,7 +301,7 @@ func TestDevRestartsOnTheSameRedis(t *testing.T) {
 		done := make(chan error, 1)
 		go func() {
 			st := store.NewRedis(rc, store.Options{Prefix: "mp:", Retention: time.Hour})
-			done <- dev(ctx, &mm, st, devRelay{addr: "127.0.0.1:0"}, 0, true, io.Discard, slog.New(slog.NewTextHandler(&logs, nil)), ready)
+			done <- dev(ctx, &mm, &httpFlags{}, st, devRelay{addr: "127.0.0.1:0"}, 0, true, io.Discard, slog.New(slog.NewTextHandler(&logs, nil)), ready)
 		}()
 		select {
 		case a := <-ready:

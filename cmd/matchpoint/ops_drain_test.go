@@ -13,6 +13,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
+	"github.com/matchpoint-dev/matchpoint/internal/redistest"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 )
@@ -167,7 +168,7 @@ func TestOpsDevDrainKeepsHealthEndpoints(t *testing.T) {
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	go func() {
-		done <- dev(ctx, &mm, store.NewMemory(store.Options{}), devRelay{addr: "127.0.0.1:0"}, 0, true, io.Discard, log, ready)
+		done <- dev(ctx, &mm, &httpFlags{}, store.NewMemory(store.Options{}), devRelay{addr: "127.0.0.1:0"}, 0, true, io.Discard, log, ready)
 	}()
 	var a devAddrs
 	select {
@@ -198,5 +199,86 @@ func TestOpsDevDrainKeepsHealthEndpoints(t *testing.T) {
 	}
 	if took := last.Sub(stopped); took < drain-500*time.Millisecond || seen < 10 {
 		t.Fatalf("dev's endpoints answered for %v after the stop (%d answers); its live session should have kept it draining for %v", took, seen, drain)
+	}
+}
+
+// TestOpsMatchmakerDrain runs `matchpoint matchmaker` and stops it, checking
+// what docs/operations.md (Upgrades) says: from SIGTERM /readyz answers 503
+// draining while API requests are still served, for --drain-grace; then API
+// requests are refused with 503 while /readyz and /metrics answer; then the
+// process exits 0. No answer ever goes back to ready or serving.
+func TestOpsMatchmakerDrain(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rs := redistest.Start(t)
+	nats, err := embedded.Run(ctx, embedded.Options{JetStream: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nats.Shutdown()
+	addr := freeAddr(t)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var stderr syncBuffer
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(runCtx, []string{"matchmaker", "--redis-url", "redis://" + rs.Addr + "/0", "--nats-url", nats.URL(),
+			"--http-addr", addr, "--api-key", "ops:ops-secret", "--drain-grace", "3s", "--drain-timeout", "2s"}, &stderr, &stderr)
+	}()
+	defer func() {
+		if t.Failed() {
+			t.Logf("matchmaker log:\n%s", stderr.String())
+		}
+	}()
+	base := "http://" + addr
+	waitFor(t, base+"/readyz", "the matchmaker starts", func(p probe) bool { return p.code == http.StatusOK })
+	api := func() probe {
+		req, _ := http.NewRequest("GET", base+"/v1/configurations", nil)
+		req.Header.Set("Authorization", "Bearer ops-secret")
+		c := http.Client{Timeout: 2 * time.Second}
+		resp, err := c.Do(req)
+		if err != nil {
+			return probe{err: err}
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return probe{code: resp.StatusCode}
+	}
+	if p := api(); p.code != http.StatusOK {
+		t.Fatalf("the API before SIGTERM: %+v", p)
+	}
+
+	stop()
+	waitFor(t, base+"/readyz", "the matchmaker drains", func(p probe) bool { return p.code == http.StatusServiceUnavailable })
+	// The phases, in order: serving (API 200), refusing (API 503), gone.
+	served, refused := 0, 0
+	for {
+		r, a := get(base+"/readyz"), api()
+		if r.err != nil || a.err != nil {
+			break
+		}
+		if r.code != http.StatusServiceUnavailable || r.failed["process"] != "draining" {
+			t.Fatalf("/readyz during the drain: %+v, want 503 with process: draining", r)
+		}
+		switch {
+		case a.code == http.StatusOK && refused == 0:
+			served++
+		case a.code == http.StatusServiceUnavailable:
+			refused++
+		default:
+			t.Fatalf("the API during the drain, after %d served and %d refused requests: %+v", served, refused, a)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if served == 0 {
+		t.Fatal("no API request was served while /readyz answered 503 draining: a load balancer that has not yet seen it fails its requests")
+	}
+	select {
+	case code := <-exit:
+		if code != 0 {
+			t.Fatalf("the matchmaker exited %d, want 0", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the matchmaker did not exit within 30s of closing its endpoints")
 	}
 }

@@ -26,7 +26,7 @@ import (
 func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int {
 	fs := newFlagSet("matchmaker", "Run a matchmaker: the API (REST and GameLift JSON), the event streams, and the forming\nloop of the configurations it owns. Run as many as you need against one Redis and one\nNATS cluster: each configuration is owned by one matchmaker at a time.", stderr)
 	var mm matchmakerFlags
-	mm.register(fs, "0.0.0.0:8080", "", 30*time.Second)
+	mm.register(fs, "0.0.0.0:8080", "", 30*time.Second, 5*time.Second)
 	fs.BoolVar(&mm.apiOnly, "api-only", false, "serve the API and event streams and place accepted matches, but form no matches (own no configuration): for API processes scaled apart from the formers; timeouts are swept by the formers")
 	var rf redisFlags
 	rf.register(fs)
@@ -34,6 +34,8 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 	nf.register(fs)
 	var lf logFlags
 	lf.register(fs)
+	var hf httpFlags
+	hf.register(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -46,6 +48,11 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "matchpoint matchmaker: %v\n", err)
 		return 2
 	}
+	if err := errors.Join(mm.check(), hf.check()); err != nil {
+		fmt.Fprintf(stderr, "matchpoint matchmaker: %v\n", err)
+		return 2
+	}
+	raiseOpenFilesLimit(log)
 	routeRedisLogs(log)
 	rc, err := rf.client()
 	if err != nil {
@@ -66,15 +73,15 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 		return 1
 	}
 	defer stack.svc.Close()
-	ln, err := net.Listen("tcp", mm.httpAddr)
+	ln, err := listen("http-addr", mm.httpAddr, mm.maxConnsPerIP, refusedConnections(reg).WithLabelValues("api"))
 	if err != nil {
-		log.Error("start", "err", fmt.Errorf("--http-addr: %w", err))
+		log.Error("start", "err", err)
 		return 1
 	}
 	log.Info("matchmaker running", "http", ln.Addr().String(), "nats", nf.url)
-	err = runUntilDone(ctx, mm.drainTimeout, stack.admin, log,
-		// While it drains, the matchmaker takes no new API requests but
-		// still answers its health endpoints.
+	err = runUntilDone(ctx, drainPlan{grace: mm.drainGrace, timeout: mm.drainTimeout}, &hf, stack.admin, log,
+		// After the grace the matchmaker takes no new API requests but still
+		// answers its health endpoints.
 		[]httpServer{{ln, stack.admin.Gate(stack.handler)}},
 		func(c context.Context) error { return stack.worker.Run(c) },
 		func(c context.Context) error { return stack.dashboard.Run(c) },
@@ -114,11 +121,14 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	fs.DurationVar(&o.ReconnectGrace, "reconnect-grace", relay.DefaultReconnectGrace, "how long a dropped player may reconnect with its token and keep its peer id (negative: never)")
 	fs.DurationVar(&o.PingInterval, "ping-interval", relay.DefaultPingInterval, "time between WebSocket pings; a connection silent for 3 intervals is closed")
 	fs.IntVar(&o.MaxMessagesPerSecond, "max-messages-per-second", 0, "messages a player may send per second; excess is dropped and counted (0: no limit)")
-	fs.IntVar(&o.MaxConnectionsPerIP, "max-connections-per-ip", 0, "connections one IP address may hold (0: no limit)")
+	fs.IntVar(&o.MaxConnectionsPerIP, "max-connections-per-ip", 0, "connections one client IP address may hold open on --listen (HTTP and WebSocket); more are closed as they are accepted (0: no limit)")
 	certFile := fs.String("tls-cert", "", "PEM certificate (chain) of the relay: turns on TLS for the WebSocket (wss) and DTLS for UDP (with --tls-key)")
 	keyFile := fs.String("tls-key", "", "PEM private key of --tls-cert")
 	caFile := fs.String("tls-ca", "", "PEM CA certificate handed to clients in the login result, for clients that pin it")
 	adminAddr := fs.String("admin-addr", "0.0.0.0:9100", "address of /healthz, /readyz and /metrics")
+	adminPerIP := fs.Int("admin-max-connections-per-ip", 64, "connections one client IP address may hold open on --admin-addr; more are closed as they are accepted (0: no limit)")
+	var hf httpFlags
+	hf.register(fs)
 	scripts := fs.Bool("script-registry", true, "run the server scripts that placements name, loading their newest versions from NATS JetStream (matchpoint scripts upload); false runs every session without a script")
 	pprofOn := fs.Bool("pprof", false, "serve net/http/pprof under /debug/pprof/ on --admin-addr")
 	if code := parseFlags(fs, args); code >= 0 {
@@ -133,6 +143,12 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "matchpoint relay: %v\n", err)
 		return 2
 	}
+	if err := errors.Join(hf.check(), nonNegative(map[string]int{"max-connections-per-ip": o.MaxConnectionsPerIP, "admin-max-connections-per-ip": *adminPerIP})); err != nil {
+		fmt.Fprintf(stderr, "matchpoint relay: %v\n", err)
+		return 2
+	}
+	o.HTTPReadTimeout, o.HTTPWriteTimeout, o.HTTPIdleTimeout = hf.readTimeout, hf.writeTimeout, hf.idleTimeout
+	raiseOpenFilesLimit(log)
 	conn, err := nf.connect(ctx, "relay-"+o.Region, log)
 	if err != nil {
 		log.Error("start", "err", err)
@@ -164,12 +180,14 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 		}
 		return nil
 	})
-	ln, err := net.Listen("tcp", *adminAddr)
+	ln, err := listen("admin-addr", *adminAddr, *adminPerIP, refusedConnections(reg).WithLabelValues("admin"))
 	if err != nil {
-		log.Error("start", "err", fmt.Errorf("--admin-addr: %w", err))
+		log.Error("start", "err", err)
 		return 1
 	}
-	err = runUntilDone(ctx, o.DrainTimeout, admin, log, []httpServer{{ln, admin}},
+	// The relay has no grace: players reach it directly, not through a load
+	// balancer that reads /readyz.
+	err = runUntilDone(ctx, drainPlan{timeout: o.DrainTimeout}, &hf, admin, log, []httpServer{{ln, admin}},
 		// Run drains when its context ends: no new placements, sessions go on
 		// for up to DrainTimeout, then connections close.
 		func(c context.Context) error { return rl.Run(c) },
@@ -227,20 +245,30 @@ type httpServer struct {
 	handler http.Handler
 }
 
+// drainPlan is what a process does on SIGTERM: for grace it serves as before
+// but /readyz answers 503, then its parts get timeout to finish.
+type drainPlan struct {
+	grace   time.Duration
+	timeout time.Duration
+}
+
 // runUntilDone serves servers and runs the parts of a process until ctx ends
-// (SIGTERM) or one fails. Then it marks the process draining (so /readyz
-// fails and load balancers stop sending work), ends the parts' context and
-// gives them drain to finish while the servers go on serving; then it shuts
-// the servers down, letting requests in flight finish within what is left of
-// drain, and returns the first error that is not a cancellation.
-func runUntilDone(ctx context.Context, drain time.Duration, admin *adminhttp.Handler, log *slog.Logger, servers []httpServer, parts ...func(context.Context) error) error {
+// (SIGTERM) or one fails. On SIGTERM it marks the process draining, so that
+// /readyz fails and load balancers stop sending work, and goes on serving
+// every request and running every part for plan.grace, while they notice.
+// Then Gates refuse all but the operator's endpoints, the parts' context ends
+// and they get plan.timeout to finish while the servers go on serving; then
+// it shuts the servers down, letting requests in flight finish within what is
+// left of plan.timeout, and returns the first error that is not a
+// cancellation. A part that fails ends the grace at once.
+func runUntilDone(ctx context.Context, plan drainPlan, hf *httpFlags, admin *adminhttp.Handler, log *slog.Logger, servers []httpServer, parts ...func(context.Context) error) error {
 	partCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	errs := make(chan error, len(parts)+len(servers))
 	srvs := make([]*http.Server, len(servers))
 	var served sync.WaitGroup
 	for i, s := range servers {
-		srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+		srv := hf.server(s.handler, log)
 		srvs[i] = srv
 		served.Add(1)
 		go func() {
@@ -261,17 +289,24 @@ func runUntilDone(ctx context.Context, drain time.Duration, admin *adminhttp.Han
 	var first error
 	select {
 	case <-ctx.Done():
-		log.Info("draining", "timeout", drain)
+		log.Info("draining", "grace", plan.grace, "timeout", plan.timeout)
+		admin.SetDraining()
+		grace := time.NewTimer(plan.grace)
+		select {
+		case <-grace.C:
+		case first = <-errs:
+		}
+		grace.Stop()
 	case first = <-errs:
 	}
-	admin.SetDraining()
-	deadline := time.Now().Add(drain)
+	admin.StopServing()
+	deadline := time.Now().Add(plan.timeout)
 	cancel()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(drain + 10*time.Second):
+	case <-time.After(plan.timeout + 10*time.Second):
 		log.Warn("parts did not stop in time; exiting")
 	}
 	// Requests in flight get what is left of the drain, and at least a

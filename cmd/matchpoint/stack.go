@@ -39,6 +39,8 @@ type matchmakerFlags struct {
 	script           string
 	pprof            bool
 	drainTimeout     time.Duration
+	drainGrace       time.Duration
+	maxConnsPerIP    int
 	// apiOnly runs no forming loop (matchmaker --api-only).
 	apiOnly bool
 	// defaultQueue makes the matchmaker create the game session queue
@@ -46,7 +48,7 @@ type matchmakerFlags struct {
 	defaultQueue bool
 }
 
-func (m *matchmakerFlags) register(fs *flag.FlagSet, httpAddr, keys string, drain time.Duration) {
+func (m *matchmakerFlags) register(fs *flag.FlagSet, httpAddr, keys string, drain, grace time.Duration) {
 	fs.StringVar(&m.httpAddr, "http-addr", httpAddr, "address of the API (REST /v1/, GameLift JSON on POST /), /healthz, /readyz and /metrics")
 	fs.StringVar(&m.apiKeys, "api-key", keys, "API keys as ID:SECRET, comma-separated: REST clients send 'Authorization: Bearer SECRET', AWS SDKs sign with ID and SECRET")
 	fs.StringVar(&m.region, "region", "us-east-1", "region name in ARNs and events")
@@ -59,7 +61,17 @@ func (m *matchmakerFlags) register(fs *flag.FlagSet, httpAddr, keys string, drai
 	fs.StringVar(&m.webhookSecret, "webhook-secret", "", "key of the HMAC-SHA256 signature (X-Matchpoint-Signature) of webhook deliveries")
 	fs.StringVar(&m.script, "script", "", "name of the server script new game sessions run (scripts upload NAME FILE)")
 	fs.BoolVar(&m.pprof, "pprof", false, "serve net/http/pprof under /debug/pprof/ on --http-addr")
-	fs.DurationVar(&m.drainTimeout, "drain-timeout", drain, "on SIGTERM, how long to finish placements in flight and requests before exiting")
+	fs.DurationVar(&m.drainGrace, "drain-grace", grace, "on SIGTERM, how long to go on serving every request while /readyz answers 503, for load balancers to notice; then new API requests are refused and the drain begins")
+	fs.DurationVar(&m.drainTimeout, "drain-timeout", drain, "after --drain-grace, how long to finish placements in flight and requests before exiting")
+	fs.IntVar(&m.maxConnsPerIP, "max-connections-per-ip", 512, "connections one client IP address may hold open on --http-addr; more are closed as they are accepted (0: no limit; a load balancer in front is one address)")
+}
+
+// check refuses negative durations and limits, naming the flag.
+func (m *matchmakerFlags) check() error {
+	if err := nonNegative(map[string]time.Duration{"drain-grace": m.drainGrace, "drain-timeout": m.drainTimeout}); err != nil {
+		return err
+	}
+	return nonNegative(map[string]int{"max-connections-per-ip": m.maxConnsPerIP})
 }
 
 // keys parses --api-key.

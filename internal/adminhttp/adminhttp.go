@@ -33,7 +33,8 @@ type Options struct {
 
 // Handler serves the admin endpoints. Add readiness checks with AddCheck; mark
 // the process as draining with SetDraining, after which /readyz fails so that
-// load balancers stop sending traffic while work finishes.
+// load balancers stop sending traffic while work finishes; call StopServing
+// once they have had the time to notice, to refuse what still comes (Gate).
 type Handler struct {
 	mux  *http.ServeMux
 	opts Options
@@ -41,6 +42,7 @@ type Handler struct {
 	mu       sync.Mutex
 	checks   map[string]Check
 	draining bool
+	stopped  bool
 }
 
 // New returns a Handler.
@@ -87,15 +89,30 @@ func (h *Handler) Draining() bool {
 	return h.draining
 }
 
-// Gate returns a handler that passes every request to next until the process
-// drains. From then on it passes only the operator's endpoints (/healthz,
-// /readyz, /metrics, /debug/pprof/), so that load balancers keep reading
-// "draining" and metrics keep being scraped until the process exits, and it
-// refuses every other request with 503 and closes the connection, so that
-// clients go to another process.
+// StopServing makes Gate refuse every request but the operator's endpoints.
+// It implies SetDraining.
+func (h *Handler) StopServing() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.draining, h.stopped = true, true
+}
+
+func (h *Handler) stoppedServing() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stopped
+}
+
+// Gate returns a handler that passes every request to next until
+// StopServing, draining or not: while /readyz answers "draining", requests
+// that load balancers still send are served. After StopServing it passes only
+// the operator's endpoints (/healthz, /readyz, /metrics, /debug/pprof/), so
+// that load balancers keep reading "draining" and metrics keep being scraped
+// until the process exits, and it refuses every other request with 503 and
+// closes the connection, so that clients go to another process.
 func (h *Handler) Gate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h.Draining() && !operatorPath(r.URL.Path) {
+		if h.stoppedServing() && !operatorPath(r.URL.Path) {
 			w.Header().Set("Connection", "close")
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
 			return

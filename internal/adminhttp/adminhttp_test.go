@@ -54,8 +54,9 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
-// TestGate: while the process runs every request reaches the service; once
-// it drains only the operator's endpoints do, the rest is refused.
+// TestGate: while the process runs, and while it drains, every request
+// reaches the service; once it stops serving only the operator's endpoints
+// do, the rest is refused.
 func TestGate(t *testing.T) {
 	h := New(Options{Gatherer: prometheus.NewRegistry()})
 	mux := http.NewServeMux()
@@ -68,10 +69,17 @@ func TestGate(t *testing.T) {
 		t.Fatalf("before the drain: %d %s", code, body)
 	}
 	h.SetDraining()
+	if code, body := get(t, g, "/v1/tickets"); code != 200 || body != "api" {
+		t.Fatalf("while draining: %d %s", code, body)
+	}
+	if code, body := get(t, g, "/readyz"); code != 503 || !strings.Contains(body, "draining") {
+		t.Fatalf("readyz while draining: %d %s", code, body)
+	}
+	h.StopServing()
 	rec := httptest.NewRecorder()
 	g.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/tickets", nil))
 	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "draining") || rec.Header().Get("Connection") != "close" {
-		t.Fatalf("the API while draining: %d %v %s", rec.Code, rec.Header(), rec.Body)
+		t.Fatalf("the API once the process stops serving: %d %v %s", rec.Code, rec.Header(), rec.Body)
 	}
 	if code, body := get(t, g, "/healthz"); code != 200 || body != "service ok" {
 		t.Fatalf("healthz while draining: %d %s", code, body)

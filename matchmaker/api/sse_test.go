@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -181,4 +182,34 @@ func TestSSETrimmed(t *testing.T) {
 		s.startTicket(t, "t"+strconv.Itoa(i), "p"+strconv.Itoa(i))
 	}
 	s.stream(t, "/v1/events?configuration=c", "1").expect(3, 4)
+}
+
+// TestSSEOutlivesServerTimeouts streams from a server whose read and write
+// timeouts are shorter than the stream: heartbeats go on past them and a new
+// event still arrives.
+func TestSSEOutlivesServerTimeouts(t *testing.T) {
+	svc, err := matchmaker.New(matchmaker.Options{Store: store.NewMemory(store.Options{}), Logger: quiet(), Region: "us-east-1", AccountID: "123456789012"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = svc.Close() })
+	const timeout = 100 * time.Millisecond
+	srv := httptest.NewUnstartedServer(New(svc, map[string]string{keyID: keySecret}, quiet(), WithHeartbeat(timeout/4), WithPollInterval(20*time.Millisecond)))
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = timeout, timeout
+	srv.Start()
+	t.Cleanup(srv.Close)
+	s := &server{Server: srv, svc: svc}
+	s.setup(t)
+	c := s.stream(t, "/v1/events?configuration=c", "")
+	// Twelve heartbeats at a quarter of the timeout each: the timeouts have
+	// passed three times over.
+	for i := range 12 {
+		select {
+		case <-c.beats:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the stream stopped after %d heartbeats", i)
+		}
+	}
+	s.startTicket(t, "t1", "p1")
+	c.expect(1)
 }
