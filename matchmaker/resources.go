@@ -392,7 +392,10 @@ func (s *Service) DeleteMatchmakingConfiguration(ctx context.Context, in *Delete
 	if err := checkName("Name", name); err != nil {
 		return nil, err
 	}
-	if err := s.store.DeleteConfiguration(ctx, name); err != nil {
+	err := s.store.DeleteConfiguration(ctx, name)
+	// Deleting a lost configuration is how an operator acknowledges it.
+	s.forgetSeen(name)
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, notFound(err, "Name: matchmaking configuration %q does not exist", name)
 		}

@@ -149,6 +149,8 @@ type Service struct {
 
 	hooks   *webhooks
 	metrics *metrics
+
+	lostConfigs lostConfigs
 }
 
 type cachedConfig struct {

@@ -498,16 +498,21 @@ func (a *analyzer) measurements(path string, rp *rulePlan, scope *propScope) {
 		if len(r.Measurements) > 1 {
 			p = indexPath(p, i)
 		}
-		op, ok := a.operand(p, m, scope, true)
+		op, ok := a.operand(p, r.Name, m, scope, true)
 		if ok {
 			rp.measurements = append(rp.measurements, op)
 		}
 	}
 }
 
-// operand parses a property expression, falling back to expr. A reference
-// value (mustBeExpr false) that is neither is a string literal.
-func (a *analyzer) operand(path, src string, scope *propScope, mustBeExpr bool) (operand, bool) {
+// operand parses a property expression of rule ruleName, falling back to
+// expr. A reference value (mustBeExpr false) that is neither is a string
+// literal.
+func (a *analyzer) operand(path, ruleName, src string, scope *propScope, mustBeExpr bool) (operand, bool) {
+	if d := nesting(src); d > maxExprNesting {
+		a.errorf(path, "rule %s: %s", clip(ruleName), errNesting(d))
+		return operand{}, false
+	}
 	pe, perr := parsePropExpr(src)
 	if perr == nil {
 		t, terr := scope.typeOf(pe)
@@ -537,9 +542,9 @@ func (a *analyzer) operand(path, src string, scope *propScope, mustBeExpr bool) 
 func describePropError(err error, src string) string {
 	var pe *propSyntaxError
 	if errors.As(err, &pe) {
-		return fmt.Sprintf("%s (at character %d of %q)", pe.msg, pe.off+1, src)
+		return fmt.Sprintf("%s (at character %d of %s)", pe.msg, pe.off+1, clip(src))
 	}
-	return fmt.Sprintf("%v (in %q)", err, src)
+	return fmt.Sprintf("%v (in %s)", err, clip(src))
 }
 
 // looksLikeExpression tells an intended expression from a string literal.
@@ -567,7 +572,7 @@ func (a *analyzer) reference(path string, rp *rulePlan, scope *propScope) {
 	case ref.List != nil:
 		rp.reference = &operand{literal: ref, typ: propType{0, leafStringList}}
 	case ref.String != nil:
-		if op, ok := a.operand(p, *ref.String, scope, false); ok {
+		if op, ok := a.operand(p, rp.def.Name, *ref.String, scope, false); ok {
 			rp.reference = &op
 		}
 	}
@@ -813,9 +818,13 @@ func (a *analyzer) expression(path string, rp *rulePlan) {
 		a.errorf(p, "is required: an expr expression over the match view that yields true or false")
 		return
 	}
+	if d := nesting(rp.def.Expression); d > maxExprNesting {
+		a.errorf(p, "rule %s: %s", clip(rp.def.Name), errNesting(d))
+		return
+	}
 	prog, err := compileViewExpr(rp.def.Expression, boolResult)
 	if err != nil {
-		a.errorf(p, "%v", err)
+		a.errorf(p, "%s", describeExprError(err, rp.def.Expression))
 		return
 	}
 	a.exprAttributes(p, rp.def.Expression, prog)
@@ -838,7 +847,7 @@ func (a *analyzer) exprAttributes(path, src string, prog *vm.Program) bool {
 			continue
 		}
 		reported[ref.name] = true
-		a.errorf(path, "attribute %q is not declared in playerAttributes (at character %d of %q)", ref.name, ref.at+1, src)
+		a.errorf(path, "attribute %s is not declared in playerAttributes (at character %d of %s)", clip(ref.name), ref.at+1, clip(src))
 		ok = false
 	}
 	return ok

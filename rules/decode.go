@@ -65,11 +65,11 @@ func objectFields(c *collector, d *decoded, path string, n *jsonNode, known []st
 		if !slices.Contains(known, m.key) {
 			if i := slices.IndexFunc(known, func(k string) bool { return strings.EqualFold(k, m.key) }); i >= 0 {
 				// Marked as reported, the intended field is not also reported missing.
-				c.add(p, m.keyAt, "unknown field %q: did you mean %q? (field names are case-sensitive)", m.key, known[i])
+				c.add(p, m.keyAt, "unknown field %s: did you mean %q? (field names are case-sensitive)", clip(m.key), known[i])
 				c.fail(joinPath(path, known[i]))
 				continue
 			}
-			c.add(p, m.keyAt, "unknown field %q (known fields: %s)", m.key, strings.Join(sortedCopy(known), ", "))
+			c.add(p, m.keyAt, "unknown field %s (known fields: %s)", clip(m.key), strings.Join(sortedCopy(known), ", "))
 			continue
 		}
 		d.field[p] = m.value.at
@@ -90,7 +90,7 @@ func indexPath(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i
 func describeNode(n *jsonNode) string {
 	switch n.kind {
 	case jsonString:
-		return fmt.Sprintf("the string %q", n.str)
+		return "the string " + clip(n.str)
 	case jsonNumber:
 		return "the number " + n.str
 	case jsonBool:

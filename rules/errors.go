@@ -73,7 +73,7 @@ type collector struct {
 }
 
 func (c *collector) add(path string, at pos, format string, args ...any) {
-	c.errs = append(c.errs, &FieldError{Path: path, Message: fmt.Sprintf(format, args...), Line: at.line, Column: at.col})
+	c.errs = append(c.errs, &FieldError{Path: cut(path), Message: cut(fmt.Sprintf(format, args...)), Line: at.line, Column: at.col})
 	c.fail(path)
 }
 

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,8 +9,9 @@ import (
 )
 
 // FuzzParse feeds arbitrary documents to the rule set parser. Whatever the
-// input, Parse must not panic; a document it accepts must compile, and its
-// compiled rule set must evaluate a candidate without panicking.
+// input, Parse must not panic and each error it returns is short; a document
+// it accepts must compile, and its compiled rule set must evaluate a
+// candidate without panicking.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/examples/*.json")
 	for _, file := range files {
@@ -22,6 +24,14 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		def, err := Parse(src)
 		if err != nil {
+			var list ErrorList
+			if errors.As(err, &list) {
+				for _, e := range list {
+					if len(e.Path) > maxMessage+len("…") || len(e.Message) > maxMessage+len("…") {
+						t.Fatalf("error of %d+%d bytes: %.200s", len(e.Path), len(e.Message), e.Error())
+					}
+				}
+			}
 			return
 		}
 		rs, err := Compile(def)

@@ -88,7 +88,7 @@ func (e *syntaxError) Error() string {
 
 func (p *jsonParser) fail(format string, args ...any) error {
 	if p.err == nil {
-		p.err = &syntaxError{at: p.here(), msg: fmt.Sprintf(format, args...)}
+		p.err = &syntaxError{at: p.here(), msg: cut(fmt.Sprintf(format, args...))}
 	}
 	return p.err
 }
@@ -230,7 +230,7 @@ func (p *jsonParser) object(n *jsonNode, depth int) {
 			return
 		}
 		if seen[key] {
-			p.err = &syntaxError{at: keyAt, msg: fmt.Sprintf("duplicate key %q", key)}
+			p.err = &syntaxError{at: keyAt, msg: "duplicate key " + clip(key)}
 			return
 		}
 		seen[key] = true
@@ -239,7 +239,7 @@ func (p *jsonParser) object(n *jsonNode, depth int) {
 			return
 		}
 		if p.off >= len(p.src) || p.src[p.off] != ':' {
-			p.fail("unexpected %s, expected ':' after key %q", p.describe(), key)
+			p.fail("unexpected %s, expected ':' after key %s", p.describe(), clip(key))
 			return
 		}
 		p.advance(1)
@@ -391,7 +391,7 @@ func (p *jsonParser) number(n *jsonNode) {
 	}
 	text := string(p.src[start:end])
 	if !validJSONNumber(text) {
-		p.fail("invalid number %q", text)
+		p.fail("invalid number %s", clip(text))
 		return
 	}
 	v, err := strconv.ParseFloat(text, 64)

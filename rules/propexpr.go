@@ -80,7 +80,7 @@ func parsePropExpr(src string) (*propExpr, error) {
 	}
 	p.space()
 	if p.off < len(p.src) {
-		return nil, &propSyntaxError{p.off, fmt.Sprintf("unexpected %q after the expression", p.src[p.off:])}
+		return nil, &propSyntaxError{p.off, "unexpected " + clip(p.src[p.off:]) + " after the expression"}
 	}
 	return e, nil
 }
@@ -131,7 +131,7 @@ func (p *propParser) expr() (*propExpr, error) {
 		}
 		v, err := strconv.ParseFloat(p.src[p.off:end], 64)
 		if err != nil {
-			return nil, p.errorf("invalid number %q", p.src[p.off:end])
+			return nil, p.errorf("invalid number %s", clip(p.src[p.off:end]))
 		}
 		p.off = end
 		return &propExpr{kind: propNumber, off: start, num: v}, nil
@@ -150,7 +150,7 @@ func (p *propParser) expr() (*propExpr, error) {
 		return p.selector(name, start)
 	}
 	if !slices.Contains(propFunctions, name) {
-		return nil, &propSyntaxError{start, fmt.Sprintf("unknown function or selector %q (functions: %s; selectors: teams, players)", name, strings.Join(propFunctions, ", "))}
+		return nil, &propSyntaxError{start, fmt.Sprintf("unknown function or selector %s (functions: %s; selectors: teams, players)", clip(name), strings.Join(propFunctions, ", "))}
 	}
 	p.depth++
 	if p.depth > maxPropDepth {
@@ -186,7 +186,7 @@ func (p *propParser) bracket() (string, int, error) {
 	}
 	text := p.src[p.off : p.off+end]
 	if strings.ContainsAny(text, "[()") {
-		return "", 0, p.errorf("unexpected character in brackets %q", text)
+		return "", 0, p.errorf("unexpected character in brackets %s", clip(text))
 	}
 	p.off += end + 1
 	return strings.TrimSpace(text), start, nil
@@ -224,7 +224,7 @@ func (p *propParser) selector(root string, start int) (*propExpr, error) {
 			for _, name := range strings.Split(text, ",") {
 				name = strings.TrimSpace(name)
 				if name == "" || name == "*" {
-					return nil, &propSyntaxError{at, fmt.Sprintf("invalid team list %q", text)}
+					return nil, &propSyntaxError{at, "invalid team list " + clip(text)}
 				}
 				e.teams = append(e.teams, name)
 			}
@@ -241,7 +241,7 @@ func (p *propParser) selector(root string, start int) (*propExpr, error) {
 			return nil, err
 		}
 		if !strings.EqualFold(text, "playerId") {
-			return nil, &propSyntaxError{at, fmt.Sprintf("unknown player property %q: players[playerId] or players.attributes[NAME]", text)}
+			return nil, &propSyntaxError{at, "unknown player property " + clip(text) + ": players[playerId] or players.attributes[NAME]"}
 		}
 		e.level = levelPlayerID
 		return e, p.trailing()
@@ -265,7 +265,7 @@ func (p *propParser) selector(root string, start int) (*propExpr, error) {
 func (p *propParser) trailing() error {
 	p.space()
 	if p.off < len(p.src) && (p.src[p.off] == '.' || p.src[p.off] == '[') {
-		return p.errorf("unexpected %q: selectors are teams[...], .players, .players[playerId] and .players.attributes[NAME]", p.src[p.off:])
+		return p.errorf("unexpected %s: selectors are teams[...], .players, .players[playerId] and .players.attributes[NAME]", clip(p.src[p.off:]))
 	}
 	return nil
 }
@@ -394,7 +394,7 @@ func (s *propScope) selectorType(e *propExpr) (propType, error) {
 		return propType{}, errUndecoded
 	}
 	if !ok {
-		return propType{}, &propSyntaxError{e.off, fmt.Sprintf("attribute %q is not declared in playerAttributes", e.attr)}
+		return propType{}, &propSyntaxError{e.off, "attribute " + clip(e.attr) + " is not declared in playerAttributes"}
 	}
 	return propType{depth, attrLeaf(t)}, nil
 }
@@ -424,7 +424,7 @@ func (s *propScope) resolveTeams(e *propExpr) ([]int, error) {
 			return nil, errUndecoded
 		}
 		if !ok {
-			return nil, &propSyntaxError{e.off, fmt.Sprintf("team %q is not defined", name)}
+			return nil, &propSyntaxError{e.off, "team " + clip(name) + " is not defined"}
 		}
 		out = append(out, idx...)
 	}

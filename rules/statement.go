@@ -26,7 +26,7 @@ func parseStatement(src string) (*boolExpr, error) {
 	}
 	p.space()
 	if p.off < len(p.src) {
-		return nil, fmt.Errorf("at character %d: unexpected %q after the statement", p.off+1, p.src[p.off:])
+		return nil, fmt.Errorf("at character %d: unexpected %s after the statement", p.off+1, clip(p.src[p.off:]))
 	}
 	return e, nil
 }
@@ -64,7 +64,7 @@ func (p *stmtParser) expr(depth int) (*boolExpr, error) {
 	}
 	op := strings.ToLower(word)
 	if op != "and" && op != "or" && op != "not" && op != "xor" {
-		return nil, fmt.Errorf("at character %d: unknown operator %q (and, or, not, xor)", start+1, word)
+		return nil, fmt.Errorf("at character %d: unknown operator %s (and, or, not, xor)", start+1, clip(word))
 	}
 	p.off++
 	e := &boolExpr{op: op}

@@ -161,6 +161,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		}
 		return nil
 	})
+	s.admin.AddCheck("configurations", svc.CheckConfigurations)
 	s.admin.AddCheck("store", func(ctx context.Context) error {
 		_, err := st.ListConfigurations(ctx)
 		return err

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/smithy-go/encoding/cbor"
 
@@ -119,6 +120,9 @@ func writeJSONValue(b *bytes.Buffer, v cbor.Value, path string, depth int) error
 		sort.Strings(keys)
 		b.WriteByte('{')
 		for i, k := range keys {
+			if !utf8.ValidString(k) {
+				return bad(path + ": a key is not valid UTF-8")
+			}
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -142,6 +146,9 @@ func writeJSONValue(b *bytes.Buffer, v cbor.Value, path string, depth int) error
 		}
 		b.WriteByte(']')
 	case cbor.String:
+		if !utf8.ValidString(string(x)) {
+			return bad(path + ": must be valid UTF-8")
+		}
 		s, _ := json.Marshal(string(x))
 		b.Write(s)
 	case cbor.Uint:

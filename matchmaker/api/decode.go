@@ -6,14 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 )
 
 // decode reads one JSON object into v strictly: unknown fields, wrong types,
-// malformed or trailing data are InvalidRequestExceptions whose message names
-// the field ("field Players.PlayerId: expected string, got number").
+// malformed or trailing data and strings that are not valid UTF-8 are
+// InvalidRequestExceptions whose message names the field ("field
+// Players.PlayerId: expected string, got number").
 func decode(body []byte, v any) error {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -21,6 +24,9 @@ func decode(body []byte, v any) error {
 	}
 	if trimmed[0] != '{' {
 		return bad("body: want a JSON object")
+	}
+	if err := checkUTF8(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -84,4 +90,149 @@ func bad(msg string) error {
 // a path or query that does not exist.
 func missingConfiguration(name string) error {
 	return &matchmaker.Error{Type: matchmaker.NotFound, Message: fmt.Sprintf("matchmaking configuration %q does not exist", name)}
+}
+
+// maxUTF8Depth bounds the nesting checkUTF8 follows; deeper bodies are left
+// to encoding/json, which refuses them.
+const maxUTF8Depth = 10000
+
+// checkUTF8 refuses a JSON body holding a string, or an object key, that is
+// not valid UTF-8: raw invalid bytes or an escaped lone surrogate.
+// encoding/json would replace either with U+FFFD, so that two different
+// player ids could become one. The message names the field
+// ("field Players[1].PlayerId: must be valid UTF-8"). Malformed JSON is left
+// to the decoder to describe.
+func checkUTF8(body []byte) error {
+	type frame struct {
+		object  bool
+		wantKey bool
+		key     []byte // quoted, as in the body
+		index   int
+	}
+	var stack []frame
+	path := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			switch {
+			case !f.object:
+				fmt.Fprintf(&b, "[%d]", f.index)
+			case f.key != nil:
+				var k string
+				_ = json.Unmarshal(f.key, &k)
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(k)
+			}
+		}
+		if b.Len() == 0 {
+			return "body"
+		}
+		return "field " + b.String()
+	}
+	for i := 0; i < len(body); {
+		switch body[i] {
+		case '{', '[':
+			if len(stack) == maxUTF8Depth {
+				return nil
+			}
+			stack = append(stack, frame{object: body[i] == '{', wantKey: true})
+		case '}', ']':
+			if len(stack) == 0 {
+				return nil
+			}
+			stack = stack[:len(stack)-1]
+		case ',':
+			if len(stack) == 0 {
+				return nil
+			}
+			top := &stack[len(stack)-1]
+			top.index++
+			top.wantKey = true
+		case '"':
+			end, valid := scanString(body, i)
+			if end < 0 {
+				return nil
+			}
+			var top *frame
+			if len(stack) > 0 {
+				top = &stack[len(stack)-1]
+			}
+			isKey := top != nil && top.object && top.wantKey
+			if !valid {
+				if isKey {
+					return bad(path() + ": a key is not valid UTF-8")
+				}
+				return bad(path() + ": must be valid UTF-8")
+			}
+			if isKey {
+				top.key = body[i:end]
+				top.wantKey = false
+			}
+			i = end
+			continue
+		}
+		i++
+	}
+	return nil
+}
+
+// scanString reads the JSON string starting at the quote body[start]: end is
+// the index after its closing quote (-1 when there is none) and valid says
+// whether it decodes to valid UTF-8 (no invalid bytes, no lone surrogate
+// escapes).
+func scanString(body []byte, start int) (end int, valid bool) {
+	valid = true
+	for i := start + 1; i < len(body); {
+		c := body[i]
+		switch {
+		case c == '"':
+			return i + 1, valid
+		case c == '\\':
+			if i+1 >= len(body) {
+				return -1, valid
+			}
+			if body[i+1] != 'u' {
+				i += 2
+				continue
+			}
+			r, ok := hex4(body, i+2)
+			if !ok {
+				return -1, valid
+			}
+			i += 6
+			switch {
+			case r >= 0xdc00 && r <= 0xdfff:
+				valid = false
+			case r >= 0xd800 && r <= 0xdbff:
+				lo, ok := rune(-1), false
+				if i+1 < len(body) && body[i] == '\\' && body[i+1] == 'u' {
+					lo, ok = hex4(body, i+2)
+				}
+				if !ok || lo < 0xdc00 || lo > 0xdfff {
+					valid = false
+					continue
+				}
+				i += 6
+			}
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(body[i:])
+			if r == utf8.RuneError && size == 1 {
+				valid = false
+			}
+			i += size
+		}
+	}
+	return -1, valid
+}
+
+// hex4 reads the four hex digits of a \u escape at body[at:].
+func hex4(body []byte, at int) (rune, bool) {
+	if at+4 > len(body) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(body[at:at+4]), 16, 16)
+	return rune(n), err == nil
 }

@@ -1,0 +1,130 @@
+package matchmaker
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/internal/adminhttp"
+	"github.com/matchpoint-dev/matchpoint/internal/redistest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+// lockedBuffer is a log sink safe for concurrent writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestLostConfigurations: after FLUSHALL under two running matchmakers,
+// /readyz is 503 naming the configuration and the log says so at ERROR,
+// once; nothing is recreated; recreating it, or deleting it through the API,
+// makes the matchmaker ready again. A configuration deleted through the other
+// matchmaker is not reported.
+func TestLostConfigurations(t *testing.T) {
+	srv := redistest.Start(t)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { _ = c.Close() })
+	ctx := context.Background()
+	var logs lockedBuffer
+	open := func() *Service {
+		svc, err := New(Options{Store: store.NewRedis(c, store.Options{}), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = svc.Close() })
+		return svc
+	}
+	one, other := open(), open()
+	admin := adminhttp.New(adminhttp.Options{})
+	admin.AddCheck("configurations", one.CheckConfigurations)
+	readyz := httptest.NewServer(admin)
+	t.Cleanup(readyz.Close)
+	ready := func() (int, string) {
+		t.Helper()
+		resp, err := http.Get(readyz.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	create := func(svc *Service, names ...string) {
+		t.Helper()
+		if _, err := svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "rs", RuleSetBody: testRuleSet}); err != nil && !strings.Contains(err.Error(), "already exists") {
+			t.Fatal(err)
+		}
+		timeout, acceptance := 60, false
+		for _, name := range names {
+			if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: name, RuleSetName: "rs", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	create(one, "kept", "dropped")
+	if status, body := ready(); status != http.StatusOK {
+		t.Fatalf("before the wipe: %d %s", status, body)
+	}
+	if _, err := other.DeleteMatchmakingConfiguration(ctx, &DeleteMatchmakingConfigurationInput{Name: "dropped"}); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := ready(); status != http.StatusOK {
+		t.Fatalf("after a delete through the other matchmaker: %d %s", status, body)
+	}
+
+	if err := c.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if status, body := ready(); status != http.StatusServiceUnavailable || !strings.Contains(body, "gone from the store (data lost?): kept;") || strings.Contains(body, "dropped") {
+			t.Fatalf("after FLUSHALL: %d %s, want 503 naming kept only", status, body)
+		}
+	}
+	if n := strings.Count(logs.String(), `level=ERROR msg="a matchmaking configuration this matchmaker served is gone from the store`); n != 1 {
+		t.Fatalf("%d ERROR lines, want 1:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "configuration=kept rule_set=rs") {
+		t.Fatalf("the log names no configuration:\n%s", logs.String())
+	}
+	if cfgs, _ := one.store.ListConfigurations(ctx); len(cfgs) != 0 {
+		t.Fatalf("the matchmaker recreated %v", cfgs)
+	}
+
+	create(one, "kept")
+	if status, body := ready(); status != http.StatusOK {
+		t.Fatalf("after recreating: %d %s", status, body)
+	}
+	if err := c.FlushAll(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := ready(); status != http.StatusServiceUnavailable {
+		t.Fatalf("after the second FLUSHALL: %d, want 503", status)
+	}
+	if _, err := one.DeleteMatchmakingConfiguration(ctx, &DeleteMatchmakingConfigurationInput{Name: "kept"}); AsError(err).Type != NotFound {
+		t.Fatalf("delete of a lost configuration: %v, want NotFound", err)
+	}
+	if status, body := ready(); status != http.StatusOK {
+		t.Fatalf("after deleting the lost configuration: %d %s", status, body)
+	}
+}
