@@ -11,10 +11,10 @@ import (
 func fixture() []*Session {
 	return []*Session{
 		{ID: "gsess-1", ARN: "arn:aws:gamelift:eu-west-1::gamesession/fleet-1/gsess-1", Name: "Matt's Awesome Game 1",
-			Properties: map[string]string{"gameMode": "Ffa", "gameMap": "Suzuka", "level": "10"},
+			Properties:      map[string]string{"gameMode": "Ffa", "gameMap": "Suzuka", "level": "10"},
 			MaximumSessions: 10, PlayerSessionCount: 3, CreationTimeMillis: 1_700_000_000_000, HasAvailablePlayerSessions: true},
 		{ID: "gsess-2", ARN: "arn:aws:gamelift:eu-west-1::gamesession/fleet-1/gsess-2", Name: "ranked",
-			Properties: map[string]string{"gameMode": "Ffa", "gameMap": "Silverstone", "level": "9"},
+			Properties:      map[string]string{"gameMode": "Ffa", "gameMap": "Silverstone", "level": "9"},
 			MaximumSessions: 4, PlayerSessionCount: 4, CreationTimeMillis: 1_700_000_000_500, HasAvailablePlayerSessions: false},
 		{ID: "gsess-3", Name: "",
 			Properties:      map[string]string{"gameMode": "Team", "gameMap": "Suzuka", "tournamentId": ""},
