@@ -15,10 +15,12 @@
 // value for the operand (a property they do not carry, an unset name) come
 // last in either direction, as GameLift documents; ties keep their order.
 //
-//	f, err := sessionsearch.CompileFilter("hasAvailablePlayerSessions = true AND gameSessionProperties.mode = 'ranked'")
-//	s, err := sessionsearch.CompileSort("creationTimeMillis ASC")
-//	found := f.Select(sessions)
-//	s.Sort(found)
+//	filter, err := sessionsearch.CompileFilter("hasAvailablePlayerSessions = true AND gameSessionProperties.mode = 'ranked'")
+//	// handle err: a *SyntaxError naming the field and the character
+//	order, err := sessionsearch.CompileSort("creationTimeMillis ASC")
+//	// handle err
+//	found := filter.Select(sessions)
+//	order.Sort(found)
 //
 // docs/gamesessions.md describes the syntax as implemented and the choices
 // made where GameLift's documentation is silent.
