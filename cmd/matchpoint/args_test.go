@@ -33,3 +33,17 @@ func TestUnknownEnvironmentIsWarned(t *testing.T) {
 		t.Fatalf("stderr %s", errOut)
 	}
 }
+
+// TestRedisWaitReplicasFlag: --redis-wait-replicas is refused where it cannot
+// work, naming the flag.
+func TestRedisWaitReplicasFlag(t *testing.T) {
+	for _, tc := range []struct{ args []string }{
+		{[]string{"matchmaker", "--api-key", "a:b", "--redis-cluster", "127.0.0.1:1", "--redis-wait-replicas", "1"}},
+		{[]string{"matchmaker", "--api-key", "a:b", "--redis-wait-replicas", "-1"}},
+	} {
+		code, _, errOut := runCmd(tc.args...)
+		if code == 0 || !strings.Contains(errOut, "--redis-wait-replicas") {
+			t.Errorf("%q: exit %d, stderr %s", tc.args, code, errOut)
+		}
+	}
+}

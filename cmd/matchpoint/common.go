@@ -71,6 +71,8 @@ type redisFlags struct {
 	password       string
 	prefix         string
 	retention      time.Duration
+	waitReplicas   int
+	waitTimeout    time.Duration
 }
 
 func (r *redisFlags) register(fs *flag.FlagSet) {
@@ -81,11 +83,17 @@ func (r *redisFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.password, "redis-password", "", "Redis password for --redis-cluster and Sentinel (URLs carry their own)")
 	fs.StringVar(&r.prefix, "redis-prefix", "mp:", "prefix of every Redis key")
 	fs.DurationVar(&r.retention, "ticket-retention", time.Hour, "how long ended tickets stay readable")
+	fs.IntVar(&r.waitReplicas, "redis-wait-replicas", 0, "make every ticket, configuration and event write wait until this many replicas have it (Redis WAIT), failing the call otherwise; one server or Sentinel only (docs/store.md, Durability)")
+	fs.DurationVar(&r.waitTimeout, "redis-wait-timeout", time.Second, "how long a write waits for --redis-wait-replicas before it fails")
 }
 
 // client opens the Redis client the flags describe.
 func (r *redisFlags) client() (redis.UniversalClient, error) {
 	switch {
+	case r.waitReplicas < 0:
+		return nil, fmt.Errorf("--redis-wait-replicas: must be 0 or more, got %d", r.waitReplicas)
+	case r.waitReplicas > 0 && r.cluster != "":
+		return nil, errors.New("--redis-wait-replicas: not supported with --redis-cluster (a Cluster pipeline cannot send WAIT on the write's connection)")
 	case r.cluster != "":
 		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: splitList(r.cluster), Password: r.password}), nil
 	case r.sentinelMaster != "":
@@ -102,7 +110,7 @@ func (r *redisFlags) client() (redis.UniversalClient, error) {
 }
 
 func (r *redisFlags) storeOptions() store.Options {
-	return store.Options{Prefix: r.prefix, Retention: r.retention}
+	return store.Options{Prefix: r.prefix, Retention: r.retention, WaitReplicas: r.waitReplicas, WaitTimeout: r.waitTimeout}
 }
 
 func splitList(s string) []string {

@@ -69,7 +69,7 @@ func (r *Redis) AppendEvent(ctx context.Context, configuration string, ticketIDs
 		return 0, fmt.Errorf("append event to %s: %w", configuration, err)
 	}
 	keys := []string{r.cfgKey(configuration, "events:seq"), r.cfgKey(configuration, "events")}
-	seq, err := r.scripts.appendEvent.Run(ctx, r.c, keys, r.opts.MaxEvents, ids, payload).Uint64()
+	seq, err := r.runWrite(ctx, r.c, r.scripts.appendEvent, keys, r.opts.MaxEvents, ids, payload).Uint64()
 	if err != nil {
 		return 0, fmt.Errorf("append event to %s: %w", configuration, err)
 	}

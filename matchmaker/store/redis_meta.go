@@ -14,7 +14,7 @@ func (r *Redis) CreateRuleSet(ctx context.Context, rs RuleSet) error {
 	if err != nil {
 		return fmt.Errorf("create rule set %s: %w", rs.Name, err)
 	}
-	created, err := r.c.HSetNX(ctx, r.ruleSetsKey(), rs.Name, b).Result()
+	created, err := r.hSetNXWrite(ctx, r.ruleSetsKey(), rs.Name, b)
 	if err != nil {
 		return fmt.Errorf("create rule set %s: %w", rs.Name, err)
 	}
@@ -45,7 +45,7 @@ func (r *Redis) ListRuleSets(ctx context.Context) ([]RuleSet, error) {
 
 // DeleteRuleSet implements Store.
 func (r *Redis) DeleteRuleSet(ctx context.Context, name string) error {
-	v, err := r.scripts.deleteRuleSet.Run(ctx, r.c, r.metaKeys(), name).Result()
+	v, err := r.runWrite(ctx, r.c, r.scripts.deleteRuleSet, r.metaKeys(), name).Result()
 	if err != nil {
 		return fmt.Errorf("delete rule set %s: %w", name, err)
 	}
@@ -97,7 +97,7 @@ func (r *Redis) putConfiguration(ctx context.Context, c Configuration, create bo
 	for _, q := range queues {
 		args = append(args, q)
 	}
-	res, err := r.scripts.putConfiguration.Run(ctx, r.c, r.metaKeys(), args...).Text()
+	res, err := r.runWrite(ctx, r.c, r.scripts.putConfiguration, r.metaKeys(), args...).Text()
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (r *Redis) CreateQueue(ctx context.Context, q Queue) error {
 	if err != nil {
 		return fmt.Errorf("create queue %s: %w", q.Name, err)
 	}
-	created, err := r.c.HSetNX(ctx, r.queuesKey(), q.Name, b).Result()
+	created, err := r.hSetNXWrite(ctx, r.queuesKey(), q.Name, b)
 	if err != nil {
 		return fmt.Errorf("create queue %s: %w", q.Name, err)
 	}
@@ -157,7 +157,7 @@ func (r *Redis) UpdateQueue(ctx context.Context, q Queue) error {
 	if err != nil {
 		return fmt.Errorf("update queue %s: %w", q.Name, err)
 	}
-	n, err := r.scripts.updateQueue.Run(ctx, r.c, r.metaKeys(), q.Name, b).Int()
+	n, err := r.runWrite(ctx, r.c, r.scripts.updateQueue, r.metaKeys(), q.Name, b).Int()
 	if err != nil {
 		return fmt.Errorf("update queue %s: %w", q.Name, err)
 	}
@@ -169,7 +169,7 @@ func (r *Redis) UpdateQueue(ctx context.Context, q Queue) error {
 
 // DeleteQueue implements Store.
 func (r *Redis) DeleteQueue(ctx context.Context, name string) error {
-	v, err := r.scripts.deleteQueue.Run(ctx, r.c, r.metaKeys(), name).Result()
+	v, err := r.runWrite(ctx, r.c, r.scripts.deleteQueue, r.metaKeys(), name).Result()
 	if err != nil {
 		return fmt.Errorf("delete queue %s: %w", name, err)
 	}
@@ -208,7 +208,7 @@ func (r *Redis) ListConfigurations(ctx context.Context) ([]Configuration, error)
 
 // DeleteConfiguration implements Store.
 func (r *Redis) DeleteConfiguration(ctx context.Context, name string) error {
-	n, err := r.scripts.deleteConfiguration.Run(ctx, r.c, r.metaKeys(), name).Int()
+	n, err := r.runWrite(ctx, r.c, r.scripts.deleteConfiguration, r.metaKeys(), name).Int()
 	if err != nil {
 		return fmt.Errorf("delete configuration %s: %w", name, err)
 	}

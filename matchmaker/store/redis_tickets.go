@@ -65,7 +65,7 @@ func (r *Redis) create(ctx context.Context, t Ticket, payload []byte, withEvent 
 		return nil, 0, fmt.Errorf("create ticket %s: %w", id, err)
 	}
 	via, done := r.createScripter()
-	v, err := r.scripts.createTicket.Run(ctx, via, keys, argv...).Result()
+	v, err := r.runWrite(ctx, via, r.scripts.createTicket, keys, argv...).Result()
 	done()
 	if err != nil {
 		// The script may or may not have run. On a Cluster the id entry is
@@ -243,7 +243,7 @@ func (r *Redis) UpdateTicket(ctx context.Context, t Ticket) (int64, error) {
 	argv = append(argv, id, t.Version)
 	argv = append(argv, args...)
 	argv = append(argv, r.opts.Retention.Milliseconds())
-	v, err := r.scripts.updateTicket.Run(ctx, r.c, keys, argv...).Result()
+	v, err := r.runWrite(ctx, r.c, r.scripts.updateTicket, keys, argv...).Result()
 	if err != nil {
 		return 0, fmt.Errorf("update ticket %s: %w", id, err)
 	}
@@ -376,7 +376,7 @@ func (r *Redis) UpdateTicketsWithEvents(ctx context.Context, configuration strin
 		}
 		argv = append(argv, b, e.Payload)
 	}
-	v, err := r.scripts.updateTickets.Run(ctx, r.c, keys, argv...).Result()
+	v, err := r.runWrite(ctx, r.c, r.scripts.updateTickets, keys, argv...).Result()
 	if err != nil {
 		return nil, nil, fmt.Errorf("update tickets of %s: %w", configuration, err)
 	}
@@ -423,7 +423,7 @@ func (r *Redis) Claim(ctx context.Context, configuration, matchID string, ticket
 		keys = append(keys, r.ticketKey(configuration, tv.ID))
 		argv = append(argv, tv.ID, tv.Version)
 	}
-	v, err := r.scripts.claim.Run(ctx, r.c, keys, argv...).Result()
+	v, err := r.runWrite(ctx, r.c, r.scripts.claim, keys, argv...).Result()
 	if err != nil {
 		return fmt.Errorf("claim match %s: %w", matchID, err)
 	}

@@ -19,6 +19,10 @@ var (
 	// claim found a ticket that is no longer claimable, or a lease is held by
 	// another owner.
 	ErrConflict = errors.New("conflict")
+	// ErrNotReplicated: with Options.WaitReplicas, a write reached fewer
+	// replicas than asked within Options.WaitTimeout. It is applied on the
+	// primary, but a failover could lose it.
+	ErrNotReplicated = errors.New("not acknowledged by enough replicas")
 	// ErrInUse: the resource is referenced (a rule set or a queue used by a
 	// configuration) or busy (a player's active ticket is PLACING).
 	ErrInUse = errors.New("in use")
@@ -85,6 +89,13 @@ type Options struct {
 	// MaxEvents bounds each configuration's event log (default 10000):
 	// older events are dropped.
 	MaxEvents int
+	// WaitReplicas, on one Redis server with replicas (not a Cluster; not
+	// Memory), makes every ticket, configuration, rule set, queue and event
+	// write wait until that many replicas acknowledged it (Redis WAIT),
+	// failing with ErrNotReplicated after WaitTimeout (default 1s). 0 waits
+	// for none: a write is acknowledged once the primary has it.
+	WaitReplicas int
+	WaitTimeout  time.Duration
 	// Now is the clock used for the EndTime of tickets cancelled as
 	// duplicates, and by Memory for expiry and leases (default time.Now).
 	// Redis expires keys by its own clock.
