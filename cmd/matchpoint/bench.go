@@ -43,8 +43,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	workers := fs.Int("workers", 64, "concurrent requests at most")
 	rate := fs.Int("rate", 0, "requests per second to pace (0: as fast as possible)")
 	metricsURL := fs.String("metrics-url", "", "Prometheus metrics of the matchmaker that forms the configuration's matches, to report the tickets' time to match (default: --url/metrics; \"off\" skips it)")
+	var cf cpuFlags
+	cf.register(fs, "accepted ticket (e.g. the matchmaker's pid and --cpu-redis redis://127.0.0.1:6379)")
 	if code := parseFlags(fs, args[1:]); code >= 0 {
 		return code
+	}
+	cpuSources, err := cf.sources()
+	if err != nil {
+		fmt.Fprintf(stderr, "matchpoint bench tickets: %v\n", err)
+		return 2
 	}
 	if *duration <= 0 || *duration > 5*time.Minute || *workers < 1 || *workers > 4096 || *rate < 0 {
 		fmt.Fprintln(stderr, "matchpoint bench tickets: --duration must be in (0, 5m], --workers in [1, 4096], --rate >= 0")
@@ -63,10 +70,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *metricsURL != "off" {
 		before, scrapeErr = scrapeTimeToMatch(ctx, *metricsURL, *configuration)
 	}
+	cpu := startCPU(ctx, cpuSources)
 	res := benchTickets(ctx, *url+"/v1/tickets", string(secret), *configuration, *duration, *workers, *rate)
 	fmt.Fprintln(stdout, res)
 	if *metricsURL != "off" {
+		// After the matches of the run are formed, so that forming is counted.
 		fmt.Fprintln(stdout, timeToMatchLine(ctx, *metricsURL, *configuration, before, scrapeErr))
+	}
+	if line := cpu.report(ctx, res.accepted, "accepted ticket"); line != "" {
+		fmt.Fprintln(stdout, line)
 	}
 	if res.accepted == 0 {
 		return 1

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
@@ -29,22 +30,9 @@ type matchHistogram struct {
 // Prometheus /metrics URL. A configuration that has matched nothing yet has
 // an empty histogram (the matchmaker exposes none until its first match).
 func scrapeTimeToMatch(ctx context.Context, url, configuration string) (matchHistogram, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	families, err := scrapeMetrics(ctx, url)
 	if err != nil {
 		return matchHistogram{}, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return matchHistogram{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return matchHistogram{}, fmt.Errorf("GET %s: HTTP %d", url, resp.StatusCode)
-	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := p.TextToMetricFamilies(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return matchHistogram{}, fmt.Errorf("GET %s: %w", url, err)
 	}
 	var h matchHistogram
 	for _, m := range families[timeToMatchMetric].GetMetric() {
@@ -61,6 +49,28 @@ func scrapeTimeToMatch(ctx context.Context, url, configuration string) (matchHis
 		}
 	}
 	return h, nil
+}
+
+// scrapeMetrics reads the metric families a Prometheus /metrics URL serves.
+func scrapeMetrics(ctx context.Context, url string) (map[string]*dto.MetricFamily, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: HTTP %d", url, resp.StatusCode)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", url, err)
+	}
+	return families, nil
 }
 
 // since is the histogram of the samples added after before.

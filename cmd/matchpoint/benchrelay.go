@@ -27,6 +27,7 @@ type benchRelayFlags struct {
 	size     int
 	udp      bool
 	duration time.Duration
+	cpu      []cpuSource
 }
 
 func runBenchRelay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -41,8 +42,15 @@ func runBenchRelay(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.IntVar(&b.size, "size", 64, "payload bytes (16 to 1200)")
 	fs.BoolVar(&b.udp, "udp", true, "send over the UDP fast path (false: WebSocket)")
 	fs.DurationVar(&b.duration, "duration", 10*time.Second, "how long to send (at most 2m)")
+	var cf cpuFlags
+	cf.register(fs, "delivered message (the relay's, e.g. --cpu-metrics-urls http://127.0.0.1:9100/metrics)")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
+	}
+	var err error
+	if b.cpu, err = cf.sources(); err != nil {
+		fmt.Fprintf(stderr, "matchpoint bench relay: %v\n", err)
+		return 2
 	}
 	if b.sessions < 1 || b.sessions > 1000 || b.players < 2 || b.players > 200 || b.hz < 1 || b.hz > 1000 ||
 		b.size < 16 || b.size > 1200 || b.duration <= 0 || b.duration > 2*time.Minute {
@@ -71,13 +79,24 @@ type relayResult struct {
 	sent, delivered     int64
 	p50, p90, p99, p999 time.Duration
 	transport           string
+	// expected is what every send reaching every other player delivers.
+	expected int64
+	// cpu reports the measured processes' CPU per delivered message.
+	cpu string
 }
 
 func (r relayResult) String() string {
-	return fmt.Sprintf("%d players over %s for %s: sent %d (%.0f/s), delivered %d (%.0f/s)\none-way latency p50 %s  p90 %s  p99 %s  p99.9 %s",
+	s := fmt.Sprintf("%d players over %s for %s: sent %d (%.0f/s), delivered %d (%.0f/s)\none-way latency p50 %s  p90 %s  p99 %s  p99.9 %s",
 		r.players, r.transport, r.elapsed.Round(time.Millisecond), r.sent, float64(r.sent)/r.elapsed.Seconds(),
 		r.delivered, float64(r.delivered)/r.elapsed.Seconds(),
 		r.p50.Round(time.Microsecond), r.p90.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.p999.Round(time.Microsecond))
+	if r.expected > 0 {
+		s += fmt.Sprintf("\nloss %.2f%% (%d of %d broadcast deliveries missing)", 100*float64(r.expected-r.delivered)/float64(r.expected), max(0, r.expected-r.delivered), r.expected)
+	}
+	if r.cpu != "" {
+		s += "\n" + r.cpu
+	}
+	return s
 }
 
 // latencySamples keeps up to a bound of latency samples, every one until it
@@ -165,6 +184,7 @@ func benchRelay(ctx context.Context, conn *bus.Conn, b benchRelayFlags) (relayRe
 	defer cancel()
 	var sent atomic.Int64
 	var wg sync.WaitGroup
+	cpu := startCPU(ctx, b.cpu)
 	start := time.Now()
 	for i, c := range clients {
 		wg.Add(1)
@@ -196,6 +216,7 @@ func benchRelay(ctx context.Context, conn *bus.Conn, b benchRelayFlags) (relayRe
 	wg.Wait()
 	elapsed := time.Since(start)
 	time.Sleep(200 * time.Millisecond) // let the last messages arrive
+	cpuLine := cpu.report(ctx, delivered.Load(), "delivered message")
 	lat.mu.Lock()
 	samples := append([]time.Duration(nil), lat.buf...)
 	lat.mu.Unlock()
@@ -207,5 +228,6 @@ func benchRelay(ctx context.Context, conn *bus.Conn, b benchRelayFlags) (relayRe
 		return samples[min(len(samples)-1, int(p*float64(len(samples))))]
 	}
 	return relayResult{players: len(clients), elapsed: elapsed, sent: sent.Load(), delivered: delivered.Load(),
-		p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), p999: pct(0.999), transport: transport}, nil
+		p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), p999: pct(0.999), transport: transport,
+		expected: sent.Load() * int64(b.players-1), cpu: cpuLine}, nil
 }

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// cpuFlags name the processes whose CPU a bench run charges to its unit of
+// work: local processes by pid (read from /proc), processes that serve
+// Prometheus metrics (their process_cpu_seconds_total), and Redis servers
+// (INFO cpu). Reading the process under test, rather than the machine's
+// wall-clock throughput, is the figure that noise on a shared machine moves
+// least.
+type cpuFlags struct {
+	pids, urls, redis string
+}
+
+func (c *cpuFlags) register(fs *flag.FlagSet, what string) {
+	fs.StringVar(&c.pids, "cpu-pids", "", "comma-separated pids of local processes whose CPU (from /proc) to report per "+what)
+	fs.StringVar(&c.urls, "cpu-metrics-urls", "", "comma-separated Prometheus /metrics URLs whose process_cpu_seconds_total to report per "+what)
+	fs.StringVar(&c.redis, "cpu-redis", "", "comma-separated Redis URLs whose INFO cpu (used_cpu_user + used_cpu_sys) to report per "+what)
+}
+
+// cpuSource reads one process's total CPU time in seconds.
+type cpuSource struct {
+	name string
+	read func(ctx context.Context) (float64, error)
+}
+
+// sources returns the CPU sources the flags name; an unparsable value is an
+// error naming its flag.
+func (c *cpuFlags) sources() ([]cpuSource, error) {
+	var out []cpuSource
+	for _, p := range splitList(c.pids) {
+		pid, err := strconv.Atoi(p)
+		if err != nil || pid <= 0 {
+			return nil, fmt.Errorf("--cpu-pids: %q is not a pid", p)
+		}
+		out = append(out, cpuSource{name: "pid " + p, read: func(context.Context) (float64, error) { return procCPUSeconds(pid) }})
+	}
+	for _, u := range splitList(c.urls) {
+		out = append(out, cpuSource{name: u, read: func(ctx context.Context) (float64, error) { return metricsCPUSeconds(ctx, u) }})
+	}
+	for _, u := range splitList(c.redis) {
+		opts, err := redis.ParseURL(u)
+		if err != nil {
+			return nil, fmt.Errorf("--cpu-redis: %w", err)
+		}
+		out = append(out, cpuSource{name: "redis " + opts.Addr, read: func(ctx context.Context) (float64, error) { return redisCPUSeconds(ctx, opts) }})
+	}
+	return out, nil
+}
+
+// userHZ is the unit of /proc/PID/stat's utime and stime (USER_HZ, 100 on
+// every Linux architecture Go supports).
+const userHZ = 100
+
+// procCPUSeconds is the user and system CPU time of every thread of pid.
+func procCPUSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name, field 2, is in parentheses and may hold spaces.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// utime and stime are fields 14 and 15; f starts at field 3.
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: utime %q stime %q", pid, f[11], f[12])
+	}
+	return (utime + stime) / userHZ, nil
+}
+
+// metricsCPUSeconds reads process_cpu_seconds_total from a /metrics URL.
+func metricsCPUSeconds(ctx context.Context, url string) (float64, error) {
+	families, err := scrapeMetrics(ctx, url)
+	if err != nil {
+		return 0, err
+	}
+	ms := families["process_cpu_seconds_total"].GetMetric()
+	if len(ms) == 0 {
+		return 0, fmt.Errorf("GET %s: no process_cpu_seconds_total", url)
+	}
+	return ms[0].GetCounter().GetValue(), nil
+}
+
+// redisCPUSeconds is a Redis server's used_cpu_user + used_cpu_sys.
+func redisCPUSeconds(ctx context.Context, opts *redis.Options) (float64, error) {
+	c := redis.NewClient(opts)
+	defer c.Close()
+	info, err := c.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0, fmt.Errorf("redis %s: INFO cpu: %w", opts.Addr, err)
+	}
+	var total float64
+	var seen int
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok || (k != "used_cpu_user" && k != "used_cpu_sys") {
+			continue
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return 0, fmt.Errorf("redis %s: INFO cpu %s: %q", opts.Addr, k, v)
+		}
+		total += f
+		seen++
+	}
+	if seen != 2 {
+		return 0, fmt.Errorf("redis %s: INFO cpu lacks used_cpu_user or used_cpu_sys", opts.Addr)
+	}
+	return total, nil
+}
+
+// cpuRun is the CPU the sources used during a run.
+type cpuRun struct {
+	sources []cpuSource
+	before  []float64
+	errs    []error
+	start   time.Time
+}
+
+// startCPU reads every source once, before the run.
+func startCPU(ctx context.Context, sources []cpuSource) *cpuRun {
+	r := &cpuRun{sources: sources, before: make([]float64, len(sources)), errs: make([]error, len(sources)), start: time.Now()}
+	for i, s := range sources {
+		r.before[i], r.errs[i] = s.read(ctx)
+	}
+	return r
+}
+
+// report reads the sources again and returns one line per source and a
+// total: CPU seconds, the share of one core, and the CPU per unit of work
+// (units of it done in the run).
+func (r *cpuRun) report(ctx context.Context, units int64, unit string) string {
+	if len(r.sources) == 0 {
+		return ""
+	}
+	elapsed := time.Since(r.start).Seconds()
+	var b strings.Builder
+	var total float64
+	ok := 0
+	for i, s := range r.sources {
+		after, err := s.read(ctx)
+		if err == nil {
+			err = r.errs[i]
+		}
+		if err != nil {
+			fmt.Fprintf(&b, "cpu %s: not measured: %v\n", s.name, err)
+			continue
+		}
+		used := after - r.before[i]
+		total += used
+		ok++
+		fmt.Fprintf(&b, "cpu %s: %.2fs (%.0f%% of a core), %s per %s\n", s.name, used, 100*used/elapsed, perUnit(used, units), unit)
+	}
+	if ok > 1 {
+		fmt.Fprintf(&b, "cpu total: %.2fs, %s per %s\n", total, perUnit(total, units), unit)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func perUnit(seconds float64, units int64) string {
+	if units <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2fµs", seconds*1e6/float64(units))
+}
