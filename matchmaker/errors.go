@@ -16,6 +16,10 @@ const (
 	InternalService   ErrorType = "InternalServiceException"
 	UnsupportedRegion ErrorType = "UnsupportedRegionException"
 	LimitExceeded     ErrorType = "LimitExceededException"
+	// TerminalRoutingStrategy answers ResolveAlias (and, later, the game
+	// session actions) for an alias whose routing is TERMINAL, with the
+	// alias's message.
+	TerminalRoutingStrategy ErrorType = "TerminalRoutingStrategyException"
 )
 
 // Error is every error the service returns for a request: the GameLift

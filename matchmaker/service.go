@@ -87,6 +87,15 @@ type Options struct {
 	// beyond it, new deliveries are dropped and logged.
 	WebhookQueue int
 
+	// ScriptExists reports whether a server script of that name has been
+	// uploaded (CreateFleet checks its ScriptId with it); nil means this
+	// matchmaker has no script store, and CreateFleet refuses every script.
+	ScriptExists func(ctx context.Context, name string) (bool, error)
+	// Relays, if set, returns the live relays (heard from within three
+	// heartbeat intervals): a fleet is ACTIVE while one serves it, and its
+	// capacity and utilisation are theirs. Nil: no relay is known.
+	Relays func() []Relay
+
 	// Registerer receives the service's metrics (tickets by status and
 	// configuration, events by type, webhook deliveries by outcome; see
 	// docs/operations.md); nil registers none.

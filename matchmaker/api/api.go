@@ -46,6 +46,23 @@ type Service interface {
 	AcceptMatch(ctx context.Context, in *matchmaker.AcceptMatchInput) (*matchmaker.AcceptMatchOutput, error)
 	StartMatchBackfill(ctx context.Context, in *matchmaker.StartMatchBackfillInput) (*matchmaker.StartMatchBackfillOutput, error)
 
+	// Fleets and aliases (issue 12).
+	CreateFleet(ctx context.Context, in *matchmaker.CreateFleetInput) (*matchmaker.CreateFleetOutput, error)
+	DescribeFleetAttributes(ctx context.Context, in *matchmaker.DescribeFleetAttributesInput) (*matchmaker.DescribeFleetAttributesOutput, error)
+	ListFleets(ctx context.Context, in *matchmaker.ListFleetsInput) (*matchmaker.ListFleetsOutput, error)
+	UpdateFleetAttributes(ctx context.Context, in *matchmaker.UpdateFleetAttributesInput) (*matchmaker.UpdateFleetAttributesOutput, error)
+	UpdateRuntimeConfiguration(ctx context.Context, in *matchmaker.UpdateRuntimeConfigurationInput) (*matchmaker.UpdateRuntimeConfigurationOutput, error)
+	DescribeRuntimeConfiguration(ctx context.Context, in *matchmaker.DescribeRuntimeConfigurationInput) (*matchmaker.DescribeRuntimeConfigurationOutput, error)
+	DescribeFleetCapacity(ctx context.Context, in *matchmaker.DescribeFleetCapacityInput) (*matchmaker.DescribeFleetCapacityOutput, error)
+	DescribeFleetUtilization(ctx context.Context, in *matchmaker.DescribeFleetUtilizationInput) (*matchmaker.DescribeFleetUtilizationOutput, error)
+	DeleteFleet(ctx context.Context, in *matchmaker.DeleteFleetInput) (*matchmaker.DeleteFleetOutput, error)
+	CreateAlias(ctx context.Context, in *matchmaker.CreateAliasInput) (*matchmaker.CreateAliasOutput, error)
+	DescribeAlias(ctx context.Context, in *matchmaker.DescribeAliasInput) (*matchmaker.DescribeAliasOutput, error)
+	ListAliases(ctx context.Context, in *matchmaker.ListAliasesInput) (*matchmaker.ListAliasesOutput, error)
+	UpdateAlias(ctx context.Context, in *matchmaker.UpdateAliasInput) (*matchmaker.UpdateAliasOutput, error)
+	DeleteAlias(ctx context.Context, in *matchmaker.DeleteAliasInput) (*matchmaker.DeleteAliasOutput, error)
+	ResolveAlias(ctx context.Context, in *matchmaker.ResolveAliasInput) (*matchmaker.ResolveAliasOutput, error)
+
 	// EventsAfter, TicketConfiguration and Subscribe feed the event streams.
 	EventsAfter(ctx context.Context, configuration string, after uint64, limit int) ([]store.Event, error)
 	TicketConfiguration(ctx context.Context, ticketID string) (string, error)
@@ -109,6 +126,7 @@ func New(svc Service, keys map[string]string, logger *slog.Logger, opts ...Optio
 	h.mux.HandleFunc("POST /{$}", h.serveGameLift)
 	h.mux.HandleFunc("POST /service/GameLift/operation/{action}", h.serveCBOR)
 	h.routes()
+	h.gameSessionRoutes()
 	h.scriptRoutes()
 	return h
 }
@@ -156,7 +174,7 @@ func statusOf(e *matchmaker.Error) int {
 		return http.StatusBadRequest
 	case matchmaker.NotFound:
 		return http.StatusNotFound
-	case matchmaker.LimitExceeded, matchmaker.UnsupportedRegion:
+	case matchmaker.LimitExceeded, matchmaker.UnsupportedRegion, matchmaker.TerminalRoutingStrategy:
 		return http.StatusBadRequest
 	default:
 		return http.StatusInternalServerError

@@ -33,7 +33,7 @@ const (
 
 // timestampKeys are the GameLift fields that are timestamps: CBOR carries
 // them as tag 1 (epoch seconds).
-var timestampKeys = map[string]bool{"CreationTime": true, "StartTime": true, "EndTime": true}
+var timestampKeys = map[string]bool{"CreationTime": true, "StartTime": true, "EndTime": true, "LastUpdatedTime": true, "TerminationTime": true}
 
 func cborFail(w http.ResponseWriter, status int, typ, msg string) {
 	w.Header().Set("Smithy-Protocol", smithyProtocol)

@@ -46,6 +46,21 @@ func gameliftOperations(s Service) map[string]operation {
 		"StopMatchmaking":                   op(s.StopMatchmaking),
 		"AcceptMatch":                       op(s.AcceptMatch),
 		"StartMatchBackfill":                op(s.StartMatchBackfill),
+		"CreateFleet":                       op(s.CreateFleet),
+		"DescribeFleetAttributes":           op(s.DescribeFleetAttributes),
+		"ListFleets":                        op(s.ListFleets),
+		"UpdateFleetAttributes":             op(s.UpdateFleetAttributes),
+		"UpdateRuntimeConfiguration":        op(s.UpdateRuntimeConfiguration),
+		"DescribeRuntimeConfiguration":      op(s.DescribeRuntimeConfiguration),
+		"DescribeFleetCapacity":             op(s.DescribeFleetCapacity),
+		"DescribeFleetUtilization":          op(s.DescribeFleetUtilization),
+		"DeleteFleet":                       op(s.DeleteFleet),
+		"CreateAlias":                       op(s.CreateAlias),
+		"DescribeAlias":                     op(s.DescribeAlias),
+		"ListAliases":                       op(s.ListAliases),
+		"UpdateAlias":                       op(s.UpdateAlias),
+		"DeleteAlias":                       op(s.DeleteAlias),
+		"ResolveAlias":                      op(s.ResolveAlias),
 	}
 }
 

@@ -187,7 +187,7 @@ func TestJSON11(t *testing.T) {
 		{"wrong type", "StartMatchmaking", `{"ConfigurationName":"c","Players":"p"}`, now, keySecret, 400, "InvalidRequestException", "field Players: expected array, got string"},
 		{"not found", "StopMatchmaking", `{"TicketId":"nope"}`, now, keySecret, 400, "NotFoundException", "TicketId: "},
 		{"duplicate", "StartMatchmaking", `{"ConfigurationName":"c","TicketId":"t1","Players":[{"PlayerId":"p2"}]}`, now, keySecret, 400, "InvalidRequestException", "TicketId: ticket \"t1\" already exists"},
-		{"unknown action", "DeleteFleet", `{}`, now, keySecret, 400, "UnknownOperationException", "X-Amz-Target: "},
+		{"unknown action", "DeleteBuild", `{}`, now, keySecret, 400, "UnknownOperationException", "X-Amz-Target: "},
 		{"bad signature", "StartMatchmaking", `{"ConfigurationName":"c","Players":[{"PlayerId":"p3"}]}`, now, "wrong", 403, "InvalidSignatureException", "The request signature"},
 		{"expired", "StartMatchmaking", `{"ConfigurationName":"c","Players":[{"PlayerId":"p3"}]}`, now.Add(-16 * time.Minute), keySecret, 403, "InvalidSignatureException", "Signature expired"},
 		{"future", "StartMatchmaking", `{"ConfigurationName":"c","Players":[{"PlayerId":"p3"}]}`, now.Add(16 * time.Minute), keySecret, 403, "InvalidSignatureException", "Signature expired"},
@@ -267,7 +267,7 @@ func TestCBORFace(t *testing.T) {
 		{"unknown field", "StopMatchmaking", cbor.Encode(cbor.Map{"Ticket": cbor.String("x")}), "application/cbor", 400, "InvalidRequestException", "field Ticket: unknown field"},
 		{"NaN", "StartMatchmaking", cbor.Encode(cbor.Map{"X": cbor.Float64(math.NaN())}), "application/cbor", 400, "InvalidRequestException", "field X: must be a finite number"},
 		{"not found", "StopMatchmaking", cbor.Encode(cbor.Map{"TicketId": cbor.String("nope")}), "application/cbor", 400, "NotFoundException", "TicketId: "},
-		{"unknown operation", "CreateFleet", cbor.Encode(cbor.Map{}), "application/cbor", 400, "UnknownOperationException", "path: unknown operation CreateFleet"},
+		{"unknown operation", "CreateBuild", cbor.Encode(cbor.Map{}), "application/cbor", 400, "UnknownOperationException", "path: unknown operation CreateBuild"},
 		{"content type", "StopMatchmaking", []byte(`{"TicketId":"x"}`), "application/json", 400, "InvalidRequestException", "Content-Type: want application/cbor"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

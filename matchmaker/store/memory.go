@@ -21,6 +21,9 @@ type Memory struct {
 	expiry   []expiryEntry
 	leases   map[string]memLease
 	logs     map[string]*memLog
+	// gs holds fleets, aliases, game and player sessions (see
+	// memory_gamesessions.go); nil until first used.
+	gs *memGameSessions
 }
 
 type memTicket struct {

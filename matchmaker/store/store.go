@@ -86,6 +86,9 @@ type Options struct {
 	Prefix string
 	// Retention is how long terminal tickets stay readable (default 1h).
 	Retention time.Duration
+	// SessionRetention is how long ended game sessions and their player
+	// sessions stay readable (default 24h).
+	SessionRetention time.Duration
 	// MaxEvents bounds each configuration's event log (default 10000):
 	// older events are dropped.
 	MaxEvents int
@@ -110,6 +113,9 @@ func (o Options) WithDefaults() Options {
 	if o.Retention <= 0 {
 		o.Retention = time.Hour
 	}
+	if o.SessionRetention <= 0 {
+		o.SessionRetention = 24 * time.Hour
+	}
 	if o.MaxEvents <= 0 {
 		o.MaxEvents = 10000
 	}
@@ -122,6 +128,8 @@ func (o Options) WithDefaults() Options {
 // Store is the matchmaker's persistence. Every method is safe for
 // concurrent use; every multi-record change is atomic.
 type Store interface {
+	GameSessions
+
 	// CreateRuleSet stores a new rule set; ErrExists if the name is taken.
 	CreateRuleSet(ctx context.Context, rs RuleSet) error
 	// GetRuleSet returns a rule set; ErrNotFound if there is none.

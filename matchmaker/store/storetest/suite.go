@@ -21,7 +21,7 @@ const MaxEvents = 20
 
 // Options returns the options every store under test must be opened with.
 func Options() store.Options {
-	return store.Options{Retention: Retention, MaxEvents: MaxEvents}
+	return store.Options{Retention: Retention, SessionRetention: Retention, MaxEvents: MaxEvents}
 }
 
 // Opener opens a store for test t. The first call for a given t returns an
@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Events", testEvents},
 		{"EventsTrimmed", testEventsTrimmed},
 	}
+	tests = append(tests, gameSessionTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}

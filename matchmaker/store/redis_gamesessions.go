@@ -1,0 +1,686 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Key names of fleets, aliases and sessions (docs/store.md). A fleet's
+// record, game sessions, player sessions and their indexes carry the hash
+// tag {f:FLEETID}; the fleet list and the aliases are meta keys; two global
+// indexes (player session id -> fleet, player id -> player sessions) are
+// written before the fleet's script and checked on read.
+
+func (r *Redis) fleetTag(fleet string) string { return r.opts.Prefix + "{f:" + fleet + "}:" }
+
+func (r *Redis) fleetRecordKey(fleet string) string { return r.fleetTag(fleet) + "fleet" }
+
+func (r *Redis) fleetsKey() string { return r.metaKey("fleets") }
+
+func (r *Redis) aliasesKey() string { return r.metaKey("aliases") }
+
+func (r *Redis) gameSessionKey(fleet, id string) string { return r.fleetTag(fleet) + "gs:" + id }
+
+func (r *Redis) sessionPlayersKey(fleet, id string) string { return r.fleetTag(fleet) + "gsps:" + id }
+
+func (r *Redis) playerSessionPrefix(fleet string) string { return r.fleetTag(fleet) + "ps:" }
+
+func (r *Redis) psFleetKey(id string) string { return r.opts.Prefix + "psf:" + id }
+
+func (r *Redis) playerKey(player string) string { return r.opts.Prefix + "pl:" + player }
+
+// fleetKeys are KEYS[1..8] of the game session scripts (see luaGSPrelude),
+// with room for extra more.
+func (r *Redis) fleetKeys(fleet string, extra int) []string {
+	tag := r.fleetTag(fleet)
+	keys := make([]string, 0, 8+extra)
+	keys = append(keys, tag+"gss", tag+"ended")
+	for _, s := range gameSessionStatuses {
+		keys = append(keys, tag+"gss:"+string(s))
+	}
+	return append(keys, r.fleetRecordKey(fleet))
+}
+
+// fleetField is the field of the fleet record HASH.
+const fleetField = "f"
+
+// CreateFleet implements GameSessions.
+func (r *Redis) CreateFleet(ctx context.Context, f Fleet) error {
+	f.Version = 1
+	b, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("create fleet %s: %w", f.FleetId, err)
+	}
+	created, err := r.c.HSetNX(ctx, r.fleetRecordKey(f.FleetId), fleetField, b).Result()
+	if err != nil {
+		return fmt.Errorf("create fleet %s: %w", f.FleetId, err)
+	}
+	if !created {
+		return fmt.Errorf("create fleet %s: %w", f.FleetId, ErrExists)
+	}
+	if err := r.c.ZAdd(ctx, r.fleetsKey(), redis.Z{Score: float64(f.CreationTime.UnixMilli()), Member: f.FleetId}).Err(); err != nil {
+		return fmt.Errorf("create fleet %s: list it: %w", f.FleetId, err)
+	}
+	return nil
+}
+
+// GetFleet implements GameSessions.
+func (r *Redis) GetFleet(ctx context.Context, id string) (Fleet, error) {
+	var f Fleet
+	if err := r.getJSON(ctx, r.fleetRecordKey(id), fleetField, &f); err != nil {
+		return Fleet{}, fmt.Errorf("get fleet %s: %w", id, err)
+	}
+	return f, nil
+}
+
+// ListFleets implements GameSessions.
+func (r *Redis) ListFleets(ctx context.Context) ([]Fleet, error) {
+	ids, err := r.c.ZRange(ctx, r.fleetsKey(), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list fleets: %w", err)
+	}
+	pipe := r.c.Pipeline()
+	cmds := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.HGet(ctx, r.fleetRecordKey(id), fleetField)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
+		return nil, fmt.Errorf("list fleets: %w", err)
+	}
+	out := make([]Fleet, 0, len(ids))
+	for _, cmd := range cmds {
+		b, err := cmd.Bytes()
+		if isNil(err) {
+			continue
+		}
+		var f Fleet
+		if err == nil {
+			err = json.Unmarshal(b, &f)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list fleets: %w", err)
+		}
+		out = append(out, f)
+	}
+	sortFleets(out)
+	return out, nil
+}
+
+// UpdateFleet implements GameSessions.
+func (r *Redis) UpdateFleet(ctx context.Context, f Fleet) (int64, error) {
+	v, err := r.casJSON(ctx, r.fleetRecordKey(f.FleetId), fleetField, f.Version, func(v int64) any { f.Version = v; return f })
+	if err != nil {
+		return 0, fmt.Errorf("update fleet %s: %w", f.FleetId, err)
+	}
+	return v, nil
+}
+
+// casJSON stores next(version+1) as JSON in key's field if the stored
+// record is at version.
+func (r *Redis) casJSON(ctx context.Context, key, field string, version int64, next func(int64) any) (int64, error) {
+	b, err := json.Marshal(next(version + 1))
+	if err != nil {
+		return 0, err
+	}
+	n, err := gsScripts.casJSON.Run(ctx, r.c, []string{key}, field, version, b).Int()
+	switch {
+	case err != nil:
+		return 0, err
+	case n == 0:
+		return 0, ErrNotFound
+	case n < 0:
+		return 0, fmt.Errorf("not at version %d: %w", version, ErrConflict)
+	}
+	return version + 1, nil
+}
+
+// DeleteFleet implements GameSessions.
+func (r *Redis) DeleteFleet(ctx context.Context, id string) error {
+	reply, err := r.runStrings(ctx, gsScripts.deleteFleet, r.fleetKeys(id, 0))
+	if err != nil {
+		return fmt.Errorf("delete fleet %s: %w", id, err)
+	}
+	switch reply[0] {
+	case "ok":
+	case "notfound":
+		return fmt.Errorf("delete fleet %s: %w", id, ErrNotFound)
+	default:
+		return fmt.Errorf("delete fleet %s: game session %s is %s: %w", id, reply[1], reply[2], ErrInUse)
+	}
+	if err := r.c.ZRem(ctx, r.fleetsKey(), id).Err(); err != nil {
+		return fmt.Errorf("delete fleet %s: unlist it: %w", id, err)
+	}
+	return nil
+}
+
+func (r *Redis) runStrings(ctx context.Context, s *redis.Script, keys []string, args ...any) ([]string, error) {
+	v, err := s.Run(ctx, r.c, keys, args...).Result()
+	if err != nil {
+		return nil, err
+	}
+	return replyStrings(v)
+}
+
+// CreateAlias implements GameSessions.
+func (r *Redis) CreateAlias(ctx context.Context, a Alias) error {
+	a.Version = 1
+	b, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("create alias %s: %w", a.AliasId, err)
+	}
+	created, err := r.c.HSetNX(ctx, r.aliasesKey(), a.AliasId, b).Result()
+	if err != nil {
+		return fmt.Errorf("create alias %s: %w", a.AliasId, err)
+	}
+	if !created {
+		return fmt.Errorf("create alias %s: %w", a.AliasId, ErrExists)
+	}
+	return nil
+}
+
+// GetAlias implements GameSessions.
+func (r *Redis) GetAlias(ctx context.Context, id string) (Alias, error) {
+	var a Alias
+	if err := r.getJSON(ctx, r.aliasesKey(), id, &a); err != nil {
+		return Alias{}, fmt.Errorf("get alias %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// ListAliases implements GameSessions.
+func (r *Redis) ListAliases(ctx context.Context) ([]Alias, error) {
+	out, err := listJSON[Alias](ctx, r, r.aliasesKey())
+	if err != nil {
+		return nil, fmt.Errorf("list aliases: %w", err)
+	}
+	sortAliases(out)
+	return out, nil
+}
+
+// UpdateAlias implements GameSessions.
+func (r *Redis) UpdateAlias(ctx context.Context, a Alias) (int64, error) {
+	v, err := r.casJSON(ctx, r.aliasesKey(), a.AliasId, a.Version, func(v int64) any { a.Version = v; return a })
+	if err != nil {
+		return 0, fmt.Errorf("update alias %s: %w", a.AliasId, err)
+	}
+	return v, nil
+}
+
+// DeleteAlias implements GameSessions.
+func (r *Redis) DeleteAlias(ctx context.Context, id string) error {
+	n, err := r.c.HDel(ctx, r.aliasesKey(), id).Result()
+	if err != nil {
+		return fmt.Errorf("delete alias %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("delete alias %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// gameSessionBody is the b field of a game session HASH.
+func gameSessionBody(gs GameSession) ([]byte, error) {
+	gs.Status, gs.Version, gs.CurrentPlayerSessionCount = "", 0, 0
+	return json.Marshal(gs)
+}
+
+// decodeGameSession rebuilds a game session from its b, s, v and c fields;
+// ok is false when it does not exist.
+func decodeGameSession(f []string) (gs GameSession, ok bool, err error) {
+	if len(f) < 4 || f[0] == "" {
+		return GameSession{}, false, nil
+	}
+	if err := json.Unmarshal([]byte(f[0]), &gs); err != nil {
+		return GameSession{}, false, fmt.Errorf("decode game session: %w", err)
+	}
+	gs.Status = GameSessionStatus(f[1])
+	if gs.Version, err = strconv.ParseInt(f[2], 10, 64); err != nil {
+		return GameSession{}, false, fmt.Errorf("decode game session %s version: %w", gs.GameSessionId, err)
+	}
+	if gs.CurrentPlayerSessionCount, err = strconv.Atoi(f[3]); err != nil {
+		return GameSession{}, false, fmt.Errorf("decode game session %s count: %w", gs.GameSessionId, err)
+	}
+	return gs, true, nil
+}
+
+func anyStrings(vals []any) []string {
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i], _ = v.(string)
+	}
+	return out
+}
+
+// CreateGameSession implements GameSessions.
+func (r *Redis) CreateGameSession(ctx context.Context, gs GameSession, limit CreatorLimit) (GameSession, bool, error) {
+	if err := checkNewGameSession(&gs); err != nil {
+		return GameSession{}, false, err
+	}
+	gs.Version, gs.CurrentPlayerSessionCount = 1, 0
+	b, err := gameSessionBody(gs)
+	if err != nil {
+		return GameSession{}, false, fmt.Errorf("create game session %s: %w", gs.GameSessionId, err)
+	}
+	keys := append(r.fleetKeys(gs.FleetId, 2), r.gameSessionKey(gs.FleetId, gs.GameSessionId), r.fleetTag(gs.FleetId)+"cr:"+gs.CreatorId)
+	ct := gs.CreationTime.UnixMilli()
+	reply, err := r.runStrings(ctx, gsScripts.createGameSession, keys,
+		gs.GameSessionId, b, string(gs.Status), gs.MaximumPlayerSessionCount, gs.PlayerSessionCreationPolicy, ct,
+		gs.IdempotencyToken, limit.Max, ct-limit.Period.Milliseconds(), r.opts.SessionRetention.Milliseconds(),
+		gs.CreatorId, max(limit.Period.Milliseconds(), 1))
+	if err != nil {
+		return GameSession{}, false, fmt.Errorf("create game session %s: %w", gs.GameSessionId, err)
+	}
+	switch reply[0] {
+	case "ok":
+		return gs, true, nil
+	case "same":
+		stored, _, err := decodeGameSession(reply[1:])
+		if err != nil {
+			return GameSession{}, false, fmt.Errorf("create game session %s: %w", gs.GameSessionId, err)
+		}
+		return stored, false, nil
+	case "exists":
+		return GameSession{}, false, fmt.Errorf("create game session %s: %w", gs.GameSessionId, ErrExists)
+	case "notfound":
+		return GameSession{}, false, fmt.Errorf("create game session %s: fleet %s: %w", gs.GameSessionId, gs.FleetId, ErrNotFound)
+	default:
+		return GameSession{}, false, fmt.Errorf("create game session %s: creator %s has created %s in %v: %w",
+			gs.GameSessionId, gs.CreatorId, reply[1], limit.Period, ErrLimitExceeded)
+	}
+}
+
+// GetGameSession implements GameSessions.
+func (r *Redis) GetGameSession(ctx context.Context, id string) (GameSession, error) {
+	gss, err := r.readGameSessions(ctx, []string{id})
+	if err != nil {
+		return GameSession{}, fmt.Errorf("get game session %s: %w", id, err)
+	}
+	if len(gss) == 0 {
+		return GameSession{}, fmt.Errorf("get game session %s: %w", id, ErrNotFound)
+	}
+	return gss[0], nil
+}
+
+// readGameSessions reads the game sessions that exist among ids, in order.
+func (r *Redis) readGameSessions(ctx context.Context, ids []string) ([]GameSession, error) {
+	pipe := r.c.Pipeline()
+	cmds := make([]*redis.SliceCmd, 0, len(ids))
+	for _, id := range ids {
+		if fleet := GameSessionFleet(id); fleet != "" {
+			cmds = append(cmds, pipe.HMGet(ctx, r.gameSessionKey(fleet, id), "b", "s", "v", "c"))
+		}
+	}
+	if len(cmds) == 0 {
+		return nil, nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]GameSession, 0, len(cmds))
+	for _, cmd := range cmds {
+		gs, ok, err := decodeGameSession(anyStrings(cmd.Val()))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, gs)
+		}
+	}
+	return out, nil
+}
+
+// ListGameSessions implements GameSessions.
+func (r *Redis) ListGameSessions(ctx context.Context, f GameSessionFilter, p Page) ([]GameSession, string, error) {
+	offset, err := pageOffset(p)
+	if err != nil {
+		return nil, "", fmt.Errorf("list game sessions of fleet %s: %w", f.FleetID, err)
+	}
+	if f.Status != "" {
+		if err := checkGameSessionStatus(&GameSession{Status: f.Status}); err != nil {
+			return nil, "", fmt.Errorf("list game sessions of fleet %s: %w", f.FleetID, err)
+		}
+	}
+	reply, err := r.runStrings(ctx, gsScripts.listGameSessions, r.fleetKeys(f.FleetID, 0), string(f.Status), offset, max(p.Limit, 0))
+	if err != nil {
+		return nil, "", fmt.Errorf("list game sessions of fleet %s: %w", f.FleetID, err)
+	}
+	total, err := strconv.Atoi(reply[0])
+	if err != nil {
+		return nil, "", fmt.Errorf("list game sessions of fleet %s: %w", f.FleetID, err)
+	}
+	out, err := r.readGameSessions(ctx, reply[1:])
+	if err != nil {
+		return nil, "", fmt.Errorf("list game sessions of fleet %s: %w", f.FleetID, err)
+	}
+	next := ""
+	if end := offset + len(reply) - 1; p.Limit > 0 && end < total {
+		next = strconv.Itoa(end)
+	}
+	return out, next, nil
+}
+
+// UpdateGameSession implements GameSessions.
+func (r *Redis) UpdateGameSession(ctx context.Context, gs GameSession) (int64, error) {
+	if err := checkGameSessionStatus(&gs); err != nil {
+		return 0, fmt.Errorf("update %w", err)
+	}
+	fleet := GameSessionFleet(gs.GameSessionId)
+	if fleet == "" {
+		return 0, fmt.Errorf("update game session %s: %w", gs.GameSessionId, ErrNotFound)
+	}
+	b, err := gameSessionBody(gs)
+	if err != nil {
+		return 0, fmt.Errorf("update game session %s: %w", gs.GameSessionId, err)
+	}
+	sameFleet := "0"
+	if gs.FleetId == fleet {
+		sameFleet = "1"
+	}
+	keys := append(r.fleetKeys(fleet, 2), r.gameSessionKey(fleet, gs.GameSessionId), r.sessionPlayersKey(fleet, gs.GameSessionId))
+	reply, err := r.runStrings(ctx, gsScripts.updateGameSession, keys,
+		gs.GameSessionId, b, string(gs.Status), gs.Version, gs.MaximumPlayerSessionCount, gs.PlayerSessionCreationPolicy,
+		r.opts.SessionRetention.Milliseconds(), r.playerSessionPrefix(fleet), nsString(gs.TerminationTime), sameFleet)
+	if err != nil {
+		return 0, fmt.Errorf("update game session %s: %w", gs.GameSessionId, err)
+	}
+	switch reply[0] {
+	case "ok", "ended":
+		v, err := strconv.ParseInt(reply[1], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("update game session %s: %w", gs.GameSessionId, err)
+		}
+		r.expirePlayerIndex(ctx, reply[2:])
+		return v, nil
+	case "notfound":
+		return 0, fmt.Errorf("update game session %s: %w", gs.GameSessionId, ErrNotFound)
+	case "conflict":
+		return 0, fmt.Errorf("update game session %s: at version %s, not %d: %w", gs.GameSessionId, reply[1], gs.Version, ErrConflict)
+	case "moved":
+		return 0, fmt.Errorf("update game session %s: fleet %s cannot become %s: %w", gs.GameSessionId, fleet, gs.FleetId, ErrConflict)
+	default:
+		return 0, fmt.Errorf("update game session %s: %s cannot become %s: %w", gs.GameSessionId, reply[1], gs.Status, ErrConflict)
+	}
+}
+
+// expirePlayerIndex gives the global index entries of player sessions that
+// started their retention the same TTL. It is best effort: a reader checks
+// the player session itself.
+func (r *Redis) expirePlayerIndex(ctx context.Context, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	pipe := r.c.Pipeline()
+	for _, id := range ids {
+		pipe.PExpire(ctx, r.psFleetKey(id), r.opts.SessionRetention)
+	}
+	_, _ = pipe.Exec(ctx)
+}
+
+// playerMember is a player's index entry for a player session.
+func playerMember(fleet, id string) string { return fleet + " " + id }
+
+// CreatePlayerSessions implements GameSessions.
+func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, ps []PlayerSession) (GameSession, error) {
+	if err := checkNewPlayerSessions(gameSessionID, ps); err != nil {
+		return GameSession{}, err
+	}
+	fleet := GameSessionFleet(gameSessionID)
+	if fleet == "" {
+		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, ErrNotFound)
+	}
+	keys := append(r.fleetKeys(fleet, 2+len(ps)), r.gameSessionKey(fleet, gameSessionID), r.sessionPlayersKey(fleet, gameSessionID))
+	args := []any{gameSessionID}
+	for _, p := range ps {
+		p.Version = 1
+		body := p
+		body.Status, body.Version, body.TerminationTime = "", 0, time.Time{}
+		b, err := json.Marshal(body)
+		if err != nil {
+			return GameSession{}, fmt.Errorf("create player session %s: %w", p.PlayerSessionId, err)
+		}
+		keys = append(keys, r.playerSessionPrefix(fleet)+p.PlayerSessionId)
+		args = append(args, p.PlayerSessionId, b, string(p.Status), p.CreationTime.UnixMilli(), p.PlayerId)
+	}
+	undo, err := r.indexPlayerSessions(ctx, fleet, ps)
+	if err != nil {
+		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
+	}
+	reply, err := r.runStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
+	if err == nil && reply[0] == "ok" {
+		gs, _, err := decodeGameSession(reply[1:])
+		if err != nil {
+			return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
+		}
+		return gs, nil
+	}
+	undo()
+	if err != nil {
+		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
+	}
+	switch reply[0] {
+	case "notfound":
+		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, ErrNotFound)
+	case "status":
+		return GameSession{}, fmt.Errorf("create player sessions in %s: it is %s: %w", gameSessionID, reply[1], ErrGameSessionStatus)
+	case "deny":
+		return GameSession{}, fmt.Errorf("create player sessions in %s: its policy is %s: %w", gameSessionID, DenyAll, ErrGameSessionStatus)
+	case "full":
+		return GameSession{}, fmt.Errorf("create player sessions in %s: %s of %s taken, %d asked: %w",
+			gameSessionID, reply[1], reply[2], holding(ps), ErrGameSessionFull)
+	default:
+		return GameSession{}, fmt.Errorf("create player session %s: %w", reply[1], ErrExists)
+	}
+}
+
+// indexPlayerSessions writes the global index entries of new player
+// sessions, before the fleet's script stores them; undo removes the entries
+// it wrote, for when the script refuses them.
+func (r *Redis) indexPlayerSessions(ctx context.Context, fleet string, ps []PlayerSession) (undo func(), err error) {
+	pipe := r.c.Pipeline()
+	ids := make([]*redis.BoolCmd, len(ps))
+	members := make([]*redis.IntCmd, len(ps))
+	for i, p := range ps {
+		ids[i] = pipe.SetNX(ctx, r.psFleetKey(p.PlayerSessionId), fleet, 0)
+		members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), redis.Z{Score: float64(p.CreationTime.UnixMilli()), Member: playerMember(fleet, p.PlayerSessionId)})
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("index player sessions: %w", err)
+	}
+	return func() {
+		pipe := r.c.Pipeline()
+		for i, p := range ps {
+			if ids[i].Val() {
+				pipe.Del(ctx, r.psFleetKey(p.PlayerSessionId))
+			}
+			if members[i].Val() > 0 {
+				pipe.ZRem(ctx, r.playerKey(p.PlayerId), playerMember(fleet, p.PlayerSessionId))
+			}
+		}
+		_, _ = pipe.Exec(ctx)
+	}, nil
+}
+
+// psFields are the player session HASH fields a read fetches.
+var psFields = []string{"b", "s", "v", "e"}
+
+func decodePlayerSession(f []string) (ps PlayerSession, ok bool, err error) {
+	if len(f) < 4 || f[0] == "" {
+		return PlayerSession{}, false, nil
+	}
+	if err := json.Unmarshal([]byte(f[0]), &ps); err != nil {
+		return PlayerSession{}, false, fmt.Errorf("decode player session: %w", err)
+	}
+	ps.Status = PlayerSessionStatus(f[1])
+	if ps.Version, err = strconv.ParseInt(f[2], 10, 64); err != nil {
+		return PlayerSession{}, false, fmt.Errorf("decode player session %s version: %w", ps.PlayerSessionId, err)
+	}
+	if ps.TerminationTime, err = parseNs(f[3]); err != nil {
+		return PlayerSession{}, false, fmt.Errorf("decode player session %s termination: %w", ps.PlayerSessionId, err)
+	}
+	return ps, true, nil
+}
+
+// readPlayerSessions reads player sessions by key; found[i] tells whether
+// keys[i] exists.
+func (r *Redis) readPlayerSessions(ctx context.Context, keys []string) (ps []PlayerSession, found []bool, err error) {
+	if len(keys) == 0 {
+		return nil, nil, nil
+	}
+	pipe := r.c.Pipeline()
+	cmds := make([]*redis.SliceCmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = pipe.HMGet(ctx, k, psFields...)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, nil, err
+	}
+	found = make([]bool, len(keys))
+	for i, cmd := range cmds {
+		p, ok, err := decodePlayerSession(anyStrings(cmd.Val()))
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			ps, found[i] = append(ps, p), true
+		}
+	}
+	return ps, found, nil
+}
+
+// GetPlayerSession implements GameSessions.
+func (r *Redis) GetPlayerSession(ctx context.Context, id string) (PlayerSession, error) {
+	fleet, err := r.c.Get(ctx, r.psFleetKey(id)).Result()
+	if isNil(err) {
+		return PlayerSession{}, fmt.Errorf("get player session %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return PlayerSession{}, fmt.Errorf("get player session %s: %w", id, err)
+	}
+	ps, _, err := r.readPlayerSessions(ctx, []string{r.playerSessionPrefix(fleet) + id})
+	if err != nil {
+		return PlayerSession{}, fmt.Errorf("get player session %s: %w", id, err)
+	}
+	if len(ps) == 0 {
+		return PlayerSession{}, fmt.Errorf("get player session %s: %w", id, ErrNotFound)
+	}
+	return ps[0], nil
+}
+
+// ListPlayerSessions implements GameSessions.
+func (r *Redis) ListPlayerSessions(ctx context.Context, f PlayerSessionFilter, p Page) ([]PlayerSession, string, error) {
+	if err := checkPlayerFilter(f); err != nil {
+		return nil, "", err
+	}
+	offset, err := pageOffset(p)
+	if err != nil {
+		return nil, "", fmt.Errorf("list player sessions: %w", err)
+	}
+	var all []PlayerSession
+	if f.GameSessionID != "" {
+		all, err = r.sessionPlayers(ctx, f.GameSessionID)
+	} else {
+		all, err = r.playerSessionsOf(ctx, f.PlayerID)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("list player sessions: %w", err)
+	}
+	kept := all[:0]
+	for _, ps := range all {
+		if f.Status == "" || ps.Status == f.Status {
+			kept = append(kept, ps)
+		}
+	}
+	sortPlayerSessions(kept)
+	page, next := cutPage(kept, offset, p.Limit)
+	return page, next, nil
+}
+
+func (r *Redis) sessionPlayers(ctx context.Context, gameSessionID string) ([]PlayerSession, error) {
+	fleet := GameSessionFleet(gameSessionID)
+	if fleet == "" {
+		return nil, nil
+	}
+	ids, err := r.c.ZRange(ctx, r.sessionPlayersKey(fleet, gameSessionID), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = r.playerSessionPrefix(fleet) + id
+	}
+	ps, _, err := r.readPlayerSessions(ctx, keys)
+	return ps, err
+}
+
+// playerSessionsOf reads a player's player sessions and drops the index
+// entries of those that expired or were never stored.
+func (r *Redis) playerSessionsOf(ctx context.Context, player string) ([]PlayerSession, error) {
+	members, err := r.c.ZRange(ctx, r.playerKey(player), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(members))
+	for _, m := range members {
+		fleet, id, _ := strings.Cut(m, " ")
+		keys = append(keys, r.playerSessionPrefix(fleet)+id)
+	}
+	ps, found, err := r.readPlayerSessions(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var stale []any
+	for i, ok := range found {
+		if !ok {
+			stale = append(stale, members[i])
+		}
+	}
+	if len(stale) > 0 {
+		if err := r.c.ZRem(ctx, r.playerKey(player), stale...).Err(); err != nil {
+			return nil, fmt.Errorf("drop stale entries of player %s: %w", player, err)
+		}
+	}
+	return ps, nil
+}
+
+// UpdatePlayerSession implements GameSessions.
+func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int64, error) {
+	fleet, err := r.c.Get(ctx, r.psFleetKey(ps.PlayerSessionId)).Result()
+	if isNil(err) {
+		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
+	}
+	body := ps
+	body.Status, body.Version, body.TerminationTime = "", 0, time.Time{}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
+	}
+	keys := []string{r.playerSessionPrefix(fleet) + ps.PlayerSessionId, r.gameSessionKey(fleet, ps.GameSessionId)}
+	reply, err := r.runStrings(ctx, gsScripts.updatePlayerSession, keys,
+		ps.Version, b, string(ps.Status), nsString(ps.TerminationTime), ps.PlayerId, ps.GameSessionId)
+	if err != nil {
+		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
+	}
+	switch reply[0] {
+	case "ok":
+		v, err := strconv.ParseInt(reply[1], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
+		}
+		return v, nil
+	case "notfound":
+		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, ErrNotFound)
+	case "conflict":
+		return 0, fmt.Errorf("update player session %s: at version %s, not %d: %w", ps.PlayerSessionId, reply[1], ps.Version, ErrConflict)
+	default:
+		return 0, fmt.Errorf("update player session %s: player and game session cannot change: %w", ps.PlayerSessionId, ErrConflict)
+	}
+}

@@ -1,0 +1,210 @@
+package store
+
+import "github.com/redis/go-redis/v9"
+
+// Game session scripts. Each touches the keys of one fleet only (hash tag
+// {f:FLEETID}), so one cluster slot. The scripts that read or write a
+// fleet's game session indexes share KEYS[1..8] (see Redis.fleetKeys): the
+// fleet's game sessions (ZSET by creation ms), its ended sessions (ZSET by
+// expiry ms), one ZSET per status, and the fleet record. They first purge
+// the ended sessions whose retention is over from the indexes (the records
+// themselves expire by PEXPIRE), on Redis's clock.
+//
+// A game session HASH has the fields b (JSON body without Status, Version
+// and CurrentPlayerSessionCount), s (status), v (version), c (player
+// sessions holding a slot), m (MaximumPlayerSessionCount), pol
+// (PlayerSessionCreationPolicy), ct (creation ms) and tk (idempotency
+// token). A player session HASH has b (JSON body without Status, Version and
+// TerminationTime), s, v, e (termination, unix ns), p (player id) and g
+// (game session id).
+const luaGSPrelude = `
+local statusKey = {ACTIVATING = 3, ACTIVE = 4, TERMINATING = 5, TERMINATED = 6, ERROR = 7}
+local function ended(s) return s == 'TERMINATED' or s == 'ERROR' end
+local function holds(s) return s == 'RESERVED' or s == 'ACTIVE' end
+local function nowms()
+	local t = redis.call('TIME')
+	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function purge()
+	local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', nowms())
+	for _, id in ipairs(gone) do
+		for i = 3, 7 do redis.call('ZREM', KEYS[i], id) end
+		redis.call('ZREM', KEYS[1], id)
+		redis.call('ZREM', KEYS[2], id)
+	end
+end
+local function expire(id, key, retention)
+	redis.call('PEXPIRE', key, retention)
+	redis.call('ZADD', KEYS[2], nowms() + tonumber(retention), id)
+end
+`
+
+// createGameSession: KEYS[9] the game session, KEYS[10] the creator index.
+// ARGV: 1 id, 2 body, 3 status, 4 max, 5 policy, 6 creation ms, 7 token,
+// 8 limit max (0: none), 9 limit start ms (exclusive), 10 retention ms,
+// 11 creator id, 12 limit period ms.
+// Returns {'ok'}, {'same', b, s, v, c}, {'exists'}, {'notfound'} or
+// {'limit', n}.
+const luaCreateGameSession = luaGSPrelude + `
+purge()
+if redis.call('EXISTS', KEYS[9]) == 1 then
+	if ARGV[7] ~= '' and redis.call('HGET', KEYS[9], 'tk') == ARGV[7] then
+		local f = redis.call('HMGET', KEYS[9], 'b', 's', 'v', 'c')
+		return {'same', f[1], f[2], f[3], f[4]}
+	end
+	return {'exists'}
+end
+if redis.call('EXISTS', KEYS[8]) == 0 then return {'notfound'} end
+local limited = tonumber(ARGV[8]) > 0 and ARGV[11] ~= ''
+if limited then
+	local n = redis.call('ZCOUNT', KEYS[10], '(' .. ARGV[9], '+inf')
+	if n >= tonumber(ARGV[8]) then return {'limit', n} end
+end
+redis.call('HSET', KEYS[9], 'b', ARGV[2], 's', ARGV[3], 'v', 1, 'c', 0, 'm', ARGV[4], 'pol', ARGV[5], 'ct', ARGV[6], 'tk', ARGV[7])
+redis.call('ZADD', KEYS[1], ARGV[6], ARGV[1])
+redis.call('ZADD', KEYS[statusKey[ARGV[3]]], ARGV[6], ARGV[1])
+if limited then
+	redis.call('ZADD', KEYS[10], ARGV[6], ARGV[1])
+	redis.call('ZREMRANGEBYSCORE', KEYS[10], '-inf', ARGV[9])
+	redis.call('PEXPIRE', KEYS[10], ARGV[12])
+end
+if ended(ARGV[3]) then expire(ARGV[1], KEYS[9], ARGV[10]) end
+return {'ok'}
+`
+
+// updateGameSession: KEYS[9] the game session, KEYS[10] its player
+// sessions (ZSET). ARGV: 1 id, 2 body, 3 status, 4 expected version, 5 max,
+// 6 policy, 7 retention ms, 8 player session key prefix, 9 termination ns,
+// 10 '1' when the body's fleet is the id's.
+// Returns {'ok', version}, {'ended', version, player session ids...},
+// {'notfound'}, {'conflict', version}, {'moved'} or {'revive', status}.
+const luaUpdateGameSession = luaGSPrelude + `
+purge()
+local cur = redis.call('HMGET', KEYS[9], 's', 'v', 'ct')
+if not cur[1] then return {'notfound'} end
+if cur[2] ~= ARGV[4] then return {'conflict', cur[2]} end
+if ARGV[10] ~= '1' then return {'moved'} end
+if ended(cur[1]) and not ended(ARGV[3]) then return {'revive', cur[1]} end
+local v = tonumber(cur[2]) + 1
+redis.call('HSET', KEYS[9], 'b', ARGV[2], 's', ARGV[3], 'v', v, 'm', ARGV[5], 'pol', ARGV[6])
+if cur[1] ~= ARGV[3] then
+	redis.call('ZREM', KEYS[statusKey[cur[1]]], ARGV[1])
+	redis.call('ZADD', KEYS[statusKey[ARGV[3]]], cur[3], ARGV[1])
+end
+if ended(cur[1]) or not ended(ARGV[3]) then return {'ok', v} end
+local reply = {'ended', v}
+for _, pid in ipairs(redis.call('ZRANGE', KEYS[10], 0, -1)) do
+	local k = ARGV[8] .. pid
+	if holds(redis.call('HGET', k, 's')) then
+		redis.call('HSET', k, 's', 'COMPLETED', 'e', ARGV[9])
+		redis.call('HINCRBY', k, 'v', 1)
+	end
+	redis.call('PEXPIRE', k, ARGV[7])
+	table.insert(reply, pid)
+end
+redis.call('HSET', KEYS[9], 'c', 0)
+redis.call('PEXPIRE', KEYS[10], ARGV[7])
+expire(ARGV[1], KEYS[9], ARGV[7])
+return reply
+`
+
+// createPlayerSessions: KEYS[9] the game session, KEYS[10] its player
+// sessions (ZSET), KEYS[11..] the new player sessions. ARGV: 1 game session
+// id, then per player session 5 values: id, body, status, creation ms,
+// player id.
+// Returns {'ok', b, s, v, c}, {'notfound'}, {'status', s}, {'deny'},
+// {'full', c, m} or {'exists', id}.
+const luaCreatePlayerSessions = luaGSPrelude + `
+purge()
+local gs = redis.call('HMGET', KEYS[9], 's', 'pol', 'c', 'm')
+if not gs[1] then return {'notfound'} end
+if gs[1] ~= 'ACTIVE' then return {'status', gs[1]} end
+if gs[2] == 'DENY_ALL' then return {'deny'} end
+local n = #KEYS - 10
+local add = 0
+for i = 1, n do
+	if holds(ARGV[5 * i - 1]) then add = add + 1 end
+end
+if tonumber(gs[3]) + add > tonumber(gs[4]) then return {'full', gs[3], gs[4]} end
+for i = 1, n do
+	if redis.call('EXISTS', KEYS[10 + i]) == 1 then return {'exists', ARGV[5 * i - 3]} end
+end
+for i = 1, n do
+	local a = 5 * i - 3
+	redis.call('HSET', KEYS[10 + i], 'b', ARGV[a + 1], 's', ARGV[a + 2], 'v', 1, 'e', '', 'p', ARGV[a + 4], 'g', ARGV[1])
+	redis.call('ZADD', KEYS[10], ARGV[a + 3], ARGV[a])
+end
+redis.call('HINCRBY', KEYS[9], 'c', add)
+local f = redis.call('HMGET', KEYS[9], 'b', 's', 'v', 'c')
+return {'ok', f[1], f[2], f[3], f[4]}
+`
+
+// updatePlayerSession: KEYS[1] the player session, KEYS[2] its game
+// session. ARGV: 1 expected version, 2 body, 3 status, 4 termination ns,
+// 5 player id, 6 game session id.
+// Returns {'ok', version}, {'notfound'}, {'conflict', version} or
+// {'moved'}.
+const luaUpdatePlayerSession = luaGSPrelude + `
+local cur = redis.call('HMGET', KEYS[1], 's', 'v', 'p', 'g')
+if not cur[1] then return {'notfound'} end
+if cur[2] ~= ARGV[1] then return {'conflict', cur[2]} end
+if cur[3] ~= ARGV[5] or cur[4] ~= ARGV[6] then return {'moved'} end
+local v = tonumber(cur[2]) + 1
+redis.call('HSET', KEYS[1], 'b', ARGV[2], 's', ARGV[3], 'v', v, 'e', ARGV[4])
+local delta = 0
+if holds(ARGV[3]) then delta = delta + 1 end
+if holds(cur[1]) then delta = delta - 1 end
+if delta ~= 0 and redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HINCRBY', KEYS[2], 'c', delta) end
+return {'ok', v}
+`
+
+// listGameSessions: KEYS[1..8]. ARGV: 1 status (empty for all), 2 offset,
+// 3 limit (0: all). Returns {total, ids...}.
+const luaListGameSessions = luaGSPrelude + `
+purge()
+local k = KEYS[1]
+if ARGV[1] ~= '' then k = KEYS[statusKey[ARGV[1]]] end
+local off, lim = tonumber(ARGV[2]), tonumber(ARGV[3])
+local stop = -1
+if lim > 0 then stop = off + lim - 1 end
+local reply = {redis.call('ZCARD', k)}
+for _, id in ipairs(redis.call('ZRANGE', k, off, stop)) do table.insert(reply, id) end
+return reply
+`
+
+// deleteFleet: KEYS[1..8]. Returns {'ok'}, {'notfound'} or {'inuse', id,
+// status}.
+const luaDeleteFleet = luaGSPrelude + `
+purge()
+if redis.call('EXISTS', KEYS[8]) == 0 then return {'notfound'} end
+for _, s in ipairs({'ACTIVATING', 'ACTIVE', 'TERMINATING'}) do
+	local ids = redis.call('ZRANGE', KEYS[statusKey[s]], 0, 0)
+	if #ids > 0 then return {'inuse', ids[1], s} end
+end
+redis.call('DEL', KEYS[8])
+return {'ok'}
+`
+
+// casJSON replaces a JSON record carrying its Version: KEYS[1] a HASH,
+// ARGV: 1 field, 2 expected version, 3 new JSON. Returns 1, 0 (not found)
+// or -1 (another version).
+const luaCasJSON = `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+if tostring(cjson.decode(cur).Version) ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`
+
+var gsScripts = struct {
+	createGameSession, updateGameSession, createPlayerSessions, updatePlayerSession,
+	listGameSessions, deleteFleet, casJSON *redis.Script
+}{
+	createGameSession:    redis.NewScript(luaCreateGameSession),
+	updateGameSession:    redis.NewScript(luaUpdateGameSession),
+	createPlayerSessions: redis.NewScript(luaCreatePlayerSessions),
+	updatePlayerSession:  redis.NewScript(luaUpdatePlayerSession),
+	listGameSessions:     redis.NewScript(luaListGameSessions),
+	deleteFleet:          redis.NewScript(luaDeleteFleet),
+	casJSON:              redis.NewScript(luaCasJSON),
+}

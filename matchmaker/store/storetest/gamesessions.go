@@ -1,0 +1,725 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+// gameSessionTests are the suite's tests of store.GameSessions.
+var gameSessionTests = []struct {
+	name string
+	fn   func(*testing.T, Opener)
+}{
+	{"Fleets", testFleets},
+	{"Aliases", testAliases},
+	{"CreateGameSession", testCreateGameSession},
+	{"CreatorLimit", testCreatorLimit},
+	{"ListGameSessions", testListGameSessions},
+	{"GameSessionStatus", testGameSessionStatus},
+	{"DeleteFleetInUse", testDeleteFleetInUse},
+	{"PlayerSessions", testPlayerSessions},
+	{"PlayerSessionsRefused", testPlayerSessionsRefused},
+	{"ListPlayerSessions", testListPlayerSessions},
+	{"PlayerSessionsRace", func(t *testing.T, open Opener) { PlayerSessionsRace(t, []store.Store{open(t)}) }},
+	{"PlayerSessionsRaceTwoClients", func(t *testing.T, open Opener) { PlayerSessionsRace(t, []store.Store{open(t), open(t)}) }},
+	{"GameSessionRetention", testGameSessionRetention},
+}
+
+const (
+	fleetA = "fleet-a"
+	fleetB = "fleet-b"
+)
+
+func fleet(id string, created int) store.Fleet {
+	return store.Fleet{
+		FleetId: id, FleetArn: "arn:aws:gamelift:local:000000000000:fleet/" + id, Name: "name-" + id,
+		ScriptId: "script-1", Locations: []string{"eu-west-1"},
+		RuntimeConfiguration: store.RuntimeConfiguration{ServerProcesses: []store.ServerProcess{{LaunchPath: "/local/game/main.js", ConcurrentExecutions: 1}}},
+		CreationTime:         base().Add(time.Duration(created) * time.Second),
+	}
+}
+
+func gsID(fleet, id string) string { return "arn:aws:gamelift:local::gamesession/" + fleet + "/" + id }
+
+// gameSession builds an ACTIVE game session of fleet for max players,
+// created at base()+created seconds.
+func gameSession(fleet, id string, max, created int) store.GameSession {
+	return store.GameSession{
+		GameSessionId: gsID(fleet, id), FleetId: fleet, Name: id, MaximumPlayerSessionCount: max,
+		Status: store.GameSessionActive, PlayerSessionCreationPolicy: store.AcceptAll,
+		GameProperties: []store.GameProperty{{Key: "mode", Value: "duel"}},
+		CreationTime:   base().Add(time.Duration(created) * time.Second),
+	}
+}
+
+func playerSession(gs, id, player string, created int) store.PlayerSession {
+	return store.PlayerSession{
+		PlayerSessionId: id, PlayerId: player, GameSessionId: gs, FleetId: store.GameSessionFleet(gs),
+		Status: store.PlayerSessionReserved, PlayerData: "data-" + player,
+		CreationTime: base().Add(time.Duration(created) * time.Second),
+	}
+}
+
+// setupFleets opens a store with fleets A and B.
+func setupFleets(t *testing.T, open Opener) (store.Store, context.Context) {
+	t.Helper()
+	s := open(t)
+	ctx := t.Context()
+	must(t, s.CreateFleet(ctx, fleet(fleetA, 0)))
+	must(t, s.CreateFleet(ctx, fleet(fleetB, 1)))
+	return s, ctx
+}
+
+func createGS(t *testing.T, s store.Store, gs store.GameSession) store.GameSession {
+	t.Helper()
+	got, created, err := s.CreateGameSession(t.Context(), gs, store.CreatorLimit{})
+	if err != nil || !created {
+		t.Fatalf("create game session %s: created %v, %v", gs.GameSessionId, created, err)
+	}
+	return got
+}
+
+func getGS(t *testing.T, s store.Store, id string) store.GameSession {
+	t.Helper()
+	gs, err := s.GetGameSession(t.Context(), id)
+	if err != nil {
+		t.Fatalf("get game session %s: %v", id, err)
+	}
+	return gs
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
+func same[T any](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\n got  %+v\n want %+v", what, got, want)
+	}
+}
+
+func normFleet(f store.Fleet) store.Fleet { f.CreationTime = utc(f.CreationTime); return f }
+
+func normGS(gs store.GameSession) store.GameSession {
+	gs.CreationTime, gs.TerminationTime = utc(gs.CreationTime), utc(gs.TerminationTime)
+	return gs
+}
+
+func normPS(ps store.PlayerSession) store.PlayerSession {
+	ps.CreationTime, ps.TerminationTime = utc(ps.CreationTime), utc(ps.TerminationTime)
+	return ps
+}
+
+func fleetIDs(fs []store.Fleet) []string {
+	out := []string{}
+	for _, f := range fs {
+		out = append(out, f.FleetId)
+	}
+	return out
+}
+
+func testFleets(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	f := fleet("fleet-c", -1)
+	f.Description = "the third"
+	f.Tags = []store.Tag{{Key: "team", Value: "blue"}}
+	f.AWSOnly = map[string]json.RawMessage{"EC2InstanceType": json.RawMessage(`"c5.large"`)}
+	f.ResourceCreationLimitPolicy = store.ResourceCreationLimitPolicy{NewGameSessionsPerCreator: 3, PolicyPeriodInMinutes: 15}
+	must(t, s.CreateFleet(ctx, f))
+	wantErr(t, s.CreateFleet(ctx, fleet(fleetA, 5)), store.ErrExists, "create fleet a twice")
+
+	got, err := s.GetFleet(ctx, "fleet-c")
+	must(t, err)
+	f.Version = 1
+	same(t, "fleet c", normFleet(got), normFleet(f))
+	_, err = s.GetFleet(ctx, "fleet-x")
+	wantErr(t, err, store.ErrNotFound, "get unknown fleet")
+
+	list, err := s.ListFleets(ctx)
+	must(t, err)
+	same(t, "fleets", fleetIDs(list), []string{"fleet-c", fleetA, fleetB})
+
+	got.Description = "changed"
+	v, err := s.UpdateFleet(ctx, got)
+	must(t, err)
+	if v != 2 {
+		t.Fatalf("update fleet: version %d, want 2", v)
+	}
+	_, err = s.UpdateFleet(ctx, got)
+	wantErr(t, err, store.ErrConflict, "stale fleet update")
+	_, err = s.UpdateFleet(ctx, fleet("fleet-x", 0))
+	wantErr(t, err, store.ErrNotFound, "update unknown fleet")
+	if got, _ := s.GetFleet(ctx, "fleet-c"); got.Description != "changed" || got.Version != 2 {
+		t.Fatalf("updated fleet: %+v", got)
+	}
+
+	must(t, s.DeleteFleet(ctx, "fleet-c"))
+	wantErr(t, s.DeleteFleet(ctx, "fleet-c"), store.ErrNotFound, "delete fleet twice")
+	_, err = s.GetFleet(ctx, "fleet-c")
+	wantErr(t, err, store.ErrNotFound, "get deleted fleet")
+	list, err = s.ListFleets(ctx)
+	must(t, err)
+	same(t, "fleets after delete", fleetIDs(list), []string{fleetA, fleetB})
+}
+
+func testAliases(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := t.Context()
+	mk := func(id string, created int) store.Alias {
+		return store.Alias{
+			AliasId: id, AliasArn: "arn:aws:gamelift:local:000000000000:alias/" + id, Name: "n-" + id,
+			RoutingStrategy: store.RoutingStrategy{Type: store.RoutingSimple, FleetId: fleetA},
+			CreationTime:    base().Add(time.Duration(created) * time.Second),
+		}
+	}
+	must(t, s.CreateAlias(ctx, mk("alias-2", 2)))
+	must(t, s.CreateAlias(ctx, mk("alias-1", 1)))
+	wantErr(t, s.CreateAlias(ctx, mk("alias-1", 3)), store.ErrExists, "create alias twice")
+	a, err := s.GetAlias(ctx, "alias-1")
+	must(t, err)
+	if a.Version != 1 || a.RoutingStrategy.FleetId != fleetA {
+		t.Fatalf("alias: %+v", a)
+	}
+	a.RoutingStrategy = store.RoutingStrategy{Type: store.RoutingTerminal, Message: "gone"}
+	v, err := s.UpdateAlias(ctx, a)
+	must(t, err)
+	if v != 2 {
+		t.Fatalf("update alias: version %d", v)
+	}
+	_, err = s.UpdateAlias(ctx, a)
+	wantErr(t, err, store.ErrConflict, "stale alias update")
+	_, err = s.UpdateAlias(ctx, mk("alias-x", 0))
+	wantErr(t, err, store.ErrNotFound, "update unknown alias")
+	list, err := s.ListAliases(ctx)
+	must(t, err)
+	if len(list) != 2 || list[0].AliasId != "alias-1" || list[0].RoutingStrategy.Message != "gone" || list[1].AliasId != "alias-2" {
+		t.Fatalf("aliases: %+v", list)
+	}
+	must(t, s.DeleteAlias(ctx, "alias-1"))
+	wantErr(t, s.DeleteAlias(ctx, "alias-1"), store.ErrNotFound, "delete alias twice")
+	_, err = s.GetAlias(ctx, "alias-1")
+	wantErr(t, err, store.ErrNotFound, "get deleted alias")
+}
+
+func testCreateGameSession(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	gs := gameSession(fleetA, "tok-1", 4, 0)
+	gs.IdempotencyToken, gs.GameSessionData, gs.IpAddress, gs.Port = "tok-1", "data", "127.0.0.1", 7000
+	gs.CurrentPlayerSessionCount = 3
+	stored := createGS(t, s, gs)
+	want := gs
+	want.Version, want.CurrentPlayerSessionCount = 1, 0
+	same(t, "created", normGS(stored), normGS(want))
+	same(t, "read back", normGS(getGS(t, s, gs.GameSessionId)), normGS(want))
+
+	again := gameSession(fleetA, "tok-1", 9, 5)
+	again.IdempotencyToken = "tok-1"
+	got, created, err := s.CreateGameSession(ctx, again, store.CreatorLimit{})
+	must(t, err)
+	if created {
+		t.Fatal("a reused idempotency token created a second game session")
+	}
+	same(t, "idempotent create", normGS(got), normGS(want))
+
+	_, _, err = s.CreateGameSession(ctx, gameSession(fleetA, "tok-1", 4, 0), store.CreatorLimit{})
+	wantErr(t, err, store.ErrExists, "same id without the token")
+	_, _, err = s.CreateGameSession(ctx, gameSession("fleet-x", "g", 4, 0), store.CreatorLimit{})
+	wantErr(t, err, store.ErrNotFound, "game session of an unknown fleet")
+	bad := gameSession(fleetA, "g", 4, 0)
+	bad.FleetId = fleetB
+	if _, _, err := s.CreateGameSession(ctx, bad, store.CreatorLimit{}); err == nil {
+		t.Fatal("a game session whose id names another fleet was stored")
+	}
+	_, err = s.GetGameSession(ctx, gsID(fleetA, "nope"))
+	wantErr(t, err, store.ErrNotFound, "get unknown game session")
+	_, err = s.GetGameSession(ctx, "not-an-arn")
+	wantErr(t, err, store.ErrNotFound, "get a game session by a malformed id")
+	list, _, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA}, store.Page{})
+	must(t, err)
+	if len(list) != 1 {
+		t.Fatalf("fleet a holds %d game sessions, want 1", len(list))
+	}
+}
+
+func testCreatorLimit(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	limit := store.CreatorLimit{Max: 2, Period: time.Minute}
+	mk := func(fleet, id, creator string, at int) store.GameSession {
+		gs := gameSession(fleet, id, 2, at)
+		gs.CreatorId = creator
+		return gs
+	}
+	for i, at := range []int{0, 30} {
+		if _, _, err := s.CreateGameSession(ctx, mk(fleetA, id("c", i), "alice", at), limit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, _, err := s.CreateGameSession(ctx, mk(fleetA, "c-over", "alice", 59), limit)
+	wantErr(t, err, store.ErrLimitExceeded, "third session within the period")
+	_, err = s.GetGameSession(ctx, gsID(fleetA, "c-over"))
+	wantErr(t, err, store.ErrNotFound, "refused session")
+	for _, gs := range []store.GameSession{
+		mk(fleetA, "c-bob", "bob", 59),     // another creator
+		mk(fleetB, "c-b", "alice", 59),     // another fleet
+		mk(fleetA, "c-later", "alice", 60), // the first left the period
+	} {
+		if _, _, err := s.CreateGameSession(ctx, gs, limit); err != nil {
+			t.Fatalf("create %s: %v", gs.GameSessionId, err)
+		}
+	}
+	if _, _, err := s.CreateGameSession(ctx, mk(fleetA, "c-nolimit", "alice", 61), store.CreatorLimit{}); err != nil {
+		t.Fatalf("create without a limit: %v", err)
+	}
+}
+
+func gsNames(gs []store.GameSession) []string {
+	out := []string{}
+	for _, g := range gs {
+		out = append(out, g.Name)
+	}
+	return out
+}
+
+func testListGameSessions(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	var want []string
+	for i := range 7 {
+		gs := gameSession(fleetA, id("g", 6-i), 2, 10-i)
+		if i%3 == 0 {
+			gs.Status = store.GameSessionActivating
+		}
+		createGS(t, s, gs)
+		want = append([]string{gs.Name}, want...)
+	}
+	createGS(t, s, gameSession(fleetB, "other", 2, 0))
+
+	var got []string
+	token := ""
+	pages := 0
+	for {
+		page, next, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA}, store.Page{Limit: 3, NextToken: token})
+		must(t, err)
+		got = append(got, gsNames(page)...)
+		pages++
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	same(t, "paged game sessions", got, want)
+	if pages != 3 {
+		t.Fatalf("7 sessions by 3 took %d pages", pages)
+	}
+	page, next, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA, Status: store.GameSessionActivating}, store.Page{})
+	must(t, err)
+	same(t, "ACTIVATING sessions", gsNames(page), []string{"g-000", "g-003", "g-006"})
+	if next != "" {
+		t.Fatalf("an unlimited list answered a next token %q", next)
+	}
+	page, _, err = s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: "fleet-x"}, store.Page{})
+	must(t, err)
+	if len(page) != 0 {
+		t.Fatalf("an unknown fleet lists %d sessions", len(page))
+	}
+	_, _, err = s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA}, store.Page{NextToken: "bogus"})
+	wantErr(t, err, store.ErrInvalidToken, "a bogus token")
+}
+
+func testGameSessionStatus(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	gs := gameSession(fleetA, "g", 2, 0)
+	gs.Status = store.GameSessionActivating
+	gs = createGS(t, s, gs)
+	for _, st := range []store.GameSessionStatus{store.GameSessionActive, store.GameSessionTerminating, store.GameSessionTerminated} {
+		gs.Status = st
+		v, err := s.UpdateGameSession(ctx, gs)
+		must(t, err)
+		if v != gs.Version+1 {
+			t.Fatalf("update to %s: version %d after %d", st, v, gs.Version)
+		}
+		stale := gs
+		_, err = s.UpdateGameSession(ctx, stale)
+		wantErr(t, err, store.ErrConflict, "stale update")
+		gs.Version = v
+		got := getGS(t, s, gs.GameSessionId)
+		same(t, "after update to "+string(st), normGS(got), normGS(gs))
+		list, _, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA, Status: st}, store.Page{})
+		must(t, err)
+		same(t, "sessions "+string(st), gsNames(list), []string{"g"})
+	}
+	list, _, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA, Status: store.GameSessionActive}, store.Page{})
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("a terminated session is listed as ACTIVE")
+	}
+	revived := gs
+	revived.Status = store.GameSessionActive
+	_, err = s.UpdateGameSession(ctx, revived)
+	wantErr(t, err, store.ErrConflict, "an ended session made ACTIVE")
+	moved := gs
+	moved.Status, moved.FleetId = store.GameSessionError, fleetB
+	_, err = s.UpdateGameSession(ctx, moved)
+	wantErr(t, err, store.ErrConflict, "a session moved to another fleet")
+	_, err = s.UpdateGameSession(ctx, gameSession(fleetA, "nope", 2, 0))
+	wantErr(t, err, store.ErrNotFound, "update unknown session")
+}
+
+func testDeleteFleetInUse(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	gs := createGS(t, s, gameSession(fleetA, "g", 2, 0))
+	wantErr(t, s.DeleteFleet(ctx, fleetA), store.ErrInUse, "delete a fleet with an ACTIVE session")
+	gs.Status = store.GameSessionTerminating
+	v, err := s.UpdateGameSession(ctx, gs)
+	must(t, err)
+	wantErr(t, s.DeleteFleet(ctx, fleetA), store.ErrInUse, "delete a fleet with a TERMINATING session")
+	gs.Status, gs.Version = store.GameSessionTerminated, v
+	_, err = s.UpdateGameSession(ctx, gs)
+	must(t, err)
+	must(t, s.DeleteFleet(ctx, fleetA))
+	_, _, err = s.CreateGameSession(ctx, gameSession(fleetA, "g2", 2, 1), store.CreatorLimit{})
+	wantErr(t, err, store.ErrNotFound, "a game session in a deleted fleet")
+	getGS(t, s, gs.GameSessionId)
+}
+
+func testPlayerSessions(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	gs := createGS(t, s, gameSession(fleetA, "g", 3, 0))
+	ps := []store.PlayerSession{
+		playerSession(gs.GameSessionId, "psess-1", "p1", 1),
+		playerSession(gs.GameSessionId, "psess-2", "p2", 1),
+	}
+	got, err := s.CreatePlayerSessions(ctx, gs.GameSessionId, ps)
+	must(t, err)
+	if got.CurrentPlayerSessionCount != 2 || got.Version != gs.Version {
+		t.Fatalf("after 2 player sessions: count %d version %d, want 2 and %d", got.CurrentPlayerSessionCount, got.Version, gs.Version)
+	}
+	p1, err := s.GetPlayerSession(ctx, "psess-1")
+	must(t, err)
+	want := ps[0]
+	want.Version = 1
+	same(t, "player session", normPS(p1), normPS(want))
+	_, err = s.GetPlayerSession(ctx, "psess-x")
+	wantErr(t, err, store.ErrNotFound, "unknown player session")
+
+	count := func(want int) {
+		t.Helper()
+		if got := getGS(t, s, gs.GameSessionId).CurrentPlayerSessionCount; got != want {
+			t.Fatalf("CurrentPlayerSessionCount %d, want %d", got, want)
+		}
+	}
+	update := func(p *store.PlayerSession, st store.PlayerSessionStatus) {
+		t.Helper()
+		p.Status = st
+		if st == store.PlayerSessionCompleted || st == store.PlayerSessionTimedOut {
+			p.TerminationTime = base().Add(time.Minute)
+		}
+		v, err := s.UpdatePlayerSession(ctx, *p)
+		must(t, err)
+		if v != p.Version+1 {
+			t.Fatalf("update player session to %s: version %d after %d", st, v, p.Version)
+		}
+		stale := *p
+		_, err = s.UpdatePlayerSession(ctx, stale)
+		wantErr(t, err, store.ErrConflict, "stale player session update")
+		p.Version = v
+		got, err := s.GetPlayerSession(ctx, p.PlayerSessionId)
+		must(t, err)
+		same(t, "player session after update", normPS(got), normPS(*p))
+	}
+	update(&p1, store.PlayerSessionActive)
+	count(2)
+	update(&p1, store.PlayerSessionCompleted)
+	count(1)
+	p2, err := s.GetPlayerSession(ctx, "psess-2")
+	must(t, err)
+	update(&p2, store.PlayerSessionTimedOut)
+	count(0)
+	moved := p2
+	moved.PlayerId = "p9"
+	_, err = s.UpdatePlayerSession(ctx, moved)
+	wantErr(t, err, store.ErrConflict, "player session moved to another player")
+	_, err = s.UpdatePlayerSession(ctx, playerSession(gs.GameSessionId, "psess-x", "p1", 0))
+	wantErr(t, err, store.ErrNotFound, "update unknown player session")
+
+	// Freed slots are free again: three more fit, a fourth does not.
+	var more []store.PlayerSession
+	for i := range 3 {
+		more = append(more, playerSession(gs.GameSessionId, id("psess-m", i), id("m", i), 2))
+	}
+	got, err = s.CreatePlayerSessions(ctx, gs.GameSessionId, more)
+	must(t, err)
+	if got.CurrentPlayerSessionCount != 3 {
+		t.Fatalf("count %d after filling, want 3", got.CurrentPlayerSessionCount)
+	}
+	_, err = s.CreatePlayerSessions(ctx, gs.GameSessionId, []store.PlayerSession{playerSession(gs.GameSessionId, "psess-4", "p4", 3)})
+	wantErr(t, err, store.ErrGameSessionFull, "a player more than the maximum")
+
+	// Ending the game session completes the player sessions that hold a slot.
+	gs = getGS(t, s, gs.GameSessionId)
+	gs.Status, gs.TerminationTime = store.GameSessionTerminated, base().Add(time.Hour)
+	_, err = s.UpdateGameSession(ctx, gs)
+	must(t, err)
+	count(0)
+	m0, err := s.GetPlayerSession(ctx, "psess-m-000")
+	must(t, err)
+	if m0.Status != store.PlayerSessionCompleted || !m0.TerminationTime.Equal(gs.TerminationTime) || m0.Version != 2 {
+		t.Fatalf("player session of a terminated game session: %+v", m0)
+	}
+	if p2, _ := s.GetPlayerSession(ctx, "psess-2"); p2.Status != store.PlayerSessionTimedOut {
+		t.Fatalf("a TIMEDOUT player session became %s", p2.Status)
+	}
+}
+
+func testPlayerSessionsRefused(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	gs := createGS(t, s, gameSession(fleetA, "g", 3, 0))
+	_, err := s.CreatePlayerSessions(ctx, gs.GameSessionId, []store.PlayerSession{playerSession(gs.GameSessionId, "psess-1", "p1", 0)})
+	must(t, err)
+	four := func(prefix string) []store.PlayerSession {
+		var out []store.PlayerSession
+		for i := range 4 {
+			out = append(out, playerSession(gs.GameSessionId, id(prefix, i), id("p", i), 1))
+		}
+		return out
+	}
+	nothingWritten := func(what string, ps []store.PlayerSession) {
+		t.Helper()
+		for _, p := range ps {
+			if _, err := s.GetPlayerSession(ctx, p.PlayerSessionId); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("%s: player session %s was written (%v)", what, p.PlayerSessionId, err)
+			}
+		}
+		for _, p := range ps {
+			list, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: p.PlayerId}, store.Page{})
+			must(t, err)
+			if len(list) != 0 {
+				t.Fatalf("%s: player %s has %d player sessions", what, p.PlayerId, len(list))
+			}
+		}
+		if got := getGS(t, s, gs.GameSessionId); got.CurrentPlayerSessionCount != 1 {
+			t.Fatalf("%s: count %d, want 1", what, got.CurrentPlayerSessionCount)
+		}
+	}
+	ps := four("full")[:3]
+	_, err = s.CreatePlayerSessions(ctx, gs.GameSessionId, ps)
+	wantErr(t, err, store.ErrGameSessionFull, "3 more in a session of 3 holding 1")
+	nothingWritten("full", ps)
+
+	dup := four("dup")[:2]
+	dup[1].PlayerSessionId = "psess-1"
+	dup[1].PlayerId = "p-dup"
+	_, err = s.CreatePlayerSessions(ctx, gs.GameSessionId, dup)
+	wantErr(t, err, store.ErrExists, "a taken player session id")
+	nothingWritten("taken id", dup[:1])
+
+	_, err = s.CreatePlayerSessions(ctx, gsID(fleetA, "nope"), []store.PlayerSession{playerSession(gsID(fleetA, "nope"), "psess-n", "p-n", 0)})
+	wantErr(t, err, store.ErrNotFound, "player sessions of an unknown game session")
+
+	for _, c := range []struct {
+		name   string
+		change func(*store.GameSession)
+	}{
+		{"DENY_ALL", func(g *store.GameSession) { g.PlayerSessionCreationPolicy = store.DenyAll }},
+		{"ACTIVATING", func(g *store.GameSession) { g.Status = store.GameSessionActivating }},
+		{"TERMINATING", func(g *store.GameSession) { g.Status = store.GameSessionTerminating }},
+	} {
+		g := getGS(t, s, gs.GameSessionId)
+		orig := g
+		c.change(&g)
+		v, err := s.UpdateGameSession(ctx, g)
+		must(t, err)
+		ps := four("st-" + c.name)[:1]
+		_, err = s.CreatePlayerSessions(ctx, gs.GameSessionId, ps)
+		wantErr(t, err, store.ErrGameSessionStatus, c.name)
+		nothingWritten(c.name, ps)
+		orig.Version = v
+		_, err = s.UpdateGameSession(ctx, orig)
+		must(t, err)
+	}
+}
+
+func psIDs(ps []store.PlayerSession) []string {
+	out := []string{}
+	for _, p := range ps {
+		out = append(out, p.PlayerSessionId)
+	}
+	return out
+}
+
+func testListPlayerSessions(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	a := createGS(t, s, gameSession(fleetA, "a", 10, 0))
+	b := createGS(t, s, gameSession(fleetB, "b", 10, 0))
+	var inA []string
+	for i := range 5 {
+		p := playerSession(a.GameSessionId, id("psess-a", 4-i), id("p", 4-i), 10-i)
+		_, err := s.CreatePlayerSessions(ctx, a.GameSessionId, []store.PlayerSession{p})
+		must(t, err)
+		inA = append([]string{p.PlayerSessionId}, inA...)
+	}
+	_, err := s.CreatePlayerSessions(ctx, b.GameSessionId, []store.PlayerSession{playerSession(b.GameSessionId, "psess-b", "p-000", 20)})
+	must(t, err)
+
+	var got []string
+	token := ""
+	for {
+		page, next, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{GameSessionID: a.GameSessionId}, store.Page{Limit: 2, NextToken: token})
+		must(t, err)
+		got = append(got, psIDs(page)...)
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	same(t, "player sessions of a", got, inA)
+	byPlayer, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: "p-000"}, store.Page{})
+	must(t, err)
+	same(t, "player sessions of p-000", psIDs(byPlayer), []string{"psess-a-000", "psess-b"})
+
+	p, err := s.GetPlayerSession(ctx, "psess-a-002")
+	must(t, err)
+	p.Status = store.PlayerSessionActive
+	_, err = s.UpdatePlayerSession(ctx, p)
+	must(t, err)
+	active, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{GameSessionID: a.GameSessionId, Status: store.PlayerSessionActive}, store.Page{})
+	must(t, err)
+	same(t, "ACTIVE player sessions", psIDs(active), []string{"psess-a-002"})
+	none, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: "nobody"}, store.Page{})
+	must(t, err)
+	if len(none) != 0 {
+		t.Fatalf("an unknown player has %d player sessions", len(none))
+	}
+	if _, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{}, store.Page{}); err == nil {
+		t.Fatal("a player session list without a game session or a player was answered")
+	}
+	_, _, err = s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: "p-000"}, store.Page{NextToken: "x"})
+	wantErr(t, err, store.ErrInvalidToken, "a bogus token")
+}
+
+// PlayerSessionsRace runs 32 goroutines, through the given stores in turn,
+// each creating 1 to 3 player sessions at once in one game session of 10,
+// and checks that the maximum is never exceeded and that the successful
+// creates are exactly what is stored.
+func PlayerSessionsRace(t *testing.T, stores []store.Store) {
+	ctx := t.Context()
+	s := stores[0]
+	must(t, s.CreateFleet(ctx, fleet(fleetA, 0)))
+	const max = 10
+	for round := range 5 {
+		gs := createGS(t, s, gameSession(fleetA, id("race", round), max, 0))
+		var (
+			wg      sync.WaitGroup
+			taken   atomic.Int64
+			full    atomic.Int64
+			mu      sync.Mutex
+			created []string
+		)
+		for g := range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n := 1 + g%3
+				var ps []store.PlayerSession
+				for i := range n {
+					ps = append(ps, playerSession(gs.GameSessionId, fmt.Sprintf("psess-%d-%d-%d", round, g, i), fmt.Sprintf("p-%d-%d", g, i), 1))
+				}
+				got, err := stores[g%len(stores)].CreatePlayerSessions(ctx, gs.GameSessionId, ps)
+				switch {
+				case err == nil:
+					taken.Add(int64(n))
+					if got.CurrentPlayerSessionCount > max {
+						t.Errorf("count %d over the maximum", got.CurrentPlayerSessionCount)
+					}
+					mu.Lock()
+					created = append(created, psIDs(ps)...)
+					mu.Unlock()
+				case errors.Is(err, store.ErrGameSessionFull):
+					full.Add(1)
+				default:
+					t.Errorf("create player sessions: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if taken.Load() > max {
+			t.Fatalf("round %d: %d player sessions in a session of %d", round, taken.Load(), max)
+		}
+		if full.Load() == 0 {
+			t.Fatalf("round %d: 32 creators of up to 3 players never found the session full", round)
+		}
+		if max-taken.Load() >= 1 {
+			t.Fatalf("round %d: %d slots left free while creators of one player were refused", round, max-taken.Load())
+		}
+		got := getGS(t, s, gs.GameSessionId)
+		if int64(got.CurrentPlayerSessionCount) != taken.Load() {
+			t.Fatalf("round %d: count %d, %d created", round, got.CurrentPlayerSessionCount, taken.Load())
+		}
+		list, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{GameSessionID: gs.GameSessionId}, store.Page{})
+		must(t, err)
+		if len(list) != len(created) {
+			t.Fatalf("round %d: %d player sessions listed, %d created", round, len(list), len(created))
+		}
+	}
+}
+
+func testGameSessionRetention(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	live := createGS(t, s, gameSession(fleetA, "live", 2, 0))
+	ends := createGS(t, s, gameSession(fleetA, "ends", 2, 1))
+	_, err := s.CreatePlayerSessions(ctx, ends.GameSessionId, []store.PlayerSession{playerSession(ends.GameSessionId, "psess-e", "p-e", 1)})
+	must(t, err)
+	_, err = s.CreatePlayerSessions(ctx, live.GameSessionId, []store.PlayerSession{playerSession(live.GameSessionId, "psess-l", "p-e", 1)})
+	must(t, err)
+	ends.Status, ends.TerminationTime = store.GameSessionTerminated, base().Add(time.Minute)
+	_, err = s.UpdateGameSession(ctx, ends)
+	must(t, err)
+	bornEnded := gameSession(fleetA, "born-ended", 2, 2)
+	bornEnded.Status = store.GameSessionError
+	createGS(t, s, bornEnded)
+
+	getGS(t, s, ends.GameSessionId)
+	getGS(t, s, bornEnded.GameSessionId)
+	_, err = s.GetPlayerSession(ctx, "psess-e")
+	must(t, err)
+
+	deadline := time.Now().Add(20 * Retention)
+	for {
+		_, errG := s.GetGameSession(ctx, ends.GameSessionId)
+		_, errB := s.GetGameSession(ctx, bornEnded.GameSessionId)
+		_, errP := s.GetPlayerSession(ctx, "psess-e")
+		if errors.Is(errG, store.ErrNotFound) && errors.Is(errB, store.ErrNotFound) && errors.Is(errP, store.ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ended sessions outlived their retention: %v, %v, %v", errG, errB, errP)
+		}
+		time.Sleep(Retention / 10)
+	}
+	list, _, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA}, store.Page{})
+	must(t, err)
+	same(t, "sessions after the retention", gsNames(list), []string{"live"})
+	ended, _, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA, Status: store.GameSessionTerminated}, store.Page{})
+	must(t, err)
+	if len(ended) != 0 {
+		t.Fatalf("an expired session is listed: %+v", ended)
+	}
+	byPlayer, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: "p-e"}, store.Page{})
+	must(t, err)
+	same(t, "player sessions after the retention", psIDs(byPlayer), []string{"psess-l"})
+	getGS(t, s, live.GameSessionId)
+	// The expired session's fleet takes the deletion, and its id is free.
+	createGS(t, s, gameSession(fleetA, "ends", 2, 3))
+}
