@@ -17,49 +17,6 @@ import (
 // errFull marks a placement refused for lack of room.
 var errFull = errors.New("relay: full")
 
-// placed is the record of one placement, kept for idempotency while its session
-// lives and for PlayerSessionTTL after.
-type placed struct {
-	done        chan struct{}
-	reply       bus.PlacementReply
-	fingerprint string
-	sess        *session
-	psids       []string
-	endedAt     time.Time
-	// attempt is the latest try of the match id this record answered;
-	// created is set when the placement created its session (not a backfill).
-	attempt int
-	created bool
-}
-
-// withdrawn records the tries of a match id that the matchmaker cancelled
-// (bus.PlacementCancel): requests of those tries are refused until their
-// deadline, after which the bus refuses them anyway.
-type withdrawn struct {
-	attempt int
-	until   time.Time
-}
-
-// prune forgets placements whose session ended more than PlayerSessionTTL ago,
-// and cancellations whose requests are past their deadline.
-func (s *Server) prune(now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for id, w := range s.cancelled {
-		if now.After(w.until) {
-			delete(s.cancelled, id)
-		}
-	}
-	for id, pl := range s.placements {
-		if !pl.endedAt.IsZero() && now.Sub(pl.endedAt) > s.opts.PlayerSessionTTL {
-			delete(s.placements, id)
-			for _, psid := range pl.psids {
-				delete(s.reservations, psid)
-			}
-		}
-	}
-}
-
 // place answers a placement request: a new session, a backfill into a running
 // one, or the earlier answer for a match id already placed.
 func (s *Server) place(ctx context.Context, req bus.PlacementRequest) bus.PlacementReply {
@@ -88,14 +45,11 @@ func fingerprint(req bus.PlacementRequest) string {
 
 func (s *Server) placeMatch(ctx context.Context, req bus.PlacementRequest) bus.PlacementReply {
 	fp := fingerprint(req)
-	s.mu.Lock()
-	if w, ok := s.cancelled[req.MatchID]; ok && req.Attempt <= w.attempt {
-		s.mu.Unlock()
-		return refusal(bus.CodeExpired, "try %d of match %q was cancelled by the matchmaker", req.Attempt, req.MatchID)
-	}
-	if pl := s.placements[req.MatchID]; pl != nil {
-		pl.attempt = max(pl.attempt, req.Attempt)
-		s.mu.Unlock()
+	pl, repeat, target, refused := s.claim(req, fp)
+	switch {
+	case refused != nil:
+		return *refused
+	case repeat:
 		select {
 		case <-pl.done:
 		case <-ctx.Done():
@@ -107,31 +61,6 @@ func (s *Server) placeMatch(ctx context.Context, req bus.PlacementRequest) bus.P
 		s.m.placements.WithLabelValues("repeat").Inc()
 		return pl.reply
 	}
-	if s.draining {
-		s.mu.Unlock()
-		return refusal(bus.CodeDraining, "relay %s is draining", s.opts.RelayID)
-	}
-	var target *session
-	if req.GameSessionID != "" {
-		target = s.sessions[req.GameSessionID]
-		if target == nil {
-			s.mu.Unlock()
-			return refusal(bus.CodeInvalid, "game session %q is not running on relay %s", req.GameSessionID, s.opts.RelayID)
-		}
-	} else {
-		if n := len(s.sessions) + s.creating; n >= s.opts.MaxSessions {
-			s.mu.Unlock()
-			return refusal(bus.CodeFull, "%d of %d sessions", n, s.opts.MaxSessions)
-		}
-		if max := min(req.MaxPlayers, s.opts.MaxPlayersPerSession); len(req.Players) > max {
-			s.mu.Unlock()
-			return refusal(bus.CodeInvalid, "%d players, at most %d per session", len(req.Players), max)
-		}
-	}
-	pl := &placed{done: make(chan struct{}), fingerprint: fp, attempt: req.Attempt, created: target == nil}
-	s.placements[req.MatchID] = pl
-	s.creating++
-	s.mu.Unlock()
 
 	var reply bus.PlacementReply
 	var sess *session
@@ -145,22 +74,12 @@ func (s *Server) placeMatch(ctx context.Context, req bus.PlacementRequest) bus.P
 
 	s.mu.Lock()
 	s.creating--
-	if err != nil {
-		delete(s.placements, req.MatchID)
-	} else {
-		pl.sess = sess
-		for _, ps := range reply.PlayerSessions {
-			pl.psids = append(pl.psids, ps.PlayerSessionID)
-			s.reservations[ps.PlayerSessionID] = sess
-		}
-		if target == nil {
-			s.sessions[sess.id] = sess
-			s.m.sessions.Set(float64(len(s.sessions)))
-			s.wg.Add(1)
-			go sess.run(s.tick())
-		} else if sess.ended.Load() {
-			pl.endedAt = time.Now()
-		}
+	s.ledger.settle(req.MatchID, pl, sess, reply, err)
+	if err == nil && target == nil {
+		s.sessions[sess.id] = sess
+		s.m.sessions.Set(float64(len(s.sessions)))
+		s.wg.Add(1)
+		go sess.run(s.tick())
 	}
 	pl.reply = reply
 	close(pl.done)
@@ -177,41 +96,60 @@ func (s *Server) placeMatch(ctx context.Context, req bus.PlacementRequest) bus.P
 	return reply
 }
 
+// claim decides a placement request against the ledger and the relay's room:
+// refused, a repeat of the match id's earlier placement pl, or the new
+// placement pl (counted in creating) of a session to create (target nil) or
+// of a backfill into target.
+func (s *Server) claim(req bus.PlacementRequest, fp string) (pl *placed, repeat bool, target *session, refused *bus.PlacementReply) {
+	refuse := func(code bus.ErrorCode, format string, args ...any) (*placed, bool, *session, *bus.PlacementReply) {
+		r := refusal(code, format, args...)
+		return nil, false, nil, &r
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ledger.mu.Lock()
+	defer s.ledger.mu.Unlock()
+	if pl, refused := s.ledger.claimLocked(req); pl != nil || refused != nil {
+		return pl, pl != nil, nil, refused
+	}
+	if s.draining {
+		return refuse(bus.CodeDraining, "relay %s is draining", s.opts.RelayID)
+	}
+	if req.GameSessionID != "" {
+		if target = s.sessions[req.GameSessionID]; target == nil {
+			return refuse(bus.CodeInvalid, "game session %q is not running on relay %s", req.GameSessionID, s.opts.RelayID)
+		}
+	} else {
+		if n := len(s.sessions) + s.creating; n >= s.opts.MaxSessions {
+			return refuse(bus.CodeFull, "%d of %d sessions", n, s.opts.MaxSessions)
+		}
+		if max := min(req.MaxPlayers, s.opts.MaxPlayersPerSession); len(req.Players) > max {
+			return refuse(bus.CodeInvalid, "%d players, at most %d per session", len(req.Players), max)
+		}
+	}
+	pl = &placed{done: make(chan struct{}), fingerprint: fp, attempt: req.Attempt, created: target == nil}
+	s.ledger.placements[req.MatchID] = pl
+	s.creating++
+	return pl, false, target, nil
+}
+
 // cancelPlacement withdraws the tries of a match up to pc.Attempt: a session
 // one of them created is ended (reason CANCELLED) unless a player has joined
 // it or a later try found it, and requests of those tries that arrive later
 // are refused. Backfill placements are never cancelled.
 func (s *Server) cancelPlacement(pc bus.PlacementCancel) {
-	s.mu.Lock()
-	w := s.cancelled[pc.MatchID]
-	s.cancelled[pc.MatchID] = withdrawn{attempt: max(w.attempt, pc.Attempt), until: maxTime(w.until, pc.Deadline)}
-	pl := s.placements[pc.MatchID]
-	s.mu.Unlock()
+	pl := s.ledger.withdraw(pc)
 	if pl == nil || !pl.created {
 		return
 	}
 	// A session being created is finished first, then ended.
 	<-pl.done
-	s.mu.Lock()
-	if s.placements[pc.MatchID] != pl || pl.attempt > pc.Attempt || pl.sess == nil || pl.sess.joined() {
-		s.mu.Unlock()
+	if !s.ledger.cancel(pc, pl) {
 		return
 	}
-	delete(s.placements, pc.MatchID)
-	for _, psid := range pl.psids {
-		delete(s.reservations, psid)
-	}
-	s.mu.Unlock()
 	s.m.placements.WithLabelValues("cancelled").Inc()
 	pl.sess.requestEnd(bus.EndCancelled, fmt.Sprintf("the matchmaker cancelled try %d of match %s", pc.Attempt, pc.MatchID))
 	pl.sess.log.Info("placement cancelled by the matchmaker", "matchId", pc.MatchID, "attempt", pc.Attempt)
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // tick is the period of each session's timeout checks.
@@ -283,17 +221,5 @@ func (s *Server) removeSession(sess *session) {
 	defer s.mu.Unlock()
 	delete(s.sessions, sess.id)
 	s.m.sessions.Set(float64(len(s.sessions)))
-	now := time.Now()
-	for _, pl := range s.placements {
-		if pl.sess == sess {
-			pl.endedAt = now
-		}
-	}
-}
-
-// sessionOf returns the session that reserved player session psid.
-func (s *Server) sessionOf(psid string) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reservations[psid]
+	s.ledger.sessionEnded(sess, time.Now())
 }

@@ -41,14 +41,13 @@ type Server struct {
 	fastPort int       // advertised UDP port, 0 without UDP
 	caCert   []byte    // PEM CA certificate for the login result
 
-	mu           sync.Mutex
-	sessions     map[string]*session
-	placements   map[string]*placed   // by match id
-	cancelled    map[string]withdrawn // by match id: tries the matchmaker cancelled
-	reservations map[string]*session  // player session id -> its session
-	conns        map[*wsConn]struct{}
-	creating     int
-	draining     bool
+	ledger *ledger // placements, cancelled tries and reserved player sessions, under its own mutex
+
+	mu       sync.Mutex // guards the four fields below
+	sessions map[string]*session
+	conns    map[*wsConn]struct{}
+	creating int
+	draining bool
 
 	players    atomic.Int64
 	wg         sync.WaitGroup // sessions and connections
@@ -86,22 +85,20 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 	tcpAddr := ln.Addr().(*net.TCPAddr)
 	ln = connlimit.Wrap(ln, opts.MaxConnectionsPerIP, m.refusedConns)
 	s := &Server{
-		caCert:       caCert,
-		opts:         opts,
-		bus:          c,
-		log:          opts.Logger.With("relayId", opts.RelayID),
-		m:            m,
-		ln:           ln,
-		baseCtx:      context.Background(),
-		sessions:     make(map[string]*session),
-		placements:   make(map[string]*placed),
-		cancelled:    make(map[string]withdrawn),
-		reservations: make(map[string]*session),
-		conns:        make(map[*wsConn]struct{}),
-		shutdown:     make(chan struct{}),
-		force:        make(chan struct{}),
-		runDone:      make(chan struct{}),
-		ready:        make(chan struct{}),
+		caCert:   caCert,
+		opts:     opts,
+		bus:      c,
+		log:      opts.Logger.With("relayId", opts.RelayID),
+		m:        m,
+		ln:       ln,
+		baseCtx:  context.Background(),
+		sessions: make(map[string]*session),
+		ledger:   newLedger(),
+		conns:    make(map[*wsConn]struct{}),
+		shutdown: make(chan struct{}),
+		force:    make(chan struct{}),
+		runDone:  make(chan struct{}),
+		ready:    make(chan struct{}),
 	}
 	s.pool.New = func() any { return new(protocol.Packet) }
 	s.bufs.New = func() any { b := make([]byte, protocol.MaxFrameSize+1); return &b }
@@ -349,7 +346,7 @@ func (s *Server) heartbeats(stop <-chan struct{}, done chan<- struct{}) {
 			return
 		case now := <-t.C:
 			s.publishHeartbeat()
-			s.prune(now)
+			s.ledger.prune(now, s.opts.PlayerSessionTTL)
 		}
 	}
 }

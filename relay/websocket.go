@@ -451,7 +451,7 @@ func (r *reader) login(gameSessionID string) (*session, *peer) {
 		r.refuse(protocol.RefusalMalformedLogin, msg)
 		return nil, nil
 	}
-	sess := s.sessionOf(r.in.Login.PlayerSessionID)
+	sess := s.ledger.sessionOf(r.in.Login.PlayerSessionID)
 	if sess == nil || (gameSessionID != "" && gameSessionID != sess.id && gameSessionID != sess.arn) {
 		r.refuse(protocol.RefusalUnknownPlayerSession, "player session not reserved in this game session")
 		return nil, nil
