@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -146,40 +145,11 @@ func endpointOf(o Options, addr *net.TCPAddr) bus.Endpoint {
 	return e
 }
 
-// listenFastDefault opens the fast path on Options.UDPAddr, by default on the
-// WebSocket listener's host and port.
-func listenFastDefault(s *Server, opts Options, tcpAddr *net.TCPAddr) (*fastPath, error) {
-	if opts.UDPAddr != "" {
-		return listenFast(s, opts.UDPAddr)
-	}
-	host, port, err := net.SplitHostPort(opts.ListenAddr)
-	if err != nil {
-		return nil, fmt.Errorf("relay: listen address %q: %w", opts.ListenAddr, err)
-	}
-	fp, err := listenFast(s, net.JoinHostPort(host, strconv.Itoa(tcpAddr.Port)))
-	if err != nil && port == "0" {
-		// The free TCP port chosen for us may be taken on UDP: take a free one.
-		return listenFast(s, net.JoinHostPort(host, "0"))
-	}
-	return fp, err
-}
-
 // Addr is the address of the WebSocket listener.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Endpoint is where players connect, as placement replies give it.
 func (s *Server) Endpoint() bus.Endpoint { return s.endpoint }
-
-// UDPAddr is the address of the UDP (or DTLS) listener, nil with DisableUDP.
-func (s *Server) UDPAddr() net.Addr {
-	if s.fast == nil {
-		return nil
-	}
-	if s.fast.ln != nil {
-		return s.fast.ln.Addr()
-	}
-	return s.fast.conns[0].LocalAddr()
-}
 
 // RelayID is the relay's id.
 func (s *Server) RelayID() string { return s.opts.RelayID }
