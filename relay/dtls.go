@@ -113,13 +113,7 @@ func (fp *fastPath) serveDTLS(c net.Conn) {
 		if err != nil {
 			return
 		}
-		m.udpBytesIn.Add(float64(n))
-		if err := protocol.DecodePacket(buf[:n], &in); err != nil {
-			m.dropUDP(dropMalformed)
-			continue
-		}
-		if err := protocol.ValidateFromClient(&in, true); err != nil {
-			m.dropUDP(validationReason(err))
+		if !fp.decode(buf[:n], &in) {
 			continue
 		}
 		if in.OpCode == protocol.OpUDPConnect {
@@ -134,16 +128,10 @@ func (fp *fastPath) serveDTLS(c net.Conn) {
 // the peer id and connect token of a logged-in peer; it answers -15 and returns
 // the binding, or nil after a refusal.
 func (fp *fastPath) verify(c net.Conn, b []byte, in, out *protocol.Packet) *binding {
+	if !fp.decode(b, in) {
+		return nil
+	}
 	m := fp.srv.m
-	m.udpBytesIn.Add(float64(len(b)))
-	if err := protocol.DecodePacket(b, in); err != nil {
-		m.dropUDP(dropMalformed)
-		return nil
-	}
-	if err := protocol.ValidateFromClient(in, true); err != nil {
-		m.dropUDP(validationReason(err))
-		return nil
-	}
 	if in.OpCode != protocol.OpVerifyIdentity {
 		m.dropUDP(dropUnbound)
 		return nil

@@ -187,18 +187,7 @@ func (fp *fastPath) readLoop(r *udpReader) {
 // datagram handles one plain UDP datagram received on socket c from an address;
 // the datagrams it sends join batch sb (nil: they are written at once).
 func (fp *fastPath) datagram(c *net.UDPConn, sb *sendBatch, b []byte, from netip.AddrPort, in, out *protocol.Packet) {
-	m := fp.srv.m
-	m.udpBytesIn.Add(float64(len(b)))
-	if len(b) > protocol.MaxFrameSize {
-		m.dropUDP(dropTooLarge)
-		return
-	}
-	if err := protocol.DecodePacket(b, in); err != nil {
-		m.dropUDP(dropMalformed)
-		return
-	}
-	if err := protocol.ValidateFromClient(in, true); err != nil {
-		m.dropUDP(validationReason(err))
+	if !fp.decode(b, in) {
 		return
 	}
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
@@ -210,7 +199,7 @@ func (fp *fastPath) datagram(c *net.UDPConn, sb *sendBatch, b []byte, from netip
 	bd := fp.bindings[from]
 	fp.mu.RUnlock()
 	if bd == nil {
-		m.dropUDP(dropUnbound)
+		fp.srv.m.dropUDP(dropUnbound)
 		return
 	}
 	fp.handle(bd, sb, in, out)
