@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/relay/client"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
 // benchWindow is how many messages a benchmark keeps in flight.
@@ -93,7 +94,7 @@ func BenchmarkFanOut10(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	eventually(b, "group of 10", func() bool { return metricValue(h.reg, "relay_players", "") == members+1 })
+	relaytest.Eventually(b, "group of 10", func() bool { return relaytest.MetricValue(h.reg, "relay_players", "") == members+1 })
 	time.Sleep(50 * time.Millisecond)
 	for range benchWindow * members {
 		credit <- struct{}{}

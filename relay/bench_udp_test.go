@@ -16,6 +16,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
 // benchPlayers places a session of n players and dials them with opts, each with
@@ -272,7 +273,7 @@ func BenchmarkIdlePlayers(b *testing.B) {
 		}
 		conns = append(conns, c)
 	}
-	eventually(b, "players logged in", func() bool { return metricValue(h.reg, "relay_players", "") == n })
+	relaytest.Eventually(b, "players logged in", func() bool { return relaytest.MetricValue(h.reg, "relay_players", "") == n })
 	b.StopTimer()
 	heap1, stack1 := inUse()
 	perK := func(v uint64) float64 { return float64(v) / (n / 1000) / (1 << 20) }
