@@ -47,7 +47,7 @@ func RunServer(tb testing.TB, nats *embedded.Server, tune ...func(*relay.Options
 	if opts.Logger == nil {
 		opts.Logger = Logger()
 	}
-	srv, err := relay.New(bustest.Connect(tb, nats, bus.Options{Logger: opts.Logger}), opts)
+	srv, err := relay.New(bustest.Connect(tb, nats, bus.Options{Logger: Logger()}), opts)
 	if err != nil {
 		tb.Fatalf("relay: %v", err)
 	}
