@@ -422,7 +422,16 @@ func TestAutomaticBackfill(t *testing.T) {
 	d := h.mustDial(plain.PlayerSessions[0].PlayerSessionID, client.Options{})
 	h.mustDial(plain.PlayerSessions[1].PlayerSessionID, client.Options{})
 	d.Close()
-	time.Sleep(100 * time.Millisecond)
+	relaytest.Eventually(t, "the player left", func() bool {
+		h.events.mu.Lock()
+		defer h.events.mu.Unlock()
+		for _, v := range h.events.left {
+			if v.GameSessionID == plain.GameSessionID {
+				return true
+			}
+		}
+		return false
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(reqs) != 1 {

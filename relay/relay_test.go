@@ -360,17 +360,17 @@ func TestLoginRefusals(t *testing.T) {
 		t.Fatalf("peer id %d", a.PeerID())
 	}
 	refused(r1.PlayerSessions[0].PlayerSessionID, client.Options{}, protocol.RefusalPlayerSessionUsed)
-	// Expired.
-	time.Sleep(400 * time.Millisecond)
-	refused(r1.PlayerSessions[1].PlayerSessionID, client.Options{}, protocol.RefusalPlayerSessionExpired)
-	if got := h.relay.Stats().Players; got != 1 {
-		t.Fatalf("players %d", got)
-	}
-	// r2 never connected: it ends as EXPIRED, and its id is then refused as ended.
+	// r2 never connected: it ends as EXPIRED once its reservation expired,
+	// and so the reservations of r1, placed before, have expired too.
 	relaytest.Eventually(t, "expired session", func() bool {
 		e, ok := h.events.endedOf(r2.GameSessionID)
 		return ok && e.Reason == bus.EndExpired
 	})
+	refused(r1.PlayerSessions[1].PlayerSessionID, client.Options{}, protocol.RefusalPlayerSessionExpired)
+	if got := h.relay.Stats().Players; got != 1 {
+		t.Fatalf("players %d", got)
+	}
+	// r2's id is then refused as ended.
 	refused(r2.PlayerSessions[0].PlayerSessionID, client.Options{}, protocol.RefusalSessionEnded)
 }
 
@@ -573,7 +573,14 @@ func TestEmptySessionEnds(t *testing.T) {
 	h := newHarness(t, opts)
 	reply := h.place(request(1))
 	c := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
-	time.Sleep(200 * time.Millisecond)
+	// A session that a player leaves at once ends empty: by then the
+	// timeout has passed for the session with a player too.
+	other := h.place(request(1))
+	h.mustDial(other.PlayerSessions[0].PlayerSessionID, client.Options{}).Close()
+	relaytest.Eventually(t, "the left session's empty end", func() bool {
+		e, ok := h.events.endedOf(other.GameSessionID)
+		return ok && e.Reason == bus.EndEmpty
+	})
 	if _, ok := h.events.endedOf(reply.GameSessionID); ok {
 		t.Fatal("session with a player ended")
 	}
