@@ -16,6 +16,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
 // benchPlayers places a session of n players and dials them with opts, each with
@@ -108,7 +109,7 @@ func benchForward(b *testing.B, udp bool) {
 func waitDelivered(got *atomic.Int64, n int64) time.Time {
 	last, since := got.Load(), time.Now()
 	for last < n && time.Since(since) < time.Second {
-		time.Sleep(100 * time.Microsecond)
+		time.Sleep(100 * time.Microsecond) // benchmark: polls for the last deliveries
 		if v := got.Load(); v != last {
 			last, since = v, time.Now()
 		}
@@ -172,7 +173,7 @@ func benchLatency(b *testing.B, udp bool, pairs, rate int) {
 			for i := p; i < b.N; i += pairs {
 				due := time.Duration(i) * time.Second / time.Duration(rate)
 				if ahead := due - time.Since(start); ahead > slack {
-					time.Sleep(ahead)
+					time.Sleep(ahead) // benchmark: paces the offered load
 				}
 				binary.LittleEndian.PutUint64(payload, uint64(time.Since(l.start).Nanoseconds()))
 				if err := senders[p].Send(ctx, 100, targets[p], payload, !udp); err != nil {
@@ -220,7 +221,7 @@ func BenchmarkBroadcast30Hz(b *testing.B) {
 				for s, g := range groups {
 					due := time.Duration(i)*tick + time.Duration(s)*tick/time.Duration(sessions)
 					if ahead := due - time.Since(start); ahead > 0 {
-						time.Sleep(ahead)
+						time.Sleep(ahead) // benchmark: paces the offered load
 					}
 					for _, c := range g {
 						if err := c.Send(ctx, 1, client.ToAll(), payload, false); err != nil {
@@ -272,7 +273,7 @@ func BenchmarkIdlePlayers(b *testing.B) {
 		}
 		conns = append(conns, c)
 	}
-	eventually(b, "players logged in", func() bool { return metricValue(h.reg, "relay_players", "") == n })
+	relaytest.Eventually(b, "players logged in", func() bool { return relaytest.MetricValue(h.reg, "relay_players", "") == n })
 	b.StopTimer()
 	heap1, stack1 := inUse()
 	perK := func(v uint64) float64 { return float64(v) / (n / 1000) / (1 << 20) }

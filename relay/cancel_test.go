@@ -7,6 +7,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
 // cancelTry publishes the matchmaker's cancellation of req's tries up to attempt.
@@ -28,7 +29,7 @@ func TestCancelledTryEndsItsSession(t *testing.T) {
 	req.Attempt = 1
 	first := h.place(req)
 	h.cancelTry(req, 1)
-	eventually(t, "the cancelled session's end", func() bool {
+	relaytest.Eventually(t, "the cancelled session's end", func() bool {
 		e, ok := h.events.endedOf(first.GameSessionID)
 		return ok && e.Reason == bus.EndCancelled
 	})
@@ -44,7 +45,7 @@ func TestCancelledTryEndsItsSession(t *testing.T) {
 		t.Fatalf("the next try answered the cancelled session %s", first.GameSessionID)
 	}
 	h.mustDial(second.PlayerSessions[0].PlayerSessionID, client.Options{})
-	if got := metricValue(h.reg, "relay_placements_total", "cancelled"); got != 1 {
+	if got := relaytest.MetricValue(h.reg, "relay_placements_total", "cancelled"); got != 1 {
 		t.Fatalf("relay_placements_total{result=cancelled} = %v, want 1", got)
 	}
 }

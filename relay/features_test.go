@@ -23,6 +23,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
 func TestTLSAndDTLS(t *testing.T) {
@@ -64,7 +65,7 @@ func TestTLSAndDTLS(t *testing.T) {
 	if !a.FastBound() || !b.FastBound() {
 		t.Fatalf("DTLS bound: a %v b %v", a.FastBound(), b.FastBound())
 	}
-	udpOut := metricValue(h.reg, "relay_messages_out_total", "udp")
+	udpOut := relaytest.MetricValue(h.reg, "relay_messages_out_total", "udp")
 	if err := a.Send(ctx, 3, client.ToPlayer(b.PeerID()), []byte("dtls"), false); err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +78,8 @@ func TestTLSAndDTLS(t *testing.T) {
 	if m := recv(t, a); string(m.Payload) != "wss" {
 		t.Fatalf("a got %+v", m)
 	}
-	eventually(t, "the fast message over DTLS", func() bool {
-		return metricValue(h.reg, "relay_messages_out_total", "udp") > udpOut
+	relaytest.Eventually(t, "the fast message over DTLS", func() bool {
+		return relaytest.MetricValue(h.reg, "relay_messages_out_total", "udp") > udpOut
 	})
 	if rtt, err := a.Ping(ctx); err != nil || rtt <= 0 {
 		t.Fatalf("ping over DTLS: %v %v", rtt, err)
@@ -196,7 +197,7 @@ func TestReconnect(t *testing.T) {
 
 	// After the grace period the peer is gone and its token refused.
 	ws2.UnderlyingConn().Close()
-	eventually(t, "the held player to leave", func() bool {
+	relaytest.Eventually(t, "the held player to leave", func() bool {
 		h.events.mu.Lock()
 		defer h.events.mu.Unlock()
 		for _, l := range h.events.left {
@@ -242,7 +243,7 @@ func TestIdleConnectionClosed(t *testing.T) {
 		t.Fatalf("the live client was closed: %v", a.Err())
 	default:
 	}
-	eventually(t, "a round-trip time measured from a pong", func() bool {
+	relaytest.Eventually(t, "a round-trip time measured from a pong", func() bool {
 		mfs, err := h.reg.Gather()
 		if err != nil {
 			t.Fatal(err)
@@ -320,7 +321,7 @@ func TestRateAndConnectionLimits(t *testing.T) {
 		c.Close()
 		t.Fatal("a third connection from 127.0.0.1 was admitted")
 	}
-	if metricValue(h.reg, "relay_refused_connections_total", "") != 1 {
+	if relaytest.MetricValue(h.reg, "relay_refused_connections_total", "") != 1 {
 		t.Fatal("refused connection not counted")
 	}
 
@@ -330,7 +331,7 @@ func TestRateAndConnectionLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, "rate limit drops", func() bool { return h.droppedCount("rate_limited") >= 35 })
+	relaytest.Eventually(t, "rate limit drops", func() bool { return h.droppedCount("rate_limited") >= 35 })
 	n := 0
 	for len(b.Messages()) > 0 || n == 0 {
 		recv(t, b)
@@ -378,7 +379,7 @@ func TestAutomaticBackfill(t *testing.T) {
 	a := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
 	b := h.mustDial(reply.PlayerSessions[1].PlayerSessionID, client.Options{})
 	b.Close()
-	eventually(t, "a backfill request", func() bool {
+	relaytest.Eventually(t, "a backfill request", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(reqs) == 1
@@ -397,8 +398,8 @@ func TestAutomaticBackfill(t *testing.T) {
 		!maps.Equal(r.Players[0].LatencyInMs, req.Players[0].LatencyInMs) || !maps.Equal(r.Players[1].LatencyInMs, req.Players[2].LatencyInMs) {
 		t.Fatalf("backfill players %+v", r.Players)
 	}
-	eventually(t, "the backfill request counted", func() bool {
-		return metricValue(h.reg, "relay_backfill_requests_total", "ok") == 1
+	relaytest.Eventually(t, "the backfill request counted", func() bool {
+		return relaytest.MetricValue(h.reg, "relay_backfill_requests_total", "ok") == 1
 	})
 
 	// The matchmaker's backfill placement lands in the running session.
@@ -421,7 +422,16 @@ func TestAutomaticBackfill(t *testing.T) {
 	d := h.mustDial(plain.PlayerSessions[0].PlayerSessionID, client.Options{})
 	h.mustDial(plain.PlayerSessions[1].PlayerSessionID, client.Options{})
 	d.Close()
-	time.Sleep(100 * time.Millisecond)
+	relaytest.Eventually(t, "the player left", func() bool {
+		h.events.mu.Lock()
+		defer h.events.mu.Unlock()
+		for _, v := range h.events.left {
+			if v.GameSessionID == plain.GameSessionID {
+				return true
+			}
+		}
+		return false
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(reqs) != 1 {

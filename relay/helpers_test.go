@@ -2,9 +2,7 @@ package relay_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
 // harness is one relay on an embedded NATS server, with a second bus connection
@@ -29,64 +28,20 @@ type harness struct {
 	events *sessionEvents
 }
 
-func quietLogger() *slog.Logger {
-	return slog.New(slog.DiscardHandler)
-}
-
 func newHarness(t testing.TB, opts relay.Options) *harness {
 	t.Helper()
 	e := bustest.RunServer(t)
-	rc := bustest.Connect(t, e, bus.Options{Logger: quietLogger()})
-	mm := bustest.Connect(t, e, bus.Options{Logger: quietLogger()})
 	reg := prometheus.NewRegistry()
-	if opts.ListenAddr == "" {
-		opts.ListenAddr = "127.0.0.1:0"
-	}
-	if opts.Region == "" {
-		opts.Region = "test"
-	}
-	if opts.Logger == nil {
-		opts.Logger = quietLogger()
-	}
 	opts.Registerer = reg
-	srv, err := relay.New(rc, opts)
+	srv := relaytest.RunServer(t, e, func(o *relay.Options) { *o = opts })
+	mm := bustest.Connect(t, e, bus.Options{Logger: relaytest.Logger()})
+	h := &harness{t: t, relay: srv, mm: mm, reg: reg, url: relaytest.URL(srv), events: &sessionEvents{}}
+	stop, err := mm.SubscribeSessionEvents(context.Background(), "", "", h.events.handlers())
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, relay: srv, mm: mm, reg: reg, url: "ws://" + srv.Addr().String() + "/websocket",
-		events: &sessionEvents{}}
-	ctx, cancel := context.WithCancel(context.Background())
-	stop, err := mm.SubscribeSessionEvents(ctx, "", "", h.events.handlers())
-	if err != nil {
-		t.Fatal(err)
-	}
-	runErr := make(chan error, 1)
-	go func() { runErr <- srv.Run(ctx) }()
-	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-runErr; err != nil {
-			t.Errorf("run: %v", err)
-		}
-		stop()
-		cancel()
-	})
-	h.waitPlacementsServed()
+	t.Cleanup(stop)
 	return h
-}
-
-// waitPlacementsServed waits until the relay says it serves placements
-// (Server.Ready).
-func (h *harness) waitPlacementsServed() {
-	h.t.Helper()
-	select {
-	case <-h.relay.Ready():
-	case <-time.After(5 * time.Second):
-		h.t.Fatal("relay does not serve placements")
-	}
 }
 
 var matchSeq atomic.Int64
@@ -105,25 +60,12 @@ func request(n int) bus.PlacementRequest {
 
 func (h *harness) place(req bus.PlacementRequest) bus.PlacementReply {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	reply, err := h.mm.RequestPlacement(ctx, req)
-	if err != nil {
-		h.t.Fatalf("placement: %v", err)
-	}
-	return reply
+	return relaytest.Place(h.t, h.mm, req)
 }
 
 func (h *harness) placeErr(req bus.PlacementRequest) bus.ErrorCode {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, err := h.mm.RequestPlacement(ctx, req)
-	var re *bus.ReplyError
-	if !errors.As(err, &re) {
-		h.t.Fatalf("placement: want a refusal, got %v", err)
-	}
-	return re.Code
+	return relaytest.PlaceRefused(h.t, h.mm, req)
 }
 
 func (h *harness) dial(psid string, opts client.Options) (*client.Client, error) {
@@ -143,35 +85,11 @@ func (h *harness) mustDial(psid string, opts client.Options) *client.Client {
 }
 
 func (h *harness) refusedCount(reason string) float64 {
-	return metricValue(h.reg, "relay_refused_logins_total", reason)
+	return relaytest.MetricValue(h.reg, "relay_refused_logins_total", reason)
 }
 
 func (h *harness) droppedCount(reason string) float64 {
-	return metricValue(h.reg, "relay_dropped_packets_total", reason)
-}
-
-// metricValue reads the counter or gauge name whose (only) label is value; with an
-// empty value, the unlabeled series.
-func metricValue(reg *prometheus.Registry, name, value string) float64 {
-	mfs, err := reg.Gather()
-	if err != nil {
-		return -1
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if value != "" && (len(m.GetLabel()) == 0 || m.GetLabel()[0].GetValue() != value) {
-				continue
-			}
-			if m.GetGauge() != nil {
-				return m.GetGauge().GetValue()
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
+	return relaytest.MetricValue(h.reg, "relay_dropped_packets_total", reason)
 }
 
 // sessionEvents records the session events of the bus.
@@ -201,18 +119,6 @@ func (e *sessionEvents) endedOf(id string) (bus.SessionEnded, bool) {
 		}
 	}
 	return bus.SessionEnded{}, false
-}
-
-// eventually polls cond until it holds or 5 s pass.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // recv returns the next message of c or fails after 2 s.

@@ -14,6 +14,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
 func testOptions() relay.Options {
@@ -120,7 +121,7 @@ func TestPlacementAndMessages(t *testing.T) {
 	if e := nextEvent(t, a, client.PlayerDisconnected); e.PeerID != 3 {
 		t.Fatalf("disconnect of %d", e.PeerID)
 	}
-	eventually(t, "player events", func() bool {
+	relaytest.Eventually(t, "player events", func() bool {
 		h.events.mu.Lock()
 		defer h.events.mu.Unlock()
 		return len(h.events.joined) == 3 && len(h.events.left) == 1 && len(h.events.started) == 1
@@ -131,7 +132,7 @@ func TestPlacementAndMessages(t *testing.T) {
 	if left.Reason != bus.LeftClosed || left.PeerID != 3 || left.Players != 2 {
 		t.Fatalf("left %+v", left)
 	}
-	if got := metricValue(h.reg, "relay_players", ""); got != 2 {
+	if got := relaytest.MetricValue(h.reg, "relay_players", ""); got != 2 {
 		t.Fatalf("players gauge %v", got)
 	}
 }
@@ -283,7 +284,7 @@ func TestScript(t *testing.T) {
 	if a.CloseCode() != protocol.CloseSessionEnded {
 		t.Fatalf("end close code %d", a.CloseCode())
 	}
-	eventually(t, "session ended", func() bool {
+	relaytest.Eventually(t, "session ended", func() bool {
 		e, ok := h.events.endedOf(reply.GameSessionID)
 		return ok && e.Reason == bus.EndScript
 	})
@@ -316,7 +317,7 @@ func TestScriptPanicRecovered(t *testing.T) {
 	if m := recv(t, b); string(m.Payload) != "x" {
 		t.Fatalf("got %+v", m)
 	}
-	if got := metricValue(h.reg, "relay_script_panics_total", "OnSendToPlayer"); got != 1 {
+	if got := relaytest.MetricValue(h.reg, "relay_script_panics_total", "OnSendToPlayer"); got != 1 {
 		t.Fatalf("panics %v", got)
 	}
 	// A panic in OnPlayerConnect admits the player (the default).
@@ -359,17 +360,17 @@ func TestLoginRefusals(t *testing.T) {
 		t.Fatalf("peer id %d", a.PeerID())
 	}
 	refused(r1.PlayerSessions[0].PlayerSessionID, client.Options{}, protocol.RefusalPlayerSessionUsed)
-	// Expired.
-	time.Sleep(400 * time.Millisecond)
+	// r2 never connected: it ends as EXPIRED once its reservation expired,
+	// and so the reservations of r1, placed before, have expired too.
+	relaytest.Eventually(t, "expired session", func() bool {
+		e, ok := h.events.endedOf(r2.GameSessionID)
+		return ok && e.Reason == bus.EndExpired
+	})
 	refused(r1.PlayerSessions[1].PlayerSessionID, client.Options{}, protocol.RefusalPlayerSessionExpired)
 	if got := h.relay.Stats().Players; got != 1 {
 		t.Fatalf("players %d", got)
 	}
-	// r2 never connected: it ends as EXPIRED, and its id is then refused as ended.
-	eventually(t, "expired session", func() bool {
-		e, ok := h.events.endedOf(r2.GameSessionID)
-		return ok && e.Reason == bus.EndExpired
-	})
+	// r2's id is then refused as ended.
 	refused(r2.PlayerSessions[0].PlayerSessionID, client.Options{}, protocol.RefusalSessionEnded)
 }
 
@@ -572,12 +573,19 @@ func TestEmptySessionEnds(t *testing.T) {
 	h := newHarness(t, opts)
 	reply := h.place(request(1))
 	c := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
-	time.Sleep(200 * time.Millisecond)
+	// A session that a player leaves at once ends empty: by then the
+	// timeout has passed for the session with a player too.
+	other := h.place(request(1))
+	h.mustDial(other.PlayerSessions[0].PlayerSessionID, client.Options{}).Close()
+	relaytest.Eventually(t, "the left session's empty end", func() bool {
+		e, ok := h.events.endedOf(other.GameSessionID)
+		return ok && e.Reason == bus.EndEmpty
+	})
 	if _, ok := h.events.endedOf(reply.GameSessionID); ok {
 		t.Fatal("session with a player ended")
 	}
 	c.Close()
-	eventually(t, "empty end", func() bool {
+	relaytest.Eventually(t, "empty end", func() bool {
 		e, ok := h.events.endedOf(reply.GameSessionID)
 		return ok && e.Reason == bus.EndEmpty
 	})
@@ -592,7 +600,7 @@ func TestIdleSessionEnds(t *testing.T) {
 	h := newHarness(t, opts)
 	reply := h.place(request(1))
 	c := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
-	eventually(t, "idle end", func() bool {
+	relaytest.Eventually(t, "idle end", func() bool {
 		e, ok := h.events.endedOf(reply.GameSessionID)
 		return ok && e.Reason == bus.EndIdle
 	})
@@ -610,7 +618,7 @@ func TestDrain(t *testing.T) {
 	c := h.mustDial(reply.PlayerSessions[0].PlayerSessionID, client.Options{})
 	done := make(chan error, 1)
 	go func() { done <- h.relay.Shutdown(context.Background()) }()
-	eventually(t, "draining", func() bool { return h.relay.Stats().Draining })
+	relaytest.Eventually(t, "draining", func() bool { return h.relay.Stats().Draining })
 	req := request(1)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -637,7 +645,7 @@ func TestDrain(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "drained end", func() bool {
+	relaytest.Eventually(t, "drained end", func() bool {
 		e, ok := h.events.endedOf(reply.GameSessionID)
 		return ok && e.Reason == bus.EndDrained
 	})

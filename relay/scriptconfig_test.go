@@ -10,6 +10,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
 // configuredScript is a recordingScript with a Realtime configuration.
@@ -44,7 +45,7 @@ func TestScriptConfiguration(t *testing.T) {
 	req := request(2)
 	req.MaxPlayers = 8
 	reply := h.place(req)
-	eventually(t, "the session started event", func() bool {
+	relaytest.Eventually(t, "the session started event", func() bool {
 		h.events.mu.Lock()
 		defer h.events.mu.Unlock()
 		return len(h.events.started) == 1

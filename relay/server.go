@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,9 +20,6 @@ import (
 	"github.com/matchpoint-dev/matchpoint/internal/connlimit"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 )
-
-// errFull marks a placement refused for lack of room.
-var errFull = errors.New("relay: full")
 
 // Server is a relay: it hosts game sessions created by placements from the bus and
 // admits their players over WebSocket. Create it with New, run it with Run, stop it
@@ -45,14 +40,13 @@ type Server struct {
 	fastPort int       // advertised UDP port, 0 without UDP
 	caCert   []byte    // PEM CA certificate for the login result
 
-	mu           sync.Mutex
-	sessions     map[string]*session
-	placements   map[string]*placed   // by match id
-	cancelled    map[string]withdrawn // by match id: tries the matchmaker cancelled
-	reservations map[string]*session  // player session id -> its session
-	conns        map[*wsConn]struct{}
-	creating     int
-	draining     bool
+	ledger *ledger // placements, cancelled tries and reserved player sessions, under its own mutex
+
+	mu       sync.Mutex // guards the four fields below
+	sessions map[string]*session
+	conns    map[*wsConn]struct{}
+	creating int
+	draining bool
 
 	players    atomic.Int64
 	wg         sync.WaitGroup // sessions and connections
@@ -63,29 +57,6 @@ type Server struct {
 	runDone    chan struct{}
 	runStarted atomic.Bool
 	ready      chan struct{} // closed once Run serves placements and players
-}
-
-// placed is the record of one placement, kept for idempotency while its session
-// lives and for PlayerSessionTTL after.
-type placed struct {
-	done        chan struct{}
-	reply       bus.PlacementReply
-	fingerprint string
-	sess        *session
-	psids       []string
-	endedAt     time.Time
-	// attempt is the latest try of the match id this record answered;
-	// created is set when the placement created its session (not a backfill).
-	attempt int
-	created bool
-}
-
-// withdrawn records the tries of a match id that the matchmaker cancelled
-// (bus.PlacementCancel): requests of those tries are refused until their
-// deadline, after which the bus refuses them anyway.
-type withdrawn struct {
-	attempt int
-	until   time.Time
 }
 
 // New creates a relay on c and opens its WebSocket listener. Nothing is served
@@ -113,22 +84,20 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 	tcpAddr := ln.Addr().(*net.TCPAddr)
 	ln = connlimit.Wrap(ln, opts.MaxConnectionsPerIP, m.refusedConns)
 	s := &Server{
-		caCert:       caCert,
-		opts:         opts,
-		bus:          c,
-		log:          opts.Logger.With("relayId", opts.RelayID),
-		m:            m,
-		ln:           ln,
-		baseCtx:      context.Background(),
-		sessions:     make(map[string]*session),
-		placements:   make(map[string]*placed),
-		cancelled:    make(map[string]withdrawn),
-		reservations: make(map[string]*session),
-		conns:        make(map[*wsConn]struct{}),
-		shutdown:     make(chan struct{}),
-		force:        make(chan struct{}),
-		runDone:      make(chan struct{}),
-		ready:        make(chan struct{}),
+		caCert:   caCert,
+		opts:     opts,
+		bus:      c,
+		log:      opts.Logger.With("relayId", opts.RelayID),
+		m:        m,
+		ln:       ln,
+		baseCtx:  context.Background(),
+		sessions: make(map[string]*session),
+		ledger:   newLedger(),
+		conns:    make(map[*wsConn]struct{}),
+		shutdown: make(chan struct{}),
+		force:    make(chan struct{}),
+		runDone:  make(chan struct{}),
+		ready:    make(chan struct{}),
 	}
 	s.pool.New = func() any { return new(protocol.Packet) }
 	s.bufs.New = func() any { b := make([]byte, protocol.MaxFrameSize+1); return &b }
@@ -176,40 +145,11 @@ func endpointOf(o Options, addr *net.TCPAddr) bus.Endpoint {
 	return e
 }
 
-// listenFastDefault opens the fast path on Options.UDPAddr, by default on the
-// WebSocket listener's host and port.
-func listenFastDefault(s *Server, opts Options, tcpAddr *net.TCPAddr) (*fastPath, error) {
-	if opts.UDPAddr != "" {
-		return listenFast(s, opts.UDPAddr)
-	}
-	host, port, err := net.SplitHostPort(opts.ListenAddr)
-	if err != nil {
-		return nil, fmt.Errorf("relay: listen address %q: %w", opts.ListenAddr, err)
-	}
-	fp, err := listenFast(s, net.JoinHostPort(host, strconv.Itoa(tcpAddr.Port)))
-	if err != nil && port == "0" {
-		// The free TCP port chosen for us may be taken on UDP: take a free one.
-		return listenFast(s, net.JoinHostPort(host, "0"))
-	}
-	return fp, err
-}
-
 // Addr is the address of the WebSocket listener.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Endpoint is where players connect, as placement replies give it.
 func (s *Server) Endpoint() bus.Endpoint { return s.endpoint }
-
-// UDPAddr is the address of the UDP (or DTLS) listener, nil with DisableUDP.
-func (s *Server) UDPAddr() net.Addr {
-	if s.fast == nil {
-		return nil
-	}
-	if s.fast.ln != nil {
-		return s.fast.ln.Addr()
-	}
-	return s.fast.conns[0].LocalAddr()
-}
 
 // RelayID is the relay's id.
 func (s *Server) RelayID() string { return s.opts.RelayID }
@@ -376,7 +316,7 @@ func (s *Server) heartbeats(stop <-chan struct{}, done chan<- struct{}) {
 			return
 		case now := <-t.C:
 			s.publishHeartbeat()
-			s.prune(now)
+			s.ledger.prune(now, s.opts.PlayerSessionTTL)
 		}
 	}
 }
@@ -396,264 +336,6 @@ func (s *Server) publishHeartbeat() {
 	if err := s.bus.PublishHeartbeat(ctx, h); err != nil {
 		s.log.Warn("publish heartbeat", "err", err)
 	}
-}
-
-// prune forgets placements whose session ended more than PlayerSessionTTL ago,
-// and cancellations whose requests are past their deadline.
-func (s *Server) prune(now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for id, w := range s.cancelled {
-		if now.After(w.until) {
-			delete(s.cancelled, id)
-		}
-	}
-	for id, pl := range s.placements {
-		if !pl.endedAt.IsZero() && now.Sub(pl.endedAt) > s.opts.PlayerSessionTTL {
-			delete(s.placements, id)
-			for _, psid := range pl.psids {
-				delete(s.reservations, psid)
-			}
-		}
-	}
-}
-
-// place answers a placement request: a new session, a backfill into a running
-// one, or the earlier answer for a match id already placed.
-func (s *Server) place(ctx context.Context, req bus.PlacementRequest) bus.PlacementReply {
-	reply := s.placeMatch(ctx, req)
-	reply.MatchID, reply.RelayID = req.MatchID, s.opts.RelayID
-	result := "ok"
-	if reply.Error != nil {
-		result = string(reply.Error.Code)
-	}
-	s.m.placements.WithLabelValues(result).Inc()
-	return reply
-}
-
-func refusal(code bus.ErrorCode, format string, args ...any) bus.PlacementReply {
-	return bus.PlacementReply{Error: &bus.ReplyError{Code: code, Message: fmt.Sprintf(format, args...)}}
-}
-
-func fingerprint(req bus.PlacementRequest) string {
-	ids := make([]string, len(req.Players))
-	for i, p := range req.Players {
-		ids[i] = p.PlayerID
-	}
-	slices.Sort(ids)
-	return req.Configuration + "\x00" + req.GameSessionID + "\x00" + strings.Join(ids, "\x00")
-}
-
-func (s *Server) placeMatch(ctx context.Context, req bus.PlacementRequest) bus.PlacementReply {
-	fp := fingerprint(req)
-	s.mu.Lock()
-	if w, ok := s.cancelled[req.MatchID]; ok && req.Attempt <= w.attempt {
-		s.mu.Unlock()
-		return refusal(bus.CodeExpired, "try %d of match %q was cancelled by the matchmaker", req.Attempt, req.MatchID)
-	}
-	if pl := s.placements[req.MatchID]; pl != nil {
-		pl.attempt = max(pl.attempt, req.Attempt)
-		s.mu.Unlock()
-		select {
-		case <-pl.done:
-		case <-ctx.Done():
-			return refusal(bus.CodeExpired, "placement of match %q still in progress", req.MatchID)
-		}
-		if pl.fingerprint != fp {
-			return refusal(bus.CodeConflict, "match %q was placed with other players", req.MatchID)
-		}
-		s.m.placements.WithLabelValues("repeat").Inc()
-		return pl.reply
-	}
-	if s.draining {
-		s.mu.Unlock()
-		return refusal(bus.CodeDraining, "relay %s is draining", s.opts.RelayID)
-	}
-	var target *session
-	if req.GameSessionID != "" {
-		target = s.sessions[req.GameSessionID]
-		if target == nil {
-			s.mu.Unlock()
-			return refusal(bus.CodeInvalid, "game session %q is not running on relay %s", req.GameSessionID, s.opts.RelayID)
-		}
-	} else {
-		if n := len(s.sessions) + s.creating; n >= s.opts.MaxSessions {
-			s.mu.Unlock()
-			return refusal(bus.CodeFull, "%d of %d sessions", n, s.opts.MaxSessions)
-		}
-		if max := min(req.MaxPlayers, s.opts.MaxPlayersPerSession); len(req.Players) > max {
-			s.mu.Unlock()
-			return refusal(bus.CodeInvalid, "%d players, at most %d per session", len(req.Players), max)
-		}
-	}
-	pl := &placed{done: make(chan struct{}), fingerprint: fp, attempt: req.Attempt, created: target == nil}
-	s.placements[req.MatchID] = pl
-	s.creating++
-	s.mu.Unlock()
-
-	var reply bus.PlacementReply
-	var sess *session
-	var err error
-	if target != nil {
-		reply, err = s.backfill(target, req)
-		sess = target
-	} else {
-		sess, reply, err = s.create(req)
-	}
-
-	s.mu.Lock()
-	s.creating--
-	if err != nil {
-		delete(s.placements, req.MatchID)
-	} else {
-		pl.sess = sess
-		for _, ps := range reply.PlayerSessions {
-			pl.psids = append(pl.psids, ps.PlayerSessionID)
-			s.reservations[ps.PlayerSessionID] = sess
-		}
-		if target == nil {
-			s.sessions[sess.id] = sess
-			s.m.sessions.Set(float64(len(s.sessions)))
-			s.wg.Add(1)
-			go sess.run(s.tick())
-		} else if sess.ended.Load() {
-			pl.endedAt = time.Now()
-		}
-	}
-	pl.reply = reply
-	close(pl.done)
-	s.mu.Unlock()
-	if err == nil && target == nil {
-		ctx, cancel := s.publishContext()
-		defer cancel()
-		if err := s.bus.PublishSessionStarted(ctx, bus.SessionStarted{SessionRef: sess.ref(), Endpoint: s.endpoint,
-			MaxPlayers: sess.maxPlayers, StartedAt: sess.info.CreatedAt}); err != nil {
-			s.log.Warn("publish session started", "err", err)
-		}
-		sess.log.Info("game session created", "matchId", req.MatchID, "players", len(req.Players))
-	}
-	return reply
-}
-
-// cancelPlacement withdraws the tries of a match up to pc.Attempt: a session
-// one of them created is ended (reason CANCELLED) unless a player has joined
-// it or a later try found it, and requests of those tries that arrive later
-// are refused. Backfill placements are never cancelled.
-func (s *Server) cancelPlacement(pc bus.PlacementCancel) {
-	s.mu.Lock()
-	w := s.cancelled[pc.MatchID]
-	s.cancelled[pc.MatchID] = withdrawn{attempt: max(w.attempt, pc.Attempt), until: maxTime(w.until, pc.Deadline)}
-	pl := s.placements[pc.MatchID]
-	s.mu.Unlock()
-	if pl == nil || !pl.created {
-		return
-	}
-	// A session being created is finished first, then ended.
-	<-pl.done
-	s.mu.Lock()
-	if s.placements[pc.MatchID] != pl || pl.attempt > pc.Attempt || pl.sess == nil || pl.sess.joined() {
-		s.mu.Unlock()
-		return
-	}
-	delete(s.placements, pc.MatchID)
-	for _, psid := range pl.psids {
-		delete(s.reservations, psid)
-	}
-	s.mu.Unlock()
-	s.m.placements.WithLabelValues("cancelled").Inc()
-	pl.sess.requestEnd(bus.EndCancelled, fmt.Sprintf("the matchmaker cancelled try %d of match %s", pc.Attempt, pc.MatchID))
-	pl.sess.log.Info("placement cancelled by the matchmaker", "matchId", pc.MatchID, "attempt", pc.Attempt)
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-// tick is the period of each session's timeout checks.
-func (s *Server) tick() time.Duration {
-	o := &s.opts
-	t := min(o.HeartbeatInterval, o.EmptySessionTimeout/4, o.IdleTimeout/4, o.PlayerSessionTTL/4)
-	return max(t, 5*time.Millisecond)
-}
-
-// create makes the session of a new match.
-func (s *Server) create(req bus.PlacementRequest) (*session, bus.PlacementReply, error) {
-	now := time.Now()
-	id := newID("gsess-")
-	info := GameSessionInfo{
-		GameSessionID:    id,
-		GameSessionARN:   "arn:aws:gamelift:" + s.opts.Region + "::gamesession/" + s.opts.RelayID + "/" + id,
-		MatchID:          req.MatchID,
-		Configuration:    req.Configuration,
-		ConfigurationARN: req.ConfigurationARN,
-		Region:           s.opts.Region,
-		RelayID:          s.opts.RelayID,
-		ScriptName:       req.Script,
-		GameProperties:   append([]bus.GameProperty(nil), req.GameProperties...),
-		GameSessionData:  req.GameSessionData,
-		MatchmakerData:   req.MatchmakerData,
-		BackfillMode:     req.BackfillMode,
-		MaxPlayers:       min(req.MaxPlayers, s.opts.MaxPlayersPerSession),
-		CreatedAt:        now,
-	}
-	sess := newSession(s, info, info.MaxPlayers)
-	players, err := sess.reserve(req.Players, now)
-	if err != nil {
-		return nil, refusal(bus.CodeInvalid, "%v", err), err
-	}
-	if s.opts.ScriptFactory != nil {
-		if sess.script, err = s.opts.ScriptFactory(sess.Info()); err != nil {
-			s.log.Error("script factory failed", "matchId", req.MatchID, "script", req.Script, "err", err)
-			return nil, refusal(bus.CodeInternal, "script %q: %v", req.Script, err), err
-		}
-		if err := sess.configure(len(req.Players)); err != nil {
-			return nil, refusal(bus.CodeInvalid, "script %q: %v", req.Script, err), err
-		}
-	}
-	return sess, s.replyFor(sess, players), nil
-}
-
-// backfill reserves player sessions for new players of a running session.
-func (s *Server) backfill(sess *session, req bus.PlacementRequest) (bus.PlacementReply, error) {
-	players, err := sess.reserve(req.Players, time.Now())
-	switch {
-	case errors.Is(err, errFull):
-		return refusal(bus.CodeFull, "game session %s: %v", sess.id, err), err
-	case err != nil:
-		return refusal(bus.CodeInvalid, "game session %s: %v", sess.id, err), err
-	}
-	return s.replyFor(sess, players), nil
-}
-
-func (s *Server) replyFor(sess *session, players []bus.PlayerSession) bus.PlacementReply {
-	e := s.endpoint
-	return bus.PlacementReply{GameSessionID: sess.id, GameSessionARN: sess.arn, Endpoint: &e, PlayerSessions: players}
-}
-
-// removeSession forgets an ended session; its placement records and player
-// session ids stay until prune, so that repeats get the same answer and late
-// logins are told the session ended.
-func (s *Server) removeSession(sess *session) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.sessions, sess.id)
-	s.m.sessions.Set(float64(len(s.sessions)))
-	now := time.Now()
-	for _, pl := range s.placements {
-		if pl.sess == sess {
-			pl.endedAt = now
-		}
-	}
-}
-
-// sessionOf returns the session that reserved player session psid.
-func (s *Server) sessionOf(psid string) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reservations[psid]
 }
 
 func (s *Server) getPacket() *protocol.Packet {

@@ -2,17 +2,15 @@ package relay
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/pion/dtls/v3"
 
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 )
@@ -21,8 +19,6 @@ import (
 const (
 	ackFirstResend = 100 * time.Millisecond // -6 resend: 100 ms, doubling
 	ackResends     = 8                      // -6 resends at most
-	verifyTimeout  = 5 * time.Second        // a DTLS association must send -14 within it
-	refusalLinger  = 250 * time.Millisecond // a refused DTLS association stays open this long
 )
 
 // fastPath is the relay's UDP listener, plain or DTLS, and the bindings of its
@@ -92,13 +88,7 @@ func listenFast(s *Server, addr string) (*fastPath, error) {
 		return nil, fmt.Errorf("relay: udp address %s: %w", addr, err)
 	}
 	if s.opts.TLS != nil {
-		ln, err := dtls.ListenWithOptions("udp", ua, dtls.WithCertificates(s.opts.TLS.Certificates...),
-			dtls.WithExtendedMasterSecret(dtls.RequestExtendedMasterSecret))
-		if err != nil {
-			return nil, fmt.Errorf("relay: dtls listen on %s: %w", addr, err)
-		}
-		fp.ln, fp.port = ln, ln.Addr().(*net.UDPAddr).Port
-		return fp, nil
+		return fp, fp.listenDTLS(ua, addr)
 	}
 	readers := udpReaders()
 	lc := net.ListenConfig{}
@@ -197,18 +187,7 @@ func (fp *fastPath) readLoop(r *udpReader) {
 // datagram handles one plain UDP datagram received on socket c from an address;
 // the datagrams it sends join batch sb (nil: they are written at once).
 func (fp *fastPath) datagram(c *net.UDPConn, sb *sendBatch, b []byte, from netip.AddrPort, in, out *protocol.Packet) {
-	m := fp.srv.m
-	m.udpBytesIn.Add(float64(len(b)))
-	if len(b) > protocol.MaxFrameSize {
-		m.dropUDP(dropTooLarge)
-		return
-	}
-	if err := protocol.DecodePacket(b, in); err != nil {
-		m.dropUDP(dropMalformed)
-		return
-	}
-	if err := protocol.ValidateFromClient(in, true); err != nil {
-		m.dropUDP(validationReason(err))
+	if !fp.decode(b, in) {
 		return
 	}
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
@@ -220,7 +199,7 @@ func (fp *fastPath) datagram(c *net.UDPConn, sb *sendBatch, b []byte, from netip
 	bd := fp.bindings[from]
 	fp.mu.RUnlock()
 	if bd == nil {
-		m.dropUDP(dropUnbound)
+		fp.srv.m.dropUDP(dropUnbound)
 		return
 	}
 	fp.handle(bd, sb, in, out)
@@ -544,150 +523,31 @@ func (bd *binding) close(int, string) {
 	}
 }
 
-// acceptLoop accepts DTLS associations, each served by its own goroutine.
-func (fp *fastPath) acceptLoop() {
-	defer fp.wg.Done()
-	for {
-		c, err := fp.ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) || errors.Is(err, dtls.ErrConnClosed) {
-				return
-			}
-			fp.mu.RLock()
-			closed := fp.closed
-			fp.mu.RUnlock()
-			if closed {
-				return
-			}
-			continue
-		}
-		fp.mu.Lock()
-		if fp.closed {
-			fp.mu.Unlock()
-			c.Close()
-			return
-		}
-		fp.assocs[c] = struct{}{}
-		fp.wg.Add(1)
-		fp.mu.Unlock()
-		go fp.serveDTLS(c)
+// listenFastDefault opens the fast path on Options.UDPAddr, by default on the
+// WebSocket listener's host and port.
+func listenFastDefault(s *Server, opts Options, tcpAddr *net.TCPAddr) (*fastPath, error) {
+	if opts.UDPAddr != "" {
+		return listenFast(s, opts.UDPAddr)
 	}
-}
-
-// serveDTLS runs one DTLS association: the handshake, the verify identity
-// exchange (-14/-15) that binds it to a peer, then its packets.
-func (fp *fastPath) serveDTLS(c net.Conn) {
-	defer fp.wg.Done()
-	defer func() {
-		fp.mu.Lock()
-		delete(fp.assocs, c)
-		fp.mu.Unlock()
-		c.Close()
-	}()
-	m := fp.srv.m
-	deadline := time.Now().Add(verifyTimeout)
-	if dc, ok := c.(*dtls.Conn); ok {
-		ctx, cancel := context.WithDeadline(fp.srv.baseCtx, deadline)
-		err := dc.HandshakeContext(ctx)
-		cancel()
-		if err != nil {
-			return
-		}
-	}
-	buf := make([]byte, protocol.MaxFrameSize+1)
-	var in, out protocol.Packet
-	if err := c.SetReadDeadline(deadline); err != nil {
-		return
-	}
-	n, err := c.Read(buf)
+	host, port, err := net.SplitHostPort(opts.ListenAddr)
 	if err != nil {
-		return
+		return nil, fmt.Errorf("relay: listen address %q: %w", opts.ListenAddr, err)
 	}
-	bd := fp.verify(c, buf[:n], &in, &out)
-	if bd == nil {
-		// Linger briefly before closing, so that a refusal is read before the
-		// close alert (a DTLS client may see the close first otherwise).
-		if err := c.SetReadDeadline(time.Now().Add(refusalLinger)); err != nil {
-			return
-		}
-		for {
-			if _, err := c.Read(buf); err != nil {
-				return
-			}
-		}
+	fp, err := listenFast(s, net.JoinHostPort(host, strconv.Itoa(tcpAddr.Port)))
+	if err != nil && port == "0" {
+		// The free TCP port chosen for us may be taken on UDP: take a free one.
+		return listenFast(s, net.JoinHostPort(host, "0"))
 	}
-	if err := c.SetReadDeadline(time.Time{}); err != nil {
-		return
-	}
-	for {
-		n, err := c.Read(buf)
-		if err != nil {
-			return
-		}
-		m.udpBytesIn.Add(float64(n))
-		if err := protocol.DecodePacket(buf[:n], &in); err != nil {
-			m.dropUDP(dropMalformed)
-			continue
-		}
-		if err := protocol.ValidateFromClient(&in, true); err != nil {
-			m.dropUDP(validationReason(err))
-			continue
-		}
-		if in.OpCode == protocol.OpUDPConnect {
-			m.dropUDP(dropOpCode)
-			continue
-		}
-		fp.handle(bd, nil, &in, &out)
-	}
+	return fp, err
 }
 
-// verify handles the first record of a DTLS association, which must be -14 with
-// the peer id and connect token of a logged-in peer; it answers -15 and returns
-// the binding, or nil after a refusal.
-func (fp *fastPath) verify(c net.Conn, b []byte, in, out *protocol.Packet) *binding {
-	m := fp.srv.m
-	m.udpBytesIn.Add(float64(len(b)))
-	if err := protocol.DecodePacket(b, in); err != nil {
-		m.dropUDP(dropMalformed)
+// UDPAddr is the address of the UDP (or DTLS) listener, nil with DisableUDP.
+func (s *Server) UDPAddr() net.Addr {
+	if s.fast == nil {
 		return nil
 	}
-	if err := protocol.ValidateFromClient(in, true); err != nil {
-		m.dropUDP(validationReason(err))
-		return nil
+	if s.fast.ln != nil {
+		return s.fast.ln.Addr()
 	}
-	if in.OpCode != protocol.OpVerifyIdentity {
-		m.dropUDP(dropUnbound)
-		return nil
-	}
-	v := in.VerifyIdentity
-	out.Reset()
-	out.OpCode = protocol.OpVerifyIdentityResult
-	out.Sender = protocol.PeerServer
-	out.SetMessage(protocol.MessageVerifyIdentityResult)
-	fp.mu.Lock()
-	p := fp.byToken[v.ConnectToken]
-	if p == nil || p.id != v.PeerID || subtle.ConstantTimeCompare([]byte(p.connectToken), []byte(v.ConnectToken)) != 1 {
-		fp.mu.Unlock()
-		m.refuseBind(dropBadToken, bindBadToken)
-		out.SequenceNumber = 1 // every UDP packet is sequenced (docs/protocol.md 9)
-		if _, err := c.Write(protocol.AppendPacket(nil, out)); err == nil {
-			m.udpOut.Inc()
-		}
-		return nil
-	}
-	// The association proves the most there is: it replaces any binding.
-	bd := &binding{fp: fp, peer: p, proof: proofDTLS, dconn: c}
-	if old := fp.byPeer[p]; old != nil {
-		fp.unbindLocked(old)
-	}
-	fp.byPeer[p] = bd
-	fp.mu.Unlock()
-	m.udpIn.Inc()
-	out.VerifyIdentityResult = protocol.VerifyIdentityResult{Success: true, PeerID: p.id}
-	if !bd.enqueue(out) {
-		bd.close(0, "")
-		return nil
-	}
-	bd.hear()
-	return bd
+	return s.fast.conns[0].LocalAddr()
 }

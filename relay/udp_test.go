@@ -14,6 +14,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
 // frameHex decodes a hex frame as docs/protocol.md writes it.
@@ -124,7 +125,7 @@ func TestUDPFastMessages(t *testing.T) {
 	ctx := context.Background()
 
 	// A to B by UDP both ways.
-	eventually(t, "a fast message over UDP", func() bool {
+	relaytest.Eventually(t, "a fast message over UDP", func() bool {
 		if err := a.Send(ctx, 7, client.ToPlayer(b.PeerID()), []byte("udp"), false); err != nil {
 			t.Fatal(err)
 		}
@@ -138,30 +139,30 @@ func TestUDPFastMessages(t *testing.T) {
 			return false
 		}
 	})
-	eventually(t, "a datagram counted out", func() bool {
-		return metricValue(h.reg, "relay_messages_out_total", "udp") >= 1
+	relaytest.Eventually(t, "a datagram counted out", func() bool {
+		return relaytest.MetricValue(h.reg, "relay_messages_out_total", "udp") >= 1
 	})
 
 	// 2000 bytes do not fit UDP: both legs fall back to the WebSocket.
 	big := bytes.Repeat([]byte{'x'}, 2000)
-	udpIn := metricValue(h.reg, "relay_messages_in_total", "udp")
+	udpIn := relaytest.MetricValue(h.reg, "relay_messages_in_total", "udp")
 	if err := a.Send(ctx, 8, client.ToPlayer(b.PeerID()), big, false); err != nil {
 		t.Fatal(err)
 	}
 	if m := recv(t, b); m.OpCode != 8 || len(m.Payload) != 2000 {
 		t.Fatalf("big message %d %d", m.OpCode, len(m.Payload))
 	}
-	if got := metricValue(h.reg, "relay_messages_in_total", "udp"); got != udpIn {
+	if got := relaytest.MetricValue(h.reg, "relay_messages_in_total", "udp"); got != udpIn {
 		t.Fatalf("a 2000-byte payload went by UDP")
 	}
 
 	// C has no UDP path: a fast message reaches it over the WebSocket. The
 	// retries of the first leg above may still be on their way out by UDP:
 	// count from when the counter has settled.
-	udpOut := metricValue(h.reg, "relay_messages_out_total", "udp")
+	udpOut := relaytest.MetricValue(h.reg, "relay_messages_out_total", "udp")
 	for range 40 {
 		time.Sleep(50 * time.Millisecond)
-		now := metricValue(h.reg, "relay_messages_out_total", "udp")
+		now := relaytest.MetricValue(h.reg, "relay_messages_out_total", "udp")
 		if now == udpOut {
 			break
 		}
@@ -173,7 +174,7 @@ func TestUDPFastMessages(t *testing.T) {
 	if m := recv(t, c); string(m.Payload) != "fallback" {
 		t.Fatalf("c got %+v", m)
 	}
-	if got := metricValue(h.reg, "relay_messages_out_total", "udp"); got != udpOut {
+	if got := relaytest.MetricValue(h.reg, "relay_messages_out_total", "udp"); got != udpOut {
 		t.Fatal("the message to a client without UDP went out by UDP")
 	}
 
@@ -299,7 +300,7 @@ func TestUDPSpoofedAndBadDatagrams(t *testing.T) {
 	}
 	waitDrop := func(reason string, before float64) {
 		t.Helper()
-		eventually(t, "drop "+reason, func() bool { return h.droppedCount(reason) > before })
+		relaytest.Eventually(t, "drop "+reason, func() bool { return h.droppedCount(reason) > before })
 	}
 
 	// From an address bound to nobody.
@@ -404,7 +405,7 @@ func quiet(t testing.TB, c net.Conn, what string) {
 }
 
 func (h *harness) bindRefusedCount(reason string) float64 {
-	return metricValue(h.reg, "relay_udp_bind_refused_total", reason)
+	return relaytest.MetricValue(h.reg, "relay_udp_bind_refused_total", reason)
 }
 
 // TestUDPTokenlessRebindRefused is issue 14 item 2: a -5 without connect token,
@@ -431,10 +432,10 @@ func TestUDPTokenlessRebindRefused(t *testing.T) {
 	// The attacker: same IP (127.0.0.1), another port, the victim's id, no token.
 	attacker := h.rawUDP()
 	refused := h.bindRefusedCount("rebind_without_token")
-	refusedIn := metricValue(h.reg, "relay_udp_refused_datagrams_total", "bind_refused")
+	refusedIn := relaytest.MetricValue(h.reg, "relay_udp_refused_datagrams_total", "bind_refused")
 	write(t, attacker, datagram(protocol.OpUDPConnect, 1, lr.PeerID, 0, "", nil))
-	eventually(t, "the tokenless -5 refused", func() bool { return h.bindRefusedCount("rebind_without_token") > refused })
-	if got := metricValue(h.reg, "relay_udp_refused_datagrams_total", "bind_refused"); got != refusedIn+1 {
+	relaytest.Eventually(t, "the tokenless -5 refused", func() bool { return h.bindRefusedCount("rebind_without_token") > refused })
+	if got := relaytest.MetricValue(h.reg, "relay_udp_refused_datagrams_total", "bind_refused"); got != refusedIn+1 {
 		t.Fatalf("refused datagrams (bind_refused) %v, want %v", got, refusedIn+1)
 	}
 	quiet(t, attacker, "the attacker (a -6)")
@@ -443,7 +444,7 @@ func TestUDPTokenlessRebindRefused(t *testing.T) {
 	unbound := h.droppedCount("unbound")
 	write(t, attacker, datagram(protocol.OpUDPConnectClientAck, 2, lr.PeerID, 0, "", nil))
 	write(t, attacker, datagram(1, 3, lr.PeerID, a.PeerID(), "", []byte("forged")))
-	eventually(t, "the attacker's datagrams dropped", func() bool { return h.droppedCount("unbound") >= unbound+2 })
+	relaytest.Eventually(t, "the attacker's datagrams dropped", func() bool { return h.droppedCount("unbound") >= unbound+2 })
 
 	// The victim's fast messages still flow, and what is meant for it reaches it.
 	write(t, victim, datagram(1, 4, lr.PeerID, a.PeerID(), "", []byte("v2")))
@@ -510,7 +511,7 @@ func TestUDPBindingProofs(t *testing.T) {
 	expect(m.PeerID, "m1")
 	unbound := h.droppedCount("unbound")
 	write(t, squat, datagram(1, 3, m.PeerID, a.PeerID(), "", []byte("squat")))
-	eventually(t, "the replaced binding's datagram dropped", func() bool { return h.droppedCount("unbound") > unbound })
+	relaytest.Eventually(t, "the replaced binding's datagram dropped", func() bool { return h.droppedCount("unbound") > unbound })
 
 	// NAT rebinding: m's token from a new port moves its binding there.
 	moved := h.rawUDP()
@@ -519,13 +520,13 @@ func TestUDPBindingProofs(t *testing.T) {
 	expect(m.PeerID, "m2")
 	unbound = h.droppedCount("unbound")
 	write(t, first, datagram(1, 4, m.PeerID, a.PeerID(), "", []byte("old port")))
-	eventually(t, "the old port's datagram dropped", func() bool { return h.droppedCount("unbound") > unbound })
+	relaytest.Eventually(t, "the old port's datagram dropped", func() bool { return h.droppedCount("unbound") > unbound })
 
 	// A tokenless -5 for a (which has no binding) from m's token-bound address
 	// is refused: it would replace a binding it proves less than.
 	taken := h.bindRefusedCount("address_taken")
 	write(t, moved, datagram(protocol.OpUDPConnect, 4, a.PeerID(), 0, "", nil))
-	eventually(t, "the -5 from a taken address refused", func() bool { return h.bindRefusedCount("address_taken") > taken })
+	relaytest.Eventually(t, "the -5 from a taken address refused", func() bool { return h.bindRefusedCount("address_taken") > taken })
 	write(t, moved, datagram(1, 5, m.PeerID, a.PeerID(), "", []byte("m3")))
 	expect(m.PeerID, "m3")
 	write(t, stock, datagram(1, 5, s.PeerID, a.PeerID(), "", []byte("s2")))
@@ -546,7 +547,7 @@ func TestUDPCountsAcceptedAndRefused(t *testing.T) {
 	refused := func() float64 {
 		var n float64
 		for _, r := range []string{"malformed", "unbound", "spoofed", "bad_token", "sequence"} {
-			n += metricValue(h.reg, "relay_udp_refused_datagrams_total", r)
+			n += relaytest.MetricValue(h.reg, "relay_udp_refused_datagrams_total", r)
 		}
 		return n
 	}
@@ -554,7 +555,7 @@ func TestUDPCountsAcceptedAndRefused(t *testing.T) {
 	bindRaw(t, u, lr.PeerID, lr.ConnectToken)
 	write(t, u, datagram(1, 3, lr.PeerID, a.PeerID(), "", []byte("x")))
 	recv(t, a)
-	in := metricValue(h.reg, "relay_messages_in_total", "udp")
+	in := relaytest.MetricValue(h.reg, "relay_messages_in_total", "udp")
 	if in != 3 {
 		t.Fatalf("messages in (udp) %v after -5, -7 and a message, want 3", in)
 	}
@@ -566,12 +567,12 @@ func TestUDPCountsAcceptedAndRefused(t *testing.T) {
 	write(t, stranger, datagram(protocol.OpUDPConnect, 2, lr.PeerID, 0, "wrong", nil)) // bad_token
 	write(t, u, datagram(1, 4, a.PeerID(), a.PeerID(), "", []byte("x")))               // spoofed
 	write(t, u, datagram(1, 3, lr.PeerID, a.PeerID(), "", []byte("x")))                // sequence
-	eventually(t, "5 refused datagrams", func() bool { return refused() == before+5 })
+	relaytest.Eventually(t, "5 refused datagrams", func() bool { return refused() == before+5 })
 	write(t, u, datagram(1, 5, lr.PeerID, a.PeerID(), "", []byte("y")))
 	if m := recv(t, a); string(m.Payload) != "y" {
 		t.Fatalf("a got %+v", m)
 	}
-	if got := metricValue(h.reg, "relay_messages_in_total", "udp"); got != in+1 {
+	if got := relaytest.MetricValue(h.reg, "relay_messages_in_total", "udp"); got != in+1 {
 		t.Fatalf("messages in (udp) %v, want %v: refused datagrams were counted", got, in+1)
 	}
 }

@@ -363,13 +363,12 @@ func (w *wsConn) read(gameSessionID string) {
 			w.close(protocol.CloseProtocolError, "text frames are not accepted")
 			return
 		}
-		if err := protocol.DecodePacket(frame, &r.in); err != nil {
-			s.m.drop(dropMalformed)
-			w.close(protocol.CloseProtocolError, truncateReason(err.Error()))
-			return
-		}
-		if err := protocol.ValidateFromClient(&r.in, false); err != nil {
-			s.m.drop(validationReason(err))
+		if drop, err := decodeClient(frame, &r.in, false); err != nil {
+			s.m.drop(drop)
+			if drop == dropMalformed {
+				w.close(protocol.CloseProtocolError, truncateReason(err.Error()))
+				return
+			}
 			continue
 		}
 		now := time.Now()
@@ -439,19 +438,15 @@ func (r *reader) login(gameSessionID string) (*session, *peer) {
 		r.refuse(protocol.RefusalMalformedLogin, "text frames are not accepted")
 		return nil, nil
 	}
-	if err := protocol.DecodePacket(frame, &r.in); err != nil {
+	if _, err := decodeClient(frame, &r.in, false); err != nil {
 		r.refuse(protocol.RefusalMalformedLogin, err.Error())
 		return nil, nil
 	}
-	if err := protocol.ValidateFromClient(&r.in, false); err != nil || r.in.OpCode != protocol.OpLogin {
-		msg := "the first packet must be a login (op 0)"
-		if err != nil {
-			msg = err.Error()
-		}
-		r.refuse(protocol.RefusalMalformedLogin, msg)
+	if r.in.OpCode != protocol.OpLogin {
+		r.refuse(protocol.RefusalMalformedLogin, "the first packet must be a login (op 0)")
 		return nil, nil
 	}
-	sess := s.sessionOf(r.in.Login.PlayerSessionID)
+	sess := s.ledger.sessionOf(r.in.Login.PlayerSessionID)
 	if sess == nil || (gameSessionID != "" && gameSessionID != sess.id && gameSessionID != sess.arn) {
 		r.refuse(protocol.RefusalUnknownPlayerSession, "player session not reserved in this game session")
 		return nil, nil
@@ -504,20 +499,6 @@ func (r *reader) refuse(why protocol.Refusal, msg string) {
 		if _, _, err := r.w.c.NextReader(); err != nil {
 			return
 		}
-	}
-}
-
-// validationReason maps a ValidateFromClient error to a drop reason.
-func validationReason(err error) string {
-	switch {
-	case errors.Is(err, protocol.ErrOpCode):
-		return dropOpCode
-	case errors.Is(err, protocol.ErrTarget):
-		return dropTarget
-	case errors.Is(err, protocol.ErrTooLarge):
-		return dropTooLarge
-	default:
-		return dropMessage
 	}
 }
 

@@ -111,7 +111,7 @@ func benchGameLoop(b *testing.B, sessions int) {
 				}}))
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(200 * time.Millisecond) // benchmark: lets the logins' traffic settle before the load starts
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	b.ResetTimer()
@@ -200,7 +200,7 @@ func benchScriptForward(b *testing.B, factory relay.ScriptFactory) {
 		}
 	}
 	for deadline := time.Now().Add(10 * time.Second); got.Load() < int64(b.N) && time.Now().Before(deadline); {
-		time.Sleep(100 * time.Microsecond)
+		time.Sleep(100 * time.Microsecond) // benchmark: polls for the last deliveries
 	}
 	b.StopTimer()
 	slices.Sort(lat)

@@ -20,6 +20,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
@@ -46,68 +47,30 @@ var matchSeq atomic.Int64
 func startRelay(tb testing.TB, nats *embedded.Server, factory relay.ScriptFactory, logs *syncBuffer, metrics *prometheus.Registry,
 	tune ...func(*relay.Options)) *relayEnv {
 	tb.Helper()
-	quiet := bus.Options{Logger: discardLogger()}
-	rc := bustest.Connect(tb, nats, quiet)
-	mm := bustest.Connect(tb, nats, quiet)
 	logger := discardLogger()
 	if logs != nil {
 		logger = logs.logger()
 	}
-	opts := relay.Options{ListenAddr: "127.0.0.1:0", Region: "e2e", ScriptFactory: factory,
-		MaxSessions: 1000, HeartbeatInterval: 100 * time.Millisecond, DrainTimeout: 200 * time.Millisecond, Logger: logger}
-	if metrics != nil {
-		opts.Registerer = metrics
+	base := func(o *relay.Options) {
+		*o = relay.Options{Region: "e2e", ScriptFactory: factory, MaxSessions: 1000,
+			HeartbeatInterval: 100 * time.Millisecond, DrainTimeout: 200 * time.Millisecond, Logger: logger}
+		if metrics != nil {
+			o.Registerer = metrics
+		}
 	}
-	for _, f := range tune {
-		f(&opts)
-	}
-	srv, err := relay.New(rc, opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	e := &relayEnv{tb: tb, srv: srv, mm: mm, url: "ws://" + srv.Addr().String() + "/websocket", metrics: metrics,
+	srv := relaytest.RunServer(tb, nats, append([]func(*relay.Options){base}, tune...)...)
+	mm := bustest.Connect(tb, nats, bus.Options{Logger: discardLogger()})
+	e := &relayEnv{tb: tb, srv: srv, mm: mm, url: relaytest.URL(srv), metrics: metrics,
 		logs: logs, ended: make(map[string]bus.SessionEnded)}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopEvents, err := mm.SubscribeSessionEvents(ctx, "", "", bus.SessionHandlers{Ended: func(v bus.SessionEnded) {
+	stopEvents, err := mm.SubscribeSessionEvents(context.Background(), "", "", bus.SessionHandlers{Ended: func(v bus.SessionEnded) {
 		e.mu.Lock()
 		e.ended[v.GameSessionID] = v
 		e.mu.Unlock()
 	}})
 	if err != nil {
-		cancel()
 		tb.Fatal(err)
 	}
-	served := make(chan struct{}, 1)
-	stopBeats, err := mm.SubscribeHeartbeats(ctx, "", func(bus.Heartbeat) {
-		select {
-		case served <- struct{}{}:
-		default:
-		}
-	})
-	if err != nil {
-		cancel()
-		tb.Fatal(err)
-	}
-	runErr := make(chan error, 1)
-	go func() { runErr <- srv.Run(ctx) }()
-	tb.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			tb.Errorf("relay shutdown: %v", err)
-		}
-		if err := <-runErr; err != nil {
-			tb.Errorf("relay run: %v", err)
-		}
-		stopBeats()
-		stopEvents()
-		cancel()
-	})
-	select {
-	case <-served:
-	case <-time.After(5 * time.Second):
-		tb.Fatal("the relay does not serve placements")
-	}
+	tb.Cleanup(stopEvents)
 	return e
 }
 
@@ -122,15 +85,9 @@ func (e *relayEnv) place(scriptName string, n, maxPlayers int) bus.PlacementRepl
 	for i := range players {
 		players[i] = bus.Player{PlayerID: fmt.Sprintf("player-%d", i+1), Team: "red"}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	reply, err := e.mm.RequestPlacement(ctx, bus.PlacementRequest{MatchID: fmt.Sprintf("match-%d", matchSeq.Add(1)),
+	return relaytest.Place(e.tb, e.mm, bus.PlacementRequest{MatchID: fmt.Sprintf("match-%d", matchSeq.Add(1)),
 		Configuration: "e2e", Region: "e2e", Script: scriptName, Players: players, MaxPlayers: maxPlayers,
 		Deadline: time.Now().Add(5 * time.Second)})
-	if err != nil {
-		e.tb.Fatalf("placement of %s: %v", scriptName, err)
-	}
-	return reply
 }
 
 // dial logs a real client in with a player session of reply.
@@ -198,7 +155,7 @@ func (e *scriptEnv) upload(name string, source []byte) int {
 	if err != nil {
 		e.tb.Fatalf("upload %s: %v", name, err)
 	}
-	waitFor(e.tb, "the watcher to load "+name, func() bool { got, _ := e.watcher.Version(name); return got == v })
+	relaytest.Eventually(e.tb, "the watcher to load "+name, func() bool { got, _ := e.watcher.Version(name); return got == v })
 	return v
 }
 
@@ -264,7 +221,7 @@ func TestRelayDocumentationExample(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "both players in the red team", func() bool { return c1.IsInGroup(1) && c2.IsInGroup(1) })
+	relaytest.Eventually(t, "both players in the red team", func() bool { return c1.IsInGroup(1) && c2.IsInGroup(1) })
 	send(t, c1, 111, client.ToServer(), "attack at dawn")
 	expect(t, c1, 112, -1, "attack at dawn")
 	expect(t, c2, 112, -1, "attack at dawn")
@@ -281,7 +238,7 @@ func TestRelayDocumentationExample(t *testing.T) {
 	expect(t, c1, 8, 2, "team")
 
 	// The tick loop (1 s) logs the active players through the session's logger.
-	waitFor(t, "a tick with 2 active players", func() bool { return strings.Contains(e.logs.String(), "activePlayers: 2") })
+	relaytest.Eventually(t, "a tick with 2 active players", func() bool { return strings.Contains(e.logs.String(), "activePlayers: 2") })
 
 	// onPlayerDisconnect tells the others, op 114 from the server.
 	c2.Close()
@@ -480,7 +437,7 @@ func TestRelayGameLoop(t *testing.T) {
 			t.Errorf("peer %d closed with %d, want %d", c.PeerID(), code, protocol.CloseSessionEnded)
 		}
 	}
-	waitFor(t, "the session ended event", func() bool { _, ok := e.endedOf(reply.GameSessionID); return ok })
+	relaytest.Eventually(t, "the session ended event", func() bool { _, ok := e.endedOf(reply.GameSessionID); return ok })
 	if ev, _ := e.endedOf(reply.GameSessionID); ev.Reason != bus.EndScript {
 		t.Errorf("session ended with %s, want %s", ev.Reason, bus.EndScript)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/relay"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
@@ -195,7 +196,7 @@ exports.ssExports = {
 	},
 };`
 	_, s := newInstance(t, src, script.Options{})
-	waitFor(t, "timers", func() bool { return len(s.sent()) >= 4 })
+	relaytest.Eventually(t, "timers", func() bool { return len(s.sent()) >= 4 })
 	time.Sleep(50 * time.Millisecond) // the interval is cleared, the cancelled timeout never fires
 	var texts []string
 	for _, m := range s.sent() {
@@ -222,7 +223,7 @@ exports.ssExports = { init: function (s) { session = s; } };`
 		t.Fatal(err)
 	}
 	_, s := startInstance(t, f)
-	waitFor(t, "the early timer", func() bool { return len(s.sent()) == 1 })
+	relaytest.Eventually(t, "the early timer", func() bool { return len(s.sent()) == 1 })
 }
 
 func TestSessionsAreIsolated(t *testing.T) {
@@ -524,7 +525,7 @@ exports.ssExports = {
 	onStartGameSession: () => { loop(); },
 };`
 	_, s := newInstance(t, src, script.Options{})
-	waitFor(t, "the session to end", s.isEnded)
+	relaytest.Eventually(t, "the session to end", s.isEnded)
 	time.Sleep(120 * time.Millisecond)
 	if n := len(s.sent()); n != 5 {
 		t.Errorf("the loop sent %d ticks, want 5", n)
@@ -597,7 +598,7 @@ exports.ssExports = {
 		t.Errorf("async loop: delivered %v after %v, want the default after about the budget", ok, time.Since(start))
 	}
 	s.do(func() { in.OnMessage(s, relay.Message{OpCode: 1}) })
-	waitFor(t, "the second timer to run after the looping one", func() bool { return len(s.sent()) == 1 })
+	relaytest.Eventually(t, "the second timer to run after the looping one", func() bool { return len(s.sent()) == 1 })
 	if n := counterValue(t, reg, "matchpoint_script_interrupts_total", "onSendToPlayer", "test.js"); n != 1 {
 		t.Errorf("onSendToPlayer interrupts = %v, want 1", n)
 	}

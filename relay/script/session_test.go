@@ -207,18 +207,6 @@ func startInstance(t testing.TB, f *script.Factory) (*script.Instance, *fakeSess
 	return in, s
 }
 
-// waitFor polls cond until it holds or fails the test after 5 s.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // TestFilters reports which delivery callbacks a script defines, so that the
 // relay bypasses the script for the others.
 func TestFilters(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/relay"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
@@ -109,7 +110,7 @@ func TestLiveUpdate(t *testing.T) {
 	if _, err := reg.Upload(ctx, "ctf", versioned("v2")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the watcher to load v2", func() bool { v, _ := w.Version("ctf"); return v == 2 })
+	relaytest.Eventually(t, "the watcher to load v2", func() bool { v, _ := w.Version("ctf"); return v == 2 })
 	t.Logf("v2 reached the watcher %v after the upload started", time.Since(uploaded))
 
 	newS, newSc := start("gs-new")
@@ -148,5 +149,5 @@ func TestWatcherFetchesUnannouncedScript(t *testing.T) {
 		t.Errorf("version %d after New, want 1", v)
 	}
 	store(2, versioned("v2"))
-	waitFor(t, "the resync to find v2", func() bool { v, _ := w.Version("late"); return v == 2 })
+	relaytest.Eventually(t, "the resync to find v2", func() bool { v, _ := w.Version("late"); return v == 2 })
 }

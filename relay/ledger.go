@@ -1,0 +1,159 @@
+// The ledger: what the relay placed, what the matchmaker cancelled, and which
+// session reserved each player session id.
+
+package relay
+
+import (
+	"sync"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+)
+
+// ledger is the relay's record of its placements: the answer to each match id
+// (kept for repeats while its session lives and PlayerSessionTTL after), the
+// tries the matchmaker cancelled, and the session that reserved each player
+// session id. Its mutex is taken alone or inside Server.mu (see doc.go).
+type ledger struct {
+	mu           sync.Mutex
+	placements   map[string]*placed   // by match id
+	cancelled    map[string]withdrawn // by match id: tries the matchmaker cancelled
+	reservations map[string]*session  // player session id -> its session
+}
+
+func newLedger() *ledger {
+	return &ledger{placements: make(map[string]*placed), cancelled: make(map[string]withdrawn),
+		reservations: make(map[string]*session)}
+}
+
+// placed is the record of one placement, kept for idempotency while its session
+// lives and for PlayerSessionTTL after.
+type placed struct {
+	done        chan struct{}
+	reply       bus.PlacementReply
+	fingerprint string
+	sess        *session
+	psids       []string
+	endedAt     time.Time
+	// attempt is the latest try of the match id this record answered;
+	// created is set when the placement created its session (not a backfill).
+	attempt int
+	created bool
+}
+
+// withdrawn records the tries of a match id that the matchmaker cancelled
+// (bus.PlacementCancel): requests of those tries are refused until their
+// deadline, after which the bus refuses them anyway.
+type withdrawn struct {
+	attempt int
+	until   time.Time
+}
+
+// prune forgets placements whose session ended more than ttl ago, and
+// cancellations whose requests are past their deadline.
+func (l *ledger) prune(now time.Time, ttl time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for id, w := range l.cancelled {
+		if now.After(w.until) {
+			delete(l.cancelled, id)
+		}
+	}
+	for id, pl := range l.placements {
+		if !pl.endedAt.IsZero() && now.Sub(pl.endedAt) > ttl {
+			l.forgetLocked(id, pl)
+		}
+	}
+}
+
+// forgetLocked removes the placement record pl of match id and its player
+// session ids; l.mu is held.
+func (l *ledger) forgetLocked(id string, pl *placed) {
+	delete(l.placements, id)
+	for _, psid := range pl.psids {
+		delete(l.reservations, psid)
+	}
+}
+
+// claimLocked answers the first question about a placement request: refused
+// (a cancelled try), or a repeat of the record it returns (whose attempt it
+// raises), or new (nil, nil). l.mu is held.
+func (l *ledger) claimLocked(req bus.PlacementRequest) (*placed, *bus.PlacementReply) {
+	if w, ok := l.cancelled[req.MatchID]; ok && req.Attempt <= w.attempt {
+		r := refusal(bus.CodeExpired, "try %d of match %q was cancelled by the matchmaker", req.Attempt, req.MatchID)
+		return nil, &r
+	}
+	if pl := l.placements[req.MatchID]; pl != nil {
+		pl.attempt = max(pl.attempt, req.Attempt)
+		return pl, nil
+	}
+	return nil, nil
+}
+
+// settle records the outcome of placement pl of match id: on success its
+// session and player session ids, on failure it forgets the record.
+func (l *ledger) settle(id string, pl *placed, sess *session, reply bus.PlacementReply, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		delete(l.placements, id)
+		return
+	}
+	pl.sess = sess
+	for _, ps := range reply.PlayerSessions {
+		pl.psids = append(pl.psids, ps.PlayerSessionID)
+		l.reservations[ps.PlayerSessionID] = sess
+	}
+	if !pl.created && sess.ended.Load() {
+		pl.endedAt = time.Now()
+	}
+}
+
+// withdraw records that the matchmaker cancelled the tries of match pc.MatchID
+// up to pc.Attempt, and returns the match's placement record, if any.
+func (l *ledger) withdraw(pc bus.PlacementCancel) *placed {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w := l.cancelled[pc.MatchID]
+	l.cancelled[pc.MatchID] = withdrawn{attempt: max(w.attempt, pc.Attempt), until: maxTime(w.until, pc.Deadline)}
+	return l.placements[pc.MatchID]
+}
+
+// cancel forgets placement pl of match pc.MatchID, which created its session,
+// and reports true, unless it was replaced, answered a later try than
+// pc.Attempt, or its session has had a player.
+func (l *ledger) cancel(pc bus.PlacementCancel, pl *placed) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.placements[pc.MatchID] != pl || pl.attempt > pc.Attempt || pl.sess == nil || pl.sess.joined() {
+		return false
+	}
+	l.forgetLocked(pc.MatchID, pl)
+	return true
+}
+
+// sessionEnded stamps the placements of sess with its end, from which they are
+// kept PlayerSessionTTL.
+func (l *ledger) sessionEnded(sess *session, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, pl := range l.placements {
+		if pl.sess == sess {
+			pl.endedAt = now
+		}
+	}
+}
+
+// sessionOf returns the session that reserved player session psid.
+func (l *ledger) sessionOf(psid string) *session {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.reservations[psid]
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
