@@ -193,7 +193,7 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 			return store.Ticket{}, err
 		}
 	}
-	if err := checkPlayers(players, pr, rs); err != nil {
+	if err := checkPlayers(players, pr); err != nil {
 		return store.Ticket{}, err
 	}
 	if backfill {
