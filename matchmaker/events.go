@@ -68,6 +68,9 @@ type EventDetail struct {
 	// and MatchmakingCancelled (see Explanation).
 	KeptOutBy  string   `json:"keptOutBy,omitempty"`
 	Expansions []string `json:"expansions,omitempty"`
+	// Unmatchable is Matchpoint's own, on MatchmakingTimedOut and
+	// MatchmakingCancelled: why the ticket could never match.
+	Unmatchable string `json:"unmatchable,omitempty"`
 }
 
 // Explanation is what kept a searching ticket out of a match so far.
@@ -80,6 +83,11 @@ type Explanation struct {
 	// Expansions lists the expansion steps in force for the ticket, as
 	// "target = value (after Ns)".
 	Expansions []string
+	// Unmatchable says why the ticket can never match the rule set ("can
+	// never match: the party of 5 players is larger than any team (at most
+	// 4)"), from the first pass that saw it; the other fields are then
+	// empty: no search was tried.
+	Unmatchable string
 }
 
 // EventTicket is one ticket in an event.

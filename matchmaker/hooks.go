@@ -481,7 +481,7 @@ func (s *Service) explain(d *EventDetail, t *store.Ticket) {
 		return
 	}
 	if e := s.opts.Explain(t.ConfigurationName, t.TicketId); e != nil {
-		d.RuleEvaluationMetrics, d.KeptOutBy, d.Expansions = e.Metrics, e.KeptOutBy, e.Expansions
+		d.RuleEvaluationMetrics, d.KeptOutBy, d.Expansions, d.Unmatchable = e.Metrics, e.KeptOutBy, e.Expansions, e.Unmatchable
 	}
 }
 

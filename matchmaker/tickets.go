@@ -193,7 +193,7 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 			return store.Ticket{}, err
 		}
 	}
-	if err := checkPlayers(players, pr, rs); err != nil {
+	if err := checkPlayers(players, pr); err != nil {
 		return store.Ticket{}, err
 	}
 	if backfill {
@@ -383,8 +383,8 @@ func (s *Service) DescribeMatchmaking(ctx context.Context, in *DescribeMatchmaki
 
 // ExplainMatchmaking says what has kept a SEARCHING ticket out of a match so
 // far: the rule outcomes of the forming searches it anchored, the rule that
-// failed most often and the expansion steps in force for it, from
-// Options.Explain. Only the process that forms the ticket's configuration
+// failed most often and the expansion steps in force for it, or why it can
+// never match, from Options.Explain. Only the process that forms the ticket's configuration
 // knows them; elsewhere the output has the ticket's status and a message.
 func (s *Service) ExplainMatchmaking(ctx context.Context, in *ExplainMatchmakingInput) (*ExplainMatchmakingOutput, error) {
 	if err := checkName("TicketId", in.TicketId); err != nil {
@@ -405,10 +405,10 @@ func (s *Service) ExplainMatchmaking(ctx context.Context, in *ExplainMatchmaking
 	switch {
 	case t.Status != store.StatusSearching:
 		out.Message = fmt.Sprintf("the ticket is %s: only a SEARCHING ticket is explained", t.Status)
-	case d.RuleEvaluationMetrics == nil:
+	case d.RuleEvaluationMetrics == nil && d.Unmatchable == "":
 		out.Message = fmt.Sprintf("no forming pass of this process has kept the ticket out: none has run since it arrived, or another process forms configuration %s", t.ConfigurationName)
 	}
-	out.RuleEvaluationMetrics, out.KeptOutBy, out.Expansions = d.RuleEvaluationMetrics, d.KeptOutBy, d.Expansions
+	out.RuleEvaluationMetrics, out.KeptOutBy, out.Expansions, out.Unmatchable = d.RuleEvaluationMetrics, d.KeptOutBy, d.Expansions, d.Unmatchable
 	return out, nil
 }
 

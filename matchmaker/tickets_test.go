@@ -136,13 +136,6 @@ func TestStartMatchmakingBadInput(t *testing.T) {
 			{"latency 0", InvalidRequest, "Players[0].LatencyInMs[eu-west-1]: must be 1 or more", func(in *StartMatchmakingInput) {
 				in.Players[0].LatencyInMs["eu-west-1"] = 0
 			}},
-			{"wrong type", InvalidRequest, "Players[0].PlayerAttributes[skill]: the rule set declares a number attribute (N), got S", func(in *StartMatchmakingInput) {
-				in.Players[0].PlayerAttributes["skill"] = s("high")
-			}},
-			{"missing without default", InvalidRequest, "Players[0].PlayerAttributes[mode]: is required", func(in *StartMatchmakingInput) {
-				delete(in.Players[0].PlayerAttributes, "mode")
-				in.Players[0].PlayerAttributes["mdoe"] = s("ranked")
-			}},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -157,6 +150,34 @@ func TestStartMatchmakingBadInput(t *testing.T) {
 					t.Fatal("an event was written")
 				}
 			})
+		}
+	})
+}
+
+// TestStartMatchmakingAcceptsUnmatchableAttributes: as in FlexMatch, a
+// ticket missing a declared attribute that has no default, or carrying one
+// of another type than the rule set declares, is accepted and searches (the
+// match former says it can never match, and it times out).
+func TestStartMatchmakingAcceptsUnmatchableAttributes(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open)
+		e.ruleSet("rs")
+		e.config("c", nil)
+		high := "high"
+		for id, mut := range map[string]func(p *store.Player){
+			"mistyped": func(p *store.Player) { p.PlayerAttributes["skill"] = store.AttributeValue{S: &high} },
+			"missing":  func(p *store.Player) { delete(p.PlayerAttributes, "mode") },
+		} {
+			in := &StartMatchmakingInput{ConfigurationName: "c", TicketId: id, Players: []store.Player{player("p-" + id)}}
+			mut(&in.Players[0])
+			out, err := e.svc.StartMatchmaking(e.ctx, in)
+			if err != nil {
+				t.Fatalf("%s: %v", id, err)
+			}
+			if out.MatchmakingTicket.TicketId != id {
+				t.Fatalf("%s: ticket %+v", id, out.MatchmakingTicket)
+			}
+			e.wantStatus(id, store.StatusSearching)
 		}
 	})
 }

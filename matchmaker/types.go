@@ -250,9 +250,10 @@ type ExplainMatchmakingInput struct {
 }
 
 // ExplainMatchmakingOutput says what has kept a searching ticket out of a
-// match so far. The last three fields are empty when this process does not
+// match so far. The last four fields are empty when this process does not
 // form the ticket's configuration, or no pass has kept the ticket out yet;
-// Message then says so.
+// Message then says so. Unmatchable, when set, says why the ticket can never
+// match ("can never match: ..."), and the rule fields are empty.
 type ExplainMatchmakingOutput struct {
 	TicketId              string                 `json:"TicketId"`
 	Status                store.Status           `json:"Status"`
@@ -260,6 +261,7 @@ type ExplainMatchmakingOutput struct {
 	RuleEvaluationMetrics []RuleEvaluationMetric `json:"RuleEvaluationMetrics,omitempty"`
 	KeptOutBy             string                 `json:"KeptOutBy,omitempty"`
 	Expansions            []string               `json:"Expansions,omitempty"`
+	Unmatchable           string                 `json:"Unmatchable,omitempty"`
 }
 
 // AcceptMatchInput is the AcceptMatch request.

@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
-	"github.com/matchpoint-dev/matchpoint/rules"
 )
 
 // FlexMatch limits (reference/flexmatch.md §4-6).
@@ -178,9 +177,12 @@ type playerRules struct {
 	requireTeam bool
 }
 
-// checkPlayers checks a request's players against FlexMatch's limits and the
-// rule set's declared attributes.
-func checkPlayers(players []store.Player, pr playerRules, rs *rules.RuleSet) *Error {
+// checkPlayers checks a request's players against FlexMatch's limits. Their
+// attributes are not checked against the rule set: as in FlexMatch, a ticket
+// missing a declared attribute that has no default, or carrying one of
+// another type, is accepted and can never match (forming.Unmatchable says
+// so in its explanation and its MatchmakingTimedOut event).
+func checkPlayers(players []store.Player, pr playerRules) *Error {
 	if len(players) == 0 {
 		return invalid("Players", "at least one player is required")
 	}
@@ -220,21 +222,6 @@ func checkPlayers(players []store.Player, pr playerRules, rs *rules.RuleSet) *Er
 			}
 			if ms < 1 {
 				return invalid(lf, "must be 1 or more, got %d", ms)
-			}
-		}
-		if rs != nil {
-			for _, a := range rs.Definition().PlayerAttributes {
-				af := fmt.Sprintf("%s.PlayerAttributes[%s]", f, a.Name)
-				v, ok := p.PlayerAttributes[a.Name]
-				if !ok {
-					if a.Default == nil {
-						return invalid(af, "is required: the rule set declares it (%s) with no default", a.Type)
-					}
-					continue
-				}
-				if got := encodingOf(v); got != encodingFor(a.Type) {
-					return invalid(af, "the rule set declares a %s attribute (%s), got %s", a.Type, encodingFor(a.Type), got)
-				}
 			}
 		}
 	}
@@ -303,30 +290,4 @@ func checkAttribute(field, name string, v store.AttributeValue) *Error {
 		}
 	}
 	return nil
-}
-
-func encodingOf(v store.AttributeValue) string {
-	switch {
-	case v.S != nil:
-		return "S"
-	case v.N != nil:
-		return "N"
-	case v.SL != nil:
-		return "SL"
-	default:
-		return "SDM"
-	}
-}
-
-func encodingFor(t rules.AttributeType) string {
-	switch t {
-	case rules.TypeString:
-		return "S"
-	case rules.TypeNumber:
-		return "N"
-	case rules.TypeStringList:
-		return "SL"
-	default:
-		return "SDM"
-	}
 }

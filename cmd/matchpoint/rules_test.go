@@ -93,3 +93,37 @@ func TestRulesSimulate(t *testing.T) {
 		t.Fatalf("bad tickets: exit %d %s", code, errOut)
 	}
 }
+
+// TestRulesSimulateNeverMatches: tickets that no pool could match are
+// reported as such, in the words of the explanation and the timeout event,
+// rather than blamed on a rule: a party larger than any team, a ticket
+// without the latency data the latency rule needs and a mistyped attribute.
+func TestRulesSimulateNeverMatches(t *testing.T) {
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "rules.json")
+	ticketsFile := filepath.Join(dir, "tickets.json")
+	os.WriteFile(rulesFile, []byte(`{"ruleLanguageVersion": "1.0",
+	  "playerAttributes": [{"name": "skill", "type": "number", "default": 10}],
+	  "teams": [{"name": "red", "minPlayers": 1, "maxPlayers": 4}, {"name": "blue", "minPlayers": 1, "maxPlayers": 4}],
+	  "rules": [{"name": "FastConnection", "type": "latency", "maxLatency": 150}]}`), 0o644)
+	p := func(id string) string { return `{"PlayerId": "` + id + `", "LatencyInMs": {"eu-west-1": 40}}` }
+	os.WriteFile(ticketsFile, []byte(`[
+	  {"TicketId": "five", "Players": [`+p("f1")+`,`+p("f2")+`,`+p("f3")+`,`+p("f4")+`,`+p("f5")+`]},
+	  {"TicketId": "a", "Players": [`+p("a")+`]},
+	  {"TicketId": "b", "Players": [`+p("b")+`]},
+	  {"TicketId": "nolatency", "Players": [{"PlayerId": "n"}]},
+	  {"TicketId": "typo", "Players": [{"PlayerId": "t", "PlayerAttributes": {"skill": {"S": "pro"}}, "LatencyInMs": {"eu-west-1": 40}}]}]`), 0o644)
+	code, out, errOut := runCmd("rules", "simulate", rulesFile, ticketsFile)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"five: can never match: the party of 5 players is larger than any team (at most 4)\n",
+		"nolatency: can never match: no latency data, which the latency rule FastConnection needs\n",
+		`typo: can never match: players[0] (t): attribute "skill" is a string value; the rule set declares number` + "\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}

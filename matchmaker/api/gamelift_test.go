@@ -120,9 +120,9 @@ func TestAWSSDK(t *testing.T) {
 	// Bad input: a typed InvalidRequestException naming the field.
 	_, err = gl.StartMatchmaking(ctx, &gamelift.StartMatchmakingInput{
 		ConfigurationName: aws.String("c"),
-		Players:           []types.Player{{PlayerId: aws.String("carol"), PlayerAttributes: map[string]types.AttributeValue{"skill": {S: aws.String("high")}}}},
+		Players:           []types.Player{{PlayerId: aws.String("carol"), PlayerAttributes: map[string]types.AttributeValue{"skill": {S: aws.String("")}}}},
 	})
-	if !errors.As(err, &ire) || !strings.HasPrefix(ire.ErrorMessage(), "Players[0].PlayerAttributes[skill]: ") {
+	if !errors.As(err, &ire) || !strings.HasPrefix(ire.ErrorMessage(), "Players[0].PlayerAttributes[skill].S: ") {
 		t.Fatalf("bad attribute: %v", err)
 	}
 	_, err = gl.StartMatchmaking(ctx, &gamelift.StartMatchmakingInput{ConfigurationName: aws.String("nope"), Players: []types.Player{{PlayerId: aws.String("d")}}})

@@ -122,7 +122,7 @@ func TestBalanceTeamsEvenSums(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	// Worst case for the fill order: all the best players land on red.
 	for i := range 100 {
-		tk := ticket(t, rs, fmt.Sprintf("t%d", i), 0, player{attrs: num("skill", rng.Float64()*3000)})
+		tk := ticket(t, rs, fmt.Sprintf("t%d", i), 0, player{attrs: num("skill", rng.Float64()*3000), latency: map[string]float64{"us-east-1": 50}})
 		f.c.Add(i%2, tk.Ticket)
 		f.assign = append(f.assign, placed{t: tk, team: i % 2, pool: i})
 	}

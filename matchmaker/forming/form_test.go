@@ -1,6 +1,7 @@
 package forming
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -124,11 +125,6 @@ func TestParties(t *testing.T) {
 			ticket(t, rs, "p1", 3*time.Second, one, one),
 			ticket(t, rs, "s2", 2*time.Second, one),
 		}, []string{"p1,s1,s2"}},
-		{"oversized party never matches", []*Ticket{
-			ticket(t, rs, "trio", 9*time.Second, one, one, one),
-			ticket(t, rs, "s1", 4*time.Second, one),
-			ticket(t, rs, "s2", 3*time.Second, one),
-		}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -501,7 +497,7 @@ func TestInvalidInput(t *testing.T) {
 	if _, err := Form(nil, Input{}, Options{}); err == nil {
 		t.Fatal("nil rule set accepted")
 	}
-	if _, err := Prepare(rs, rules.TicketSpec{ID: "empty"}); err == nil || !strings.HasPrefix(err.Error(), "forming: ") {
+	if _, err := Prepare(rs, rules.TicketSpec{ID: "empty"}); err == nil || err.Error() != "can never match: players: at least one player is required" {
 		t.Fatalf("Prepare error %v", err)
 	}
 }
@@ -521,4 +517,54 @@ func evenness(m Match) float64 {
 		n += teamPlayers(team)
 	}
 	return (hi - lo) / (total / float64(n))
+}
+
+// TestPrepareUnmatchable: a ticket that no pool could ever match is refused
+// by Prepare with an *Unmatchable saying why, in the words the explanation,
+// the timeout event and `rules simulate` repeat; a ticket that only needs
+// an expansion is prepared.
+func TestPrepareUnmatchable(t *testing.T) {
+	rs := compile(t, `{"ruleLanguageVersion": "1.0",
+	  "playerAttributes": [{"name": "skill", "type": "number"}, {"name": "mode", "type": "string", "default": "ranked"}],
+	  "teams": [{"name": "red", "minPlayers": 2, "maxPlayers": 3}, {"name": "blue", "minPlayers": 2, "maxPlayers": 3}],
+	  "rules": [{"name": "FastConnection", "type": "latency", "maxLatency": 100}],
+	  "expansions": [{"target": "teams[red].maxPlayers", "steps": [{"waitTimeSeconds": 30, "value": 4}]}]}`)
+	eu := map[string]float64{"eu-west-1": 40}
+	us := map[string]float64{"us-east-1": 40}
+	skilled := num("skill", 10)
+	p := func(attrs map[string]rules.Value, lat map[string]float64) player {
+		return player{attrs: attrs, latency: lat}
+	}
+	tests := []struct {
+		name    string
+		players []player
+		want    string // "" for a ticket that can match
+	}{
+		{"fits an expanded team", []player{p(skilled, eu), p(skilled, eu), p(skilled, eu), p(skilled, eu)}, ""},
+		{"party larger than any team", []player{p(skilled, eu), p(skilled, eu), p(skilled, eu), p(skilled, eu), p(skilled, eu)},
+			"can never match: the party of 5 players is larger than any team (at most 4)"},
+		{"no latency data", []player{p(skilled, nil)},
+			"can never match: no latency data, which the latency rule FastConnection needs"},
+		{"no region in common", []player{p(skilled, eu), p(skilled, us)},
+			"can never match: no region where all 2 players reported a latency, which the latency rule FastConnection needs"},
+		{"missing attribute without default", []player{p(num("mode", "casual"), eu)},
+			`can never match: players[0] (x-0): attribute "skill" is missing and the rule set declares no default`},
+		{"mistyped attribute", []player{p(num("skill", "high"), eu)},
+			`can never match: players[0] (x-0): attribute "skill" is a string value; the rule set declares number`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Prepare(rs, spec("x", 0, false, tc.players))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("Prepare: %v", err)
+				}
+				return
+			}
+			var u *Unmatchable
+			if !errors.As(err, &u) || err.Error() != tc.want {
+				t.Fatalf("Prepare error %v (%T), want *Unmatchable %q", err, err, tc.want)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package forming
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -64,15 +65,34 @@ func ticket(tb testing.TB, rs *rules.RuleSet, id string, age time.Duration, play
 
 func prepare(tb testing.TB, rs *rules.RuleSet, id string, age time.Duration, backfill bool, players ...player) *Ticket {
 	tb.Helper()
-	spec := rules.TicketSpec{ID: id, Start: t0.Add(-age), Backfill: backfill}
-	for i, p := range players {
-		spec.Players = append(spec.Players, rules.Player{ID: fmt.Sprintf("%s-%d", id, i), Attributes: p.attrs, Latencies: p.latency})
-	}
-	t, err := Prepare(rs, spec)
+	t, err := Prepare(rs, spec(id, age, backfill, players))
 	if err != nil {
 		tb.Fatalf("prepare %s: %v", id, err)
 	}
 	return t
+}
+
+// spec is the rules input for a test ticket.
+func spec(id string, age time.Duration, backfill bool, players []player) rules.TicketSpec {
+	out := rules.TicketSpec{ID: id, Start: t0.Add(-age), Backfill: backfill}
+	for i, p := range players {
+		out.Players = append(out.Players, rules.Player{ID: fmt.Sprintf("%s-%d", id, i), Attributes: p.attrs, Latencies: p.latency})
+	}
+	return out
+}
+
+// prepareMatchable is ticket, but reports false for a ticket that can
+// never match.
+func prepareMatchable(tb testing.TB, rs *rules.RuleSet, id string, age time.Duration, players ...player) (*Ticket, bool) {
+	tb.Helper()
+	t, err := Prepare(rs, spec(id, age, false, players))
+	if u := (*Unmatchable)(nil); errors.As(err, &u) {
+		return nil, false
+	}
+	if err != nil {
+		tb.Fatalf("prepare %s: %v", id, err)
+	}
+	return t, true
 }
 
 // skillTicket is a one-player ticket with a skill.

@@ -28,7 +28,11 @@ func randomPool(tb testing.TB, rs *rules.RuleSet, seed uint64, n, maxParty int) 
 			ps = append(ps, player{attrs: randomAttributes(rng, rs), latency: lat})
 		}
 		age := time.Duration(rng.IntN(40_000)) * time.Millisecond
-		in.Tickets = append(in.Tickets, ticket(tb, rs, fmt.Sprintf("t%04d", i), age, ps...))
+		// A party without a region in common can never match a rule set
+		// with a latency rule: the matchmaker keeps it out of the pool.
+		if t, ok := prepareMatchable(tb, rs, fmt.Sprintf("t%04d", i), age, ps...); ok {
+			in.Tickets = append(in.Tickets, t)
+		}
 	}
 	return in
 }

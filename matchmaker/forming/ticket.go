@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
@@ -29,16 +30,35 @@ type sortValue struct {
 	str string
 }
 
+// Unmatchable is Prepare's error for a ticket that can never match the rule
+// set, whatever else is in the pool: a declared attribute missing without a
+// default or of another type, a party larger than any team, or no latency
+// data where a latency rule needs it. FlexMatch accepts such a ticket, which
+// then searches until it times out. Its message, "can never match: " and
+// the reason, is what the explanation, the MatchmakingTimedOut event and
+// `rules simulate` say.
+type Unmatchable struct {
+	Reason string
+}
+
+func (e *Unmatchable) Error() string { return "can never match: " + e.Reason }
+
 // Prepare prepares a ticket for the rule set (rs.PrepareTicket) and records
-// what forming needs besides. Its errors are PrepareTicket's: such a ticket
-// can never match.
+// what forming needs besides. Its errors are *Unmatchable.
 func Prepare(rs *rules.RuleSet, spec rules.TicketSpec) (*Ticket, error) {
 	rt, err := rs.PrepareTicket(spec)
 	if err != nil {
-		return nil, fmt.Errorf("forming: %w", err)
+		return nil, &Unmatchable{Reason: strings.TrimPrefix(err.Error(), "ticket "+spec.ID+": ")}
+	}
+	if most := largestTeam(rs); len(spec.Players) > most {
+		return nil, &Unmatchable{Reason: fmt.Sprintf("the party of %d players is larger than any team (at most %d)", len(spec.Players), most)}
 	}
 	def := rs.Definition()
 	t := &Ticket{Ticket: rt}
+	t.latency = worstLatencies(spec.Players)
+	if rule := latencyRule(def); rule != "" && len(t.latency) == 0 {
+		return nil, &Unmatchable{Reason: noLatency(spec.Players, rule)}
+	}
 	if def.Algorithm.BatchingPreference == rules.BatchSorted {
 		for _, name := range def.Algorithm.SortByAttributes {
 			t.sortKey = append(t.sortKey, sortValueOf(def, spec.Players, name))
@@ -51,8 +71,49 @@ func Prepare(rs *rules.RuleSet, spec rules.TicketSpec) (*Ticket, error) {
 			}
 		}
 	}
-	t.latency = worstLatencies(spec.Players)
 	return t, nil
+}
+
+// largestTeam is the most players any team takes at any age, after the
+// expansions of team sizes.
+func largestTeam(rs *rules.RuleSet) int {
+	most := 0
+	var teams []rules.Team
+	measure := func(age time.Duration) {
+		teams = rs.TeamLimits(age, teams)
+		for _, tm := range teams {
+			most = max(most, tm.MaxPlayers)
+		}
+	}
+	measure(0)
+	for _, e := range rs.Definition().Expansions {
+		for _, s := range e.Steps {
+			measure(time.Duration(s.WaitTimeSeconds * float64(time.Second)))
+		}
+	}
+	return most
+}
+
+// latencyRule is the name of the rule set's first latency rule, "" when it
+// has none.
+func latencyRule(def *rules.Definition) string {
+	for _, r := range def.Rules {
+		if r.Type == rules.RuleLatency {
+			return r.Name
+		}
+	}
+	return ""
+}
+
+// noLatency says why players without a region in common cannot pass
+// latency rule rule.
+func noLatency(players []rules.Player, rule string) string {
+	for _, p := range players {
+		if len(p.Latencies) > 0 {
+			return fmt.Sprintf("no region where all %d players reported a latency, which the latency rule %s needs", len(players), rule)
+		}
+	}
+	return "no latency data, which the latency rule " + rule + " needs"
 }
 
 // attribute returns a player's value of a declared attribute, or its default.

@@ -64,11 +64,13 @@ func Run(rs *rules.RuleSet, tickets []Ticket, seed uint64) (Report, error) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	rep := Report{Matches: []Match{}, Unmatched: []Unmatched{}}
 	var pool []*forming.Ticket
+	// Prepare's errors are *forming.Unmatchable, whose message ("can never
+	// match: ...") is the reason.
 	for _, t := range tickets {
 		start := now.Add(-time.Duration(t.AgeSeconds * float64(time.Second)))
 		ft, err := forming.Prepare(rs, forming.TicketSpec(t.TicketId, start, false, t.Players))
 		if err != nil {
-			rep.Unmatched = append(rep.Unmatched, Unmatched{TicketId: t.TicketId, Reason: "can never match: " + err.Error()})
+			rep.Unmatched = append(rep.Unmatched, Unmatched{TicketId: t.TicketId, Reason: err.Error()})
 			continue
 		}
 		pool = append(pool, ft)

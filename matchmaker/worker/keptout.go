@@ -18,6 +18,9 @@ type keptOut struct {
 	mu       sync.Mutex
 	rs       *rules.RuleSet // of the last pass
 	byTicket map[string]*keptTicket
+	// never holds, by ticket id, why the tickets of the last pass that
+	// forming.Prepare refused can never match.
+	never map[string]string
 }
 
 type keptTicket struct {
@@ -64,6 +67,14 @@ func sameRules(sum []matchmaker.RuleEvaluationMetric, pass []forming.RuleMetric)
 	return true
 }
 
+// unmatchable records why the tickets of a pass that can never match do not,
+// by ticket id, in place of the last pass's.
+func (k *keptOut) unmatchable(reasons map[string]string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.never = reasons
+}
+
 // retain forgets the tickets for which searching reports false: they left
 // the pool.
 func (k *keptOut) retain(searching func(id string) bool) {
@@ -76,11 +87,14 @@ func (k *keptOut) retain(searching func(id string) bool) {
 	}
 }
 
-// explain returns what kept the ticket out at time now, nil when it never
-// anchored a failed search.
+// explain returns what kept the ticket out at time now, nil when it can
+// match but never anchored a failed search.
 func (k *keptOut) explain(id string, now time.Time) *matchmaker.Explanation {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if reason, ok := k.never[id]; ok {
+		return &matchmaker.Explanation{Unmatchable: reason}
+	}
 	kt := k.byTicket[id]
 	if kt == nil {
 		return nil

@@ -51,6 +51,14 @@ func TestKeptOutExplains(t *testing.T) {
 	if k.explain("t2", now) != nil {
 		t.Fatal("a ticket never kept out has an explanation")
 	}
+	k.unmatchable(map[string]string{"t1": "can never match: no latency data, which the latency rule Ping needs"})
+	if e := k.explain("t1", now); e.Unmatchable != "can never match: no latency data, which the latency rule Ping needs" || e.KeptOutBy != "" || e.Metrics != nil {
+		t.Fatalf("unmatchable: %+v", e)
+	}
+	k.unmatchable(map[string]string{})
+	if e := k.explain("t1", now); e.Unmatchable != "" || e.KeptOutBy != "Other" {
+		t.Fatalf("after a pass that could match it: %+v", e)
+	}
 	k.retain(func(id string) bool { return id != "t1" })
 	if k.explain("t1", now) != nil {
 		t.Fatal("a ticket gone from the pool keeps its explanation")

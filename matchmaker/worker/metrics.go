@@ -34,7 +34,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		pool: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "matchpoint_pool_tickets",
 			Help: "SEARCHING tickets in the last forming pass."}, cfg),
 		unmatchable: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "matchpoint_pool_unmatchable_tickets",
-			Help: "SEARCHING tickets that can never match the rule set (missing attribute without default, wrong type)."}, cfg),
+			Help: "SEARCHING tickets that can never match the rule set (missing attribute without default, wrong type, party larger than any team, no latency data for a latency rule)."}, cfg),
 		matches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "matchpoint_matches_total",
 			Help: "Matches formed and claimed."}, cfg),
 		matchPlayers: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_match_players",

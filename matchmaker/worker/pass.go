@@ -93,8 +93,9 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 		}
 	}
 	ready, unmatchable := c.pool.refresh(normal)
+	c.kept.unmatchable(unmatchable)
 	w.metrics.pool.WithLabelValues(c.name).Set(float64(len(snapshot)))
-	w.metrics.unmatchable.WithLabelValues(c.name).Set(float64(unmatchable))
+	w.metrics.unmatchable.WithLabelValues(c.name).Set(float64(len(unmatchable)))
 	if len(ready) == 0 {
 		return false, false
 	}

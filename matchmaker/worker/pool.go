@@ -27,13 +27,14 @@ func newPool(rs *rules.RuleSet) *pool {
 }
 
 // refresh prepares the snapshot's tickets and forgets tickets no longer in
-// it. It returns the prepared tickets in snapshot order and the number of
-// tickets that can never match this rule set (a missing attribute without a
-// default, a wrong type), which stay searching until they time out, as in
+// it. It returns the prepared tickets in snapshot order and, by ticket id,
+// why the tickets that can never match this rule set do not (Prepare's
+// *forming.Unmatchable); they stay searching until they time out, as in
 // FlexMatch.
-func (p *pool) refresh(snapshot []store.Ticket) (ready []*forming.Ticket, unmatchable int) {
+func (p *pool) refresh(snapshot []store.Ticket) (ready []*forming.Ticket, unmatchable map[string]string) {
 	seen := make(map[string]bool, len(snapshot))
 	ready = make([]*forming.Ticket, 0, len(snapshot))
+	unmatchable = map[string]string{}
 	for i := range snapshot {
 		t := &snapshot[i]
 		seen[t.TicketId] = true
@@ -44,7 +45,7 @@ func (p *pool) refresh(snapshot []store.Ticket) (ready []*forming.Ticket, unmatc
 			p.prepared[t.TicketId] = pt
 		}
 		if pt.err != nil {
-			unmatchable++
+			unmatchable[t.TicketId] = pt.err.Error()
 			continue
 		}
 		ready = append(ready, pt.ticket)

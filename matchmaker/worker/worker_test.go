@@ -549,3 +549,85 @@ func TestUnchangedPoolSkipsPassesUntilAnExpansion(t *testing.T) {
 		t.Fatalf("%v passes skipped while the pool waited for its expansion; want most of the 50 intervals", skipped)
 	}
 }
+
+// TestUnmatchableTicketsAreExplained: a ticket that can never match (a party
+// larger than any team, no latency data for the latency rule, a mistyped
+// attribute) is explained as such from the first pass, and its
+// MatchmakingTimedOut event says so, instead of blaming a rule.
+func TestUnmatchableTicketsAreExplained(t *testing.T) {
+	st := store.NewMemory(store.Options{})
+	var w *Worker
+	e := newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet, Explain: func(cfg, id string) *matchmaker.Explanation {
+		return w.Explain(cfg, id)
+	}}, matchmaker.ModeStandalone, false)
+	ctx := context.Background()
+	if _, err := e.svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "ping", RuleSetBody: `{"ruleLanguageVersion":"1.0",
+ "playerAttributes":[{"name":"skill","type":"number","default":1000}],
+ "teams":[{"name":"a","minPlayers":1,"maxPlayers":2},{"name":"b","minPlayers":1,"maxPlayers":2}],
+ "rules":[{"name":"FastConnection","type":"latency","maxLatency":100}]}`}); err != nil {
+		t.Fatal(err)
+	}
+	short, no := 1, false
+	if _, err := e.svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "short", RuleSetName: "ping", RequestTimeoutSeconds: &short, AcceptanceRequired: &no}); err != nil {
+		t.Fatal(err)
+	}
+	w, _ = runWorker(t, Options{Store: st, Service: e.svc})
+	eu := map[string]int{"eu-west-1": 30}
+	pro := "pro"
+	want := map[string]string{
+		"trio":      "can never match: the party of 3 players is larger than any team (at most 2)",
+		"nolatency": "can never match: no latency data, which the latency rule FastConnection needs",
+		"typo":      `can never match: players[0] (typo-1): attribute "skill" is a string value; the rule set declares number`,
+	}
+	tickets := map[string][]store.Player{
+		"trio":      {{PlayerId: "trio-1", LatencyInMs: eu}, {PlayerId: "trio-2", LatencyInMs: eu}, {PlayerId: "trio-3", LatencyInMs: eu}},
+		"nolatency": {{PlayerId: "nolatency-1"}},
+		"typo":      {{PlayerId: "typo-1", LatencyInMs: eu, PlayerAttributes: map[string]store.AttributeValue{"skill": {S: &pro}}}},
+	}
+	for id, players := range tickets {
+		if _, err := e.svc.StartMatchmaking(ctx, &matchmaker.StartMatchmakingInput{TicketId: id, ConfigurationName: "short", Players: players}); err != nil {
+			t.Fatalf("start %s: %v", id, err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for id := range want {
+		for w.Explain("short", id) == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("no forming pass explained %s", id)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	for id, reason := range want {
+		ex, err := e.svc.ExplainMatchmaking(ctx, &matchmaker.ExplainMatchmakingInput{TicketId: id})
+		if err != nil || ex.Unmatchable != reason || ex.KeptOutBy != "" || ex.RuleEvaluationMetrics != nil || ex.Message != "" {
+			t.Fatalf("explain %s: %+v, %v; want Unmatchable %q", id, ex, err, reason)
+		}
+	}
+	for id := range want {
+		e.waitStatus(id, store.StatusTimedOut)
+	}
+	raw, err := st.EventsAfter(ctx, "short", 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, r := range raw {
+		ev, err := matchmaker.DecodeEvent(r.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := ev.Detail
+		if d.Type != matchmaker.EventMatchmakingTimedOut {
+			continue
+		}
+		id := d.Tickets[0].TicketID
+		if d.Unmatchable != want[id] || d.KeptOutBy != "" {
+			t.Fatalf("MatchmakingTimedOut of %s: unmatchable %q, keptOutBy %q; want %q", id, d.Unmatchable, d.KeptOutBy, want[id])
+		}
+		seen++
+	}
+	if seen != len(want) {
+		t.Fatalf("%d MatchmakingTimedOut events, want %d", seen, len(want))
+	}
+}
