@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
-	"github.com/matchpoint-dev/matchpoint/dashboard"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 )
 
 // ScreenshotDirEnv names a directory where TestBrowser copies its
@@ -57,7 +57,7 @@ func chromium(t *testing.T) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "../scripts/install-chromium.sh").CombinedOutput()
+	out, err := exec.CommandContext(ctx, "../../scripts/install-chromium.sh").CombinedOutput()
 	if p := find(); p != "" {
 		return p
 	}
