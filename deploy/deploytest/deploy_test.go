@@ -734,7 +734,7 @@ func TestDockerignoreKeepsTheBuildInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	needed := []string{"go.mod", "go.sum", "cmd/matchpoint/main.go", "cmd/matchpoint/sample/duel-rules.json",
-		"matchmaker/dashboard/static/index.html", "deploy/healthcheck/main.go", "matchmaker/store/store.go", "rules", "relay/server.go", "bus/conn.go", "internal/cliconfig"}
+		"matchmaker/dashboard/static/index.html", "deploy/healthcheck/main.go", "matchmaker/store/store.go", "rules", "relay/server.go", "bus/conn.go", "cmd/internal/cliconfig"}
 	for _, line := range strings.Split(string(data), "\n") {
 		pat := strings.TrimSpace(line)
 		if pat == "" || strings.HasPrefix(pat, "#") || strings.HasPrefix(pat, "!") {
