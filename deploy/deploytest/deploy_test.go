@@ -670,7 +670,7 @@ func TestDockerfile(t *testing.T) {
 	for _, in := range ins[:stages[len(stages)-1]] {
 		all += in[0] + " " + in[1] + "\n"
 	}
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `-ldflags "-s -w -X main.version=`, "./cmd/matchpoint", "./deploy/healthcheck"} {
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `-ldflags "-s -w -X main.version=`, "./cmd/matchpoint", "./cmd/healthcheck"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("Dockerfile: the build does not contain %q", want)
 		}
@@ -734,7 +734,7 @@ func TestDockerignoreKeepsTheBuildInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	needed := []string{"go.mod", "go.sum", "cmd/matchpoint/main.go", "cmd/matchpoint/sample/duel-rules.json",
-		"matchmaker/dashboard/static/index.html", "deploy/healthcheck/main.go", "matchmaker/store/store.go", "rules", "relay/server.go", "bus/conn.go", "cmd/internal/cliconfig"}
+		"matchmaker/dashboard/static/index.html", "cmd/healthcheck/main.go", "matchmaker/store/store.go", "rules", "relay/server.go", "bus/conn.go", "cmd/internal/cliconfig"}
 	for _, line := range strings.Split(string(data), "\n") {
 		pat := strings.TrimSpace(line)
 		if pat == "" || strings.HasPrefix(pat, "#") || strings.HasPrefix(pat, "!") {
