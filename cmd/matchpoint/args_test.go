@@ -18,7 +18,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 	}
 	// The NATS URL after NAME FILE is read: the upload fails to connect to it,
 	// instead of printing the usage.
-	code, _, errOut = runCmd("scripts", "upload", "game", "../../examples/chat/main.go", "--nats-url", "nats://127.0.0.1:1")
+	code, _, errOut = runCmd("scripts", "upload", "game", "../chat/main.go", "--nats-url", "nats://127.0.0.1:1")
 	if code == 2 || strings.Contains(errOut, "usage:") || !strings.Contains(errOut, "127.0.0.1:1") {
 		t.Fatalf("scripts upload NAME FILE --nats-url URL: exit %d, stderr %s", code, errOut)
 	}
