@@ -1,4 +1,4 @@
-package deploytest
+package deploy
 
 import (
 	"bufio"
@@ -28,7 +28,7 @@ const root = "../.."
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "deploytest-")
+	dir, err := os.MkdirTemp("", "deploy-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 	out, err := exec.CommandContext(ctx, "go", "build", "-o", binary, "github.com/matchpoint-dev/matchpoint/cmd/matchpoint").CombinedOutput()
 	cancel()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "deploytest: build cmd/matchpoint: %v\n%s", err, out)
+		fmt.Fprintf(os.Stderr, "integration/deploy: build cmd/matchpoint: %v\n%s", err, out)
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
