@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/test.sh runs every check CI runs: formatting, vet, the tests with -race
+# .ci/test.sh runs every check CI runs: formatting, vet, the tests with -race
 # (real redis-server, embedded NATS) and a short fuzz pass over every parser.
 # It installs redis-server when it is missing and it can (root + apt-get).
 set -euo pipefail
@@ -30,7 +30,7 @@ fi
 # Headless Chromium for the dashboard's browser test. Once chromium is here, or
 # in CI, the test must run: MATCHPOINT_REQUIRE_BROWSER makes it fail rather
 # than skip when it cannot start chromium.
-./scripts/install-chromium.sh
+.ci/install-chromium.sh
 if [ -n "${CI:-}" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
 	export MATCHPOINT_REQUIRE_BROWSER=1
 fi
@@ -60,4 +60,4 @@ while IFS=' ' read -r pkg target execs; do
 	execs=${execs:-$fuzzexecs}
 	echo "fuzz $pkg $target (${execs} executions)"
 	go test -run='^$' -fuzz="^${target}\$" -fuzztime="${execs}x" "$pkg"
-done < scripts/fuzz-targets.txt
+done < .ci/fuzz-targets.txt
