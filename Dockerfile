@@ -14,7 +14,7 @@ ARG VERSION=dev
 ENV CGO_ENABLED=0
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/matchpoint ./cmd/matchpoint && \
-    go build -trimpath -ldflags "-s -w" -o /out/healthcheck ./deploy/healthcheck
+    go build -trimpath -ldflags "-s -w" -o /out/healthcheck ./cmd/healthcheck
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/matchpoint /matchpoint

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -25,6 +26,11 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("integration: skipped with -short (builds the matchpoint binary and runs clusters of processes)")
+		return 0
+	}
 	if bin := os.Getenv("MATCHPOINT_BIN"); bin != "" {
 		binary = bin
 		return m.Run()

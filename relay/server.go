@@ -17,7 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
-	"github.com/matchpoint-dev/matchpoint/internal/connlimit"
+	"github.com/matchpoint-dev/matchpoint/relay/connlimit"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 )
 

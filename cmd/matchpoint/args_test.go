@@ -8,17 +8,17 @@ import (
 // TestFlagsAfterArguments: flags work after a command's positional arguments,
 // as in most command-line tools, and an unknown one is named.
 func TestFlagsAfterArguments(t *testing.T) {
-	code, out, errOut := runCmd("rules", "simulate", "../../examples/duel-rules.json", "../../examples/duel-tickets.json", "--json", "--seed", "2")
+	code, out, errOut := runCmd("rules", "simulate", "sample/duel-rules.json", "sample/duel-tickets.json", "--json", "--seed", "2")
 	if code != 0 || !strings.Contains(out, `"ruleEvaluationMetrics"`) {
 		t.Fatalf("rules simulate RULES TICKETS --json --seed 2: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	code, _, errOut = runCmd("rules", "simulate", "../../examples/duel-rules.json", "--sede", "2", "../../examples/duel-tickets.json")
+	code, _, errOut = runCmd("rules", "simulate", "sample/duel-rules.json", "--sede", "2", "sample/duel-tickets.json")
 	if code != 2 || !strings.Contains(errOut, "flag provided but not defined: -sede") {
 		t.Fatalf("unknown flag after an argument: exit %d, stderr %s", code, errOut)
 	}
 	// The NATS URL after NAME FILE is read: the upload fails to connect to it,
 	// instead of printing the usage.
-	code, _, errOut = runCmd("scripts", "upload", "game", "../../examples/chat/main.go", "--nats-url", "nats://127.0.0.1:1")
+	code, _, errOut = runCmd("scripts", "upload", "game", "../chat/main.go", "--nats-url", "nats://127.0.0.1:1")
 	if code == 2 || strings.Contains(errOut, "usage:") || !strings.Contains(errOut, "127.0.0.1:1") {
 		t.Fatalf("scripts upload NAME FILE --nats-url URL: exit %d, stderr %s", code, errOut)
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/matchpoint-dev/matchpoint/internal/redistest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
 
 func TestCPUSources(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
-	"github.com/matchpoint-dev/matchpoint/internal/cliconfig"
+	"github.com/matchpoint-dev/matchpoint/cmd/internal/cliconfig"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 

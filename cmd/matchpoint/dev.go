@@ -189,7 +189,7 @@ Try it:
   curl -s -H 'Authorization: Bearer %s' -X POST %s/v1/tickets \
     -d '{"TicketId":"bo","ConfigurationName":"%s","Players":[{"PlayerId":"bo","PlayerAttributes":{"skill":{"N":1050}}}]}'
   curl -sN -H 'Authorization: Bearer %s' '%s/v1/events?configuration=%s'
-  go run ./examples/chat --api %s --api-key %s --ticket ana   # and --ticket bo, in another terminal
+  go run ./cmd/chat --api %s --api-key %s --ticket ana   # and --ticket bo, in another terminal
 `, url, url, secret, id, secret, secret, scheme, rl.Addr().String(), devRegion, caNote, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
 		secret, url, sampleConfiguration, secret, url, sampleConfiguration, secret, url, sampleConfiguration, url, secret)
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/matchpoint-dev/matchpoint/internal/connlimit"
+	"github.com/matchpoint-dev/matchpoint/relay/connlimit"
 )
 
 // httpFlags are the timeouts of every HTTP server of a process: the

@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
-	"github.com/matchpoint-dev/matchpoint/internal/redistest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the goroutines of a running command.

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/matchpoint-dev/matchpoint/internal/cliconfig"
+	"github.com/matchpoint-dev/matchpoint/cmd/internal/cliconfig"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/simulate"
 	"github.com/matchpoint-dev/matchpoint/rules"
 )

@@ -73,7 +73,7 @@ func TestRulesExplainAndUsage(t *testing.T) {
 }
 
 func TestRulesSimulate(t *testing.T) {
-	code, out, errOut := runCmd("rules", "simulate", "../../examples/duel-rules.json", "../../examples/duel-tickets.json")
+	code, out, errOut := runCmd("rules", "simulate", "sample/duel-rules.json", "sample/duel-tickets.json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -82,14 +82,14 @@ func TestRulesSimulate(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
 	}
-	code, out, _ = runCmd("rules", "simulate", "--json", "../../examples/duel-rules.json", "../../examples/duel-tickets.json")
+	code, out, _ = runCmd("rules", "simulate", "--json", "sample/duel-rules.json", "sample/duel-tickets.json")
 	if code != 0 || !strings.Contains(out, `"ruleEvaluationMetrics"`) {
 		t.Fatalf("json: exit %d\n%s", code, out)
 	}
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "t.json")
 	os.WriteFile(bad, []byte(`[{"TicketId":"a","Players":[{"PlayerId":"p"}],"Extra":true}]`), 0o644)
-	if code, _, errOut := runCmd("rules", "simulate", "../../examples/duel-rules.json", bad); code != 1 || !strings.Contains(errOut, `unknown field "Extra"`) {
+	if code, _, errOut := runCmd("rules", "simulate", "sample/duel-rules.json", bad); code != 1 || !strings.Contains(errOut, `unknown field "Extra"`) {
 		t.Fatalf("bad tickets: exit %d %s", code, errOut)
 	}
 }

@@ -14,10 +14,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
-	"github.com/matchpoint-dev/matchpoint/dashboard"
-	"github.com/matchpoint-dev/matchpoint/internal/adminhttp"
+	"github.com/matchpoint-dev/matchpoint/cmd/internal/adminhttp"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/api"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/worker"
 	"github.com/matchpoint-dev/matchpoint/relay/script"

@@ -2,7 +2,8 @@
 # Runs the tests of the JavaScript SDK: installs its dev dependencies (the "ws"
 # package, used by the tests only) from package-lock.json when they are missing or
 # stale, then runs every test with Node's test runner. The end-to-end test builds and
-# starts the Go relay (test/relayfixture); it is skipped when Go is not installed.
+# starts the Go relay (the repository's cmd/relayfixture); it is skipped when Go is
+# not installed.
 set -euo pipefail
 cd "$(dirname "$0")"
 

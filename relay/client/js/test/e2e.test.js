@@ -1,4 +1,4 @@
-// End-to-end: JavaScript clients against the real Go relay (test/relayfixture), which
+// End-to-end: JavaScript clients against the real Go relay (cmd/relayfixture), which
 // this test builds and starts, once over ws:// and once over wss:// (the relay with a
 // development certificate, the clients trusting its CA). Skipped when the Go toolchain
 // is absent.
@@ -86,7 +86,7 @@ function tracking(Base) {
 async function startRelay(tls) {
   const dir = mkdtempSync(join(tmpdir(), 'relayfixture-'));
   const binary = join(dir, 'relayfixture');
-  await promisify(execFile)('go', ['build', '-o', binary, './relay/client/js/test/relayfixture'], {
+  await promisify(execFile)('go', ['build', '-o', binary, './cmd/relayfixture'], {
     cwd: repoRoot,
     timeout: 180_000,
   });

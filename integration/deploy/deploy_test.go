@@ -1,4 +1,4 @@
-package deploytest
+package deploy
 
 import (
 	"bufio"
@@ -28,7 +28,7 @@ const root = "../.."
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "deploytest-")
+	dir, err := os.MkdirTemp("", "deploy-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 	out, err := exec.CommandContext(ctx, "go", "build", "-o", binary, "github.com/matchpoint-dev/matchpoint/cmd/matchpoint").CombinedOutput()
 	cancel()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "deploytest: build cmd/matchpoint: %v\n%s", err, out)
+		fmt.Fprintf(os.Stderr, "integration/deploy: build cmd/matchpoint: %v\n%s", err, out)
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
@@ -670,7 +670,7 @@ func TestDockerfile(t *testing.T) {
 	for _, in := range ins[:stages[len(stages)-1]] {
 		all += in[0] + " " + in[1] + "\n"
 	}
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `-ldflags "-s -w -X main.version=`, "./cmd/matchpoint", "./deploy/healthcheck"} {
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", `-ldflags "-s -w -X main.version=`, "./cmd/matchpoint", "./cmd/healthcheck"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("Dockerfile: the build does not contain %q", want)
 		}
@@ -734,7 +734,7 @@ func TestDockerignoreKeepsTheBuildInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	needed := []string{"go.mod", "go.sum", "cmd/matchpoint/main.go", "cmd/matchpoint/sample/duel-rules.json",
-		"dashboard/static/index.html", "deploy/healthcheck/main.go", "matchmaker/store/store.go", "rules", "relay/server.go", "bus/conn.go", "internal/cliconfig"}
+		"matchmaker/dashboard/static/index.html", "cmd/healthcheck/main.go", "matchmaker/store/store.go", "rules", "relay/server.go", "bus/conn.go", "cmd/internal/cliconfig"}
 	for _, line := range strings.Split(string(data), "\n") {
 		pat := strings.TrimSpace(line)
 		if pat == "" || strings.HasPrefix(pat, "#") || strings.HasPrefix(pat, "!") {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # install-chromium.sh installs Debian's chromium package, which the dashboard's
-# headless browser test (dashboard/browser_test.go) drives. It does nothing when
+# headless browser test (matchmaker/dashboard/browser_test.go) drives. It does nothing when
 # a chromium binary is already on PATH, and says why it cannot install when it
 # is not run as root or apt-get is missing; the test then skips with a message.
 set -euo pipefail

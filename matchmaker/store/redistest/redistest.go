@@ -23,12 +23,12 @@ type Server struct {
 
 // Start launches redis-server on a free loopback port with persistence off and
 // registers its shutdown with t.Cleanup. It fails the test when redis-server is
-// not installed (scripts/test.sh installs it) or does not answer within 10s.
+// not installed (.ci/test.sh installs it) or does not answer within 10s.
 func Start(t testing.TB) *Server {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
-		t.Fatalf("redis-server not found: run scripts/test.sh, which installs it, or apt-get install redis-server")
+		t.Fatalf("redis-server not found: run .ci/test.sh, which installs it, or apt-get install redis-server")
 	}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/dashboard"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 

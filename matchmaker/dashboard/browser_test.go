@@ -20,20 +20,20 @@ import (
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
-	"github.com/matchpoint-dev/matchpoint/dashboard"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 )
 
 // ScreenshotDirEnv names a directory where TestBrowser copies its
 // screenshot, for a person to look at.
 const ScreenshotDirEnv = "MATCHPOINT_SCREENSHOT_DIR"
 
-// RequireBrowserEnv, set to 1 (scripts/test.sh does in CI and wherever it
+// RequireBrowserEnv, set to 1 (.ci/test.sh does in CI and wherever it
 // found or installed chromium), makes TestBrowser fail instead of skip when
 // it cannot find or install chromium.
 const RequireBrowserEnv = "MATCHPOINT_REQUIRE_BROWSER"
 
 // chromium finds Debian's chromium, installing it with
-// scripts/install-chromium.sh when it is missing and this is root; otherwise
+// .ci/install-chromium.sh when it is missing and this is root; otherwise
 // the test skips, saying why, or fails when RequireBrowserEnv is 1.
 func chromium(t *testing.T) string {
 	t.Helper()
@@ -53,15 +53,15 @@ func chromium(t *testing.T) string {
 		return p
 	}
 	if os.Geteuid() != 0 {
-		skip("chromium is not installed and this is not root: run scripts/install-chromium.sh as root (apt-get install chromium) to run the browser test")
+		skip("chromium is not installed and this is not root: run .ci/install-chromium.sh as root (apt-get install chromium) to run the browser test")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "../scripts/install-chromium.sh").CombinedOutput()
+	out, err := exec.CommandContext(ctx, "../../.ci/install-chromium.sh").CombinedOutput()
 	if p := find(); p != "" {
 		return p
 	}
-	skip("chromium is not installed and scripts/install-chromium.sh could not install it (%v): %s", err, out)
+	skip("chromium is not installed and .ci/install-chromium.sh could not install it (%v): %s", err, out)
 	return ""
 }
 

@@ -7,12 +7,12 @@
 // relay's address and the player session id from the ticket's
 // GameSessionConnectionInfo:
 //
-//	go run ./examples/chat --ticket ana
+//	go run ./cmd/chat --ticket ana
 //
 // Without --ticket the same fields come from flags named after them, copied from
 // a COMPLETED ticket:
 //
-//	go run ./examples/chat --ip-address 127.0.0.1 --port 7000 --player-session-id psess-...
+//	go run ./cmd/chat --ip-address 127.0.0.1 --port 7000 --player-session-id psess-...
 //
 // It connects with the player session id, prints its peer id and every other
 // player present or joining, sends its message to each of them once, prints every

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/matchpoint-dev/matchpoint/dashboard"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 

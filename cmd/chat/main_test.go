@@ -40,7 +40,7 @@ func (b *syncBuffer) String() string {
 type walkthrough struct {
 	// tickets are the bodies of the curl lines that start tickets.
 	tickets []string
-	// chats are the arguments of the `go run ./examples/chat` lines.
+	// chats are the arguments of the `go run ./cmd/chat` lines.
 	chats [][]string
 }
 
@@ -64,7 +64,7 @@ func readWalkthrough(t *testing.T) walkthrough {
 		if m := body.FindStringSubmatch(line); m != nil {
 			w.tickets = append(w.tickets, m[1])
 		}
-		if args, ok := strings.CutPrefix(line, "go run ./examples/chat "); ok {
+		if args, ok := strings.CutPrefix(line, "go run ./cmd/chat "); ok {
 			w.chats = append(w.chats, strings.Fields(args))
 		}
 	}
