@@ -11,7 +11,6 @@ import (
 	"github.com/matchpoint-dev/matchpoint/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
-	"github.com/matchpoint-dev/matchpoint/matchmaker/worker"
 )
 
 // liveStack is a real matchmaker service and forming worker on a memory
@@ -41,7 +40,7 @@ func startLive(t *testing.T, players map[string]float64) *liveStack {
 		RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := worker.New(worker.Options{Store: st, Service: svc, Interval: 20 * time.Millisecond, Discover: 20 * time.Millisecond,
+	w, err := matchmaker.NewWorker(matchmaker.WorkerOptions{Store: st, Service: svc, Interval: 20 * time.Millisecond, Discover: 20 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,6 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/api"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
-	"github.com/matchpoint-dev/matchpoint/matchmaker/worker"
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
@@ -94,8 +93,8 @@ func (m *matchmakerFlags) keys() (map[string]string, error) {
 // faces, wired together.
 type matchmakerStack struct {
 	svc       *matchmaker.Service
-	worker    *worker.Worker
-	backfill  *worker.BackfillServer
+	worker    *matchmaker.Worker
+	backfill  *matchmaker.BackfillServer
 	dashboard *dashboard.Dashboard
 	admin     *adminhttp.Handler
 	handler   http.Handler
@@ -134,10 +133,10 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	if err != nil {
 		return nil, err
 	}
-	w, err := worker.New(worker.Options{
+	w, err := matchmaker.NewWorker(matchmaker.WorkerOptions{
 		Store:            st,
 		Service:          svc,
-		Placer:           &worker.BusPlacer{Conn: conn, Script: m.script},
+		Placer:           &matchmaker.BusPlacer{Conn: conn, Script: m.script},
 		Arrivals:         conn,
 		LeaseTTL:         m.leaseTTL,
 		Interval:         m.interval,
@@ -153,7 +152,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		return nil, err
 	}
 	s.svc, s.worker = svc, w
-	s.backfill = &worker.BackfillServer{Conn: conn, Service: svc, Store: st, Worker: w, Logger: log.With("component", "backfill")}
+	s.backfill = &matchmaker.BackfillServer{Conn: conn, Service: svc, Store: st, Worker: w, Logger: log.With("component", "backfill")}
 	s.admin = adminhttp.New(adminhttp.Options{Gatherer: reg, Pprof: m.pprof})
 	s.admin.AddCheck("nats", func(context.Context) error {
 		if !conn.Connected() {

@@ -1,10 +1,4 @@
-// Package worker runs FlexMatch's match-forming loop: it owns configurations
-// through leases in the store (one owner per configuration at a time, across
-// any number of matchmaker processes), and for each owned configuration
-// repeatedly times out overdue tickets, forms matches from the searching pool
-// with matchmaker/forming, claims each match atomically in the store, hands it
-// to the service (PotentialMatchCreated, acceptance) and places it on a relay.
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -19,21 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
-
-// Service is what the worker needs of the matchmaker service layer
-// (*matchmaker.Service implements it).
-type Service interface {
-	MatchProposed(ctx context.Context, cfg store.Configuration, matchID string, tickets []matchmaker.MatchedTicket, metrics []matchmaker.RuleEvaluationMetric) error
-	PlacementSucceeded(ctx context.Context, matchID string, conns map[string]store.GameSessionConnectionInfo) error
-	PlacementFailed(ctx context.Context, matchID string, ticketIDs []string, message string) error
-	StopMatchmaking(ctx context.Context, in *matchmaker.StopMatchmakingInput) (*matchmaker.StopMatchmakingOutput, error)
-	Sweep(ctx context.Context, configuration string, now time.Time) (int, error)
-	ConfigurationArn(name string) string
-}
 
 // Placer creates the game session of a matched WITH_QUEUE match and returns
 // the connection info of each of its tickets, by ticket id (*BusPlacer does it
@@ -60,10 +42,10 @@ type Placement struct {
 	Backfill *GameSession
 }
 
-// Options configure a Worker. Store and Service are required.
-type Options struct {
+// WorkerOptions configure a Worker. Store and Service are required.
+type WorkerOptions struct {
 	Store   store.Store
-	Service Service
+	Service *Service
 	// Placer places WITH_QUEUE matches; nil fails them ("no placer").
 	Placer Placer
 	// Arrivals, when set, is where the worker hears of new tickets: every
@@ -108,7 +90,7 @@ type Options struct {
 	Registerer prometheus.Registerer
 }
 
-func (o Options) withDefaults() Options {
+func (o WorkerOptions) withDefaults() WorkerOptions {
 	if o.Owner == "" {
 		host, _ := os.Hostname()
 		o.Owner = fmt.Sprintf("%s-%s", host, rand.Text()[:8])
@@ -138,11 +120,16 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Worker runs the forming loop for the configurations it owns.
+// Worker runs FlexMatch's match-forming loop: it owns configurations
+// through leases in the store (one owner per configuration at a time, across
+// any number of matchmaker processes), and for each owned configuration
+// repeatedly times out overdue tickets, forms matches from the searching pool
+// with matchmaker/forming, claims each match atomically in the store, hands it
+// to the service (PotentialMatchCreated, acceptance) and places it on a relay.
 type Worker struct {
-	opts    Options
+	opts    WorkerOptions
 	log     *slog.Logger
-	metrics *metrics
+	metrics *formingMetrics
 
 	mu     sync.Mutex
 	owned  map[string]ownedLoop
@@ -159,13 +146,13 @@ type Worker struct {
 // its request timeout.
 const endedRetention = 10 * time.Minute
 
-// New returns a Worker; Run starts it.
-func New(opts Options) (*Worker, error) {
+// NewWorker returns a Worker; Run starts it.
+func NewWorker(opts WorkerOptions) (*Worker, error) {
 	if opts.Store == nil || opts.Service == nil {
 		return nil, errors.New("worker: Options.Store and Options.Service are required")
 	}
 	opts = opts.withDefaults()
-	m, err := newMetrics(opts.Registerer)
+	m, err := newFormingMetrics(opts.Registerer)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +177,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		return nil
 	}
 	if w.opts.Arrivals != nil {
-		stop, err := w.opts.Arrivals.SubscribeMatchmakingEvents(ctx, "", matchmaker.EventMatchmakingSearching, func(ev bus.MatchmakingEvent) {
+		stop, err := w.opts.Arrivals.SubscribeMatchmakingEvents(ctx, "", EventMatchmakingSearching, func(ev bus.MatchmakingEvent) {
 			w.Wake(ev.Configuration)
 		})
 		if err != nil {
@@ -282,8 +269,8 @@ type ownedLoop struct {
 // ruleEvaluationMetrics), the rule that failed most often, and the
 // expansion steps in force for it. It is nil when this worker does not own
 // the configuration or the ticket never anchored a failed search. It is the
-// matchmaker.Options.Explain hook.
-func (w *Worker) Explain(configuration, ticketID string) *matchmaker.Explanation {
+// Options.Explain hook.
+func (w *Worker) Explain(configuration, ticketID string) *Explanation {
 	w.mu.Lock()
 	o, ok := w.owned[configuration]
 	w.mu.Unlock()
@@ -364,7 +351,7 @@ func (w *Worker) own(ctx context.Context, name string, o ownedLoop) {
 }
 
 // Place places a match whose tickets are PLACING (after acceptance), in the
-// background. It is the matchmaker.Options.MatchAccepted hook.
+// background. It is the Options.MatchAccepted hook.
 func (w *Worker) Place(ctx context.Context, configuration, matchID string, ticketIDs []string) {
 	w.mu.Lock()
 	runCtx := w.runCtx

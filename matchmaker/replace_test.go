@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay"
 )
@@ -30,11 +29,11 @@ func TestDeadPlacerMatchCompletesWithItsSession(t *testing.T) {
 	var w *Worker
 	var ready sync.WaitGroup
 	ready.Add(1)
-	e := newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet, PlacementTimeout: 300 * time.Millisecond,
+	e := newFormEnvWith(t, Options{Store: st, Logger: quiet, PlacementTimeout: 300 * time.Millisecond,
 		MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
 			ready.Wait()
 			w.Place(ctx, cfg, matchID, ids)
-		}}, matchmaker.ModeWithQueue, false)
+		}}, ModeWithQueue, false)
 	ctx := t.Context()
 	e.start("t1", 1000)
 	e.start("t2", 1000)
@@ -58,7 +57,7 @@ func TestDeadPlacerMatchCompletesWithItsSession(t *testing.T) {
 	if err := st.Claim(ctx, "duel", matchID, tvs, store.StatusPlacing); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.MatchProposed(ctx, cfg, matchID, []matchmaker.MatchedTicket{{TicketId: "t1", Team: "a"}, {TicketId: "t2", Team: "b"}}, nil); err != nil {
+	if err := e.svc.MatchProposed(ctx, cfg, matchID, []MatchedTicket{{TicketId: "t1", Team: "a"}, {TicketId: "t2", Team: "b"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	placing, err := st.GetTickets(ctx, "t1", "t2")
@@ -73,7 +72,7 @@ func TestDeadPlacerMatchCompletesWithItsSession(t *testing.T) {
 	}
 	arn := first["t1"].GameSessionArn
 
-	w, _ = runWorker(t, Options{Store: st, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	w, _ = runWorker(t, WorkerOptions{Store: st, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
 	ready.Done()
 	for _, id := range []string{"t1", "t2"} {
 		tk := e.waitStatus(id, store.StatusCompleted)
@@ -87,7 +86,7 @@ func TestDeadPlacerMatchCompletesWithItsSession(t *testing.T) {
 	if n := rl.Stats().Sessions; n != 1 {
 		t.Errorf("the relay holds %d sessions, want 1", n)
 	}
-	if n := counterValue(t, relayReg, "relay_placements_total", "repeat"); n != 1 {
+	if n := counterValue(t, relayReg, "relay_placements_total", "result", "repeat"); n != 1 {
 		t.Errorf("the relay answered %v repeated placements, want 1", n)
 	}
 }

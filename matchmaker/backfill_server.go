@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -8,13 +8,12 @@ import (
 	"log/slog"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
-// BackfillStarter starts backfill tickets (*matchmaker.Service implements it).
+// BackfillStarter starts backfill tickets (*Service implements it).
 type BackfillStarter interface {
-	StartMatchBackfill(ctx context.Context, in *matchmaker.StartMatchBackfillInput) (*matchmaker.StartMatchBackfillOutput, error)
+	StartMatchBackfill(ctx context.Context, in *StartMatchBackfillInput) (*StartMatchBackfillOutput, error)
 }
 
 // BackfillServer takes the relays' automatic backfill requests from the bus
@@ -121,7 +120,7 @@ func (b *BackfillServer) Handle(ctx context.Context, req bus.BackfillRequest) bu
 	case err != nil:
 		log.Warn("backfill request: read configuration", "err", err)
 		return backfillRefusal(bus.CodeInternal, "read configuration %s: %v", req.Configuration, err)
-	case cfg.BackfillMode != matchmaker.BackfillAuto:
+	case cfg.BackfillMode != BackfillAuto:
 		return backfillRefusal(bus.CodeInvalid, "matchmaking configuration %q has BackfillMode %s, not AUTOMATIC", req.Configuration, cfg.BackfillMode)
 	}
 	players := make([]store.Player, len(req.Players))
@@ -133,18 +132,18 @@ func (b *BackfillServer) Handle(ctx context.Context, req bus.BackfillRequest) bu
 			}
 		}
 	}
-	out, err := b.Service.StartMatchBackfill(ctx, &matchmaker.StartMatchBackfillInput{
+	out, err := b.Service.StartMatchBackfill(ctx, &StartMatchBackfillInput{
 		TicketId:          req.RequestID,
 		ConfigurationName: req.Configuration,
 		GameSessionArn:    req.GameSessionARN,
 		Players:           players,
 	})
 	if err != nil {
-		e := matchmaker.AsError(err)
+		e := AsError(err)
 		switch {
 		case e.Conflict:
 			return backfillRefusal(bus.CodeConflict, "%s", e.Message)
-		case e.Type == matchmaker.InvalidRequest || e.Type == matchmaker.NotFound:
+		case e.Type == InvalidRequest || e.Type == NotFound:
 			return backfillRefusal(bus.CodeInvalid, "%s", e.Message)
 		}
 		log.Warn("backfill request: start backfill", "err", err)

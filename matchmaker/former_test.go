@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -18,7 +18,6 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
 	"github.com/matchpoint-dev/matchpoint/internal/redistest"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
@@ -29,32 +28,32 @@ const duelRules = `{"name":"duel","ruleLanguageVersion":"1.0",
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-type env struct {
+type formEnv struct {
 	t     *testing.T
 	store store.Store
-	svc   *matchmaker.Service
+	svc   *Service
 }
 
-func newEnv(t *testing.T, st store.Store, mode string, acceptance bool) *env {
+func newFormEnv(t *testing.T, st store.Store, mode string, acceptance bool) *formEnv {
 	t.Helper()
-	return newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet}, mode, acceptance)
+	return newFormEnvWith(t, Options{Store: st, Logger: quiet}, mode, acceptance)
 }
 
-// newEnvWith is newEnv with the service's options.
-func newEnvWith(t *testing.T, opts matchmaker.Options, mode string, acceptance bool) *env {
+// newFormEnvWith is newFormEnv with the service's options.
+func newFormEnvWith(t *testing.T, opts Options, mode string, acceptance bool) *formEnv {
 	t.Helper()
 	st := opts.Store
-	svc, err := matchmaker.New(opts)
+	svc, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
 	ctx := context.Background()
-	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
 		t.Fatal(err)
 	}
 	timeout := 60
-	in := &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode}
+	in := &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode}
 	if acceptance {
 		at := 30
 		in.AcceptanceTimeoutSeconds = &at
@@ -62,12 +61,12 @@ func newEnvWith(t *testing.T, opts matchmaker.Options, mode string, acceptance b
 	if _, err := svc.CreateMatchmakingConfiguration(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, store: st, svc: svc}
+	return &formEnv{t: t, store: st, svc: svc}
 }
 
-func (e *env) start(id string, skill float64) {
+func (e *formEnv) start(id string, skill float64) {
 	e.t.Helper()
-	_, err := e.svc.StartMatchmaking(context.Background(), &matchmaker.StartMatchmakingInput{
+	_, err := e.svc.StartMatchmaking(context.Background(), &StartMatchmakingInput{
 		TicketId: id, ConfigurationName: "duel",
 		Players: []store.Player{{PlayerId: "player-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}}}},
 	})
@@ -80,11 +79,11 @@ func (e *env) start(id string, skill float64) {
 // REQUIRES_ACCEPTANCE from the claim on, but AcceptMatch takes answers only
 // once the match is proposed (its PotentialMatchCreated event), so a
 // "not ready" answer is tried again.
-func (e *env) accept(id string) {
+func (e *formEnv) accept(id string) {
 	e.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		_, err := e.svc.AcceptMatch(context.Background(), &matchmaker.AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"})
+		_, err := e.svc.AcceptMatch(context.Background(), &AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"})
 		if err == nil {
 			return
 		}
@@ -95,7 +94,7 @@ func (e *env) accept(id string) {
 	}
 }
 
-func (e *env) waitStatus(id string, want store.Status) store.Ticket {
+func (e *formEnv) waitStatus(id string, want store.Status) store.Ticket {
 	e.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -110,7 +109,7 @@ func (e *env) waitStatus(id string, want store.Status) store.Ticket {
 	}
 }
 
-func runWorker(t *testing.T, opts Options) (*Worker, context.CancelFunc) {
+func runWorker(t *testing.T, opts WorkerOptions) (*Worker, context.CancelFunc) {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = quiet
@@ -122,7 +121,7 @@ func runWorker(t *testing.T, opts Options) (*Worker, context.CancelFunc) {
 	if opts.LeaseTTL == 0 {
 		opts.LeaseTTL = time.Second
 	}
-	w, err := New(opts)
+	w, err := NewWorker(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,9 +133,9 @@ func runWorker(t *testing.T, opts Options) (*Worker, context.CancelFunc) {
 }
 
 func TestStandaloneMatchCompletes(t *testing.T) {
-	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeStandalone, false)
+	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
 	reg := prometheus.NewRegistry()
-	runWorker(t, Options{Store: e.store, Service: e.svc, Registerer: reg})
+	runWorker(t, WorkerOptions{Store: e.store, Service: e.svc, Registerer: reg})
 	e.start("t1", 1000)
 	e.start("t2", 1050)
 	e.start("t3", 5000) // too far from everyone
@@ -176,8 +175,8 @@ func TestStandaloneMatchCompletes(t *testing.T) {
 func TestArrivalWakesTheLoop(t *testing.T) {
 	conn := bustest.Connect(t, bustest.RunServer(t), bus.Options{})
 	st := store.NewMemory(store.Options{})
-	e := newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet, Publisher: conn}, matchmaker.ModeStandalone, false)
-	w, _ := runWorker(t, Options{Store: st, Service: e.svc, Arrivals: conn, Interval: time.Hour, MinInterval: time.Millisecond})
+	e := newFormEnvWith(t, Options{Store: st, Logger: quiet, Publisher: conn}, ModeStandalone, false)
+	w, _ := runWorker(t, WorkerOptions{Store: st, Service: e.svc, Arrivals: conn, Interval: time.Hour, MinInterval: time.Millisecond})
 	waitOwned(t, w, "duel")
 	e.start("t1", 1000)
 	e.start("t2", 1050)
@@ -205,8 +204,8 @@ func waitOwned(t *testing.T, w *Worker, configuration string) {
 // TestNoFormingOwnsNothing: a worker with NoForming leaves a configuration
 // to the formers: its tickets stay SEARCHING until a forming worker runs.
 func TestNoFormingOwnsNothing(t *testing.T) {
-	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeStandalone, false)
-	api, _ := runWorker(t, Options{Store: e.store, Service: e.svc, NoForming: true})
+	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
+	api, _ := runWorker(t, WorkerOptions{Store: e.store, Service: e.svc, NoForming: true})
 	e.start("t1", 1000)
 	e.start("t2", 1050)
 	time.Sleep(300 * time.Millisecond) // several discover and forming intervals
@@ -216,7 +215,7 @@ func TestNoFormingOwnsNothing(t *testing.T) {
 	if tk, _ := e.store.GetTicket(context.Background(), "t1"); tk.Status != store.StatusSearching {
 		t.Fatalf("t1 = %s with no former, want SEARCHING", tk.Status)
 	}
-	runWorker(t, Options{Store: e.store, Service: e.svc})
+	runWorker(t, WorkerOptions{Store: e.store, Service: e.svc})
 	e.waitStatus("t1", store.StatusCompleted)
 	e.waitStatus("t2", store.StatusCompleted)
 }
@@ -245,8 +244,8 @@ func TestWithQueuePlacesOnARelay(t *testing.T) {
 	conn := bustest.Connect(t, nats, bus.Options{})
 	var placed atomic.Int32
 	fakeRelay(t, conn, "local", &placed)
-	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeWithQueue, false)
-	runWorker(t, Options{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeWithQueue, false)
+	runWorker(t, WorkerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	a := e.waitStatus("t1", store.StatusCompleted)
@@ -266,8 +265,8 @@ func TestWithQueuePlacesOnARelay(t *testing.T) {
 func TestPlacementFailsWithoutRelays(t *testing.T) {
 	nats := bustest.RunServer(t)
 	conn := bustest.Connect(t, nats, bus.Options{})
-	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeWithQueue, false)
-	runWorker(t, Options{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond}, Regions: []string{"nowhere"}, PlacementTimeout: 300 * time.Millisecond})
+	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeWithQueue, false)
+	runWorker(t, WorkerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond}, Regions: []string{"nowhere"}, PlacementTimeout: 300 * time.Millisecond})
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	tk := e.waitStatus("t1", store.StatusFailed)
@@ -285,7 +284,7 @@ func TestAcceptedMatchIsPlaced(t *testing.T) {
 	var w *Worker
 	var ready sync.WaitGroup
 	ready.Add(1)
-	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet, MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
+	svc, err := New(Options{Store: st, Logger: quiet, MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
 		ready.Wait()
 		w.Place(ctx, cfg, matchID, ids)
 	}})
@@ -293,14 +292,14 @@ func TestAcceptedMatchIsPlaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	e := &env{t: t, store: st, svc: svc}
+	e := &formEnv{t: t, store: st, svc: svc}
 	ctx := context.Background()
-	svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules})
-	timeout, at, yes, mode := 60, 30, true, matchmaker.ModeWithQueue
-	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
+	svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules})
+	timeout, at, yes, mode := 60, 30, true, ModeWithQueue
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
 		t.Fatal(err)
 	}
-	w, _ = runWorker(t, Options{Store: st, Service: svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	w, _ = runWorker(t, WorkerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
 	ready.Done()
 	e.start("t1", 1000)
 	e.start("t2", 1000)
@@ -336,24 +335,24 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	t.Cleanup(stopRelay)
 	st := store.NewMemory(store.Options{})
 	var w *Worker
-	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet, MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
+	svc, err := New(Options{Store: st, Logger: quiet, MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
 		w.Place(ctx, cfg, matchID, ids)
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	e := &env{t: t, store: st, svc: svc}
+	e := &formEnv{t: t, store: st, svc: svc}
 	ctx := context.Background()
-	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
 		t.Fatal(err)
 	}
-	timeout, at, yes, mode := 60, 30, true, matchmaker.ModeWithQueue
-	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
+	timeout, at, yes, mode := 60, 30, true, ModeWithQueue
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
 		t.Fatal(err)
 	}
 	var stop func()
-	w, stop = runWorker(t, Options{Store: st, Service: svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	w, stop = runWorker(t, WorkerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	e.waitStatus("t1", store.StatusRequiresAcceptance)
@@ -377,17 +376,17 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 	st := store.NewMemory(store.Options{})
 	var w *Worker
-	e := newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet, Explain: func(cfg, id string) *matchmaker.Explanation {
+	e := newFormEnvWith(t, Options{Store: st, Logger: quiet, Explain: func(cfg, id string) *Explanation {
 		return w.Explain(cfg, id)
-	}}, matchmaker.ModeStandalone, false)
+	}}, ModeStandalone, false)
 	ctx := context.Background()
 	short, no := 1, false
-	if _, err := e.svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "short", RuleSetName: "duel", RequestTimeoutSeconds: &short, AcceptanceRequired: &no}); err != nil {
+	if _, err := e.svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "short", RuleSetName: "duel", RequestTimeoutSeconds: &short, AcceptanceRequired: &no}); err != nil {
 		t.Fatal(err)
 	}
-	w, _ = runWorker(t, Options{Store: st, Service: e.svc})
+	w, _ = runWorker(t, WorkerOptions{Store: st, Service: e.svc})
 	for id, skill := range map[string]float64{"lone": 1000, "far": 5000} {
-		if _, err := e.svc.StartMatchmaking(ctx, &matchmaker.StartMatchmakingInput{TicketId: id, ConfigurationName: "short",
+		if _, err := e.svc.StartMatchmaking(ctx, &StartMatchmakingInput{TicketId: id, ConfigurationName: "short",
 			Players: []store.Player{{PlayerId: "player-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}}}}}); err != nil {
 			t.Fatal(err)
 		}
@@ -399,11 +398,11 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	ex, err := e.svc.ExplainMatchmaking(ctx, &matchmaker.ExplainMatchmakingInput{TicketId: "far"})
+	ex, err := e.svc.ExplainMatchmaking(ctx, &ExplainMatchmakingInput{TicketId: "far"})
 	if err != nil || ex.KeptOutBy != "Close" || len(ex.RuleEvaluationMetrics) != 1 || ex.Message != "" {
 		t.Fatalf("explain far: %+v, %v; want kept out by Close", ex, err)
 	}
-	if _, err := e.svc.StopMatchmaking(ctx, &matchmaker.StopMatchmakingInput{TicketId: "far"}); err != nil {
+	if _, err := e.svc.StopMatchmaking(ctx, &StopMatchmakingInput{TicketId: "far"}); err != nil {
 		t.Fatal(err)
 	}
 	e.waitStatus("lone", store.StatusTimedOut)
@@ -413,12 +412,12 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, r := range raw {
-		ev, err := matchmaker.DecodeEvent(r.Payload)
+		ev, err := DecodeEvent(r.Payload)
 		if err != nil {
 			t.Fatal(err)
 		}
 		d := ev.Detail
-		if d.Type != matchmaker.EventMatchmakingTimedOut && d.Type != matchmaker.EventMatchmakingCancelled {
+		if d.Type != EventMatchmakingTimedOut && d.Type != EventMatchmakingCancelled {
 			continue
 		}
 		m := d.RuleEvaluationMetrics
@@ -437,10 +436,10 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 // lease lapses (an hour here).
 func TestStoppedWorkerHandsItsLeaseBack(t *testing.T) {
 	st := store.NewMemory(store.Options{})
-	e := newEnv(t, st, matchmaker.ModeStandalone, false)
-	w1, stop1 := runWorker(t, Options{Store: st, Service: e.svc, Owner: "w1", LeaseTTL: time.Hour})
+	e := newFormEnv(t, st, ModeStandalone, false)
+	w1, stop1 := runWorker(t, WorkerOptions{Store: st, Service: e.svc, Owner: "w1", LeaseTTL: time.Hour})
 	waitOwned(t, w1, "duel")
-	w2, _ := runWorker(t, Options{Store: st, Service: e.svc, Owner: "w2", LeaseTTL: time.Hour})
+	w2, _ := runWorker(t, WorkerOptions{Store: st, Service: e.svc, Owner: "w2", LeaseTTL: time.Hour})
 	time.Sleep(200 * time.Millisecond)
 	if owned := w2.Owned(); len(owned) != 0 {
 		t.Fatalf("w2 owns %v while w1 holds the lease", owned)
@@ -462,15 +461,15 @@ func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 		t.Cleanup(func() { c.Close() })
 		return store.NewRedis(c, store.Options{})
 	}
-	e1 := newEnv(t, open(), matchmaker.ModeStandalone, false)
+	e1 := newFormEnv(t, open(), ModeStandalone, false)
 	st2 := open()
-	svc2, err := matchmaker.New(matchmaker.Options{Store: st2, Logger: quiet})
+	svc2, err := New(Options{Store: st2, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc2.Close() })
-	w1, stop1 := runWorker(t, Options{Store: e1.store, Service: e1.svc, Owner: "one", LeaseTTL: 600 * time.Millisecond})
-	w2, _ := runWorker(t, Options{Store: st2, Service: svc2, Owner: "two", LeaseTTL: 600 * time.Millisecond})
+	w1, stop1 := runWorker(t, WorkerOptions{Store: e1.store, Service: e1.svc, Owner: "one", LeaseTTL: 600 * time.Millisecond})
+	w2, _ := runWorker(t, WorkerOptions{Store: st2, Service: svc2, Owner: "two", LeaseTTL: 600 * time.Millisecond})
 	deadline := time.Now().Add(5 * time.Second)
 	for len(w1.Owned())+len(w2.Owned()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -509,7 +508,7 @@ func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 // expansion step forms the match.
 func TestUnchangedPoolSkipsPassesUntilAnExpansion(t *testing.T) {
 	st := store.NewMemory(store.Options{})
-	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet})
+	svc, err := New(Options{Store: st, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,16 +518,16 @@ func TestUnchangedPoolSkipsPassesUntilAnExpansion(t *testing.T) {
 	 "teams":[{"name":"a","minPlayers":1,"maxPlayers":1},{"name":"b","minPlayers":1,"maxPlayers":1}],
 	 "rules":[{"name":"Close","type":"batchDistance","batchAttribute":"skill","maxDistance":100}],
 	 "expansions":[{"target":"rules[Close].maxDistance","steps":[{"waitTimeSeconds":1,"value":1000}]}]}`
-	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: body}); err != nil {
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: body}); err != nil {
 		t.Fatal(err)
 	}
-	timeout, no, mode := 60, false, matchmaker.ModeStandalone
-	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &no, FlexMatchMode: &mode}); err != nil {
+	timeout, no, mode := 60, false, ModeStandalone
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &no, FlexMatchMode: &mode}); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	runWorker(t, Options{Store: st, Service: svc, Registerer: reg})
-	e := &env{t: t, store: st, svc: svc}
+	runWorker(t, WorkerOptions{Store: st, Service: svc, Registerer: reg})
+	e := &formEnv{t: t, store: st, svc: svc}
 	e.start("low", 1000)
 	e.start("high", 1500)
 	a, b := e.waitStatus("low", store.StatusCompleted), e.waitStatus("high", store.StatusCompleted)

@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/rules"
@@ -196,7 +195,7 @@ func (c *configLoop) backfillRequest(rs *rules.RuleSet, t *store.Ticket) (formin
 
 // cancelBackfill cancels a backfill ticket whose game session has ended.
 func (c *configLoop) cancelBackfill(ctx context.Context, t *store.Ticket) {
-	if _, err := c.w.opts.Service.StopMatchmaking(ctx, &matchmaker.StopMatchmakingInput{TicketId: t.TicketId}); err != nil {
+	if _, err := c.w.opts.Service.StopMatchmaking(ctx, &StopMatchmakingInput{TicketId: t.TicketId}); err != nil {
 		c.warn(ctx, "cancel the backfill of an ended game session", err)
 		return
 	}
@@ -245,10 +244,10 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	matchID := newMatchID()
 	teams := rs.Teams()
 	var claims []store.TicketVersion
-	var matched []matchmaker.MatchedTicket
+	var matched []MatchedTicket
 	if m.Backfill != nil {
 		claims = append(claims, store.TicketVersion{ID: m.Backfill.ID, Version: versionOf(byID, m.Backfill.ID)})
-		matched = append(matched, matchmaker.MatchedTicket{TicketId: m.Backfill.ID})
+		matched = append(matched, MatchedTicket{TicketId: m.Backfill.ID})
 	}
 	for ti, team := range m.Teams {
 		for _, t := range team {
@@ -256,10 +255,10 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 				continue
 			}
 			claims = append(claims, store.TicketVersion{ID: t.ID, Version: versionOf(byID, t.ID)})
-			matched = append(matched, matchmaker.MatchedTicket{TicketId: t.ID, Team: teams[ti].Name})
+			matched = append(matched, MatchedTicket{TicketId: t.ID, Team: teams[ti].Name})
 		}
 	}
-	status := matchmaker.ClaimStatus(cfg)
+	status := ClaimStatus(cfg)
 	err := w.opts.Store.Claim(ctx, c.name, matchID, claims, status)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -291,9 +290,9 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 			}
 		}
 	}
-	metrics := make([]matchmaker.RuleEvaluationMetric, len(m.Metrics))
+	metrics := make([]RuleEvaluationMetric, len(m.Metrics))
 	for i, rm := range m.Metrics {
-		metrics[i] = matchmaker.RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
+		metrics[i] = RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
 	}
 	// The claim is made: finish handing the match over even if this worker
 	// is stopping, or its tickets would wait in PLACING for the sweep.
@@ -302,7 +301,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	if err := w.opts.Service.MatchProposed(pctx, cfg, matchID, matched, metrics); err != nil {
 		w.log.Warn("propose match", "configuration", c.name, "match", matchID, "err", err)
 	}
-	if cfg.AcceptanceRequired || cfg.FlexMatchMode == matchmaker.ModeStandalone {
+	if cfg.AcceptanceRequired || cfg.FlexMatchMode == ModeStandalone {
 		return true
 	}
 	ids := make([]string, len(claims))
