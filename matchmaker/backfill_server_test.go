@@ -99,8 +99,8 @@ func newBackfillEnvRules(t *testing.T, backfillMode, ruleSet string) *backfillEn
 		RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode, BackfillMode: &backfillMode}); err != nil {
 		t.Fatal(err)
 	}
-	w, _ := runWorker(t, WorkerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, PlacementTimeout: 5 * time.Second})
-	bs := &BackfillServer{Conn: mmConn, Service: svc, Store: st, Worker: w, Logger: quiet}
+	w, _ := runWorker(t, formerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, PlacementTimeout: 5 * time.Second})
+	bs := &backfillServer{Conn: mmConn, Service: svc, Store: st, former: w, Logger: quiet}
 	stop, err := bs.Serve(context.Background())
 	if err != nil {
 		t.Fatal(err)

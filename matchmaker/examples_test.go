@@ -125,8 +125,8 @@ func TestDocumentationExamplesOnTwoMatchmakers(t *testing.T) {
 			}
 		}
 	}
-	runWorker(t, WorkerOptions{Store: st1, Service: svc1, Owner: "one"})
-	runWorker(t, WorkerOptions{Store: st2, Service: svc2, Owner: "two"})
+	runWorker(t, formerOptions{Store: st1, Service: svc1, Owner: "one"})
+	runWorker(t, formerOptions{Store: st2, Service: svc2, Owner: "two"})
 
 	for name, rs := range compiled {
 		pool := examplePools[files[name]]

@@ -61,7 +61,7 @@ func newFormingMetrics(reg prometheus.Registerer) (*formingMetrics, error) {
 	}
 	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.timeToMatch, m.claimConflicts, m.passSeconds, m.skippedPasses, m.placements, m.placementSeconds, m.ruleOutcomes, m.keptOut} {
 		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("register worker metrics: %w", err)
+			return nil, fmt.Errorf("register forming metrics: %w", err)
 		}
 	}
 	return m, nil

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -109,7 +108,36 @@ func (e *formEnv) waitStatus(id string, want store.Status) store.Ticket {
 	}
 }
 
-func runWorker(t *testing.T, opts WorkerOptions) (*Worker, context.CancelFunc) {
+// formingOptions are o with quick forming passes, discovery and leases for
+// the tests.
+func formingOptions(o Options) Options {
+	if o.Logger == nil {
+		o.Logger = quiet
+	}
+	o.Interval, o.Discover, o.LeaseTTL = 20*time.Millisecond, 50*time.Millisecond, time.Second
+	return o
+}
+
+// runService runs svc until the test ends; stop ends it sooner, waiting for
+// Run to return.
+func runService(t *testing.T, svc *Service) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		if err := svc.Run(ctx); err != nil {
+			t.Errorf("run: %v", err)
+		}
+		close(done)
+	}()
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return stop
+}
+
+// runWorker runs a former of its own over opts.Service, apart from the one
+// the service runs, until the test ends.
+func runWorker(t *testing.T, opts formerOptions) (*former, context.CancelFunc) {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = quiet
@@ -121,13 +149,13 @@ func runWorker(t *testing.T, opts WorkerOptions) (*Worker, context.CancelFunc) {
 	if opts.LeaseTTL == 0 {
 		opts.LeaseTTL = time.Second
 	}
-	w, err := NewWorker(opts)
+	w, err := newFormer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { w.Run(ctx); close(done) }()
+	go func() { w.run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return w, func() { cancel(); <-done }
 }
@@ -135,7 +163,7 @@ func runWorker(t *testing.T, opts WorkerOptions) (*Worker, context.CancelFunc) {
 func TestStandaloneMatchCompletes(t *testing.T) {
 	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
 	reg := prometheus.NewRegistry()
-	runWorker(t, WorkerOptions{Store: e.store, Service: e.svc, Registerer: reg})
+	runWorker(t, formerOptions{Store: e.store, Service: e.svc, Registerer: reg})
 	e.start("t1", 1000)
 	e.start("t2", 1050)
 	e.start("t3", 5000) // too far from everyone
@@ -176,7 +204,7 @@ func TestArrivalWakesTheLoop(t *testing.T) {
 	conn := bustest.Connect(t, bustest.RunServer(t), bus.Options{})
 	st := store.NewMemory(store.Options{})
 	e := newFormEnvWith(t, Options{Store: st, Logger: quiet, Publisher: conn}, ModeStandalone, false)
-	w, _ := runWorker(t, WorkerOptions{Store: st, Service: e.svc, Arrivals: conn, Interval: time.Hour, MinInterval: time.Millisecond})
+	w, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Arrivals: conn, Interval: time.Hour, MinInterval: time.Millisecond})
 	waitOwned(t, w, "duel")
 	e.start("t1", 1000)
 	e.start("t2", 1050)
@@ -190,12 +218,12 @@ func TestArrivalWakesTheLoop(t *testing.T) {
 }
 
 // waitOwned waits until w owns configuration.
-func waitOwned(t *testing.T, w *Worker, configuration string) {
+func waitOwned(t *testing.T, w *former, configuration string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for !slices.Contains(w.Owned(), configuration) {
+	for !slices.Contains(w.ownedConfigs(), configuration) {
 		if time.Now().After(deadline) {
-			t.Fatalf("worker owns %v, not %q", w.Owned(), configuration)
+			t.Fatalf("worker owns %v, not %q", w.ownedConfigs(), configuration)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -205,17 +233,17 @@ func waitOwned(t *testing.T, w *Worker, configuration string) {
 // to the formers: its tickets stay SEARCHING until a forming worker runs.
 func TestNoFormingOwnsNothing(t *testing.T) {
 	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
-	api, _ := runWorker(t, WorkerOptions{Store: e.store, Service: e.svc, NoForming: true})
+	api, _ := runWorker(t, formerOptions{Store: e.store, Service: e.svc, NoForming: true})
 	e.start("t1", 1000)
 	e.start("t2", 1050)
 	time.Sleep(300 * time.Millisecond) // several discover and forming intervals
-	if owned := api.Owned(); len(owned) != 0 {
+	if owned := api.ownedConfigs(); len(owned) != 0 {
 		t.Fatalf("a NoForming worker owns %v", owned)
 	}
 	if tk, _ := e.store.GetTicket(context.Background(), "t1"); tk.Status != store.StatusSearching {
 		t.Fatalf("t1 = %s with no former, want SEARCHING", tk.Status)
 	}
-	runWorker(t, WorkerOptions{Store: e.store, Service: e.svc})
+	runWorker(t, formerOptions{Store: e.store, Service: e.svc})
 	e.waitStatus("t1", store.StatusCompleted)
 	e.waitStatus("t2", store.StatusCompleted)
 }
@@ -245,7 +273,7 @@ func TestWithQueuePlacesOnARelay(t *testing.T) {
 	var placed atomic.Int32
 	fakeRelay(t, conn, "local", &placed)
 	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeWithQueue, false)
-	runWorker(t, WorkerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	runWorker(t, formerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	a := e.waitStatus("t1", store.StatusCompleted)
@@ -266,7 +294,7 @@ func TestPlacementFailsWithoutRelays(t *testing.T) {
 	nats := bustest.RunServer(t)
 	conn := bustest.Connect(t, nats, bus.Options{})
 	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeWithQueue, false)
-	runWorker(t, WorkerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond}, Regions: []string{"nowhere"}, PlacementTimeout: 300 * time.Millisecond})
+	runWorker(t, formerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond}, Regions: []string{"nowhere"}, PlacementTimeout: 300 * time.Millisecond})
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	tk := e.waitStatus("t1", store.StatusFailed)
@@ -281,13 +309,7 @@ func TestAcceptedMatchIsPlaced(t *testing.T) {
 	var placed atomic.Int32
 	fakeRelay(t, conn, "local", &placed)
 	st := store.NewMemory(store.Options{})
-	var w *Worker
-	var ready sync.WaitGroup
-	ready.Add(1)
-	svc, err := New(Options{Store: st, Logger: quiet, MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
-		ready.Wait()
-		w.Place(ctx, cfg, matchID, ids)
-	}})
+	svc, err := New(formingOptions(Options{Store: st, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,8 +321,7 @@ func TestAcceptedMatchIsPlaced(t *testing.T) {
 	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
 		t.Fatal(err)
 	}
-	w, _ = runWorker(t, WorkerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
-	ready.Done()
+	runService(t, svc)
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	e.waitStatus("t1", store.StatusRequiresAcceptance)
@@ -312,8 +333,8 @@ func TestAcceptedMatchIsPlaced(t *testing.T) {
 	e.waitStatus("t2", store.StatusCompleted)
 }
 
-// TestAcceptedPlacementSurvivesStop: a worker stopped while it places an
-// accepted match finishes the placement before Run returns; the tickets
+// TestAcceptedPlacementSurvivesStop: a matchmaker stopped while it places
+// an accepted match finishes the placement before Run returns; the tickets
 // end COMPLETED, not FAILED with a cancelled context.
 func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	conn := bustest.Connect(t, bustest.RunServer(t), bus.Options{})
@@ -334,10 +355,7 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	}
 	t.Cleanup(stopRelay)
 	st := store.NewMemory(store.Options{})
-	var w *Worker
-	svc, err := New(Options{Store: st, Logger: quiet, MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
-		w.Place(ctx, cfg, matchID, ids)
-	}})
+	svc, err := New(formingOptions(Options{Store: st, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,8 +369,7 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
 		t.Fatal(err)
 	}
-	var stop func()
-	w, stop = runWorker(t, WorkerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	stop := runService(t, svc)
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	e.waitStatus("t1", store.StatusRequiresAcceptance)
@@ -364,7 +381,7 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	stop()
 	for _, id := range []string{"t1", "t2"} {
 		if tk, err := st.GetTicket(ctx, id); err != nil || tk.Status != store.StatusCompleted {
-			t.Fatalf("%s after the worker stopped: %s (%s), %v; want COMPLETED", id, tk.Status, tk.StatusMessage, err)
+			t.Fatalf("%s after the matchmaker stopped: %s (%s), %v; want COMPLETED", id, tk.Status, tk.StatusMessage, err)
 		}
 	}
 }
@@ -372,19 +389,16 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 // TestTimedOutAndCancelledCarryRuleMetrics: the MatchmakingTimedOut and
 // MatchmakingCancelled events of tickets that never matched carry the rule
 // outcomes of the searches they anchored (FlexMatch's ruleEvaluationMetrics),
-// through the service's Explain hook.
+// as the service's forming loop keeps them.
 func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 	st := store.NewMemory(store.Options{})
-	var w *Worker
-	e := newFormEnvWith(t, Options{Store: st, Logger: quiet, Explain: func(cfg, id string) *Explanation {
-		return w.Explain(cfg, id)
-	}}, ModeStandalone, false)
+	e := newFormEnvWith(t, formingOptions(Options{Store: st}), ModeStandalone, false)
 	ctx := context.Background()
 	short, no := 1, false
 	if _, err := e.svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "short", RuleSetName: "duel", RequestTimeoutSeconds: &short, AcceptanceRequired: &no}); err != nil {
 		t.Fatal(err)
 	}
-	w, _ = runWorker(t, WorkerOptions{Store: st, Service: e.svc})
+	runService(t, e.svc)
 	for id, skill := range map[string]float64{"lone": 1000, "far": 5000} {
 		if _, err := e.svc.StartMatchmaking(ctx, &StartMatchmakingInput{TicketId: id, ConfigurationName: "short",
 			Players: []store.Player{{PlayerId: "player-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}}}}}); err != nil {
@@ -392,7 +406,7 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 		}
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for w.Explain("short", "far") == nil {
+	for e.svc.former.explain("short", "far") == nil {
 		if time.Now().After(deadline) {
 			t.Fatal("no forming pass kept far out")
 		}
@@ -437,11 +451,11 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 func TestStoppedWorkerHandsItsLeaseBack(t *testing.T) {
 	st := store.NewMemory(store.Options{})
 	e := newFormEnv(t, st, ModeStandalone, false)
-	w1, stop1 := runWorker(t, WorkerOptions{Store: st, Service: e.svc, Owner: "w1", LeaseTTL: time.Hour})
+	w1, stop1 := runWorker(t, formerOptions{Store: st, Service: e.svc, Owner: "w1", LeaseTTL: time.Hour})
 	waitOwned(t, w1, "duel")
-	w2, _ := runWorker(t, WorkerOptions{Store: st, Service: e.svc, Owner: "w2", LeaseTTL: time.Hour})
+	w2, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Owner: "w2", LeaseTTL: time.Hour})
 	time.Sleep(200 * time.Millisecond)
-	if owned := w2.Owned(); len(owned) != 0 {
+	if owned := w2.ownedConfigs(); len(owned) != 0 {
 		t.Fatalf("w2 owns %v while w1 holds the lease", owned)
 	}
 	stop1()
@@ -468,19 +482,19 @@ func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc2.Close() })
-	w1, stop1 := runWorker(t, WorkerOptions{Store: e1.store, Service: e1.svc, Owner: "one", LeaseTTL: 600 * time.Millisecond})
-	w2, _ := runWorker(t, WorkerOptions{Store: st2, Service: svc2, Owner: "two", LeaseTTL: 600 * time.Millisecond})
+	w1, stop1 := runWorker(t, formerOptions{Store: e1.store, Service: e1.svc, Owner: "one", LeaseTTL: 600 * time.Millisecond})
+	w2, _ := runWorker(t, formerOptions{Store: st2, Service: svc2, Owner: "two", LeaseTTL: 600 * time.Millisecond})
 	deadline := time.Now().Add(5 * time.Second)
-	for len(w1.Owned())+len(w2.Owned()) == 0 && time.Now().Before(deadline) {
+	for len(w1.ownedConfigs())+len(w2.ownedConfigs()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n1, n2 := len(w1.Owned()), len(w2.Owned()); n1+n2 != 1 {
+	if n1, n2 := len(w1.ownedConfigs()), len(w2.ownedConfigs()); n1+n2 != 1 {
 		t.Fatalf("owners: one=%d two=%d, want exactly one", n1, n2)
 	}
 	for i := 0; i < 20; i++ {
 		e1.start(fmt.Sprintf("a%d", i), 1000)
 	}
-	if len(w1.Owned()) == 1 {
+	if len(w1.ownedConfigs()) == 1 {
 		stop1()
 	}
 	for i := 0; i < 20; i++ {
@@ -498,7 +512,7 @@ func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 			t.Fatalf("match %s has tickets %v, want 2", id, tickets)
 		}
 	}
-	if len(w2.Owned()) != 1 && len(w1.Owned()) != 1 {
+	if len(w2.ownedConfigs()) != 1 && len(w1.ownedConfigs()) != 1 {
 		t.Fatal("nobody owns the configuration after the takeover")
 	}
 }
@@ -526,7 +540,7 @@ func TestUnchangedPoolSkipsPassesUntilAnExpansion(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	runWorker(t, WorkerOptions{Store: st, Service: svc, Registerer: reg})
+	runWorker(t, formerOptions{Store: st, Service: svc, Registerer: reg})
 	e := &formEnv{t: t, store: st, svc: svc}
 	e.start("low", 1000)
 	e.start("high", 1500)

@@ -77,14 +77,14 @@ func (k *keptOut) retain(searching func(id string) bool) {
 
 // explain returns what kept the ticket out at time now, nil when it never
 // anchored a failed search.
-func (k *keptOut) explain(id string, now time.Time) *Explanation {
+func (k *keptOut) explain(id string, now time.Time) *explanation {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	kt := k.byTicket[id]
 	if kt == nil {
 		return nil
 	}
-	e := &Explanation{Metrics: append([]RuleEvaluationMetric(nil), kt.sum...)}
+	e := &explanation{Metrics: append([]RuleEvaluationMetric(nil), kt.sum...)}
 	worst := 0
 	for _, m := range kt.sum {
 		if m.FailedCount > worst {

@@ -18,7 +18,7 @@ import (
 
 // configLoop is the forming state of one owned configuration.
 type configLoop struct {
-	w     *Worker
+	w     *former
 	name  string
 	kept  *keptOut
 	rules ruleSets
@@ -51,7 +51,7 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 		c.warn(ctx, "read configuration", err)
 		return false, false
 	}
-	if _, err := w.opts.Service.Sweep(ctx, c.name, now); err != nil {
+	if _, err := w.opts.Service.sweep(ctx, c.name, now); err != nil {
 		c.warn(ctx, "sweep timeouts", err)
 	}
 	rsDoc, err := w.opts.Store.GetRuleSet(ctx, cfg.RuleSetName)
@@ -244,10 +244,10 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	matchID := newMatchID()
 	teams := rs.Teams()
 	var claims []store.TicketVersion
-	var matched []MatchedTicket
+	var matched []matchedTicket
 	if m.Backfill != nil {
 		claims = append(claims, store.TicketVersion{ID: m.Backfill.ID, Version: versionOf(byID, m.Backfill.ID)})
-		matched = append(matched, MatchedTicket{TicketId: m.Backfill.ID})
+		matched = append(matched, matchedTicket{TicketId: m.Backfill.ID})
 	}
 	for ti, team := range m.Teams {
 		for _, t := range team {
@@ -255,10 +255,10 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 				continue
 			}
 			claims = append(claims, store.TicketVersion{ID: t.ID, Version: versionOf(byID, t.ID)})
-			matched = append(matched, MatchedTicket{TicketId: t.ID, Team: teams[ti].Name})
+			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name})
 		}
 	}
-	status := ClaimStatus(cfg)
+	status := claimStatus(cfg)
 	err := w.opts.Store.Claim(ctx, c.name, matchID, claims, status)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -271,7 +271,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	}
 	// The claim changed only the status, match id and version of tickets
 	// unchanged since the snapshot: hand them on as the claim left them, so
-	// that MatchProposed need not read them again.
+	// that matchProposed need not read them again.
 	for i := range matched {
 		if t := byID[matched[i].TicketId]; t != nil {
 			cl := *t
@@ -294,11 +294,11 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	for i, rm := range m.Metrics {
 		metrics[i] = RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
 	}
-	// The claim is made: finish handing the match over even if this worker
+	// The claim is made: finish handing the match over even if this former
 	// is stopping, or its tickets would wait in PLACING for the sweep.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := w.opts.Service.MatchProposed(pctx, cfg, matchID, matched, metrics); err != nil {
+	if err := w.opts.Service.matchProposed(pctx, cfg, matchID, matched, metrics); err != nil {
 		w.log.Warn("propose match", "configuration", c.name, "match", matchID, "err", err)
 	}
 	if cfg.AcceptanceRequired || cfg.FlexMatchMode == ModeStandalone {
@@ -316,7 +316,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		regions = append(regions, m.Region)
 	}
 	w.places.Add(1)
-	// The placement, too, goes on when the worker stops: Run waits for it.
+	// The placement, too, goes on when the former stops: run waits for it.
 	gctx := context.WithoutCancel(ctx)
 	go func() {
 		defer w.places.Done()

@@ -21,7 +21,7 @@ import (
 // the rest of the worker's path.
 type claimedMatch struct {
 	id      string
-	matched []MatchedTicket
+	matched []matchedTicket
 	ids     []string
 }
 
@@ -30,7 +30,7 @@ type claimedMatch struct {
 type placementBench struct {
 	st  store.Store
 	svc *Service
-	w   *Worker
+	w   *former
 	cfg store.Configuration
 }
 
@@ -69,7 +69,7 @@ func newPlacementBench(b *testing.B, st store.Store) *placementBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w, err := NewWorker(WorkerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, Logger: quiet})
+	w, err := newFormer(formerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func (p *placementBench) prepare(b *testing.B, n int) []claimedMatch {
 				b.Fatal(err)
 			}
 			m.ids = append(m.ids, res.MatchmakingTicket.TicketId)
-			m.matched = append(m.matched, MatchedTicket{TicketId: id, Team: team})
+			m.matched = append(m.matched, matchedTicket{TicketId: id, Team: team})
 		}
 		tickets, err := p.st.GetTickets(ctx, m.ids...)
 		if err != nil {
@@ -131,13 +131,13 @@ func (p *placementBench) prepare(b *testing.B, n int) []claimedMatch {
 	return out
 }
 
-// complete runs the worker's path after a claim (MatchProposed, reading the
-// tickets, the placement on the relay, PlacementSucceeded) and returns its
+// complete runs the worker's path after a claim (matchProposed, reading the
+// tickets, the placement on the relay, placementSucceeded) and returns its
 // duration: match claimed -> tickets COMPLETED.
 func (p *placementBench) complete(b *testing.B, m claimedMatch) time.Duration {
 	ctx := context.Background()
 	start := time.Now()
-	if err := p.svc.MatchProposed(ctx, p.cfg, m.id, m.matched, nil); err != nil {
+	if err := p.svc.matchProposed(ctx, p.cfg, m.id, m.matched, nil); err != nil {
 		b.Error(err)
 		return 0
 	}

@@ -75,7 +75,7 @@ func TestPlacementQueue(t *testing.T) {
 		}
 	}
 	placer := &recordingPlacer{fail: true}
-	w, err := NewWorker(WorkerOptions{Store: st, Service: e.svc, Placer: placer, Logger: quiet, PlacementTimeout: 20 * time.Second, Regions: []string{"local"}})
+	w, err := newFormer(formerOptions{Store: st, Service: e.svc, Placer: placer, Logger: quiet, PlacementTimeout: 20 * time.Second, Regions: []string{"local"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestQueueMatchCompletes(t *testing.T) {
 				t.Fatal(err)
 			}
 			placer := &recordingPlacer{}
-			runWorker(t, WorkerOptions{Store: st, Service: e.svc, Placer: placer, Regions: []string{"local"}})
+			runWorker(t, formerOptions{Store: st, Service: e.svc, Placer: placer, Regions: []string{"local"}})
 			e.start("t1", 1000)
 			e.start("t2", 1010)
 			tk := e.waitStatus("t1", store.StatusCompleted)

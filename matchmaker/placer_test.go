@@ -23,7 +23,7 @@ func TestRegionWithoutRelaysFailsFast(t *testing.T) {
 	nats := bustest.RunServer(t)
 	conn := bustest.Connect(t, nats, bus.Options{Logger: quiet})
 	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeWithQueue, false)
-	runWorker(t, WorkerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond},
+	runWorker(t, formerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond},
 		Regions: []string{"nowhere", "neverland"}, PlacementTimeout: 30 * time.Second})
 	start := time.Now()
 	e.start("t1", 1000)
