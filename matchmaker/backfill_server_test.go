@@ -260,16 +260,11 @@ func TestAutomaticBackfillFromRelayRequest(t *testing.T) {
 	e.joinBackfill(a, ca)
 	// The relay itself may also have asked for this backfill (a player left
 	// an AUTOMATIC session): then its ticket replaced this one.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	if !waitFor(t, 5*time.Second, func() bool {
 		bf, err = e.store.GetTicket(ctx, "bf-auto-1")
-		if err == nil && (bf.Status == store.StatusCompleted || bf.Status == store.StatusCancelled) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("backfill ticket is %s, want COMPLETED (or CANCELLED, replaced by the relay's own request)", bf.Status)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return err == nil && (bf.Status == store.StatusCompleted || bf.Status == store.StatusCancelled)
+	}) {
+		t.Fatalf("backfill ticket is %s, want COMPLETED (or CANCELLED, replaced by the relay's own request)", bf.Status)
 	}
 }
 
@@ -430,28 +425,23 @@ func TestAutomaticBackfillWithLatencyRule(t *testing.T) {
 	ca, cb := e.dial(a), e.dial(b)
 	exchange(t, ca, cb, "hello")
 	cb.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	var bf *store.Ticket
+	if !waitFor(t, 5*time.Second, func() bool {
 		tickets, err := e.store.SearchingTickets(context.Background(), "duel")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var bf *store.Ticket
 		for i := range tickets {
 			if tickets[i].Backfill {
 				bf = &tickets[i]
 			}
 		}
-		if bf != nil {
-			if len(bf.Players) != 1 || bf.Players[0].LatencyInMs["local"] != 20 {
-				t.Fatalf("backfill ticket players %+v, want %s with latency 20 ms to local", bf.Players, a.Players[0].PlayerId)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the relay asked for no backfill within 5s of a player leaving")
-		}
-		time.Sleep(20 * time.Millisecond)
+		return bf != nil
+	}) {
+		t.Fatal("the relay asked for no backfill within 5s of a player leaving")
+	}
+	if len(bf.Players) != 1 || bf.Players[0].LatencyInMs["local"] != 20 {
+		t.Fatalf("backfill ticket players %+v, want %s with latency 20 ms to local", bf.Players, a.Players[0].PlayerId)
 	}
 	e.startWithLatency("t3", 40)
 	c := e.waitStatus("t3", store.StatusCompleted)

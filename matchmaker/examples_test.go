@@ -130,30 +130,29 @@ func TestDocumentationExamplesOnTwoMatchmakers(t *testing.T) {
 
 	for name, rs := range compiled {
 		pool := examplePools[files[name]]
+		ids := make([]string, pool.players)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("%s-%d", name, i)
+		}
 		var tickets []store.Ticket
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			ids := make([]string, pool.players)
-			for i := range ids {
-				ids[i] = fmt.Sprintf("%s-%d", name, i)
-			}
+		completed := func() int {
 			var err error
 			if tickets, err = st1.GetTickets(ctx, ids...); err != nil {
 				t.Fatal(err)
 			}
-			completed := 0
+			n := 0
 			for _, tk := range tickets {
 				if tk.Status == store.StatusCompleted {
-					completed++
+					n++
 				}
 			}
-			if completed > 0 && (completed == len(tickets) || time.Now().After(deadline.Add(-25*time.Second))) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: no match formed", name)
-			}
-			time.Sleep(50 * time.Millisecond)
+			return n
+		}
+		// Every ticket completes, or at least one within 30s once 5s have
+		// passed (some pools leave tickets no match can take).
+		if !waitFor(t, 5*time.Second, func() bool { return completed() == len(tickets) }) &&
+			!waitFor(t, 25*time.Second, func() bool { return completed() > 0 }) {
+			t.Fatalf("%s: no match formed", name)
 		}
 		checkMatches(t, name, rs, tickets)
 	}

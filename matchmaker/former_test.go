@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,32 +81,27 @@ func (e *formEnv) start(id string, skill float64) {
 // "not ready" answer is tried again.
 func (e *formEnv) accept(id string) {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, err := e.svc.AcceptMatch(context.Background(), &AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"})
-		if err == nil {
-			return
-		}
-		if !strings.Contains(err.Error(), "not ready for acceptance") || time.Now().After(deadline) {
-			e.t.Fatalf("accept %s: %v", id, err)
-		}
-		time.Sleep(5 * time.Millisecond)
+	var err error
+	waitFor(e.t, 10*time.Second, func() bool {
+		_, err = e.svc.AcceptMatch(context.Background(), &AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"})
+		return err == nil || !strings.Contains(err.Error(), "not ready for acceptance")
+	})
+	if err != nil {
+		e.t.Fatalf("accept %s: %v", id, err)
 	}
 }
 
 func (e *formEnv) waitStatus(id string, want store.Status) store.Ticket {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		tk, err := e.store.GetTicket(context.Background(), id)
-		if err == nil && tk.Status == want {
-			return tk
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("ticket %s: want %s, have %s (%s) err=%v", id, want, tk.Status, tk.StatusMessage, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var tk store.Ticket
+	var err error
+	if !waitFor(e.t, 10*time.Second, func() bool {
+		tk, err = e.store.GetTicket(context.Background(), id)
+		return err == nil && tk.Status == want
+	}) {
+		e.t.Fatalf("ticket %s: want %s, have %s (%s) err=%v", id, want, tk.Status, tk.StatusMessage, err)
 	}
+	return tk
 }
 
 // formingOptions are o with quick forming passes, discovery and leases for
@@ -161,41 +157,45 @@ func runWorker(t *testing.T, opts formerOptions) (*former, context.CancelFunc) {
 }
 
 func TestStandaloneMatchCompletes(t *testing.T) {
-	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
-	reg := prometheus.NewRegistry()
-	runWorker(t, formerOptions{Store: e.store, Service: e.svc, Registerer: reg})
-	e.start("t1", 1000)
-	e.start("t2", 1050)
-	e.start("t3", 5000) // too far from everyone
-	a, b := e.waitStatus("t1", store.StatusCompleted), e.waitStatus("t2", store.StatusCompleted)
-	if a.MatchId == "" || a.MatchId != b.MatchId {
-		t.Fatalf("match ids %q and %q", a.MatchId, b.MatchId)
-	}
-	if a.Players[0].Team == b.Players[0].Team {
-		t.Fatalf("both players on team %q", a.Players[0].Team)
-	}
-	time.Sleep(100 * time.Millisecond)
-	if tk, _ := e.store.GetTicket(context.Background(), "t3"); tk.Status != store.StatusSearching {
-		t.Fatalf("t3 = %s, want SEARCHING", tk.Status)
-	}
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			switch {
-			case m.GetCounter() != nil:
-				got[mf.GetName()] += m.GetCounter().GetValue()
-			case m.GetHistogram() != nil:
-				got[mf.GetName()] += float64(m.GetHistogram().GetSampleCount())
+	synctest.Test(t, func(t *testing.T) {
+		e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
+		reg := prometheus.NewRegistry()
+		runWorker(t, formerOptions{Store: e.store, Service: e.svc, Registerer: reg})
+		e.start("t1", 1000)
+		e.start("t2", 1050)
+		e.start("t3", 5000) // too far from everyone
+		a, b := e.waitStatus("t1", store.StatusCompleted), e.waitStatus("t2", store.StatusCompleted)
+		if a.MatchId == "" || a.MatchId != b.MatchId {
+			t.Fatalf("match ids %q and %q", a.MatchId, b.MatchId)
+		}
+		if a.Players[0].Team == b.Players[0].Team {
+			t.Fatalf("both players on team %q", a.Players[0].Team)
+		}
+		// Fake time: several forming passes go by, then every goroutine idles.
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait()
+		if tk, _ := e.store.GetTicket(context.Background(), "t3"); tk.Status != store.StatusSearching {
+			t.Fatalf("t3 = %s, want SEARCHING", tk.Status)
+		}
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				switch {
+				case m.GetCounter() != nil:
+					got[mf.GetName()] += m.GetCounter().GetValue()
+				case m.GetHistogram() != nil:
+					got[mf.GetName()] += float64(m.GetHistogram().GetSampleCount())
+				}
 			}
 		}
-	}
-	if got["matchpoint_matches_total"] != 1 || got["matchpoint_time_to_match_seconds"] != 2 {
-		t.Fatalf("metrics: matches %v, time-to-match samples %v; want 1 and 2", got["matchpoint_matches_total"], got["matchpoint_time_to_match_seconds"])
-	}
+		if got["matchpoint_matches_total"] != 1 || got["matchpoint_time_to_match_seconds"] != 2 {
+			t.Fatalf("metrics: matches %v, time-to-match samples %v; want 1 and 2", got["matchpoint_matches_total"], got["matchpoint_time_to_match_seconds"])
+		}
+	})
 }
 
 // TestArrivalWakesTheLoop: with passes an hour apart, a new ticket's
@@ -220,32 +220,33 @@ func TestArrivalWakesTheLoop(t *testing.T) {
 // waitOwned waits until w owns configuration.
 func waitOwned(t *testing.T, w *former, configuration string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !slices.Contains(w.ownedConfigs(), configuration) {
-		if time.Now().After(deadline) {
-			t.Fatalf("worker owns %v, not %q", w.ownedConfigs(), configuration)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitFor(t, 10*time.Second, func() bool { return slices.Contains(w.ownedConfigs(), configuration) }) {
+		t.Fatalf("former owns %v, not %q", w.ownedConfigs(), configuration)
 	}
 }
 
 // TestNoFormingOwnsNothing: a worker with NoForming leaves a configuration
 // to the formers: its tickets stay SEARCHING until a forming worker runs.
 func TestNoFormingOwnsNothing(t *testing.T) {
-	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
-	api, _ := runWorker(t, formerOptions{Store: e.store, Service: e.svc, NoForming: true})
-	e.start("t1", 1000)
-	e.start("t2", 1050)
-	time.Sleep(300 * time.Millisecond) // several discover and forming intervals
-	if owned := api.ownedConfigs(); len(owned) != 0 {
-		t.Fatalf("a NoForming worker owns %v", owned)
-	}
-	if tk, _ := e.store.GetTicket(context.Background(), "t1"); tk.Status != store.StatusSearching {
-		t.Fatalf("t1 = %s with no former, want SEARCHING", tk.Status)
-	}
-	runWorker(t, formerOptions{Store: e.store, Service: e.svc})
-	e.waitStatus("t1", store.StatusCompleted)
-	e.waitStatus("t2", store.StatusCompleted)
+	synctest.Test(t, func(t *testing.T) {
+		e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
+		api, _ := runWorker(t, formerOptions{Store: e.store, Service: e.svc, NoForming: true})
+		e.start("t1", 1000)
+		e.start("t2", 1050)
+		// Fake time: several discover and forming intervals go by, then every
+		// goroutine idles.
+		time.Sleep(300 * time.Millisecond)
+		synctest.Wait()
+		if owned := api.ownedConfigs(); len(owned) != 0 {
+			t.Fatalf("a NoForming worker owns %v", owned)
+		}
+		if tk, _ := e.store.GetTicket(context.Background(), "t1"); tk.Status != store.StatusSearching {
+			t.Fatalf("t1 = %s with no former, want SEARCHING", tk.Status)
+		}
+		runWorker(t, formerOptions{Store: e.store, Service: e.svc})
+		e.waitStatus("t1", store.StatusCompleted)
+		e.waitStatus("t2", store.StatusCompleted)
+	})
 }
 
 // fakeRelay answers placements for a region on the bus, as a relay would.
@@ -341,6 +342,8 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	asked := make(chan struct{}, 1)
 	stopRelay, err := conn.ServePlacements(context.Background(), "local", "", func(_ context.Context, req bus.PlacementRequest) bus.PlacementReply {
 		asked <- struct{}{}
+		// A slow relay (pacing, not a wait): the placement is still in
+		// flight when the matchmaker stops.
 		time.Sleep(300 * time.Millisecond)
 		r := bus.PlacementReply{MatchID: req.MatchID, RelayID: "relay-1", GameSessionID: "gs-" + req.MatchID,
 			GameSessionARN: "arn:aws:gamelift:local::gamesession/relay-1/gs-" + req.MatchID,
@@ -405,12 +408,8 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for e.svc.former.explain("short", "far") == nil {
-		if time.Now().After(deadline) {
-			t.Fatal("no forming pass kept far out")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitFor(t, 5*time.Second, func() bool { return e.svc.former.explain("short", "far") != nil }) {
+		t.Fatal("no forming pass kept far out")
 	}
 	ex, err := e.svc.ExplainMatchmaking(ctx, &ExplainMatchmakingInput{TicketId: "far"})
 	if err != nil || ex.KeptOutBy != "Close" || len(ex.RuleEvaluationMetrics) != 1 || ex.Message != "" {
@@ -449,20 +448,25 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 // configuration's lease, so another takes over at once rather than after the
 // lease lapses (an hour here).
 func TestStoppedWorkerHandsItsLeaseBack(t *testing.T) {
-	st := store.NewMemory(store.Options{})
-	e := newFormEnv(t, st, ModeStandalone, false)
-	w1, stop1 := runWorker(t, formerOptions{Store: st, Service: e.svc, Owner: "w1", LeaseTTL: time.Hour})
-	waitOwned(t, w1, "duel")
-	w2, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Owner: "w2", LeaseTTL: time.Hour})
-	time.Sleep(200 * time.Millisecond)
-	if owned := w2.ownedConfigs(); len(owned) != 0 {
-		t.Fatalf("w2 owns %v while w1 holds the lease", owned)
-	}
-	stop1()
-	waitOwned(t, w2, "duel")
-	e.start("t1", 1000)
-	e.start("t2", 1000)
-	e.waitStatus("t1", store.StatusCompleted)
+	synctest.Test(t, func(t *testing.T) {
+		st := store.NewMemory(store.Options{})
+		e := newFormEnv(t, st, ModeStandalone, false)
+		w1, stop1 := runWorker(t, formerOptions{Store: st, Service: e.svc, Owner: "w1", LeaseTTL: time.Hour})
+		waitOwned(t, w1, "duel")
+		w2, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Owner: "w2", LeaseTTL: time.Hour})
+		// Fake time: several discover intervals go by, then every goroutine
+		// idles.
+		time.Sleep(200 * time.Millisecond)
+		synctest.Wait()
+		if owned := w2.ownedConfigs(); len(owned) != 0 {
+			t.Fatalf("w2 owns %v while w1 holds the lease", owned)
+		}
+		stop1()
+		waitOwned(t, w2, "duel")
+		e.start("t1", 1000)
+		e.start("t2", 1000)
+		e.waitStatus("t1", store.StatusCompleted)
+	})
 }
 
 // TestTwoWorkersOneOwnerAndTakeover runs two matchmakers on one Redis: one
@@ -484,10 +488,7 @@ func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 	t.Cleanup(func() { svc2.Close() })
 	w1, stop1 := runWorker(t, formerOptions{Store: e1.store, Service: e1.svc, Owner: "one", LeaseTTL: 600 * time.Millisecond})
 	w2, _ := runWorker(t, formerOptions{Store: st2, Service: svc2, Owner: "two", LeaseTTL: 600 * time.Millisecond})
-	deadline := time.Now().Add(5 * time.Second)
-	for len(w1.ownedConfigs())+len(w2.ownedConfigs()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, 5*time.Second, func() bool { return len(w1.ownedConfigs())+len(w2.ownedConfigs()) > 0 })
 	if n1, n2 := len(w1.ownedConfigs()), len(w2.ownedConfigs()); n1+n2 != 1 {
 		t.Fatalf("owners: one=%d two=%d, want exactly one", n1, n2)
 	}
