@@ -12,8 +12,8 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
-// placements records the MatchAccepted calls: the ticket ids of each call,
-// by match id.
+// placements records the placements of accepted matches: the ticket ids of
+// each, by match id.
 type placements struct {
 	mu    sync.Mutex
 	calls map[string][][]string
@@ -40,13 +40,15 @@ func TestLastAcceptsAtOnceMakeOnePlacement(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			eachStore(t, func(t *testing.T, open opener) {
 				placed := &placements{calls: map[string][][]string{}}
-				e := newEnv(t, open, func(o *Options) { o.MatchAccepted = placed.record })
+				e := newEnv(t, open)
+				e.svc.placer = placerFunc(placed.record)
 				other := e.svc
 				if two {
-					svc, err := New(Options{Store: e.st, Now: e.clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MatchAccepted: placed.record})
+					svc, err := New(Options{Store: e.st, Now: e.clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 					if err != nil {
 						t.Fatal(err)
 					}
+					svc.placer = placerFunc(placed.record)
 					t.Cleanup(func() { _ = svc.Close() })
 					other = svc
 				}

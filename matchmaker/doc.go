@@ -1,4 +1,4 @@
-// Package matchmaker is the matchmaker's service layer: the Amazon GameLift
+// Package matchmaker is the matchmaker: the Amazon GameLift
 // FlexMatch operations (rule sets, matchmaking configurations, tickets,
 // acceptance, backfill) over a store.Store, the ticket lifecycle with
 // FlexMatch's statuses and transitions, and FlexMatch's events.
@@ -9,11 +9,13 @@
 // exception type and a message that names the offending field; a request
 // that fails validation writes nothing.
 //
-// The match-forming loop drives the rest of the lifecycle through exported
-// hooks: after it claims tickets (store.Claim into ClaimStatus) it calls
-// MatchProposed; after placing a match, PlacementSucceeded or
-// PlacementFailed; and periodically Sweep, which enforces the request,
-// acceptance and placement timeouts.
+// New builds the whole matchmaker; Run runs its machinery until its
+// context ends: the forming loop, which owns configurations through leases
+// in the store (one owner per configuration across any number of
+// processes), sweeps the request, acceptance and placement timeouts, forms
+// matches with matchmaker/forming and claims them in the store; the
+// placement of WITH_QUEUE matches on relays (Options.Placer, a BusPlacer);
+// and, with Options.Bus, the relays' automatic backfill requests.
 //
 // Every event is appended to the configuration's event log in the store
 // (which numbers it), published through a Publisher (a *bus.Conn), POSTed to

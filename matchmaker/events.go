@@ -65,7 +65,7 @@ type EventDetail struct {
 	GameSessionInfo       GameSessionInfo        `json:"gameSessionInfo"`
 	CustomEventData       string                 `json:"customEventData,omitempty"`
 	// KeptOutBy and Expansions are Matchpoint's own, on MatchmakingTimedOut
-	// and MatchmakingCancelled (see Explanation).
+	// and MatchmakingCancelled (see explanation).
 	KeptOutBy  string   `json:"keptOutBy,omitempty"`
 	Expansions []string `json:"expansions,omitempty"`
 	// Unmatchable is Matchpoint's own, on MatchmakingTimedOut and
@@ -73,8 +73,8 @@ type EventDetail struct {
 	Unmatchable string `json:"unmatchable,omitempty"`
 }
 
-// Explanation is what kept a searching ticket out of a match so far.
-type Explanation struct {
+// explanation is what kept a searching ticket out of a match so far.
+type explanation struct {
 	// Metrics sums the rule outcomes of the forming searches the ticket
 	// anchored without finding a match.
 	Metrics []RuleEvaluationMetric

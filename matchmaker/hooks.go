@@ -11,45 +11,45 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
-// MatchedTicket is one ticket of a proposed match and the team its players
+// matchedTicket is one ticket of a proposed match and the team its players
 // join. Players that already carry a team (those of a backfill ticket) keep
 // it.
-type MatchedTicket struct {
+type matchedTicket struct {
 	TicketId string
 	Team     string
 	// Claimed, when set, is the ticket as the claim left it: the caller's
 	// copy of the version it claimed, with the claim's status, match id and
-	// version. MatchProposed then does not read the ticket again (a stale
+	// version. matchProposed then does not read the ticket again (a stale
 	// copy only costs a read: the update is a compare-and-swap). It is
 	// modified.
 	Claimed *store.Ticket
 }
 
-// ClaimStatus is the status the match-forming loop claims a match's tickets
-// into (store.Claim) before it calls MatchProposed: REQUIRES_ACCEPTANCE when
+// claimStatus is the status the match-forming loop claims a match's tickets
+// into (store.Claim) before it calls matchProposed: REQUIRES_ACCEPTANCE when
 // the configuration requires acceptance, PLACING otherwise.
-func ClaimStatus(cfg store.Configuration) store.Status {
+func claimStatus(cfg store.Configuration) store.Status {
 	if cfg.AcceptanceRequired {
 		return store.StatusRequiresAcceptance
 	}
 	return store.StatusPlacing
 }
 
-// MatchProposed is called by the match-forming loop after a successful
-// store.Claim of the tickets into ClaimStatus(cfg) with MatchId matchID. It
+// matchProposed is called by the match-forming loop after a successful
+// store.Claim of the tickets into claimStatus(cfg) with MatchId matchID. It
 // assigns the teams, emits PotentialMatchCreated with the rule evaluation
 // metrics, and then:
 //   - with acceptance required: the tickets wait in REQUIRES_ACCEPTANCE until
-//     now + AcceptanceTimeoutSeconds (AcceptMatch, Sweep);
+//     now + AcceptanceTimeoutSeconds (AcceptMatch, sweep);
 //   - STANDALONE without acceptance: the tickets are COMPLETED and
 //     MatchmakingSucceeded is emitted;
 //   - WITH_QUEUE without acceptance: the tickets stay PLACING (with a deadline
-//     of now + Options.PlacementTimeout) and the caller places the match,
-//     then calls PlacementSucceeded or PlacementFailed.
+//     of now + Options.PlacingTimeout) and the caller places the match,
+//     then calls placementSucceeded or placementFailed.
 //
 // A ticket that is no longer in the match (cancelled since the claim) is
 // skipped and reported in the error; the others go on.
-func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, matchID string, tickets []MatchedTicket, metrics []RuleEvaluationMetric) error {
+func (s *Service) matchProposed(ctx context.Context, cfg store.Configuration, matchID string, tickets []matchedTicket, metrics []RuleEvaluationMetric) error {
 	if matchID == "" || len(tickets) == 0 {
 		return fmt.Errorf("match proposed: a match id and at least one ticket are required")
 	}
@@ -100,9 +100,9 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 				s.end(t, store.StatusCompleted, "", "")
 			default:
 				t.Status = store.StatusPlacing
-				// The members let Sweep place the whole match again.
+				// The members let sweep place the whole match again.
 				t.Acceptances = maps.Clone(members)
-				t.Deadline = now.Add(s.opts.PlacementTimeout)
+				t.Deadline = now.Add(s.opts.PlacingTimeout)
 			}
 			return nil
 		}
@@ -121,9 +121,9 @@ func (s *Service) MatchProposed(ctx context.Context, cfg store.Configuration, ma
 		return ds
 	}
 	moved, err := s.moveTickets(ctx, cfg, ids, current, move, details)
-	// The match former's claim moved the tickets into ClaimStatus(cfg); the
+	// The match former's claim moved the tickets into claimStatus(cfg); the
 	// moves above count only the moves after it.
-	s.metrics.ticket(cfg.Name, ClaimStatus(cfg), len(moved))
+	s.metrics.ticket(cfg.Name, claimStatus(cfg), len(moved))
 	if err != nil {
 		return fmt.Errorf("match proposed %s: %w", matchID, err)
 	}
@@ -270,7 +270,7 @@ func (s *Service) resolve(ctx context.Context, cfg store.Configuration, matchID 
 		if !done {
 			continue
 		}
-		if outcome == AcceptanceAccepted && cfg.FlexMatchMode != ModeStandalone && s.opts.MatchAccepted != nil {
+		if outcome == AcceptanceAccepted && cfg.FlexMatchMode != ModeStandalone && s.placer != nil {
 			var placing []string
 			for i := range moved {
 				if moved[i].Status == store.StatusPlacing {
@@ -278,7 +278,7 @@ func (s *Service) resolve(ctx context.Context, cfg store.Configuration, matchID 
 				}
 			}
 			if len(placing) > 0 {
-				s.opts.MatchAccepted(ctx, cfg.Name, matchID, placing)
+				s.placer.placeAccepted(ctx, cfg.Name, matchID, placing)
 			}
 		}
 		return len(moved)
@@ -356,7 +356,7 @@ func (s *Service) applyOutcome(t *store.Ticket, cfg store.Configuration, outcome
 			return
 		}
 		t.Status = store.StatusPlacing
-		t.Deadline = s.now().UTC().Add(s.opts.PlacementTimeout)
+		t.Deadline = s.now().UTC().Add(s.opts.PlacingTimeout)
 		return
 	case AcceptanceRejected:
 		for _, p := range t.Players {
@@ -389,11 +389,11 @@ func (s *Service) backToSearching(t *store.Ticket, cfg store.Configuration) {
 	}
 }
 
-// PlacementSucceeded is called when the match's game session is ready: each
+// placementSucceeded is called when the match's game session is ready: each
 // listed ticket (PLACING in match matchID) becomes COMPLETED with its
 // connection info, and one MatchmakingSucceeded is emitted for the match,
 // with the game session and every player's player session id.
-func (s *Service) PlacementSucceeded(ctx context.Context, matchID string, conns map[string]store.GameSessionConnectionInfo) error {
+func (s *Service) placementSucceeded(ctx context.Context, matchID string, conns map[string]store.GameSessionConnectionInfo) error {
 	ids := slices.Sorted(maps.Keys(conns))
 	move := func(id string) func(t *store.Ticket) error {
 		return func(t *store.Ticket) error {
@@ -426,11 +426,11 @@ func (s *Service) PlacementSucceeded(ctx context.Context, matchID string, conns 
 	return nil
 }
 
-// PlacementFailed is called when the match could not be placed: each listed
+// placementFailed is called when the match could not be placed: each listed
 // ticket (PLACING in match matchID) becomes FAILED, and MatchmakingFailed
 // (reason UNEXPECTED_ERROR, message the given one or FlexMatch's default) is
 // emitted for the match.
-func (s *Service) PlacementFailed(ctx context.Context, matchID string, ticketIDs []string, message string) error {
+func (s *Service) placementFailed(ctx context.Context, matchID string, ticketIDs []string, message string) error {
 	if message == "" {
 		message = messageFailed
 	}
@@ -474,30 +474,30 @@ func (s *Service) moveMatchTickets(ctx context.Context, ids []string, move func(
 	return s.moveTickets(ctx, cfg, ids, current, move, details)
 }
 
-// explain adds to d what kept ticket t out of a match so far, from
-// Options.Explain.
+// explain adds to d what kept ticket t out of a match so far, as the
+// former knows it.
 func (s *Service) explain(d *EventDetail, t *store.Ticket) {
-	if s.opts.Explain == nil || t.Backfill {
+	if t.Backfill {
 		return
 	}
-	if e := s.opts.Explain(t.ConfigurationName, t.TicketId); e != nil {
+	if e := s.former.explain(t.ConfigurationName, t.TicketId); e != nil {
 		d.RuleEvaluationMetrics, d.KeptOutBy, d.Expansions, d.Unmatchable = e.Metrics, e.KeptOutBy, e.Expansions, e.Unmatchable
 	}
 }
 
-// sweepBatch is how many due tickets Sweep reads at a time.
+// sweepBatch is how many due tickets sweep reads at a time.
 const sweepBatch = 100
 
-// Sweep acts on the configuration's tickets whose deadline is at or before
+// sweep acts on the configuration's tickets whose deadline is at or before
 // now: QUEUED and SEARCHING tickets past RequestTimeoutSeconds become
 // TIMED_OUT (MatchmakingTimedOut); a match in REQUIRES_ACCEPTANCE past its
 // acceptance deadline ends with AcceptMatchCompleted "TimedOut" (tickets
 // with a player who did not accept CANCELLED, the others back to SEARCHING);
-// a match PLACING past Options.PlacementTimeout, whose placer is gone, is
+// a match PLACING past Options.PlacingTimeout, whose placer is gone, is
 // placed again once (placeAgain), then its tickets become FAILED
 // (MatchmakingFailed). The match-forming loop calls it periodically. It
 // returns how many tickets it moved.
-func (s *Service) Sweep(ctx context.Context, configuration string, now time.Time) (int, error) {
+func (s *Service) sweep(ctx context.Context, configuration string, now time.Time) (int, error) {
 	cfg := s.eventConfig(ctx, configuration)
 	moved := 0
 	resolved := map[string]bool{}
@@ -575,7 +575,7 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 	return 1, nil
 }
 
-// maxPlacementRetries is how many times Sweep places a match again after its
+// maxPlacementRetries is how many times sweep places a match again after its
 // placement went past its deadline.
 const maxPlacementRetries = 1
 
@@ -583,7 +583,7 @@ const maxPlacementRetries = 1
 // placed again: its placer (the matchmaker that moved it to PLACING) died or
 // lost its answer, possibly after a relay had created the game session. The
 // match's tickets, all still PLACING in it, get a new deadline and one more
-// PlacementRetries in one store step, then Options.MatchAccepted places the
+// PlacementRetries in one store step, then the former places the
 // match again with the same match id: a relay that placed it answers with
 // the session it created (the relays are idempotent by match id), so the
 // tickets complete with it instead of failing and leaving it orphaned. It
@@ -591,7 +591,7 @@ const maxPlacementRetries = 1
 // no placer, retries used up, or a member of the match no longer PLACING in
 // it.
 func (s *Service) placeAgain(ctx context.Context, cfg store.Configuration, due *store.Ticket, resolved map[string]bool) (int, bool, error) {
-	if s.opts.MatchAccepted == nil || due.MatchId == "" || due.PlacementRetries >= maxPlacementRetries {
+	if s.placer == nil || due.MatchId == "" || due.PlacementRetries >= maxPlacementRetries {
 		return 0, false, nil
 	}
 	if resolved[due.MatchId] {
@@ -608,7 +608,7 @@ func (s *Service) placeAgain(ctx context.Context, cfg store.Configuration, due *
 	if len(read) != len(members) {
 		return 0, false, nil
 	}
-	deadline := s.now().UTC().Add(s.opts.PlacementTimeout)
+	deadline := s.now().UTC().Add(s.opts.PlacingTimeout)
 	for i := range read {
 		t := &read[i]
 		if t.Status != store.StatusPlacing || t.MatchId != due.MatchId {
@@ -628,6 +628,6 @@ func (s *Service) placeAgain(ctx context.Context, cfg store.Configuration, due *
 	}
 	s.log.Warn("placement overdue: asking the relays again with the same match id",
 		"configuration", due.ConfigurationName, "match", due.MatchId, "tickets", members)
-	s.opts.MatchAccepted(ctx, due.ConfigurationName, due.MatchId, members)
+	s.placer.placeAccepted(ctx, due.ConfigurationName, due.MatchId, members)
 	return len(read), true, nil
 }

@@ -72,7 +72,7 @@ func TestTicketMetrics(t *testing.T) {
 		e.claim("c", "m1", map[string]string{"t1": "red", "t2": "blue"})
 		want("c PLACING", tickets("c", store.StatusPlacing), 2)
 		want("c PotentialMatchCreated", events("c", EventPotentialMatchCreated), 1)
-		if err := e.svc.PlacementFailed(e.ctx, "m1", []string{"t1", "t2"}, "no relay"); err != nil {
+		if err := e.svc.placementFailed(e.ctx, "m1", []string{"t1", "t2"}, "no relay"); err != nil {
 			t.Fatal(err)
 		}
 		want("c FAILED", tickets("c", store.StatusFailed), 2)
@@ -113,7 +113,7 @@ func TestTicketMetrics(t *testing.T) {
 		want("a PLACING", tickets("a", store.StatusPlacing), 2)
 		want("a AcceptMatch", events("a", EventAcceptMatch), 2)
 		want("a AcceptMatchCompleted", events("a", EventAcceptMatchCompleted), 1)
-		if err := e.svc.PlacementSucceeded(e.ctx, "m3", map[string]store.GameSessionConnectionInfo{
+		if err := e.svc.placementSucceeded(e.ctx, "m3", map[string]store.GameSessionConnectionInfo{
 			"a1": {GameSessionArn: "arn:gs", MatchedPlayerSessions: []store.MatchedPlayerSession{{PlayerId: "r1", PlayerSessionId: "ps1"}}},
 			"a2": {GameSessionArn: "arn:gs", MatchedPlayerSessions: []store.MatchedPlayerSession{{PlayerId: "r2", PlayerSessionId: "ps2"}}},
 		}); err != nil {

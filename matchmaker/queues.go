@@ -11,8 +11,8 @@ import (
 
 // Game session queue limits and defaults. GameLift's TimeoutInSeconds
 // defaults to 600; Matchpoint takes 1 to 43200 (the longest request
-// timeout), since a zero timeout could never place. The worker caps the
-// timeout by its own placement timeout.
+// timeout), since a zero timeout could never place. The placement caps the
+// timeout by Options.PlacementTimeout.
 const (
 	DefaultQueueTimeout = 600
 	MaxQueueTimeout     = 43200

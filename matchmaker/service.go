@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
@@ -54,24 +56,10 @@ type Options struct {
 	// queue of its name exists (an existing one is left as it is).
 	// TimeoutSeconds 0 means the default, 600.
 	DefaultQueue *store.Queue
-	// PlacementTimeout is how long a ticket may stay PLACING before Sweep
-	// fails it (default 5m): the safety net for a match former that died
-	// while placing.
-	PlacementTimeout time.Duration
-
-	// MatchAccepted, if set, is called when every player of a WITH_QUEUE
-	// match has accepted and its tickets are PLACING, so that the match
-	// former places it (then calls PlacementSucceeded or PlacementFailed).
-	// It runs on the AcceptMatch request path and must not block. Another
-	// process learns the same from the AcceptMatchCompleted event
-	// (acceptance "Accepted").
-	MatchAccepted func(ctx context.Context, configuration, matchID string, ticketIDs []string)
-
-	// Explain, if set, says what kept a SEARCHING ticket out of a match so
-	// far (the match former keeps it), for its MatchmakingTimedOut and
-	// MatchmakingCancelled events; nil when it has nothing to say. It must
-	// not block.
-	Explain func(configuration, ticketID string) *Explanation
+	// PlacingTimeout is how long a ticket may stay PLACING before the sweep
+	// places its match again (once) or fails it (default 5m): the safety net
+	// for a matchmaker that died while placing.
+	PlacingTimeout time.Duration
 
 	// WebhookSecret keys the HMAC-SHA256 signature of webhook deliveries.
 	WebhookSecret []byte
@@ -100,6 +88,48 @@ type Options struct {
 	// configuration, events by type, webhook deliveries by outcome; see
 	// docs/operations.md); nil registers none.
 	Registerer prometheus.Registerer
+
+	// Placer places WITH_QUEUE matches; nil fails the matches the forming
+	// loop claims ("no placer") and leaves accepted ones PLACING for the
+	// sweep.
+	Placer Placer
+	// Bus, when set, is where Run hears of new tickets (every
+	// MatchmakingSearching event wakes the forming loop of its
+	// configuration, whichever process accepted the ticket; without it a new
+	// ticket waits for the next pass, Interval at most), serves the relays'
+	// automatic backfill requests (shared among matchmakers by a NATS queue
+	// group) and follows their session ended events, so that backfill
+	// tickets of sessions that are over are cancelled.
+	Bus *bus.Conn
+	// Owner identifies this process in the forming leases (default: host
+	// name and a random suffix).
+	Owner string
+	// LeaseTTL is how long a configuration stays owned without renewal
+	// (default 10s): the takeover time after a crash. Leases are renewed
+	// every LeaseTTL/3.
+	LeaseTTL time.Duration
+	// Interval is the longest time between forming passes of a
+	// configuration (default 200ms): expansions and timeouts are seen at
+	// least this often.
+	Interval time.Duration
+	// MinInterval is the shortest time between the starts of two passes of
+	// a configuration (default 10ms): a new ticket, or a pass that claimed
+	// matches, brings the next pass forward to this.
+	MinInterval time.Duration
+	// Discover is the time between looks for configurations to own
+	// (default 2s).
+	Discover time.Duration
+	// Regions are where WITH_QUEUE matches go when the configuration names
+	// no game session queue and no Regions, in order of preference.
+	Regions []string
+	// PlacementTimeout bounds one placement, retries included (default 30s).
+	PlacementTimeout time.Duration
+	// Forming tunes the forming passes.
+	Forming forming.Options
+	// FormingDisabled makes Run own no configuration: the process serves
+	// the API and places the matches accepted through it, while other
+	// matchmakers form matches (and sweep timeouts).
+	FormingDisabled bool
 }
 
 func (o Options) withDefaults() Options {
@@ -124,8 +154,8 @@ func (o Options) withDefaults() Options {
 	if o.MaxConfigurations <= 0 {
 		o.MaxConfigurations = 100
 	}
-	if o.PlacementTimeout <= 0 {
-		o.PlacementTimeout = 5 * time.Minute
+	if o.PlacingTimeout <= 0 {
+		o.PlacingTimeout = 5 * time.Minute
 	}
 	if o.WebhookClient == nil {
 		o.WebhookClient = &http.Client{Timeout: 10 * time.Second}
@@ -142,10 +172,11 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Service is the matchmaker's service layer: the GameLift FlexMatch
-// operations over a store.Store, the ticket lifecycle, and the events. Both
-// HTTP faces (matchmaker/api) and the match-forming loop call it. It is safe
-// for concurrent use; Close stops its webhook delivery.
+// Service is the matchmaker: the GameLift FlexMatch operations over a
+// store.Store, the ticket lifecycle, the events, and (Run) the forming loop,
+// the placement of matches and the backfill requests of the relays. The
+// HTTP faces (matchmaker/api) call it. It is safe for concurrent use; Close
+// stops its webhook delivery.
 type Service struct {
 	opts  Options
 	store store.Store
@@ -160,6 +191,19 @@ type Service struct {
 	metrics *metrics
 
 	lostConfigs lostConfigs
+
+	// former forms matches (Run) and places them.
+	former *former
+	// placer places the matches whose players accepted and those whose
+	// placement is overdue; nil without Options.Placer.
+	placer acceptedPlacer
+}
+
+// acceptedPlacer places, in the background, a match whose tickets are
+// PLACING after acceptance or after their placement went overdue (the
+// former does it).
+type acceptedPlacer interface {
+	placeAccepted(ctx context.Context, configuration, matchID string, ticketIDs []string)
 }
 
 type cachedConfig struct {
@@ -195,8 +239,61 @@ func New(opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
+	s.former, err = newFormer(formerOptions{
+		Store:            opts.Store,
+		Service:          s,
+		Placer:           opts.Placer,
+		Arrivals:         opts.Bus,
+		Owner:            opts.Owner,
+		LeaseTTL:         opts.LeaseTTL,
+		Interval:         opts.Interval,
+		MinInterval:      opts.MinInterval,
+		Discover:         opts.Discover,
+		Regions:          opts.Regions,
+		PlacementTimeout: opts.PlacementTimeout,
+		Forming:          opts.Forming,
+		NoForming:        opts.FormingDisabled,
+		Now:              opts.Now,
+		Logger:           opts.Logger.With("part", "forming"),
+		Registerer:       opts.Registerer,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if opts.Placer != nil {
+		s.placer = s.former
+	}
 	s.hooks = startWebhooks(opts, m)
 	return s, nil
+}
+
+// Run forms the matches of the configurations this matchmaker owns (none
+// with FormingDisabled) and, with Options.Bus, serves the relays' backfill
+// requests, until ctx ends. Then it stops taking backfill requests
+// (answering those buffered with DRAINING), waits for the placements in
+// flight (PlacementTimeout at most) and hands its configurations back, so
+// that another matchmaker takes over at once. A part that fails to start
+// stops the other and Run returns its error.
+func (s *Service) Run(ctx context.Context) error {
+	if s.opts.Bus == nil {
+		return s.former.run(ctx)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	bs := &backfillServer{Conn: s.opts.Bus, Service: s, Store: s.store, former: s.former, Logger: s.log.With("part", "backfill")}
+	served := make(chan error, 1)
+	go func() {
+		err := bs.Run(ctx)
+		if err != nil {
+			cancel()
+		}
+		served <- err
+	}()
+	err := s.former.run(ctx)
+	if err != nil {
+		cancel()
+	}
+	return errors.Join(err, <-served)
 }
 
 // Close stops webhook delivery, abandoning queued deliveries, and waits for
@@ -205,9 +302,6 @@ func (s *Service) Close() error {
 	s.hooks.stop()
 	return nil
 }
-
-// Store returns the store the service runs on (for the match-forming loop).
-func (s *Service) Store() store.Store { return s.store }
 
 // ConfigurationArn returns the ARN of a configuration.
 func (s *Service) ConfigurationArn(name string) string {

@@ -68,7 +68,7 @@ type env struct {
 	clk   *clock
 	pub   *recorder
 	mu    sync.Mutex
-	accep []string // MatchAccepted calls
+	accep []string // matches placed after acceptance or an overdue placement
 }
 
 type opener func(t *testing.T, now func() time.Time) store.Store
@@ -103,11 +103,6 @@ func newEnv(t *testing.T, open opener, mutate ...func(*Options)) *env {
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Region:    "eu-west-1",
 		AccountID: "123456789012",
-		MatchAccepted: func(_ context.Context, cfg, matchID string, ids []string) {
-			e.mu.Lock()
-			e.accep = append(e.accep, matchID)
-			e.mu.Unlock()
-		},
 	}
 	for _, m := range mutate {
 		m(&opts)
@@ -117,8 +112,21 @@ func newEnv(t *testing.T, open opener, mutate ...func(*Options)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = svc.Close() })
+	svc.placer = placerFunc(func(_ context.Context, _, matchID string, _ []string) {
+		e.mu.Lock()
+		e.accep = append(e.accep, matchID)
+		e.mu.Unlock()
+	})
 	e.svc = svc
 	return e
+}
+
+// placerFunc stands for the former in the service's tests: it records the
+// matches the service asks to place instead of placing them.
+type placerFunc func(ctx context.Context, configuration, matchID string, ticketIDs []string)
+
+func (f placerFunc) placeAccepted(ctx context.Context, configuration, matchID string, ticketIDs []string) {
+	f(ctx, configuration, matchID, ticketIDs)
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -214,7 +222,7 @@ func (e *env) lastSeq(cfg string) uint64 {
 }
 
 // claim claims tickets for a match as the forming loop does, then calls
-// MatchProposed with the given teams.
+// matchProposed with the given teams.
 func (e *env) claim(cfgName, matchID string, teams map[string]string) {
 	e.t.Helper()
 	cfg, err := e.st.GetConfiguration(e.ctx, cfgName)
@@ -222,17 +230,17 @@ func (e *env) claim(cfgName, matchID string, teams map[string]string) {
 		e.t.Fatal(err)
 	}
 	var tvs []store.TicketVersion
-	var mts []MatchedTicket
+	var mts []matchedTicket
 	for id, team := range teams {
 		t := e.ticket(id)
 		tvs = append(tvs, store.TicketVersion{ID: id, Version: t.Version})
-		mts = append(mts, MatchedTicket{TicketId: id, Team: team})
+		mts = append(mts, matchedTicket{TicketId: id, Team: team})
 	}
-	if err := e.st.Claim(e.ctx, cfgName, matchID, tvs, ClaimStatus(cfg)); err != nil {
+	if err := e.st.Claim(e.ctx, cfgName, matchID, tvs, claimStatus(cfg)); err != nil {
 		e.t.Fatal(err)
 	}
 	metrics := []RuleEvaluationMetric{{RuleName: "FairSkill", PassedCount: 2, FailedCount: 1}}
-	if err := e.svc.MatchProposed(e.ctx, cfg, matchID, mts, metrics); err != nil {
+	if err := e.svc.matchProposed(e.ctx, cfg, matchID, mts, metrics); err != nil {
 		e.t.Fatal(err)
 	}
 }

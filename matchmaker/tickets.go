@@ -384,7 +384,7 @@ func (s *Service) DescribeMatchmaking(ctx context.Context, in *DescribeMatchmaki
 // ExplainMatchmaking says what has kept a SEARCHING ticket out of a match so
 // far: the rule outcomes of the forming searches it anchored, the rule that
 // failed most often and the expansion steps in force for it, or why it can
-// never match, from Options.Explain. Only the process that forms the ticket's configuration
+// never match, as the forming loop (Run) keeps them. Only the process that forms the ticket's configuration
 // knows them; elsewhere the output has the ticket's status and a message.
 func (s *Service) ExplainMatchmaking(ctx context.Context, in *ExplainMatchmakingInput) (*ExplainMatchmakingOutput, error) {
 	if err := checkName("TicketId", in.TicketId); err != nil {

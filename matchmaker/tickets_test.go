@@ -316,7 +316,7 @@ func TestAcceptanceAccepted(t *testing.T) {
 			}
 			return info
 		}
-		if err := e.svc.PlacementSucceeded(e.ctx, "m1", map[string]store.GameSessionConnectionInfo{"t1": conn("p1", "p2"), "t2": conn("p3")}); err != nil {
+		if err := e.svc.placementSucceeded(e.ctx, "m1", map[string]store.GameSessionConnectionInfo{"t1": conn("p1", "p2"), "t2": conn("p3")}); err != nil {
 			t.Fatal(err)
 		}
 		t2 := e.wantStatus("t2", store.StatusCompleted)
@@ -331,7 +331,7 @@ func TestAcceptanceAccepted(t *testing.T) {
 		if gs.GameSessionArn != "arn:gs" || gs.IPAddress != "10.0.0.1" || gs.Port != 7777 || len(gs.Players) != 3 || gs.Players[2].PlayerSessionID != "psess-p3" || gs.Players[2].Team != "blue" {
 			t.Fatalf("game session %+v", gs)
 		}
-		if err := e.svc.PlacementSucceeded(e.ctx, "m1", map[string]store.GameSessionConnectionInfo{"t1": conn("p1")}); err == nil {
+		if err := e.svc.placementSucceeded(e.ctx, "m1", map[string]store.GameSessionConnectionInfo{"t1": conn("p1")}); err == nil {
 			t.Fatal("placement of a completed ticket succeeded")
 		}
 	})
@@ -400,12 +400,12 @@ func TestSweep(t *testing.T) {
 		if _, err := e.svc.AcceptMatch(e.ctx, &AcceptMatchInput{TicketId: "t1", PlayerIds: []string{"p1"}, AcceptanceType: "ACCEPT"}); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := e.svc.Sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 0 {
+		if n, err := e.svc.sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 0 {
 			t.Fatalf("early sweep: %d %v", n, err)
 		}
 		e.clk.Advance(11 * time.Second)
 		seq := e.lastSeq("c")
-		n, err := e.svc.Sweep(e.ctx, "c", e.clk.Now())
+		n, err := e.svc.sweep(e.ctx, "c", e.clk.Now())
 		if err != nil || n != 3 {
 			t.Fatalf("sweep: %d %v", n, err)
 		}
@@ -424,7 +424,7 @@ func TestSweep(t *testing.T) {
 		if evs[0].Detail.Reason != "TimedOut" || evs[0].Detail.Message != "Removed from matchmaking due to timing out." || evs[1].Detail.Acceptance != "TimedOut" {
 			t.Fatalf("details %+v / %+v", evs[0].Detail, evs[1].Detail)
 		}
-		if n, err := e.svc.Sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 0 {
+		if n, err := e.svc.sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 0 {
 			t.Fatalf("second sweep: %d %v", n, err)
 		}
 	})
@@ -432,7 +432,7 @@ func TestSweep(t *testing.T) {
 
 func TestPlacingTimeoutAndFailure(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
-		e := newEnv(t, open, func(o *Options) { o.PlacementTimeout = time.Minute })
+		e := newEnv(t, open, func(o *Options) { o.PlacingTimeout = time.Minute })
 		e.ruleSet("rs")
 		e.config("c", nil)
 		e.start("c", "t1", "p1")
@@ -441,7 +441,7 @@ func TestPlacingTimeoutAndFailure(t *testing.T) {
 		e.claim("c", "m1", map[string]string{"t1": "red", "t2": "blue"})
 		e.claim("c", "m2", map[string]string{"t3": "red"})
 		seq := e.lastSeq("c")
-		if err := e.svc.PlacementFailed(e.ctx, "m1", []string{"t1", "t2"}, "no relay in eu-west-1"); err != nil {
+		if err := e.svc.placementFailed(e.ctx, "m1", []string{"t1", "t2"}, "no relay in eu-west-1"); err != nil {
 			t.Fatal(err)
 		}
 		tk := e.wantStatus("t1", store.StatusFailed)
@@ -455,7 +455,7 @@ func TestPlacingTimeoutAndFailure(t *testing.T) {
 		// Past its deadline, the match is placed again once, with a new
 		// deadline; then it fails.
 		e.clk.Advance(61 * time.Second)
-		if n, err := e.svc.Sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 1 {
+		if n, err := e.svc.sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 1 {
 			t.Fatalf("sweep: %d %v", n, err)
 		}
 		if tk := e.wantStatus("t3", store.StatusPlacing); tk.PlacementRetries != 1 || !tk.Deadline.Equal(e.clk.Now().Add(time.Minute)) {
@@ -465,7 +465,7 @@ func TestPlacingTimeoutAndFailure(t *testing.T) {
 			t.Fatalf("MatchAccepted calls %v, want m2 placed again", e.accep)
 		}
 		e.clk.Advance(61 * time.Second)
-		if n, err := e.svc.Sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 1 {
+		if n, err := e.svc.sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 1 {
 			t.Fatalf("second sweep: %d %v", n, err)
 		}
 		if tk := e.wantStatus("t3", store.StatusFailed); tk.StatusMessage != "Placement timed out." {
@@ -504,7 +504,7 @@ func TestStandalone(t *testing.T) {
 	})
 }
 
-// TestMatchProposedWithClaimedCopies: the forming loop hands MatchProposed
+// TestMatchProposedWithClaimedCopies: the forming loop hands matchProposed
 // its copies of the claimed tickets; with a stale one (its version is not the
 // stored one) the one-step hand-over is refused and the tickets move one by
 // one, reading the stale one again: the tickets end COMPLETED with their
@@ -522,14 +522,14 @@ func TestMatchProposedWithClaimedCopies(t *testing.T) {
 		}
 		t1, t2 := e.ticket("t1"), e.ticket("t2")
 		claims := []store.TicketVersion{{ID: "t1", Version: t1.Version}, {ID: "t2", Version: t2.Version}}
-		if err := e.st.Claim(e.ctx, "solo", "m1", claims, ClaimStatus(cfg)); err != nil {
+		if err := e.st.Claim(e.ctx, "solo", "m1", claims, claimStatus(cfg)); err != nil {
 			t.Fatal(err)
 		}
 		fresh, stale := t1, t2
-		fresh.Status, fresh.MatchId, fresh.Version = ClaimStatus(cfg), "m1", t1.Version+1
-		stale.Status, stale.MatchId = ClaimStatus(cfg), "m1" // the version before the claim
-		mts := []MatchedTicket{{TicketId: "t1", Team: "red", Claimed: &fresh}, {TicketId: "t2", Team: "blue", Claimed: &stale}}
-		if err := e.svc.MatchProposed(e.ctx, cfg, "m1", mts, nil); err != nil {
+		fresh.Status, fresh.MatchId, fresh.Version = claimStatus(cfg), "m1", t1.Version+1
+		stale.Status, stale.MatchId = claimStatus(cfg), "m1" // the version before the claim
+		mts := []matchedTicket{{TicketId: "t1", Team: "red", Claimed: &fresh}, {TicketId: "t2", Team: "blue", Claimed: &stale}}
+		if err := e.svc.matchProposed(e.ctx, cfg, "m1", mts, nil); err != nil {
 			t.Fatal(err)
 		}
 		for id, team := range map[string]string{"t1": "red", "t2": "blue"} {
@@ -652,7 +652,7 @@ func TestConcurrentAcceptance(t *testing.T) {
 }
 
 // TestAcceptBeforeProposed refuses answers for a claimed match that
-// MatchProposed has not set up yet, and writes nothing.
+// matchProposed has not set up yet, and writes nothing.
 func TestAcceptBeforeProposed(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
 		e := newEnv(t, open)

@@ -209,7 +209,7 @@ Try it:
 	}
 	return runUntilDone(ctx, drainPlan{grace: mm.drainGrace, timeout: mm.drainTimeout}, hf, stack.admin, log,
 		[]httpServer{{ln, stack.admin.Gate(stack.handler)}},
-		stack.worker.Run, rl.Run, stack.dashboard.Run, stack.backfill.Run, announce)
+		stack.svc.Run, rl.Run, stack.dashboard.Run, announce)
 }
 
 // createSample creates the sample rule set and configuration. One that

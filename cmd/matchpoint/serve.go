@@ -83,9 +83,8 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 		// After the grace the matchmaker takes no new API requests but still
 		// answers its health endpoints.
 		[]httpServer{{ln, stack.admin.Gate(stack.handler)}},
-		func(c context.Context) error { return stack.worker.Run(c) },
+		func(c context.Context) error { return stack.svc.Run(c) },
 		func(c context.Context) error { return stack.dashboard.Run(c) },
-		func(c context.Context) error { return stack.backfill.Run(c) },
 	)
 	if err != nil {
 		log.Error("matchmaker stopped", "err", err)

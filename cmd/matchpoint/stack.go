@@ -19,7 +19,6 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker/api"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
-	"github.com/matchpoint-dev/matchpoint/matchmaker/worker"
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
@@ -90,12 +89,10 @@ func (m *matchmakerFlags) keys() (map[string]string, error) {
 	return out, nil
 }
 
-// matchmakerStack is the matchmaker service, its forming worker and its HTTP
-// faces, wired together.
+// matchmakerStack is the matchmaker service and its HTTP faces, wired
+// together.
 type matchmakerStack struct {
 	svc       *matchmaker.Service
-	worker    *worker.Worker
-	backfill  *worker.BackfillServer
 	dashboard *dashboard.Dashboard
 	admin     *adminhttp.Handler
 	handler   http.Handler
@@ -123,37 +120,20 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		WebhookSecret: []byte(m.webhookSecret),
 		// PLACING tickets whose matchmaker died mid-placement fail soon
 		// after the placement would have given up.
-		PlacementTimeout: m.placementTimeout + 10*time.Second,
-		MatchAccepted: func(ctx context.Context, configuration, matchID string, ticketIDs []string) {
-			s.worker.Place(ctx, configuration, matchID, ticketIDs)
-		},
-		Explain: func(configuration, ticketID string) *matchmaker.Explanation {
-			return s.worker.Explain(configuration, ticketID)
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	w, err := worker.New(worker.Options{
-		Store:            st,
-		Service:          svc,
-		Placer:           &worker.BusPlacer{Conn: conn, Script: m.script},
-		Arrivals:         conn,
+		PlacingTimeout:   m.placementTimeout + 10*time.Second,
+		Placer:           &matchmaker.BusPlacer{Conn: conn, Script: m.script},
+		Bus:              conn,
 		LeaseTTL:         m.leaseTTL,
 		Interval:         m.interval,
 		MinInterval:      m.minInterval,
 		PlacementTimeout: m.placementTimeout,
 		Regions:          splitList(m.queueRegions),
-		NoForming:        m.apiOnly,
-		Logger:           log.With("component", "worker"),
-		Registerer:       reg,
+		FormingDisabled:  m.apiOnly,
 	})
 	if err != nil {
-		svc.Close()
 		return nil, err
 	}
-	s.svc, s.worker = svc, w
-	s.backfill = &worker.BackfillServer{Conn: conn, Service: svc, Store: st, Worker: w, Logger: log.With("component", "backfill")}
+	s.svc = svc
 	s.admin = adminhttp.New(adminhttp.Options{Gatherer: reg, Pprof: m.pprof})
 	s.admin.AddCheck("nats", func(context.Context) error {
 		if !conn.Connected() {

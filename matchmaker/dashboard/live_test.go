@@ -11,10 +11,9 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
-	"github.com/matchpoint-dev/matchpoint/matchmaker/worker"
 )
 
-// liveStack is a real matchmaker service and forming worker on a memory
+// liveStack is a real matchmaker service and its forming loop on a memory
 // store, and a relay heartbeat on a real NATS server, that a dashboard reads.
 type liveStack struct {
 	st   *store.Memory
@@ -29,7 +28,8 @@ func startLive(t *testing.T, players map[string]float64) *liveStack {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	st := store.NewMemory(store.Options{})
-	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: slog.New(slog.DiscardHandler),
+		Interval: 20 * time.Millisecond, Discover: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,17 +41,12 @@ func startLive(t *testing.T, players map[string]float64) *liveStack {
 		RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode}); err != nil {
 		t.Fatal(err)
 	}
-	w, err := worker.New(worker.Options{Store: st, Service: svc, Interval: 20 * time.Millisecond, Discover: 20 * time.Millisecond,
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
+	go func() { done <- svc.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil && ctx.Err() == nil {
-			t.Errorf("worker: %v", err)
+			t.Errorf("matchmaker: %v", err)
 		}
 		svc.Close()
 	})

@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,7 +17,6 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
@@ -29,32 +28,32 @@ const duelRules = `{"name":"duel","ruleLanguageVersion":"1.0",
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-type env struct {
+type formEnv struct {
 	t     *testing.T
 	store store.Store
-	svc   *matchmaker.Service
+	svc   *Service
 }
 
-func newEnv(t *testing.T, st store.Store, mode string, acceptance bool) *env {
+func newFormEnv(t *testing.T, st store.Store, mode string, acceptance bool) *formEnv {
 	t.Helper()
-	return newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet}, mode, acceptance)
+	return newFormEnvWith(t, Options{Store: st, Logger: quiet}, mode, acceptance)
 }
 
-// newEnvWith is newEnv with the service's options.
-func newEnvWith(t *testing.T, opts matchmaker.Options, mode string, acceptance bool) *env {
+// newFormEnvWith is newFormEnv with the service's options.
+func newFormEnvWith(t *testing.T, opts Options, mode string, acceptance bool) *formEnv {
 	t.Helper()
 	st := opts.Store
-	svc, err := matchmaker.New(opts)
+	svc, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
 	ctx := context.Background()
-	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
 		t.Fatal(err)
 	}
 	timeout := 60
-	in := &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode}
+	in := &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode}
 	if acceptance {
 		at := 30
 		in.AcceptanceTimeoutSeconds = &at
@@ -62,12 +61,12 @@ func newEnvWith(t *testing.T, opts matchmaker.Options, mode string, acceptance b
 	if _, err := svc.CreateMatchmakingConfiguration(ctx, in); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, store: st, svc: svc}
+	return &formEnv{t: t, store: st, svc: svc}
 }
 
-func (e *env) start(id string, skill float64) {
+func (e *formEnv) start(id string, skill float64) {
 	e.t.Helper()
-	_, err := e.svc.StartMatchmaking(context.Background(), &matchmaker.StartMatchmakingInput{
+	_, err := e.svc.StartMatchmaking(context.Background(), &StartMatchmakingInput{
 		TicketId: id, ConfigurationName: "duel",
 		Players: []store.Player{{PlayerId: "player-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}}}},
 	})
@@ -80,37 +79,61 @@ func (e *env) start(id string, skill float64) {
 // REQUIRES_ACCEPTANCE from the claim on, but AcceptMatch takes answers only
 // once the match is proposed (its PotentialMatchCreated event), so a
 // "not ready" answer is tried again.
-func (e *env) accept(id string) {
+func (e *formEnv) accept(id string) {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, err := e.svc.AcceptMatch(context.Background(), &matchmaker.AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"})
-		if err == nil {
-			return
-		}
-		if !strings.Contains(err.Error(), "not ready for acceptance") || time.Now().After(deadline) {
-			e.t.Fatalf("accept %s: %v", id, err)
-		}
-		time.Sleep(5 * time.Millisecond)
+	var err error
+	waitFor(e.t, 10*time.Second, func() bool {
+		_, err = e.svc.AcceptMatch(context.Background(), &AcceptMatchInput{TicketId: id, PlayerIds: []string{"player-" + id}, AcceptanceType: "ACCEPT"})
+		return err == nil || !strings.Contains(err.Error(), "not ready for acceptance")
+	})
+	if err != nil {
+		e.t.Fatalf("accept %s: %v", id, err)
 	}
 }
 
-func (e *env) waitStatus(id string, want store.Status) store.Ticket {
+func (e *formEnv) waitStatus(id string, want store.Status) store.Ticket {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		tk, err := e.store.GetTicket(context.Background(), id)
-		if err == nil && tk.Status == want {
-			return tk
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("ticket %s: want %s, have %s (%s) err=%v", id, want, tk.Status, tk.StatusMessage, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var tk store.Ticket
+	var err error
+	if !waitFor(e.t, 10*time.Second, func() bool {
+		tk, err = e.store.GetTicket(context.Background(), id)
+		return err == nil && tk.Status == want
+	}) {
+		e.t.Fatalf("ticket %s: want %s, have %s (%s) err=%v", id, want, tk.Status, tk.StatusMessage, err)
 	}
+	return tk
 }
 
-func runWorker(t *testing.T, opts Options) (*Worker, context.CancelFunc) {
+// formingOptions are o with quick forming passes, discovery and leases for
+// the tests.
+func formingOptions(o Options) Options {
+	if o.Logger == nil {
+		o.Logger = quiet
+	}
+	o.Interval, o.Discover, o.LeaseTTL = 20*time.Millisecond, 50*time.Millisecond, time.Second
+	return o
+}
+
+// runService runs svc until the test ends; stop ends it sooner, waiting for
+// Run to return.
+func runService(t *testing.T, svc *Service) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		if err := svc.Run(ctx); err != nil {
+			t.Errorf("run: %v", err)
+		}
+		close(done)
+	}()
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return stop
+}
+
+// runWorker runs a former of its own over opts.Service, apart from the one
+// the service runs, until the test ends.
+func runWorker(t *testing.T, opts formerOptions) (*former, context.CancelFunc) {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = quiet
@@ -122,53 +145,57 @@ func runWorker(t *testing.T, opts Options) (*Worker, context.CancelFunc) {
 	if opts.LeaseTTL == 0 {
 		opts.LeaseTTL = time.Second
 	}
-	w, err := New(opts)
+	w, err := newFormer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { w.Run(ctx); close(done) }()
+	go func() { w.run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return w, func() { cancel(); <-done }
 }
 
 func TestStandaloneMatchCompletes(t *testing.T) {
-	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeStandalone, false)
-	reg := prometheus.NewRegistry()
-	runWorker(t, Options{Store: e.store, Service: e.svc, Registerer: reg})
-	e.start("t1", 1000)
-	e.start("t2", 1050)
-	e.start("t3", 5000) // too far from everyone
-	a, b := e.waitStatus("t1", store.StatusCompleted), e.waitStatus("t2", store.StatusCompleted)
-	if a.MatchId == "" || a.MatchId != b.MatchId {
-		t.Fatalf("match ids %q and %q", a.MatchId, b.MatchId)
-	}
-	if a.Players[0].Team == b.Players[0].Team {
-		t.Fatalf("both players on team %q", a.Players[0].Team)
-	}
-	time.Sleep(100 * time.Millisecond)
-	if tk, _ := e.store.GetTicket(context.Background(), "t3"); tk.Status != store.StatusSearching {
-		t.Fatalf("t3 = %s, want SEARCHING", tk.Status)
-	}
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for _, mf := range mfs {
-		for _, m := range mf.GetMetric() {
-			switch {
-			case m.GetCounter() != nil:
-				got[mf.GetName()] += m.GetCounter().GetValue()
-			case m.GetHistogram() != nil:
-				got[mf.GetName()] += float64(m.GetHistogram().GetSampleCount())
+	synctest.Test(t, func(t *testing.T) {
+		e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
+		reg := prometheus.NewRegistry()
+		runWorker(t, formerOptions{Store: e.store, Service: e.svc, Registerer: reg})
+		e.start("t1", 1000)
+		e.start("t2", 1050)
+		e.start("t3", 5000) // too far from everyone
+		a, b := e.waitStatus("t1", store.StatusCompleted), e.waitStatus("t2", store.StatusCompleted)
+		if a.MatchId == "" || a.MatchId != b.MatchId {
+			t.Fatalf("match ids %q and %q", a.MatchId, b.MatchId)
+		}
+		if a.Players[0].Team == b.Players[0].Team {
+			t.Fatalf("both players on team %q", a.Players[0].Team)
+		}
+		// Fake time: several forming passes go by, then every goroutine idles.
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait()
+		if tk, _ := e.store.GetTicket(context.Background(), "t3"); tk.Status != store.StatusSearching {
+			t.Fatalf("t3 = %s, want SEARCHING", tk.Status)
+		}
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				switch {
+				case m.GetCounter() != nil:
+					got[mf.GetName()] += m.GetCounter().GetValue()
+				case m.GetHistogram() != nil:
+					got[mf.GetName()] += float64(m.GetHistogram().GetSampleCount())
+				}
 			}
 		}
-	}
-	if got["matchpoint_matches_total"] != 1 || got["matchpoint_time_to_match_seconds"] != 2 {
-		t.Fatalf("metrics: matches %v, time-to-match samples %v; want 1 and 2", got["matchpoint_matches_total"], got["matchpoint_time_to_match_seconds"])
-	}
+		if got["matchpoint_matches_total"] != 1 || got["matchpoint_time_to_match_seconds"] != 2 {
+			t.Fatalf("metrics: matches %v, time-to-match samples %v; want 1 and 2", got["matchpoint_matches_total"], got["matchpoint_time_to_match_seconds"])
+		}
+	})
 }
 
 // TestArrivalWakesTheLoop: with passes an hour apart, a new ticket's
@@ -176,8 +203,8 @@ func TestStandaloneMatchCompletes(t *testing.T) {
 func TestArrivalWakesTheLoop(t *testing.T) {
 	conn := bustest.Connect(t, bustest.RunServer(t), bus.Options{})
 	st := store.NewMemory(store.Options{})
-	e := newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet, Publisher: conn}, matchmaker.ModeStandalone, false)
-	w, _ := runWorker(t, Options{Store: st, Service: e.svc, Arrivals: conn, Interval: time.Hour, MinInterval: time.Millisecond})
+	e := newFormEnvWith(t, Options{Store: st, Logger: quiet, Publisher: conn}, ModeStandalone, false)
+	w, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Arrivals: conn, Interval: time.Hour, MinInterval: time.Millisecond})
 	waitOwned(t, w, "duel")
 	e.start("t1", 1000)
 	e.start("t2", 1050)
@@ -191,34 +218,35 @@ func TestArrivalWakesTheLoop(t *testing.T) {
 }
 
 // waitOwned waits until w owns configuration.
-func waitOwned(t *testing.T, w *Worker, configuration string) {
+func waitOwned(t *testing.T, w *former, configuration string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !slices.Contains(w.Owned(), configuration) {
-		if time.Now().After(deadline) {
-			t.Fatalf("worker owns %v, not %q", w.Owned(), configuration)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitFor(t, 10*time.Second, func() bool { return slices.Contains(w.ownedConfigs(), configuration) }) {
+		t.Fatalf("former owns %v, not %q", w.ownedConfigs(), configuration)
 	}
 }
 
 // TestNoFormingOwnsNothing: a worker with NoForming leaves a configuration
 // to the formers: its tickets stay SEARCHING until a forming worker runs.
 func TestNoFormingOwnsNothing(t *testing.T) {
-	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeStandalone, false)
-	api, _ := runWorker(t, Options{Store: e.store, Service: e.svc, NoForming: true})
-	e.start("t1", 1000)
-	e.start("t2", 1050)
-	time.Sleep(300 * time.Millisecond) // several discover and forming intervals
-	if owned := api.Owned(); len(owned) != 0 {
-		t.Fatalf("a NoForming worker owns %v", owned)
-	}
-	if tk, _ := e.store.GetTicket(context.Background(), "t1"); tk.Status != store.StatusSearching {
-		t.Fatalf("t1 = %s with no former, want SEARCHING", tk.Status)
-	}
-	runWorker(t, Options{Store: e.store, Service: e.svc})
-	e.waitStatus("t1", store.StatusCompleted)
-	e.waitStatus("t2", store.StatusCompleted)
+	synctest.Test(t, func(t *testing.T) {
+		e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
+		api, _ := runWorker(t, formerOptions{Store: e.store, Service: e.svc, NoForming: true})
+		e.start("t1", 1000)
+		e.start("t2", 1050)
+		// Fake time: several discover and forming intervals go by, then every
+		// goroutine idles.
+		time.Sleep(300 * time.Millisecond)
+		synctest.Wait()
+		if owned := api.ownedConfigs(); len(owned) != 0 {
+			t.Fatalf("a NoForming worker owns %v", owned)
+		}
+		if tk, _ := e.store.GetTicket(context.Background(), "t1"); tk.Status != store.StatusSearching {
+			t.Fatalf("t1 = %s with no former, want SEARCHING", tk.Status)
+		}
+		runWorker(t, formerOptions{Store: e.store, Service: e.svc})
+		e.waitStatus("t1", store.StatusCompleted)
+		e.waitStatus("t2", store.StatusCompleted)
+	})
 }
 
 // fakeRelay answers placements for a region on the bus, as a relay would.
@@ -245,8 +273,8 @@ func TestWithQueuePlacesOnARelay(t *testing.T) {
 	conn := bustest.Connect(t, nats, bus.Options{})
 	var placed atomic.Int32
 	fakeRelay(t, conn, "local", &placed)
-	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeWithQueue, false)
-	runWorker(t, Options{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeWithQueue, false)
+	runWorker(t, formerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	a := e.waitStatus("t1", store.StatusCompleted)
@@ -266,8 +294,8 @@ func TestWithQueuePlacesOnARelay(t *testing.T) {
 func TestPlacementFailsWithoutRelays(t *testing.T) {
 	nats := bustest.RunServer(t)
 	conn := bustest.Connect(t, nats, bus.Options{})
-	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeWithQueue, false)
-	runWorker(t, Options{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond}, Regions: []string{"nowhere"}, PlacementTimeout: 300 * time.Millisecond})
+	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeWithQueue, false)
+	runWorker(t, formerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond}, Regions: []string{"nowhere"}, PlacementTimeout: 300 * time.Millisecond})
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	tk := e.waitStatus("t1", store.StatusFailed)
@@ -282,26 +310,19 @@ func TestAcceptedMatchIsPlaced(t *testing.T) {
 	var placed atomic.Int32
 	fakeRelay(t, conn, "local", &placed)
 	st := store.NewMemory(store.Options{})
-	var w *Worker
-	var ready sync.WaitGroup
-	ready.Add(1)
-	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet, MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
-		ready.Wait()
-		w.Place(ctx, cfg, matchID, ids)
-	}})
+	svc, err := New(formingOptions(Options{Store: st, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	e := &env{t: t, store: st, svc: svc}
+	e := &formEnv{t: t, store: st, svc: svc}
 	ctx := context.Background()
-	svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules})
-	timeout, at, yes, mode := 60, 30, true, matchmaker.ModeWithQueue
-	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
+	svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules})
+	timeout, at, yes, mode := 60, 30, true, ModeWithQueue
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
 		t.Fatal(err)
 	}
-	w, _ = runWorker(t, Options{Store: st, Service: svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
-	ready.Done()
+	runService(t, svc)
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	e.waitStatus("t1", store.StatusRequiresAcceptance)
@@ -313,14 +334,16 @@ func TestAcceptedMatchIsPlaced(t *testing.T) {
 	e.waitStatus("t2", store.StatusCompleted)
 }
 
-// TestAcceptedPlacementSurvivesStop: a worker stopped while it places an
-// accepted match finishes the placement before Run returns; the tickets
+// TestAcceptedPlacementSurvivesStop: a matchmaker stopped while it places
+// an accepted match finishes the placement before Run returns; the tickets
 // end COMPLETED, not FAILED with a cancelled context.
 func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	conn := bustest.Connect(t, bustest.RunServer(t), bus.Options{})
 	asked := make(chan struct{}, 1)
 	stopRelay, err := conn.ServePlacements(context.Background(), "local", "", func(_ context.Context, req bus.PlacementRequest) bus.PlacementReply {
 		asked <- struct{}{}
+		// A slow relay (pacing, not a wait): the placement is still in
+		// flight when the matchmaker stops.
 		time.Sleep(300 * time.Millisecond)
 		r := bus.PlacementReply{MatchID: req.MatchID, RelayID: "relay-1", GameSessionID: "gs-" + req.MatchID,
 			GameSessionARN: "arn:aws:gamelift:local::gamesession/relay-1/gs-" + req.MatchID,
@@ -335,25 +358,21 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	}
 	t.Cleanup(stopRelay)
 	st := store.NewMemory(store.Options{})
-	var w *Worker
-	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet, MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
-		w.Place(ctx, cfg, matchID, ids)
-	}})
+	svc, err := New(formingOptions(Options{Store: st, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	e := &env{t: t, store: st, svc: svc}
+	e := &formEnv{t: t, store: st, svc: svc}
 	ctx := context.Background()
-	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
 		t.Fatal(err)
 	}
-	timeout, at, yes, mode := 60, 30, true, matchmaker.ModeWithQueue
-	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
+	timeout, at, yes, mode := 60, 30, true, ModeWithQueue
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &yes, AcceptanceTimeoutSeconds: &at, FlexMatchMode: &mode}); err != nil {
 		t.Fatal(err)
 	}
-	var stop func()
-	w, stop = runWorker(t, Options{Store: st, Service: svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
+	stop := runService(t, svc)
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 	e.waitStatus("t1", store.StatusRequiresAcceptance)
@@ -365,7 +384,7 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 	stop()
 	for _, id := range []string{"t1", "t2"} {
 		if tk, err := st.GetTicket(ctx, id); err != nil || tk.Status != store.StatusCompleted {
-			t.Fatalf("%s after the worker stopped: %s (%s), %v; want COMPLETED", id, tk.Status, tk.StatusMessage, err)
+			t.Fatalf("%s after the matchmaker stopped: %s (%s), %v; want COMPLETED", id, tk.Status, tk.StatusMessage, err)
 		}
 	}
 }
@@ -373,37 +392,30 @@ func TestAcceptedPlacementSurvivesStop(t *testing.T) {
 // TestTimedOutAndCancelledCarryRuleMetrics: the MatchmakingTimedOut and
 // MatchmakingCancelled events of tickets that never matched carry the rule
 // outcomes of the searches they anchored (FlexMatch's ruleEvaluationMetrics),
-// through the service's Explain hook.
+// as the service's forming loop keeps them.
 func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 	st := store.NewMemory(store.Options{})
-	var w *Worker
-	e := newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet, Explain: func(cfg, id string) *matchmaker.Explanation {
-		return w.Explain(cfg, id)
-	}}, matchmaker.ModeStandalone, false)
+	e := newFormEnvWith(t, formingOptions(Options{Store: st}), ModeStandalone, false)
 	ctx := context.Background()
 	short, no := 1, false
-	if _, err := e.svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "short", RuleSetName: "duel", RequestTimeoutSeconds: &short, AcceptanceRequired: &no}); err != nil {
+	if _, err := e.svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "short", RuleSetName: "duel", RequestTimeoutSeconds: &short, AcceptanceRequired: &no}); err != nil {
 		t.Fatal(err)
 	}
-	w, _ = runWorker(t, Options{Store: st, Service: e.svc})
+	runService(t, e.svc)
 	for id, skill := range map[string]float64{"lone": 1000, "far": 5000} {
-		if _, err := e.svc.StartMatchmaking(ctx, &matchmaker.StartMatchmakingInput{TicketId: id, ConfigurationName: "short",
+		if _, err := e.svc.StartMatchmaking(ctx, &StartMatchmakingInput{TicketId: id, ConfigurationName: "short",
 			Players: []store.Player{{PlayerId: "player-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}}}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for w.Explain("short", "far") == nil {
-		if time.Now().After(deadline) {
-			t.Fatal("no forming pass kept far out")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !waitFor(t, 5*time.Second, func() bool { return e.svc.former.explain("short", "far") != nil }) {
+		t.Fatal("no forming pass kept far out")
 	}
-	ex, err := e.svc.ExplainMatchmaking(ctx, &matchmaker.ExplainMatchmakingInput{TicketId: "far"})
+	ex, err := e.svc.ExplainMatchmaking(ctx, &ExplainMatchmakingInput{TicketId: "far"})
 	if err != nil || ex.KeptOutBy != "Close" || len(ex.RuleEvaluationMetrics) != 1 || ex.Message != "" {
 		t.Fatalf("explain far: %+v, %v; want kept out by Close", ex, err)
 	}
-	if _, err := e.svc.StopMatchmaking(ctx, &matchmaker.StopMatchmakingInput{TicketId: "far"}); err != nil {
+	if _, err := e.svc.StopMatchmaking(ctx, &StopMatchmakingInput{TicketId: "far"}); err != nil {
 		t.Fatal(err)
 	}
 	e.waitStatus("lone", store.StatusTimedOut)
@@ -413,12 +425,12 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	for _, r := range raw {
-		ev, err := matchmaker.DecodeEvent(r.Payload)
+		ev, err := DecodeEvent(r.Payload)
 		if err != nil {
 			t.Fatal(err)
 		}
 		d := ev.Detail
-		if d.Type != matchmaker.EventMatchmakingTimedOut && d.Type != matchmaker.EventMatchmakingCancelled {
+		if d.Type != EventMatchmakingTimedOut && d.Type != EventMatchmakingCancelled {
 			continue
 		}
 		m := d.RuleEvaluationMetrics
@@ -436,20 +448,25 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 // configuration's lease, so another takes over at once rather than after the
 // lease lapses (an hour here).
 func TestStoppedWorkerHandsItsLeaseBack(t *testing.T) {
-	st := store.NewMemory(store.Options{})
-	e := newEnv(t, st, matchmaker.ModeStandalone, false)
-	w1, stop1 := runWorker(t, Options{Store: st, Service: e.svc, Owner: "w1", LeaseTTL: time.Hour})
-	waitOwned(t, w1, "duel")
-	w2, _ := runWorker(t, Options{Store: st, Service: e.svc, Owner: "w2", LeaseTTL: time.Hour})
-	time.Sleep(200 * time.Millisecond)
-	if owned := w2.Owned(); len(owned) != 0 {
-		t.Fatalf("w2 owns %v while w1 holds the lease", owned)
-	}
-	stop1()
-	waitOwned(t, w2, "duel")
-	e.start("t1", 1000)
-	e.start("t2", 1000)
-	e.waitStatus("t1", store.StatusCompleted)
+	synctest.Test(t, func(t *testing.T) {
+		st := store.NewMemory(store.Options{})
+		e := newFormEnv(t, st, ModeStandalone, false)
+		w1, stop1 := runWorker(t, formerOptions{Store: st, Service: e.svc, Owner: "w1", LeaseTTL: time.Hour})
+		waitOwned(t, w1, "duel")
+		w2, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Owner: "w2", LeaseTTL: time.Hour})
+		// Fake time: several discover intervals go by, then every goroutine
+		// idles.
+		time.Sleep(200 * time.Millisecond)
+		synctest.Wait()
+		if owned := w2.ownedConfigs(); len(owned) != 0 {
+			t.Fatalf("w2 owns %v while w1 holds the lease", owned)
+		}
+		stop1()
+		waitOwned(t, w2, "duel")
+		e.start("t1", 1000)
+		e.start("t2", 1000)
+		e.waitStatus("t1", store.StatusCompleted)
+	})
 }
 
 // TestTwoWorkersOneOwnerAndTakeover runs two matchmakers on one Redis: one
@@ -462,26 +479,23 @@ func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 		t.Cleanup(func() { c.Close() })
 		return store.NewRedis(c, store.Options{})
 	}
-	e1 := newEnv(t, open(), matchmaker.ModeStandalone, false)
+	e1 := newFormEnv(t, open(), ModeStandalone, false)
 	st2 := open()
-	svc2, err := matchmaker.New(matchmaker.Options{Store: st2, Logger: quiet})
+	svc2, err := New(Options{Store: st2, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc2.Close() })
-	w1, stop1 := runWorker(t, Options{Store: e1.store, Service: e1.svc, Owner: "one", LeaseTTL: 600 * time.Millisecond})
-	w2, _ := runWorker(t, Options{Store: st2, Service: svc2, Owner: "two", LeaseTTL: 600 * time.Millisecond})
-	deadline := time.Now().Add(5 * time.Second)
-	for len(w1.Owned())+len(w2.Owned()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n1, n2 := len(w1.Owned()), len(w2.Owned()); n1+n2 != 1 {
+	w1, stop1 := runWorker(t, formerOptions{Store: e1.store, Service: e1.svc, Owner: "one", LeaseTTL: 600 * time.Millisecond})
+	w2, _ := runWorker(t, formerOptions{Store: st2, Service: svc2, Owner: "two", LeaseTTL: 600 * time.Millisecond})
+	waitFor(t, 5*time.Second, func() bool { return len(w1.ownedConfigs())+len(w2.ownedConfigs()) > 0 })
+	if n1, n2 := len(w1.ownedConfigs()), len(w2.ownedConfigs()); n1+n2 != 1 {
 		t.Fatalf("owners: one=%d two=%d, want exactly one", n1, n2)
 	}
 	for i := 0; i < 20; i++ {
 		e1.start(fmt.Sprintf("a%d", i), 1000)
 	}
-	if len(w1.Owned()) == 1 {
+	if len(w1.ownedConfigs()) == 1 {
 		stop1()
 	}
 	for i := 0; i < 20; i++ {
@@ -499,7 +513,7 @@ func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 			t.Fatalf("match %s has tickets %v, want 2", id, tickets)
 		}
 	}
-	if len(w2.Owned()) != 1 && len(w1.Owned()) != 1 {
+	if len(w2.ownedConfigs()) != 1 && len(w1.ownedConfigs()) != 1 {
 		t.Fatal("nobody owns the configuration after the takeover")
 	}
 }
@@ -509,7 +523,7 @@ func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 // expansion step forms the match.
 func TestUnchangedPoolSkipsPassesUntilAnExpansion(t *testing.T) {
 	st := store.NewMemory(store.Options{})
-	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet})
+	svc, err := New(Options{Store: st, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,16 +533,16 @@ func TestUnchangedPoolSkipsPassesUntilAnExpansion(t *testing.T) {
 	 "teams":[{"name":"a","minPlayers":1,"maxPlayers":1},{"name":"b","minPlayers":1,"maxPlayers":1}],
 	 "rules":[{"name":"Close","type":"batchDistance","batchAttribute":"skill","maxDistance":100}],
 	 "expansions":[{"target":"rules[Close].maxDistance","steps":[{"waitTimeSeconds":1,"value":1000}]}]}`
-	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: body}); err != nil {
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: body}); err != nil {
 		t.Fatal(err)
 	}
-	timeout, no, mode := 60, false, matchmaker.ModeStandalone
-	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &no, FlexMatchMode: &mode}); err != nil {
+	timeout, no, mode := 60, false, ModeStandalone
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: &timeout, AcceptanceRequired: &no, FlexMatchMode: &mode}); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	runWorker(t, Options{Store: st, Service: svc, Registerer: reg})
-	e := &env{t: t, store: st, svc: svc}
+	runWorker(t, formerOptions{Store: st, Service: svc, Registerer: reg})
+	e := &formEnv{t: t, store: st, svc: svc}
 	e.start("low", 1000)
 	e.start("high", 1500)
 	a, b := e.waitStatus("low", store.StatusCompleted), e.waitStatus("high", store.StatusCompleted)
@@ -556,22 +570,19 @@ func TestUnchangedPoolSkipsPassesUntilAnExpansion(t *testing.T) {
 // MatchmakingTimedOut event says so, instead of blaming a rule.
 func TestUnmatchableTicketsAreExplained(t *testing.T) {
 	st := store.NewMemory(store.Options{})
-	var w *Worker
-	e := newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet, Explain: func(cfg, id string) *matchmaker.Explanation {
-		return w.Explain(cfg, id)
-	}}, matchmaker.ModeStandalone, false)
+	e := newFormEnvWith(t, formingOptions(Options{Store: st}), ModeStandalone, false)
 	ctx := context.Background()
-	if _, err := e.svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "ping", RuleSetBody: `{"ruleLanguageVersion":"1.0",
+	if _, err := e.svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "ping", RuleSetBody: `{"ruleLanguageVersion":"1.0",
  "playerAttributes":[{"name":"skill","type":"number","default":1000}],
  "teams":[{"name":"a","minPlayers":1,"maxPlayers":2},{"name":"b","minPlayers":1,"maxPlayers":2}],
  "rules":[{"name":"FastConnection","type":"latency","maxLatency":100}]}`}); err != nil {
 		t.Fatal(err)
 	}
 	short, no := 1, false
-	if _, err := e.svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "short", RuleSetName: "ping", RequestTimeoutSeconds: &short, AcceptanceRequired: &no}); err != nil {
+	if _, err := e.svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "short", RuleSetName: "ping", RequestTimeoutSeconds: &short, AcceptanceRequired: &no}); err != nil {
 		t.Fatal(err)
 	}
-	w, _ = runWorker(t, Options{Store: st, Service: e.svc})
+	runService(t, e.svc)
 	eu := map[string]int{"eu-west-1": 30}
 	pro := "pro"
 	want := map[string]string{
@@ -585,21 +596,17 @@ func TestUnmatchableTicketsAreExplained(t *testing.T) {
 		"typo":      {{PlayerId: "typo-1", LatencyInMs: eu, PlayerAttributes: map[string]store.AttributeValue{"skill": {S: &pro}}}},
 	}
 	for id, players := range tickets {
-		if _, err := e.svc.StartMatchmaking(ctx, &matchmaker.StartMatchmakingInput{TicketId: id, ConfigurationName: "short", Players: players}); err != nil {
+		if _, err := e.svc.StartMatchmaking(ctx, &StartMatchmakingInput{TicketId: id, ConfigurationName: "short", Players: players}); err != nil {
 			t.Fatalf("start %s: %v", id, err)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
 	for id := range want {
-		for w.Explain("short", id) == nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("no forming pass explained %s", id)
-			}
-			time.Sleep(10 * time.Millisecond)
+		if !waitFor(t, 5*time.Second, func() bool { return e.svc.former.explain("short", id) != nil }) {
+			t.Fatalf("no forming pass explained %s", id)
 		}
 	}
 	for id, reason := range want {
-		ex, err := e.svc.ExplainMatchmaking(ctx, &matchmaker.ExplainMatchmakingInput{TicketId: id})
+		ex, err := e.svc.ExplainMatchmaking(ctx, &ExplainMatchmakingInput{TicketId: id})
 		if err != nil || ex.Unmatchable != reason || ex.KeptOutBy != "" || ex.RuleEvaluationMetrics != nil || ex.Message != "" {
 			t.Fatalf("explain %s: %+v, %v; want Unmatchable %q", id, ex, err, reason)
 		}
@@ -613,12 +620,12 @@ func TestUnmatchableTicketsAreExplained(t *testing.T) {
 	}
 	seen := 0
 	for _, r := range raw {
-		ev, err := matchmaker.DecodeEvent(r.Payload)
+		ev, err := DecodeEvent(r.Payload)
 		if err != nil {
 			t.Fatal(err)
 		}
 		d := ev.Detail
-		if d.Type != matchmaker.EventMatchmakingTimedOut {
+		if d.Type != EventMatchmakingTimedOut {
 			continue
 		}
 		id := d.Tickets[0].TicketID

@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay"
 )
@@ -23,8 +22,8 @@ import (
 func TestRegionWithoutRelaysFailsFast(t *testing.T) {
 	nats := bustest.RunServer(t)
 	conn := bustest.Connect(t, nats, bus.Options{Logger: quiet})
-	e := newEnv(t, store.NewMemory(store.Options{}), matchmaker.ModeWithQueue, false)
-	runWorker(t, Options{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond},
+	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeWithQueue, false)
+	runWorker(t, formerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond},
 		Regions: []string{"nowhere", "neverland"}, PlacementTimeout: 30 * time.Second})
 	start := time.Now()
 	e.start("t1", 1000)
@@ -157,28 +156,6 @@ func startRelay(t *testing.T, nats *embedded.Server, opts relay.Options) *relay.
 	return rl
 }
 
-// counterValue is the value of the counter name with label result in reg.
-func counterValue(t *testing.T, reg *prometheus.Registry, name, result string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "result" && l.GetValue() == result {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
-
 // TestFullRelayIsPassedOver: a relay of the region that refuses FULL is
 // passed over; the match is placed on another relay of the region.
 func TestFullRelayIsPassedOver(t *testing.T) {
@@ -198,7 +175,7 @@ func TestFullRelayIsPassedOver(t *testing.T) {
 	placer := &BusPlacer{Conn: mmConn, Backoff: 10 * time.Millisecond}
 	// NATS gives each request to a random member of the queue group: place
 	// matches until relay-full has refused one.
-	for i := 0; counterValue(t, fullReg, "relay_placements_total", string(bus.CodeFull)) == 0; i++ {
+	for i := 0; counterValue(t, fullReg, "relay_placements_total", "result", string(bus.CodeFull)) == 0; i++ {
 		if i == 30 {
 			t.Fatal("relay-full refused none of 30 placements")
 		}

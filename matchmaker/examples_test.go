@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
@@ -85,11 +84,11 @@ func TestDocumentationExamplesOnTwoMatchmakers(t *testing.T) {
 		t.Skip("forms 900 tickets on Redis")
 	}
 	srv := redistest.Start(t)
-	open := func() (store.Store, *matchmaker.Service) {
+	open := func() (store.Store, *Service) {
 		c := redis.NewClient(&redis.Options{Addr: srv.Addr})
 		t.Cleanup(func() { c.Close() })
 		st := store.NewRedis(c, store.Options{})
-		svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet})
+		svc, err := New(Options{Store: st, Logger: quiet})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +101,7 @@ func TestDocumentationExamplesOnTwoMatchmakers(t *testing.T) {
 	compiled := map[string]*rules.RuleSet{}
 	files := map[string]string{} // configuration name -> example file
 	for file, pool := range examplePools {
-		src, err := os.ReadFile(filepath.Join("../../rules/testdata/examples", file))
+		src, err := os.ReadFile(filepath.Join("../rules/testdata/examples", file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,50 +110,49 @@ func TestDocumentationExamplesOnTwoMatchmakers(t *testing.T) {
 		if compiled[name], err = rules.CompileJSON(src); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc1.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: name, RuleSetBody: string(src)}); err != nil {
+		if _, err := svc1.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: name, RuleSetBody: string(src)}); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		timeout, no, mode := 300, false, matchmaker.ModeStandalone
-		if _, err := svc1.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: name, RuleSetName: name, RequestTimeoutSeconds: &timeout, AcceptanceRequired: &no, FlexMatchMode: &mode}); err != nil {
+		timeout, no, mode := 300, false, ModeStandalone
+		if _, err := svc1.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: name, RuleSetName: name, RequestTimeoutSeconds: &timeout, AcceptanceRequired: &no, FlexMatchMode: &mode}); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
 		for i := 0; i < pool.players; i++ {
 			p := pool.player(i)
 			p.PlayerId = fmt.Sprintf("p-%s-%d", name, i)
-			if _, err := svc2.StartMatchmaking(ctx, &matchmaker.StartMatchmakingInput{TicketId: fmt.Sprintf("%s-%d", name, i), ConfigurationName: name, Players: []store.Player{p}}); err != nil {
+			if _, err := svc2.StartMatchmaking(ctx, &StartMatchmakingInput{TicketId: fmt.Sprintf("%s-%d", name, i), ConfigurationName: name, Players: []store.Player{p}}); err != nil {
 				t.Fatalf("%s: ticket %d: %v", file, i, err)
 			}
 		}
 	}
-	runWorker(t, Options{Store: st1, Service: svc1, Owner: "one"})
-	runWorker(t, Options{Store: st2, Service: svc2, Owner: "two"})
+	runWorker(t, formerOptions{Store: st1, Service: svc1, Owner: "one"})
+	runWorker(t, formerOptions{Store: st2, Service: svc2, Owner: "two"})
 
 	for name, rs := range compiled {
 		pool := examplePools[files[name]]
+		ids := make([]string, pool.players)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("%s-%d", name, i)
+		}
 		var tickets []store.Ticket
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			ids := make([]string, pool.players)
-			for i := range ids {
-				ids[i] = fmt.Sprintf("%s-%d", name, i)
-			}
+		completed := func() int {
 			var err error
 			if tickets, err = st1.GetTickets(ctx, ids...); err != nil {
 				t.Fatal(err)
 			}
-			completed := 0
+			n := 0
 			for _, tk := range tickets {
 				if tk.Status == store.StatusCompleted {
-					completed++
+					n++
 				}
 			}
-			if completed > 0 && (completed == len(tickets) || time.Now().After(deadline.Add(-25*time.Second))) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: no match formed", name)
-			}
-			time.Sleep(50 * time.Millisecond)
+			return n
+		}
+		// Every ticket completes, or at least one within 30s once 5s have
+		// passed (some pools leave tickets no match can take).
+		if !waitFor(t, 5*time.Second, func() bool { return completed() == len(tickets) }) &&
+			!waitFor(t, 25*time.Second, func() bool { return completed() > 0 }) {
+			t.Fatalf("%s: no match formed", name)
 		}
 		checkMatches(t, name, rs, tickets)
 	}

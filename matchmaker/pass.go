@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/rules"
@@ -19,7 +18,7 @@ import (
 
 // configLoop is the forming state of one owned configuration.
 type configLoop struct {
-	w     *Worker
+	w     *former
 	name  string
 	kept  *keptOut
 	rules ruleSets
@@ -52,7 +51,7 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 		c.warn(ctx, "read configuration", err)
 		return false, false
 	}
-	if _, err := w.opts.Service.Sweep(ctx, c.name, now); err != nil {
+	if _, err := w.opts.Service.sweep(ctx, c.name, now); err != nil {
 		c.warn(ctx, "sweep timeouts", err)
 	}
 	rsDoc, err := w.opts.Store.GetRuleSet(ctx, cfg.RuleSetName)
@@ -197,7 +196,7 @@ func (c *configLoop) backfillRequest(rs *rules.RuleSet, t *store.Ticket) (formin
 
 // cancelBackfill cancels a backfill ticket whose game session has ended.
 func (c *configLoop) cancelBackfill(ctx context.Context, t *store.Ticket) {
-	if _, err := c.w.opts.Service.StopMatchmaking(ctx, &matchmaker.StopMatchmakingInput{TicketId: t.TicketId}); err != nil {
+	if _, err := c.w.opts.Service.StopMatchmaking(ctx, &StopMatchmakingInput{TicketId: t.TicketId}); err != nil {
 		c.warn(ctx, "cancel the backfill of an ended game session", err)
 		return
 	}
@@ -246,10 +245,10 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	matchID := newMatchID()
 	teams := rs.Teams()
 	var claims []store.TicketVersion
-	var matched []matchmaker.MatchedTicket
+	var matched []matchedTicket
 	if m.Backfill != nil {
 		claims = append(claims, store.TicketVersion{ID: m.Backfill.ID, Version: versionOf(byID, m.Backfill.ID)})
-		matched = append(matched, matchmaker.MatchedTicket{TicketId: m.Backfill.ID})
+		matched = append(matched, matchedTicket{TicketId: m.Backfill.ID})
 	}
 	for ti, team := range m.Teams {
 		for _, t := range team {
@@ -257,10 +256,10 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 				continue
 			}
 			claims = append(claims, store.TicketVersion{ID: t.ID, Version: versionOf(byID, t.ID)})
-			matched = append(matched, matchmaker.MatchedTicket{TicketId: t.ID, Team: teams[ti].Name})
+			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name})
 		}
 	}
-	status := matchmaker.ClaimStatus(cfg)
+	status := claimStatus(cfg)
 	err := w.opts.Store.Claim(ctx, c.name, matchID, claims, status)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
@@ -273,7 +272,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	}
 	// The claim changed only the status, match id and version of tickets
 	// unchanged since the snapshot: hand them on as the claim left them, so
-	// that MatchProposed need not read them again.
+	// that matchProposed need not read them again.
 	for i := range matched {
 		if t := byID[matched[i].TicketId]; t != nil {
 			cl := *t
@@ -292,18 +291,18 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 			}
 		}
 	}
-	metrics := make([]matchmaker.RuleEvaluationMetric, len(m.Metrics))
+	metrics := make([]RuleEvaluationMetric, len(m.Metrics))
 	for i, rm := range m.Metrics {
-		metrics[i] = matchmaker.RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
+		metrics[i] = RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
 	}
-	// The claim is made: finish handing the match over even if this worker
+	// The claim is made: finish handing the match over even if this former
 	// is stopping, or its tickets would wait in PLACING for the sweep.
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := w.opts.Service.MatchProposed(pctx, cfg, matchID, matched, metrics); err != nil {
+	if err := w.opts.Service.matchProposed(pctx, cfg, matchID, matched, metrics); err != nil {
 		w.log.Warn("propose match", "configuration", c.name, "match", matchID, "err", err)
 	}
-	if cfg.AcceptanceRequired || cfg.FlexMatchMode == matchmaker.ModeStandalone {
+	if cfg.AcceptanceRequired || cfg.FlexMatchMode == ModeStandalone {
 		return true
 	}
 	ids := make([]string, len(claims))
@@ -318,7 +317,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		regions = append(regions, m.Region)
 	}
 	w.places.Add(1)
-	// The placement, too, goes on when the worker stops: Run waits for it.
+	// The placement, too, goes on when the former stops: run waits for it.
 	gctx := context.WithoutCancel(ctx)
 	go func() {
 		defer w.places.Done()

@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
@@ -65,18 +64,18 @@ func latencyTicket(id string, ms map[string]int) store.Ticket {
 func TestPlacementQueue(t *testing.T) {
 	ctx := context.Background()
 	st := store.NewMemory(store.Options{})
-	e := newEnv(t, st, matchmaker.ModeWithQueue, false)
-	for _, q := range []*matchmaker.CreateGameSessionQueueInput{
-		{Name: "main", TimeoutInSeconds: new(7), Destinations: []matchmaker.GameSessionQueueDestination{
+	e := newFormEnv(t, st, ModeWithQueue, false)
+	for _, q := range []*CreateGameSessionQueueInput{
+		{Name: "main", TimeoutInSeconds: new(7), Destinations: []GameSessionQueueDestination{
 			{DestinationArn: "arn:aws:gamelift:eu-west-1::fleet/f-1"}, {DestinationArn: "us-east-1"}, {DestinationArn: "ap-south-1"}}},
-		{Name: "slow", Destinations: []matchmaker.GameSessionQueueDestination{{DestinationArn: "us-east-1"}, {DestinationArn: "sa-east-1"}}},
+		{Name: "slow", Destinations: []GameSessionQueueDestination{{DestinationArn: "us-east-1"}, {DestinationArn: "sa-east-1"}}},
 	} {
 		if _, err := e.svc.CreateGameSessionQueue(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
 	placer := &recordingPlacer{fail: true}
-	w, err := New(Options{Store: st, Service: e.svc, Placer: placer, Logger: quiet, PlacementTimeout: 20 * time.Second, Regions: []string{"local"}})
+	w, err := newFormer(formerOptions{Store: st, Service: e.svc, Placer: placer, Logger: quiet, PlacementTimeout: 20 * time.Second, Regions: []string{"local"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +85,7 @@ func TestPlacementQueue(t *testing.T) {
 	}
 	setQueues := func(arns ...string) store.Configuration {
 		t.Helper()
-		if _, err := e.svc.UpdateMatchmakingConfiguration(ctx, &matchmaker.UpdateMatchmakingConfigurationInput{Name: "duel", GameSessionQueueArns: arns}); err != nil {
+		if _, err := e.svc.UpdateMatchmakingConfiguration(ctx, &UpdateMatchmakingConfigurationInput{Name: "duel", GameSessionQueueArns: arns}); err != nil {
 			t.Fatal(err)
 		}
 		cfg, err := st.GetConfiguration(ctx, "duel")
@@ -123,8 +122,8 @@ func TestPlacementQueue(t *testing.T) {
 	place(cfg, nil, []string{"ap-south-1", "us-east-1", "eu-west-1", "sa-east-1"}, 7*time.Second)
 
 	// An updated queue applies to the next placement.
-	if _, err := e.svc.UpdateGameSessionQueue(ctx, &matchmaker.UpdateGameSessionQueueInput{Name: "main", TimeoutInSeconds: new(3),
-		Destinations: []matchmaker.GameSessionQueueDestination{{DestinationArn: "eu-west-1"}}}); err != nil {
+	if _, err := e.svc.UpdateGameSessionQueue(ctx, &UpdateGameSessionQueueInput{Name: "main", TimeoutInSeconds: new(3),
+		Destinations: []GameSessionQueueDestination{{DestinationArn: "eu-west-1"}}}); err != nil {
 		t.Fatal(err)
 	}
 	cfg = setQueues("main")
@@ -162,17 +161,17 @@ func TestQueueMatchCompletes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			e := newEnv(t, st, matchmaker.ModeWithQueue, false)
-			if _, err := e.svc.CreateGameSessionQueue(ctx, &matchmaker.CreateGameSessionQueueInput{Name: "default",
-				Destinations: []matchmaker.GameSessionQueueDestination{{DestinationArn: "eu-central-1"}}}); err != nil {
+			e := newFormEnv(t, st, ModeWithQueue, false)
+			if _, err := e.svc.CreateGameSessionQueue(ctx, &CreateGameSessionQueueInput{Name: "default",
+				Destinations: []GameSessionQueueDestination{{DestinationArn: "eu-central-1"}}}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.svc.UpdateMatchmakingConfiguration(ctx, &matchmaker.UpdateMatchmakingConfigurationInput{Name: "duel",
+			if _, err := e.svc.UpdateMatchmakingConfiguration(ctx, &UpdateMatchmakingConfigurationInput{Name: "duel",
 				GameSessionQueueArns: []string{"arn:aws:gamelift:us-east-1:000000000000:gamesessionqueue/default"}}); err != nil {
 				t.Fatal(err)
 			}
 			placer := &recordingPlacer{}
-			runWorker(t, Options{Store: st, Service: e.svc, Placer: placer, Regions: []string{"local"}})
+			runWorker(t, formerOptions{Store: st, Service: e.svc, Placer: placer, Regions: []string{"local"}})
 			e.start("t1", 1000)
 			e.start("t2", 1010)
 			tk := e.waitStatus("t1", store.StatusCompleted)

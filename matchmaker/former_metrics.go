@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-type metrics struct {
+type formingMetrics struct {
 	owned            prometheus.Gauge
 	pool             *prometheus.GaugeVec
 	unmatchable      *prometheus.GaugeVec
@@ -26,9 +26,9 @@ type metrics struct {
 // of milliseconds) to one that waited for its expansions (minutes).
 var timeToMatchBuckets = []float64{0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600}
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+func newFormingMetrics(reg prometheus.Registerer) (*formingMetrics, error) {
 	cfg := []string{"configuration"}
-	m := &metrics{
+	m := &formingMetrics{
 		owned: prometheus.NewGauge(prometheus.GaugeOpts{Name: "matchpoint_worker_owned_configurations",
 			Help: "Configurations this process forms matches for (holds the lease of)."}),
 		pool: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "matchpoint_pool_tickets",
@@ -61,7 +61,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.timeToMatch, m.claimConflicts, m.passSeconds, m.skippedPasses, m.placements, m.placementSeconds, m.ruleOutcomes, m.keptOut} {
 		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("register worker metrics: %w", err)
+			return nil, fmt.Errorf("register forming metrics: %w", err)
 		}
 	}
 	return m, nil

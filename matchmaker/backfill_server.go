@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -8,28 +8,23 @@ import (
 	"log/slog"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
-// BackfillStarter starts backfill tickets (*matchmaker.Service implements it).
-type BackfillStarter interface {
-	StartMatchBackfill(ctx context.Context, in *matchmaker.StartMatchBackfillInput) (*matchmaker.StartMatchBackfillOutput, error)
-}
-
-// BackfillServer takes the relays' automatic backfill requests from the bus
+// backfillServer takes the relays' automatic backfill requests from the bus
 // (a player left a session whose configuration has BackfillMode AUTOMATIC)
 // and starts a backfill ticket for each with the session's players; the
 // configuration's owner then fills the open slots and places the new players
-// in that session. Every matchmaker process runs one: the requests are
-// shared among them by a NATS queue group. With a Worker, it also follows
-// the relays' session ended events, so that backfill tickets of sessions
-// that are over are cancelled (Worker.SessionEnded).
-type BackfillServer struct {
+// in that session. Every matchmaker process runs one (Service.Run with
+// Options.Bus): the requests are shared among them by a NATS queue group.
+// With a former, it also follows the relays' session ended events, so that
+// backfill tickets of sessions that are over are cancelled
+// (former.markSessionEnded).
+type backfillServer struct {
 	// Conn is the bus connection the requests arrive on.
 	Conn *bus.Conn
 	// Service starts the backfill tickets.
-	Service BackfillStarter
+	Service *Service
 	// Store finds the configuration (its BackfillMode) and the ticket of a
 	// request already served.
 	Store store.Store
@@ -38,15 +33,15 @@ type BackfillServer struct {
 	Configuration string
 	// QueueGroup is the NATS queue group (default bus.DefaultMatchmakerQueue).
 	QueueGroup string
-	// Worker, when set, is told of every game session that ends.
-	Worker *Worker
+	// former, when set, is told of every game session that ends.
+	former *former
 	// Logger receives the server's logs (default slog.Default()).
 	Logger *slog.Logger
 }
 
 // Run serves backfill requests until ctx ends; then it stops as Serve's stop
 // function does.
-func (b *BackfillServer) Run(ctx context.Context) error {
+func (b *backfillServer) Run(ctx context.Context) error {
 	stop, err := b.Serve(ctx)
 	if err != nil {
 		return err
@@ -59,7 +54,7 @@ func (b *BackfillServer) Run(ctx context.Context) error {
 // Serve starts serving backfill requests and returns once the NATS server
 // has the subscription. stop (or the end of ctx) stops taking requests,
 // answers those buffered with DRAINING and waits for those being handled.
-func (b *BackfillServer) Serve(ctx context.Context) (stop func(), err error) {
+func (b *backfillServer) Serve(ctx context.Context) (stop func(), err error) {
 	if b.Conn == nil || b.Service == nil || b.Store == nil {
 		return nil, errors.New("backfill server: Conn, Service and Store are required")
 	}
@@ -67,13 +62,13 @@ func (b *BackfillServer) Serve(ctx context.Context) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("backfill server: %w", err)
 	}
-	if b.Worker == nil {
+	if b.former == nil {
 		return stopServe, nil
 	}
 	stopEvents, err := b.Conn.SubscribeSessionEvents(ctx, "", b.Configuration, bus.SessionHandlers{
 		Ended: func(e bus.SessionEnded) {
 			if e.GameSessionARN != "" {
-				b.Worker.SessionEnded(e.GameSessionARN)
+				b.former.markSessionEnded(e.GameSessionARN)
 			}
 		},
 	})
@@ -87,7 +82,7 @@ func (b *BackfillServer) Serve(ctx context.Context) (stop func(), err error) {
 	}, nil
 }
 
-func (b *BackfillServer) log() *slog.Logger {
+func (b *backfillServer) log() *slog.Logger {
 	if b.Logger == nil {
 		return slog.Default()
 	}
@@ -103,7 +98,7 @@ func backfillRefusal(code bus.ErrorCode, format string, args ...any) bus.Backfil
 // ticket, so a relay may repeat a request whose reply it lost. A
 // configuration whose BackfillMode is not AUTOMATIC (any more) is refused
 // INVALID.
-func (b *BackfillServer) Handle(ctx context.Context, req bus.BackfillRequest) bus.BackfillReply {
+func (b *backfillServer) Handle(ctx context.Context, req bus.BackfillRequest) bus.BackfillReply {
 	log := b.log().With("configuration", req.Configuration, "gameSessionArn", req.GameSessionARN, "request", req.RequestID)
 	if t, err := b.Store.GetTicket(ctx, req.RequestID); err == nil {
 		if t.Backfill && t.ConfigurationName == req.Configuration && t.BackfillGameSessionArn == req.GameSessionARN {
@@ -121,7 +116,7 @@ func (b *BackfillServer) Handle(ctx context.Context, req bus.BackfillRequest) bu
 	case err != nil:
 		log.Warn("backfill request: read configuration", "err", err)
 		return backfillRefusal(bus.CodeInternal, "read configuration %s: %v", req.Configuration, err)
-	case cfg.BackfillMode != matchmaker.BackfillAuto:
+	case cfg.BackfillMode != BackfillAuto:
 		return backfillRefusal(bus.CodeInvalid, "matchmaking configuration %q has BackfillMode %s, not AUTOMATIC", req.Configuration, cfg.BackfillMode)
 	}
 	players := make([]store.Player, len(req.Players))
@@ -133,18 +128,18 @@ func (b *BackfillServer) Handle(ctx context.Context, req bus.BackfillRequest) bu
 			}
 		}
 	}
-	out, err := b.Service.StartMatchBackfill(ctx, &matchmaker.StartMatchBackfillInput{
+	out, err := b.Service.StartMatchBackfill(ctx, &StartMatchBackfillInput{
 		TicketId:          req.RequestID,
 		ConfigurationName: req.Configuration,
 		GameSessionArn:    req.GameSessionARN,
 		Players:           players,
 	})
 	if err != nil {
-		e := matchmaker.AsError(err)
+		e := AsError(err)
 		switch {
 		case e.Conflict:
 			return backfillRefusal(bus.CodeConflict, "%s", e.Message)
-		case e.Type == matchmaker.InvalidRequest || e.Type == matchmaker.NotFound:
+		case e.Type == InvalidRequest || e.Type == NotFound:
 			return backfillRefusal(bus.CodeInvalid, "%s", e.Message)
 		}
 		log.Warn("backfill request: start backfill", "err", err)

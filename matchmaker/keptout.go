@@ -1,10 +1,9 @@
-package worker
+package matchmaker
 
 import (
 	"sync"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
@@ -25,7 +24,7 @@ type keptOut struct {
 
 type keptTicket struct {
 	ticket *forming.Ticket
-	sum    []matchmaker.RuleEvaluationMetric
+	sum    []RuleEvaluationMetric
 }
 
 func newKeptOut() *keptOut {
@@ -41,7 +40,7 @@ func (k *keptOut) add(rs *rules.RuleSet, kept []forming.KeptOut) {
 	for _, ko := range kept {
 		kt := k.byTicket[ko.Ticket.ID]
 		if kt == nil || !sameRules(kt.sum, ko.Metrics) {
-			kt = &keptTicket{sum: make([]matchmaker.RuleEvaluationMetric, len(ko.Metrics))}
+			kt = &keptTicket{sum: make([]RuleEvaluationMetric, len(ko.Metrics))}
 			for i, m := range ko.Metrics {
 				kt.sum[i].RuleName = m.RuleName
 			}
@@ -55,7 +54,7 @@ func (k *keptOut) add(rs *rules.RuleSet, kept []forming.KeptOut) {
 	}
 }
 
-func sameRules(sum []matchmaker.RuleEvaluationMetric, pass []forming.RuleMetric) bool {
+func sameRules(sum []RuleEvaluationMetric, pass []forming.RuleMetric) bool {
 	if len(sum) != len(pass) {
 		return false
 	}
@@ -89,17 +88,17 @@ func (k *keptOut) retain(searching func(id string) bool) {
 
 // explain returns what kept the ticket out at time now, nil when it can
 // match but never anchored a failed search.
-func (k *keptOut) explain(id string, now time.Time) *matchmaker.Explanation {
+func (k *keptOut) explain(id string, now time.Time) *explanation {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if reason, ok := k.never[id]; ok {
-		return &matchmaker.Explanation{Unmatchable: reason}
+		return &explanation{Unmatchable: reason}
 	}
 	kt := k.byTicket[id]
 	if kt == nil {
 		return nil
 	}
-	e := &matchmaker.Explanation{Metrics: append([]matchmaker.RuleEvaluationMetric(nil), kt.sum...)}
+	e := &explanation{Metrics: append([]RuleEvaluationMetric(nil), kt.sum...)}
 	worst := 0
 	for _, m := range kt.sum {
 		if m.FailedCount > worst {

@@ -1,10 +1,4 @@
-// Package worker runs FlexMatch's match-forming loop: it owns configurations
-// through leases in the store (one owner per configuration at a time, across
-// any number of matchmaker processes), and for each owned configuration
-// repeatedly times out overdue tickets, forms matches from the searching pool
-// with matchmaker/forming, claims each match atomically in the store, hands it
-// to the service (PotentialMatchCreated, acceptance) and places it on a relay.
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -19,21 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
-
-// Service is what the worker needs of the matchmaker service layer
-// (*matchmaker.Service implements it).
-type Service interface {
-	MatchProposed(ctx context.Context, cfg store.Configuration, matchID string, tickets []matchmaker.MatchedTicket, metrics []matchmaker.RuleEvaluationMetric) error
-	PlacementSucceeded(ctx context.Context, matchID string, conns map[string]store.GameSessionConnectionInfo) error
-	PlacementFailed(ctx context.Context, matchID string, ticketIDs []string, message string) error
-	StopMatchmaking(ctx context.Context, in *matchmaker.StopMatchmakingInput) (*matchmaker.StopMatchmakingOutput, error)
-	Sweep(ctx context.Context, configuration string, now time.Time) (int, error)
-	ConfigurationArn(name string) string
-}
 
 // Placer creates the game session of a matched WITH_QUEUE match and returns
 // the connection info of each of its tickets, by ticket id (*BusPlacer does it
@@ -60,14 +42,14 @@ type Placement struct {
 	Backfill *GameSession
 }
 
-// Options configure a Worker. Store and Service are required.
-type Options struct {
+// formerOptions configure a former. Store and Service are required.
+type formerOptions struct {
 	Store   store.Store
-	Service Service
+	Service *Service
 	// Placer places WITH_QUEUE matches; nil fails them ("no placer").
 	Placer Placer
-	// Arrivals, when set, is where the worker hears of new tickets: every
-	// MatchmakingSearching event wakes the loop of its configuration (Wake),
+	// Arrivals, when set, is where the former hears of new tickets: every
+	// MatchmakingSearching event wakes the loop of its configuration (wake),
 	// whichever process accepted the ticket. Without it a new ticket waits
 	// for the next pass, Interval at most.
 	Arrivals *bus.Conn
@@ -83,7 +65,7 @@ type Options struct {
 	// least this often.
 	Interval time.Duration
 	// MinInterval is the shortest time between the starts of two passes of
-	// a configuration (default 10ms). A Wake, or a pass that claimed
+	// a configuration (default 10ms). A wake, or a pass that claimed
 	// matches, runs the next pass as soon as MinInterval allows instead of
 	// waiting for Interval, so that a ticket is formed soon after it
 	// arrives and, under load, passes follow one another.
@@ -98,17 +80,17 @@ type Options struct {
 	PlacementTimeout time.Duration
 	// Forming tunes the forming passes.
 	Forming forming.Options
-	// NoForming makes Run own no configuration: the process serves the API
+	// NoForming makes run own no configuration: the process serves the API
 	// and places the matches accepted through it, while other matchmakers
 	// form matches (and sweep timeouts). Default false.
 	NoForming bool
 	Now       func() time.Time
 	Logger    *slog.Logger
-	// Registerer receives the worker's metrics; nil registers none.
+	// Registerer receives the forming metrics; nil registers none.
 	Registerer prometheus.Registerer
 }
 
-func (o Options) withDefaults() Options {
+func (o formerOptions) withDefaults() formerOptions {
 	if o.Owner == "" {
 		host, _ := os.Hostname()
 		o.Owner = fmt.Sprintf("%s-%s", host, rand.Text()[:8])
@@ -138,11 +120,16 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Worker runs the forming loop for the configurations it owns.
-type Worker struct {
-	opts    Options
+// former runs FlexMatch's match-forming loop: it owns configurations
+// through leases in the store (one owner per configuration at a time, across
+// any number of matchmaker processes), and for each owned configuration
+// repeatedly times out overdue tickets, forms matches from the searching pool
+// with matchmaker/forming, claims each match atomically in the store, hands it
+// to the service (PotentialMatchCreated, acceptance) and places it on a relay.
+type former struct {
+	opts    formerOptions
 	log     *slog.Logger
-	metrics *metrics
+	metrics *formingMetrics
 
 	mu     sync.Mutex
 	owned  map[string]ownedLoop
@@ -154,33 +141,33 @@ type Worker struct {
 	endedPrune time.Time
 }
 
-// endedRetention is how long the worker remembers an ended game session: a
+// endedRetention is how long the former remembers an ended game session: a
 // backfill ticket for it that arrives later than this would search until
 // its request timeout.
 const endedRetention = 10 * time.Minute
 
-// New returns a Worker; Run starts it.
-func New(opts Options) (*Worker, error) {
+// newFormer returns a former; run starts it.
+func newFormer(opts formerOptions) (*former, error) {
 	if opts.Store == nil || opts.Service == nil {
-		return nil, errors.New("worker: Options.Store and Options.Service are required")
+		return nil, errors.New("former: Store and Service are required")
 	}
 	opts = opts.withDefaults()
-	m, err := newMetrics(opts.Registerer)
+	m, err := newFormingMetrics(opts.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	return &Worker{opts: opts, log: opts.Logger.With("owner", opts.Owner), metrics: m, owned: map[string]ownedLoop{},
+	return &former{opts: opts, log: opts.Logger.With("owner", opts.Owner), metrics: m, owned: map[string]ownedLoop{},
 		ended: map[string]time.Time{}}, nil
 }
 
 // leaseName is the store lease that guards a configuration.
 func leaseName(configuration string) string { return "forming:" + configuration }
 
-// Run owns configurations and forms their matches until ctx is done; then it
+// run owns configurations and forms their matches until ctx is done; then it
 // waits for placements in flight (bounded by PlacementTimeout) and hands its
 // leases back so that another process takes over at once. With NoForming it
 // only waits for ctx and then for the placements in flight.
-func (w *Worker) Run(ctx context.Context) error {
+func (w *former) run(ctx context.Context) error {
 	w.mu.Lock()
 	w.runCtx = ctx
 	w.mu.Unlock()
@@ -190,11 +177,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		return nil
 	}
 	if w.opts.Arrivals != nil {
-		stop, err := w.opts.Arrivals.SubscribeMatchmakingEvents(ctx, "", matchmaker.EventMatchmakingSearching, func(ev bus.MatchmakingEvent) {
-			w.Wake(ev.Configuration)
+		stop, err := w.opts.Arrivals.SubscribeMatchmakingEvents(ctx, "", EventMatchmakingSearching, func(ev bus.MatchmakingEvent) {
+			w.wake(ev.Configuration)
 		})
 		if err != nil {
-			return fmt.Errorf("worker: follow new tickets: %w", err)
+			return fmt.Errorf("matchmaker: follow new tickets: %w", err)
 		}
 		defer stop()
 	}
@@ -220,8 +207,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// Owned returns the configurations this worker owns now.
-func (w *Worker) Owned() []string {
+// ownedConfigs returns the configurations this former owns now.
+func (w *former) ownedConfigs() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := make([]string, 0, len(w.owned))
@@ -231,7 +218,7 @@ func (w *Worker) Owned() []string {
 	return out
 }
 
-func (w *Worker) discover(ctx context.Context, loops *sync.WaitGroup) {
+func (w *former) discover(ctx context.Context, loops *sync.WaitGroup) {
 	cfgs, err := w.opts.Store.ListConfigurations(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -276,14 +263,15 @@ type ownedLoop struct {
 	kept   *keptOut
 }
 
-// Explain says what kept a searching ticket of configuration out of a
+// explain says what kept a searching ticket of configuration out of a
 // match so far: the rule outcomes of the forming searches it anchored
-// without finding one, summed over this worker's passes (FlexMatch's
+// without finding one, summed over this former's passes (FlexMatch's
 // ruleEvaluationMetrics), the rule that failed most often, and the
-// expansion steps in force for it. It is nil when this worker does not own
-// the configuration or the ticket never anchored a failed search. It is the
-// matchmaker.Options.Explain hook.
-func (w *Worker) Explain(configuration, ticketID string) *matchmaker.Explanation {
+// expansion steps in force for it. It is nil when this former does not own
+// the configuration or the ticket never anchored a failed search. The
+// service adds it to MatchmakingTimedOut and MatchmakingCancelled events
+// and to ExplainMatchmaking.
+func (w *former) explain(configuration, ticketID string) *explanation {
 	w.mu.Lock()
 	o, ok := w.owned[configuration]
 	w.mu.Unlock()
@@ -293,10 +281,10 @@ func (w *Worker) Explain(configuration, ticketID string) *matchmaker.Explanation
 	return o.kept.explain(ticketID, w.opts.Now())
 }
 
-// Wake asks for a forming pass of configuration soon (MinInterval after the
-// last one started at the earliest), when this worker owns it: a ticket
-// arrived. Wakes coalesce; Wake never blocks.
-func (w *Worker) Wake(configuration string) {
+// wake asks for a forming pass of configuration soon (MinInterval after the
+// last one started at the earliest), when this former owns it: a ticket
+// arrived. Wakes coalesce; wake never blocks.
+func (w *former) wake(configuration string) {
 	w.mu.Lock()
 	o, ok := w.owned[configuration]
 	w.mu.Unlock()
@@ -309,9 +297,9 @@ func (w *Worker) Wake(configuration string) {
 	}
 }
 
-// own runs one configuration's loop while this worker holds its lease: a
+// own runs one configuration's loop while this former holds its lease: a
 // pass every Interval, or sooner after a Wake or a pass that claimed matches.
-func (w *Worker) own(ctx context.Context, name string, o ownedLoop) {
+func (w *former) own(ctx context.Context, name string, o ownedLoop) {
 	defer func() {
 		w.mu.Lock()
 		delete(w.owned, name)
@@ -363,16 +351,16 @@ func (w *Worker) own(ctx context.Context, name string, o ownedLoop) {
 	}
 }
 
-// Place places a match whose tickets are PLACING (after acceptance), in the
-// background. It is the matchmaker.Options.MatchAccepted hook.
-func (w *Worker) Place(ctx context.Context, configuration, matchID string, ticketIDs []string) {
+// placeAccepted places a match whose tickets are PLACING (after acceptance,
+// or after its placement went overdue), in the background.
+func (w *former) placeAccepted(ctx context.Context, configuration, matchID string, ticketIDs []string) {
 	w.mu.Lock()
 	runCtx := w.runCtx
 	w.mu.Unlock()
 	if runCtx == nil {
 		runCtx = ctx
 	}
-	// The players accepted: the placement goes on when the worker stops (Run
+	// The players accepted: the placement goes on when the former stops (run
 	// waits for it, PlacementTimeout at most), or the tickets would wait in
 	// PLACING for the sweep.
 	runCtx = context.WithoutCancel(runCtx)
@@ -393,11 +381,11 @@ func (w *Worker) Place(ctx context.Context, configuration, matchID string, ticke
 	}()
 }
 
-// SessionEnded records that the game session with this ARN is over, so that
+// markSessionEnded records that the game session with this ARN is over, so that
 // the forming loop of its configuration cancels the backfill tickets still
 // searching for it instead of filling a session nobody will join
-// (BackfillServer calls it for the relays' session ended events).
-func (w *Worker) SessionEnded(gameSessionArn string) {
+// (backfillServer calls it for the relays' session ended events).
+func (w *former) markSessionEnded(gameSessionArn string) {
 	now := w.opts.Now()
 	w.endedMu.Lock()
 	defer w.endedMu.Unlock()
@@ -413,7 +401,7 @@ func (w *Worker) SessionEnded(gameSessionArn string) {
 	}
 }
 
-func (w *Worker) sessionEnded(gameSessionArn string) bool {
+func (w *former) sessionEnded(gameSessionArn string) bool {
 	w.endedMu.Lock()
 	defer w.endedMu.Unlock()
 	_, ok := w.ended[gameSessionArn]

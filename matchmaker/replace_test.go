@@ -1,8 +1,7 @@
-package worker
+package matchmaker
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay"
 )
@@ -27,19 +25,13 @@ func TestDeadPlacerMatchCompletesWithItsSession(t *testing.T) {
 	relayReg := prometheus.NewRegistry()
 	rl := startRelay(t, nats, relay.Options{RelayID: "relay-1", Registerer: relayReg})
 	st := store.NewMemory(store.Options{})
-	var w *Worker
-	var ready sync.WaitGroup
-	ready.Add(1)
-	e := newEnvWith(t, matchmaker.Options{Store: st, Logger: quiet, PlacementTimeout: 300 * time.Millisecond,
-		MatchAccepted: func(ctx context.Context, cfg, matchID string, ids []string) {
-			ready.Wait()
-			w.Place(ctx, cfg, matchID, ids)
-		}}, matchmaker.ModeWithQueue, false)
+	e := newFormEnvWith(t, formingOptions(Options{Store: st, PlacingTimeout: 300 * time.Millisecond,
+		Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}}), ModeWithQueue, false)
 	ctx := t.Context()
 	e.start("t1", 1000)
 	e.start("t2", 1000)
 
-	// The dead placer: its claim and MatchProposed put the match in
+	// The dead placer: its claim and matchProposed put the match in
 	// PLACING, and its request made the relay create the session; nobody
 	// reported the placement.
 	cfg, err := st.GetConfiguration(ctx, "duel")
@@ -58,7 +50,7 @@ func TestDeadPlacerMatchCompletesWithItsSession(t *testing.T) {
 	if err := st.Claim(ctx, "duel", matchID, tvs, store.StatusPlacing); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.MatchProposed(ctx, cfg, matchID, []matchmaker.MatchedTicket{{TicketId: "t1", Team: "a"}, {TicketId: "t2", Team: "b"}}, nil); err != nil {
+	if err := e.svc.matchProposed(ctx, cfg, matchID, []matchedTicket{{TicketId: "t1", Team: "a"}, {TicketId: "t2", Team: "b"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	placing, err := st.GetTickets(ctx, "t1", "t2")
@@ -73,8 +65,7 @@ func TestDeadPlacerMatchCompletesWithItsSession(t *testing.T) {
 	}
 	arn := first["t1"].GameSessionArn
 
-	w, _ = runWorker(t, Options{Store: st, Service: e.svc, Placer: &BusPlacer{Conn: conn}, Regions: []string{"local"}})
-	ready.Done()
+	runService(t, e.svc)
 	for _, id := range []string{"t1", "t2"} {
 		tk := e.waitStatus(id, store.StatusCompleted)
 		if got := tk.GameSessionConnectionInfo.GameSessionArn; got != arn {
@@ -87,7 +78,7 @@ func TestDeadPlacerMatchCompletesWithItsSession(t *testing.T) {
 	if n := rl.Stats().Sessions; n != 1 {
 		t.Errorf("the relay holds %d sessions, want 1", n)
 	}
-	if n := counterValue(t, relayReg, "relay_placements_total", "repeat"); n != 1 {
+	if n := counterValue(t, relayReg, "relay_placements_total", "result", "repeat"); n != 1 {
 		t.Errorf("the relay answered %v repeated placements, want 1", n)
 	}
 }

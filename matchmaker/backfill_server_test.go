@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
@@ -46,7 +45,7 @@ func TestParseGameSessionArn(t *testing.T) {
 // backfillEnv is a matchmaker (service, memory store, worker, backfill
 // server) and a real relay on one embedded NATS server.
 type backfillEnv struct {
-	*env
+	*formEnv
 	relay  *relay.Server
 	url    string
 	mmConn *bus.Conn
@@ -86,28 +85,28 @@ func newBackfillEnvRules(t *testing.T, backfillMode, ruleSet string) *backfillEn
 	waitHeartbeat(t, mmConn)
 
 	st := store.NewMemory(store.Options{})
-	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet})
+	svc, err := New(Options{Store: st, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
 	ctx := context.Background()
-	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: ruleSet}); err != nil {
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: ruleSet}); err != nil {
 		t.Fatal(err)
 	}
-	timeout, mode, acceptance := 60, matchmaker.ModeWithQueue, false
-	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel",
+	timeout, mode, acceptance := 60, ModeWithQueue, false
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel",
 		RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode, BackfillMode: &backfillMode}); err != nil {
 		t.Fatal(err)
 	}
-	w, _ := runWorker(t, Options{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, PlacementTimeout: 5 * time.Second})
-	bs := &BackfillServer{Conn: mmConn, Service: svc, Store: st, Worker: w, Logger: quiet}
+	w, _ := runWorker(t, formerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, PlacementTimeout: 5 * time.Second})
+	bs := &backfillServer{Conn: mmConn, Service: svc, Store: st, former: w, Logger: quiet}
 	stop, err := bs.Serve(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	return &backfillEnv{env: &env{t: t, store: st, svc: svc}, relay: rl, url: "ws://" + rl.Addr().String() + "/websocket", mmConn: mmConn}
+	return &backfillEnv{formEnv: &formEnv{t: t, store: st, svc: svc}, relay: rl, url: "ws://" + rl.Addr().String() + "/websocket", mmConn: mmConn}
 }
 
 // waitHeartbeat waits for a relay's first heartbeat: it serves placements.
@@ -211,10 +210,10 @@ func (e *backfillEnv) joinBackfill(a store.Ticket, ca *client.Client) store.Tick
 // ARN and its remaining player places the new player in that session, on
 // the relay that hosts it, and completes the backfill ticket.
 func TestManualBackfillJoinsRunningSession(t *testing.T) {
-	e := newBackfillEnv(t, matchmaker.BackfillManual)
+	e := newBackfillEnv(t, BackfillManual)
 	a, _, ca, cb := e.startMatch()
 	cb.Close()
-	_, err := e.svc.StartMatchBackfill(context.Background(), &matchmaker.StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
+	_, err := e.svc.StartMatchBackfill(context.Background(), &StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
 		GameSessionArn: a.GameSessionConnectionInfo.GameSessionArn, Players: []store.Player{a.Players[0]}})
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +232,7 @@ func TestManualBackfillJoinsRunningSession(t *testing.T) {
 // relay sends it when a player leaves an AUTOMATIC session, becomes a
 // backfill ticket, and the next matching player joins the session.
 func TestAutomaticBackfillFromRelayRequest(t *testing.T) {
-	e := newBackfillEnv(t, matchmaker.BackfillAuto)
+	e := newBackfillEnv(t, BackfillAuto)
 	a, _, ca, cb := e.startMatch()
 	cb.Close()
 	gs, err := ParseGameSessionArn(a.GameSessionConnectionInfo.GameSessionArn)
@@ -261,23 +260,18 @@ func TestAutomaticBackfillFromRelayRequest(t *testing.T) {
 	e.joinBackfill(a, ca)
 	// The relay itself may also have asked for this backfill (a player left
 	// an AUTOMATIC session): then its ticket replaced this one.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	if !waitFor(t, 5*time.Second, func() bool {
 		bf, err = e.store.GetTicket(ctx, "bf-auto-1")
-		if err == nil && (bf.Status == store.StatusCompleted || bf.Status == store.StatusCancelled) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("backfill ticket is %s, want COMPLETED (or CANCELLED, replaced by the relay's own request)", bf.Status)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return err == nil && (bf.Status == store.StatusCompleted || bf.Status == store.StatusCancelled)
+	}) {
+		t.Fatalf("backfill ticket is %s, want COMPLETED (or CANCELLED, replaced by the relay's own request)", bf.Status)
 	}
 }
 
 // TestBackfillServerRefusals: unknown configurations, MANUAL ones and
 // invalid players are refused with a code the relay can act on.
 func TestBackfillServerRefusals(t *testing.T) {
-	e := newBackfillEnv(t, matchmaker.BackfillManual)
+	e := newBackfillEnv(t, BackfillManual)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	arn := "arn:aws:gamelift:local::gamesession/relay-1/gsess-x"
@@ -298,8 +292,8 @@ func TestBackfillServerRefusals(t *testing.T) {
 			t.Errorf("%s: want %s, got %v", name, tc.code, err)
 		}
 	}
-	auto := matchmaker.BackfillAuto
-	if _, err := e.svc.UpdateMatchmakingConfiguration(ctx, &matchmaker.UpdateMatchmakingConfigurationInput{Name: "duel", BackfillMode: &auto}); err != nil {
+	auto := BackfillAuto
+	if _, err := e.svc.UpdateMatchmakingConfiguration(ctx, &UpdateMatchmakingConfigurationInput{Name: "duel", BackfillMode: &auto}); err != nil {
 		t.Fatal(err)
 	}
 	bad := base
@@ -322,8 +316,8 @@ func TestBackfillServerRefusals(t *testing.T) {
 // TestBackfillIntoGoneRelayFails: a backfill whose session's relay is gone
 // fails its tickets with a reason instead of leaving them PLACING.
 func TestBackfillIntoGoneRelayFails(t *testing.T) {
-	e := newBackfillEnv(t, matchmaker.BackfillManual)
-	_, err := e.svc.StartMatchBackfill(context.Background(), &matchmaker.StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
+	e := newBackfillEnv(t, BackfillManual)
+	_, err := e.svc.StartMatchBackfill(context.Background(), &StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
 		GameSessionArn: "arn:aws:gamelift:local::gamesession/relay-gone/gsess-1", Players: []store.Player{{PlayerId: "p", Team: "a"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +333,7 @@ func TestBackfillIntoGoneRelayFails(t *testing.T) {
 // TestBackfillOfEndedSessionIsCancelled: a backfill ticket for a session the
 // relay reported ended is cancelled by the forming loop, not filled.
 func TestBackfillOfEndedSessionIsCancelled(t *testing.T) {
-	e := newBackfillEnv(t, matchmaker.BackfillManual)
+	e := newBackfillEnv(t, BackfillManual)
 	ended := make(chan string, 1)
 	stop, err := e.mmConn.SubscribeSessionEvents(context.Background(), "", "", bus.SessionHandlers{Ended: func(s bus.SessionEnded) { ended <- s.GameSessionARN }})
 	if err != nil {
@@ -358,7 +352,7 @@ func TestBackfillOfEndedSessionIsCancelled(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the empty session did not end within 5s")
 	}
-	if _, err := e.svc.StartMatchBackfill(context.Background(), &matchmaker.StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
+	if _, err := e.svc.StartMatchBackfill(context.Background(), &StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
 		GameSessionArn: arn, Players: []store.Player{a.Players[0]}}); err != nil {
 		t.Fatal(err)
 	}
@@ -376,7 +370,7 @@ const squadRules = `{"name":"squads","ruleLanguageVersion":"1.0",
 // capacity, as in GameLift), so that a backfill into a team that is not
 // full is admitted by the relay.
 func TestBackfillFillsTheRuleSetsCapacity(t *testing.T) {
-	e := newBackfillEnvRules(t, matchmaker.BackfillManual, squadRules)
+	e := newBackfillEnvRules(t, BackfillManual, squadRules)
 	ids := []string{"t1", "t2", "t3", "t4"}
 	for _, id := range ids {
 		e.start(id, 1000)
@@ -388,7 +382,7 @@ func TestBackfillFillsTheRuleSetsCapacity(t *testing.T) {
 		players = append(players, tk.Players...)
 		arn = tk.GameSessionConnectionInfo.GameSessionArn
 	}
-	if _, err := e.svc.StartMatchBackfill(context.Background(), &matchmaker.StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
+	if _, err := e.svc.StartMatchBackfill(context.Background(), &StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
 		GameSessionArn: arn, Players: players}); err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +406,7 @@ const latencyRules = `{"name":"duel","ruleLanguageVersion":"1.0",
 func (e *backfillEnv) startWithLatency(id string, ms int) {
 	e.t.Helper()
 	skill := 1000.0
-	if _, err := e.svc.StartMatchmaking(context.Background(), &matchmaker.StartMatchmakingInput{TicketId: id, ConfigurationName: "duel",
+	if _, err := e.svc.StartMatchmaking(context.Background(), &StartMatchmakingInput{TicketId: id, ConfigurationName: "duel",
 		Players: []store.Player{{PlayerId: "player-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}},
 			LatencyInMs: map[string]int{"local": ms}}}}); err != nil {
 		e.t.Fatal(err)
@@ -424,35 +418,30 @@ func (e *backfillEnv) startWithLatency(id string, ms int) {
 // them to the relay), so a rule set with a latency rule matches the
 // backfill ticket with a new player, who joins the running session.
 func TestAutomaticBackfillWithLatencyRule(t *testing.T) {
-	e := newBackfillEnvRules(t, matchmaker.BackfillAuto, latencyRules)
+	e := newBackfillEnvRules(t, BackfillAuto, latencyRules)
 	e.startWithLatency("t1", 20)
 	e.startWithLatency("t2", 30)
 	a, b := e.waitStatus("t1", store.StatusCompleted), e.waitStatus("t2", store.StatusCompleted)
 	ca, cb := e.dial(a), e.dial(b)
 	exchange(t, ca, cb, "hello")
 	cb.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	var bf *store.Ticket
+	if !waitFor(t, 5*time.Second, func() bool {
 		tickets, err := e.store.SearchingTickets(context.Background(), "duel")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var bf *store.Ticket
 		for i := range tickets {
 			if tickets[i].Backfill {
 				bf = &tickets[i]
 			}
 		}
-		if bf != nil {
-			if len(bf.Players) != 1 || bf.Players[0].LatencyInMs["local"] != 20 {
-				t.Fatalf("backfill ticket players %+v, want %s with latency 20 ms to local", bf.Players, a.Players[0].PlayerId)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the relay asked for no backfill within 5s of a player leaving")
-		}
-		time.Sleep(20 * time.Millisecond)
+		return bf != nil
+	}) {
+		t.Fatal("the relay asked for no backfill within 5s of a player leaving")
+	}
+	if len(bf.Players) != 1 || bf.Players[0].LatencyInMs["local"] != 20 {
+		t.Fatalf("backfill ticket players %+v, want %s with latency 20 ms to local", bf.Players, a.Players[0].PlayerId)
 	}
 	e.startWithLatency("t3", 40)
 	c := e.waitStatus("t3", store.StatusCompleted)

@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -23,7 +23,7 @@ import (
 // session, on the relay that hosts it; the backfill ticket completes with the
 // session's connection info and no player sessions of its own (its players
 // hold theirs).
-func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID string, tickets []store.Ticket, regions []string) {
+func (w *former) place(ctx context.Context, cfg store.Configuration, matchID string, tickets []store.Ticket, regions []string) {
 	ids := make([]string, len(tickets))
 	for i, t := range tickets {
 		ids[i] = t.TicketId
@@ -31,7 +31,7 @@ func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID str
 	fail := func(msg string) {
 		w.metrics.placements.WithLabelValues(cfg.Name, "failed").Inc()
 		w.log.Warn("placement failed", "configuration", cfg.Name, "match", matchID, "reason", msg)
-		if err := w.opts.Service.PlacementFailed(ctx, matchID, ids, msg); err != nil {
+		if err := w.opts.Service.placementFailed(ctx, matchID, ids, msg); err != nil {
 			w.log.Warn("report placement failure", "match", matchID, "err", err)
 		}
 	}
@@ -109,7 +109,7 @@ func (w *Worker) place(ctx context.Context, cfg store.Configuration, matchID str
 		}
 		conns[backfill.TicketId] = info
 	}
-	if err := w.opts.Service.PlacementSucceeded(ctx, matchID, conns); err != nil {
+	if err := w.opts.Service.placementSucceeded(ctx, matchID, conns); err != nil {
 		w.log.Warn("report placement", "match", matchID, "err", err)
 		return
 	}
@@ -127,7 +127,7 @@ type sessionPlacer interface {
 // over its teams of maxPlayers times quantity), so that backfill can fill
 // the teams a match formed short. It is 0 (the placer's default) when the
 // rule set cannot be read.
-func (w *Worker) sessionCapacity(ctx context.Context, cfg store.Configuration) int {
+func (w *former) sessionCapacity(ctx context.Context, cfg store.Configuration) int {
 	n, err := ruleSetCapacities.get(ctx, w.opts.Store, cfg.RuleSetName)
 	if err != nil {
 		w.log.Warn("game session capacity: the session holds the match's players and the configuration's additional player count",
@@ -209,10 +209,10 @@ func ParseGameSessionArn(arn string) (GameSession, error) {
 // queueRegions returns where the configuration's matches are placed, in
 // order of preference, and the time one placement may take. A configuration
 // that names game session queues uses their regions (each queue's in turn)
-// and the first queue's timeout, capped by the worker's PlacementTimeout;
-// one that names none uses its own Regions, else the worker's default
-// regions, with the worker's PlacementTimeout.
-func (w *Worker) queueRegions(ctx context.Context, cfg store.Configuration) ([]string, time.Duration, error) {
+// and the first queue's timeout, capped by the former's PlacementTimeout;
+// one that names none uses its own Regions, else the former's default
+// regions, with the former's PlacementTimeout.
+func (w *former) queueRegions(ctx context.Context, cfg store.Configuration) ([]string, time.Duration, error) {
 	timeout := w.opts.PlacementTimeout
 	names := cfg.QueueNames()
 	if len(names) == 0 {
@@ -375,7 +375,7 @@ func (b *BusPlacer) withdraw(ctx context.Context, req bus.PlacementRequest, dead
 // naming the regions, and so does a refusal that no retry can fix (INVALID).
 // A backfill goes to the relay that hosts the session (see placeBackfill).
 // The new session holds the match's players and the configuration's
-// AdditionalPlayerCount; the worker gives it the rule set's capacity.
+// AdditionalPlayerCount; the former gives it the rule set's capacity.
 func (b *BusPlacer) Place(ctx context.Context, p Placement) (map[string]store.GameSessionConnectionInfo, error) {
 	return b.placeSession(ctx, p, 0)
 }

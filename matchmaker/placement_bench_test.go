@@ -1,4 +1,4 @@
-package worker
+package matchmaker
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
-	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 	"github.com/matchpoint-dev/matchpoint/relay"
@@ -22,7 +21,7 @@ import (
 // the rest of the worker's path.
 type claimedMatch struct {
 	id      string
-	matched []matchmaker.MatchedTicket
+	matched []matchedTicket
 	ids     []string
 }
 
@@ -30,8 +29,8 @@ type claimedMatch struct {
 // relay on loopback NATS.
 type placementBench struct {
 	st  store.Store
-	svc *matchmaker.Service
-	w   *Worker
+	svc *Service
+	w   *former
 	cfg store.Configuration
 }
 
@@ -52,17 +51,17 @@ func newPlacementBench(b *testing.B, st store.Store) *placementBench {
 		rcancel()
 		<-runErr
 	})
-	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet})
+	svc, err := New(Options{Store: st, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { svc.Close() })
 	ctx := context.Background()
-	if _, err := svc.CreateMatchmakingRuleSet(ctx, &matchmaker.CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
+	if _, err := svc.CreateMatchmakingRuleSet(ctx, &CreateMatchmakingRuleSetInput{Name: "duel", RuleSetBody: duelRules}); err != nil {
 		b.Fatal(err)
 	}
-	timeout, mode, acceptance := 600, matchmaker.ModeWithQueue, false
-	if _, err := svc.CreateMatchmakingConfiguration(ctx, &matchmaker.CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel",
+	timeout, mode, acceptance := 600, ModeWithQueue, false
+	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel",
 		RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode}); err != nil {
 		b.Fatal(err)
 	}
@@ -70,7 +69,7 @@ func newPlacementBench(b *testing.B, st store.Store) *placementBench {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w, err := New(Options{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, Logger: quiet})
+	w, err := newFormer(formerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,13 +108,13 @@ func (p *placementBench) prepare(b *testing.B, n int) []claimedMatch {
 		for j, team := range []string{"a", "b"} {
 			id := fmt.Sprintf("m%d-%d", i, j)
 			skill := 1000.0
-			res, err := p.svc.StartMatchmaking(ctx, &matchmaker.StartMatchmakingInput{TicketId: id, ConfigurationName: "duel",
+			res, err := p.svc.StartMatchmaking(ctx, &StartMatchmakingInput{TicketId: id, ConfigurationName: "duel",
 				Players: []store.Player{{PlayerId: "p-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}}}}})
 			if err != nil {
 				b.Fatal(err)
 			}
 			m.ids = append(m.ids, res.MatchmakingTicket.TicketId)
-			m.matched = append(m.matched, matchmaker.MatchedTicket{TicketId: id, Team: team})
+			m.matched = append(m.matched, matchedTicket{TicketId: id, Team: team})
 		}
 		tickets, err := p.st.GetTickets(ctx, m.ids...)
 		if err != nil {
@@ -132,13 +131,13 @@ func (p *placementBench) prepare(b *testing.B, n int) []claimedMatch {
 	return out
 }
 
-// complete runs the worker's path after a claim (MatchProposed, reading the
-// tickets, the placement on the relay, PlacementSucceeded) and returns its
+// complete runs the worker's path after a claim (matchProposed, reading the
+// tickets, the placement on the relay, placementSucceeded) and returns its
 // duration: match claimed -> tickets COMPLETED.
 func (p *placementBench) complete(b *testing.B, m claimedMatch) time.Duration {
 	ctx := context.Background()
 	start := time.Now()
-	if err := p.svc.MatchProposed(ctx, p.cfg, m.id, m.matched, nil); err != nil {
+	if err := p.svc.matchProposed(ctx, p.cfg, m.id, m.matched, nil); err != nil {
 		b.Error(err)
 		return 0
 	}
