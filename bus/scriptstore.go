@@ -434,3 +434,17 @@ func (r *ScriptStore) Delete(ctx context.Context, name string) (int, error) {
 	}
 	return len(versions), nil
 }
+
+// Exists reports whether name has a stored version (matchmaker
+// Options.ScriptExists).
+func (r *ScriptStore) Exists(ctx context.Context, name string) (bool, error) {
+	tok, err := Token(name)
+	if err != nil {
+		return false, fmt.Errorf("script store: name: %w", err)
+	}
+	versions, err := r.versionNumbers(ctx, tok)
+	if err != nil {
+		return false, fmt.Errorf("script %s: %w", name, err)
+	}
+	return len(versions) > 0, nil
+}

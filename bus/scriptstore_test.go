@@ -163,11 +163,17 @@ func TestScriptStoreDelete(t *testing.T) {
 	if err != nil || len(versions) != 2 || versions[0].Label != "1.0.0" || versions[1].Label != "" {
 		t.Fatalf("Versions = %+v, %v; want the labels kept", versions, err)
 	}
+	if ok, err := store.Exists(ctx, "ctf"); err != nil || !ok {
+		t.Fatalf("Exists before Delete = %v, %v", ok, err)
+	}
 	if n, err := store.Delete(ctx, "ctf"); err != nil || n != 2 {
 		t.Fatalf("Delete = %d, %v; want 2 versions", n, err)
 	}
 	if v, err := store.Versions(ctx, "ctf"); err != nil || len(v) != 0 {
 		t.Errorf("Versions after Delete = %+v, %v", v, err)
+	}
+	if ok, err := store.Exists(ctx, "ctf"); err != nil || ok {
+		t.Errorf("Exists after Delete = %v, %v", ok, err)
 	}
 	if _, err := store.Latest(ctx, "ctf"); !errors.Is(err, bus.ErrScriptNotFound) {
 		t.Errorf("Latest after Delete: %v, want ErrScriptNotFound", err)

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -51,10 +50,7 @@ func scriptServer(t *testing.T) *server {
 	}
 	st := store.NewMemory(store.Options{})
 	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet(), Region: "us-east-1", AccountID: "123456789012",
-		ScriptExists: func(ctx context.Context, name string) (bool, error) {
-			versions, err := reg.Versions(ctx, name)
-			return len(versions) > 0, err
-		}})
+		ScriptExists: reg.Exists})
 	if err != nil {
 		t.Fatal(err)
 	}
