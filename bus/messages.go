@@ -232,6 +232,9 @@ type ScriptVersion struct {
 	Bucket    string    `json:"bucket"`
 	Object    string    `json:"object"`
 	CreatedAt time.Time `json:"createdAt"`
+	// Label is the uploader's own label of the version (GameLift's Version
+	// string of CreateScript and UpdateScript), kept as given; empty for none.
+	Label string `json:"label,omitempty"`
 }
 
 // MatchmakingEvent is one matchmaking event as a subscriber receives it. The

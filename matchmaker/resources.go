@@ -241,6 +241,9 @@ func (s *Service) CreateMatchmakingConfiguration(ctx context.Context, in *Create
 	if err := s.checkQueuesExist(ctx, &c); err != nil {
 		return nil, err
 	}
+	if err := s.resolveConfigurationScript(ctx, &c); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateConfiguration(ctx, c); err != nil {
 		switch {
 		case errors.Is(err, store.ErrExists):
@@ -318,6 +321,9 @@ func (s *Service) UpdateMatchmakingConfiguration(ctx context.Context, in *Update
 		return nil, err
 	}
 	if err := s.checkQueuesExist(ctx, &c); err != nil {
+		return nil, err
+	}
+	if err := s.resolveConfigurationScript(ctx, &c); err != nil {
 		return nil, err
 	}
 	if err := s.store.UpdateConfiguration(ctx, c); err != nil {

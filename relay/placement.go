@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -186,7 +187,13 @@ func (s *Server) create(req bus.PlacementRequest) (*session, bus.PlacementReply,
 	}
 	if s.opts.ScriptFactory != nil {
 		if sess.script, err = s.opts.ScriptFactory(sess.Info()); err != nil {
-			s.log.Error("script factory failed", "matchId", req.MatchID, "script", req.Script, "err", err)
+			level := slog.LevelError
+			if errors.Is(err, bus.ErrScriptNotFound) {
+				// The matchmaker retries the placement every few hundred
+				// milliseconds; the factory logs a missing script once.
+				level = slog.LevelDebug
+			}
+			s.log.Log(context.Background(), level, "script factory failed", "matchId", req.MatchID, "script", req.Script, "err", err)
 			return nil, refusal(bus.CodeInternal, "script %q: %v", req.Script, err), err
 		}
 		if err := sess.configure(len(req.Players)); err != nil {

@@ -68,9 +68,11 @@ type Service interface {
 	TicketConfiguration(ctx context.Context, ticketID string) (string, error)
 	Subscribe(configuration string) (<-chan struct{}, func())
 
-	// RuleSetArn gives the region and account of the ARNs the service
-	// writes; script ARNs take them.
-	RuleSetArn(name string) string
+	// ScriptArn is the ARN of a script, in the request's region
+	// (matchmaker.WithRequestRegion); ScriptUsers lists the configurations
+	// and fleets that use a script, which DeleteScript refuses to delete.
+	ScriptArn(ctx context.Context, name string) string
+	ScriptUsers(ctx context.Context, name string) ([]string, error)
 }
 
 // Option tunes a Handler.

@@ -114,7 +114,7 @@ func (h *Handler) serveGameLift(w http.ResponseWriter, r *http.Request) {
 		awsFail(w, http.StatusBadRequest, string(matchmaker.InvalidRequest), "Content-Type: want "+gameliftContentType)
 		return
 	}
-	out, err := fn(r.Context(), body)
+	out, err := fn(matchmaker.WithRequestRegion(r.Context(), signingRegion(r)), body)
 	if err != nil {
 		e := matchmaker.AsError(err)
 		h.logError(r, e)
