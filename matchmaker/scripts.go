@@ -8,11 +8,6 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
-// scriptGameProperty is the game property by which a configuration names the
-// server script of its game sessions (the placer reads it as
-// worker.ScriptProperty).
-const scriptGameProperty = "matchpoint:script"
-
 // maxScriptNameBytes is the longest script name in bytes (the bus's limit
 // on the names it turns into subject tokens and keys).
 const maxScriptNameBytes = 128
@@ -105,7 +100,7 @@ func (s *Service) checkScriptExists(ctx context.Context, field, name string) err
 func (s *Service) resolveConfigurationScript(ctx context.Context, c *store.Configuration) error {
 	for i := range c.GameProperties {
 		p := &c.GameProperties[i]
-		if p.Key != scriptGameProperty || p.Value == "" {
+		if p.Key != ScriptProperty || p.Value == "" {
 			continue
 		}
 		field := fmt.Sprintf("GameProperties[%d].Value", i)
@@ -133,7 +128,7 @@ func (s *Service) ScriptUsers(ctx context.Context, name string) ([]string, error
 	var users []string
 	for _, c := range configs {
 		for _, p := range c.GameProperties {
-			if p.Key != scriptGameProperty || p.Value == "" {
+			if p.Key != ScriptProperty || p.Value == "" {
 				continue
 			}
 			if n, err := ScriptName("", p.Value); err == nil && n == name {

@@ -47,7 +47,7 @@ func scriptEnv(t *testing.T, open opener) *env {
 }
 
 func scriptProperty(v string) []store.GameProperty {
-	return []store.GameProperty{{Key: "mode", Value: "x"}, {Key: scriptGameProperty, Value: v}}
+	return []store.GameProperty{{Key: "mode", Value: "x"}, {Key: ScriptProperty, Value: v}}
 }
 
 func TestConfigurationScript(t *testing.T) {
