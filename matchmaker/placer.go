@@ -45,8 +45,12 @@ func (w *former) place(ctx context.Context, cfg store.Configuration, matchID str
 		ConfigurationArn: arn,
 		MatchID:          matchID,
 		Tickets:          tickets,
-		MatchmakerData:   matchmakerData(matchID, arn, cfg.BackfillMode, tickets),
 	}
+	autoID := ""
+	if cfg.BackfillMode == BackfillAuto && playerCount(tickets) < w.sessionCapacity(ctx, cfg) {
+		autoID = autoBackfillID(matchID)
+	}
+	p.MatchmakerData = matchmakerData(matchID, arn, cfg.BackfillMode, autoID, tickets)
 	var backfill *store.Ticket
 	for i := range tickets {
 		if tickets[i].Backfill {
@@ -114,6 +118,43 @@ func (w *former) place(ctx context.Context, cfg store.Configuration, matchID str
 		return
 	}
 	w.metrics.placements.WithLabelValues(cfg.Name, "succeeded").Inc()
+	if cfg.BackfillMode == BackfillAuto {
+		w.autoBackfill(ctx, cfg, matchID, tickets, sessionConnection(conns).GameSessionArn)
+	}
+}
+
+// autoBackfillID is the id of the automatic backfill ticket of the session
+// that match matchID created or filled: known before the placement (the
+// session's matchmakerData carries it), and the same if the match is placed
+// again.
+func autoBackfillID(matchID string) string { return "auto-backfill-" + matchID }
+
+// autoBackfill starts the automatic backfill ticket of a game session of an
+// AUTOMATIC configuration that the match of tickets (a backfill match: the
+// backfill ticket and the new ones) has just created or filled, when the
+// session has open slots: the rule set's capacity is more than the players
+// of tickets, who are the backfill ticket's players, as StartMatchBackfill
+// takes them. FlexMatch's automatic backfill fills a session that starts
+// short until it is full or its backfill ticket is stopped; it does not
+// replace players who leave (BackfillLeaversProperty does, Matchpoint's own).
+func (w *former) autoBackfill(ctx context.Context, cfg store.Configuration, matchID string, tickets []store.Ticket, gameSessionArn string) {
+	capacity := w.sessionCapacity(ctx, cfg)
+	if gameSessionArn == "" || playerCount(tickets) >= capacity {
+		return
+	}
+	var players []store.Player
+	for _, t := range tickets {
+		players = append(players, t.Players...)
+	}
+	id := autoBackfillID(matchID)
+	_, err := w.opts.Service.StartMatchBackfill(ctx, &StartMatchBackfillInput{TicketId: id, ConfigurationName: cfg.Name,
+		GameSessionArn: gameSessionArn, Players: players})
+	if err != nil {
+		w.log.Warn("automatic backfill: start the backfill ticket", "configuration", cfg.Name, "match", matchID, "ticket", id, "err", err)
+		return
+	}
+	w.log.Info("automatic backfill ticket started", "configuration", cfg.Name, "match", matchID, "ticket", id,
+		"gameSessionArn", gameSessionArn, "players", len(players), "capacity", capacity)
 }
 
 // sessionPlacer is a Placer that also takes the maximum players of the game
@@ -170,6 +211,15 @@ func (c *capacityCache) get(ctx context.Context, st store.Store, name string) (i
 	c.m[name] = ruleSetCapacity{body: doc.Body, capacity: rs.MaxPlayers()}
 	c.mu.Unlock()
 	return rs.MaxPlayers(), nil
+}
+
+// playerCount is the number of players of tickets.
+func playerCount(tickets []store.Ticket) int {
+	n := 0
+	for _, t := range tickets {
+		n += len(t.Players)
+	}
+	return n
 }
 
 // sessionConnection is the connection info of the session the tickets of
@@ -527,8 +577,9 @@ func connections(tickets []store.Ticket, reply bus.PlacementReply) map[string]st
 // matchmakerData builds the FlexMatch matchmakerData document a game session
 // receives: match id, configuration ARN, teams with their players and
 // attributes (typed as the GameLift server SDK reads them), and the
-// auto-backfill settings.
-func matchmakerData(matchID, configurationArn, backfillMode string, tickets []store.Ticket) string {
+// auto-backfill settings: the mode and, when the session starts with open
+// slots, the id of its automatic backfill ticket.
+func matchmakerData(matchID, configurationArn, backfillMode, autoBackfillTicketID string, tickets []store.Ticket) string {
 	type attr struct {
 		AttributeType  string `json:"attributeType"`
 		ValueAttribute any    `json:"valueAttribute"`
@@ -579,6 +630,9 @@ func matchmakerData(matchID, configurationArn, backfillMode string, tickets []st
 	}{MatchID: matchID, ConfigurationArn: configurationArn, Teams: teams}
 	if backfillMode != "" {
 		doc.AutoBackfillMode = &backfillMode
+	}
+	if autoBackfillTicketID != "" {
+		doc.AutoBackfillTicketID = &autoBackfillTicketID
 	}
 	b, _ := json.Marshal(doc)
 	return string(b)
