@@ -324,10 +324,25 @@ func TestBackfillIntoGoneRelayFails(t *testing.T) {
 	}
 	e.start("t3", 1000)
 	tk := e.waitStatus("t3", store.StatusFailed)
-	if !strings.Contains(tk.StatusMessage, "relay-gone") {
-		t.Fatalf("status message %q does not name the relay", tk.StatusMessage)
+	if tk.StatusMessage != messageFailed {
+		t.Fatalf("status message %q, want FlexMatch's", tk.StatusMessage)
 	}
 	e.waitStatus("bf-1", store.StatusFailed)
+	raw, err := e.store.EventsAfter(context.Background(), "duel", 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := false
+	for _, r := range raw {
+		ev, err := DecodeEvent(r.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named = named || ev.Detail.Type == EventMatchmakingFailed && strings.Contains(ev.Detail.PlacementError, "relay-gone")
+	}
+	if !named {
+		t.Fatal("no MatchmakingFailed names the gone relay in placementError")
+	}
 }
 
 // TestBackfillOfEndedSessionIsCancelled: a backfill ticket for a session the
