@@ -71,6 +71,9 @@ type EventDetail struct {
 	// Unmatchable is Matchpoint's own, on MatchmakingTimedOut and
 	// MatchmakingCancelled: why the ticket could never match.
 	Unmatchable string `json:"unmatchable,omitempty"`
+	// PlacementError is Matchpoint's own, on MatchmakingFailed: why the
+	// placement failed, for operators (message is FlexMatch's).
+	PlacementError string `json:"placementError,omitempty"`
 }
 
 // explanation is what kept a searching ticket out of a match so far.

@@ -134,6 +134,7 @@ type former struct {
 	mu     sync.Mutex
 	owned  map[string]ownedLoop
 	places sync.WaitGroup
+	waits  placementWaits // placements waiting for capacity (placer.go)
 	runCtx context.Context
 
 	endedMu    sync.Mutex

@@ -427,13 +427,11 @@ func (s *Service) placementSucceeded(ctx context.Context, matchID string, conns 
 }
 
 // placementFailed is called when the match could not be placed: each listed
-// ticket (PLACING in match matchID) becomes FAILED, and MatchmakingFailed
-// (reason UNEXPECTED_ERROR, message the given one or FlexMatch's default) is
-// emitted for the match.
-func (s *Service) placementFailed(ctx context.Context, matchID string, ticketIDs []string, message string) error {
-	if message == "" {
-		message = messageFailed
-	}
+// ticket (PLACING in match matchID) becomes FAILED, and MatchmakingFailed is
+// emitted for the match with FlexMatch's reason UNEXPECTED_ERROR and
+// message (fit for a player), and detail, why, in placementError.
+func (s *Service) placementFailed(ctx context.Context, matchID string, ticketIDs []string, detail string) error {
+	message := messageFailed
 	move := func(string) func(t *store.Ticket) error {
 		return func(t *store.Ticket) error {
 			if t.Status != store.StatusPlacing || t.MatchId != matchID {
@@ -445,11 +443,36 @@ func (s *Service) placementFailed(ctx context.Context, matchID string, ticketIDs
 	}
 	details := func(done []store.Ticket) []EventDetail {
 		d := withMatch(detailFor(EventMatchmakingFailed, done, eventOptions{}), matchID)
-		d.Reason, d.Message = reasonFailed, message
+		d.Reason, d.Message, d.PlacementError = reasonFailed, message, detail
 		return []EventDetail{d}
 	}
 	if _, err := s.moveMatchTickets(ctx, slices.Sorted(slices.Values(ticketIDs)), move, details); err != nil {
 		return fmt.Errorf("placement failed %s: %w", matchID, err)
+	}
+	return nil
+}
+
+// placementPending sets the deadline of the tickets ids still PLACING in
+// match matchID, in one store step: a placement waiting for capacity keeps
+// them past Options.PlacingTimeout (deadline: its own end and a grace), and
+// one handed over gives them to the next sweep (deadline: now).
+func (s *Service) placementPending(ctx context.Context, matchID string, ids []string, deadline time.Time) error {
+	read, err := s.store.GetTickets(ctx, ids...)
+	if err != nil {
+		return fmt.Errorf("placement pending %s: %w", matchID, err)
+	}
+	placing := read[:0]
+	for _, t := range read {
+		if t.Status == store.StatusPlacing && t.MatchId == matchID {
+			t.Deadline = deadline.UTC()
+			placing = append(placing, t)
+		}
+	}
+	if len(placing) == 0 {
+		return nil
+	}
+	if _, _, err := s.store.UpdateTicketsWithEvents(ctx, placing[0].ConfigurationName, placing, nil); err != nil {
+		return fmt.Errorf("placement pending %s: %w", matchID, err)
 	}
 	return nil
 }
@@ -546,7 +569,7 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 			return errUnchanged
 		}
 		if t.Status == store.StatusPlacing {
-			s.end(t, store.StatusFailed, reasonFailed, "Placement timed out.")
+			s.end(t, store.StatusFailed, reasonFailed, messageFailed)
 		} else {
 			s.end(t, store.StatusTimedOut, reasonTimedOut, messageTimedOut)
 		}
@@ -555,6 +578,7 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 		if t.Status == store.StatusFailed {
 			d := withMatch(detailFor(EventMatchmakingFailed, []store.Ticket{*t}, eventOptions{}), t.MatchId)
 			d.Reason, d.Message = reasonFailed, t.StatusMessage
+			d.PlacementError = "placement timed out: the matchmaker placing the match stopped before it ended"
 			return d
 		}
 		d := withMatch(detailFor(EventMatchmakingTimedOut, []store.Ticket{*t}, eventOptions{}), t.MatchId)

@@ -116,7 +116,7 @@ func newSession(srv *Server, info GameSessionInfo, maxPlayers int) *session {
 		byPSID:       make(map[string]*peer),
 		held:         make(map[*peer]time.Time),
 	}
-	if info.BackfillMode == BackfillAutomatic {
+	if replacesLeavers(info) {
 		s.backfill = make(chan bus.BackfillRequest, 1)
 	}
 	s.routes.Store(newRoutes())
