@@ -97,11 +97,11 @@ type session struct {
 	// session is empty from its start rather than EXPIRED.
 	createdEmpty bool
 	emptySince   time.Time
-	lastHealth    time.Time
-	scratch       protocol.Packet
-	byPSID        map[string]*peer         // player session id -> its peer, connected or held
-	held          map[*peer]time.Time      // dropped peers awaiting a reconnect, since when
-	backfill      chan bus.BackfillRequest // to the backfiller; nil without automatic backfill
+	lastHealth   time.Time
+	scratch      protocol.Packet
+	byPSID       map[string]*peer         // player session id -> its peer, connected or held
+	held         map[*peer]time.Time      // dropped peers awaiting a reconnect, since when
+	backfill     chan bus.BackfillRequest // to the backfiller; nil without automatic backfill
 }
 
 func newSession(srv *Server, info GameSessionInfo, maxPlayers int) *session {
