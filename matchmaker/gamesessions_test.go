@@ -350,4 +350,3 @@ func TestSearchGameSessions(t *testing.T) {
 		wantErr(t, err, NotFound, "FleetId")
 	})
 }
-
