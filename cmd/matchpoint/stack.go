@@ -112,7 +112,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	if m.defaultQueue {
 		defaultQueue = &store.Queue{Name: "default", Regions: splitList(m.queueRegions)}
 	}
-	svc, err := matchmaker.New(matchmaker.Options{
+	svc, err := newMatchmakerService(conn, log, matchmaker.Options{
 		DefaultQueue:  defaultQueue,
 		Registerer:    reg,
 		Store:         st,
