@@ -106,6 +106,15 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 		t.Fatalf("bo connects: %v", err)
 	}
 	defer bo.Close()
+	// bo is routable once ana hears that it connected.
+	for heard := false; !heard; {
+		select {
+		case e := <-ana.Events():
+			heard = e.Kind == client.PlayerConnected && e.PeerID == bo.PeerID()
+		case <-ctx.Done():
+			t.Fatal("ana never heard that bo connected")
+		}
+	}
 	if err := ana.Send(ctx, 1, client.ToPlayer(bo.PeerID()), []byte("hello bo"), true); err != nil {
 		t.Fatal(err)
 	}
