@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -255,7 +256,7 @@ func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSes
 	defer cancel()
 	deadline, _ := pctx.Deadline()
 	req := bus.PlacementRequest{
-		MatchID: gs.GameSessionId, Configuration: f.FleetId, Region: gs.Location, Script: f.ScriptId[len(scriptIDPrefix):],
+		MatchID: gs.GameSessionId, Configuration: f.FleetId, Region: gs.Location, Script: strings.TrimPrefix(f.ScriptId, scriptIDPrefix),
 		MaxPlayers: gs.MaximumPlayerSessionCount, GameSessionData: gs.GameSessionData, Deadline: deadline,
 		GameSessionARN: gs.GameSessionId, FleetID: f.FleetId, GameSessionName: gs.Name, CreatorID: gs.CreatorId,
 	}
