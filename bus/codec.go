@@ -270,3 +270,15 @@ func DecodeBackfillReply(data []byte) (BackfillReply, error) { return decode[Bac
 
 // DecodeScriptVersion parses and validates a ScriptVersion.
 func DecodeScriptVersion(data []byte) (ScriptVersion, error) { return decode[ScriptVersion](data) }
+
+// Encode validates r and returns its JSON, with V set to Version when zero.
+func (r ReserveRequest) Encode() ([]byte, error) { return encode(r) }
+
+// Encode validates r and returns its JSON, with V set to Version when zero.
+func (r ReserveReply) Encode() ([]byte, error) { return encode(r) }
+
+// DecodeReserveRequest parses and validates a ReserveRequest.
+func DecodeReserveRequest(data []byte) (ReserveRequest, error) { return decode[ReserveRequest](data) }
+
+// DecodeReserveReply parses and validates a ReserveReply.
+func DecodeReserveReply(data []byte) (ReserveReply, error) { return decode[ReserveReply](data) }

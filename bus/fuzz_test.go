@@ -75,6 +75,14 @@ func FuzzDecodeBackfillReply(f *testing.F) {
 	fuzzDecoder(f, bus.DecodeBackfillReply, bus.BackfillReply.Encode)
 }
 
+func FuzzDecodeReserveRequest(f *testing.F) {
+	fuzzDecoder(f, bus.DecodeReserveRequest, bus.ReserveRequest.Encode)
+}
+
+func FuzzDecodeReserveReply(f *testing.F) {
+	fuzzDecoder(f, bus.DecodeReserveReply, bus.ReserveReply.Encode)
+}
+
 func FuzzDecodeScriptVersion(f *testing.F) {
 	fuzzDecoder(f, bus.DecodeScriptVersion, bus.ScriptVersion.Encode)
 }
@@ -118,6 +126,8 @@ func TestFuzzSeedsValid(t *testing.T) {
 		"FuzzDecodeBackfillRequest":  func(b []byte) error { _, err := bus.DecodeBackfillRequest(b); return err },
 		"FuzzDecodeBackfillReply":    func(b []byte) error { _, err := bus.DecodeBackfillReply(b); return err },
 		"FuzzDecodeScriptVersion":    func(b []byte) error { _, err := bus.DecodeScriptVersion(b); return err },
+		"FuzzDecodeReserveRequest":   func(b []byte) error { _, err := bus.DecodeReserveRequest(b); return err },
+		"FuzzDecodeReserveReply":     func(b []byte) error { _, err := bus.DecodeReserveReply(b); return err },
 	}
 	for name, decode := range decoders {
 		raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", name, "valid"))

@@ -23,6 +23,12 @@ type Player struct {
 	// to the relay, which sends it back in the session's backfill requests
 	// so that the matchmaker can apply latency rules to the backfill ticket.
 	LatencyInMs map[string]int `json:"latencyInMs,omitempty"`
+	// PlayerSessionID, when set, is the player session id the relay
+	// reserves for this player instead of making one (the matchmaker's
+	// CreatePlayerSessions made it first).
+	PlayerSessionID string `json:"playerSessionId,omitempty"`
+	// PlayerData is GameLift's PlayerData of the player session, opaque.
+	PlayerData string `json:"playerData,omitempty"`
 }
 
 // GameProperty is one key/value game property, as in GameLift.
@@ -67,6 +73,16 @@ type PlacementRequest struct {
 	// not numbered). A PlacementCancel withdraws the tries up to its own
 	// Attempt; a later try is not affected.
 	Attempt int `json:"attempt,omitempty"`
+	// GameSessionARN, when set on a request that creates a session, is the
+	// game session's id and ARN (a CreateGameSession placement); the relay
+	// then uses it instead of making one, and Players may be empty: the
+	// session waits for player sessions (ReserveRequest).
+	GameSessionARN string `json:"gameSessionArn,omitempty"`
+	// FleetID, GameSessionName and CreatorID describe a CreateGameSession
+	// placement to the session's script; optional.
+	FleetID         string `json:"fleetId,omitempty"`
+	GameSessionName string `json:"gameSessionName,omitempty"`
+	CreatorID       string `json:"creatorId,omitempty"`
 }
 
 // PlayerSession is the reserved player session of one player.
@@ -220,6 +236,30 @@ type BackfillReply struct {
 	Error    *ReplyError `json:"error,omitempty"`
 }
 
+// ReserveRequest asks the relay hosting a game session to reserve player
+// sessions in it (CreatePlayerSession(s)), with the ids the matchmaker made.
+// Subject ReserveSubject(RelayID), request/reply, that relay alone.
+type ReserveRequest struct {
+	V int `json:"v"`
+	// RequestID is the idempotency key: a repeat answers the same.
+	RequestID     string `json:"requestId"`
+	RelayID       string `json:"relayId"`
+	GameSessionID string `json:"gameSessionId"`
+	// Players each carry PlayerSessionID (required here) and PlayerData.
+	Players  []Player  `json:"players"`
+	Deadline time.Time `json:"deadline"`
+}
+
+// ReserveReply answers a ReserveRequest with the reserved player sessions, or
+// Error: FULL when they do not fit, INVALID when the session is not running
+// there (ended or unknown).
+type ReserveReply struct {
+	V              int             `json:"v"`
+	RequestID      string          `json:"requestId"`
+	PlayerSessions []PlayerSession `json:"playerSessions,omitempty"`
+	Error          *ReplyError     `json:"error,omitempty"`
+}
+
 // ScriptVersion announces a new version of a server script, stored in the
 // JetStream object store. Subject ScriptSubject(Name).
 type ScriptVersion struct {
@@ -256,6 +296,8 @@ func (m *PlayerLeft) ver() *int       { return &m.V }
 func (m *BackfillRequest) ver() *int  { return &m.V }
 func (m *BackfillReply) ver() *int    { return &m.V }
 func (m *ScriptVersion) ver() *int    { return &m.V }
+func (m *ReserveRequest) ver() *int   { return &m.V }
+func (m *ReserveReply) ver() *int     { return &m.V }
 
 func (m *PlacementRequest) validate(c *check) {
 	c.required("matchId", m.MatchID)
@@ -281,7 +323,12 @@ func (m *PlacementRequest) validate(c *check) {
 	default:
 		c.fail("backfillMode", "want AUTOMATIC, MANUAL or empty, got "+quote(m.BackfillMode))
 	}
-	c.players("players", m.Players)
+	if m.GameSessionARN != "" && m.GameSessionID != "" {
+		c.fail("gameSessionArn", "names a session to create; gameSessionId names one to backfill: not both")
+	}
+	if m.GameSessionARN == "" || len(m.Players) > 0 {
+		c.players("players", m.Players)
+	}
 	switch {
 	case m.MaxPlayers <= 0:
 		c.fail("maxPlayers", "must be positive")
@@ -304,18 +351,45 @@ func (m *PlacementReply) validate(c *check) {
 	} else {
 		c.endpoint("endpoint", *m.Endpoint)
 	}
-	if len(m.PlayerSessions) == 0 {
-		c.fail("playerSessions", "required")
-	}
-	seen := make(map[string]struct{}, len(m.PlayerSessions))
-	for i, ps := range m.PlayerSessions {
-		c.required(c.at("playerSessions", i, "playerId"), ps.PlayerID)
-		c.required(c.at("playerSessions", i, "playerSessionId"), ps.PlayerSessionID)
+	c.playerSessions("playerSessions", m.PlayerSessions)
+}
+
+// playerSessions checks reply player sessions: each with both ids, one per
+// player. A CreateGameSession placement is answered with none, so none is
+// valid; the requester checks there is one per player it asked for.
+func (c *check) playerSessions(field string, pss []PlayerSession) {
+	seen := make(map[string]struct{}, len(pss))
+	for i, ps := range pss {
+		c.required(c.at(field, i, "playerId"), ps.PlayerID)
+		c.required(c.at(field, i, "playerSessionId"), ps.PlayerSessionID)
 		if _, dup := seen[ps.PlayerID]; dup {
-			c.fail(c.at("playerSessions", i, "playerId"), "duplicate "+quote(ps.PlayerID))
+			c.fail(c.at(field, i, "playerId"), "duplicate "+quote(ps.PlayerID))
 		}
 		seen[ps.PlayerID] = struct{}{}
 	}
+}
+
+func (m *ReserveRequest) validate(c *check) {
+	c.required("requestId", m.RequestID)
+	c.name("relayId", m.RelayID)
+	c.required("gameSessionId", m.GameSessionID)
+	c.players("players", m.Players)
+	for i, p := range m.Players {
+		c.required(c.at("players", i, "playerSessionId"), p.PlayerSessionID)
+	}
+	c.time("deadline", m.Deadline)
+}
+
+func (m *ReserveReply) validate(c *check) {
+	c.required("requestId", m.RequestID)
+	if m.Error != nil {
+		c.required("error.code", string(m.Error.Code))
+		return
+	}
+	if len(m.PlayerSessions) == 0 {
+		c.fail("playerSessions", "required")
+	}
+	c.playerSessions("playerSessions", m.PlayerSessions)
 }
 
 func (m *Heartbeat) validate(c *check) {

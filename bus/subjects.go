@@ -217,6 +217,17 @@ func BackfillFilter(configuration string) (string, error) {
 	return join("backfill", c), nil
 }
 
+// ReserveSubject is where requests to reserve player sessions in a session
+// of relay relayID go: matchpoint.v1.relay.<relayID>.reserve (five tokens, so
+// never a heartbeat subject).
+func ReserveSubject(relayID string) (string, error) {
+	id, err := named("relayId", relayID)
+	if err != nil {
+		return "", err
+	}
+	return join("relay", id, "reserve"), nil
+}
+
 // HeartbeatSubject is where relay relayID of region publishes its heartbeats:
 // matchpoint.v1.relay.heartbeat.<region>.<relayID>.
 func HeartbeatSubject(region, relayID string) (string, error) {

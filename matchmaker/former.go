@@ -39,7 +39,7 @@ type Placement struct {
 	MatchmakerData string
 	// Backfill, when set, adds the players of Tickets to a running game
 	// session instead of creating one.
-	Backfill *GameSession
+	Backfill *RelaySession
 }
 
 // formerOptions configure a former. Store and Service are required.

@@ -325,10 +325,10 @@ func sessionConnection(conns map[string]store.GameSessionConnectionInfo) store.G
 	return store.GameSessionConnectionInfo{}
 }
 
-// GameSession is a running game session on a relay, as its ARN names it:
+// RelaySession is a running game session on a relay, as its ARN names it:
 // arn:aws:gamelift:<region>:<account>:gamesession/<relayId>/<gameSessionId>
 // (relays leave the account empty).
-type GameSession struct {
+type RelaySession struct {
 	Arn           string
 	Region        string
 	RelayID       string
@@ -337,16 +337,16 @@ type GameSession struct {
 
 // ParseGameSessionArn reads the region, relay and game session of a game
 // session ARN as relays write it.
-func ParseGameSessionArn(arn string) (GameSession, error) {
+func ParseGameSessionArn(arn string) (RelaySession, error) {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "gamelift" || parts[3] == "" {
-		return GameSession{}, fmt.Errorf("game session ARN %q is not arn:aws:gamelift:<region>::gamesession/<relayId>/<gameSessionId>", arn)
+		return RelaySession{}, fmt.Errorf("game session ARN %q is not arn:aws:gamelift:<region>::gamesession/<relayId>/<gameSessionId>", arn)
 	}
 	res := strings.Split(parts[5], "/")
 	if len(res) != 3 || res[0] != "gamesession" || res[1] == "" || res[2] == "" {
-		return GameSession{}, fmt.Errorf("game session ARN %q does not name a relay and a game session (gamesession/<relayId>/<gameSessionId>)", arn)
+		return RelaySession{}, fmt.Errorf("game session ARN %q does not name a relay and a game session (gamesession/<relayId>/<gameSessionId>)", arn)
 	}
-	return GameSession{Arn: arn, Region: parts[3], RelayID: res[1], GameSessionID: res[2]}, nil
+	return RelaySession{Arn: arn, Region: parts[3], RelayID: res[1], GameSessionID: res[2]}, nil
 }
 
 // queueRegions returns where the configuration's matches are placed, in

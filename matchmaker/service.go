@@ -83,6 +83,11 @@ type Options struct {
 	// heartbeat intervals): a fleet is ACTIVE while one serves it, and its
 	// capacity and utilisation are theirs. Nil: no relay is known.
 	Relays func() []Relay
+	// GameSessionBus, if set, places CreateGameSession's game sessions on
+	// relays and reserves CreatePlayerSessions' player sessions in them
+	// (*bus.Conn implements it). Nil: CreateGameSession answers
+	// FleetCapacityExceededException.
+	GameSessionBus GameSessionBus
 
 	// Registerer receives the service's metrics (tickets by status and
 	// configuration, events by type, webhook deliveries by outcome; see

@@ -40,7 +40,11 @@ func (s *session) reserve(players []bus.Player, now time.Time) ([]bus.PlayerSess
 	}
 	out := make([]bus.PlayerSession, len(players))
 	for i, p := range players {
-		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: newID("psess-"), Team: p.Team, Attributes: p.Attributes,
+		psid := p.PlayerSessionID
+		if psid == "" {
+			psid = newID("psess-")
+		}
+		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: psid, Team: p.Team, Attributes: p.Attributes,
 			LatencyInMs: maps.Clone(p.LatencyInMs)}
 		s.reservations[mp.PlayerSessionID] = &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL)}
 		s.info.Players = append(s.info.Players, mp)

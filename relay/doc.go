@@ -9,7 +9,8 @@
 // # Files
 //
 // server.go holds Server, New, Run and Shutdown; placement.go answers
-// placement requests and cancellations; ledger.go records placements,
+// placement requests and cancellations; reserve.go the matchmaker's requests
+// to reserve player sessions in a running session; ledger.go records placements,
 // cancelled tries and reserved player sessions; session.go is a game session's
 // lifecycle; admission.go its reservations, logins, reconnects and departures;
 // routing.go its message routing and groups; scriptapi.go the Session methods

@@ -164,9 +164,14 @@ func (s *Server) tick() time.Duration {
 func (s *Server) create(req bus.PlacementRequest) (*session, bus.PlacementReply, error) {
 	now := time.Now()
 	id := newID("gsess-")
+	arn := "arn:aws:gamelift:" + s.opts.Region + "::gamesession/" + s.opts.RelayID + "/" + id
+	if req.GameSessionARN != "" {
+		// A CreateGameSession placement: the matchmaker's id is the ARN.
+		id, arn = req.GameSessionARN, req.GameSessionARN
+	}
 	info := GameSessionInfo{
 		GameSessionID:    id,
-		GameSessionARN:   "arn:aws:gamelift:" + s.opts.Region + "::gamesession/" + s.opts.RelayID + "/" + id,
+		GameSessionARN:   arn,
 		MatchID:          req.MatchID,
 		Configuration:    req.Configuration,
 		ConfigurationARN: req.ConfigurationARN,
@@ -181,6 +186,11 @@ func (s *Server) create(req bus.PlacementRequest) (*session, bus.PlacementReply,
 		CreatedAt:        now,
 	}
 	sess := newSession(s, info, info.MaxPlayers)
+	if len(req.Players) == 0 {
+		// Created empty, it waits for reservations; unscripted, it ends
+		// EMPTY after the empty timeout without one.
+		sess.createdEmpty, sess.emptySince = true, now
+	}
 	players, err := sess.reserve(req.Players, now)
 	if err != nil {
 		return nil, refusal(bus.CodeInvalid, "%v", err), err

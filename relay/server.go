@@ -182,6 +182,14 @@ func (s *Server) Run(ctx context.Context) error {
 		s.closeListeners()
 		return fmt.Errorf("relay: serve placement cancels: %w", err)
 	}
+	stopReserves, err := s.bus.ServeReserves(ctx, s.opts.RelayID, s.reservePlayers)
+	if err != nil {
+		stopPlacements()
+		stopRelayPlacements()
+		stopCancels()
+		s.closeListeners()
+		return fmt.Errorf("relay: serve reserves: %w", err)
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.ln) }()
 	if s.fast != nil {
@@ -206,6 +214,7 @@ func (s *Server) Run(ctx context.Context) error {
 	stopPlacements()
 	stopRelayPlacements()
 	stopCancels()
+	stopReserves()
 	s.publishHeartbeat()
 	s.drain()
 	s.http.Close()

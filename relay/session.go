@@ -93,12 +93,15 @@ type session struct {
 	// Owned by the holder of turn.
 	nextPeer      int32
 	everConnected bool
-	emptySince    time.Time
-	lastHealth    time.Time
-	scratch       protocol.Packet
-	byPSID        map[string]*peer         // player session id -> its peer, connected or held
-	held          map[*peer]time.Time      // dropped peers awaiting a reconnect, since when
-	backfill      chan bus.BackfillRequest // to the backfiller; nil without automatic backfill
+	// createdEmpty: placed without players (CreateGameSession), the
+	// session is empty from its start rather than EXPIRED.
+	createdEmpty bool
+	emptySince   time.Time
+	lastHealth   time.Time
+	scratch      protocol.Packet
+	byPSID       map[string]*peer         // player session id -> its peer, connected or held
+	held         map[*peer]time.Time      // dropped peers awaiting a reconnect, since when
+	backfill     chan bus.BackfillRequest // to the backfiller; nil without automatic backfill
 }
 
 func newSession(srv *Server, info GameSessionInfo, maxPlayers int) *session {
@@ -230,7 +233,7 @@ func (s *session) check(now time.Time) {
 	timeouts := s.script == nil || o.ScriptedSessionTimeouts
 	if timeouts && len(s.routes.Load().all) == 0 && !s.hasLiveReservation(now) {
 		switch {
-		case !s.everConnected:
+		case !s.everConnected && !s.createdEmpty:
 			s.requestEnd(bus.EndExpired, "no reserved player connected within "+o.PlayerSessionTTL.String())
 		case now.Sub(s.emptySince) >= o.EmptySessionTimeout:
 			s.requestEnd(bus.EndEmpty, "empty for "+o.EmptySessionTimeout.String())

@@ -121,7 +121,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	} else {
 		scriptExists = scripts.Exists
 	}
-	svc, err := matchmaker.New(matchmaker.Options{
+	svc, err := newMatchmakerService(conn, log, matchmaker.Options{
 		ScriptExists:  scriptExists,
 		DefaultQueue:  defaultQueue,
 		Registerer:    reg,

@@ -63,6 +63,14 @@ type Service interface {
 	DeleteAlias(ctx context.Context, in *matchmaker.DeleteAliasInput) (*matchmaker.DeleteAliasOutput, error)
 	ResolveAlias(ctx context.Context, in *matchmaker.ResolveAliasInput) (*matchmaker.ResolveAliasOutput, error)
 
+	// Game sessions and player sessions (issue 12).
+	CreateGameSession(ctx context.Context, in *matchmaker.CreateGameSessionInput) (*matchmaker.CreateGameSessionOutput, error)
+	DescribeGameSessions(ctx context.Context, in *matchmaker.DescribeGameSessionsInput) (*matchmaker.DescribeGameSessionsOutput, error)
+	SearchGameSessions(ctx context.Context, in *matchmaker.SearchGameSessionsInput) (*matchmaker.SearchGameSessionsOutput, error)
+	CreatePlayerSession(ctx context.Context, in *matchmaker.CreatePlayerSessionInput) (*matchmaker.CreatePlayerSessionOutput, error)
+	CreatePlayerSessions(ctx context.Context, in *matchmaker.CreatePlayerSessionsInput) (*matchmaker.CreatePlayerSessionsOutput, error)
+	DescribePlayerSessions(ctx context.Context, in *matchmaker.DescribePlayerSessionsInput) (*matchmaker.DescribePlayerSessionsOutput, error)
+
 	// EventsAfter, TicketConfiguration and Subscribe feed the event streams.
 	EventsAfter(ctx context.Context, configuration string, after uint64, limit int) ([]store.Event, error)
 	TicketConfiguration(ctx context.Context, ticketID string) (string, error)
@@ -178,6 +186,10 @@ func statusOf(e *matchmaker.Error) int {
 		return http.StatusNotFound
 	case matchmaker.LimitExceeded, matchmaker.UnsupportedRegion, matchmaker.TerminalRoutingStrategy:
 		return http.StatusBadRequest
+	case matchmaker.GameSessionFull, matchmaker.InvalidGameSessionStatus:
+		return http.StatusConflict
+	case matchmaker.FleetCapacityExceeded:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

@@ -61,6 +61,12 @@ func gameliftOperations(s Service) map[string]operation {
 		"UpdateAlias":                       op(s.UpdateAlias),
 		"DeleteAlias":                       op(s.DeleteAlias),
 		"ResolveAlias":                      op(s.ResolveAlias),
+		"CreateGameSession":                 op(s.CreateGameSession),
+		"DescribeGameSessions":              op(s.DescribeGameSessions),
+		"SearchGameSessions":                op(s.SearchGameSessions),
+		"CreatePlayerSession":               op(s.CreatePlayerSession),
+		"CreatePlayerSessions":              op(s.CreatePlayerSessions),
+		"DescribePlayerSessions":            op(s.DescribePlayerSessions),
 	}
 }
 
