@@ -71,6 +71,10 @@ type EventDetail struct {
 	// Unmatchable is Matchpoint's own, on MatchmakingTimedOut and
 	// MatchmakingCancelled: why the ticket could never match.
 	Unmatchable string `json:"unmatchable,omitempty"`
+	// MatchpointLocation is Matchpoint's own, on the MatchmakingSucceeded of
+	// a STANDALONE match: the region the forming loop chose for it (the
+	// tickets' MatchpointLocation), absent when none could be chosen.
+	MatchpointLocation string `json:"matchpointLocation,omitempty"`
 }
 
 // explanation is what kept a searching ticket out of a match so far.
@@ -188,6 +192,9 @@ func detailFor(typ string, tickets []store.Ticket, o eventOptions) EventDetail {
 		ps := eventPlayers(t, o)
 		d.Tickets[i] = EventTicket{TicketID: t.TicketId, StartTime: t.StartTime.UTC().Format(EventTimeFormat), Players: ps}
 		d.GameSessionInfo.Players = append(d.GameSessionInfo.Players, ps...)
+		if typ == EventMatchmakingSucceeded && d.MatchpointLocation == "" {
+			d.MatchpointLocation = t.MatchpointLocation
+		}
 	}
 	return d
 }

@@ -246,6 +246,12 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	teams := rs.Teams()
 	var claims []store.TicketVersion
 	var matched []matchedTicket
+	// A STANDALONE match's tickets say where it should be played, so that
+	// a backend placing it itself need not work it out again.
+	location := ""
+	if cfg.FlexMatchMode == ModeStandalone && m.Backfill == nil {
+		location = m.Region
+	}
 	if m.Backfill != nil {
 		claims = append(claims, store.TicketVersion{ID: m.Backfill.ID, Version: versionOf(byID, m.Backfill.ID)})
 		matched = append(matched, matchedTicket{TicketId: m.Backfill.ID})
@@ -256,7 +262,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 				continue
 			}
 			claims = append(claims, store.TicketVersion{ID: t.ID, Version: versionOf(byID, t.ID)})
-			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name})
+			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name, Location: location})
 		}
 	}
 	status := claimStatus(cfg)

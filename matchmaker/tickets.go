@@ -118,6 +118,7 @@ func (s *Service) ticketOut(t *store.Ticket) MatchmakingTicket {
 		EstimatedWaitTime:         t.EstimatedWaitTime,
 		Players:                   t.Players,
 		GameSessionConnectionInfo: t.GameSessionConnectionInfo,
+		MatchpointLocation:        t.MatchpointLocation,
 	}
 }
 

@@ -211,6 +211,9 @@ type MatchmakingTicket struct {
 	EstimatedWaitTime         int                              `json:"EstimatedWaitTime,omitempty"`
 	Players                   []store.Player                   `json:"Players"`
 	GameSessionConnectionInfo *store.GameSessionConnectionInfo `json:"GameSessionConnectionInfo,omitempty"`
+	// MatchpointLocation is Matchpoint's own: the region chosen for the
+	// ticket's STANDALONE match (see store.Ticket).
+	MatchpointLocation string `json:"MatchpointLocation,omitempty"`
 }
 
 // StartMatchmakingInput is the StartMatchmaking request.
