@@ -270,3 +270,13 @@ func DecodeBackfillReply(data []byte) (BackfillReply, error) { return decode[Bac
 
 // DecodeScriptVersion parses and validates a ScriptVersion.
 func DecodeScriptVersion(data []byte) (ScriptVersion, error) { return decode[ScriptVersion](data) }
+
+// Configuration changes.
+
+// Encode validates m and returns its JSON, with V set to Version when zero.
+func (m ConfigurationChanged) Encode() ([]byte, error) { return encode(m) }
+
+// DecodeConfigurationChanged parses and validates a ConfigurationChanged.
+func DecodeConfigurationChanged(data []byte) (ConfigurationChanged, error) {
+	return decode[ConfigurationChanged](data)
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
@@ -279,6 +280,24 @@ func (s *Service) deliver(ctx context.Context, cfg store.Configuration, typ stri
 		s.log.Debug("matchmaking event", "configuration", cfg.Name, "type", typ, "seq", seq, "tickets", ids)
 	}
 	s.notify(cfg.Name)
+}
+
+// configurationChanged tells the forming loops that a configuration was
+// created, updated or deleted: this process's own at once, and every
+// matchmaker's through the bus (Options.Bus), so that a new configuration
+// forms matches without waiting for their next scan of the store. A failed
+// publication is logged: the scan catches up.
+func (s *Service) configurationChanged(ctx context.Context, name string, change bus.ConfigurationChange) {
+	s.former.configurationChanged(name)
+	if s.opts.Bus == nil {
+		return
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	err := s.opts.Bus.PublishConfigurationChanged(pctx, bus.ConfigurationChanged{Name: name, Change: change, At: s.now().UTC()})
+	if err != nil {
+		s.log.Warn("publish configuration change", "configuration", name, "change", change, "err", err)
+	}
 }
 
 // DecodeEvent decodes an event payload as stored in the log.
