@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,7 +56,7 @@ type Event struct {
 type EventDetail struct {
 	Type                  string                 `json:"type"`
 	Tickets               []EventTicket          `json:"tickets"`
-	EstimatedWaitMillis   string                 `json:"estimatedWaitMillis,omitempty"`
+	EstimatedWaitMillis   EstimatedWait          `json:"estimatedWaitMillis,omitempty"`
 	AcceptanceTimeout     int                    `json:"acceptanceTimeout,omitempty"`
 	AcceptanceRequired    *bool                  `json:"acceptanceRequired,omitempty"`
 	Acceptance            string                 `json:"acceptance,omitempty"`
@@ -76,6 +77,35 @@ type EventDetail struct {
 	// a STANDALONE match: the region the forming loop chose for it (the
 	// tickets' MatchpointLocation), absent when none could be chosen.
 	MatchpointLocation string `json:"matchpointLocation,omitempty"`
+}
+
+// EstimatedWait is the estimatedWaitMillis of MatchmakingSearching: as
+// GameLift documents it, whole seconds despite its name, written as a JSON
+// number, or the string "NOT_AVAILABLE" when there is no estimate.
+type EstimatedWait string
+
+// MarshalJSON writes a number of seconds as a JSON number, anything else as
+// a string.
+func (e EstimatedWait) MarshalJSON() ([]byte, error) {
+	if _, err := strconv.ParseUint(string(e), 10, 31); err == nil {
+		return []byte(e), nil
+	}
+	return json.Marshal(string(e))
+}
+
+// UnmarshalJSON reads a JSON number or string.
+func (e *EstimatedWait) UnmarshalJSON(b []byte) error {
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err == nil {
+		*e = EstimatedWait(n.String())
+		return nil
+	}
+	var str string
+	if err := json.Unmarshal(b, &str); err != nil {
+		return fmt.Errorf("estimatedWaitMillis %s: want a number or a string", b)
+	}
+	*e = EstimatedWait(str)
+	return nil
 }
 
 // explanation is what kept a searching ticket out of a match so far.

@@ -339,7 +339,7 @@ func (s *Service) resolveAtOnce(ctx context.Context, cfg store.Configuration, ma
 		for i := range after {
 			if after[i].Status == store.StatusSearching {
 				sd := detailFor(EventMatchmakingSearching, after[i:i+1], eventOptions{})
-				sd.EstimatedWaitMillis = estimateNA
+				sd.EstimatedWaitMillis = s.estimatedWaitMillis(ctx, cfg.Name)
 				ds = append(ds, sd)
 			}
 		}
