@@ -282,3 +282,13 @@ func DecodeReserveRequest(data []byte) (ReserveRequest, error) { return decode[R
 
 // DecodeReserveReply parses and validates a ReserveReply.
 func DecodeReserveReply(data []byte) (ReserveReply, error) { return decode[ReserveReply](data) }
+
+// Configuration changes.
+
+// Encode validates m and returns its JSON, with V set to Version when zero.
+func (m ConfigurationChanged) Encode() ([]byte, error) { return encode(m) }
+
+// DecodeConfigurationChanged parses and validates a ConfigurationChanged.
+func DecodeConfigurationChanged(data []byte) (ConfigurationChanged, error) {
+	return decode[ConfigurationChanged](data)
+}

@@ -527,3 +527,40 @@ func isLowerHex(s string) bool {
 	}
 	return true
 }
+
+// Configuration changes.
+
+// ConfigurationChange says what happened to a configuration.
+type ConfigurationChange string
+
+// The configuration changes.
+const (
+	ConfigurationCreated ConfigurationChange = "created"
+	ConfigurationUpdated ConfigurationChange = "updated"
+	ConfigurationDeleted ConfigurationChange = "deleted"
+)
+
+// ConfigurationChanged announces that a matchmaking configuration was
+// created, updated or deleted, so that the matchmakers' forming loops take
+// it up (or let it go) at once instead of at their next scan of the store,
+// which stays the truth. Subject ConfigurationSubject(Name).
+type ConfigurationChanged struct {
+	V      int                 `json:"v"`
+	Name   string              `json:"name"`
+	Change ConfigurationChange `json:"change"`
+	At     time.Time           `json:"at"`
+}
+
+func (m *ConfigurationChanged) ver() *int { return &m.V }
+
+func (m *ConfigurationChanged) validate(c *check) {
+	c.name("name", m.Name)
+	switch m.Change {
+	case ConfigurationCreated, ConfigurationUpdated, ConfigurationDeleted:
+	case "":
+		c.fail("change", "required")
+	default:
+		c.fail("change", "want created, updated or deleted, got "+quote(string(m.Change)))
+	}
+	c.time("at", m.At)
+}

@@ -348,3 +348,25 @@ func subjectTokens(subject, field string, n int) ([]string, bool) {
 	}
 	return toks, true
 }
+
+// Configuration changes.
+
+// ConfigurationSubject is where a change to matchmaking configuration name
+// is announced: matchpoint.v1.configuration.<name>.
+func ConfigurationSubject(name string) (string, error) {
+	n, err := named("configuration", name)
+	if err != nil {
+		return "", err
+	}
+	return join("configuration", n), nil
+}
+
+// ConfigurationFilter is the subscription subject for the changes to
+// configuration name, or to every configuration when name is empty.
+func ConfigurationFilter(name string) (string, error) {
+	n, err := namedOrAny("configuration", name)
+	if err != nil {
+		return "", err
+	}
+	return join("configuration", n), nil
+}

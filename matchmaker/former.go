@@ -51,7 +51,11 @@ type formerOptions struct {
 	// Arrivals, when set, is where the former hears of new tickets: every
 	// MatchmakingSearching event wakes the loop of its configuration (wake),
 	// whichever process accepted the ticket. Without it a new ticket waits
-	// for the next pass, Interval at most.
+	// for the next pass, Interval at most. It is also where the former
+	// hears of configuration changes (bus.ConfigurationChanged), whichever
+	// process made them: each one starts a look for configurations to own
+	// at once and wakes the loop of the configuration, so that a new
+	// configuration forms matches without waiting for Discover.
 	Arrivals *bus.Conn
 	// Owner identifies this process in leases (default: host name and a
 	// random suffix).
@@ -71,7 +75,8 @@ type formerOptions struct {
 	// arrives and, under load, passes follow one another.
 	MinInterval time.Duration
 	// Discover is the time between looks for configurations to own
-	// (default 2s).
+	// (default 2s): the safety net for configuration changes the former
+	// did not hear of.
 	Discover time.Duration
 	// Regions are where WITH_QUEUE matches go when the configuration names
 	// no game session queue and no Regions, in order of preference.
@@ -131,6 +136,10 @@ type former struct {
 	log     *slog.Logger
 	metrics *formingMetrics
 
+	// rediscover asks run for a look for configurations to own now (a
+	// configuration changed); sends coalesce.
+	rediscover chan struct{}
+
 	mu     sync.Mutex
 	owned  map[string]ownedLoop
 	places sync.WaitGroup
@@ -158,7 +167,7 @@ func newFormer(opts formerOptions) (*former, error) {
 		return nil, err
 	}
 	return &former{opts: opts, log: opts.Logger.With("owner", opts.Owner), metrics: m, owned: map[string]ownedLoop{},
-		ended: map[string]time.Time{}}, nil
+		ended: map[string]time.Time{}, rediscover: make(chan struct{}, 1)}, nil
 }
 
 // leaseName is the store lease that guards a configuration.
@@ -185,6 +194,13 @@ func (w *former) run(ctx context.Context) error {
 			return fmt.Errorf("matchmaker: follow new tickets: %w", err)
 		}
 		defer stop()
+		stopChanges, err := w.opts.Arrivals.SubscribeConfigurationChanges(ctx, "", func(cc bus.ConfigurationChanged) {
+			w.configurationChanged(cc.Name)
+		})
+		if err != nil {
+			return fmt.Errorf("matchmaker: follow configuration changes: %w", err)
+		}
+		defer stopChanges()
 	}
 	var loops sync.WaitGroup
 	defer func() {
@@ -204,8 +220,22 @@ func (w *former) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-discover.C:
+		case <-w.rediscover:
 		}
 	}
+}
+
+// configurationChanged makes the former take a changed configuration into
+// account now rather than at its next scan: a look for configurations to
+// own (a new one is owned), and a pass of its loop if this former owns it
+// (an updated one is formed under its new settings, a deleted one's loop
+// stops). It never blocks.
+func (w *former) configurationChanged(name string) {
+	select {
+	case w.rediscover <- struct{}{}:
+	default:
+	}
+	w.wake(name)
 }
 
 // ownedConfigs returns the configurations this former owns now.

@@ -23,6 +23,9 @@ type matchedTicket struct {
 	// copy only costs a read: the update is a compare-and-swap). It is
 	// modified.
 	Claimed *store.Ticket
+	// Location is the region chosen for a STANDALONE match, recorded as the
+	// ticket's MatchpointLocation.
+	Location string
 }
 
 // claimStatus is the status the match-forming loop claims a match's tickets
@@ -63,11 +66,13 @@ func (s *Service) matchProposed(ctx context.Context, cfg store.Configuration, ma
 	// again, and reported, by the move.
 	ids := make([]string, len(tickets))
 	teams := make(map[string]string, len(tickets))
+	locations := make(map[string]string, len(tickets))
 	current := make(map[string]*store.Ticket, len(tickets))
 	var missing []string
 	for i, mt := range tickets {
 		ids[i] = mt.TicketId
 		teams[mt.TicketId] = mt.Team
+		locations[mt.TicketId] = mt.Location
 		if mt.Claimed != nil {
 			current[mt.TicketId] = mt.Claimed
 		} else {
@@ -91,6 +96,7 @@ func (s *Service) matchProposed(ctx context.Context, cfg store.Configuration, ma
 					t.Players[i].Team = teams[id]
 				}
 			}
+			t.MatchpointLocation = locations[id]
 			switch {
 			case cfg.AcceptanceRequired:
 				t.Status = store.StatusRequiresAcceptance
@@ -333,7 +339,7 @@ func (s *Service) resolveAtOnce(ctx context.Context, cfg store.Configuration, ma
 		for i := range after {
 			if after[i].Status == store.StatusSearching {
 				sd := detailFor(EventMatchmakingSearching, after[i:i+1], eventOptions{})
-				sd.EstimatedWaitMillis = estimateNA
+				sd.EstimatedWaitMillis = s.estimatedWaitMillis(ctx, cfg.Name)
 				ds = append(ds, sd)
 			}
 		}
@@ -380,6 +386,7 @@ func (s *Service) applyOutcome(t *store.Ticket, cfg store.Configuration, outcome
 func (s *Service) backToSearching(t *store.Ticket, cfg store.Configuration) {
 	t.Status = store.StatusSearching
 	t.MatchId = ""
+	t.MatchpointLocation = ""
 	t.Acceptances = nil
 	t.Deadline = searchDeadline(t, cfg)
 	if !t.Backfill {

@@ -25,6 +25,9 @@ type configLoop struct {
 	pool  *pool
 	seed  uint64
 	cache snapshotCache
+	// waits holds the times to match of the last matched tickets, for the
+	// configuration's wait estimate.
+	waits waitSamples
 	// last is the fingerprint of the pool at the last forming pass, formed
 	// when that pass ran and rs the rule set it used.
 	last   uint64
@@ -120,8 +123,26 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	c.kept.add(rs, res.Kept)
 	c.observe(res)
 	claimed = c.claimAll(ctx, cfg, rs, res.Matches, byID) > 0
+	if claimed {
+		c.recordEstimate(ctx)
+	}
 	w.metrics.passSeconds.WithLabelValues(c.name).Observe(time.Since(start).Seconds())
 	return false, claimed
+}
+
+// recordEstimate writes the configuration's wait estimate to the store, for
+// every process that answers DescribeMatchmaking, after a pass that matched:
+// one small write per such pass. When there is too little recent data it
+// writes nothing, and the last estimate written expires by itself when
+// there is too little data for it.
+func (c *configLoop) recordEstimate(ctx context.Context) {
+	seconds, ttl, ok := c.waits.estimate(c.w.opts.Now())
+	if !ok {
+		return
+	}
+	if err := c.w.opts.Store.SetWaitEstimate(ctx, c.name, seconds, ttl); err != nil {
+		c.warn(ctx, "record wait estimate", err)
+	}
 }
 
 // observe counts a pass's rule outcomes and what kept its unmatched tickets
@@ -246,6 +267,12 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	teams := rs.Teams()
 	var claims []store.TicketVersion
 	var matched []matchedTicket
+	// A STANDALONE match's tickets say where it should be played, so that
+	// a backend placing it itself need not work it out again.
+	location := ""
+	if cfg.FlexMatchMode == ModeStandalone && m.Backfill == nil {
+		location = m.Region
+	}
 	if m.Backfill != nil {
 		claims = append(claims, store.TicketVersion{ID: m.Backfill.ID, Version: versionOf(byID, m.Backfill.ID)})
 		matched = append(matched, matchedTicket{TicketId: m.Backfill.ID})
@@ -256,7 +283,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 				continue
 			}
 			claims = append(claims, store.TicketVersion{ID: t.ID, Version: versionOf(byID, t.ID)})
-			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name})
+			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name, Location: location})
 		}
 	}
 	status := claimStatus(cfg)
@@ -288,6 +315,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		for _, t := range team {
 			if !t.Backfill {
 				w.metrics.timeToMatch.WithLabelValues(c.name).Observe(now.Sub(t.Start).Seconds())
+				c.waits.add(now, now.Sub(t.Start))
 			}
 		}
 	}

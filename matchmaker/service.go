@@ -190,7 +190,9 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedConfig
-	subs  map[string]map[chan struct{}]struct{}
+	// estimates caches the configurations' wait estimates (CacheTTL).
+	estimates map[string]cachedEstimate
+	subs      map[string]map[chan struct{}]struct{}
 
 	hooks   *webhooks
 	metrics *metrics
@@ -228,13 +230,14 @@ func New(opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		metrics: m,
-		opts:    opts,
-		store:   opts.Store,
-		log:     opts.Logger,
-		now:     opts.Now,
-		cache:   make(map[string]cachedConfig),
-		subs:    make(map[string]map[chan struct{}]struct{}),
+		metrics:   m,
+		opts:      opts,
+		store:     opts.Store,
+		log:       opts.Logger,
+		now:       opts.Now,
+		cache:     make(map[string]cachedConfig),
+		estimates: make(map[string]cachedEstimate),
+		subs:      make(map[string]map[chan struct{}]struct{}),
 	}
 	if opts.DefaultQueue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -21,6 +21,8 @@ type Memory struct {
 	expiry   []expiryEntry
 	leases   map[string]memLease
 	logs     map[string]*memLog
+	// waits holds each configuration's wait estimate.
+	waits map[string]memWait
 	// gs holds fleets, aliases, game and player sessions (see
 	// memory_gamesessions.go); nil until first used.
 	gs *memGameSessions
@@ -68,6 +70,7 @@ func NewMemory(opts Options) *Memory {
 		pools:    map[string]*memPool{},
 		leases:   map[string]memLease{},
 		logs:     map[string]*memLog{},
+		waits:    map[string]memWait{},
 	}
 }
 

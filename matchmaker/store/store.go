@@ -238,6 +238,15 @@ type Store interface {
 	// it, ErrNotFound if nobody does.
 	ReleaseLease(ctx context.Context, name, owner string) error
 
+	// SetWaitEstimate records the configuration's estimated wait for a
+	// match, in whole seconds, for ttl (> 0) from now, replacing the one
+	// recorded before. The match former writes it after each pass that
+	// matched; it is a hint (not kept in step with anything else).
+	SetWaitEstimate(ctx context.Context, configuration string, seconds int, ttl time.Duration) error
+	// WaitEstimate returns the configuration's estimated wait in seconds;
+	// ok is false when none is recorded or it has expired.
+	WaitEstimate(ctx context.Context, configuration string) (seconds int, ok bool, err error)
+
 	// AppendEvent appends an event to the configuration's log and returns
 	// its sequence number. The log keeps the newest Options.MaxEvents.
 	AppendEvent(ctx context.Context, configuration string, ticketIDs []string, payload []byte) (uint64, error)

@@ -86,6 +86,10 @@ type Ticket struct {
 	Players                   []Player                   `json:"Players"`
 	MatchId                   string                     `json:"MatchId,omitempty"`
 	GameSessionConnectionInfo *GameSessionConnectionInfo `json:"GameSessionConnectionInfo,omitempty"`
+	// MatchpointLocation (Matchpoint's own) is the region the forming loop
+	// chose for the ticket's STANDALONE match, from the latency rules or the
+	// players' latencies; empty when none could be chosen.
+	MatchpointLocation string `json:"MatchpointLocation,omitempty"`
 
 	// Backfill marks a StartMatchBackfill ticket; BackfillGameSessionArn is
 	// the game session it fills (empty in STANDALONE mode).

@@ -67,6 +67,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimRaceTwoClients", func(t *testing.T, open Opener) { ClaimRace(t, []store.Store{open(t), open(t)}) }},
 		{"Leases", testLeases},
 		{"LeaseExpiry", testLeaseExpiry},
+		{"WaitEstimate", testWaitEstimate},
+		{"WaitEstimateExpiry", testWaitEstimateExpiry},
 		{"Events", testEvents},
 		{"EventsTrimmed", testEventsTrimmed},
 	}
