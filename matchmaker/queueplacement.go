@@ -639,7 +639,9 @@ func (s *Service) runPlacement(ctx context.Context, p store.GameSessionPlacement
 			s.log.Warn("end game session placement", "placementId", p.PlacementId, "status", status, "err", err)
 		}
 	}
-	ctx, cancel := context.WithDeadline(ctx, p.Deadline)
+	// The timeout runs on the process's clock from now: Service.now may be
+	// another clock (tests), and the placement has just been stored.
+	ctx, cancel := context.WithTimeout(ctx, p.Deadline.Sub(p.StartTime))
 	defer cancel()
 	delay := placementBackoff
 	var problems []string
