@@ -16,7 +16,9 @@ type queueEvents struct {
 	events []QueueEvent
 }
 
-func (q *queueEvents) PublishMatchmakingEvent(context.Context, string, string, []byte) error { return nil }
+func (q *queueEvents) PublishMatchmakingEvent(context.Context, string, string, []byte) error {
+	return nil
+}
 
 func (q *queueEvents) PublishQueueEvent(_ context.Context, _, _ string, payload []byte) error {
 	var ev QueueEvent
