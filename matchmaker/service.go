@@ -204,6 +204,9 @@ type Service struct {
 	// placer places the matches whose players accepted and those whose
 	// placement is overdue; nil without Options.Placer.
 	placer acceptedPlacer
+	// queuePlacements runs this process's StartGameSessionPlacement
+	// workers (queueplacement.go).
+	queuePlacements queuePlacements
 }
 
 // acceptedPlacer places, in the background, a match whose tickets are
@@ -307,6 +310,7 @@ func (s *Service) Run(ctx context.Context) error {
 // Close stops webhook delivery, abandoning queued deliveries, and waits for
 // the delivery goroutine to end.
 func (s *Service) Close() error {
+	s.queuePlacements.stop()
 	s.hooks.stop()
 	return nil
 }

@@ -71,6 +71,10 @@ type Service interface {
 	CreatePlayerSessions(ctx context.Context, in *matchmaker.CreatePlayerSessionsInput) (*matchmaker.CreatePlayerSessionsOutput, error)
 	DescribePlayerSessions(ctx context.Context, in *matchmaker.DescribePlayerSessionsInput) (*matchmaker.DescribePlayerSessionsOutput, error)
 
+	StartGameSessionPlacement(ctx context.Context, in *matchmaker.StartGameSessionPlacementInput) (*matchmaker.StartGameSessionPlacementOutput, error)
+	DescribeGameSessionPlacement(ctx context.Context, in *matchmaker.DescribeGameSessionPlacementInput) (*matchmaker.DescribeGameSessionPlacementOutput, error)
+	StopGameSessionPlacement(ctx context.Context, in *matchmaker.StopGameSessionPlacementInput) (*matchmaker.StopGameSessionPlacementOutput, error)
+
 	// EventsAfter, TicketConfiguration and Subscribe feed the event streams.
 	EventsAfter(ctx context.Context, configuration string, after uint64, limit int) ([]store.Event, error)
 	TicketConfiguration(ctx context.Context, ticketID string) (string, error)
@@ -137,6 +141,7 @@ func New(svc Service, keys map[string]string, logger *slog.Logger, opts ...Optio
 	h.mux.HandleFunc("POST /service/GameLift/operation/{action}", h.serveCBOR)
 	h.routes()
 	h.gameSessionRoutes()
+	h.placementRoutes()
 	h.scriptRoutes()
 	return h
 }

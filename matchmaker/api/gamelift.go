@@ -67,6 +67,10 @@ func gameliftOperations(s Service) map[string]operation {
 		"CreatePlayerSession":               op(s.CreatePlayerSession),
 		"CreatePlayerSessions":              op(s.CreatePlayerSessions),
 		"DescribePlayerSessions":            op(s.DescribePlayerSessions),
+
+		"StartGameSessionPlacement":    op(s.StartGameSessionPlacement),
+		"DescribeGameSessionPlacement": op(s.DescribeGameSessionPlacement),
+		"StopGameSessionPlacement":     op(s.StopGameSessionPlacement),
 	}
 }
 

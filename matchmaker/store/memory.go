@@ -26,6 +26,9 @@ type Memory struct {
 	// gs holds fleets, aliases, game and player sessions (see
 	// memory_gamesessions.go); nil until first used.
 	gs *memGameSessions
+	// placements holds game session placements (see
+	// memory_placements.go); nil until first used.
+	placements map[string]*memPlacement
 }
 
 type memTicket struct {

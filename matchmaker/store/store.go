@@ -129,6 +129,7 @@ func (o Options) WithDefaults() Options {
 // concurrent use; every multi-record change is atomic.
 type Store interface {
 	GameSessions
+	GameSessionPlacements
 
 	// CreateRuleSet stores a new rule set; ErrExists if the name is taken.
 	CreateRuleSet(ctx context.Context, rs RuleSet) error

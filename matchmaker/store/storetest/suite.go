@@ -73,6 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventsTrimmed", testEventsTrimmed},
 	}
 	tests = append(tests, gameSessionTests...)
+	tests = append(tests, placementTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}
