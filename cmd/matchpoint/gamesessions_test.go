@@ -37,7 +37,8 @@ func zipScript(t *testing.T, name, source string) []byte {
 // against the dev stack with the AWS SDK for Go v2: upload a script, create a
 // fleet with it, create a game session, find it, create two player
 // sessions, connect two Realtime clients that talk to each other and hear
-// from the fleet's script, and be refused a third player.
+// from the fleet's script, be refused a third player, and place a second
+// session through a queue with StartGameSessionPlacement.
 func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 	a := startDev(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -144,6 +145,40 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("the player sessions never became ACTIVE: %+v", players.PlayerSessions)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+
+	// A second session, placed through a queue whose destination is the fleet.
+	queue, err := gl.CreateGameSessionQueue(ctx, &gamelift.CreateGameSessionQueueInput{Name: aws.String("realtime-queue"),
+		TimeoutInSeconds: aws.Int32(20), Destinations: []types.GameSessionQueueDestination{{DestinationArn: fleet.FleetAttributes.FleetArn}}})
+	if err != nil {
+		t.Fatalf("CreateGameSessionQueue: %v", err)
+	}
+	if _, err := gl.StartGameSessionPlacement(ctx, &gamelift.StartGameSessionPlacementInput{PlacementId: aws.String("second"),
+		GameSessionQueueName: queue.GameSessionQueue.Name, MaximumPlayerSessionCount: aws.Int32(4), GameSessionName: aws.String("second"),
+		DesiredPlayerSessions: []types.DesiredPlayerSession{{PlayerId: aws.String("dee"), PlayerData: aws.String("red")}}}); err != nil {
+		t.Fatalf("StartGameSessionPlacement: %v", err)
+	}
+	for {
+		placed, err := gl.DescribeGameSessionPlacement(ctx, &gamelift.DescribeGameSessionPlacementInput{PlacementId: aws.String("second")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := placed.GameSessionPlacement
+		if p.Status == types.GameSessionPlacementStateFulfilled {
+			if aws.ToString(p.GameSessionArn) == "" || aws.ToString(p.GameSessionArn) == aws.ToString(gs.GameSessionId) ||
+				len(p.PlacedPlayerSessions) != 1 || aws.ToString(p.PlacedPlayerSessions[0].PlayerId) != "dee" {
+				t.Fatalf("fulfilled placement %+v", p)
+			}
+			break
+		}
+		if p.Status != types.GameSessionPlacementStatePending {
+			t.Fatalf("placement %s: %+v", p.Status, p)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the placement never was FULFILLED: %+v", p)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
