@@ -94,8 +94,14 @@ func TestRejectedMatchForgetsItsLocation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if tk := e.waitStatus("t1", store.StatusRequiresAcceptance); tk.MatchpointLocation != "eu-west-1" {
-		t.Fatalf("proposed ticket: MatchpointLocation %q, want eu-west-1", tk.MatchpointLocation)
+	// The claim makes the tickets REQUIRES_ACCEPTANCE a moment before the
+	// proposal records the location: wait for the proposal.
+	var tk store.Ticket
+	if !waitFor(t, 5*time.Second, func() bool {
+		tk, _ = st.GetTicket(ctx, "t1")
+		return tk.Status == store.StatusRequiresAcceptance && tk.MatchpointLocation != ""
+	}) || tk.MatchpointLocation != "eu-west-1" {
+		t.Fatalf("proposed ticket: %s, MatchpointLocation %q, want eu-west-1", tk.Status, tk.MatchpointLocation)
 	}
 	var err error
 	waitFor(t, 10*time.Second, func() bool {
@@ -105,7 +111,7 @@ func TestRejectedMatchForgetsItsLocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk, err := st.GetTicket(ctx, "t1")
+	tk, err = st.GetTicket(ctx, "t1")
 	if err != nil {
 		t.Fatal(err)
 	}
