@@ -164,7 +164,7 @@ func (s *session) admit(ev *event) {
 		fp.register(p)
 	}
 	// The player becomes routable while its login result is queued and not
-	// yet sent (docs/relay.md, Logins): its login result is the first thing
+	// yet sent (docs/relay.md, Admission): its login result is the first thing
 	// it receives, and a message sent to it once it has it (or once the
 	// others hear of it) is not dropped as having no recipient.
 	s.loginResult(p, ev.sink, func() { s.routes.Store(rt.with(p)) })

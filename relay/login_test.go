@@ -14,7 +14,7 @@ import (
 
 // TestPlayerReceivesFromItsLogin logs many players in, in several sessions at
 // once, and the moment each Dial returns another player of its session sends
-// it a message: every one of them arrives (docs/relay.md, Logins: a player is
+// it a message: every one of them arrives (docs/relay.md, Admission: a player is
 // routable before its login result leaves). The host of each session is in
 // many groups, so that publishing a newcomer's routes takes a while. Once the
 // host has heard of every newcomer, a marker sent on the same reliable path
