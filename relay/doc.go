@@ -62,7 +62,9 @@
 //  5. fastPath.mu (a RWMutex): the fast path's bindings and bindable peers.
 //  6. binding.mu: a binding's acknowledgement resend timer.
 //  7. wsConn.mu: a connection's send queue and close state (taken inside
-//     Server.mu when Run closes the connections, and by senders).
+//     Server.mu when Run closes the connections, by senders, and by the
+//     session goroutine, inside session.turn, while it queues a login result
+//     and publishes the player's routes, which takes no lock).
 //  8. link.fastMu: a player's fast path sequence counter and encode buffer.
 //  9. sendBatch.mu: a UDP reader's batch of datagrams to write.
 //  10. link.bucketMu: a player's rate limit bucket; a leaf.

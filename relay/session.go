@@ -40,7 +40,7 @@ type event struct {
 
 	// login request and result
 	login     *protocol.Packet
-	sink      sink
+	sink      *wsConn
 	ip        netip.Addr
 	refusal   protocol.Refusal
 	refuseMsg string
