@@ -73,6 +73,7 @@ func gameSessionOut(gs store.GameSession) GameSession {
 		IpAddress: gs.IpAddress, DnsName: gs.DnsName, Port: gs.Port,
 		PlayerSessionCreationPolicy: gs.PlayerSessionCreationPolicy, CreatorId: gs.CreatorId,
 		GameSessionData: gs.GameSessionData, MatchmakerData: gs.MatchmakerData, Location: gs.Location,
+		protection: gs.ProtectionPolicy,
 	}
 }
 

@@ -19,6 +19,29 @@ type fakeRelays struct {
 	refuse     bus.ErrorCode
 	noRelay    bool
 	reserved   []bus.ReserveRequest
+	// updates are the session updates asked; held, when positive, makes
+	// the relay refuse a maximum below it (CONFLICT); gone answers every
+	// update INVALID.
+	updates []bus.SessionUpdateRequest
+	held    int
+	gone    bool
+}
+
+func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpdateRequest) (bus.SessionUpdateReply, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.updates = append(f.updates, req)
+	refuse := func(code bus.ErrorCode) (bus.SessionUpdateReply, error) {
+		re := &bus.ReplyError{Code: code, Message: "refused"}
+		return bus.SessionUpdateReply{RequestID: req.RequestID, Error: re}, fmt.Errorf("session update: %w", re)
+	}
+	switch {
+	case f.gone:
+		return refuse(bus.CodeInvalid)
+	case req.MaxPlayers > 0 && req.MaxPlayers < f.held:
+		return refuse(bus.CodeConflict)
+	}
+	return bus.SessionUpdateReply{RequestID: req.RequestID}, nil
 }
 
 func (f *fakeRelays) RequestPlacement(_ context.Context, req bus.PlacementRequest) (bus.PlacementReply, error) {

@@ -190,6 +190,15 @@ func (s *Server) Run(ctx context.Context) error {
 		s.closeListeners()
 		return fmt.Errorf("relay: serve reserves: %w", err)
 	}
+	stopUpdates, err := s.bus.ServeSessionUpdates(ctx, s.opts.RelayID, s.updateSession)
+	if err != nil {
+		stopPlacements()
+		stopRelayPlacements()
+		stopCancels()
+		stopReserves()
+		s.closeListeners()
+		return fmt.Errorf("relay: serve session updates: %w", err)
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.ln) }()
 	if s.fast != nil {
@@ -215,6 +224,7 @@ func (s *Server) Run(ctx context.Context) error {
 	stopRelayPlacements()
 	stopCancels()
 	stopReserves()
+	stopUpdates()
 	s.publishHeartbeat()
 	s.drain()
 	s.http.Close()

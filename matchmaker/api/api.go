@@ -71,6 +71,11 @@ type Service interface {
 	CreatePlayerSessions(ctx context.Context, in *matchmaker.CreatePlayerSessionsInput) (*matchmaker.CreatePlayerSessionsOutput, error)
 	DescribePlayerSessions(ctx context.Context, in *matchmaker.DescribePlayerSessionsInput) (*matchmaker.DescribePlayerSessionsOutput, error)
 
+	// Game session updates and terminations (issue 12).
+	UpdateGameSession(ctx context.Context, in *matchmaker.UpdateGameSessionInput) (*matchmaker.UpdateGameSessionOutput, error)
+	DescribeGameSessionDetails(ctx context.Context, in *matchmaker.DescribeGameSessionDetailsInput) (*matchmaker.DescribeGameSessionDetailsOutput, error)
+	TerminateGameSession(ctx context.Context, in *matchmaker.TerminateGameSessionInput) (*matchmaker.TerminateGameSessionOutput, error)
+
 	// EventsAfter, TicketConfiguration and Subscribe feed the event streams.
 	EventsAfter(ctx context.Context, configuration string, after uint64, limit int) ([]store.Event, error)
 	TicketConfiguration(ctx context.Context, ticketID string) (string, error)

@@ -67,6 +67,11 @@ func gameliftOperations(s Service) map[string]operation {
 		"CreatePlayerSession":               op(s.CreatePlayerSession),
 		"CreatePlayerSessions":              op(s.CreatePlayerSessions),
 		"DescribePlayerSessions":            op(s.DescribePlayerSessions),
+
+		// Game session updates and terminations.
+		"UpdateGameSession":          op(s.UpdateGameSession),
+		"DescribeGameSessionDetails": op(s.DescribeGameSessionDetails),
+		"TerminateGameSession":       op(s.TerminateGameSession),
 	}
 }
 
