@@ -405,19 +405,19 @@ func (s *Service) DescribeGameSessions(ctx context.Context, in *DescribeGameSess
 		}
 		return out, nil
 	}
-	f, err := s.sessionFleet(ctx, in.FleetId, in.AliasId)
+	fleetID, err := s.sessionsFleet(ctx, in.FleetId, in.AliasId)
 	if err != nil {
 		return nil, err
 	}
 	out := &DescribeGameSessionsOutput{GameSessions: []GameSession{}}
 	next := in.NextToken
 	for {
-		page, token, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: f.FleetId, Status: status}, store.Page{Limit: in.Limit, NextToken: next})
+		page, token, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetID, Status: status}, store.Page{Limit: in.Limit, NextToken: next})
 		if errors.Is(err, store.ErrInvalidToken) {
 			return nil, invalid("NextToken", "%q is not a token this list answered", next)
 		}
 		if err != nil {
-			return nil, internal(err, "list game sessions of %s", f.FleetId)
+			return nil, internal(err, "list game sessions of %s", fleetID)
 		}
 		for _, gs := range page {
 			if in.Location == "" || gs.Location == in.Location {
