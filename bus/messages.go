@@ -3,6 +3,7 @@ package bus
 import (
 	"encoding/json"
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -131,6 +132,9 @@ type Heartbeat struct {
 	// three intervals is presumed gone.
 	IntervalMs int       `json:"intervalMs"`
 	SentAt     time.Time `json:"sentAt"`
+	// Fleets are the fleets the relay serves (its --fleet flags); none:
+	// every fleet of its region. Optional (issue 12).
+	Fleets []string `json:"fleets,omitempty"`
 }
 
 // SessionRef identifies a game session and where it runs; every session event
@@ -404,6 +408,9 @@ func (m *Heartbeat) validate(c *check) {
 		c.fail("intervalMs", "must be positive")
 	}
 	c.time("sentAt", m.SentAt)
+	for i, f := range m.Fleets {
+		c.name("fleets["+strconv.Itoa(i)+"]", f)
+	}
 }
 
 func (r *SessionRef) validate(c *check) {

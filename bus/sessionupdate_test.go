@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,24 @@ func TestSessionUpdateRoundTrip(t *testing.T) {
 		if _, err := mm.RequestSessionUpdate(ctx, bad); !errors.Is(err, bus.ErrMalformed) {
 			t.Errorf("%s: err = %v, want ErrMalformed", name, err)
 		}
+	}
+}
+
+// TestHeartbeatFleets: a heartbeat's fleets round-trip; a fleet that cannot
+// be a name is malformed, named by its index.
+func TestHeartbeatFleets(t *testing.T) {
+	hb := bus.Heartbeat{RelayID: "relay-1", Region: "eu", Endpoint: bus.Endpoint{IPAddress: "127.0.0.1", TCPPort: 7000},
+		MaxSessions: 10, IntervalMs: 1000, SentAt: time.Now(), Fleets: []string{"fleet-1", "fleet-2"}}
+	b, err := hb.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := bus.DecodeHeartbeat(b)
+	if err != nil || len(got.Fleets) != 2 || got.Fleets[1] != "fleet-2" {
+		t.Fatalf("decoded %+v, %v", got, err)
+	}
+	hb.Fleets = []string{"fleet-1", ""}
+	if _, err := hb.Encode(); !errors.Is(err, bus.ErrMalformed) || !strings.Contains(err.Error(), "fleets[1]") {
+		t.Fatalf("empty fleet: err = %v, want ErrMalformed naming fleets[1]", err)
 	}
 }

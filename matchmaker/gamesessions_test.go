@@ -25,6 +25,10 @@ type fakeRelays struct {
 	updates []bus.SessionUpdateRequest
 	held    int
 	gone    bool
+	// placedOn are the relays placements were addressed to, in order;
+	// fullRelays refuse them FULL.
+	placedOn   []string
+	fullRelays map[string]bool
 }
 
 func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpdateRequest) (bus.SessionUpdateReply, error) {
@@ -48,6 +52,14 @@ func (f *fakeRelays) RequestPlacement(_ context.Context, req bus.PlacementReques
 	f.placements.Add(1)
 	if f.noRelay {
 		return bus.PlacementReply{}, fmt.Errorf("request: %w", bus.ErrNoResponders)
+	}
+	f.mu.Lock()
+	f.placedOn = append(f.placedOn, req.RelayID)
+	full := f.fullRelays[req.RelayID]
+	f.mu.Unlock()
+	if full {
+		re := &bus.ReplyError{Code: bus.CodeFull, Message: "full"}
+		return bus.PlacementReply{MatchID: req.MatchID, Error: re}, fmt.Errorf("place: %w", re)
 	}
 	return bus.PlacementReply{MatchID: req.MatchID, RelayID: "relay-1", GameSessionID: req.GameSessionARN, GameSessionARN: req.GameSessionARN,
 		Endpoint: &bus.Endpoint{IPAddress: "203.0.113.7", DNSName: "relay-1.example.net", TCPPort: 7000}}, nil

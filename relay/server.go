@@ -344,7 +344,7 @@ func (s *Server) publishHeartbeat() {
 	s.mu.Lock()
 	h := bus.Heartbeat{RelayID: s.opts.RelayID, Region: s.opts.Region, Endpoint: s.endpoint,
 		MaxSessions: s.opts.MaxSessions, MaxPlayers: s.opts.MaxSessions * s.opts.MaxPlayersPerSession,
-		Sessions: len(s.sessions), Players: int(s.players.Load()), Draining: s.draining,
+		Sessions: len(s.sessions), Players: int(s.players.Load()), Draining: s.draining, Fleets: s.opts.Fleets,
 		IntervalMs: int(s.opts.HeartbeatInterval.Milliseconds()), SentAt: time.Now()}
 	s.mu.Unlock()
 	if h.IntervalMs == 0 {
