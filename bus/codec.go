@@ -292,3 +292,21 @@ func (m ConfigurationChanged) Encode() ([]byte, error) { return encode(m) }
 func DecodeConfigurationChanged(data []byte) (ConfigurationChanged, error) {
 	return decode[ConfigurationChanged](data)
 }
+
+// Game session updates and terminations.
+
+// Encode validates r and returns its JSON, with V set to Version when zero.
+func (r SessionUpdateRequest) Encode() ([]byte, error) { return encode(r) }
+
+// Encode validates r and returns its JSON, with V set to Version when zero.
+func (r SessionUpdateReply) Encode() ([]byte, error) { return encode(r) }
+
+// DecodeSessionUpdateRequest parses and validates a SessionUpdateRequest.
+func DecodeSessionUpdateRequest(data []byte) (SessionUpdateRequest, error) {
+	return decode[SessionUpdateRequest](data)
+}
+
+// DecodeSessionUpdateReply parses and validates a SessionUpdateReply.
+func DecodeSessionUpdateReply(data []byte) (SessionUpdateReply, error) {
+	return decode[SessionUpdateReply](data)
+}

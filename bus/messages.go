@@ -3,6 +3,7 @@ package bus
 import (
 	"encoding/json"
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -131,6 +132,9 @@ type Heartbeat struct {
 	// three intervals is presumed gone.
 	IntervalMs int       `json:"intervalMs"`
 	SentAt     time.Time `json:"sentAt"`
+	// Fleets are the fleets the relay serves (its --fleet flags); none:
+	// every fleet of its region. Optional (issue 12).
+	Fleets []string `json:"fleets,omitempty"`
 }
 
 // SessionRef identifies a game session and where it runs; every session event
@@ -404,6 +408,9 @@ func (m *Heartbeat) validate(c *check) {
 		c.fail("intervalMs", "must be positive")
 	}
 	c.time("sentAt", m.SentAt)
+	for i, f := range m.Fleets {
+		c.name("fleets["+strconv.Itoa(i)+"]", f)
+	}
 }
 
 func (r *SessionRef) validate(c *check) {
@@ -563,4 +570,81 @@ func (m *ConfigurationChanged) validate(c *check) {
 		c.fail("change", "want created, updated or deleted, got "+quote(string(m.Change)))
 	}
 	c.time("at", m.At)
+}
+
+// Game session updates and terminations (issue 12).
+
+// The SessionUpdateRequest.Terminate modes.
+const (
+	// TerminateNormal ends the session as a drain does: the script's
+	// onProcessTerminate runs first.
+	TerminateNormal = "NORMAL"
+	// TerminateForce ends the session at once, without onProcessTerminate.
+	TerminateForce = "FORCE_TERMINATE"
+)
+
+// The SessionEnded.Reason of a session ended by a SessionUpdateRequest.
+const (
+	EndTerminated      = "TERMINATED"       // TerminateNormal
+	EndForceTerminated = "FORCE_TERMINATED" // TerminateForce
+)
+
+// SessionUpdateRequest asks the relay hosting a game session to change its
+// maximum of players (UpdateGameSession) or to end it (TerminateGameSession):
+// exactly one of MaxPlayers and Terminate. Subject
+// SessionUpdateSubject(RelayID), request/reply, that relay alone.
+type SessionUpdateRequest struct {
+	V int `json:"v"`
+	// RequestID names the request in logs and replies.
+	RequestID     string `json:"requestId"`
+	RelayID       string `json:"relayId"`
+	GameSessionID string `json:"gameSessionId"`
+	// MaxPlayers, when positive, is the session's new maximum of players;
+	// the relay refuses it (CONFLICT) below the players it holds (connected
+	// or reserved).
+	MaxPlayers int `json:"maxPlayers,omitempty"`
+	// Terminate, when set, ends the session: TerminateNormal or
+	// TerminateForce. The reply comes once the end is requested; the
+	// SessionEnded event follows.
+	Terminate string    `json:"terminate,omitempty"`
+	Deadline  time.Time `json:"deadline"`
+}
+
+// SessionUpdateReply answers a SessionUpdateRequest: no Error when done.
+// INVALID when the session does not run on the relay (ended or unknown),
+// CONFLICT for a maximum below the players it holds.
+type SessionUpdateReply struct {
+	V         int         `json:"v"`
+	RequestID string      `json:"requestId"`
+	Error     *ReplyError `json:"error,omitempty"`
+}
+
+func (m *SessionUpdateRequest) ver() *int { return &m.V }
+func (m *SessionUpdateReply) ver() *int   { return &m.V }
+
+func (m *SessionUpdateRequest) validate(c *check) {
+	c.required("requestId", m.RequestID)
+	c.name("relayId", m.RelayID)
+	c.required("gameSessionId", m.GameSessionID)
+	c.nonNegative("maxPlayers", m.MaxPlayers)
+	switch m.Terminate {
+	case "":
+		if m.MaxPlayers == 0 {
+			c.fail("maxPlayers", "a positive maxPlayers or terminate is required")
+		}
+	case TerminateNormal, TerminateForce:
+		if m.MaxPlayers != 0 {
+			c.fail("terminate", "not with maxPlayers: one change per request")
+		}
+	default:
+		c.fail("terminate", "want "+TerminateNormal+", "+TerminateForce+" or empty, got "+quote(m.Terminate))
+	}
+	c.time("deadline", m.Deadline)
+}
+
+func (m *SessionUpdateReply) validate(c *check) {
+	c.required("requestId", m.RequestID)
+	if m.Error != nil {
+		c.required("error.code", string(m.Error.Code))
+	}
 }

@@ -370,3 +370,16 @@ func ConfigurationFilter(name string) (string, error) {
 	}
 	return join("configuration", n), nil
 }
+
+// Game session updates and terminations.
+
+// SessionUpdateSubject is where requests to update or end a session of relay
+// relayID go: matchpoint.v1.relay.<relayID>.session (five tokens, so never a
+// heartbeat subject; "session" is not "reserve", so never a reserve one).
+func SessionUpdateSubject(relayID string) (string, error) {
+	id, err := named("relayId", relayID)
+	if err != nil {
+		return "", err
+	}
+	return join("relay", id, "session"), nil
+}

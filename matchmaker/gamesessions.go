@@ -73,6 +73,7 @@ func gameSessionOut(gs store.GameSession) GameSession {
 		IpAddress: gs.IpAddress, DnsName: gs.DnsName, Port: gs.Port,
 		PlayerSessionCreationPolicy: gs.PlayerSessionCreationPolicy, CreatorId: gs.CreatorId,
 		GameSessionData: gs.GameSessionData, MatchmakerData: gs.MatchmakerData, Location: gs.Location,
+		protection: gs.ProtectionPolicy,
 	}
 }
 
@@ -176,12 +177,7 @@ func checkCreateGameSession(in *CreateGameSessionInput) (string, *Error) {
 // hasRelay reports whether a relay that is not draining serves fleet f in
 // location.
 func hasRelay(f *store.Fleet, location string, relays []Relay) bool {
-	for _, r := range servedBy(f, relays) {
-		if r.Region == location && !r.Draining {
-			return true
-		}
-	}
-	return false
+	return len(placementTargets(f, location, relays)) > 0
 }
 
 // CreateGameSession creates a game session on a relay serving the fleet in
@@ -245,7 +241,8 @@ func (s *Service) CreateGameSession(ctx context.Context, in *CreateGameSessionIn
 	return &CreateGameSessionOutput{GameSession: gameSessionOut(out)}, nil
 }
 
-// activate places an ACTIVATING game session on a relay of its location and
+// activate places an ACTIVATING game session on a relay serving its fleet in
+// its location (placementTargets, in turn on each retryable refusal) and
 // records the answer: ACTIVE with the relay's address, or ERROR.
 func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSession) (store.GameSession, error) {
 	timeout := gameSessionPlacementTimeout
@@ -265,11 +262,17 @@ func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSes
 	}
 	var reply bus.PlacementReply
 	var err error
+	targets := placementTargets(f, gs.Location, s.relays())
 	for attempt := 1; ; attempt++ {
 		req.Attempt = attempt
+		if len(targets) > 0 {
+			req.RelayID = targets[(attempt-1)%len(targets)].ID
+		}
 		reply, err = s.opts.GameSessionBus.RequestPlacement(pctx, req)
 		var re *bus.ReplyError
-		if err == nil || !errors.As(err, &re) || !re.Code.Retryable() || pctx.Err() != nil {
+		retry := errors.As(err, &re) && re.Code.Retryable() ||
+			errors.Is(err, bus.ErrNoResponders) && attempt < len(targets)
+		if err == nil || !retry || pctx.Err() != nil {
 			break
 		}
 	}
@@ -293,6 +296,23 @@ func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSes
 	return s.updateGameSession(context.WithoutCancel(ctx), gs.GameSessionId, func(g *store.GameSession) bool {
 		return started(g, reply.RelayID, reply.Endpoint)
 	})
+}
+
+// placementTargets returns the relays a game session of fleet f in
+// location is placed on, each addressed alone (bus.RelayPlacementSubject):
+// those serving the fleet there, not draining, least loaded first (by free
+// session slots), so that a relay serving other fleets only is never asked.
+func placementTargets(f *store.Fleet, location string, relays []Relay) []Relay {
+	var out []Relay
+	for _, r := range servedBy(f, relays) {
+		if r.Region == location && !r.Draining {
+			out = append(out, r)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Relay) int {
+		return (b.MaxSessions - b.Sessions) - (a.MaxSessions - a.Sessions)
+	})
+	return out
 }
 
 // started moves an ACTIVATING game session to ACTIVE on relay relayID at
@@ -404,19 +424,19 @@ func (s *Service) DescribeGameSessions(ctx context.Context, in *DescribeGameSess
 		}
 		return out, nil
 	}
-	f, err := s.sessionFleet(ctx, in.FleetId, in.AliasId)
+	fleetID, err := s.sessionsFleet(ctx, in.FleetId, in.AliasId)
 	if err != nil {
 		return nil, err
 	}
 	out := &DescribeGameSessionsOutput{GameSessions: []GameSession{}}
 	next := in.NextToken
 	for {
-		page, token, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: f.FleetId, Status: status}, store.Page{Limit: in.Limit, NextToken: next})
+		page, token, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetID, Status: status}, store.Page{Limit: in.Limit, NextToken: next})
 		if errors.Is(err, store.ErrInvalidToken) {
 			return nil, invalid("NextToken", "%q is not a token this list answered", next)
 		}
 		if err != nil {
-			return nil, internal(err, "list game sessions of %s", f.FleetId)
+			return nil, internal(err, "list game sessions of %s", fleetID)
 		}
 		for _, gs := range page {
 			if in.Location == "" || gs.Location == in.Location {

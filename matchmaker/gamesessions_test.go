@@ -19,12 +19,47 @@ type fakeRelays struct {
 	refuse     bus.ErrorCode
 	noRelay    bool
 	reserved   []bus.ReserveRequest
+	// updates are the session updates asked; held, when positive, makes
+	// the relay refuse a maximum below it (CONFLICT); gone answers every
+	// update INVALID.
+	updates []bus.SessionUpdateRequest
+	held    int
+	gone    bool
+	// placedOn are the relays placements were addressed to, in order;
+	// fullRelays refuse them FULL.
+	placedOn   []string
+	fullRelays map[string]bool
+}
+
+func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpdateRequest) (bus.SessionUpdateReply, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.updates = append(f.updates, req)
+	refuse := func(code bus.ErrorCode) (bus.SessionUpdateReply, error) {
+		re := &bus.ReplyError{Code: code, Message: "refused"}
+		return bus.SessionUpdateReply{RequestID: req.RequestID, Error: re}, fmt.Errorf("session update: %w", re)
+	}
+	switch {
+	case f.gone:
+		return refuse(bus.CodeInvalid)
+	case req.MaxPlayers > 0 && req.MaxPlayers < f.held:
+		return refuse(bus.CodeConflict)
+	}
+	return bus.SessionUpdateReply{RequestID: req.RequestID}, nil
 }
 
 func (f *fakeRelays) RequestPlacement(_ context.Context, req bus.PlacementRequest) (bus.PlacementReply, error) {
 	f.placements.Add(1)
 	if f.noRelay {
 		return bus.PlacementReply{}, fmt.Errorf("request: %w", bus.ErrNoResponders)
+	}
+	f.mu.Lock()
+	f.placedOn = append(f.placedOn, req.RelayID)
+	full := f.fullRelays[req.RelayID]
+	f.mu.Unlock()
+	if full {
+		re := &bus.ReplyError{Code: bus.CodeFull, Message: "full"}
+		return bus.PlacementReply{MatchID: req.MatchID, Error: re}, fmt.Errorf("place: %w", re)
 	}
 	return bus.PlacementReply{MatchID: req.MatchID, RelayID: "relay-1", GameSessionID: req.GameSessionARN, GameSessionARN: req.GameSessionARN,
 		Endpoint: &bus.Endpoint{IPAddress: "203.0.113.7", DNSName: "relay-1.example.net", TCPPort: 7000}}, nil

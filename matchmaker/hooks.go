@@ -427,9 +427,11 @@ func (s *Service) placementSucceeded(ctx context.Context, matchID string, conns 
 		d.GameSessionInfo.Port = info.Port
 		return []EventDetail{d}
 	}
-	if _, err := s.moveMatchTickets(ctx, ids, move, details); err != nil {
+	done, err := s.moveMatchTickets(ctx, ids, move, details)
+	if err != nil {
 		return fmt.Errorf("placement succeeded %s: %w", matchID, err)
 	}
+	s.recordFlexMatchSession(ctx, matchID, done)
 	return nil
 }
 

@@ -285,13 +285,13 @@ func (s *Service) SearchGameSessions(ctx context.Context, in *SearchGameSessions
 	if verr != nil {
 		return nil, verr
 	}
-	f, err := s.sessionFleet(ctx, in.FleetId, in.AliasId)
+	fleetID, err := s.sessionsFleet(ctx, in.FleetId, in.AliasId)
 	if err != nil {
 		return nil, err
 	}
-	all, _, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: f.FleetId, Status: store.GameSessionActive}, store.Page{})
+	all, _, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetID, Status: store.GameSessionActive}, store.Page{})
 	if err != nil {
-		return nil, internal(err, "list game sessions of %s", f.FleetId)
+		return nil, internal(err, "list game sessions of %s", fleetID)
 	}
 	views := make([]*sessionsearch.Session, 0, len(all))
 	byView := make(map[*sessionsearch.Session]*store.GameSession, len(all))

@@ -15,8 +15,9 @@ const registryTimeout = 5 * time.Second
 // and player sessions in step with the relays' session events (subscribe
 // them with bus.Conn.SubscribeSessionEvents for every region and
 // configuration): started -> ACTIVE, player joined -> player session ACTIVE,
-// player left -> COMPLETED, session ended -> TERMINATED (ERROR for an ERROR
-// end) with its RESERVED player sessions TIMEDOUT and its ACTIVE ones
+// player left -> COMPLETED, session ended (ACTIVE or TERMINATING) ->
+// TERMINATED (ERROR for an ERROR end; TerminateGameSession's StatusReason
+// kept) with its RESERVED player sessions TIMEDOUT and its ACTIVE ones
 // COMPLETED. Events of sessions the store does not hold (FlexMatch
 // placements so far) are ignored. Every matchmaker may run them: the writes
 // are compare-and-swap and repeat-safe.
@@ -57,8 +58,14 @@ func (s *Service) sessionEnded(e bus.SessionEnded) func(context.Context) error {
 				return false
 			}
 			g.Status, g.TerminationTime = store.GameSessionTerminated, at
-			if e.Reason == bus.EndError {
+			switch {
+			case e.Reason == bus.EndError:
 				g.Status = store.GameSessionError
+			case g.StatusReason != "":
+			case e.Reason == bus.EndTerminated:
+				g.StatusReason = ReasonTriggeredOnProcessTerminate
+			case e.Reason == bus.EndForceTerminated:
+				g.StatusReason = ReasonForceTerminated
 			}
 			return true
 		})

@@ -30,6 +30,9 @@ type GameSession struct {
 	GameSessionData             string         `json:"GameSessionData,omitempty"`
 	MatchmakerData              string         `json:"MatchmakerData,omitempty"`
 	Location                    string         `json:"Location,omitempty"`
+	// protection is the session's ProtectionPolicy, which
+	// DescribeGameSessionDetails answers beside it.
+	protection string
 }
 
 // CreateGameSessionInput is the CreateGameSession request: FleetId or
@@ -145,4 +148,49 @@ type DescribePlayerSessionsInput struct {
 type DescribePlayerSessionsOutput struct {
 	PlayerSessions []PlayerSession `json:"PlayerSessions"`
 	NextToken      string          `json:"NextToken,omitempty"`
+}
+
+// UpdateGameSessionInput is the UpdateGameSession request: absent fields
+// keep their value.
+type UpdateGameSessionInput struct {
+	GameSessionId               string         `json:"GameSessionId"`
+	MaximumPlayerSessionCount   *int           `json:"MaximumPlayerSessionCount,omitempty"`
+	Name                        *string        `json:"Name,omitempty"`
+	PlayerSessionCreationPolicy string         `json:"PlayerSessionCreationPolicy,omitempty"`
+	ProtectionPolicy            string         `json:"ProtectionPolicy,omitempty"`
+	GameProperties              []GameProperty `json:"GameProperties,omitempty"`
+}
+
+// UpdateGameSessionOutput is the UpdateGameSession response.
+type UpdateGameSessionOutput struct {
+	GameSession GameSession `json:"GameSession"`
+}
+
+// GameSessionDetail is a game session with its protection policy.
+type GameSessionDetail struct {
+	GameSession      GameSession `json:"GameSession"`
+	ProtectionPolicy string      `json:"ProtectionPolicy,omitempty"`
+}
+
+// DescribeGameSessionDetailsInput is the DescribeGameSessionDetails
+// request, with DescribeGameSessions's fields.
+type DescribeGameSessionDetailsInput = DescribeGameSessionsInput
+
+// DescribeGameSessionDetailsOutput is the DescribeGameSessionDetails
+// response.
+type DescribeGameSessionDetailsOutput struct {
+	GameSessionDetails []GameSessionDetail `json:"GameSessionDetails"`
+	NextToken          string              `json:"NextToken,omitempty"`
+}
+
+// TerminateGameSessionInput is the TerminateGameSession request.
+type TerminateGameSessionInput struct {
+	GameSessionId   string `json:"GameSessionId"`
+	TerminationMode string `json:"TerminationMode"`
+}
+
+// TerminateGameSessionOutput is the TerminateGameSession response: the
+// session TERMINATING.
+type TerminateGameSessionOutput struct {
+	GameSession GameSession `json:"GameSession"`
 }

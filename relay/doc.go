@@ -10,7 +10,8 @@
 //
 // server.go holds Server, New, Run and Shutdown; placement.go answers
 // placement requests and cancellations; reserve.go the matchmaker's requests
-// to reserve player sessions in a running session; ledger.go records placements,
+// to reserve player sessions in a running session and to update or end one
+// (UpdateGameSession, TerminateGameSession); ledger.go records placements,
 // cancelled tries and reserved player sessions; session.go is a game session's
 // lifecycle; admission.go its reservations, logins, reconnects and departures;
 // routing.go its message routing and groups; scriptapi.go the Session methods
@@ -52,8 +53,9 @@
 // later in this order (none is taken twice):
 //
 //  1. session.turn: held by the session goroutine while it handles an event or
-//     a tick, and by a WebSocket reader running its message through the
-//     script (session.scriptedNow).
+//     a tick, by a WebSocket reader running its message through the script
+//     (session.scriptedNow), and by a session update changing the maximum of
+//     players (session.setMaxPlayers, which takes session.mu inside it).
 //  2. Server.mu: sessions, connections, creating, draining.
 //  3. ledger.mu: placements, cancelled tries, reservations by player session id
 //     (taken inside Server.mu when a placement is claimed and settled).

@@ -116,6 +116,9 @@ func (s *Server) claim(req bus.PlacementRequest, fp string) (pl *placed, repeat 
 	if s.draining {
 		return refuse(bus.CodeDraining, "relay %s is draining", s.opts.RelayID)
 	}
+	if req.FleetID != "" && len(s.opts.Fleets) > 0 && !slices.Contains(s.opts.Fleets, req.FleetID) {
+		return refuse(bus.CodeFull, "relay %s does not serve fleet %s (it serves %v)", s.opts.RelayID, req.FleetID, s.opts.Fleets)
+	}
 	if req.GameSessionID != "" {
 		if target = s.sessions[req.GameSessionID]; target == nil {
 			return refuse(bus.CodeInvalid, "game session %q is not running on relay %s", req.GameSessionID, s.opts.RelayID)

@@ -296,7 +296,7 @@ func (s *session) invokeBool(name string, def bool, fn func(Script) bool) bool {
 // end closes every connection, reports the end and removes the session.
 func (s *session) end(req endRequest) {
 	s.ended.Store(true)
-	if req.reason != bus.EndScript {
+	if req.reason != bus.EndScript && req.reason != bus.EndForceTerminated {
 		s.invoke("OnProcessTerminate", func(sc Script) { sc.OnProcessTerminate(s) })
 	}
 	code, why := protocol.CloseSessionEnded, "game session ended"

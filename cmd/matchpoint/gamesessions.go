@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -27,7 +29,7 @@ func newMatchmakerService(conn *bus.Conn, log *slog.Logger, opts matchmaker.Opti
 	ctx := context.Background()
 	if _, err := conn.SubscribeHeartbeats(ctx, "", func(hb bus.Heartbeat) {
 		tracker.Observe(matchmaker.Relay{ID: hb.RelayID, Region: hb.Region, MaxSessions: hb.MaxSessions, Sessions: hb.Sessions,
-			MaxPlayers: hb.MaxPlayers, Players: hb.Players, Draining: hb.Draining}, time.Duration(hb.IntervalMs)*time.Millisecond)
+			MaxPlayers: hb.MaxPlayers, Players: hb.Players, Draining: hb.Draining, Fleets: hb.Fleets}, time.Duration(hb.IntervalMs)*time.Millisecond)
 	}); err != nil {
 		svc.Close()
 		return nil, fmt.Errorf("follow relay heartbeats: %w", err)
@@ -38,4 +40,28 @@ func newMatchmakerService(conn *bus.Conn, log *slog.Logger, opts matchmaker.Opti
 	}
 	log.Debug("game sessions follow the relays' heartbeats and session events")
 	return svc, nil
+}
+
+// fleetsFlag is the relay's repeatable --fleet flag: fleet ids, each
+// occurrence one id or a comma-separated list.
+type fleetsFlag struct{ ids *[]string }
+
+func (f fleetsFlag) String() string {
+	if f.ids == nil {
+		return ""
+	}
+	return strings.Join(*f.ids, ",")
+}
+
+func (f fleetsFlag) Set(v string) error {
+	for id := range strings.SplitSeq(v, ",") {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			return fmt.Errorf("empty fleet id in %q", v)
+		}
+		if !slices.Contains(*f.ids, id) {
+			*f.ids = append(*f.ids, id)
+		}
+	}
+	return nil
 }

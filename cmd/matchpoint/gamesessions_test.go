@@ -149,6 +149,40 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 		}
 	}
 
+	// The relay learns a new maximum: a third player fits once it is 3;
+	// below the two connected players it is refused.
+	if _, err := gl.UpdateGameSession(ctx, &gamelift.UpdateGameSessionInput{GameSessionId: gs.GameSessionId, MaximumPlayerSessionCount: aws.Int32(3)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gl.CreatePlayerSession(ctx, &gamelift.CreatePlayerSessionInput{GameSessionId: gs.GameSessionId, PlayerId: aws.String("cy")}); err != nil {
+		t.Fatalf("a third player after the maximum went to 3: %v", err)
+	}
+	_, err = gl.UpdateGameSession(ctx, &gamelift.UpdateGameSessionInput{GameSessionId: gs.GameSessionId, MaximumPlayerSessionCount: aws.Int32(2)})
+	var ire *types.InvalidRequestException
+	if !errors.As(err, &ire) {
+		t.Fatalf("a maximum below the players: %v, want InvalidRequestException", err)
+	}
+	// TerminateGameSession: TERMINATING, then TERMINATED once the relay
+	// reports the end.
+	term, err := gl.TerminateGameSession(ctx, &gamelift.TerminateGameSessionInput{GameSessionId: gs.GameSessionId, TerminationMode: types.TerminationModeTriggerOnProcessTerminate})
+	if err != nil || term.GameSession.Status != types.GameSessionStatusTerminating {
+		t.Fatalf("TerminateGameSession: %+v %v", term, err)
+	}
+	for {
+		d, err := gl.DescribeGameSessions(ctx, &gamelift.DescribeGameSessionsInput{GameSessionId: gs.GameSessionId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.GameSessions[0].Status == types.GameSessionStatusTerminated {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the session never became TERMINATED: %+v", d.GameSessions[0])
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+
 	// A second session, placed through a queue whose destination is the fleet.
 	queue, err := gl.CreateGameSessionQueue(ctx, &gamelift.CreateGameSessionQueueInput{Name: aws.String("realtime-queue"),
 		TimeoutInSeconds: aws.Int32(20), Destinations: []types.GameSessionQueueDestination{{DestinationArn: fleet.FleetAttributes.FleetArn}}})

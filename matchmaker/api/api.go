@@ -74,6 +74,10 @@ type Service interface {
 	StartGameSessionPlacement(ctx context.Context, in *matchmaker.StartGameSessionPlacementInput) (*matchmaker.StartGameSessionPlacementOutput, error)
 	DescribeGameSessionPlacement(ctx context.Context, in *matchmaker.DescribeGameSessionPlacementInput) (*matchmaker.DescribeGameSessionPlacementOutput, error)
 	StopGameSessionPlacement(ctx context.Context, in *matchmaker.StopGameSessionPlacementInput) (*matchmaker.StopGameSessionPlacementOutput, error)
+	// Game session updates and terminations (issue 12).
+	UpdateGameSession(ctx context.Context, in *matchmaker.UpdateGameSessionInput) (*matchmaker.UpdateGameSessionOutput, error)
+	DescribeGameSessionDetails(ctx context.Context, in *matchmaker.DescribeGameSessionDetailsInput) (*matchmaker.DescribeGameSessionDetailsOutput, error)
+	TerminateGameSession(ctx context.Context, in *matchmaker.TerminateGameSessionInput) (*matchmaker.TerminateGameSessionOutput, error)
 
 	// EventsAfter, TicketConfiguration and Subscribe feed the event streams.
 	EventsAfter(ctx context.Context, configuration string, after uint64, limit int) ([]store.Event, error)

@@ -71,6 +71,10 @@ func gameliftOperations(s Service) map[string]operation {
 		"StartGameSessionPlacement":    op(s.StartGameSessionPlacement),
 		"DescribeGameSessionPlacement": op(s.DescribeGameSessionPlacement),
 		"StopGameSessionPlacement":     op(s.StopGameSessionPlacement),
+		// Game session updates and terminations.
+		"UpdateGameSession":          op(s.UpdateGameSession),
+		"DescribeGameSessionDetails": op(s.DescribeGameSessionDetails),
+		"TerminateGameSession":       op(s.TerminateGameSession),
 	}
 }
 

@@ -104,6 +104,7 @@ func (h *Handler) gameSessionRoutes() {
 		return &matchmaker.DescribePlayerSessionsInput{GameSessionId: q.Get("gameSessionId"), PlayerId: q.Get("playerId"),
 			PlayerSessionStatusFilter: q.Get("status"), Limit: limit, NextToken: q.Get("nextToken")}, err
 	})))
+	h.gameSessionUpdateRoutes()
 	m.Handle("GET /v1/playersessions/{id}", h.rest(func(ctx context.Context, r *http.Request, _ []byte) (int, any, error) {
 		out, err := s.DescribePlayerSessions(ctx, &matchmaker.DescribePlayerSessionsInput{PlayerSessionId: r.PathValue("id")})
 		if err != nil {
@@ -114,6 +115,28 @@ func (h *Handler) gameSessionRoutes() {
 		}
 		return http.StatusOK, map[string]matchmaker.PlayerSession{"PlayerSession": out.PlayerSessions[0]}, nil
 	}))
+}
+
+// gameSessionUpdateRoutes registers UpdateGameSession (PATCH
+// /v1/gamesessions/{id}), DescribeGameSessionDetails (GET
+// /v1/gamesessions/{id}/details) and TerminateGameSession (POST
+// /v1/gamesessions/{id}/terminate, body {"TerminationMode": ...}).
+func (h *Handler) gameSessionUpdateRoutes() {
+	s := h.svc
+	m := h.mux
+	m.Handle("PATCH /v1/gamesessions/{id}", h.rest(withBody(http.StatusOK, s.UpdateGameSession, func(r *http.Request, in *matchmaker.UpdateGameSessionInput) {
+		in.GameSessionId = r.PathValue("id")
+	})))
+	m.Handle("GET /v1/gamesessions/{id}/details", h.rest(func(ctx context.Context, r *http.Request, _ []byte) (int, any, error) {
+		out, err := s.DescribeGameSessionDetails(ctx, &matchmaker.DescribeGameSessionDetailsInput{GameSessionId: r.PathValue("id")})
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]matchmaker.GameSessionDetail{"GameSessionDetail": out.GameSessionDetails[0]}, nil
+	}))
+	m.Handle("POST /v1/gamesessions/{id}/terminate", h.rest(withBody(http.StatusOK, s.TerminateGameSession, func(r *http.Request, in *matchmaker.TerminateGameSessionInput) {
+		in.GameSessionId = r.PathValue("id")
+	})))
 }
 
 func aliasInput(r *http.Request) (*matchmaker.DescribeAliasInput, error) {
