@@ -48,10 +48,11 @@ type formerOptions struct {
 	Service *Service
 	// Placer places WITH_QUEUE matches; nil fails them ("no placer").
 	Placer Placer
-	// Arrivals, when set, is where the former hears of new tickets: every
-	// MatchmakingSearching event wakes the loop of its configuration (wake),
-	// whichever process accepted the ticket. Without it a new ticket waits
-	// for the next pass, Interval at most.
+	// Arrivals, when set, is where the former hears of the tickets other
+	// processes accept (bus.Conn.SubscribeArrivals): an announcement wakes
+	// the loop of its configuration (wake). The tickets this process accepts
+	// are handed to the loop directly (arrivals). Without it a ticket
+	// accepted elsewhere waits for the next pass, Interval at most.
 	Arrivals *bus.Conn
 	// Owner identifies this process in leases (default: host name and a
 	// random suffix).
@@ -176,10 +177,9 @@ func (w *former) run(ctx context.Context) error {
 		w.places.Wait()
 		return nil
 	}
+	defer w.opts.Service.arrivals.attach(w)()
 	if w.opts.Arrivals != nil {
-		stop, err := w.opts.Arrivals.SubscribeMatchmakingEvents(ctx, "", EventMatchmakingSearching, func(ev bus.MatchmakingEvent) {
-			w.wake(ev.Configuration)
-		})
+		stop, err := w.opts.Arrivals.SubscribeArrivals(ctx, w.wake)
 		if err != nil {
 			return fmt.Errorf("matchmaker: follow new tickets: %w", err)
 		}
@@ -241,7 +241,7 @@ func (w *former) discover(ctx context.Context, loops *sync.WaitGroup) {
 			continue
 		}
 		lctx, cancel := context.WithCancel(ctx)
-		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1), kept: newKeptOut()}
+		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1), kept: newKeptOut(), inbox: &inbox{}}
 		w.mu.Lock()
 		w.owned[c.Name] = o
 		w.mu.Unlock()
@@ -256,11 +256,13 @@ func (w *former) discover(ctx context.Context, loops *sync.WaitGroup) {
 }
 
 // ownedLoop is the handle of a configuration's loop: cancel stops it, wake
-// asks it for a pass, kept holds what kept its searching tickets out.
+// asks it for a pass, kept holds what kept its searching tickets out, inbox
+// the tickets this process accepted since the last pass.
 type ownedLoop struct {
 	cancel context.CancelFunc
 	wake   chan struct{}
 	kept   *keptOut
+	inbox  *inbox
 }
 
 // explain says what kept a searching ticket of configuration out of a
@@ -297,6 +299,24 @@ func (w *former) wake(configuration string) {
 	}
 }
 
+// take hands t, just stored SEARCHING by this process, to the loop of its
+// configuration and wakes it, if this former owns it. The pass then need not
+// read t from the store.
+func (w *former) take(t store.Ticket) bool {
+	w.mu.Lock()
+	o, ok := w.owned[t.ConfigurationName]
+	w.mu.Unlock()
+	if !ok {
+		return false
+	}
+	o.inbox.add(t)
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
 // own runs one configuration's loop while this former holds its lease: a
 // pass every Interval, or sooner after a Wake or a pass that claimed matches.
 func (w *former) own(ctx context.Context, name string, o ownedLoop) {
@@ -314,7 +334,7 @@ func (w *former) own(ctx context.Context, name string, o ownedLoop) {
 		}
 		w.log.Info("release configuration", "configuration", name)
 	}()
-	c := &configLoop{w: w, name: name, kept: o.kept}
+	c := &configLoop{w: w, name: name, kept: o.kept, inbox: o.inbox}
 	next := time.NewTimer(w.opts.Interval)
 	defer next.Stop()
 	renew := time.NewTicker(w.opts.LeaseTTL / 3)

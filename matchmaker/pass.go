@@ -21,6 +21,7 @@ type configLoop struct {
 	w     *former
 	name  string
 	kept  *keptOut
+	inbox *inbox
 	rules ruleSets
 	pool  *pool
 	seed  uint64
@@ -30,7 +31,17 @@ type configLoop struct {
 	last   uint64
 	formed time.Time
 	lastRS *rules.RuleSet
+	// cfg and rsDoc are the configuration and its rule set as read at
+	// cfgRead; swept is when the last sweep ran.
+	cfg     store.Configuration
+	rsDoc   store.RuleSet
+	cfgRead time.Time
+	swept   time.Time
 }
+
+// configRefresh is how often a loop reads its configuration and rule set
+// again: a change made through any process is seen within it.
+const configRefresh = time.Second
 
 // refreshEvery is the longest a configuration goes without a forming pass
 // when its pool does not change: random batching groups tickets anew.
@@ -43,23 +54,19 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	w := c.w
 	start := time.Now()
 	now := w.opts.Now()
-	cfg, err := w.opts.Store.GetConfiguration(ctx, c.name)
-	if errors.Is(err, store.ErrNotFound) {
-		return true, false
+	if done, ok := c.readConfig(ctx, start); done || !ok {
+		return done, false
 	}
-	if err != nil {
-		c.warn(ctx, "read configuration", err)
-		return false, false
+	cfg := c.cfg
+	// Timeouts are seen every Interval; passes brought forward by arrivals
+	// or claims skip the sweep's store reads.
+	if start.Sub(c.swept) >= w.opts.Interval {
+		c.swept = start
+		if _, err := w.opts.Service.sweep(ctx, c.name, now); err != nil {
+			c.warn(ctx, "sweep timeouts", err)
+		}
 	}
-	if _, err := w.opts.Service.sweep(ctx, c.name, now); err != nil {
-		c.warn(ctx, "sweep timeouts", err)
-	}
-	rsDoc, err := w.opts.Store.GetRuleSet(ctx, cfg.RuleSetName)
-	if err != nil {
-		c.warn(ctx, "read rule set", err)
-		return false, false
-	}
-	rs, err := c.rules.get(rsDoc)
+	rs, err := c.rules.get(c.rsDoc)
 	if err != nil {
 		c.warn(ctx, "compile rule set", err)
 		return false, false
@@ -67,7 +74,7 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	if c.pool == nil || c.pool.rs != rs {
 		c.pool = newPool(rs)
 	}
-	snapshot, fingerprint, err := c.cache.read(ctx, w.opts.Store, c.name)
+	snapshot, fingerprint, err := c.cache.read(ctx, w.opts.Store, c.name, c.inbox.drain())
 	if err != nil {
 		c.warn(ctx, "read searching tickets", err)
 		return false, false
@@ -122,6 +129,30 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	claimed = c.claimAll(ctx, cfg, rs, res.Matches, byID) > 0
 	w.metrics.passSeconds.WithLabelValues(c.name).Observe(time.Since(start).Seconds())
 	return false, claimed
+}
+
+// readConfig reads the configuration and its rule set when the copies the
+// loop holds are older than configRefresh. done reports the configuration
+// gone; ok, that the loop holds a configuration to form with.
+func (c *configLoop) readConfig(ctx context.Context, now time.Time) (done, ok bool) {
+	if !c.cfgRead.IsZero() && now.Sub(c.cfgRead) < configRefresh {
+		return false, true
+	}
+	cfg, err := c.w.opts.Store.GetConfiguration(ctx, c.name)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, false
+	}
+	if err != nil {
+		c.warn(ctx, "read configuration", err)
+		return false, false
+	}
+	rsDoc, err := c.w.opts.Store.GetRuleSet(ctx, cfg.RuleSetName)
+	if err != nil {
+		c.warn(ctx, "read rule set", err)
+		return false, false
+	}
+	c.cfg, c.rsDoc, c.cfgRead = cfg, rsDoc, now
+	return false, true
 }
 
 // observe counts a pass's rule outcomes and what kept its unmatched tickets

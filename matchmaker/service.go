@@ -194,6 +194,8 @@ type Service struct {
 
 	// former forms matches (Run) and places them.
 	former *former
+	// arrivals hands new tickets to the forming loop.
+	arrivals *arrivals
 	// placer places the matches whose players accepted and those whose
 	// placement is overdue; nil without Options.Placer.
 	placer acceptedPlacer
@@ -239,6 +241,7 @@ func New(opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
+	s.arrivals = newArrivals(opts.Publisher, opts.Logger)
 	s.former, err = newFormer(formerOptions{
 		Store:            opts.Store,
 		Service:          s,

@@ -2,7 +2,7 @@ package matchmaker
 
 import (
 	"context"
-	"fmt"
+	"encoding/binary"
 	"hash/maphash"
 	"time"
 
@@ -22,11 +22,18 @@ type snapshotCache struct {
 }
 
 // read returns the SEARCHING tickets in the store's order (oldest first) and
-// a fingerprint of their ids and versions.
-func (s *snapshotCache) read(ctx context.Context, st store.Store, configuration string) ([]store.Ticket, uint64, error) {
+// a fingerprint of their ids and versions. arrived are tickets the caller
+// already has as stored (handed over by the process that created them): a
+// listed ticket among them at the listed version is not read again.
+func (s *snapshotCache) read(ctx context.Context, st store.Store, configuration string, arrived []store.Ticket) ([]store.Ticket, uint64, error) {
 	if s.tickets == nil {
 		s.tickets = map[string]store.Ticket{}
 		s.seed = maphash.MakeSeed()
+	}
+	for _, t := range arrived {
+		if old, ok := s.tickets[t.TicketId]; !ok || old.Version < t.Version {
+			s.tickets[t.TicketId] = t
+		}
 	}
 	versions, err := st.SearchingVersions(ctx, configuration)
 	if err != nil {
@@ -35,9 +42,10 @@ func (s *snapshotCache) read(ctx context.Context, st store.Store, configuration 
 	var h maphash.Hash
 	h.SetSeed(s.seed)
 	var missing []string
+	var buf [8]byte
 	for _, tv := range versions {
 		h.WriteString(tv.ID)
-		fmt.Fprint(&h, tv.Version)
+		h.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(tv.Version)))
 		if t, ok := s.tickets[tv.ID]; !ok || t.Version != tv.Version {
 			missing = append(missing, tv.ID)
 		}

@@ -1,0 +1,117 @@
+package matchmaker
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/bus/bustest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+// readCounting counts the tickets read through GetTickets.
+type readCounting struct {
+	store.Store
+	mu   sync.Mutex
+	read []string
+}
+
+func (r *readCounting) GetTickets(ctx context.Context, ids ...string) ([]store.Ticket, error) {
+	r.mu.Lock()
+	r.read = append(r.read, ids...)
+	r.mu.Unlock()
+	return r.Store.GetTickets(ctx, ids...)
+}
+
+func (r *readCounting) wasRead(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Contains(r.read, id)
+}
+
+// TestLocalArrivalNotReadBack: a ticket accepted by the process that forms
+// its configuration is handed to the loop as stored: it is matched without
+// being read from the store, and without a pass on the interval.
+func TestLocalArrivalNotReadBack(t *testing.T) {
+	st := &readCounting{Store: store.NewMemory(store.Options{})}
+	e := newFormEnvWith(t, Options{Store: st, Logger: quiet}, ModeStandalone, false)
+	w, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Interval: time.Hour, MinInterval: time.Millisecond})
+	waitOwned(t, w, "duel")
+	e.start("t1", 1000)
+	e.start("t2", 1050)
+	a := e.waitStatus("t1", store.StatusCompleted)
+	if b := e.waitStatus("t2", store.StatusCompleted); a.MatchId != b.MatchId {
+		t.Fatalf("match ids %q and %q", a.MatchId, b.MatchId)
+	}
+	for _, id := range []string{"t1", "t2"} {
+		if st.wasRead(id) {
+			t.Errorf("ticket %s was read back from the store by the forming loop", id)
+		}
+	}
+}
+
+// TestRemoteArrivalWakesTheLoop: a ticket accepted by a process that does not
+// form its configuration is announced on the bus, and the announcement wakes
+// the loop of the process that does (passes an hour apart).
+func TestRemoteArrivalWakesTheLoop(t *testing.T) {
+	conn := bustest.Connect(t, bustest.RunServer(t), bus.Options{})
+	st := store.NewMemory(store.Options{})
+	api := newFormEnvWith(t, Options{Store: st, Logger: quiet, Publisher: conn}, ModeStandalone, false)
+	forming, err := New(Options{Store: st, Logger: quiet, Publisher: conn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { forming.Close() })
+	w, _ := runWorker(t, formerOptions{Store: st, Service: forming, Arrivals: conn, Interval: time.Hour, MinInterval: time.Millisecond})
+	waitOwned(t, w, "duel")
+	api.start("t1", 1000)
+	api.start("t2", 1050)
+	api.waitStatus("t1", store.StatusCompleted)
+	api.waitStatus("t2", store.StatusCompleted)
+	api.start("t3", 3000)
+	api.start("t4", 3010)
+	api.waitStatus("t3", store.StatusCompleted)
+}
+
+type countingPublisher struct{ n atomic.Int32 }
+
+func (p *countingPublisher) PublishMatchmakingEvent(context.Context, string, string, []byte) error {
+	return nil
+}
+
+func (p *countingPublisher) PublishArrival(context.Context, string) error {
+	p.n.Add(1)
+	return nil
+}
+
+// TestArrivalAnnouncementsCoalesce: a burst of tickets of one configuration
+// is announced once at once and once more after arrivalWindow, not once per
+// ticket; a ticket after a quiet window is announced at once.
+func TestArrivalAnnouncementsCoalesce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pub := &countingPublisher{}
+		a := newArrivals(pub, quiet)
+		for range 100 {
+			a.arrived(store.Ticket{ConfigurationName: "duel"})
+		}
+		if n := pub.n.Load(); n != 1 {
+			t.Fatalf("%d announcements at once for a burst of 100, want 1", n)
+		}
+		time.Sleep(arrivalWindow)
+		synctest.Wait()
+		if n := pub.n.Load(); n != 2 {
+			t.Fatalf("%d announcements after the window, want 2", n)
+		}
+		time.Sleep(arrivalWindow)
+		a.arrived(store.Ticket{ConfigurationName: "duel"})
+		a.arrived(store.Ticket{ConfigurationName: "other"})
+		if n := pub.n.Load(); n != 4 {
+			t.Fatalf("%d announcements after a quiet window, want 4", n)
+		}
+	})
+}
