@@ -2,6 +2,7 @@ package matchmaker
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -114,4 +115,69 @@ func TestArrivalAnnouncementsCoalesce(t *testing.T) {
 			t.Fatalf("%d announcements after a quiet window, want 4", n)
 		}
 	})
+}
+
+// listCounting counts the listings of the searching pool.
+type listCounting struct {
+	store.Store
+	lists atomic.Int32
+}
+
+func (l *listCounting) SearchingVersions(ctx context.Context, configuration string) ([]store.TicketVersion, error) {
+	l.lists.Add(1)
+	return l.Store.SearchingVersions(ctx, configuration)
+}
+
+// TestPoolHeldBetweenListings: the loop forms the tickets this process
+// accepts from the pool it holds, without listing the pool from the store
+// again before Interval.
+func TestPoolHeldBetweenListings(t *testing.T) {
+	st := &listCounting{Store: store.NewMemory(store.Options{})}
+	e := newFormEnvWith(t, Options{Store: st, Logger: quiet}, ModeStandalone, false)
+	w, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Interval: time.Hour, MinInterval: time.Millisecond})
+	waitOwned(t, w, "duel")
+	e.start("t1", 1000)
+	e.start("t2", 1050)
+	e.waitStatus("t2", store.StatusCompleted)
+	listed := st.lists.Load()
+	for i := range 5 {
+		e.start(fmt.Sprintf("a%d", i), float64(5000+1000*i))
+		e.start(fmt.Sprintf("b%d", i), float64(5010+1000*i))
+		e.waitStatus(fmt.Sprintf("b%d", i), store.StatusCompleted)
+	}
+	if n := st.lists.Load(); n != listed {
+		t.Fatalf("the pool was listed %d times more for 5 matches of local tickets, want 0", n-listed)
+	}
+}
+
+// TestHeldPoolRelistsAfterLostClaim: a ticket held by the loop but cancelled
+// meanwhile makes its match's claim fail; the loop then lists the pool again
+// instead of forming the same match over and over, and the other ticket
+// matches the next arrival.
+func TestHeldPoolRelistsAfterLostClaim(t *testing.T) {
+	st := store.NewMemory(store.Options{})
+	e := newFormEnvWith(t, Options{Store: st, Logger: quiet}, ModeStandalone, false)
+	w, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Interval: time.Hour, MinInterval: time.Millisecond})
+	waitOwned(t, w, "duel")
+	e.start("t1", 1000)
+	// A pass held t1: its search found no match.
+	if !waitFor(t, 10*time.Second, func() bool { return w.explain("duel", "t1") != nil }) {
+		t.Fatal("no pass searched for t1")
+	}
+	// Cancelled behind the loop's back: the store changes, the held pool
+	// does not.
+	tk, err := st.GetTicket(context.Background(), "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk.Status = store.StatusCancelled
+	if _, err := st.UpdateTicket(context.Background(), tk); err != nil {
+		t.Fatal(err)
+	}
+	e.start("t2", 1010)
+	e.start("t3", 1020)
+	a := e.waitStatus("t2", store.StatusCompleted)
+	if b := e.waitStatus("t3", store.StatusCompleted); a.MatchId != b.MatchId {
+		t.Fatalf("match ids %q and %q", a.MatchId, b.MatchId)
+	}
 }

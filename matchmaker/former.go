@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -241,7 +242,7 @@ func (w *former) discover(ctx context.Context, loops *sync.WaitGroup) {
 			continue
 		}
 		lctx, cancel := context.WithCancel(ctx)
-		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1), kept: newKeptOut(), inbox: &inbox{}}
+		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1), kept: newKeptOut(), inbox: &inbox{}, relist: &atomic.Bool{}}
 		w.mu.Lock()
 		w.owned[c.Name] = o
 		w.mu.Unlock()
@@ -257,12 +258,14 @@ func (w *former) discover(ctx context.Context, loops *sync.WaitGroup) {
 
 // ownedLoop is the handle of a configuration's loop: cancel stops it, wake
 // asks it for a pass, kept holds what kept its searching tickets out, inbox
-// the tickets this process accepted since the last pass.
+// the tickets this process accepted since the last pass, relist that the
+// next pass should list the pool from the store.
 type ownedLoop struct {
 	cancel context.CancelFunc
 	wake   chan struct{}
 	kept   *keptOut
 	inbox  *inbox
+	relist *atomic.Bool
 }
 
 // explain says what kept a searching ticket of configuration out of a
@@ -284,8 +287,9 @@ func (w *former) explain(configuration, ticketID string) *explanation {
 }
 
 // wake asks for a forming pass of configuration soon (MinInterval after the
-// last one started at the earliest), when this former owns it: a ticket
-// arrived. Wakes coalesce; wake never blocks.
+// last one started at the earliest) that lists the pool from the store, when
+// this former owns it: another process announced new tickets. Wakes
+// coalesce; wake never blocks.
 func (w *former) wake(configuration string) {
 	w.mu.Lock()
 	o, ok := w.owned[configuration]
@@ -293,6 +297,7 @@ func (w *former) wake(configuration string) {
 	if !ok {
 		return
 	}
+	o.relist.Store(true)
 	select {
 	case o.wake <- struct{}{}:
 	default:
@@ -334,7 +339,7 @@ func (w *former) own(ctx context.Context, name string, o ownedLoop) {
 		}
 		w.log.Info("release configuration", "configuration", name)
 	}()
-	c := &configLoop{w: w, name: name, kept: o.kept, inbox: o.inbox}
+	c := &configLoop{w: w, name: name, kept: o.kept, inbox: o.inbox, relist: o.relist}
 	next := time.NewTimer(w.opts.Interval)
 	defer next.Stop()
 	renew := time.NewTicker(w.opts.LeaseTTL / 3)

@@ -37,6 +37,12 @@ type configLoop struct {
 	rsDoc   store.RuleSet
 	cfgRead time.Time
 	swept   time.Time
+	// relist asks the next pass to list the pool from the store: tickets
+	// were announced by another process, or a claim found one changed.
+	relist *atomic.Bool
+	// claimedMu guards claimed, the tickets the pass's claims took.
+	claimedMu sync.Mutex
+	claimed   []string
 }
 
 // configRefresh is how often a loop reads its configuration and rule set
@@ -49,7 +55,8 @@ const refreshEvery = 5 * time.Second
 
 // pass runs one forming pass. It returns done when the configuration is
 // gone and the loop should stop, and claimed when the pass claimed a match
-// (more tickets may be waiting).
+// (more tickets may be waiting) or lost a claim (the pool must be listed
+// again).
 func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	w := c.w
 	start := time.Now()
@@ -58,10 +65,12 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 		return done, false
 	}
 	cfg := c.cfg
-	// Timeouts are seen every Interval; passes brought forward by arrivals
-	// or claims skip the sweep's store reads.
+	// Every Interval the pass sweeps the timeouts and lists the pool from the
+	// store; the passes brought forward in between by arrivals or claims
+	// form from the pool held (snapshotCache).
+	list := c.relist.Swap(false)
 	if start.Sub(c.swept) >= w.opts.Interval {
-		c.swept = start
+		c.swept, list = start, true
 		if _, err := w.opts.Service.sweep(ctx, c.name, now); err != nil {
 			c.warn(ctx, "sweep timeouts", err)
 		}
@@ -74,7 +83,7 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	if c.pool == nil || c.pool.rs != rs {
 		c.pool = newPool(rs)
 	}
-	snapshot, fingerprint, err := c.cache.read(ctx, w.opts.Store, c.name, c.inbox.drain())
+	snapshot, fingerprint, err := c.cache.read(ctx, w.opts.Store, c.name, c.inbox.drain(), list)
 	if err != nil {
 		c.warn(ctx, "read searching tickets", err)
 		return false, false
@@ -127,6 +136,10 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	c.kept.add(rs, res.Kept)
 	c.observe(res)
 	claimed = c.claimAll(ctx, cfg, rs, res.Matches, byID) > 0
+	c.cache.drop(c.claimed)
+	c.claimed = c.claimed[:0]
+	// A lost claim lists the pool again at once.
+	claimed = claimed || c.relist.Load()
 	w.metrics.passSeconds.WithLabelValues(c.name).Observe(time.Since(start).Seconds())
 	return false, claimed
 }
@@ -275,10 +288,8 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	w := c.w
 	matchID := newMatchID()
 	teams := rs.Teams()
-	var claims []store.TicketVersion
 	var matched []matchedTicket
 	if m.Backfill != nil {
-		claims = append(claims, store.TicketVersion{ID: m.Backfill.ID, Version: versionOf(byID, m.Backfill.ID)})
 		matched = append(matched, matchedTicket{TicketId: m.Backfill.ID})
 	}
 	for ti, team := range m.Teams {
@@ -286,32 +297,51 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 			if t.Backfill || strings.Contains(t.ID, backfillSeparator) {
 				continue
 			}
-			claims = append(claims, store.TicketVersion{ID: t.ID, Version: versionOf(byID, t.ID)})
 			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name})
 		}
 	}
-	status := claimStatus(cfg)
-	err := w.opts.Store.Claim(ctx, c.name, matchID, claims, status)
-	if err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
-			w.log.Debug("claim lost", "configuration", c.name, "match", matchID, "err", err)
-		} else {
-			c.warn(ctx, "claim match", err)
-		}
+	if ctx.Err() != nil {
 		return false
 	}
-	// The claim changed only the status, match id and version of tickets
-	// unchanged since the snapshot: hand them on as the claim left them, so
-	// that matchProposed need not read them again.
+	// The pass's copies, as the claim leaves them but at the version the
+	// pass read: the claim and the hand-over are one store step (handOver).
+	status := claimStatus(cfg)
 	for i := range matched {
-		if t := byID[matched[i].TicketId]; t != nil {
-			cl := *t
-			cl.Players = slices.Clone(t.Players)
-			cl.Status, cl.MatchId, cl.Version = status, matchID, t.Version+1
-			matched[i].Claimed = &cl
+		t := byID[matched[i].TicketId]
+		if t == nil {
+			c.relist.Store(true)
+			w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
+			return false
 		}
+		cl := *t
+		cl.Players = slices.Clone(t.Players)
+		cl.Status, cl.MatchId = status, matchID
+		matched[i].Claimed = &cl
 	}
+	metrics := make([]RuleEvaluationMetric, len(m.Metrics))
+	for i, rm := range m.Metrics {
+		metrics[i] = RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
+	}
+	// Once started, the step is finished even if this former is stopping, or
+	// its tickets could wait in PLACING for the sweep.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	claimed, err := w.opts.Service.handOver(pctx, cfg, matchID, matched, metrics)
+	if err != nil {
+		c.warn(ctx, "claim match", err)
+		return false
+	}
+	if !claimed {
+		c.relist.Store(true)
+		w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
+		w.log.Debug("claim lost", "configuration", c.name, "match", matchID)
+		return false
+	}
+	c.claimedMu.Lock()
+	for _, mt := range matched {
+		c.claimed = append(c.claimed, mt.TicketId)
+	}
+	c.claimedMu.Unlock()
 	w.metrics.matches.WithLabelValues(c.name).Inc()
 	w.metrics.matchPlayers.WithLabelValues(c.name).Observe(float64(matchPlayers(m)))
 	now := w.opts.Now()
@@ -322,23 +352,12 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 			}
 		}
 	}
-	metrics := make([]RuleEvaluationMetric, len(m.Metrics))
-	for i, rm := range m.Metrics {
-		metrics[i] = RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
-	}
-	// The claim is made: finish handing the match over even if this former
-	// is stopping, or its tickets would wait in PLACING for the sweep.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := w.opts.Service.matchProposed(pctx, cfg, matchID, matched, metrics); err != nil {
-		w.log.Warn("propose match", "configuration", c.name, "match", matchID, "err", err)
-	}
 	if cfg.AcceptanceRequired || cfg.FlexMatchMode == ModeStandalone {
 		return true
 	}
-	ids := make([]string, len(claims))
-	for i, cl := range claims {
-		ids[i] = cl.ID
+	ids := make([]string, len(matched))
+	for i, mt := range matched {
+		ids[i] = mt.TicketId
 	}
 	regions := make([]string, 0, len(m.Regions)+1)
 	for _, r := range m.Regions {
@@ -360,15 +379,6 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		w.place(gctx, cfg, matchID, tickets, regions)
 	}()
 	return true
-}
-
-// versionOf is the snapshot version of ticket id, 0 (which no claim matches)
-// for a ticket not in the snapshot.
-func versionOf(byID map[string]*store.Ticket, id string) int64 {
-	if t := byID[id]; t != nil {
-		return t.Version
-	}
-	return 0
 }
 
 func matchPlayers(m *forming.Match) int {

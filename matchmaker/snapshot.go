@@ -13,28 +13,74 @@ import (
 // fetchChunk bounds the ids of one GetTickets call.
 const fetchChunk = 500
 
-// snapshotCache keeps a configuration's SEARCHING tickets between passes: a
-// pass lists the ids and versions (cheap), and reads only the tickets it has
-// not seen at that version.
+// snapshotCache keeps a configuration's SEARCHING tickets between passes.
+// A listing pass (list) reads the ids and versions from the store (cheap)
+// and reads only the tickets it has not seen at that version; the passes in
+// between (current) use the tickets held, plus those handed over since
+// (arrived) and minus those claimed (drop). The loop is the only former of
+// its configuration, so what it misses in between is what others changed
+// (cancellations, timeouts, tickets accepted by other processes): the next
+// listing finds it, and a claim of a ticket changed meanwhile is refused by
+// the store's compare-and-swap.
 type snapshotCache struct {
 	tickets map[string]store.Ticket
-	seed    maphash.Seed
+	// order holds the ids of tickets in the store's order (oldest first),
+	// arrivals appended; ids no longer in tickets are skipped.
+	order []string
+	seed  maphash.Seed
 }
 
-// read returns the SEARCHING tickets in the store's order (oldest first) and
-// a fingerprint of their ids and versions. arrived are tickets the caller
-// already has as stored (handed over by the process that created them): a
-// listed ticket among them at the listed version is not read again.
-func (s *snapshotCache) read(ctx context.Context, st store.Store, configuration string, arrived []store.Ticket) ([]store.Ticket, uint64, error) {
+// read returns the SEARCHING tickets oldest first and a fingerprint of their
+// ids and versions: listed from the store when list is set or nothing is
+// held yet, otherwise the tickets held. arrived are tickets the caller has
+// as stored (handed over by the process that created them): a listed ticket
+// among them at the listed version is not read again.
+func (s *snapshotCache) read(ctx context.Context, st store.Store, configuration string, arrived []store.Ticket, list bool) ([]store.Ticket, uint64, error) {
 	if s.tickets == nil {
 		s.tickets = map[string]store.Ticket{}
 		s.seed = maphash.MakeSeed()
+		list = true
 	}
 	for _, t := range arrived {
-		if old, ok := s.tickets[t.TicketId]; !ok || old.Version < t.Version {
+		old, ok := s.tickets[t.TicketId]
+		if !ok {
+			s.order = append(s.order, t.TicketId)
+		}
+		if !ok || old.Version < t.Version {
 			s.tickets[t.TicketId] = t
 		}
 	}
+	if list {
+		return s.list(ctx, st, configuration)
+	}
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	var buf [8]byte
+	out := make([]store.Ticket, 0, len(s.tickets))
+	order := s.order[:0]
+	for _, id := range s.order {
+		t, ok := s.tickets[id]
+		if !ok {
+			continue
+		}
+		order = append(order, id)
+		out = append(out, t)
+		h.WriteString(id)
+		h.Write(binary.LittleEndian.AppendUint64(buf[:0], uint64(t.Version)))
+	}
+	s.order = order
+	return out, h.Sum64(), nil
+}
+
+// drop forgets tickets that left the pool (claimed).
+func (s *snapshotCache) drop(ids []string) {
+	for _, id := range ids {
+		delete(s.tickets, id)
+	}
+}
+
+// list reads the pool from the store (see read).
+func (s *snapshotCache) list(ctx context.Context, st store.Store, configuration string) ([]store.Ticket, uint64, error) {
 	versions, err := st.SearchingVersions(ctx, configuration)
 	if err != nil {
 		return nil, 0, err
@@ -63,6 +109,7 @@ func (s *snapshotCache) read(ctx context.Context, st store.Store, configuration 
 	}
 	out := make([]store.Ticket, 0, len(versions))
 	keep := make(map[string]store.Ticket, len(versions))
+	s.order = s.order[:0]
 	for _, tv := range versions {
 		t, ok := s.tickets[tv.ID]
 		// A ticket that changed between the listing and the read is left to
@@ -72,6 +119,7 @@ func (s *snapshotCache) read(ctx context.Context, st store.Store, configuration 
 		}
 		out = append(out, t)
 		keep[tv.ID] = t
+		s.order = append(s.order, tv.ID)
 	}
 	s.tickets = keep
 	return out, h.Sum64(), nil
