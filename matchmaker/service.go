@@ -211,6 +211,7 @@ type acceptedPlacer interface {
 type cachedConfig struct {
 	cfg     store.Configuration
 	rs      *rules.RuleSet
+	body    string // rs's source: an unchanged rule set is not compiled again
 	expires time.Time
 }
 
@@ -334,12 +335,18 @@ func (s *Service) config(ctx context.Context, field, name string) (store.Configu
 	now := s.now()
 	s.mu.Lock()
 	c, ok := s.cache[name]
+	if ok && !now.Before(c.expires) {
+		// One caller refreshes an expired entry; the others go on with it
+		// meanwhile instead of all reading the store at once.
+		s.cache[name] = cachedConfig{cfg: c.cfg, rs: c.rs, body: c.body, expires: now.Add(s.opts.CacheTTL)}
+	}
 	s.mu.Unlock()
 	if ok && now.Before(c.expires) {
 		return c.cfg, c.rs, nil
 	}
 	cfg, err := s.store.GetConfiguration(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
+		s.forget(name)
 		return store.Configuration{}, nil, notFound(err, "%s: matchmaking configuration %q does not exist", field, name)
 	}
 	if err != nil {
@@ -349,12 +356,14 @@ func (s *Service) config(ctx context.Context, field, name string) (store.Configu
 	if err != nil {
 		return store.Configuration{}, nil, internal(err, "get rule set %s of configuration %s", cfg.RuleSetName, name)
 	}
-	rs, err := rules.CompileJSON([]byte(rsRec.Body))
-	if err != nil {
-		return store.Configuration{}, nil, internal(err, "compile rule set %s", cfg.RuleSetName)
+	rs := c.rs
+	if !ok || c.body != rsRec.Body {
+		if rs, err = rules.CompileJSON([]byte(rsRec.Body)); err != nil {
+			return store.Configuration{}, nil, internal(err, "compile rule set %s", cfg.RuleSetName)
+		}
 	}
 	s.mu.Lock()
-	s.cache[name] = cachedConfig{cfg: cfg, rs: rs, expires: now.Add(s.opts.CacheTTL)}
+	s.cache[name] = cachedConfig{cfg: cfg, rs: rs, body: rsRec.Body, expires: now.Add(s.opts.CacheTTL)}
 	s.mu.Unlock()
 	return cfg, rs, nil
 }
