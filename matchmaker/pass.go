@@ -2,9 +2,7 @@ package matchmaker
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -286,7 +284,7 @@ func (c *configLoop) claimAll(ctx context.Context, cfg store.Configuration, rs *
 // SEARCHING for the next pass.
 func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, m *forming.Match, byID map[string]*store.Ticket) bool {
 	w := c.w
-	matchID := newMatchID()
+	matchID := newUUID()
 	teams := rs.Teams()
 	var matched []matchedTicket
 	if m.Backfill != nil {
@@ -389,13 +387,4 @@ func matchPlayers(m *forming.Match) int {
 		}
 	}
 	return n
-}
-
-// newMatchID returns a random UUID (version 4), the form of FlexMatch match ids.
-func newMatchID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
