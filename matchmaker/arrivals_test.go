@@ -181,3 +181,37 @@ func TestHeldPoolRelistsAfterLostClaim(t *testing.T) {
 		t.Fatalf("match ids %q and %q", a.MatchId, b.MatchId)
 	}
 }
+
+// TestLateArrivalAfterClaim: a ticket handed over after the pass that listed
+// it also claimed it (its request was slower than the pass) does not come
+// back into the held pool, once nor twice.
+func TestLateArrivalAfterClaim(t *testing.T) {
+	ctx := context.Background()
+	st := store.NewMemory(store.Options{})
+	if err := st.CreateRuleSet(ctx, store.RuleSet{Name: "duel", Body: duelRules}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateConfiguration(ctx, store.Configuration{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: 600}); err != nil {
+		t.Fatal(err)
+	}
+	x := store.Ticket{TicketId: "x", ConfigurationName: "duel", Status: store.StatusSearching, StartTime: time.Unix(1, 0),
+		Players: []store.Player{{PlayerId: "px"}}}
+	if _, err := st.CreateTicket(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	x.Version = 1
+	var c snapshotCache
+	if got, _, err := c.read(ctx, st, "duel", nil, true); err != nil || len(got) != 1 {
+		t.Fatalf("listed %v, %v; want x", got, err)
+	}
+	c.drop([]string{"x"})
+	for range 2 {
+		got, _, err := c.read(ctx, st, "duel", []store.Ticket{x}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 0 {
+			t.Fatalf("held pool %v after x was claimed and handed over late; want empty", got)
+		}
+	}
+}

@@ -27,7 +27,12 @@ type snapshotCache struct {
 	// order holds the ids of tickets in the store's order (oldest first),
 	// arrivals appended; ids no longer in tickets are skipped.
 	order []string
-	seed  maphash.Seed
+	// gone and goneBefore hold the ids dropped since the last listing and
+	// during the one before: a ticket handed over after its claim (the
+	// request that created it was slower than the pass that listed and
+	// claimed it) is not taken back into the pool.
+	gone, goneBefore map[string]struct{}
+	seed             maphash.Seed
 }
 
 // read returns the SEARCHING tickets oldest first and a fingerprint of their
@@ -42,6 +47,9 @@ func (s *snapshotCache) read(ctx context.Context, st store.Store, configuration 
 		list = true
 	}
 	for _, t := range arrived {
+		if s.dropped(t.TicketId) {
+			continue
+		}
 		old, ok := s.tickets[t.TicketId]
 		if !ok {
 			s.order = append(s.order, t.TicketId)
@@ -74,13 +82,24 @@ func (s *snapshotCache) read(ctx context.Context, st store.Store, configuration 
 
 // drop forgets tickets that left the pool (claimed).
 func (s *snapshotCache) drop(ids []string) {
+	if s.gone == nil && len(ids) > 0 {
+		s.gone = map[string]struct{}{}
+	}
 	for _, id := range ids {
 		delete(s.tickets, id)
+		s.gone[id] = struct{}{}
 	}
+}
+
+func (s *snapshotCache) dropped(id string) bool {
+	_, a := s.gone[id]
+	_, b := s.goneBefore[id]
+	return a || b
 }
 
 // list reads the pool from the store (see read).
 func (s *snapshotCache) list(ctx context.Context, st store.Store, configuration string) ([]store.Ticket, uint64, error) {
+	s.goneBefore, s.gone = s.gone, nil
 	versions, err := st.SearchingVersions(ctx, configuration)
 	if err != nil {
 		return nil, 0, err
