@@ -44,6 +44,11 @@ func TestLocalArrivalNotReadBack(t *testing.T) {
 	w, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Interval: time.Hour, MinInterval: time.Millisecond})
 	waitOwned(t, w, "duel")
 	e.start("t1", 1000)
+	// The first pass, which lists the pool, is done before t2 is stored: a
+	// listing between t2's store write and its hand-over would read it.
+	if !waitFor(t, 10*time.Second, func() bool { return w.explain("duel", "t1") != nil }) {
+		t.Fatal("no pass searched for t1")
+	}
 	e.start("t2", 1050)
 	a := e.waitStatus("t1", store.StatusCompleted)
 	if b := e.waitStatus("t2", store.StatusCompleted); a.MatchId != b.MatchId {
@@ -137,6 +142,9 @@ func TestPoolHeldBetweenListings(t *testing.T) {
 	w, _ := runWorker(t, formerOptions{Store: st, Service: e.svc, Interval: time.Hour, MinInterval: time.Millisecond})
 	waitOwned(t, w, "duel")
 	e.start("t1", 1000)
+	if !waitFor(t, 10*time.Second, func() bool { return w.explain("duel", "t1") != nil }) {
+		t.Fatal("no pass searched for t1")
+	}
 	e.start("t2", 1050)
 	e.waitStatus("t2", store.StatusCompleted)
 	listed := st.lists.Load()
