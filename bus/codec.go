@@ -270,3 +270,43 @@ func DecodeBackfillReply(data []byte) (BackfillReply, error) { return decode[Bac
 
 // DecodeScriptVersion parses and validates a ScriptVersion.
 func DecodeScriptVersion(data []byte) (ScriptVersion, error) { return decode[ScriptVersion](data) }
+
+// Encode validates r and returns its JSON, with V set to Version when zero.
+func (r ReserveRequest) Encode() ([]byte, error) { return encode(r) }
+
+// Encode validates r and returns its JSON, with V set to Version when zero.
+func (r ReserveReply) Encode() ([]byte, error) { return encode(r) }
+
+// DecodeReserveRequest parses and validates a ReserveRequest.
+func DecodeReserveRequest(data []byte) (ReserveRequest, error) { return decode[ReserveRequest](data) }
+
+// DecodeReserveReply parses and validates a ReserveReply.
+func DecodeReserveReply(data []byte) (ReserveReply, error) { return decode[ReserveReply](data) }
+
+// Configuration changes.
+
+// Encode validates m and returns its JSON, with V set to Version when zero.
+func (m ConfigurationChanged) Encode() ([]byte, error) { return encode(m) }
+
+// DecodeConfigurationChanged parses and validates a ConfigurationChanged.
+func DecodeConfigurationChanged(data []byte) (ConfigurationChanged, error) {
+	return decode[ConfigurationChanged](data)
+}
+
+// Game session updates and terminations.
+
+// Encode validates r and returns its JSON, with V set to Version when zero.
+func (r SessionUpdateRequest) Encode() ([]byte, error) { return encode(r) }
+
+// Encode validates r and returns its JSON, with V set to Version when zero.
+func (r SessionUpdateReply) Encode() ([]byte, error) { return encode(r) }
+
+// DecodeSessionUpdateRequest parses and validates a SessionUpdateRequest.
+func DecodeSessionUpdateRequest(data []byte) (SessionUpdateRequest, error) {
+	return decode[SessionUpdateRequest](data)
+}
+
+// DecodeSessionUpdateReply parses and validates a SessionUpdateReply.
+func DecodeSessionUpdateReply(data []byte) (SessionUpdateReply, error) {
+	return decode[SessionUpdateReply](data)
+}

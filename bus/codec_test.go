@@ -91,6 +91,7 @@ func TestRoundTrips(t *testing.T) {
 		{"BackfillRequest", bus.BackfillRequest{RequestID: "bf1", Configuration: "ranked.eu", GameSessionID: "gs1", GameSessionARN: "arn:gs1", Region: "eu", RelayID: "relay-1", Players: []bus.Player{{PlayerID: "a", LatencyInMs: map[string]int{"eu": 20}}}}.Encode, func(b []byte) (any, error) { return bus.DecodeBackfillRequest(b) }},
 		{"BackfillReply", bus.BackfillReply{TicketID: "bf1"}.Encode, func(b []byte) (any, error) { return bus.DecodeBackfillReply(b) }},
 		{"ScriptVersion", bus.ScriptVersion{Name: "ctf", Version: 3, SHA256: strings.Repeat("ab", 32), Size: 1200, Bucket: "scripts", Object: "ctf/3", CreatedAt: sampleTime}.Encode, func(b []byte) (any, error) { return bus.DecodeScriptVersion(b) }},
+		{"ConfigurationChanged", bus.ConfigurationChanged{Name: "ranked.eu", Change: bus.ConfigurationCreated, At: sampleTime}.Encode, func(b []byte) (any, error) { return bus.DecodeConfigurationChanged(b) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

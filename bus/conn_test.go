@@ -612,3 +612,33 @@ func TestConnected(t *testing.T) {
 		t.Error("Connected = true after Close")
 	}
 }
+
+func TestConfigurationChanges(t *testing.T) {
+	srv := bustest.RunServer(t)
+	mm := bustest.Connect(t, srv, bus.Options{})
+	all := newCollector[bus.ConfigurationChanged]()
+	stop, err := mm.SubscribeConfigurationChanges(t.Context(), "", all.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	api := bustest.Connect(t, srv, bus.Options{})
+	for _, c := range []bus.ConfigurationChanged{
+		{Name: "ranked.eu", Change: bus.ConfigurationCreated, At: time.Now()},
+		{Name: "duel", Change: bus.ConfigurationDeleted, At: time.Now()},
+	} {
+		if err := api.PublishConfigurationChanged(t.Context(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := api.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := all.wait(t, 2)
+	if got[0].Name != "ranked.eu" || got[0].Change != bus.ConfigurationCreated || got[1].Name != "duel" || got[1].Change != bus.ConfigurationDeleted {
+		t.Fatalf("got %+v", got)
+	}
+	if err := api.PublishConfigurationChanged(t.Context(), bus.ConfigurationChanged{Name: "duel", Change: "renamed", At: time.Now()}); !errors.Is(err, bus.ErrMalformed) || !strings.Contains(err.Error(), "change") {
+		t.Fatalf("unknown change: %v; want ErrMalformed naming change", err)
+	}
+}

@@ -75,8 +75,20 @@ func FuzzDecodeBackfillReply(f *testing.F) {
 	fuzzDecoder(f, bus.DecodeBackfillReply, bus.BackfillReply.Encode)
 }
 
+func FuzzDecodeReserveRequest(f *testing.F) {
+	fuzzDecoder(f, bus.DecodeReserveRequest, bus.ReserveRequest.Encode)
+}
+
+func FuzzDecodeReserveReply(f *testing.F) {
+	fuzzDecoder(f, bus.DecodeReserveReply, bus.ReserveReply.Encode)
+}
+
 func FuzzDecodeScriptVersion(f *testing.F) {
 	fuzzDecoder(f, bus.DecodeScriptVersion, bus.ScriptVersion.Encode)
+}
+
+func FuzzDecodeConfigurationChanged(f *testing.F) {
+	fuzzDecoder(f, bus.DecodeConfigurationChanged, bus.ConfigurationChanged.Encode)
 }
 
 // FuzzToken checks both directions of the token mapping: every name Token
@@ -108,16 +120,19 @@ func FuzzToken(f *testing.F) {
 // fuzzers start from payloads that reach the re-encoding checks.
 func TestFuzzSeedsValid(t *testing.T) {
 	decoders := map[string]func([]byte) error{
-		"FuzzDecodePlacementRequest": func(b []byte) error { _, err := bus.DecodePlacementRequest(b); return err },
-		"FuzzDecodePlacementReply":   func(b []byte) error { _, err := bus.DecodePlacementReply(b); return err },
-		"FuzzDecodeHeartbeat":        func(b []byte) error { _, err := bus.DecodeHeartbeat(b); return err },
-		"FuzzDecodeSessionStarted":   func(b []byte) error { _, err := bus.DecodeSessionStarted(b); return err },
-		"FuzzDecodeSessionEnded":     func(b []byte) error { _, err := bus.DecodeSessionEnded(b); return err },
-		"FuzzDecodePlayerJoined":     func(b []byte) error { _, err := bus.DecodePlayerJoined(b); return err },
-		"FuzzDecodePlayerLeft":       func(b []byte) error { _, err := bus.DecodePlayerLeft(b); return err },
-		"FuzzDecodeBackfillRequest":  func(b []byte) error { _, err := bus.DecodeBackfillRequest(b); return err },
-		"FuzzDecodeBackfillReply":    func(b []byte) error { _, err := bus.DecodeBackfillReply(b); return err },
-		"FuzzDecodeScriptVersion":    func(b []byte) error { _, err := bus.DecodeScriptVersion(b); return err },
+		"FuzzDecodePlacementRequest":     func(b []byte) error { _, err := bus.DecodePlacementRequest(b); return err },
+		"FuzzDecodePlacementReply":       func(b []byte) error { _, err := bus.DecodePlacementReply(b); return err },
+		"FuzzDecodeHeartbeat":            func(b []byte) error { _, err := bus.DecodeHeartbeat(b); return err },
+		"FuzzDecodeSessionStarted":       func(b []byte) error { _, err := bus.DecodeSessionStarted(b); return err },
+		"FuzzDecodeSessionEnded":         func(b []byte) error { _, err := bus.DecodeSessionEnded(b); return err },
+		"FuzzDecodePlayerJoined":         func(b []byte) error { _, err := bus.DecodePlayerJoined(b); return err },
+		"FuzzDecodePlayerLeft":           func(b []byte) error { _, err := bus.DecodePlayerLeft(b); return err },
+		"FuzzDecodeBackfillRequest":      func(b []byte) error { _, err := bus.DecodeBackfillRequest(b); return err },
+		"FuzzDecodeBackfillReply":        func(b []byte) error { _, err := bus.DecodeBackfillReply(b); return err },
+		"FuzzDecodeScriptVersion":        func(b []byte) error { _, err := bus.DecodeScriptVersion(b); return err },
+		"FuzzDecodeReserveRequest":       func(b []byte) error { _, err := bus.DecodeReserveRequest(b); return err },
+		"FuzzDecodeReserveReply":         func(b []byte) error { _, err := bus.DecodeReserveReply(b); return err },
+		"FuzzDecodeConfigurationChanged": func(b []byte) error { _, err := bus.DecodeConfigurationChanged(b); return err },
 	}
 	for name, decode := range decoders {
 		raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", name, "valid"))

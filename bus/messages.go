@@ -3,6 +3,7 @@ package bus
 import (
 	"encoding/json"
 	"net/netip"
+	"strconv"
 	"time"
 )
 
@@ -23,6 +24,12 @@ type Player struct {
 	// to the relay, which sends it back in the session's backfill requests
 	// so that the matchmaker can apply latency rules to the backfill ticket.
 	LatencyInMs map[string]int `json:"latencyInMs,omitempty"`
+	// PlayerSessionID, when set, is the player session id the relay
+	// reserves for this player instead of making one (the matchmaker's
+	// CreatePlayerSessions made it first).
+	PlayerSessionID string `json:"playerSessionId,omitempty"`
+	// PlayerData is GameLift's PlayerData of the player session, opaque.
+	PlayerData string `json:"playerData,omitempty"`
 }
 
 // GameProperty is one key/value game property, as in GameLift.
@@ -67,6 +74,16 @@ type PlacementRequest struct {
 	// not numbered). A PlacementCancel withdraws the tries up to its own
 	// Attempt; a later try is not affected.
 	Attempt int `json:"attempt,omitempty"`
+	// GameSessionARN, when set on a request that creates a session, is the
+	// game session's id and ARN (a CreateGameSession placement); the relay
+	// then uses it instead of making one, and Players may be empty: the
+	// session waits for player sessions (ReserveRequest).
+	GameSessionARN string `json:"gameSessionArn,omitempty"`
+	// FleetID, GameSessionName and CreatorID describe a CreateGameSession
+	// placement to the session's script; optional.
+	FleetID         string `json:"fleetId,omitempty"`
+	GameSessionName string `json:"gameSessionName,omitempty"`
+	CreatorID       string `json:"creatorId,omitempty"`
 }
 
 // PlayerSession is the reserved player session of one player.
@@ -115,6 +132,9 @@ type Heartbeat struct {
 	// three intervals is presumed gone.
 	IntervalMs int       `json:"intervalMs"`
 	SentAt     time.Time `json:"sentAt"`
+	// Fleets are the fleets the relay serves (its --fleet flags); none:
+	// every fleet of its region. Optional (issue 12).
+	Fleets []string `json:"fleets,omitempty"`
 }
 
 // SessionRef identifies a game session and where it runs; every session event
@@ -220,6 +240,30 @@ type BackfillReply struct {
 	Error    *ReplyError `json:"error,omitempty"`
 }
 
+// ReserveRequest asks the relay hosting a game session to reserve player
+// sessions in it (CreatePlayerSession(s)), with the ids the matchmaker made.
+// Subject ReserveSubject(RelayID), request/reply, that relay alone.
+type ReserveRequest struct {
+	V int `json:"v"`
+	// RequestID is the idempotency key: a repeat answers the same.
+	RequestID     string `json:"requestId"`
+	RelayID       string `json:"relayId"`
+	GameSessionID string `json:"gameSessionId"`
+	// Players each carry PlayerSessionID (required here) and PlayerData.
+	Players  []Player  `json:"players"`
+	Deadline time.Time `json:"deadline"`
+}
+
+// ReserveReply answers a ReserveRequest with the reserved player sessions, or
+// Error: FULL when they do not fit, INVALID when the session is not running
+// there (ended or unknown).
+type ReserveReply struct {
+	V              int             `json:"v"`
+	RequestID      string          `json:"requestId"`
+	PlayerSessions []PlayerSession `json:"playerSessions,omitempty"`
+	Error          *ReplyError     `json:"error,omitempty"`
+}
+
 // ScriptVersion announces a new version of a server script, stored in the
 // JetStream object store. Subject ScriptSubject(Name).
 type ScriptVersion struct {
@@ -232,6 +276,9 @@ type ScriptVersion struct {
 	Bucket    string    `json:"bucket"`
 	Object    string    `json:"object"`
 	CreatedAt time.Time `json:"createdAt"`
+	// Label is the uploader's own label of the version (GameLift's Version
+	// string of CreateScript and UpdateScript), kept as given; empty for none.
+	Label string `json:"label,omitempty"`
 }
 
 // MatchmakingEvent is one matchmaking event as a subscriber receives it. The
@@ -253,6 +300,8 @@ func (m *PlayerLeft) ver() *int       { return &m.V }
 func (m *BackfillRequest) ver() *int  { return &m.V }
 func (m *BackfillReply) ver() *int    { return &m.V }
 func (m *ScriptVersion) ver() *int    { return &m.V }
+func (m *ReserveRequest) ver() *int   { return &m.V }
+func (m *ReserveReply) ver() *int     { return &m.V }
 
 func (m *PlacementRequest) validate(c *check) {
 	c.required("matchId", m.MatchID)
@@ -278,7 +327,12 @@ func (m *PlacementRequest) validate(c *check) {
 	default:
 		c.fail("backfillMode", "want AUTOMATIC, MANUAL or empty, got "+quote(m.BackfillMode))
 	}
-	c.players("players", m.Players)
+	if m.GameSessionARN != "" && m.GameSessionID != "" {
+		c.fail("gameSessionArn", "names a session to create; gameSessionId names one to backfill: not both")
+	}
+	if m.GameSessionARN == "" || len(m.Players) > 0 {
+		c.players("players", m.Players)
+	}
 	switch {
 	case m.MaxPlayers <= 0:
 		c.fail("maxPlayers", "must be positive")
@@ -301,18 +355,45 @@ func (m *PlacementReply) validate(c *check) {
 	} else {
 		c.endpoint("endpoint", *m.Endpoint)
 	}
-	if len(m.PlayerSessions) == 0 {
-		c.fail("playerSessions", "required")
-	}
-	seen := make(map[string]struct{}, len(m.PlayerSessions))
-	for i, ps := range m.PlayerSessions {
-		c.required(c.at("playerSessions", i, "playerId"), ps.PlayerID)
-		c.required(c.at("playerSessions", i, "playerSessionId"), ps.PlayerSessionID)
+	c.playerSessions("playerSessions", m.PlayerSessions)
+}
+
+// playerSessions checks reply player sessions: each with both ids, one per
+// player. A CreateGameSession placement is answered with none, so none is
+// valid; the requester checks there is one per player it asked for.
+func (c *check) playerSessions(field string, pss []PlayerSession) {
+	seen := make(map[string]struct{}, len(pss))
+	for i, ps := range pss {
+		c.required(c.at(field, i, "playerId"), ps.PlayerID)
+		c.required(c.at(field, i, "playerSessionId"), ps.PlayerSessionID)
 		if _, dup := seen[ps.PlayerID]; dup {
-			c.fail(c.at("playerSessions", i, "playerId"), "duplicate "+quote(ps.PlayerID))
+			c.fail(c.at(field, i, "playerId"), "duplicate "+quote(ps.PlayerID))
 		}
 		seen[ps.PlayerID] = struct{}{}
 	}
+}
+
+func (m *ReserveRequest) validate(c *check) {
+	c.required("requestId", m.RequestID)
+	c.name("relayId", m.RelayID)
+	c.required("gameSessionId", m.GameSessionID)
+	c.players("players", m.Players)
+	for i, p := range m.Players {
+		c.required(c.at("players", i, "playerSessionId"), p.PlayerSessionID)
+	}
+	c.time("deadline", m.Deadline)
+}
+
+func (m *ReserveReply) validate(c *check) {
+	c.required("requestId", m.RequestID)
+	if m.Error != nil {
+		c.required("error.code", string(m.Error.Code))
+		return
+	}
+	if len(m.PlayerSessions) == 0 {
+		c.fail("playerSessions", "required")
+	}
+	c.playerSessions("playerSessions", m.PlayerSessions)
 }
 
 func (m *Heartbeat) validate(c *check) {
@@ -327,6 +408,9 @@ func (m *Heartbeat) validate(c *check) {
 		c.fail("intervalMs", "must be positive")
 	}
 	c.time("sentAt", m.SentAt)
+	for i, f := range m.Fleets {
+		c.name("fleets["+strconv.Itoa(i)+"]", f)
+	}
 }
 
 func (r *SessionRef) validate(c *check) {
@@ -449,4 +533,118 @@ func isLowerHex(s string) bool {
 		}
 	}
 	return true
+}
+
+// Configuration changes.
+
+// ConfigurationChange says what happened to a configuration.
+type ConfigurationChange string
+
+// The configuration changes.
+const (
+	ConfigurationCreated ConfigurationChange = "created"
+	ConfigurationUpdated ConfigurationChange = "updated"
+	ConfigurationDeleted ConfigurationChange = "deleted"
+)
+
+// ConfigurationChanged announces that a matchmaking configuration was
+// created, updated or deleted, so that the matchmakers' forming loops take
+// it up (or let it go) at once instead of at their next scan of the store,
+// which stays the truth. Subject ConfigurationSubject(Name).
+type ConfigurationChanged struct {
+	V      int                 `json:"v"`
+	Name   string              `json:"name"`
+	Change ConfigurationChange `json:"change"`
+	At     time.Time           `json:"at"`
+}
+
+func (m *ConfigurationChanged) ver() *int { return &m.V }
+
+func (m *ConfigurationChanged) validate(c *check) {
+	c.name("name", m.Name)
+	switch m.Change {
+	case ConfigurationCreated, ConfigurationUpdated, ConfigurationDeleted:
+	case "":
+		c.fail("change", "required")
+	default:
+		c.fail("change", "want created, updated or deleted, got "+quote(string(m.Change)))
+	}
+	c.time("at", m.At)
+}
+
+// Game session updates and terminations (issue 12).
+
+// The SessionUpdateRequest.Terminate modes.
+const (
+	// TerminateNormal ends the session as a drain does: the script's
+	// onProcessTerminate runs first.
+	TerminateNormal = "NORMAL"
+	// TerminateForce ends the session at once, without onProcessTerminate.
+	TerminateForce = "FORCE_TERMINATE"
+)
+
+// The SessionEnded.Reason of a session ended by a SessionUpdateRequest.
+const (
+	EndTerminated      = "TERMINATED"       // TerminateNormal
+	EndForceTerminated = "FORCE_TERMINATED" // TerminateForce
+)
+
+// SessionUpdateRequest asks the relay hosting a game session to change its
+// maximum of players (UpdateGameSession) or to end it (TerminateGameSession):
+// exactly one of MaxPlayers and Terminate. Subject
+// SessionUpdateSubject(RelayID), request/reply, that relay alone.
+type SessionUpdateRequest struct {
+	V int `json:"v"`
+	// RequestID names the request in logs and replies.
+	RequestID     string `json:"requestId"`
+	RelayID       string `json:"relayId"`
+	GameSessionID string `json:"gameSessionId"`
+	// MaxPlayers, when positive, is the session's new maximum of players;
+	// the relay refuses it (CONFLICT) below the players it holds (connected
+	// or reserved).
+	MaxPlayers int `json:"maxPlayers,omitempty"`
+	// Terminate, when set, ends the session: TerminateNormal or
+	// TerminateForce. The reply comes once the end is requested; the
+	// SessionEnded event follows.
+	Terminate string    `json:"terminate,omitempty"`
+	Deadline  time.Time `json:"deadline"`
+}
+
+// SessionUpdateReply answers a SessionUpdateRequest: no Error when done.
+// INVALID when the session does not run on the relay (ended or unknown),
+// CONFLICT for a maximum below the players it holds.
+type SessionUpdateReply struct {
+	V         int         `json:"v"`
+	RequestID string      `json:"requestId"`
+	Error     *ReplyError `json:"error,omitempty"`
+}
+
+func (m *SessionUpdateRequest) ver() *int { return &m.V }
+func (m *SessionUpdateReply) ver() *int   { return &m.V }
+
+func (m *SessionUpdateRequest) validate(c *check) {
+	c.required("requestId", m.RequestID)
+	c.name("relayId", m.RelayID)
+	c.required("gameSessionId", m.GameSessionID)
+	c.nonNegative("maxPlayers", m.MaxPlayers)
+	switch m.Terminate {
+	case "":
+		if m.MaxPlayers == 0 {
+			c.fail("maxPlayers", "a positive maxPlayers or terminate is required")
+		}
+	case TerminateNormal, TerminateForce:
+		if m.MaxPlayers != 0 {
+			c.fail("terminate", "not with maxPlayers: one change per request")
+		}
+	default:
+		c.fail("terminate", "want "+TerminateNormal+", "+TerminateForce+" or empty, got "+quote(m.Terminate))
+	}
+	c.time("deadline", m.Deadline)
+}
+
+func (m *SessionUpdateReply) validate(c *check) {
+	c.required("requestId", m.RequestID)
+	if m.Error != nil {
+		c.required("error.code", string(m.Error.Code))
+	}
 }

@@ -142,6 +142,12 @@ func (r *ScriptStore) Upload(ctx context.Context, name string, source []byte) (i
 // announcement fails, the version is stored (relays find it at their next
 // resync): the stored version comes back with the error, which says so.
 func (r *ScriptStore) UploadVersion(ctx context.Context, name string, source []byte) (ScriptVersion, error) {
+	return r.UploadLabeled(ctx, name, "", source)
+}
+
+// UploadLabeled is UploadVersion keeping label with the version
+// (ScriptVersion.Label, e.g. GameLift's Version string).
+func (r *ScriptStore) UploadLabeled(ctx context.Context, name, label string, source []byte) (ScriptVersion, error) {
 	tok, err := Token(name)
 	if err != nil {
 		return ScriptVersion{}, &ScriptRejectedError{Name: name, Err: fmt.Errorf("name: %w", err)}
@@ -161,13 +167,9 @@ func (r *ScriptStore) UploadVersion(ctx context.Context, name string, source []b
 		return ScriptVersion{}, fmt.Errorf("script %s: store source: %w", name, err)
 	}
 	for range uploadAttempts {
-		versions, err := r.versionNumbers(ctx, tok)
+		next, err := r.nextVersion(ctx, tok)
 		if err != nil {
 			return ScriptVersion{}, fmt.Errorf("script %s: %w", name, err)
-		}
-		next := 1
-		if len(versions) > 0 {
-			next = versions[len(versions)-1] + 1
 		}
 		sv := ScriptVersion{
 			Name:      name,
@@ -177,6 +179,7 @@ func (r *ScriptStore) UploadVersion(ctx context.Context, name string, source []b
 			Bucket:    r.opts.ObjectBucket,
 			Object:    object,
 			CreatedAt: time.Now().UTC(),
+			Label:     label,
 		}
 		data, err := sv.Encode()
 		if err != nil {
@@ -197,6 +200,37 @@ func (r *ScriptStore) UploadVersion(ctx context.Context, name string, source []b
 }
 
 func indexKey(tok string, version int) string { return tok + "." + strconv.Itoa(version) }
+
+// deletedKey is the index key recording the last version of a deleted
+// script, so that the versions of a script created again under its name
+// continue after it (relays holding the old version then load the new one).
+// It is no version key (parseKey refuses it).
+func deletedKey(tok string) string { return tok + ".deleted" }
+
+// nextVersion returns the number of the next version of a name token: one
+// more than its newest, or than the last version of a deleted script of
+// that name; 1 for a new name.
+func (r *ScriptStore) nextVersion(ctx context.Context, tok string) (int, error) {
+	versions, err := r.versionNumbers(ctx, tok)
+	if err != nil {
+		return 0, err
+	}
+	if len(versions) > 0 {
+		return versions[len(versions)-1] + 1, nil
+	}
+	e, err := r.kv.Get(ctx, deletedKey(tok))
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return 1, nil
+	case err != nil:
+		return 0, fmt.Errorf("read the last deleted version: %w", err)
+	}
+	last, err := strconv.Atoi(string(e.Value()))
+	if err != nil || last < 0 {
+		return 0, fmt.Errorf("last deleted version %q: not a version number", e.Value())
+	}
+	return last + 1, nil
+}
 
 // parseKey splits an index key into name token and version.
 func parseKey(key string) (string, int, bool) {
@@ -349,4 +383,68 @@ func (r *ScriptStore) Latest(ctx context.Context, name string) (StoredScript, er
 		return StoredScript{}, fmt.Errorf("script %s: %w", name, ErrScriptNotFound)
 	}
 	return r.Get(ctx, name, versions[len(versions)-1])
+}
+
+// Delete deletes every version of name: their index entries, then the
+// sources no remaining version refers to (an upload racing the delete keeps
+// its own). A script uploaded again under the name continues the version
+// numbers. It returns the number of versions deleted; a name without
+// versions is ErrScriptNotFound. Relays keep the version they hold for the
+// sessions running it; new placements naming the script fail.
+func (r *ScriptStore) Delete(ctx context.Context, name string) (int, error) {
+	tok, err := Token(name)
+	if err != nil {
+		return 0, fmt.Errorf("script store: name: %w", err)
+	}
+	versions, err := r.versionNumbers(ctx, tok)
+	if err != nil {
+		return 0, fmt.Errorf("script %s: %w", name, err)
+	}
+	if len(versions) == 0 {
+		return 0, fmt.Errorf("script %s: %w", name, ErrScriptNotFound)
+	}
+	if _, err := r.kv.Put(ctx, deletedKey(tok), []byte(strconv.Itoa(versions[len(versions)-1]))); err != nil {
+		return 0, fmt.Errorf("script %s: record the last version: %w", name, err)
+	}
+	objects := map[string]bool{}
+	for _, v := range versions {
+		sv, err := r.entry(ctx, tok, v)
+		switch {
+		case errors.Is(err, ErrScriptNotFound):
+			continue
+		case err != nil:
+			return 0, fmt.Errorf("script %s: %w", name, err)
+		}
+		objects[sv.Object] = true
+		if err := r.kv.Purge(ctx, indexKey(tok, v)); err != nil {
+			return 0, fmt.Errorf("script %s: delete version %d: %w", name, v, err)
+		}
+	}
+	left, err := r.Versions(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	for _, sv := range left {
+		delete(objects, sv.Object)
+	}
+	for object := range objects {
+		if err := r.obj.Delete(ctx, object); err != nil && !errors.Is(err, jetstream.ErrObjectNotFound) {
+			return 0, fmt.Errorf("script %s: delete source %s: %w", name, object, err)
+		}
+	}
+	return len(versions), nil
+}
+
+// Exists reports whether name has a stored version (matchmaker
+// Options.ScriptExists).
+func (r *ScriptStore) Exists(ctx context.Context, name string) (bool, error) {
+	tok, err := Token(name)
+	if err != nil {
+		return false, fmt.Errorf("script store: name: %w", err)
+	}
+	versions, err := r.versionNumbers(ctx, tok)
+	if err != nil {
+		return false, fmt.Errorf("script %s: %w", name, err)
+	}
+	return len(versions) > 0, nil
 }

@@ -2,6 +2,7 @@ package bus_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -140,5 +141,66 @@ func TestScriptStoreConcurrentUploadsGetDistinctVersions(t *testing.T) {
 		if !seen[v] {
 			t.Errorf("versions %v, want 1..4", seen)
 		}
+	}
+}
+
+// TestScriptStoreDelete: Delete removes every version and its sources, a
+// label stays with its version, and a script uploaded again under the name
+// continues the version numbers.
+func TestScriptStoreDelete(t *testing.T) {
+	store, _ := newScriptStore(t, bus.ScriptStoreOptions{})
+	ctx := t.Context()
+	for i, label := range []string{"1.0.0", ""} {
+		sv, err := store.UploadLabeled(ctx, "ctf", label, []byte(fmt.Sprint("v", i)))
+		if err != nil || sv.Label != label {
+			t.Fatalf("UploadLabeled %q = %+v, %v", label, sv, err)
+		}
+	}
+	if _, err := store.Upload(ctx, "koth", []byte("k")); err != nil {
+		t.Fatal(err)
+	}
+	versions, err := store.Versions(ctx, "ctf")
+	if err != nil || len(versions) != 2 || versions[0].Label != "1.0.0" || versions[1].Label != "" {
+		t.Fatalf("Versions = %+v, %v; want the labels kept", versions, err)
+	}
+	if ok, err := store.Exists(ctx, "ctf"); err != nil || !ok {
+		t.Fatalf("Exists before Delete = %v, %v", ok, err)
+	}
+	if n, err := store.Delete(ctx, "ctf"); err != nil || n != 2 {
+		t.Fatalf("Delete = %d, %v; want 2 versions", n, err)
+	}
+	if v, err := store.Versions(ctx, "ctf"); err != nil || len(v) != 0 {
+		t.Errorf("Versions after Delete = %+v, %v", v, err)
+	}
+	if ok, err := store.Exists(ctx, "ctf"); err != nil || ok {
+		t.Errorf("Exists after Delete = %v, %v", ok, err)
+	}
+	if _, err := store.Latest(ctx, "ctf"); !errors.Is(err, bus.ErrScriptNotFound) {
+		t.Errorf("Latest after Delete: %v, want ErrScriptNotFound", err)
+	}
+	for _, sv := range versions {
+		if _, err := store.Get(ctx, sv.Name, int(sv.Version)); !errors.Is(err, bus.ErrScriptNotFound) {
+			t.Errorf("Get version %d after Delete: %v, want ErrScriptNotFound", sv.Version, err)
+		}
+	}
+	if list, err := store.List(ctx); err != nil || len(list) != 1 || list[0].Name != "koth" {
+		t.Errorf("List after Delete = %+v, %v; want koth alone", list, err)
+	}
+	if _, err := store.Delete(ctx, "ctf"); !errors.Is(err, bus.ErrScriptNotFound) {
+		t.Errorf("Delete again: %v, want ErrScriptNotFound", err)
+	}
+	if _, err := store.Delete(ctx, "nope"); !errors.Is(err, bus.ErrScriptNotFound) {
+		t.Errorf("Delete of an unknown name: %v, want ErrScriptNotFound", err)
+	}
+	// The same source again: its object was deleted and is stored anew.
+	sv, err := store.UploadLabeled(ctx, "ctf", "2.0", []byte("v0"))
+	if err != nil || sv.Version != 3 || sv.Label != "2.0" {
+		t.Fatalf("upload after Delete = %+v, %v; want version 3", sv, err)
+	}
+	if got, err := store.Latest(ctx, "ctf"); err != nil || string(got.Source) != "v0" || got.Version != 3 {
+		t.Fatalf("Latest after the new upload = %+v, %v", got.ScriptVersion, err)
+	}
+	if list, err := store.List(ctx); err != nil || len(list) != 2 || list[0].Name != "ctf" || list[0].Version != 3 {
+		t.Errorf("List after the new upload = %+v, %v", list, err)
 	}
 }

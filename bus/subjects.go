@@ -217,6 +217,17 @@ func BackfillFilter(configuration string) (string, error) {
 	return join("backfill", c), nil
 }
 
+// ReserveSubject is where requests to reserve player sessions in a session
+// of relay relayID go: matchpoint.v1.relay.<relayID>.reserve (five tokens, so
+// never a heartbeat subject).
+func ReserveSubject(relayID string) (string, error) {
+	id, err := named("relayId", relayID)
+	if err != nil {
+		return "", err
+	}
+	return join("relay", id, "reserve"), nil
+}
+
 // HeartbeatSubject is where relay relayID of region publishes its heartbeats:
 // matchpoint.v1.relay.heartbeat.<region>.<relayID>.
 func HeartbeatSubject(region, relayID string) (string, error) {
@@ -336,4 +347,39 @@ func subjectTokens(subject, field string, n int) ([]string, bool) {
 		return nil, false
 	}
 	return toks, true
+}
+
+// Configuration changes.
+
+// ConfigurationSubject is where a change to matchmaking configuration name
+// is announced: matchpoint.v1.configuration.<name>.
+func ConfigurationSubject(name string) (string, error) {
+	n, err := named("configuration", name)
+	if err != nil {
+		return "", err
+	}
+	return join("configuration", n), nil
+}
+
+// ConfigurationFilter is the subscription subject for the changes to
+// configuration name, or to every configuration when name is empty.
+func ConfigurationFilter(name string) (string, error) {
+	n, err := namedOrAny("configuration", name)
+	if err != nil {
+		return "", err
+	}
+	return join("configuration", n), nil
+}
+
+// Game session updates and terminations.
+
+// SessionUpdateSubject is where requests to update or end a session of relay
+// relayID go: matchpoint.v1.relay.<relayID>.session (five tokens, so never a
+// heartbeat subject; "session" is not "reserve", so never a reserve one).
+func SessionUpdateSubject(relayID string) (string, error) {
+	id, err := named("relayId", relayID)
+	if err != nil {
+		return "", err
+	}
+	return join("relay", id, "session"), nil
 }

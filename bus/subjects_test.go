@@ -85,6 +85,8 @@ func TestSubjects(t *testing.T) {
 		{must(bus.MatchmakingEventFilter("", "MatchmakingSearching")), "matchpoint.v1.matchmaking.*.MatchmakingSearching"},
 		{must(bus.ScriptSubject("ctf>v2")), "matchpoint.v1.script.ctf=3Ev2"},
 		{must(bus.ScriptFilter("")), "matchpoint.v1.script.*"},
+		{must(bus.ConfigurationSubject("ranked.eu")), "matchpoint.v1.configuration.ranked=2Eeu"},
+		{must(bus.ConfigurationFilter("")), "matchpoint.v1.configuration.*"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

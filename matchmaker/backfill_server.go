@@ -70,6 +70,7 @@ func (b *backfillServer) Serve(ctx context.Context) (stop func(), err error) {
 			if e.GameSessionARN != "" {
 				b.former.markSessionEnded(e.GameSessionARN)
 			}
+			b.former.waits.capacityFreed()
 		},
 	})
 	if err != nil {

@@ -324,10 +324,25 @@ func TestBackfillIntoGoneRelayFails(t *testing.T) {
 	}
 	e.start("t3", 1000)
 	tk := e.waitStatus("t3", store.StatusFailed)
-	if !strings.Contains(tk.StatusMessage, "relay-gone") {
-		t.Fatalf("status message %q does not name the relay", tk.StatusMessage)
+	if tk.StatusMessage != messageFailed {
+		t.Fatalf("status message %q, want FlexMatch's", tk.StatusMessage)
 	}
 	e.waitStatus("bf-1", store.StatusFailed)
+	raw, err := e.store.EventsAfter(context.Background(), "duel", 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := false
+	for _, r := range raw {
+		ev, err := DecodeEvent(r.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		named = named || ev.Detail.Type == EventMatchmakingFailed && strings.Contains(ev.Detail.PlacementError, "relay-gone")
+	}
+	if !named {
+		t.Fatal("no MatchmakingFailed names the gone relay in placementError")
+	}
 }
 
 // TestBackfillOfEndedSessionIsCancelled: a backfill ticket for a session the
@@ -419,6 +434,7 @@ func (e *backfillEnv) startWithLatency(id string, ms int) {
 // backfill ticket with a new player, who joins the running session.
 func TestAutomaticBackfillWithLatencyRule(t *testing.T) {
 	e := newBackfillEnvRules(t, BackfillAuto, latencyRules)
+	e.replaceLeavers()
 	e.startWithLatency("t1", 20)
 	e.startWithLatency("t2", 30)
 	a, b := e.waitStatus("t1", store.StatusCompleted), e.waitStatus("t2", store.StatusCompleted)
@@ -449,4 +465,66 @@ func TestAutomaticBackfillWithLatencyRule(t *testing.T) {
 		t.Fatalf("t3 is in %s, want the running session %s", c.GameSessionConnectionInfo.GameSessionArn, a.GameSessionConnectionInfo.GameSessionArn)
 	}
 	exchange(t, e.dial(c), ca, "hi from the backfill")
+}
+
+// replaceLeavers turns on the replacement of players who leave the
+// sessions of the configuration "duel" (relay.BackfillLeaversProperty).
+func (e *backfillEnv) replaceLeavers() {
+	e.t.Helper()
+	if _, err := e.svc.UpdateMatchmakingConfiguration(context.Background(), &UpdateMatchmakingConfigurationInput{Name: "duel",
+		GameProperties: []store.GameProperty{{Key: relay.BackfillLeaversProperty, Value: "true"}}}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// shortSquadRules: two teams of 1 to 2 players, so that two players form a
+// 1v1 that starts with two open slots.
+const shortSquadRules = `{"name":"short","ruleLanguageVersion":"1.0",
+ "playerAttributes":[{"name":"skill","type":"number","default":1000}],
+ "teams":[{"name":"red","minPlayers":1,"maxPlayers":2},{"name":"blue","minPlayers":1,"maxPlayers":2}],
+ "rules":[{"name":"Close","type":"batchDistance","batchAttribute":"skill","maxDistance":100}]}`
+
+// TestAutomaticBackfillFillsSessionThatStartsShort: as in FlexMatch, a
+// session of an AUTOMATIC configuration that starts with open slots gets a
+// backfill ticket at once, with the session's players; the next player
+// joins that session instead of starting another, and the session asks
+// again until it is full.
+func TestAutomaticBackfillFillsSessionThatStartsShort(t *testing.T) {
+	e := newBackfillEnvRules(t, BackfillAuto, shortSquadRules)
+	ctx := context.Background()
+	e.start("t1", 1000)
+	e.start("t2", 1000)
+	a, b := e.waitStatus("t1", store.StatusCompleted), e.waitStatus("t2", store.StatusCompleted)
+	arn := a.GameSessionConnectionInfo.GameSessionArn
+	first := e.waitStatus(autoBackfillID(a.MatchId), store.StatusSearching)
+	if !first.Backfill || first.BackfillGameSessionArn != arn || len(first.Players) != 2 {
+		t.Fatalf("automatic backfill ticket %+v, want a backfill of %s with its 2 players", first, arn)
+	}
+	for _, p := range first.Players {
+		if p.Team == "" || (p.PlayerId != a.Players[0].PlayerId && p.PlayerId != b.Players[0].PlayerId) {
+			t.Fatalf("backfill player %+v is not one of the session's players on their team", p)
+		}
+	}
+	e.start("t3", 1000)
+	c := e.waitStatus("t3", store.StatusCompleted)
+	if got := c.GameSessionConnectionInfo.GameSessionArn; got != arn {
+		t.Fatalf("t3 is in game session %s, want the session that started short %s", got, arn)
+	}
+	e.waitStatus(first.TicketId, store.StatusCompleted)
+	// 3 of 4 players: the session asks for its last player.
+	second := e.waitStatus(autoBackfillID(c.MatchId), store.StatusSearching)
+	if len(second.Players) != 3 || second.BackfillGameSessionArn != arn {
+		t.Fatalf("second automatic backfill ticket %+v, want the session's 3 players", second)
+	}
+	// Stopping it stops the backfill: the next player waits for another.
+	if _, err := e.svc.StopMatchmaking(ctx, &StopMatchmakingInput{TicketId: second.TicketId}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus(second.TicketId, store.StatusCancelled)
+	e.start("t4", 1000)
+	e.start("t5", 1000)
+	d := e.waitStatus("t4", store.StatusCompleted)
+	if d.GameSessionConnectionInfo.GameSessionArn == arn {
+		t.Fatalf("t4 joined %s after its backfill was stopped", arn)
+	}
 }

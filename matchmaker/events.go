@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
@@ -54,7 +56,7 @@ type Event struct {
 type EventDetail struct {
 	Type                  string                 `json:"type"`
 	Tickets               []EventTicket          `json:"tickets"`
-	EstimatedWaitMillis   string                 `json:"estimatedWaitMillis,omitempty"`
+	EstimatedWaitMillis   EstimatedWait          `json:"estimatedWaitMillis,omitempty"`
 	AcceptanceTimeout     int                    `json:"acceptanceTimeout,omitempty"`
 	AcceptanceRequired    *bool                  `json:"acceptanceRequired,omitempty"`
 	Acceptance            string                 `json:"acceptance,omitempty"`
@@ -71,6 +73,42 @@ type EventDetail struct {
 	// Unmatchable is Matchpoint's own, on MatchmakingTimedOut and
 	// MatchmakingCancelled: why the ticket could never match.
 	Unmatchable string `json:"unmatchable,omitempty"`
+	// PlacementError is Matchpoint's own, on MatchmakingFailed: why the
+	// placement failed, for operators (message is FlexMatch's).
+	PlacementError string `json:"placementError,omitempty"`
+	// MatchpointLocation is Matchpoint's own, on the MatchmakingSucceeded of
+	// a STANDALONE match: the region the forming loop chose for it (the
+	// tickets' MatchpointLocation), absent when none could be chosen.
+	MatchpointLocation string `json:"matchpointLocation,omitempty"`
+}
+
+// EstimatedWait is the estimatedWaitMillis of MatchmakingSearching: as
+// GameLift documents it, whole seconds despite its name, written as a JSON
+// number, or the string "NOT_AVAILABLE" when there is no estimate.
+type EstimatedWait string
+
+// MarshalJSON writes a number of seconds as a JSON number, anything else as
+// a string.
+func (e EstimatedWait) MarshalJSON() ([]byte, error) {
+	if _, err := strconv.ParseUint(string(e), 10, 31); err == nil {
+		return []byte(e), nil
+	}
+	return json.Marshal(string(e))
+}
+
+// UnmarshalJSON reads a JSON number or string.
+func (e *EstimatedWait) UnmarshalJSON(b []byte) error {
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err == nil {
+		*e = EstimatedWait(n.String())
+		return nil
+	}
+	var str string
+	if err := json.Unmarshal(b, &str); err != nil {
+		return fmt.Errorf("estimatedWaitMillis %s: want a number or a string", b)
+	}
+	*e = EstimatedWait(str)
+	return nil
 }
 
 // explanation is what kept a searching ticket out of a match so far.
@@ -188,6 +226,9 @@ func detailFor(typ string, tickets []store.Ticket, o eventOptions) EventDetail {
 		ps := eventPlayers(t, o)
 		d.Tickets[i] = EventTicket{TicketID: t.TicketId, StartTime: t.StartTime.UTC().Format(EventTimeFormat), Players: ps}
 		d.GameSessionInfo.Players = append(d.GameSessionInfo.Players, ps...)
+		if typ == EventMatchmakingSucceeded && d.MatchpointLocation == "" {
+			d.MatchpointLocation = t.MatchpointLocation
+		}
 	}
 	return d
 }
@@ -272,6 +313,24 @@ func (s *Service) deliver(ctx context.Context, cfg store.Configuration, typ stri
 		s.log.Debug("matchmaking event", "configuration", cfg.Name, "type", typ, "seq", seq, "tickets", ids)
 	}
 	s.notify(cfg.Name)
+}
+
+// configurationChanged tells the forming loops that a configuration was
+// created, updated or deleted: this process's own at once, and every
+// matchmaker's through the bus (Options.Bus), so that a new configuration
+// forms matches without waiting for their next scan of the store. A failed
+// publication is logged: the scan catches up.
+func (s *Service) configurationChanged(ctx context.Context, name string, change bus.ConfigurationChange) {
+	s.former.configurationChanged(name)
+	if s.opts.Bus == nil {
+		return
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	err := s.opts.Bus.PublishConfigurationChanged(pctx, bus.ConfigurationChanged{Name: name, Change: change, At: s.now().UTC()})
+	if err != nil {
+		s.log.Warn("publish configuration change", "configuration", name, "change", change, "err", err)
+	}
 }
 
 // DecodeEvent decodes an event payload as stored in the log.

@@ -61,11 +61,6 @@ func (s *Service) AliasArn(id string) string {
 	return fmt.Sprintf("arn:aws:gamelift:%s:%s:alias/%s", s.opts.Region, s.opts.AccountID, id)
 }
 
-// ScriptArn returns the ARN of the script of that name.
-func (s *Service) ScriptArn(name string) string {
-	return fmt.Sprintf("arn:aws:gamelift:%s:%s:script/%s%s", s.opts.Region, s.opts.AccountID, scriptIDPrefix, name)
-}
-
 // resourceID returns the id an id-or-ARN value names: the part after
 // "<kind>/" of an ARN, or the value itself.
 func resourceID(v, kind string) string {
@@ -91,19 +86,6 @@ func checkResourceID(field, v, kind, prefix string) (string, *Error) {
 		return "", invalid(field, "%q is not a valid %s id (%s...) or %s ARN", v, kind, prefix, kind)
 	}
 	return id, nil
-}
-
-// scriptNameOf returns the script a CreateFleet ScriptId names: a script id
-// (script-<name>), its ARN, or the bare name.
-func scriptNameOf(v string) (string, *Error) {
-	if v == "" {
-		return "", invalid("ScriptId", "is required (Matchpoint fleets run Realtime scripts)")
-	}
-	name := strings.TrimPrefix(resourceID(v, "script"), scriptIDPrefix)
-	if err := checkLen("ScriptId", name, 1, MaxNameLength); err != nil {
-		return "", err
-	}
-	return name, nil
 }
 
 // awsOnlyFields collects the non-empty AWS-only fields of a CreateFleet.
@@ -223,12 +205,15 @@ func (s *Service) CreateFleet(ctx context.Context, in *CreateFleetInput) (*Creat
 	if err := checkLen("Description", in.Description, 0, MaxDescription); err != nil {
 		return nil, err
 	}
-	script, verr := scriptNameOf(in.ScriptId)
-	if verr != nil {
-		return nil, verr
+	if in.ScriptId == "" {
+		return nil, invalid("ScriptId", "is required (Matchpoint fleets run Realtime scripts)")
+	}
+	script, err := ScriptName("ScriptId", in.ScriptId)
+	if err != nil {
+		return nil, err
 	}
 	f := store.Fleet{
-		Name: in.Name, Description: in.Description, ScriptId: scriptIDPrefix + script, ScriptArn: s.ScriptArn(script),
+		Name: in.Name, Description: in.Description, ScriptId: ScriptID(script), ScriptArn: s.ScriptArn(ctx, script),
 		NewGameSessionProtectionPolicy: NoProtection, MetricGroups: in.MetricGroups, AWSOnly: awsOnlyFields(in),
 	}
 	if in.RuntimeConfiguration != nil {
@@ -258,10 +243,11 @@ func (s *Service) CreateFleet(ctx context.Context, in *CreateFleetInput) (*Creat
 	for _, t := range in.Tags {
 		f.Tags = append(f.Tags, store.Tag(t))
 	}
+	var verr *Error
 	if f.Locations, verr = s.fleetLocations(in.Locations); verr != nil {
 		return nil, verr
 	}
-	if err := s.checkScript(ctx, script); err != nil {
+	if err := s.checkScriptExists(ctx, "ScriptId", script); err != nil {
 		return nil, err
 	}
 	f.FleetId = fleetIDPrefix + newUUID()
@@ -277,21 +263,6 @@ func (s *Service) CreateFleet(ctx context.Context, in *CreateFleetInput) (*Creat
 		out.LocationStates = append(out.LocationStates, LocationState{Location: l, Status: attrs.Status})
 	}
 	return out, nil
-}
-
-// checkScript checks that the script of a new fleet exists.
-func (s *Service) checkScript(ctx context.Context, name string) error {
-	if s.opts.ScriptExists == nil {
-		return invalid("ScriptId", "this matchmaker has no script store (server scripts need NATS with JetStream; docs/scripts.md)")
-	}
-	ok, err := s.opts.ScriptExists(ctx, name)
-	if err != nil {
-		return internal(err, "look up script %s", name)
-	}
-	if !ok {
-		return notFound(nil, "ScriptId: script %q does not exist", scriptIDPrefix+name)
-	}
-	return nil
 }
 
 // relays returns the live relays (Options.Relays).
@@ -461,11 +432,11 @@ func (s *Service) ListFleets(ctx context.Context, in *ListFleetsInput) (*ListFle
 	}
 	var script string
 	if in.ScriptId != "" {
-		name, verr := scriptNameOf(in.ScriptId)
-		if verr != nil {
-			return nil, verr
+		name, err := ScriptName("ScriptId", in.ScriptId)
+		if err != nil {
+			return nil, err
 		}
-		script = scriptIDPrefix + name
+		script = ScriptID(name)
 	}
 	ids := []string{}
 	for _, f := range all {

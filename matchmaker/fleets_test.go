@@ -64,7 +64,7 @@ func TestCreateFleetValidation(t *testing.T) {
 			{InvalidRequest, "BuildId: Matchpoint hosts Realtime scripts", func(in *CreateFleetInput) { in.BuildId = "build-1" }},
 			{InvalidRequest, "Name: must be 1 to 1024", func(in *CreateFleetInput) { in.Name = "" }},
 			{InvalidRequest, "ScriptId: is required", func(in *CreateFleetInput) { in.ScriptId = "" }},
-			{NotFound, `ScriptId: script "script-nope" does not exist`, func(in *CreateFleetInput) { in.ScriptId = "nope" }},
+			{NotFound, `ScriptId: script "nope" does not exist`, func(in *CreateFleetInput) { in.ScriptId = "nope" }},
 			{InvalidRequest, "RuntimeConfiguration.ServerProcesses[0].LaunchPath: must be 1 to 1024", func(in *CreateFleetInput) {
 				in.RuntimeConfiguration = &RuntimeConfiguration{ServerProcesses: []ServerProcess{{ConcurrentExecutions: 1}}}
 			}},

@@ -40,7 +40,7 @@ type Placement struct {
 	MatchmakerData string
 	// Backfill, when set, adds the players of Tickets to a running game
 	// session instead of creating one.
-	Backfill *GameSession
+	Backfill *RelaySession
 }
 
 // formerOptions configure a former. Store and Service are required.
@@ -53,7 +53,12 @@ type formerOptions struct {
 	// processes accept (bus.Conn.SubscribeArrivals): an announcement wakes
 	// the loop of its configuration (wake). The tickets this process accepts
 	// are handed to the loop directly (arrivals). Without it a ticket
-	// accepted elsewhere waits for the next pass, Interval at most.
+	// accepted elsewhere waits for the next pass, Interval at most. It is
+	// also where the former hears of configuration changes
+	// (bus.ConfigurationChanged), whichever process made them: each one
+	// starts a look for configurations to own at once, and makes the loop of
+	// the configuration read it again and run a pass, so that a new
+	// configuration forms matches without waiting for Discover.
 	Arrivals *bus.Conn
 	// Owner identifies this process in leases (default: host name and a
 	// random suffix).
@@ -73,7 +78,8 @@ type formerOptions struct {
 	// arrives and, under load, passes follow one another.
 	MinInterval time.Duration
 	// Discover is the time between looks for configurations to own
-	// (default 2s).
+	// (default 2s): the safety net for configuration changes the former
+	// did not hear of.
 	Discover time.Duration
 	// Regions are where WITH_QUEUE matches go when the configuration names
 	// no game session queue and no Regions, in order of preference.
@@ -133,9 +139,14 @@ type former struct {
 	log     *slog.Logger
 	metrics *formingMetrics
 
+	// rediscover asks run for a look for configurations to own now (a
+	// configuration changed); sends coalesce.
+	rediscover chan struct{}
+
 	mu     sync.Mutex
 	owned  map[string]ownedLoop
 	places sync.WaitGroup
+	waits  placementWaits // placements waiting for capacity (placer.go)
 	runCtx context.Context
 
 	endedMu    sync.Mutex
@@ -159,7 +170,7 @@ func newFormer(opts formerOptions) (*former, error) {
 		return nil, err
 	}
 	return &former{opts: opts, log: opts.Logger.With("owner", opts.Owner), metrics: m, owned: map[string]ownedLoop{},
-		ended: map[string]time.Time{}}, nil
+		ended: map[string]time.Time{}, rediscover: make(chan struct{}, 1)}, nil
 }
 
 // leaseName is the store lease that guards a configuration.
@@ -185,6 +196,13 @@ func (w *former) run(ctx context.Context) error {
 			return fmt.Errorf("matchmaker: follow new tickets: %w", err)
 		}
 		defer stop()
+		stopChanges, err := w.opts.Arrivals.SubscribeConfigurationChanges(ctx, "", func(cc bus.ConfigurationChanged) {
+			w.configurationChanged(cc.Name)
+		})
+		if err != nil {
+			return fmt.Errorf("matchmaker: follow configuration changes: %w", err)
+		}
+		defer stopChanges()
 	}
 	var loops sync.WaitGroup
 	defer func() {
@@ -204,8 +222,28 @@ func (w *former) run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-discover.C:
+		case <-w.rediscover:
 		}
 	}
+}
+
+// configurationChanged makes the former take a changed configuration into
+// account now rather than at its next scan: a look for configurations to
+// own (a new one is owned), and a pass of its loop if this former owns it
+// (an updated one is formed under its new settings, a deleted one's loop
+// stops). It never blocks.
+func (w *former) configurationChanged(name string) {
+	select {
+	case w.rediscover <- struct{}{}:
+	default:
+	}
+	w.mu.Lock()
+	o, ok := w.owned[name]
+	w.mu.Unlock()
+	if ok {
+		o.reread.Store(true)
+	}
+	w.wake(name)
 }
 
 // ownedConfigs returns the configurations this former owns now.
@@ -242,7 +280,7 @@ func (w *former) discover(ctx context.Context, loops *sync.WaitGroup) {
 			continue
 		}
 		lctx, cancel := context.WithCancel(ctx)
-		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1), kept: newKeptOut(), inbox: &inbox{}, relist: &atomic.Bool{}}
+		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1), kept: newKeptOut(), inbox: &inbox{}, relist: &atomic.Bool{}, reread: &atomic.Bool{}}
 		w.mu.Lock()
 		w.owned[c.Name] = o
 		w.mu.Unlock()
@@ -259,13 +297,15 @@ func (w *former) discover(ctx context.Context, loops *sync.WaitGroup) {
 // ownedLoop is the handle of a configuration's loop: cancel stops it, wake
 // asks it for a pass, kept holds what kept its searching tickets out, inbox
 // the tickets this process accepted since the last pass, relist that the
-// next pass should list the pool from the store.
+// next pass should list the pool from the store, reread that it should read
+// the configuration and rule set again (the configuration changed).
 type ownedLoop struct {
 	cancel context.CancelFunc
 	wake   chan struct{}
 	kept   *keptOut
 	inbox  *inbox
 	relist *atomic.Bool
+	reread *atomic.Bool
 }
 
 // explain says what kept a searching ticket of configuration out of a
@@ -339,7 +379,7 @@ func (w *former) own(ctx context.Context, name string, o ownedLoop) {
 		}
 		w.log.Info("release configuration", "configuration", name)
 	}()
-	c := &configLoop{w: w, name: name, kept: o.kept, inbox: o.inbox, relist: o.relist}
+	c := &configLoop{w: w, name: name, kept: o.kept, inbox: o.inbox, relist: o.relist, reread: o.reread}
 	next := time.NewTimer(w.opts.Interval)
 	defer next.Stop()
 	renew := time.NewTicker(w.opts.LeaseTTL / 3)

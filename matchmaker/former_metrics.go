@@ -18,8 +18,10 @@ type formingMetrics struct {
 	skippedPasses    *prometheus.CounterVec
 	placements       *prometheus.CounterVec
 	placementSeconds *prometheus.HistogramVec
-	ruleOutcomes     *prometheus.CounterVec
-	keptOut          *prometheus.GaugeVec
+	// pendingPlacements are the placements waiting for capacity.
+	pendingPlacements *prometheus.GaugeVec
+	ruleOutcomes      *prometheus.CounterVec
+	keptOut           *prometheus.GaugeVec
 }
 
 // timeToMatchBuckets cover a ticket formed in the pass after it arrived (tens
@@ -51,6 +53,8 @@ func newFormingMetrics(reg prometheus.Registerer) (*formingMetrics, error) {
 			Help: "Placements by outcome."}, []string{"configuration", "outcome"}),
 		placementSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "matchpoint_placement_seconds",
 			Help: "Time to place a match on a relay.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 15)}, cfg),
+		pendingPlacements: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "matchpoint_placements_pending",
+			Help: "Placements waiting for capacity: no relay of their regions had room (FULL) or was running."}, cfg),
 		ruleOutcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "matchpoint_rule_evaluations_total",
 			Help: "Rule outcomes of the forming passes' evaluations (FlexMatch's ruleEvaluationMetrics), by rule and outcome (passed, failed)."}, []string{"configuration", "rule", "outcome"}),
 		keptOut: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "matchpoint_pool_kept_out_tickets",
@@ -59,7 +63,7 @@ func newFormingMetrics(reg prometheus.Registerer) (*formingMetrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.timeToMatch, m.claimConflicts, m.passSeconds, m.skippedPasses, m.placements, m.placementSeconds, m.ruleOutcomes, m.keptOut} {
+	for _, c := range []prometheus.Collector{m.owned, m.pool, m.unmatchable, m.matches, m.matchPlayers, m.timeToMatch, m.claimConflicts, m.passSeconds, m.skippedPasses, m.placements, m.placementSeconds, m.pendingPlacements, m.ruleOutcomes, m.keptOut} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register forming metrics: %w", err)
 		}

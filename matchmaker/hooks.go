@@ -23,6 +23,9 @@ type matchedTicket struct {
 	// copy only costs a read: the update is a compare-and-swap). It is
 	// modified.
 	Claimed *store.Ticket
+	// Location is the region chosen for a STANDALONE match, recorded as the
+	// ticket's MatchpointLocation.
+	Location string
 }
 
 // claimStatus is the status the match-forming loop claims a match's tickets
@@ -92,10 +95,12 @@ func (s *Service) proposal(cfg store.Configuration, matchID string, tickets []ma
 	now := s.now().UTC()
 	ids = make([]string, len(tickets))
 	teams := make(map[string]string, len(tickets))
+	locations := make(map[string]string, len(tickets))
 	current = make(map[string]*store.Ticket, len(tickets))
 	for i, mt := range tickets {
 		ids[i] = mt.TicketId
 		teams[mt.TicketId] = mt.Team
+		locations[mt.TicketId] = mt.Location
 		if mt.Claimed != nil {
 			current[mt.TicketId] = mt.Claimed
 		}
@@ -110,6 +115,7 @@ func (s *Service) proposal(cfg store.Configuration, matchID string, tickets []ma
 					t.Players[i].Team = teams[id]
 				}
 			}
+			t.MatchpointLocation = locations[id]
 			switch {
 			case cfg.AcceptanceRequired:
 				t.Status = store.StatusRequiresAcceptance
@@ -345,7 +351,7 @@ func (s *Service) resolveAtOnce(ctx context.Context, cfg store.Configuration, ma
 		for i := range after {
 			if after[i].Status == store.StatusSearching {
 				sd := detailFor(EventMatchmakingSearching, after[i:i+1], eventOptions{})
-				sd.EstimatedWaitMillis = estimateNA
+				sd.EstimatedWaitMillis = s.estimatedWaitMillis(ctx, cfg.Name)
 				ds = append(ds, sd)
 			}
 		}
@@ -392,6 +398,7 @@ func (s *Service) applyOutcome(t *store.Ticket, cfg store.Configuration, outcome
 func (s *Service) backToSearching(t *store.Ticket, cfg store.Configuration) {
 	t.Status = store.StatusSearching
 	t.MatchId = ""
+	t.MatchpointLocation = ""
 	t.Acceptances = nil
 	t.Deadline = searchDeadline(t, cfg)
 	if !t.Backfill {
@@ -432,20 +439,20 @@ func (s *Service) placementSucceeded(ctx context.Context, matchID string, conns 
 		d.GameSessionInfo.Port = info.Port
 		return []EventDetail{d}
 	}
-	if _, err := s.moveMatchTickets(ctx, ids, move, details); err != nil {
+	done, err := s.moveMatchTickets(ctx, ids, move, details)
+	if err != nil {
 		return fmt.Errorf("placement succeeded %s: %w", matchID, err)
 	}
+	s.recordFlexMatchSession(ctx, matchID, done)
 	return nil
 }
 
 // placementFailed is called when the match could not be placed: each listed
-// ticket (PLACING in match matchID) becomes FAILED, and MatchmakingFailed
-// (reason UNEXPECTED_ERROR, message the given one or FlexMatch's default) is
-// emitted for the match.
-func (s *Service) placementFailed(ctx context.Context, matchID string, ticketIDs []string, message string) error {
-	if message == "" {
-		message = messageFailed
-	}
+// ticket (PLACING in match matchID) becomes FAILED, and MatchmakingFailed is
+// emitted for the match with FlexMatch's reason UNEXPECTED_ERROR and
+// message (fit for a player), and detail, why, in placementError.
+func (s *Service) placementFailed(ctx context.Context, matchID string, ticketIDs []string, detail string) error {
+	message := messageFailed
 	move := func(string) func(t *store.Ticket) error {
 		return func(t *store.Ticket) error {
 			if t.Status != store.StatusPlacing || t.MatchId != matchID {
@@ -457,11 +464,36 @@ func (s *Service) placementFailed(ctx context.Context, matchID string, ticketIDs
 	}
 	details := func(done []store.Ticket) []EventDetail {
 		d := withMatch(detailFor(EventMatchmakingFailed, done, eventOptions{}), matchID)
-		d.Reason, d.Message = reasonFailed, message
+		d.Reason, d.Message, d.PlacementError = reasonFailed, message, detail
 		return []EventDetail{d}
 	}
 	if _, err := s.moveMatchTickets(ctx, slices.Sorted(slices.Values(ticketIDs)), move, details); err != nil {
 		return fmt.Errorf("placement failed %s: %w", matchID, err)
+	}
+	return nil
+}
+
+// placementPending sets the deadline of the tickets ids still PLACING in
+// match matchID, in one store step: a placement waiting for capacity keeps
+// them past Options.PlacingTimeout (deadline: its own end and a grace), and
+// one handed over gives them to the next sweep (deadline: now).
+func (s *Service) placementPending(ctx context.Context, matchID string, ids []string, deadline time.Time) error {
+	read, err := s.store.GetTickets(ctx, ids...)
+	if err != nil {
+		return fmt.Errorf("placement pending %s: %w", matchID, err)
+	}
+	placing := read[:0]
+	for _, t := range read {
+		if t.Status == store.StatusPlacing && t.MatchId == matchID {
+			t.Deadline = deadline.UTC()
+			placing = append(placing, t)
+		}
+	}
+	if len(placing) == 0 {
+		return nil
+	}
+	if _, _, err := s.store.UpdateTicketsWithEvents(ctx, placing[0].ConfigurationName, placing, nil); err != nil {
+		return fmt.Errorf("placement pending %s: %w", matchID, err)
 	}
 	return nil
 }
@@ -558,7 +590,7 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 			return errUnchanged
 		}
 		if t.Status == store.StatusPlacing {
-			s.end(t, store.StatusFailed, reasonFailed, "Placement timed out.")
+			s.end(t, store.StatusFailed, reasonFailed, messageFailed)
 		} else {
 			s.end(t, store.StatusTimedOut, reasonTimedOut, messageTimedOut)
 		}
@@ -567,6 +599,7 @@ func (s *Service) sweepOne(ctx context.Context, cfg store.Configuration, due *st
 		if t.Status == store.StatusFailed {
 			d := withMatch(detailFor(EventMatchmakingFailed, []store.Ticket{*t}, eventOptions{}), t.MatchId)
 			d.Reason, d.Message = reasonFailed, t.StatusMessage
+			d.PlacementError = "placement timed out: the matchmaker placing the match stopped before it ended"
 			return d
 		}
 		d := withMatch(detailFor(EventMatchmakingTimedOut, []store.Ticket{*t}, eventOptions{}), t.MatchId)

@@ -24,6 +24,9 @@ type configLoop struct {
 	pool  *pool
 	seed  uint64
 	cache snapshotCache
+	// waits holds the times to match of the last matched tickets, for the
+	// configuration's wait estimate.
+	waits waitSamples
 	// last is the fingerprint of the pool at the last forming pass, formed
 	// when that pass ran and rs the rule set it used.
 	last   uint64
@@ -38,6 +41,9 @@ type configLoop struct {
 	// relist asks the next pass to list the pool from the store: tickets
 	// were announced by another process, or a claim found one changed.
 	relist *atomic.Bool
+	// reread asks the next pass to read the configuration and rule set
+	// again: the configuration changed.
+	reread *atomic.Bool
 	// claimedMu guards claimed, the tickets the pass's claims took.
 	claimedMu sync.Mutex
 	claimed   []string
@@ -133,20 +139,24 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	c.kept.retain(func(id string) bool { _, ok := byID[id]; return ok })
 	c.kept.add(rs, res.Kept)
 	c.observe(res)
-	claimed = c.claimAll(ctx, cfg, rs, res.Matches, byID) > 0
+	n := c.claimAll(ctx, cfg, rs, res.Matches, byID)
+	if n > 0 {
+		c.recordEstimate(ctx)
+	}
 	c.cache.drop(c.claimed)
 	c.claimed = c.claimed[:0]
 	// A lost claim lists the pool again at once.
-	claimed = claimed || c.relist.Load()
+	claimed = n > 0 || c.relist.Load()
 	w.metrics.passSeconds.WithLabelValues(c.name).Observe(time.Since(start).Seconds())
 	return false, claimed
 }
 
 // readConfig reads the configuration and its rule set when the copies the
-// loop holds are older than configRefresh. done reports the configuration
-// gone; ok, that the loop holds a configuration to form with.
+// loop holds are older than configRefresh, or the configuration changed
+// (reread). done reports the configuration gone; ok, that the loop holds a
+// configuration to form with.
 func (c *configLoop) readConfig(ctx context.Context, now time.Time) (done, ok bool) {
-	if !c.cfgRead.IsZero() && now.Sub(c.cfgRead) < configRefresh {
+	if !c.reread.Swap(false) && !c.cfgRead.IsZero() && now.Sub(c.cfgRead) < configRefresh {
 		return false, true
 	}
 	cfg, err := c.w.opts.Store.GetConfiguration(ctx, c.name)
@@ -164,6 +174,21 @@ func (c *configLoop) readConfig(ctx context.Context, now time.Time) (done, ok bo
 	}
 	c.cfg, c.rsDoc, c.cfgRead = cfg, rsDoc, now
 	return false, true
+}
+
+// recordEstimate writes the configuration's wait estimate to the store, for
+// every process that answers DescribeMatchmaking, after a pass that matched:
+// one small write per such pass. When there is too little recent data it
+// writes nothing, and the last estimate written expires by itself when
+// there is too little data for it.
+func (c *configLoop) recordEstimate(ctx context.Context) {
+	seconds, ttl, ok := c.waits.estimate(c.w.opts.Now())
+	if !ok {
+		return
+	}
+	if err := c.w.opts.Store.SetWaitEstimate(ctx, c.name, seconds, ttl); err != nil {
+		c.warn(ctx, "record wait estimate", err)
+	}
 }
 
 // observe counts a pass's rule outcomes and what kept its unmatched tickets
@@ -287,6 +312,12 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	matchID := newUUID()
 	teams := rs.Teams()
 	var matched []matchedTicket
+	// A STANDALONE match's tickets say where it should be played, so that
+	// a backend placing it itself need not work it out again.
+	location := ""
+	if cfg.FlexMatchMode == ModeStandalone && m.Backfill == nil {
+		location = m.Region
+	}
 	if m.Backfill != nil {
 		matched = append(matched, matchedTicket{TicketId: m.Backfill.ID})
 	}
@@ -295,7 +326,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 			if t.Backfill || strings.Contains(t.ID, backfillSeparator) {
 				continue
 			}
-			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name})
+			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name, Location: location})
 		}
 	}
 	if ctx.Err() != nil {
@@ -347,6 +378,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		for _, t := range team {
 			if !t.Backfill {
 				w.metrics.timeToMatch.WithLabelValues(c.name).Observe(now.Sub(t.Start).Seconds())
+				c.waits.add(now, now.Sub(t.Start))
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -28,10 +29,10 @@ func (w *former) place(ctx context.Context, cfg store.Configuration, matchID str
 	for i, t := range tickets {
 		ids[i] = t.TicketId
 	}
-	fail := func(msg string) {
+	fail := func(detail string) {
 		w.metrics.placements.WithLabelValues(cfg.Name, "failed").Inc()
-		w.log.Warn("placement failed", "configuration", cfg.Name, "match", matchID, "reason", msg)
-		if err := w.opts.Service.placementFailed(ctx, matchID, ids, msg); err != nil {
+		w.log.Warn("placement failed", "configuration", cfg.Name, "match", matchID, "reason", detail)
+		if err := w.opts.Service.placementFailed(ctx, matchID, ids, detail); err != nil {
 			w.log.Warn("report placement failure", "match", matchID, "err", err)
 		}
 	}
@@ -45,8 +46,12 @@ func (w *former) place(ctx context.Context, cfg store.Configuration, matchID str
 		ConfigurationArn: arn,
 		MatchID:          matchID,
 		Tickets:          tickets,
-		MatchmakerData:   matchmakerData(matchID, arn, cfg.BackfillMode, tickets),
 	}
+	autoID := ""
+	if cfg.BackfillMode == BackfillAuto && playerCount(tickets) < w.sessionCapacity(ctx, cfg) {
+		autoID = autoBackfillID(matchID)
+	}
+	p.MatchmakerData = matchmakerData(matchID, arn, cfg.BackfillMode, autoID, tickets)
 	var backfill *store.Ticket
 	for i := range tickets {
 		if tickets[i].Backfill {
@@ -92,11 +97,41 @@ func (w *former) place(ctx context.Context, cfg store.Configuration, matchID str
 	var conns map[string]store.GameSessionConnectionInfo
 	var err error
 	if sized {
-		conns, err = sp.placeSession(pctx, p, maxPlayers)
+		pending := false
+		defer func() {
+			if pending {
+				w.waits.count.Add(-1)
+				w.metrics.pendingPlacements.WithLabelValues(cfg.Name).Dec()
+			}
+		}()
+		wait := capacityWait{freed: w.waits.freedChan(), stop: w.stopping(), pending: func() bool {
+			if w.waits.count.Add(1) > maxPendingPlacements {
+				w.waits.count.Add(-1)
+				return false
+			}
+			pending = true
+			w.metrics.pendingPlacements.WithLabelValues(cfg.Name).Inc()
+			// The sweep leaves the tickets to this placement until it ends.
+			deadline, _ := pctx.Deadline()
+			if err := w.opts.Service.placementPending(ctx, matchID, ids, deadline.Add(pendingGrace)); err != nil {
+				w.log.Warn("placement waits for capacity: ticket deadlines", "match", matchID, "err", err)
+			}
+			return true
+		}}
+		conns, err = sp.placeSession(pctx, p, maxPlayers, wait)
 	} else {
 		conns, err = w.opts.Placer.Place(pctx, p)
 	}
 	w.metrics.placementSeconds.WithLabelValues(cfg.Name).Observe(time.Since(start).Seconds())
+	if errors.Is(err, errHandedOver) {
+		// The former stops: the next sweep (of whichever process owns the
+		// configuration then) places the match again.
+		w.metrics.placements.WithLabelValues(cfg.Name, "handed_over").Inc()
+		if err := w.opts.Service.placementPending(ctx, matchID, ids, w.opts.Now()); err != nil {
+			w.log.Warn("hand over a placement waiting for capacity", "match", matchID, "err", err)
+		}
+		return
+	}
 	if err != nil {
 		fail(err.Error())
 		return
@@ -114,12 +149,111 @@ func (w *former) place(ctx context.Context, cfg store.Configuration, matchID str
 		return
 	}
 	w.metrics.placements.WithLabelValues(cfg.Name, "succeeded").Inc()
+	if cfg.BackfillMode == BackfillAuto {
+		w.autoBackfill(ctx, cfg, matchID, tickets, sessionConnection(conns).GameSessionArn)
+	}
+}
+
+// autoBackfillID is the id of the automatic backfill ticket of the session
+// that match matchID created or filled: known before the placement (the
+// session's matchmakerData carries it), and the same if the match is placed
+// again.
+func autoBackfillID(matchID string) string { return "auto-backfill-" + matchID }
+
+// autoBackfill starts the automatic backfill ticket of a game session of an
+// AUTOMATIC configuration that the match of tickets (a backfill match: the
+// backfill ticket and the new ones) has just created or filled, when the
+// session has open slots: the rule set's capacity is more than the players
+// of tickets, who are the backfill ticket's players, as StartMatchBackfill
+// takes them. FlexMatch's automatic backfill fills a session that starts
+// short until it is full or its backfill ticket is stopped; it does not
+// replace players who leave (BackfillLeaversProperty does, Matchpoint's own).
+func (w *former) autoBackfill(ctx context.Context, cfg store.Configuration, matchID string, tickets []store.Ticket, gameSessionArn string) {
+	capacity := w.sessionCapacity(ctx, cfg)
+	if gameSessionArn == "" || playerCount(tickets) >= capacity {
+		return
+	}
+	var players []store.Player
+	for _, t := range tickets {
+		players = append(players, t.Players...)
+	}
+	id := autoBackfillID(matchID)
+	_, err := w.opts.Service.StartMatchBackfill(ctx, &StartMatchBackfillInput{TicketId: id, ConfigurationName: cfg.Name,
+		GameSessionArn: gameSessionArn, Players: players})
+	if err != nil {
+		w.log.Warn("automatic backfill: start the backfill ticket", "configuration", cfg.Name, "match", matchID, "ticket", id, "err", err)
+		return
+	}
+	w.log.Info("automatic backfill ticket started", "configuration", cfg.Name, "match", matchID, "ticket", id,
+		"gameSessionArn", gameSessionArn, "players", len(players), "capacity", capacity)
 }
 
 // sessionPlacer is a Placer that also takes the maximum players of the game
-// session it creates (*BusPlacer is one); 0 leaves it to the placer.
+// session it creates (*BusPlacer is one; 0 leaves it to the placer) and
+// waits for capacity as wait says.
 type sessionPlacer interface {
-	placeSession(ctx context.Context, p Placement, maxPlayers int) (map[string]store.GameSessionConnectionInfo, error)
+	placeSession(ctx context.Context, p Placement, maxPlayers int, wait capacityWait) (map[string]store.GameSessionConnectionInfo, error)
+}
+
+// maxPendingPlacements bounds the placements one matchmaker process holds
+// waiting for capacity; one more fails at once.
+const maxPendingPlacements = 10000
+
+// maxCapacityBackoff is the longest pause between two rounds of a placement
+// that waits for capacity (the pause doubles from BusPlacer.Backoff).
+const maxCapacityBackoff = 5 * time.Second
+
+// pendingGrace is how long after its placement's deadline a ticket of a
+// placement waiting for capacity is left to it before the sweep acts.
+const pendingGrace = 10 * time.Second
+
+// errHandedOver ends a placement waiting for capacity when its former stops.
+var errHandedOver = errors.New("the matchmaker stopped: the placement waiting for capacity is handed over")
+
+// capacityWait is how a placement waits for capacity when a round over its
+// regions placed nothing (every relay FULL or draining, no relay running,
+// no answer in time), as a GameLift queue keeps a placement pending until
+// its timeout. The zero value waits with the backoff alone.
+type capacityWait struct {
+	// pending is called once, after the first round that placed nothing;
+	// false (too many placements wait) fails the placement at once.
+	pending func() bool
+	// freed wakes the wait: a game session ended, capacity may be free.
+	freed <-chan struct{}
+	// stop ends the wait with errHandedOver.
+	stop <-chan struct{}
+}
+
+// placementWaits counts a former's placements waiting for capacity and
+// wakes one of them each time a game session ends.
+type placementWaits struct {
+	count atomic.Int64
+	once  sync.Once
+	freed chan struct{}
+}
+
+func (pw *placementWaits) freedChan() chan struct{} {
+	pw.once.Do(func() { pw.freed = make(chan struct{}) })
+	return pw.freed
+}
+
+// capacityFreed wakes the longest waiting placement, if any: a game session
+// ended.
+func (pw *placementWaits) capacityFreed() {
+	select {
+	case pw.freedChan() <- struct{}{}:
+	default:
+	}
+}
+
+// stopping is closed when the former's run ends (nil before run).
+func (w *former) stopping() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.runCtx == nil {
+		return nil
+	}
+	return w.runCtx.Done()
 }
 
 // sessionCapacity is the maximum players of a new game session of cfg, as
@@ -172,6 +306,15 @@ func (c *capacityCache) get(ctx context.Context, st store.Store, name string) (i
 	return rs.MaxPlayers(), nil
 }
 
+// playerCount is the number of players of tickets.
+func playerCount(tickets []store.Ticket) int {
+	n := 0
+	for _, t := range tickets {
+		n += len(t.Players)
+	}
+	return n
+}
+
 // sessionConnection is the connection info of the session the tickets of
 // conns joined, without player sessions.
 func sessionConnection(conns map[string]store.GameSessionConnectionInfo) store.GameSessionConnectionInfo {
@@ -182,10 +325,10 @@ func sessionConnection(conns map[string]store.GameSessionConnectionInfo) store.G
 	return store.GameSessionConnectionInfo{}
 }
 
-// GameSession is a running game session on a relay, as its ARN names it:
+// RelaySession is a running game session on a relay, as its ARN names it:
 // arn:aws:gamelift:<region>:<account>:gamesession/<relayId>/<gameSessionId>
 // (relays leave the account empty).
-type GameSession struct {
+type RelaySession struct {
 	Arn           string
 	Region        string
 	RelayID       string
@@ -194,24 +337,25 @@ type GameSession struct {
 
 // ParseGameSessionArn reads the region, relay and game session of a game
 // session ARN as relays write it.
-func ParseGameSessionArn(arn string) (GameSession, error) {
+func ParseGameSessionArn(arn string) (RelaySession, error) {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "gamelift" || parts[3] == "" {
-		return GameSession{}, fmt.Errorf("game session ARN %q is not arn:aws:gamelift:<region>::gamesession/<relayId>/<gameSessionId>", arn)
+		return RelaySession{}, fmt.Errorf("game session ARN %q is not arn:aws:gamelift:<region>::gamesession/<relayId>/<gameSessionId>", arn)
 	}
 	res := strings.Split(parts[5], "/")
 	if len(res) != 3 || res[0] != "gamesession" || res[1] == "" || res[2] == "" {
-		return GameSession{}, fmt.Errorf("game session ARN %q does not name a relay and a game session (gamesession/<relayId>/<gameSessionId>)", arn)
+		return RelaySession{}, fmt.Errorf("game session ARN %q does not name a relay and a game session (gamesession/<relayId>/<gameSessionId>)", arn)
 	}
-	return GameSession{Arn: arn, Region: parts[3], RelayID: res[1], GameSessionID: res[2]}, nil
+	return RelaySession{Arn: arn, Region: parts[3], RelayID: res[1], GameSessionID: res[2]}, nil
 }
 
 // queueRegions returns where the configuration's matches are placed, in
 // order of preference, and the time one placement may take. A configuration
 // that names game session queues uses their regions (each queue's in turn)
-// and the first queue's timeout, capped by the former's PlacementTimeout;
-// one that names none uses its own Regions, else the former's default
-// regions, with the former's PlacementTimeout.
+// and the first queue's TimeoutInSeconds (a placement waits for capacity
+// that long, as in a GameLift queue); one that names none uses its own
+// Regions, else the former's default regions, with the former's
+// PlacementTimeout.
 func (w *former) queueRegions(ctx context.Context, cfg store.Configuration) ([]string, time.Duration, error) {
 	timeout := w.opts.PlacementTimeout
 	names := cfg.QueueNames()
@@ -228,7 +372,7 @@ func (w *former) queueRegions(ctx context.Context, cfg store.Configuration) ([]s
 			return nil, 0, fmt.Errorf("game session queue %q: %w", name, err)
 		}
 		if i == 0 && q.TimeoutSeconds > 0 {
-			timeout = min(timeout, time.Duration(q.TimeoutSeconds)*time.Second)
+			timeout = time.Duration(q.TimeoutSeconds) * time.Second
 		}
 		for _, r := range q.Regions {
 			if !slices.Contains(regions, r) {
@@ -377,13 +521,13 @@ func (b *BusPlacer) withdraw(ctx context.Context, req bus.PlacementRequest, dead
 // The new session holds the match's players and the configuration's
 // AdditionalPlayerCount; the former gives it the rule set's capacity.
 func (b *BusPlacer) Place(ctx context.Context, p Placement) (map[string]store.GameSessionConnectionInfo, error) {
-	return b.placeSession(ctx, p, 0)
+	return b.placeSession(ctx, p, 0, capacityWait{})
 }
 
 // placeSession is Place with the new session's maximum players: at least
 // maxPlayers, and at least the match's players and the configuration's
 // AdditionalPlayerCount.
-func (b *BusPlacer) placeSession(ctx context.Context, p Placement, maxPlayers int) (map[string]store.GameSessionConnectionInfo, error) {
+func (b *BusPlacer) placeSession(ctx context.Context, p Placement, maxPlayers int, wait capacityWait) (map[string]store.GameSessionConnectionInfo, error) {
 	if p.Backfill != nil {
 		return b.placeBackfill(ctx, p)
 	}
@@ -394,6 +538,7 @@ func (b *BusPlacer) placeSession(ctx context.Context, p Placement, maxPlayers in
 	req := placementRequest(p, b.Script)
 	req.MaxPlayers = max(req.MaxPlayers, maxPlayers)
 	var problems []string
+	delay, waiting := backoff, false
 	for {
 		problems = problems[:0]
 		noRelay := 0
@@ -424,14 +569,29 @@ func (b *BusPlacer) placeSession(ctx context.Context, p Placement, maxPlayers in
 				break
 			}
 		}
+		summary := strings.Join(problems, "; ")
 		if noRelay == len(p.Regions) {
-			return nil, fmt.Errorf("no relay in region(s) %s: %w", strings.Join(p.Regions, ", "), bus.ErrNoResponders)
+			summary = fmt.Sprintf("no relay in region(s) %s", strings.Join(p.Regions, ", "))
 		}
+		if !waiting {
+			waiting = true
+			if wait.pending != nil && !wait.pending() {
+				return nil, fmt.Errorf("no capacity, and %d placements wait already (%s)", maxPendingPlacements, summary)
+			}
+		}
+		timer := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("no relay placed the match in time (%s)", strings.Join(problems, "; "))
-		case <-time.After(backoff):
+			timer.Stop()
+			return nil, fmt.Errorf("no relay placed the match in time (%s)", summary)
+		case <-wait.stop:
+			timer.Stop()
+			return nil, errHandedOver
+		case <-wait.freed:
+		case <-timer.C:
 		}
+		timer.Stop()
+		delay = min(2*delay, max(backoff, maxCapacityBackoff))
 	}
 }
 
@@ -527,8 +687,9 @@ func connections(tickets []store.Ticket, reply bus.PlacementReply) map[string]st
 // matchmakerData builds the FlexMatch matchmakerData document a game session
 // receives: match id, configuration ARN, teams with their players and
 // attributes (typed as the GameLift server SDK reads them), and the
-// auto-backfill settings.
-func matchmakerData(matchID, configurationArn, backfillMode string, tickets []store.Ticket) string {
+// auto-backfill settings: the mode and, when the session starts with open
+// slots, the id of its automatic backfill ticket.
+func matchmakerData(matchID, configurationArn, backfillMode, autoBackfillTicketID string, tickets []store.Ticket) string {
 	type attr struct {
 		AttributeType  string `json:"attributeType"`
 		ValueAttribute any    `json:"valueAttribute"`
@@ -579,6 +740,9 @@ func matchmakerData(matchID, configurationArn, backfillMode string, tickets []st
 	}{MatchID: matchID, ConfigurationArn: configurationArn, Teams: teams}
 	if backfillMode != "" {
 		doc.AutoBackfillMode = &backfillMode
+	}
+	if autoBackfillTicketID != "" {
+		doc.AutoBackfillTicketID = &autoBackfillTicketID
 	}
 	b, _ := json.Marshal(doc)
 	return string(b)

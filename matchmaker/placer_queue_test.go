@@ -59,7 +59,7 @@ func latencyTicket(id string, ms map[string]int) store.Ticket {
 
 // TestPlacementQueue: a configuration's matches go to the regions of the
 // game session queue it names (latency-best first, then the queue's order;
-// never outside the queue) with the queue's timeout capped by the worker's;
+// never outside the queue) with the queue's timeout;
 // without a queue, to its own Regions, then to the worker's default regions.
 func TestPlacementQueue(t *testing.T) {
 	ctx := context.Background()
@@ -114,10 +114,10 @@ func TestPlacementQueue(t *testing.T) {
 	// Regions that passed the latency rules come first.
 	place(cfg, []string{"us-east-1", "local"}, []string{"us-east-1", "eu-west-1", "ap-south-1"}, 7*time.Second)
 
-	// The queue's 600 s default is capped by the worker's 20 s; a second
-	// queue adds its regions after the first's.
+	// The queue's 600 s default bounds the placement (it waits for
+	// capacity that long); a second queue adds its regions after the first's.
 	cfg = setQueues("slow")
-	place(cfg, nil, []string{"us-east-1", "sa-east-1"}, 20*time.Second)
+	place(cfg, nil, []string{"us-east-1", "sa-east-1"}, 600*time.Second)
 	cfg = setQueues("main", "slow")
 	place(cfg, nil, []string{"ap-south-1", "us-east-1", "eu-west-1", "sa-east-1"}, 7*time.Second)
 

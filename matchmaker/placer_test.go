@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
@@ -16,27 +17,48 @@ import (
 	"github.com/matchpoint-dev/matchpoint/relay"
 )
 
-// TestRegionWithoutRelaysFailsFast: when no region of the match has a relay
-// (NATS answers no responders in every one), the placement fails at once
-// with a reason naming the regions, long before the placement timeout.
-func TestRegionWithoutRelaysFailsFast(t *testing.T) {
+// TestPlacementWaitsForCapacity: as a GameLift queue keeps a placement
+// pending until its timeout, a match whose region has no relay running, or
+// only FULL ones, waits (counted in matchpoint_placements_pending, its
+// tickets PLACING) and is placed once a relay has room.
+func TestPlacementWaitsForCapacity(t *testing.T) {
 	nats := bustest.RunServer(t)
 	conn := bustest.Connect(t, nats, bus.Options{Logger: quiet})
 	e := newFormEnv(t, store.NewMemory(store.Options{}), ModeWithQueue, false)
-	runWorker(t, formerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond},
-		Regions: []string{"nowhere", "neverland"}, PlacementTimeout: 30 * time.Second})
-	start := time.Now()
-	e.start("t1", 1000)
-	e.start("t2", 1000)
-	for _, id := range []string{"t1", "t2"} {
-		tk := e.waitStatus(id, store.StatusFailed)
-		if want := "no relay in region(s) nowhere, neverland"; !strings.Contains(tk.StatusMessage, want) {
-			t.Errorf("ticket %s: status message %q, want it to say %q", id, tk.StatusMessage, want)
+	w, _ := runWorker(t, formerOptions{Store: e.store, Service: e.svc, Placer: &BusPlacer{Conn: conn, Backoff: 10 * time.Millisecond},
+		Regions: []string{"local"}, PlacementTimeout: time.Minute})
+	gauge := func() float64 {
+		var m dto.Metric
+		if err := w.metrics.pendingPlacements.WithLabelValues("duel").Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetGauge().GetValue()
+	}
+	pending := func(want float64) {
+		t.Helper()
+		if !waitFor(t, 10*time.Second, func() bool { return gauge() == want }) {
+			t.Fatalf("pending placements %v, want %v", gauge(), want)
 		}
 	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Fatalf("the tickets failed after %v: a region without relays must fail fast, not wait for the 30s placement timeout", d)
+	e.start("t1", 1000)
+	e.start("t2", 1000)
+	pending(1)
+	for _, id := range []string{"t1", "t2"} {
+		e.waitStatus(id, store.StatusPlacing)
 	}
+	// A relay starts: the match is placed. Its session (nobody joins)
+	// holds the relay's only slot until the empty-session timeout.
+	startRelay(t, nats, relay.Options{RelayID: "relay-1", MaxSessions: 1, EmptySessionTimeout: 300 * time.Millisecond, PlayerSessionTTL: 300 * time.Millisecond,
+		Registerer: prometheus.NewRegistry()})
+	first := e.waitStatus("t1", store.StatusCompleted)
+	pending(0)
+	e.start("t3", 1000)
+	e.start("t4", 1000)
+	third := e.waitStatus("t3", store.StatusCompleted)
+	if third.GameSessionConnectionInfo.GameSessionArn == first.GameSessionConnectionInfo.GameSessionArn {
+		t.Fatalf("t3 placed in the first match's session %s", first.GameSessionConnectionInfo.GameSessionArn)
+	}
+	pending(0)
 }
 
 // TestSomeRegionWithRelaysIsUsed: a region without relays is skipped for

@@ -32,11 +32,42 @@ type GameSessionQueueDestination struct {
 // relay regions in order of preference, as fleet ARNs; Regions (a Matchpoint
 // addition that AWS SDKs ignore) lists the same regions by name.
 type GameSessionQueue struct {
-	Name                string                        `json:"Name"`
-	GameSessionQueueArn string                        `json:"GameSessionQueueArn"`
-	TimeoutInSeconds    int                           `json:"TimeoutInSeconds"`
-	Destinations        []GameSessionQueueDestination `json:"Destinations"`
-	Regions             []string                      `json:"Regions"`
+	Name                  string                        `json:"Name"`
+	GameSessionQueueArn   string                        `json:"GameSessionQueueArn"`
+	TimeoutInSeconds      int                           `json:"TimeoutInSeconds"`
+	Destinations          []GameSessionQueueDestination `json:"Destinations"`
+	Regions               []string                      `json:"Regions"`
+	PlayerLatencyPolicies []PlayerLatencyPolicy         `json:"PlayerLatencyPolicies,omitempty"`
+	FilterConfiguration   *FilterConfiguration          `json:"FilterConfiguration,omitempty"`
+	PriorityConfiguration *PriorityConfiguration        `json:"PriorityConfiguration,omitempty"`
+	NotificationTarget    string                        `json:"NotificationTarget,omitempty"`
+	CustomEventData       string                        `json:"CustomEventData,omitempty"`
+}
+
+// PlayerLatencyPolicy is GameLift's queue PlayerLatencyPolicy.
+type PlayerLatencyPolicy = store.PlayerLatencyPolicy
+
+// FilterConfiguration is GameLift's queue FilterConfiguration: the only
+// locations a placement may use.
+type FilterConfiguration struct {
+	AllowedLocations []string `json:"AllowedLocations,omitempty"`
+}
+
+// PriorityConfiguration is GameLift's queue PriorityConfiguration: the
+// order of the criteria (LATENCY, COST, DESTINATION, LOCATION) by which a
+// placement chooses, and LocationOrder for LOCATION.
+type PriorityConfiguration struct {
+	PriorityOrder []string `json:"PriorityOrder,omitempty"`
+	LocationOrder []string `json:"LocationOrder,omitempty"`
+}
+
+// queuePlacementSettings are the placement fields of a queue request.
+type queuePlacementSettings struct {
+	PlayerLatencyPolicies []PlayerLatencyPolicy  `json:"PlayerLatencyPolicies,omitempty"`
+	FilterConfiguration   *FilterConfiguration   `json:"FilterConfiguration,omitempty"`
+	PriorityConfiguration *PriorityConfiguration `json:"PriorityConfiguration,omitempty"`
+	NotificationTarget    *string                `json:"NotificationTarget,omitempty"`
+	CustomEventData       *string                `json:"CustomEventData,omitempty"`
 }
 
 // CreateGameSessionQueueInput is the CreateGameSessionQueue request.
@@ -45,6 +76,7 @@ type CreateGameSessionQueueInput struct {
 	TimeoutInSeconds *int                          `json:"TimeoutInSeconds,omitempty"`
 	Destinations     []GameSessionQueueDestination `json:"Destinations"`
 	Tags             []Tag                         `json:"Tags,omitempty"`
+	queuePlacementSettings
 }
 
 // CreateGameSessionQueueOutput is the CreateGameSessionQueue response.
@@ -72,6 +104,7 @@ type UpdateGameSessionQueueInput struct {
 	Name             string                        `json:"Name"`
 	TimeoutInSeconds *int                          `json:"TimeoutInSeconds,omitempty"`
 	Destinations     []GameSessionQueueDestination `json:"Destinations,omitempty"`
+	queuePlacementSettings
 }
 
 // UpdateGameSessionQueueOutput is the UpdateGameSessionQueue response.
@@ -102,7 +135,18 @@ func (s *Service) queueOut(q store.Queue) GameSessionQueue {
 	}
 	for i, r := range q.Regions {
 		out.Destinations[i] = GameSessionQueueDestination{DestinationArn: fmt.Sprintf("arn:aws:gamelift:%s:%s:fleet/relays", r, s.opts.AccountID)}
+		if i < len(q.Destinations) && strings.HasPrefix(q.Destinations[i], "arn:") {
+			out.Destinations[i].DestinationArn = q.Destinations[i]
+		}
 	}
+	out.PlayerLatencyPolicies = q.PlayerLatencyPolicies
+	if len(q.AllowedLocations) > 0 {
+		out.FilterConfiguration = &FilterConfiguration{AllowedLocations: q.AllowedLocations}
+	}
+	if len(q.PriorityOrder) > 0 || len(q.LocationOrder) > 0 {
+		out.PriorityConfiguration = &PriorityConfiguration{PriorityOrder: q.PriorityOrder, LocationOrder: q.LocationOrder}
+	}
+	out.NotificationTarget, out.CustomEventData = q.NotificationTarget, q.CustomEventData
 	return out
 }
 
@@ -221,6 +265,10 @@ func newQueue(in *CreateGameSessionQueueInput) (store.Queue, *Error) {
 		return store.Queue{}, err
 	}
 	q.Regions = regions
+	q.Destinations = destinationArns(in.Destinations)
+	if err := in.queuePlacementSettings.apply(&q); err != nil {
+		return store.Queue{}, err
+	}
 	return q, nil
 }
 
@@ -297,6 +345,10 @@ func (s *Service) UpdateGameSessionQueue(ctx context.Context, in *UpdateGameSess
 	}
 	if regions != nil {
 		q.Regions = regions
+		q.Destinations = destinationArns(in.Destinations)
+	}
+	if err := in.queuePlacementSettings.apply(&q); err != nil {
+		return nil, err
 	}
 	if err := s.store.UpdateQueue(ctx, q); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
@@ -241,6 +242,9 @@ func (s *Service) CreateMatchmakingConfiguration(ctx context.Context, in *Create
 	if err := s.checkQueuesExist(ctx, &c); err != nil {
 		return nil, err
 	}
+	if err := s.resolveConfigurationScript(ctx, &c); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateConfiguration(ctx, c); err != nil {
 		switch {
 		case errors.Is(err, store.ErrExists):
@@ -251,6 +255,7 @@ func (s *Service) CreateMatchmakingConfiguration(ctx context.Context, in *Create
 		return nil, internal(err, "create configuration %s", c.Name)
 	}
 	s.forget(c.Name)
+	s.configurationChanged(ctx, c.Name, bus.ConfigurationCreated)
 	return &CreateMatchmakingConfigurationOutput{Configuration: s.configurationOut(c)}, nil
 }
 
@@ -320,6 +325,9 @@ func (s *Service) UpdateMatchmakingConfiguration(ctx context.Context, in *Update
 	if err := s.checkQueuesExist(ctx, &c); err != nil {
 		return nil, err
 	}
+	if err := s.resolveConfigurationScript(ctx, &c); err != nil {
+		return nil, err
+	}
 	if err := s.store.UpdateConfiguration(ctx, c); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			if _, gerr := s.store.GetConfiguration(ctx, name); errors.Is(gerr, store.ErrNotFound) {
@@ -330,6 +338,7 @@ func (s *Service) UpdateMatchmakingConfiguration(ctx context.Context, in *Update
 		return nil, internal(err, "update configuration %s", name)
 	}
 	s.forget(name)
+	s.configurationChanged(ctx, name, bus.ConfigurationUpdated)
 	return &UpdateMatchmakingConfigurationOutput{Configuration: s.configurationOut(c)}, nil
 }
 
@@ -402,5 +411,6 @@ func (s *Service) DeleteMatchmakingConfiguration(ctx context.Context, in *Delete
 		return nil, internal(err, "delete configuration %s", name)
 	}
 	s.forget(name)
+	s.configurationChanged(ctx, name, bus.ConfigurationDeleted)
 	return &DeleteMatchmakingConfigurationOutput{}, nil
 }

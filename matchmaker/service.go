@@ -84,6 +84,11 @@ type Options struct {
 	// heartbeat intervals): a fleet is ACTIVE while one serves it, and its
 	// capacity and utilisation are theirs. Nil: no relay is known.
 	Relays func() []Relay
+	// GameSessionBus, if set, places CreateGameSession's game sessions on
+	// relays and reserves CreatePlayerSessions' player sessions in them
+	// (*bus.Conn implements it). Nil: CreateGameSession answers
+	// FleetCapacityExceededException.
+	GameSessionBus GameSessionBus
 
 	// Registerer receives the service's metrics (tickets by status and
 	// configuration, events by type, webhook deliveries by outcome; see
@@ -186,7 +191,9 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedConfig
-	subs  map[string]map[chan struct{}]struct{}
+	// estimates caches the configurations' wait estimates (CacheTTL).
+	estimates map[string]cachedEstimate
+	subs      map[string]map[chan struct{}]struct{}
 
 	hooks   *webhooks
 	metrics *metrics
@@ -200,6 +207,9 @@ type Service struct {
 	// placer places the matches whose players accepted and those whose
 	// placement is overdue; nil without Options.Placer.
 	placer acceptedPlacer
+	// queuePlacements runs this process's StartGameSessionPlacement
+	// workers (queueplacement.go).
+	queuePlacements queuePlacements
 }
 
 // acceptedPlacer places, in the background, a match whose tickets are
@@ -227,13 +237,14 @@ func New(opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		metrics: m,
-		opts:    opts,
-		store:   opts.Store,
-		log:     opts.Logger,
-		now:     opts.Now,
-		cache:   make(map[string]cachedConfig),
-		subs:    make(map[string]map[chan struct{}]struct{}),
+		metrics:   m,
+		opts:      opts,
+		store:     opts.Store,
+		log:       opts.Logger,
+		now:       opts.Now,
+		cache:     make(map[string]cachedConfig),
+		estimates: make(map[string]cachedEstimate),
+		subs:      make(map[string]map[chan struct{}]struct{}),
 	}
 	if opts.DefaultQueue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -304,6 +315,7 @@ func (s *Service) Run(ctx context.Context) error {
 // Close stops webhook delivery, abandoning queued deliveries, and waits for
 // the delivery goroutine to end.
 func (s *Service) Close() error {
+	s.queuePlacements.stop()
 	s.hooks.stop()
 	return nil
 }

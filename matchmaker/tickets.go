@@ -115,9 +115,9 @@ func (s *Service) ticketOut(t *store.Ticket) MatchmakingTicket {
 		StatusMessage:             t.StatusMessage,
 		StartTime:                 ts(t.StartTime),
 		EndTime:                   ts(t.EndTime),
-		EstimatedWaitTime:         t.EstimatedWaitTime,
 		Players:                   t.Players,
 		GameSessionConnectionInfo: t.GameSessionConnectionInfo,
+		MatchpointLocation:        t.MatchpointLocation,
 	}
 }
 
@@ -152,7 +152,9 @@ func (s *Service) StartMatchmaking(ctx context.Context, in *StartMatchmakingInpu
 	if err != nil {
 		return nil, err
 	}
-	return &StartMatchmakingOutput{MatchmakingTicket: s.ticketOut(&t)}, nil
+	out := &StartMatchmakingOutput{MatchmakingTicket: s.ticketOut(&t)}
+	s.withEstimate(ctx, &out.MatchmakingTicket)
+	return out, nil
 }
 
 // StartMatchBackfill starts a backfill ticket for a game session: Players are
@@ -166,7 +168,9 @@ func (s *Service) StartMatchBackfill(ctx context.Context, in *StartMatchBackfill
 	if err != nil {
 		return nil, err
 	}
-	return &StartMatchBackfillOutput{MatchmakingTicket: s.ticketOut(&t)}, nil
+	out := &StartMatchBackfillOutput{MatchmakingTicket: s.ticketOut(&t)}
+	s.withEstimate(ctx, &out.MatchmakingTicket)
+	return out, nil
 }
 
 func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession string, players []store.Player, backfill bool) (store.Ticket, error) {
@@ -228,7 +232,7 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 	}
 	t.Status = store.StatusSearching
 	d := detailFor(EventMatchmakingSearching, []store.Ticket{t}, eventOptions{})
-	d.EstimatedWaitMillis = estimateNA
+	d.EstimatedWaitMillis = s.estimatedWaitMillis(ctx, cfg.Name)
 	payload, err := s.encodeEvent(cfg, &d)
 	if err != nil {
 		return store.Ticket{}, internal(err, "create ticket %s", id)
@@ -291,7 +295,7 @@ func (s *Service) startReplacingBackfill(ctx context.Context, cfg store.Configur
 		return nil
 	}, func(t *store.Ticket) EventDetail {
 		d := detailFor(EventMatchmakingSearching, []store.Ticket{*t}, eventOptions{})
-		d.EstimatedWaitMillis = estimateNA
+		d.EstimatedWaitMillis = s.estimatedWaitMillis(ctx, cfg.Name)
 		return d
 	})
 	if err != nil {
@@ -379,6 +383,7 @@ func (s *Service) DescribeMatchmaking(ctx context.Context, in *DescribeMatchmaki
 	out := &DescribeMatchmakingOutput{TicketList: make([]MatchmakingTicket, len(ts))}
 	for i := range ts {
 		out.TicketList[i] = s.ticketOut(&ts[i])
+		s.withEstimate(ctx, &out.TicketList[i])
 	}
 	return out, nil
 }

@@ -445,11 +445,12 @@ func TestPlacingTimeoutAndFailure(t *testing.T) {
 			t.Fatal(err)
 		}
 		tk := e.wantStatus("t1", store.StatusFailed)
-		if tk.StatusReason != "UNEXPECTED_ERROR" || tk.StatusMessage != "no relay in eu-west-1" {
+		if tk.StatusReason != "UNEXPECTED_ERROR" || tk.StatusMessage != "An unexpected error was encountered during match placing." {
 			t.Fatalf("t1 %+v", tk)
 		}
 		evs := e.events("c", seq)
-		if types(evs) != EventMatchmakingFailed || len(evs[0].Detail.Tickets) != 2 || evs[0].Detail.Reason != "UNEXPECTED_ERROR" || evs[0].Detail.MatchID != "m1" {
+		if types(evs) != EventMatchmakingFailed || len(evs[0].Detail.Tickets) != 2 || evs[0].Detail.Reason != "UNEXPECTED_ERROR" || evs[0].Detail.MatchID != "m1" ||
+			evs[0].Detail.Message != "An unexpected error was encountered during match placing." || evs[0].Detail.PlacementError != "no relay in eu-west-1" {
 			t.Fatalf("events %+v", evs)
 		}
 		// Past its deadline, the match is placed again once, with a new
@@ -468,7 +469,7 @@ func TestPlacingTimeoutAndFailure(t *testing.T) {
 		if n, err := e.svc.sweep(e.ctx, "c", e.clk.Now()); err != nil || n != 1 {
 			t.Fatalf("second sweep: %d %v", n, err)
 		}
-		if tk := e.wantStatus("t3", store.StatusFailed); tk.StatusMessage != "Placement timed out." {
+		if tk := e.wantStatus("t3", store.StatusFailed); tk.StatusMessage != "An unexpected error was encountered during match placing." {
 			t.Fatalf("t3 %+v", tk)
 		}
 	})

@@ -200,17 +200,23 @@ type DeleteMatchmakingConfigurationOutput struct{}
 
 // MatchmakingTicket is a ticket as GameLift returns it.
 type MatchmakingTicket struct {
-	TicketId                  string                           `json:"TicketId"`
-	ConfigurationName         string                           `json:"ConfigurationName"`
-	ConfigurationArn          string                           `json:"ConfigurationArn"`
-	Status                    store.Status                     `json:"Status"`
-	StatusReason              string                           `json:"StatusReason,omitempty"`
-	StatusMessage             string                           `json:"StatusMessage,omitempty"`
-	StartTime                 *Timestamp                       `json:"StartTime,omitempty"`
-	EndTime                   *Timestamp                       `json:"EndTime,omitempty"`
-	EstimatedWaitTime         int                              `json:"EstimatedWaitTime,omitempty"`
+	TicketId          string       `json:"TicketId"`
+	ConfigurationName string       `json:"ConfigurationName"`
+	ConfigurationArn  string       `json:"ConfigurationArn"`
+	Status            store.Status `json:"Status"`
+	StatusReason      string       `json:"StatusReason,omitempty"`
+	StatusMessage     string       `json:"StatusMessage,omitempty"`
+	StartTime         *Timestamp   `json:"StartTime,omitempty"`
+	EndTime           *Timestamp   `json:"EndTime,omitempty"`
+	// EstimatedWaitTime is the configuration's wait estimate in seconds
+	// while the ticket is QUEUED or SEARCHING; absent otherwise and when
+	// there is too little recent data (docs/api.md).
+	EstimatedWaitTime         *int                             `json:"EstimatedWaitTime,omitempty"`
 	Players                   []store.Player                   `json:"Players"`
 	GameSessionConnectionInfo *store.GameSessionConnectionInfo `json:"GameSessionConnectionInfo,omitempty"`
+	// MatchpointLocation is Matchpoint's own: the region chosen for the
+	// ticket's STANDALONE match (see store.Ticket).
+	MatchpointLocation string `json:"MatchpointLocation,omitempty"`
 }
 
 // StartMatchmakingInput is the StartMatchmaking request.

@@ -40,7 +40,11 @@ func (s *session) reserve(players []bus.Player, now time.Time) ([]bus.PlayerSess
 	}
 	out := make([]bus.PlayerSession, len(players))
 	for i, p := range players {
-		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: newID("psess-"), Team: p.Team, Attributes: p.Attributes,
+		psid := p.PlayerSessionID
+		if psid == "" {
+			psid = newID("psess-")
+		}
+		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: psid, Team: p.Team, Attributes: p.Attributes,
 			LatencyInMs: maps.Clone(p.LatencyInMs)}
 		s.reservations[mp.PlayerSessionID] = &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL)}
 		s.info.Players = append(s.info.Players, mp)
@@ -159,12 +163,11 @@ func (s *session) admit(ev *event) {
 	if fp := s.srv.fast; fp != nil {
 		fp.register(p)
 	}
-	// The login result is queued first, so that it is the first thing the
-	// player receives; the player is routable at once after it, before the
-	// others hear of it, so that a message sent to it on that news (or
-	// right after its own login) is not dropped as having no recipient.
-	s.loginResult(p)
-	s.routes.Store(rt.with(p))
+	// The player becomes routable while its login result is queued and not
+	// yet sent (docs/relay.md, Admission): its login result is the first thing
+	// it receives, and a message sent to it once it has it (or once the
+	// others hear of it) is not dropped as having no recipient.
+	s.loginResult(p, ev.sink, func() { s.routes.Store(rt.with(p)) })
 	s.notice(rt.all, protocol.MessagePlayerConnect, p.id)
 	s.everConnected = true
 	s.srv.players.Add(1)
@@ -180,8 +183,9 @@ func (s *session) admit(ev *event) {
 	}
 }
 
-// loginResult sends p its successful login result.
-func (s *session) loginResult(p *peer) {
+// loginResult sends p its successful login result on conn, running publish,
+// which makes p routable, before the result can leave (wsConn.enqueueLogin).
+func (s *session) loginResult(p *peer, conn *wsConn, publish func()) {
 	out := &s.scratch
 	out.Reset()
 	out.OpCode = protocol.OpLoginResult
@@ -193,7 +197,7 @@ func (s *session) loginResult(p *peer) {
 	if g := s.srv.opts.ReconnectGrace; g > 0 {
 		out.LoginResult.ReconnectGraceMillis = int32(min(g.Milliseconds(), math.MaxInt32))
 	}
-	p.reliable.enqueue(out)
+	conn.enqueueLogin(out, publish)
 }
 
 // reconnect resumes a connected or held peer on a new connection when the login
@@ -221,10 +225,9 @@ func (s *session) reconnect(ev *event) {
 		fp.unregister(old)
 		fp.register(np)
 	}
-	// As at a first login: the login result first, then the new connection
-	// routable.
-	s.loginResult(np)
-	s.routes.Store(rt.replaced(old, np))
+	// As at a first login: the new connection routable while its login
+	// result waits to be sent.
+	s.loginResult(np, ev.sink, func() { s.routes.Store(rt.replaced(old, np)) })
 	old.setLeaveReason(leftReplaced)
 	old.reliable.close(protocol.CloseReplaced, "replaced by a reconnect")
 	ev.peer = np

@@ -7,9 +7,30 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus"
 )
 
-// BackfillAutomatic is the placement backfill mode with which the relay asks the
-// matchmakers to fill the slot of every player who leaves (FlexMatch AUTOMATIC).
+// BackfillAutomatic is FlexMatch's AUTOMATIC backfill mode. The matchmaker
+// fills the open slots of a session that starts short by itself; the relay
+// asks it to fill the slot of a player who leaves only when the session also
+// has the game property BackfillLeaversProperty "true" (Matchpoint's own:
+// FlexMatch's automatic backfill does not replace players who drop out).
 const BackfillAutomatic = "AUTOMATIC"
+
+// BackfillLeaversProperty is the game property (Matchpoint's own) with which
+// an AUTOMATIC session asks for a backfill each time a player leaves.
+const BackfillLeaversProperty = "matchpoint:backfillLeavers"
+
+// replacesLeavers reports whether a session of info asks for a backfill when
+// a player leaves.
+func replacesLeavers(info GameSessionInfo) bool {
+	if info.BackfillMode != BackfillAutomatic {
+		return false
+	}
+	for _, gp := range info.GameProperties {
+		if gp.Key == BackfillLeaversProperty {
+			return gp.Value == "true"
+		}
+	}
+	return false
+}
 
 // leftReplaced marks a peer replaced by a reconnect: it is not removed from the
 // session, so the reason is never published.

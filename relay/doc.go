@@ -9,7 +9,9 @@
 // # Files
 //
 // server.go holds Server, New, Run and Shutdown; placement.go answers
-// placement requests and cancellations; ledger.go records placements,
+// placement requests and cancellations; reserve.go the matchmaker's requests
+// to reserve player sessions in a running session and to update or end one
+// (UpdateGameSession, TerminateGameSession); ledger.go records placements,
 // cancelled tries and reserved player sessions; session.go is a game session's
 // lifecycle; admission.go its reservations, logins, reconnects and departures;
 // routing.go its message routing and groups; scriptapi.go the Session methods
@@ -51,8 +53,9 @@
 // later in this order (none is taken twice):
 //
 //  1. session.turn: held by the session goroutine while it handles an event or
-//     a tick, and by a WebSocket reader running its message through the
-//     script (session.scriptedNow).
+//     a tick, by a WebSocket reader running its message through the script
+//     (session.scriptedNow), and by a session update changing the maximum of
+//     players (session.setMaxPlayers, which takes session.mu inside it).
 //  2. Server.mu: sessions, connections, creating, draining.
 //  3. ledger.mu: placements, cancelled tries, reservations by player session id
 //     (taken inside Server.mu when a placement is claimed and settled).
@@ -61,7 +64,9 @@
 //  5. fastPath.mu (a RWMutex): the fast path's bindings and bindable peers.
 //  6. binding.mu: a binding's acknowledgement resend timer.
 //  7. wsConn.mu: a connection's send queue and close state (taken inside
-//     Server.mu when Run closes the connections, and by senders).
+//     Server.mu when Run closes the connections, by senders, and by the
+//     session goroutine, inside session.turn, while it queues a login result
+//     and publishes the player's routes, which takes no lock).
 //  8. link.fastMu: a player's fast path sequence counter and encode buffer.
 //  9. sendBatch.mu: a UDP reader's batch of datagrams to write.
 //  10. link.bucketMu: a player's rate limit bucket; a leaf.

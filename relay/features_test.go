@@ -370,8 +370,18 @@ func TestAutomaticBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
+	// Without BackfillLeaversProperty, a player leaving an AUTOMATIC
+	// session asks for nothing (FlexMatch's automatic backfill does not
+	// replace leavers): only the second session's leaver is backfilled.
+	noLeavers := request(2)
+	noLeavers.BackfillMode = relay.BackfillAutomatic
+	plainReply := h.place(noLeavers)
+	x := h.mustDial(plainReply.PlayerSessions[0].PlayerSessionID, client.Options{})
+	h.mustDial(plainReply.PlayerSessions[1].PlayerSessionID, client.Options{}).Close()
+	nextEvent(t, x, client.PlayerDisconnected)
 	req := request(3)
 	req.BackfillMode = relay.BackfillAutomatic
+	req.GameProperties = append(req.GameProperties, bus.GameProperty{Key: relay.BackfillLeaversProperty, Value: "true"})
 	req.Players[1].Team = "blue"
 	req.Players[0].LatencyInMs = map[string]int{"test": 20, "other": 80}
 	req.Players[2].LatencyInMs = map[string]int{"test": 35}

@@ -61,6 +61,8 @@ type metrics struct {
 	refusedLogins   *prometheus.CounterVec
 	dropped         *prometheus.CounterVec
 	placements      *prometheus.CounterVec
+	reserves        *prometheus.CounterVec
+	sessionUpdates  *prometheus.CounterVec
 	sessionsEnded   *prometheus.CounterVec
 	scriptPanics    *prometheus.CounterVec
 	unhealthyChecks prometheus.Counter
@@ -96,6 +98,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "relay_refused_logins_total", Help: "Refused logins, by refusal name."}, []string{"reason"}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "relay_dropped_packets_total", Help: "Client packets dropped or refused, by reason."}, []string{"reason"}),
+		reserves: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_reservations_total", Help: "Reserve requests (CreatePlayerSessions) answered, by result (ok or a bus error code)."}, []string{"result"}),
+		sessionUpdates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relay_session_updates_total", Help: "Session update requests (UpdateGameSession, TerminateGameSession) answered, by result (ok or a bus error code)."}, []string{"result"}),
 		placements: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "relay_placements_total", Help: "Placement requests answered, by result (ok, repeat or a bus error code)."}, []string{"result"}),
 		sessionsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -146,7 +152,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.sessions, m.players, m.messagesIn, m.messagesOut,
-		m.bytesIn, m.bytesOut, m.refusedLogins, m.dropped, m.placements, m.sessionsEnded, m.scriptPanics,
+		m.bytesIn, m.bytesOut, m.refusedLogins, m.dropped, m.placements, m.reserves, m.sessionUpdates, m.sessionsEnded, m.scriptPanics,
 		m.unhealthyChecks, m.rtt, m.backfills, m.refusedConns, m.udpRefused, m.bindRefused} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("relay: register metrics: %w", err)

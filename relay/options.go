@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,12 @@ type Options struct {
 	RelayID string
 	// Region is the region whose placements this relay serves. Default "local".
 	Region string
+	// Fleets are the fleets (ids, fleet-...) whose game sessions this relay
+	// hosts, in its region; empty: every fleet. Heartbeats carry them, and
+	// a CreateGameSession placement of another fleet is refused (FULL, so
+	// that the matchmaker tries another relay). FlexMatch placements name
+	// no fleet and are always taken.
+	Fleets []string
 	// PublicIP and PublicDNS are the address players connect to, given in
 	// placement replies and heartbeats. Default PublicIP: the listener's IP, or
 	// 127.0.0.1 when it listens on every interface.
@@ -152,6 +159,12 @@ func (o Options) withDefaults() (Options, error) {
 	if _, err := bus.Token(o.Region); err != nil {
 		return o, fmt.Errorf("relay: region %q: %w", o.Region, err)
 	}
+	for i, f := range o.Fleets {
+		if _, err := bus.Token(f); err != nil {
+			return o, fmt.Errorf("relay: fleets[%d] %q: %w", i, f, err)
+		}
+	}
+	o.Fleets = slices.Clone(o.Fleets)
 	if o.ListenAddr == "" {
 		o.ListenAddr = DefaultListenAddr
 	}

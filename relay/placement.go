@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -115,6 +116,9 @@ func (s *Server) claim(req bus.PlacementRequest, fp string) (pl *placed, repeat 
 	if s.draining {
 		return refuse(bus.CodeDraining, "relay %s is draining", s.opts.RelayID)
 	}
+	if req.FleetID != "" && len(s.opts.Fleets) > 0 && !slices.Contains(s.opts.Fleets, req.FleetID) {
+		return refuse(bus.CodeFull, "relay %s does not serve fleet %s (it serves %v)", s.opts.RelayID, req.FleetID, s.opts.Fleets)
+	}
 	if req.GameSessionID != "" {
 		if target = s.sessions[req.GameSessionID]; target == nil {
 			return refuse(bus.CodeInvalid, "game session %q is not running on relay %s", req.GameSessionID, s.opts.RelayID)
@@ -163,9 +167,14 @@ func (s *Server) tick() time.Duration {
 func (s *Server) create(req bus.PlacementRequest) (*session, bus.PlacementReply, error) {
 	now := time.Now()
 	id := newID("gsess-")
+	arn := "arn:aws:gamelift:" + s.opts.Region + "::gamesession/" + s.opts.RelayID + "/" + id
+	if req.GameSessionARN != "" {
+		// A CreateGameSession placement: the matchmaker's id is the ARN.
+		id, arn = req.GameSessionARN, req.GameSessionARN
+	}
 	info := GameSessionInfo{
 		GameSessionID:    id,
-		GameSessionARN:   "arn:aws:gamelift:" + s.opts.Region + "::gamesession/" + s.opts.RelayID + "/" + id,
+		GameSessionARN:   arn,
 		MatchID:          req.MatchID,
 		Configuration:    req.Configuration,
 		ConfigurationARN: req.ConfigurationARN,
@@ -180,13 +189,24 @@ func (s *Server) create(req bus.PlacementRequest) (*session, bus.PlacementReply,
 		CreatedAt:        now,
 	}
 	sess := newSession(s, info, info.MaxPlayers)
+	if len(req.Players) == 0 {
+		// Created empty, it waits for reservations; unscripted, it ends
+		// EMPTY after the empty timeout without one.
+		sess.createdEmpty, sess.emptySince = true, now
+	}
 	players, err := sess.reserve(req.Players, now)
 	if err != nil {
 		return nil, refusal(bus.CodeInvalid, "%v", err), err
 	}
 	if s.opts.ScriptFactory != nil {
 		if sess.script, err = s.opts.ScriptFactory(sess.Info()); err != nil {
-			s.log.Error("script factory failed", "matchId", req.MatchID, "script", req.Script, "err", err)
+			level := slog.LevelError
+			if errors.Is(err, bus.ErrScriptNotFound) {
+				// The matchmaker retries the placement every few hundred
+				// milliseconds; the factory logs a missing script once.
+				level = slog.LevelDebug
+			}
+			s.log.Log(context.Background(), level, "script factory failed", "matchId", req.MatchID, "script", req.Script, "err", err)
 			return nil, refusal(bus.CodeInternal, "script %q: %v", req.Script, err), err
 		}
 		if err := sess.configure(len(req.Players)); err != nil {

@@ -182,6 +182,23 @@ func (s *Server) Run(ctx context.Context) error {
 		s.closeListeners()
 		return fmt.Errorf("relay: serve placement cancels: %w", err)
 	}
+	stopReserves, err := s.bus.ServeReserves(ctx, s.opts.RelayID, s.reservePlayers)
+	if err != nil {
+		stopPlacements()
+		stopRelayPlacements()
+		stopCancels()
+		s.closeListeners()
+		return fmt.Errorf("relay: serve reserves: %w", err)
+	}
+	stopUpdates, err := s.bus.ServeSessionUpdates(ctx, s.opts.RelayID, s.updateSession)
+	if err != nil {
+		stopPlacements()
+		stopRelayPlacements()
+		stopCancels()
+		stopReserves()
+		s.closeListeners()
+		return fmt.Errorf("relay: serve session updates: %w", err)
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.ln) }()
 	if s.fast != nil {
@@ -206,6 +223,8 @@ func (s *Server) Run(ctx context.Context) error {
 	stopPlacements()
 	stopRelayPlacements()
 	stopCancels()
+	stopReserves()
+	stopUpdates()
 	s.publishHeartbeat()
 	s.drain()
 	s.http.Close()
@@ -325,7 +344,7 @@ func (s *Server) publishHeartbeat() {
 	s.mu.Lock()
 	h := bus.Heartbeat{RelayID: s.opts.RelayID, Region: s.opts.Region, Endpoint: s.endpoint,
 		MaxSessions: s.opts.MaxSessions, MaxPlayers: s.opts.MaxSessions * s.opts.MaxPlayersPerSession,
-		Sessions: len(s.sessions), Players: int(s.players.Load()), Draining: s.draining,
+		Sessions: len(s.sessions), Players: int(s.players.Load()), Draining: s.draining, Fleets: s.opts.Fleets,
 		IntervalMs: int(s.opts.HeartbeatInterval.Milliseconds()), SentAt: time.Now()}
 	s.mu.Unlock()
 	if h.IntervalMs == 0 {

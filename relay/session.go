@@ -40,7 +40,7 @@ type event struct {
 
 	// login request and result
 	login     *protocol.Packet
-	sink      sink
+	sink      *wsConn
 	ip        netip.Addr
 	refusal   protocol.Refusal
 	refuseMsg string
@@ -93,12 +93,15 @@ type session struct {
 	// Owned by the holder of turn.
 	nextPeer      int32
 	everConnected bool
-	emptySince    time.Time
-	lastHealth    time.Time
-	scratch       protocol.Packet
-	byPSID        map[string]*peer         // player session id -> its peer, connected or held
-	held          map[*peer]time.Time      // dropped peers awaiting a reconnect, since when
-	backfill      chan bus.BackfillRequest // to the backfiller; nil without automatic backfill
+	// createdEmpty: placed without players (CreateGameSession), the
+	// session is empty from its start rather than EXPIRED.
+	createdEmpty bool
+	emptySince   time.Time
+	lastHealth   time.Time
+	scratch      protocol.Packet
+	byPSID       map[string]*peer         // player session id -> its peer, connected or held
+	held         map[*peer]time.Time      // dropped peers awaiting a reconnect, since when
+	backfill     chan bus.BackfillRequest // to the backfiller; nil without automatic backfill
 }
 
 func newSession(srv *Server, info GameSessionInfo, maxPlayers int) *session {
@@ -116,7 +119,7 @@ func newSession(srv *Server, info GameSessionInfo, maxPlayers int) *session {
 		byPSID:       make(map[string]*peer),
 		held:         make(map[*peer]time.Time),
 	}
-	if info.BackfillMode == BackfillAutomatic {
+	if replacesLeavers(info) {
 		s.backfill = make(chan bus.BackfillRequest, 1)
 	}
 	s.routes.Store(newRoutes())
@@ -230,7 +233,7 @@ func (s *session) check(now time.Time) {
 	timeouts := s.script == nil || o.ScriptedSessionTimeouts
 	if timeouts && len(s.routes.Load().all) == 0 && !s.hasLiveReservation(now) {
 		switch {
-		case !s.everConnected:
+		case !s.everConnected && !s.createdEmpty:
 			s.requestEnd(bus.EndExpired, "no reserved player connected within "+o.PlayerSessionTTL.String())
 		case now.Sub(s.emptySince) >= o.EmptySessionTimeout:
 			s.requestEnd(bus.EndEmpty, "empty for "+o.EmptySessionTimeout.String())
@@ -293,7 +296,7 @@ func (s *session) invokeBool(name string, def bool, fn func(Script) bool) bool {
 // end closes every connection, reports the end and removes the session.
 func (s *session) end(req endRequest) {
 	s.ended.Store(true)
-	if req.reason != bus.EndScript {
+	if req.reason != bus.EndScript && req.reason != bus.EndForceTerminated {
 		s.invoke("OnProcessTerminate", func(sc Script) { sc.OnProcessTerminate(s) })
 	}
 	code, why := protocol.CloseSessionEnded, "game session ended"

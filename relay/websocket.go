@@ -83,6 +83,24 @@ func (w *wsConn) close(code int, reason string) {
 	w.signal()
 }
 
+// enqueueLogin queues a successful login result and, before the writer can
+// take it, runs publish, which makes the player routable (an atomic store,
+// under no lock): the player cannot receive its login result before it can be
+// sent to, and whatever is sent to it queues behind its login result. publish
+// runs even when the connection is closing, so that the player's departure
+// finds it.
+func (w *wsConn) enqueueLogin(p *protocol.Packet, publish func()) {
+	p.Reliable = true
+	p.SequenceNumber = 0
+	w.mu.Lock()
+	if !w.closing {
+		w.pending = protocol.AppendPacket(w.pending, p)
+	}
+	publish()
+	w.mu.Unlock()
+	w.signal()
+}
+
 func (w *wsConn) signal() {
 	select {
 	case w.wake <- struct{}{}:

@@ -71,6 +71,7 @@ type redisFlags struct {
 	password       string
 	prefix         string
 	retention      time.Duration
+	sessions       time.Duration
 	waitReplicas   int
 	waitTimeout    time.Duration
 }
@@ -83,6 +84,7 @@ func (r *redisFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.password, "redis-password", "", "Redis password for --redis-cluster and Sentinel (URLs carry their own)")
 	fs.StringVar(&r.prefix, "redis-prefix", "mp:", "prefix of every Redis key")
 	fs.DurationVar(&r.retention, "ticket-retention", time.Hour, "how long ended tickets stay readable")
+	fs.DurationVar(&r.sessions, "session-retention", 24*time.Hour, "how long ended game sessions and their player sessions stay describable")
 	fs.IntVar(&r.waitReplicas, "redis-wait-replicas", 0, "make every ticket, configuration and event write wait until this many replicas have it (Redis WAIT), failing the call otherwise; one server or Sentinel only (docs/store.md, Durability)")
 	fs.DurationVar(&r.waitTimeout, "redis-wait-timeout", time.Second, "how long a write waits for --redis-wait-replicas before it fails")
 }
@@ -110,7 +112,7 @@ func (r *redisFlags) client() (redis.UniversalClient, error) {
 }
 
 func (r *redisFlags) storeOptions() store.Options {
-	return store.Options{Prefix: r.prefix, Retention: r.retention, WaitReplicas: r.waitReplicas, WaitTimeout: r.waitTimeout}
+	return store.Options{Prefix: r.prefix, Retention: r.retention, SessionRetention: r.sessions, WaitReplicas: r.waitReplicas, WaitTimeout: r.waitTimeout}
 }
 
 func splitList(s string) []string {

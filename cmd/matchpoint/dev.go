@@ -30,7 +30,10 @@ const (
 	// sampleQueue is the game session queue the matchmaker creates for dev
 	// (matchmakerFlags.defaultQueue).
 	sampleQueue = "default"
-	devRegion   = "local"
+	// devRegion is the default --region: dev's relay serves the matchmaker's
+	// region, so that fleets, whose home region is the matchmaker's, have a
+	// relay without naming a location.
+	devRegion = "us-east-1"
 )
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -61,7 +64,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	raiseOpenFilesLimit(log)
 	if mm.queueRegions == "" {
-		mm.queueRegions = devRegion
+		mm.queueRegions = mm.region
 	}
 	st := store.Store(store.NewMemory(store.Options{}))
 	if *redisURL != "" {
@@ -131,7 +134,7 @@ func dev(ctx context.Context, mm *matchmakerFlags, hf *httpFlags, st store.Store
 	ro := relay.Options{
 		ScriptFactory: scripts.New,
 		RelayID:       "dev-relay",
-		Region:        devRegion,
+		Region:        mm.region,
 		ListenAddr:    rd.addr,
 		PublicIP:      "127.0.0.1",
 		PublicDNS:     "localhost",
@@ -190,7 +193,7 @@ Try it:
     -d '{"TicketId":"bo","ConfigurationName":"%s","Players":[{"PlayerId":"bo","PlayerAttributes":{"skill":{"N":1050}}}]}'
   curl -sN -H 'Authorization: Bearer %s' '%s/v1/events?configuration=%s'
   go run ./cmd/chat --api %s --api-key %s --ticket ana   # and --ticket bo, in another terminal
-`, url, url, secret, id, secret, secret, scheme, rl.Addr().String(), devRegion, caNote, nats.URL(), sampleRuleSet, sampleConfiguration, devRegion,
+`, url, url, secret, id, secret, secret, scheme, rl.Addr().String(), mm.region, caNote, nats.URL(), sampleRuleSet, sampleConfiguration, mm.region,
 		secret, url, sampleConfiguration, secret, url, sampleConfiguration, secret, url, sampleConfiguration, url, secret)
 
 	// Announce the stack once its relay takes placements, so that a match

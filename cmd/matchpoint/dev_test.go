@@ -309,7 +309,7 @@ func TestDevRestartsOnTheSameRedis(t *testing.T) {
 				for _, want := range []string{
 					`msg="the sample rule set exists; left as it is" rule_set=duel`,
 					`msg="the sample configuration exists; left as it is" configuration=duel`,
-					`msg="the game session queue exists; left as it is" queue=default regions=[local]`,
+					`msg="the game session queue exists; left as it is" queue=default regions=[us-east-1]`,
 				} {
 					if !strings.Contains(logs.String(), want) {
 						t.Errorf("the second run's log lacks %q:\n%s", want, logs.String())

@@ -109,7 +109,20 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	if m.defaultQueue {
 		defaultQueue = &store.Queue{Name: "default", Regions: splitList(m.queueRegions)}
 	}
-	svc, err := matchmaker.New(matchmaker.Options{
+	// Server scripts are uploaded through the API, and configurations and
+	// fleets name them, when NATS has JetStream.
+	var apiOpts []api.Option
+	var scriptExists func(context.Context, string) (bool, error)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	scripts, err := bus.NewScriptStore(ctx, conn, bus.ScriptStoreOptions{Check: script.Check})
+	cancel()
+	if err != nil {
+		log.Warn("the API cannot store server scripts", "err", err)
+	} else {
+		scriptExists = scripts.Exists
+	}
+	svc, err := newMatchmakerService(conn, log, matchmaker.Options{
+		ScriptExists:  scriptExists,
 		DefaultQueue:  defaultQueue,
 		Registerer:    reg,
 		Store:         st,
@@ -146,14 +159,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		_, err := st.ListConfigurations(ctx)
 		return err
 	})
-	// Server scripts are uploaded through the API when NATS has JetStream.
-	var apiOpts []api.Option
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	scripts, err := bus.NewScriptStore(ctx, conn, bus.ScriptStoreOptions{Check: script.Check})
-	cancel()
-	if err != nil {
-		log.Warn("the API cannot store server scripts", "err", err)
-	} else {
+	if scripts != nil {
 		apiOpts = append(apiOpts, api.WithScripts(scripts))
 	}
 	apiHandler := api.New(svc, keys, log.With("component", "api"), apiOpts...)

@@ -63,14 +63,32 @@ type Service interface {
 	DeleteAlias(ctx context.Context, in *matchmaker.DeleteAliasInput) (*matchmaker.DeleteAliasOutput, error)
 	ResolveAlias(ctx context.Context, in *matchmaker.ResolveAliasInput) (*matchmaker.ResolveAliasOutput, error)
 
+	// Game sessions and player sessions (issue 12).
+	CreateGameSession(ctx context.Context, in *matchmaker.CreateGameSessionInput) (*matchmaker.CreateGameSessionOutput, error)
+	DescribeGameSessions(ctx context.Context, in *matchmaker.DescribeGameSessionsInput) (*matchmaker.DescribeGameSessionsOutput, error)
+	SearchGameSessions(ctx context.Context, in *matchmaker.SearchGameSessionsInput) (*matchmaker.SearchGameSessionsOutput, error)
+	CreatePlayerSession(ctx context.Context, in *matchmaker.CreatePlayerSessionInput) (*matchmaker.CreatePlayerSessionOutput, error)
+	CreatePlayerSessions(ctx context.Context, in *matchmaker.CreatePlayerSessionsInput) (*matchmaker.CreatePlayerSessionsOutput, error)
+	DescribePlayerSessions(ctx context.Context, in *matchmaker.DescribePlayerSessionsInput) (*matchmaker.DescribePlayerSessionsOutput, error)
+
+	StartGameSessionPlacement(ctx context.Context, in *matchmaker.StartGameSessionPlacementInput) (*matchmaker.StartGameSessionPlacementOutput, error)
+	DescribeGameSessionPlacement(ctx context.Context, in *matchmaker.DescribeGameSessionPlacementInput) (*matchmaker.DescribeGameSessionPlacementOutput, error)
+	StopGameSessionPlacement(ctx context.Context, in *matchmaker.StopGameSessionPlacementInput) (*matchmaker.StopGameSessionPlacementOutput, error)
+	// Game session updates and terminations (issue 12).
+	UpdateGameSession(ctx context.Context, in *matchmaker.UpdateGameSessionInput) (*matchmaker.UpdateGameSessionOutput, error)
+	DescribeGameSessionDetails(ctx context.Context, in *matchmaker.DescribeGameSessionDetailsInput) (*matchmaker.DescribeGameSessionDetailsOutput, error)
+	TerminateGameSession(ctx context.Context, in *matchmaker.TerminateGameSessionInput) (*matchmaker.TerminateGameSessionOutput, error)
+
 	// EventsAfter, TicketConfiguration and Subscribe feed the event streams.
 	EventsAfter(ctx context.Context, configuration string, after uint64, limit int) ([]store.Event, error)
 	TicketConfiguration(ctx context.Context, ticketID string) (string, error)
 	Subscribe(configuration string) (<-chan struct{}, func())
 
-	// RuleSetArn gives the region and account of the ARNs the service
-	// writes; script ARNs take them.
-	RuleSetArn(name string) string
+	// ScriptArn is the ARN of a script, in the request's region
+	// (matchmaker.WithRequestRegion); ScriptUsers lists the configurations
+	// and fleets that use a script, which DeleteScript refuses to delete.
+	ScriptArn(ctx context.Context, name string) string
+	ScriptUsers(ctx context.Context, name string) ([]string, error)
 }
 
 // Option tunes a Handler.
@@ -127,6 +145,7 @@ func New(svc Service, keys map[string]string, logger *slog.Logger, opts ...Optio
 	h.mux.HandleFunc("POST /service/GameLift/operation/{action}", h.serveCBOR)
 	h.routes()
 	h.gameSessionRoutes()
+	h.placementRoutes()
 	h.scriptRoutes()
 	return h
 }
@@ -176,6 +195,10 @@ func statusOf(e *matchmaker.Error) int {
 		return http.StatusNotFound
 	case matchmaker.LimitExceeded, matchmaker.UnsupportedRegion, matchmaker.TerminalRoutingStrategy:
 		return http.StatusBadRequest
+	case matchmaker.GameSessionFull, matchmaker.InvalidGameSessionStatus:
+		return http.StatusConflict
+	case matchmaker.FleetCapacityExceeded:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}

@@ -67,7 +67,7 @@ func (h *Handler) serveCBOR(w http.ResponseWriter, r *http.Request) {
 		cborFail(w, http.StatusBadRequest, string(e.Type), e.Message)
 		return
 	}
-	out, err := fn(r.Context(), js)
+	out, err := fn(matchmaker.WithRequestRegion(r.Context(), signingRegion(r)), js)
 	if err != nil {
 		e := matchmaker.AsError(err)
 		h.logError(r, e)

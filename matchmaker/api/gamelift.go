@@ -61,6 +61,20 @@ func gameliftOperations(s Service) map[string]operation {
 		"UpdateAlias":                       op(s.UpdateAlias),
 		"DeleteAlias":                       op(s.DeleteAlias),
 		"ResolveAlias":                      op(s.ResolveAlias),
+		"CreateGameSession":                 op(s.CreateGameSession),
+		"DescribeGameSessions":              op(s.DescribeGameSessions),
+		"SearchGameSessions":                op(s.SearchGameSessions),
+		"CreatePlayerSession":               op(s.CreatePlayerSession),
+		"CreatePlayerSessions":              op(s.CreatePlayerSessions),
+		"DescribePlayerSessions":            op(s.DescribePlayerSessions),
+
+		"StartGameSessionPlacement":    op(s.StartGameSessionPlacement),
+		"DescribeGameSessionPlacement": op(s.DescribeGameSessionPlacement),
+		"StopGameSessionPlacement":     op(s.StopGameSessionPlacement),
+		// Game session updates and terminations.
+		"UpdateGameSession":          op(s.UpdateGameSession),
+		"DescribeGameSessionDetails": op(s.DescribeGameSessionDetails),
+		"TerminateGameSession":       op(s.TerminateGameSession),
 	}
 }
 
@@ -114,7 +128,7 @@ func (h *Handler) serveGameLift(w http.ResponseWriter, r *http.Request) {
 		awsFail(w, http.StatusBadRequest, string(matchmaker.InvalidRequest), "Content-Type: want "+gameliftContentType)
 		return
 	}
-	out, err := fn(r.Context(), body)
+	out, err := fn(matchmaker.WithRequestRegion(r.Context(), signingRegion(r)), body)
 	if err != nil {
 		e := matchmaker.AsError(err)
 		h.logError(r, e)

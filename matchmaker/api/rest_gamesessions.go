@@ -8,9 +8,11 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 )
 
-// gameSessionRoutes registers the REST routes of fleets and aliases
-// (issue 12; docs/gamesessions.md). Bodies and answers are the GameLift
-// shapes; the id in the path fills the request's FleetId or AliasId.
+// gameSessionRoutes registers the REST routes of fleets, aliases, game
+// sessions and player sessions (issue 12; docs/gamesessions.md). Bodies and
+// answers are the GameLift shapes; the id in the path fills the request's
+// FleetId, AliasId, GameSessionId or PlayerSessionId (a game session id is
+// an ARN: escape its '/' as %2F in a path).
 func (h *Handler) gameSessionRoutes() {
 	s := h.svc
 	m := h.mux
@@ -77,6 +79,64 @@ func (h *Handler) gameSessionRoutes() {
 	})))
 	m.Handle("DELETE /v1/aliases/{id}", h.rest(noBody(http.StatusNoContent, s.DeleteAlias, aliasInput)))
 	m.Handle("GET /v1/aliases/{id}/fleet", h.rest(noBody(http.StatusOK, s.ResolveAlias, aliasInput)))
+
+	m.Handle("POST /v1/gamesessions", h.rest(withBody(http.StatusCreated, s.CreateGameSession, nil)))
+	m.Handle("GET /v1/gamesessions", h.rest(noBody(http.StatusOK, s.DescribeGameSessions, func(r *http.Request) (*matchmaker.DescribeGameSessionsInput, error) {
+		q := r.URL.Query()
+		limit, err := queryLimit(r)
+		return &matchmaker.DescribeGameSessionsInput{FleetId: q.Get("fleetId"), AliasId: q.Get("aliasId"), Location: q.Get("location"),
+			StatusFilter: q.Get("status"), Limit: limit, NextToken: q.Get("nextToken")}, err
+	})))
+	m.Handle("GET /v1/gamesessions/{id}", h.rest(func(ctx context.Context, r *http.Request, _ []byte) (int, any, error) {
+		out, err := s.DescribeGameSessions(ctx, &matchmaker.DescribeGameSessionsInput{GameSessionId: r.PathValue("id")})
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]matchmaker.GameSession{"GameSession": out.GameSessions[0]}, nil
+	}))
+	m.Handle("POST /v1/gamesessions/search", h.rest(withBody(http.StatusOK, s.SearchGameSessions, nil)))
+	m.Handle("POST /v1/gamesessions/{id}/playersessions", h.rest(withBody(http.StatusCreated, s.CreatePlayerSessions, func(r *http.Request, in *matchmaker.CreatePlayerSessionsInput) {
+		in.GameSessionId = r.PathValue("id")
+	})))
+	m.Handle("GET /v1/playersessions", h.rest(noBody(http.StatusOK, s.DescribePlayerSessions, func(r *http.Request) (*matchmaker.DescribePlayerSessionsInput, error) {
+		q := r.URL.Query()
+		limit, err := queryLimit(r)
+		return &matchmaker.DescribePlayerSessionsInput{GameSessionId: q.Get("gameSessionId"), PlayerId: q.Get("playerId"),
+			PlayerSessionStatusFilter: q.Get("status"), Limit: limit, NextToken: q.Get("nextToken")}, err
+	})))
+	h.gameSessionUpdateRoutes()
+	m.Handle("GET /v1/playersessions/{id}", h.rest(func(ctx context.Context, r *http.Request, _ []byte) (int, any, error) {
+		out, err := s.DescribePlayerSessions(ctx, &matchmaker.DescribePlayerSessionsInput{PlayerSessionId: r.PathValue("id")})
+		if err != nil {
+			return 0, nil, err
+		}
+		if len(out.PlayerSessions) == 0 {
+			return 0, nil, &matchmaker.Error{Type: matchmaker.NotFound, Message: fmt.Sprintf("PlayerSessionId: player session %q does not exist", r.PathValue("id"))}
+		}
+		return http.StatusOK, map[string]matchmaker.PlayerSession{"PlayerSession": out.PlayerSessions[0]}, nil
+	}))
+}
+
+// gameSessionUpdateRoutes registers UpdateGameSession (PATCH
+// /v1/gamesessions/{id}), DescribeGameSessionDetails (GET
+// /v1/gamesessions/{id}/details) and TerminateGameSession (POST
+// /v1/gamesessions/{id}/terminate, body {"TerminationMode": ...}).
+func (h *Handler) gameSessionUpdateRoutes() {
+	s := h.svc
+	m := h.mux
+	m.Handle("PATCH /v1/gamesessions/{id}", h.rest(withBody(http.StatusOK, s.UpdateGameSession, func(r *http.Request, in *matchmaker.UpdateGameSessionInput) {
+		in.GameSessionId = r.PathValue("id")
+	})))
+	m.Handle("GET /v1/gamesessions/{id}/details", h.rest(func(ctx context.Context, r *http.Request, _ []byte) (int, any, error) {
+		out, err := s.DescribeGameSessionDetails(ctx, &matchmaker.DescribeGameSessionDetailsInput{GameSessionId: r.PathValue("id")})
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]matchmaker.GameSessionDetail{"GameSessionDetail": out.GameSessionDetails[0]}, nil
+	}))
+	m.Handle("POST /v1/gamesessions/{id}/terminate", h.rest(withBody(http.StatusOK, s.TerminateGameSession, func(r *http.Request, in *matchmaker.TerminateGameSessionInput) {
+		in.GameSessionId = r.PathValue("id")
+	})))
 }
 
 func aliasInput(r *http.Request) (*matchmaker.DescribeAliasInput, error) {

@@ -55,7 +55,7 @@ func TestRESTFleetsAndAliases(t *testing.T) {
 		t.Fatalf("fleet with a build: %d %s", status, b)
 	}
 	status, b = s.do(t, "POST", "/v1/fleets", `{"Name":"f","ScriptId":"script-nope"}`)
-	if e := restErrorOf(t, b); status != http.StatusNotFound || !strings.HasPrefix(e.Message, `ScriptId: script "script-nope" does not exist`) {
+	if e := restErrorOf(t, b); status != http.StatusNotFound || !strings.HasPrefix(e.Message, `ScriptId: script "nope" does not exist`) {
 		t.Fatalf("fleet of an unknown script: %d %s", status, b)
 	}
 	b = s.must(t, "POST", "/v1/fleets", `{"Name":"f","ScriptId":"game","EC2InstanceType":"c5.large",

@@ -26,13 +26,17 @@ import (
 // JavaScript engine: checking a script is the implementation's job (cmd gives
 // the store relay/script's Check).
 type Scripts interface {
-	// UploadVersion checks that source loads as a script, stores it as the
-	// next version of name and returns that version. An error with a method
-	// Rejected() bool that answers true refuses the input and nothing is
-	// stored; its Unwrap gives the reason (a syntax error names the line and
-	// column). A version returned with an error (Version > 0) is stored but
-	// not announced to the relays, which find it later by themselves.
-	UploadVersion(ctx context.Context, name string, source []byte) (bus.ScriptVersion, error)
+	// UploadLabeled checks that source loads as a script, stores it as the
+	// next version of name with label (GameLift's Version string; "" for
+	// none) and returns that version. An error with a method Rejected() bool
+	// that answers true refuses the input and nothing is stored; its Unwrap
+	// gives the reason (a syntax error names the line and column). A version
+	// returned with an error (Version > 0) is stored but not announced to the
+	// relays, which find it later by themselves.
+	UploadLabeled(ctx context.Context, name, label string, source []byte) (bus.ScriptVersion, error)
+	// Delete deletes every version of name and returns how many; an unknown
+	// name is an error wrapping bus.ErrScriptNotFound.
+	Delete(ctx context.Context, name string) (int, error)
 	// List returns the newest version of every script, by name.
 	List(ctx context.Context) ([]bus.ScriptVersion, error)
 	// Versions returns every version of name, oldest first; none for an
@@ -43,15 +47,13 @@ type Scripts interface {
 }
 
 // WithScripts serves the script routes (/v1/scripts) and the GameLift script
-// actions (CreateScript, UpdateScript, DescribeScript, ListScripts) from s.
+// actions (CreateScript, UpdateScript, DescribeScript, ListScripts,
+// DeleteScript) from s.
 // Without it they answer that scripts need NATS JetStream.
 func WithScripts(s Scripts) Option { return func(h *Handler) { h.scripts = s } }
 
 // Script ids and the messages of the script faces.
 const (
-	// scriptIDPrefix starts the GameLift ScriptId of every script:
-	// "script-" followed by its name.
-	scriptIDPrefix = "script-"
 	// notImplemented is the REST error type of the script routes of a
 	// matchmaker without a script registry.
 	notImplemented = "NotImplementedException"
@@ -67,13 +69,14 @@ const (
 type restScript struct {
 	Name         string                `json:"Name"`
 	Version      int64                 `json:"Version"`
+	Label        string                `json:"Label,omitempty"`
 	SHA256       string                `json:"SHA256"`
 	Size         int64                 `json:"Size"`
 	CreationTime *matchmaker.Timestamp `json:"CreationTime"`
 }
 
 func restScriptOf(sv bus.ScriptVersion) restScript {
-	return restScript{Name: sv.Name, Version: sv.Version, SHA256: sv.SHA256, Size: sv.Size, CreationTime: &matchmaker.Timestamp{Time: sv.CreatedAt}}
+	return restScript{Name: sv.Name, Version: sv.Version, Label: sv.Label, SHA256: sv.SHA256, Size: sv.Size, CreationTime: &matchmaker.Timestamp{Time: sv.CreatedAt}}
 }
 
 // scriptRoutes registers the REST script routes.
@@ -96,8 +99,7 @@ func (h *Handler) scriptRoutes() {
 		return http.StatusOK, map[string][]restScript{"Scripts": out}, nil
 	}))
 	h.mux.Handle("GET /v1/scripts/{name}", h.rest(func(ctx context.Context, r *http.Request, _ []byte) (int, any, error) {
-		name := r.PathValue("name")
-		versions, err := h.scriptVersions(ctx, "name", name)
+		name, versions, err := h.scriptVersions(ctx, "name", r.PathValue("name"))
 		if err != nil {
 			return 0, nil, err
 		}
@@ -115,8 +117,15 @@ func (h *Handler) scriptRoutes() {
 		}
 		return http.StatusOK, map[string]restScript{"Script": restScriptOf(sv)}, nil
 	}))
+	h.mux.Handle("DELETE /v1/scripts/{name}", h.rest(func(ctx context.Context, r *http.Request, _ []byte) (int, any, error) {
+		n, err := h.deleteScriptNamed(ctx, "name", r.PathValue("name"))
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]int{"DeletedVersions": n}, nil
+	}))
 	h.mux.Handle("GET /v1/scripts/{name}/versions", h.rest(func(ctx context.Context, r *http.Request, _ []byte) (int, any, error) {
-		versions, err := h.scriptVersions(ctx, "name", r.PathValue("name"))
+		_, versions, err := h.scriptVersions(ctx, "name", r.PathValue("name"))
 		if err != nil {
 			return 0, nil, err
 		}
@@ -157,8 +166,8 @@ func (h *Handler) uploadScript(w http.ResponseWriter, r *http.Request) {
 	if !h.restAuth(w, r) {
 		return
 	}
-	name := r.PathValue("name")
-	if err := checkScriptName("name", name); err != nil {
+	name, err := matchmaker.ScriptName("name", r.PathValue("name"))
+	if err != nil {
 		h.restError(w, r, err)
 		return
 	}
@@ -210,7 +219,7 @@ func (h *Handler) uploadScript(w http.ResponseWriter, r *http.Request) {
 		restFail(w, http.StatusBadRequest, string(matchmaker.InvalidRequest), field+": empty; want the script's JavaScript source")
 		return
 	}
-	sv, err := h.uploadVersion(r.Context(), name, "", source)
+	sv, err := h.uploadVersion(r.Context(), name, "", "", source)
 	if err != nil {
 		h.restError(w, r, err)
 		return
@@ -225,20 +234,12 @@ func (h *Handler) restError(w http.ResponseWriter, r *http.Request, err error) {
 	restFail(w, statusOf(e), string(e.Type), e.Message)
 }
 
-// checkScriptName accepts what can be a script name: 1-128 bytes of UTF-8
-// (the bus's token rules; any character is escaped in subjects and keys).
-func checkScriptName(field, name string) error {
-	if _, err := bus.Token(name); err != nil {
-		return bad(field + ": " + strings.TrimPrefix(err.Error(), bus.ErrInvalidName.Error()+": "))
-	}
-	return nil
-}
-
-// uploadVersion stores source as the next version of name. A rejection is an
-// InvalidRequestException whose message starts with field (the field or file
-// the source came from, "" for the REST body) and gives the reason.
-func (h *Handler) uploadVersion(ctx context.Context, name, field string, source []byte) (bus.ScriptVersion, error) {
-	sv, err := h.scripts.UploadVersion(ctx, name, source)
+// uploadVersion stores source as the next version of name with label. A
+// rejection is an InvalidRequestException whose message starts with field
+// (the field or file the source came from, "" for the REST body) and gives
+// the reason.
+func (h *Handler) uploadVersion(ctx context.Context, name, label, field string, source []byte) (bus.ScriptVersion, error) {
+	sv, err := h.scripts.UploadLabeled(ctx, name, label, source)
 	if err == nil {
 		return sv, nil
 	}
@@ -260,26 +261,57 @@ func (h *Handler) uploadVersion(ctx context.Context, name, field string, source 
 	return bus.ScriptVersion{}, fmt.Errorf("upload script %s: %w", name, err)
 }
 
-// scriptVersions returns the versions of name, oldest first; an unknown name
-// is a NotFoundException naming field.
-func (h *Handler) scriptVersions(ctx context.Context, field, name string) ([]bus.ScriptVersion, error) {
-	if err := checkScriptName(field, name); err != nil {
-		return nil, err
+// scriptVersions returns the name of the script v names (a name, ScriptId
+// or ARN; matchmaker.ScriptName) and its versions, oldest first; an unknown
+// script is a NotFoundException naming field.
+func (h *Handler) scriptVersions(ctx context.Context, field, v string) (string, []bus.ScriptVersion, error) {
+	name, err := matchmaker.ScriptName(field, v)
+	if err != nil {
+		return "", nil, err
 	}
 	versions, err := h.scripts.Versions(ctx, name)
 	if err != nil {
-		return nil, fmt.Errorf("versions of script %s: %w", name, err)
+		return "", nil, fmt.Errorf("versions of script %s: %w", name, err)
 	}
 	if len(versions) == 0 {
-		return nil, &matchmaker.Error{Type: matchmaker.NotFound, Message: fmt.Sprintf("%s: script %q does not exist", field, name)}
+		return "", nil, &matchmaker.Error{Type: matchmaker.NotFound, Message: fmt.Sprintf("%s: script %q does not exist", field, name)}
 	}
-	return versions, nil
+	return name, versions, nil
+}
+
+// deleteScriptNamed deletes every version of the script v names and returns
+// how many. A script that a matchmaking configuration or fleet uses is
+// refused (InvalidRequestException, 409 on REST) naming them.
+func (h *Handler) deleteScriptNamed(ctx context.Context, field, v string) (int, error) {
+	name, _, err := h.scriptVersions(ctx, field, v)
+	if err != nil {
+		return 0, err
+	}
+	users, err := h.svc.ScriptUsers(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	if len(users) > 0 {
+		return 0, &matchmaker.Error{Type: matchmaker.InvalidRequest, Conflict: true,
+			Message: fmt.Sprintf("%s: script %q is used by %s; make them name another script first", field, name, strings.Join(users, ", "))}
+	}
+	n, err := h.scripts.Delete(ctx, name)
+	if errors.Is(err, bus.ErrScriptNotFound) {
+		return 0, &matchmaker.Error{Type: matchmaker.NotFound, Message: fmt.Sprintf("%s: script %q does not exist", field, name), Err: err}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("delete script %s: %w", name, err)
+	}
+	h.log.Info("script deleted", "script", name, "versions", n)
+	return n, nil
 }
 
 // GameLift script actions.
 
 // gameliftScript is GameLift's Script. StorageLocation is never set (scripts
 // are not on S3) and NodeJsVersion neither (the runtime is not Node.js).
+// Version is the label given to CreateScript or UpdateScript, or without one
+// Matchpoint's version number.
 type gameliftScript struct {
 	ScriptID     string                `json:"ScriptId"`
 	ScriptArn    string                `json:"ScriptArn"`
@@ -314,6 +346,12 @@ type describeScriptInput struct {
 	ScriptID string `json:"ScriptId"`
 }
 
+type deleteScriptInput struct {
+	ScriptID string `json:"ScriptId"`
+}
+
+type deleteScriptOutput struct{}
+
 type listScriptsInput struct {
 	Limit     int    `json:"Limit"`
 	NextToken string `json:"NextToken"`
@@ -329,24 +367,27 @@ type listScriptsOutput struct {
 func (h *Handler) scriptOperations() map[string]operation {
 	if h.scripts == nil {
 		refuse := func(context.Context, []byte) (any, error) { return nil, bad(noScripts) }
-		return map[string]operation{"CreateScript": refuse, "UpdateScript": refuse, "DescribeScript": refuse, "ListScripts": refuse}
+		return map[string]operation{"CreateScript": refuse, "UpdateScript": refuse, "DescribeScript": refuse, "ListScripts": refuse, "DeleteScript": refuse}
 	}
 	return map[string]operation{
 		"CreateScript":   op(h.createScript),
 		"UpdateScript":   op(h.updateScript),
 		"DescribeScript": op(h.describeScript),
 		"ListScripts":    op(h.listScripts),
+		"DeleteScript":   op(h.deleteScript),
 	}
 }
 
-func (h *Handler) gameliftScriptOf(sv bus.ScriptVersion) gameliftScript {
-	id := scriptIDPrefix + sv.Name
+func (h *Handler) gameliftScriptOf(ctx context.Context, sv bus.ScriptVersion) gameliftScript {
+	version := sv.Label
+	if version == "" {
+		version = strconv.FormatInt(sv.Version, 10)
+	}
 	return gameliftScript{
-		ScriptID: id,
-		// The service's ARNs carry its region and account.
-		ScriptArn:    strings.Replace(h.svc.RuleSetArn(id), ":matchmakingruleset/", ":script/", 1),
+		ScriptID:     matchmaker.ScriptID(sv.Name),
+		ScriptArn:    h.svc.ScriptArn(ctx, sv.Name),
 		Name:         sv.Name,
-		Version:      strconv.FormatInt(sv.Version, 10),
+		Version:      version,
 		SizeOnDisk:   sv.Size,
 		CreationTime: &matchmaker.Timestamp{Time: sv.CreatedAt},
 	}
@@ -356,7 +397,7 @@ func (h *Handler) createScript(ctx context.Context, in *createScriptInput) (*scr
 	if in.Name == "" {
 		return nil, bad("Name: required (Matchpoint stores scripts by name)")
 	}
-	if err := checkScriptName("Name", in.Name); err != nil {
+	if err := matchmaker.CheckNewScriptName("Name", in.Name); err != nil {
 		return nil, err
 	}
 	if err := checkScriptLabels(in.Version, in.StorageLocation); err != nil {
@@ -376,15 +417,15 @@ func (h *Handler) createScript(ctx context.Context, in *createScriptInput) (*scr
 			return nil, bad(fmt.Sprintf("Tags[%d].Value: must be at most 256 characters, got %d", i, n))
 		}
 	}
-	sv, err := h.uploadZip(ctx, in.Name, in.ZipFile)
+	sv, err := h.uploadZip(ctx, in.Name, in.Version, in.ZipFile)
 	if err != nil {
 		return nil, err
 	}
-	return &scriptOutput{Script: h.gameliftScriptOf(sv)}, nil
+	return &scriptOutput{Script: h.gameliftScriptOf(ctx, sv)}, nil
 }
 
 func (h *Handler) updateScript(ctx context.Context, in *updateScriptInput) (*scriptOutput, error) {
-	name, err := scriptName(in.ScriptID)
+	name, err := matchmaker.ScriptName("ScriptId", in.ScriptID)
 	if err != nil {
 		return nil, err
 	}
@@ -394,26 +435,31 @@ func (h *Handler) updateScript(ctx context.Context, in *updateScriptInput) (*scr
 	if err := checkScriptLabels(in.Version, in.StorageLocation); err != nil {
 		return nil, err
 	}
-	if _, err := h.scriptVersions(ctx, "ScriptId", name); err != nil {
+	if _, _, err := h.scriptVersions(ctx, "ScriptId", name); err != nil {
 		return nil, err
 	}
-	sv, err := h.uploadZip(ctx, name, in.ZipFile)
+	sv, err := h.uploadZip(ctx, name, in.Version, in.ZipFile)
 	if err != nil {
 		return nil, err
 	}
-	return &scriptOutput{Script: h.gameliftScriptOf(sv)}, nil
+	return &scriptOutput{Script: h.gameliftScriptOf(ctx, sv)}, nil
 }
 
 func (h *Handler) describeScript(ctx context.Context, in *describeScriptInput) (*scriptOutput, error) {
-	name, err := scriptName(in.ScriptID)
+	_, versions, err := h.scriptVersions(ctx, "ScriptId", in.ScriptID)
 	if err != nil {
 		return nil, err
 	}
-	versions, err := h.scriptVersions(ctx, "ScriptId", name)
-	if err != nil {
+	return &scriptOutput{Script: h.gameliftScriptOf(ctx, versions[len(versions)-1])}, nil
+}
+
+// deleteScript deletes every version of a script; refused while a
+// configuration or fleet uses it.
+func (h *Handler) deleteScript(ctx context.Context, in *deleteScriptInput) (*deleteScriptOutput, error) {
+	if _, err := h.deleteScriptNamed(ctx, "ScriptId", in.ScriptID); err != nil {
 		return nil, err
 	}
-	return &scriptOutput{Script: h.gameliftScriptOf(versions[len(versions)-1])}, nil
+	return &deleteScriptOutput{}, nil
 }
 
 // listScripts lists the newest version of every script by name, Limit
@@ -441,7 +487,7 @@ func (h *Handler) listScripts(ctx context.Context, in *listScriptsInput) (*listS
 	end := min(start+limit, len(list))
 	out := &listScriptsOutput{Scripts: make([]gameliftScript, 0, end-start)}
 	for _, sv := range list[start:end] {
-		out.Scripts = append(out.Scripts, h.gameliftScriptOf(sv))
+		out.Scripts = append(out.Scripts, h.gameliftScriptOf(ctx, sv))
 	}
 	if end < len(list) {
 		out.NextToken = list[end-1].Name
@@ -449,28 +495,8 @@ func (h *Handler) listScripts(ctx context.Context, in *listScriptsInput) (*listS
 	return out, nil
 }
 
-// scriptName returns the name a ScriptId (script-<name>) or script ARN
-// (arn:aws:gamelift:<region>:<account>:script/script-<name>) designates.
-func scriptName(id string) (string, error) {
-	if id == "" {
-		return "", bad("ScriptId: required")
-	}
-	if strings.HasPrefix(id, "arn:") {
-		_, after, ok := strings.Cut(id, ":script/")
-		if !ok {
-			return "", bad(fmt.Sprintf("ScriptId: %q is not a script ARN (arn:aws:gamelift:<region>:<account>:script/script-<name>)", id))
-		}
-		id = after
-	}
-	name, ok := strings.CutPrefix(id, scriptIDPrefix)
-	if !ok {
-		return "", &matchmaker.Error{Type: matchmaker.NotFound, Message: fmt.Sprintf("ScriptId: script %q does not exist (Matchpoint script ids are script-<name>)", id)}
-	}
-	return name, checkScriptName("ScriptId", name)
-}
-
 // checkScriptLabels refuses an S3 StorageLocation and checks the Version
-// label, which is accepted but not kept.
+// label, which is kept with the version.
 func checkScriptLabels(version string, storage json.RawMessage) error {
 	if len(storage) > 0 && !bytes.Equal(storage, []byte("null")) {
 		return bad("StorageLocation: S3 is not supported; send the zipped script as ZipFile")
@@ -482,13 +508,13 @@ func checkScriptLabels(version string, storage json.RawMessage) error {
 }
 
 // uploadZip stores the script of a GameLift script archive as the next
-// version of name.
-func (h *Handler) uploadZip(ctx context.Context, name string, zipFile []byte) (bus.ScriptVersion, error) {
+// version of name with label.
+func (h *Handler) uploadZip(ctx context.Context, name, label string, zipFile []byte) (bus.ScriptVersion, error) {
 	file, source, err := scriptFromZip(zipFile, h.scripts.MaxSize())
 	if err != nil {
 		return bus.ScriptVersion{}, err
 	}
-	return h.uploadVersion(ctx, name, "ZipFile: "+file, source)
+	return h.uploadVersion(ctx, name, label, "ZipFile: "+file, source)
 }
 
 // scriptFromZip returns the script of a GameLift script archive (a zip of .js

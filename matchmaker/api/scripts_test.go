@@ -12,16 +12,21 @@ import (
 	"hash/crc32"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
@@ -33,7 +38,8 @@ const (
 )
 
 // scriptServer serves the API with a script registry on an embedded NATS
-// server with JetStream.
+// server with JetStream, which the service's ScriptExists reads as cmd wires
+// it.
 func scriptServer(t *testing.T) *server {
 	t.Helper()
 	nats := bustest.RunJetStreamServer(t)
@@ -42,7 +48,16 @@ func scriptServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newServer(t, nil, WithScripts(reg))
+	st := store.NewMemory(store.Options{})
+	svc, err := matchmaker.New(matchmaker.Options{Store: st, Logger: quiet(), Region: "us-east-1", AccountID: "123456789012",
+		ScriptExists: reg.Exists})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = svc.Close() })
+	srv := httptest.NewServer(New(svc, map[string]string{keyID: keySecret}, quiet(), WithScripts(reg)))
+	t.Cleanup(srv.Close)
+	return &server{Server: srv, svc: svc, st: st}
 }
 
 // upload POSTs body to /v1/scripts/{name} with contentType.
@@ -54,6 +69,7 @@ func (s *server) upload(t *testing.T, name, contentType string, body []byte) (in
 type scriptJSON struct {
 	Name         string
 	Version      int64
+	Label        string
 	SHA256       string
 	Size         int64
 	CreationTime float64
@@ -138,6 +154,48 @@ func TestScriptsREST(t *testing.T) {
 	}
 }
 
+// TestScriptsRESTNamesAndDelete: the REST routes take a script's name, id or
+// ARN; DELETE removes every version, refused while a configuration or fleet
+// uses the script.
+func TestScriptsRESTNamesAndDelete(t *testing.T) {
+	s := scriptServer(t)
+	if status, b := s.upload(t, "ctf", "application/javascript", []byte(goodScript)); status != http.StatusCreated {
+		t.Fatalf("upload: %d %s", status, b)
+	}
+	// An upload to the id adds a version of the name.
+	status, b := s.upload(t, "script-ctf", "application/javascript", []byte(goodScript+"//2"))
+	if got := decodeScript(t, b); status != http.StatusCreated || got.Name != "ctf" || got.Version != 2 {
+		t.Fatalf("upload to the id: %d %+v", status, got)
+	}
+	arn := url.PathEscape("arn:aws:gamelift:us-east-1:123456789012:script/script-ctf")
+	for _, p := range []string{"ctf", "script-ctf", arn} {
+		if got := decodeScript(t, s.must(t, "GET", "/v1/scripts/"+p, "", http.StatusOK)); got.Name != "ctf" || got.Version != 2 {
+			t.Fatalf("GET %s: %+v", p, got)
+		}
+	}
+	s.must(t, "POST", "/v1/rulesets", `{"Name":"rs","RuleSetBody":`+jsonString(ruleSet)+`}`, http.StatusCreated)
+	cfg := `{"Name":"c","RuleSetName":"rs","RequestTimeoutSeconds":60,"AcceptanceRequired":false,"FlexMatchMode":"STANDALONE",
+		"GameProperties":[{"Key":"matchpoint:script","Value":"script-ctf"}]}`
+	s.must(t, "POST", "/v1/configurations", cfg, http.StatusCreated)
+	status, b = s.do(t, "DELETE", "/v1/scripts/ctf", "")
+	if e := restErrorOf(t, b); status != http.StatusConflict || e.Message != `name: script "ctf" is used by matchmaking configuration "c"; make them name another script first` {
+		t.Fatalf("DELETE of a script in use: %d %s", status, b)
+	}
+	s.must(t, "DELETE", "/v1/configurations/c", "", http.StatusNoContent)
+	if b := s.must(t, "DELETE", "/v1/scripts/"+arn, "", http.StatusOK); string(bytes.TrimSpace(b)) != `{"DeletedVersions":2}` {
+		t.Fatalf("DELETE: %s", b)
+	}
+	status, b = s.do(t, "DELETE", "/v1/scripts/ctf", "")
+	if e := restErrorOf(t, b); status != http.StatusNotFound || e.Message != `name: script "ctf" does not exist` {
+		t.Fatalf("DELETE again: %d %s", status, b)
+	}
+	// A configuration naming the deleted script is refused with its name.
+	status, b = s.do(t, "POST", "/v1/configurations", cfg)
+	if e := restErrorOf(t, b); status != http.StatusNotFound || e.Message != `GameProperties[0].Value: script "ctf" does not exist` {
+		t.Fatalf("configuration of a deleted script: %d %s", status, b)
+	}
+}
+
 func TestScriptsRESTRejects(t *testing.T) {
 	s := scriptServer(t)
 	const limit = bus.DefaultMaxScriptSize
@@ -160,8 +218,8 @@ func TestScriptsRESTRejects(t *testing.T) {
 		{"no ssExports", "bad", "application/javascript", "var nothing = 1;", http.StatusBadRequest, "does not set exports.ssExports"},
 		{"throws at load", "bad", "application/javascript", "throw new Error('boom');", http.StatusBadRequest, "boom"},
 		{"bad configuration", "bad", "application/javascript", "exports.ssExports = {configuration: {maxPlayers: -1}};", http.StatusBadRequest, "ssExports.configuration.maxPlayers: want a positive integer"},
-		{"name too long", strings.Repeat("n", bus.MaxNameLen+1), "application/javascript", goodScript, http.StatusBadRequest, "name: name of 129 bytes is longer than 128"},
-		{"name not UTF-8", "%FF", "application/javascript", goodScript, http.StatusBadRequest, `name: name "\xff" is not valid UTF-8`},
+		{"name too long", strings.Repeat("n", bus.MaxNameLen+1), "application/javascript", goodScript, http.StatusBadRequest, "name: must be 1 to 128 characters, got 129"},
+		{"name not UTF-8", "%FF", "application/javascript", goodScript, http.StatusBadRequest, "name: must be valid UTF-8"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			status, b := s.upload(t, c.path, c.contentType, []byte(c.body))
@@ -214,7 +272,7 @@ func TestScriptsAuthAndUnavailable(t *testing.T) {
 	}
 
 	for _, c := range []struct{ method, path, body string }{
-		{"POST", "/v1/scripts/ctf", goodScript}, {"GET", "/v1/scripts", ""}, {"GET", "/v1/scripts/ctf", ""},
+		{"POST", "/v1/scripts/ctf", goodScript}, {"GET", "/v1/scripts", ""}, {"GET", "/v1/scripts/ctf", ""}, {"DELETE", "/v1/scripts/ctf", ""},
 	} {
 		status, b := none.do(t, c.method, c.path, c.body)
 		if status != http.StatusNotImplemented || !strings.Contains(string(b), "NotImplementedException") || !strings.Contains(string(b), "NATS with JetStream") {
@@ -225,6 +283,10 @@ func TestScriptsAuthAndUnavailable(t *testing.T) {
 	var ire *types.InvalidRequestException
 	if !errors.As(err, &ire) || !strings.Contains(ire.ErrorMessage(), "NATS with JetStream") {
 		t.Fatalf("ListScripts without scripts: %v", err)
+	}
+	_, err = sdkClient(none.URL, keyID, keySecret).DeleteScript(t.Context(), &gamelift.DeleteScriptInput{ScriptId: aws.String("script-ctf")})
+	if !errors.As(err, &ire) || !strings.Contains(ire.ErrorMessage(), "NATS with JetStream") {
+		t.Fatalf("DeleteScript without scripts: %v", err)
 	}
 }
 
@@ -289,7 +351,7 @@ func TestScriptsAWSSDK(t *testing.T) {
 	}
 	sc := created.Script
 	if aws.ToString(sc.ScriptId) != "script-ctf" || aws.ToString(sc.ScriptArn) != "arn:aws:gamelift:us-east-1:123456789012:script/script-ctf" ||
-		aws.ToString(sc.Name) != "ctf" || aws.ToString(sc.Version) != "1" || aws.ToInt64(sc.SizeOnDisk) != int64(len(goodScript)) ||
+		aws.ToString(sc.Name) != "ctf" || aws.ToString(sc.Version) != "1.0.0" || aws.ToInt64(sc.SizeOnDisk) != int64(len(goodScript)) ||
 		sc.CreationTime == nil || time.Since(*sc.CreationTime) > time.Minute || sc.StorageLocation != nil {
 		t.Fatalf("created %+v", sc)
 	}
@@ -306,14 +368,34 @@ func TestScriptsAWSSDK(t *testing.T) {
 	if aws.ToString(updated.Script.Version) != "2" || aws.ToInt64(updated.Script.SizeOnDisk) != int64(len(index)) {
 		t.Fatalf("updated %+v", updated.Script)
 	}
-	for _, id := range []string{"script-ctf", "arn:aws:gamelift:us-east-1:123456789012:script/script-ctf"} {
+	// The id, the ARN (any region) and the name name the script.
+	for _, id := range []string{"script-ctf", "arn:aws:gamelift:us-east-1:123456789012:script/script-ctf", "arn:aws:gamelift:eu-west-1::script/script-ctf", "ctf"} {
 		d, err := gl.DescribeScript(ctx, &gamelift.DescribeScriptInput{ScriptId: aws.String(id)})
 		if err != nil || aws.ToString(d.Script.Version) != "2" || aws.ToString(d.Script.ScriptId) != "script-ctf" {
 			t.Fatalf("describe %s: %+v %v", id, d, err)
 		}
 	}
+	// The Version label given to UpdateScript is kept; the REST face shows it
+	// beside the version number.
+	labeled, err := gl.UpdateScript(ctx, &gamelift.UpdateScriptInput{ScriptId: aws.String("ctf"), Version: aws.String("1.1.0-beta"), ZipFile: zipOf(t, "index.js", index)})
+	if err != nil || aws.ToString(labeled.Script.Version) != "1.1.0-beta" {
+		t.Fatalf("UpdateScript with a label: %+v %v", labeled, err)
+	}
+	if d, err := gl.DescribeScript(ctx, &gamelift.DescribeScriptInput{ScriptId: aws.String("script-ctf")}); err != nil || aws.ToString(d.Script.Version) != "1.1.0-beta" {
+		t.Fatalf("DescribeScript after a labeled update: %+v %v", d, err)
+	}
+	versions := decodeScripts(t, s.must(t, "GET", "/v1/scripts/ctf/versions", "", http.StatusOK))
+	if len(versions) != 3 || versions[0].Label != "1.0.0" || versions[1].Label != "" || versions[2].Label != "1.1.0-beta" || versions[2].Version != 3 {
+		t.Fatalf("REST versions: %+v", versions)
+	}
+	// ARNs carry the region the request was signed for.
+	euClient := gamelift.New(gamelift.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider(keyID, keySecret, ""), BaseEndpoint: aws.String(s.URL)})
+	if d, err := euClient.DescribeScript(ctx, &gamelift.DescribeScriptInput{ScriptId: aws.String("script-ctf")}); err != nil ||
+		aws.ToString(d.Script.ScriptArn) != "arn:aws:gamelift:eu-west-1:123456789012:script/script-ctf" {
+		t.Fatalf("DescribeScript signed for eu-west-1: %+v %v", d, err)
+	}
 	// REST sees the same script.
-	if got := decodeScript(t, s.must(t, "GET", "/v1/scripts/ctf", "", http.StatusOK)); got.Version != 2 || got.SHA256 != sha(index) {
+	if got := decodeScript(t, s.must(t, "GET", "/v1/scripts/ctf", "", http.StatusOK)); got.Version != 3 || got.SHA256 != sha(index) {
 		t.Fatalf("REST after UpdateScript: %+v", got)
 	}
 
@@ -344,7 +426,7 @@ func TestScriptsAWSSDK(t *testing.T) {
 			t.Fatal("ListScripts does not end")
 		}
 	}
-	if strings.Join(names, " ") != "ctf@2 dm@1 koth@1" {
+	if strings.Join(names, " ") != "ctf@1.1.0-beta dm@1 koth@1" {
 		t.Fatalf("ListScripts = %v", names)
 	}
 
@@ -411,6 +493,10 @@ func TestScriptsAWSSDK(t *testing.T) {
 			_, err := gl.UpdateScript(ctx, &gamelift.UpdateScriptInput{ScriptId: aws.String("script-ctf"), ZipFile: zipOf(t, "a.js", syntaxScript)})
 			return err
 		}, "ZipFile: a.js: script ctf: syntax error at line 3, column 22"},
+		{"name as an id", func() error {
+			_, err := gl.CreateScript(ctx, &gamelift.CreateScriptInput{Name: aws.String("script-x"), ZipFile: zipOf(t, "a.js", goodScript)})
+			return err
+		}, `Name: "script-x" starts with "script-"`},
 		{"bad ARN", func() error {
 			_, err := gl.DescribeScript(ctx, &gamelift.DescribeScriptInput{ScriptId: aws.String("arn:aws:gamelift:us-east-1::fleet/x")})
 			return err
@@ -425,7 +511,7 @@ func TestScriptsAWSSDK(t *testing.T) {
 			t.Errorf("%s: %v, want an InvalidRequestException with %q", c.name, err, c.msg)
 		}
 	}
-	for _, id := range []string{"script-bad", "ctf", "script-nope"} {
+	for _, id := range []string{"script-bad", "nope", "script-nope"} {
 		_, err := gl.DescribeScript(ctx, &gamelift.DescribeScriptInput{ScriptId: aws.String(id)})
 		if !errors.As(err, &nfe) || !strings.Contains(nfe.ErrorMessage(), "does not exist") {
 			t.Errorf("DescribeScript %s: %v, want a NotFoundException", id, err)
@@ -437,8 +523,47 @@ func TestScriptsAWSSDK(t *testing.T) {
 	}
 	// Nothing of the refused requests was stored.
 	list := decodeScripts(t, s.must(t, "GET", "/v1/scripts", "", http.StatusOK))
-	if len(list) != 3 || list[0].Name != "ctf" || list[0].Version != 2 {
+	if len(list) != 3 || list[0].Name != "ctf" || list[0].Version != 3 {
 		t.Fatalf("after refused requests: %+v", list)
+	}
+
+	// DeleteScript: refused while a configuration or fleet uses the script.
+	if _, err := gl.CreateMatchmakingRuleSet(ctx, &gamelift.CreateMatchmakingRuleSetInput{Name: aws.String("rs"), RuleSetBody: aws.String(ruleSet)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = gl.CreateMatchmakingConfiguration(ctx, &gamelift.CreateMatchmakingConfigurationInput{Name: aws.String("c"), RuleSetName: aws.String("rs"),
+		RequestTimeoutSeconds: aws.Int32(60), AcceptanceRequired: aws.Bool(false), FlexMatchMode: types.FlexMatchModeStandalone,
+		GameProperties: []types.GameProperty{{Key: aws.String("matchpoint:script"), Value: aws.String("script-nope")}}})
+	if !errors.As(err, &nfe) || nfe.ErrorMessage() != `GameProperties[0].Value: script "nope" does not exist` {
+		t.Fatalf("configuration of a missing script: %v", err)
+	}
+	cfg, err := gl.CreateMatchmakingConfiguration(ctx, &gamelift.CreateMatchmakingConfigurationInput{Name: aws.String("c"), RuleSetName: aws.String("rs"),
+		RequestTimeoutSeconds: aws.Int32(60), AcceptanceRequired: aws.Bool(false), FlexMatchMode: types.FlexMatchModeStandalone,
+		GameProperties: []types.GameProperty{{Key: aws.String("matchpoint:script"), Value: created.Script.ScriptArn}}})
+	if err != nil || aws.ToString(cfg.Configuration.GameProperties[0].Value) != "ctf" {
+		t.Fatalf("configuration of the script's ARN: %+v %v", cfg, err)
+	}
+	fleet, err := gl.CreateFleet(ctx, &gamelift.CreateFleetInput{Name: aws.String("f"), ScriptId: aws.String("dm")})
+	if err != nil || aws.ToString(fleet.FleetAttributes.ScriptId) != "script-dm" {
+		t.Fatalf("fleet of dm: %+v %v", fleet, err)
+	}
+	for id, msg := range map[string]string{
+		"script-ctf": `ScriptId: script "ctf" is used by matchmaking configuration "c"`,
+		"dm":         `ScriptId: script "dm" is used by fleet "` + aws.ToString(fleet.FleetAttributes.FleetId) + `"`,
+	} {
+		_, err := gl.DeleteScript(ctx, &gamelift.DeleteScriptInput{ScriptId: aws.String(id)})
+		if !errors.As(err, &ire) || !strings.HasPrefix(ire.ErrorMessage(), msg) {
+			t.Errorf("DeleteScript %s in use: %v, want an InvalidRequestException %q", id, err, msg)
+		}
+	}
+	if _, err := gl.DeleteScript(ctx, &gamelift.DeleteScriptInput{ScriptId: aws.String("arn:aws:gamelift:us-east-1::script/script-koth")}); err != nil {
+		t.Fatalf("DeleteScript koth: %v", err)
+	}
+	if _, err := gl.DescribeScript(ctx, &gamelift.DescribeScriptInput{ScriptId: aws.String("script-koth")}); !errors.As(err, &nfe) {
+		t.Fatalf("DescribeScript after DeleteScript: %v, want a NotFoundException", err)
+	}
+	if _, err := gl.DeleteScript(ctx, &gamelift.DeleteScriptInput{ScriptId: aws.String("script-koth")}); !errors.As(err, &nfe) || nfe.ErrorMessage() != `ScriptId: script "koth" does not exist` {
+		t.Fatalf("DeleteScript again: %v, want a NotFoundException", err)
 	}
 }
 

@@ -86,6 +86,17 @@ func (h *Handler) verifySigV4(r *http.Request, body []byte) *authError {
 	return nil
 }
 
+// signingRegion returns the region of a verified request's credential
+// scope (<key id>/<date>/<region>/gamelift/aws4_request).
+func signingRegion(r *http.Request) string {
+	_, cred, _ := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	cred, _, _ = strings.Cut(cred, ",")
+	if scope := strings.Split(cred, "/"); len(scope) == 5 {
+		return scope[2]
+	}
+	return ""
+}
+
 func containsAll(list []string, want ...string) bool {
 	for _, w := range want {
 		found := false

@@ -1,6 +1,9 @@
 package store
 
-import "maps"
+import (
+	"maps"
+	"slices"
+)
 
 // clone returns a deep copy of t, sharing nothing mutable with it.
 func (t *Ticket) clone() Ticket {
@@ -66,5 +69,10 @@ func (q Queue) clone() Queue {
 	if q.Regions != nil {
 		q.Regions = append([]string{}, q.Regions...)
 	}
+	q.Destinations = slices.Clone(q.Destinations)
+	q.PlayerLatencyPolicies = slices.Clone(q.PlayerLatencyPolicies)
+	q.AllowedLocations = slices.Clone(q.AllowedLocations)
+	q.PriorityOrder = slices.Clone(q.PriorityOrder)
+	q.LocationOrder = slices.Clone(q.LocationOrder)
 	return q
 }

@@ -175,6 +175,10 @@ type GameSession struct {
 	CreationTime                time.Time         `json:"CreationTime,omitzero"`
 	TerminationTime             time.Time         `json:"TerminationTime,omitzero"`
 	Version                     int64             `json:"Version,omitempty"`
+	// FlexMatch marks the session of a FlexMatch placement: its FleetId
+	// (its ARN's fleet segment) is the id of the relay hosting it, which no
+	// fleet record names, so CreateGameSession does not look for one.
+	FlexMatch bool `json:"FlexMatch,omitempty"`
 }
 
 // GameSessionFleet returns the fleet id a game session ARN names (the
@@ -278,7 +282,7 @@ type GameSessions interface {
 	// session with gs's id exists and both carry the same non-empty
 	// IdempotencyToken, nothing is written and the stored session is
 	// returned with created false. Otherwise: ErrNotFound if the fleet does
-	// not exist, ErrExists if the id is taken, ErrLimitExceeded if
+	// not exist (unless gs.FlexMatch), ErrExists if the id is taken, ErrLimitExceeded if
 	// gs.CreatorId has created limit.Max sessions of the fleet within
 	// limit.Period before gs.CreationTime.
 	CreateGameSession(ctx context.Context, gs GameSession, limit CreatorLimit) (stored GameSession, created bool, err error)

@@ -21,9 +21,14 @@ type Memory struct {
 	expiry   []expiryEntry
 	leases   map[string]memLease
 	logs     map[string]*memLog
+	// waits holds each configuration's wait estimate.
+	waits map[string]memWait
 	// gs holds fleets, aliases, game and player sessions (see
 	// memory_gamesessions.go); nil until first used.
 	gs *memGameSessions
+	// placements holds game session placements (see
+	// memory_placements.go); nil until first used.
+	placements map[string]*memPlacement
 }
 
 type memTicket struct {
@@ -68,6 +73,7 @@ func NewMemory(opts Options) *Memory {
 		pools:    map[string]*memPool{},
 		leases:   map[string]memLease{},
 		logs:     map[string]*memLog{},
+		waits:    map[string]memWait{},
 	}
 }
 

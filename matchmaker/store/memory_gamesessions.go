@@ -210,7 +210,7 @@ func (m *Memory) CreateGameSession(_ context.Context, gs GameSession, limit Crea
 		}
 		return GameSession{}, false, fmt.Errorf("create game session %s: %w", gs.GameSessionId, ErrExists)
 	}
-	if _, ok := g.fleets[gs.FleetId]; !ok {
+	if _, ok := g.fleets[gs.FleetId]; !ok && !gs.FlexMatch {
 		return GameSession{}, false, fmt.Errorf("create game session %s: fleet %s: %w", gs.GameSessionId, gs.FleetId, ErrNotFound)
 	}
 	if limit.Max > 0 && gs.CreatorId != "" {

@@ -269,10 +269,14 @@ func (r *Redis) CreateGameSession(ctx context.Context, gs GameSession, limit Cre
 	}
 	keys := append(r.fleetKeys(gs.FleetId, 2), r.gameSessionKey(gs.FleetId, gs.GameSessionId), r.fleetTag(gs.FleetId)+"cr:"+gs.CreatorId)
 	ct := gs.CreationTime.UnixMilli()
+	flexMatch := "0"
+	if gs.FlexMatch {
+		flexMatch = "1"
+	}
 	reply, err := r.runStrings(ctx, gsScripts.createGameSession, keys,
 		gs.GameSessionId, b, string(gs.Status), gs.MaximumPlayerSessionCount, gs.PlayerSessionCreationPolicy, ct,
 		gs.IdempotencyToken, limit.Max, ct-limit.Period.Milliseconds(), r.opts.SessionRetention.Milliseconds(),
-		gs.CreatorId, max(limit.Period.Milliseconds(), 1))
+		gs.CreatorId, max(limit.Period.Milliseconds(), 1), flexMatch)
 	if err != nil {
 		return GameSession{}, false, fmt.Errorf("create game session %s: %w", gs.GameSessionId, err)
 	}

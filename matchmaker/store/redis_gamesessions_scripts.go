@@ -42,7 +42,8 @@ end
 // createGameSession: KEYS[9] the game session, KEYS[10] the creator index.
 // ARGV: 1 id, 2 body, 3 status, 4 max, 5 policy, 6 creation ms, 7 token,
 // 8 limit max (0: none), 9 limit start ms (exclusive), 10 retention ms,
-// 11 creator id, 12 limit period ms.
+// 11 creator id, 12 limit period ms, 13 '1' for a FlexMatch session (no
+// fleet record).
 // Returns {'ok'}, {'same', b, s, v, c}, {'exists'}, {'notfound'} or
 // {'limit', n}.
 const luaCreateGameSession = luaGSPrelude + `
@@ -54,7 +55,7 @@ if redis.call('EXISTS', KEYS[9]) == 1 then
 	end
 	return {'exists'}
 end
-if redis.call('EXISTS', KEYS[8]) == 0 then return {'notfound'} end
+if ARGV[13] ~= '1' and redis.call('EXISTS', KEYS[8]) == 0 then return {'notfound'} end
 local limited = tonumber(ARGV[8]) > 0 and ARGV[11] ~= ''
 if limited then
 	local n = redis.call('ZCOUNT', KEYS[10], '(' .. ARGV[9], '+inf')

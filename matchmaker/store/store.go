@@ -129,6 +129,7 @@ func (o Options) WithDefaults() Options {
 // concurrent use; every multi-record change is atomic.
 type Store interface {
 	GameSessions
+	GameSessionPlacements
 
 	// CreateRuleSet stores a new rule set; ErrExists if the name is taken.
 	CreateRuleSet(ctx context.Context, rs RuleSet) error
@@ -237,6 +238,15 @@ type Store interface {
 	// ReleaseLease gives the lease up. ErrConflict if another owner holds
 	// it, ErrNotFound if nobody does.
 	ReleaseLease(ctx context.Context, name, owner string) error
+
+	// SetWaitEstimate records the configuration's estimated wait for a
+	// match, in whole seconds, for ttl (> 0) from now, replacing the one
+	// recorded before. The match former writes it after each pass that
+	// matched; it is a hint (not kept in step with anything else).
+	SetWaitEstimate(ctx context.Context, configuration string, seconds int, ttl time.Duration) error
+	// WaitEstimate returns the configuration's estimated wait in seconds;
+	// ok is false when none is recorded or it has expired.
+	WaitEstimate(ctx context.Context, configuration string) (seconds int, ok bool, err error)
 
 	// AppendEvent appends an event to the configuration's log and returns
 	// its sequence number. The log keeps the newest Options.MaxEvents.

@@ -86,6 +86,10 @@ type Ticket struct {
 	Players                   []Player                   `json:"Players"`
 	MatchId                   string                     `json:"MatchId,omitempty"`
 	GameSessionConnectionInfo *GameSessionConnectionInfo `json:"GameSessionConnectionInfo,omitempty"`
+	// MatchpointLocation (Matchpoint's own) is the region the forming loop
+	// chose for the ticket's STANDALONE match, from the latency rules or the
+	// players' latencies; empty when none could be chosen.
+	MatchpointLocation string `json:"MatchpointLocation,omitempty"`
 
 	// Backfill marks a StartMatchBackfill ticket; BackfillGameSessionArn is
 	// the game session it fills (empty in STANDALONE mode).
@@ -195,4 +199,24 @@ type Queue struct {
 	Regions        []string  `json:"Regions"`
 	TimeoutSeconds int       `json:"TimeoutInSeconds"`
 	CreationTime   time.Time `json:"CreationTime,omitzero"`
+	// Destinations are the destination ARNs as given (Regions are their
+	// regions): StartGameSessionPlacement sends a fleet or alias ARN's
+	// placements to that fleet only.
+	Destinations []string `json:"Destinations,omitempty"`
+	// The queue's placement settings (GameLift's), for
+	// StartGameSessionPlacement.
+	PlayerLatencyPolicies []PlayerLatencyPolicy `json:"PlayerLatencyPolicies,omitempty"`
+	AllowedLocations      []string              `json:"AllowedLocations,omitempty"`
+	PriorityOrder         []string              `json:"PriorityOrder,omitempty"`
+	LocationOrder         []string              `json:"LocationOrder,omitempty"`
+	NotificationTarget    string                `json:"NotificationTarget,omitempty"`
+	CustomEventData       string                `json:"CustomEventData,omitempty"`
+}
+
+// PlayerLatencyPolicy is GameLift's: for PolicyDurationSeconds (0: from
+// then on), a placement only goes where every player's latency is at most
+// MaximumIndividualPlayerLatencyMilliseconds.
+type PlayerLatencyPolicy struct {
+	MaximumIndividualPlayerLatencyMilliseconds int `json:"MaximumIndividualPlayerLatencyMilliseconds"`
+	PolicyDurationSeconds                      int `json:"PolicyDurationSeconds,omitempty"`
 }

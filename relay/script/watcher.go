@@ -2,6 +2,7 @@ package script
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -16,6 +17,10 @@ const (
 	DefaultResync       = 30 * time.Second
 	DefaultFetchTimeout = 5 * time.Second
 )
+
+// firstMissingBackoff is how long New answers a script the store did not have
+// without asking the store again; each miss doubles it, up to Resync.
+const firstMissingBackoff = time.Second
 
 // WatcherOptions configure a Watcher. The zero value is usable.
 type WatcherOptions struct {
@@ -43,6 +48,10 @@ type Watcher struct {
 
 	mu      sync.Mutex
 	current map[string]*Factory
+	// missing holds the names New did not find in the store, until they
+	// are installed: New logs a name once and asks the store again only
+	// after its backoff.
+	missing map[string]*missingScript
 
 	ctx     context.Context // the watcher's life, for fetches from New
 	cancel  context.CancelFunc
@@ -64,7 +73,7 @@ func NewWatcher(ctx context.Context, conn *bus.Conn, reg *bus.ScriptStore, opts 
 		opts.Logger = slog.Default()
 	}
 	wctx, cancel := context.WithCancel(ctx)
-	w := &Watcher{reg: reg, opts: opts, current: make(map[string]*Factory), ctx: wctx, cancel: cancel, done: make(chan struct{})}
+	w := &Watcher{reg: reg, opts: opts, current: make(map[string]*Factory), missing: make(map[string]*missingScript), ctx: wctx, cancel: cancel, done: make(chan struct{})}
 	stop, err := conn.SubscribeScriptVersions(wctx, "", func(sv bus.ScriptVersion) {
 		w.consider(wctx, sv.Name, int(sv.Version))
 	})
@@ -151,6 +160,7 @@ func (w *Watcher) install(stored bus.StoredScript) (*Factory, error) {
 		return cur, nil
 	}
 	w.current[stored.Name] = f
+	delete(w.missing, stored.Name)
 	w.opts.Logger.Info("script loaded", "script", stored.Name, "version", f.version, "sha256", stored.SHA256)
 	return f, nil
 }
@@ -174,21 +184,61 @@ func (w *Watcher) Factory(name string) (*Factory, bool) {
 	return f, ok
 }
 
+// missingScript is a name the store did not have when New asked.
+type missingScript struct {
+	retry   time.Time     // New asks the store again from then on
+	backoff time.Duration // the wait after the next miss
+}
+
+// recentlyMissing reports whether name missed in the store within its
+// backoff, so that New answers at once without asking again.
+func (w *Watcher) recentlyMissing(name string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := w.missing[name]
+	return m != nil && time.Now().Before(m.retry)
+}
+
+// missed records that the store does not have name: the first miss is logged
+// (a placement's matchmaker retries it every few hundred milliseconds, and
+// the name stays missing until uploaded), the next ones double the wait
+// before New asks the store again, up to Resync.
+func (w *Watcher) missed(name string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := w.missing[name]
+	if m == nil {
+		m = &missingScript{backoff: firstMissingBackoff}
+		w.missing[name] = m
+		w.opts.Logger.Warn("script watcher: placements name a script the store does not have; they fail until it is uploaded (logged once)", "script", name)
+	}
+	m.retry = time.Now().Add(m.backoff)
+	m.backoff = min(2*m.backoff, w.opts.Resync)
+}
+
 // New is the relay.ScriptFactory of the watcher: an instance of the newest
 // version of info.ScriptName, or a nil Script (the relay's defaults) when the
 // placement names no script. A name the watcher has not seen yet (an upload whose
 // announcement has not arrived) is fetched from the registry, within
 // FetchTimeout; a name the registry does not have is an error wrapping
-// bus.ErrScriptNotFound.
+// bus.ErrScriptNotFound, logged once per name, and asked of the registry again
+// only after a backoff (1 s, doubling up to Resync) unless its upload is
+// announced.
 func (w *Watcher) New(info relay.GameSessionInfo) (relay.Script, error) {
 	if info.ScriptName == "" {
 		return nil, nil
 	}
 	f, ok := w.Factory(info.ScriptName)
 	if !ok {
+		if w.recentlyMissing(info.ScriptName) {
+			return nil, fmt.Errorf("script watcher: script %s: %w", info.ScriptName, bus.ErrScriptNotFound)
+		}
 		ctx, cancel := context.WithTimeout(w.ctx, w.opts.FetchTimeout)
 		defer cancel()
 		stored, err := w.reg.Latest(ctx, info.ScriptName)
+		if errors.Is(err, bus.ErrScriptNotFound) {
+			w.missed(info.ScriptName)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("script watcher: %w", err)
 		}

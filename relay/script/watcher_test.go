@@ -1,10 +1,14 @@
 package script_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,4 +154,78 @@ func TestWatcherFetchesUnannouncedScript(t *testing.T) {
 	}
 	store(2, versioned("v2"))
 	relaytest.Eventually(t, "the resync to find v2", func() bool { v, _ := w.Version("late"); return v == 2 })
+}
+
+// countingHandler counts the records of each message at or above Warn.
+type countingHandler struct {
+	mu    sync.Mutex
+	count map[string]int
+}
+
+func (h *countingHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.count[r.Message]++
+	return nil
+}
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
+
+func (h *countingHandler) total() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, c := range h.count {
+		n += c
+	}
+	return n
+}
+
+// TestMissingScriptLoggedOnce: placements naming a script the store does not
+// have fail with ErrScriptNotFound, and however many there are (the
+// matchmaker retries every 250 ms), the watcher logs the name once; once the
+// script is uploaded, its announcement ends the backoff.
+func TestMissingScriptLoggedOnce(t *testing.T) {
+	reg, conn, _ := newStore(t)
+	ctx := t.Context()
+	logs := &countingHandler{count: map[string]int{}}
+	w, err := script.NewWatcher(ctx, conn, reg, script.WatcherOptions{Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatalf("NewWatcher: %v", err)
+	}
+	defer w.Close()
+	const placements = 50
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for i := range placements {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := w.New(relay.GameSessionInfo{GameSessionID: fmt.Sprint("gs-", i), ScriptName: "late"})
+			if errors.Is(err, bus.ErrScriptNotFound) {
+				failed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() != placements {
+		t.Fatalf("%d of %d placements failed with ErrScriptNotFound", failed.Load(), placements)
+	}
+	if _, err := w.New(relay.GameSessionInfo{GameSessionID: "gs-other", ScriptName: "other"}); !errors.Is(err, bus.ErrScriptNotFound) {
+		t.Fatalf("New of another missing script: %v", err)
+	}
+	if got := logs.total(); got != 2 {
+		t.Fatalf("%d warnings or errors for 2 missing scripts (%v), want one each", got, logs.count)
+	}
+	if _, err := reg.Upload(ctx, "late", versioned("v1")); err != nil {
+		t.Fatal(err)
+	}
+	relaytest.Eventually(t, "the uploaded script to end the backoff", func() bool {
+		_, err := w.New(relay.GameSessionInfo{GameSessionID: "gs-late", ScriptName: "late"})
+		return err == nil
+	})
+	if got := logs.total(); got != 2 {
+		t.Fatalf("%d warnings or errors after the upload (%v), want still 2", got, logs.count)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ type Server struct {
 	// Addr is host:port of the server, for redis.Options.Addr.
 	Addr string
 	cmd  *exec.Cmd
+	dir  string // the server's working directory, where replication writes its RDB
 }
 
 // Start launches redis-server on a free loopback port with persistence off and
@@ -62,10 +64,14 @@ func (s *Server) Restart(t testing.TB) {
 	if err != nil {
 		t.Fatalf("restart redis-server: %v", err)
 	}
-	s.cmd = n.cmd
+	s.cmd, s.dir = n.cmd, n.dir
 }
 
 func launch(path string, port int) (*Server, error) {
+	dir, err := os.MkdirTemp("", "redistest-")
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(path,
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
@@ -74,10 +80,12 @@ func launch(path string, port int) (*Server, error) {
 		"--daemonize", "no",
 		"--loglevel", "warning",
 	)
+	cmd.Dir = dir
 	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
+	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, dir: dir}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if ping(s.Addr) == nil {
@@ -95,6 +103,7 @@ func (s *Server) stop() {
 	}
 	_ = s.cmd.Process.Kill()
 	_ = s.cmd.Wait()
+	_ = os.RemoveAll(s.dir)
 	s.cmd = nil
 }
 

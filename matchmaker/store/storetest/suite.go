@@ -67,10 +67,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimRaceTwoClients", func(t *testing.T, open Opener) { ClaimRace(t, []store.Store{open(t), open(t)}) }},
 		{"Leases", testLeases},
 		{"LeaseExpiry", testLeaseExpiry},
+		{"WaitEstimate", testWaitEstimate},
+		{"WaitEstimateExpiry", testWaitEstimateExpiry},
 		{"Events", testEvents},
 		{"EventsTrimmed", testEventsTrimmed},
 	}
 	tests = append(tests, gameSessionTests...)
+	tests = append(tests, placementTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
 	}

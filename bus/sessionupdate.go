@@ -1,0 +1,88 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// SessionUpdateHandler applies req to the session it names. ctx ends at
+// req.Deadline or when the server stops. To refuse, return a reply whose
+// Error is set.
+type SessionUpdateHandler func(ctx context.Context, req SessionUpdateRequest) SessionUpdateReply
+
+// RequestSessionUpdate asks relay req.RelayID to update or end session
+// req.GameSessionID and waits for its answer. Errors as for RequestReserve:
+// ErrNoResponders when the relay is gone, a *ReplyError (INVALID,
+// CONFLICT...) when it refused.
+func (c *Conn) RequestSessionUpdate(ctx context.Context, req SessionUpdateRequest) (SessionUpdateReply, error) {
+	data, err := req.Encode()
+	if err != nil {
+		return SessionUpdateReply{}, fmt.Errorf("bus: request session update: %w", err)
+	}
+	subject, err := SessionUpdateSubject(req.RelayID)
+	if err != nil {
+		return SessionUpdateReply{}, fmt.Errorf("bus: request session update: %w", err)
+	}
+	raw, err := c.request(ctx, "request session update "+req.RequestID, subject, data)
+	if err != nil {
+		return SessionUpdateReply{}, err
+	}
+	reply, err := DecodeSessionUpdateReply(raw)
+	if err != nil {
+		return SessionUpdateReply{}, fmt.Errorf("bus: session update reply for %s: %w", req.RequestID, err)
+	}
+	if reply.Error != nil {
+		return reply, fmt.Errorf("bus: session update %s of %s by relay %q: %w", req.RequestID, req.GameSessionID, req.RelayID, reply.Error)
+	}
+	if reply.RequestID != req.RequestID {
+		return SessionUpdateReply{}, fmt.Errorf("bus: session update reply for %s: %w", req.RequestID,
+			&FieldError{Type: "SessionUpdateReply", Field: "requestId", Reason: fmt.Sprintf("answers request %q", reply.RequestID)})
+	}
+	return reply, nil
+}
+
+// ServeSessionUpdates takes the session update requests addressed to relay
+// relayID, no queue group, answering as ServeReserves does (INVALID,
+// EXPIRED, DRAINING). It stops when ctx is done or stop is called.
+func (c *Conn) ServeSessionUpdates(ctx context.Context, relayID string, handler SessionUpdateHandler) (stop func(), err error) {
+	subject, err := SessionUpdateSubject(relayID)
+	if err != nil {
+		return nil, fmt.Errorf("bus: serve session updates: %w", err)
+	}
+	handle := func(m *nats.Msg, stopping bool) {
+		if m.Reply == "" {
+			return
+		}
+		req, err := DecodeSessionUpdateRequest(m.Data)
+		var reply SessionUpdateReply
+		switch {
+		case err != nil:
+			reply = refuseSessionUpdate(requestIDOf(m.Data), CodeInvalid, err.Error())
+		case req.RelayID != relayID:
+			reply = refuseSessionUpdate(req.RequestID, CodeInvalid, fmt.Sprintf("request for relay %q sent to relay %q", req.RelayID, relayID))
+		case stopping:
+			reply = refuseSessionUpdate(req.RequestID, CodeDraining, "relay stopped taking session updates")
+		case !time.Now().Before(req.Deadline):
+			reply = refuseSessionUpdate(req.RequestID, CodeExpired, "deadline "+req.Deadline.Format(time.RFC3339Nano)+" passed")
+		default:
+			hctx, cancel := context.WithDeadline(ctx, req.Deadline)
+			reply = handler(hctx, req)
+			cancel()
+			reply.RequestID = req.RequestID
+		}
+		c.respond(m, reply.Encode, func(err error) ([]byte, error) {
+			return refuseSessionUpdate(req.RequestID, CodeInternal, "relay reply does not encode: "+err.Error()).Encode()
+		})
+	}
+	return c.subscribe(ctx, subject, "", c.opts.MaxInFlight, true, handle)
+}
+
+func refuseSessionUpdate(requestID string, code ErrorCode, msg string) SessionUpdateReply {
+	if requestID == "" {
+		requestID = "unknown"
+	}
+	return SessionUpdateReply{RequestID: requestID, Error: &ReplyError{Code: code, Message: msg}}
+}

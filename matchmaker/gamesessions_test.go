@@ -1,0 +1,387 @@
+package matchmaker
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+)
+
+// fakeRelays plays the relays on the bus: placements answer an endpoint,
+// reservations answer the ids asked for unless refuse is set.
+type fakeRelays struct {
+	placements atomic.Int64
+	mu         sync.Mutex
+	refuse     bus.ErrorCode
+	noRelay    bool
+	reserved   []bus.ReserveRequest
+	// updates are the session updates asked; held, when positive, makes
+	// the relay refuse a maximum below it (CONFLICT); gone answers every
+	// update INVALID.
+	updates []bus.SessionUpdateRequest
+	held    int
+	gone    bool
+	// placedOn are the relays placements were addressed to, in order;
+	// fullRelays refuse them FULL.
+	placedOn   []string
+	fullRelays map[string]bool
+}
+
+func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpdateRequest) (bus.SessionUpdateReply, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.updates = append(f.updates, req)
+	refuse := func(code bus.ErrorCode) (bus.SessionUpdateReply, error) {
+		re := &bus.ReplyError{Code: code, Message: "refused"}
+		return bus.SessionUpdateReply{RequestID: req.RequestID, Error: re}, fmt.Errorf("session update: %w", re)
+	}
+	switch {
+	case f.gone:
+		return refuse(bus.CodeInvalid)
+	case req.MaxPlayers > 0 && req.MaxPlayers < f.held:
+		return refuse(bus.CodeConflict)
+	}
+	return bus.SessionUpdateReply{RequestID: req.RequestID}, nil
+}
+
+func (f *fakeRelays) RequestPlacement(_ context.Context, req bus.PlacementRequest) (bus.PlacementReply, error) {
+	f.placements.Add(1)
+	if f.noRelay {
+		return bus.PlacementReply{}, fmt.Errorf("request: %w", bus.ErrNoResponders)
+	}
+	f.mu.Lock()
+	f.placedOn = append(f.placedOn, req.RelayID)
+	full := f.fullRelays[req.RelayID]
+	f.mu.Unlock()
+	if full {
+		re := &bus.ReplyError{Code: bus.CodeFull, Message: "full"}
+		return bus.PlacementReply{MatchID: req.MatchID, Error: re}, fmt.Errorf("place: %w", re)
+	}
+	return bus.PlacementReply{MatchID: req.MatchID, RelayID: "relay-1", GameSessionID: req.GameSessionARN, GameSessionARN: req.GameSessionARN,
+		Endpoint: &bus.Endpoint{IPAddress: "203.0.113.7", DNSName: "relay-1.example.net", TCPPort: 7000}}, nil
+}
+
+func (f *fakeRelays) RequestReserve(_ context.Context, req bus.ReserveRequest) (bus.ReserveReply, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.refuse != "" {
+		re := &bus.ReplyError{Code: f.refuse, Message: "refused"}
+		return bus.ReserveReply{RequestID: req.RequestID, Error: re}, fmt.Errorf("reserve: %w", re)
+	}
+	f.reserved = append(f.reserved, req)
+	out := bus.ReserveReply{RequestID: req.RequestID}
+	for _, p := range req.Players {
+		out.PlayerSessions = append(out.PlayerSessions, bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: p.PlayerSessionID})
+	}
+	return out, nil
+}
+
+type sessionEnv struct {
+	*fleetEnv
+	relays *fakeRelays
+	fleet  FleetAttributes
+}
+
+func newSessionEnv(t *testing.T, open opener) *sessionEnv {
+	fr := &fakeRelays{}
+	fe := &fleetEnv{}
+	fe.env = newEnv(t, open, func(o *Options) {
+		o.ScriptExists = func(_ context.Context, name string) (bool, error) { return name == "game", nil }
+		o.Relays = func() []Relay {
+			fe.mu.Lock()
+			defer fe.mu.Unlock()
+			return append([]Relay(nil), fe.relays...)
+		}
+		o.GameSessionBus = fr
+	})
+	fe.setRelays(Relay{ID: "relay-1", Region: "eu-west-1", MaxSessions: 10})
+	return &sessionEnv{fleetEnv: fe, relays: fr, fleet: fe.fleet(nil)}
+}
+
+func (e *sessionEnv) session(maxPlayers int, mutate func(*CreateGameSessionInput)) GameSession {
+	e.t.Helper()
+	in := &CreateGameSessionInput{FleetId: e.fleet.FleetId, MaximumPlayerSessionCount: ptr(maxPlayers), Name: "lobby"}
+	if mutate != nil {
+		mutate(in)
+	}
+	out, err := e.svc.CreateGameSession(e.ctx, in)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out.GameSession
+}
+
+func (e *sessionEnv) players(gsID string, ids ...string) []PlayerSession {
+	e.t.Helper()
+	out, err := e.svc.CreatePlayerSessions(e.ctx, &CreatePlayerSessionsInput{GameSessionId: gsID, PlayerIds: ids})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out.PlayerSessions
+}
+
+func (e *sessionEnv) describe(gsID string) GameSession {
+	e.t.Helper()
+	out, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{GameSessionId: gsID})
+	if err != nil || len(out.GameSessions) != 1 {
+		e.t.Fatalf("describe %s: %+v, %v", gsID, out, err)
+	}
+	return out.GameSessions[0]
+}
+
+func (e *sessionEnv) playerSession(id string) PlayerSession {
+	e.t.Helper()
+	out, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{PlayerSessionId: id})
+	if err != nil || len(out.PlayerSessions) != 1 {
+		e.t.Fatalf("describe %s: %+v, %v", id, out, err)
+	}
+	return out.PlayerSessions[0]
+}
+
+func TestCreateGameSession(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		gs := e.session(2, func(in *CreateGameSessionInput) {
+			in.IdempotencyToken = "tok-1"
+			in.GameProperties = []GameProperty{{Key: "mode", Value: "ctf"}}
+		})
+		want := "arn:aws:gamelift:eu-west-1::gamesession/" + e.fleet.FleetId + "/tok-1"
+		if gs.GameSessionId != want || gs.Status != "ACTIVE" || gs.IpAddress != "203.0.113.7" || gs.Port != 7000 ||
+			gs.DnsName != "relay-1.example.net" || gs.Location != "eu-west-1" || gs.PlayerSessionCreationPolicy != "ACCEPT_ALL" {
+			t.Fatalf("created %+v", gs)
+		}
+		again := e.session(2, func(in *CreateGameSessionInput) { in.IdempotencyToken = "tok-1" })
+		if again.GameSessionId != gs.GameSessionId || e.relays.placements.Load() != 1 {
+			t.Fatalf("reused token: %+v after %d placements, want the first session and one placement", again, e.relays.placements.Load())
+		}
+		if got := e.describe(gs.GameSessionId); got.Name != "lobby" || got.GameProperties[0].Value != "ctf" {
+			t.Fatalf("described %+v", got)
+		}
+		list, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: e.fleet.FleetId, StatusFilter: "ACTIVE"})
+		if err != nil || len(list.GameSessions) != 1 {
+			t.Fatalf("by fleet: %+v, %v", list, err)
+		}
+
+		_, err = e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: e.fleet.FleetId, MaximumPlayerSessionCount: ptr(0)})
+		wantErr(t, err, InvalidRequest, "MaximumPlayerSessionCount: must be at least 1")
+		_, err = e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: "fleet-nope", MaximumPlayerSessionCount: ptr(2)})
+		wantErr(t, err, NotFound, `FleetId: fleet "fleet-nope" does not exist`)
+		_, err = e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: e.fleet.FleetId, MaximumPlayerSessionCount: ptr(2), Location: "mars-1"})
+		wantErr(t, err, InvalidRequest, `Location: "mars-1" is not a location`)
+		_, err = e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: e.fleet.FleetId, MaximumPlayerSessionCount: ptr(2),
+			GameProperties: []GameProperty{{Key: "k234567890123456789012345678901234", Value: "v"}}})
+		wantErr(t, err, InvalidRequest, "GameProperties[0].Key: must be 1 to 32")
+		_, err = e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{GameSessionId: want + "x"})
+		wantErr(t, err, NotFound, "GameSessionId: game session")
+
+		e.setRelays()
+		_, err = e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: e.fleet.FleetId, MaximumPlayerSessionCount: ptr(2)})
+		wantErr(t, err, FleetCapacityExceeded, "FleetId: no relay serves fleet")
+		if list, _ := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: e.fleet.FleetId}); len(list.GameSessions) != 1 {
+			t.Fatalf("a refused create wrote a session: %+v", list)
+		}
+	})
+}
+
+func TestCreateGameSessionThroughAlias(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		simple, err := e.svc.CreateAlias(e.ctx, &CreateAliasInput{Name: "live", RoutingStrategy: &RoutingStrategy{Type: "SIMPLE", FleetId: e.fleet.FleetId}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs := e.session(2, func(in *CreateGameSessionInput) { in.FleetId, in.AliasId = "", simple.Alias.AliasId })
+		if gs.FleetId != e.fleet.FleetId {
+			t.Fatalf("through alias: %+v", gs)
+		}
+		terminal, err := e.svc.CreateAlias(e.ctx, &CreateAliasInput{Name: "old", RoutingStrategy: &RoutingStrategy{Type: "TERMINAL", Message: "gone to v2"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{AliasId: terminal.Alias.AliasId, MaximumPlayerSessionCount: ptr(2)})
+		wantErr(t, err, TerminalRoutingStrategy, "gone to v2")
+		_, err = e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{MaximumPlayerSessionCount: ptr(2)})
+		wantErr(t, err, InvalidRequest, "FleetId: FleetId or AliasId is required")
+	})
+}
+
+func TestPlayerSessions(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		gs := e.session(2, nil)
+		one, err := e.svc.CreatePlayerSession(e.ctx, &CreatePlayerSessionInput{GameSessionId: gs.GameSessionId, PlayerId: "a", PlayerData: "hello"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := one.PlayerSession
+		if ps.Status != "RESERVED" || ps.PlayerData != "hello" || ps.Port != 7000 || ps.FleetId != e.fleet.FleetId {
+			t.Fatalf("player session %+v", ps)
+		}
+		if r := e.relays.reserved[0]; r.RelayID != "relay-1" || r.GameSessionID != gs.GameSessionId || r.Players[0].PlayerSessionID != ps.PlayerSessionId || r.Players[0].PlayerData != "hello" {
+			t.Fatalf("reserve request %+v", r)
+		}
+		e.clk.Advance(time.Millisecond)
+		_, err = e.svc.CreatePlayerSessions(e.ctx, &CreatePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerIds: []string{"b", "c"}})
+		wantErr(t, err, GameSessionFull, "GameSessionId: game session "+gs.GameSessionId+" is full")
+		e.players(gs.GameSessionId, "b")
+		if got := e.describe(gs.GameSessionId); got.CurrentPlayerSessionCount != 2 {
+			t.Fatalf("count %d, want 2", got.CurrentPlayerSessionCount)
+		}
+
+		ids := make([]string, 26)
+		for i := range ids {
+			ids[i] = fmt.Sprint("p", i)
+		}
+		_, err = e.svc.CreatePlayerSessions(e.ctx, &CreatePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerIds: ids})
+		wantErr(t, err, InvalidRequest, "PlayerIds: at most 25 players, got 26")
+		_, err = e.svc.CreatePlayerSessions(e.ctx, &CreatePlayerSessionsInput{GameSessionId: gs.GameSessionId + "x", PlayerIds: []string{"z"}})
+		wantErr(t, err, NotFound, "GameSessionId: game session")
+
+		list, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{GameSessionId: gs.GameSessionId, Limit: 1})
+		if err != nil || len(list.PlayerSessions) != 1 || list.NextToken == "" {
+			t.Fatalf("page 1: %+v, %v", list, err)
+		}
+		list, err = e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{GameSessionId: gs.GameSessionId, Limit: 1, NextToken: list.NextToken})
+		if err != nil || len(list.PlayerSessions) != 1 || list.PlayerSessions[0].PlayerId != "b" {
+			t.Fatalf("page 2: %+v, %v", list, err)
+		}
+		byPlayer, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{PlayerId: "a", PlayerSessionStatusFilter: "RESERVED"})
+		if err != nil || len(byPlayer.PlayerSessions) != 1 {
+			t.Fatalf("by player: %+v, %v", byPlayer, err)
+		}
+		_, err = e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{})
+		wantErr(t, err, InvalidRequest, "PlayerSessionId: give exactly one")
+
+		// Unused for 60 s, reservations time out and free their slots.
+		e.clk.Advance(PlayerSessionTimeout + time.Second)
+		if got := e.playerSession(ps.PlayerSessionId); got.Status != "TIMEDOUT" {
+			t.Fatalf("after 60s: %s, want TIMEDOUT", got.Status)
+		}
+		if got := e.describe(gs.GameSessionId); got.CurrentPlayerSessionCount != 0 {
+			t.Fatalf("count %d after the timeouts, want 0", got.CurrentPlayerSessionCount)
+		}
+		e.players(gs.GameSessionId, "c", "d")
+	})
+}
+
+// TestRelayRefusalUndoesPlayerSessions: when the relay refuses, the player
+// sessions the store took hold no slot.
+func TestRelayRefusalUndoesPlayerSessions(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		gs := e.session(2, nil)
+		e.relays.refuse = bus.CodeFull
+		_, err := e.svc.CreatePlayerSessions(e.ctx, &CreatePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerIds: []string{"a", "b"}})
+		wantErr(t, err, GameSessionFull, "GameSessionId: game session "+gs.GameSessionId+" is full on its relay")
+		e.relays.refuse = bus.CodeInvalid
+		_, err = e.svc.CreatePlayerSession(e.ctx, &CreatePlayerSessionInput{GameSessionId: gs.GameSessionId, PlayerId: "a"})
+		wantErr(t, err, InvalidGameSessionStatus, "GameSessionId: game session "+gs.GameSessionId+" does not run on relay relay-1")
+		if got := e.describe(gs.GameSessionId); got.CurrentPlayerSessionCount != 0 {
+			t.Fatalf("count %d after refusals, want 0", got.CurrentPlayerSessionCount)
+		}
+		e.relays.refuse = ""
+		e.players(gs.GameSessionId, "a", "b")
+	})
+}
+
+// TestPlayerSessionsRace: many CreatePlayerSession calls at once on one
+// game session; exactly its maximum succeed, the others are refused full.
+func TestPlayerSessionsRace(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		gs := e.session(5, nil)
+		var ok, full atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Go(func() {
+				_, err := e.svc.CreatePlayerSession(e.ctx, &CreatePlayerSessionInput{GameSessionId: gs.GameSessionId, PlayerId: fmt.Sprint("p", i)})
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case AsError(err).Type == GameSessionFull:
+					full.Add(1)
+				default:
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if ok.Load() != 5 || full.Load() != 35 {
+			t.Fatalf("%d created, %d full; want 5 and 35", ok.Load(), full.Load())
+		}
+		if got := e.describe(gs.GameSessionId); got.CurrentPlayerSessionCount != 5 {
+			t.Fatalf("count %d, want 5", got.CurrentPlayerSessionCount)
+		}
+	})
+}
+
+// TestSessionRegistry: the relays' events move player sessions RESERVED ->
+// ACTIVE -> COMPLETED and end the game session, timing out what was still
+// reserved.
+func TestSessionRegistry(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		gs := e.session(3, nil)
+		ps := e.players(gs.GameSessionId, "a", "b", "c")
+		h := e.svc.SessionRegistry()
+		ref := bus.SessionRef{GameSessionID: gs.GameSessionId, GameSessionARN: gs.GameSessionId, Configuration: e.fleet.FleetId, Region: "eu-west-1", RelayID: "relay-1"}
+		now := e.clk.Now()
+		h.PlayerJoined(bus.PlayerJoined{SessionRef: ref, PlayerID: "a", PlayerSessionID: ps[0].PlayerSessionId, JoinedAt: now})
+		h.PlayerJoined(bus.PlayerJoined{SessionRef: ref, PlayerID: "b", PlayerSessionID: ps[1].PlayerSessionId, JoinedAt: now})
+		if got := e.playerSession(ps[0].PlayerSessionId); got.Status != "ACTIVE" {
+			t.Fatalf("joined: %s", got.Status)
+		}
+		h.PlayerLeft(bus.PlayerLeft{SessionRef: ref, PlayerID: "a", PlayerSessionID: ps[0].PlayerSessionId, Reason: bus.LeftClosed, LeftAt: now})
+		if got := e.playerSession(ps[0].PlayerSessionId); got.Status != "COMPLETED" || got.TerminationTime == nil {
+			t.Fatalf("left: %+v", got)
+		}
+		if got := e.describe(gs.GameSessionId); got.CurrentPlayerSessionCount != 2 {
+			t.Fatalf("count %d, want 2", got.CurrentPlayerSessionCount)
+		}
+		h.Ended(bus.SessionEnded{SessionRef: ref, Reason: bus.EndScript, EndedAt: now})
+		if got := e.describe(gs.GameSessionId); got.Status != "TERMINATED" || got.TerminationTime == nil {
+			t.Fatalf("ended: %+v", got)
+		}
+		if got := e.playerSession(ps[1].PlayerSessionId); got.Status != "COMPLETED" {
+			t.Fatalf("active player at the end: %s, want COMPLETED", got.Status)
+		}
+		if got := e.playerSession(ps[2].PlayerSessionId); got.Status != "TIMEDOUT" {
+			t.Fatalf("reserved player at the end: %s, want TIMEDOUT", got.Status)
+		}
+		_, err := e.svc.CreatePlayerSession(e.ctx, &CreatePlayerSessionInput{GameSessionId: gs.GameSessionId, PlayerId: "d"})
+		wantErr(t, err, InvalidGameSessionStatus, "GameSessionId: game session "+gs.GameSessionId+" does not accept players")
+		// Events of sessions the store does not hold are ignored.
+		h.Ended(bus.SessionEnded{SessionRef: bus.SessionRef{GameSessionID: "gsess-x", GameSessionARN: "arn:x", Configuration: "c", Region: "r", RelayID: "relay-1"}, Reason: bus.EndEmpty, EndedAt: now})
+	})
+}
+
+func TestSearchGameSessions(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		for i, mode := range []string{"ctf", "brawl", "ctf"} {
+			e.session(4, func(in *CreateGameSessionInput) {
+				in.Name = fmt.Sprint("room-", i)
+				in.GameProperties = []GameProperty{{Key: "mode", Value: mode}}
+			})
+			e.clk.Advance(time.Second)
+		}
+		out, err := e.svc.SearchGameSessions(e.ctx, &SearchGameSessionsInput{FleetId: e.fleet.FleetId,
+			FilterExpression: "gameSessionProperties.mode = 'ctf' AND hasAvailablePlayerSessions = true", SortExpression: "creationTimeMillis DESC", Limit: 1})
+		if err != nil || len(out.GameSessions) != 1 || out.GameSessions[0].Name != "room-2" || out.NextToken == "" {
+			t.Fatalf("page 1: %+v, %v", out, err)
+		}
+		out, err = e.svc.SearchGameSessions(e.ctx, &SearchGameSessionsInput{FleetId: e.fleet.FleetId,
+			FilterExpression: "gameSessionProperties.mode = 'ctf' AND hasAvailablePlayerSessions = true", SortExpression: "creationTimeMillis DESC", Limit: 1, NextToken: out.NextToken})
+		if err != nil || len(out.GameSessions) != 1 || out.GameSessions[0].Name != "room-0" || out.NextToken != "" {
+			t.Fatalf("page 2: %+v, %v", out, err)
+		}
+		_, err = e.svc.SearchGameSessions(e.ctx, &SearchGameSessionsInput{FleetId: e.fleet.FleetId, FilterExpression: "maximumSessions >"})
+		wantErr(t, err, InvalidRequest, "FilterExpression: at character")
+		_, err = e.svc.SearchGameSessions(e.ctx, &SearchGameSessionsInput{FleetId: "fleet-nope"})
+		wantErr(t, err, NotFound, "FleetId")
+	})
+}
