@@ -3,6 +3,7 @@ package matchmaker
 import (
 	"context"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -58,4 +59,29 @@ func TestNewConfigurationFormsAtOnce(t *testing.T) {
 	}
 	(&formEnv{t: t, store: st, svc: api}).waitStatus("t1", store.StatusCompleted)
 
+}
+
+// TestConfigurationChangeRereads: a configuration change heard by the former
+// makes the loop read its configuration again at its next pass instead of
+// forming with the copy it holds until configRefresh: a deleted
+// configuration's loop stops and hands its lease back.
+func TestConfigurationChangeRereads(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newFormEnv(t, store.NewMemory(store.Options{}), ModeStandalone, false)
+		w, _ := runWorker(t, formerOptions{Store: e.store, Service: e.svc})
+		waitOwned(t, w, "duel")
+		// Fake time: the loop has read the configuration in a pass.
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait()
+		if err := e.store.DeleteConfiguration(context.Background(), "duel"); err != nil {
+			t.Fatal(err)
+		}
+		w.configurationChanged("duel")
+		// Fake time: a few passes, far less than configRefresh.
+		time.Sleep(configRefresh / 10)
+		synctest.Wait()
+		if owned := w.ownedConfigs(); len(owned) != 0 {
+			t.Fatalf("former owns %v after its configuration was deleted and the change heard", owned)
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,13 +49,15 @@ type formerOptions struct {
 	Service *Service
 	// Placer places WITH_QUEUE matches; nil fails them ("no placer").
 	Placer Placer
-	// Arrivals, when set, is where the former hears of new tickets: every
-	// MatchmakingSearching event wakes the loop of its configuration (wake),
-	// whichever process accepted the ticket. Without it a new ticket waits
-	// for the next pass, Interval at most. It is also where the former
-	// hears of configuration changes (bus.ConfigurationChanged), whichever
-	// process made them: each one starts a look for configurations to own
-	// at once and wakes the loop of the configuration, so that a new
+	// Arrivals, when set, is where the former hears of the tickets other
+	// processes accept (bus.Conn.SubscribeArrivals): an announcement wakes
+	// the loop of its configuration (wake). The tickets this process accepts
+	// are handed to the loop directly (arrivals). Without it a ticket
+	// accepted elsewhere waits for the next pass, Interval at most. It is
+	// also where the former hears of configuration changes
+	// (bus.ConfigurationChanged), whichever process made them: each one
+	// starts a look for configurations to own at once, and makes the loop of
+	// the configuration read it again and run a pass, so that a new
 	// configuration forms matches without waiting for Discover.
 	Arrivals *bus.Conn
 	// Owner identifies this process in leases (default: host name and a
@@ -186,10 +189,9 @@ func (w *former) run(ctx context.Context) error {
 		w.places.Wait()
 		return nil
 	}
+	defer w.opts.Service.arrivals.attach(w)()
 	if w.opts.Arrivals != nil {
-		stop, err := w.opts.Arrivals.SubscribeMatchmakingEvents(ctx, "", EventMatchmakingSearching, func(ev bus.MatchmakingEvent) {
-			w.wake(ev.Configuration)
-		})
+		stop, err := w.opts.Arrivals.SubscribeArrivals(ctx, w.wake)
 		if err != nil {
 			return fmt.Errorf("matchmaker: follow new tickets: %w", err)
 		}
@@ -235,6 +237,12 @@ func (w *former) configurationChanged(name string) {
 	case w.rediscover <- struct{}{}:
 	default:
 	}
+	w.mu.Lock()
+	o, ok := w.owned[name]
+	w.mu.Unlock()
+	if ok {
+		o.reread.Store(true)
+	}
 	w.wake(name)
 }
 
@@ -272,7 +280,7 @@ func (w *former) discover(ctx context.Context, loops *sync.WaitGroup) {
 			continue
 		}
 		lctx, cancel := context.WithCancel(ctx)
-		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1), kept: newKeptOut()}
+		o := ownedLoop{cancel: cancel, wake: make(chan struct{}, 1), kept: newKeptOut(), inbox: &inbox{}, relist: &atomic.Bool{}, reread: &atomic.Bool{}}
 		w.mu.Lock()
 		w.owned[c.Name] = o
 		w.mu.Unlock()
@@ -287,11 +295,17 @@ func (w *former) discover(ctx context.Context, loops *sync.WaitGroup) {
 }
 
 // ownedLoop is the handle of a configuration's loop: cancel stops it, wake
-// asks it for a pass, kept holds what kept its searching tickets out.
+// asks it for a pass, kept holds what kept its searching tickets out, inbox
+// the tickets this process accepted since the last pass, relist that the
+// next pass should list the pool from the store, reread that it should read
+// the configuration and rule set again (the configuration changed).
 type ownedLoop struct {
 	cancel context.CancelFunc
 	wake   chan struct{}
 	kept   *keptOut
+	inbox  *inbox
+	relist *atomic.Bool
+	reread *atomic.Bool
 }
 
 // explain says what kept a searching ticket of configuration out of a
@@ -313,8 +327,9 @@ func (w *former) explain(configuration, ticketID string) *explanation {
 }
 
 // wake asks for a forming pass of configuration soon (MinInterval after the
-// last one started at the earliest), when this former owns it: a ticket
-// arrived. Wakes coalesce; wake never blocks.
+// last one started at the earliest) that lists the pool from the store, when
+// this former owns it: another process announced new tickets. Wakes
+// coalesce; wake never blocks.
 func (w *former) wake(configuration string) {
 	w.mu.Lock()
 	o, ok := w.owned[configuration]
@@ -322,10 +337,29 @@ func (w *former) wake(configuration string) {
 	if !ok {
 		return
 	}
+	o.relist.Store(true)
 	select {
 	case o.wake <- struct{}{}:
 	default:
 	}
+}
+
+// take hands t, just stored SEARCHING by this process, to the loop of its
+// configuration and wakes it, if this former owns it. The pass then need not
+// read t from the store.
+func (w *former) take(t store.Ticket) bool {
+	w.mu.Lock()
+	o, ok := w.owned[t.ConfigurationName]
+	w.mu.Unlock()
+	if !ok {
+		return false
+	}
+	o.inbox.add(t)
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+	return true
 }
 
 // own runs one configuration's loop while this former holds its lease: a
@@ -345,7 +379,7 @@ func (w *former) own(ctx context.Context, name string, o ownedLoop) {
 		}
 		w.log.Info("release configuration", "configuration", name)
 	}()
-	c := &configLoop{w: w, name: name, kept: o.kept}
+	c := &configLoop{w: w, name: name, kept: o.kept, inbox: o.inbox, relist: o.relist, reread: o.reread}
 	next := time.NewTimer(w.opts.Interval)
 	defer next.Stop()
 	renew := time.NewTicker(w.opts.LeaseTTL / 3)

@@ -56,27 +56,14 @@ func (s *Service) matchProposed(ctx context.Context, cfg store.Configuration, ma
 	if matchID == "" || len(tickets) == 0 {
 		return fmt.Errorf("match proposed: a match id and at least one ticket are required")
 	}
-	members := make(map[string]store.Acceptance, len(tickets))
-	for _, mt := range tickets {
-		members[memberPrefix+mt.TicketId] = ""
-	}
-	now := s.now().UTC()
 	// The tickets the caller has as claimed, and one read for the others
 	// instead of one each; a ticket it misses (or all, if it fails) is read
 	// again, and reported, by the move.
-	ids := make([]string, len(tickets))
-	teams := make(map[string]string, len(tickets))
-	locations := make(map[string]string, len(tickets))
-	current := make(map[string]*store.Ticket, len(tickets))
+	ids, current, move, details := s.proposal(cfg, matchID, tickets, metrics)
 	var missing []string
-	for i, mt := range tickets {
-		ids[i] = mt.TicketId
-		teams[mt.TicketId] = mt.Team
-		locations[mt.TicketId] = mt.Location
-		if mt.Claimed != nil {
-			current[mt.TicketId] = mt.Claimed
-		} else {
-			missing = append(missing, mt.TicketId)
+	for _, id := range ids {
+		if current[id] == nil {
+			missing = append(missing, id)
 		}
 	}
 	if len(missing) > 0 {
@@ -86,7 +73,39 @@ func (s *Service) matchProposed(ctx context.Context, cfg store.Configuration, ma
 			}
 		}
 	}
-	move := func(id string) func(t *store.Ticket) error {
+	moved, err := s.moveTickets(ctx, cfg, ids, current, move, details)
+	// The match former's claim moved the tickets into claimStatus(cfg); the
+	// moves above count only the moves after it.
+	s.metrics.ticket(cfg.Name, claimStatus(cfg), len(moved))
+	if err != nil {
+		return fmt.Errorf("match proposed %s: %w", matchID, err)
+	}
+	return nil
+}
+
+// proposal is what matchProposed does with a match's tickets: their ids, the
+// caller's claimed copies by id (Claimed), each ticket's move and the
+// events of the moved tickets.
+func (s *Service) proposal(cfg store.Configuration, matchID string, tickets []matchedTicket, metrics []RuleEvaluationMetric) (
+	ids []string, current map[string]*store.Ticket, move func(id string) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) {
+	members := make(map[string]store.Acceptance, len(tickets))
+	for _, mt := range tickets {
+		members[memberPrefix+mt.TicketId] = ""
+	}
+	now := s.now().UTC()
+	ids = make([]string, len(tickets))
+	teams := make(map[string]string, len(tickets))
+	locations := make(map[string]string, len(tickets))
+	current = make(map[string]*store.Ticket, len(tickets))
+	for i, mt := range tickets {
+		ids[i] = mt.TicketId
+		teams[mt.TicketId] = mt.Team
+		locations[mt.TicketId] = mt.Location
+		if mt.Claimed != nil {
+			current[mt.TicketId] = mt.Claimed
+		}
+	}
+	move = func(id string) func(t *store.Ticket) error {
 		return func(t *store.Ticket) error {
 			if t.MatchId != matchID || t.Status.Terminal() || t.Status == store.StatusSearching || t.Status == store.StatusQueued {
 				return fmt.Errorf("ticket %s is %s in match %q, not claimed for match %s", t.TicketId, t.Status, t.MatchId, matchID)
@@ -113,7 +132,7 @@ func (s *Service) matchProposed(ctx context.Context, cfg store.Configuration, ma
 			return nil
 		}
 	}
-	details := func(updated []store.Ticket) []EventDetail {
+	details = func(updated []store.Ticket) []EventDetail {
 		d := withMatch(detailFor(EventPotentialMatchCreated, updated, eventOptions{}), matchID)
 		d.AcceptanceRequired = new(cfg.AcceptanceRequired)
 		if cfg.AcceptanceRequired {
@@ -126,14 +145,7 @@ func (s *Service) matchProposed(ctx context.Context, cfg store.Configuration, ma
 		}
 		return ds
 	}
-	moved, err := s.moveTickets(ctx, cfg, ids, current, move, details)
-	// The match former's claim moved the tickets into claimStatus(cfg); the
-	// moves above count only the moves after it.
-	s.metrics.ticket(cfg.Name, claimStatus(cfg), len(moved))
-	if err != nil {
-		return fmt.Errorf("match proposed %s: %w", matchID, err)
-	}
-	return nil
+	return ids, current, move, details
 }
 
 // moveTickets moves the tickets ids of one match of cfg, each with move(id),

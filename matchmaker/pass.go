@@ -2,9 +2,7 @@ package matchmaker
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +19,7 @@ type configLoop struct {
 	w     *former
 	name  string
 	kept  *keptOut
+	inbox *inbox
 	rules ruleSets
 	pool  *pool
 	seed  uint64
@@ -33,7 +32,26 @@ type configLoop struct {
 	last   uint64
 	formed time.Time
 	lastRS *rules.RuleSet
+	// cfg and rsDoc are the configuration and its rule set as read at
+	// cfgRead; swept is when the last sweep ran.
+	cfg     store.Configuration
+	rsDoc   store.RuleSet
+	cfgRead time.Time
+	swept   time.Time
+	// relist asks the next pass to list the pool from the store: tickets
+	// were announced by another process, or a claim found one changed.
+	relist *atomic.Bool
+	// reread asks the next pass to read the configuration and rule set
+	// again: the configuration changed.
+	reread *atomic.Bool
+	// claimedMu guards claimed, the tickets the pass's claims took.
+	claimedMu sync.Mutex
+	claimed   []string
 }
+
+// configRefresh is how often a loop reads its configuration and rule set
+// again: a change made through any process is seen within it.
+const configRefresh = time.Second
 
 // refreshEvery is the longest a configuration goes without a forming pass
 // when its pool does not change: random batching groups tickets anew.
@@ -41,28 +59,27 @@ const refreshEvery = 5 * time.Second
 
 // pass runs one forming pass. It returns done when the configuration is
 // gone and the loop should stop, and claimed when the pass claimed a match
-// (more tickets may be waiting).
+// (more tickets may be waiting) or lost a claim (the pool must be listed
+// again).
 func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	w := c.w
 	start := time.Now()
 	now := w.opts.Now()
-	cfg, err := w.opts.Store.GetConfiguration(ctx, c.name)
-	if errors.Is(err, store.ErrNotFound) {
-		return true, false
+	if done, ok := c.readConfig(ctx, start); done || !ok {
+		return done, false
 	}
-	if err != nil {
-		c.warn(ctx, "read configuration", err)
-		return false, false
+	cfg := c.cfg
+	// Every Interval the pass sweeps the timeouts and lists the pool from the
+	// store; the passes brought forward in between by arrivals or claims
+	// form from the pool held (snapshotCache).
+	list := c.relist.Swap(false)
+	if start.Sub(c.swept) >= w.opts.Interval {
+		c.swept, list = start, true
+		if _, err := w.opts.Service.sweep(ctx, c.name, now); err != nil {
+			c.warn(ctx, "sweep timeouts", err)
+		}
 	}
-	if _, err := w.opts.Service.sweep(ctx, c.name, now); err != nil {
-		c.warn(ctx, "sweep timeouts", err)
-	}
-	rsDoc, err := w.opts.Store.GetRuleSet(ctx, cfg.RuleSetName)
-	if err != nil {
-		c.warn(ctx, "read rule set", err)
-		return false, false
-	}
-	rs, err := c.rules.get(rsDoc)
+	rs, err := c.rules.get(c.rsDoc)
 	if err != nil {
 		c.warn(ctx, "compile rule set", err)
 		return false, false
@@ -70,7 +87,7 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	if c.pool == nil || c.pool.rs != rs {
 		c.pool = newPool(rs)
 	}
-	snapshot, fingerprint, err := c.cache.read(ctx, w.opts.Store, c.name)
+	snapshot, fingerprint, err := c.cache.read(ctx, w.opts.Store, c.name, c.inbox.drain(), list)
 	if err != nil {
 		c.warn(ctx, "read searching tickets", err)
 		return false, false
@@ -122,12 +139,41 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 	c.kept.retain(func(id string) bool { _, ok := byID[id]; return ok })
 	c.kept.add(rs, res.Kept)
 	c.observe(res)
-	claimed = c.claimAll(ctx, cfg, rs, res.Matches, byID) > 0
-	if claimed {
+	n := c.claimAll(ctx, cfg, rs, res.Matches, byID)
+	if n > 0 {
 		c.recordEstimate(ctx)
 	}
+	c.cache.drop(c.claimed)
+	c.claimed = c.claimed[:0]
+	// A lost claim lists the pool again at once.
+	claimed = n > 0 || c.relist.Load()
 	w.metrics.passSeconds.WithLabelValues(c.name).Observe(time.Since(start).Seconds())
 	return false, claimed
+}
+
+// readConfig reads the configuration and its rule set when the copies the
+// loop holds are older than configRefresh, or the configuration changed
+// (reread). done reports the configuration gone; ok, that the loop holds a
+// configuration to form with.
+func (c *configLoop) readConfig(ctx context.Context, now time.Time) (done, ok bool) {
+	if !c.reread.Swap(false) && !c.cfgRead.IsZero() && now.Sub(c.cfgRead) < configRefresh {
+		return false, true
+	}
+	cfg, err := c.w.opts.Store.GetConfiguration(ctx, c.name)
+	if errors.Is(err, store.ErrNotFound) {
+		return true, false
+	}
+	if err != nil {
+		c.warn(ctx, "read configuration", err)
+		return false, false
+	}
+	rsDoc, err := c.w.opts.Store.GetRuleSet(ctx, cfg.RuleSetName)
+	if err != nil {
+		c.warn(ctx, "read rule set", err)
+		return false, false
+	}
+	c.cfg, c.rsDoc, c.cfgRead = cfg, rsDoc, now
+	return false, true
 }
 
 // recordEstimate writes the configuration's wait estimate to the store, for
@@ -263,9 +309,8 @@ func (c *configLoop) claimAll(ctx context.Context, cfg store.Configuration, rs *
 // SEARCHING for the next pass.
 func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, m *forming.Match, byID map[string]*store.Ticket) bool {
 	w := c.w
-	matchID := newMatchID()
+	matchID := newUUID()
 	teams := rs.Teams()
-	var claims []store.TicketVersion
 	var matched []matchedTicket
 	// A STANDALONE match's tickets say where it should be played, so that
 	// a backend placing it itself need not work it out again.
@@ -274,7 +319,6 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		location = m.Region
 	}
 	if m.Backfill != nil {
-		claims = append(claims, store.TicketVersion{ID: m.Backfill.ID, Version: versionOf(byID, m.Backfill.ID)})
 		matched = append(matched, matchedTicket{TicketId: m.Backfill.ID})
 	}
 	for ti, team := range m.Teams {
@@ -282,32 +326,51 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 			if t.Backfill || strings.Contains(t.ID, backfillSeparator) {
 				continue
 			}
-			claims = append(claims, store.TicketVersion{ID: t.ID, Version: versionOf(byID, t.ID)})
 			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name, Location: location})
 		}
 	}
-	status := claimStatus(cfg)
-	err := w.opts.Store.Claim(ctx, c.name, matchID, claims, status)
-	if err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
-			w.log.Debug("claim lost", "configuration", c.name, "match", matchID, "err", err)
-		} else {
-			c.warn(ctx, "claim match", err)
-		}
+	if ctx.Err() != nil {
 		return false
 	}
-	// The claim changed only the status, match id and version of tickets
-	// unchanged since the snapshot: hand them on as the claim left them, so
-	// that matchProposed need not read them again.
+	// The pass's copies, as the claim leaves them but at the version the
+	// pass read: the claim and the hand-over are one store step (handOver).
+	status := claimStatus(cfg)
 	for i := range matched {
-		if t := byID[matched[i].TicketId]; t != nil {
-			cl := *t
-			cl.Players = slices.Clone(t.Players)
-			cl.Status, cl.MatchId, cl.Version = status, matchID, t.Version+1
-			matched[i].Claimed = &cl
+		t := byID[matched[i].TicketId]
+		if t == nil {
+			c.relist.Store(true)
+			w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
+			return false
 		}
+		cl := *t
+		cl.Players = slices.Clone(t.Players)
+		cl.Status, cl.MatchId = status, matchID
+		matched[i].Claimed = &cl
 	}
+	metrics := make([]RuleEvaluationMetric, len(m.Metrics))
+	for i, rm := range m.Metrics {
+		metrics[i] = RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
+	}
+	// Once started, the step is finished even if this former is stopping, or
+	// its tickets could wait in PLACING for the sweep.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	claimed, err := w.opts.Service.handOver(pctx, cfg, matchID, matched, metrics)
+	if err != nil {
+		c.warn(ctx, "claim match", err)
+		return false
+	}
+	if !claimed {
+		c.relist.Store(true)
+		w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
+		w.log.Debug("claim lost", "configuration", c.name, "match", matchID)
+		return false
+	}
+	c.claimedMu.Lock()
+	for _, mt := range matched {
+		c.claimed = append(c.claimed, mt.TicketId)
+	}
+	c.claimedMu.Unlock()
 	w.metrics.matches.WithLabelValues(c.name).Inc()
 	w.metrics.matchPlayers.WithLabelValues(c.name).Observe(float64(matchPlayers(m)))
 	now := w.opts.Now()
@@ -319,23 +382,12 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 			}
 		}
 	}
-	metrics := make([]RuleEvaluationMetric, len(m.Metrics))
-	for i, rm := range m.Metrics {
-		metrics[i] = RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
-	}
-	// The claim is made: finish handing the match over even if this former
-	// is stopping, or its tickets would wait in PLACING for the sweep.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := w.opts.Service.matchProposed(pctx, cfg, matchID, matched, metrics); err != nil {
-		w.log.Warn("propose match", "configuration", c.name, "match", matchID, "err", err)
-	}
 	if cfg.AcceptanceRequired || cfg.FlexMatchMode == ModeStandalone {
 		return true
 	}
-	ids := make([]string, len(claims))
-	for i, cl := range claims {
-		ids[i] = cl.ID
+	ids := make([]string, len(matched))
+	for i, mt := range matched {
+		ids[i] = mt.TicketId
 	}
 	regions := make([]string, 0, len(m.Regions)+1)
 	for _, r := range m.Regions {
@@ -359,15 +411,6 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 	return true
 }
 
-// versionOf is the snapshot version of ticket id, 0 (which no claim matches)
-// for a ticket not in the snapshot.
-func versionOf(byID map[string]*store.Ticket, id string) int64 {
-	if t := byID[id]; t != nil {
-		return t.Version
-	}
-	return 0
-}
-
 func matchPlayers(m *forming.Match) int {
 	n := 0
 	for _, team := range m.Teams {
@@ -376,13 +419,4 @@ func matchPlayers(m *forming.Match) int {
 		}
 	}
 	return n
-}
-
-// newMatchID returns a random UUID (version 4), the form of FlexMatch match ids.
-func newMatchID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

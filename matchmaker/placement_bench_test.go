@@ -103,7 +103,7 @@ func (p *placementBench) prepare(b *testing.B, n int) []claimedMatch {
 	ctx := context.Background()
 	out := make([]claimedMatch, n)
 	for i := range out {
-		m := claimedMatch{id: newMatchID()}
+		m := claimedMatch{id: newUUID()}
 		var claims []store.TicketVersion
 		for j, team := range []string{"a", "b"} {
 			id := fmt.Sprintf("m%d-%d", i, j)
@@ -249,7 +249,7 @@ func BenchmarkRelayPlacement(b *testing.B) {
 				go func() {
 					defer wg.Done()
 					for i := range work {
-						pl := Placement{Configuration: p.cfg, MatchID: newMatchID(), Regions: []string{"local"}, Tickets: []store.Ticket{
+						pl := Placement{Configuration: p.cfg, MatchID: newUUID(), Regions: []string{"local"}, Tickets: []store.Ticket{
 							{TicketId: fmt.Sprintf("t%d-a", i), Players: []store.Player{{PlayerId: fmt.Sprintf("p%d-a", i), Team: "a"}}},
 							{TicketId: fmt.Sprintf("t%d-b", i), Players: []store.Player{{PlayerId: fmt.Sprintf("p%d-b", i), Team: "b"}}},
 						}}

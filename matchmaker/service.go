@@ -3,6 +3,7 @@ package matchmaker
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -201,6 +202,8 @@ type Service struct {
 
 	// former forms matches (Run) and places them.
 	former *former
+	// arrivals hands new tickets to the forming loop.
+	arrivals *arrivals
 	// placer places the matches whose players accepted and those whose
 	// placement is overdue; nil without Options.Placer.
 	placer acceptedPlacer
@@ -219,6 +222,7 @@ type acceptedPlacer interface {
 type cachedConfig struct {
 	cfg     store.Configuration
 	rs      *rules.RuleSet
+	body    string // rs's source: an unchanged rule set is not compiled again
 	expires time.Time
 }
 
@@ -250,6 +254,7 @@ func New(opts Options) (*Service, error) {
 			return nil, err
 		}
 	}
+	s.arrivals = newArrivals(opts.Publisher, opts.Logger)
 	s.former, err = newFormer(formerOptions{
 		Store:            opts.Store,
 		Service:          s,
@@ -343,12 +348,18 @@ func (s *Service) config(ctx context.Context, field, name string) (store.Configu
 	now := s.now()
 	s.mu.Lock()
 	c, ok := s.cache[name]
+	if ok && !now.Before(c.expires) {
+		// One caller refreshes an expired entry; the others go on with it
+		// meanwhile instead of all reading the store at once.
+		s.cache[name] = cachedConfig{cfg: c.cfg, rs: c.rs, body: c.body, expires: now.Add(s.opts.CacheTTL)}
+	}
 	s.mu.Unlock()
 	if ok && now.Before(c.expires) {
 		return c.cfg, c.rs, nil
 	}
 	cfg, err := s.store.GetConfiguration(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
+		s.forget(name)
 		return store.Configuration{}, nil, notFound(err, "%s: matchmaking configuration %q does not exist", field, name)
 	}
 	if err != nil {
@@ -358,12 +369,14 @@ func (s *Service) config(ctx context.Context, field, name string) (store.Configu
 	if err != nil {
 		return store.Configuration{}, nil, internal(err, "get rule set %s of configuration %s", cfg.RuleSetName, name)
 	}
-	rs, err := rules.CompileJSON([]byte(rsRec.Body))
-	if err != nil {
-		return store.Configuration{}, nil, internal(err, "compile rule set %s", cfg.RuleSetName)
+	rs := c.rs
+	if !ok || c.body != rsRec.Body {
+		if rs, err = rules.CompileJSON([]byte(rsRec.Body)); err != nil {
+			return store.Configuration{}, nil, internal(err, "compile rule set %s", cfg.RuleSetName)
+		}
 	}
 	s.mu.Lock()
-	s.cache[name] = cachedConfig{cfg: cfg, rs: rs, expires: now.Add(s.opts.CacheTTL)}
+	s.cache[name] = cachedConfig{cfg: cfg, rs: rs, body: rsRec.Body, expires: now.Add(s.opts.CacheTTL)}
 	s.mu.Unlock()
 	return cfg, rs, nil
 }
@@ -439,5 +452,15 @@ func newUUID() string {
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], b[10:16])
+	return string(out[:])
 }

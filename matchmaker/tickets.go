@@ -241,6 +241,8 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 	if err := s.createError(err, cfg.Name, id); err != nil {
 		return store.Ticket{}, err
 	}
+	t.Version = 1
+	s.arrivals.arrived(t)
 	s.metrics.ticket(cfg.Name, store.StatusSearching, 1)
 	s.metrics.ticket(cfg.Name, store.StatusCancelled, len(cancelled))
 	if len(cancelled) > 0 {
