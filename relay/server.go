@@ -102,9 +102,10 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 	s.pool.New = func() any { return new(protocol.Packet) }
 	s.bufs.New = func() any { b := make([]byte, protocol.MaxFrameSize+1); return &b }
 	// A small read buffer keeps idle connections cheap (frames are read through
-	// it into pooled buffers); the write buffer holds a whole 4 KiB payload, so
-	// such messages go out as one WebSocket frame.
-	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096,
+	// it into pooled buffers). The relay writes its frames to the connection
+	// itself (wsConn), so gorilla's write buffer, taken from a pool only when its
+	// own writers are used, is never allocated.
+	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{},
 		CheckOrigin: func(*http.Request) bool { return true }}
 	if !opts.DisableUDP {
 		if s.fast, err = listenFastDefault(s, opts, tcpAddr); err != nil {
