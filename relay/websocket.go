@@ -38,15 +38,16 @@ type wsConn struct {
 	ip  netip.Addr
 
 	// lastRead is when the client last sent anything, a pong included (unix
-	// nanoseconds); the ping timer closes the connection with 4004 when it is too old.
+	// nanoseconds); the pinger closes the connection with 4004 when it is too old.
 	lastRead atomic.Int64
 	// clientClosed: the client sent a close frame (a deliberate leave).
 	clientClosed atomic.Bool
 	// pingEvery is the ping period of the session the connection logged into,
 	// when its script sets one (nanoseconds); 0: Options.PingInterval.
 	pingEvery atomic.Int64
-	// ping sends the pings and checks for silence (keepAlive).
-	ping *time.Timer
+	// nextPing is when the pinger (Server.pings) next pings the connection
+	// (unix nanoseconds).
+	nextPing atomic.Int64
 
 	mu          sync.Mutex
 	pending     []byte // frames not yet written
@@ -261,27 +262,24 @@ func (w *wsConn) abort() {
 	w.end()
 }
 
-// end closes the TCP connection and stops the pings; the write side is over.
+// end closes the TCP connection; the write side is over.
 func (w *wsConn) end() {
-	w.ping.Stop()
 	w.c.Close()
 	close(w.writerDone)
 }
 
-// keepAlive runs on the ping timer: it closes the connection with 4004 when the
-// client has been silent too long, otherwise queues a ping carrying the send
-// time and sets the timer again.
-func (w *wsConn) keepAlive() {
-	now := time.Now()
+// keepAlive runs on the pinger when the connection's ping is due: it closes
+// the connection with 4004 when the client has been silent too long, otherwise
+// queues a ping carrying the send time.
+func (w *wsConn) keepAlive(now time.Time) {
 	if now.Sub(time.Unix(0, w.lastRead.Load())) >= w.idleTimeout() {
 		w.close(protocol.CloseIdle, "no traffic and no pong")
 		return
 	}
+	w.nextPing.Store(now.Add(w.pingInterval()).UnixNano())
 	var stamp [8]byte
 	binary.BigEndian.PutUint64(stamp[:], uint64(now.UnixNano()))
-	if w.enqueueControl(framePing, string(stamp[:])) {
-		w.ping.Reset(w.pingInterval())
-	}
+	w.enqueueControl(framePing, string(stamp[:]))
 }
 
 // setPingInterval makes d the connection's ping period, from now; d <= 0 keeps
@@ -289,7 +287,8 @@ func (w *wsConn) keepAlive() {
 func (w *wsConn) setPingInterval(d time.Duration) {
 	if d > 0 {
 		w.pingEvery.Store(int64(d))
-		w.ping.Reset(d)
+		w.nextPing.Store(time.Now().Add(d).UnixNano())
+		w.srv.usePingInterval(d)
 	}
 }
 
@@ -391,7 +390,7 @@ func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 	c.SetPongHandler(w.pong)
 	c.SetPingHandler(w.pingReceived)
 	c.SetCloseHandler(w.closeReceived)
-	w.ping = time.AfterFunc(s.opts.PingInterval, w.keepAlive)
+	w.nextPing.Store(time.Now().Add(s.opts.PingInterval).UnixNano())
 	s.mu.Lock()
 	s.conns[w] = struct{}{}
 	s.wg.Add(1)

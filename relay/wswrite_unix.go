@@ -5,6 +5,7 @@ package relay
 import (
 	"net"
 	"syscall"
+	"unsafe"
 )
 
 // rawConnOf returns c's socket for non-blocking writes, nil when c is not a
@@ -27,17 +28,20 @@ func tryWrite(rc syscall.RawConn, b []byte) (n int, err error) {
 	var werr error
 	err = rc.Write(func(fd uintptr) bool {
 		for n < len(b) {
-			k, e := syscall.Write(int(fd), b[n:])
-			switch {
-			case e == syscall.EINTR:
-				continue
-			case e == syscall.EAGAIN:
+			// A raw system call: the socket does not block, so the scheduler
+			// need not hand this thread's processor over meanwhile (see
+			// mmsg.call).
+			k, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&b[n])), uintptr(len(b)-n))
+			switch e {
+			case 0:
+				n += int(k)
+			case syscall.EINTR:
+			case syscall.EAGAIN:
 				return true
-			case e != nil:
+			default:
 				werr = e
 				return true
 			}
-			n += k
 		}
 		return true
 	})
