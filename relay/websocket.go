@@ -54,6 +54,11 @@ type wsConn struct {
 	frames      int    // messages in pending (control frames not counted)
 	spare       []byte
 	writing     bool // a goroutine owns the write side; it stays set once the connection is finished
+	// corked holds the frames queued during the login until the session has
+	// handled it (uncork): the client must not read its login result before its
+	// peer is routable, as with a reconnect it would send to a peer not yet
+	// replaced.
+	corked bool
 	closing     bool
 	closeCode   int
 	closeReason string
@@ -126,13 +131,24 @@ func (w *wsConn) enqueueControl(op byte, data string) bool {
 // the frame to that writer, otherwise this goroutine becomes the writer. It
 // unlocks w.mu.
 func (w *wsConn) startLocked() {
-	if w.writing {
+	if w.writing || w.corked {
 		w.mu.Unlock()
 		return
 	}
 	w.writing = true
 	w.mu.Unlock()
 	w.writeNow()
+}
+
+// uncork lets the frames queued during the login go.
+func (w *wsConn) uncork() {
+	w.mu.Lock()
+	w.corked = false
+	if len(w.pending) == 0 && !w.closing {
+		w.mu.Unlock()
+		return
+	}
+	w.startLocked()
 }
 
 // drainLocked hands the write side to a drain goroutine unless a writer has it
@@ -384,7 +400,8 @@ func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		ip = ap.Addr().Unmap()
 	}
-	w := &wsConn{srv: s, c: c, nc: c.NetConn(), ip: ip, readerDone: make(chan struct{}), writerDone: make(chan struct{})}
+	w := &wsConn{srv: s, c: c, nc: c.NetConn(), ip: ip, corked: true, readerDone: make(chan struct{}),
+		writerDone: make(chan struct{})}
 	w.raw = rawConnOf(w.nc)
 	w.lastRead.Store(time.Now().UnixNano())
 	c.SetPongHandler(w.pong)
@@ -581,7 +598,9 @@ func (r *reader) login(gameSessionID string) (*session, *peer) {
 		return nil, nil
 	}
 	ev := &event{kind: evLogin, login: &r.in, sink: w, ip: w.ip, done: make(chan struct{}, 1)}
-	if !sess.call(ev) {
+	ok := sess.call(ev)
+	w.uncork()
+	if !ok {
 		ev.refusal, ev.refuseMsg = protocol.RefusalSessionEnded, "the game session has ended"
 	}
 	if ev.refusal != protocol.RefusalNone {
