@@ -49,16 +49,16 @@ type wsConn struct {
 	// (unix nanoseconds).
 	nextPing atomic.Int64
 
-	mu          sync.Mutex
-	pending     []byte // frames not yet written
-	frames      int    // messages in pending (control frames not counted)
-	spare       []byte
-	writing     bool // a goroutine owns the write side; it stays set once the connection is finished
+	mu      sync.Mutex
+	pending []byte // frames not yet written
+	frames  int    // messages in pending (control frames not counted)
+	spare   []byte
+	writing bool // a goroutine owns the write side; it stays set once the connection is finished
 	// corked holds the frames queued during the login until the session has
 	// handled it (uncork): the client must not read its login result before its
 	// peer is routable, as with a reconnect it would send to a peer not yet
 	// replaced.
-	corked bool
+	corked      bool
 	closing     bool
 	closeCode   int
 	closeReason string
