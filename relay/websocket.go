@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -33,8 +32,8 @@ const closeGrace = time.Second
 type wsConn struct {
 	srv *Server
 	c   *websocket.Conn
-	nc  net.Conn        // c's connection, written to directly
-	raw syscall.RawConn // nc's socket for non-blocking writes; nil (TLS): writes go through drain
+	nc  net.Conn   // c's connection, written to directly
+	raw *rawWriter // non-blocking writes on nc's socket; nil (TLS): writes go through drain
 	ip  netip.Addr
 
 	// lastRead is when the client last sent anything, a pong included (unix
@@ -214,7 +213,7 @@ func (w *wsConn) writeNow() {
 		case buf == nil:
 			return
 		}
-		n, err := tryWrite(w.raw, buf)
+		n, err := w.raw.try(buf)
 		if err != nil {
 			w.abort()
 			return
@@ -402,7 +401,7 @@ func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 	}
 	w := &wsConn{srv: s, c: c, nc: c.NetConn(), ip: ip, corked: true, readerDone: make(chan struct{}),
 		writerDone: make(chan struct{})}
-	w.raw = rawConnOf(w.nc)
+	w.raw = newRawWriter(w.nc)
 	w.lastRead.Store(time.Now().UnixNano())
 	c.SetPongHandler(w.pong)
 	c.SetPingHandler(w.pingReceived)

@@ -7,9 +7,12 @@ import (
 	"syscall"
 )
 
-// rawConnOf returns nil: without non-blocking socket writes, every WebSocket
-// write goes through a drain goroutine.
-func rawConnOf(net.Conn) syscall.RawConn { return nil }
+// rawWriter is not available: every WebSocket write goes through a drain
+// goroutine.
+type rawWriter struct{}
 
-// tryWrite is never called without a raw connection.
-func tryWrite(syscall.RawConn, []byte) (int, error) { return 0, syscall.EINVAL }
+// newRawWriter returns nil.
+func newRawWriter(net.Conn) *rawWriter { return nil }
+
+// try is never called on a nil writer.
+func (*rawWriter) try([]byte) (int, error) { return 0, syscall.EINVAL }
