@@ -183,8 +183,9 @@ func (s *session) admit(ev *event) {
 	}
 }
 
-// loginResult sends p its successful login result on conn, running publish,
-// which makes p routable, before the result can leave (wsConn.enqueueLogin).
+// loginResult queues p's successful login result on conn and runs publish,
+// which makes p routable. The result cannot leave before publish has run: conn
+// stays corked until the session has handled the login (wsConn.uncork).
 func (s *session) loginResult(p *peer, conn *wsConn, publish func()) {
 	out := &s.scratch
 	out.Reset()
@@ -197,7 +198,8 @@ func (s *session) loginResult(p *peer, conn *wsConn, publish func()) {
 	if g := s.srv.opts.ReconnectGrace; g > 0 {
 		out.LoginResult.ReconnectGraceMillis = int32(min(g.Milliseconds(), math.MaxInt32))
 	}
-	conn.enqueueLogin(out, publish)
+	conn.enqueue(out)
+	publish()
 }
 
 // reconnect resumes a connected or held peer on a new connection when the login

@@ -36,9 +36,16 @@
 //   - A session with automatic backfill owns a backfiller goroutine, cancelled
 //     and waited for when the session ends.
 //   - Per WebSocket connection, a reader goroutine (wsConn.serveConn), in
-//     Server.wg, and the writer goroutine it owns (wsConn.writeLoop). The
-//     reader ends when the connection does; it then closes the writer and waits
-//     for it. Run closes the remaining connections after the drain.
+//     Server.wg. A connection has no writer goroutine: the sender that finds no
+//     write in progress writes what is queued with a non-blocking system call
+//     (wsConn.writeNow); a write that must wait, a TLS connection and the close
+//     run on a goroutine started for them (wsConn.drain), which ends when the
+//     queue is empty. The reader ends when the connection does; it then closes
+//     the write side and waits for its end (writerDone). Run closes the
+//     remaining connections after the drain.
+//   - The pinger goroutine (Server.pings), started by Run and stopped with the
+//     heartbeats, pings every connection whose ping is due and closes the
+//     silent ones.
 //   - The fast path has one reader per plain UDP socket (fastPath.readLoop), or
 //     with DTLS an accept loop (fastPath.acceptLoop) and one goroutine per
 //     association (fastPath.serveDTLS), all in fastPath.wg; fastPath.close,
@@ -64,9 +71,8 @@
 //  5. fastPath.mu (a RWMutex): the fast path's bindings and bindable peers.
 //  6. binding.mu: a binding's acknowledgement resend timer.
 //  7. wsConn.mu: a connection's send queue and close state (taken inside
-//     Server.mu when Run closes the connections, by senders, and by the
-//     session goroutine, inside session.turn, while it queues a login result
-//     and publishes the player's routes, which takes no lock).
+//     Server.mu when Run closes the connections, and by senders); never held
+//     during a write.
 //  8. link.fastMu: a player's fast path sequence counter and encode buffer.
 //  9. sendBatch.mu: a UDP reader's batch of datagrams to write.
 //  10. link.bucketMu: a player's rate limit bucket; a leaf.

@@ -32,7 +32,9 @@ const (
 	DefaultHTTPIdleTimeout      = 60 * time.Second
 	DefaultSendQueueBytes       = 1 << 20
 	DefaultReconnectGrace       = 30 * time.Second
-	DefaultPingInterval         = 3 * time.Second
+	// DefaultPingInterval: a dead peer is noticed within 15 s (3 intervals),
+	// half of DefaultReconnectGrace, for 1 ping per player every 5 s (docs/relay.md).
+	DefaultPingInterval = 5 * time.Second
 )
 
 // Options configure a Server. The zero value is usable: every field has a default.
@@ -116,7 +118,7 @@ type Options struct {
 	ReconnectGrace time.Duration
 	// PingInterval is the period of the WebSocket pings the relay sends; a
 	// connection silent for 3 intervals, and at least 10s, is closed with 4004.
-	// Default 3s (Realtime pingIntervalTime).
+	// Default 5s (DefaultPingInterval).
 	PingInterval time.Duration
 	// ConnectionIdleTimeout closes a WebSocket that sent nothing, not even a
 	// pong, for this long, with 4004. Default: 3 PingIntervals, and at least 10s.

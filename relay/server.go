@@ -35,10 +35,14 @@ type Server struct {
 	endpoint bus.Endpoint
 	baseCtx  context.Context
 	pool     sync.Pool // *protocol.Packet scratch for sends off a connection goroutine
-	bufs     sync.Pool // *[]byte of MaxFrameSize+1: WebSocket read buffers, held only while a message is handled
-	fast     *fastPath // nil with DisableUDP
-	fastPort int       // advertised UDP port, 0 without UDP
-	caCert   []byte    // PEM CA certificate for the login result
+	// minPing is the shortest ping interval a script set (nanoseconds; 0: none),
+	// for the pinger's period.
+	minPing    atomic.Int64
+	pingChange chan struct{} // wakes the pinger when minPing is lowered
+	bufs       sync.Pool     // *[]byte of MaxFrameSize+1: WebSocket read buffers, held only while a message is handled
+	fast       *fastPath     // nil with DisableUDP
+	fastPort   int           // advertised UDP port, 0 without UDP
+	caCert     []byte        // PEM CA certificate for the login result
 
 	ledger *ledger // placements, cancelled tries and reserved player sessions, under its own mutex
 
@@ -84,27 +88,29 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 	tcpAddr := ln.Addr().(*net.TCPAddr)
 	ln = connlimit.Wrap(ln, opts.MaxConnectionsPerIP, m.refusedConns)
 	s := &Server{
-		caCert:   caCert,
-		opts:     opts,
-		bus:      c,
-		log:      opts.Logger.With("relayId", opts.RelayID),
-		m:        m,
-		ln:       ln,
-		baseCtx:  context.Background(),
-		sessions: make(map[string]*session),
-		ledger:   newLedger(),
-		conns:    make(map[*wsConn]struct{}),
-		shutdown: make(chan struct{}),
-		force:    make(chan struct{}),
-		runDone:  make(chan struct{}),
-		ready:    make(chan struct{}),
+		caCert:     caCert,
+		opts:       opts,
+		bus:        c,
+		log:        opts.Logger.With("relayId", opts.RelayID),
+		m:          m,
+		ln:         ln,
+		baseCtx:    context.Background(),
+		sessions:   make(map[string]*session),
+		ledger:     newLedger(),
+		conns:      make(map[*wsConn]struct{}),
+		shutdown:   make(chan struct{}),
+		force:      make(chan struct{}),
+		runDone:    make(chan struct{}),
+		ready:      make(chan struct{}),
+		pingChange: make(chan struct{}, 1),
 	}
 	s.pool.New = func() any { return new(protocol.Packet) }
 	s.bufs.New = func() any { b := make([]byte, protocol.MaxFrameSize+1); return &b }
 	// A small read buffer keeps idle connections cheap (frames are read through
-	// it into pooled buffers); the write buffer holds a whole 4 KiB payload, so
-	// such messages go out as one WebSocket frame.
-	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096,
+	// it into pooled buffers). The relay writes its frames to the connection
+	// itself (wsConn), so gorilla's write buffer, taken from a pool only when its
+	// own writers are used, is never allocated.
+	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{},
 		CheckOrigin: func(*http.Request) bool { return true }}
 	if !opts.DisableUDP {
 		if s.fast, err = listenFastDefault(s, opts, tcpAddr); err != nil {
@@ -207,6 +213,8 @@ func (s *Server) Run(ctx context.Context) error {
 	hbStop := make(chan struct{})
 	hbDone := make(chan struct{})
 	go s.heartbeats(hbStop, hbDone)
+	pingsDone := make(chan struct{})
+	go s.pings(hbStop, pingsDone)
 	s.log.Info("relay running", "region", s.opts.Region, "addr", s.ln.Addr().String())
 	close(s.ready)
 
@@ -240,6 +248,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	close(hbStop)
 	<-hbDone
+	<-pingsDone
 	s.publishHeartbeat()
 	s.log.Info("relay stopped")
 	return runErr
@@ -338,6 +347,74 @@ func (s *Server) heartbeats(stop <-chan struct{}, done chan<- struct{}) {
 			s.ledger.prune(now, s.opts.PlayerSessionTTL)
 		}
 	}
+}
+
+// pings is the relay's pinger: every pingTick of the shortest ping interval in
+// use it pings the WebSocket connections whose ping is due and closes those
+// silent too long (wsConn.keepAlive), until stop is closed. One goroutine and
+// one timer for all connections: the pings of a tick leave in one run, and
+// their pongs come back together, instead of a timer, a wake-up and a
+// scheduling round per ping.
+func (s *Server) pings(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	interval := s.opts.PingInterval
+	t := time.NewTicker(pingTick(interval))
+	defer t.Stop()
+	var due []*wsConn
+	for {
+		select {
+		case <-stop:
+			return
+		case <-s.pingChange:
+			if d := time.Duration(s.minPing.Load()); d > 0 && d < interval {
+				interval = d
+				t.Reset(pingTick(d))
+			}
+		case now := <-t.C:
+			due = s.duePings(now, due[:0])
+			for i, w := range due {
+				w.keepAlive(now)
+				due[i] = nil
+			}
+		}
+	}
+}
+
+// pingTick is the pinger's period: a tenth of the ping interval, between 10 ms
+// and 250 ms; a ping leaves up to one tick late.
+func pingTick(interval time.Duration) time.Duration {
+	return min(max(interval/10, 10*time.Millisecond), 250*time.Millisecond)
+}
+
+// usePingInterval records that a connection pings every d, for the pinger's
+// period.
+func (s *Server) usePingInterval(d time.Duration) {
+	for {
+		cur := s.minPing.Load()
+		if cur > 0 && cur <= int64(d) {
+			return
+		}
+		if s.minPing.CompareAndSwap(cur, int64(d)) {
+			select {
+			case s.pingChange <- struct{}{}:
+			default:
+			}
+			return
+		}
+	}
+}
+
+// duePings appends to due the connections whose ping is due at now.
+func (s *Server) duePings(now time.Time, due []*wsConn) []*wsConn {
+	n := now.UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for w := range s.conns {
+		if w.nextPing.Load() <= n {
+			due = append(due, w)
+		}
+	}
+	return due
 }
 
 func (s *Server) publishHeartbeat() {

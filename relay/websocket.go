@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/netip"
 	"sync"
@@ -12,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
-	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 )
@@ -22,33 +22,72 @@ import (
 const closeGrace = time.Second
 
 // wsConn is one client WebSocket: the reliable sink of its peer. Senders append
-// encoded frames to pending under mu; the writer goroutine swaps the buffer out and
-// writes one WebSocket message per frame, so queueing never waits for the network
-// and allocates nothing once the buffers have grown.
+// whole WebSocket frames (header and encoded packet) to pending under mu, and
+// the first sender to find no write in progress writes them itself: every frame
+// queued by then leaves with one system call, without waking another goroutine
+// (see writeNow). A write that would wait for the client, a TLS connection and
+// the close are handed to a goroutine started for them (drain). Queueing never
+// waits for the network and allocates nothing once the buffers have grown, and
+// an idle connection has no writer goroutine.
 type wsConn struct {
 	srv *Server
 	c   *websocket.Conn
+	nc  net.Conn   // c's connection, written to directly
+	raw *rawWriter // non-blocking writes on nc's socket; nil (TLS): writes go through drain
 	ip  netip.Addr
 
 	// lastRead is when the client last sent anything, a pong included (unix
-	// nanoseconds); the writer closes the connection with 4004 when it is too old.
+	// nanoseconds); the pinger closes the connection with 4004 when it is too old.
 	lastRead atomic.Int64
 	// clientClosed: the client sent a close frame (a deliberate leave).
 	clientClosed atomic.Bool
 	// pingEvery is the ping period of the session the connection logged into,
 	// when its script sets one (nanoseconds); 0: Options.PingInterval.
 	pingEvery atomic.Int64
+	// nextPing is when the pinger (Server.pings) next pings the connection
+	// (unix nanoseconds).
+	nextPing atomic.Int64
 
-	mu          sync.Mutex
-	pending     []byte
-	spare       []byte
+	mu      sync.Mutex
+	pending []byte // frames not yet written
+	frames  int    // messages in pending (control frames not counted)
+	spare   []byte
+	writing bool // a goroutine owns the write side; it stays set once the connection is finished
+	// corked holds the frames queued during the login until the session has
+	// handled it (uncork): the client must not read its login result before its
+	// peer is routable, as with a reconnect it would send to a peer not yet
+	// replaced.
+	corked      bool
 	closing     bool
 	closeCode   int
 	closeReason string
 
-	wake       chan struct{}
 	readerDone chan struct{}
-	writerDone chan struct{}
+	writerDone chan struct{} // closed when the close frame is sent or a write failed, and the TCP connection closed
+}
+
+// WebSocket frame opcodes the relay sends (RFC 6455 5.2), with the FIN bit.
+const (
+	frameBinary = 0x82
+	frameClose  = 0x88
+	framePing   = 0x89
+	framePong   = 0x8a
+)
+
+// maxInlineWrites bounds the writes a sender makes for other senders' frames
+// before it hands the rest to a drain goroutine.
+const maxInlineWrites = 4
+
+// appendFrameHeader appends the header of an unmasked frame of n bytes.
+func appendFrameHeader(b []byte, op byte, n int) []byte {
+	switch {
+	case n < 126:
+		return append(b, op, byte(n))
+	case n <= 0xffff:
+		return append(b, op, 126, byte(n>>8), byte(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(b, op, 127), uint64(n))
+	}
 }
 
 // enqueue implements sink.
@@ -62,125 +101,209 @@ func (w *wsConn) enqueue(p *protocol.Packet) bool {
 	}
 	if len(w.pending) > w.srv.opts.SendQueueBytes {
 		w.closing, w.closeCode, w.closeReason = true, protocol.ClosePolicyViolation, "send queue full"
+		w.drainLocked()
 		w.mu.Unlock()
 		w.srv.m.drop(dropQueueFull)
-		w.signal()
 		return false
 	}
+	w.pending = appendFrameHeader(w.pending, frameBinary, p.FrameSize())
 	w.pending = protocol.AppendPacket(w.pending, p)
-	w.mu.Unlock()
-	w.signal()
+	w.frames++
+	w.startLocked()
 	return true
 }
 
-// close implements sink: the writer sends what is queued, then the close frame.
+// enqueueControl queues a control frame (ping, pong) with payload data, at most
+// 125 bytes.
+func (w *wsConn) enqueueControl(op byte, data string) bool {
+	w.mu.Lock()
+	if w.closing {
+		w.mu.Unlock()
+		return false
+	}
+	w.pending = append(appendFrameHeader(w.pending, op, len(data)), data...)
+	w.startLocked()
+	return true
+}
+
+// startLocked ends the queueing of a frame: with a write in progress it leaves
+// the frame to that writer, otherwise this goroutine becomes the writer. It
+// unlocks w.mu.
+func (w *wsConn) startLocked() {
+	if w.writing || w.corked {
+		w.mu.Unlock()
+		return
+	}
+	w.writing = true
+	w.mu.Unlock()
+	w.writeNow()
+}
+
+// uncork lets the frames queued during the login go.
+func (w *wsConn) uncork() {
+	w.mu.Lock()
+	w.corked = false
+	if len(w.pending) == 0 && !w.closing {
+		w.mu.Unlock()
+		return
+	}
+	w.startLocked()
+}
+
+// drainLocked hands the write side to a drain goroutine unless a writer has it
+// (which drains or finishes in turn). w.mu is held.
+func (w *wsConn) drainLocked() {
+	if !w.writing {
+		w.writing = true
+		go w.drain(nil, 0, 0)
+	}
+}
+
+// close implements sink: what is queued is written, then the close frame.
 func (w *wsConn) close(code int, reason string) {
 	w.mu.Lock()
 	if !w.closing {
 		w.closing, w.closeCode, w.closeReason = true, code, reason
 	}
+	w.drainLocked()
 	w.mu.Unlock()
-	w.signal()
 }
 
-// enqueueLogin queues a successful login result and, before the writer can
-// take it, runs publish, which makes the player routable (an atomic store,
-// under no lock): the player cannot receive its login result before it can be
-// sent to, and whatever is sent to it queues behind its login result. publish
-// runs even when the connection is closing, so that the player's departure
-// finds it.
-func (w *wsConn) enqueueLogin(p *protocol.Packet, publish func()) {
-	p.Reliable = true
-	p.SequenceNumber = 0
+// take hands the queued frames to the writer, keeping prev (its last buffer,
+// written) as the next spare. With nothing queued it ends the writer's turn, or
+// reports that the connection is to be finished.
+func (w *wsConn) take(prev []byte) (buf []byte, frames int, finish bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if prev != nil && w.spare == nil {
+		w.spare = prev[:0]
+	}
+	if len(w.pending) == 0 {
+		if w.closing {
+			return nil, 0, true
+		}
+		w.writing = false
+		return nil, 0, false
+	}
+	// Swap buffers only when there is something to write: the writer owns buf
+	// until it hands it back as spare, so pending and spare never share a
+	// backing array.
+	buf, frames = w.pending, w.frames
+	w.pending, w.spare, w.frames = w.spare[:0], nil, 0
+	return buf, frames, false
+}
+
+// writeNow writes the queued frames on the calling goroutine, a sender, which
+// owns the write side: each write takes whatever is queued by then, and never
+// waits for the client (a non-blocking system call). What the socket does not
+// take at once, a close, a TLS connection and a sender that wrote
+// maxInlineWrites times go to a drain goroutine.
+func (w *wsConn) writeNow() {
+	if w.raw == nil {
+		go w.drain(nil, 0, 0)
+		return
+	}
+	var prev []byte
+	for range maxInlineWrites {
+		buf, frames, finish := w.take(prev)
+		switch {
+		case finish:
+			go w.drain(nil, 0, 0)
+			return
+		case buf == nil:
+			return
+		}
+		n, err := w.raw.try(buf)
+		if err != nil {
+			w.abort()
+			return
+		}
+		if n < len(buf) {
+			go w.drain(buf, n, frames)
+			return
+		}
+		w.count(frames, len(buf))
+		prev = buf
+	}
+	go w.drain(prev, len(prev), 0)
+}
+
+// drain is the write side's goroutine while a write must wait: it writes
+// buf[off:] (holding frames messages), then what is queued, with blocking writes
+// bounded by WriteTimeout, and finishes the connection when it is closing and
+// everything is written.
+func (w *wsConn) drain(buf []byte, off, frames int) {
+	for {
+		if off < len(buf) {
+			if err := w.nc.SetWriteDeadline(time.Now().Add(w.srv.opts.WriteTimeout)); err != nil {
+				w.abort()
+				return
+			}
+			if _, err := w.nc.Write(buf[off:]); err != nil {
+				w.abort()
+				return
+			}
+			w.count(frames, len(buf))
+		}
+		var finish bool
+		buf, frames, finish = w.take(buf)
+		off = 0
+		switch {
+		case finish:
+			w.finish()
+			return
+		case buf == nil:
+			return
+		}
+	}
+}
+
+// count records messages written in one write of bytes.
+func (w *wsConn) count(frames, bytes int) {
+	if frames > 0 {
+		w.srv.m.wsOut.Add(float64(frames))
+	}
+	w.srv.m.wsBytesOut.Add(float64(bytes))
+}
+
+// abort ends a connection whose write failed: nothing more is queued, and the
+// TCP connection is closed, which ends the reader.
+func (w *wsConn) abort() {
 	w.mu.Lock()
 	if !w.closing {
-		w.pending = protocol.AppendPacket(w.pending, p)
+		w.closing, w.closeCode = true, protocol.CloseNormal
 	}
-	publish()
 	w.mu.Unlock()
-	w.signal()
+	w.end()
 }
 
-func (w *wsConn) signal() {
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+// end closes the TCP connection; the write side is over.
+func (w *wsConn) end() {
+	w.c.Close()
+	close(w.writerDone)
 }
 
-// writeLoop is the connection's writer goroutine, owned by serveWebSocket. It ends
-// after the close frame, or when a write fails, closing the TCP connection.
-func (w *wsConn) writeLoop() {
-	defer close(w.writerDone)
-	defer w.c.Close()
-	every := w.pingInterval()
-	ping := time.NewTicker(every)
-	defer ping.Stop()
-	for {
-		select {
-		case <-w.wake:
-			if d := w.pingInterval(); d != every {
-				every = d
-				ping.Reset(d)
-			}
-		case now := <-ping.C:
-			if !w.keepAlive(now) {
-				return
-			}
-			continue
-		}
-		for {
-			w.mu.Lock()
-			closing, code, reason := w.closing, w.closeCode, w.closeReason
-			if len(w.pending) == 0 {
-				w.mu.Unlock()
-				if closing {
-					w.finish(code, reason)
-					return
-				}
-				break
-			}
-			// Swap buffers only when there is something to write: the writer owns
-			// buf until it hands it back as spare, so pending and spare never
-			// share a backing array.
-			buf := w.pending
-			w.pending, w.spare = w.spare[:0], nil
-			w.mu.Unlock()
-			err := w.writeFrames(buf)
-			w.mu.Lock()
-			w.spare = buf[:0]
-			w.mu.Unlock()
-			if err != nil {
-				w.close(protocol.CloseNormal, "")
-				return
-			}
-		}
-	}
-}
-
-// keepAlive sends a WebSocket ping carrying the send time, or closes the
-// connection with 4004 when the client has been silent too long. It reports false
-// when the writer must stop.
-func (w *wsConn) keepAlive(now time.Time) bool {
+// keepAlive runs on the pinger when the connection's ping is due: it closes
+// the connection with 4004 when the client has been silent too long, otherwise
+// queues a ping carrying the send time.
+func (w *wsConn) keepAlive(now time.Time) {
 	if now.Sub(time.Unix(0, w.lastRead.Load())) >= w.idleTimeout() {
 		w.close(protocol.CloseIdle, "no traffic and no pong")
-		return true
+		return
 	}
+	w.nextPing.Store(now.Add(w.pingInterval()).UnixNano())
 	var stamp [8]byte
 	binary.BigEndian.PutUint64(stamp[:], uint64(now.UnixNano()))
-	if err := w.c.WriteControl(websocket.PingMessage, stamp[:], now.Add(w.srv.opts.WriteTimeout)); err != nil {
-		w.close(protocol.CloseNormal, "")
-		return false
-	}
-	return true
+	w.enqueueControl(framePing, string(stamp[:]))
 }
 
-// setPingInterval makes d the connection's ping period (the writer picks it up
-// when woken); d <= 0 keeps Options.PingInterval.
+// setPingInterval makes d the connection's ping period, from now; d <= 0 keeps
+// Options.PingInterval.
 func (w *wsConn) setPingInterval(d time.Duration) {
 	if d > 0 {
 		w.pingEvery.Store(int64(d))
-		w.signal()
+		w.nextPing.Store(time.Now().Add(d).UnixNano())
+		w.srv.usePingInterval(d)
 	}
 }
 
@@ -217,35 +340,36 @@ func (w *wsConn) pong(data string) error {
 	return nil
 }
 
-// writeFrames writes each frame of buf as one binary message.
-func (w *wsConn) writeFrames(buf []byte) error {
-	if err := w.c.SetWriteDeadline(time.Now().Add(w.srv.opts.WriteTimeout)); err != nil {
-		return err
-	}
-	n := 0
-	total := len(buf)
-	for len(buf) > 0 {
-		size, k := protowire.ConsumeVarint(buf)
-		end := k + int(size)
-		if k < 0 || end > len(buf) {
-			return errors.New("relay: corrupt send queue")
-		}
-		if err := w.c.WriteMessage(websocket.BinaryMessage, buf[:end]); err != nil {
-			return err
-		}
-		buf = buf[end:]
-		n++
-	}
-	w.srv.m.wsOut.Add(float64(n))
-	w.srv.m.wsBytesOut.Add(float64(total))
+// pingReceived answers a client's WebSocket ping with a pong queued behind the
+// frames before it (gorilla's own handler would write it at once, between two
+// of the relay's writes).
+func (w *wsConn) pingReceived(data string) error {
+	w.lastRead.Store(time.Now().UnixNano())
+	w.enqueueControl(framePong, data)
 	return nil
 }
 
-// finish sends the close frame and waits briefly for the client's answer (the
-// reader ends when it arrives) so that the close frame is not lost to a reset.
-func (w *wsConn) finish(code int, reason string) {
+// closeReceived answers a client's close frame with the same code, after what
+// is queued.
+func (w *wsConn) closeReceived(code int, _ string) error {
+	w.close(code, "")
+	return nil
+}
+
+// finish sends the close frame, waits briefly for the client's answer (the
+// reader ends when it arrives) so that the close frame is not lost to a reset,
+// and ends the connection.
+func (w *wsConn) finish() {
+	defer w.end()
+	w.mu.Lock()
+	code, reason := w.closeCode, w.closeReason
+	w.mu.Unlock()
 	msg := websocket.FormatCloseMessage(code, reason)
-	if err := w.c.WriteControl(websocket.CloseMessage, msg, time.Now().Add(w.srv.opts.WriteTimeout)); err != nil {
+	frame := append(appendFrameHeader(make([]byte, 0, 4+len(msg)), frameClose, len(msg)), msg...)
+	if err := w.nc.SetWriteDeadline(time.Now().Add(w.srv.opts.WriteTimeout)); err != nil {
+		return
+	}
+	if _, err := w.nc.Write(frame); err != nil {
 		return
 	}
 	t := time.NewTimer(closeGrace)
@@ -275,10 +399,14 @@ func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		ip = ap.Addr().Unmap()
 	}
-	w := &wsConn{srv: s, c: c, ip: ip, wake: make(chan struct{}, 1), readerDone: make(chan struct{}),
+	w := &wsConn{srv: s, c: c, nc: c.NetConn(), ip: ip, corked: true, readerDone: make(chan struct{}),
 		writerDone: make(chan struct{})}
+	w.raw = newRawWriter(w.nc)
 	w.lastRead.Store(time.Now().UnixNano())
 	c.SetPongHandler(w.pong)
+	c.SetPingHandler(w.pingReceived)
+	c.SetCloseHandler(w.closeReceived)
+	w.nextPing.Store(time.Now().Add(s.opts.PingInterval).UnixNano())
 	s.mu.Lock()
 	s.conns[w] = struct{}{}
 	s.wg.Add(1)
@@ -286,8 +414,8 @@ func (s *Server) serveWebSocket(rw http.ResponseWriter, r *http.Request) {
 	go w.serveConn(r.URL.Query().Get("gameSessionId"))
 }
 
-// serveConn runs a connection: this goroutine reads, a writer goroutine it owns
-// writes. The Server's wait group owns it.
+// serveConn runs a connection: this goroutine reads; it then closes the write
+// side and waits for its end. The Server's wait group owns it.
 func (w *wsConn) serveConn(gameSessionID string) {
 	s := w.srv
 	defer func() {
@@ -296,7 +424,6 @@ func (w *wsConn) serveConn(gameSessionID string) {
 		s.mu.Unlock()
 		s.wg.Done()
 	}()
-	go w.writeLoop()
 	w.read(gameSessionID)
 	close(w.readerDone)
 	w.close(protocol.CloseNormal, "")
@@ -470,7 +597,9 @@ func (r *reader) login(gameSessionID string) (*session, *peer) {
 		return nil, nil
 	}
 	ev := &event{kind: evLogin, login: &r.in, sink: w, ip: w.ip, done: make(chan struct{}, 1)}
-	if !sess.call(ev) {
+	ok := sess.call(ev)
+	w.uncork()
+	if !ok {
 		ev.refusal, ev.refuseMsg = protocol.RefusalSessionEnded, "the game session has ended"
 	}
 	if ev.refusal != protocol.RefusalNone {

@@ -26,6 +26,7 @@ type benchRelayFlags struct {
 	hz       int
 	size     int
 	udp      bool
+	idle     bool
 	duration time.Duration
 	cpu      []cpuSource
 }
@@ -41,7 +42,8 @@ func runBenchRelay(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.IntVar(&b.hz, "hz", 30, "messages each player broadcasts per second (1 to 1000)")
 	fs.IntVar(&b.size, "size", 64, "payload bytes (16 to 1200)")
 	fs.BoolVar(&b.udp, "udp", true, "send over the UDP fast path (false: WebSocket)")
-	fs.DurationVar(&b.duration, "duration", 10*time.Second, "how long to send (at most 2m)")
+	fs.BoolVar(&b.idle, "idle", false, "connect the players and send nothing (the relay's cost of idle players: pings and pongs)")
+	fs.DurationVar(&b.duration, "duration", 10*time.Second, "how long to send, or with --idle to stay connected (at most 2m)")
 	var cf cpuFlags
 	cf.register(fs, "delivered message (the relay's, e.g. --cpu-metrics-urls http://127.0.0.1:9100/metrics)")
 	if code := parseFlags(fs, args); code >= 0 {
@@ -187,6 +189,9 @@ func benchRelay(ctx context.Context, conn *bus.Conn, b benchRelayFlags) (relayRe
 	cpu := startCPU(ctx, b.cpu)
 	start := time.Now()
 	for i, c := range clients {
+		if b.idle {
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -214,6 +219,9 @@ func benchRelay(ctx context.Context, conn *bus.Conn, b benchRelayFlags) (relayRe
 		}()
 	}
 	wg.Wait()
+	if b.idle {
+		<-runCtx.Done()
+	}
 	elapsed := time.Since(start)
 	time.Sleep(200 * time.Millisecond) // let the last messages arrive
 	cpuLine := cpu.report(ctx, delivered.Load(), "delivered message")
