@@ -15,7 +15,8 @@
 // cancelled tries and reserved player sessions; session.go is a game session's
 // lifecycle; admission.go its reservations, logins, reconnects and departures;
 // routing.go its message routing and groups; scriptapi.go the Session methods
-// scripts call; websocket.go the WebSocket connections; udp.go the fast path
+// scripts call; websocket.go the WebSocket connections, pinger.go the one
+// goroutine that pings them all; udp.go the fast path
 // and plain UDP, dtls.go DTLS; decode.go the decoding and validation every
 // client packet goes through.
 //
