@@ -70,6 +70,8 @@ func TestCancellationSparesLaterTriesAndJoinedSessions(t *testing.T) {
 	c := h.mustDial(played.PlayerSessions[0].PlayerSessionID, client.Options{})
 	h.cancelTry(joined, 1)
 
+	// An ignored cancellation sends no signal: give the relay time to act on
+	// it wrongly, then check that it did not (an absence check, so a pause).
 	time.Sleep(300 * time.Millisecond)
 	for _, id := range []string{kept.GameSessionID, played.GameSessionID} {
 		if e, ok := h.events.endedOf(id); ok {

@@ -152,6 +152,8 @@ func TestReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	ws.UnderlyingConn().Close()
+	// Let the relay see the drop, so that the login below resumes a held peer
+	// (a reconnect before it does works too, through the other path).
 	time.Sleep(50 * time.Millisecond)
 
 	// Within the grace period: same peer id, still in group 4, new tokens.
@@ -337,12 +339,15 @@ func TestRateAndConnectionLimits(t *testing.T) {
 		recv(t, b)
 		n++
 	}
+	// An absence check: messages the limit let through late arrive within
+	// this pause.
 	time.Sleep(50 * time.Millisecond)
 	n += len(b.Messages())
 	if n < 10 || n > 15 {
 		t.Fatalf("%d messages passed a limit of 10/s", n)
 	}
-	// The connection survives and the bucket refills.
+	// The connection survives and the bucket refills, with time: nothing to
+	// wait on but the clock.
 	time.Sleep(300 * time.Millisecond)
 	if err := a.Send(ctx, 2, client.ToPlayer(b.PeerID()), []byte("later"), true); err != nil {
 		t.Fatal(err)

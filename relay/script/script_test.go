@@ -526,6 +526,7 @@ exports.ssExports = {
 };`
 	_, s := newInstance(t, src, script.Options{})
 	relaytest.Eventually(t, "the session to end", s.isEnded)
+	// An absence check: a tick after the end would be sent within this pause.
 	time.Sleep(120 * time.Millisecond)
 	if n := len(s.sent()); n != 5 {
 		t.Errorf("the loop sent %d ticks, want 5", n)
