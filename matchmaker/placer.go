@@ -101,6 +101,7 @@ func (w *former) place(ctx context.Context, cfg store.Configuration, matchID str
 		defer func() {
 			if pending {
 				w.waits.count.Add(-1)
+				w.waits.add(cfg.Name, -1)
 				w.metrics.pendingPlacements.WithLabelValues(cfg.Name).Dec()
 			}
 		}()
@@ -110,6 +111,7 @@ func (w *former) place(ctx context.Context, cfg store.Configuration, matchID str
 				return false
 			}
 			pending = true
+			w.waits.add(cfg.Name, 1)
 			w.metrics.pendingPlacements.WithLabelValues(cfg.Name).Inc()
 			// The sweep leaves the tickets to this placement until it ends.
 			deadline, _ := pctx.Deadline()
@@ -230,12 +232,43 @@ type placementWaits struct {
 	count atomic.Int64
 	once  sync.Once
 	freed chan struct{}
+
+	mu       sync.Mutex
+	byConfig map[string]int // placements waiting, by configuration
+}
+
+// add counts n more placements of configuration waiting for capacity.
+func (pw *placementWaits) add(configuration string, n int) {
+	pw.mu.Lock()
+	defer pw.mu.Unlock()
+	if pw.byConfig == nil {
+		pw.byConfig = map[string]int{}
+	}
+	if pw.byConfig[configuration] += n; pw.byConfig[configuration] <= 0 {
+		delete(pw.byConfig, configuration)
+	}
+}
+
+// pending returns the placements waiting for capacity, by configuration.
+func (pw *placementWaits) pending() map[string]int {
+	pw.mu.Lock()
+	defer pw.mu.Unlock()
+	out := make(map[string]int, len(pw.byConfig))
+	for k, v := range pw.byConfig {
+		out[k] = v
+	}
+	return out
 }
 
 func (pw *placementWaits) freedChan() chan struct{} {
 	pw.once.Do(func() { pw.freed = make(chan struct{}) })
 	return pw.freed
 }
+
+// PendingPlacements returns, by configuration, the matches this process is
+// placing that wait for relay capacity (matchpoint_placements_pending): the
+// dashboard shows them.
+func (s *Service) PendingPlacements() map[string]int { return s.former.waits.pending() }
 
 // capacityFreed wakes the longest waiting placement, if any: a game session
 // ended.

@@ -39,6 +39,10 @@ func TestPlacementWaitsForCapacity(t *testing.T) {
 		if !waitFor(t, 10*time.Second, func() bool { return gauge() == want }) {
 			t.Fatalf("pending placements %v, want %v", gauge(), want)
 		}
+		// The dashboard's count (Service.PendingPlacements) agrees.
+		if got := w.waits.pending()["duel"]; got != int(want) {
+			t.Fatalf("pending placements by configuration %v, want duel: %v", w.waits.pending(), want)
+		}
 	}
 	e.start("t1", 1000)
 	e.start("t2", 1000)

@@ -167,7 +167,9 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		Store:     st,
 		Bus:       conn,
 		Authorize: dashboard.BearerAuthorizer(keys),
-		Logger:    log.With("component", "dashboard"),
+		// The matches this process places that wait for relay capacity.
+		PendingPlacements: svc.PendingPlacements,
+		Logger:            log.With("component", "dashboard"),
 	})
 	if err != nil {
 		svc.Close()

@@ -100,6 +100,10 @@ type Options struct {
 	MaxPlaygroundTickets int
 	MaxPlaygroundBytes   int64
 	MaxSimulations       int
+	// PendingPlacements, when set, gives by configuration the matches this
+	// process is placing that wait for relay capacity
+	// (matchmaker.Service.PendingPlacements); the queues panel shows them.
+	PendingPlacements func() map[string]int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives the dashboard's logs (default slog.Default()).

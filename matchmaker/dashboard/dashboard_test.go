@@ -277,3 +277,29 @@ func TestStoreErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestOverviewPendingPlacements: the matches waiting for relay capacity, by
+// configuration, come from Options.PendingPlacements; none is left out.
+func TestOverviewPendingPlacements(t *testing.T) {
+	clk := newClock()
+	st := seeded(t, clk.Now())
+	srv, _ := server(t, dashboard.Options{Store: st, Now: clk.Now, PendingPlacements: func() map[string]int {
+		return map[string]int{"duel-ranked": 3, "gone": 1}
+	}})
+	var ov struct {
+		Configurations []struct {
+			Name              string `json:"name"`
+			PendingPlacements int    `json:"pendingPlacements"`
+		} `json:"configurations"`
+	}
+	if code, body := call(t, "GET", srv.URL+"/dashboard/api/overview", testSecret, nil, &ov); code != 200 {
+		t.Fatalf("%d %s", code, body)
+	}
+	got := map[string]int{}
+	for _, c := range ov.Configurations {
+		got[c.Name] = c.PendingPlacements
+	}
+	if len(got) != 2 || got["duel-ranked"] != 3 || got["squads"] != 0 {
+		t.Fatalf("pending placements by configuration: %v", got)
+	}
+}

@@ -24,7 +24,14 @@ func (d *Dashboard) serveOverview(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the store cannot be read: "+err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, d.stats.overview())
+	ov := d.stats.overview()
+	if d.opts.PendingPlacements != nil {
+		pending := d.opts.PendingPlacements()
+		for i := range ov.Configurations {
+			ov.Configurations[i].PendingPlacements = pending[ov.Configurations[i].Name]
+		}
+	}
+	writeJSON(w, http.StatusOK, ov)
 }
 
 func (d *Dashboard) serveMatches(w http.ResponseWriter, r *http.Request) {

@@ -328,18 +328,21 @@ type overviewTotals struct {
 }
 
 type configView struct {
-	Name               string         `json:"name"`
-	RuleSetName        string         `json:"ruleSetName"`
-	FlexMatchMode      string         `json:"flexMatchMode,omitempty"`
-	AcceptanceRequired bool           `json:"acceptanceRequired"`
-	Searching          int            `json:"searching"`
-	TimeToMatch        timeToMatch    `json:"timeToMatch"`
-	Events             map[string]int `json:"events"`
-	Matches            int            `json:"matches"`
-	LastMatchAt        *time.Time     `json:"lastMatchAt,omitempty"`
-	EventsRead         uint64         `json:"eventsRead"`
-	EventsTrimmed      uint64         `json:"eventsTrimmed,omitempty"`
-	Error              string         `json:"error,omitempty"`
+	Name               string `json:"name"`
+	RuleSetName        string `json:"ruleSetName"`
+	FlexMatchMode      string `json:"flexMatchMode,omitempty"`
+	AcceptanceRequired bool   `json:"acceptanceRequired"`
+	Searching          int    `json:"searching"`
+	// PendingPlacements are the matches this matchmaker is placing that
+	// wait for relay capacity (Options.PendingPlacements).
+	PendingPlacements int            `json:"pendingPlacements,omitempty"`
+	TimeToMatch       timeToMatch    `json:"timeToMatch"`
+	Events            map[string]int `json:"events"`
+	Matches           int            `json:"matches"`
+	LastMatchAt       *time.Time     `json:"lastMatchAt,omitempty"`
+	EventsRead        uint64         `json:"eventsRead"`
+	EventsTrimmed     uint64         `json:"eventsTrimmed,omitempty"`
+	Error             string         `json:"error,omitempty"`
 }
 
 // timeToMatch summarises, over the window, the time from each matched

@@ -99,6 +99,8 @@
         el("span", { class: "depth", "data-configuration": c.name, text: String(c.searching) }));
       const name = el("td", {}, el("strong", { text: c.name }));
       if (c.error) name.append(" ", el("span", { class: "badge bad", title: c.error, text: "read error" }));
+      if (c.pendingPlacements) name.append(" ", el("span", { class: "badge warn", "data-pending": String(c.pendingPlacements),
+        title: "matches waiting for a relay with room, until the queue's timeout", text: c.pendingPlacements + " waiting for a relay" }));
       body.append(el("tr", { "data-configuration": c.name },
         name,
         el("td", { text: c.ruleSetName }),
