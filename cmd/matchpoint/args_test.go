@@ -29,8 +29,13 @@ func TestFlagsAfterArguments(t *testing.T) {
 func TestUnknownEnvironmentIsWarned(t *testing.T) {
 	t.Setenv("MATCHPOINT_NATS_ULR", "nats://127.0.0.1:1")
 	_, _, errOut := runCmd("scripts", "list", "--nats-url", "nats://127.0.0.1:1")
-	if !strings.Contains(errOut, "warning: environment variable MATCHPOINT_NATS_ULR is set but is no setting of this command") {
+	if !strings.Contains(errOut, `level=WARN msg="environment variable is set but is no setting of this command (ignored); --help lists them" variable=MATCHPOINT_NATS_ULR command="scripts list"`) {
 		t.Fatalf("stderr %s", errOut)
+	}
+	// A command without a logger says it plainly.
+	_, _, errOut = runCmd("bench", "tickets", "--duration", "0s")
+	if !strings.Contains(errOut, "matchpoint bench tickets: warning: environment variable MATCHPOINT_NATS_ULR is set but is no setting of this command") {
+		t.Fatalf("bench stderr %s", errOut)
 	}
 }
 

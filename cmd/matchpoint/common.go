@@ -24,14 +24,30 @@ import (
 type logFlags struct {
 	level  string
 	format string
+	fs     *flag.FlagSet // the command's flags, for the unused environment warning
 }
 
 func (l *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&l.level, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&l.format, "log-format", "text", "log format: text or json")
+	l.fs = fs
 }
 
+// logger returns the command's logger, and logs through it a warning for each
+// MATCHPOINT_ environment variable that no flag of the command reads (most
+// often a misspelt setting), so that the warning follows --log-format.
 func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
+	log, err := l.newLogger(w)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range cliconfig.UnusedEnv(l.fs, os.Environ()) {
+		log.Warn("environment variable is set but is no setting of this command (ignored); --help lists them", "variable", name, "command", l.fs.Name())
+	}
+	return log, nil
+}
+
+func (l *logFlags) newLogger(w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(l.level)); err != nil {
 		return nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", l.level)
@@ -131,6 +147,9 @@ func parseFlags(fs *flag.FlagSet, args []string) int {
 	err := cliconfig.Parse(fs, args, os.LookupEnv)
 	switch {
 	case err == nil:
+		if fs.Lookup("log-format") != nil {
+			return -1 // the command's logger warns (logFlags.logger)
+		}
 		for _, name := range cliconfig.UnusedEnv(fs, os.Environ()) {
 			fmt.Fprintf(fs.Output(), "matchpoint %s: warning: environment variable %s is set but is no setting of this command (ignored); 'matchpoint %s --help' lists them\n", fs.Name(), name, fs.Name())
 		}
