@@ -91,6 +91,14 @@ func FuzzDecodeConfigurationChanged(f *testing.F) {
 	fuzzDecoder(f, bus.DecodeConfigurationChanged, bus.ConfigurationChanged.Encode)
 }
 
+func FuzzDecodeSessionUpdateRequest(f *testing.F) {
+	fuzzDecoder(f, bus.DecodeSessionUpdateRequest, bus.SessionUpdateRequest.Encode)
+}
+
+func FuzzDecodeSessionUpdateReply(f *testing.F) {
+	fuzzDecoder(f, bus.DecodeSessionUpdateReply, bus.SessionUpdateReply.Encode)
+}
+
 // FuzzToken checks both directions of the token mapping: every name Token
 // accepts parses back to itself, every token ParseToken accepts is the
 // canonical Token of its name, and no token holds a subject metacharacter.
@@ -133,6 +141,8 @@ func TestFuzzSeedsValid(t *testing.T) {
 		"FuzzDecodeReserveRequest":       func(b []byte) error { _, err := bus.DecodeReserveRequest(b); return err },
 		"FuzzDecodeReserveReply":         func(b []byte) error { _, err := bus.DecodeReserveReply(b); return err },
 		"FuzzDecodeConfigurationChanged": func(b []byte) error { _, err := bus.DecodeConfigurationChanged(b); return err },
+		"FuzzDecodeSessionUpdateRequest": func(b []byte) error { _, err := bus.DecodeSessionUpdateRequest(b); return err },
+		"FuzzDecodeSessionUpdateReply":   func(b []byte) error { _, err := bus.DecodeSessionUpdateReply(b); return err },
 	}
 	for name, decode := range decoders {
 		raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", name, "valid"))
