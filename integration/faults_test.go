@@ -16,7 +16,7 @@ import (
 )
 
 // discoverInterval is how often a matchmaker looks for configurations to own
-// (worker.Options.Discover, default 2s): a takeover comes at most this long
+// (matchmaker.Options.Discover, default 2s): a takeover comes at most this long
 // after the lease lapsed.
 const discoverInterval = 2 * time.Second
 
