@@ -51,7 +51,7 @@ func TestLastAcceptsOnTwoMatchmakers(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "not ready for acceptance") || ctx.Err() != nil {
 				return err
 			}
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(10 * time.Millisecond) // a retry's pause: this runs off the test goroutine, where poll cannot fail the test
 		}
 	}
 	start := make(chan struct{})

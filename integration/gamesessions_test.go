@@ -53,26 +53,6 @@ func (m *matchmakerProc) gameLift() *gamelift.Client {
 		Credentials: credentials.NewStaticCredentialsProvider(apiKeyID, apiKeySecret, "")})
 }
 
-// poll calls check every 20ms until it reports done; an error, or ctx's
-// end, fails the test with what it waited for.
-func poll(t *testing.T, ctx context.Context, what string, check func() (bool, error)) {
-	t.Helper()
-	for {
-		done, err := check()
-		if err != nil {
-			t.Fatalf("waiting for %s: %v", what, err)
-		}
-		if done {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not within the test's deadline", what)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
 // TestGameSessionsWithAWSSDK is issue 12's "done when" against the
 // multi-process stack, with the AWS SDK for Go v2, the calls spread over two
 // matchmakers that share Redis and NATS: upload a script, create a fleet

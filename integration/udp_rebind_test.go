@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"net"
+	"strconv"
 	"testing"
 	"time"
 
@@ -126,17 +127,11 @@ func counter(t *testing.T, r *relayProc, series string) float64 {
 // waitCounter waits up to 5s for the relay's counter to reach want.
 func waitCounter(t *testing.T, r *relayProc, series string, want float64) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got := counter(t, r, series)
-		if got >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s is %v, want %v", series, got, want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	poll(t, ctx, series+" to reach "+strconv.FormatFloat(want, 'g', -1, 64), func() (bool, error) {
+		return counter(t, r, series) >= want, nil
+	})
 }
 
 // silent checks that c receives no datagram for a short while.

@@ -268,7 +268,7 @@ func TestOpsMatchmakerDrain(t *testing.T) {
 		default:
 			t.Fatalf("the API during the drain, after %d served and %d refused requests: %+v", served, refused, a)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // the sampling period of the probes, which watch the phases go by
 	}
 	if served == 0 {
 		t.Fatal("no API request was served while /readyz answered 503 draining: a load balancer that has not yet seen it fails its requests")

@@ -132,7 +132,7 @@ func healthzFrom(t *testing.T, addr, from string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("/healthz from %s: %v", from, err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // polling period: /healthz is probed until it answers
 	}
 }
 

@@ -111,7 +111,14 @@ func PlaceRefused(tb testing.TB, mm *bus.Conn, req bus.PlacementRequest) bus.Err
 // Timeout with what it waited for.
 func Eventually(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(Timeout)
+	EventuallyWithin(tb, Timeout, what, cond)
+}
+
+// EventuallyWithin is Eventually with its own timeout, for what takes longer
+// than Timeout (a script's end-of-game logic).
+func EventuallyWithin(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
 			tb.Fatalf("timed out waiting for %s", what)

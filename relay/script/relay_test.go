@@ -273,16 +273,13 @@ func TestRelayDocumentationExample(t *testing.T) {
 // waitEnded returns how the session id ended, failing after 30 s.
 func (e *relayEnv) waitEnded(id string) bus.SessionEnded {
 	e.tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if v, ok := e.endedOf(id); ok {
-			return v
-		}
-		if time.Now().After(deadline) {
-			e.tb.Fatalf("session %s has not ended", id)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	var ended bus.SessionEnded
+	relaytest.EventuallyWithin(e.tb, 30*time.Second, "session "+id+" to end", func() bool {
+		v, ok := e.endedOf(id)
+		ended = v
+		return ok
+	})
+	return ended
 }
 
 // exampleScript is the documentation's example script with its tick loop
