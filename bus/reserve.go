@@ -75,32 +75,7 @@ func (c *Conn) ServeReserves(ctx context.Context, relayID string, handler Reserv
 	if err != nil {
 		return nil, fmt.Errorf("bus: serve reserves: %w", err)
 	}
-	handle := func(m *nats.Msg, stopping bool) {
-		if m.Reply == "" {
-			return
-		}
-		req, err := DecodeReserveRequest(m.Data)
-		var reply ReserveReply
-		switch {
-		case err != nil:
-			reply = refuseReserve(requestIDOf(m.Data), CodeInvalid, err.Error())
-		case req.RelayID != relayID:
-			reply = refuseReserve(req.RequestID, CodeInvalid, fmt.Sprintf("request for relay %q sent to relay %q", req.RelayID, relayID))
-		case stopping:
-			reply = refuseReserve(req.RequestID, CodeDraining, "relay stopped taking reservations")
-		case !time.Now().Before(req.Deadline):
-			reply = refuseReserve(req.RequestID, CodeExpired, "deadline "+req.Deadline.Format(time.RFC3339Nano)+" passed")
-		default:
-			hctx, cancel := context.WithDeadline(ctx, req.Deadline)
-			reply = handler(hctx, req)
-			cancel()
-			reply.RequestID = req.RequestID
-		}
-		c.respond(m, reply.Encode, func(err error) ([]byte, error) {
-			return refuseReserve(req.RequestID, CodeInternal, "relay reply does not encode: "+err.Error()).Encode()
-		})
-	}
-	return c.subscribe(ctx, subject, "", c.opts.MaxInFlight, true, handle)
+	return serveRelayRequests(ctx, c, subject, relayID, "reservations", DecodeReserveRequest, refuseReserve, handler)
 }
 
 func refuseReserve(requestID string, code ErrorCode, msg string) ReserveReply {
@@ -119,4 +94,65 @@ func requestIDOf(data []byte) string {
 		return ""
 	}
 	return probe.RequestID
+}
+
+// relayRequest is a request addressed to one relay: its id, the relay it
+// names and its deadline.
+type relayRequest interface {
+	addressed() (requestID, relayID string, deadline time.Time)
+}
+
+// relayReply is the reply R to a relayRequest, through its pointer P.
+type relayReply[R any] interface {
+	*R
+	answers(requestID string)
+	Encode() ([]byte, error)
+}
+
+func (r ReserveRequest) addressed() (string, string, time.Time) {
+	return r.RequestID, r.RelayID, r.Deadline
+}
+func (r *ReserveReply) answers(requestID string) { r.RequestID = requestID }
+
+func (r SessionUpdateRequest) addressed() (string, string, time.Time) {
+	return r.RequestID, r.RelayID, r.Deadline
+}
+func (r *SessionUpdateReply) answers(requestID string) { r.RequestID = requestID }
+
+// serveRelayRequests serves the requests on subject addressed to relay
+// relayID (what names them in refusals), no queue group: INVALID for a
+// request that does not decode or names another relay, EXPIRED past its
+// deadline, DRAINING for requests still buffered when it stops; the others
+// go to handler, under their deadline. It stops when ctx is done or stop is
+// called; stop returns once every handler has returned.
+func serveRelayRequests[Q relayRequest, R any, P relayReply[R]](ctx context.Context, c *Conn, subject, relayID, what string,
+	decode func([]byte) (Q, error), refuse func(requestID string, code ErrorCode, msg string) R, handler func(context.Context, Q) R) (stop func(), err error) {
+	handle := func(m *nats.Msg, stopping bool) {
+		if m.Reply == "" {
+			return
+		}
+		req, err := decode(m.Data)
+		id, to, deadline := req.addressed()
+		var reply R
+		switch {
+		case err != nil:
+			reply = refuse(requestIDOf(m.Data), CodeInvalid, err.Error())
+		case to != relayID:
+			reply = refuse(id, CodeInvalid, fmt.Sprintf("request for relay %q sent to relay %q", to, relayID))
+		case stopping:
+			reply = refuse(id, CodeDraining, "relay stopped taking "+what)
+		case !time.Now().Before(deadline):
+			reply = refuse(id, CodeExpired, "deadline "+deadline.Format(time.RFC3339Nano)+" passed")
+		default:
+			hctx, cancel := context.WithDeadline(ctx, deadline)
+			reply = handler(hctx, req)
+			cancel()
+			P(&reply).answers(id)
+		}
+		c.respond(m, P(&reply).Encode, func(err error) ([]byte, error) {
+			fallback := refuse(id, CodeInternal, "relay reply does not encode: "+err.Error())
+			return P(&fallback).Encode()
+		})
+	}
+	return c.subscribe(ctx, subject, "", c.opts.MaxInFlight, true, handle)
 }

@@ -3,9 +3,6 @@ package bus
 import (
 	"context"
 	"fmt"
-	"time"
-
-	"github.com/nats-io/nats.go"
 )
 
 // SessionUpdateHandler applies req to the session it names. ctx ends at
@@ -52,32 +49,7 @@ func (c *Conn) ServeSessionUpdates(ctx context.Context, relayID string, handler 
 	if err != nil {
 		return nil, fmt.Errorf("bus: serve session updates: %w", err)
 	}
-	handle := func(m *nats.Msg, stopping bool) {
-		if m.Reply == "" {
-			return
-		}
-		req, err := DecodeSessionUpdateRequest(m.Data)
-		var reply SessionUpdateReply
-		switch {
-		case err != nil:
-			reply = refuseSessionUpdate(requestIDOf(m.Data), CodeInvalid, err.Error())
-		case req.RelayID != relayID:
-			reply = refuseSessionUpdate(req.RequestID, CodeInvalid, fmt.Sprintf("request for relay %q sent to relay %q", req.RelayID, relayID))
-		case stopping:
-			reply = refuseSessionUpdate(req.RequestID, CodeDraining, "relay stopped taking session updates")
-		case !time.Now().Before(req.Deadline):
-			reply = refuseSessionUpdate(req.RequestID, CodeExpired, "deadline "+req.Deadline.Format(time.RFC3339Nano)+" passed")
-		default:
-			hctx, cancel := context.WithDeadline(ctx, req.Deadline)
-			reply = handler(hctx, req)
-			cancel()
-			reply.RequestID = req.RequestID
-		}
-		c.respond(m, reply.Encode, func(err error) ([]byte, error) {
-			return refuseSessionUpdate(req.RequestID, CodeInternal, "relay reply does not encode: "+err.Error()).Encode()
-		})
-	}
-	return c.subscribe(ctx, subject, "", c.opts.MaxInFlight, true, handle)
+	return serveRelayRequests(ctx, c, subject, relayID, "session updates", DecodeSessionUpdateRequest, refuseSessionUpdate, handler)
 }
 
 func refuseSessionUpdate(requestID string, code ErrorCode, msg string) SessionUpdateReply {
