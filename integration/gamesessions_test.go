@@ -1,8 +1,6 @@
 package integration
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,37 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
 
 	"github.com/matchpoint-dev/matchpoint/relay/client"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
-
-// echoScript is a Realtime script that answers a message to the server with
-// "echo:" and its payload, op code 2.
-const echoScript = `
-let session;
-exports.ssExports = {
-  init: function (rtSession) { session = rtSession; },
-  onMessage: function (m) {
-    session.sendReliableMessage(session.newTextGameMessage(2, session.getServerId(), 'echo:' + m.getPayloadAsText()), m.sender);
-  },
-};
-`
-
-// zipScript is source as the zip file CreateScript takes.
-func zipScript(t *testing.T, name, source string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.Create(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write([]byte(source)); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // gameLift is an AWS SDK client of matchmaker m's GameLift face.
 func (m *matchmakerProc) gameLift() *gamelift.Client {
@@ -69,7 +38,7 @@ func TestGameSessionsWithAWSSDK(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	sc, err := one.CreateScript(ctx, &gamelift.CreateScriptInput{Name: aws.String("echo"), ZipFile: zipScript(t, "echo.js", echoScript)})
+	sc, err := one.CreateScript(ctx, &gamelift.CreateScriptInput{Name: aws.String("echo"), ZipFile: relaytest.ZipScript(t, "echo.js", relaytest.EchoScript)})
 	if err != nil {
 		t.Fatalf("CreateScript: %v", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
 // startDev runs the dev stack on free ports for one test; its sessions run
@@ -194,16 +195,6 @@ func TestDevMatchesTwoPlayers(t *testing.T) {
 	}
 }
 
-const echoScript = `
-let session;
-exports.ssExports = {
-  init: function (rtSession) { session = rtSession; },
-  onMessage: function (m) {
-    session.sendReliableMessage(session.newTextGameMessage(2, session.getServerId(), 'echo:' + m.getPayloadAsText()), m.sender);
-  },
-};
-`
-
 // TestDevRunsUploadedScript uploads a Realtime script through the dev stack's
 // API; the sessions of the next match run it.
 func TestDevRunsUploadedScript(t *testing.T) {
@@ -211,7 +202,7 @@ func TestDevRunsUploadedScript(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	var up struct{ Script struct{ Version int } }
-	if code := call(t, "POST", a.API+"/v1/scripts/echo", echoScript, &up); code != http.StatusCreated || up.Script.Version != 1 {
+	if code := call(t, "POST", a.API+"/v1/scripts/echo", relaytest.EchoScript, &up); code != http.StatusCreated || up.Script.Version != 1 {
 		t.Fatalf("upload: HTTP %d, %+v", code, up)
 	}
 	sessions, _ := matchTwo(t, a)

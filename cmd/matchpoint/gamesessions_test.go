@@ -1,8 +1,6 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -14,24 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
 
 	"github.com/matchpoint-dev/matchpoint/relay/client"
+	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
-
-func zipScript(t *testing.T, name, source string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.Create(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write([]byte(source)); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
 
 // TestDevGameSessionsWithAWSSDK is issue 12's "done when", as far as built,
 // against the dev stack with the AWS SDK for Go v2: upload a script, create a
@@ -46,7 +28,7 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 	gl := gamelift.New(gamelift.Options{Region: "us-east-1", BaseEndpoint: aws.String(a.API),
 		Credentials: credentials.NewStaticCredentialsProvider("dev", "dev-secret", "")})
 
-	sc, err := gl.CreateScript(ctx, &gamelift.CreateScriptInput{Name: aws.String("echo"), ZipFile: zipScript(t, "echo.js", echoScript)})
+	sc, err := gl.CreateScript(ctx, &gamelift.CreateScriptInput{Name: aws.String("echo"), ZipFile: relaytest.ZipScript(t, "echo.js", relaytest.EchoScript)})
 	if err != nil {
 		t.Fatal(err)
 	}
