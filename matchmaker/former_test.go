@@ -408,8 +408,13 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if !waitFor(t, 5*time.Second, func() bool { return e.svc.former.explain("short", "far") != nil }) {
-		t.Fatal("no forming pass kept far out")
+	// A pass that ran before lone arrived saw far alone, failing for want
+	// of players: wait for one that held both.
+	if !waitFor(t, 5*time.Second, func() bool {
+		ex := e.svc.former.explain("short", "far")
+		return ex != nil && ex.KeptOutBy == "Close"
+	}) {
+		t.Fatalf("no forming pass kept far out by Close: %+v", e.svc.former.explain("short", "far"))
 	}
 	ex, err := e.svc.ExplainMatchmaking(ctx, &ExplainMatchmakingInput{TicketId: "far"})
 	if err != nil || ex.KeptOutBy != "Close" || len(ex.RuleEvaluationMetrics) != 1 || ex.Message != "" {
