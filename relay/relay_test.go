@@ -660,10 +660,7 @@ func TestClientDropsEventsWhenItsBufferIsFull(t *testing.T) {
 	for i := 1; i < 4; i++ {
 		h.mustDial(reply.PlayerSessions[i].PlayerSessionID, client.Options{})
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for a.DroppedEvents() < 2 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	relaytest.Eventually(t, "two dropped events", func() bool { return a.DroppedEvents() >= 2 })
 	if got := a.DroppedEvents(); got != 2 {
 		t.Fatalf("DroppedEvents = %d after three players connected into a buffer of one, want 2", got)
 	}

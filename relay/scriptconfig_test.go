@@ -106,7 +106,7 @@ func TestScriptConfiguration(t *testing.T) {
 // relay's idle timeout raises the session's idle timeout to 3 intervals, so that
 // a client answering every ping is never closed between two of them.
 func TestScriptPingRaisesIdleTimeout(t *testing.T) {
-	sc := &configuredScript{ping: 200 * time.Millisecond}
+	sc := &configuredScript{ping: 400 * time.Millisecond}
 	opts := testOptions()
 	opts.ConnectionIdleTimeout = 100 * time.Millisecond
 	opts.ScriptFactory = func(relay.GameSessionInfo) (relay.Script, error) { return sc, nil }
@@ -116,6 +116,6 @@ func TestScriptPingRaisesIdleTimeout(t *testing.T) {
 	select {
 	case <-a.Done():
 		t.Fatalf("closed between pings: %v", a.Err())
-	case <-time.After(time.Second):
+	case <-time.After(1500 * time.Millisecond):
 	}
 }
