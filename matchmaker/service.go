@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -322,12 +321,12 @@ func (s *Service) Close() error {
 
 // ConfigurationArn returns the ARN of a configuration.
 func (s *Service) ConfigurationArn(name string) string {
-	return fmt.Sprintf("arn:aws:gamelift:%s:%s:matchmakingconfiguration/%s", s.opts.Region, s.opts.AccountID, name)
+	return "arn:aws:gamelift:" + s.opts.Region + ":" + s.opts.AccountID + ":matchmakingconfiguration/" + name
 }
 
 // RuleSetArn returns the ARN of a rule set.
 func (s *Service) RuleSetArn(name string) string {
-	return fmt.Sprintf("arn:aws:gamelift:%s:%s:matchmakingruleset/%s", s.opts.Region, s.opts.AccountID, name)
+	return "arn:aws:gamelift:" + s.opts.Region + ":" + s.opts.AccountID + ":matchmakingruleset/" + name
 }
 
 // nameFromArn accepts a name or an ARN of the given resource kind and
