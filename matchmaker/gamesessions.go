@@ -234,6 +234,7 @@ func (s *Service) CreateGameSession(ctx context.Context, in *CreateGameSessionIn
 	case !created:
 		return &CreateGameSessionOutput{GameSession: gameSessionOut(stored)}, nil
 	}
+	s.gsMetrics.gameSessionMoved(&stored, "")
 	out, err := s.activate(ctx, &f, stored)
 	if err != nil {
 		return nil, err
@@ -338,6 +339,7 @@ func (s *Service) updateGameSession(ctx context.Context, id string, change func(
 		if err != nil {
 			return store.GameSession{}, internal(err, "get game session %s", id)
 		}
+		from := gs.Status
 		if !change(&gs) {
 			return gs, nil
 		}
@@ -349,6 +351,7 @@ func (s *Service) updateGameSession(ctx context.Context, id string, change func(
 			return store.GameSession{}, internal(err, "update game session %s", id)
 		}
 		gs.Version = v
+		s.gsMetrics.gameSessionMoved(&gs, from)
 		return gs, nil
 	}
 	return store.GameSession{}, conflict(store.ErrConflict, "GameSessionId: game session %q changed %d times during the update; try again", id, gameSessionUpdateAttempts)
@@ -365,6 +368,7 @@ func (s *Service) updatePlayerSession(ctx context.Context, id string, change fun
 		if err != nil {
 			return store.PlayerSession{}, internal(err, "get player session %s", id)
 		}
+		from := ps.Status
 		if !change(&ps) {
 			return ps, nil
 		}
@@ -376,6 +380,9 @@ func (s *Service) updatePlayerSession(ctx context.Context, id string, change fun
 			return store.PlayerSession{}, internal(err, "update player session %s", id)
 		}
 		ps.Version = v
+		if ps.Status != from {
+			s.gsMetrics.playerSessionsMoved(ps.FleetId, ps.Status, 1)
+		}
 		return ps, nil
 	}
 	return store.PlayerSession{}, conflict(store.ErrConflict, "PlayerSessionId: player session %q changed %d times during the update; try again", id, gameSessionUpdateAttempts)

@@ -86,10 +86,10 @@ type sessionEnv struct {
 	fleet  FleetAttributes
 }
 
-func newSessionEnv(t *testing.T, open opener) *sessionEnv {
+func newSessionEnv(t *testing.T, open opener, mutate ...func(*Options)) *sessionEnv {
 	fr := &fakeRelays{}
 	fe := &fleetEnv{}
-	fe.env = newEnv(t, open, func(o *Options) {
+	fe.env = newEnv(t, open, append([]func(*Options){func(o *Options) {
 		o.ScriptExists = func(_ context.Context, name string) (bool, error) { return name == "game", nil }
 		o.Relays = func() []Relay {
 			fe.mu.Lock()
@@ -97,7 +97,7 @@ func newSessionEnv(t *testing.T, open opener) *sessionEnv {
 			return append([]Relay(nil), fe.relays...)
 		}
 		o.GameSessionBus = fr
-	})
+	}}, mutate...)...)
 	fe.setRelays(Relay{ID: "relay-1", Region: "eu-west-1", MaxSessions: 10})
 	return &sessionEnv{fleetEnv: fe, relays: fr, fleet: fe.fleet(nil)}
 }

@@ -105,6 +105,7 @@ func (s *Service) createPlayerSessions(ctx context.Context, gameSessionID string
 		s.undoPlayerSessions(context.WithoutCancel(ctx), ps)
 		return nil, err
 	}
+	s.gsMetrics.playerSessionsMoved(gs.FleetId, store.PlayerSessionReserved, len(ps))
 	out := make([]PlayerSession, len(ps))
 	for i, p := range ps {
 		out[i] = playerSessionOut(p)

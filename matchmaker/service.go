@@ -196,6 +196,8 @@ type Service struct {
 
 	hooks   *webhooks
 	metrics *metrics
+	// gsMetrics are the game session metrics (gamesessions_metrics.go).
+	gsMetrics *gameSessionMetrics
 
 	lostConfigs lostConfigs
 
@@ -244,6 +246,9 @@ func New(opts Options) (*Service, error) {
 		cache:     make(map[string]cachedConfig),
 		estimates: make(map[string]cachedEstimate),
 		subs:      make(map[string]map[chan struct{}]struct{}),
+	}
+	if s.gsMetrics, err = newGameSessionMetrics(opts.Registerer, s); err != nil {
+		return nil, err
 	}
 	if opts.DefaultQueue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -164,9 +164,10 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	}
 	apiHandler := api.New(svc, keys, log.With("component", "api"), apiOpts...)
 	dash, err := dashboard.New(dashboard.Options{
-		Store:     st,
-		Bus:       conn,
-		Authorize: dashboard.BearerAuthorizer(keys),
+		Store:        st,
+		GameSessions: st,
+		Bus:          conn,
+		Authorize:    dashboard.BearerAuthorizer(keys),
 		// The matches this process places that wait for relay capacity.
 		PendingPlacements: svc.PendingPlacements,
 		Logger:            log.With("component", "dashboard"),

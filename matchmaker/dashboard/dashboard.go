@@ -1,7 +1,8 @@
 // Package dashboard is Matchpoint's operator web page: live queue depth and
 // time to match per configuration, recent matches with their teams and rule
 // evaluation metrics, relays with their capacity, sessions and draining state,
-// and a rule set playground that runs the offline simulation of
+// fleets with their relays and game session counts, the newest game sessions
+// with their player sessions, and a rule set playground that runs the offline simulation of
 // matchmaker/simulate. It is plain HTML, CSS and JavaScript embedded in the
 // binary (no build step, nothing loaded from elsewhere) and a few JSON
 // endpoints that require the same API key as the REST API.
@@ -11,6 +12,7 @@
 //	d, err := dashboard.New(dashboard.Options{
 //		Store:     st,                                // store.Store
 //		Bus:       conn,                              // *bus.Conn, for relay heartbeats
+//		GameSessions: st,                             // fleets and game sessions
 //		Authorize: dashboard.BearerAuthorizer(keys),  // API key id -> secret
 //	})
 //	mux.Handle("/dashboard/", d)
@@ -100,6 +102,10 @@ type Options struct {
 	MaxPlaygroundTickets int
 	MaxPlaygroundBytes   int64
 	MaxSimulations       int
+	// GameSessions, when set, feeds the fleets and game sessions panels
+	// (the matchmaker's store); without it they say that game sessions are
+	// not shown.
+	GameSessions GameSessions
 	// PendingPlacements, when set, gives by configuration the matches this
 	// process is placing that wait for relay capacity
 	// (matchmaker.Service.PendingPlacements); the queues panel shows them.
@@ -180,8 +186,12 @@ func New(opts Options) (*Dashboard, error) {
 	d.mux.HandleFunc("GET "+p+"api/overview", d.authorized(d.serveOverview))
 	d.mux.HandleFunc("GET "+p+"api/matches", d.authorized(d.serveMatches))
 	d.mux.HandleFunc("GET "+p+"api/relays", d.authorized(d.serveRelays))
+	d.mux.HandleFunc("GET "+p+"api/fleets", d.authorized(d.serveFleets))
+	d.mux.HandleFunc("GET "+p+"api/gamesessions", d.authorized(d.serveGameSessions))
+	d.mux.HandleFunc("GET "+p+"api/playersessions", d.authorized(d.servePlayerSessions))
 	d.mux.HandleFunc("POST "+p+"api/playground", d.authorized(d.servePlayground))
-	allow := map[string]string{p + "api/overview": "GET", p + "api/matches": "GET", p + "api/relays": "GET", p + "api/playground": "POST"}
+	allow := map[string]string{p + "api/overview": "GET", p + "api/matches": "GET", p + "api/relays": "GET", p + "api/playground": "POST",
+		p + "api/fleets": "GET", p + "api/gamesessions": "GET", p + "api/playersessions": "GET"}
 	d.mux.HandleFunc(p+"api/", func(w http.ResponseWriter, r *http.Request) {
 		if m, ok := allow[r.URL.Path]; ok {
 			w.Header().Set("Allow", m)

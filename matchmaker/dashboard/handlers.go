@@ -60,8 +60,11 @@ func (d *Dashboard) serveMatches(w http.ResponseWriter, r *http.Request) {
 
 // relayView is one relay as the relays panel shows it.
 type relayView struct {
-	RelayID     string       `json:"relayId"`
-	Region      string       `json:"region"`
+	RelayID string `json:"relayId"`
+	Region  string `json:"region"`
+	// Fleets are the fleets the relay serves (its --fleet flags); none:
+	// every fleet of its region.
+	Fleets      []string     `json:"fleets,omitempty"`
 	Endpoint    bus.Endpoint `json:"endpoint"`
 	Sessions    int          `json:"sessions"`
 	MaxSessions int          `json:"maxSessions"`
@@ -92,7 +95,7 @@ func (r *relays) list() (bool, []relayView) {
 			continue
 		}
 		hb := s.hb
-		v := relayView{RelayID: hb.RelayID, Region: hb.Region, Endpoint: hb.Endpoint, Sessions: hb.Sessions,
+		v := relayView{RelayID: hb.RelayID, Region: hb.Region, Fleets: hb.Fleets, Endpoint: hb.Endpoint, Sessions: hb.Sessions,
 			MaxSessions: hb.MaxSessions, Players: hb.Players, MaxPlayers: hb.MaxPlayers, Draining: hb.Draining,
 			State: "up", LastSeen: s.received.UTC(), SilentForSec: silent.Seconds()}
 		interval := time.Duration(hb.IntervalMs) * time.Millisecond

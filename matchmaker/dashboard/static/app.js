@@ -188,14 +188,108 @@
     }
   }
 
+  const sessionBadge = {
+    ACTIVATING: "info", ACTIVE: "ok", TERMINATING: "warn", TERMINATED: "info", ERROR: "bad",
+    RESERVED: "info", COMPLETED: "info", TIMEDOUT: "warn",
+  };
+
+  function badge(status) {
+    return el("span", { class: "badge " + (sessionBadge[status] || "info"), text: status });
+  }
+
+  function renderFleets(f) {
+    const body = $("fleets-body");
+    body.replaceChildren();
+    const pick = $("gs-fleet");
+    const chosen = pick.value;
+    pick.replaceChildren(el("option", { value: "", text: "every fleet" }));
+    if (!f.enabled) {
+      body.append(el("tr", {}, el("td", { colspan: "10", class: "empty", text: "Game sessions are not shown by this process (no store given to the dashboard)." })));
+      return;
+    }
+    if (f.fleets.length === 0) {
+      body.append(el("tr", {}, el("td", { colspan: "10", class: "empty", text: "No fleet yet: create one with the API (CreateFleet)." })));
+    }
+    for (const x of f.fleets) {
+      pick.append(el("option", { value: x.fleetId, text: x.name ? x.name + " (" + x.fleetId + ")" : x.fleetId }));
+      const fill = x.maxSessions ? Math.round(100 * x.sessions / x.maxSessions) : 0;
+      const relays = x.relays.length ? x.relays.map((r) => r.relayId + (r.state === "up" ? "" : " (" + r.state + ")")).join(", ") : "none";
+      body.append(el("tr", { "data-fleet": x.fleetId },
+        el("td", {}, el("strong", { text: x.name || x.fleetId }), el("br"), el("span", { class: "mono", text: x.fleetId })),
+        el("td", {}, badge(x.status)),
+        el("td", { class: "mono", text: x.scriptId }),
+        el("td", { text: x.locations.join(", ") }),
+        el("td", { text: relays }),
+        el("td", {}, el("span", { class: "meter", "aria-hidden": "true" }, el("span", { width: fill + "%" })),
+          x.sessions + " / " + (x.maxSessions || "–")),
+        el("td", { class: "num", text: String(x.gameSessions.ACTIVATING || 0) }),
+        el("td", { class: "num", text: String(x.gameSessions.ACTIVE || 0) }),
+        el("td", { class: "num", text: String(x.gameSessions.TERMINATING || 0) }),
+        el("td", { class: "num", text: String(x.playerSessions) })));
+    }
+    pick.value = chosen;
+  }
+
+  let selectedSession = "";
+
+  function renderGameSessions(g) {
+    const body = $("gamesessions-body");
+    body.replaceChildren();
+    if (!g.enabled || g.gameSessions.length === 0) {
+      body.append(el("tr", {}, el("td", { colspan: "6", class: "empty", text: g.enabled ? "No game session." : "Not shown." })));
+      return;
+    }
+    for (const x of g.gameSessions) {
+      const open = el("button", { type: "button", class: "link", "aria-pressed": String(x.gameSessionId === selectedSession), text: x.name || x.gameSessionId });
+      open.addEventListener("click", () => { selectedSession = x.gameSessionId; showPlayers(x); });
+      body.append(el("tr", { "data-game-session": x.gameSessionId },
+        el("td", {}, open, el("br"), el("span", { class: "mono", text: x.gameSessionId })),
+        el("td", {}, badge(x.status), x.statusReason ? " " + x.statusReason : ""),
+        el("td", { class: "mono", text: x.fleetId }),
+        el("td", { text: x.location }),
+        el("td", { class: "num", text: x.players + " / " + x.maxPlayers }),
+        el("td", { text: ago(x.creationTime) })));
+    }
+  }
+
+  async function showPlayers(gs) {
+    const box = $("players");
+    try {
+      const r = await api("api/playersessions?gameSession=" + encodeURIComponent(gs.gameSessionId));
+      box.replaceChildren(el("h3", { text: "Player sessions of " + (gs.name || gs.gameSessionId) }));
+      if (r.status !== 200) { box.append(el("p", { class: "error", text: (r.body && r.body.error) || "HTTP " + r.status })); return; }
+      if (r.body.playerSessions.length === 0) { box.append(el("p", { class: "empty", text: "No player session." })); return; }
+      const rows = r.body.playerSessions.map((p) => el("tr", { "data-player-session": p.playerSessionId },
+        el("td", { text: p.playerId }), el("td", { class: "mono", text: p.playerSessionId }), el("td", {}, badge(p.status)), el("td", { text: ago(p.creationTime) })));
+      box.append(el("table", {},
+        el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Player" }), el("th", { scope: "col", text: "Player session" }),
+          el("th", { scope: "col", text: "Status" }), el("th", { scope: "col", text: "Created" }))),
+        el("tbody", {}, ...rows)));
+    } catch (e) {
+      if (e instanceof AuthError) { askForKey("The key was refused: " + e.message); return; }
+      box.replaceChildren(el("p", { class: "error", text: "Cannot read the player sessions: " + e.message }));
+    }
+  }
+
+  function gameSessionsQuery() {
+    const q = new URLSearchParams();
+    if ($("gs-fleet").value) q.set("fleet", $("gs-fleet").value);
+    if ($("gs-status").value) q.set("status", $("gs-status").value);
+    const s = q.toString();
+    return "api/gamesessions" + (s ? "?" + s : "");
+  }
+
   async function refresh() {
     if (stopped) return;
     try {
-      const [ov, ms, rl] = await Promise.all([api("api/overview"), api("api/matches?limit=12"), api("api/relays")]);
+      const [ov, ms, rl, fl, gs] = await Promise.all([api("api/overview"), api("api/matches?limit=12"), api("api/relays"),
+        api("api/fleets"), api(gameSessionsQuery())]);
       if (ov.status !== 200) throw new Error((ov.body && ov.body.error) || "overview: HTTP " + ov.status);
       renderOverview(ov.body);
       if (ms.status === 200) renderMatches(ms.body.matches);
       if (rl.status === 200) renderRelays(rl.body);
+      if (fl.status === 200) renderFleets(fl.body);
+      if (gs.status === 200) renderGameSessions(gs.body);
       setStatus("Updated " + new Date().toLocaleTimeString(), false);
     } catch (e) {
       if (e instanceof AuthError) { askForKey("The key was refused: " + e.message); return; }
@@ -314,6 +408,8 @@
     $("change-key").addEventListener("click", () => askForKey(""));
     $("playground-form").addEventListener("submit", simulate);
     $("pg-example").addEventListener("click", () => { loadExample(); });
+    for (const id of ["gs-fleet", "gs-status"]) $(id).addEventListener("change", () => { if (!stopped) refresh(); });
+    $("gs-filter").addEventListener("submit", (ev) => ev.preventDefault());
     document.addEventListener("visibilitychange", () => { if (!document.hidden && !stopped) refresh(); });
     await loadExample();
     if (!apiKey) { askForKey(""); setStatus("Waiting for the API key", false); return; }
