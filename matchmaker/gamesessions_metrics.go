@@ -86,9 +86,9 @@ func (m *gameSessionMetrics) playerSessionsMoved(fleet string, status store.Play
 	}
 }
 
-// FleetSessionCounts are a fleet's live game sessions by status and the
+// fleetSessionCounts are a fleet's live game sessions by status and the
 // player sessions holding a slot in them.
-type FleetSessionCounts struct {
+type fleetSessionCounts struct {
 	FleetID  string
 	Sessions map[store.GameSessionStatus]int
 	Players  int
@@ -105,7 +105,7 @@ type gameSessionGauges struct {
 	sessions, players *prometheus.Desc
 	mu                sync.Mutex
 	readAt            time.Time
-	last              []FleetSessionCounts
+	last              []fleetSessionCounts
 }
 
 func (g *gameSessionGauges) Describe(ch chan<- *prometheus.Desc) {
@@ -131,14 +131,14 @@ func (g *gameSessionGauges) Collect(ch chan<- prometheus.Metric) {
 
 // read returns the counts read last if younger than gameSessionMetricsTTL,
 // or reads them again. Concurrent scrapes wait for one read.
-func (g *gameSessionGauges) read(ctx context.Context) ([]FleetSessionCounts, error) {
+func (g *gameSessionGauges) read(ctx context.Context) ([]fleetSessionCounts, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.s.now()
 	if g.last != nil && now.Sub(g.readAt) < gameSessionMetricsTTL && !now.Before(g.readAt) {
 		return g.last, nil
 	}
-	counts, err := g.s.FleetSessionCounts(ctx)
+	counts, err := g.s.countFleetSessions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -146,17 +146,17 @@ func (g *gameSessionGauges) read(ctx context.Context) ([]FleetSessionCounts, err
 	return counts, nil
 }
 
-// FleetSessionCounts reads from the store every fleet's live game sessions
+// countFleetSessions reads from the store every fleet's live game sessions
 // (ACTIVATING, ACTIVE, TERMINATING) and the player sessions holding a slot
 // in them, fleets oldest first. Its cost grows with the live sessions.
-func (s *Service) FleetSessionCounts(ctx context.Context) ([]FleetSessionCounts, error) {
+func (s *Service) countFleetSessions(ctx context.Context) ([]fleetSessionCounts, error) {
 	fleets, err := s.store.ListFleets(ctx)
 	if err != nil {
 		return nil, internal(err, "list fleets")
 	}
-	out := make([]FleetSessionCounts, 0, len(fleets))
+	out := make([]fleetSessionCounts, 0, len(fleets))
 	for _, f := range fleets {
-		c := FleetSessionCounts{FleetID: f.FleetId, Sessions: make(map[store.GameSessionStatus]int, len(liveGameSessionStatuses))}
+		c := fleetSessionCounts{FleetID: f.FleetId, Sessions: make(map[store.GameSessionStatus]int, len(liveGameSessionStatuses))}
 		for _, st := range liveGameSessionStatuses {
 			next := ""
 			for {
