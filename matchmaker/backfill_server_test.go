@@ -127,8 +127,8 @@ func waitHeartbeat(t *testing.T, c *bus.Conn) {
 	defer stop()
 	select {
 	case <-got:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the relay sent no heartbeat within 5s")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay sent no heartbeat within 10s")
 	}
 }
 
@@ -260,7 +260,7 @@ func TestAutomaticBackfillFromRelayRequest(t *testing.T) {
 	e.joinBackfill(a, ca)
 	// The relay itself may also have asked for this backfill (a player left
 	// an AUTOMATIC session): then its ticket replaced this one.
-	if !waitFor(t, 5*time.Second, func() bool {
+	if !waitFor(t, 10*time.Second, func() bool {
 		bf, err = e.store.GetTicket(ctx, "bf-auto-1")
 		return err == nil && (bf.Status == store.StatusCompleted || bf.Status == store.StatusCancelled)
 	}) {
@@ -364,8 +364,8 @@ func TestBackfillOfEndedSessionIsCancelled(t *testing.T) {
 		if got != arn {
 			t.Fatalf("session %s ended, want %s", got, arn)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the empty session did not end within 5s")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the empty session did not end within 10s")
 	}
 	if _, err := e.svc.StartMatchBackfill(context.Background(), &StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
 		GameSessionArn: arn, Players: []store.Player{a.Players[0]}}); err != nil {
@@ -442,7 +442,7 @@ func TestAutomaticBackfillWithLatencyRule(t *testing.T) {
 	exchange(t, ca, cb, "hello")
 	cb.Close()
 	var bf *store.Ticket
-	if !waitFor(t, 5*time.Second, func() bool {
+	if !waitFor(t, 10*time.Second, func() bool {
 		tickets, err := e.store.SearchingTickets(context.Background(), "duel")
 		if err != nil {
 			t.Fatal(err)
@@ -454,7 +454,7 @@ func TestAutomaticBackfillWithLatencyRule(t *testing.T) {
 		}
 		return bf != nil
 	}) {
-		t.Fatal("the relay asked for no backfill within 5s of a player leaving")
+		t.Fatal("the relay asked for no backfill within 10s of a player leaving")
 	}
 	if len(bf.Players) != 1 || bf.Players[0].LatencyInMs["local"] != 20 {
 		t.Fatalf("backfill ticket players %+v, want %s with latency 20 ms to local", bf.Players, a.Players[0].PlayerId)

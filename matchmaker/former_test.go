@@ -410,7 +410,7 @@ func TestTimedOutAndCancelledCarryRuleMetrics(t *testing.T) {
 	}
 	// A pass that ran before lone arrived saw far alone, failing for want
 	// of players: wait for one that held both.
-	if !waitFor(t, 5*time.Second, func() bool {
+	if !waitFor(t, 10*time.Second, func() bool {
 		ex := e.svc.former.explain("short", "far")
 		return ex != nil && ex.KeptOutBy == "Close"
 	}) {
@@ -493,7 +493,7 @@ func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 	t.Cleanup(func() { svc2.Close() })
 	w1, stop1 := runWorker(t, formerOptions{Store: e1.store, Service: e1.svc, Owner: "one", LeaseTTL: 600 * time.Millisecond})
 	w2, _ := runWorker(t, formerOptions{Store: st2, Service: svc2, Owner: "two", LeaseTTL: 600 * time.Millisecond})
-	waitFor(t, 5*time.Second, func() bool { return len(w1.ownedConfigs())+len(w2.ownedConfigs()) > 0 })
+	waitFor(t, 10*time.Second, func() bool { return len(w1.ownedConfigs())+len(w2.ownedConfigs()) > 0 })
 	if n1, n2 := len(w1.ownedConfigs()), len(w2.ownedConfigs()); n1+n2 != 1 {
 		t.Fatalf("owners: one=%d two=%d, want exactly one", n1, n2)
 	}
@@ -606,7 +606,7 @@ func TestUnmatchableTicketsAreExplained(t *testing.T) {
 		}
 	}
 	for id := range want {
-		if !waitFor(t, 5*time.Second, func() bool { return e.svc.former.explain("short", id) != nil }) {
+		if !waitFor(t, 10*time.Second, func() bool { return e.svc.former.explain("short", id) != nil }) {
 			t.Fatalf("no forming pass explained %s", id)
 		}
 	}

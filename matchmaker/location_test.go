@@ -60,7 +60,7 @@ func TestStandaloneMatchCarriesItsLocation(t *testing.T) {
 				}
 			}
 			var succeeded []EventDetail
-			if !waitFor(t, 5*time.Second, func() bool {
+			if !waitFor(t, 10*time.Second, func() bool {
 				succeeded = eventsOf(t, st, "ping", EventMatchmakingSucceeded)
 				return len(succeeded) == 1
 			}) {
@@ -97,7 +97,7 @@ func TestRejectedMatchForgetsItsLocation(t *testing.T) {
 	// The claim makes the tickets REQUIRES_ACCEPTANCE a moment before the
 	// proposal records the location: wait for the proposal.
 	var tk store.Ticket
-	if !waitFor(t, 5*time.Second, func() bool {
+	if !waitFor(t, 10*time.Second, func() bool {
 		tk, _ = st.GetTicket(ctx, "t1")
 		return tk.Status == store.StatusRequiresAcceptance && tk.MatchpointLocation != ""
 	}) || tk.MatchpointLocation != "eu-west-1" {

@@ -116,7 +116,7 @@ func TestQueuePlacementFulfilled(t *testing.T) {
 		if ps := e.playerSession(p.PlacedPlayerSessions[0].PlayerSessionId); ps.PlayerData != "blue" || ps.PlayerId != "ana" {
 			t.Fatalf("placed player session %+v", ps)
 		}
-		if !waitFor(t, 5*time.Second, func() bool { return len(events.types()) == 1 }) || events.types()[0] != EventPlacementFulfilled {
+		if !waitFor(t, 10*time.Second, func() bool { return len(events.types()) == 1 }) || events.types()[0] != EventPlacementFulfilled {
 			t.Fatalf("queue events %v, want one PlacementFulfilled", events.types())
 		}
 		ev := events.events[0]
@@ -159,7 +159,7 @@ func TestQueuePlacementTimesOutAndStops(t *testing.T) {
 			t.Fatalf("stop: %+v, %v", stopped, err)
 		}
 		e.placementStatus("pl-late", "TIMED_OUT")
-		if !waitFor(t, 5*time.Second, func() bool { return len(events.types()) == 2 }) {
+		if !waitFor(t, 10*time.Second, func() bool { return len(events.types()) == 2 }) {
 			t.Fatalf("queue events %v, want PlacementCancelled and PlacementTimedOut", events.types())
 		}
 		if got := events.types(); got[0] != EventPlacementCancelled || got[1] != EventPlacementTimedOut {
