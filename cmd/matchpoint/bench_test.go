@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -261,6 +263,23 @@ func TestBenchGameSessionsFlags(t *testing.T) {
 		code := runBench(context.Background(), append([]string{"gamesessions"}, tc.args...), &stdout, &stderr)
 		if code != 2 || !strings.Contains(stderr.String(), tc.want) || stdout.Len() != 0 {
 			t.Errorf("%q: exit %d, stderr %q, stdout %q; want 2 and %q", tc.args, code, stderr.String(), stdout.String(), tc.want)
+		}
+	}
+}
+
+// TestBenchFailureKind: failures count by exception type, or by transport
+// error without the connection's addresses, so one kind is one report line.
+func TestBenchFailureKind(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&gameLiftError{Type: "GameSessionFullException", Message: "full", status: 400}, "GameSessionFullException"},
+		{&gameLiftError{status: 502}, "HTTP 502"},
+		{fmt.Errorf("transport: %w", &net.OpError{Op: "read", Net: "tcp", Source: &net.TCPAddr{Port: 50960}, Err: os.ErrDeadlineExceeded}), "transport: read: i/o timeout"},
+	} {
+		if got := failureKind(tc.err); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -273,10 +274,15 @@ func (g *gameLiftConn) call(ctx context.Context, action string, in, out any) err
 
 func (g *gameLiftConn) close() { g.conn.close() }
 
-// failureKind names an error of a call in a report.
+// failureKind names an error of a call in a report: the exception type, or
+// the transport error without the connection's addresses, so that failures
+// of one kind count together.
 func failureKind(err error) string {
 	if e, ok := errors.AsType[*gameLiftError](err); ok {
 		return e.kind()
+	}
+	if e, ok := errors.AsType[*net.OpError](err); ok {
+		return "transport: " + e.Op + ": " + e.Err.Error()
 	}
 	return err.Error()
 }
@@ -434,8 +440,10 @@ func createSessions(ctx context.Context, b benchSessionsFlags, fleet, name strin
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return ids, ctx.Err()
 }
