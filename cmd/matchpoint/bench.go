@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-const benchUsage = `usage: matchpoint bench tickets|relay [flags]
+const benchUsage = `usage: matchpoint bench tickets|relay|gamesessions [flags]
 
 bench tickets   load a running matchmaker with StartMatchmaking requests through the REST
                 API for a bounded time; report accepted tickets per second and the latency
@@ -22,11 +23,20 @@ bench tickets   load a running matchmaker with StartMatchmaking requests through
 bench relay     place sessions on the relays of a region through NATS, connect bots with
                 their player sessions and have each broadcast at --hz; report delivered
                 messages per second and one-way latency percentiles.
+bench gamesessions
+                measure the game-session control plane through the GameLift JSON face, in
+                phases (--phases create,players,search): CreateGameSession to ACTIVE,
+                CreatePlayerSessions of 4 players paced at --rate, and SearchGameSessions
+                with a filter and a sort over --search-sessions ACTIVE sessions; report
+                each one's latency percentiles.
 `
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "relay" {
 		return runBenchRelay(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "gamesessions" {
+		return runBenchGameSessions(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "tickets" {
 		fmt.Fprint(stderr, benchUsage)
@@ -104,6 +114,8 @@ func timeToMatchLine(ctx context.Context, url, configuration string, before matc
 }
 
 type benchResult struct {
+	// unit names what a request is, per second ("tickets"; default "requests").
+	unit               string
 	elapsed            time.Duration
 	sent, accepted     int64
 	failed             map[string]int64
@@ -111,8 +123,12 @@ type benchResult struct {
 }
 
 func (r benchResult) String() string {
-	s := fmt.Sprintf("sent %d, accepted %d in %s: %.0f tickets/s\nlatency p50 %s  p90 %s  p99 %s  max %s",
-		r.sent, r.accepted, r.elapsed.Round(time.Millisecond), float64(r.accepted)/r.elapsed.Seconds(),
+	unit := r.unit
+	if unit == "" {
+		unit = "requests"
+	}
+	s := fmt.Sprintf("sent %d, accepted %d in %s: %.0f %s/s\nlatency p50 %s  p90 %s  p99 %s  max %s",
+		r.sent, r.accepted, r.elapsed.Round(time.Millisecond), float64(r.accepted)/r.elapsed.Seconds(), unit,
 		r.p50.Round(time.Microsecond), r.p90.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.max.Round(time.Microsecond))
 	keys := make([]string, 0, len(r.failed))
 	for k := range r.failed {
@@ -131,13 +147,43 @@ func (r benchResult) String() string {
 // does: net/http's client costs several times more CPU per request, and the
 // generator shares the machine with the matchmaker it measures.
 func benchTickets(ctx context.Context, url, secret, configuration string, duration time.Duration, workers, rate int) benchResult {
-	ctx, cancel := context.WithTimeout(ctx, duration)
-	defer cancel()
 	target, err := parseBenchURL(url)
 	if err != nil {
-		return benchResult{failed: map[string]int64{err.Error(): 1}, sent: 1}
+		return benchResult{unit: "tickets", failed: map[string]int64{err.Error(): 1}, sent: 1}
 	}
 	run := rand.Text()[:8]
+	res := runPaced(ctx, duration, workers, rate, func() benchRequest {
+		c := &benchConn{target: target, secret: secret}
+		return benchRequest{close: c.close, do: func(n int64) string {
+			c.body = fmt.Appendf(c.body[:0], `{"ConfigurationName":%q,"Players":[{"PlayerId":"bench-%s-%d","PlayerAttributes":{"skill":{"N":%d}}}]}`, configuration, run, n, 1000+n%500)
+			status, err := c.post()
+			switch {
+			case err != nil:
+				return "transport: " + err.Error()
+			case status != http.StatusCreated && status != http.StatusOK:
+				return fmt.Sprintf("HTTP %d", status)
+			}
+			return ""
+		}}
+	})
+	res.unit = "tickets"
+	return res
+}
+
+// benchRequest is one worker's way of sending the n-th request of a run:
+// do answers "" when it is accepted, else the kind of failure; close
+// releases the worker's connection.
+type benchRequest struct {
+	do    func(n int64) string
+	close func()
+}
+
+// runPaced sends requests from workers until duration passes, paced at rate
+// per second (0: as fast as the workers go), and measures each request's
+// latency. newWorker makes each worker's requester.
+func runPaced(ctx context.Context, duration time.Duration, workers, rate int, newWorker func() benchRequest) benchResult {
+	ctx, cancel := context.WithTimeout(ctx, duration)
+	defer cancel()
 	var seq atomic.Int64
 	jobs := make(chan struct{}, workers)
 	results := make([]benchWorker, workers)
@@ -148,53 +194,22 @@ func benchTickets(ctx context.Context, url, secret, configuration string, durati
 		go func(bw *benchWorker) {
 			defer wg.Done()
 			bw.failed = map[string]int64{}
-			c := benchConn{target: target, secret: secret}
-			defer c.close()
+			req := newWorker()
+			defer req.close()
 			for range jobs {
 				n := seq.Add(1)
-				c.body = fmt.Appendf(c.body[:0], `{"ConfigurationName":%q,"Players":[{"PlayerId":"bench-%s-%d","PlayerAttributes":{"skill":{"N":%d}}}]}`, configuration, run, n, 1000+n%500)
 				t0 := time.Now()
-				status, err := c.post()
+				failure := req.do(n)
 				d := time.Since(t0)
-				switch {
-				case err != nil:
-					bw.failed["transport: "+err.Error()]++
-				case status != http.StatusCreated && status != http.StatusOK:
-					bw.failed[fmt.Sprintf("HTTP %d", status)]++
-				default:
-					bw.lat = append(bw.lat, d)
+				if failure != "" {
+					bw.failed[failure]++
+					continue
 				}
+				bw.lat = append(bw.lat, d)
 			}
 		}(&results[w])
 	}
-	// Pace by deadline: the i-th request is due at start + i/rate, so a late
-	// tick is made up for instead of lost, as a ticker would lose it.
-	var interval time.Duration
-	if rate > 0 {
-		interval = time.Second / time.Duration(rate)
-	}
-	next := start
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-feed:
-	for {
-		if interval > 0 {
-			if wait := time.Until(next); wait > 0 {
-				timer.Reset(wait)
-				select {
-				case <-ctx.Done():
-					break feed
-				case <-timer.C:
-				}
-			}
-			next = next.Add(interval)
-		}
-		select {
-		case <-ctx.Done():
-			break feed
-		case jobs <- struct{}{}:
-		}
-	}
+	pace(ctx, start, rate, jobs)
 	close(jobs)
 	wg.Wait()
 	res := benchResult{failed: map[string]int64{}}
@@ -209,16 +224,48 @@ feed:
 		}
 	}
 	res.elapsed = time.Since(start)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
-	}
-	res.p50, res.p90, res.p99 = pct(0.50), pct(0.90), pct(0.99)
-	if len(lat) > 0 {
-		res.max = lat[len(lat)-1]
-	}
+	res.p50, res.p90, res.p99, res.max = percentiles(lat)
 	return res
+}
+
+// pace sends on jobs until ctx ends: at rate per second from start, or as
+// fast as jobs is taken with rate 0. The i-th job is due at start + i/rate,
+// so a late tick is made up for instead of lost, as a ticker would lose it.
+func pace(ctx context.Context, start time.Time, rate int, jobs chan<- struct{}) {
+	var interval time.Duration
+	if rate > 0 {
+		interval = time.Second / time.Duration(rate)
+	}
+	next := start
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		if interval > 0 {
+			if wait := time.Until(next); wait > 0 {
+				timer.Reset(wait)
+				select {
+				case <-ctx.Done():
+					return
+				case <-timer.C:
+				}
+			}
+			next = next.Add(interval)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case jobs <- struct{}{}:
+		}
+	}
+}
+
+// percentiles sorts lat and returns its 50th, 90th and 99th percentiles and
+// its maximum (all 0 when it is empty).
+func percentiles(lat []time.Duration) (p50, p90, p99, max time.Duration) {
+	if len(lat) == 0 {
+		return 0, 0, 0, 0
+	}
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	return pct(0.50), pct(0.90), pct(0.99), lat[len(lat)-1]
 }

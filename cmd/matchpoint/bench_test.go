@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -195,5 +198,88 @@ func TestTimeToMatchFromMetrics(t *testing.T) {
 	none, err := scrapeTimeToMatch(t.Context(), empty.URL, "duel")
 	if err != nil || none.count != 0 || !strings.Contains(none.String(), "--metrics-url") {
 		t.Errorf("metrics without the histogram: %+v %q, %v; want an empty histogram that says to check --metrics-url", none, none, err)
+	}
+}
+
+// TestBenchGameSessionsAgainstDev runs bench gamesessions briefly against
+// the dev stack: it creates its fleet, and every phase reports its
+// percentiles with no failed call.
+func TestBenchGameSessionsAgainstDev(t *testing.T) {
+	a := startDev(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var stdout, stderr strings.Builder
+	code := runBench(ctx, []string{"gamesessions", "--url", a.API, "--sessions", "3", "--rate", "100", "--duration", "300ms",
+		"--workers", "4", "--search-sessions", "20", "--search-rate", "0"}, &stdout, &stderr)
+	out := stdout.String()
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr.String())
+	}
+	t.Log(out)
+	if strings.Contains(out, "failed:") {
+		t.Fatalf("failed calls:\n%s", out)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^fleet fleet-\S+ \(created: no --fleet given`),
+		regexp.MustCompile(`(?m)^create: sent 3, accepted 3 in \S+: \d+ sessions/s$`),
+		regexp.MustCompile(`(?m)^create: latency p50 \S+  p90 \S+  p99 \S+  max \S+$`),
+		regexp.MustCompile(`(?m)^players: 1 sessions of 200 players created in \S+ for 31 calls at most$`),
+		regexp.MustCompile(`(?m)^players: sent [1-9]\d*, accepted [1-9]\d* in \S+: \d+ calls/s$`),
+		regexp.MustCompile(`(?m)^players: latency p50 `),
+		regexp.MustCompile(`(?m)^search: 20 ACTIVE sessions in the fleet`),
+		regexp.MustCompile(`(?m)^search: sent [1-9]\d*, accepted [1-9]\d* in \S+: \d+ searches/s$`),
+		regexp.MustCompile(`(?m)^search: latency p50 `),
+		regexp.MustCompile(`(?m)^search: \d+\.\d sessions per answer$`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("the report lacks %s:\n%s", want, out)
+		}
+	}
+	// The fill of the players phase is counted as the sessions say.
+	if m := regexp.MustCompile(`players: sent (\d+), accepted (\d+)`).FindStringSubmatch(out); m == nil || m[1] != m[2] {
+		t.Errorf("players: %v", m)
+	}
+}
+
+// TestBenchGameSessionsFlags: a bad flag is refused before any call, with
+// exit code 2 and the flag named.
+func TestBenchGameSessionsFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--phases", "create,bogus"}, `--phases: unknown phase "bogus"`},
+		{[]string{"--phases", ","}, "--phases: name at least one"},
+		{[]string{"--rate", "0"}, "--rate: want 1 to 100000, got 0"},
+		{[]string{"--sessions", "0"}, "--sessions: want 1 to 10000"},
+		{[]string{"--search-sessions", "-1"}, "--search-sessions"},
+		{[]string{"--duration", "0s"}, "--duration"},
+		{[]string{"--api-key", "nosecret"}, "--api-key: want ID:SECRET"},
+		{[]string{"--url", "ftp://x"}, "--url"},
+		{[]string{"--filter", " "}, "--filter"},
+		{[]string{"--cpu-pids", "x"}, "--cpu-pids"},
+	} {
+		var stdout, stderr strings.Builder
+		code := runBench(context.Background(), append([]string{"gamesessions"}, tc.args...), &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), tc.want) || stdout.Len() != 0 {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q; want 2 and %q", tc.args, code, stderr.String(), stdout.String(), tc.want)
+		}
+	}
+}
+
+// TestBenchFailureKind: failures count by exception type, or by transport
+// error without the connection's addresses, so one kind is one report line.
+func TestBenchFailureKind(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&gameLiftError{Type: "GameSessionFullException", Message: "full", status: 400}, "GameSessionFullException"},
+		{&gameLiftError{status: 502}, "HTTP 502"},
+		{fmt.Errorf("transport: %w", &net.OpError{Op: "read", Net: "tcp", Source: &net.TCPAddr{Port: 50960}, Err: os.ErrDeadlineExceeded}), "transport: read: i/o timeout"},
+	} {
+		if got := failureKind(tc.err); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -54,8 +55,17 @@ type benchWorker struct {
 // http.ReadResponse, dialling again after an error.
 type benchConn struct {
 	target benchTarget
-	secret string
-	body   []byte // the next request's body, set by the caller
+	secret string // sent as a bearer token unless empty
+	// contentType is the requests' Content-Type (default application/json).
+	contentType string
+	body        []byte // the next request's body, set by the caller
+	// header holds extra header lines ("Name: value\r\n") of the next
+	// request, set by the caller.
+	header []byte
+	// keep makes post keep the response body in resp; without it the body
+	// is read and discarded.
+	keep bool
+	resp []byte
 
 	conn net.Conn
 	br   *bufio.Reader
@@ -66,7 +76,7 @@ type benchConn struct {
 const benchTimeout = 10 * time.Second
 
 // post sends body as a POST and returns the response status; the response
-// body is read and discarded.
+// body is kept in resp with keep, else read and discarded.
 func (c *benchConn) post() (int, error) {
 	if c.conn == nil {
 		if err := c.dial(); err != nil {
@@ -109,9 +119,20 @@ func (c *benchConn) roundTrip() (int, error) {
 	c.req = append(c.req, c.target.path...)
 	c.req = append(c.req, " HTTP/1.1\r\nHost: "...)
 	c.req = append(c.req, c.target.host...)
-	c.req = append(c.req, "\r\nAuthorization: Bearer "...)
-	c.req = append(c.req, c.secret...)
-	c.req = append(c.req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+	c.req = append(c.req, "\r\n"...)
+	if c.secret != "" {
+		c.req = append(c.req, "Authorization: Bearer "...)
+		c.req = append(c.req, c.secret...)
+		c.req = append(c.req, "\r\n"...)
+	}
+	c.req = append(c.req, c.header...)
+	c.req = append(c.req, "Content-Type: "...)
+	if c.contentType == "" {
+		c.req = append(c.req, "application/json"...)
+	} else {
+		c.req = append(c.req, c.contentType...)
+	}
+	c.req = append(c.req, "\r\nContent-Length: "...)
 	c.req = strconv.AppendInt(c.req, int64(len(c.body)), 10)
 	c.req = append(c.req, "\r\n\r\n"...)
 	c.req = append(c.req, c.body...)
@@ -122,7 +143,13 @@ func (c *benchConn) roundTrip() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
+	if c.keep {
+		b := bytes.NewBuffer(c.resp[:0])
+		_, err = b.ReadFrom(resp.Body)
+		c.resp = b.Bytes()
+	} else {
+		_, err = io.Copy(io.Discard, resp.Body)
+	}
 	resp.Body.Close()
 	if err != nil {
 		return 0, err

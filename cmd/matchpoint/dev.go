@@ -45,6 +45,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var hf httpFlags
 	hf.register(fs)
 	relayAddr := fs.String("relay-addr", "127.0.0.1:7000", "address of the relay's WebSocket listener (players connect here)")
+	maxSessions := fs.Int("max-sessions", relay.DefaultMaxSessions, "game sessions the relay hosts at most (bench gamesessions seeds 10,000 for its search phase)")
 	natsPort := fs.Int("nats-port", 0, "port of the embedded NATS server (0: a free port)")
 	sample := fs.Bool("sample", true, "create the sample rule set and configuration \""+sampleConfiguration+"\"")
 	useTLS := fs.Bool("tls", false, "serve the relay over TLS (wss) and DTLS with a generated development certificate; clients get its CA in the login result")
@@ -78,7 +79,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer rc.Close()
 		st = store.NewRedis(rc, rf.storeOptions())
 	}
-	if err := dev(ctx, &mm, &hf, st, devRelay{addr: *relayAddr, tls: *useTLS, caFile: *caFile}, *natsPort, *sample, stdout, log, nil); err != nil {
+	if err := dev(ctx, &mm, &hf, st, devRelay{addr: *relayAddr, tls: *useTLS, caFile: *caFile, maxSessions: *maxSessions}, *natsPort, *sample, stdout, log, nil); err != nil {
 		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
 		return 1
 	}
@@ -100,6 +101,8 @@ type devRelay struct {
 	tls  bool
 	// caFile receives the development CA with tls; "" writes none.
 	caFile string
+	// maxSessions is the relay's Options.MaxSessions (0: its default).
+	maxSessions int
 }
 
 func dev(ctx context.Context, mm *matchmakerFlags, hf *httpFlags, st store.Store, rd devRelay, natsPort int, sample bool, stdout io.Writer, log *slog.Logger, ready chan<- devAddrs) error {
@@ -136,6 +139,7 @@ func dev(ctx context.Context, mm *matchmakerFlags, hf *httpFlags, st store.Store
 		RelayID:       "dev-relay",
 		Region:        mm.region,
 		ListenAddr:    rd.addr,
+		MaxSessions:   rd.maxSessions,
 		PublicIP:      "127.0.0.1",
 		PublicDNS:     "localhost",
 		Logger:        log.With("component", "relay"),

@@ -31,7 +31,7 @@ func commands() map[string]command {
 		"dev":        {"run everything in one process for development (embedded NATS, in-memory store)", runDev},
 		"matchmaker": {"run a matchmaker (API, event streams, forming loop) against Redis and NATS", runMatchmaker},
 		"relay":      {"run a relay that hosts game sessions placed on its region", runRelay},
-		"bench":      {"load a matchmaker (bench tickets) or relays (bench relay); throughput and latency", runBench},
+		"bench":      {"load a matchmaker (bench tickets, bench gamesessions) or relays (bench relay); throughput and latency", runBench},
 		"scripts":    {"upload and list server scripts (scripts upload NAME FILE, scripts list)", runScripts},
 	}
 }
