@@ -3,6 +3,7 @@ package matchmaker
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -383,5 +384,63 @@ func TestSearchGameSessions(t *testing.T) {
 		wantErr(t, err, InvalidRequest, "FilterExpression: at character")
 		_, err = e.svc.SearchGameSessions(e.ctx, &SearchGameSessionsInput{FleetId: "fleet-nope"})
 		wantErr(t, err, NotFound, "FleetId")
+	})
+}
+
+// TestSearchFollowsAnotherMatchmaker: a matchmaker's searches see, at
+// once, what another matchmaker on the same store wrote after its last
+// search: a session created, one filled, one closed to new players, one
+// terminated (searches keep a copy of the fleet brought up to date with the
+// store's changes).
+func TestSearchFollowsAnotherMatchmaker(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		other, err := New(Options{Store: e.st, Now: e.clk.Now, Logger: e.svc.log, Region: "eu-west-1", AccountID: "123456789012"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = other.Close() })
+		joinable := func() []string {
+			t.Helper()
+			out, err := other.SearchGameSessions(e.ctx, &SearchGameSessionsInput{FleetId: e.fleet.FleetId, FilterExpression: "hasAvailablePlayerSessions = true"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, gs := range out.GameSessions {
+				names = append(names, gs.Name)
+			}
+			return names
+		}
+		var ids []string
+		for i := range 4 {
+			ids = append(ids, e.session(2, func(in *CreateGameSessionInput) { in.Name = fmt.Sprint("room-", i) }).GameSessionId)
+			e.clk.Advance(time.Second)
+		}
+		if got := joinable(); !slices.Equal(got, []string{"room-0", "room-1", "room-2", "room-3"}) {
+			t.Fatalf("first search: %v", got)
+		}
+		e.players(ids[0], "a", "b")
+		deny := "DENY_ALL"
+		if _, err := e.svc.UpdateGameSession(e.ctx, &UpdateGameSessionInput{GameSessionId: ids[1], PlayerSessionCreationPolicy: deny}); err != nil {
+			t.Fatal(err)
+		}
+		e.relays.gone = true
+		if _, err := e.svc.TerminateGameSession(e.ctx, &TerminateGameSessionInput{GameSessionId: ids[2], TerminationMode: TerminationForce}); err != nil {
+			t.Fatal(err)
+		}
+		e.relays.gone = false
+		e.session(2, func(in *CreateGameSessionInput) { in.Name = "room-4" })
+		if got := joinable(); !slices.Equal(got, []string{"room-3", "room-4"}) {
+			t.Fatalf("after the other matchmaker's writes: %v, want room-3 and room-4", got)
+		}
+		e.players(ids[3], "c")
+		if got := joinable(); !slices.Equal(got, []string{"room-3", "room-4"}) {
+			t.Fatalf("room-3 with one of two players: %v", got)
+		}
+		e.players(ids[3], "d")
+		if got := joinable(); !slices.Equal(got, []string{"room-4"}) {
+			t.Fatalf("room-3 full: %v", got)
+		}
 	})
 }

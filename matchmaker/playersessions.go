@@ -290,38 +290,30 @@ func (s *Service) SearchGameSessions(ctx context.Context, in *SearchGameSessions
 	if err != nil {
 		return nil, err
 	}
-	all, _, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetID, Status: store.GameSessionActive}, store.Page{})
+	all, err := s.searches.active(ctx, fleetID)
 	if err != nil {
 		return nil, internal(err, "list game sessions of %s", fleetID)
 	}
-	views := make([]*sessionsearch.Session, 0, len(all))
-	byView := make(map[*sessionsearch.Session]*store.GameSession, len(all))
-	for i := range all {
-		gs := &all[i]
-		if in.Location != "" && gs.Location != in.Location {
-			continue
+	found := make([]*snapshotEntry, 0, len(all))
+	for _, e := range all {
+		if (in.Location == "" || e.gs.Location == in.Location) && filter.Match(e.view) {
+			found = append(found, e)
 		}
-		v := searchView(gs)
-		views = append(views, v)
-		byView[v] = gs
-	}
-	if filter != nil {
-		views = filter.Select(views)
 	}
 	if order != nil {
-		order.Sort(views)
+		slices.SortStableFunc(found, func(a, b *snapshotEntry) int { return order.Compare(a.view, b.view) })
 	}
 	out := &SearchGameSessionsOutput{GameSessions: []GameSession{}}
-	if start >= len(views) {
+	if start >= len(found) {
 		return out, nil
 	}
-	views = views[start:]
-	if in.Limit > 0 && in.Limit < len(views) {
-		views = views[:in.Limit]
+	found = found[start:]
+	if in.Limit > 0 && in.Limit < len(found) {
+		found = found[:in.Limit]
 		out.NextToken = strconv.Itoa(start + in.Limit)
 	}
-	for _, v := range views {
-		out.GameSessions = append(out.GameSessions, gameSessionOut(*byView[v]))
+	for _, e := range found {
+		out.GameSessions = append(out.GameSessions, gameSessionOut(e.gs))
 	}
 	return out, nil
 }

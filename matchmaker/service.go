@@ -211,6 +211,9 @@ type Service struct {
 	// queuePlacements runs this process's StartGameSessionPlacement
 	// workers (queueplacement.go).
 	queuePlacements queuePlacements
+	// searches keeps the fleets' ACTIVE game sessions for
+	// SearchGameSessions (searchsnapshot.go).
+	searches *searchSnapshots
 }
 
 // acceptedPlacer places, in the background, a match whose tickets are
@@ -246,6 +249,7 @@ func New(opts Options) (*Service, error) {
 		cache:     make(map[string]cachedConfig),
 		estimates: make(map[string]cachedEstimate),
 		subs:      make(map[string]map[chan struct{}]struct{}),
+		searches:  newSearchSnapshots(opts.Store),
 	}
 	if s.gsMetrics, err = newGameSessionMetrics(opts.Registerer, s); err != nil {
 		return nil, err

@@ -49,17 +49,21 @@ func (s *Sort) Sort(sessions []*Session) {
 	if s == nil {
 		return
 	}
-	slices.SortStableFunc(sessions, s.compare)
+	slices.SortStableFunc(sessions, s.Compare)
 }
 
 // Less reports whether a sorts before b.
 func (s *Sort) Less(a, b *Session) bool {
-	return s != nil && s.compare(a, b) < 0
+	return s.Compare(a, b) < 0
 }
 
-// compare orders two sessions; a session without a value for the operand
-// comes after every session with one, whatever the direction.
-func (s *Sort) compare(a, b *Session) int {
+// Compare orders two sessions as Sort does, for slices.SortStableFunc: a
+// session without a value for the operand comes after every session with
+// one, whatever the direction. A nil *Sort finds every pair equal.
+func (s *Sort) Compare(a, b *Session) int {
+	if s == nil {
+		return 0
+	}
 	ka, okA := s.key(a)
 	kb, okB := s.key(b)
 	switch {

@@ -228,6 +228,19 @@ type GameSessionFilter struct {
 	Status GameSessionStatus
 }
 
+// GameSessionChanges is what GameSessions.GameSessionChanges returns.
+type GameSessionChanges struct {
+	// Rev is the fleet's change counter as of Sessions: pass it as the
+	// next call's since.
+	Rev int64
+	// Reset is set when Sessions holds every game session of the fleet
+	// (since was 0, or older than the changes the store remembers: the
+	// sessions of some ended and expired): the caller starts over.
+	Reset bool
+	// Sessions are the changed game sessions, in any status.
+	Sessions []GameSession
+}
+
 // PlayerSessionFilter selects the player sessions of ListPlayerSessions:
 // exactly one of GameSessionID and PlayerID is set.
 type PlayerSessionFilter struct {
@@ -292,6 +305,14 @@ type GameSessions interface {
 	// ListGameSessions returns one page of a fleet's game sessions that
 	// pass the filter.
 	ListGameSessions(ctx context.Context, f GameSessionFilter, p Page) (sessions []GameSession, next string, err error)
+	// GameSessionChanges returns the fleet's change counter and the
+	// current record of every game session of the fleet changed after
+	// since, a counter it returned before: created, updated, or whose
+	// CurrentPlayerSessionCount moved. With since 0, or a since older than
+	// the store remembers changes for, it returns every game session of the
+	// fleet the store holds, with Reset set. A caller keeping a copy of a
+	// fleet's sessions applies the changes in the order of their counters.
+	GameSessionChanges(ctx context.Context, fleetID string, since int64) (GameSessionChanges, error)
 	// UpdateGameSession replaces a game session if its stored version
 	// equals gs.Version and returns the new version (the stored
 	// CurrentPlayerSessionCount is kept, and FleetId cannot change);

@@ -22,6 +22,9 @@ type memGameSessions struct {
 	byPlayer map[string]map[string]struct{}
 	// ended lists ended game sessions by expiry time, oldest first.
 	ended []expiryEntry
+	// changes records the changes of each fleet's game sessions
+	// (memory_gamesession_changes.go).
+	changes map[string]*memChanges
 }
 
 type memGameSession struct {
@@ -63,6 +66,7 @@ func (m *Memory) lockGS() (*memGameSessions, time.Time) {
 			}
 		}
 		delete(g.byFleet[s.gs.FleetId], e.id)
+		g.forget(s.gs.FleetId, e.id)
 		delete(g.sessions, e.id)
 	}
 	return g, now
@@ -234,6 +238,7 @@ func (m *Memory) CreateGameSession(_ context.Context, gs GameSession, limit Crea
 		g.byFleet[gs.FleetId] = map[string]struct{}{}
 	}
 	g.byFleet[gs.FleetId][gs.GameSessionId] = struct{}{}
+	g.touched(gs.FleetId, gs.GameSessionId)
 	if gs.Status.Ended() {
 		m.endSession(g, s, now)
 	}
@@ -309,10 +314,12 @@ func (m *Memory) UpdateGameSession(_ context.Context, gs GameSession) (int64, er
 		}
 		gs.CurrentPlayerSessionCount = 0
 		s.gs = gs.clone()
+		g.touched(gs.FleetId, gs.GameSessionId)
 		m.endSession(g, s, now)
 		return gs.Version, nil
 	}
 	s.gs = gs.clone()
+	g.touched(gs.FleetId, gs.GameSessionId)
 	return gs.Version, nil
 }
 
@@ -363,6 +370,7 @@ func (m *Memory) CreatePlayerSessions(_ context.Context, gameSessionID string, p
 			s.gs.CurrentPlayerSessionCount++
 		}
 	}
+	g.touched(s.gs.FleetId, gameSessionID)
 	return s.gs.clone(), nil
 }
 
@@ -454,7 +462,10 @@ func (m *Memory) UpdatePlayerSession(_ context.Context, ps PlayerSession) (int64
 		return 0, err
 	}
 	s := g.sessions[cur.GameSessionId]
-	s.gs.CurrentPlayerSessionCount += holds(ps.Status) - holds(cur.Status)
+	if d := holds(ps.Status) - holds(cur.Status); d != 0 {
+		s.gs.CurrentPlayerSessionCount += d
+		g.touched(s.gs.FleetId, s.gs.GameSessionId)
+	}
 	ps.Version++
 	*cur = ps
 	return ps.Version, nil

@@ -17,6 +17,12 @@ import "github.com/redis/go-redis/v9"
 // token). A player session HASH has b (JSON body without Status, Version and
 // TerminationTime), s, v, e (termination, unix ns), p (player id) and g
 // (game session id).
+//
+// Each fleet also keeps, for GameSessionChanges, a change counter (rev), a
+// ZSET of its game sessions by the counter of their last change (changes)
+// and the highest counter forgotten with an expired session (horizon).
+// Those keys are named from the fleet's tag, which the scripts read from
+// a key they are given (the same hash slot).
 const luaGSPrelude = `
 local statusKey = {ACTIVATING = 3, ACTIVE = 4, TERMINATING = 5, TERMINATED = 6, ERROR = 7}
 local function ended(s) return s == 'TERMINATED' or s == 'ERROR' end
@@ -25,9 +31,19 @@ local function nowms()
 	local t = redis.call('TIME')
 	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+local function touched(tag, id)
+	redis.call('ZADD', tag .. 'changes', redis.call('INCR', tag .. 'rev'), id)
+end
+local function fleetTag() return string.sub(KEYS[1], 1, -4) end
 local function purge()
 	local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', nowms())
+	local tag = fleetTag()
 	for _, id in ipairs(gone) do
+		local last = redis.call('ZSCORE', tag .. 'changes', id)
+		if last and tonumber(last) > tonumber(redis.call('GET', tag .. 'horizon') or '0') then
+			redis.call('SET', tag .. 'horizon', last)
+		end
+		redis.call('ZREM', tag .. 'changes', id)
 		for i = 3, 7 do redis.call('ZREM', KEYS[i], id) end
 		redis.call('ZREM', KEYS[1], id)
 		redis.call('ZREM', KEYS[2], id)
@@ -69,6 +85,7 @@ if limited then
 	redis.call('ZREMRANGEBYSCORE', KEYS[10], '-inf', ARGV[9])
 	redis.call('PEXPIRE', KEYS[10], ARGV[12])
 end
+touched(fleetTag(), ARGV[1])
 if ended(ARGV[3]) then expire(ARGV[1], KEYS[9], ARGV[10]) end
 return {'ok'}
 `
@@ -92,6 +109,7 @@ if cur[1] ~= ARGV[3] then
 	redis.call('ZREM', KEYS[statusKey[cur[1]]], ARGV[1])
 	redis.call('ZADD', KEYS[statusKey[ARGV[3]]], cur[3], ARGV[1])
 end
+touched(fleetTag(), ARGV[1])
 if ended(cur[1]) or not ended(ARGV[3]) then return {'ok', v} end
 local reply = {'ended', v}
 for _, pid in ipairs(redis.call('ZRANGE', KEYS[10], 0, -1)) do
@@ -136,6 +154,7 @@ for i = 1, n do
 	redis.call('ZADD', KEYS[10], ARGV[a + 3], ARGV[a])
 end
 redis.call('HINCRBY', KEYS[9], 'c', add)
+touched(fleetTag(), ARGV[1])
 local f = redis.call('HMGET', KEYS[9], 'b', 's', 'v', 'c')
 return {'ok', f[1], f[2], f[3], f[4]}
 `
@@ -155,7 +174,10 @@ redis.call('HSET', KEYS[1], 'b', ARGV[2], 's', ARGV[3], 'v', v, 'e', ARGV[4])
 local delta = 0
 if holds(ARGV[3]) then delta = delta + 1 end
 if holds(cur[1]) then delta = delta - 1 end
-if delta ~= 0 and redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HINCRBY', KEYS[2], 'c', delta) end
+if delta ~= 0 and redis.call('EXISTS', KEYS[2]) == 1 then
+	redis.call('HINCRBY', KEYS[2], 'c', delta)
+	touched(string.sub(KEYS[2], 1, -(#ARGV[6] + 4)), ARGV[6])
+end
 return {'ok', v}
 `
 
@@ -170,6 +192,21 @@ local stop = -1
 if lim > 0 then stop = off + lim - 1 end
 local reply = {redis.call('ZCARD', k)}
 for _, id in ipairs(redis.call('ZRANGE', k, off, stop)) do table.insert(reply, id) end
+return reply
+`
+
+// gameSessionChanges: KEYS[1..8]. ARGV: 1 since. Returns {rev, reset,
+// ids...}: reset '1' when since is 0 or below the horizon, and then every
+// game session the fleet remembers.
+const luaGameSessionChanges = luaGSPrelude + `
+purge()
+local tag = fleetTag()
+local since = tonumber(ARGV[1])
+local reset = since == 0 or since < tonumber(redis.call('GET', tag .. 'horizon') or '0')
+local reply = {redis.call('GET', tag .. 'rev') or '0', reset and '1' or '0'}
+local lo = '(' .. ARGV[1]
+if reset then lo = '-inf' end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', tag .. 'changes', lo, '+inf')) do table.insert(reply, id) end
 return reply
 `
 
@@ -199,13 +236,14 @@ return 1
 
 var gsScripts = struct {
 	createGameSession, updateGameSession, createPlayerSessions, updatePlayerSession,
-	listGameSessions, deleteFleet, casJSON *redis.Script
+	listGameSessions, gameSessionChanges, deleteFleet, casJSON *redis.Script
 }{
 	createGameSession:    redis.NewScript(luaCreateGameSession),
 	updateGameSession:    redis.NewScript(luaUpdateGameSession),
 	createPlayerSessions: redis.NewScript(luaCreatePlayerSessions),
 	updatePlayerSession:  redis.NewScript(luaUpdatePlayerSession),
 	listGameSessions:     redis.NewScript(luaListGameSessions),
+	gameSessionChanges:   redis.NewScript(luaGameSessionChanges),
 	deleteFleet:          redis.NewScript(luaDeleteFleet),
 	casJSON:              redis.NewScript(luaCasJSON),
 }

@@ -32,6 +32,8 @@ var gameSessionTests = []struct {
 	{"PlayerSessionsRace", func(t *testing.T, open Opener) { PlayerSessionsRace(t, []store.Store{open(t)}) }},
 	{"PlayerSessionsRaceTwoClients", func(t *testing.T, open Opener) { PlayerSessionsRace(t, []store.Store{open(t), open(t)}) }},
 	{"GameSessionRetention", testGameSessionRetention},
+	{"GameSessionChanges", testGameSessionChanges},
+	{"GameSessionChangesAfterRetention", testGameSessionChangesAfterRetention},
 }
 
 const (
@@ -722,4 +724,121 @@ func testGameSessionRetention(t *testing.T, open Opener) {
 	getGS(t, s, live.GameSessionId)
 	// The expired session's fleet takes the deletion, and its id is free.
 	createGS(t, s, gameSession(fleetA, "ends", 2, 3))
+}
+
+// changes calls GameSessionChanges and returns its counter, whether it
+// reset, and the changed sessions' names and player counts.
+func changes(t *testing.T, s store.Store, fleet string, since int64) (int64, bool, map[string]int) {
+	t.Helper()
+	ch, err := s.GameSessionChanges(t.Context(), fleet, since)
+	must(t, err)
+	got := map[string]int{}
+	for _, gs := range ch.Sessions {
+		got[gs.Name] = gs.CurrentPlayerSessionCount
+	}
+	return ch.Rev, ch.Reset, got
+}
+
+// testGameSessionChanges: every write that changes what a search reads of a
+// game session (creation, update, a player count that moves) is a change
+// of its fleet after the counter a caller holds, and nothing else is.
+func testGameSessionChanges(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	rev, reset, got := changes(t, s, fleetA, 0)
+	same(t, "changes of an empty fleet", got, map[string]int{})
+	if !reset || rev != 0 {
+		t.Fatalf("changes of an empty fleet: rev %d, reset %v; want 0, reset", rev, reset)
+	}
+	one := createGS(t, s, gameSession(fleetA, "one", 4, 0))
+	two := createGS(t, s, gameSession(fleetA, "two", 4, 1))
+	createGS(t, s, gameSession(fleetB, "other", 4, 2))
+	r1, reset, got := changes(t, s, fleetA, rev)
+	same(t, "changes after two creations", got, map[string]int{"one": 0, "two": 0})
+	if !reset || r1 <= rev {
+		t.Fatalf("changes since 0 after two creations: rev %d after %d, reset %v; want every session, reset", r1, rev, reset)
+	}
+	createGS(t, s, gameSession(fleetA, "three", 4, 3))
+	r1b, reset, got := changes(t, s, fleetA, r1)
+	same(t, "changes after a third creation", got, map[string]int{"three": 0})
+	if reset || r1b <= r1 {
+		t.Fatalf("changes after a third creation: rev %d after %d, reset %v", r1b, r1, reset)
+	}
+	r1 = r1b
+	if r, _, got := changes(t, s, fleetA, r1); r != r1 || len(got) != 0 {
+		t.Fatalf("changes with nothing written: rev %d (was %d), %v", r, r1, got)
+	}
+
+	_, err := s.CreatePlayerSessions(ctx, two.GameSessionId, []store.PlayerSession{playerSession(two.GameSessionId, "psess-1", "p-1", 2)})
+	must(t, err)
+	r2, _, got := changes(t, s, fleetA, r1)
+	same(t, "changes after a player session", got, map[string]int{"two": 1})
+
+	ps, err := s.GetPlayerSession(ctx, "psess-1")
+	must(t, err)
+	ps.Status = store.PlayerSessionActive
+	_, err = s.UpdatePlayerSession(ctx, ps)
+	must(t, err)
+	if r, _, got := changes(t, s, fleetA, r2); r != r2 || len(got) != 0 {
+		t.Fatalf("RESERVED to ACTIVE moves no count, yet: rev %d (was %d), %v", r, r2, got)
+	}
+	ps.Version++
+	ps.Status = store.PlayerSessionCompleted
+	_, err = s.UpdatePlayerSession(ctx, ps)
+	must(t, err)
+	r3, _, got := changes(t, s, fleetA, r2)
+	same(t, "changes after a player left", got, map[string]int{"two": 0})
+
+	one.Name = "one-renamed"
+	_, err = s.UpdateGameSession(ctx, one)
+	must(t, err)
+	one = getGS(t, s, one.GameSessionId)
+	one.Status, one.TerminationTime = store.GameSessionTerminated, base().Add(time.Minute)
+	_, err = s.UpdateGameSession(ctx, one)
+	must(t, err)
+	r4, _, got := changes(t, s, fleetA, r3)
+	same(t, "changes after an update and an end", got, map[string]int{"one-renamed": 0})
+	ch, err := s.GameSessionChanges(ctx, fleetA, r3)
+	must(t, err)
+	if len(ch.Sessions) != 1 || ch.Sessions[0].Status != store.GameSessionTerminated || r4 <= r3 {
+		t.Fatalf("the ended session's change: %+v at rev %d", ch.Sessions, ch.Rev)
+	}
+	if _, _, got := changes(t, s, fleetB, 0); !reflect.DeepEqual(got, map[string]int{"other": 0}) {
+		t.Fatalf("fleet B's sessions: %v", got)
+	}
+	if _, err := s.GameSessionChanges(ctx, fleetA, -1); err == nil {
+		t.Fatal("a negative counter was accepted")
+	}
+}
+
+// testGameSessionChangesAfterRetention: once an ended session has expired,
+// a caller whose counter predates its end cannot be brought up to date
+// and is told to start over (Reset, every session); a caller that saw the
+// end is not.
+func testGameSessionChangesAfterRetention(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	createGS(t, s, gameSession(fleetA, "live", 2, 0))
+	ends := createGS(t, s, gameSession(fleetA, "ends", 2, 1))
+	before, _, _ := changes(t, s, fleetA, 0)
+	ends.Status, ends.TerminationTime = store.GameSessionTerminated, base().Add(time.Minute)
+	_, err := s.UpdateGameSession(ctx, ends)
+	must(t, err)
+	after, _, _ := changes(t, s, fleetA, before)
+	deadline := time.Now().Add(20 * Retention)
+	for {
+		if _, err := s.GetGameSession(ctx, ends.GameSessionId); errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the ended session outlived its retention")
+		}
+		time.Sleep(Retention / 10)
+	}
+	if _, reset, got := changes(t, s, fleetA, after); reset || len(got) != 0 {
+		t.Fatalf("a caller that saw the end: reset %v, %v; want nothing", reset, got)
+	}
+	_, reset, got := changes(t, s, fleetA, before)
+	if !reset {
+		t.Fatalf("a caller that missed an expired end was not told to start over: %v", got)
+	}
+	same(t, "sessions when starting over", got, map[string]int{"live": 0})
 }

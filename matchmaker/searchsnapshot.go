@@ -1,0 +1,124 @@
+package matchmaker
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/sessionsearch"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+)
+
+// searchSnapshots keeps, per fleet, a copy of its ACTIVE game sessions for
+// SearchGameSessions. Each search brings the copy up to date with the
+// changes the store recorded since the last one (store.GameSessionChanges):
+// one round trip and the sessions that changed, instead of reading and
+// decoding every session of the fleet. A search therefore sees every write
+// that completed before it started, as a full read would.
+type searchSnapshots struct {
+	store store.GameSessions
+
+	mu     sync.Mutex
+	fleets map[string]*fleetSnapshot
+}
+
+// fleetSnapshot is one fleet's copy. mu serialises its updates, so that
+// concurrent searches of a fleet share one read of its changes.
+type fleetSnapshot struct {
+	mu      sync.Mutex
+	rev     int64
+	loaded  bool
+	entries []*snapshotEntry // by creation time, then id
+	byID    map[string]int   // index in entries
+}
+
+// snapshotEntry is a game session and what a search reads of it. Neither
+// changes once made: a change to the session makes a new entry.
+type snapshotEntry struct {
+	gs   store.GameSession
+	view *sessionsearch.Session
+}
+
+func newSearchSnapshots(st store.GameSessions) *searchSnapshots {
+	return &searchSnapshots{store: st, fleets: make(map[string]*fleetSnapshot)}
+}
+
+// active returns the fleet's ACTIVE game sessions as of now, by creation
+// time then id. The caller may reorder the slice but not change its
+// entries.
+func (s *searchSnapshots) active(ctx context.Context, fleetID string) ([]*snapshotEntry, error) {
+	s.mu.Lock()
+	f := s.fleets[fleetID]
+	if f == nil {
+		f = &fleetSnapshot{}
+		s.fleets[fleetID] = f
+	}
+	s.mu.Unlock()
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	since := f.rev
+	if !f.loaded {
+		since = 0
+	}
+	ch, err := s.store.GameSessionChanges(ctx, fleetID, since)
+	if err != nil {
+		return nil, err
+	}
+	if ch.Reset || !f.loaded {
+		f.entries, f.byID, f.loaded = nil, make(map[string]int), true
+	}
+	f.apply(ch.Sessions)
+	f.rev = ch.Rev
+	return slices.Clone(f.entries), nil
+}
+
+// apply brings the copy up to date with sessions, the current records of
+// the sessions that changed.
+func (f *fleetSnapshot) apply(sessions []store.GameSession) {
+	rebuild := false
+	for i := range sessions {
+		gs := &sessions[i]
+		at, held := f.byID[gs.GameSessionId]
+		switch {
+		case held && gs.Status == store.GameSessionActive:
+			if gs.Version >= f.entries[at].gs.Version {
+				f.entries[at] = newSnapshotEntry(gs)
+			}
+		case held:
+			f.entries[at] = nil
+			delete(f.byID, gs.GameSessionId)
+			rebuild = true
+		case gs.Status == store.GameSessionActive:
+			e := newSnapshotEntry(gs)
+			if n := len(f.entries); n > 0 && f.entries[n-1] != nil && compareEntries(f.entries[n-1], e) > 0 {
+				rebuild = true
+			}
+			f.byID[gs.GameSessionId] = len(f.entries)
+			f.entries = append(f.entries, e)
+		}
+	}
+	if !rebuild {
+		return
+	}
+	f.entries = slices.DeleteFunc(f.entries, func(e *snapshotEntry) bool { return e == nil })
+	slices.SortFunc(f.entries, compareEntries)
+	clear(f.byID)
+	for i, e := range f.entries {
+		f.byID[e.gs.GameSessionId] = i
+	}
+}
+
+func newSnapshotEntry(gs *store.GameSession) *snapshotEntry {
+	return &snapshotEntry{gs: *gs, view: searchView(gs)}
+}
+
+// compareEntries orders sessions by creation time, then id: the order of a
+// search without a SortExpression.
+func compareEntries(a, b *snapshotEntry) int {
+	if c := a.gs.CreationTime.Compare(b.gs.CreationTime); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.gs.GameSessionId, b.gs.GameSessionId)
+}
