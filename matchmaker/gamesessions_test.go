@@ -86,10 +86,10 @@ type sessionEnv struct {
 	fleet  FleetAttributes
 }
 
-func newSessionEnv(t *testing.T, open opener) *sessionEnv {
+func newSessionEnv(t *testing.T, open opener, mutate ...func(*Options)) *sessionEnv {
 	fr := &fakeRelays{}
 	fe := &fleetEnv{}
-	fe.env = newEnv(t, open, func(o *Options) {
+	fe.env = newEnv(t, open, append([]func(*Options){func(o *Options) {
 		o.ScriptExists = func(_ context.Context, name string) (bool, error) { return name == "game", nil }
 		o.Relays = func() []Relay {
 			fe.mu.Lock()
@@ -97,7 +97,7 @@ func newSessionEnv(t *testing.T, open opener) *sessionEnv {
 			return append([]Relay(nil), fe.relays...)
 		}
 		o.GameSessionBus = fr
-	})
+	}}, mutate...)...)
 	fe.setRelays(Relay{ID: "relay-1", Region: "eu-west-1", MaxSessions: 10})
 	return &sessionEnv{fleetEnv: fe, relays: fr, fleet: fe.fleet(nil)}
 }
@@ -383,5 +383,44 @@ func TestSearchGameSessions(t *testing.T) {
 		wantErr(t, err, InvalidRequest, "FilterExpression: at character")
 		_, err = e.svc.SearchGameSessions(e.ctx, &SearchGameSessionsInput{FleetId: "fleet-nope"})
 		wantErr(t, err, NotFound, "FleetId")
+	})
+}
+
+// TestReservationsSweptInBackground: a RESERVED player session unused for
+// PlayerSessionTimeout is TIMEDOUT by the running service's sweep, freeing
+// its slot, without anyone describing its game session: a player's list
+// shows it TIMEDOUT. One that connected stays ACTIVE.
+func TestReservationsSweptInBackground(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open, func(o *Options) { o.Discover, o.LeaseTTL = 10*time.Millisecond, time.Second })
+		gs := e.session(3, nil)
+		ps := e.players(gs.GameSessionId, "a", "b")
+		ref := bus.SessionRef{GameSessionID: gs.GameSessionId, GameSessionARN: gs.GameSessionId, Configuration: e.fleet.FleetId, Region: "eu-west-1", RelayID: "relay-1"}
+		e.svc.SessionRegistry().PlayerJoined(bus.PlayerJoined{SessionRef: ref, PlayerID: "b", PlayerSessionID: ps[1].PlayerSessionId, JoinedAt: e.clk.Now()})
+		runService(t, e.svc)
+		e.clk.Advance(PlayerSessionTimeout - time.Second)
+		statusOf := func(player string) string {
+			out, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{PlayerId: player})
+			if err != nil || len(out.PlayerSessions) != 1 {
+				t.Fatalf("player %s: %+v %v", player, out, err)
+			}
+			return out.PlayerSessions[0].Status
+		}
+		if !waitFor(t, 5*time.Second, func() bool { return e.describe(gs.GameSessionId).CurrentPlayerSessionCount == 2 }) || statusOf("a") != "RESERVED" {
+			t.Fatalf("before the timeout: a is %s, count %d", statusOf("a"), e.describe(gs.GameSessionId).CurrentPlayerSessionCount)
+		}
+		e.clk.Advance(time.Second)
+		if !waitFor(t, 5*time.Second, func() bool { return statusOf("a") == "TIMEDOUT" }) {
+			t.Fatalf("a's reservation is %s after the timeout, want TIMEDOUT", statusOf("a"))
+		}
+		if got := e.describe(gs.GameSessionId).CurrentPlayerSessionCount; got != 1 {
+			t.Fatalf("count %d after the sweep, want 1", got)
+		}
+		if got := statusOf("b"); got != "ACTIVE" {
+			t.Fatalf("b is %s, want ACTIVE", got)
+		}
+		if got := e.playerSession(ps[0].PlayerSessionId); !got.TerminationTime.Equal(ps[0].CreationTime.Add(PlayerSessionTimeout)) {
+			t.Fatalf("a's termination time %v, want its creation %v + %v", got.TerminationTime, ps[0].CreationTime, PlayerSessionTimeout)
+		}
 	})
 }

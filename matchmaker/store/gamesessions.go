@@ -320,6 +320,12 @@ type GameSessions interface {
 	// a new game session version). Player sessions expire with their game
 	// session.
 	UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int64, error)
+	// DueReservations returns, oldest first, the player sessions created
+	// RESERVED at or before before that are still RESERVED, for the sweep
+	// that times them out. It looks at up to limit of them (an index may
+	// hold some no longer RESERVED: it drops those), and more reports that
+	// it stopped at limit: another call may find more.
+	DueReservations(ctx context.Context, before time.Time, limit int) (due []PlayerSession, more bool, err error)
 }
 
 func (f Fleet) clone() Fleet {

@@ -460,6 +460,26 @@ func (m *Memory) UpdatePlayerSession(_ context.Context, ps PlayerSession) (int64
 	return ps.Version, nil
 }
 
+// DueReservations implements GameSessions.
+func (m *Memory) DueReservations(_ context.Context, before time.Time, limit int) ([]PlayerSession, bool, error) {
+	if limit <= 0 {
+		return nil, false, fmt.Errorf("due reservations: limit %d is not positive", limit)
+	}
+	g, _ := m.lockGS()
+	defer m.mu.Unlock()
+	var due []PlayerSession
+	for _, p := range g.players {
+		if p.Status == PlayerSessionReserved && p.CreationTime.UnixMilli() <= before.UnixMilli() {
+			due = append(due, *p)
+		}
+	}
+	sortPlayerSessions(due)
+	if len(due) > limit {
+		return due[:limit], true, nil
+	}
+	return due, false, nil
+}
+
 // holding counts the player sessions that hold a slot.
 func holding(ps []PlayerSession) int {
 	n := 0

@@ -35,6 +35,12 @@ func (r *Redis) psFleetKey(id string) string { return r.opts.Prefix + "psf:" + i
 
 func (r *Redis) playerKey(player string) string { return r.opts.Prefix + "pl:" + player }
 
+// reservedKey is the global index of player sessions created RESERVED (ZSET
+// of playerMember by creation ms), for DueReservations; entries of those no
+// longer RESERVED are dropped on update, best effort, and by
+// DueReservations.
+func (r *Redis) reservedKey() string { return r.metaKey("reserved") }
+
 // fleetKeys are KEYS[1..8] of the game session scripts (see luaGSPrelude),
 // with room for extra more.
 func (r *Redis) fleetKeys(fleet string, extra int) []string {
@@ -399,7 +405,7 @@ func (r *Redis) UpdateGameSession(ctx context.Context, gs GameSession) (int64, e
 		if err != nil {
 			return 0, fmt.Errorf("update game session %s: %w", gs.GameSessionId, err)
 		}
-		r.expirePlayerIndex(ctx, reply[2:])
+		r.expirePlayerIndex(ctx, fleet, reply[2:])
 		return v, nil
 	case "notfound":
 		return 0, fmt.Errorf("update game session %s: %w", gs.GameSessionId, ErrNotFound)
@@ -413,15 +419,16 @@ func (r *Redis) UpdateGameSession(ctx context.Context, gs GameSession) (int64, e
 }
 
 // expirePlayerIndex gives the global index entries of player sessions that
-// started their retention the same TTL. It is best effort: a reader checks
-// the player session itself.
-func (r *Redis) expirePlayerIndex(ctx context.Context, ids []string) {
+// started their retention the same TTL, and drops their reservation
+// entries. It is best effort: a reader checks the player session itself.
+func (r *Redis) expirePlayerIndex(ctx context.Context, fleet string, ids []string) {
 	if len(ids) == 0 {
 		return
 	}
 	pipe := r.c.Pipeline()
 	for _, id := range ids {
 		pipe.PExpire(ctx, r.psFleetKey(id), r.opts.SessionRetention)
+		pipe.ZRem(ctx, r.reservedKey(), playerMember(fleet, id))
 	}
 	_, _ = pipe.Exec(ctx)
 }
@@ -489,9 +496,14 @@ func (r *Redis) indexPlayerSessions(ctx context.Context, fleet string, ps []Play
 	pipe := r.c.Pipeline()
 	ids := make([]*redis.BoolCmd, len(ps))
 	members := make([]*redis.IntCmd, len(ps))
+	reserved := make([]*redis.IntCmd, len(ps))
 	for i, p := range ps {
+		z := redis.Z{Score: float64(p.CreationTime.UnixMilli()), Member: playerMember(fleet, p.PlayerSessionId)}
 		ids[i] = pipe.SetNX(ctx, r.psFleetKey(p.PlayerSessionId), fleet, 0)
-		members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), redis.Z{Score: float64(p.CreationTime.UnixMilli()), Member: playerMember(fleet, p.PlayerSessionId)})
+		members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), z)
+		if p.Status == PlayerSessionReserved {
+			reserved[i] = pipe.ZAddNX(ctx, r.reservedKey(), z)
+		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("index player sessions: %w", err)
@@ -504,6 +516,9 @@ func (r *Redis) indexPlayerSessions(ctx context.Context, fleet string, ps []Play
 			}
 			if members[i].Val() > 0 {
 				pipe.ZRem(ctx, r.playerKey(p.PlayerId), playerMember(fleet, p.PlayerSessionId))
+			}
+			if reserved[i] != nil && reserved[i].Val() > 0 {
+				pipe.ZRem(ctx, r.reservedKey(), playerMember(fleet, p.PlayerSessionId))
 			}
 		}
 		_, _ = pipe.Exec(ctx)
@@ -679,6 +694,10 @@ func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int6
 		if err != nil {
 			return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
 		}
+		if ps.Status != PlayerSessionReserved {
+			// Best effort: DueReservations drops what is left.
+			_ = r.c.ZRem(ctx, r.reservedKey(), playerMember(fleet, ps.PlayerSessionId)).Err()
+		}
 		return v, nil
 	case "notfound":
 		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, ErrNotFound)
@@ -687,4 +706,47 @@ func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int6
 	default:
 		return 0, fmt.Errorf("update player session %s: player and game session cannot change: %w", ps.PlayerSessionId, ErrConflict)
 	}
+}
+
+// DueReservations implements GameSessions.
+func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int) ([]PlayerSession, bool, error) {
+	if limit <= 0 {
+		return nil, false, fmt.Errorf("due reservations: limit %d is not positive", limit)
+	}
+	members, err := r.c.ZRangeByScore(ctx, r.reservedKey(), &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(before.UnixMilli(), 10), Count: int64(limit),
+	}).Result()
+	if err != nil {
+		return nil, false, fmt.Errorf("due reservations: %w", err)
+	}
+	keys := make([]string, len(members))
+	for i, m := range members {
+		fleet, id, _ := strings.Cut(m, " ")
+		keys[i] = r.playerSessionPrefix(fleet) + id
+	}
+	ps, found, err := r.readPlayerSessions(ctx, keys)
+	if err != nil {
+		return nil, false, fmt.Errorf("due reservations: %w", err)
+	}
+	var stale []any
+	due := ps[:0]
+	j := 0
+	for i, ok := range found {
+		if !ok {
+			stale = append(stale, members[i])
+			continue
+		}
+		if p := ps[j]; p.Status == PlayerSessionReserved {
+			due = append(due, p)
+		} else {
+			stale = append(stale, members[i])
+		}
+		j++
+	}
+	if len(stale) > 0 {
+		if err := r.c.ZRem(ctx, r.reservedKey(), stale...).Err(); err != nil {
+			return nil, false, fmt.Errorf("due reservations: drop %d entries: %w", len(stale), err)
+		}
+	}
+	return due, len(members) == limit, nil
 }

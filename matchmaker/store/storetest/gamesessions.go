@@ -32,6 +32,7 @@ var gameSessionTests = []struct {
 	{"PlayerSessionsRace", func(t *testing.T, open Opener) { PlayerSessionsRace(t, []store.Store{open(t)}) }},
 	{"PlayerSessionsRaceTwoClients", func(t *testing.T, open Opener) { PlayerSessionsRace(t, []store.Store{open(t), open(t)}) }},
 	{"GameSessionRetention", testGameSessionRetention},
+	{"DueReservations", testDueReservations},
 }
 
 const (
@@ -722,4 +723,52 @@ func testGameSessionRetention(t *testing.T, open Opener) {
 	getGS(t, s, live.GameSessionId)
 	// The expired session's fleet takes the deletion, and its id is free.
 	createGS(t, s, gameSession(fleetA, "ends", 2, 3))
+}
+
+// testDueReservations: DueReservations lists the player sessions still
+// RESERVED that were created by a time, oldest first, a page at a time;
+// player sessions that connected, timed out or ended with their game
+// session are not listed.
+func testDueReservations(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	a := createGS(t, s, gameSession(fleetA, "a", 10, 0))
+	b := createGS(t, s, gameSession(fleetB, "b", 10, 0))
+	ends := createGS(t, s, gameSession(fleetA, "ends", 10, 0))
+	for i, gs := range []store.GameSession{a, b, a, b, a, ends} {
+		_, err := s.CreatePlayerSessions(ctx, gs.GameSessionId, []store.PlayerSession{playerSession(gs.GameSessionId, id("psess", i), id("p", i), i+1)})
+		must(t, err)
+	}
+	for i, st := range map[int]store.PlayerSessionStatus{1: store.PlayerSessionActive, 2: store.PlayerSessionTimedOut} {
+		ps, err := s.GetPlayerSession(ctx, id("psess", i))
+		must(t, err)
+		ps.Status = st
+		_, err = s.UpdatePlayerSession(ctx, ps)
+		must(t, err)
+	}
+	ends.Status, ends.TerminationTime = store.GameSessionTerminated, base().Add(time.Minute)
+	_, err := s.UpdateGameSession(ctx, ends)
+	must(t, err)
+
+	due, _, err := s.DueReservations(ctx, base().Add(4*time.Second), 10)
+	must(t, err)
+	same(t, "due by base+4s", psIDs(due), []string{id("psess", 0), id("psess", 3)})
+	var all []string
+	for range 10 {
+		due, more, err := s.DueReservations(ctx, base().Add(time.Hour), 1)
+		must(t, err)
+		all = append(all, psIDs(due)...)
+		if len(due) == 1 {
+			// As the sweep would: it is not due any more.
+			due[0].Status = store.PlayerSessionTimedOut
+			_, err := s.UpdatePlayerSession(ctx, due[0])
+			must(t, err)
+		}
+		if !more {
+			break
+		}
+	}
+	same(t, "due by base+1h, a page of one at a time", all, []string{id("psess", 0), id("psess", 3), id("psess", 4)})
+	if _, _, err := s.DueReservations(ctx, base(), 0); err == nil {
+		t.Fatal("a limit of 0 was answered")
+	}
 }
