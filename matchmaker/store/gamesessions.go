@@ -295,8 +295,11 @@ type GameSessions interface {
 	// UpdateGameSession replaces a game session if its stored version
 	// equals gs.Version and returns the new version (the stored
 	// CurrentPlayerSessionCount is kept, and FleetId cannot change);
-	// ErrNotFound, ErrConflict as UpdateFleet, and ErrConflict for an ended
-	// session moved to a status that is not ended. A game session that ends
+	// ErrNotFound, ErrConflict as UpdateFleet, ErrConflict for an ended
+	// session moved to a status that is not ended, and ErrConflict for a
+	// new MaximumPlayerSessionCount below the stored
+	// CurrentPlayerSessionCount (player sessions created since the read do
+	// not change the version), unless the session ends. A game session that ends
 	// completes its RESERVED and ACTIVE player sessions (TerminationTime
 	// gs.TerminationTime) and starts their retention with its own.
 	UpdateGameSession(ctx context.Context, gs GameSession) (int64, error)

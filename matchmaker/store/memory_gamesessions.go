@@ -318,7 +318,7 @@ func (m *Memory) UpdateGameSession(_ context.Context, gs GameSession) (int64, er
 
 // checkSessionUpdate refuses an UpdateGameSession of cur to gs that the
 // store does not allow: another version, another fleet, an ended session
-// brought back.
+// brought back, a new maximum below the player sessions it holds.
 func checkSessionUpdate(cur, gs *GameSession) error {
 	switch {
 	case cur.Version != gs.Version:
@@ -327,6 +327,8 @@ func checkSessionUpdate(cur, gs *GameSession) error {
 		return fmt.Errorf("update game session %s: fleet %s cannot become %s: %w", gs.GameSessionId, cur.FleetId, gs.FleetId, ErrConflict)
 	case cur.Status.Ended() && !gs.Status.Ended():
 		return fmt.Errorf("update game session %s: %s cannot become %s: %w", gs.GameSessionId, cur.Status, gs.Status, ErrConflict)
+	case gs.MaximumPlayerSessionCount != cur.MaximumPlayerSessionCount && gs.MaximumPlayerSessionCount < cur.CurrentPlayerSessionCount && !gs.Status.Ended():
+		return fmt.Errorf("update game session %s: maximum %d below its %d player sessions: %w", gs.GameSessionId, gs.MaximumPlayerSessionCount, cur.CurrentPlayerSessionCount, ErrConflict)
 	}
 	return nil
 }

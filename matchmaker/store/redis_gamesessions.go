@@ -413,6 +413,8 @@ func (r *Redis) UpdateGameSession(ctx context.Context, gs GameSession) (int64, e
 		return 0, fmt.Errorf("update game session %s: at version %s, not %d: %w", gs.GameSessionId, reply[1], gs.Version, ErrConflict)
 	case "moved":
 		return 0, fmt.Errorf("update game session %s: fleet %s cannot become %s: %w", gs.GameSessionId, fleet, gs.FleetId, ErrConflict)
+	case "over":
+		return 0, fmt.Errorf("update game session %s: maximum %d below its %s player sessions: %w", gs.GameSessionId, gs.MaximumPlayerSessionCount, reply[1], ErrConflict)
 	default:
 		return 0, fmt.Errorf("update game session %s: %s cannot become %s: %w", gs.GameSessionId, reply[1], gs.Status, ErrConflict)
 	}

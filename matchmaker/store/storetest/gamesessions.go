@@ -33,6 +33,8 @@ var gameSessionTests = []struct {
 	{"PlayerSessionsRaceTwoClients", func(t *testing.T, open Opener) { PlayerSessionsRace(t, []store.Store{open(t), open(t)}) }},
 	{"GameSessionRetention", testGameSessionRetention},
 	{"DueReservations", testDueReservations},
+	{"MaximumRace", func(t *testing.T, open Opener) { MaximumRace(t, []store.Store{open(t)}) }},
+	{"MaximumRaceTwoClients", func(t *testing.T, open Opener) { MaximumRace(t, []store.Store{open(t), open(t)}) }},
 }
 
 const (
@@ -770,5 +772,75 @@ func testDueReservations(t *testing.T, open Opener) {
 	same(t, "due by base+1h, a page of one at a time", all, []string{id("psess", 0), id("psess", 3), id("psess", 4)})
 	if _, _, err := s.DueReservations(ctx, base(), 0); err == nil {
 		t.Fatal("a limit of 0 was answered")
+	}
+}
+
+// MaximumRace races, through the given stores in turn, 16 goroutines each
+// creating one player session in a game session of 10 holding 5 with 16
+// lowering its MaximumPlayerSessionCount to 5, 6 or 7 the way the service
+// does (read, refuse below the count, write at the version read, again on
+// ErrConflict), and checks that the count never ends above the maximum.
+func MaximumRace(t *testing.T, stores []store.Store) {
+	ctx := t.Context()
+	s := stores[0]
+	must(t, s.CreateFleet(ctx, fleet(fleetA, 0)))
+	over := 0
+	const rounds = 20
+	for round := range rounds {
+		gs := createGS(t, s, gameSession(fleetA, id("max", round), 10, 0))
+		var first []store.PlayerSession
+		for i := range 5 {
+			first = append(first, playerSession(gs.GameSessionId, fmt.Sprintf("psess-%d-first-%d", round, i), fmt.Sprintf("first-%d", i), 1))
+		}
+		_, err := s.CreatePlayerSessions(ctx, gs.GameSessionId, first)
+		must(t, err)
+		var wg sync.WaitGroup
+		for g := range 32 {
+			st := stores[g%len(stores)]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if g%2 == 0 {
+					ps := playerSession(gs.GameSessionId, fmt.Sprintf("psess-%d-%d", round, g), fmt.Sprintf("p-%d", g), 1)
+					if _, err := st.CreatePlayerSessions(ctx, gs.GameSessionId, []store.PlayerSession{ps}); err != nil && !errors.Is(err, store.ErrGameSessionFull) {
+						t.Errorf("create player session: %v", err)
+					}
+					return
+				}
+				target := 5 + g%3
+				for range 100 {
+					cur, err := st.GetGameSession(ctx, gs.GameSessionId)
+					if err != nil {
+						t.Errorf("get game session: %v", err)
+						return
+					}
+					if cur.CurrentPlayerSessionCount > target {
+						return
+					}
+					cur.MaximumPlayerSessionCount = target
+					_, err = st.UpdateGameSession(ctx, cur)
+					if !errors.Is(err, store.ErrConflict) {
+						if err != nil {
+							t.Errorf("update game session: %v", err)
+						}
+						return
+					}
+				}
+				t.Error("100 conflicts in a row")
+			}()
+		}
+		wg.Wait()
+		got := getGS(t, s, gs.GameSessionId)
+		list, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{GameSessionID: gs.GameSessionId}, store.Page{})
+		must(t, err)
+		if len(list) != got.CurrentPlayerSessionCount {
+			t.Fatalf("round %d: count %d, %d player sessions stored", round, got.CurrentPlayerSessionCount, len(list))
+		}
+		if got.CurrentPlayerSessionCount > got.MaximumPlayerSessionCount {
+			over++
+		}
+	}
+	if over > 0 {
+		t.Fatalf("%d of %d rounds ended with more player sessions than the maximum", over, rounds)
 	}
 }
