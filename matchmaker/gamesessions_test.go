@@ -6,9 +6,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
 // fakeRelays plays the relays on the bus: placements answer an endpoint,
@@ -29,6 +31,9 @@ type fakeRelays struct {
 	// fullRelays refuse them FULL.
 	placedOn   []string
 	fullRelays map[string]bool
+	// maxPlacements, when positive, makes every placement past it refused
+	// INVALID (not retryable): a bound on a placement loop.
+	maxPlacements int64
 }
 
 func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpdateRequest) (bus.SessionUpdateReply, error) {
@@ -49,7 +54,11 @@ func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpda
 }
 
 func (f *fakeRelays) RequestPlacement(_ context.Context, req bus.PlacementRequest) (bus.PlacementReply, error) {
-	f.placements.Add(1)
+	n := f.placements.Add(1)
+	if f.maxPlacements > 0 && n > f.maxPlacements {
+		re := &bus.ReplyError{Code: bus.CodeInvalid, Message: "too many attempts"}
+		return bus.PlacementReply{MatchID: req.MatchID, Error: re}, fmt.Errorf("place: %w", re)
+	}
 	if f.noRelay {
 		return bus.PlacementReply{}, fmt.Errorf("request: %w", bus.ErrNoResponders)
 	}
@@ -421,6 +430,32 @@ func TestReservationsSweptInBackground(t *testing.T) {
 		}
 		if got := e.playerSession(ps[0].PlayerSessionId); !got.TerminationTime.Equal(ps[0].CreationTime.Add(PlayerSessionTimeout)) {
 			t.Fatalf("a's termination time %v, want its creation %v + %v", got.TerminationTime, ps[0].CreationTime, PlayerSessionTimeout)
+		}
+	})
+}
+
+// TestCreateGameSessionRetryPauses: when every relay refuses a game session
+// FULL, CreateGameSession tries again after a pause that grows, until the
+// fleet's activation timeout, rather than in a tight loop (fake time: the
+// loop without pauses would reach the fake relays' bound of 100 attempts).
+func TestCreateGameSessionRetryPauses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newSessionEnv(t, func(_ *testing.T, now func() time.Time) store.Store { return store.NewMemory(store.Options{Now: now}) })
+		e.relays.fullRelays = map[string]bool{"relay-1": true}
+		e.relays.maxPlacements = 100
+		f := e.fleetEnv.fleet(func(in *CreateFleetInput) {
+			in.Name = "slow"
+			in.RuntimeConfiguration = &RuntimeConfiguration{GameSessionActivationTimeoutSeconds: 2}
+		})
+		out, err := e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: f.FleetId, MaximumPlayerSessionCount: ptr(2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.GameSession.Status != "ERROR" {
+			t.Fatalf("status %s, want ERROR", out.GameSession.Status)
+		}
+		if n := e.relays.placements.Load(); n < 2 || n > 10 {
+			t.Fatalf("%d placement attempts in the activation timeout, want a few (pauses between rounds)", n)
 		}
 	})
 }
