@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -63,7 +64,7 @@ func (r *Redis) CreateFleet(ctx context.Context, f Fleet) error {
 	if err != nil {
 		return fmt.Errorf("create fleet %s: %w", f.FleetId, err)
 	}
-	created, err := r.c.HSetNX(ctx, r.fleetRecordKey(f.FleetId), fleetField, b).Result()
+	created, err := r.hSetNXWrite(ctx, r.fleetRecordKey(f.FleetId), fleetField, b)
 	if err != nil {
 		return fmt.Errorf("create fleet %s: %w", f.FleetId, err)
 	}
@@ -134,7 +135,7 @@ func (r *Redis) casJSON(ctx context.Context, key, field string, version int64, n
 	if err != nil {
 		return 0, err
 	}
-	n, err := gsScripts.casJSON.Run(ctx, r.c, []string{key}, field, version, b).Int()
+	n, err := r.runWrite(ctx, r.c, gsScripts.casJSON, []string{key}, field, version, b).Int()
 	switch {
 	case err != nil:
 		return 0, err
@@ -148,7 +149,7 @@ func (r *Redis) casJSON(ctx context.Context, key, field string, version int64, n
 
 // DeleteFleet implements GameSessions.
 func (r *Redis) DeleteFleet(ctx context.Context, id string) error {
-	reply, err := r.runStrings(ctx, gsScripts.deleteFleet, r.fleetKeys(id, 0))
+	reply, err := r.writeStrings(ctx, gsScripts.deleteFleet, r.fleetKeys(id, 0))
 	if err != nil {
 		return fmt.Errorf("delete fleet %s: %w", id, err)
 	}
@@ -173,6 +174,16 @@ func (r *Redis) runStrings(ctx context.Context, s *redis.Script, keys []string, 
 	return replyStrings(v)
 }
 
+// writeStrings is runStrings for a script that writes: with
+// Options.WaitReplicas it waits for the replicas as runWrite does.
+func (r *Redis) writeStrings(ctx context.Context, s *redis.Script, keys []string, args ...any) ([]string, error) {
+	v, err := r.runWrite(ctx, r.c, s, keys, args...).Result()
+	if err != nil {
+		return nil, err
+	}
+	return replyStrings(v)
+}
+
 // CreateAlias implements GameSessions.
 func (r *Redis) CreateAlias(ctx context.Context, a Alias) error {
 	a.Version = 1
@@ -180,7 +191,7 @@ func (r *Redis) CreateAlias(ctx context.Context, a Alias) error {
 	if err != nil {
 		return fmt.Errorf("create alias %s: %w", a.AliasId, err)
 	}
-	created, err := r.c.HSetNX(ctx, r.aliasesKey(), a.AliasId, b).Result()
+	created, err := r.hSetNXWrite(ctx, r.aliasesKey(), a.AliasId, b)
 	if err != nil {
 		return fmt.Errorf("create alias %s: %w", a.AliasId, err)
 	}
@@ -279,7 +290,7 @@ func (r *Redis) CreateGameSession(ctx context.Context, gs GameSession, limit Cre
 	if gs.FlexMatch {
 		flexMatch = "1"
 	}
-	reply, err := r.runStrings(ctx, gsScripts.createGameSession, keys,
+	reply, err := r.writeStrings(ctx, gsScripts.createGameSession, keys,
 		gs.GameSessionId, b, string(gs.Status), gs.MaximumPlayerSessionCount, gs.PlayerSessionCreationPolicy, ct,
 		gs.IdempotencyToken, limit.Max, ct-limit.Period.Milliseconds(), r.opts.SessionRetention.Milliseconds(),
 		gs.CreatorId, max(limit.Period.Milliseconds(), 1), flexMatch)
@@ -393,7 +404,7 @@ func (r *Redis) UpdateGameSession(ctx context.Context, gs GameSession) (int64, e
 		sameFleet = "1"
 	}
 	keys := append(r.fleetKeys(fleet, 2), r.gameSessionKey(fleet, gs.GameSessionId), r.sessionPlayersKey(fleet, gs.GameSessionId))
-	reply, err := r.runStrings(ctx, gsScripts.updateGameSession, keys,
+	reply, err := r.writeStrings(ctx, gsScripts.updateGameSession, keys,
 		gs.GameSessionId, b, string(gs.Status), gs.Version, gs.MaximumPlayerSessionCount, gs.PlayerSessionCreationPolicy,
 		r.opts.SessionRetention.Milliseconds(), r.playerSessionPrefix(fleet), nsString(gs.TerminationTime), sameFleet)
 	if err != nil {
@@ -464,13 +475,17 @@ func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, 
 	if err != nil {
 		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
 	}
-	reply, err := r.runStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
+	reply, err := r.writeStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
 	if err == nil && reply[0] == "ok" {
 		gs, _, err := decodeGameSession(reply[1:])
 		if err != nil {
 			return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
 		}
 		return gs, nil
+	}
+	if errors.Is(err, ErrNotReplicated) {
+		// Written on the primary: its index entries stay.
+		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
 	}
 	undo()
 	if err != nil {
@@ -685,7 +700,7 @@ func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int6
 		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
 	}
 	keys := []string{r.playerSessionPrefix(fleet) + ps.PlayerSessionId, r.gameSessionKey(fleet, ps.GameSessionId)}
-	reply, err := r.runStrings(ctx, gsScripts.updatePlayerSession, keys,
+	reply, err := r.writeStrings(ctx, gsScripts.updatePlayerSession, keys,
 		ps.Version, b, string(ps.Status), nsString(ps.TerminationTime), ps.PlayerId, ps.GameSessionId)
 	if err != nil {
 		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
