@@ -15,8 +15,9 @@ import (
 // maximum of players, the configuration's GameProperties and
 // GameSessionData, and the match's MatchmakerData. From then on
 // DescribeGameSessions, DescribePlayerSessions, SearchGameSessions and the
-// SessionRegistry see it like any other. A failure is logged: the match
-// has succeeded whatever the registry holds.
+// SessionRegistry see it like any other: the events its relay sent before
+// (a player connected at once) are applied then. A failure is logged: the
+// match has succeeded whatever the registry holds.
 func (s *Service) recordFlexMatchSession(ctx context.Context, matchID string, done []store.Ticket) {
 	if len(done) == 0 || done[0].GameSessionConnectionInfo == nil {
 		return
@@ -76,12 +77,12 @@ func (s *Service) recordFlexMatchSession(ctx context.Context, matchID string, do
 			return
 		}
 	}
-	if len(ps) == 0 {
-		return
+	if len(ps) > 0 {
+		if _, err := s.store.CreatePlayerSessions(ctx, rs.Arn, ps); err != nil && !errors.Is(err, store.ErrExists) && !errors.Is(err, store.ErrNotFound) {
+			s.log.Warn("FlexMatch player sessions not recorded", "match", matchID, "gameSessionArn", rs.Arn, "err", err)
+		}
 	}
-	if _, err := s.store.CreatePlayerSessions(ctx, rs.Arn, ps); err != nil && !errors.Is(err, store.ErrExists) && !errors.Is(err, store.ErrNotFound) {
-		s.log.Warn("FlexMatch player sessions not recorded", "match", matchID, "gameSessionArn", rs.Arn, "err", err)
-	}
+	s.recorded(ctx, rs.Arn)
 }
 
 // sessionsFleet resolves the FleetId or AliasId of a game session list

@@ -1,6 +1,8 @@
 package matchmaker
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -70,6 +72,72 @@ func TestFlexMatchSessionsInRegistry(t *testing.T) {
 		ps, err = e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{PlayerId: "p1"})
 		if err != nil || len(ps.PlayerSessions) != 1 || ps.PlayerSessions[0].Status != "COMPLETED" {
 			t.Fatalf("p1 after the end: %+v, %v", ps, err)
+		}
+	})
+}
+
+// TestFlexMatchEarlyEvents: a FlexMatch session is recorded once its
+// placement is answered, but its relay may report a player connecting, or
+// leaving, before that. Over many placements, with the relay's events
+// delivered before the recording or racing it, every player session ends
+// in the status its events give it.
+func TestFlexMatchEarlyEvents(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open)
+		e.ruleSet("rs")
+		e.config("c", nil)
+		h := e.svc.SessionRegistry()
+		const matches = 40
+		var wg sync.WaitGroup
+		for i := range matches {
+			ta, tb := fmt.Sprintf("t%d-a", i), fmt.Sprintf("t%d-b", i)
+			pa, pb := fmt.Sprintf("p%d-a", i), fmt.Sprintf("p%d-b", i)
+			matchID := fmt.Sprintf("m%d", i)
+			e.start("c", ta, pa)
+			e.start("c", tb, pb)
+			e.claim("c", matchID, map[string]string{ta: "red", tb: "blue"})
+			arn := fmt.Sprintf("arn:aws:gamelift:eu-west-1::gamesession/relay-7/gsess-%d", i)
+			conn := func(p string) store.GameSessionConnectionInfo {
+				return store.GameSessionConnectionInfo{GameSessionArn: arn, IpAddress: "10.0.0.1", Port: 7777,
+					MatchedPlayerSessions: []store.MatchedPlayerSession{{PlayerId: p, PlayerSessionId: "psess-" + p}}}
+			}
+			ref := bus.SessionRef{GameSessionID: fmt.Sprintf("gsess-%d", i), GameSessionARN: arn, MatchID: matchID, Configuration: "c", Region: "eu-west-1", RelayID: "relay-7"}
+			relay := func() {
+				h.PlayerJoined(bus.PlayerJoined{SessionRef: ref, PlayerID: pa, PlayerSessionID: "psess-" + pa, JoinedAt: e.clk.Now()})
+				h.PlayerJoined(bus.PlayerJoined{SessionRef: ref, PlayerID: pb, PlayerSessionID: "psess-" + pb, JoinedAt: e.clk.Now()})
+				h.PlayerLeft(bus.PlayerLeft{SessionRef: ref, PlayerID: pb, PlayerSessionID: "psess-" + pb, Reason: bus.LeftClosed, LeftAt: e.clk.Now()})
+			}
+			place := func() {
+				if err := e.svc.placementSucceeded(e.ctx, matchID, map[string]store.GameSessionConnectionInfo{ta: conn(pa), tb: conn(pb)}); err != nil {
+					t.Error(err)
+				}
+			}
+			if i%2 == 0 {
+				// The relay's events all arrive before the placement's answer.
+				relay()
+				place()
+				continue
+			}
+			wg.Add(2)
+			go func() { defer wg.Done(); relay() }()
+			go func() { defer wg.Done(); place() }()
+		}
+		wg.Wait()
+		wrong := 0
+		for i := range matches {
+			for p, want := range map[string]string{fmt.Sprintf("p%d-a", i): "ACTIVE", fmt.Sprintf("p%d-b", i): "COMPLETED"} {
+				out, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{PlayerSessionId: "psess-" + p})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := out.PlayerSessions[0].Status; got != want {
+					wrong++
+					t.Logf("%s: %s, want %s", p, got, want)
+				}
+			}
+		}
+		if wrong > 0 {
+			t.Fatalf("%d of %d player sessions missed their relay's events", wrong, 2*matches)
 		}
 	})
 }

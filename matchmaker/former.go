@@ -218,12 +218,36 @@ func (w *former) run(ctx context.Context) error {
 	defer discover.Stop()
 	for {
 		w.discover(ctx, &loops)
+		w.sweepReservations(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-discover.C:
 		case <-w.rediscover:
 		}
+	}
+}
+
+// reservationsLease guards the sweep of player session reservations: one
+// process sweeps them at a time.
+const reservationsLease = "sweep:reservations"
+
+// sweepReservations times out the reservations unused for
+// PlayerSessionTimeout (Service.sweepReservations) if this former holds,
+// or can take, the lease of that sweep; it runs every Discover.
+func (w *former) sweepReservations(ctx context.Context) {
+	if err := w.opts.Store.AcquireLease(ctx, reservationsLease, w.opts.Owner, w.opts.LeaseTTL); err != nil {
+		if !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
+			w.log.Warn("acquire lease", "lease", reservationsLease, "err", err)
+		}
+		return
+	}
+	n, err := w.opts.Service.sweepReservations(ctx)
+	if err != nil && ctx.Err() == nil {
+		w.log.Warn("sweep reservations", "err", err)
+	}
+	if n > 0 {
+		w.log.Debug("reservations timed out", "count", n)
 	}
 }
 

@@ -264,6 +264,7 @@ func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSes
 	var reply bus.PlacementReply
 	var err error
 	targets := placementTargets(f, gs.Location, s.relays())
+	pause := placementRetryPause
 	for attempt := 1; ; attempt++ {
 		req.Attempt = attempt
 		if len(targets) > 0 {
@@ -275,6 +276,13 @@ func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSes
 			errors.Is(err, bus.ErrNoResponders) && attempt < len(targets)
 		if err == nil || !retry || pctx.Err() != nil {
 			break
+		}
+		// Every relay refused this round: give them a moment.
+		if len(targets) == 0 || attempt%len(targets) == 0 {
+			if !pauseFor(pctx, pause) {
+				break
+			}
+			pause = min(2*pause, maxPlacementRetryPause)
 		}
 	}
 	if err != nil {
@@ -297,6 +305,27 @@ func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSes
 	return s.updateGameSession(context.WithoutCancel(ctx), gs.GameSessionId, func(g *store.GameSession) bool {
 		return started(g, reply.RelayID, reply.Endpoint)
 	})
+}
+
+// placementRetryPause is the pause before CreateGameSession tries the
+// relays again after each of them refused the session (FULL, DRAINING,
+// INTERNAL); it doubles at each round up to maxPlacementRetryPause, within
+// the activation timeout.
+const (
+	placementRetryPause    = 50 * time.Millisecond
+	maxPlacementRetryPause = time.Second
+)
+
+// pauseFor waits d, and reports false if ctx ended first.
+func pauseFor(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // placementTargets returns the relays a game session of fleet f in

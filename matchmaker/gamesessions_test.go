@@ -7,9 +7,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
 // fakeRelays plays the relays on the bus: placements answer an endpoint,
@@ -30,6 +32,9 @@ type fakeRelays struct {
 	// fullRelays refuse them FULL.
 	placedOn   []string
 	fullRelays map[string]bool
+	// maxPlacements, when positive, makes every placement past it refused
+	// INVALID (not retryable): a bound on a placement loop.
+	maxPlacements int64
 }
 
 func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpdateRequest) (bus.SessionUpdateReply, error) {
@@ -50,7 +55,11 @@ func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpda
 }
 
 func (f *fakeRelays) RequestPlacement(_ context.Context, req bus.PlacementRequest) (bus.PlacementReply, error) {
-	f.placements.Add(1)
+	n := f.placements.Add(1)
+	if f.maxPlacements > 0 && n > f.maxPlacements {
+		re := &bus.ReplyError{Code: bus.CodeInvalid, Message: "too many attempts"}
+		return bus.PlacementReply{MatchID: req.MatchID, Error: re}, fmt.Errorf("place: %w", re)
+	}
 	if f.noRelay {
 		return bus.PlacementReply{}, fmt.Errorf("request: %w", bus.ErrNoResponders)
 	}
@@ -441,6 +450,71 @@ func TestSearchFollowsAnotherMatchmaker(t *testing.T) {
 		e.players(ids[3], "d")
 		if got := joinable(); !slices.Equal(got, []string{"room-4"}) {
 			t.Fatalf("room-3 full: %v", got)
+		}
+	})
+}
+
+// TestReservationsSweptInBackground: a RESERVED player session unused for
+// PlayerSessionTimeout is TIMEDOUT by the running service's sweep, freeing
+// its slot, without anyone describing its game session: a player's list
+// shows it TIMEDOUT. One that connected stays ACTIVE.
+func TestReservationsSweptInBackground(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open, func(o *Options) { o.Discover, o.LeaseTTL = 10*time.Millisecond, time.Second })
+		gs := e.session(3, nil)
+		ps := e.players(gs.GameSessionId, "a", "b")
+		ref := bus.SessionRef{GameSessionID: gs.GameSessionId, GameSessionARN: gs.GameSessionId, Configuration: e.fleet.FleetId, Region: "eu-west-1", RelayID: "relay-1"}
+		e.svc.SessionRegistry().PlayerJoined(bus.PlayerJoined{SessionRef: ref, PlayerID: "b", PlayerSessionID: ps[1].PlayerSessionId, JoinedAt: e.clk.Now()})
+		runService(t, e.svc)
+		e.clk.Advance(PlayerSessionTimeout - time.Second)
+		statusOf := func(player string) string {
+			out, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{PlayerId: player})
+			if err != nil || len(out.PlayerSessions) != 1 {
+				t.Fatalf("player %s: %+v %v", player, out, err)
+			}
+			return out.PlayerSessions[0].Status
+		}
+		if !waitFor(t, 5*time.Second, func() bool { return e.describe(gs.GameSessionId).CurrentPlayerSessionCount == 2 }) || statusOf("a") != "RESERVED" {
+			t.Fatalf("before the timeout: a is %s, count %d", statusOf("a"), e.describe(gs.GameSessionId).CurrentPlayerSessionCount)
+		}
+		e.clk.Advance(time.Second)
+		if !waitFor(t, 5*time.Second, func() bool { return statusOf("a") == "TIMEDOUT" }) {
+			t.Fatalf("a's reservation is %s after the timeout, want TIMEDOUT", statusOf("a"))
+		}
+		if got := e.describe(gs.GameSessionId).CurrentPlayerSessionCount; got != 1 {
+			t.Fatalf("count %d after the sweep, want 1", got)
+		}
+		if got := statusOf("b"); got != "ACTIVE" {
+			t.Fatalf("b is %s, want ACTIVE", got)
+		}
+		if got := e.playerSession(ps[0].PlayerSessionId); !got.TerminationTime.Equal(ps[0].CreationTime.Add(PlayerSessionTimeout)) {
+			t.Fatalf("a's termination time %v, want its creation %v + %v", got.TerminationTime, ps[0].CreationTime, PlayerSessionTimeout)
+		}
+	})
+}
+
+// TestCreateGameSessionRetryPauses: when every relay refuses a game session
+// FULL, CreateGameSession tries again after a pause that grows, until the
+// fleet's activation timeout, rather than in a tight loop (fake time: the
+// loop without pauses would reach the fake relays' bound of 100 attempts).
+func TestCreateGameSessionRetryPauses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newSessionEnv(t, func(_ *testing.T, now func() time.Time) store.Store { return store.NewMemory(store.Options{Now: now}) })
+		e.relays.fullRelays = map[string]bool{"relay-1": true}
+		e.relays.maxPlacements = 100
+		f := e.fleetEnv.fleet(func(in *CreateFleetInput) {
+			in.Name = "slow"
+			in.RuntimeConfiguration = &RuntimeConfiguration{GameSessionActivationTimeoutSeconds: 2}
+		})
+		out, err := e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: f.FleetId, MaximumPlayerSessionCount: ptr(2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.GameSession.Status != "ERROR" {
+			t.Fatalf("status %s, want ERROR", out.GameSession.Status)
+		}
+		if n := e.relays.placements.Load(); n < 2 || n > 10 {
+			t.Fatalf("%d placement attempts in the activation timeout, want a few (pauses between rounds)", n)
 		}
 	})
 }

@@ -177,13 +177,7 @@ func (s *Service) timeOutReservations(ctx context.Context, gameSessionID string)
 			if now.Sub(p.CreationTime) < PlayerSessionTimeout {
 				continue
 			}
-			if _, err := s.updatePlayerSession(ctx, p.PlayerSessionId, func(q *store.PlayerSession) bool {
-				if q.Status != store.PlayerSessionReserved {
-					return false
-				}
-				q.Status, q.TerminationTime = store.PlayerSessionTimedOut, q.CreationTime.Add(PlayerSessionTimeout)
-				return true
-			}); err != nil {
+			if err := s.timeOutReservation(ctx, p.PlayerSessionId); err != nil {
 				return err
 			}
 		}
@@ -192,6 +186,49 @@ func (s *Service) timeOutReservations(ctx context.Context, gameSessionID string)
 		}
 		next = token
 	}
+}
+
+// timeOutReservation makes a player session TIMEDOUT if it is still
+// RESERVED, PlayerSessionTimeout after its creation.
+func (s *Service) timeOutReservation(ctx context.Context, playerSessionID string) error {
+	_, err := s.updatePlayerSession(ctx, playerSessionID, func(q *store.PlayerSession) bool {
+		if q.Status != store.PlayerSessionReserved {
+			return false
+		}
+		q.Status, q.TerminationTime = store.PlayerSessionTimedOut, q.CreationTime.Add(PlayerSessionTimeout)
+		return true
+	})
+	return err
+}
+
+// reservationSweepBatches bounds the work of one sweepReservations: at most
+// this many batches of sweepBatch reservations; the rest wait for the next.
+const reservationSweepBatches = 20
+
+// sweepReservations times out the RESERVED player sessions of every game
+// session created PlayerSessionTimeout or more ago, as GameLift does
+// whether or not anyone reads them, and returns how many due ones it
+// handled.
+// Several processes may run it at once: each write is compare-and-swap.
+func (s *Service) sweepReservations(ctx context.Context) (int, error) {
+	before := s.now().Add(-PlayerSessionTimeout)
+	n := 0
+	for range reservationSweepBatches {
+		due, more, err := s.store.DueReservations(ctx, before, sweepBatch)
+		if err != nil {
+			return n, fmt.Errorf("sweep reservations: %w", err)
+		}
+		for _, p := range due {
+			if err := s.timeOutReservation(ctx, p.PlayerSessionId); err != nil && AsError(err).Type != NotFound {
+				return n, fmt.Errorf("sweep reservations: %w", err)
+			}
+			n++
+		}
+		if !more {
+			break
+		}
+	}
+	return n, nil
 }
 
 var playerSessionStatuses = []store.PlayerSessionStatus{store.PlayerSessionReserved, store.PlayerSessionActive,

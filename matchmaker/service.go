@@ -201,6 +201,10 @@ type Service struct {
 
 	lostConfigs lostConfigs
 
+	// early keeps the session events of game sessions not yet recorded
+	// (registry.go).
+	early earlyEvents
+
 	// former forms matches (Run) and places them.
 	former *former
 	// arrivals hands new tickets to the forming loop.

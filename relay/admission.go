@@ -45,7 +45,7 @@ func (s *session) reserve(players []bus.Player, now time.Time) ([]bus.PlayerSess
 			psid = newID("psess-")
 		}
 		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: psid, Team: p.Team, Attributes: p.Attributes,
-			LatencyInMs: maps.Clone(p.LatencyInMs)}
+			LatencyInMs: maps.Clone(p.LatencyInMs), PlayerData: p.PlayerData}
 		s.reservations[mp.PlayerSessionID] = &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL)}
 		s.info.Players = append(s.info.Players, mp)
 		out[i] = bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: mp.PlayerSessionID}
@@ -145,7 +145,8 @@ func (s *session) admit(ev *event) {
 		link: &link{},
 		ip:   ev.ip,
 		player: Player{PeerID: s.nextPeer + 1, PlayerSessionID: psid, PlayerID: res.player.PlayerID,
-			Team: res.player.Team, Attributes: res.player.Attributes, LatencyInMs: res.player.LatencyInMs, ConnectedAt: now},
+			Team: res.player.Team, Attributes: res.player.Attributes, LatencyInMs: res.player.LatencyInMs,
+			PlayerData: res.player.PlayerData, ConnectedAt: now},
 		extensions:     login.Login.ExtensionVersion >= protocol.ExtensionVersion,
 		reliable:       ev.sink,
 		connectToken:   newToken(),

@@ -136,6 +136,9 @@ type Player struct {
 	Team        string
 	Attributes  json.RawMessage
 	LatencyInMs map[string]int
+	// PlayerData is the GameLift PlayerData of the player session
+	// (CreatePlayerSession(s), a placement's DesiredPlayerSessions), or "".
+	PlayerData  string
 	ConnectedAt time.Time
 }
 
@@ -149,6 +152,8 @@ type MatchedPlayer struct {
 	// LatencyInMs is the latency per region the player reported to the
 	// matchmaker; the session's backfill requests carry it back.
 	LatencyInMs map[string]int
+	// PlayerData is the GameLift PlayerData of the player session, or "".
+	PlayerData string
 }
 
 // GameSessionInfo describes a game session as its placement created it.

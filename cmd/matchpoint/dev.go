@@ -128,7 +128,7 @@ func dev(ctx context.Context, mm *matchmakerFlags, hf *httpFlags, st store.Store
 	if err != nil {
 		return err
 	}
-	defer stack.svc.Close()
+	defer stack.Close()
 	scripts, err := scriptWatcher(ctx, conn, reg, log)
 	if err != nil {
 		return err

@@ -17,29 +17,37 @@ import (
 // relays' heartbeats (Options.Relays), the bus
 // for CreateGameSession placements and player session reservations
 // (Options.GameSessionBus), and the service's SessionRegistry following
-// every relay's session events. The two subscriptions last as long as conn.
-func newMatchmakerService(conn *bus.Conn, log *slog.Logger, opts matchmaker.Options) (*matchmaker.Service, error) {
+// every relay's session events. The caller owns the two subscriptions:
+// stopFollowing ends them, waiting for the event being applied, and must
+// run before the service is closed; no event is applied once it returns.
+func newMatchmakerService(conn *bus.Conn, log *slog.Logger, opts matchmaker.Options) (svc *matchmaker.Service, stopFollowing func(), err error) {
 	tracker := matchmaker.NewRelayTracker(opts.Now)
 	opts.Relays = tracker.Live
 	opts.GameSessionBus = conn
-	svc, err := matchmaker.New(opts)
+	svc, err = matchmaker.New(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ctx := context.Background()
-	if _, err := conn.SubscribeHeartbeats(ctx, "", func(hb bus.Heartbeat) {
+	stopHeartbeats, err := conn.SubscribeHeartbeats(ctx, "", func(hb bus.Heartbeat) {
 		tracker.Observe(matchmaker.Relay{ID: hb.RelayID, Region: hb.Region, MaxSessions: hb.MaxSessions, Sessions: hb.Sessions,
 			MaxPlayers: hb.MaxPlayers, Players: hb.Players, Draining: hb.Draining, Fleets: hb.Fleets}, time.Duration(hb.IntervalMs)*time.Millisecond)
-	}); err != nil {
+	})
+	if err != nil {
 		svc.Close()
-		return nil, fmt.Errorf("follow relay heartbeats: %w", err)
+		return nil, nil, fmt.Errorf("follow relay heartbeats: %w", err)
 	}
-	if _, err := conn.SubscribeSessionEvents(ctx, "", "", svc.SessionRegistry()); err != nil {
+	stopEvents, err := conn.SubscribeSessionEvents(ctx, "", "", svc.SessionRegistry())
+	if err != nil {
+		stopHeartbeats()
 		svc.Close()
-		return nil, fmt.Errorf("follow session events: %w", err)
+		return nil, nil, fmt.Errorf("follow session events: %w", err)
 	}
 	log.Debug("game sessions follow the relays' heartbeats and session events")
-	return svc, nil
+	return svc, func() {
+		stopEvents()
+		stopHeartbeats()
+	}, nil
 }
 
 // fleetsFlag is the relay's repeatable --fleet flag: fleet ids, each

@@ -72,7 +72,7 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 		log.Error("start", "err", err)
 		return 1
 	}
-	defer stack.svc.Close()
+	defer stack.Close()
 	ln, err := listen("http-addr", mm.httpAddr, mm.maxConnsPerIP, refusedConnections(reg).WithLabelValues("api"))
 	if err != nil {
 		log.Error("start", "err", err)

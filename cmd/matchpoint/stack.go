@@ -92,10 +92,13 @@ func (m *matchmakerFlags) keys() (map[string]string, error) {
 // matchmakerStack is the matchmaker service and its HTTP faces, wired
 // together.
 type matchmakerStack struct {
-	svc       *matchmaker.Service
-	dashboard *dashboard.Dashboard
-	admin     *adminhttp.Handler
-	handler   http.Handler
+	svc *matchmaker.Service
+	// stopFollowing ends the service's heartbeat and session event
+	// subscriptions (Close).
+	stopFollowing func()
+	dashboard     *dashboard.Dashboard
+	admin         *adminhttp.Handler
+	handler       http.Handler
 }
 
 func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg *prometheus.Registry, log *slog.Logger) (*matchmakerStack, error) {
@@ -121,7 +124,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	} else {
 		scriptExists = scripts.Exists
 	}
-	svc, err := newMatchmakerService(conn, log, matchmaker.Options{
+	svc, stopFollowing, err := newMatchmakerService(conn, log, matchmaker.Options{
 		ScriptExists:  scriptExists,
 		DefaultQueue:  defaultQueue,
 		Registerer:    reg,
@@ -146,7 +149,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	if err != nil {
 		return nil, err
 	}
-	s.svc = svc
+	s.svc, s.stopFollowing = svc, stopFollowing
 	s.admin = adminhttp.New(adminhttp.Options{Gatherer: reg, Pprof: m.pprof})
 	s.admin.AddCheck("nats", func(context.Context) error {
 		if !conn.Connected() {
@@ -173,7 +176,7 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 		Logger:            log.With("component", "dashboard"),
 	})
 	if err != nil {
-		svc.Close()
+		s.Close()
 		return nil, err
 	}
 	s.dashboard = dash
@@ -185,4 +188,11 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	mux.Handle("/", apiHandler)
 	s.handler = mux
 	return s, nil
+}
+
+// Close stops following the relays, then closes the service: nothing the
+// bus delivers afterwards reaches the registry.
+func (s *matchmakerStack) Close() {
+	s.stopFollowing()
+	s.svc.Close()
 }

@@ -316,8 +316,11 @@ type GameSessions interface {
 	// UpdateGameSession replaces a game session if its stored version
 	// equals gs.Version and returns the new version (the stored
 	// CurrentPlayerSessionCount is kept, and FleetId cannot change);
-	// ErrNotFound, ErrConflict as UpdateFleet, and ErrConflict for an ended
-	// session moved to a status that is not ended. A game session that ends
+	// ErrNotFound, ErrConflict as UpdateFleet, ErrConflict for an ended
+	// session moved to a status that is not ended, and ErrConflict for a
+	// new MaximumPlayerSessionCount below the stored
+	// CurrentPlayerSessionCount (player sessions created since the read do
+	// not change the version), unless the session ends. A game session that ends
 	// completes its RESERVED and ACTIVE player sessions (TerminationTime
 	// gs.TerminationTime) and starts their retention with its own.
 	UpdateGameSession(ctx context.Context, gs GameSession) (int64, error)
@@ -341,6 +344,12 @@ type GameSessions interface {
 	// a new game session version). Player sessions expire with their game
 	// session.
 	UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int64, error)
+	// DueReservations returns, oldest first, the player sessions created
+	// RESERVED at or before before that are still RESERVED, for the sweep
+	// that times them out. It looks at up to limit of them (an index may
+	// hold some no longer RESERVED: it drops those), and more reports that
+	// it stopped at limit: another call may find more.
+	DueReservations(ctx context.Context, before time.Time, limit int) (due []PlayerSession, more bool, err error)
 }
 
 func (f Fleet) clone() Fleet {

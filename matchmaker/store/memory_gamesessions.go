@@ -325,7 +325,7 @@ func (m *Memory) UpdateGameSession(_ context.Context, gs GameSession) (int64, er
 
 // checkSessionUpdate refuses an UpdateGameSession of cur to gs that the
 // store does not allow: another version, another fleet, an ended session
-// brought back.
+// brought back, a new maximum below the player sessions it holds.
 func checkSessionUpdate(cur, gs *GameSession) error {
 	switch {
 	case cur.Version != gs.Version:
@@ -334,6 +334,8 @@ func checkSessionUpdate(cur, gs *GameSession) error {
 		return fmt.Errorf("update game session %s: fleet %s cannot become %s: %w", gs.GameSessionId, cur.FleetId, gs.FleetId, ErrConflict)
 	case cur.Status.Ended() && !gs.Status.Ended():
 		return fmt.Errorf("update game session %s: %s cannot become %s: %w", gs.GameSessionId, cur.Status, gs.Status, ErrConflict)
+	case gs.MaximumPlayerSessionCount != cur.MaximumPlayerSessionCount && gs.MaximumPlayerSessionCount < cur.CurrentPlayerSessionCount && !gs.Status.Ended():
+		return fmt.Errorf("update game session %s: maximum %d below its %d player sessions: %w", gs.GameSessionId, gs.MaximumPlayerSessionCount, cur.CurrentPlayerSessionCount, ErrConflict)
 	}
 	return nil
 }
@@ -469,6 +471,26 @@ func (m *Memory) UpdatePlayerSession(_ context.Context, ps PlayerSession) (int64
 	ps.Version++
 	*cur = ps
 	return ps.Version, nil
+}
+
+// DueReservations implements GameSessions.
+func (m *Memory) DueReservations(_ context.Context, before time.Time, limit int) ([]PlayerSession, bool, error) {
+	if limit <= 0 {
+		return nil, false, fmt.Errorf("due reservations: limit %d is not positive", limit)
+	}
+	g, _ := m.lockGS()
+	defer m.mu.Unlock()
+	var due []PlayerSession
+	for _, p := range g.players {
+		if p.Status == PlayerSessionReserved && p.CreationTime.UnixMilli() <= before.UnixMilli() {
+			due = append(due, *p)
+		}
+	}
+	sortPlayerSessions(due)
+	if len(due) > limit {
+		return due[:limit], true, nil
+	}
+	return due, false, nil
 }
 
 // holding counts the player sessions that hold a slot.

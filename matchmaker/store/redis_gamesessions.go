@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,6 +36,12 @@ func (r *Redis) psFleetKey(id string) string { return r.opts.Prefix + "psf:" + i
 
 func (r *Redis) playerKey(player string) string { return r.opts.Prefix + "pl:" + player }
 
+// reservedKey is the global index of player sessions created RESERVED (ZSET
+// of playerMember by creation ms), for DueReservations; entries of those no
+// longer RESERVED are dropped on update, best effort, and by
+// DueReservations.
+func (r *Redis) reservedKey() string { return r.metaKey("reserved") }
+
 // fleetKeys are KEYS[1..8] of the game session scripts (see luaGSPrelude),
 // with room for extra more.
 func (r *Redis) fleetKeys(fleet string, extra int) []string {
@@ -57,7 +64,7 @@ func (r *Redis) CreateFleet(ctx context.Context, f Fleet) error {
 	if err != nil {
 		return fmt.Errorf("create fleet %s: %w", f.FleetId, err)
 	}
-	created, err := r.c.HSetNX(ctx, r.fleetRecordKey(f.FleetId), fleetField, b).Result()
+	created, err := r.hSetNXWrite(ctx, r.fleetRecordKey(f.FleetId), fleetField, b)
 	if err != nil {
 		return fmt.Errorf("create fleet %s: %w", f.FleetId, err)
 	}
@@ -128,7 +135,7 @@ func (r *Redis) casJSON(ctx context.Context, key, field string, version int64, n
 	if err != nil {
 		return 0, err
 	}
-	n, err := gsScripts.casJSON.Run(ctx, r.c, []string{key}, field, version, b).Int()
+	n, err := r.runWrite(ctx, r.c, gsScripts.casJSON, []string{key}, field, version, b).Int()
 	switch {
 	case err != nil:
 		return 0, err
@@ -142,7 +149,7 @@ func (r *Redis) casJSON(ctx context.Context, key, field string, version int64, n
 
 // DeleteFleet implements GameSessions.
 func (r *Redis) DeleteFleet(ctx context.Context, id string) error {
-	reply, err := r.runStrings(ctx, gsScripts.deleteFleet, r.fleetKeys(id, 0))
+	reply, err := r.writeStrings(ctx, gsScripts.deleteFleet, r.fleetKeys(id, 0))
 	if err != nil {
 		return fmt.Errorf("delete fleet %s: %w", id, err)
 	}
@@ -167,6 +174,16 @@ func (r *Redis) runStrings(ctx context.Context, s *redis.Script, keys []string, 
 	return replyStrings(v)
 }
 
+// writeStrings is runStrings for a script that writes: with
+// Options.WaitReplicas it waits for the replicas as runWrite does.
+func (r *Redis) writeStrings(ctx context.Context, s *redis.Script, keys []string, args ...any) ([]string, error) {
+	v, err := r.runWrite(ctx, r.c, s, keys, args...).Result()
+	if err != nil {
+		return nil, err
+	}
+	return replyStrings(v)
+}
+
 // CreateAlias implements GameSessions.
 func (r *Redis) CreateAlias(ctx context.Context, a Alias) error {
 	a.Version = 1
@@ -174,7 +191,7 @@ func (r *Redis) CreateAlias(ctx context.Context, a Alias) error {
 	if err != nil {
 		return fmt.Errorf("create alias %s: %w", a.AliasId, err)
 	}
-	created, err := r.c.HSetNX(ctx, r.aliasesKey(), a.AliasId, b).Result()
+	created, err := r.hSetNXWrite(ctx, r.aliasesKey(), a.AliasId, b)
 	if err != nil {
 		return fmt.Errorf("create alias %s: %w", a.AliasId, err)
 	}
@@ -273,7 +290,7 @@ func (r *Redis) CreateGameSession(ctx context.Context, gs GameSession, limit Cre
 	if gs.FlexMatch {
 		flexMatch = "1"
 	}
-	reply, err := r.runStrings(ctx, gsScripts.createGameSession, keys,
+	reply, err := r.writeStrings(ctx, gsScripts.createGameSession, keys,
 		gs.GameSessionId, b, string(gs.Status), gs.MaximumPlayerSessionCount, gs.PlayerSessionCreationPolicy, ct,
 		gs.IdempotencyToken, limit.Max, ct-limit.Period.Milliseconds(), r.opts.SessionRetention.Milliseconds(),
 		gs.CreatorId, max(limit.Period.Milliseconds(), 1), flexMatch)
@@ -387,7 +404,7 @@ func (r *Redis) UpdateGameSession(ctx context.Context, gs GameSession) (int64, e
 		sameFleet = "1"
 	}
 	keys := append(r.fleetKeys(fleet, 2), r.gameSessionKey(fleet, gs.GameSessionId), r.sessionPlayersKey(fleet, gs.GameSessionId))
-	reply, err := r.runStrings(ctx, gsScripts.updateGameSession, keys,
+	reply, err := r.writeStrings(ctx, gsScripts.updateGameSession, keys,
 		gs.GameSessionId, b, string(gs.Status), gs.Version, gs.MaximumPlayerSessionCount, gs.PlayerSessionCreationPolicy,
 		r.opts.SessionRetention.Milliseconds(), r.playerSessionPrefix(fleet), nsString(gs.TerminationTime), sameFleet)
 	if err != nil {
@@ -399,7 +416,7 @@ func (r *Redis) UpdateGameSession(ctx context.Context, gs GameSession) (int64, e
 		if err != nil {
 			return 0, fmt.Errorf("update game session %s: %w", gs.GameSessionId, err)
 		}
-		r.expirePlayerIndex(ctx, reply[2:])
+		r.expirePlayerIndex(ctx, fleet, reply[2:])
 		return v, nil
 	case "notfound":
 		return 0, fmt.Errorf("update game session %s: %w", gs.GameSessionId, ErrNotFound)
@@ -407,21 +424,24 @@ func (r *Redis) UpdateGameSession(ctx context.Context, gs GameSession) (int64, e
 		return 0, fmt.Errorf("update game session %s: at version %s, not %d: %w", gs.GameSessionId, reply[1], gs.Version, ErrConflict)
 	case "moved":
 		return 0, fmt.Errorf("update game session %s: fleet %s cannot become %s: %w", gs.GameSessionId, fleet, gs.FleetId, ErrConflict)
+	case "over":
+		return 0, fmt.Errorf("update game session %s: maximum %d below its %s player sessions: %w", gs.GameSessionId, gs.MaximumPlayerSessionCount, reply[1], ErrConflict)
 	default:
 		return 0, fmt.Errorf("update game session %s: %s cannot become %s: %w", gs.GameSessionId, reply[1], gs.Status, ErrConflict)
 	}
 }
 
 // expirePlayerIndex gives the global index entries of player sessions that
-// started their retention the same TTL. It is best effort: a reader checks
-// the player session itself.
-func (r *Redis) expirePlayerIndex(ctx context.Context, ids []string) {
+// started their retention the same TTL, and drops their reservation
+// entries. It is best effort: a reader checks the player session itself.
+func (r *Redis) expirePlayerIndex(ctx context.Context, fleet string, ids []string) {
 	if len(ids) == 0 {
 		return
 	}
 	pipe := r.c.Pipeline()
 	for _, id := range ids {
 		pipe.PExpire(ctx, r.psFleetKey(id), r.opts.SessionRetention)
+		pipe.ZRem(ctx, r.reservedKey(), playerMember(fleet, id))
 	}
 	_, _ = pipe.Exec(ctx)
 }
@@ -455,13 +475,17 @@ func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, 
 	if err != nil {
 		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
 	}
-	reply, err := r.runStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
+	reply, err := r.writeStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
 	if err == nil && reply[0] == "ok" {
 		gs, _, err := decodeGameSession(reply[1:])
 		if err != nil {
 			return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
 		}
 		return gs, nil
+	}
+	if errors.Is(err, ErrNotReplicated) {
+		// Written on the primary: its index entries stay.
+		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
 	}
 	undo()
 	if err != nil {
@@ -489,9 +513,14 @@ func (r *Redis) indexPlayerSessions(ctx context.Context, fleet string, ps []Play
 	pipe := r.c.Pipeline()
 	ids := make([]*redis.BoolCmd, len(ps))
 	members := make([]*redis.IntCmd, len(ps))
+	reserved := make([]*redis.IntCmd, len(ps))
 	for i, p := range ps {
+		z := redis.Z{Score: float64(p.CreationTime.UnixMilli()), Member: playerMember(fleet, p.PlayerSessionId)}
 		ids[i] = pipe.SetNX(ctx, r.psFleetKey(p.PlayerSessionId), fleet, 0)
-		members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), redis.Z{Score: float64(p.CreationTime.UnixMilli()), Member: playerMember(fleet, p.PlayerSessionId)})
+		members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), z)
+		if p.Status == PlayerSessionReserved {
+			reserved[i] = pipe.ZAddNX(ctx, r.reservedKey(), z)
+		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("index player sessions: %w", err)
@@ -504,6 +533,9 @@ func (r *Redis) indexPlayerSessions(ctx context.Context, fleet string, ps []Play
 			}
 			if members[i].Val() > 0 {
 				pipe.ZRem(ctx, r.playerKey(p.PlayerId), playerMember(fleet, p.PlayerSessionId))
+			}
+			if reserved[i] != nil && reserved[i].Val() > 0 {
+				pipe.ZRem(ctx, r.reservedKey(), playerMember(fleet, p.PlayerSessionId))
 			}
 		}
 		_, _ = pipe.Exec(ctx)
@@ -668,7 +700,7 @@ func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int6
 		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
 	}
 	keys := []string{r.playerSessionPrefix(fleet) + ps.PlayerSessionId, r.gameSessionKey(fleet, ps.GameSessionId)}
-	reply, err := r.runStrings(ctx, gsScripts.updatePlayerSession, keys,
+	reply, err := r.writeStrings(ctx, gsScripts.updatePlayerSession, keys,
 		ps.Version, b, string(ps.Status), nsString(ps.TerminationTime), ps.PlayerId, ps.GameSessionId)
 	if err != nil {
 		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
@@ -679,6 +711,10 @@ func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int6
 		if err != nil {
 			return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
 		}
+		if ps.Status != PlayerSessionReserved {
+			// Best effort: DueReservations drops what is left.
+			_ = r.c.ZRem(ctx, r.reservedKey(), playerMember(fleet, ps.PlayerSessionId)).Err()
+		}
 		return v, nil
 	case "notfound":
 		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, ErrNotFound)
@@ -687,4 +723,47 @@ func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int6
 	default:
 		return 0, fmt.Errorf("update player session %s: player and game session cannot change: %w", ps.PlayerSessionId, ErrConflict)
 	}
+}
+
+// DueReservations implements GameSessions.
+func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int) ([]PlayerSession, bool, error) {
+	if limit <= 0 {
+		return nil, false, fmt.Errorf("due reservations: limit %d is not positive", limit)
+	}
+	members, err := r.c.ZRangeByScore(ctx, r.reservedKey(), &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(before.UnixMilli(), 10), Count: int64(limit),
+	}).Result()
+	if err != nil {
+		return nil, false, fmt.Errorf("due reservations: %w", err)
+	}
+	keys := make([]string, len(members))
+	for i, m := range members {
+		fleet, id, _ := strings.Cut(m, " ")
+		keys[i] = r.playerSessionPrefix(fleet) + id
+	}
+	ps, found, err := r.readPlayerSessions(ctx, keys)
+	if err != nil {
+		return nil, false, fmt.Errorf("due reservations: %w", err)
+	}
+	var stale []any
+	due := ps[:0]
+	j := 0
+	for i, ok := range found {
+		if !ok {
+			stale = append(stale, members[i])
+			continue
+		}
+		if p := ps[j]; p.Status == PlayerSessionReserved {
+			due = append(due, p)
+		} else {
+			stale = append(stale, members[i])
+		}
+		j++
+	}
+	if len(stale) > 0 {
+		if err := r.c.ZRem(ctx, r.reservedKey(), stale...).Err(); err != nil {
+			return nil, false, fmt.Errorf("due reservations: drop %d entries: %w", len(stale), err)
+		}
+	}
+	return due, len(members) == limit, nil
 }

@@ -95,14 +95,16 @@ return {'ok'}
 // 6 policy, 7 retention ms, 8 player session key prefix, 9 termination ns,
 // 10 '1' when the body's fleet is the id's.
 // Returns {'ok', version}, {'ended', version, player session ids...},
-// {'notfound'}, {'conflict', version}, {'moved'} or {'revive', status}.
+// {'notfound'}, {'conflict', version}, {'moved'}, {'revive', status} or
+// {'over', count} (a new maximum below the player sessions held).
 const luaUpdateGameSession = luaGSPrelude + `
 purge()
-local cur = redis.call('HMGET', KEYS[9], 's', 'v', 'ct')
+local cur = redis.call('HMGET', KEYS[9], 's', 'v', 'ct', 'm', 'c')
 if not cur[1] then return {'notfound'} end
 if cur[2] ~= ARGV[4] then return {'conflict', cur[2]} end
 if ARGV[10] ~= '1' then return {'moved'} end
 if ended(cur[1]) and not ended(ARGV[3]) then return {'revive', cur[1]} end
+if ARGV[5] ~= cur[4] and tonumber(ARGV[5]) < tonumber(cur[5]) and not ended(ARGV[3]) then return {'over', cur[5]} end
 local v = tonumber(cur[2]) + 1
 redis.call('HSET', KEYS[9], 'b', ARGV[2], 's', ARGV[3], 'v', v, 'm', ARGV[5], 'pol', ARGV[6])
 if cur[1] ~= ARGV[3] then

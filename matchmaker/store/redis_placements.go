@@ -42,7 +42,7 @@ func (r *Redis) CreatePlacement(ctx context.Context, p GameSessionPlacement) err
 	if p.Status.Ended() {
 		args.TTL = r.opts.SessionRetention
 	}
-	if err := r.c.SetArgs(ctx, r.placementKey(p.PlacementId), b, args).Err(); err != nil {
+	if err := r.setWrite(ctx, r.placementKey(p.PlacementId), b, args); err != nil {
 		if isNil(err) {
 			return fmt.Errorf("create placement %s: %w", p.PlacementId, ErrExists)
 		}
@@ -79,7 +79,7 @@ func (r *Redis) UpdatePlacement(ctx context.Context, p GameSessionPlacement) (in
 	if p.Status.Ended() {
 		ttl = max(r.opts.SessionRetention.Milliseconds(), 1)
 	}
-	n, err := updatePlacementScript.Run(ctx, r.c, []string{r.placementKey(p.PlacementId)}, want, b, ttl).Int()
+	n, err := r.runWrite(ctx, r.c, updatePlacementScript, []string{r.placementKey(p.PlacementId)}, want, b, ttl).Int()
 	switch {
 	case err != nil:
 		return 0, fmt.Errorf("update placement %s: %w", p.PlacementId, err)

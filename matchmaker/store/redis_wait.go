@@ -46,6 +46,20 @@ func (r *Redis) hSetNXWrite(ctx context.Context, key, field string, value []byte
 	return true, err
 }
 
+// setWrite is SET with args and the replication wait of runWrite; a SET NX
+// that finds the key is redis.Nil, whatever the wait found.
+func (r *Redis) setWrite(ctx context.Context, key string, value []byte, args redis.SetArgs) error {
+	if !r.waits() {
+		return r.c.SetArgs(ctx, key, value, args).Err()
+	}
+	var cmd *redis.StatusCmd
+	err := r.pipeWait(ctx, func(p redis.Pipeliner) { cmd = p.SetArgs(ctx, key, value, args) })
+	if cmd.Err() != nil {
+		return cmd.Err()
+	}
+	return err
+}
+
 func (r *Redis) waits() bool { return r.opts.WaitReplicas > 0 && r.oneServer }
 
 // pipeWait sends the commands add queues, then WAIT, in one pipeline. It

@@ -551,3 +551,35 @@ exports.ssExports = {
 		t.Errorf("%d sessions running, want 3", n)
 	}
 }
+
+// TestRelayScriptPlayerData: the PlayerData of a player session, from a
+// placement's players or a later reservation (CreatePlayerSessions), reaches
+// the script as player.playerData and in getMatchedPlayers(): Matchpoint's
+// extension, GameLift's Realtime script API has no access to it.
+func TestRelayScriptPlayerData(t *testing.T) {
+	e := newScriptEnv(t, 0)
+	e.upload("data", []byte(`
+var session;
+exports.ssExports = {
+	init: function (s) { session = s; },
+	onPlayerAccepted: function (p) {
+		var all = session.getMatchedPlayers().map(function (m) { return m.playerId + "=" + m.playerData; }).join(",");
+		session.sendReliableMessage(session.newTextGameMessage(60, session.getServerId(), p.playerId + ":" + p.playerData + " " + all), p.peerId);
+	},
+};`))
+	reply := relaytest.Place(t, e.mm, bus.PlacementRequest{MatchID: fmt.Sprintf("match-%d", matchSeq.Add(1)),
+		Configuration: "e2e", Region: "e2e", Script: "data", MaxPlayers: 3, Deadline: time.Now().Add(5 * time.Second),
+		Players: []bus.Player{{PlayerID: "ana", PlayerData: `{"deck":"blue"}`}, {PlayerID: "bo"}}})
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	reserved, err := e.mm.RequestReserve(ctx, bus.ReserveRequest{RequestID: "r-1", RelayID: reply.RelayID, GameSessionID: reply.GameSessionID,
+		Deadline: time.Now().Add(5 * time.Second), Players: []bus.Player{{PlayerID: "cy", PlayerSessionID: "psess-cy", PlayerData: "late"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const matched = `ana={"deck":"blue"},bo=,cy=late`
+	expect(t, e.dial(reply, 0, client.Options{}), 60, -1, `ana:{"deck":"blue"} `+matched)
+	expect(t, e.dial(reply, 1, client.Options{}), 60, -1, "bo: "+matched)
+	reply.PlayerSessions = reserved.PlayerSessions
+	expect(t, e.dial(reply, 0, client.Options{}), 60, -1, "cy:late "+matched)
+}

@@ -343,6 +343,7 @@ func (in *Instance) matchedPlayers() goja.Value {
 		_ = o.Set("playerSessionId", p.PlayerSessionID)
 		_ = o.Set("team", p.Team)
 		_ = o.Set("attributes", in.parseJSON(string(p.Attributes)))
+		_ = o.Set("playerData", p.PlayerData)
 		out[i] = o
 	}
 	return in.vm.NewArray(out...)
@@ -360,6 +361,7 @@ func (in *Instance) player(p relay.Player) *goja.Object {
 	_ = obj.Set("playerId", p.PlayerID)
 	_ = obj.Set("team", p.Team)
 	_ = obj.Set("attributes", in.parseJSON(string(p.Attributes)))
+	_ = obj.Set("playerData", p.PlayerData)
 	in.players[p.PeerID] = obj
 	return obj
 }

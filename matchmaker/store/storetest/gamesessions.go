@@ -34,6 +34,9 @@ var gameSessionTests = []struct {
 	{"GameSessionRetention", testGameSessionRetention},
 	{"GameSessionChanges", testGameSessionChanges},
 	{"GameSessionChangesAfterRetention", testGameSessionChangesAfterRetention},
+	{"DueReservations", testDueReservations},
+	{"MaximumRace", func(t *testing.T, open Opener) { MaximumRace(t, []store.Store{open(t)}) }},
+	{"MaximumRaceTwoClients", func(t *testing.T, open Opener) { MaximumRace(t, []store.Store{open(t), open(t)}) }},
 }
 
 const (
@@ -841,4 +844,122 @@ func testGameSessionChangesAfterRetention(t *testing.T, open Opener) {
 		t.Fatalf("a caller that missed an expired end was not told to start over: %v", got)
 	}
 	same(t, "sessions when starting over", got, map[string]int{"live": 0})
+}
+
+// testDueReservations: DueReservations lists the player sessions still
+// RESERVED that were created by a time, oldest first, a page at a time;
+// player sessions that connected, timed out or ended with their game
+// session are not listed.
+func testDueReservations(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	a := createGS(t, s, gameSession(fleetA, "a", 10, 0))
+	b := createGS(t, s, gameSession(fleetB, "b", 10, 0))
+	ends := createGS(t, s, gameSession(fleetA, "ends", 10, 0))
+	for i, gs := range []store.GameSession{a, b, a, b, a, ends} {
+		_, err := s.CreatePlayerSessions(ctx, gs.GameSessionId, []store.PlayerSession{playerSession(gs.GameSessionId, id("psess", i), id("p", i), i+1)})
+		must(t, err)
+	}
+	for i, st := range map[int]store.PlayerSessionStatus{1: store.PlayerSessionActive, 2: store.PlayerSessionTimedOut} {
+		ps, err := s.GetPlayerSession(ctx, id("psess", i))
+		must(t, err)
+		ps.Status = st
+		_, err = s.UpdatePlayerSession(ctx, ps)
+		must(t, err)
+	}
+	ends.Status, ends.TerminationTime = store.GameSessionTerminated, base().Add(time.Minute)
+	_, err := s.UpdateGameSession(ctx, ends)
+	must(t, err)
+
+	due, _, err := s.DueReservations(ctx, base().Add(4*time.Second), 10)
+	must(t, err)
+	same(t, "due by base+4s", psIDs(due), []string{id("psess", 0), id("psess", 3)})
+	var all []string
+	for range 10 {
+		due, more, err := s.DueReservations(ctx, base().Add(time.Hour), 1)
+		must(t, err)
+		all = append(all, psIDs(due)...)
+		if len(due) == 1 {
+			// As the sweep would: it is not due any more.
+			due[0].Status = store.PlayerSessionTimedOut
+			_, err := s.UpdatePlayerSession(ctx, due[0])
+			must(t, err)
+		}
+		if !more {
+			break
+		}
+	}
+	same(t, "due by base+1h, a page of one at a time", all, []string{id("psess", 0), id("psess", 3), id("psess", 4)})
+	if _, _, err := s.DueReservations(ctx, base(), 0); err == nil {
+		t.Fatal("a limit of 0 was answered")
+	}
+}
+
+// MaximumRace races, through the given stores in turn, 16 goroutines each
+// creating one player session in a game session of 10 holding 5 with 16
+// lowering its MaximumPlayerSessionCount to 5, 6 or 7 the way the service
+// does (read, refuse below the count, write at the version read, again on
+// ErrConflict), and checks that the count never ends above the maximum.
+func MaximumRace(t *testing.T, stores []store.Store) {
+	ctx := t.Context()
+	s := stores[0]
+	must(t, s.CreateFleet(ctx, fleet(fleetA, 0)))
+	over := 0
+	const rounds = 20
+	for round := range rounds {
+		gs := createGS(t, s, gameSession(fleetA, id("max", round), 10, 0))
+		var first []store.PlayerSession
+		for i := range 5 {
+			first = append(first, playerSession(gs.GameSessionId, fmt.Sprintf("psess-%d-first-%d", round, i), fmt.Sprintf("first-%d", i), 1))
+		}
+		_, err := s.CreatePlayerSessions(ctx, gs.GameSessionId, first)
+		must(t, err)
+		var wg sync.WaitGroup
+		for g := range 32 {
+			st := stores[g%len(stores)]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if g%2 == 0 {
+					ps := playerSession(gs.GameSessionId, fmt.Sprintf("psess-%d-%d", round, g), fmt.Sprintf("p-%d", g), 1)
+					if _, err := st.CreatePlayerSessions(ctx, gs.GameSessionId, []store.PlayerSession{ps}); err != nil && !errors.Is(err, store.ErrGameSessionFull) {
+						t.Errorf("create player session: %v", err)
+					}
+					return
+				}
+				target := 5 + g%3
+				for range 100 {
+					cur, err := st.GetGameSession(ctx, gs.GameSessionId)
+					if err != nil {
+						t.Errorf("get game session: %v", err)
+						return
+					}
+					if cur.CurrentPlayerSessionCount > target {
+						return
+					}
+					cur.MaximumPlayerSessionCount = target
+					_, err = st.UpdateGameSession(ctx, cur)
+					if !errors.Is(err, store.ErrConflict) {
+						if err != nil {
+							t.Errorf("update game session: %v", err)
+						}
+						return
+					}
+				}
+				t.Error("100 conflicts in a row")
+			}()
+		}
+		wg.Wait()
+		got := getGS(t, s, gs.GameSessionId)
+		list, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{GameSessionID: gs.GameSessionId}, store.Page{})
+		must(t, err)
+		if len(list) != got.CurrentPlayerSessionCount {
+			t.Fatalf("round %d: count %d, %d player sessions stored", round, got.CurrentPlayerSessionCount, len(list))
+		}
+		if got.CurrentPlayerSessionCount > got.MaximumPlayerSessionCount {
+			over++
+		}
+	}
+	if over > 0 {
+		t.Fatalf("%d of %d rounds ended with more player sessions than the maximum", over, rounds)
+	}
 }
