@@ -518,3 +518,21 @@ func TestCreateGameSessionRetryPauses(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateFreesExpiredReservations: a session full of reservations past
+// PlayerSessionTimeout, which no sweep or description has timed out yet,
+// takes new players: the create frees them first.
+func TestCreateFreesExpiredReservations(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		gs := e.session(2, nil)
+		old := e.players(gs.GameSessionId, "a", "b")
+		_, err := e.svc.CreatePlayerSessions(e.ctx, &CreatePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerIds: []string{"c"}})
+		wantErr(t, err, GameSessionFull, "GameSessionId: game session "+gs.GameSessionId+" is full")
+		e.clk.Advance(PlayerSessionTimeout + time.Second)
+		e.players(gs.GameSessionId, "c", "d")
+		if got := e.playerSession(old[0].PlayerSessionId); got.Status != "TIMEDOUT" {
+			t.Fatalf("a's reservation after the create: %s, want TIMEDOUT", got.Status)
+		}
+	})
+}

@@ -84,9 +84,6 @@ func (s *Service) createPlayerSessions(ctx context.Context, gameSessionID string
 	if err != nil {
 		return nil, err
 	}
-	if err := s.timeOutReservations(ctx, gs.GameSessionId); err != nil {
-		return nil, err
-	}
 	now := s.now().UTC()
 	ps := make([]store.PlayerSession, len(ids))
 	req := bus.ReserveRequest{RequestID: newUUID(), RelayID: gs.RelayID, GameSessionID: gs.GameSessionId, Deadline: now.Add(reserveTimeout)}
@@ -98,7 +95,16 @@ func (s *Service) createPlayerSessions(ctx context.Context, gameSessionID string
 		}
 		req.Players = append(req.Players, bus.Player{PlayerID: id, PlayerSessionID: ps[i].PlayerSessionId, PlayerData: data[id]})
 	}
-	if _, err := s.store.CreatePlayerSessions(ctx, gs.GameSessionId, ps); err != nil {
+	_, err = s.store.CreatePlayerSessions(ctx, gs.GameSessionId, ps)
+	if errors.Is(err, store.ErrGameSessionFull) {
+		// Reservations past PlayerSessionTimeout that the background sweep
+		// has not reached yet still hold slots: free them, and try again.
+		if terr := s.timeOutReservations(ctx, gs.GameSessionId); terr != nil {
+			return nil, terr
+		}
+		_, err = s.store.CreatePlayerSessions(ctx, gs.GameSessionId, ps)
+	}
+	if err != nil {
 		return nil, playerSessionsError(gs.GameSessionId, err)
 	}
 	if err := s.reserve(ctx, req); err != nil {
