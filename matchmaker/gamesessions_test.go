@@ -536,3 +536,20 @@ func TestCreateFreesExpiredReservations(t *testing.T) {
 		}
 	})
 }
+
+// TestPlayerSessionsRefusedOnceTerminated: a game session that took players
+// refuses more once it is terminated (what the service remembers of where
+// it runs does not stand for its status).
+func TestPlayerSessionsRefusedOnceTerminated(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		gs := e.session(4, nil)
+		e.players(gs.GameSessionId, "a")
+		e.relays.gone = true
+		if _, err := e.svc.TerminateGameSession(e.ctx, &TerminateGameSessionInput{GameSessionId: gs.GameSessionId, TerminationMode: TerminationForce}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.CreatePlayerSessions(e.ctx, &CreatePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerIds: []string{"b"}})
+		wantErr(t, err, InvalidGameSessionStatus, "GameSessionId: game session "+gs.GameSessionId+" does not accept players")
+	})
+}

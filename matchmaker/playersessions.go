@@ -80,38 +80,38 @@ func (s *Service) createPlayerSessions(ctx context.Context, gameSessionID string
 	if err := checkPlayerIDs(ids, data, idsField, dataField); err != nil {
 		return nil, err
 	}
-	gs, err := s.getGameSession(ctx, gameSessionID)
+	place, err := s.placeOf(ctx, gameSessionID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
 	ps := make([]store.PlayerSession, len(ids))
-	req := bus.ReserveRequest{RequestID: newUUID(), RelayID: gs.RelayID, GameSessionID: gs.GameSessionId, Deadline: now.Add(reserveTimeout)}
+	req := bus.ReserveRequest{RequestID: newUUID(), RelayID: place.RelayID, GameSessionID: place.GameSessionID, Deadline: now.Add(reserveTimeout)}
 	for i, id := range ids {
 		ps[i] = store.PlayerSession{
-			PlayerSessionId: "psess-" + newUUID(), PlayerId: id, GameSessionId: gs.GameSessionId, FleetId: gs.FleetId,
-			FleetArn: gs.FleetArn, PlayerData: data[id], Status: store.PlayerSessionReserved,
-			IpAddress: gs.IpAddress, DnsName: gs.DnsName, Port: gs.Port, CreationTime: now,
+			PlayerSessionId: "psess-" + newUUID(), PlayerId: id, GameSessionId: place.GameSessionID, FleetId: place.FleetID,
+			FleetArn: place.FleetArn, PlayerData: data[id], Status: store.PlayerSessionReserved,
+			IpAddress: place.IpAddress, DnsName: place.DnsName, Port: place.Port, CreationTime: now,
 		}
 		req.Players = append(req.Players, bus.Player{PlayerID: id, PlayerSessionID: ps[i].PlayerSessionId, PlayerData: data[id]})
 	}
-	_, err = s.store.CreatePlayerSessions(ctx, gs.GameSessionId, ps)
+	_, err = s.store.CreatePlayerSessions(ctx, place.GameSessionID, ps)
 	if errors.Is(err, store.ErrGameSessionFull) {
 		// Reservations past PlayerSessionTimeout that the background sweep
 		// has not reached yet still hold slots: free them, and try again.
-		if terr := s.timeOutReservations(ctx, gs.GameSessionId); terr != nil {
+		if terr := s.timeOutReservations(ctx, place.GameSessionID); terr != nil {
 			return nil, terr
 		}
-		_, err = s.store.CreatePlayerSessions(ctx, gs.GameSessionId, ps)
+		_, err = s.store.CreatePlayerSessions(ctx, place.GameSessionID, ps)
 	}
 	if err != nil {
-		return nil, playerSessionsError(gs.GameSessionId, err)
+		return nil, playerSessionsError(place.GameSessionID, err)
 	}
 	if err := s.reserve(ctx, req); err != nil {
 		s.undoPlayerSessions(context.WithoutCancel(ctx), ps)
 		return nil, err
 	}
-	s.gsMetrics.playerSessionsMoved(gs.FleetId, store.PlayerSessionReserved, len(ps))
+	s.gsMetrics.playerSessionsMoved(place.FleetID, store.PlayerSessionReserved, len(ps))
 	out := make([]PlayerSession, len(ps))
 	for i, p := range ps {
 		out[i] = playerSessionOut(p)

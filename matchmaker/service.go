@@ -215,6 +215,8 @@ type Service struct {
 	// queuePlacements runs this process's StartGameSessionPlacement
 	// workers (queueplacement.go).
 	queuePlacements queuePlacements
+	// places caches where ACTIVE game sessions run (sessionplaces.go).
+	places sessionPlaces
 	// searches keeps the fleets' ACTIVE game sessions for
 	// SearchGameSessions (searchsnapshot.go).
 	searches *searchSnapshots
