@@ -227,6 +227,7 @@ func TestBenchGameSessionsAgainstDev(t *testing.T) {
 		regexp.MustCompile(`(?m)^players: sent [1-9]\d*, accepted [1-9]\d* in \S+: \d+ calls/s$`),
 		regexp.MustCompile(`(?m)^players: latency p50 `),
 		regexp.MustCompile(`(?m)^search: 20 ACTIVE sessions in the fleet`),
+		regexp.MustCompile(`(?m)^search: the first search \(it loads the fleet.s copy\) took \S+$`),
 		regexp.MustCompile(`(?m)^search: sent [1-9]\d*, accepted [1-9]\d* in \S+: \d+ searches/s$`),
 		regexp.MustCompile(`(?m)^search: latency p50 `),
 		regexp.MustCompile(`(?m)^search: \d+\.\d sessions per answer$`),
