@@ -34,6 +34,11 @@ type Options struct {
 	// OnDecodeError, when set, is called (instead of logging) with each
 	// received message that is dropped because it does not decode.
 	OnDecodeError func(subject string, err error)
+	// InProcess, when set, is an embedded server (bus/embedded's NATS())
+	// that the connection reaches through an in-memory pipe instead of the
+	// URL's network address: no system call per message. The URL is still
+	// what the connection reports.
+	InProcess nats.InProcessConnProvider
 	// NATSOptions are applied after Matchpoint's own (reconnect forever, every
 	// 250ms with jitter), so they can override them.
 	NATSOptions []nats.Option
@@ -103,6 +108,9 @@ func Connect(ctx context.Context, url string, opts Options) (*Conn, error) {
 	}
 	if opts.TLS != nil {
 		nopts = append(nopts, nats.Secure(opts.TLS))
+	}
+	if opts.InProcess != nil {
+		nopts = append(nopts, nats.InProcessServer(opts.InProcess))
 	}
 	nopts = append(nopts, opts.NATSOptions...)
 	nc, err := nats.Connect(url, nopts...)

@@ -642,3 +642,38 @@ func TestConfigurationChanges(t *testing.T) {
 		t.Fatalf("unknown change: %v; want ErrMalformed naming change", err)
 	}
 }
+
+// TestConnectInProcess: with Options.InProcess the connection reaches the
+// embedded server through a pipe, whatever the URL says (here an address
+// where nothing listens), and carries messages both ways.
+func TestConnectInProcess(t *testing.T) {
+	srv := bustest.RunServer(t)
+	ctx := context.Background()
+	conn, err := bus.Connect(ctx, "nats://127.0.0.1:1", bus.Options{InProcess: srv.NATS()})
+	if err != nil {
+		t.Fatalf("connect in process: %v", err)
+	}
+	defer conn.Close()
+	other := bustest.Connect(t, srv, bus.Options{})
+	got := make(chan bus.Heartbeat, 1)
+	stop, err := conn.SubscribeHeartbeats(ctx, "", func(hb bus.Heartbeat) { got <- hb })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if err := conn.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hb := bus.Heartbeat{RelayID: "relay-1", Region: "local", Endpoint: bus.Endpoint{IPAddress: "127.0.0.1", TCPPort: 7000}, MaxSessions: 1, IntervalMs: 1000, SentAt: time.Now()}
+	if err := other.PublishHeartbeat(ctx, hb); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case hb := <-got:
+		if hb.RelayID != "relay-1" {
+			t.Fatalf("heartbeat %+v", hb)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no heartbeat through the in-process connection")
+	}
+}

@@ -113,7 +113,10 @@ func dev(ctx context.Context, mm *matchmakerFlags, hf *httpFlags, st store.Store
 		return fmt.Errorf("start embedded NATS: %w", err)
 	}
 	defer nats.Shutdown()
-	conn, err := bus.Connect(ctx, nats.URL(), bus.Options{Name: "matchpoint-dev", Logger: log})
+	// In process: the matchmaker and the relay reach the embedded server
+	// through a pipe rather than loopback TCP, so the bus costs no system
+	// call (--nats-port still serves other processes).
+	conn, err := bus.Connect(ctx, nats.URL(), bus.Options{Name: "matchpoint-dev", Logger: log, InProcess: nats.NATS()})
 	if err != nil {
 		return fmt.Errorf("connect to embedded NATS: %w", err)
 	}
