@@ -20,12 +20,12 @@ type batchTestPath struct {
 	addr    netip.AddrPort // where the clients send to
 }
 
-func newBatchTestPath(t *testing.T, players, sockets int) *batchTestPath {
+func newBatchTestPath(t testing.TB, players, sockets int) *batchTestPath {
 	return newBatchTestPathOn(t, "127.0.0.1:0", players, sockets)
 }
 
 // newBatchTestPathOn is newBatchTestPath with the relay's sockets on listen.
-func newBatchTestPathOn(t *testing.T, listen string, players, sockets int) *batchTestPath {
+func newBatchTestPathOn(t testing.TB, listen string, players, sockets int) *batchTestPath {
 	t.Helper()
 	srv := newBareServer(t)
 	fp := newFastPath(srv)
