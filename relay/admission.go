@@ -199,7 +199,7 @@ func (s *session) loginResult(p *peer, conn *wsConn, publish func()) {
 	if g := s.srv.opts.ReconnectGrace; g > 0 {
 		out.LoginResult.ReconnectGraceMillis = int32(min(g.Milliseconds(), math.MaxInt32))
 	}
-	conn.enqueue(out)
+	conn.enqueue(&out.Packet)
 	publish()
 }
 
@@ -251,9 +251,10 @@ func (s *session) notice(to []*peer, kind protocol.MessageKind, id int32) {
 		out.OpCode = protocol.OpPlayerDisconnect
 		out.PlayerDisconnect.PeerID = id
 	}
+	out.fresh()
 	for _, m := range to {
 		if m.extensions && m.id != id {
-			m.reliable.enqueue(out)
+			m.reliable.enqueueOut(out)
 		}
 	}
 }

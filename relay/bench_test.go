@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
@@ -44,7 +45,19 @@ func (l *latencies) report(b *testing.B, delivered int, elapsed time.Duration) {
 // BenchmarkForward64 measures relaying a 64-byte message from A to B over
 // WebSocket on loopback, with benchWindow messages in flight.
 func BenchmarkForward64(b *testing.B) {
-	h := newHarness(b, testOptions())
+	benchForward64(b, testOptions())
+}
+
+// BenchmarkForward64PerIPCap is BenchmarkForward64 with the connections
+// accepted through the per-IP cap (Options.MaxConnectionsPerIP).
+func BenchmarkForward64PerIPCap(b *testing.B) {
+	opts := testOptions()
+	opts.MaxConnectionsPerIP = 100
+	benchForward64(b, opts)
+}
+
+func benchForward64(b *testing.B, opts relay.Options) {
+	h := newHarness(b, opts)
 	reply := h.place(request(2))
 	l := &latencies{samples: make([]time.Duration, b.N), start: time.Now()}
 	credit := make(chan struct{}, benchWindow)

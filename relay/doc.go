@@ -39,7 +39,8 @@
 //   - Per WebSocket connection, a reader goroutine (wsConn.serveConn), in
 //     Server.wg. A connection has no writer goroutine: the sender that finds no
 //     write in progress writes what is queued with a non-blocking system call
-//     (wsConn.writeNow); a write that must wait, a TLS connection and the close
+//     (wsConn.writeNow), or a broadcast's shared frame straight from the
+//     sender's buffer when nothing is queued (wsConn.writeShared); a write that must wait, a TLS connection and the close
 //     run on a goroutine started for them (wsConn.drain), which ends when the
 //     queue is empty. The reader ends when the connection does; it then closes
 //     the write side and waits for its end (writerDone). Run closes the

@@ -84,7 +84,8 @@ func (fp *fastPath) serveDTLS(c net.Conn) {
 		}
 	}
 	buf := make([]byte, protocol.MaxFrameSize+1)
-	var in, out protocol.Packet
+	var in protocol.Packet
+	var out outgoing
 	if err := c.SetReadDeadline(deadline); err != nil {
 		return
 	}
@@ -92,7 +93,7 @@ func (fp *fastPath) serveDTLS(c net.Conn) {
 	if err != nil {
 		return
 	}
-	bd := fp.verify(c, buf[:n], &in, &out)
+	bd := fp.verify(c, buf[:n], &in, &out.Packet)
 	if bd == nil {
 		// Linger briefly before closing, so that a refusal is read before the
 		// close alert (a DTLS client may see the close first otherwise).

@@ -17,6 +17,7 @@ import (
 type nopSink struct{}
 
 func (nopSink) enqueue(*protocol.Packet) bool { return true }
+func (nopSink) enqueueOut(*outgoing) bool     { return true }
 func (nopSink) close(int, string)             {}
 
 // fuzzBound and fuzzUnbound are the source addresses of fuzzed datagrams: the
@@ -39,7 +40,7 @@ func newBareServer(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	srv := &Server{opts: opts, m: m, log: opts.Logger, baseCtx: context.Background()}
-	srv.pool.New = func() any { return new(protocol.Packet) }
+	srv.pool.New = func() any { return new(outgoing) }
 	return srv
 }
 
@@ -81,7 +82,8 @@ func newTestFastPath(t testing.TB) *fastPath {
 func FuzzUDPDatagram(f *testing.F) {
 	f.Add(byte(0), []byte{0x14, 0x08, 0x02, 0x10, 0x07, 0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x28, 0x03, 0x7a, 0x01, 0xff})
 	fp := newTestFastPath(f)
-	var in, out protocol.Packet
+	var in protocol.Packet
+	var out outgoing
 	f.Fuzz(func(t *testing.T, src byte, data []byte) {
 		from := fuzzBound
 		if src%2 == 1 {
@@ -103,7 +105,8 @@ func TestUDPReceiveAllocations(t *testing.T) {
 	fp := newTestFastPath(t)
 	frame := protocol.AppendPacket(nil, &protocol.Packet{OpCode: 5, SequenceNumber: 1, Sender: 3, TargetPlayer: 1,
 		Payload: make([]byte, 64)})
-	var in, out protocol.Packet
+	var in protocol.Packet
+	var out outgoing
 	seq := int32(1)
 	allocs := testing.AllocsPerRun(1000, func() {
 		seq++
@@ -148,7 +151,8 @@ func TestStockBindingChoice(t *testing.T) {
 	connect := func(from netip.AddrPort) *peer {
 		p := protocol.Packet{OpCode: protocol.OpUDPConnect, SequenceNumber: 1, Sender: 3, TargetPlayer: -1}
 		p.SetMessage(protocol.MessageUDPConnect)
-		var in, out protocol.Packet
+		var in protocol.Packet
+		var out outgoing
 		fp.datagram(fp.conns[0], nil, protocol.AppendPacket(nil, &p), from, &in, &out)
 		fp.mu.RLock()
 		defer fp.mu.RUnlock()

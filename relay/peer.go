@@ -16,6 +16,9 @@ type sink interface {
 	// p.SequenceNumber for its channel. It returns false when the sink is closed
 	// or its queue is full (the sink then closes itself).
 	enqueue(p *protocol.Packet) bool
+	// enqueueOut is enqueue of o's packet through its encodings, so that o is
+	// encoded once for all its recipients; it keeps no reference to o.
+	enqueueOut(o *outgoing) bool
 	// close ends the channel after what is queued, with a close code and reason
 	// where the transport has them.
 	close(code int, reason string)
@@ -45,11 +48,12 @@ type peer struct {
 }
 
 // link is the state of a player that outlives its connections: the sequence
-// counter and encode buffer of its fast path and its message rate bucket.
+// counter and encode buffers of its fast path and its message rate bucket.
 type link struct {
-	fastMu  sync.Mutex
-	fastSeq protocol.SeqCounter
-	fastBuf []byte
+	fastMu   sync.Mutex
+	fastSeq  protocol.SeqCounter
+	fastBuf  []byte
+	fastTail []byte // a packet's fields after its sequence number, encoded for fastBuf
 	// batch holds the player's datagrams not yet written, nil when there are
 	// none; set under fastMu and the batch's lock, cleared under the batch's.
 	batch atomic.Pointer[sendBatch]
@@ -83,22 +87,63 @@ func (l *link) allow(rate int, now time.Time) bool {
 // sinkBox lets a sink interface live in an atomic.Pointer.
 type sinkBox struct{ s sink }
 
-// send queues p for the peer: over the fast path when fast is asked, a path
-// exists and the payload fits UDP, over the WebSocket otherwise.
-func (p *peer) send(pkt *protocol.Packet, fast bool) bool { return p.sendVia(pkt, fast, nil) }
+// outgoing is a packet on its way to one or more recipients, with its
+// encodings, each made at most once whatever the number of recipients: the
+// WebSocket frame (header and packet: the same bytes for every connection) and
+// the fields of the UDP frame after its op code and sequence number (the
+// sequence number is per recipient, and with it the length prefix). Its owner
+// (a connection's reader, a UDP reader, the session goroutine, a pooled
+// scratch) fills in the packet, calls fresh, sends, and reuses it, buffers
+// included, for its next packet: the sinks copy what they keep.
+type outgoing struct {
+	protocol.Packet
+	frame  []byte // the WebSocket frame, when framed
+	tail   []byte // protocol.AppendPacketTail of the UDP packet, when tailed
+	framed bool
+	tailed bool
+}
 
-// sendVia is send from a UDP reader: a datagram over a UDP binding joins the
-// reader's batch sb (nil: it is written at once).
-func (p *peer) sendVia(pkt *protocol.Packet, fast bool, sb *sendBatch) bool {
-	if fast && protocol.FitsUDP(len(pkt.Payload)) {
+// fresh forgets the encodings of the previous packet: o's owner calls it once
+// it has filled in a new packet, before the first send.
+func (o *outgoing) fresh() { o.framed, o.tailed = false, false }
+
+// wsFrame returns the packet's WebSocket frame (reliable, unsequenced),
+// encoding it on the first call after fresh.
+func (o *outgoing) wsFrame() []byte {
+	if !o.framed {
+		o.Reliable, o.SequenceNumber = true, 0
+		o.frame = appendFrameHeader(o.frame[:0], frameBinary, o.FrameSize())
+		o.frame = protocol.AppendPacket(o.frame, &o.Packet)
+		o.framed = true
+	}
+	return o.frame
+}
+
+// udpTail returns the fields of the packet's UDP frames (unreliable) after the
+// op code and sequence number, encoding them on the first call after fresh.
+func (o *outgoing) udpTail() []byte {
+	if !o.tailed {
+		o.Reliable = false
+		o.tail = protocol.AppendPacketTail(o.tail[:0], &o.Packet)
+		o.tailed = true
+	}
+	return o.tail
+}
+
+// send queues o's packet for the peer: over the fast path when fast is asked, a
+// path exists and the payload fits UDP, over the WebSocket otherwise. From a
+// UDP reader, a datagram over a UDP binding joins the reader's batch sb (nil:
+// it is written at once).
+func (p *peer) send(o *outgoing, fast bool, sb *sendBatch) bool {
+	if fast && protocol.FitsUDP(len(o.Payload)) {
 		if b := p.fast.Load(); b != nil {
 			if bd, ok := b.s.(*binding); ok {
-				return bd.send(pkt, sb)
+				return bd.sendOut(o, sb)
 			}
-			return b.s.enqueue(pkt)
+			return b.s.enqueueOut(o)
 		}
 	}
-	return p.reliable.enqueue(pkt)
+	return p.reliable.enqueueOut(o)
 }
 
 // setLeaveReason records why the peer leaves, keeping the first reason given.

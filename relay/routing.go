@@ -16,13 +16,14 @@ func (s *session) viaScript(p *protocol.Packet) bool {
 
 // forward delivers a developer message from sender along its route, using out as
 // scratch. Safe on any goroutine: it reads the routes snapshot.
-func (s *session) forward(sender *peer, in, out *protocol.Packet, fast bool) {
+func (s *session) forward(sender *peer, in *protocol.Packet, out *outgoing, fast bool) {
 	s.forwardVia(sender, in, out, fast, nil)
 }
 
 // forwardVia is forward from a UDP reader: the datagrams join the reader's batch
-// sb (nil: they are written at once).
-func (s *session) forwardVia(sender *peer, in, out *protocol.Packet, fast bool, sb *sendBatch) {
+// sb (nil: they are written at once). The message is encoded once per channel
+// for all its recipients (outgoing).
+func (s *session) forwardVia(sender *peer, in *protocol.Packet, out *outgoing, fast bool, sb *sendBatch) {
 	t := protocol.RouteOf(in)
 	out.Message = protocol.MessageNone
 	out.SequenceNumber, out.ClientVersion = 0, 0
@@ -31,6 +32,7 @@ func (s *session) forwardVia(sender *peer, in, out *protocol.Packet, fast bool, 
 	out.TargetPlayer = in.TargetPlayer
 	out.TargetGroup = in.TargetGroup
 	out.Payload = in.Payload
+	out.fresh()
 	rt := s.routes.Load()
 	switch t.Kind {
 	case protocol.TargetPlayer:
@@ -39,12 +41,12 @@ func (s *session) forwardVia(sender *peer, in, out *protocol.Packet, fast bool, 
 			s.srv.m.drop(dropNoRecipient)
 			return
 		}
-		dst.sendVia(out, fast, sb)
+		dst.send(out, fast, sb)
 	case protocol.TargetGroup:
 		n := 0
 		for _, m := range rt.group(t.ID) {
 			if m != sender {
-				m.sendVia(out, fast, sb)
+				m.send(out, fast, sb)
 				n++
 			}
 		}
@@ -146,7 +148,8 @@ func (s *session) membership(rt *routes, g int32, to []*peer, sender int32) {
 	for _, m := range rt.group(g) {
 		out.GroupMembershipUpdate.Players = append(out.GroupMembershipUpdate.Players, m.id)
 	}
+	out.fresh()
 	for _, m := range to {
-		m.reliable.enqueue(out)
+		m.reliable.enqueueOut(out)
 	}
 }

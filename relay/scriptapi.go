@@ -47,15 +47,16 @@ func (s *session) BroadcastGroupMembershipUpdate(groupToBroadcast, targetGroup i
 		return ErrSessionEnded
 	}
 	rt := s.routes.Load()
-	out := s.srv.getPacket()
-	defer s.srv.putPacket(out)
+	out := s.srv.getOutgoing()
+	defer s.srv.putOutgoing(out)
 	out.OpCode = protocol.OpGroupMembershipUpdate
 	out.Sender = protocol.PeerServer
 	out.SetMessage(protocol.MessageGroupMembershipUpdate)
 	out.GroupMembershipUpdate.Group = groupToBroadcast
 	out.GroupMembershipUpdate.Players = append(out.GroupMembershipUpdate.Players, rt.memberIDs(groupToBroadcast)...)
+	out.fresh()
 	for _, m := range rt.group(targetGroup) {
-		m.reliable.enqueue(out)
+		m.reliable.enqueueOut(out)
 	}
 	return nil
 }
@@ -114,10 +115,11 @@ func (s *session) sendTo(m Message, peerID int32, fast bool) error {
 	if p == nil {
 		return fmt.Errorf("peer %d: %w", peerID, ErrUnknownPeer)
 	}
-	out := s.srv.getPacket()
-	defer s.srv.putPacket(out)
+	out := s.srv.getOutgoing()
+	defer s.srv.putOutgoing(out)
 	out.OpCode, out.Sender, out.TargetPlayer, out.Payload = m.OpCode, m.Sender, peerID, m.Payload
-	p.send(out, fast)
+	out.fresh()
+	p.send(out, fast, nil)
 	return nil
 }
 
@@ -131,11 +133,12 @@ func (s *session) sendGroup(m Message, groupID int32, fast bool) error {
 	if s.ended.Load() {
 		return ErrSessionEnded
 	}
-	out := s.srv.getPacket()
-	defer s.srv.putPacket(out)
+	out := s.srv.getOutgoing()
+	defer s.srv.putOutgoing(out)
 	out.OpCode, out.Sender, out.TargetGroup, out.Payload = m.OpCode, m.Sender, groupID, m.Payload
+	out.fresh()
 	for _, p := range s.routes.Load().group(groupID) {
-		p.send(out, fast)
+		p.send(out, fast, nil)
 	}
 	return nil
 }

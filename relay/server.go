@@ -34,7 +34,7 @@ type Server struct {
 	upgrader websocket.Upgrader
 	endpoint bus.Endpoint
 	baseCtx  context.Context
-	pool     sync.Pool // *protocol.Packet scratch for sends off a connection goroutine
+	pool     sync.Pool // *outgoing scratch for sends off a connection goroutine
 	// minPing is the shortest ping interval a script set (nanoseconds; 0: none),
 	// for the pinger's period.
 	minPing    atomic.Int64
@@ -104,7 +104,7 @@ func New(c *bus.Conn, opts Options) (*Server, error) {
 		ready:      make(chan struct{}),
 		pingChange: make(chan struct{}, 1),
 	}
-	s.pool.New = func() any { return new(protocol.Packet) }
+	s.pool.New = func() any { return new(outgoing) }
 	s.bufs.New = func() any { b := make([]byte, protocol.MaxFrameSize+1); return &b }
 	// A small read buffer keeps idle connections cheap (frames are read through
 	// it into pooled buffers). The relay writes its frames to the connection
@@ -366,15 +366,18 @@ func (s *Server) publishHeartbeat() {
 	}
 }
 
-func (s *Server) getPacket() *protocol.Packet {
-	p := s.pool.Get().(*protocol.Packet)
-	p.Reset()
-	return p
+// getOutgoing returns a cleared scratch outgoing packet; putOutgoing gives it
+// back.
+func (s *Server) getOutgoing() *outgoing {
+	o := s.pool.Get().(*outgoing)
+	o.Reset()
+	o.fresh()
+	return o
 }
 
-func (s *Server) putPacket(p *protocol.Packet) {
-	p.Payload = nil
-	s.pool.Put(p)
+func (s *Server) putOutgoing(o *outgoing) {
+	o.Payload = nil
+	s.pool.Put(o)
 }
 
 // Stats is a snapshot of what a relay hosts.

@@ -98,7 +98,7 @@ type session struct {
 	createdEmpty bool
 	emptySince   time.Time
 	lastHealth   time.Time
-	scratch      protocol.Packet
+	scratch      outgoing
 	byPSID       map[string]*peer         // player session id -> its peer, connected or held
 	held         map[*peer]time.Time      // dropped peers awaiting a reconnect, since when
 	backfill     chan bus.BackfillRequest // to the backfiller; nil without automatic backfill

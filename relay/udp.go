@@ -167,7 +167,8 @@ func (fp *fastPath) close() {
 // same socket, so a binding is only ever read by one reader.
 func (fp *fastPath) readLoop(r *udpReader) {
 	defer fp.wg.Done()
-	var in, out protocol.Packet
+	var in protocol.Packet
+	var out outgoing
 	for {
 		n, err := r.recv.read()
 		if err != nil {
@@ -186,7 +187,7 @@ func (fp *fastPath) readLoop(r *udpReader) {
 
 // datagram handles one plain UDP datagram received on socket c from an address;
 // the datagrams it sends join batch sb (nil: they are written at once).
-func (fp *fastPath) datagram(c *net.UDPConn, sb *sendBatch, b []byte, from netip.AddrPort, in, out *protocol.Packet) {
+func (fp *fastPath) datagram(c *net.UDPConn, sb *sendBatch, b []byte, from netip.AddrPort, in *protocol.Packet, out *outgoing) {
 	if !fp.decode(b, in) {
 		return
 	}
@@ -296,7 +297,7 @@ func (fp *fastPath) stockPeerLocked(k ipPeer, from netip.AddrPort) *peer {
 // handle processes a valid packet received on a binding: the sender must be the
 // bound peer and the sequence number newer than the newest accepted. The
 // datagrams it sends join batch sb (nil: they are written at once).
-func (fp *fastPath) handle(bd *binding, sb *sendBatch, in, out *protocol.Packet) {
+func (fp *fastPath) handle(bd *binding, sb *sendBatch, in *protocol.Packet, out *outgoing) {
 	m := fp.srv.m
 	p := bd.peer
 	if in.Sender != p.id {
@@ -340,7 +341,7 @@ func (fp *fastPath) handle(bd *binding, sb *sendBatch, in, out *protocol.Packet)
 		out.Sender = protocol.PeerServer
 		out.SetMessage(protocol.MessagePingResult)
 		out.PingResult = protocol.PingResult{ID: in.Ping.ID, ClientTime: in.Ping.ClientTime, ServerTime: now.UnixNano()}
-		bd.send(out, sb)
+		bd.send(&out.Packet, sb)
 	default:
 		m.udpIn.Inc()
 		sess.postCopy(evGroup, p, in)
@@ -465,21 +466,23 @@ func (bd *binding) resendAck() {
 }
 
 func (bd *binding) sendAck() {
-	out := bd.fp.srv.getPacket()
-	defer bd.fp.srv.putPacket(out)
+	out := bd.fp.srv.getOutgoing()
+	defer bd.fp.srv.putOutgoing(out)
 	out.OpCode = protocol.OpUDPConnectServerAck
 	out.Sender = protocol.PeerServer
-	bd.enqueue(out)
+	bd.enqueue(&out.Packet)
 }
 
 // enqueue implements sink: it sends p at once, or in the batch that holds the
 // peer's earlier datagrams.
 func (bd *binding) enqueue(p *protocol.Packet) bool { return bd.send(p, nil) }
 
-// send stamps the peer's next sequence number on p and sends it as one datagram
-// (UDP does not wait for the receiver): into the batch that holds the peer's
-// earlier datagrams if there is one, else into batch sb of the calling UDP
-// reader, else (sb nil, or DTLS, which encrypts per association) at once.
+// enqueueOut implements sink: it sends o at once, or in the batch that holds
+// the peer's earlier datagrams.
+func (bd *binding) enqueueOut(o *outgoing) bool { return bd.sendOut(o, nil) }
+
+// send sends p as one datagram (UDP does not wait for the receiver), see
+// sendTail; it sets p.Reliable to false.
 func (bd *binding) send(p *protocol.Packet, sb *sendBatch) bool {
 	if bd.closed.Load() {
 		return false
@@ -487,16 +490,37 @@ func (bd *binding) send(p *protocol.Packet, sb *sendBatch) bool {
 	l := bd.peer.link
 	p.Reliable = false
 	l.fastMu.Lock()
+	l.fastTail = protocol.AppendPacketTail(l.fastTail[:0], p)
+	return bd.sendTailLocked(p.OpCode, l.fastTail, sb)
+}
+
+// sendOut sends o's packet as one datagram with the fields o encoded once for
+// all its recipients, see sendTail.
+func (bd *binding) sendOut(o *outgoing, sb *sendBatch) bool {
+	if bd.closed.Load() {
+		return false
+	}
+	tail := o.udpTail()
+	bd.peer.link.fastMu.Lock()
+	return bd.sendTailLocked(o.OpCode, tail, sb)
+}
+
+// sendTailLocked sends the packet of op code opCode and other fields tail
+// (protocol.AppendPacketTail) as one datagram stamped with the peer's next
+// sequence number: into the batch that holds the peer's earlier datagrams if
+// there is one, else into batch sb of the calling UDP reader, else (sb nil, or
+// DTLS, which encrypts per association) at once. The link's fastMu is held; it
+// unlocks it.
+func (bd *binding) sendTailLocked(opCode int32, tail []byte, sb *sendBatch) bool {
+	l := bd.peer.link
 	if bd.dconn == nil {
 		held := l.batch.Load()
-		if held != nil && held.add(l, bd.addr, p, true) || sb != nil && sb.add(l, bd.addr, p, false) {
+		if held != nil && held.add(l, bd.addr, opCode, tail, true) || sb != nil && sb.add(l, bd.addr, opCode, tail, false) {
 			l.fastMu.Unlock()
-			p.SequenceNumber = 0
 			return true
 		}
 	}
-	p.SequenceNumber = l.fastSeq.Next()
-	l.fastBuf = protocol.AppendPacket(l.fastBuf[:0], p)
+	l.fastBuf = protocol.AppendPacketWithTail(l.fastBuf[:0], opCode, l.fastSeq.Next(), tail)
 	var err error
 	if bd.dconn != nil {
 		_, err = bd.dconn.Write(l.fastBuf)
@@ -505,7 +529,6 @@ func (bd *binding) send(p *protocol.Packet, sb *sendBatch) bool {
 	}
 	n := len(l.fastBuf)
 	l.fastMu.Unlock()
-	p.SequenceNumber = 0
 	if err != nil {
 		return false
 	}

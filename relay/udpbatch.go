@@ -56,9 +56,11 @@ type sendBatch struct {
 	links []*link // the links pointing at the batch
 }
 
-// add stamps l's next sequence number on p and queues it for addr. With held it
-// adds only while l points at b, and reports whether it did. l.fastMu is held.
-func (b *sendBatch) add(l *link, addr netip.AddrPort, p *protocol.Packet, held bool) bool {
+// add queues for addr the datagram of the packet with op code opCode and other
+// fields tail (protocol.AppendPacketTail), stamped with l's next sequence
+// number. With held it adds only while l points at b, and reports whether it
+// did. l.fastMu is held.
+func (b *sendBatch) add(l *link, addr netip.AddrPort, opCode int32, tail []byte, held bool) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if held && l.batch.Load() != b {
@@ -67,8 +69,7 @@ func (b *sendBatch) add(l *link, addr netip.AddrPort, p *protocol.Packet, held b
 	if b.n == writeBatchSize {
 		b.flushLocked()
 	}
-	p.SequenceNumber = l.fastSeq.Next()
-	b.bufs[b.n] = protocol.AppendPacket(b.bufs[b.n][:0], p)
+	b.bufs[b.n] = protocol.AppendPacketWithTail(b.bufs[b.n][:0], opCode, l.fastSeq.Next(), tail)
 	b.addrs[b.n] = addr
 	b.n++
 	if l.batch.Load() != b {

@@ -20,12 +20,12 @@ type batchTestPath struct {
 	addr    netip.AddrPort // where the clients send to
 }
 
-func newBatchTestPath(t *testing.T, players, sockets int) *batchTestPath {
+func newBatchTestPath(t testing.TB, players, sockets int) *batchTestPath {
 	return newBatchTestPathOn(t, "127.0.0.1:0", players, sockets)
 }
 
 // newBatchTestPathOn is newBatchTestPath with the relay's sockets on listen.
-func newBatchTestPathOn(t *testing.T, listen string, players, sockets int) *batchTestPath {
+func newBatchTestPathOn(t testing.TB, listen string, players, sockets int) *batchTestPath {
 	t.Helper()
 	srv := newBareServer(t)
 	fp := newFastPath(srv)
@@ -238,10 +238,11 @@ func TestUDPBatchConcurrentSenders(t *testing.T) {
 	relayAddr := tp.addr
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		out := &protocol.Packet{OpCode: 6, Sender: protocol.PeerServer, Payload: []byte{0, 0}}
+		out := &outgoing{Packet: protocol.Packet{OpCode: 6, Sender: protocol.PeerServer, Payload: []byte{0, 0}}}
 		for range direct {
+			out.fresh()
 			for _, p := range tp.peers {
-				p.send(out, true)
+				p.send(out, true, nil)
 			}
 		}
 	})
@@ -272,7 +273,8 @@ func TestUDPBatchAllocations(t *testing.T) {
 		frames[i] = broadcast(1, int32(i+1))
 	}
 	drain := make([]byte, protocol.MaxFrameSize)
-	var in, out protocol.Packet
+	var in protocol.Packet
+	var out outgoing
 	allocs := testing.AllocsPerRun(100, func() {
 		tp.fp.byPeer[tp.peers[0]].filter.Reset()
 		for _, f := range frames {

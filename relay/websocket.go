@@ -95,6 +95,41 @@ func (w *wsConn) enqueue(p *protocol.Packet) bool {
 	p.Reliable = true
 	p.SequenceNumber = 0
 	w.mu.Lock()
+	if !w.admitLocked() {
+		return false
+	}
+	w.pending = appendFrameHeader(w.pending, frameBinary, p.FrameSize())
+	w.pending = protocol.AppendPacket(w.pending, p)
+	w.frames++
+	w.startLocked()
+	return true
+}
+
+// enqueueOut implements sink: it queues o's WebSocket frame, encoded once for
+// all its recipients. When the connection is idle (nothing queued, no write
+// in progress) the frame goes from o's buffer to the socket, uncopied
+// (writeShared); otherwise it is copied to the queue.
+func (w *wsConn) enqueueOut(o *outgoing) bool {
+	frame := o.wsFrame()
+	w.mu.Lock()
+	if !w.admitLocked() {
+		return false
+	}
+	if w.writing || w.corked || w.raw == nil || len(w.pending) > 0 {
+		w.pending = append(w.pending, frame...)
+		w.frames++
+		w.startLocked()
+		return true
+	}
+	w.writing = true
+	w.mu.Unlock()
+	w.writeShared(frame)
+	return true
+}
+
+// admitLocked reports whether a frame may be queued: not when the connection
+// is closing or its queue is full, which closes it. Refused, it unlocks w.mu.
+func (w *wsConn) admitLocked() bool {
 	if w.closing {
 		w.mu.Unlock()
 		return false
@@ -106,10 +141,6 @@ func (w *wsConn) enqueue(p *protocol.Packet) bool {
 		w.srv.m.drop(dropQueueFull)
 		return false
 	}
-	w.pending = appendFrameHeader(w.pending, frameBinary, p.FrameSize())
-	w.pending = protocol.AppendPacket(w.pending, p)
-	w.frames++
-	w.startLocked()
 	return true
 }
 
@@ -226,6 +257,30 @@ func (w *wsConn) writeNow() {
 		prev = buf
 	}
 	go w.drain(prev, len(prev), 0)
+}
+
+// writeShared writes frame, a message whose bytes other connections share, on
+// the calling goroutine, which owns the write side of an idle connection, then
+// goes on as writeNow. What the socket does not take at once is copied to a
+// buffer of the connection's and handed to a drain goroutine: frame is not
+// kept after the call.
+func (w *wsConn) writeShared(frame []byte) {
+	n, err := w.raw.try(frame)
+	if err != nil {
+		w.abort()
+		return
+	}
+	if n < len(frame) {
+		w.mu.Lock()
+		buf := append(w.spare[:0], frame[n:]...)
+		w.spare = nil
+		w.mu.Unlock()
+		w.count(0, n)
+		go w.drain(buf, 0, 1)
+		return
+	}
+	w.count(1, n)
+	w.writeNow()
 }
 
 // drain is the write side's goroutine while a write must wait: it writes
@@ -436,7 +491,7 @@ type reader struct {
 	w   *wsConn
 	buf *[]byte
 	in  protocol.Packet
-	out protocol.Packet
+	out outgoing
 }
 
 // release returns the read buffer to the pool; the last frame is then invalid.
@@ -557,7 +612,7 @@ func (r *reader) pong(p *peer) {
 	out.Sender = protocol.PeerServer
 	out.SetMessage(protocol.MessagePingResult)
 	out.PingResult = protocol.PingResult{ID: r.in.Ping.ID, ClientTime: r.in.Ping.ClientTime, ServerTime: time.Now().UnixNano()}
-	p.reliable.enqueue(out)
+	p.reliable.enqueue(&out.Packet)
 }
 
 // login reads and decides the first packet. It returns the peer when admitted;
@@ -635,7 +690,7 @@ func (r *reader) refuse(why protocol.Refusal, msg string) {
 	out.SetMessage(protocol.MessageLoginResult)
 	out.LoginResult.Refusal = why
 	out.LoginResult.Message = truncateString(msg, protocol.MaxStringSize)
-	r.w.enqueue(out)
+	r.w.enqueue(&out.Packet)
 	r.w.close(protocol.CloseLoginRefused, why.String())
 	s.log.Debug("login refused", "refusal", why.String(), "message", msg)
 	// Wait for the client's close answer so the refusal reaches it.

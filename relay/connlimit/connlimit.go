@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -49,7 +50,11 @@ func (l *Listener) Accept() (net.Conn, error) {
 		}
 		l.mu.Unlock()
 		if !over {
-			return &conn{Conn: c, l: l, ip: ip}, nil
+			ac := &conn{Conn: c, l: l, ip: ip}
+			if sc, ok := c.(syscall.Conn); ok {
+				return &sysConn{conn: ac, sc: sc}, nil
+			}
+			return ac, nil
 		}
 		// Counted first, so that a client that sees the close finds it counted.
 		if l.refused != nil {
@@ -101,3 +106,14 @@ func (c *conn) Close() error {
 	c.once.Do(func() { c.l.release(c.ip) })
 	return err
 }
+
+// sysConn is an admitted connection over a socket (syscall.Conn, as
+// *net.TCPConn is): it exposes the socket, so that code writing to it directly
+// (the relay's non-blocking writes) works through the cap as without it.
+type sysConn struct {
+	*conn
+	sc syscall.Conn
+}
+
+// SyscallConn returns the raw socket of the inner connection.
+func (c *sysConn) SyscallConn() (syscall.RawConn, error) { return c.sc.SyscallConn() }

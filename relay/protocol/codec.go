@@ -8,9 +8,12 @@ import (
 
 // Size returns the encoded size of p in bytes, without the length prefix.
 func (p *Packet) Size() int {
-	n := sizeVarintField(1, sint32Wire(p.OpCode)) +
-		sizeVarintField(2, int32Wire(p.SequenceNumber)) +
-		sizeVarintField(3, int32Wire(p.TargetPlayer)) +
+	return sizeVarintField(1, sint32Wire(p.OpCode)) + sizeVarintField(2, int32Wire(p.SequenceNumber)) + p.tailSize()
+}
+
+// tailSize is the size of p's fields after its sequence number.
+func (p *Packet) tailSize() int {
+	n := sizeVarintField(3, int32Wire(p.TargetPlayer)) +
 		sizeVarintField(4, int32Wire(p.TargetGroup)) +
 		sizeVarintField(5, int32Wire(p.Sender)) +
 		sizeVarintField(6, boolWire(p.Reliable)) +
@@ -35,6 +38,27 @@ func AppendPacket(dst []byte, p *Packet) []byte {
 	dst = protowire.AppendVarint(dst, uint64(p.Size()))
 	dst = appendVarintField(dst, 1, sint32Wire(p.OpCode))
 	dst = appendVarintField(dst, 2, int32Wire(p.SequenceNumber))
+	return appendTail(dst, p)
+}
+
+// AppendPacketTail appends the fields of p after its op code and sequence
+// number, without a length prefix: what the frames of one message sent over UDP
+// to several peers share, their sequence numbers being per peer.
+// AppendPacketWithTail makes each frame of it.
+func AppendPacketTail(dst []byte, p *Packet) []byte { return appendTail(dst, p) }
+
+// AppendPacketWithTail appends one frame of the packet with op code opCode,
+// sequence number seq and the other fields tail (from AppendPacketTail): the
+// same bytes as AppendPacket of that packet.
+func AppendPacketWithTail(dst []byte, opCode, seq int32, tail []byte) []byte {
+	n := sizeVarintField(1, sint32Wire(opCode)) + sizeVarintField(2, int32Wire(seq)) + len(tail)
+	dst = protowire.AppendVarint(dst, uint64(n))
+	dst = appendVarintField(dst, 1, sint32Wire(opCode))
+	dst = appendVarintField(dst, 2, int32Wire(seq))
+	return append(dst, tail...)
+}
+
+func appendTail(dst []byte, p *Packet) []byte {
 	dst = appendVarintField(dst, 3, int32Wire(p.TargetPlayer))
 	dst = appendVarintField(dst, 4, int32Wire(p.TargetGroup))
 	dst = appendVarintField(dst, 5, int32Wire(p.Sender))

@@ -87,3 +87,20 @@ func TestGoldenPackets(t *testing.T) {
 		})
 	}
 }
+
+// TestAppendPacketWithTail: a frame made of a shared tail and its own op code
+// and sequence number is AppendPacket's frame, for every sample and for
+// sequence numbers of every varint length, negative ones included.
+func TestAppendPacketWithTail(t *testing.T) {
+	for name, p := range samplePackets() {
+		tail := AppendPacketTail(nil, p)
+		for _, seq := range []int32{0, 1, 127, 128, 1 << 20, -1, -2147483648, 2147483647} {
+			q := *p
+			q.SequenceNumber = seq
+			want := AppendPacket(nil, &q)
+			if got := AppendPacketWithTail([]byte{0xee}, q.OpCode, seq, tail); string(got[1:]) != string(want) || got[0] != 0xee {
+				t.Fatalf("%s, sequence number %d:\n got % x\nwant % x", name, seq, got, want)
+			}
+		}
+	}
+}
