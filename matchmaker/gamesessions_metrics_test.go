@@ -12,27 +12,8 @@ import (
 // in reg, and whether it is there.
 func gaugeValue(t *testing.T, reg prometheus.Gatherer, name string, labels ...string) (float64, bool) {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	metric:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for i := 0; i+1 < len(labels); i += 2 {
-				if have[labels[i]] != labels[i+1] {
-					continue metric
-				}
-			}
-			return m.GetGauge().GetValue(), true
-		}
+	if m := findMetric(t, reg, name, labels...); m != nil {
+		return m.GetGauge().GetValue(), true
 	}
 	return 0, false
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
@@ -12,6 +13,16 @@ import (
 // counterValue returns the value of the counter name with the given label
 // pairs (name, value, ...) in reg, 0 if it has not been counted.
 func counterValue(t *testing.T, reg prometheus.Gatherer, name string, labels ...string) float64 {
+	t.Helper()
+	if m := findMetric(t, reg, name, labels...); m != nil {
+		return m.GetCounter().GetValue()
+	}
+	return 0
+}
+
+// findMetric returns the series of the metric name with the given label
+// pairs (name, value, ...) in reg, nil if there is none.
+func findMetric(t *testing.T, reg prometheus.Gatherer, name string, labels ...string) *dto.Metric {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -32,10 +43,10 @@ func counterValue(t *testing.T, reg prometheus.Gatherer, name string, labels ...
 					continue metric
 				}
 			}
-			return m.GetCounter().GetValue()
+			return m
 		}
 	}
-	return 0
+	return nil
 }
 
 // TestTicketMetrics follows tickets through their lifecycle and checks the
