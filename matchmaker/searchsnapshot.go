@@ -111,7 +111,9 @@ func (f *fleetSnapshot) apply(sessions []store.GameSession) {
 }
 
 func newSnapshotEntry(gs *store.GameSession) *snapshotEntry {
-	return &snapshotEntry{gs: *gs, view: searchView(gs)}
+	view := searchView(gs)
+	view.Prepare()
+	return &snapshotEntry{gs: *gs, view: view}
 }
 
 // compareEntries orders sessions by creation time, then id: the order of a

@@ -35,7 +35,8 @@ func CompileFilter(src string) (*Filter, error) {
 	g.node(n)
 	source := g.b.String()
 	program, err := expr.Compile(source,
-		expr.Env(&Session{}),
+		expr.Env(filterFields),
+		expr.AllowUndefinedVariables(),
 		expr.AsBool(),
 		expr.DisableAllBuiltins(),
 		expr.Patch(constants(g.consts)),
@@ -59,7 +60,7 @@ func (f *Filter) Match(s *Session) bool {
 	}
 	m := f.vms.Get().(*vm.VM)
 	defer f.vms.Put(m)
-	out, err := m.Run(f.program, s)
+	out, err := m.Run(f.program, s.variables())
 	if err != nil {
 		// The program reads only fields of a *Session, with types checked
 		// at compile time: it cannot fail on a non-nil session.
@@ -127,8 +128,8 @@ func (g *generator) condition(c *condition) {
 		case opID:
 			fmt.Fprintf(&g.b, `(ID == %s or ARN != "" and ARN == %s)`, v, v)
 		case opProperty:
-			k := g.constant(c.operand.key)
-			fmt.Fprintf(&g.b, `(%s in Properties and Properties[%s] == %s)`, k, k, v)
+			p := propertyVar(c.operand.key)
+			fmt.Fprintf(&g.b, `(%s != nil and %s == %s)`, p, p, v)
 		}
 		return
 	}

@@ -2,6 +2,7 @@ package sessionsearch
 
 import (
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -110,13 +111,18 @@ func TestNilFilterMatchesEverything(t *testing.T) {
 }
 
 // The generated expr source holds no text of the expression's values or
-// property keys: they are program constants.
+// property keys: values are program constants, and keys appear only in hex,
+// in the names of their variables.
 func TestFilterSourceHoldsNoUserText(t *testing.T) {
 	f, err := CompileFilter(`gameSessionName = 'Name) or true' AND gameSessionProperties.k-ey.x = "v\"" AND maximumSessions = 7`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := f.ExprSource()
+	if v := propertyVar("k-ey.x"); !strings.Contains(src, v) {
+		t.Errorf("expr source %q does not read the property as %s", src, v)
+	}
+	src = regexp.MustCompile(`p_[0-9a-f]+`).ReplaceAllString(src, "p_")
 	for _, user := range []string{"Name)", "or true", "k-ey", `v"`, "7"} {
 		if strings.Contains(src, user) {
 			t.Errorf("expr source %q contains %q", src, user)
