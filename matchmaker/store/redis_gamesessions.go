@@ -471,11 +471,10 @@ func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, 
 		keys = append(keys, r.playerSessionPrefix(fleet)+p.PlayerSessionId)
 		args = append(args, p.PlayerSessionId, b, string(p.Status), p.CreationTime.UnixMilli(), p.PlayerId)
 	}
-	undo, err := r.indexPlayerSessions(ctx, fleet, ps)
-	if err != nil {
+	undo, reply, err := r.indexAndCreatePlayerSessions(ctx, fleet, ps, keys, args)
+	if undo == nil {
 		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
 	}
-	reply, err := r.writeStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
 	if err == nil && reply[0] == "ok" {
 		gs, _, err := decodeGameSession(reply[1:])
 		if err != nil {
@@ -506,40 +505,121 @@ func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, 
 	}
 }
 
-// indexPlayerSessions writes the global index entries of new player
-// sessions, before the fleet's script stores them; undo removes the entries
-// it wrote, for when the script refuses them.
-func (r *Redis) indexPlayerSessions(ctx context.Context, fleet string, ps []PlayerSession) (undo func(), err error) {
-	pipe := r.c.Pipeline()
-	ids := make([]*redis.BoolCmd, len(ps))
-	members := make([]*redis.IntCmd, len(ps))
-	reserved := make([]*redis.IntCmd, len(ps))
+// indexAndCreatePlayerSessions writes the global index entries of new
+// player sessions, then runs the fleet's create script (keys, args) and
+// returns its reply. On one server both go in one pipeline, which Redis
+// runs in order: one round trip. On a cluster the index entries live on
+// other nodes, so they are written first, in a round trip of their own.
+// undo removes the entries it wrote, for when the script refuses them; it
+// is nil when they could not be written, and then the script did not write.
+func (r *Redis) indexAndCreatePlayerSessions(ctx context.Context, fleet string, ps []PlayerSession, keys []string, args []any) (undo func(), reply []string, err error) {
+	if !r.oneServer {
+		pipe := r.c.Pipeline()
+		x := r.queuePlayerIndexes(ctx, pipe, fleet, ps)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, nil, fmt.Errorf("index player sessions: %w", err)
+		}
+		reply, err := r.writeStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
+		return func() { r.undoPlayerIndexes(ctx, x) }, reply, err
+	}
+	var x *playerIndexes
+	var script *redis.Cmd
+	add := func(p redis.Pipeliner) {
+		x = r.queuePlayerIndexes(ctx, p, fleet, ps)
+		script = gsScripts.createPlayerSessions.EvalSha(ctx, p, keys, args...)
+	}
+	if r.waits() {
+		err = r.pipeWait(ctx, add)
+	} else {
+		pipe := r.c.Pipeline()
+		add(pipe)
+		_, _ = pipe.Exec(ctx)
+	}
+	undo = func() { r.undoPlayerIndexes(ctx, x) }
+	if ierr := x.err(); ierr != nil {
+		if script.Err() == nil {
+			// The script ran after all, and may have written: its player
+			// sessions stay (RESERVED, they time out unused), as when the
+			// replicas do not acknowledge a write.
+			return func() {}, nil, fmt.Errorf("index player sessions: %w", ierr)
+		}
+		undo()
+		return nil, nil, fmt.Errorf("index player sessions: %w", ierr)
+	}
+	switch {
+	case redis.HasErrorPrefix(script.Err(), "NOSCRIPT"):
+		// Redis does not hold the script yet (first use, or restarted): the
+		// index entries are written; run the script alone.
+		reply, err := r.writeStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
+		return undo, reply, err
+	case script.Err() != nil:
+		return undo, nil, script.Err()
+	}
+	reply, rerr := replyStrings(script.Val())
+	if rerr != nil {
+		return undo, nil, rerr
+	}
+	return undo, reply, err
+}
+
+// playerIndexes are the global index commands queued for new player
+// sessions, kept to tell which entries they wrote.
+type playerIndexes struct {
+	fleet    string
+	ps       []PlayerSession
+	ids      []*redis.BoolCmd
+	members  []*redis.IntCmd
+	reserved []*redis.IntCmd
+}
+
+// queuePlayerIndexes queues on pipe the global index entries of new player
+// sessions.
+func (r *Redis) queuePlayerIndexes(ctx context.Context, pipe redis.Pipeliner, fleet string, ps []PlayerSession) *playerIndexes {
+	x := &playerIndexes{fleet: fleet, ps: ps, ids: make([]*redis.BoolCmd, len(ps)),
+		members: make([]*redis.IntCmd, len(ps)), reserved: make([]*redis.IntCmd, len(ps))}
 	for i, p := range ps {
 		z := redis.Z{Score: float64(p.CreationTime.UnixMilli()), Member: playerMember(fleet, p.PlayerSessionId)}
-		ids[i] = pipe.SetNX(ctx, r.psFleetKey(p.PlayerSessionId), fleet, 0)
-		members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), z)
+		x.ids[i] = pipe.SetNX(ctx, r.psFleetKey(p.PlayerSessionId), fleet, 0)
+		x.members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), z)
 		if p.Status == PlayerSessionReserved {
-			reserved[i] = pipe.ZAddNX(ctx, r.reservedKey(), z)
+			x.reserved[i] = pipe.ZAddNX(ctx, r.reservedKey(), z)
 		}
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("index player sessions: %w", err)
-	}
-	return func() {
-		pipe := r.c.Pipeline()
-		for i, p := range ps {
-			if ids[i].Val() {
-				pipe.Del(ctx, r.psFleetKey(p.PlayerSessionId))
-			}
-			if members[i].Val() > 0 {
-				pipe.ZRem(ctx, r.playerKey(p.PlayerId), playerMember(fleet, p.PlayerSessionId))
-			}
-			if reserved[i] != nil && reserved[i].Val() > 0 {
-				pipe.ZRem(ctx, r.reservedKey(), playerMember(fleet, p.PlayerSessionId))
-			}
+	return x
+}
+
+// err is the first error of the queued commands.
+func (x *playerIndexes) err() error {
+	for i := range x.ps {
+		if err := x.ids[i].Err(); err != nil {
+			return err
 		}
-		_, _ = pipe.Exec(ctx)
-	}, nil
+		if err := x.members[i].Err(); err != nil {
+			return err
+		}
+		if x.reserved[i] != nil && x.reserved[i].Err() != nil {
+			return x.reserved[i].Err()
+		}
+	}
+	return nil
+}
+
+// undoPlayerIndexes removes the index entries x wrote, for when the
+// script refused the player sessions.
+func (r *Redis) undoPlayerIndexes(ctx context.Context, x *playerIndexes) {
+	pipe := r.c.Pipeline()
+	for i, p := range x.ps {
+		if x.ids[i].Val() {
+			pipe.Del(ctx, r.psFleetKey(p.PlayerSessionId))
+		}
+		if x.members[i].Val() > 0 {
+			pipe.ZRem(ctx, r.playerKey(p.PlayerId), playerMember(x.fleet, p.PlayerSessionId))
+		}
+		if x.reserved[i] != nil && x.reserved[i].Val() > 0 {
+			pipe.ZRem(ctx, r.reservedKey(), playerMember(x.fleet, p.PlayerSessionId))
+		}
+	}
+	_, _ = pipe.Exec(ctx)
 }
 
 // psFields are the player session HASH fields a read fetches.
