@@ -100,20 +100,14 @@ func TestBrowser(t *testing.T) {
 	srv, d := probedServer(t, dashboard.Options{Store: live.st, Bus: live.conn, RefreshInterval: 100 * time.Millisecond})
 	run(t, d)
 	// The page should find the match formed and the relay heard.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var mb matchesBody
-		var rb relaysBody
+	var mb matchesBody
+	var rb relaysBody
+	eventually(t, 10*time.Second, func() string { return fmt.Sprintf("the stack did not settle: %+v %+v", mb, rb) }, func() bool {
+		mb, rb = matchesBody{}, relaysBody{}
 		call(t, "GET", srv.URL+"/dashboard/api/matches", testSecret, nil, &mb)
 		call(t, "GET", srv.URL+"/dashboard/api/relays", testSecret, nil, &rb)
-		if len(mb.Matches) == 1 && mb.Matches[0].Status == "SUCCEEDED" && len(rb.Relays) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the stack did not settle: %+v %+v", mb, rb)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(mb.Matches) == 1 && mb.Matches[0].Status == "SUCCEEDED" && len(rb.Relays) == 1
+	})
 	url := srv.URL + "/dashboard/#key=" + testSecret + "&example"
 
 	dom := string(headless(t, bin, url, "--dump-dom"))

@@ -115,22 +115,15 @@ func TestFleetsPanel(t *testing.T) {
 	// relay-a names fleet-eu, relay-b serves every fleet of eu-west, relay-c
 	// is draining in us-east and relay-d serves another fleet there.
 	var fb fleetsBody
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	eventually(t, 10*time.Second, func() string { return fmt.Sprintf("the fleets never had their relays: %+v", fb) }, func() bool {
 		beat("relay-a", "eu-west", []string{"fleet-eu"}, false)
 		beat("relay-b", "eu-west", nil, false)
 		beat("relay-c", "us-east", nil, true)
 		beat("relay-d", "us-east", []string{"fleet-other"}, false)
 		fb = fleetsBody{}
 		call(t, "GET", url, testSecret, nil, &fb)
-		if len(fb.Fleets) == 2 && len(fb.Fleets[0].Relays) == 2 && len(fb.Fleets[1].Relays) == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the fleets never had their relays: %+v", fb)
-		}
-		time.Sleep(20 * time.Millisecond) // heartbeat pace
-	}
+		return len(fb.Fleets) == 2 && len(fb.Fleets[0].Relays) == 2 && len(fb.Fleets[1].Relays) == 1
+	})
 	eu, us := fb.Fleets[0], fb.Fleets[1]
 	if !fb.Enabled || eu.FleetID != "fleet-eu" || eu.Status != "ACTIVE" || eu.ScriptID != "script-game" || fmt.Sprint(eu.Locations) != "[eu-west]" ||
 		eu.Relays[0].RelayID != "relay-a" || fmt.Sprint(eu.Relays[0].Fleets) != "[fleet-eu]" || eu.Relays[1].RelayID != "relay-b" ||

@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -88,19 +89,12 @@ func (l *liveStack) heartbeats(t *testing.T, hb bus.Heartbeat) {
 func TestLiveMatchFromTheRealService(t *testing.T) {
 	live := startLive(t, map[string]float64{"ana": 1000, "bo": 1040, "cy": 3000})
 	srv, _ := server(t, dashboard.Options{Store: live.st, RefreshInterval: time.Millisecond})
-	deadline := time.Now().Add(15 * time.Second)
 	var mb matchesBody
-	for {
+	eventually(t, 15*time.Second, func() string { return fmt.Sprintf("no match formed: %+v", mb) }, func() bool {
 		mb = matchesBody{}
 		call(t, "GET", srv.URL+"/dashboard/api/matches", testSecret, nil, &mb)
-		if len(mb.Matches) == 1 && mb.Matches[0].Status == "SUCCEEDED" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no match formed: %+v", mb)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(mb.Matches) == 1 && mb.Matches[0].Status == "SUCCEEDED"
+	})
 	m := mb.Matches[0]
 	players := map[string]string{}
 	for _, team := range m.Teams {

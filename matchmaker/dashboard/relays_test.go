@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -64,21 +65,20 @@ func TestRelaysFromHeartbeats(t *testing.T) {
 	}
 	wait := func(cond func(relaysBody) bool) relaysBody {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			var got relaysBody
+		var got relaysBody
+		eventually(t, 10*time.Second, func() string { return fmt.Sprintf("relays never became as expected: %+v", got) }, func() bool {
+			got = relaysBody{}
 			call(t, "GET", url, testSecret, nil, &got)
 			if cond(got) {
-				return got
+				return true
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("relays never became as expected: %+v", got)
-			}
+			// Not yet: the subscription may have missed the earlier beats.
 			beat("relay-eu-2", "eu-west", 0, true)
 			beat("relay-eu-1", "eu-west", 3, false)
 			beat("relay-us-1", "us-east", 1, false)
-			time.Sleep(20 * time.Millisecond)
-		}
+			return false
+		})
+		return got
 	}
 	rb = wait(func(b relaysBody) bool { return b.Followed && len(b.Relays) == 3 })
 	if r := rb.Relays[0]; r.RelayID != "relay-eu-1" || r.Region != "eu-west" || r.Sessions != 3 || r.Players != 6 || r.MaxSessions != 100 || r.State != "up" || r.Endpoint.TCPPort != 7000 {
