@@ -111,26 +111,19 @@ func matchTwo(t *testing.T, a devAddrs) (sessions []string, port int) {
 		}
 		ids = append(ids, out.MatchmakingTicket.TicketId)
 	}
-	deadline := time.Now().Add(10 * time.Second)
 	for _, id := range ids {
-		for {
-			var out ticketOut
+		var out ticketOut
+		eventually(t, 10*time.Second, func() string { return fmt.Sprintf("ticket %s is %s, want COMPLETED", id, out.MatchmakingTicket.Status) }, func() bool {
+			out = ticketOut{}
 			call(t, "GET", a.API+"/v1/tickets/"+id, "", &out)
-			tk := out.MatchmakingTicket
-			if tk.Status == "COMPLETED" {
-				ci := tk.GameSessionConnectionInfo
-				if ci == nil || ci.Port == 0 || len(ci.MatchedPlayerSessions) != 1 || ci.MatchedPlayerSessions[0].PlayerSessionId == "" {
-					t.Fatalf("ticket %s: connection info %+v", id, ci)
-				}
-				sessions = append(sessions, ci.MatchedPlayerSessions[0].PlayerSessionId)
-				port = ci.Port
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("ticket %s is %s, want COMPLETED", id, tk.Status)
-			}
-			time.Sleep(20 * time.Millisecond)
+			return out.MatchmakingTicket.Status == "COMPLETED"
+		})
+		ci := out.MatchmakingTicket.GameSessionConnectionInfo
+		if ci == nil || ci.Port == 0 || len(ci.MatchedPlayerSessions) != 1 || ci.MatchedPlayerSessions[0].PlayerSessionId == "" {
+			t.Fatalf("ticket %s: connection info %+v", id, ci)
 		}
+		sessions = append(sessions, ci.MatchedPlayerSessions[0].PlayerSessionId)
+		port = ci.Port
 	}
 	return sessions, port
 }
@@ -241,12 +234,7 @@ func TestDevTLSFastPath(t *testing.T) {
 		t.Fatalf("bo connects over wss: %v", err)
 	}
 	defer bo.Close()
-	for !ana.FastBound() || !bo.FastBound() {
-		if ctx.Err() != nil {
-			t.Fatal("the DTLS fast path did not bind")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, 15*time.Second, func() string { return "the DTLS fast path did not bind" }, func() bool { return ana.FastBound() && bo.FastBound() })
 	if err := ana.Send(ctx, 3, client.ToPlayer(bo.PeerID()), []byte("fast"), false); err != nil {
 		t.Fatal(err)
 	}

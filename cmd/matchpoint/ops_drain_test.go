@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -54,17 +55,11 @@ func get(url string) probe {
 // waitFor polls url until want accepts the answer, for up to 20s.
 func waitFor(t *testing.T, url, what string, want func(probe) bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		p := get(url)
-		if want(p) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %s answers %+v", what, url, p)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	var p probe
+	eventually(t, 20*time.Second, func() string { return fmt.Sprintf("%s: %s answers %+v", what, url, p) }, func() bool {
+		p = get(url)
+		return want(p)
+	})
 }
 
 // watchDrain checks that every answer of /readyz is 503 "draining" and that
@@ -87,7 +82,7 @@ func watchDrain[T any](t *testing.T, base string, done <-chan T) (T, int, time.T
 			t.Fatalf("/metrics during the drain: %+v", m)
 		}
 		seen, last = seen+1, time.Now()
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // the sampling period of the probes, which watch the drain go by
 	}
 	select {
 	case r := <-done:

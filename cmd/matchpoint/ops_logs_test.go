@@ -34,11 +34,10 @@ func TestOpsRedisLogsFollowLogFormat(t *testing.T) {
 		stop()
 		<-exit
 	}()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-		found := false
-		for _, line := range lines {
+	eventually(t, 20*time.Second, func() string {
+		return "no JSON line of component redis reports the failed dial:\n" + stderr.String()
+	}, func() bool {
+		for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
 			if line == "" {
 				continue
 			}
@@ -49,15 +48,9 @@ func TestOpsRedisLogsFollowLogFormat(t *testing.T) {
 				t.Fatalf("a log line is not JSON: %q", line)
 			}
 			if rec.Component == "redis" && rec.Level == "WARN" && strings.Contains(rec.Msg, "failed to dial") {
-				found = true
+				return true
 			}
 		}
-		if found {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no JSON line of component redis reports the failed dial:\n%s", stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	})
 }

@@ -119,21 +119,16 @@ func healthzFrom(t *testing.T, addr, from string) {
 	t.Helper()
 	c := http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
 		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}).DialContext}}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := c.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-			err = fmt.Errorf("HTTP %d", resp.StatusCode)
+	var err error
+	eventually(t, 30*time.Second, func() string { return fmt.Sprintf("/healthz from %s: %v", from, err) }, func() bool {
+		var resp *http.Response
+		if resp, err = c.Get("http://" + addr + "/healthz"); err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/healthz from %s: %v", from, err)
-		}
-		time.Sleep(100 * time.Millisecond) // polling period: /healthz is probed until it answers
-	}
+		resp.Body.Close()
+		err = fmt.Errorf("HTTP %d", resp.StatusCode)
+		return resp.StatusCode == http.StatusOK
+	})
 }
 
 // TestOpsLowNofile runs `matchpoint dev` with 128 open files at most and
