@@ -10,6 +10,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 )
 
 // TestRedisWaitReplicas: with WaitReplicas, writes wait for the replicas
@@ -68,14 +69,10 @@ func primaryWithReplica(t *testing.T) (pc, rc *redis.Client) {
 	if err := rc.Do(ctx, "replicaof", host, port).Err(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(pc.Info(ctx, "replication").Val(), "connected_slaves:1") ||
-		!strings.Contains(rc.Info(ctx, "replication").Val(), "master_link_status:up") {
-		if time.Now().After(deadline) {
-			t.Fatal("the replica did not connect within 20s")
-		}
-		time.Sleep(20 * time.Millisecond) // polling the replication state
-	}
+	storetest.Eventually(t, 20*time.Second, func() string { return "the replica did not connect within 20s" }, func() bool {
+		return strings.Contains(pc.Info(ctx, "replication").Val(), "connected_slaves:1") &&
+			strings.Contains(rc.Info(ctx, "replication").Val(), "master_link_status:up")
+	})
 	return pc, rc
 }
 

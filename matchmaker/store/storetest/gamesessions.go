@@ -700,19 +700,15 @@ func testGameSessionRetention(t *testing.T, open Opener) {
 	_, err = s.GetPlayerSession(ctx, "psess-e")
 	must(t, err)
 
-	deadline := time.Now().Add(20 * Retention)
-	for {
-		_, errG := s.GetGameSession(ctx, ends.GameSessionId)
-		_, errB := s.GetGameSession(ctx, bornEnded.GameSessionId)
-		_, errP := s.GetPlayerSession(ctx, "psess-e")
-		if errors.Is(errG, store.ErrNotFound) && errors.Is(errB, store.ErrNotFound) && errors.Is(errP, store.ErrNotFound) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ended sessions outlived their retention: %v, %v, %v", errG, errB, errP)
-		}
-		time.Sleep(Retention / 10)
-	}
+	var errG, errB, errP error
+	Eventually(t, 20*Retention, func() string {
+		return fmt.Sprintf("ended sessions outlived their retention: %v, %v, %v", errG, errB, errP)
+	}, func() bool {
+		_, errG = s.GetGameSession(ctx, ends.GameSessionId)
+		_, errB = s.GetGameSession(ctx, bornEnded.GameSessionId)
+		_, errP = s.GetPlayerSession(ctx, "psess-e")
+		return errors.Is(errG, store.ErrNotFound) && errors.Is(errB, store.ErrNotFound) && errors.Is(errP, store.ErrNotFound)
+	})
 	list, _, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA}, store.Page{})
 	must(t, err)
 	same(t, "sessions after the retention", gsNames(list), []string{"live"})
@@ -826,16 +822,10 @@ func testGameSessionChangesAfterRetention(t *testing.T, open Opener) {
 	_, err := s.UpdateGameSession(ctx, ends)
 	must(t, err)
 	after, _, _ := changes(t, s, fleetA, before)
-	deadline := time.Now().Add(20 * Retention)
-	for {
-		if _, err := s.GetGameSession(ctx, ends.GameSessionId); errors.Is(err, store.ErrNotFound) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the ended session outlived its retention")
-		}
-		time.Sleep(Retention / 10)
-	}
+	Eventually(t, 20*Retention, func() string { return "the ended session outlived its retention" }, func() bool {
+		_, err := s.GetGameSession(ctx, ends.GameSessionId)
+		return errors.Is(err, store.ErrNotFound)
+	})
 	if _, reset, got := changes(t, s, fleetA, after); reset || len(got) != 0 {
 		t.Fatalf("a caller that saw the end: reset %v, %v; want nothing", reset, got)
 	}

@@ -130,17 +130,10 @@ func testPlacementRetention(t *testing.T, open Opener) {
 	p.Status = store.PlacementTimedOut
 	_, err = s.UpdatePlacement(ctx, p)
 	must(t, err)
-	deadline := time.Now().Add(20 * Retention)
-	for {
+	Eventually(t, 20*Retention, func() string { return "an ended placement outlived its retention" }, func() bool {
 		_, err := s.GetPlacement(ctx, "pl-ends")
-		if errors.Is(err, store.ErrNotFound) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("an ended placement outlived its retention: %v", err)
-		}
-		time.Sleep(Retention / 10)
-	}
+		return errors.Is(err, store.ErrNotFound)
+	})
 	_, err = s.GetPlacement(ctx, "pl-live")
 	must(t, err)
 	must(t, s.CreatePlacement(ctx, placement("pl-ends")))

@@ -1,0 +1,20 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+)
+
+// Eventually polls cond until it holds, failing the test with what() (which
+// may describe the last state cond saw) after timeout: the store tests' one
+// way to wait for what the store does by itself (expiry, replication).
+func Eventually(t testing.TB, timeout time.Duration, what func() string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(what())
+		}
+		time.Sleep(20 * time.Millisecond) // polling period
+	}
+}
