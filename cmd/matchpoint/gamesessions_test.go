@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -38,20 +39,13 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	fleetID := fleet.FleetAttributes.FleetId
-	for {
+	eventually(t, 30*time.Second, func() string { return "the fleet never became ACTIVE (no relay heartbeat heard)" }, func() bool {
 		attrs, err := gl.DescribeFleetAttributes(ctx, &gamelift.DescribeFleetAttributesInput{FleetIds: []string{*fleetID}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if attrs.FleetAttributes[0].Status == types.FleetStatusActive {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("the fleet never became ACTIVE (no relay heartbeat heard)")
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+		return attrs.FleetAttributes[0].Status == types.FleetStatusActive
+	})
 
 	created, err := gl.CreateGameSession(ctx, &gamelift.CreateGameSessionInput{FleetId: fleetID,
 		MaximumPlayerSessionCount: aws.Int32(2), Name: aws.String("lobby"),
@@ -116,20 +110,16 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 	if !errors.As(err, &full) {
 		t.Fatalf("a third player: %v, want GameSessionFullException", err)
 	}
-	for {
-		players, err := gl.DescribePlayerSessions(ctx, &gamelift.DescribePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerSessionStatusFilter: aws.String("ACTIVE")})
+	var players *gamelift.DescribePlayerSessionsOutput
+	eventually(t, 30*time.Second, func() string {
+		return fmt.Sprintf("the player sessions never became ACTIVE: %+v", players.PlayerSessions)
+	}, func() bool {
+		players, err = gl.DescribePlayerSessions(ctx, &gamelift.DescribePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerSessionStatusFilter: aws.String("ACTIVE")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(players.PlayerSessions) == 2 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the player sessions never became ACTIVE: %+v", players.PlayerSessions)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+		return len(players.PlayerSessions) == 2
+	})
 
 	// The relay learns a new maximum: a third player fits once it is 3;
 	// below the two connected players it is refused.
@@ -150,20 +140,15 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 	if err != nil || term.GameSession.Status != types.GameSessionStatusTerminating {
 		t.Fatalf("TerminateGameSession: %+v %v", term, err)
 	}
-	for {
-		d, err := gl.DescribeGameSessions(ctx, &gamelift.DescribeGameSessionsInput{GameSessionId: gs.GameSessionId})
+	eventually(t, 30*time.Second, func() string {
+		return fmt.Sprintf("the session never became TERMINATED: %+v", described.GameSessions[0])
+	}, func() bool {
+		described, err = gl.DescribeGameSessions(ctx, &gamelift.DescribeGameSessionsInput{GameSessionId: gs.GameSessionId})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.GameSessions[0].Status == types.GameSessionStatusTerminated {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the session never became TERMINATED: %+v", d.GameSessions[0])
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+		return described.GameSessions[0].Status == types.GameSessionStatusTerminated
+	})
 
 	// A second session, placed through a queue whose destination is the fleet.
 	queue, err := gl.CreateGameSessionQueue(ctx, &gamelift.CreateGameSessionQueueInput{Name: aws.String("realtime-queue"),
@@ -176,26 +161,20 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 		DesiredPlayerSessions: []types.DesiredPlayerSession{{PlayerId: aws.String("dee"), PlayerData: aws.String("red")}}}); err != nil {
 		t.Fatalf("StartGameSessionPlacement: %v", err)
 	}
-	for {
+	var p *types.GameSessionPlacement
+	eventually(t, 30*time.Second, func() string { return fmt.Sprintf("the placement never was FULFILLED: %+v", p) }, func() bool {
 		placed, err := gl.DescribeGameSessionPlacement(ctx, &gamelift.DescribeGameSessionPlacementInput{PlacementId: aws.String("second")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := placed.GameSessionPlacement
-		if p.Status == types.GameSessionPlacementStateFulfilled {
-			if aws.ToString(p.GameSessionArn) == "" || aws.ToString(p.GameSessionArn) == aws.ToString(gs.GameSessionId) ||
-				len(p.PlacedPlayerSessions) != 1 || aws.ToString(p.PlacedPlayerSessions[0].PlayerId) != "dee" {
-				t.Fatalf("fulfilled placement %+v", p)
-			}
-			break
-		}
-		if p.Status != types.GameSessionPlacementStatePending {
+		p = placed.GameSessionPlacement
+		if p.Status != types.GameSessionPlacementStatePending && p.Status != types.GameSessionPlacementStateFulfilled {
 			t.Fatalf("placement %s: %+v", p.Status, p)
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the placement never was FULFILLED: %+v", p)
-		case <-time.After(20 * time.Millisecond):
-		}
+		return p.Status == types.GameSessionPlacementStateFulfilled
+	})
+	if aws.ToString(p.GameSessionArn) == "" || aws.ToString(p.GameSessionArn) == aws.ToString(gs.GameSessionId) ||
+		len(p.PlacedPlayerSessions) != 1 || aws.ToString(p.PlacedPlayerSessions[0].PlayerId) != "dee" {
+		t.Fatalf("fulfilled placement %+v", p)
 	}
 }
