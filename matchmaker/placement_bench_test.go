@@ -169,13 +169,21 @@ func (p *placementBench) check(b *testing.B, matches []claimedMatch) {
 }
 
 func report(b *testing.B, lat []time.Duration, wall time.Duration) {
+	reportLatency(b, lat)
+	b.ReportMetric(float64(len(lat))/wall.Seconds(), "placements/s")
+}
+
+// reportLatency reports the median and 99th percentile of lat.
+func reportLatency(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
 	slices.Sort(lat)
 	q := func(f float64) float64 {
 		return float64(lat[min(len(lat)-1, int(f*float64(len(lat))))]) / float64(time.Millisecond)
 	}
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
-	b.ReportMetric(float64(len(lat))/wall.Seconds(), "placements/s")
 }
 
 // inFlights are the numbers of placements in flight at once the benchmarks

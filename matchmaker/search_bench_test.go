@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"testing"
 	"time"
 
@@ -72,14 +71,5 @@ func BenchmarkSearchGameSessions10kRedis(b *testing.B) {
 			b.Fatalf("search: %d sessions, %v", len(out.GameSessions), err)
 		}
 	}
-	b.ReportMetric(p99ms(lat), "p99-ms")
-}
-
-// p99ms is the 99th percentile of lat in milliseconds.
-func p99ms(lat []time.Duration) float64 {
-	if len(lat) == 0 {
-		return 0
-	}
-	slices.Sort(lat)
-	return float64(lat[len(lat)*99/100]) / float64(time.Millisecond)
+	reportLatency(b, lat)
 }
