@@ -27,8 +27,7 @@ type searchSnapshots struct {
 // concurrent searches of a fleet share one read of its changes.
 type fleetSnapshot struct {
 	mu      sync.Mutex
-	rev     int64
-	loaded  bool
+	rev     int64            // 0 until the first read: the store then answers every session (Reset)
 	entries []*snapshotEntry // by creation time, then id
 	byID    map[string]int   // index in entries
 }
@@ -58,16 +57,12 @@ func (s *searchSnapshots) active(ctx context.Context, fleetID string) ([]*snapsh
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	since := f.rev
-	if !f.loaded {
-		since = 0
-	}
-	ch, err := s.store.GameSessionChanges(ctx, fleetID, since)
+	ch, err := s.store.GameSessionChanges(ctx, fleetID, f.rev)
 	if err != nil {
 		return nil, err
 	}
-	if ch.Reset || !f.loaded {
-		f.entries, f.byID, f.loaded = nil, make(map[string]int), true
+	if ch.Reset {
+		f.entries, f.byID = nil, make(map[string]int)
 	}
 	f.apply(ch.Sessions)
 	f.rev = ch.Rev
