@@ -308,9 +308,10 @@ type GameSessions interface {
 	// GameSessionChanges returns the fleet's change counter and the
 	// current record of every game session of the fleet changed after
 	// since, a counter it returned before: created, updated, or whose
-	// CurrentPlayerSessionCount moved. With since 0, or a since older than
-	// the store remembers changes for, it returns every game session of the
-	// fleet the store holds, with Reset set. A caller keeping a copy of a
+	// CurrentPlayerSessionCount moved. With since 0, a since older than the
+	// store remembers changes for, or one past its counter (the store lost
+	// its record), it returns every game session of the fleet the store
+	// holds, with Reset set. A caller keeping a copy of a
 	// fleet's sessions applies the changes in the order of their counters.
 	GameSessionChanges(ctx context.Context, fleetID string, since int64) (GameSessionChanges, error)
 	// UpdateGameSession replaces a game session if its stored version

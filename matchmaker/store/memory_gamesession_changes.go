@@ -51,9 +51,9 @@ func (m *Memory) GameSessionChanges(_ context.Context, fleetID string, since int
 	defer m.mu.Unlock()
 	c := g.changes[fleetID]
 	if c == nil {
-		return GameSessionChanges{Reset: since == 0}, nil
+		c = &memChanges{}
 	}
-	out := GameSessionChanges{Rev: c.rev, Reset: since == 0 || since < c.horizon}
+	out := GameSessionChanges{Rev: c.rev, Reset: since == 0 || since < c.horizon || since > c.rev}
 	for id, rev := range c.byID {
 		if out.Reset || rev > since {
 			out.Sessions = append(out.Sessions, g.sessions[id].gs.clone())

@@ -198,14 +198,16 @@ return reply
 `
 
 // gameSessionChanges: KEYS[1..8]. ARGV: 1 since. Returns {rev, reset,
-// ids...}: reset '1' when since is 0 or below the horizon, and then every
-// game session the fleet remembers.
+// ids...}: reset '1' when since is 0, below the horizon or above the
+// counter (the store lost its record: a Redis without persistence
+// restarted), and then every game session the fleet remembers.
 const luaGameSessionChanges = luaGSPrelude + `
 purge()
 local tag = fleetTag()
 local since = tonumber(ARGV[1])
-local reset = since == 0 or since < tonumber(redis.call('GET', tag .. 'horizon') or '0')
-local reply = {redis.call('GET', tag .. 'rev') or '0', reset and '1' or '0'}
+local rev = redis.call('GET', tag .. 'rev') or '0'
+local reset = since == 0 or since < tonumber(redis.call('GET', tag .. 'horizon') or '0') or since > tonumber(rev)
+local reply = {rev, reset and '1' or '0'}
 local lo = '(' .. ARGV[1]
 if reset then lo = '-inf' end
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', tag .. 'changes', lo, '+inf')) do table.insert(reply, id) end

@@ -807,6 +807,11 @@ func testGameSessionChanges(t *testing.T, open Opener) {
 	if _, err := s.GameSessionChanges(ctx, fleetA, -1); err == nil {
 		t.Fatal("a negative counter was accepted")
 	}
+	// A counter past the store's (it lost its record, as a Redis without
+	// persistence does on a restart) starts the caller over.
+	if _, reset, got := changes(t, s, fleetA, r4+1000); !reset || len(got) != 3 {
+		t.Fatalf("a counter past the store's: reset %v, %v; want every session", reset, got)
+	}
 }
 
 // testGameSessionChangesAfterRetention: once an ended session has expired,
