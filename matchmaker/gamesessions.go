@@ -370,6 +370,9 @@ func (s *Service) updateGameSession(ctx context.Context, id string, change func(
 		}
 		from := gs.Status
 		if !change(&gs) {
+			if gs.Status.Ended() {
+				s.places.forget(id)
+			}
 			return gs, nil
 		}
 		v, err := s.store.UpdateGameSession(ctx, gs)
@@ -381,6 +384,9 @@ func (s *Service) updateGameSession(ctx context.Context, id string, change func(
 		}
 		gs.Version = v
 		s.gsMetrics.gameSessionMoved(&gs, from)
+		if gs.Status.Ended() {
+			s.places.forget(id)
+		}
 		return gs, nil
 	}
 	return store.GameSession{}, conflict(store.ErrConflict, "GameSessionId: game session %q changed %d times during the update; try again", id, gameSessionUpdateAttempts)

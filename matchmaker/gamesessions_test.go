@@ -553,3 +553,37 @@ func TestPlayerSessionsRefusedOnceTerminated(t *testing.T) {
 		wantErr(t, err, InvalidGameSessionStatus, "GameSessionId: game session "+gs.GameSessionId+" does not accept players")
 	})
 }
+
+// TestEndedSessionPlaceForgotten: where a game session runs is remembered
+// for its player sessions while it is ACTIVE and forgotten when it ends,
+// whichever matchmaker ends it, so that an id given again once the record
+// expired reaches the new session's relay.
+func TestEndedSessionPlaceForgotten(t *testing.T) {
+	e := newSessionEnv(t, func(t *testing.T, now func() time.Time) store.Store { return store.NewMemory(store.Options{Now: now}) })
+	other, err := New(Options{Store: e.st, Now: e.clk.Now, Logger: e.svc.log, Region: "eu-west-1", AccountID: "123456789012"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Close() })
+	held := func(s *Service, id string) bool {
+		s.places.mu.Lock()
+		defer s.places.mu.Unlock()
+		_, ok := s.places.m[id]
+		return ok
+	}
+	gs := e.session(4, nil)
+	e.players(gs.GameSessionId, "a")
+	if _, err := other.placeOf(e.ctx, gs.GameSessionId); err != nil {
+		t.Fatal(err)
+	}
+	if !held(e.svc, gs.GameSessionId) || !held(other, gs.GameSessionId) {
+		t.Fatal("an ACTIVE session's place is not remembered")
+	}
+	ref := bus.SessionRef{GameSessionID: gs.GameSessionId, GameSessionARN: gs.GameSessionId, Configuration: e.fleet.FleetId, Region: "eu-west-1", RelayID: "relay-1"}
+	ended := bus.SessionEnded{SessionRef: ref, Reason: bus.EndTerminated, EndedAt: e.clk.Now()}
+	e.svc.SessionRegistry().Ended(ended)
+	other.SessionRegistry().Ended(ended)
+	if held(e.svc, gs.GameSessionId) || held(other, gs.GameSessionId) {
+		t.Fatal("an ended session's place is still remembered")
+	}
+}

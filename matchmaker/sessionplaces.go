@@ -53,3 +53,11 @@ func (s *Service) placeOf(ctx context.Context, id string) (sessionPlace, error) 
 	c.mu.Unlock()
 	return p, nil
 }
+
+// forget drops an ended game session's place: its id may name another
+// session once the record has expired (a GameSessionId given again).
+func (c *sessionPlaces) forget(id string) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}
