@@ -120,7 +120,7 @@ func FuzzCompileSort(f *testing.F) {
 			t.Fatalf("%q: sorted sessions %v are not the fixture's", src, ids(sessions))
 		}
 		for i := 1; i < len(sessions); i++ {
-			if srt.Less(sessions[i], sessions[i-1]) {
+			if srt.Compare(sessions[i], sessions[i-1]) < 0 {
 				t.Fatalf("%q: %s sorts before %s but comes after it", src, sessions[i].ID, sessions[i-1].ID)
 			}
 		}

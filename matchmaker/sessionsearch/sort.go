@@ -52,11 +52,6 @@ func (s *Sort) Sort(sessions []*Session) {
 	slices.SortStableFunc(sessions, s.Compare)
 }
 
-// Less reports whether a sorts before b.
-func (s *Sort) Less(a, b *Session) bool {
-	return s.Compare(a, b) < 0
-}
-
 // Compare orders two sessions as Sort does, for slices.SortStableFunc: a
 // session without a value for the operand comes after every session with
 // one, whatever the direction. A nil *Sort finds every pair equal.

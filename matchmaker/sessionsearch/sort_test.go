@@ -42,7 +42,7 @@ func TestSort(t *testing.T) {
 				t.Errorf("order %v, want %v", got, c.want)
 			}
 			for i := 1; i < len(sessions); i++ {
-				if s.Less(sessions[i], sessions[i-1]) {
+				if s.Compare(sessions[i], sessions[i-1]) < 0 {
 					t.Errorf("Less(%s, %s) after sorting", sessions[i].ID, sessions[i-1].ID)
 				}
 			}
@@ -54,7 +54,7 @@ func TestNilSortKeepsOrder(t *testing.T) {
 	var s *Sort
 	sessions := fixture()
 	s.Sort(sessions)
-	if got := ids(sessions); !slices.Equal(got, ids(fixture())) || s.Less(sessions[0], sessions[1]) {
+	if got := ids(sessions); !slices.Equal(got, ids(fixture())) || s.Compare(sessions[0], sessions[1]) < 0 {
 		t.Fatalf("nil sort reordered to %v", got)
 	}
 }
