@@ -43,7 +43,7 @@ func TestSort(t *testing.T) {
 			}
 			for i := 1; i < len(sessions); i++ {
 				if s.Compare(sessions[i], sessions[i-1]) < 0 {
-					t.Errorf("Less(%s, %s) after sorting", sessions[i].ID, sessions[i-1].ID)
+					t.Errorf("Compare(%s, %s) < 0 after sorting", sessions[i].ID, sessions[i-1].ID)
 				}
 			}
 		})
