@@ -111,3 +111,7 @@ func BenchmarkMemoryClaim(b *testing.B) {
 func BenchmarkMemoryPool(b *testing.B) {
 	storetest.BenchmarkPool(b, store.NewMemory(storetest.Options()))
 }
+
+func BenchmarkMemoryCreatePlayerSessions(b *testing.B) {
+	storetest.BenchmarkCreatePlayerSessions(b, store.NewMemory(storetest.Options()))
+}

@@ -70,3 +70,7 @@ func BenchmarkRedisClaim(b *testing.B) {
 func BenchmarkRedisPool(b *testing.B) {
 	storetest.BenchmarkPool(b, newRedisForBench(b))
 }
+
+func BenchmarkRedisCreatePlayerSessions(b *testing.B) {
+	storetest.BenchmarkCreatePlayerSessions(b, newRedisForBench(b))
+}

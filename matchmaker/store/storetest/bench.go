@@ -148,3 +148,34 @@ func BenchmarkPool(b *testing.B, s store.Store) {
 		}
 	})
 }
+
+// BenchmarkCreatePlayerSessions measures CreatePlayerSessions of 4 players
+// into ACTIVE game sessions of 200 players, a new session every 50 calls,
+// as the players phase of `matchpoint bench gamesessions` makes them.
+func BenchmarkCreatePlayerSessions(b *testing.B, s store.Store) {
+	ctx := b.Context()
+	if err := s.CreateFleet(ctx, fleet(fleetA, 0)); err != nil {
+		b.Fatal(err)
+	}
+	const perSession = 50
+	var gs store.GameSession
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if i%perSession == 0 {
+			b.StopTimer()
+			gs = gameSession(fleetA, fmt.Sprintf("gs-%d", i/perSession), 4*perSession, i/perSession)
+			if _, _, err := s.CreateGameSession(ctx, gs, store.CreatorLimit{}); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		ps := make([]store.PlayerSession, 4)
+		for j := range ps {
+			id := fmt.Sprintf("%d-%d", i, j)
+			ps[j] = playerSession(gs.GameSessionId, "psess-"+id, "player-"+id, i)
+		}
+		if _, err := s.CreatePlayerSessions(ctx, gs.GameSessionId, ps); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
