@@ -333,26 +333,13 @@ func (s *Service) SearchGameSessions(ctx context.Context, in *SearchGameSessions
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.searches.active(ctx, fleetID)
+	q := searchQuery{Location: in.Location, FilterText: in.FilterExpression, SortText: in.SortExpression, Filter: filter, Order: order}
+	found, total, err := s.searches.search(ctx, fleetID, q, start, in.Limit)
 	if err != nil {
 		return nil, internal(err, "list game sessions of %s", fleetID)
 	}
-	found := make([]*snapshotEntry, 0, len(all))
-	for _, e := range all {
-		if (in.Location == "" || e.gs.Location == in.Location) && filter.Match(e.view) {
-			found = append(found, e)
-		}
-	}
-	if order != nil {
-		slices.SortStableFunc(found, func(a, b *snapshotEntry) int { return order.Compare(a.view, b.view) })
-	}
-	out := &SearchGameSessionsOutput{GameSessions: []GameSession{}}
-	if start >= len(found) {
-		return out, nil
-	}
-	found = found[start:]
-	if in.Limit > 0 && in.Limit < len(found) {
-		found = found[:in.Limit]
+	out := &SearchGameSessionsOutput{GameSessions: make([]GameSession, 0, len(found))}
+	if in.Limit > 0 && start+in.Limit < total {
 		out.NextToken = strconv.Itoa(start + in.Limit)
 	}
 	for _, e := range found {

@@ -26,10 +26,12 @@ type searchSnapshots struct {
 // fleetSnapshot is one fleet's copy. mu serialises its updates, so that
 // concurrent searches of a fleet share one read of its changes.
 type fleetSnapshot struct {
-	mu      sync.Mutex
-	rev     int64            // 0 until the first read: the store then answers every session (Reset)
-	entries []*snapshotEntry // by creation time, then id
-	byID    map[string]int   // index in entries
+	mu       sync.Mutex
+	rev      int64            // 0 until the first read: the store then answers every session (Reset)
+	entries  []*snapshotEntry // by creation time, then id
+	byID     map[string]int   // index in entries
+	views    []*resultView    // the searches kept up to date (searchviews.go)
+	searches uint64           // searches made, to find the least recently used view
 }
 
 // snapshotEntry is a game session and what a search reads of it. Neither
@@ -43,10 +45,10 @@ func newSearchSnapshots(st store.GameSessions) *searchSnapshots {
 	return &searchSnapshots{store: st, fleets: make(map[string]*fleetSnapshot)}
 }
 
-// active returns the fleet's ACTIVE game sessions as of now, by creation
-// time then id. The caller may reorder the slice but not change its
-// entries.
-func (s *searchSnapshots) active(ctx context.Context, fleetID string) ([]*snapshotEntry, error) {
+// search returns the page [start, start+limit) (to the end when limit is
+// 0) of the fleet's ACTIVE game sessions that q selects, in q's order, as of
+// now, and how many q selects in all.
+func (s *searchSnapshots) search(ctx context.Context, fleetID string, q searchQuery, start, limit int) ([]*snapshotEntry, int, error) {
 	s.mu.Lock()
 	f := s.fleets[fleetID]
 	if f == nil {
@@ -59,14 +61,23 @@ func (s *searchSnapshots) active(ctx context.Context, fleetID string) ([]*snapsh
 	defer f.mu.Unlock()
 	ch, err := s.store.GameSessionChanges(ctx, fleetID, f.rev)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if ch.Reset {
-		f.entries, f.byID = nil, make(map[string]int)
+		f.entries, f.byID, f.views = nil, make(map[string]int), nil
 	}
 	f.apply(ch.Sessions)
 	f.rev = ch.Rev
-	return slices.Clone(f.entries), nil
+	found := f.view(q).entries
+	total := len(found)
+	if start >= total {
+		return nil, total, nil
+	}
+	found = found[start:]
+	if limit > 0 && limit < len(found) {
+		found = found[:limit]
+	}
+	return slices.Clone(found), total, nil
 }
 
 // apply brings the copy up to date with sessions, the current records of
@@ -79,14 +90,18 @@ func (f *fleetSnapshot) apply(sessions []store.GameSession) {
 		switch {
 		case held && gs.Status == store.GameSessionActive:
 			if gs.Version >= f.entries[at].gs.Version {
-				f.entries[at] = newSnapshotEntry(gs)
+				e := newSnapshotEntry(gs)
+				f.changed(f.entries[at], e)
+				f.entries[at] = e
 			}
 		case held:
+			f.changed(f.entries[at], nil)
 			f.entries[at] = nil
 			delete(f.byID, gs.GameSessionId)
 			rebuild = true
 		case gs.Status == store.GameSessionActive:
 			e := newSnapshotEntry(gs)
+			f.changed(nil, e)
 			if n := len(f.entries); n > 0 && f.entries[n-1] != nil && compareEntries(f.entries[n-1], e) > 0 {
 				rebuild = true
 			}
