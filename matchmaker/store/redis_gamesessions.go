@@ -458,8 +458,9 @@ func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, 
 	if fleet == "" {
 		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, ErrNotFound)
 	}
-	keys := append(r.fleetKeys(fleet, 2+len(ps)), r.gameSessionKey(fleet, gameSessionID), r.sessionPlayersKey(fleet, gameSessionID))
-	args := []any{gameSessionID}
+	// Room for the index keys and the fleet id of createPlayerSessionsIndexed.
+	keys := append(r.fleetKeys(fleet, 3+3*len(ps)), r.gameSessionKey(fleet, gameSessionID), r.sessionPlayersKey(fleet, gameSessionID))
+	args := append(make([]any, 0, 2+5*len(ps)), gameSessionID)
 	for _, p := range ps {
 		p.Version = 1
 		body := p
@@ -506,59 +507,35 @@ func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, 
 }
 
 // indexAndCreatePlayerSessions writes the global index entries of new
-// player sessions, then runs the fleet's create script (keys, args) and
-// returns its reply. On one server both go in one pipeline, which Redis
-// runs in order: one round trip. On a cluster the index entries live on
-// other nodes, so they are written first, in a round trip of their own.
-// undo removes the entries it wrote, for when the script refuses them; it
-// is nil when they could not be written, and then the script did not write.
+// player sessions and runs the fleet's create script (keys, args), and
+// returns its reply. On one server the script writes the index entries too
+// (createPlayerSessionsIndexed): one round trip, one atomic step, nothing to
+// undo. On a cluster the index entries live on other nodes, so they are
+// written first, in a round trip of their own; undo removes them, for when
+// the script refuses the player sessions. undo is nil when the entries could
+// not be written, and then the script did not run.
 func (r *Redis) indexAndCreatePlayerSessions(ctx context.Context, fleet string, ps []PlayerSession, keys []string, args []any) (undo func(), reply []string, err error) {
-	if !r.oneServer {
-		pipe := r.c.Pipeline()
-		x := r.queuePlayerIndexes(ctx, pipe, fleet, ps)
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, nil, fmt.Errorf("index player sessions: %w", err)
+	if r.oneServer {
+		for _, p := range ps {
+			keys = append(keys, r.psFleetKey(p.PlayerSessionId), r.playerKey(p.PlayerId))
 		}
-		reply, err := r.writeStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
-		return func() { r.undoPlayerIndexes(ctx, x) }, reply, err
+		keys = append(keys, r.reservedKey())
+		reply, err := r.writeStrings(ctx, gsScripts.createPlayerSessionsIndexed, keys, append(args, fleet)...)
+		return func() {}, reply, err
 	}
-	var x *playerIndexes
-	var script *redis.Cmd
-	add := func(p redis.Pipeliner) {
-		x = r.queuePlayerIndexes(ctx, p, fleet, ps)
-		script = gsScripts.createPlayerSessions.EvalSha(ctx, p, keys, args...)
-	}
-	if r.waits() {
-		err = r.pipeWait(ctx, add)
-	} else {
-		pipe := r.c.Pipeline()
-		add(pipe)
-		_, _ = pipe.Exec(ctx)
+	pipe := r.c.Pipeline()
+	x := r.queuePlayerIndexes(ctx, pipe, fleet, ps)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("index player sessions: %w", err)
 	}
 	undo = func() { r.undoPlayerIndexes(ctx, x) }
-	if ierr := x.err(); ierr != nil {
-		if script.Err() == nil {
-			// The script ran after all, and may have written: its player
-			// sessions stay (RESERVED, they time out unused), as when the
-			// replicas do not acknowledge a write.
-			return func() {}, nil, fmt.Errorf("index player sessions: %w", ierr)
+	for i, set := range x.ids {
+		if !set.Val() {
+			// The id is another fleet's player session's.
+			return undo, []string{"exists", ps[i].PlayerSessionId}, nil
 		}
-		undo()
-		return nil, nil, fmt.Errorf("index player sessions: %w", ierr)
 	}
-	switch {
-	case redis.HasErrorPrefix(script.Err(), "NOSCRIPT"):
-		// Redis does not hold the script yet (first use, or restarted): the
-		// index entries are written; run the script alone.
-		reply, err := r.writeStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
-		return undo, reply, err
-	case script.Err() != nil:
-		return undo, nil, script.Err()
-	}
-	reply, rerr := replyStrings(script.Val())
-	if rerr != nil {
-		return undo, nil, rerr
-	}
+	reply, err = r.writeStrings(ctx, gsScripts.createPlayerSessions, keys, args...)
 	return undo, reply, err
 }
 

@@ -130,18 +130,45 @@ return reply
 `
 
 // createPlayerSessions: KEYS[9] the game session, KEYS[10] its player
-// sessions (ZSET), KEYS[11..] the new player sessions. ARGV: 1 game session
-// id, then per player session 5 values: id, body, status, creation ms,
-// player id.
+// sessions (ZSET), KEYS[11..10+n] the n new player sessions. ARGV: 1 game
+// session id, then per player session 5 values: id, body, status, creation
+// ms, player id.
 // Returns {'ok', b, s, v, c}, {'notfound'}, {'status', s}, {'deny'},
 // {'full', c, m} or {'exists', id}.
 const luaCreatePlayerSessions = luaGSPrelude + `
+local n = #KEYS - 10
+` + luaCreatePlayerSessionsChecks + luaCreatePlayerSessionsWrites
+
+// createPlayerSessionsIndexed is createPlayerSessions that also writes the
+// global index entries (one server only: they are in other hash slots).
+// KEYS as createPlayerSessions, then per player session its id's fleet key
+// and its player's index (KEYS[10+n+2i-1], KEYS[10+n+2i]), then the index
+// of RESERVED player sessions. ARGV as createPlayerSessions, then the
+// fleet id. A player session id already known to any fleet is 'exists'.
+const luaCreatePlayerSessionsIndexed = luaGSPrelude + `
+local n = (#KEYS - 11) / 3
+local fleet = ARGV[#ARGV]
+` + luaCreatePlayerSessionsChecks + `
+for i = 1, n do
+	if redis.call('EXISTS', KEYS[10 + n + 2 * i - 1]) == 1 then return {'exists', ARGV[5 * i - 3]} end
+end
+for i = 1, n do
+	local a = 5 * i - 3
+	local member = fleet .. ' ' .. ARGV[a]
+	redis.call('SET', KEYS[10 + n + 2 * i - 1], fleet)
+	redis.call('ZADD', KEYS[10 + n + 2 * i], 'NX', ARGV[a + 3], member)
+	if ARGV[a + 2] == 'RESERVED' then redis.call('ZADD', KEYS[#KEYS], 'NX', ARGV[a + 3], member) end
+end
+` + luaCreatePlayerSessionsWrites
+
+// luaCreatePlayerSessionsChecks refuses, before any write, the n player
+// sessions the game session cannot take.
+const luaCreatePlayerSessionsChecks = `
 purge()
 local gs = redis.call('HMGET', KEYS[9], 's', 'pol', 'c', 'm')
 if not gs[1] then return {'notfound'} end
 if gs[1] ~= 'ACTIVE' then return {'status', gs[1]} end
 if gs[2] == 'DENY_ALL' then return {'deny'} end
-local n = #KEYS - 10
 local add = 0
 for i = 1, n do
 	if holds(ARGV[5 * i - 1]) then add = add + 1 end
@@ -150,6 +177,10 @@ if tonumber(gs[3]) + add > tonumber(gs[4]) then return {'full', gs[3], gs[4]} en
 for i = 1, n do
 	if redis.call('EXISTS', KEYS[10 + i]) == 1 then return {'exists', ARGV[5 * i - 3]} end
 end
+`
+
+// luaCreatePlayerSessionsWrites writes the n player sessions and answers.
+const luaCreatePlayerSessionsWrites = `
 for i = 1, n do
 	local a = 5 * i - 3
 	redis.call('HSET', KEYS[10 + i], 'b', ARGV[a + 1], 's', ARGV[a + 2], 'v', 1, 'e', '', 'p', ARGV[a + 4], 'g', ARGV[1])
@@ -239,15 +270,16 @@ return 1
 `
 
 var gsScripts = struct {
-	createGameSession, updateGameSession, createPlayerSessions, updatePlayerSession,
+	createGameSession, updateGameSession, createPlayerSessions, createPlayerSessionsIndexed, updatePlayerSession,
 	listGameSessions, gameSessionChanges, deleteFleet, casJSON *redis.Script
 }{
-	createGameSession:    redis.NewScript(luaCreateGameSession),
-	updateGameSession:    redis.NewScript(luaUpdateGameSession),
-	createPlayerSessions: redis.NewScript(luaCreatePlayerSessions),
-	updatePlayerSession:  redis.NewScript(luaUpdatePlayerSession),
-	listGameSessions:     redis.NewScript(luaListGameSessions),
-	gameSessionChanges:   redis.NewScript(luaGameSessionChanges),
-	deleteFleet:          redis.NewScript(luaDeleteFleet),
-	casJSON:              redis.NewScript(luaCasJSON),
+	createGameSession:           redis.NewScript(luaCreateGameSession),
+	updateGameSession:           redis.NewScript(luaUpdateGameSession),
+	createPlayerSessions:        redis.NewScript(luaCreatePlayerSessions),
+	createPlayerSessionsIndexed: redis.NewScript(luaCreatePlayerSessionsIndexed),
+	updatePlayerSession:         redis.NewScript(luaUpdatePlayerSession),
+	listGameSessions:            redis.NewScript(luaListGameSessions),
+	gameSessionChanges:          redis.NewScript(luaGameSessionChanges),
+	deleteFleet:                 redis.NewScript(luaDeleteFleet),
+	casJSON:                     redis.NewScript(luaCasJSON),
 }

@@ -530,6 +530,18 @@ func testPlayerSessionsRefused(t *testing.T, open Opener) {
 	wantErr(t, err, store.ErrExists, "a taken player session id")
 	nothingWritten("taken id", dup[:1])
 
+	// Player session ids are global: one taken in another fleet's session
+	// is refused too.
+	other := createGS(t, s, gameSession(fleetB, "g-other", 3, 0))
+	_, err = s.CreatePlayerSessions(ctx, other.GameSessionId, []store.PlayerSession{playerSession(other.GameSessionId, "psess-1", "p-other", 0)})
+	wantErr(t, err, store.ErrExists, "a player session id taken in another fleet")
+	if got := getGS(t, s, other.GameSessionId); got.CurrentPlayerSessionCount != 0 {
+		t.Fatalf("a refused player session counts in the other fleet's session: %d", got.CurrentPlayerSessionCount)
+	}
+	if p, err := s.GetPlayerSession(ctx, "psess-1"); err != nil || p.GameSessionId != gs.GameSessionId {
+		t.Fatalf("psess-1 after the refusal: %+v, %v", p, err)
+	}
+
 	_, err = s.CreatePlayerSessions(ctx, gsID(fleetA, "nope"), []store.PlayerSession{playerSession(gsID(fleetA, "nope"), "psess-n", "p-n", 0)})
 	wantErr(t, err, store.ErrNotFound, "player sessions of an unknown game session")
 
