@@ -60,6 +60,14 @@ func (c *check) time(field string, t time.Time) {
 	}
 }
 
+// requiredAt is required for field[i].sub, whose name it builds only when v
+// is missing: checks run on every message, and almost all pass.
+func (c *check) requiredAt(field string, i int, sub, v string) {
+	if v == "" {
+		c.fail(c.at(field, i, sub), "required")
+	}
+}
+
 func (c *check) at(field string, i int, sub string) string {
 	return field + "[" + strconv.Itoa(i) + "]." + sub
 }

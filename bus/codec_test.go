@@ -27,6 +27,7 @@ func TestDecodePlacementRequestErrors(t *testing.T) {
 		{"missing match id", strings.Replace(validPlacement, `"matchId":"m1"`, `"matchId":""`, 1), bus.ErrMalformed, "matchId: required"},
 		{"region with dot allowed but empty rejected", strings.Replace(validPlacement, `"region":"eu"`, `"region":""`, 1), bus.ErrMalformed, "region: required"},
 		{"missing player id", strings.Replace(validPlacement, `{"playerId":"b"}`, `{"team":"blue"}`, 1), bus.ErrMalformed, "players[1].playerId: required"},
+		{"game property without key", strings.Replace(validPlacement, `"v":1,`, `"v":1,"gameProperties":[{"key":"mode","value":"a"},{"key":"","value":"b"}],`, 1), bus.ErrMalformed, "gameProperties[1].key: required"},
 		{"duplicate player", strings.Replace(validPlacement, `{"playerId":"b"}`, `{"playerId":"a"}`, 1), bus.ErrMalformed, "players[1].playerId: duplicate"},
 		{"no players", strings.Replace(validPlacement, `"players":[{"playerId":"a","team":"red","attributes":{"skill":{"N":10}}},{"playerId":"b"}]`, `"players":[]`, 1), bus.ErrMalformed, "players: at least one"},
 		{"too many players", strings.Replace(validPlacement, `"maxPlayers":2`, `"maxPlayers":1`, 1), bus.ErrMalformed, "maxPlayers: smaller"},

@@ -317,7 +317,7 @@ func (m *PlacementRequest) validate(c *check) {
 		c.name("script", m.Script)
 	}
 	for i, p := range m.GameProperties {
-		c.required(c.at("gameProperties", i, "key"), p.Key)
+		c.requiredAt("gameProperties", i, "key", p.Key)
 	}
 	if m.MatchmakerData != "" && !json.Valid([]byte(m.MatchmakerData)) {
 		c.fail("matchmakerData", "not a JSON document")
@@ -364,8 +364,8 @@ func (m *PlacementReply) validate(c *check) {
 func (c *check) playerSessions(field string, pss []PlayerSession) {
 	seen := make(map[string]struct{}, len(pss))
 	for i, ps := range pss {
-		c.required(c.at(field, i, "playerId"), ps.PlayerID)
-		c.required(c.at(field, i, "playerSessionId"), ps.PlayerSessionID)
+		c.requiredAt(field, i, "playerId", ps.PlayerID)
+		c.requiredAt(field, i, "playerSessionId", ps.PlayerSessionID)
 		if _, dup := seen[ps.PlayerID]; dup {
 			c.fail(c.at(field, i, "playerId"), "duplicate "+quote(ps.PlayerID))
 		}
@@ -379,7 +379,7 @@ func (m *ReserveRequest) validate(c *check) {
 	c.required("gameSessionId", m.GameSessionID)
 	c.players("players", m.Players)
 	for i, p := range m.Players {
-		c.required(c.at("players", i, "playerSessionId"), p.PlayerSessionID)
+		c.requiredAt("players", i, "playerSessionId", p.PlayerSessionID)
 	}
 	c.time("deadline", m.Deadline)
 }
@@ -493,7 +493,7 @@ func (c *check) players(field string, ps []Player) {
 	}
 	seen := make(map[string]struct{}, len(ps))
 	for i, p := range ps {
-		c.required(c.at(field, i, "playerId"), p.PlayerID)
+		c.requiredAt(field, i, "playerId", p.PlayerID)
 		if _, dup := seen[p.PlayerID]; dup {
 			c.fail(c.at(field, i, "playerId"), "duplicate "+quote(p.PlayerID))
 		}

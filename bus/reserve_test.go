@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,8 +76,8 @@ func TestReserveRoundTrip(t *testing.T) {
 
 	noID := reserveRequest()
 	noID.Players[0].PlayerSessionID = ""
-	if _, err := mm.RequestReserve(ctx, noID); !errors.Is(err, bus.ErrMalformed) {
-		t.Fatalf("no player session id: err = %v, want ErrMalformed", err)
+	if _, err := mm.RequestReserve(ctx, noID); !errors.Is(err, bus.ErrMalformed) || !strings.Contains(err.Error(), "players[0].playerSessionId: required") {
+		t.Fatalf("no player session id: err = %v, want ErrMalformed naming players[0].playerSessionId", err)
 	}
 }
 
