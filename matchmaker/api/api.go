@@ -118,6 +118,8 @@ type Handler struct {
 	mux       *http.ServeMux
 	gamelift  map[string]operation
 	scripts   Scripts
+	// signing holds the SigV4 signing keys derived lately (sigv4.go).
+	signing signingKeys
 }
 
 // New returns the HTTP handler of the matchmaker: REST under /v1/ (bearer

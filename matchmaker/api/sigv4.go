@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -75,10 +76,7 @@ func (h *Handler) verifySigV4(r *http.Request, body []byte) *authError {
 	}
 	canonical := canonicalRequest(r, names, body)
 	stringToSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + strings.Join(scope[1:], "/") + "\n" + hexSHA256([]byte(canonical))
-	key := hmacSHA256([]byte("AWS4"+secret), scope[1])
-	key = hmacSHA256(key, scope[2])
-	key = hmacSHA256(key, scope[3])
-	key = hmacSHA256(key, "aws4_request")
+	key := h.signing.key(secret, scope[1], scope[2], scope[3])
 	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
 	if !hmac.Equal([]byte(want), []byte(sig)) {
 		return &authError{"InvalidSignatureException", "The request signature we calculated does not match the signature you provided."}
@@ -199,6 +197,42 @@ func uriEncode(s string, encodeSlash bool) string {
 func hexSHA256(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// maxSigningKeys bounds the signing keys a Handler keeps: one per API key,
+// day, region and service in use, so a handful; past the bound (a client
+// cycling through scopes) the cache starts over.
+const maxSigningKeys = 64
+
+// signingKeys caches SigV4 signing keys, as the AWS SDKs do on their side:
+// a key depends only on the secret, the date, the region and the service,
+// and deriving it costs four HMACs per request. The zero value is ready.
+type signingKeys struct {
+	mu   sync.Mutex
+	keys map[string][]byte
+}
+
+// key returns the signing key of secret for date (yyyyMMdd), region and
+// service.
+func (c *signingKeys) key(secret, date, region, service string) []byte {
+	id := secret + "\x00" + date + "\x00" + region + "\x00" + service
+	c.mu.Lock()
+	k, ok := c.keys[id]
+	c.mu.Unlock()
+	if ok {
+		return k
+	}
+	k = hmacSHA256([]byte("AWS4"+secret), date)
+	k = hmacSHA256(k, region)
+	k = hmacSHA256(k, service)
+	k = hmacSHA256(k, "aws4_request")
+	c.mu.Lock()
+	if c.keys == nil || len(c.keys) >= maxSigningKeys {
+		c.keys = make(map[string][]byte)
+	}
+	c.keys[id] = k
+	c.mu.Unlock()
+	return k
 }
 
 func hmacSHA256(key []byte, data string) []byte {
