@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -18,11 +19,17 @@ type reservation struct {
 	player  MatchedPlayer
 	expires time.Time
 	used    bool
+	// late marks a reservation made after the session was created (a
+	// backfill, CreatePlayerSessions): forgotten a while after it expires
+	// unused (forgetStaleReservations), where the players of the placement
+	// that created the session stay its matched players.
+	late bool
 }
 
 // reserve adds player sessions for players, refusing when the session would exceed
 // maxPlayers with the players connected and the reservations still live.
-func (s *session) reserve(players []bus.Player, now time.Time) ([]bus.PlayerSession, error) {
+// late is set for a session already created.
+func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus.PlayerSession, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ended.Load() {
@@ -46,11 +53,37 @@ func (s *session) reserve(players []bus.Player, now time.Time) ([]bus.PlayerSess
 		}
 		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: psid, Team: p.Team, Attributes: p.Attributes,
 			LatencyInMs: maps.Clone(p.LatencyInMs), PlayerData: p.PlayerData}
-		s.reservations[mp.PlayerSessionID] = &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL)}
+		s.reservations[mp.PlayerSessionID] = &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL), late: late}
 		s.info.Players = append(s.info.Players, mp)
 		out[i] = bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: mp.PlayerSessionID}
 	}
 	return out, nil
+}
+
+// forgetStaleReservations forgets the late reservations that expired unused
+// more than PlayerSessionTTL ago, with their matched players, so that a
+// session reserved for again and again (CreatePlayerSessions over hours)
+// keeps only what can still log in and what did. It returns their player
+// session ids, for the ledger. A login with one of them is then refused as
+// not reserved, where it was refused as expired.
+func (s *session) forgetStaleReservations(now time.Time) []string {
+	ttl := s.srv.opts.PlayerSessionTTL
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var gone []string
+	for psid, r := range s.reservations {
+		if r.late && !r.used && now.Sub(r.expires) >= ttl {
+			delete(s.reservations, psid)
+			gone = append(gone, psid)
+		}
+	}
+	if len(gone) > 0 {
+		s.info.Players = slices.DeleteFunc(s.info.Players, func(mp MatchedPlayer) bool {
+			_, kept := s.reservations[mp.PlayerSessionID]
+			return !kept
+		})
+	}
+	return gone
 }
 
 // configure applies the script's configuration (ScriptConfig) to a session not

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
@@ -97,4 +98,68 @@ func TestReservePlayerSessions(t *testing.T) {
 	if m := recv(t, b); string(m.Payload) != "hi" {
 		t.Fatalf("b got %q", m.Payload)
 	}
+}
+
+// TestStaleReservationsForgotten: a session reserved for again and again
+// (CreatePlayerSessions over hours) forgets the reservations that expired
+// unused, their matched players, their ids in the ledger and the reserve
+// requests' records, and keeps the players who logged in; a login with a
+// forgotten id is refused as not reserved. When the session ends, the rest
+// goes too.
+func TestStaleReservationsForgotten(t *testing.T) {
+	opts := testOptions()
+	opts.PlayerSessionTTL = 200 * time.Millisecond
+	h := newHarness(t, opts)
+	gs := gameSessionRequest(100)
+	h.place(gs)
+	reserve := func(requestID string, players ...string) {
+		t.Helper()
+		req := bus.ReserveRequest{RequestID: requestID, RelayID: h.relay.RelayID(), GameSessionID: gs.GameSessionARN,
+			Deadline: time.Now().Add(300 * time.Millisecond)}
+		for _, p := range players {
+			req.Players = append(req.Players, bus.Player{PlayerID: p, PlayerSessionID: "psess-" + requestID + "-" + p})
+		}
+		if _, err := h.mm.RequestReserve(context.Background(), req); err != nil {
+			t.Fatalf("reserve %s: %v", requestID, err)
+		}
+	}
+	reserve("keep", "k1", "k2")
+	k1 := h.mustDial("psess-keep-k1", client.Options{})
+	k2 := h.mustDial("psess-keep-k2", client.Options{})
+	const unused = 20
+	for i := range unused {
+		reserve(fmt.Sprint("r", i), "a", "b")
+	}
+	if res, players, psids, _ := relay.Held(h.relay, gs.GameSessionARN); res != 2+2*unused || players != res || psids != res {
+		t.Fatalf("after %d reserve requests: %d reservations, %d players, %d ids in the ledger; want %d of each", 1+unused, res, players, psids, 2+2*unused)
+	}
+	relaytest.Eventually(t, "the unused reservations and the reserve records forgotten", func() bool {
+		res, players, psids, records := relay.Held(h.relay, gs.GameSessionARN)
+		return res == 2 && players == 2 && psids == 2 && records == 1 // the session's own placement
+	})
+
+	before := h.refusedCount("unknown_player_session")
+	if c, err := h.dial("psess-r3-a", client.Options{}); err == nil {
+		c.Close()
+		t.Fatal("a login with a forgotten player session id was admitted")
+	}
+	if got := h.refusedCount("unknown_player_session"); got != before+1 {
+		t.Fatalf("unknown_player_session refusals %v, want %v", got, before+1)
+	}
+	if err := k1.Send(context.Background(), 1, client.ToPlayer(k2.PeerID()), []byte("still here"), true); err != nil {
+		t.Fatal(err)
+	}
+	if m := recv(t, k2); string(m.Payload) != "still here" {
+		t.Fatalf("k2 got %q", m.Payload)
+	}
+
+	// When the session ends, the ids of the players who logged in go too,
+	// PlayerSessionTTL later.
+	if err := h.update(bus.SessionUpdateRequest{GameSessionID: gs.GameSessionARN, Terminate: bus.TerminateForce}); err != nil {
+		t.Fatal(err)
+	}
+	relaytest.Eventually(t, "the ended session's ids and records forgotten", func() bool {
+		res, players, psids, records := relay.Held(h.relay, gs.GameSessionARN)
+		return res == 0 && players == 0 && psids == 0 && records == 0
+	})
 }

@@ -19,15 +19,18 @@ type ledger struct {
 	placements   map[string]*placed   // by match id
 	cancelled    map[string]withdrawn // by match id: tries the matchmaker cancelled
 	reservations map[string]*session  // player session id -> its session
+	ended        map[*session]time.Time
 }
 
 func newLedger() *ledger {
 	return &ledger{placements: make(map[string]*placed), cancelled: make(map[string]withdrawn),
-		reservations: make(map[string]*session)}
+		reservations: make(map[string]*session), ended: make(map[*session]time.Time)}
 }
 
 // placed is the record of one placement, kept for idempotency while its session
-// lives and for PlayerSessionTTL after.
+// lives and for PlayerSessionTTL after; the record of a reserve request
+// (CreatePlayerSessions), only until its deadline, after which the bus
+// refuses a repeat anyway.
 type placed struct {
 	done        chan struct{}
 	reply       bus.PlacementReply
@@ -35,6 +38,8 @@ type placed struct {
 	sess        *session
 	psids       []string
 	endedAt     time.Time
+	// until is a reserve request's deadline.
+	until time.Time
 	// attempt is the latest try of the match id this record answered;
 	// created is set when the placement created its session (not a backfill).
 	attempt int
@@ -49,8 +54,11 @@ type withdrawn struct {
 	until   time.Time
 }
 
-// prune forgets placements whose session ended more than ttl ago, and
-// cancellations whose requests are past their deadline.
+// prune forgets placements whose session ended more than ttl ago (with
+// their player session ids), the records of settled reserve requests past
+// their deadline (not their player session ids: those go with their session,
+// or with forgetPlayerSessions), and cancellations whose requests are past
+// their deadline.
 func (l *ledger) prune(now time.Time, ttl time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -60,8 +68,42 @@ func (l *ledger) prune(now time.Time, ttl time.Duration) {
 		}
 	}
 	for id, pl := range l.placements {
-		if !pl.endedAt.IsZero() && now.Sub(pl.endedAt) > ttl {
+		switch {
+		case !pl.endedAt.IsZero() && now.Sub(pl.endedAt) > ttl:
 			l.forgetLocked(id, pl)
+		case !pl.until.IsZero() && now.After(pl.until) && settled(pl):
+			delete(l.placements, id)
+		}
+	}
+	for sess, at := range l.ended {
+		if now.Sub(at) <= ttl {
+			continue
+		}
+		for psid, s := range l.reservations {
+			if s == sess {
+				delete(l.reservations, psid)
+			}
+		}
+		delete(l.ended, sess)
+	}
+}
+
+func settled(pl *placed) bool {
+	select {
+	case <-pl.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// forgetPlayerSessions forgets the player session ids sess no longer holds.
+func (l *ledger) forgetPlayerSessions(sess *session, psids []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, psid := range psids {
+		if l.reservations[psid] == sess {
+			delete(l.reservations, psid)
 		}
 	}
 }
@@ -132,8 +174,8 @@ func (l *ledger) cancel(pc bus.PlacementCancel, pl *placed) bool {
 	return true
 }
 
-// sessionEnded stamps the placements of sess with its end, from which they are
-// kept PlayerSessionTTL.
+// sessionEnded stamps the placements of sess with its end, from which they and
+// its player session ids are kept PlayerSessionTTL.
 func (l *ledger) sessionEnded(sess *session, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -142,6 +184,7 @@ func (l *ledger) sessionEnded(sess *session, now time.Time) {
 			pl.endedAt = now
 		}
 	}
+	l.ended[sess] = now
 }
 
 // sessionOf returns the session that reserved player session psid.

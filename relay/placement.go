@@ -132,6 +132,9 @@ func (s *Server) claim(req bus.PlacementRequest, fp string) (pl *placed, repeat 
 		}
 	}
 	pl = &placed{done: make(chan struct{}), fingerprint: fp, attempt: req.Attempt, created: target == nil}
+	if strings.HasPrefix(req.MatchID, reservePrefix) {
+		pl.until = req.Deadline
+	}
 	s.ledger.placements[req.MatchID] = pl
 	s.creating++
 	return pl, false, target, nil
@@ -194,7 +197,7 @@ func (s *Server) create(req bus.PlacementRequest) (*session, bus.PlacementReply,
 		// EMPTY after the empty timeout without one.
 		sess.createdEmpty, sess.emptySince = true, now
 	}
-	players, err := sess.reserve(req.Players, now)
+	players, err := sess.reserve(req.Players, now, false)
 	if err != nil {
 		return nil, refusal(bus.CodeInvalid, "%v", err), err
 	}
@@ -218,7 +221,7 @@ func (s *Server) create(req bus.PlacementRequest) (*session, bus.PlacementReply,
 
 // backfill reserves player sessions for new players of a running session.
 func (s *Server) backfill(sess *session, req bus.PlacementRequest) (bus.PlacementReply, error) {
-	players, err := sess.reserve(req.Players, time.Now())
+	players, err := sess.reserve(req.Players, time.Now(), true)
 	switch {
 	case errors.Is(err, errFull):
 		return refusal(bus.CodeFull, "game session %s: %v", sess.id, err), err

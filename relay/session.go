@@ -225,6 +225,9 @@ func (s *session) handle(ev *event) {
 // with Options.ScriptedSessionTimeouts.
 func (s *session) check(now time.Time) {
 	o := &s.srv.opts
+	if gone := s.forgetStaleReservations(now); len(gone) > 0 {
+		s.srv.ledger.forgetPlayerSessions(s, gone)
+	}
 	for p, since := range s.held {
 		if now.Sub(since) >= o.ReconnectGrace {
 			s.remove(p)
