@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/sessionsearch"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
@@ -18,14 +19,22 @@ import (
 // that completed before it started, as a full read would.
 type searchSnapshots struct {
 	store store.GameSessions
+	now   func() time.Time
 
-	mu     sync.Mutex
-	fleets map[string]*fleetSnapshot
+	mu        sync.Mutex
+	fleets    map[string]*fleetSnapshot
+	lastSweep time.Time
 }
+
+// searchCopyIdle is how long a fleet's copy is kept without a search (a
+// deleted fleet, or one searched no more); the next search of the fleet
+// reads it whole again.
+const searchCopyIdle = 10 * time.Minute
 
 // fleetSnapshot is one fleet's copy. mu serialises its updates, so that
 // concurrent searches of a fleet share one read of its changes.
 type fleetSnapshot struct {
+	used     time.Time // the last search's start (searchSnapshots.mu)
 	mu       sync.Mutex
 	rev      int64            // 0 until the first read: the store then answers every session (Reset)
 	entries  []*snapshotEntry // by creation time, then id
@@ -41,22 +50,38 @@ type snapshotEntry struct {
 	view *sessionsearch.Session
 }
 
-func newSearchSnapshots(st store.GameSessions) *searchSnapshots {
-	return &searchSnapshots{store: st, fleets: make(map[string]*fleetSnapshot)}
+func newSearchSnapshots(st store.GameSessions, now func() time.Time) *searchSnapshots {
+	return &searchSnapshots{store: st, now: now, fleets: make(map[string]*fleetSnapshot)}
+}
+
+// fleet returns the fleet's copy, made empty when there is none, and forgets
+// the copies unsearched for searchCopyIdle (looked for every tenth of it).
+func (s *searchSnapshots) fleet(fleetID string) *fleetSnapshot {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.lastSweep) >= searchCopyIdle/10 {
+		s.lastSweep = now
+		for id, f := range s.fleets {
+			if now.Sub(f.used) > searchCopyIdle {
+				delete(s.fleets, id)
+			}
+		}
+	}
+	f := s.fleets[fleetID]
+	if f == nil {
+		f = &fleetSnapshot{}
+		s.fleets[fleetID] = f
+	}
+	f.used = now
+	return f
 }
 
 // search returns the page [start, start+limit) (to the end when limit is
 // 0) of the fleet's ACTIVE game sessions that q selects, in q's order, as of
 // now, and how many q selects in all.
 func (s *searchSnapshots) search(ctx context.Context, fleetID string, q searchQuery, start, limit int) ([]*snapshotEntry, int, error) {
-	s.mu.Lock()
-	f := s.fleets[fleetID]
-	if f == nil {
-		f = &fleetSnapshot{}
-		s.fleets[fleetID] = f
-	}
-	s.mu.Unlock()
-
+	f := s.fleet(fleetID)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ch, err := s.store.GameSessionChanges(ctx, fleetID, f.rev)

@@ -128,3 +128,40 @@ func entryIDs(es []*snapshotEntry) []string {
 	}
 	return out
 }
+
+// TestSearchCopiesForgottenWhenIdle: a fleet's copy unsearched for
+// searchCopyIdle (a deleted fleet, or one searched no more) is dropped at a
+// later search of any fleet; one searched meanwhile stays.
+func TestSearchCopiesForgottenWhenIdle(t *testing.T) {
+	st := store.NewMemory(store.Options{})
+	ctx := t.Context()
+	for _, id := range []string{"fleet-a", "fleet-b"} {
+		if err := st.CreateFleet(ctx, store.Fleet{FleetId: id, Name: id, ScriptId: "s", CreationTime: time.Unix(0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Unix(1_000_000, 0)
+	s := newSearchSnapshots(st, func() time.Time { return now })
+	search := func(fleet string, want ...string) {
+		t.Helper()
+		if _, _, err := s.search(ctx, fleet, searchQuery{}, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		var held []string
+		for id := range s.fleets {
+			held = append(held, id)
+		}
+		slices.Sort(held)
+		if !slices.Equal(held, want) {
+			t.Fatalf("after searching %s: copies of %v, want %v", fleet, held, want)
+		}
+	}
+	search("fleet-a", "fleet-a")
+	search("fleet-b", "fleet-a", "fleet-b")
+	now = now.Add(searchCopyIdle / 2)
+	search("fleet-b", "fleet-a", "fleet-b")
+	now = now.Add(searchCopyIdle/2 + time.Second)
+	search("fleet-b", "fleet-b")
+	now = now.Add(searchCopyIdle + time.Second)
+	search("fleet-a", "fleet-a")
+}

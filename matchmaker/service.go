@@ -255,7 +255,7 @@ func New(opts Options) (*Service, error) {
 		cache:     make(map[string]cachedConfig),
 		estimates: make(map[string]cachedEstimate),
 		subs:      make(map[string]map[chan struct{}]struct{}),
-		searches:  newSearchSnapshots(opts.Store),
+		searches:  newSearchSnapshots(opts.Store, opts.Now),
 	}
 	if s.gsMetrics, err = newGameSessionMetrics(opts.Registerer, s); err != nil {
 		return nil, err
