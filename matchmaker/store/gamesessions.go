@@ -331,8 +331,9 @@ type GameSessions interface {
 	// game session does not exist, ErrGameSessionStatus if it is not ACTIVE
 	// or its policy is DENY_ALL, ErrGameSessionFull if they do not fit in
 	// its MaximumPlayerSessionCount, ErrExists if a player session id is
-	// taken. It returns the game session as updated.
-	CreatePlayerSessions(ctx context.Context, gameSessionID string, ps []PlayerSession) (GameSession, error)
+	// taken. It returns the player sessions the game session holds after
+	// (its CurrentPlayerSessionCount).
+	CreatePlayerSessions(ctx context.Context, gameSessionID string, ps []PlayerSession) (held int, err error)
 	// GetPlayerSession returns a player session; ErrNotFound if there is
 	// none (or it has expired).
 	GetPlayerSession(ctx context.Context, id string) (PlayerSession, error)

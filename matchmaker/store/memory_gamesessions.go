@@ -341,22 +341,22 @@ func checkSessionUpdate(cur, gs *GameSession) error {
 }
 
 // CreatePlayerSessions implements GameSessions.
-func (m *Memory) CreatePlayerSessions(_ context.Context, gameSessionID string, ps []PlayerSession) (GameSession, error) {
+func (m *Memory) CreatePlayerSessions(_ context.Context, gameSessionID string, ps []PlayerSession) (int, error) {
 	if err := checkNewPlayerSessions(gameSessionID, ps); err != nil {
-		return GameSession{}, err
+		return 0, err
 	}
 	g, _ := m.lockGS()
 	defer m.mu.Unlock()
 	s, ok := g.sessions[gameSessionID]
 	if !ok {
-		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, ErrNotFound)
+		return 0, fmt.Errorf("create player sessions in %s: %w", gameSessionID, ErrNotFound)
 	}
 	if err := acceptsPlayers(&s.gs, holding(ps)); err != nil {
-		return GameSession{}, err
+		return 0, err
 	}
 	for _, p := range ps {
 		if _, ok := g.players[p.PlayerSessionId]; ok {
-			return GameSession{}, fmt.Errorf("create player session %s: %w", p.PlayerSessionId, ErrExists)
+			return 0, fmt.Errorf("create player session %s: %w", p.PlayerSessionId, ErrExists)
 		}
 	}
 	for _, p := range ps {
@@ -373,7 +373,7 @@ func (m *Memory) CreatePlayerSessions(_ context.Context, gameSessionID string, p
 		}
 	}
 	g.touched(s.gs.FleetId, gameSessionID)
-	return s.gs.clone(), nil
+	return s.gs.CurrentPlayerSessionCount, nil
 }
 
 // checkNewPlayerSessions checks what CreatePlayerSessions is given: at least

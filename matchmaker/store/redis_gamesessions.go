@@ -450,13 +450,13 @@ func (r *Redis) expirePlayerIndex(ctx context.Context, fleet string, ids []strin
 func playerMember(fleet, id string) string { return fleet + " " + id }
 
 // CreatePlayerSessions implements GameSessions.
-func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, ps []PlayerSession) (GameSession, error) {
+func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, ps []PlayerSession) (int, error) {
 	if err := checkNewPlayerSessions(gameSessionID, ps); err != nil {
-		return GameSession{}, err
+		return 0, err
 	}
 	fleet := GameSessionFleet(gameSessionID)
 	if fleet == "" {
-		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, ErrNotFound)
+		return 0, fmt.Errorf("create player sessions in %s: %w", gameSessionID, ErrNotFound)
 	}
 	// Room for the index keys and the fleet id of createPlayerSessionsIndexed.
 	keys := append(r.fleetKeys(fleet, 3+3*len(ps)), r.gameSessionKey(fleet, gameSessionID), r.sessionPlayersKey(fleet, gameSessionID))
@@ -467,42 +467,42 @@ func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, 
 		body.Status, body.Version, body.TerminationTime = "", 0, time.Time{}
 		b, err := json.Marshal(body)
 		if err != nil {
-			return GameSession{}, fmt.Errorf("create player session %s: %w", p.PlayerSessionId, err)
+			return 0, fmt.Errorf("create player session %s: %w", p.PlayerSessionId, err)
 		}
 		keys = append(keys, r.playerSessionPrefix(fleet)+p.PlayerSessionId)
 		args = append(args, p.PlayerSessionId, b, string(p.Status), p.CreationTime.UnixMilli(), p.PlayerId)
 	}
 	undo, reply, err := r.indexAndCreatePlayerSessions(ctx, fleet, ps, keys, args)
 	if undo == nil {
-		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
+		return 0, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
 	}
 	if err == nil && reply[0] == "ok" {
-		gs, _, err := decodeGameSession(reply[1:])
+		held, err := strconv.Atoi(reply[1])
 		if err != nil {
-			return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
+			return 0, fmt.Errorf("create player sessions in %s: held count: %w", gameSessionID, err)
 		}
-		return gs, nil
+		return held, nil
 	}
 	if errors.Is(err, ErrNotReplicated) {
 		// Written on the primary: its index entries stay.
-		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
+		return 0, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
 	}
 	undo()
 	if err != nil {
-		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
+		return 0, fmt.Errorf("create player sessions in %s: %w", gameSessionID, err)
 	}
 	switch reply[0] {
 	case "notfound":
-		return GameSession{}, fmt.Errorf("create player sessions in %s: %w", gameSessionID, ErrNotFound)
+		return 0, fmt.Errorf("create player sessions in %s: %w", gameSessionID, ErrNotFound)
 	case "status":
-		return GameSession{}, fmt.Errorf("create player sessions in %s: it is %s: %w", gameSessionID, reply[1], ErrGameSessionStatus)
+		return 0, fmt.Errorf("create player sessions in %s: it is %s: %w", gameSessionID, reply[1], ErrGameSessionStatus)
 	case "deny":
-		return GameSession{}, fmt.Errorf("create player sessions in %s: its policy is %s: %w", gameSessionID, DenyAll, ErrGameSessionStatus)
+		return 0, fmt.Errorf("create player sessions in %s: its policy is %s: %w", gameSessionID, DenyAll, ErrGameSessionStatus)
 	case "full":
-		return GameSession{}, fmt.Errorf("create player sessions in %s: %s of %s taken, %d asked: %w",
+		return 0, fmt.Errorf("create player sessions in %s: %s of %s taken, %d asked: %w",
 			gameSessionID, reply[1], reply[2], holding(ps), ErrGameSessionFull)
 	default:
-		return GameSession{}, fmt.Errorf("create player session %s: %w", reply[1], ErrExists)
+		return 0, fmt.Errorf("create player session %s: %w", reply[1], ErrExists)
 	}
 }
 

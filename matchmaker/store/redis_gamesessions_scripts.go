@@ -133,8 +133,8 @@ return reply
 // sessions (ZSET), KEYS[11..10+n] the n new player sessions. ARGV: 1 game
 // session id, then per player session 5 values: id, body, status, creation
 // ms, player id.
-// Returns {'ok', b, s, v, c}, {'notfound'}, {'status', s}, {'deny'},
-// {'full', c, m} or {'exists', id}.
+// Returns {'ok', c (the player sessions held after)}, {'notfound'},
+// {'status', s}, {'deny'}, {'full', c, m} or {'exists', id}.
 const luaCreatePlayerSessions = luaGSPrelude + `
 local n = #KEYS - 10
 ` + luaCreatePlayerSessionsChecks + luaCreatePlayerSessionsWrites
@@ -186,10 +186,9 @@ for i = 1, n do
 	redis.call('HSET', KEYS[10 + i], 'b', ARGV[a + 1], 's', ARGV[a + 2], 'v', 1, 'e', '', 'p', ARGV[a + 4], 'g', ARGV[1])
 	redis.call('ZADD', KEYS[10], ARGV[a + 3], ARGV[a])
 end
-redis.call('HINCRBY', KEYS[9], 'c', add)
+local held = redis.call('HINCRBY', KEYS[9], 'c', add)
 touched(fleetTag(), ARGV[1])
-local f = redis.call('HMGET', KEYS[9], 'b', 's', 'v', 'c')
-return {'ok', f[1], f[2], f[3], f[4]}
+return {'ok', tostring(held)}
 `
 
 // updatePlayerSession: KEYS[1] the player session, KEYS[2] its game

@@ -406,10 +406,10 @@ func testPlayerSessions(t *testing.T, open Opener) {
 		playerSession(gs.GameSessionId, "psess-1", "p1", 1),
 		playerSession(gs.GameSessionId, "psess-2", "p2", 1),
 	}
-	got, err := s.CreatePlayerSessions(ctx, gs.GameSessionId, ps)
+	held, err := s.CreatePlayerSessions(ctx, gs.GameSessionId, ps)
 	must(t, err)
-	if got.CurrentPlayerSessionCount != 2 || got.Version != gs.Version {
-		t.Fatalf("after 2 player sessions: count %d version %d, want 2 and %d", got.CurrentPlayerSessionCount, got.Version, gs.Version)
+	if after := getGS(t, s, gs.GameSessionId); held != 2 || after.CurrentPlayerSessionCount != 2 || after.Version != gs.Version {
+		t.Fatalf("after 2 player sessions: %d held, count %d version %d, want 2, 2 and %d", held, after.CurrentPlayerSessionCount, after.Version, gs.Version)
 	}
 	p1, err := s.GetPlayerSession(ctx, "psess-1")
 	must(t, err)
@@ -464,10 +464,10 @@ func testPlayerSessions(t *testing.T, open Opener) {
 	for i := range 3 {
 		more = append(more, playerSession(gs.GameSessionId, id("psess-m", i), id("m", i), 2))
 	}
-	got, err = s.CreatePlayerSessions(ctx, gs.GameSessionId, more)
+	held, err = s.CreatePlayerSessions(ctx, gs.GameSessionId, more)
 	must(t, err)
-	if got.CurrentPlayerSessionCount != 3 {
-		t.Fatalf("count %d after filling, want 3", got.CurrentPlayerSessionCount)
+	if held != 3 {
+		t.Fatalf("%d held after filling, want 3", held)
 	}
 	_, err = s.CreatePlayerSessions(ctx, gs.GameSessionId, []store.PlayerSession{playerSession(gs.GameSessionId, "psess-4", "p4", 3)})
 	wantErr(t, err, store.ErrGameSessionFull, "a player more than the maximum")
@@ -653,12 +653,12 @@ func PlayerSessionsRace(t *testing.T, stores []store.Store) {
 				for i := range n {
 					ps = append(ps, playerSession(gs.GameSessionId, fmt.Sprintf("psess-%d-%d-%d", round, g, i), fmt.Sprintf("p-%d-%d", g, i), 1))
 				}
-				got, err := stores[g%len(stores)].CreatePlayerSessions(ctx, gs.GameSessionId, ps)
+				held, err := stores[g%len(stores)].CreatePlayerSessions(ctx, gs.GameSessionId, ps)
 				switch {
 				case err == nil:
 					taken.Add(int64(n))
-					if got.CurrentPlayerSessionCount > max {
-						t.Errorf("count %d over the maximum", got.CurrentPlayerSessionCount)
+					if held > max {
+						t.Errorf("%d held, over the maximum", held)
 					}
 					mu.Lock()
 					created = append(created, psIDs(ps)...)
