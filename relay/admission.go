@@ -24,6 +24,41 @@ type reservation struct {
 	// unused (forgetStaleReservations), where the players of the placement
 	// that created the session stay its matched players.
 	late bool
+	// waiting is set while the reservation is in its session's waiting
+	// queue (liveReservations).
+	waiting bool
+}
+
+// liveReservations counts the reservations not used and not expired at now,
+// s.mu held. Reservations wait in s.waiting in the order they were made,
+// which is the order of their expiry (PlayerSessionTTL after it): the
+// expired and used ones at its front leave it, and the used ones behind them
+// are counted apart (usedWaiting), so a count costs what left the queue, not
+// every reservation the session holds. Two reservations made at once can
+// enter it a little out of expiry order; one then stays counted live a
+// moment past its expiry, which only refuses sooner.
+func (s *session) liveReservations(now time.Time) int {
+	for len(s.waiting) > 0 {
+		r := s.waiting[0]
+		if !r.used && now.Before(r.expires) {
+			break
+		}
+		if r.used {
+			s.usedWaiting--
+		}
+		r.waiting = false
+		s.waiting[0] = nil
+		s.waiting = s.waiting[1:]
+	}
+	return len(s.waiting) - s.usedWaiting
+}
+
+// use marks the reservation r used, s.mu held.
+func (s *session) use(r *reservation) {
+	r.used = true
+	if r.waiting {
+		s.usedWaiting++
+	}
 }
 
 // reserve adds player sessions for players, refusing when the session would exceed
@@ -35,12 +70,7 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 	if s.ended.Load() {
 		return nil, ErrSessionEnded
 	}
-	used := len(s.routes.Load().all)
-	for _, r := range s.reservations {
-		if !r.used && now.Before(r.expires) {
-			used++
-		}
-	}
+	used := len(s.routes.Load().all) + s.liveReservations(now)
 	if used+len(players) > s.maxPlayers {
 		return nil, fmt.Errorf("%d players and live reservations, %d more asked, maximum %d: %w",
 			used, len(players), s.maxPlayers, errFull)
@@ -53,7 +83,9 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 		}
 		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: psid, Team: p.Team, Attributes: p.Attributes,
 			LatencyInMs: maps.Clone(p.LatencyInMs), PlayerData: p.PlayerData}
-		s.reservations[mp.PlayerSessionID] = &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL), late: late}
+		r := &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL), late: late, waiting: true}
+		s.reservations[mp.PlayerSessionID] = r
+		s.waiting = append(s.waiting, r)
 		s.info.Players = append(s.info.Players, mp)
 		out[i] = bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: mp.PlayerSessionID}
 	}
@@ -131,12 +163,7 @@ func (s *session) joined() bool {
 func (s *session) hasLiveReservation(now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, r := range s.reservations {
-		if !r.used && now.Before(r.expires) {
-			return true
-		}
-	}
-	return false
+	return s.liveReservations(now) > 0
 }
 
 // admit decides a login (docs/protocol.md 7.1) and, when it succeeds, adds the
@@ -190,7 +217,7 @@ func (s *session) admit(ev *event) {
 		return
 	}
 	s.mu.Lock()
-	res.used = true
+	s.use(res)
 	s.mu.Unlock()
 	s.nextPeer = p.id
 	s.byPSID[psid] = p

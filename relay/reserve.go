@@ -79,12 +79,7 @@ func (sess *session) setMaxPlayers(n int, now time.Time) (int, error) {
 	defer sess.turn.Unlock()
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
-	held := len(sess.routes.Load().all)
-	for _, r := range sess.reservations {
-		if !r.used && now.Before(r.expires) {
-			held++
-		}
-	}
+	held := len(sess.routes.Load().all) + sess.liveReservations(now)
 	if n < held {
 		return held, fmt.Errorf("%d asked: %w", n, errBelowHeld)
 	}

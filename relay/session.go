@@ -80,9 +80,11 @@ type session struct {
 	endReq       atomic.Pointer[endRequest]
 	lastActivity atomic.Int64 // unix nanoseconds of the last packet from a player
 
-	mu           sync.Mutex // guards info.Players and reservations
+	mu           sync.Mutex // guards info.Players, reservations, waiting and usedWaiting
 	info         GameSessionInfo
 	reservations map[string]*reservation
+	waiting      []*reservation // in the order made, which is their expiry order (liveReservations)
+	usedWaiting  int            // the used reservations in waiting
 
 	// turn is held by whoever runs the script or touches the state below:
 	// the session goroutine while it starts, handles an event or a tick and
