@@ -20,6 +20,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
@@ -113,7 +114,7 @@ func matchTwo(t *testing.T, a devAddrs) (sessions []string, port int) {
 	}
 	for _, id := range ids {
 		var out ticketOut
-		eventually(t, 10*time.Second, func() string { return fmt.Sprintf("ticket %s is %s, want COMPLETED", id, out.MatchmakingTicket.Status) }, func() bool {
+		storetest.Eventually(t, 10*time.Second, func() string { return fmt.Sprintf("ticket %s is %s, want COMPLETED", id, out.MatchmakingTicket.Status) }, func() bool {
 			out = ticketOut{}
 			call(t, "GET", a.API+"/v1/tickets/"+id, "", &out)
 			return out.MatchmakingTicket.Status == "COMPLETED"
@@ -234,7 +235,7 @@ func TestDevTLSFastPath(t *testing.T) {
 		t.Fatalf("bo connects over wss: %v", err)
 	}
 	defer bo.Close()
-	eventually(t, 15*time.Second, func() string { return "the DTLS fast path did not bind" }, func() bool { return ana.FastBound() && bo.FastBound() })
+	storetest.Eventually(t, 15*time.Second, func() string { return "the DTLS fast path did not bind" }, func() bool { return ana.FastBound() && bo.FastBound() })
 	if err := ana.Send(ctx, 3, client.ToPlayer(bo.PeerID()), []byte("fast"), false); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
 
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
@@ -39,7 +40,7 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	fleetID := fleet.FleetAttributes.FleetId
-	eventually(t, 30*time.Second, func() string { return "the fleet never became ACTIVE (no relay heartbeat heard)" }, func() bool {
+	storetest.Eventually(t, 30*time.Second, func() string { return "the fleet never became ACTIVE (no relay heartbeat heard)" }, func() bool {
 		attrs, err := gl.DescribeFleetAttributes(ctx, &gamelift.DescribeFleetAttributesInput{FleetIds: []string{*fleetID}})
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +112,7 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 		t.Fatalf("a third player: %v, want GameSessionFullException", err)
 	}
 	var players *gamelift.DescribePlayerSessionsOutput
-	eventually(t, 30*time.Second, func() string {
+	storetest.Eventually(t, 30*time.Second, func() string {
 		return fmt.Sprintf("the player sessions never became ACTIVE: %+v", players.PlayerSessions)
 	}, func() bool {
 		players, err = gl.DescribePlayerSessions(ctx, &gamelift.DescribePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerSessionStatusFilter: aws.String("ACTIVE")})
@@ -140,7 +141,7 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 	if err != nil || term.GameSession.Status != types.GameSessionStatusTerminating {
 		t.Fatalf("TerminateGameSession: %+v %v", term, err)
 	}
-	eventually(t, 30*time.Second, func() string {
+	storetest.Eventually(t, 30*time.Second, func() string {
 		return fmt.Sprintf("the session never became TERMINATED: %+v", described.GameSessions[0])
 	}, func() bool {
 		described, err = gl.DescribeGameSessions(ctx, &gamelift.DescribeGameSessionsInput{GameSessionId: gs.GameSessionId})
@@ -162,7 +163,7 @@ func TestDevGameSessionsWithAWSSDK(t *testing.T) {
 		t.Fatalf("StartGameSessionPlacement: %v", err)
 	}
 	var p *types.GameSessionPlacement
-	eventually(t, 30*time.Second, func() string { return fmt.Sprintf("the placement never was FULFILLED: %+v", p) }, func() bool {
+	storetest.Eventually(t, 30*time.Second, func() string { return fmt.Sprintf("the placement never was FULFILLED: %+v", p) }, func() bool {
 		placed, err := gl.DescribeGameSessionPlacement(ctx, &gamelift.DescribeGameSessionPlacementInput{PlacementId: aws.String("second")})
 		if err != nil {
 			t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 )
 
@@ -56,7 +57,7 @@ func get(url string) probe {
 func waitFor(t *testing.T, url, what string, want func(probe) bool) {
 	t.Helper()
 	var p probe
-	eventually(t, 20*time.Second, func() string { return fmt.Sprintf("%s: %s answers %+v", what, url, p) }, func() bool {
+	storetest.Eventually(t, 20*time.Second, func() string { return fmt.Sprintf("%s: %s answers %+v", what, url, p) }, func() bool {
 		p = get(url)
 		return want(p)
 	})
@@ -69,7 +70,9 @@ func waitFor(t *testing.T, url, what string, want func(probe) bool) {
 func watchDrain[T any](t *testing.T, base string, done <-chan T) (T, int, time.Time) {
 	t.Helper()
 	seen, last := 0, time.Now()
-	for {
+	sample := time.NewTicker(100 * time.Millisecond) // the probes' sampling period, as the drain goes by
+	defer sample.Stop()
+	for ; ; <-sample.C {
 		p := get(base + "/readyz")
 		m := get(base + "/metrics")
 		if p.err != nil || m.err != nil {
@@ -82,7 +85,6 @@ func watchDrain[T any](t *testing.T, base string, done <-chan T) (T, int, time.T
 			t.Fatalf("/metrics during the drain: %+v", m)
 		}
 		seen, last = seen+1, time.Now()
-		time.Sleep(100 * time.Millisecond) // the sampling period of the probes, which watch the drain go by
 	}
 	select {
 	case r := <-done:

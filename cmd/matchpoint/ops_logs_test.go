@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 )
 
 // TestOpsRedisLogsFollowLogFormat runs `matchpoint matchmaker --log-format
@@ -34,7 +35,7 @@ func TestOpsRedisLogsFollowLogFormat(t *testing.T) {
 		stop()
 		<-exit
 	}()
-	eventually(t, 20*time.Second, func() string {
+	storetest.Eventually(t, 20*time.Second, func() string {
 		return "no JSON line of component redis reports the failed dial:\n" + stderr.String()
 	}, func() bool {
 		for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {

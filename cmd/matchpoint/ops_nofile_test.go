@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 )
 
 // nofileChildEnv carries, to the re-executed test binary, the open-files
@@ -120,7 +122,7 @@ func healthzFrom(t *testing.T, addr, from string) {
 	c := http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
 		DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}).DialContext}}
 	var err error
-	eventually(t, 30*time.Second, func() string { return fmt.Sprintf("/healthz from %s: %v", from, err) }, func() bool {
+	storetest.Eventually(t, 30*time.Second, func() string { return fmt.Sprintf("/healthz from %s: %v", from, err) }, func() bool {
 		var resp *http.Response
 		if resp, err = c.Get("http://" + addr + "/healthz"); err != nil {
 			return false

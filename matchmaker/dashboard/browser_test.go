@@ -21,6 +21,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 )
 
 // ScreenshotDirEnv names a directory where TestBrowser copies its
@@ -102,7 +103,7 @@ func TestBrowser(t *testing.T) {
 	// The page should find the match formed and the relay heard.
 	var mb matchesBody
 	var rb relaysBody
-	eventually(t, 10*time.Second, func() string { return fmt.Sprintf("the stack did not settle: %+v %+v", mb, rb) }, func() bool {
+	storetest.Eventually(t, 10*time.Second, func() string { return fmt.Sprintf("the stack did not settle: %+v %+v", mb, rb) }, func() bool {
 		mb, rb = matchesBody{}, relaysBody{}
 		call(t, "GET", srv.URL+"/dashboard/api/matches", testSecret, nil, &mb)
 		call(t, "GET", srv.URL+"/dashboard/api/relays", testSecret, nil, &rb)

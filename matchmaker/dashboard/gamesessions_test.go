@@ -11,6 +11,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 )
 
 type fleetsBody struct {
@@ -115,7 +116,7 @@ func TestFleetsPanel(t *testing.T) {
 	// relay-a names fleet-eu, relay-b serves every fleet of eu-west, relay-c
 	// is draining in us-east and relay-d serves another fleet there.
 	var fb fleetsBody
-	eventually(t, 10*time.Second, func() string { return fmt.Sprintf("the fleets never had their relays: %+v", fb) }, func() bool {
+	storetest.Eventually(t, 10*time.Second, func() string { return fmt.Sprintf("the fleets never had their relays: %+v", fb) }, func() bool {
 		beat("relay-a", "eu-west", []string{"fleet-eu"}, false)
 		beat("relay-b", "eu-west", nil, false)
 		beat("relay-c", "us-east", nil, true)

@@ -166,17 +166,3 @@ func seeded(t *testing.T, now time.Time) *store.Memory {
 	ev("squads", m2.Add(time.Second), matchmaker.EventDetail{Type: matchmaker.EventAcceptMatchCompleted, MatchID: "match-2", Acceptance: matchmaker.AcceptanceRejected})
 	return st
 }
-
-// eventually polls cond every 20 ms until it holds, failing the test with
-// what (and the last state cond saw, in its own message) after timeout: the
-// dashboard tests' one way to wait for behaviour.
-func eventually(t *testing.T, timeout time.Duration, what func() string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal(what())
-		}
-		time.Sleep(20 * time.Millisecond) // polling period
-	}
-}

@@ -12,6 +12,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 )
 
 // liveStack is a real matchmaker service and its forming loop on a memory
@@ -90,7 +91,7 @@ func TestLiveMatchFromTheRealService(t *testing.T) {
 	live := startLive(t, map[string]float64{"ana": 1000, "bo": 1040, "cy": 3000})
 	srv, _ := server(t, dashboard.Options{Store: live.st, RefreshInterval: time.Millisecond})
 	var mb matchesBody
-	eventually(t, 15*time.Second, func() string { return fmt.Sprintf("no match formed: %+v", mb) }, func() bool {
+	storetest.Eventually(t, 15*time.Second, func() string { return fmt.Sprintf("no match formed: %+v", mb) }, func() bool {
 		mb = matchesBody{}
 		call(t, "GET", srv.URL+"/dashboard/api/matches", testSecret, nil, &mb)
 		return len(mb.Matches) == 1 && mb.Matches[0].Status == "SUCCEEDED"

@@ -10,6 +10,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/dashboard"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 )
 
 type relaysBody struct {
@@ -66,7 +67,7 @@ func TestRelaysFromHeartbeats(t *testing.T) {
 	wait := func(cond func(relaysBody) bool) relaysBody {
 		t.Helper()
 		var got relaysBody
-		eventually(t, 10*time.Second, func() string { return fmt.Sprintf("relays never became as expected: %+v", got) }, func() bool {
+		storetest.Eventually(t, 10*time.Second, func() string { return fmt.Sprintf("relays never became as expected: %+v", got) }, func() bool {
 			got = relaysBody{}
 			call(t, "GET", url, testSecret, nil, &got)
 			if cond(got) {

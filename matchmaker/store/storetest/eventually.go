@@ -5,9 +5,10 @@ import (
 	"time"
 )
 
-// Eventually polls cond until it holds, failing the test with what() (which
-// may describe the last state cond saw) after timeout: the store tests' one
-// way to wait for what the store does by itself (expiry, replication).
+// Eventually polls cond every 20 ms until it holds, failing the test with
+// what() (which may describe the last state cond saw) after timeout: how the
+// store, dashboard and command tests wait for behaviour (expiry,
+// replication, a process's answers).
 func Eventually(t testing.TB, timeout time.Duration, what func() string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
