@@ -296,6 +296,11 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, errorBody{Error: msg})
 }
 
+// writeStoreError answers 503 for a store read that failed.
+func writeStoreError(w http.ResponseWriter, err error) {
+	writeError(w, http.StatusServiceUnavailable, "the store cannot be read: "+err.Error())
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -102,7 +102,7 @@ func (d *Dashboard) serveFleets(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	fleets, err := d.opts.GameSessions.ListFleets(ctx)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "the store cannot be read: "+err.Error())
+		writeStoreError(w, err)
 		return
 	}
 	_, relays := d.relays.list()
@@ -138,7 +138,7 @@ func (d *Dashboard) serveFleets(w http.ResponseWriter, r *http.Request) {
 				}
 			})
 			if err != nil {
-				writeError(w, http.StatusServiceUnavailable, "the store cannot be read: "+err.Error())
+				writeStoreError(w, err)
 				return
 			}
 		}
@@ -189,7 +189,7 @@ func (d *Dashboard) serveGameSessions(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	fleets, err := d.opts.GameSessions.ListFleets(ctx)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "the store cannot be read: "+err.Error())
+		writeStoreError(w, err)
 		return
 	}
 	var ids []string
@@ -214,7 +214,7 @@ func (d *Dashboard) serveGameSessions(w http.ResponseWriter, r *http.Request) {
 			}
 		})
 		if err != nil {
-			writeError(w, http.StatusServiceUnavailable, "the store cannot be read: "+err.Error())
+			writeStoreError(w, err)
 			return
 		}
 		newest = append(newest, fleet...)
@@ -244,7 +244,7 @@ func (d *Dashboard) servePlayerSessions(w http.ResponseWriter, r *http.Request) 
 	}
 	list, _, err := d.opts.GameSessions.ListPlayerSessions(r.Context(), store.PlayerSessionFilter{GameSessionID: id}, store.Page{Limit: maxPlayerSessions})
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "the store cannot be read: "+err.Error())
+		writeStoreError(w, err)
 		return
 	}
 	out := make([]playerSessionView, 0, len(list))

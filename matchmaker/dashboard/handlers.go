@@ -21,7 +21,7 @@ const maxMatchesLimit = 500
 
 func (d *Dashboard) serveOverview(w http.ResponseWriter, r *http.Request) {
 	if err := d.stats.update(r.Context()); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "the store cannot be read: "+err.Error())
+		writeStoreError(w, err)
 		return
 	}
 	ov := d.stats.overview()
@@ -46,7 +46,7 @@ func (d *Dashboard) serveMatches(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	if err := d.stats.update(r.Context()); err != nil {
-		writeError(w, http.StatusServiceUnavailable, "the store cannot be read: "+err.Error())
+		writeStoreError(w, err)
 		return
 	}
 	name := q.Get("configuration")
