@@ -33,7 +33,8 @@ type resultView struct {
 	used    uint64           // the fleet's search count at the last use
 }
 
-// newResultView evaluates q over entries (in creation order).
+// newResultView evaluates q over entries (in creation order, which is
+// compare's order without a sort).
 func newResultView(q searchQuery, entries []*snapshotEntry) *resultView {
 	v := &resultView{q: q}
 	for _, e := range entries {
@@ -42,7 +43,7 @@ func newResultView(q searchQuery, entries []*snapshotEntry) *resultView {
 		}
 	}
 	if q.Order != nil {
-		slices.SortStableFunc(v.entries, func(a, b *snapshotEntry) int { return q.Order.Compare(a.view, b.view) })
+		slices.SortFunc(v.entries, v.compare)
 	}
 	return v
 }
