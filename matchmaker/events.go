@@ -288,11 +288,20 @@ func (s *Service) encodeEvent(cfg store.Configuration, d *EventDetail) ([]byte, 
 		Resources:  []string{s.ConfigurationArn(cfg.Name)},
 		Detail:     *d,
 	}
-	payload, err := json.Marshal(&ev)
+	payload, err := ev.appendJSON(make([]byte, 0, eventSize(d)))
 	if err != nil {
 		return nil, fmt.Errorf("encode %s event: %w", d.Type, err)
 	}
 	return payload, nil
+}
+
+// eventSize is room enough for most events of d's size.
+func eventSize(d *EventDetail) int {
+	n := 600 + 80*len(d.GameSessionInfo.Players) + 60*len(d.RuleEvaluationMetrics) + len(d.CustomEventData)
+	for _, t := range d.Tickets {
+		n += 80 + 80*len(t.Players)
+	}
+	return n
 }
 
 // deliver does what follows the log append of an event (seq is its

@@ -150,20 +150,12 @@ func parseNs(s string) (time.Time, error) {
 
 // ticketArgs are ARGV 3-11 of the create and update scripts.
 func ticketArgs(t *Ticket) ([]any, error) {
-	body := *t
-	body.Status, body.StatusReason, body.StatusMessage = "", "", ""
-	body.EndTime, body.Deadline = time.Time{}, time.Time{}
-	body.MatchId, body.Version = "", 0
-	b, err := json.Marshal(&body)
-	if err != nil {
-		return nil, err
-	}
-	players, err := json.Marshal(t.PlayerIDs())
+	b, err := ticketBody(t)
 	if err != nil {
 		return nil, err
 	}
 	return []any{b, string(t.Status), t.StatusReason, t.StatusMessage, nsString(t.EndTime),
-		t.MatchId, nsString(t.Deadline), nsString(t.StartTime), players}, nil
+		t.MatchId, nsString(t.Deadline), nsString(t.StartTime), playerIDsJSON(t)}, nil
 }
 
 // readFields are the HASH fields a read fetches, in decodeTicket's order.

@@ -1,0 +1,174 @@
+package matchmaker
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson"
+)
+
+// appendJSON appends ev as encoding/json's Marshal writes it, without its
+// reflection: every ticket's arrival and every match write events.
+func (ev *Event) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"version":`...)
+	b = wirejson.String(b, ev.Version)
+	b = appendStringField(b, "id", ev.ID)
+	b = appendStringField(b, "detail-type", ev.DetailType)
+	b = appendStringField(b, "source", ev.Source)
+	b = appendStringField(b, "account", ev.Account)
+	b = appendStringField(b, "time", ev.Time)
+	b = appendStringField(b, "region", ev.Region)
+	b = append(b, `,"resources":`...)
+	b = wirejson.Strings(b, ev.Resources)
+	b = append(b, `,"detail":`...)
+	b, err := ev.Detail.appendJSON(b)
+	if err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
+}
+
+func (d *EventDetail) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"type":`...)
+	b = wirejson.String(b, d.Type)
+	b = append(b, `,"tickets":`...)
+	if d.Tickets == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range d.Tickets {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			t := &d.Tickets[i]
+			b = append(b, `{"ticketId":`...)
+			b = wirejson.String(b, t.TicketID)
+			b = appendStringField(b, "startTime", t.StartTime)
+			b = append(b, `,"players":`...)
+			b = appendEventPlayers(b, t.Players)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if d.EstimatedWaitMillis != "" {
+		w, err := d.EstimatedWaitMillis.MarshalJSON()
+		if err != nil || !json.Valid(w) {
+			return b, fmt.Errorf("estimatedWaitMillis %q is not JSON", d.EstimatedWaitMillis)
+		}
+		b = append(b, `,"estimatedWaitMillis":`...)
+		b = append(b, w...)
+	}
+	if d.AcceptanceTimeout != 0 {
+		b = append(b, `,"acceptanceTimeout":`...)
+		b = wirejson.Int(b, int64(d.AcceptanceTimeout))
+	}
+	if d.AcceptanceRequired != nil {
+		b = append(b, `,"acceptanceRequired":`...)
+		b = appendBool(b, *d.AcceptanceRequired)
+	}
+	b = appendOmitEmpty(b, "acceptance", d.Acceptance)
+	if len(d.RuleEvaluationMetrics) > 0 {
+		b = append(b, `,"ruleEvaluationMetrics":[`...)
+		for i, m := range d.RuleEvaluationMetrics {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"ruleName":`...)
+			b = wirejson.String(b, m.RuleName)
+			b = append(b, `,"passedCount":`...)
+			b = wirejson.Int(b, int64(m.PassedCount))
+			b = append(b, `,"failedCount":`...)
+			b = wirejson.Int(b, int64(m.FailedCount))
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = appendOmitEmpty(b, "reason", d.Reason)
+	b = appendOmitEmpty(b, "message", d.Message)
+	b = appendOmitEmpty(b, "matchId", d.MatchID)
+	g := &d.GameSessionInfo
+	b = append(b, `,"gameSessionInfo":{`...)
+	open := len(b)
+	if g.GameSessionArn != "" {
+		b = append(b, `"gameSessionArn":`...)
+		b = wirejson.String(b, g.GameSessionArn)
+	}
+	if g.IPAddress != "" {
+		b = appendComma(b, open)
+		b = append(b, `"ipAddress":`...)
+		b = wirejson.String(b, g.IPAddress)
+	}
+	if g.Port != 0 {
+		b = appendComma(b, open)
+		b = append(b, `"port":`...)
+		b = wirejson.Int(b, int64(g.Port))
+	}
+	b = appendComma(b, open)
+	b = append(b, `"players":`...)
+	b = appendEventPlayers(b, g.Players)
+	b = append(b, '}')
+	b = appendOmitEmpty(b, "customEventData", d.CustomEventData)
+	b = appendOmitEmpty(b, "keptOutBy", d.KeptOutBy)
+	if len(d.Expansions) > 0 {
+		b = append(b, `,"expansions":`...)
+		b = wirejson.Strings(b, d.Expansions)
+	}
+	b = appendOmitEmpty(b, "unmatchable", d.Unmatchable)
+	b = appendOmitEmpty(b, "placementError", d.PlacementError)
+	b = appendOmitEmpty(b, "matchpointLocation", d.MatchpointLocation)
+	return append(b, '}'), nil
+}
+
+func appendEventPlayers(b []byte, ps []EventPlayer) []byte {
+	if ps == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		p := &ps[i]
+		b = append(b, `{"playerId":`...)
+		b = wirejson.String(b, p.PlayerID)
+		b = appendOmitEmpty(b, "team", p.Team)
+		b = appendOmitEmpty(b, "playerSessionId", p.PlayerSessionID)
+		if p.Accepted != nil {
+			b = append(b, `,"accepted":`...)
+			b = appendBool(b, *p.Accepted)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendStringField appends ,"name":value.
+func appendStringField(b []byte, name, value string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return wirejson.String(b, value)
+}
+
+// appendOmitEmpty appends ,"name":value unless value is empty.
+func appendOmitEmpty(b []byte, name, value string) []byte {
+	if value == "" {
+		return b
+	}
+	return appendStringField(b, name, value)
+}
+
+// appendComma appends a comma unless b has grown no member since open.
+func appendComma(b []byte, open int) []byte {
+	if len(b) > open {
+		return append(b, ',')
+	}
+	return b
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, "true"...)
+	}
+	return append(b, "false"...)
+}

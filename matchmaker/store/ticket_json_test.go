@@ -1,0 +1,109 @@
+package store
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+)
+
+// marshalBody is what the store kept before ticketBody: Marshal of the
+// ticket without the fields the HASH holds apart.
+func marshalBody(t *Ticket) ([]byte, error) {
+	body := *t
+	body.Status, body.StatusReason, body.StatusMessage = "", "", ""
+	body.EndTime, body.Deadline = time.Time{}, time.Time{}
+	body.MatchId, body.Version = "", 0
+	return json.Marshal(&body)
+}
+
+func randomTicket(r *rand.Rand) Ticket {
+	words := []string{"", "a", "<x>", "é\n", "q\"", "us-east-1"}
+	word := func() string { return words[r.IntN(len(words))] }
+	t := Ticket{
+		TicketId: "t-" + word(), ConfigurationName: word(), Status: StatusSearching, StatusReason: word(),
+		StatusMessage: word(), MatchId: word(), Version: r.Int64N(9), MatchpointLocation: word(),
+		BackfillGameSessionArn: word(), Backfill: r.IntN(2) == 0, PlacementRetries: r.IntN(3), EstimatedWaitTime: r.IntN(3),
+	}
+	if r.IntN(4) > 0 {
+		t.StartTime = time.Unix(r.Int64N(2e9), r.Int64N(1e9)).In(time.FixedZone("z", 3600*(r.IntN(5)-2)))
+	}
+	if r.IntN(2) == 0 {
+		t.EndTime, t.Deadline = time.Now(), time.Now()
+	}
+	if r.IntN(5) > 0 {
+		t.Players = []Player{}
+		for range r.IntN(4) {
+			n := r.Float64() * 1000
+			t.Players = append(t.Players, Player{PlayerId: word() + "p", Team: word(),
+				PlayerAttributes: map[string]AttributeValue{word(): {N: &n}, "mode": {SL: []string{word()}}},
+				LatencyInMs:      map[string]int{word(): r.IntN(90)}})
+		}
+	}
+	switch r.IntN(6) {
+	case 0:
+		t.Acceptances = map[string]Acceptance{word(): AcceptanceAccept}
+	case 1:
+		t.GameSessionConnectionInfo = &GameSessionConnectionInfo{IpAddress: word(), Port: r.IntN(9000)}
+	}
+	return t
+}
+
+func TestTicketBodyIsMarshal(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 3000 {
+		tk := randomTicket(r)
+		want, err := marshalBody(&tk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ticketBody(&tk)
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("ticketBody(%+v) = %s, %v; Marshal = %s", tk, got, err, want)
+		}
+		ids, _ := json.Marshal(tk.PlayerIDs())
+		if got := playerIDsJSON(&tk); string(got) != string(ids) {
+			t.Fatalf("playerIDsJSON = %s, Marshal = %s", got, ids)
+		}
+	}
+}
+
+// TestTicketBodyKnowsEveryField fails when a field is added to Ticket:
+// ticketBody must then write it, or leave it to the HASH.
+func TestTicketBodyKnowsEveryField(t *testing.T) {
+	known := []string{"TicketId", "ConfigurationName", "Status", "StatusReason", "StatusMessage", "StartTime", "EndTime",
+		"EstimatedWaitTime", "Players", "MatchId", "GameSessionConnectionInfo", "MatchpointLocation", "Backfill",
+		"BackfillGameSessionArn", "Acceptances", "Deadline", "PlacementRetries", "Version"}
+	var fields []string
+	for f := range reflect.TypeFor[Ticket]().Fields() {
+		fields = append(fields, f.Name)
+	}
+	if !slices.Equal(fields, known) {
+		t.Errorf("Ticket has fields %v; ticketBody knows %v", fields, known)
+	}
+}
+
+func BenchmarkTicketBody(b *testing.B) {
+	n := 1002.0
+	tk := Ticket{TicketId: "cd8305da-b192-4fae-9c78-643bca207bd3", ConfigurationName: "duel-standalone",
+		StartTime: time.Now(), Status: StatusSearching,
+		Players: []Player{{PlayerId: "bench-7VRCHZT7-2", PlayerAttributes: map[string]AttributeValue{"skill": {N: &n}}}}}
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := ticketBody(&tk); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := marshalBody(&tk); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,143 @@
+package wirejson
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+func marshal(t *testing.T, v any) (string, bool) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	return string(b), err == nil
+}
+
+// stringCases are the strings whose escapes differ: controls, quotes, the
+// HTML characters, invalid UTF-8, the line and paragraph separators.
+var stringCases = []string{
+	"", "plain", `quo"te`, `back\slash`, "<a href='x'>&amp;</a>", "tab\tnl\ncr\r",
+	"\b\f\x00\x01\x1f\x7f", "é ü 日本 🎮", "\xff\xfe", "a\xc3", "\u2028\u2029", "\xed\xa0\x80",
+}
+
+func TestStringIsMarshal(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	cases := append([]string(nil), stringCases...)
+	for range 2000 {
+		b := make([]byte, r.IntN(24))
+		for i := range b {
+			b[i] = byte(r.IntN(256))
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		want, _ := marshal(t, s)
+		if got := string(String(nil, s)); got != want {
+			t.Fatalf("String(%q) = %s, Marshal = %s", s, got, want)
+		}
+	}
+}
+
+func TestStringsIsMarshal(t *testing.T) {
+	for _, ss := range [][]string{nil, {}, {"a"}, stringCases} {
+		want, _ := marshal(t, ss)
+		if got := string(Strings(nil, ss)); got != want {
+			t.Errorf("Strings(%q) = %s, Marshal = %s", ss, got, want)
+		}
+	}
+}
+
+func TestFloatIsMarshal(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	cases := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 1e-6, 9.99e-7, 1e20, 1e21, 123456789012345678901234.0,
+		1e-9, 5e-324, math.MaxFloat64, -math.SmallestNonzeroFloat64, 1002, 33.333333333333336}
+	for range 5000 {
+		cases = append(cases, math.Float64frombits(r.Uint64()), r.NormFloat64()*math.Pow(10, float64(r.IntN(60)-30)))
+	}
+	for _, f := range cases {
+		want, ok := marshal(t, f)
+		got, err := Float(nil, f)
+		if ok != (err == nil) {
+			t.Fatalf("Float(%v) error %v, Marshal ok %v", f, err, ok)
+		}
+		if ok && string(got) != want {
+			t.Fatalf("Float(%v) = %s, Marshal = %s", f, got, want)
+		}
+	}
+}
+
+func TestTimeIsMarshal(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	zones := []*time.Location{time.UTC, time.FixedZone("p", 5*3600+30*60), time.FixedZone("n", -8*3600),
+		time.FixedZone("odd", 3600+17), time.FixedZone("far", 24*3600), time.FixedZone("farneg", -25*3600)}
+	cases := []time.Time{{}, time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 5, 16, 13, 0, 226882871, time.UTC)}
+	for range 3000 {
+		sec := r.Int64N(400_000_000_000) - 100_000_000_000
+		cases = append(cases, time.Unix(sec, r.Int64N(1e9)).In(zones[r.IntN(len(zones))]))
+	}
+	for _, tm := range cases {
+		want, ok := marshal(t, tm)
+		got, err := Time(nil, tm)
+		if ok != (err == nil) {
+			t.Fatalf("Time(%v) error %v, Marshal ok %v", tm, err, ok)
+		}
+		if ok && string(got) != want {
+			t.Fatalf("Time(%v) = %s, Marshal = %s", tm, got, want)
+		}
+		if !ok && !errors.Is(err, ErrUnsupported) {
+			t.Fatalf("Time(%v) error %v, want ErrUnsupported", tm, err)
+		}
+	}
+}
+
+func TestSortedKeysIsMarshalOrder(t *testing.T) {
+	m := map[string]int{"b": 1, "a": 2, "B": 3, "é": 4, "": 5, "aa": 6}
+	b := []byte{'{'}
+	for i, k := range SortedKeys(m) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(String(b, k), ':')
+		b = Int(b, int64(m[k]))
+	}
+	b = append(b, '}')
+	if want, _ := marshal(t, m); string(b) != want {
+		t.Errorf("map in SortedKeys order = %s, Marshal = %s", b, want)
+	}
+}
+
+func FuzzString(f *testing.F) {
+	for _, s := range stringCases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := marshal(t, s)
+		if got := string(String(nil, s)); got != want {
+			t.Fatalf("String(%q) = %s, Marshal = %s", s, got, want)
+		}
+	})
+}
+
+func FuzzFloat(f *testing.F) {
+	for _, v := range []float64{0, 1e-7, 1e21, -3.5, math.Inf(1)} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v float64) {
+		want, ok := marshal(t, v)
+		got, err := Float(nil, v)
+		if ok != (err == nil) || (ok && string(got) != want) {
+			t.Fatalf("Float(%v) = %s, %v; Marshal = %s, ok %v", v, got, err, want, ok)
+		}
+	})
+}
+
+func BenchmarkString(b *testing.B) {
+	b.ReportAllocs()
+	buf := make([]byte, 0, 64)
+	for b.Loop() {
+		buf = String(buf[:0], "bench-7VRCHZT7-2 <player>")
+	}
+}
