@@ -313,3 +313,45 @@ func TestRedisCreateIsOneRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisCreateRefusedEventLeavesNothing: when the event log refuses the
+// create's event (its counter set behind the stream, as a restore of one key
+// without the other would leave it), the create fails and writes nothing:
+// no ticket, no index entry, the counter as it was.
+func TestRedisCreateRefusedEventLeavesNothing(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	for range 3 {
+		if _, err := s.AppendEvent(ctx, "cfg-a", []string{"t0"}, []byte("e")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Set(ctx, "mp:{cfg-a}:events:seq", 1, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := store.Ticket{TicketId: "t1", ConfigurationName: "cfg-a", Status: store.StatusSearching,
+		Players: []store.Player{{PlayerId: "p1"}}, StartTime: time.Now(), Deadline: time.Now().Add(time.Minute)}
+	if _, _, err := s.CreateTicketWithEvent(ctx, tk, []byte("searching")); err == nil || !strings.Contains(err.Error(), "create ticket t1") {
+		t.Fatalf("create with a refused event: %v, want an error naming the ticket", err)
+	}
+	after, err := c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("keys %v after the refused create, %v before", after, before)
+	}
+	if seq, _ := c.Get(ctx, "mp:{cfg-a}:events:seq").Result(); seq != "1" {
+		t.Errorf("event counter %q after the refused create, want 1", seq)
+	}
+	if n, _ := c.HLen(ctx, "mp:{cfg-a}:players").Result(); n != 0 {
+		t.Errorf("%d players indexed after the refused create", n)
+	}
+	if _, err := s.GetTicket(ctx, "t1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetTicket after the refused create: %v, want ErrNotFound", err)
+	}
+}
