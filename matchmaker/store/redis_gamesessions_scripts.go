@@ -149,16 +149,28 @@ const luaCreatePlayerSessionsIndexed = luaGSPrelude + `
 local n = (#KEYS - 11) / 3
 local fleet = ARGV[#ARGV]
 ` + luaCreatePlayerSessionsChecks + `
+local ids, mset, reserved = {}, {}, {}
 for i = 1, n do
-	if redis.call('EXISTS', KEYS[10 + n + 2 * i - 1]) == 1 then return {'exists', ARGV[5 * i - 3]} end
+	ids[i] = KEYS[10 + n + 2 * i - 1]
+	table.insert(mset, ids[i])
+	table.insert(mset, fleet)
 end
+if redis.call('EXISTS', unpack(ids)) > 0 then
+	for i = 1, n do
+		if redis.call('EXISTS', ids[i]) == 1 then return {'exists', ARGV[5 * i - 3]} end
+	end
+end
+redis.call('MSET', unpack(mset))
 for i = 1, n do
 	local a = 5 * i - 3
 	local member = fleet .. ' ' .. ARGV[a]
-	redis.call('SET', KEYS[10 + n + 2 * i - 1], fleet)
 	redis.call('ZADD', KEYS[10 + n + 2 * i], 'NX', ARGV[a + 3], member)
-	if ARGV[a + 2] == 'RESERVED' then redis.call('ZADD', KEYS[#KEYS], 'NX', ARGV[a + 3], member) end
+	if ARGV[a + 2] == 'RESERVED' then
+		table.insert(reserved, ARGV[a + 3])
+		table.insert(reserved, member)
+	end
 end
+if #reserved > 0 then redis.call('ZADD', KEYS[#KEYS], 'NX', unpack(reserved)) end
 ` + luaCreatePlayerSessionsWrites
 
 // luaCreatePlayerSessionsChecks refuses, before any write, the n player
@@ -174,18 +186,23 @@ for i = 1, n do
 	if holds(ARGV[5 * i - 1]) then add = add + 1 end
 end
 if tonumber(gs[3]) + add > tonumber(gs[4]) then return {'full', gs[3], gs[4]} end
-for i = 1, n do
-	if redis.call('EXISTS', KEYS[10 + i]) == 1 then return {'exists', ARGV[5 * i - 3]} end
+if redis.call('EXISTS', unpack(KEYS, 11, 10 + n)) > 0 then
+	for i = 1, n do
+		if redis.call('EXISTS', KEYS[10 + i]) == 1 then return {'exists', ARGV[5 * i - 3]} end
+	end
 end
 `
 
 // luaCreatePlayerSessionsWrites writes the n player sessions and answers.
 const luaCreatePlayerSessionsWrites = `
+local members = {}
 for i = 1, n do
 	local a = 5 * i - 3
 	redis.call('HSET', KEYS[10 + i], 'b', ARGV[a + 1], 's', ARGV[a + 2], 'v', 1, 'e', '', 'p', ARGV[a + 4], 'g', ARGV[1])
-	redis.call('ZADD', KEYS[10], ARGV[a + 3], ARGV[a])
+	table.insert(members, ARGV[a + 3])
+	table.insert(members, ARGV[a])
 end
+redis.call('ZADD', KEYS[10], unpack(members))
 local held = redis.call('HINCRBY', KEYS[9], 'c', add)
 touched(fleetTag(), ARGV[1])
 return {'ok', tostring(held)}
