@@ -463,9 +463,7 @@ func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, 
 	args := append(make([]any, 0, 2+5*len(ps)), gameSessionID)
 	for _, p := range ps {
 		p.Version = 1
-		body := p
-		body.Status, body.Version, body.TerminationTime = "", 0, time.Time{}
-		b, err := json.Marshal(body)
+		b, err := playerSessionBody(&p)
 		if err != nil {
 			return 0, fmt.Errorf("create player session %s: %w", p.PlayerSessionId, err)
 		}
@@ -750,9 +748,7 @@ func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int6
 	if err != nil {
 		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
 	}
-	body := ps
-	body.Status, body.Version, body.TerminationTime = "", 0, time.Time{}
-	b, err := json.Marshal(body)
+	b, err := playerSessionBody(&ps)
 	if err != nil {
 		return 0, fmt.Errorf("update player session %s: %w", ps.PlayerSessionId, err)
 	}
