@@ -12,12 +12,12 @@ import (
 func (ev *Event) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"version":`...)
 	b = wirejson.String(b, ev.Version)
-	b = appendStringField(b, "id", ev.ID)
-	b = appendStringField(b, "detail-type", ev.DetailType)
-	b = appendStringField(b, "source", ev.Source)
-	b = appendStringField(b, "account", ev.Account)
-	b = appendStringField(b, "time", ev.Time)
-	b = appendStringField(b, "region", ev.Region)
+	b = wirejson.Member(b, "id", ev.ID)
+	b = wirejson.Member(b, "detail-type", ev.DetailType)
+	b = wirejson.Member(b, "source", ev.Source)
+	b = wirejson.Member(b, "account", ev.Account)
+	b = wirejson.Member(b, "time", ev.Time)
+	b = wirejson.Member(b, "region", ev.Region)
 	b = append(b, `,"resources":`...)
 	b = wirejson.Strings(b, ev.Resources)
 	b = append(b, `,"detail":`...)
@@ -43,7 +43,7 @@ func (d *EventDetail) appendJSON(b []byte) ([]byte, error) {
 			t := &d.Tickets[i]
 			b = append(b, `{"ticketId":`...)
 			b = wirejson.String(b, t.TicketID)
-			b = appendStringField(b, "startTime", t.StartTime)
+			b = wirejson.Member(b, "startTime", t.StartTime)
 			b = append(b, `,"players":`...)
 			b = appendEventPlayers(b, t.Players)
 			b = append(b, '}')
@@ -66,7 +66,7 @@ func (d *EventDetail) appendJSON(b []byte) ([]byte, error) {
 		b = append(b, `,"acceptanceRequired":`...)
 		b = appendBool(b, *d.AcceptanceRequired)
 	}
-	b = appendOmitEmpty(b, "acceptance", d.Acceptance)
+	b = wirejson.MemberOmitEmpty(b, "acceptance", d.Acceptance)
 	if len(d.RuleEvaluationMetrics) > 0 {
 		b = append(b, `,"ruleEvaluationMetrics":[`...)
 		for i, m := range d.RuleEvaluationMetrics {
@@ -83,9 +83,9 @@ func (d *EventDetail) appendJSON(b []byte) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
-	b = appendOmitEmpty(b, "reason", d.Reason)
-	b = appendOmitEmpty(b, "message", d.Message)
-	b = appendOmitEmpty(b, "matchId", d.MatchID)
+	b = wirejson.MemberOmitEmpty(b, "reason", d.Reason)
+	b = wirejson.MemberOmitEmpty(b, "message", d.Message)
+	b = wirejson.MemberOmitEmpty(b, "matchId", d.MatchID)
 	g := &d.GameSessionInfo
 	b = append(b, `,"gameSessionInfo":{`...)
 	open := len(b)
@@ -107,15 +107,15 @@ func (d *EventDetail) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `"players":`...)
 	b = appendEventPlayers(b, g.Players)
 	b = append(b, '}')
-	b = appendOmitEmpty(b, "customEventData", d.CustomEventData)
-	b = appendOmitEmpty(b, "keptOutBy", d.KeptOutBy)
+	b = wirejson.MemberOmitEmpty(b, "customEventData", d.CustomEventData)
+	b = wirejson.MemberOmitEmpty(b, "keptOutBy", d.KeptOutBy)
 	if len(d.Expansions) > 0 {
 		b = append(b, `,"expansions":`...)
 		b = wirejson.Strings(b, d.Expansions)
 	}
-	b = appendOmitEmpty(b, "unmatchable", d.Unmatchable)
-	b = appendOmitEmpty(b, "placementError", d.PlacementError)
-	b = appendOmitEmpty(b, "matchpointLocation", d.MatchpointLocation)
+	b = wirejson.MemberOmitEmpty(b, "unmatchable", d.Unmatchable)
+	b = wirejson.MemberOmitEmpty(b, "placementError", d.PlacementError)
+	b = wirejson.MemberOmitEmpty(b, "matchpointLocation", d.MatchpointLocation)
 	return append(b, '}'), nil
 }
 
@@ -131,8 +131,8 @@ func appendEventPlayers(b []byte, ps []EventPlayer) []byte {
 		p := &ps[i]
 		b = append(b, `{"playerId":`...)
 		b = wirejson.String(b, p.PlayerID)
-		b = appendOmitEmpty(b, "team", p.Team)
-		b = appendOmitEmpty(b, "playerSessionId", p.PlayerSessionID)
+		b = wirejson.MemberOmitEmpty(b, "team", p.Team)
+		b = wirejson.MemberOmitEmpty(b, "playerSessionId", p.PlayerSessionID)
 		if p.Accepted != nil {
 			b = append(b, `,"accepted":`...)
 			b = appendBool(b, *p.Accepted)
@@ -140,22 +140,6 @@ func appendEventPlayers(b []byte, ps []EventPlayer) []byte {
 		b = append(b, '}')
 	}
 	return append(b, ']')
-}
-
-// appendStringField appends ,"name":value.
-func appendStringField(b []byte, name, value string) []byte {
-	b = append(b, ',', '"')
-	b = append(b, name...)
-	b = append(b, '"', ':')
-	return wirejson.String(b, value)
-}
-
-// appendOmitEmpty appends ,"name":value unless value is empty.
-func appendOmitEmpty(b []byte, name, value string) []byte {
-	if value == "" {
-		return b
-	}
-	return appendStringField(b, name, value)
 }
 
 // appendComma appends a comma unless b has grown no member since open.

@@ -20,11 +20,11 @@ func playerSessionBody(p *PlayerSession) ([]byte, error) {
 	b = wirejson.String(b, p.GameSessionId)
 	b = append(b, `,"FleetId":`...)
 	b = wirejson.String(b, p.FleetId)
-	b = appendOmitEmpty(b, "FleetArn", p.FleetArn)
-	b = appendOmitEmpty(b, "PlayerData", p.PlayerData)
+	b = wirejson.MemberOmitEmpty(b, "FleetArn", p.FleetArn)
+	b = wirejson.MemberOmitEmpty(b, "PlayerData", p.PlayerData)
 	b = append(b, `,"Status":""`...)
-	b = appendOmitEmpty(b, "IpAddress", p.IpAddress)
-	b = appendOmitEmpty(b, "DnsName", p.DnsName)
+	b = wirejson.MemberOmitEmpty(b, "IpAddress", p.IpAddress)
+	b = wirejson.MemberOmitEmpty(b, "DnsName", p.DnsName)
 	if p.Port != 0 {
 		b = append(b, `,"Port":`...)
 		b = wirejson.Int(b, int64(p.Port))
@@ -37,15 +37,4 @@ func playerSessionBody(p *PlayerSession) ([]byte, error) {
 		}
 	}
 	return append(b, '}'), nil
-}
-
-// appendOmitEmpty appends ,"name":value unless value is empty.
-func appendOmitEmpty(b []byte, name, value string) []byte {
-	if value == "" {
-		return b
-	}
-	b = append(b, ',', '"')
-	b = append(b, name...)
-	b = append(b, '"', ':')
-	return wirejson.String(b, value)
 }

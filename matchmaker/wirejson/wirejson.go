@@ -149,3 +149,21 @@ func SortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// Member appends ,"name": and value as a string: a member of an object after
+// its first. name is written as it is (a Go field's JSON name).
+func Member(b []byte, name, value string) []byte {
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return String(b, value)
+}
+
+// MemberOmitEmpty is Member, or nothing when value is empty: a field tagged
+// omitempty.
+func MemberOmitEmpty(b []byte, name, value string) []byte {
+	if value == "" {
+		return b
+	}
+	return Member(b, name, value)
+}

@@ -141,3 +141,17 @@ func BenchmarkString(b *testing.B) {
 		buf = String(buf[:0], "bench-7VRCHZT7-2 <player>")
 	}
 }
+
+func TestMemberIsMarshal(t *testing.T) {
+	type obj struct {
+		A string `json:"a"`
+		B string `json:"b,omitempty"`
+	}
+	for _, v := range stringCases {
+		b := String([]byte(`{"a":`), v)
+		b = append(MemberOmitEmpty(b, "b", v), '}')
+		if want, _ := marshal(t, obj{A: v, B: v}); string(b) != want {
+			t.Errorf("MemberOmitEmpty(%q) = %s, Marshal = %s", v, b, want)
+		}
+	}
+}
