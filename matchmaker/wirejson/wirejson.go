@@ -140,14 +140,26 @@ func Time(b []byte, t time.Time) ([]byte, error) {
 	return append(b, '"'), nil
 }
 
-// SortedKeys returns m's keys in the order Marshal writes them.
-func SortedKeys[V any](m map[string]V) []string {
+// Object appends m as a JSON object, its keys in Marshal's order (sorted),
+// each value written by value.
+func Object[V any](b []byte, m map[string]V, value func([]byte, V) ([]byte, error)) ([]byte, error) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	return keys
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(String(b, k), ':')
+		var err error
+		if b, err = value(b, m[k]); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // Member appends ,"name": and value as a string: a member of an object after

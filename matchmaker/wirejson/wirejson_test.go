@@ -93,19 +93,15 @@ func TestTimeIsMarshal(t *testing.T) {
 	}
 }
 
-func TestSortedKeysIsMarshalOrder(t *testing.T) {
-	m := map[string]int{"b": 1, "a": 2, "B": 3, "é": 4, "": 5, "aa": 6}
-	b := []byte{'{'}
-	for i, k := range SortedKeys(m) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(String(b, k), ':')
-		b = Int(b, int64(m[k]))
+func TestObjectIsMarshal(t *testing.T) {
+	m := map[string]int{"b": 1, "a": 2, "B": 3, "é": 4, "": 5, "aa": 6, "<": 7}
+	b, err := Object(nil, m, func(b []byte, n int) ([]byte, error) { return Int(b, int64(n)), nil })
+	if want, _ := marshal(t, m); err != nil || string(b) != want {
+		t.Errorf("Object = %s, %v; Marshal = %s", b, err, want)
 	}
-	b = append(b, '}')
-	if want, _ := marshal(t, m); string(b) != want {
-		t.Errorf("map in SortedKeys order = %s, Marshal = %s", b, want)
+	bad := map[string]float64{"a": 1, "b": math.NaN()}
+	if _, err := Object(nil, bad, Float); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("Object with a NaN: %v, want ErrUnsupported", err)
 	}
 }
 

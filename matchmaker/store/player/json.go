@@ -8,38 +8,24 @@ import "github.com/matchpoint-dev/matchpoint/matchmaker/wirejson"
 func (p *Player) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"PlayerId":`...)
 	b = wirejson.String(b, p.PlayerId)
+	var err error
 	if len(p.PlayerAttributes) > 0 {
-		b = append(b, `,"PlayerAttributes":{`...)
-		for i, k := range wirejson.SortedKeys(p.PlayerAttributes) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(wirejson.String(b, k), ':')
-			v := p.PlayerAttributes[k]
-			var err error
-			if b, err = v.AppendJSON(b); err != nil {
-				return b, err
-			}
+		b = append(b, `,"PlayerAttributes":`...)
+		if b, err = wirejson.Object(b, p.PlayerAttributes, appendAttribute); err != nil {
+			return b, err
 		}
-		b = append(b, '}')
 	}
-	if p.Team != "" {
-		b = append(b, `,"Team":`...)
-		b = wirejson.String(b, p.Team)
-	}
+	b = wirejson.MemberOmitEmpty(b, "Team", p.Team)
 	if len(p.LatencyInMs) > 0 {
-		b = append(b, `,"LatencyInMs":{`...)
-		for i, k := range wirejson.SortedKeys(p.LatencyInMs) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(wirejson.String(b, k), ':')
-			b = wirejson.Int(b, int64(p.LatencyInMs[k]))
-		}
-		b = append(b, '}')
+		b = append(b, `,"LatencyInMs":`...)
+		b, _ = wirejson.Object(b, p.LatencyInMs, appendInt)
 	}
 	return append(b, '}'), nil
 }
+
+func appendAttribute(b []byte, v AttributeValue) ([]byte, error) { return v.AppendJSON(b) }
+
+func appendInt(b []byte, n int) ([]byte, error) { return wirejson.Int(b, int64(n)), nil }
 
 // AppendJSON appends v as encoding/json's Marshal writes it.
 func (v *AttributeValue) AppendJSON(b []byte) ([]byte, error) {
@@ -55,33 +41,22 @@ func (v *AttributeValue) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, `"S":`...)
 		b = wirejson.String(b, *v.S)
 	}
+	var err error
 	if v.N != nil {
-		b = sep(b)
-		b = append(b, `"N":`...)
-		var err error
+		b = append(sep(b), `"N":`...)
 		if b, err = wirejson.Float(b, *v.N); err != nil {
 			return b, err
 		}
 	}
 	if len(v.SL) > 0 {
-		b = sep(b)
-		b = append(b, `"SL":`...)
+		b = append(sep(b), `"SL":`...)
 		b = wirejson.Strings(b, v.SL)
 	}
 	if len(v.SDM) > 0 {
-		b = sep(b)
-		b = append(b, `"SDM":{`...)
-		for i, k := range wirejson.SortedKeys(v.SDM) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(wirejson.String(b, k), ':')
-			var err error
-			if b, err = wirejson.Float(b, v.SDM[k]); err != nil {
-				return b, err
-			}
+		b = append(sep(b), `"SDM":`...)
+		if b, err = wirejson.Object(b, v.SDM, wirejson.Float); err != nil {
+			return b, err
 		}
-		b = append(b, '}')
 	}
 	return append(b, '}'), nil
 }
