@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
-	"slices"
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson/wirejsontest"
 )
 
 // marshalBody is what the store kept before ticketBody: Marshal of the
@@ -74,21 +75,13 @@ func TestTicketBodyIsMarshal(t *testing.T) {
 // PlayerSession: ticketBody or playerSessionBody must then write it, or
 // leave it to the HASH.
 func TestBodiesKnowEveryField(t *testing.T) {
-	for typ, known := range map[reflect.Type][]string{
+	wirejsontest.KnowsEveryField(t, map[reflect.Type][]string{
 		reflect.TypeFor[Ticket](): {"TicketId", "ConfigurationName", "Status", "StatusReason", "StatusMessage", "StartTime",
 			"EndTime", "EstimatedWaitTime", "Players", "MatchId", "GameSessionConnectionInfo", "MatchpointLocation",
 			"Backfill", "BackfillGameSessionArn", "Acceptances", "Deadline", "PlacementRetries", "Version"},
 		reflect.TypeFor[PlayerSession](): {"PlayerSessionId", "PlayerId", "GameSessionId", "FleetId", "FleetArn",
 			"PlayerData", "Status", "IpAddress", "DnsName", "Port", "CreationTime", "TerminationTime", "Version"},
-	} {
-		var fields []string
-		for f := range typ.Fields() {
-			fields = append(fields, f.Name)
-		}
-		if !slices.Equal(fields, known) {
-			t.Errorf("%s has fields %v; its body appender knows %v", typ, fields, known)
-		}
-	}
+	})
 }
 
 func BenchmarkTicketBody(b *testing.B) {

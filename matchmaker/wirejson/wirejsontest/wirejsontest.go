@@ -1,0 +1,25 @@
+// Package wirejsontest holds what the tests of wirejson's appenders share.
+package wirejsontest
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+)
+
+// KnowsEveryField fails t for each type of written whose fields are not
+// exactly the names listed for it, in order: an appender writes the fields
+// it knows, so a field added to its type must fail its test until the
+// appender writes it too.
+func KnowsEveryField(t testing.TB, written map[reflect.Type][]string) {
+	t.Helper()
+	for typ, known := range written {
+		var fields []string
+		for f := range typ.Fields() {
+			fields = append(fields, f.Name)
+		}
+		if !slices.Equal(fields, known) {
+			t.Errorf("%s has fields %v; its appender writes %v", typ, fields, known)
+		}
+	}
+}
