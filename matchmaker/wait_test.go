@@ -3,18 +3,14 @@ package matchmaker
 import (
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/internal/poll"
 )
 
-// waitFor polls cond until it holds or timeout passes, and reports whether
-// it held: the matchmaker tests' one way to wait for behaviour.
+// waitFor is the shared poll (poll.Until) as the matchmaker tests wait for
+// behaviour: it reports whether cond held within timeout, and the caller
+// reports the failure.
 func waitFor(t *testing.T, timeout time.Duration, cond func() bool) bool {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond) // polling period
-	}
-	return true
+	return poll.Until(timeout, cond)
 }

@@ -14,9 +14,9 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
+	"github.com/matchpoint-dev/matchpoint/internal/poll"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
-	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 )
 
@@ -53,11 +53,12 @@ func get(url string) probe {
 	return probe{code: resp.StatusCode, failed: body.Failed}
 }
 
-// waitFor polls url until want accepts the answer, for up to 20s.
+// waitFor is the shared poll (poll.Must) of url's answers: it fails the test
+// with the last answer when want does not accept one within 20s.
 func waitFor(t *testing.T, url, what string, want func(probe) bool) {
 	t.Helper()
 	var p probe
-	storetest.Eventually(t, 20*time.Second, func() string { return fmt.Sprintf("%s: %s answers %+v", what, url, p) }, func() bool {
+	poll.Must(t, 20*time.Second, func() string { return fmt.Sprintf("%s: %s answers %+v", what, url, p) }, func() bool {
 		p = get(url)
 		return want(p)
 	})

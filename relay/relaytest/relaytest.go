@@ -15,6 +15,7 @@ import (
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
+	"github.com/matchpoint-dev/matchpoint/internal/poll"
 	"github.com/matchpoint-dev/matchpoint/relay"
 )
 
@@ -107,8 +108,8 @@ func PlaceRefused(tb testing.TB, mm *bus.Conn, req bus.PlacementRequest) bus.Err
 	return re.Code
 }
 
-// Eventually polls cond every 5 ms until it holds, failing the test after
-// Timeout with what it waited for.
+// Eventually is the shared poll (poll.Must) with the package's Timeout: it
+// fails the test with what it waited for when cond does not hold in time.
 func Eventually(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()
 	EventuallyWithin(tb, Timeout, what, cond)
@@ -118,13 +119,7 @@ func Eventually(tb testing.TB, what string, cond func() bool) {
 // than Timeout (a script's end-of-game logic).
 func EventuallyWithin(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll.Must(tb, timeout, func() string { return what }, cond)
 }
 
 // MetricValue reads the counter or gauge name of g whose only label has the

@@ -3,19 +3,17 @@ package storetest
 import (
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/internal/poll"
 )
 
-// Eventually polls cond every 20 ms until it holds, failing the test with
-// what() (which may describe the last state cond saw) after timeout: how the
-// store, dashboard and command tests wait for behaviour (expiry,
-// replication, a process's answers).
+// Eventually is the shared poll (poll.Until) as the store, dashboard and
+// command tests wait for behaviour (expiry, replication, a process's
+// answers): when cond does not hold within timeout it fails the test with
+// what() alone, a message that may describe the last state cond saw.
 func Eventually(t testing.TB, timeout time.Duration, what func() string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal(what())
-		}
-		time.Sleep(20 * time.Millisecond) // polling period
+	if !poll.Until(timeout, cond) {
+		t.Fatal(what())
 	}
 }
