@@ -12,6 +12,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
+	"github.com/matchpoint-dev/matchpoint/internal/poll"
 )
 
 func timeoutCtx(t *testing.T, d time.Duration) context.Context {
@@ -517,17 +518,10 @@ func TestEmbeddedRestartReconnects(t *testing.T) {
 	if srv.URL() != url {
 		t.Fatalf("restarted on %s, was %s", srv.URL(), url)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, err := mm.RequestPlacement(timeoutCtx(t, time.Second), samplePlacement("after-restart", "eu", 2))
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no placement 10s after the restart: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll.Must(t, 10*time.Second, func() string { return fmt.Sprintf("a placement after the restart (last: %v)", err) }, func() bool {
+		_, err = mm.RequestPlacement(timeoutCtx(t, time.Second), samplePlacement("after-restart", "eu", 2))
+		return err == nil
+	})
 }
 
 func TestRelayPlacementsGoToTheNamedRelay(t *testing.T) {

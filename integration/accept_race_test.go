@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	shared "github.com/matchpoint-dev/matchpoint/internal/poll"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
@@ -46,13 +47,15 @@ func TestLastAcceptsOnTwoMatchmakers(t *testing.T) {
 	accept := func(m *matchmakerProc, id string) error {
 		// The claim makes a ticket REQUIRES_ACCEPTANCE a moment before the
 		// match is proposed; until then the answer is refused as not ready.
-		for {
-			_, err := m.call(ctx, "POST", "/v1/tickets/"+id+"/accept", map[string]any{"PlayerIds": []string{"p-" + id}, "AcceptanceType": "ACCEPT"}, nil)
-			if err == nil || !strings.Contains(err.Error(), "not ready for acceptance") || ctx.Err() != nil {
-				return err
-			}
-			time.Sleep(10 * time.Millisecond) // a retry's pause: this runs off the test goroutine, where poll cannot fail the test
-		}
+		// This runs off the test goroutine: shared.Until, which cannot fail
+		// the test, retries it until ctx's deadline.
+		var err error
+		deadline, _ := ctx.Deadline()
+		shared.Until(time.Until(deadline), func() bool {
+			_, err = m.call(ctx, "POST", "/v1/tickets/"+id+"/accept", map[string]any{"PlayerIds": []string{"p-" + id}, "AcceptanceType": "ACCEPT"}, nil)
+			return err == nil || !strings.Contains(err.Error(), "not ready for acceptance")
+		})
+		return err
 	}
 	start := make(chan struct{})
 	var wg sync.WaitGroup

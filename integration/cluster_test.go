@@ -19,6 +19,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
+	shared "github.com/matchpoint-dev/matchpoint/internal/poll"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
@@ -172,22 +173,22 @@ func (c *cluster) startRelay(i int) *relayProc {
 // waitReady waits up to 20s for url to answer 200.
 func waitReady(t *testing.T, p *proc, url string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(url)
-		if err == nil {
+	ready := false
+	var err error
+	shared.Until(20*time.Second, func() bool {
+		var resp *http.Response
+		if resp, err = http.Get(url); err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+			ready = resp.StatusCode == http.StatusOK
 		}
-		if !p.running() {
-			t.Fatalf("%s exited before it was ready: %v", p.name, p.err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready within 20s (%s: %v)", p.name, url, err)
-		}
-		time.Sleep(25 * time.Millisecond)
+		return ready || !p.running()
+	})
+	switch {
+	case ready:
+	case !p.running():
+		t.Fatalf("%s exited before it was ready: %v", p.name, p.err)
+	default:
+		t.Fatalf("%s not ready within 20s (%s: %v)", p.name, url, err)
 	}
 }
 
@@ -238,19 +239,15 @@ func (l *sessionLog) add(e bus.SessionEnded) {
 // waitEnded waits for the SessionEnded event of the session with that ARN.
 func (c *cluster) waitEnded(arn string, timeout time.Duration) bus.SessionEnded {
 	c.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
+	var e bus.SessionEnded
+	shared.Must(c.t, timeout, func() string { return "the SessionEnded of " + arn }, func() bool {
 		c.sessions.mu.Lock()
-		e, ok := c.sessions.ended[arn]
-		c.sessions.mu.Unlock()
-		if ok {
-			return e
-		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("no SessionEnded for %s within %v", arn, timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		defer c.sessions.mu.Unlock()
+		var ok bool
+		e, ok = c.sessions.ended[arn]
+		return ok
+	})
+	return e
 }
 
 // call sends one REST request to a matchmaker and decodes the answer into
@@ -352,37 +349,32 @@ func (m *matchmakerProc) waitTickets(t *testing.T, ids []string, timeout time.Du
 	defer cancel()
 	var last map[string]matchmaker.MatchmakingTicket
 	var lastErr error
-	for {
+	if !shared.Until(timeout, func() bool {
 		got, err := m.describe(ctx, ids)
-		if err == nil {
-			last = got
-			pending := 0
-			for _, id := range ids {
-				if tk, ok := got[id]; !ok || !done(tk) {
-					pending++
-				}
-			}
-			if pending == 0 {
-				return got
-			}
-		} else {
+		if err != nil {
 			lastErr = err
+			return false
 		}
-		select {
-		case <-ctx.Done():
-			var b strings.Builder
-			for _, id := range ids {
-				tk, ok := last[id]
-				if !ok {
-					fmt.Fprintf(&b, "\n  %s: not found", id)
-				} else if !done(tk) {
-					fmt.Fprintf(&b, "\n  %s: %s %s %s", id, tk.Status, tk.StatusReason, tk.StatusMessage)
-				}
+		last = got
+		for _, id := range ids {
+			if tk, ok := got[id]; !ok || !done(tk) {
+				return false
 			}
-			t.Fatalf("tickets not %s within %v (last error: %v):%s", what, timeout, lastErr, b.String())
-		case <-time.After(50 * time.Millisecond):
 		}
+		return true
+	}) {
+		var b strings.Builder
+		for _, id := range ids {
+			tk, ok := last[id]
+			if !ok {
+				fmt.Fprintf(&b, "\n  %s: not found", id)
+			} else if !done(tk) {
+				fmt.Fprintf(&b, "\n  %s: %s %s %s", id, tk.Status, tk.StatusReason, tk.StatusMessage)
+			}
+		}
+		t.Fatalf("tickets not %s within %v (last error: %v):%s", what, timeout, lastErr, b.String())
 	}
+	return last
 }
 
 func completed(tk matchmaker.MatchmakingTicket) bool { return tk.Status == store.StatusCompleted }
@@ -475,9 +467,9 @@ func metric(url, name string) (float64, error) {
 // its index.
 func (c *cluster) owner(t *testing.T, timeout time.Duration) int {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		owners, last := 0, -1
+	owners, last := 0, -1
+	shared.Must(t, timeout, func() string { return fmt.Sprintf("one owner of the configuration (%d matchmakers own it)", owners) }, func() bool {
+		owners, last = 0, -1
 		for i, m := range c.matchmakers {
 			if !m.running() {
 				continue
@@ -488,12 +480,7 @@ func (c *cluster) owner(t *testing.T, timeout time.Duration) int {
 				last = i
 			}
 		}
-		if owners == 1 {
-			return last
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d matchmakers own the configuration after %v, want 1", owners, timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return owners == 1
+	})
+	return last
 }

@@ -53,18 +53,13 @@ func TestWebhook(t *testing.T) {
 	if _, err := e.svc.StopMatchmaking(e.ctx, &StopMatchmakingInput{TicketId: "t1"}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	delivered := func() int {
 		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d events delivered, want 2", n)
-		}
-		time.Sleep(10 * time.Millisecond)
+		defer mu.Unlock()
+		return len(got)
+	}
+	if !waitFor(t, 5*time.Second, func() bool { return delivered() == 2 }) {
+		t.Fatalf("%d events delivered, want 2", delivered())
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -102,7 +97,14 @@ func TestWebhookGivesUp(t *testing.T) {
 	opts.WebhookBackoff = time.Hour
 	w2 := startWebhooks(opts, m)
 	w2.enqueue(srv.URL, []byte(`{}`))
-	time.Sleep(50 * time.Millisecond)
+	attempts := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return calls
+	}
+	if !waitFor(t, 5*time.Second, func() bool { return attempts() == 4 }) {
+		t.Fatalf("%d attempts, want w2's first one (4)", attempts())
+	}
 	done := make(chan struct{})
 	go func() { w2.stop(); close(done) }()
 	select {

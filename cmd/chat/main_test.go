@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/internal/poll"
 )
 
 // syncBuffer is a bytes.Buffer that a command writes while the test reads it.
@@ -187,12 +189,10 @@ func TestWalkthrough(t *testing.T) {
 		m := peer.FindStringSubmatch(from.out.String())
 		return m != nil && strings.Contains(c.out.String(), fmt.Sprintf("\npeer %s: hello from %s\n", m[1], from.player))
 	}
-	for !got(chats[0], chats[1]) || !got(chats[1], chats[0]) {
-		if ctx.Err() != nil {
-			t.Fatalf("the players did not exchange their messages:\n%s:\n%s%s\n%s:\n%s%s",
-				chats[0].player, chats[0].out.String(), chats[0].errOut.String(), chats[1].player, chats[1].out.String(), chats[1].errOut.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	deadline, _ := ctx.Deadline()
+	if !poll.Until(time.Until(deadline), func() bool { return got(chats[0], chats[1]) && got(chats[1], chats[0]) }) {
+		t.Fatalf("the players did not exchange their messages:\n%s:\n%s%s\n%s:\n%s%s",
+			chats[0].player, chats[0].out.String(), chats[0].errOut.String(), chats[1].player, chats[1].out.String(), chats[1].errOut.String())
 	}
 	cancel() // Ctrl-C
 	for _, c := range chats {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/matchpoint-dev/matchpoint/internal/poll"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 )
 
@@ -70,17 +71,16 @@ func launchCluster(t *testing.T, path, addr string) error {
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer func() { _ = c.Close() }()
 	ctx := t.Context()
-	deadline := time.Now().Add(10 * time.Second)
 	added := false
-	for time.Now().Before(deadline) {
+	if poll.Until(10*time.Second, func() bool {
 		if !added {
 			added = c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err() == nil
 		}
-		if info, err := c.ClusterInfo(ctx).Result(); err == nil && strings.Contains(info, "cluster_state:ok") {
-			t.Cleanup(stop)
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
+		info, err := c.ClusterInfo(ctx).Result()
+		return err == nil && strings.Contains(info, "cluster_state:ok")
+	}) {
+		t.Cleanup(stop)
+		return nil
 	}
 	stop()
 	return fmt.Errorf("cluster node %s not ready within 10s", addr)
