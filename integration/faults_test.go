@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	shared "github.com/matchpoint-dev/matchpoint/internal/poll"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
@@ -139,7 +140,10 @@ func TestMatchmakerKilledTakeover(t *testing.T) {
 		survivor.mustStart(t, "duel", id, float64(100000*(i+1)))
 		waiting = append(waiting, id)
 	}
-	time.Sleep(200 * time.Millisecond)
+	shared.Must(t, 10*time.Second, func() string { return "the owner's forming pass to see the waiting tickets" }, func() bool {
+		n, err := metric(owner.api+"/metrics", `matchpoint_pool_tickets{configuration="duel"}`)
+		return err == nil && n == float64(len(waiting))
+	})
 	owner.kill(t)
 	killed := time.Now()
 
@@ -183,7 +187,10 @@ func TestRelayKilledDuringPlacement(t *testing.T) {
 		m.mustStart(t, "duel", id, float64(1000*(i/2+1)))
 		ids = append(ids, id)
 	}
-	time.Sleep(500 * time.Millisecond)
+	// Every match is formed and its placement sent while the relay is frozen.
+	m.waitTickets(t, ids, 10*time.Second, "PLACING or ended", func(tk matchmaker.MatchmakingTicket) bool {
+		return tk.Status == store.StatusPlacing || tk.Status.Terminal()
+	})
 	dead.kill(t)
 	killed := time.Now()
 	got := m.waitTickets(t, ids, placementTimeout+5*time.Second, "ended", terminal)
@@ -305,7 +312,9 @@ func TestRefusedPlayerSessions(t *testing.T) {
 	if r := refusal(t, ra.ws, "psess-FORGEDFORGEDFORGEDFORGED", client.Options{}); r != protocol.RefusalUnknownPlayerSession {
 		t.Errorf("forged player session: refusal %v, want %v", r, protocol.RefusalUnknownPlayerSession)
 	}
-	// a2's reservation was not consumed by the refusals: it expires.
+	// a2's reservation was not consumed by the refusals: it expires. A fixed
+	// wait for the real TTL, as a login that polled for the expiry would
+	// consume the reservation.
 	time.Sleep(time.Until(placed.Add(ttl + 300*time.Millisecond)))
 	if r := refusal(t, ra.ws, playerSession(t, a2), client.Options{}); r != protocol.RefusalPlayerSessionExpired {
 		t.Errorf("expired player session: refusal %v, want %v", r, protocol.RefusalPlayerSessionExpired)

@@ -36,19 +36,18 @@ func Example() {
 	go srv.Run(ctx)
 	defer srv.Shutdown(ctx)
 
+	select {
+	case <-srv.Ready(): // the relay serves the region's placements
+	case <-ctx.Done():
+		panic(ctx.Err())
+	}
+
 	// The matchmaker's side: place a match of two players.
-	var reply bus.PlacementReply
-	for {
-		reply, err = conn.RequestPlacement(ctx, bus.PlacementRequest{MatchID: "m-1", Configuration: "duel",
-			Region: "example", Players: []bus.Player{{PlayerID: "alice"}, {PlayerID: "bob"}}, MaxPlayers: 2,
-			Deadline: time.Now().Add(5 * time.Second)})
-		if err == nil {
-			break
-		}
-		if ctx.Err() != nil {
-			panic(err)
-		}
-		time.Sleep(10 * time.Millisecond) // the relay is still subscribing
+	reply, err := conn.RequestPlacement(ctx, bus.PlacementRequest{MatchID: "m-1", Configuration: "duel",
+		Region: "example", Players: []bus.Player{{PlayerID: "alice"}, {PlayerID: "bob"}}, MaxPlayers: 2,
+		Deadline: time.Now().Add(5 * time.Second)})
+	if err != nil {
+		panic(err)
 	}
 
 	// The players' side: connect with the player session ids.
