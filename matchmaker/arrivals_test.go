@@ -108,12 +108,13 @@ func TestArrivalAnnouncementsCoalesce(t *testing.T) {
 		if n := pub.n.Load(); n != 1 {
 			t.Fatalf("%d announcements at once for a burst of 100, want 1", n)
 		}
+		// Fake time: the window ends, then every goroutine idles.
 		time.Sleep(arrivalWindow)
 		synctest.Wait()
 		if n := pub.n.Load(); n != 2 {
 			t.Fatalf("%d announcements after the window, want 2", n)
 		}
-		time.Sleep(arrivalWindow)
+		time.Sleep(arrivalWindow) // fake time: a quiet window
 		a.arrived(store.Ticket{ConfigurationName: "duel"})
 		a.arrived(store.Ticket{ConfigurationName: "other"})
 		if n := pub.n.Load(); n != 4 {

@@ -89,7 +89,7 @@ func TestEstimatedWaitTime(t *testing.T) {
 			t.Helper()
 			a, b := fmt.Sprintf("a%d", i), fmt.Sprintf("b%d", i)
 			e.start(a, 1000)
-			time.Sleep(30 * time.Second)
+			time.Sleep(30 * time.Second) // fake time: a's wait
 			e.start(b, 1000)
 			e.waitStatus(a, store.StatusCompleted)
 			e.waitStatus(b, store.StatusCompleted)
@@ -97,13 +97,13 @@ func TestEstimatedWaitTime(t *testing.T) {
 		for i := range estimateMinSamples/2 - 1 {
 			match(i)
 		}
-		time.Sleep(2 * time.Second) // past the service's CacheTTL
+		time.Sleep(2 * time.Second) // fake time: past the service's CacheTTL
 		tk, wait := lone()
 		if tk.EstimatedWaitTime != nil || string(wait) != `"NOT_AVAILABLE"` {
 			t.Fatalf("with %d matched tickets: EstimatedWaitTime %v, estimatedWaitMillis %s; want none", estimateMinSamples-2, tk.EstimatedWaitTime, wait)
 		}
 		match(estimateMinSamples/2 - 1)
-		time.Sleep(2 * time.Second)
+		time.Sleep(2 * time.Second) // fake time: past the service's CacheTTL
 		tk, wait = lone()
 		if tk.EstimatedWaitTime == nil || *tk.EstimatedWaitTime != 15 || string(wait) != "15" {
 			t.Fatalf("with %d matched tickets: EstimatedWaitTime %v, estimatedWaitMillis %s; want 15", estimateMinSamples, tk.EstimatedWaitTime, wait)
@@ -112,7 +112,7 @@ func TestEstimatedWaitTime(t *testing.T) {
 		if err != nil || out.TicketList[0].EstimatedWaitTime != nil {
 			t.Fatalf("a COMPLETED ticket: %+v, %v; want no EstimatedWaitTime", out.TicketList[0], err)
 		}
-		time.Sleep(estimateWindow)
+		time.Sleep(estimateWindow) // fake time: the samples grow too old
 		tk, wait = lone()
 		if tk.EstimatedWaitTime != nil || !strings.Contains(string(wait), "NOT_AVAILABLE") {
 			t.Fatalf("%v later: EstimatedWaitTime %v, estimatedWaitMillis %s; want none", estimateWindow, tk.EstimatedWaitTime, wait)

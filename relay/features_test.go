@@ -153,7 +153,8 @@ func TestReconnect(t *testing.T) {
 	}
 	ws.UnderlyingConn().Close()
 	// Let the relay see the drop, so that the login below resumes a held peer
-	// (a reconnect before it does works too, through the other path).
+	// (a reconnect before it does works too, through the other path). A fixed
+	// pause: nothing outside the relay shows that it holds the peer.
 	time.Sleep(50 * time.Millisecond)
 
 	// Within the grace period: same peer id, still in group 4, new tokens.
