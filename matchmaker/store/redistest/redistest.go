@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/internal/poll"
 )
 
 // Server is a running redis-server owned by one test.
@@ -86,12 +88,8 @@ func launch(path string, port int) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd, dir: dir}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if ping(s.Addr) == nil {
-			return s, nil
-		}
-		time.Sleep(10 * time.Millisecond)
+	if poll.Until(10*time.Second, func() bool { return ping(s.Addr) == nil }) {
+		return s, nil
 	}
 	s.stop()
 	return nil, fmt.Errorf("redis-server on port %d did not answer PING within 10s", port)
