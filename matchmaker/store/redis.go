@@ -23,11 +23,11 @@ type Redis struct {
 	// script may then touch keys of any hash tag, so a create is one script.
 	oneServer bool
 	// batcher, on a plain client, is the client's shared autopipeliner: when
-	// more than batchAbove creates are in flight, a create goes through it,
-	// so that the creates of concurrent callers share round trips (one write
-	// and one read for a batch, on both sides). Fewer go to the client
-	// directly, which avoids the hand-off to the batcher's goroutine when
-	// there is nothing to batch with.
+	// more than batchAbove creates (of tickets or of player sessions) are in
+	// flight, a create goes through it, so that the creates of concurrent
+	// callers share round trips (one write and one read for a batch, on both
+	// sides). Fewer go to the client directly, which avoids the hand-off to
+	// the batcher's goroutine when there is nothing to batch with.
 	batcher  redis.Scripter
 	inFlight atomic.Int64
 }

@@ -518,7 +518,13 @@ func (r *Redis) indexAndCreatePlayerSessions(ctx context.Context, fleet string, 
 			keys = append(keys, r.psFleetKey(p.PlayerSessionId), r.playerKey(p.PlayerId))
 		}
 		keys = append(keys, r.reservedKey())
-		reply, err := r.writeStrings(ctx, gsScripts.createPlayerSessionsIndexed, keys, append(args, fleet)...)
+		via, done := r.createScripter()
+		v, err := r.runWrite(ctx, via, gsScripts.createPlayerSessionsIndexed, keys, append(args, fleet)...).Result()
+		done()
+		if err != nil {
+			return func() {}, nil, err
+		}
+		reply, err := replyStrings(v)
 		return func() {}, reply, err
 	}
 	pipe := r.c.Pipeline()
