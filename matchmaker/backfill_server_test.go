@@ -175,6 +175,18 @@ func exchange(t *testing.T, from, to *client.Client, text string) {
 	}
 }
 
+// leave closes c and waits until the relay has taken its player out of the
+// session, so that a backfill asked for next finds the seat free (the relay
+// refuses a backfill placement into a session it still counts full).
+func (e *backfillEnv) leave(c *client.Client) {
+	e.t.Helper()
+	before := e.relay.Stats().Players
+	c.Close()
+	if !waitFor(e.t, 10*time.Second, func() bool { return e.relay.Stats().Players < before }) {
+		e.t.Fatalf("the relay still counts %d players 10s after one left", before)
+	}
+}
+
 // startMatch matches t1 and t2 and connects both players.
 func (e *backfillEnv) startMatch() (a, b store.Ticket, ca, cb *client.Client) {
 	e.t.Helper()
@@ -212,7 +224,7 @@ func (e *backfillEnv) joinBackfill(a store.Ticket, ca *client.Client) store.Tick
 func TestManualBackfillJoinsRunningSession(t *testing.T) {
 	e := newBackfillEnv(t, BackfillManual)
 	a, _, ca, cb := e.startMatch()
-	cb.Close()
+	e.leave(cb)
 	_, err := e.svc.StartMatchBackfill(context.Background(), &StartMatchBackfillInput{TicketId: "bf-1", ConfigurationName: "duel",
 		GameSessionArn: a.GameSessionConnectionInfo.GameSessionArn, Players: []store.Player{a.Players[0]}})
 	if err != nil {
@@ -234,7 +246,7 @@ func TestManualBackfillJoinsRunningSession(t *testing.T) {
 func TestAutomaticBackfillFromRelayRequest(t *testing.T) {
 	e := newBackfillEnv(t, BackfillAuto)
 	a, _, ca, cb := e.startMatch()
-	cb.Close()
+	e.leave(cb)
 	gs, err := ParseGameSessionArn(a.GameSessionConnectionInfo.GameSessionArn)
 	if err != nil {
 		t.Fatal(err)
