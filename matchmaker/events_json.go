@@ -32,24 +32,7 @@ func (d *EventDetail) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `{"type":`...)
 	b = wirejson.String(b, d.Type)
 	b = append(b, `,"tickets":`...)
-	if d.Tickets == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range d.Tickets {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			t := &d.Tickets[i]
-			b = append(b, `{"ticketId":`...)
-			b = wirejson.String(b, t.TicketID)
-			b = wirejson.Member(b, "startTime", t.StartTime)
-			b = append(b, `,"players":`...)
-			b = appendEventPlayers(b, t.Players)
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
+	b, _ = wirejson.Array(b, d.Tickets, appendEventTicket)
 	if d.EstimatedWaitMillis != "" {
 		w, err := d.EstimatedWaitMillis.MarshalJSON()
 		if err != nil || !json.Valid(w) {
@@ -94,18 +77,18 @@ func (d *EventDetail) appendJSON(b []byte) ([]byte, error) {
 		b = wirejson.String(b, g.GameSessionArn)
 	}
 	if g.IPAddress != "" {
-		b = appendComma(b, open)
+		b = wirejson.Comma(b, open)
 		b = append(b, `"ipAddress":`...)
 		b = wirejson.String(b, g.IPAddress)
 	}
 	if g.Port != 0 {
-		b = appendComma(b, open)
+		b = wirejson.Comma(b, open)
 		b = append(b, `"port":`...)
 		b = wirejson.Int(b, int64(g.Port))
 	}
-	b = appendComma(b, open)
+	b = wirejson.Comma(b, open)
 	b = append(b, `"players":`...)
-	b = appendEventPlayers(b, g.Players)
+	b, _ = wirejson.Array(b, g.Players, appendEventPlayer)
 	b = append(b, '}')
 	b = wirejson.MemberOmitEmpty(b, "customEventData", d.CustomEventData)
 	b = wirejson.MemberOmitEmpty(b, "keptOutBy", d.KeptOutBy)
@@ -119,35 +102,25 @@ func (d *EventDetail) appendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-func appendEventPlayers(b []byte, ps []EventPlayer) []byte {
-	if ps == nil {
-		return append(b, "null"...)
-	}
-	b = append(b, '[')
-	for i := range ps {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		p := &ps[i]
-		b = append(b, `{"playerId":`...)
-		b = wirejson.String(b, p.PlayerID)
-		b = wirejson.MemberOmitEmpty(b, "team", p.Team)
-		b = wirejson.MemberOmitEmpty(b, "playerSessionId", p.PlayerSessionID)
-		if p.Accepted != nil {
-			b = append(b, `,"accepted":`...)
-			b = appendBool(b, *p.Accepted)
-		}
-		b = append(b, '}')
-	}
-	return append(b, ']')
+func appendEventTicket(b []byte, t *EventTicket) ([]byte, error) {
+	b = append(b, `{"ticketId":`...)
+	b = wirejson.String(b, t.TicketID)
+	b = wirejson.Member(b, "startTime", t.StartTime)
+	b = append(b, `,"players":`...)
+	b, _ = wirejson.Array(b, t.Players, appendEventPlayer)
+	return append(b, '}'), nil
 }
 
-// appendComma appends a comma unless b has grown no member since open.
-func appendComma(b []byte, open int) []byte {
-	if len(b) > open {
-		return append(b, ',')
+func appendEventPlayer(b []byte, p *EventPlayer) ([]byte, error) {
+	b = append(b, `{"playerId":`...)
+	b = wirejson.String(b, p.PlayerID)
+	b = wirejson.MemberOmitEmpty(b, "team", p.Team)
+	b = wirejson.MemberOmitEmpty(b, "playerSessionId", p.PlayerSessionID)
+	if p.Accepted != nil {
+		b = append(b, `,"accepted":`...)
+		b = appendBool(b, *p.Accepted)
 	}
-	return b
+	return append(b, '}'), nil
 }
 
 func appendBool(b []byte, v bool) []byte {

@@ -162,6 +162,35 @@ func Object[V any](b []byte, m map[string]V, value func([]byte, V) ([]byte, erro
 	return append(b, '}'), nil
 }
 
+// Array appends items as a JSON array, each written by item; a nil slice is
+// null, as Marshal writes it.
+func Array[T any](b []byte, items []T, item func([]byte, *T) ([]byte, error)) ([]byte, error) {
+	if items == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = item(b, &items[i]); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// Comma appends the comma before an object's member unless nothing has been
+// written since open, the length of b just after the object's '{': for
+// objects whose first member may be omitted.
+func Comma(b []byte, open int) []byte {
+	if len(b) > open {
+		return append(b, ',')
+	}
+	return b
+}
+
 // Member appends ,"name": and value as a string: a member of an object after
 // its first. name is written as it is (a Go field's JSON name).
 func Member(b []byte, name, value string) []byte {

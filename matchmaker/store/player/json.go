@@ -31,29 +31,23 @@ func appendInt(b []byte, n int) ([]byte, error) { return wirejson.Int(b, int64(n
 func (v *AttributeValue) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, '{')
 	open := len(b)
-	sep := func(b []byte) []byte {
-		if len(b) > open {
-			return append(b, ',')
-		}
-		return b
-	}
 	if v.S != nil {
 		b = append(b, `"S":`...)
 		b = wirejson.String(b, *v.S)
 	}
 	var err error
 	if v.N != nil {
-		b = append(sep(b), `"N":`...)
+		b = append(wirejson.Comma(b, open), `"N":`...)
 		if b, err = wirejson.Float(b, *v.N); err != nil {
 			return b, err
 		}
 	}
 	if len(v.SL) > 0 {
-		b = append(sep(b), `"SL":`...)
+		b = append(wirejson.Comma(b, open), `"SL":`...)
 		b = wirejson.Strings(b, v.SL)
 	}
 	if len(v.SDM) > 0 {
-		b = append(sep(b), `"SDM":`...)
+		b = append(wirejson.Comma(b, open), `"SDM":`...)
 		if b, err = wirejson.Object(b, v.SDM, wirejson.Float); err != nil {
 			return b, err
 		}
