@@ -177,7 +177,13 @@ func (r *Redis) runStrings(ctx context.Context, s *redis.Script, keys []string, 
 // writeStrings is runStrings for a script that writes: with
 // Options.WaitReplicas it waits for the replicas as runWrite does.
 func (r *Redis) writeStrings(ctx context.Context, s *redis.Script, keys []string, args ...any) ([]string, error) {
-	v, err := r.runWrite(ctx, r.c, s, keys, args...).Result()
+	return r.writeStringsVia(ctx, r.c, s, keys, args...)
+}
+
+// writeStringsVia is writeStrings sent through via (the client, or the
+// creates' batcher).
+func (r *Redis) writeStringsVia(ctx context.Context, via redis.Scripter, s *redis.Script, keys []string, args ...any) ([]string, error) {
+	v, err := r.runWrite(ctx, via, s, keys, args...).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -519,12 +525,8 @@ func (r *Redis) indexAndCreatePlayerSessions(ctx context.Context, fleet string, 
 		}
 		keys = append(keys, r.reservedKey())
 		via, done := r.createScripter()
-		v, err := r.runWrite(ctx, via, gsScripts.createPlayerSessionsIndexed, keys, append(args, fleet)...).Result()
+		reply, err := r.writeStringsVia(ctx, via, gsScripts.createPlayerSessionsIndexed, keys, append(args, fleet)...)
 		done()
-		if err != nil {
-			return func() {}, nil, err
-		}
-		reply, err := replyStrings(v)
 		return func() {}, reply, err
 	}
 	pipe := r.c.Pipeline()
