@@ -49,6 +49,12 @@ local function purge()
 		redis.call('ZREM', KEYS[2], id)
 	end
 end
+local function taken(keys)
+	if redis.call('EXISTS', unpack(keys)) == 0 then return nil end
+	for i, k in ipairs(keys) do
+		if redis.call('EXISTS', k) == 1 then return i end
+	end
+end
 local function expire(id, key, retention)
 	redis.call('PEXPIRE', key, retention)
 	redis.call('ZADD', KEYS[2], nowms() + tonumber(retention), id)
@@ -155,11 +161,8 @@ for i = 1, n do
 	table.insert(mset, ids[i])
 	table.insert(mset, fleet)
 end
-if redis.call('EXISTS', unpack(ids)) > 0 then
-	for i = 1, n do
-		if redis.call('EXISTS', ids[i]) == 1 then return {'exists', ARGV[5 * i - 3]} end
-	end
-end
+local t = taken(ids)
+if t then return {'exists', ARGV[5 * t - 3]} end
 redis.call('MSET', unpack(mset))
 for i = 1, n do
 	local a = 5 * i - 3
@@ -186,11 +189,8 @@ for i = 1, n do
 	if holds(ARGV[5 * i - 1]) then add = add + 1 end
 end
 if tonumber(gs[3]) + add > tonumber(gs[4]) then return {'full', gs[3], gs[4]} end
-if redis.call('EXISTS', unpack(KEYS, 11, 10 + n)) > 0 then
-	for i = 1, n do
-		if redis.call('EXISTS', KEYS[10 + i]) == 1 then return {'exists', ARGV[5 * i - 3]} end
-	end
-end
+local t = taken({unpack(KEYS, 11, 10 + n)})
+if t then return {'exists', ARGV[5 * t - 3]} end
 `
 
 // luaCreatePlayerSessionsWrites writes the n player sessions and answers.
