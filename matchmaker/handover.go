@@ -2,6 +2,7 @@ package matchmaker
 
 import (
 	"context"
+	"errors"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
@@ -22,5 +23,47 @@ func (s *Service) handOver(ctx context.Context, cfg store.Configuration, matchID
 		return false, err
 	}
 	s.metrics.ticket(cfg.Name, claimStatus(cfg), len(moved))
+	return true, nil
+}
+
+// handOff is one formed match for handOverAll: as handOver's arguments.
+type handOff struct {
+	matchID string
+	tickets []matchedTicket
+	metrics []RuleEvaluationMetric
+}
+
+// handOverAll is handOver for several matches of one configuration with
+// disjoint tickets, in one store step for all (one Redis script, where each
+// match alone is one). It reports false, having changed nothing, when a
+// ticket of any match is missing or changed since the pass read it; the
+// caller then hands the matches over one by one, so that the others are
+// not lost with it.
+func (s *Service) handOverAll(ctx context.Context, cfg store.Configuration, matches []handOff) (bool, error) {
+	steps := make([]*moveStep, len(matches))
+	var tickets []store.Ticket
+	var evs []store.NewEvent
+	for i, m := range matches {
+		ids, current, move, details := s.proposal(cfg, m.matchID, m.tickets, m.metrics)
+		st, ok, err := s.prepareMove(cfg, ids, current, move, details)
+		if err != nil || !ok {
+			return false, err
+		}
+		steps[i] = st
+		tickets = append(tickets, st.next...)
+		evs = append(evs, st.evs...)
+	}
+	versions, seqs, err := s.store.UpdateTicketsWithEvents(ctx, cfg.Name, tickets, evs)
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, internal(err, "move the tickets of %d matches", len(matches))
+	}
+	for _, st := range steps {
+		s.finishMove(ctx, cfg, st, versions[:len(st.next)], seqs[:len(st.evs)])
+		versions, seqs = versions[len(st.next):], seqs[len(st.evs):]
+	}
+	s.metrics.ticket(cfg.Name, claimStatus(cfg), len(tickets))
 	return true, nil
 }

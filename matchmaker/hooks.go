@@ -192,8 +192,36 @@ func (s *Service) moveTickets(ctx context.Context, cfg store.Configuration, ids 
 // store's failure, after which the step may or may not have been made.
 func (s *Service) moveAtOnce(ctx context.Context, cfg store.Configuration, ids []string, current map[string]*store.Ticket,
 	move func(id string) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) ([]store.Ticket, bool, error) {
-	next := make([]store.Ticket, 0, len(ids))
-	before := make([]store.Status, 0, len(ids))
+	st, ok, err := s.prepareMove(cfg, ids, current, move, details)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	versions, seqs, err := s.store.UpdateTicketsWithEvents(ctx, cfg.Name, st.next, st.evs)
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, internal(err, "move the tickets of a match")
+	}
+	s.finishMove(ctx, cfg, st, versions, seqs)
+	return st.next, true, nil
+}
+
+// moveStep is one match's store step of moveAtOnce, prepared: the tickets as
+// they are to be written, their statuses before, and the events.
+type moveStep struct {
+	next   []store.Ticket
+	before []store.Status
+	ds     []EventDetail
+	evs    []store.NewEvent
+}
+
+// prepareMove moves copies of the tickets ids of current with move(id) and
+// encodes the events details builds from them. It reports false with a nil
+// error when a ticket is missing from current or cannot move.
+func (s *Service) prepareMove(cfg store.Configuration, ids []string, current map[string]*store.Ticket,
+	move func(id string) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) (*moveStep, bool, error) {
+	st := &moveStep{next: make([]store.Ticket, 0, len(ids)), before: make([]store.Status, 0, len(ids))}
 	for _, id := range ids {
 		cur := current[id]
 		if cur == nil {
@@ -201,40 +229,39 @@ func (s *Service) moveAtOnce(ctx context.Context, cfg store.Configuration, ids [
 		}
 		t := *cur
 		t.Players = slices.Clone(cur.Players)
-		before = append(before, t.Status)
+		st.before = append(st.before, t.Status)
 		if err := move(id)(&t); err != nil {
 			return nil, false, nil
 		}
-		next = append(next, t)
+		st.next = append(st.next, t)
 	}
-	ds := details(next)
-	evs := make([]store.NewEvent, len(ds))
-	for i := range ds {
-		payload, err := s.encodeEvent(cfg, &ds[i])
+	st.ds = details(st.next)
+	st.evs = make([]store.NewEvent, len(st.ds))
+	for i := range st.ds {
+		payload, err := s.encodeEvent(cfg, &st.ds[i])
 		if err != nil {
-			return nil, false, fmt.Errorf("encode %s event: %w", ds[i].Type, err)
+			return nil, false, fmt.Errorf("encode %s event: %w", st.ds[i].Type, err)
 		}
-		evs[i] = store.NewEvent{TicketIds: eventTicketIDs(&ds[i]), Payload: payload}
+		st.evs[i] = store.NewEvent{TicketIds: eventTicketIDs(&st.ds[i]), Payload: payload}
 	}
-	versions, seqs, err := s.store.UpdateTicketsWithEvents(ctx, cfg.Name, next, evs)
-	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, internal(err, "move the tickets of a match")
-	}
-	for i := range next {
-		next[i].Version = versions[i]
-		if next[i].Status != before[i] {
-			s.metrics.ticket(cfg.Name, next[i].Status, 1)
+	return st, true, nil
+}
+
+// finishMove follows a step the store made, with the tickets' new versions
+// and the events' sequence numbers: the tickets' versions and counters, then
+// the events' delivery.
+func (s *Service) finishMove(ctx context.Context, cfg store.Configuration, st *moveStep, versions []int64, seqs []uint64) {
+	for i := range st.next {
+		st.next[i].Version = versions[i]
+		if st.next[i].Status != st.before[i] {
+			s.metrics.ticket(cfg.Name, st.next[i].Status, 1)
 		}
 	}
 	// The events outlive a cancelled caller: the state change is done.
 	dctx := context.WithoutCancel(ctx)
-	for i := range ds {
-		s.deliver(dctx, cfg, ds[i].Type, evs[i].Payload, seqs[i], evs[i].TicketIds)
+	for i := range st.ds {
+		s.deliver(dctx, cfg, st.ds[i].Type, st.evs[i].Payload, seqs[i], st.evs[i].TicketIds)
 	}
-	return next, true, nil
 }
 
 // resolve ends the acceptance of a match with outcome (Accepted, Rejected or

@@ -270,48 +270,90 @@ func (c *configLoop) cancelBackfill(ctx context.Context, t *store.Ticket) {
 	c.w.log.Info("backfill cancelled: its game session ended", "configuration", c.name, "ticket", t.TicketId, "gameSessionArn", t.BackfillGameSessionArn)
 }
 
-// claimParallelism bounds the matches of one pass being claimed and handed on
-// at once. Each takes several store round trips (the claim, the tickets'
-// updates, their events); one after another they bounded a configuration to
-// about a thousand matches a second whatever the CPU, while the matches of
-// one pass have disjoint tickets and can go concurrently.
+// claimParallelism bounds the batches of one pass's claims (claimAll) handed
+// over at once. The matches of one pass have disjoint tickets and can go
+// concurrently.
 const claimParallelism = 16
 
-// claimAll claims the matches of one pass, claimParallelism at a time, and
-// returns when all are handed on, so that the next pass sees their tickets
-// gone from the pool. It returns the number of matches claimed.
+// claimBatchTickets bounds the tickets of one store step that hands several
+// matches over (handOverAll): one Redis script runs alone, so a pass of
+// hundreds of matches goes in several.
+const claimBatchTickets = 64
+
+// claimAll claims the matches of one pass and hands them on, and returns when
+// all are, so that the next pass sees their tickets gone from the pool. The
+// matches go in batches of up to claimBatchTickets tickets, one store step
+// each; a batch that loses a race (a ticket cancelled or changed since the
+// pass read it) goes again one match at a time, so that only the matches of
+// that ticket are lost. It returns the number of matches claimed.
 func (c *configLoop) claimAll(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, matches []forming.Match, byID map[string]*store.Ticket) int {
-	if len(matches) == 1 {
-		if c.claim(ctx, cfg, rs, &matches[0], byID) {
-			return 1
+	var batches [][]*claimStep
+	var batch []*claimStep
+	size := 0
+	for i := range matches {
+		st := c.prepareClaim(cfg, rs, &matches[i], byID)
+		if st == nil {
+			continue
 		}
+		if size > 0 && size+len(st.matched) > claimBatchTickets {
+			batches, batch, size = append(batches, batch), nil, 0
+		}
+		batch = append(batch, st)
+		size += len(st.matched)
+	}
+	if len(batch) > 0 {
+		batches = append(batches, batch)
+	}
+	if ctx.Err() != nil {
 		return 0
 	}
-	sem := make(chan struct{}, claimParallelism)
-	var wg sync.WaitGroup
+	if len(batches) == 1 {
+		return c.claimEach(ctx, cfg, batches[0])
+	}
 	var claimed atomic.Int64
-	for i := range matches {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, claimParallelism)
+	for _, b := range batches {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if c.claim(ctx, cfg, rs, &matches[i], byID) {
-				claimed.Add(1)
-			}
+			claimed.Add(int64(c.claimEach(ctx, cfg, b)))
 		})
 	}
 	wg.Wait()
 	return int(claimed.Load())
 }
 
-// claim claims a formed match in the store and hands it on, and reports
-// whether the claim was made. A claim that loses a race (a ticket cancelled,
-// timed out or claimed meanwhile) drops the match; its other tickets stay
-// SEARCHING for the next pass.
-func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rules.RuleSet, m *forming.Match, byID map[string]*store.Ticket) bool {
-	w := c.w
-	matchID := newUUID()
+// claimEach claims the matches of one batch, in one store step if it can,
+// else one at a time, and returns the number claimed.
+func (c *configLoop) claimEach(ctx context.Context, cfg store.Configuration, steps []*claimStep) int {
+	if len(steps) > 1 && c.claimBatch(ctx, cfg, steps) {
+		return len(steps)
+	}
+	n := 0
+	for _, st := range steps {
+		if c.claim(ctx, cfg, st) {
+			n++
+		}
+	}
+	return n
+}
+
+// claimStep is a formed match on its way to its claim: the tickets as the
+// pass read them, with the claim's status and match id (matchedTicket's
+// Claimed).
+type claimStep struct {
+	m       *forming.Match
+	matchID string
+	matched []matchedTicket
+	metrics []RuleEvaluationMetric
+}
+
+// prepareClaim makes a formed match's claimStep. It returns nil, counting a
+// lost claim, when a ticket of the match is not in the pass's copies.
+func (c *configLoop) prepareClaim(cfg store.Configuration, rs *rules.RuleSet, m *forming.Match, byID map[string]*store.Ticket) *claimStep {
+	st := &claimStep{m: m, matchID: newUUID()}
 	teams := rs.Teams()
-	var matched []matchedTicket
 	// A STANDALONE match's tickets say where it should be played, so that
 	// a backend placing it itself need not work it out again.
 	location := ""
@@ -319,53 +361,96 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		location = m.Region
 	}
 	if m.Backfill != nil {
-		matched = append(matched, matchedTicket{TicketId: m.Backfill.ID})
+		st.matched = append(st.matched, matchedTicket{TicketId: m.Backfill.ID})
 	}
 	for ti, team := range m.Teams {
 		for _, t := range team {
 			if t.Backfill || strings.Contains(t.ID, backfillSeparator) {
 				continue
 			}
-			matched = append(matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name, Location: location})
+			st.matched = append(st.matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name, Location: location})
 		}
-	}
-	if ctx.Err() != nil {
-		return false
 	}
 	// The pass's copies, as the claim leaves them but at the version the
 	// pass read: the claim and the hand-over are one store step (handOver).
 	status := claimStatus(cfg)
-	for i := range matched {
-		t := byID[matched[i].TicketId]
+	for i := range st.matched {
+		t := byID[st.matched[i].TicketId]
 		if t == nil {
 			c.relist.Store(true)
-			w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
-			return false
+			c.w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
+			return nil
 		}
 		cl := *t
 		cl.Players = slices.Clone(t.Players)
-		cl.Status, cl.MatchId = status, matchID
-		matched[i].Claimed = &cl
+		cl.Status, cl.MatchId = status, st.matchID
+		st.matched[i].Claimed = &cl
 	}
-	metrics := make([]RuleEvaluationMetric, len(m.Metrics))
+	st.metrics = make([]RuleEvaluationMetric, len(m.Metrics))
 	for i, rm := range m.Metrics {
-		metrics[i] = RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
+		st.metrics[i] = RuleEvaluationMetric{RuleName: rm.RuleName, PassedCount: rm.PassedCount, FailedCount: rm.FailedCount}
 	}
-	// Once started, the step is finished even if this former is stopping, or
-	// its tickets could wait in PLACING for the sweep.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	return st
+}
+
+// claimContext is the context of a claim's store step: once started, the
+// step is finished even if this former is stopping, or its tickets could
+// wait in PLACING for the sweep.
+func claimContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+}
+
+// claimBatch claims the matches of steps in one store step (handOverAll) and
+// goes on with each, and reports whether it did. It reports false, having
+// changed nothing, when a ticket of one of them changed since the pass read
+// it, or the store failed.
+func (c *configLoop) claimBatch(ctx context.Context, cfg store.Configuration, steps []*claimStep) bool {
+	offs := make([]handOff, len(steps))
+	for i, st := range steps {
+		offs[i] = handOff{matchID: st.matchID, tickets: st.matched, metrics: st.metrics}
+	}
+	pctx, cancel := claimContext(ctx)
 	defer cancel()
-	claimed, err := w.opts.Service.handOver(pctx, cfg, matchID, matched, metrics)
+	done, err := c.w.opts.Service.handOverAll(pctx, cfg, offs)
+	if err != nil {
+		c.warn(ctx, "claim matches", err)
+		return false
+	}
+	if !done {
+		return false
+	}
+	for _, st := range steps {
+		c.afterClaim(ctx, cfg, st)
+	}
+	return true
+}
+
+// claim claims a formed match in the store and hands it on, and reports
+// whether the claim was made. A claim that loses a race (a ticket cancelled,
+// timed out or claimed meanwhile) drops the match; its other tickets stay
+// SEARCHING for the next pass.
+func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, st *claimStep) bool {
+	pctx, cancel := claimContext(ctx)
+	defer cancel()
+	claimed, err := c.w.opts.Service.handOver(pctx, cfg, st.matchID, st.matched, st.metrics)
 	if err != nil {
 		c.warn(ctx, "claim match", err)
 		return false
 	}
 	if !claimed {
 		c.relist.Store(true)
-		w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
-		w.log.Debug("claim lost", "configuration", c.name, "match", matchID)
+		c.w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
+		c.w.log.Debug("claim lost", "configuration", c.name, "match", st.matchID)
 		return false
 	}
+	c.afterClaim(ctx, cfg, st)
+	return true
+}
+
+// afterClaim goes on with a claimed match: the pass's records and metrics, then,
+// unless it waits for acceptance or is STANDALONE, its placement.
+func (c *configLoop) afterClaim(ctx context.Context, cfg store.Configuration, st *claimStep) {
+	w, m, matchID, matched := c.w, st.m, st.matchID, st.matched
 	c.claimedMu.Lock()
 	for _, mt := range matched {
 		c.claimed = append(c.claimed, mt.TicketId)
@@ -383,7 +468,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		}
 	}
 	if cfg.AcceptanceRequired || cfg.FlexMatchMode == ModeStandalone {
-		return true
+		return
 	}
 	ids := make([]string, len(matched))
 	for i, mt := range matched {
@@ -408,7 +493,6 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, rs *rul
 		}
 		w.place(gctx, cfg, matchID, tickets, regions)
 	}()
-	return true
 }
 
 func matchPlayers(m *forming.Match) int {

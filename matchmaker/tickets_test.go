@@ -544,6 +544,76 @@ func TestMatchProposedWithClaimedCopies(t *testing.T) {
 	})
 }
 
+// TestHandOverAll: the matches of one pass go in one store step. When a
+// ticket of one of them changed since the pass read it, nothing is written
+// (no ticket moves, no event), so that the caller can hand the others over
+// one by one; otherwise every match's tickets move with their events in
+// match order.
+func TestHandOverAll(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newEnv(t, open)
+		e.ruleSet("rs")
+		e.config("solo", func(c *CreateMatchmakingConfigurationInput) { c.FlexMatchMode = ptr("STANDALONE") })
+		for i := 1; i <= 6; i++ {
+			e.start("solo", fmt.Sprintf("t%d", i), fmt.Sprintf("p%d", i))
+		}
+		cfg, err := e.st.GetConfiguration(e.ctx, "solo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := map[string]store.Ticket{}
+		for i := 1; i <= 6; i++ {
+			id := fmt.Sprintf("t%d", i)
+			read[id] = e.ticket(id)
+		}
+		off := func(match string, ids ...string) handOff {
+			h := handOff{matchID: match}
+			for _, id := range ids {
+				cl := read[id]
+				cl.Status, cl.MatchId = claimStatus(cfg), match
+				h.tickets = append(h.tickets, matchedTicket{TicketId: id, Team: "red", Claimed: &cl})
+			}
+			return h
+		}
+		seq := e.lastSeq("solo")
+		changed := e.ticket("t4")
+		changed.Status = store.StatusCancelled
+		if _, err := e.st.UpdateTicket(e.ctx, changed); err != nil {
+			t.Fatal(err)
+		}
+		done, err := e.svc.handOverAll(e.ctx, cfg, []handOff{off("m1", "t1", "t2"), off("m2", "t3", "t4"), off("m3", "t5", "t6")})
+		if err != nil || done {
+			t.Fatalf("handOverAll with t4 changed: %v, %v; want false, nil", done, err)
+		}
+		for _, id := range []string{"t1", "t2", "t3", "t5", "t6"} {
+			if tk := e.wantStatus(id, store.StatusSearching); tk.Version != read[id].Version {
+				t.Fatalf("%s at version %d after a refused step, want %d", id, tk.Version, read[id].Version)
+			}
+		}
+		if got := e.lastSeq("solo"); got != seq {
+			t.Fatalf("a refused step appended events %d..%d", seq+1, got)
+		}
+		done, err = e.svc.handOverAll(e.ctx, cfg, []handOff{off("m1", "t1", "t2"), off("m3", "t5", "t6")})
+		if err != nil || !done {
+			t.Fatalf("handOverAll: %v, %v; want true, nil", done, err)
+		}
+		for id, match := range map[string]string{"t1": "m1", "t2": "m1", "t5": "m3", "t6": "m3"} {
+			if tk := e.wantStatus(id, store.StatusCompleted); tk.MatchId != match || tk.Version != read[id].Version+1 {
+				t.Fatalf("%s: %+v, want COMPLETED in %s at version %d", id, tk, match, read[id].Version+1)
+			}
+		}
+		evs := e.events("solo", seq)
+		var got []string
+		for _, ev := range evs {
+			got = append(got, ev.Detail.Type+" "+ev.Detail.MatchID)
+		}
+		want := "PotentialMatchCreated m1,MatchmakingSucceeded m1,PotentialMatchCreated m3,MatchmakingSucceeded m3"
+		if strings.Join(got, ",") != want {
+			t.Fatalf("events %s, want %s", strings.Join(got, ","), want)
+		}
+	})
+}
+
 func TestBackfill(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
 		e := newEnv(t, open)

@@ -1,0 +1,88 @@
+package matchmaker
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
+)
+
+// BenchmarkHandOverRedis hands over the 10 1v1 matches of one forming pass
+// of a STANDALONE configuration on a real Redis: one store step for all
+// (handOverAll, as claimAll does) or one per match (handOver, as before). An
+// op is the whole pass's hand-over; the tickets are created between ops,
+// outside the timer.
+func BenchmarkHandOverRedis(b *testing.B) {
+	srv := redistest.Start(b)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	b.Cleanup(func() { _ = c.Close() })
+	st := store.NewRedis(c, store.Options{})
+	ctx := context.Background()
+	if err := st.CreateRuleSet(ctx, store.RuleSet{Name: "duel", Body: duelRules}); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.CreateConfiguration(ctx, store.Configuration{Name: "duel", RuleSetName: "duel", RequestTimeoutSeconds: 600,
+		FlexMatchMode: ModeStandalone}); err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := st.GetConfiguration(ctx, "duel")
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := New(Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Region: "local"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { svc.Close() })
+	const matches = 10
+	n := 0
+	pass := func(b *testing.B) []handOff {
+		offs := make([]handOff, matches)
+		for m := range offs {
+			offs[m].matchID = newUUID()
+			for range 2 {
+				n++
+				t := store.Ticket{TicketId: fmt.Sprint("t", n), ConfigurationName: "duel", Status: store.StatusSearching,
+					StartTime: time.Now(), Players: []store.Player{{PlayerId: fmt.Sprint("p", n)}}}
+				if _, err := st.CreateTicket(ctx, t); err != nil {
+					b.Fatal(err)
+				}
+				t.Version = 1
+				t.Status, t.MatchId = claimStatus(cfg), offs[m].matchID
+				offs[m].tickets = append(offs[m].tickets, matchedTicket{TicketId: t.TicketId, Team: "a", Claimed: &t})
+			}
+		}
+		return offs
+	}
+	b.Run("one-step", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			b.StopTimer()
+			offs := pass(b)
+			b.StartTimer()
+			if done, err := svc.handOverAll(ctx, cfg, offs); err != nil || !done {
+				b.Fatalf("handOverAll: %v, %v", done, err)
+			}
+		}
+	})
+	b.Run("per-match", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			b.StopTimer()
+			offs := pass(b)
+			b.StartTimer()
+			for _, o := range offs {
+				if done, err := svc.handOver(ctx, cfg, o.matchID, o.tickets, o.metrics); err != nil || !done {
+					b.Fatalf("handOver: %v, %v", done, err)
+				}
+			}
+		}
+	})
+}
