@@ -36,7 +36,7 @@ func runBenchRelay(ctx context.Context, args []string, stdout, stderr io.Writer)
 	var nf natsFlags
 	nf.register(fs)
 	var b benchRelayFlags
-	fs.StringVar(&b.region, "region", devRegion, "region whose relays take the sessions")
+	fs.StringVar(&b.region, "region", defaultRegion, "region whose relays take the sessions")
 	fs.IntVar(&b.sessions, "sessions", 10, "game sessions to place (at most 1000)")
 	fs.IntVar(&b.players, "players", 8, "players per session (2 to 200)")
 	fs.IntVar(&b.hz, "hz", 30, "messages each player broadcasts per second (1 to 1000)")

@@ -60,7 +60,7 @@ func runBenchGameSessions(ctx context.Context, args []string, stdout, stderr io.
 	var b benchSessionsFlags
 	fs.StringVar(&b.url, "url", "http://127.0.0.1:8080", "matchmaker API URL (the GameLift JSON face is POST /)")
 	key := fs.String("api-key", "dev:dev-secret", "API key ID:SECRET, signed with as an AWS access key (Signature Version 4)")
-	fs.StringVar(&b.region, "region", devRegion, "region of the signature (the matchmaker's --region)")
+	fs.StringVar(&b.region, "region", defaultRegion, "region of the signature (the matchmaker's --region)")
 	fs.StringVar(&b.fleet, "fleet", "", "fleet (id or ARN) to create the sessions in (default: a new fleet running a script that does nothing)")
 	phases := fs.String("phases", strings.Join(benchPhases, ","), "comma-separated phases to run: create (CreateGameSession to ACTIVE), players (CreatePlayerSessions), search (SearchGameSessions)")
 	fs.IntVar(&b.sessions, "sessions", 200, "create: game sessions to create, one at a time (1 to 10000)")

@@ -30,10 +30,11 @@ const (
 	// sampleQueue is the game session queue the matchmaker creates for dev
 	// (matchmakerFlags.defaultQueue).
 	sampleQueue = "default"
-	// devRegion is the default --region: dev's relay serves the matchmaker's
-	// region, so that fleets, whose home region is the matchmaker's, have a
-	// relay without naming a location.
-	devRegion = "us-east-1"
+	// defaultRegion is the default --region of the matchmaker, the relay and
+	// dev: a relay serves the matchmaker's region unless told otherwise, so
+	// that fleets, whose home region is the matchmaker's, have a relay
+	// without naming a location.
+	defaultRegion = "us-east-1"
 )
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -36,7 +36,7 @@ func startDevRelay(t *testing.T, scriptName string, useTLS bool) devAddrs {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	mm := matchmakerFlags{httpAddr: "127.0.0.1:0", apiKeys: "dev:dev-secret", region: "us-east-1", accountID: "000000000000", script: scriptName,
-		queueRegions: devRegion, leaseTTL: 2 * time.Second, interval: 20 * time.Millisecond, placementTimeout: 5 * time.Second, drainTimeout: time.Second}
+		queueRegions: defaultRegion, leaseTTL: 2 * time.Second, interval: 20 * time.Millisecond, placementTimeout: 5 * time.Second, drainTimeout: time.Second}
 	ready := make(chan devAddrs, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -256,7 +256,7 @@ func TestBenchRelayAgainstDev(t *testing.T) {
 	}
 	defer conn.Close()
 	for _, udp := range []bool{true, false} {
-		res, err := benchRelay(ctx, conn, benchRelayFlags{region: devRegion, sessions: 2, players: 3, hz: 20, size: 32, udp: udp, duration: 500 * time.Millisecond})
+		res, err := benchRelay(ctx, conn, benchRelayFlags{region: defaultRegion, sessions: 2, players: 3, hz: 20, size: 32, udp: udp, duration: 500 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +276,7 @@ func TestDevRestartsOnTheSameRedis(t *testing.T) {
 		var logs syncBuffer
 		ctx, cancel := context.WithCancel(context.Background())
 		mm := matchmakerFlags{httpAddr: "127.0.0.1:0", apiKeys: "dev:dev-secret", region: "us-east-1", accountID: "000000000000",
-			queueRegions: devRegion, leaseTTL: 2 * time.Second, interval: 20 * time.Millisecond, placementTimeout: 5 * time.Second, drainTimeout: time.Second}
+			queueRegions: defaultRegion, leaseTTL: 2 * time.Second, interval: 20 * time.Millisecond, placementTimeout: 5 * time.Second, drainTimeout: time.Second}
 		ready := make(chan devAddrs, 1)
 		done := make(chan error, 1)
 		go func() {

@@ -161,7 +161,7 @@ func TestOpsDevDrainKeepsHealthEndpoints(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	mm := matchmakerFlags{httpAddr: "127.0.0.1:0", apiKeys: "dev:dev-secret", region: "us-east-1", accountID: "000000000000",
-		queueRegions: devRegion, leaseTTL: 2 * time.Second, interval: 20 * time.Millisecond, placementTimeout: 5 * time.Second, drainTimeout: drain}
+		queueRegions: defaultRegion, leaseTTL: 2 * time.Second, interval: 20 * time.Millisecond, placementTimeout: 5 * time.Second, drainTimeout: drain}
 	ready := make(chan devAddrs, 1)
 	done := make(chan error, 1)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -101,7 +101,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	lf.register(fs)
 	var o relay.Options
 	fs.StringVar(&o.RelayID, "relay-id", "", "unique id of this relay (default: host name and a random suffix)")
-	fs.StringVar(&o.Region, "region", relay.DefaultRegion, "region (location) whose placements this relay takes")
+	fs.StringVar(&o.Region, "region", defaultRegion, "region (location) whose placements this relay takes (the matchmaker's --region by default)")
 	fs.Var(fleetsFlag{&o.Fleets}, "fleet", "id of a fleet whose game sessions this relay hosts (repeatable, or a comma-separated list; default: every fleet of --region)")
 	fs.StringVar(&o.ListenAddr, "listen", relay.DefaultListenAddr, "address of the WebSocket listener")
 	fs.StringVar(&o.PublicIP, "public-ip", "", "IP address players connect to (default: the listener's)")

@@ -50,7 +50,7 @@ type matchmakerFlags struct {
 func (m *matchmakerFlags) register(fs *flag.FlagSet, httpAddr, keys string, drain, grace time.Duration) {
 	fs.StringVar(&m.httpAddr, "http-addr", httpAddr, "address of the API (REST /v1/, GameLift JSON on POST /), /healthz, /readyz and /metrics")
 	fs.StringVar(&m.apiKeys, "api-key", keys, "API keys as ID:SECRET, comma-separated: REST clients send 'Authorization: Bearer SECRET', AWS SDKs sign with ID and SECRET")
-	fs.StringVar(&m.region, "region", "us-east-1", "region name in ARNs and events")
+	fs.StringVar(&m.region, "region", defaultRegion, "region name in ARNs and events")
 	fs.StringVar(&m.accountID, "account-id", "000000000000", "account id in ARNs and events")
 	fs.StringVar(&m.queueRegions, "queue-regions", "", "comma-separated relay regions, in order of preference, for WITH_QUEUE configurations that name none of their own")
 	fs.DurationVar(&m.leaseTTL, "lease-ttl", 10*time.Second, "how long a configuration stays owned by a matchmaker that stopped renewing (takeover time after a crash)")

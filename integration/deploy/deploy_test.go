@@ -381,6 +381,7 @@ func TestComposeServices(t *testing.T) {
 	hostPorts := map[string]string{}
 	var relayRegions []string
 	var queueRegions [][]string
+	var homeRegions []string
 	counts := map[string]int{}
 	for name, s := range c.Services {
 		for _, p := range s.Ports {
@@ -431,6 +432,7 @@ func TestComposeServices(t *testing.T) {
 			}
 		case "matchmaker":
 			queueRegions = append(queueRegions, strings.Split(r.values["queue-regions"], ","))
+			homeRegions = append(homeRegions, r.values["region"])
 			for _, dep := range []string{"redis", "nats-1"} {
 				if _, ok := s.DependsOn[dep]; !ok {
 					t.Errorf("%s: a matchmaker should depend on %s", name, dep)
@@ -451,6 +453,13 @@ func TestComposeServices(t *testing.T) {
 			if !slices.Contains(qr, region) {
 				t.Errorf("relays serve region %q, but a matchmaker's queue-regions are %v: its WITH_QUEUE matches would find no relay", region, qr)
 			}
+		}
+	}
+	// A fleet created without Locations is homed in the matchmaker's region
+	// (docs/gamesessions.md): without a relay there it never turns ACTIVE.
+	for _, home := range homeRegions {
+		if !slices.Contains(relayRegions, home) {
+			t.Errorf("a matchmaker's region is %q, but relays serve %v: its fleets' home location would have no relay", home, relayRegions)
 		}
 	}
 }
