@@ -76,6 +76,7 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 			used, len(players), s.maxPlayers, errFull)
 	}
 	out := make([]bus.PlayerSession, len(players))
+	added := make([]MatchedPlayer, len(players))
 	for i, p := range players {
 		psid := p.PlayerSessionID
 		if psid == "" {
@@ -86,9 +87,11 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 		r := &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL), late: late, waiting: true}
 		s.reservations[mp.PlayerSessionID] = r
 		s.waiting = append(s.waiting, r)
-		s.info.Players = append(s.info.Players, mp)
+		added[i] = mp
 		out[i] = bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: mp.PlayerSessionID}
 	}
+	// A new slice: Info hands the old one out without copying it.
+	s.info.Players = slices.Concat(s.info.Players, added)
 	return out, nil
 }
 
@@ -110,10 +113,14 @@ func (s *session) forgetStaleReservations(now time.Time) []string {
 		}
 	}
 	if len(gone) > 0 {
-		s.info.Players = slices.DeleteFunc(s.info.Players, func(mp MatchedPlayer) bool {
-			_, kept := s.reservations[mp.PlayerSessionID]
-			return !kept
-		})
+		// A new slice, as in reserve.
+		kept := make([]MatchedPlayer, 0, len(s.info.Players)-len(gone))
+		for _, mp := range s.info.Players {
+			if _, ok := s.reservations[mp.PlayerSessionID]; ok {
+				kept = append(kept, mp)
+			}
+		}
+		s.info.Players = kept
 	}
 	return gone
 }

@@ -2,8 +2,12 @@ package relay
 
 import (
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
 )
 
 // TestLiveReservations checks liveReservations against a count of every
@@ -49,6 +53,73 @@ func TestLiveReservations(t *testing.T) {
 		}
 		if len(s.waiting) >= len(all)/2 || checks != 5000 {
 			t.Fatalf("jitter %v: %d of %d reservations still queued: the queue does not drain", jitter, len(s.waiting), len(all))
+		}
+	}
+}
+
+// TestInfoPlayersNeverModified: Info hands out the session's matched players
+// without copying them, so neither a later reservation nor forgetting stale
+// ones may change a slice handed out before.
+func TestInfoPlayersNeverModified(t *testing.T) {
+	s := &session{reservations: make(map[string]*reservation), maxPlayers: 100,
+		srv: &Server{opts: Options{PlayerSessionTTL: time.Minute}}}
+	s.routes.Store(newRoutes())
+	now := time.Unix(0, 0)
+	reserve := func(ids ...string) {
+		t.Helper()
+		players := make([]bus.Player, len(ids))
+		for i, id := range ids {
+			players[i] = bus.Player{PlayerID: id, PlayerSessionID: "psess-" + id}
+		}
+		if _, err := s.reserve(players, now, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func(info GameSessionInfo) string {
+		var out []string
+		for _, mp := range info.Players {
+			out = append(out, mp.PlayerID)
+		}
+		return strings.Join(out, ",")
+	}
+	reserve("a", "b")
+	first := s.Info()
+	reserve("c")
+	second := s.Info()
+	// a and b expire unused and are forgotten a TTL later; c is used.
+	s.mu.Lock()
+	s.use(s.reservations["psess-c"])
+	s.mu.Unlock()
+	if gone := s.forgetStaleReservations(now.Add(3 * time.Minute)); len(gone) != 3-1 {
+		t.Fatalf("forgot %v, want a's and b's", gone)
+	}
+	reserve("d")
+	for _, c := range []struct {
+		info GameSessionInfo
+		want string
+	}{{first, "a,b"}, {second, "a,b,c"}, {s.Info(), "c,d"}} {
+		if got := ids(c.info); got != c.want {
+			t.Errorf("matched players %s, want %s", got, c.want)
+		}
+	}
+}
+
+// BenchmarkInfo is Info of a session that has reserved 10,000 player
+// sessions over its life, as a script's getGameSessionData reads it.
+func BenchmarkInfo(b *testing.B) {
+	s := &session{reservations: make(map[string]*reservation), maxPlayers: 1 << 20,
+		srv: &Server{opts: Options{PlayerSessionTTL: time.Minute}}}
+	s.routes.Store(newRoutes())
+	for i := range 10000 {
+		id := strconv.Itoa(i)
+		if _, err := s.reserve([]bus.Player{{PlayerID: id, PlayerSessionID: "psess-" + id}}, time.Unix(0, 0), true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(s.Info().Players) != 10000 {
+			b.Fatal("players lost")
 		}
 	}
 }

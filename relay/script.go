@@ -201,7 +201,8 @@ type Session interface {
 	// GetGameSessionID returns the game session id.
 	GetGameSessionID() string
 	// Info returns the session's placement data: game properties, game session
-	// data, matchmaker data and the matched players.
+	// data, matchmaker data and the matched players. Its Players is shared
+	// with the session and must not be modified.
 	Info() GameSessionInfo
 	// Logger returns the session's logger (it carries the game session id).
 	Logger() *slog.Logger

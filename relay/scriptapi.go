@@ -73,12 +73,15 @@ func (s *session) ProcessEnding() { s.requestEnd(bus.EndScript, "the script call
 // GetGameSessionID returns the game session id.
 func (s *session) GetGameSessionID() string { return s.id }
 
-// Info returns a copy of the session's placement data.
+// Info returns a copy of the session's placement data. Its Players is the
+// session's own slice, shared and never modified (a reservation or a
+// forgotten one replaces the session's slice): a session reserved for again
+// and again holds many, and scripts read Info on every call to
+// getGameSessionData or getGameProperties. Callers must not modify it.
 func (s *session) Info() GameSessionInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	info := s.info
-	info.Players = append([]MatchedPlayer(nil), s.info.Players...)
 	info.GameProperties = append([]bus.GameProperty(nil), s.info.GameProperties...)
 	return info
 }
