@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -90,8 +89,9 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 		added[i] = mp
 		out[i] = bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: mp.PlayerSessionID}
 	}
-	// A new slice: Info hands the old one out without copying it.
-	s.info.Players = slices.Concat(s.info.Players, added)
+	// Appending leaves the elements Info handed out as they were (it hands
+	// out clipped slices, which end where the session's slice then ended).
+	s.info.Players = append(s.info.Players, added...)
 	return out, nil
 }
 
@@ -113,7 +113,7 @@ func (s *session) forgetStaleReservations(now time.Time) []string {
 		}
 	}
 	if len(gone) > 0 {
-		// A new slice, as in reserve.
+		// A new slice: Info handed the old one out.
 		kept := make([]MatchedPlayer, 0, len(s.info.Players)-len(gone))
 		for _, mp := range s.info.Players {
 			if _, ok := s.reservations[mp.PlayerSessionID]; ok {

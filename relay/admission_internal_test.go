@@ -59,7 +59,8 @@ func TestLiveReservations(t *testing.T) {
 
 // TestInfoPlayersNeverModified: Info hands out the session's matched players
 // without copying them, so neither a later reservation nor forgetting stale
-// ones may change a slice handed out before.
+// ones may change a slice handed out before, and a caller's append may not
+// change the session's.
 func TestInfoPlayersNeverModified(t *testing.T) {
 	s := &session{reservations: make(map[string]*reservation), maxPlayers: 100,
 		srv: &Server{opts: Options{PlayerSessionTTL: time.Minute}}}
@@ -94,10 +95,15 @@ func TestInfoPlayersNeverModified(t *testing.T) {
 		t.Fatalf("forgot %v, want a's and b's", gone)
 	}
 	reserve("d")
+	reserve("e")
+	third := s.Info()
+	reserve("f")
+	// A caller's append lands in a new array, not in the session's.
+	_ = append(third.Players, MatchedPlayer{PlayerID: "x"})
 	for _, c := range []struct {
 		info GameSessionInfo
 		want string
-	}{{first, "a,b"}, {second, "a,b,c"}, {s.Info(), "c,d"}} {
+	}{{first, "a,b"}, {second, "a,b,c"}, {third, "c,d,e"}, {s.Info(), "c,d,e,f"}} {
 		if got := ids(c.info); got != c.want {
 			t.Errorf("matched players %s, want %s", got, c.want)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -73,15 +74,17 @@ func (s *session) ProcessEnding() { s.requestEnd(bus.EndScript, "the script call
 // GetGameSessionID returns the game session id.
 func (s *session) GetGameSessionID() string { return s.id }
 
-// Info returns a copy of the session's placement data. Its Players is the
-// session's own slice, shared and never modified (a reservation or a
-// forgotten one replaces the session's slice): a session reserved for again
+// Info returns a copy of the session's placement data. Its Players shares
+// the session's elements without copying them (a session reserved for again
 // and again holds many, and scripts read Info on every call to
-// getGameSessionData or getGameProperties. Callers must not modify it.
+// getGameSessionData or getGameProperties): the session only appends past
+// the end of the clipped slice handed out, and forgetting stale reservations
+// makes a new slice. Callers must not modify its elements.
 func (s *session) Info() GameSessionInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	info := s.info
+	info.Players = slices.Clip(s.info.Players)
 	info.GameProperties = append([]bus.GameProperty(nil), s.info.GameProperties...)
 	return info
 }
