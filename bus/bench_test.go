@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -86,4 +87,40 @@ func BenchmarkPlacementRoundTripParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// reserveRequest4 is a CreatePlayerSessions of 4 players with PlayerData.
+func reserveRequest4() bus.ReserveRequest {
+	m := bus.ReserveRequest{RequestID: "reserve-0123456789", RelayID: "relay-1", GameSessionID: "arn:aws:gamelift:us-east-1::gamesession/fleet-1/gs-1",
+		Deadline: time.Unix(1700000000, 0).UTC()}
+	for i := range 4 {
+		m.Players = append(m.Players, bus.Player{PlayerID: "player-" + strconv.Itoa(i), PlayerSessionID: "psess-" + strconv.Itoa(i), PlayerData: `{"skin":"red"}`})
+	}
+	return m
+}
+
+// BenchmarkReserveRequestDecode is the relay's decode of a
+// CreatePlayerSessions reservation of 4 players.
+func BenchmarkReserveRequestDecode(b *testing.B) {
+	data, err := reserveRequest4().Encode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := bus.DecodeReserveRequest(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReserveRequestEncode is the matchmaker's encode of it.
+func BenchmarkReserveRequestEncode(b *testing.B) {
+	m := reserveRequest4()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Encode(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
