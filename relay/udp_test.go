@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/client"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
@@ -156,26 +157,19 @@ func TestUDPFastMessages(t *testing.T) {
 		t.Fatalf("a 2000-byte payload went by UDP")
 	}
 
-	// C has no UDP path: a fast message reaches it over the WebSocket. The
-	// retries of the first leg above may still be on their way out by UDP:
-	// count from when the counter has settled.
-	udpOut := relaytest.MetricValue(h.reg, "relay_messages_out_total", "udp")
-	for range 40 {
-		time.Sleep(50 * time.Millisecond) // settled: no datagram goes out within this window
-		now := relaytest.MetricValue(h.reg, "relay_messages_out_total", "udp")
-		if now == udpOut {
-			break
-		}
-		udpOut = now
-	}
+	// C has no UDP path: a fast message reaches it over the WebSocket, and
+	// no datagram is ever stamped for it.
 	if err := a.Send(ctx, 9, client.ToPlayer(c.PeerID()), []byte("fallback"), false); err != nil {
 		t.Fatal(err)
 	}
 	if m := recv(t, c); string(m.Payload) != "fallback" {
 		t.Fatalf("c got %+v", m)
 	}
-	if got := relaytest.MetricValue(h.reg, "relay_messages_out_total", "udp"); got != udpOut {
-		t.Fatal("the message to a client without UDP went out by UDP")
+	if n := relay.FastStamped(h.relay, reply.PlayerSessions[2].PlayerSessionID); n != 0 {
+		t.Fatalf("%d datagrams stamped for a client without UDP, want 0", n)
+	}
+	if n := relay.FastStamped(h.relay, reply.PlayerSessions[1].PlayerSessionID); n < 1 {
+		t.Fatalf("%d datagrams stamped for b, which heard a by UDP", n)
 	}
 
 	// Pings on both channels.

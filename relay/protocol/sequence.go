@@ -45,6 +45,9 @@ type SeqCounter struct {
 	n int32
 }
 
+// Last returns the last sequence number Next returned, 0 when none.
+func (c *SeqCounter) Last() int32 { return c.n }
+
 // Next returns the next sequence number.
 func (c *SeqCounter) Next() int32 {
 	c.n++
