@@ -58,7 +58,7 @@ func newBackfillEnv(t *testing.T, backfillMode string) *backfillEnv {
 
 // newBackfillEnvRules is newBackfillEnv with the rule set body of the
 // configuration "duel".
-func newBackfillEnvRules(t *testing.T, backfillMode, ruleSet string) *backfillEnv {
+func newBackfillEnvRules(t *testing.T, backfillMode, ruleSet string, props ...store.GameProperty) *backfillEnv {
 	t.Helper()
 	nats := bustest.RunServer(t)
 	mmConn := bustest.Connect(t, nats, bus.Options{Logger: quiet})
@@ -96,7 +96,8 @@ func newBackfillEnvRules(t *testing.T, backfillMode, ruleSet string) *backfillEn
 	}
 	timeout, mode, acceptance := 60, ModeWithQueue, false
 	if _, err := svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "duel", RuleSetName: "duel",
-		RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode, BackfillMode: &backfillMode}); err != nil {
+		RequestTimeoutSeconds: &timeout, AcceptanceRequired: &acceptance, FlexMatchMode: &mode, BackfillMode: &backfillMode,
+		GameProperties: props}); err != nil {
 		t.Fatal(err)
 	}
 	w, _ := runWorker(t, formerOptions{Store: st, Service: svc, Placer: &BusPlacer{Conn: mmConn}, Regions: []string{"local"}, PlacementTimeout: 5 * time.Second})
@@ -445,8 +446,7 @@ func (e *backfillEnv) startWithLatency(id string, ms int) {
 // them to the relay), so a rule set with a latency rule matches the
 // backfill ticket with a new player, who joins the running session.
 func TestAutomaticBackfillWithLatencyRule(t *testing.T) {
-	e := newBackfillEnvRules(t, BackfillAuto, latencyRules)
-	e.replaceLeavers()
+	e := newBackfillEnvRules(t, BackfillAuto, latencyRules, replaceLeavers)
 	e.startWithLatency("t1", 20)
 	e.startWithLatency("t2", 30)
 	a, b := e.waitStatus("t1", store.StatusCompleted), e.waitStatus("t2", store.StatusCompleted)
@@ -479,15 +479,12 @@ func TestAutomaticBackfillWithLatencyRule(t *testing.T) {
 	exchange(t, e.dial(c), ca, "hi from the backfill")
 }
 
-// replaceLeavers turns on the replacement of players who leave the
-// sessions of the configuration "duel" (relay.BackfillLeaversProperty).
-func (e *backfillEnv) replaceLeavers() {
-	e.t.Helper()
-	if _, err := e.svc.UpdateMatchmakingConfiguration(context.Background(), &UpdateMatchmakingConfigurationInput{Name: "duel",
-		GameProperties: []store.GameProperty{{Key: relay.BackfillLeaversProperty, Value: "true"}}}); err != nil {
-		e.t.Fatal(err)
-	}
-}
+// replaceLeavers is the game property that turns on the replacement of
+// players who leave (relay.BackfillLeaversProperty). A test gives it when it
+// creates the configuration: the forming loop rereads a configuration
+// updated afterwards only within configRefresh, so a match formed sooner
+// would be placed without it.
+var replaceLeavers = store.GameProperty{Key: relay.BackfillLeaversProperty, Value: "true"}
 
 // shortSquadRules: two teams of 1 to 2 players, so that two players form a
 // 1v1 that starts with two open slots.
