@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson"
 )
 
 // The FlexMatch event types.
@@ -89,11 +90,31 @@ type EstimatedWait string
 
 // MarshalJSON writes a number of seconds as a JSON number, anything else as
 // a string.
-func (e EstimatedWait) MarshalJSON() ([]byte, error) {
-	if _, err := strconv.ParseUint(string(e), 10, 31); err == nil {
-		return []byte(e), nil
+func (e EstimatedWait) MarshalJSON() ([]byte, error) { return e.appendJSON(nil), nil }
+
+// appendJSON appends e as MarshalJSON writes it.
+func (e EstimatedWait) appendJSON(b []byte) []byte {
+	if e.seconds() {
+		return append(b, e...)
 	}
-	return json.Marshal(string(e))
+	return wirejson.String(b, string(e))
+}
+
+// seconds reports whether e is a number of seconds written as JSON writes
+// a number: decimal digits without a leading zero, at most 2^31-1.
+func (e EstimatedWait) seconds() bool {
+	if len(e) == 0 || len(e) > 10 || (e[0] == '0' && len(e) > 1) {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(e); i++ {
+		c := e[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n <= math.MaxInt32
 }
 
 // UnmarshalJSON reads a JSON number or string.
@@ -249,11 +270,7 @@ func (s *Service) eventConfig(ctx context.Context, name string) store.Configurat
 // already happened, so failures are logged, not returned: events are at most
 // once, the ticket is the truth.
 func (s *Service) emit(ctx context.Context, cfg store.Configuration, d EventDetail) {
-	payload, err := s.encodeEvent(cfg, &d)
-	if err != nil {
-		s.log.Error("encode matchmaking event", "configuration", cfg.Name, "type", d.Type, "err", err)
-		return
-	}
+	payload := s.encodeEvent(cfg, &d)
 	ids := eventTicketIDs(&d)
 	// The event outlives a cancelled request: the state change is done.
 	ctx = context.WithoutCancel(ctx)
@@ -275,7 +292,7 @@ func eventTicketIDs(d *EventDetail) []string {
 }
 
 // encodeEvent wraps a detail in its envelope and encodes it.
-func (s *Service) encodeEvent(cfg store.Configuration, d *EventDetail) ([]byte, error) {
+func (s *Service) encodeEvent(cfg store.Configuration, d *EventDetail) []byte {
 	d.CustomEventData = cfg.CustomEventData
 	ev := Event{
 		Version:    "0",
@@ -288,11 +305,7 @@ func (s *Service) encodeEvent(cfg store.Configuration, d *EventDetail) ([]byte, 
 		Resources:  []string{s.ConfigurationArn(cfg.Name)},
 		Detail:     *d,
 	}
-	payload, err := ev.appendJSON(make([]byte, 0, eventSize(d)))
-	if err != nil {
-		return nil, fmt.Errorf("encode %s event: %w", d.Type, err)
-	}
-	return payload, nil
+	return ev.appendJSON(make([]byte, 0, eventSize(d)))
 }
 
 // eventSize is room enough for most events of d's size.

@@ -1,15 +1,10 @@
 package matchmaker
 
-import (
-	"encoding/json"
-	"fmt"
-
-	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson"
-)
+import "github.com/matchpoint-dev/matchpoint/matchmaker/wirejson"
 
 // appendJSON appends ev as encoding/json's Marshal writes it, without its
 // reflection: every ticket's arrival and every match write events.
-func (ev *Event) appendJSON(b []byte) ([]byte, error) {
+func (ev *Event) appendJSON(b []byte) []byte {
 	b = append(b, `{"version":`...)
 	b = wirejson.String(b, ev.Version)
 	b = wirejson.Member(b, "id", ev.ID)
@@ -21,25 +16,18 @@ func (ev *Event) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, `,"resources":`...)
 	b = wirejson.Strings(b, ev.Resources)
 	b = append(b, `,"detail":`...)
-	b, err := ev.Detail.appendJSON(b)
-	if err != nil {
-		return b, err
-	}
-	return append(b, '}'), nil
+	b = ev.Detail.appendJSON(b)
+	return append(b, '}')
 }
 
-func (d *EventDetail) appendJSON(b []byte) ([]byte, error) {
+func (d *EventDetail) appendJSON(b []byte) []byte {
 	b = append(b, `{"type":`...)
 	b = wirejson.String(b, d.Type)
 	b = append(b, `,"tickets":`...)
 	b, _ = wirejson.Array(b, d.Tickets, appendEventTicket)
 	if d.EstimatedWaitMillis != "" {
-		w, err := d.EstimatedWaitMillis.MarshalJSON()
-		if err != nil || !json.Valid(w) {
-			return b, fmt.Errorf("estimatedWaitMillis %q is not JSON", d.EstimatedWaitMillis)
-		}
 		b = append(b, `,"estimatedWaitMillis":`...)
-		b = append(b, w...)
+		b = d.EstimatedWaitMillis.appendJSON(b)
 	}
 	if d.AcceptanceTimeout != 0 {
 		b = append(b, `,"acceptanceTimeout":`...)
@@ -99,7 +87,7 @@ func (d *EventDetail) appendJSON(b []byte) ([]byte, error) {
 	b = wirejson.MemberOmitEmpty(b, "unmatchable", d.Unmatchable)
 	b = wirejson.MemberOmitEmpty(b, "placementError", d.PlacementError)
 	b = wirejson.MemberOmitEmpty(b, "matchpointLocation", d.MatchpointLocation)
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
 func appendEventTicket(b []byte, t *EventTicket) ([]byte, error) {

@@ -45,9 +45,9 @@ func (s *Service) handOverAll(ctx context.Context, cfg store.Configuration, matc
 	var evs []store.NewEvent
 	for i, m := range matches {
 		ids, current, move, details := s.proposal(cfg, m.matchID, m.tickets, m.metrics)
-		st, ok, err := s.prepareMove(cfg, ids, current, move, details)
-		if err != nil || !ok {
-			return false, err
+		st, ok := s.prepareMove(cfg, ids, current, move, details)
+		if !ok {
+			return false, nil
 		}
 		steps[i] = st
 		tickets = append(tickets, st.next...)

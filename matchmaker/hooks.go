@@ -192,9 +192,9 @@ func (s *Service) moveTickets(ctx context.Context, cfg store.Configuration, ids 
 // store's failure, after which the step may or may not have been made.
 func (s *Service) moveAtOnce(ctx context.Context, cfg store.Configuration, ids []string, current map[string]*store.Ticket,
 	move func(id string) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) ([]store.Ticket, bool, error) {
-	st, ok, err := s.prepareMove(cfg, ids, current, move, details)
-	if err != nil || !ok {
-		return nil, false, err
+	st, ok := s.prepareMove(cfg, ids, current, move, details)
+	if !ok {
+		return nil, false, nil
 	}
 	versions, seqs, err := s.store.UpdateTicketsWithEvents(ctx, cfg.Name, st.next, st.evs)
 	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
@@ -217,34 +217,30 @@ type moveStep struct {
 }
 
 // prepareMove moves copies of the tickets ids of current with move(id) and
-// encodes the events details builds from them. It reports false with a nil
-// error when a ticket is missing from current or cannot move.
+// encodes the events details builds from them. It reports false when a
+// ticket is missing from current or cannot move.
 func (s *Service) prepareMove(cfg store.Configuration, ids []string, current map[string]*store.Ticket,
-	move func(id string) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) (*moveStep, bool, error) {
+	move func(id string) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) (*moveStep, bool) {
 	st := &moveStep{next: make([]store.Ticket, 0, len(ids)), before: make([]store.Status, 0, len(ids))}
 	for _, id := range ids {
 		cur := current[id]
 		if cur == nil {
-			return nil, false, nil
+			return nil, false
 		}
 		t := *cur
 		t.Players = slices.Clone(cur.Players)
 		st.before = append(st.before, t.Status)
 		if err := move(id)(&t); err != nil {
-			return nil, false, nil
+			return nil, false
 		}
 		st.next = append(st.next, t)
 	}
 	st.ds = details(st.next)
 	st.evs = make([]store.NewEvent, len(st.ds))
 	for i := range st.ds {
-		payload, err := s.encodeEvent(cfg, &st.ds[i])
-		if err != nil {
-			return nil, false, fmt.Errorf("encode %s event: %w", st.ds[i].Type, err)
-		}
-		st.evs[i] = store.NewEvent{TicketIds: eventTicketIDs(&st.ds[i]), Payload: payload}
+		st.evs[i] = store.NewEvent{TicketIds: eventTicketIDs(&st.ds[i]), Payload: s.encodeEvent(cfg, &st.ds[i])}
 	}
-	return st, true, nil
+	return st, true
 }
 
 // finishMove follows a step the store made, with the tickets' new versions

@@ -43,11 +43,7 @@ func (s *Service) updateWithEvent(ctx context.Context, id string, cur *store.Tic
 			cfg = s.eventConfig(ctx, t.ConfigurationName)
 		}
 		d = event(&t)
-		payload, err := s.encodeEvent(cfg, &d)
-		if err != nil {
-			return 0, fmt.Errorf("encode %s event: %w", d.Type, err)
-		}
-		ev = store.NewEvent{TicketIds: eventTicketIDs(&d), Payload: payload}
+		ev = store.NewEvent{TicketIds: eventTicketIDs(&d), Payload: s.encodeEvent(cfg, &d)}
 		versions, seqs, err := s.store.UpdateTicketsWithEvents(ctx, t.ConfigurationName, []store.Ticket{t}, []store.NewEvent{ev})
 		if err != nil {
 			return 0, err
@@ -233,10 +229,7 @@ func (s *Service) startTicket(ctx context.Context, id, cfgField, gameSession str
 	t.Status = store.StatusSearching
 	d := detailFor(EventMatchmakingSearching, []store.Ticket{t}, eventOptions{})
 	d.EstimatedWaitMillis = s.estimatedWaitMillis(ctx, cfg.Name)
-	payload, err := s.encodeEvent(cfg, &d)
-	if err != nil {
-		return store.Ticket{}, internal(err, "create ticket %s", id)
-	}
+	payload := s.encodeEvent(cfg, &d)
 	cancelled, seq, err := s.store.CreateTicketWithEvent(ctx, t, payload)
 	if err := s.createError(err, cfg.Name, id); err != nil {
 		return store.Ticket{}, err
