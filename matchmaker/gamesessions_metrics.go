@@ -46,7 +46,7 @@ func newGameSessionMetrics(reg prometheus.Registerer, s *Service) (*gameSessionM
 		gauges: &gameSessionGauges{
 			s: s,
 			sessions: prometheus.NewDesc("matchpoint_game_sessions",
-				"Game sessions of each fleet in each live status (ACTIVATING, ACTIVE, TERMINATING), read from the store: the same value in every matchmaker.",
+				"Game sessions of each fleet in each live status (ACTIVATING, ACTIVE, TERMINATING), read from the store: the same value in every matchmaker. FlexMatch placements' sessions count under the id of the relay hosting them.",
 				fs, nil),
 			players: prometheus.NewDesc("matchpoint_player_sessions",
 				"Player sessions holding a slot (RESERVED or ACTIVE) in the live game sessions of each fleet, read from the store: GameLift's CurrentPlayerSessions.",
@@ -97,9 +97,10 @@ type fleetSessionCounts struct {
 // gameSessionGauges is the prometheus.Collector of the gauges. Every
 // matchmaker of a store reports the store's numbers, so they stay right
 // whichever process applies the transitions (aggregate them with max, not
-// sum). The cost of a refresh is one ListFleets and, per fleet and live
-// status, a walk of its game sessions in pages: it grows with the live
-// sessions only, never with the ended ones kept for their retention.
+// sum). The cost of a refresh is one ListFleets and, per fleet (and live
+// relay, for FlexMatch's sessions) and live status, a walk of its game
+// sessions in pages: it grows with the live sessions only, never with the
+// ended ones kept for their retention.
 type gameSessionGauges struct {
 	s                 *Service
 	sessions, players *prometheus.Desc
@@ -148,33 +149,56 @@ func (g *gameSessionGauges) read(ctx context.Context) ([]fleetSessionCounts, err
 
 // countFleetSessions reads from the store every fleet's live game sessions
 // (ACTIVATING, ACTIVE, TERMINATING) and the player sessions holding a slot
-// in them, fleets oldest first. Its cost grows with the live sessions.
+// in them, fleets oldest first, then those of each live relay that is not a
+// fleet: FlexMatch placements record their sessions under the relay hosting
+// them (recordFlexMatchSession). Its cost grows with the live sessions.
 func (s *Service) countFleetSessions(ctx context.Context) ([]fleetSessionCounts, error) {
 	fleets, err := s.store.ListFleets(ctx)
 	if err != nil {
 		return nil, internal(err, "list fleets")
 	}
-	out := make([]fleetSessionCounts, 0, len(fleets))
+	ids := make([]string, 0, len(fleets))
+	known := make(map[string]bool, len(fleets))
 	for _, f := range fleets {
-		c := fleetSessionCounts{FleetID: f.FleetId, Sessions: make(map[store.GameSessionStatus]int, len(liveGameSessionStatuses))}
-		for _, st := range liveGameSessionStatuses {
-			next := ""
-			for {
-				page, token, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: f.FleetId, Status: st}, store.Page{Limit: gameSessionMetricsPage, NextToken: next})
-				if err != nil {
-					return nil, internal(err, "list %s game sessions of fleet %s", st, f.FleetId)
-				}
-				c.Sessions[st] += len(page)
-				for _, gs := range page {
-					c.Players += gs.CurrentPlayerSessionCount
-				}
-				if token == "" {
-					break
-				}
-				next = token
-			}
+		ids = append(ids, f.FleetId)
+		known[f.FleetId] = true
+	}
+	for _, r := range s.relays() {
+		if !known[r.ID] {
+			ids = append(ids, r.ID)
+			known[r.ID] = true
+		}
+	}
+	out := make([]fleetSessionCounts, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.countSessionsOf(ctx, id)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// countSessionsOf reads the live game sessions recorded under fleetID.
+func (s *Service) countSessionsOf(ctx context.Context, fleetID string) (fleetSessionCounts, error) {
+	c := fleetSessionCounts{FleetID: fleetID, Sessions: make(map[store.GameSessionStatus]int, len(liveGameSessionStatuses))}
+	for _, st := range liveGameSessionStatuses {
+		next := ""
+		for {
+			page, token, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetID, Status: st}, store.Page{Limit: gameSessionMetricsPage, NextToken: next})
+			if err != nil {
+				return c, internal(err, "list %s game sessions of fleet %s", st, fleetID)
+			}
+			c.Sessions[st] += len(page)
+			for _, gs := range page {
+				c.Players += gs.CurrentPlayerSessionCount
+			}
+			if token == "" {
+				break
+			}
+			next = token
+		}
+	}
+	return c, nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
 // gaugeValue returns the value of the gauge name with the given label pairs
@@ -97,6 +98,34 @@ func TestGameSessionGaugesCached(t *testing.T) {
 		e.clk.Advance(gameSessionMetricsTTL)
 		if got := active(); got != 1 {
 			t.Fatalf("past the TTL: %v, want 1", got)
+		}
+	})
+}
+
+// TestGameSessionGaugesCountFlexMatchSessions: a FlexMatch placement's game
+// session, recorded under the relay hosting it (it has no fleet), counts in
+// the gauges under that relay's id while the relay is live.
+func TestGameSessionGaugesCountFlexMatchSessions(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		reg := prometheus.NewRegistry()
+		e := newSessionEnv(t, open, func(o *Options) { o.Registerer = reg })
+		gs := store.GameSession{GameSessionId: "arn:aws:gamelift:eu-west-1::gamesession/relay-1/gs-flex", FleetId: "relay-1",
+			FlexMatch: true, RelayID: "relay-1", Name: "flex", MaximumPlayerSessionCount: 2, Status: store.GameSessionActive, PlayerSessionCreationPolicy: store.AcceptAll,
+			Location: "eu-west-1", CreationTime: e.clk.Now()}
+		if _, _, err := e.st.CreateGameSession(e.ctx, gs, store.CreatorLimit{}); err != nil {
+			t.Fatal(err)
+		}
+		e.session(4, nil)
+		for fleet, want := range map[string]float64{"relay-1": 1, e.fleet.FleetId: 1} {
+			if got, ok := gaugeValue(t, reg, "matchpoint_game_sessions", "fleet", fleet, "status", "ACTIVE"); !ok || got != want {
+				t.Errorf("matchpoint_game_sessions{fleet=%s,status=ACTIVE} = %v (present %v), want %v", fleet, got, ok, want)
+			}
+		}
+		// The relay goes silent: its sessions are no longer counted.
+		e.setRelays()
+		e.clk.Advance(gameSessionMetricsTTL)
+		if _, ok := gaugeValue(t, reg, "matchpoint_game_sessions", "fleet", "relay-1", "status", "ACTIVE"); ok {
+			t.Error("a silent relay's sessions are still counted")
 		}
 	})
 }
