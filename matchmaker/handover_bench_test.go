@@ -14,16 +14,21 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
 
+// benchRedis starts a Redis server for b and returns a store on it.
+func benchRedis(b *testing.B) *store.Redis {
+	srv := redistest.Start(b)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	b.Cleanup(func() { _ = c.Close() })
+	return store.NewRedis(c, store.Options{})
+}
+
 // BenchmarkHandOverRedis hands over the 10 1v1 matches of one forming pass
 // of a STANDALONE configuration on a real Redis: one store step for all
 // (handOverAll, as claimAll does) or one per match (handOver, as before). An
 // op is the whole pass's hand-over; the tickets are created between ops,
 // outside the timer.
 func BenchmarkHandOverRedis(b *testing.B) {
-	srv := redistest.Start(b)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	b.Cleanup(func() { _ = c.Close() })
-	st := store.NewRedis(c, store.Options{})
+	st := benchRedis(b)
 	ctx := context.Background()
 	if err := st.CreateRuleSet(ctx, store.RuleSet{Name: "duel", Body: duelRules}); err != nil {
 		b.Fatal(err)
@@ -61,28 +66,30 @@ func BenchmarkHandOverRedis(b *testing.B) {
 		}
 		return offs
 	}
-	b.Run("one-step", func(b *testing.B) {
-		b.ReportAllocs()
-		for range b.N {
-			b.StopTimer()
-			offs := pass(b)
-			b.StartTimer()
-			if done, err := svc.handOverAll(ctx, cfg, offs); err != nil || !done {
-				b.Fatalf("handOverAll: %v, %v", done, err)
-			}
-		}
-	})
-	b.Run("per-match", func(b *testing.B) {
-		b.ReportAllocs()
-		for range b.N {
-			b.StopTimer()
-			offs := pass(b)
-			b.StartTimer()
+	for _, c := range []struct {
+		name     string
+		handOver func(offs []handOff) (bool, error)
+	}{
+		{"one-step", func(offs []handOff) (bool, error) { return svc.handOverAll(ctx, cfg, offs) }},
+		{"per-match", func(offs []handOff) (bool, error) {
 			for _, o := range offs {
 				if done, err := svc.handOver(ctx, cfg, o.matchID, o.tickets, o.metrics); err != nil || !done {
-					b.Fatalf("handOver: %v, %v", done, err)
+					return done, err
 				}
 			}
-		}
-	})
+			return true, nil
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				b.StopTimer()
+				offs := pass(b)
+				b.StartTimer()
+				if done, err := c.handOver(offs); err != nil || !done {
+					b.Fatalf("hand over: %v, %v", done, err)
+				}
+			}
+		})
+	}
 }

@@ -8,12 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
-	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 	"github.com/matchpoint-dev/matchpoint/relay"
 )
 
@@ -230,12 +227,7 @@ func BenchmarkPlacementMemory(b *testing.B) {
 }
 
 func BenchmarkPlacementRedis(b *testing.B) {
-	benchmarkPlacement(b, func(b *testing.B) store.Store {
-		srv := redistest.Start(b)
-		c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-		b.Cleanup(func() { c.Close() })
-		return store.NewRedis(c, store.Options{})
-	})
+	benchmarkPlacement(b, func(b *testing.B) store.Store { return benchRedis(b) })
 }
 
 // BenchmarkRelayPlacement measures BusPlacer.Place alone (a placement

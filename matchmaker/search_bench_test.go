@@ -8,10 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
-	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
 
 // BenchmarkSearchGameSessions10kRedis is SearchGameSessions with a filter
@@ -20,10 +17,7 @@ import (
 // change), repeating one search (same) or with a new filter each call
 // (distinct): the issue 12 target is p99 under 20 ms.
 func BenchmarkSearchGameSessions10kRedis(b *testing.B) {
-	srv := redistest.Start(b)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	b.Cleanup(func() { c.Close() })
-	st := store.NewRedis(c, store.Options{})
+	st := benchRedis(b)
 	ctx := context.Background()
 	const fleetID = "fleet-bench"
 	if err := st.CreateFleet(ctx, store.Fleet{FleetId: fleetID, Name: "bench", ScriptId: "s", CreationTime: time.Unix(0, 0)}); err != nil {
