@@ -403,7 +403,9 @@ func claimContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // claimBatch claims the matches of steps in one store step (handOverAll) and
 // goes on with each, and reports whether it did. It reports false, having
 // changed nothing, when a ticket of one of them changed since the pass read
-// it, or the store failed.
+// it; and false when the store failed, after which the step may have been
+// made: the matches going again one by one then find their tickets moved
+// (lost claims, their events stored but not published).
 func (c *configLoop) claimBatch(ctx context.Context, cfg store.Configuration, steps []*claimStep) bool {
 	offs := make([]handOff, len(steps))
 	for i, st := range steps {
