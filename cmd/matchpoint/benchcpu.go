@@ -127,12 +127,16 @@ func redisCPUSeconds(ctx context.Context, opts *redis.Options) (float64, error) 
 	return total, nil
 }
 
-// cpuRun is the CPU the sources used during a run.
+// cpuRun is the CPU the sources used during a run, and the bench's own.
 type cpuRun struct {
 	sources []cpuSource
 	before  []float64
 	errs    []error
 	start   time.Time
+	// self is the bench process's CPU before the run, selfErr why it could
+	// not be read (no /proc).
+	self    float64
+	selfErr error
 }
 
 // startCPU reads every source once, before the run.
@@ -141,12 +145,14 @@ func startCPU(ctx context.Context, sources []cpuSource) *cpuRun {
 	for i, s := range sources {
 		r.before[i], r.errs[i] = s.read(ctx)
 	}
+	r.self, r.selfErr = procCPUSeconds(os.Getpid())
 	return r
 }
 
 // report reads the sources again and returns one line per source and a
 // total: CPU seconds, the share of one core, and the CPU per unit of work
-// (units of it done in the run).
+// (units of it done in the run); then the same for the bench process
+// itself, outside the total.
 func (r *cpuRun) report(ctx context.Context, units int64, unit string) string {
 	if len(r.sources) == 0 {
 		return ""
@@ -171,6 +177,12 @@ func (r *cpuRun) report(ctx context.Context, units int64, unit string) string {
 	}
 	if ok > 1 {
 		fmt.Fprintf(&b, "cpu total: %.2fs, %s per %s\n", total, perUnit(total, units), unit)
+	}
+	// The generator shares the machine: its CPU says how much of it the
+	// processes under test had, but is not theirs.
+	if after, err := procCPUSeconds(os.Getpid()); err == nil && r.selfErr == nil {
+		used := after - r.self
+		fmt.Fprintf(&b, "cpu of this generator (not in the total): %.2fs (%.0f%% of a core), %s per %s\n", used, 100*used/elapsed, perUnit(used, units), unit)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
