@@ -75,7 +75,6 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 			used, len(players), s.maxPlayers, errFull)
 	}
 	out := make([]bus.PlayerSession, len(players))
-	added := make([]MatchedPlayer, len(players))
 	for i, p := range players {
 		psid := p.PlayerSessionID
 		if psid == "" {
@@ -86,12 +85,12 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 		r := &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL), late: late, waiting: true}
 		s.reservations[mp.PlayerSessionID] = r
 		s.waiting = append(s.waiting, r)
-		added[i] = mp
+		// Appending leaves the elements Info handed out as they were (it
+		// hands out clipped slices, which end where the session's slice then
+		// ended).
+		s.info.Players = append(s.info.Players, mp)
 		out[i] = bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: mp.PlayerSessionID}
 	}
-	// Appending leaves the elements Info handed out as they were (it hands
-	// out clipped slices, which end where the session's slice then ended).
-	s.info.Players = append(s.info.Players, added...)
 	return out, nil
 }
 
