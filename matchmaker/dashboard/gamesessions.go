@@ -202,22 +202,16 @@ func (d *Dashboard) serveGameSessions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("fleet: %q does not exist", fl))
 		return
 	}
-	// Lists are oldest first: keep the newest limit of each fleet, then of
-	// all of them.
+	// The newest limit of each fleet (one short page each, whatever the
+	// fleet holds), then of all of them.
 	var newest []store.GameSession
 	for _, id := range ids {
-		var fleet []store.GameSession
-		err := d.eachGameSession(ctx, store.GameSessionFilter{FleetID: id, Status: status}, func(page []store.GameSession) {
-			fleet = append(fleet, page...)
-			if len(fleet) > limit {
-				fleet = slices.Clone(fleet[len(fleet)-limit:])
-			}
-		})
+		page, _, err := d.opts.GameSessions.ListGameSessions(ctx, store.GameSessionFilter{FleetID: id, Status: status, NewestFirst: true}, store.Page{Limit: limit})
 		if err != nil {
-			writeStoreError(w, err)
+			writeStoreError(w, fmt.Errorf("list game sessions of fleet %s: %w", id, err))
 			return
 		}
-		newest = append(newest, fleet...)
+		newest = append(newest, page...)
 	}
 	slices.SortStableFunc(newest, func(a, b store.GameSession) int { return b.CreationTime.Compare(a.CreationTime) })
 	out := make([]sessionRowView, 0, min(len(newest), limit))

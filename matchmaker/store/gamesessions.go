@@ -226,6 +226,9 @@ type GameSessionFilter struct {
 	FleetID string
 	// Status, if set, keeps only game sessions in that status.
 	Status GameSessionStatus
+	// NewestFirst lists in the reverse order (CreationTime, then id,
+	// descending): the newest sessions of a fleet in one short page.
+	NewestFirst bool
 }
 
 // GameSessionChanges is what GameSessions.GameSessionChanges returns.

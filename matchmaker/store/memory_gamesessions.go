@@ -280,6 +280,9 @@ func (m *Memory) ListGameSessions(_ context.Context, f GameSessionFilter, p Page
 	slices.SortFunc(all, func(a, b GameSession) int {
 		return cmp.Or(cmp.Compare(a.CreationTime.UnixMilli(), b.CreationTime.UnixMilli()), strings.Compare(a.GameSessionId, b.GameSessionId))
 	})
+	if f.NewestFirst {
+		slices.Reverse(all)
+	}
 	page, next := cutPage(all, offset, p.Limit)
 	for i := range page {
 		page[i] = page[i].clone()

@@ -373,7 +373,11 @@ func (r *Redis) ListGameSessions(ctx context.Context, f GameSessionFilter, p Pag
 			return nil, "", fmt.Errorf("list game sessions of fleet %s: %w", f.FleetID, err)
 		}
 	}
-	reply, err := r.runStrings(ctx, gsScripts.listGameSessions, r.fleetKeys(f.FleetID, 0), string(f.Status), offset, max(p.Limit, 0))
+	newest := "0"
+	if f.NewestFirst {
+		newest = "1"
+	}
+	reply, err := r.runStrings(ctx, gsScripts.listGameSessions, r.fleetKeys(f.FleetID, 0), string(f.Status), offset, max(p.Limit, 0), newest)
 	if err != nil {
 		return nil, "", fmt.Errorf("list game sessions of fleet %s: %w", f.FleetID, err)
 	}

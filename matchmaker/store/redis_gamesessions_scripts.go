@@ -231,7 +231,7 @@ return {'ok', v}
 `
 
 // listGameSessions: KEYS[1..8]. ARGV: 1 status (empty for all), 2 offset,
-// 3 limit (0: all). Returns {total, ids...}.
+// 3 limit (0: all), 4 '1' for newest first. Returns {total, ids...}.
 const luaListGameSessions = luaGSPrelude + `
 purge()
 local k = KEYS[1]
@@ -240,7 +240,9 @@ local off, lim = tonumber(ARGV[2]), tonumber(ARGV[3])
 local stop = -1
 if lim > 0 then stop = off + lim - 1 end
 local reply = {redis.call('ZCARD', k)}
-for _, id in ipairs(redis.call('ZRANGE', k, off, stop)) do table.insert(reply, id) end
+local range = 'ZRANGE'
+if ARGV[4] == '1' then range = 'ZREVRANGE' end
+for _, id in ipairs(redis.call(range, k, off, stop)) do table.insert(reply, id) end
 return reply
 `
 

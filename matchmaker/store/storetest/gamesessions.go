@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -328,7 +329,26 @@ func testListGameSessions(t *testing.T, open Opener) {
 	if pages != 3 {
 		t.Fatalf("7 sessions by 3 took %d pages", pages)
 	}
-	page, next, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA, Status: store.GameSessionActivating}, store.Page{})
+	got, token = nil, ""
+	for {
+		page, next, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA, NewestFirst: true}, store.Page{Limit: 3, NextToken: token})
+		must(t, err)
+		got = append(got, gsNames(page)...)
+		if next == "" {
+			break
+		}
+		token = next
+	}
+	newest := slices.Clone(want)
+	slices.Reverse(newest)
+	same(t, "paged game sessions, newest first", got, newest)
+	page, next, err := s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA, Status: store.GameSessionActivating, NewestFirst: true}, store.Page{Limit: 2})
+	must(t, err)
+	same(t, "the newest 2 ACTIVATING sessions", gsNames(page), []string{"g-006", "g-003"})
+	if next == "" {
+		t.Fatal("2 of 3 ACTIVATING sessions answered no next token")
+	}
+	page, next, err = s.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetA, Status: store.GameSessionActivating}, store.Page{})
 	must(t, err)
 	same(t, "ACTIVATING sessions", gsNames(page), []string{"g-000", "g-003", "g-006"})
 	if next != "" {
