@@ -57,16 +57,12 @@ func randomEvent(r *rand.Rand) Event {
 
 func TestEventAppendJSONIsMarshal(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	for range 3000 {
-		ev := randomEvent(r)
-		want, err := json.Marshal(&ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := ev.appendJSON(nil); string(got) != string(want) {
-			t.Fatalf("appendJSON = %s\nMarshal    = %s", got, want)
-		}
+	evs := make([]Event, 3000)
+	for i := range evs {
+		evs[i] = randomEvent(r)
 	}
+	wirejsontest.SameAsReference(t, evs, func(ev Event) ([]byte, error) { return ev.appendJSON(nil), nil },
+		func(ev Event) ([]byte, error) { return json.Marshal(&ev) })
 }
 
 // TestEstimatedWaitJSON: a number of seconds is written as a JSON number,

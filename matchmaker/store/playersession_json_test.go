@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson/wirejsontest"
 )
 
 // marshalPlayerSessionBody is what the store kept before playerSessionBody:
@@ -18,7 +20,8 @@ func TestPlayerSessionBodyIsMarshal(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	words := []string{"", "a", "<x>&", "é\n", "q\"", "psess-1", "{\"level\":3}"}
 	word := func() string { return words[r.IntN(len(words))] }
-	for range 3000 {
+	ps := make([]PlayerSession, 3000)
+	for i := range ps {
 		p := PlayerSession{PlayerSessionId: word(), PlayerId: word(), GameSessionId: word(), FleetId: word(),
 			FleetArn: word(), PlayerData: word(), Status: PlayerSessionStatus(word()), IpAddress: word(), DnsName: word(),
 			Port: []int{0, 1, 7777}[r.IntN(3)], Version: r.Int64N(3)}
@@ -28,15 +31,9 @@ func TestPlayerSessionBodyIsMarshal(t *testing.T) {
 		if r.IntN(2) == 0 {
 			p.TerminationTime = time.Now()
 		}
-		want, err := marshalPlayerSessionBody(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := playerSessionBody(&p)
-		if err != nil || string(got) != string(want) {
-			t.Fatalf("playerSessionBody(%+v) = %s, %v; Marshal = %s", p, got, err, want)
-		}
+		ps[i] = p
 	}
+	wirejsontest.SameAsReference(t, ps, func(p PlayerSession) ([]byte, error) { return playerSessionBody(&p) }, marshalPlayerSessionBody)
 }
 
 func BenchmarkPlayerSessionBody(b *testing.B) {

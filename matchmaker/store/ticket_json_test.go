@@ -44,21 +44,14 @@ func randomTicket(r *rand.Rand) Ticket {
 
 func TestTicketBodyIsMarshal(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for range 3000 {
-		tk := randomTicket(r)
-		want, err := marshalTicketBody(&tk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := ticketBody(&tk)
-		if err != nil || string(got) != string(want) {
-			t.Fatalf("ticketBody(%+v) = %s, %v; Marshal = %s", tk, got, err, want)
-		}
-		ids, _ := json.Marshal(tk.PlayerIDs())
-		if got := playerIDsJSON(&tk); string(got) != string(ids) {
-			t.Fatalf("playerIDsJSON = %s, Marshal = %s", got, ids)
-		}
+	tks := make([]Ticket, 3000)
+	for i := range tks {
+		tks[i] = randomTicket(r)
 	}
+	wirejsontest.SameAsReference(t, tks, func(tk Ticket) ([]byte, error) { return ticketBody(&tk) },
+		func(tk Ticket) ([]byte, error) { return marshalTicketBody(&tk) })
+	wirejsontest.SameAsReference(t, tks, func(tk Ticket) ([]byte, error) { return playerIDsJSON(&tk), nil },
+		func(tk Ticket) ([]byte, error) { return json.Marshal(tk.PlayerIDs()) })
 }
 
 // TestBodiesKnowEveryField fails when a field is added to Ticket or

@@ -46,17 +46,12 @@ func randomPlayer(r *rand.Rand) Player {
 
 func TestAppendJSONIsMarshal(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for range 3000 {
-		p := randomPlayer(r)
-		want, err := json.Marshal(&p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := p.AppendJSON(nil)
-		if err != nil || string(got) != string(want) {
-			t.Fatalf("AppendJSON(%+v) = %s, %v; Marshal = %s", p, got, err, want)
-		}
+	ps := make([]Player, 3000)
+	for i := range ps {
+		ps[i] = randomPlayer(r)
 	}
+	wirejsontest.SameAsReference(t, ps, func(p Player) ([]byte, error) { return p.AppendJSON(nil) },
+		func(p Player) ([]byte, error) { return json.Marshal(&p) })
 }
 
 func TestAppendJSONRefusesWhatMarshalRefuses(t *testing.T) {

@@ -23,3 +23,17 @@ func KnowsEveryField(t testing.TB, written map[reflect.Type][]string) {
 		}
 	}
 }
+
+// SameAsReference fails t at the first value the appender got writes
+// otherwise than the reference want (encoding/json), or refuses where the
+// reference does not, or the reverse.
+func SameAsReference[T any](t testing.TB, values []T, got, want func(T) ([]byte, error)) {
+	t.Helper()
+	for _, v := range values {
+		g, gerr := got(v)
+		w, werr := want(v)
+		if (gerr == nil) != (werr == nil) || (werr == nil && string(g) != string(w)) {
+			t.Fatalf("%+v: appender %s, %v; reference %s, %v", v, g, gerr, w, werr)
+		}
+	}
+}
