@@ -56,12 +56,7 @@ func randomEvent(r *rand.Rand) Event {
 }
 
 func TestEventAppendJSONIsMarshal(t *testing.T) {
-	r := rand.New(rand.NewPCG(11, 12))
-	evs := make([]Event, 3000)
-	for i := range evs {
-		evs[i] = randomEvent(r)
-	}
-	wirejsontest.SameAsReference(t, evs, func(ev Event) ([]byte, error) { return ev.appendJSON(nil), nil },
+	wirejsontest.SameAsReference(t, wirejsontest.Random(11, 3000, randomEvent), func(ev Event) ([]byte, error) { return ev.appendJSON(nil), nil },
 		func(ev Event) ([]byte, error) { return json.Marshal(&ev) })
 }
 

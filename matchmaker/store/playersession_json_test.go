@@ -16,24 +16,26 @@ func marshalPlayerSessionBody(p PlayerSession) ([]byte, error) {
 	return json.Marshal(p)
 }
 
-func TestPlayerSessionBodyIsMarshal(t *testing.T) {
-	r := rand.New(rand.NewPCG(13, 14))
+// randomPlayerSession draws a player session whose strings hold the
+// characters JSON escapes.
+func randomPlayerSession(r *rand.Rand) PlayerSession {
 	words := []string{"", "a", "<x>&", "é\n", "q\"", "psess-1", "{\"level\":3}"}
 	word := func() string { return words[r.IntN(len(words))] }
-	ps := make([]PlayerSession, 3000)
-	for i := range ps {
-		p := PlayerSession{PlayerSessionId: word(), PlayerId: word(), GameSessionId: word(), FleetId: word(),
-			FleetArn: word(), PlayerData: word(), Status: PlayerSessionStatus(word()), IpAddress: word(), DnsName: word(),
-			Port: []int{0, 1, 7777}[r.IntN(3)], Version: r.Int64N(3)}
-		if r.IntN(4) > 0 {
-			p.CreationTime = time.UnixMilli(r.Int64N(2e12)).In(time.FixedZone("z", 1800*(r.IntN(5)-2)))
-		}
-		if r.IntN(2) == 0 {
-			p.TerminationTime = time.Now()
-		}
-		ps[i] = p
+	p := PlayerSession{PlayerSessionId: word(), PlayerId: word(), GameSessionId: word(), FleetId: word(),
+		FleetArn: word(), PlayerData: word(), Status: PlayerSessionStatus(word()), IpAddress: word(), DnsName: word(),
+		Port: []int{0, 1, 7777}[r.IntN(3)], Version: r.Int64N(3)}
+	if r.IntN(4) > 0 {
+		p.CreationTime = time.UnixMilli(r.Int64N(2e12)).In(time.FixedZone("z", 1800*(r.IntN(5)-2)))
 	}
-	wirejsontest.SameAsReference(t, ps, func(p PlayerSession) ([]byte, error) { return playerSessionBody(&p) }, marshalPlayerSessionBody)
+	if r.IntN(2) == 0 {
+		p.TerminationTime = time.Now()
+	}
+	return p
+}
+
+func TestPlayerSessionBodyIsMarshal(t *testing.T) {
+	wirejsontest.SameAsReference(t, wirejsontest.Random(13, 3000, randomPlayerSession),
+		func(p PlayerSession) ([]byte, error) { return playerSessionBody(&p) }, marshalPlayerSessionBody)
 }
 
 func BenchmarkPlayerSessionBody(b *testing.B) {

@@ -43,11 +43,7 @@ func randomTicket(r *rand.Rand) Ticket {
 }
 
 func TestTicketBodyIsMarshal(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
-	tks := make([]Ticket, 3000)
-	for i := range tks {
-		tks[i] = randomTicket(r)
-	}
+	tks := wirejsontest.Random(9, 3000, randomTicket)
 	wirejsontest.SameAsReference(t, tks, func(tk Ticket) ([]byte, error) { return ticketBody(&tk) },
 		func(tk Ticket) ([]byte, error) { return marshalTicketBody(&tk) })
 	wirejsontest.SameAsReference(t, tks, func(tk Ticket) ([]byte, error) { return playerIDsJSON(&tk), nil },

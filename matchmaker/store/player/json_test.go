@@ -45,12 +45,7 @@ func randomPlayer(r *rand.Rand) Player {
 }
 
 func TestAppendJSONIsMarshal(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	ps := make([]Player, 3000)
-	for i := range ps {
-		ps[i] = randomPlayer(r)
-	}
-	wirejsontest.SameAsReference(t, ps, func(p Player) ([]byte, error) { return p.AppendJSON(nil) },
+	wirejsontest.SameAsReference(t, wirejsontest.Random(7, 3000, randomPlayer), func(p Player) ([]byte, error) { return p.AppendJSON(nil) },
 		func(p Player) ([]byte, error) { return json.Marshal(&p) })
 }
 

@@ -2,6 +2,7 @@
 package wirejsontest
 
 import (
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
@@ -36,4 +37,15 @@ func SameAsReference[T any](t testing.TB, values []T, got, want func(T) ([]byte,
 			t.Fatalf("%+v: appender %s, %v; reference %s, %v", v, g, gerr, w, werr)
 		}
 	}
+}
+
+// Random returns n values of gen, drawn from a generator seeded with seed,
+// so that a failing value comes back on the next run.
+func Random[T any](seed uint64, n int, gen func(*rand.Rand) T) []T {
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	out := make([]T, n)
+	for i := range out {
+		out[i] = gen(r)
+	}
+	return out
 }
