@@ -7,6 +7,14 @@ import (
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
+// handOff is a formed match to hand over: its id, its tickets (each with
+// the pass's copy as Claimed) and its rule evaluation metrics.
+type handOff struct {
+	matchID string
+	tickets []matchedTicket
+	metrics []RuleEvaluationMetric
+}
+
 // handOver claims a formed match and hands it over in one store step: the
 // tickets go from SEARCHING, at the versions the forming pass read, straight
 // to where matchProposed would move them after a store.Claim (acceptance,
@@ -16,21 +24,14 @@ import (
 // read, with the claim's status and match id. It reports false, having
 // changed nothing, when a ticket is missing or changed since that read (the
 // claim is lost); an error is the store's failure.
-func (s *Service) handOver(ctx context.Context, cfg store.Configuration, matchID string, tickets []matchedTicket, metrics []RuleEvaluationMetric) (bool, error) {
-	ids, current, move, details := s.proposal(cfg, matchID, tickets, metrics)
+func (s *Service) handOver(ctx context.Context, cfg store.Configuration, m handOff) (bool, error) {
+	ids, current, move, details := s.proposal(cfg, m.matchID, m.tickets, m.metrics)
 	moved, done, err := s.moveAtOnce(ctx, cfg, ids, current, move, details)
 	if err != nil || !done {
 		return false, err
 	}
 	s.metrics.ticket(cfg.Name, claimStatus(cfg), len(moved))
 	return true, nil
-}
-
-// handOff is one formed match for handOverAll: as handOver's arguments.
-type handOff struct {
-	matchID string
-	tickets []matchedTicket
-	metrics []RuleEvaluationMetric
 }
 
 // handOverAll is handOver for several matches of one configuration with
@@ -40,9 +41,13 @@ type handOff struct {
 // caller then hands the matches over one by one, so that the others are
 // not lost with it.
 func (s *Service) handOverAll(ctx context.Context, cfg store.Configuration, matches []handOff) (bool, error) {
+	n := 0
+	for _, m := range matches {
+		n += len(m.tickets)
+	}
 	steps := make([]*moveStep, len(matches))
-	var tickets []store.Ticket
-	var evs []store.NewEvent
+	tickets := make([]store.Ticket, 0, n)
+	evs := make([]store.NewEvent, 0, 2*len(matches))
 	for i, m := range matches {
 		ids, current, move, details := s.proposal(cfg, m.matchID, m.tickets, m.metrics)
 		st, ok := s.prepareMove(cfg, ids, current, move, details)

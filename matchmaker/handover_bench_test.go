@@ -73,7 +73,7 @@ func BenchmarkHandOverRedis(b *testing.B) {
 		{"one-step", func(offs []handOff) (bool, error) { return svc.handOverAll(ctx, cfg, offs) }},
 		{"per-match", func(offs []handOff) (bool, error) {
 			for _, o := range offs {
-				if done, err := svc.handOver(ctx, cfg, o.matchID, o.tickets, o.metrics); err != nil || !done {
+				if done, err := svc.handOver(ctx, cfg, o); err != nil || !done {
 					return done, err
 				}
 			}

@@ -295,11 +295,11 @@ func (c *configLoop) claimAll(ctx context.Context, cfg store.Configuration, rs *
 		if st == nil {
 			continue
 		}
-		if size > 0 && size+len(st.matched) > claimBatchTickets {
+		if size > 0 && size+len(st.tickets) > claimBatchTickets {
 			batches, batch, size = append(batches, batch), nil, 0
 		}
 		batch = append(batch, st)
-		size += len(st.matched)
+		size += len(st.tickets)
 	}
 	if len(batch) > 0 {
 		batches = append(batches, batch)
@@ -339,20 +339,18 @@ func (c *configLoop) claimEach(ctx context.Context, cfg store.Configuration, ste
 	return n
 }
 
-// claimStep is a formed match on its way to its claim: the tickets as the
-// pass read them, with the claim's status and match id (matchedTicket's
-// Claimed).
+// claimStep is a formed match on its way to its claim: the match, and what
+// the hand-over takes (the tickets as the pass read them, with the claim's
+// status and match id as matchedTicket's Claimed).
 type claimStep struct {
-	m       *forming.Match
-	matchID string
-	matched []matchedTicket
-	metrics []RuleEvaluationMetric
+	m *forming.Match
+	handOff
 }
 
 // prepareClaim makes a formed match's claimStep. It returns nil, counting a
 // lost claim, when a ticket of the match is not in the pass's copies.
 func (c *configLoop) prepareClaim(cfg store.Configuration, rs *rules.RuleSet, m *forming.Match, byID map[string]*store.Ticket) *claimStep {
-	st := &claimStep{m: m, matchID: newUUID()}
+	st := &claimStep{m: m, handOff: handOff{matchID: newUUID()}}
 	teams := rs.Teams()
 	// A STANDALONE match's tickets say where it should be played, so that
 	// a backend placing it itself need not work it out again.
@@ -361,21 +359,21 @@ func (c *configLoop) prepareClaim(cfg store.Configuration, rs *rules.RuleSet, m 
 		location = m.Region
 	}
 	if m.Backfill != nil {
-		st.matched = append(st.matched, matchedTicket{TicketId: m.Backfill.ID})
+		st.tickets = append(st.tickets, matchedTicket{TicketId: m.Backfill.ID})
 	}
 	for ti, team := range m.Teams {
 		for _, t := range team {
 			if t.Backfill || strings.Contains(t.ID, backfillSeparator) {
 				continue
 			}
-			st.matched = append(st.matched, matchedTicket{TicketId: t.ID, Team: teams[ti].Name, Location: location})
+			st.tickets = append(st.tickets, matchedTicket{TicketId: t.ID, Team: teams[ti].Name, Location: location})
 		}
 	}
 	// The pass's copies, as the claim leaves them but at the version the
 	// pass read: the claim and the hand-over are one store step (handOver).
 	status := claimStatus(cfg)
-	for i := range st.matched {
-		t := byID[st.matched[i].TicketId]
+	for i := range st.tickets {
+		t := byID[st.tickets[i].TicketId]
 		if t == nil {
 			c.relist.Store(true)
 			c.w.metrics.claimConflicts.WithLabelValues(c.name).Inc()
@@ -384,7 +382,7 @@ func (c *configLoop) prepareClaim(cfg store.Configuration, rs *rules.RuleSet, m 
 		cl := *t
 		cl.Players = slices.Clone(t.Players)
 		cl.Status, cl.MatchId = status, st.matchID
-		st.matched[i].Claimed = &cl
+		st.tickets[i].Claimed = &cl
 	}
 	st.metrics = make([]RuleEvaluationMetric, len(m.Metrics))
 	for i, rm := range m.Metrics {
@@ -409,7 +407,7 @@ func claimContext(ctx context.Context) (context.Context, context.CancelFunc) {
 func (c *configLoop) claimBatch(ctx context.Context, cfg store.Configuration, steps []*claimStep) bool {
 	offs := make([]handOff, len(steps))
 	for i, st := range steps {
-		offs[i] = handOff{matchID: st.matchID, tickets: st.matched, metrics: st.metrics}
+		offs[i] = st.handOff
 	}
 	pctx, cancel := claimContext(ctx)
 	defer cancel()
@@ -434,7 +432,7 @@ func (c *configLoop) claimBatch(ctx context.Context, cfg store.Configuration, st
 func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, st *claimStep) bool {
 	pctx, cancel := claimContext(ctx)
 	defer cancel()
-	claimed, err := c.w.opts.Service.handOver(pctx, cfg, st.matchID, st.matched, st.metrics)
+	claimed, err := c.w.opts.Service.handOver(pctx, cfg, st.handOff)
 	if err != nil {
 		c.warn(ctx, "claim match", err)
 		return false
@@ -452,7 +450,7 @@ func (c *configLoop) claim(ctx context.Context, cfg store.Configuration, st *cla
 // afterClaim goes on with a claimed match: the pass's records and metrics, then,
 // unless it waits for acceptance or is STANDALONE, its placement.
 func (c *configLoop) afterClaim(ctx context.Context, cfg store.Configuration, st *claimStep) {
-	w, m, matchID, matched := c.w, st.m, st.matchID, st.matched
+	w, m, matchID, matched := c.w, st.m, st.matchID, st.tickets
 	c.claimedMu.Lock()
 	for _, mt := range matched {
 		c.claimed = append(c.claimed, mt.TicketId)
