@@ -355,6 +355,14 @@ type GameSessions interface {
 	// hold some no longer RESERVED: it drops those), and more reports that
 	// it stopped at limit: another call may find more.
 	DueReservations(ctx context.Context, before time.Time, limit int) (due []PlayerSession, more bool, err error)
+	// TimeOutReservations moves each of due (player sessions read
+	// RESERVED) that is still RESERVED at its Version to TIMEDOUT, with the
+	// TerminationTime it carries, and returns those it moved, at their new
+	// Version; one that changed since it was read, or is gone, is left as
+	// it is. The game sessions' CurrentPlayerSessionCount follow, as with
+	// UpdatePlayerSession. It is one store step per fleet, so that a sweep
+	// keeps up with thousands of reservations a second.
+	TimeOutReservations(ctx context.Context, due []PlayerSession) ([]PlayerSession, error)
 }
 
 func (f Fleet) clone() Fleet {

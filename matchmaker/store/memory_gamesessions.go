@@ -496,6 +496,27 @@ func (m *Memory) DueReservations(_ context.Context, before time.Time, limit int)
 	return due, false, nil
 }
 
+// TimeOutReservations implements GameSessions.
+func (m *Memory) TimeOutReservations(_ context.Context, due []PlayerSession) ([]PlayerSession, error) {
+	g, _ := m.lockGS()
+	defer m.mu.Unlock()
+	var moved []PlayerSession
+	for _, p := range due {
+		cur, ok := g.players[p.PlayerSessionId]
+		if !ok || cur.Status != PlayerSessionReserved || cur.Version != p.Version {
+			continue
+		}
+		cur.Status, cur.TerminationTime = PlayerSessionTimedOut, p.TerminationTime
+		cur.Version++
+		if s := g.sessions[cur.GameSessionId]; s != nil {
+			s.gs.CurrentPlayerSessionCount--
+			g.touched(s.gs.FleetId, s.gs.GameSessionId)
+		}
+		moved = append(moved, *cur)
+	}
+	return moved, nil
+}
+
 // holding counts the player sessions that hold a slot.
 func holding(ps []PlayerSession) int {
 	n := 0

@@ -790,6 +790,80 @@ func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int6
 	}
 }
 
+// TimeOutReservations implements GameSessions: one script per fleet, then
+// the moved ones' entries dropped from the index of reservations (best
+// effort, as in UpdatePlayerSession: DueReservations drops what is left).
+func (r *Redis) TimeOutReservations(ctx context.Context, due []PlayerSession) ([]PlayerSession, error) {
+	var fleets []string
+	byFleet := map[string][]int{}
+	for i, p := range due {
+		fleet := GameSessionFleet(p.GameSessionId)
+		if fleet == "" {
+			continue // no such player session: its game session id names no fleet
+		}
+		if _, ok := byFleet[fleet]; !ok {
+			fleets = append(fleets, fleet)
+		}
+		byFleet[fleet] = append(byFleet[fleet], i)
+	}
+	versions := make([]int64, len(due))
+	var members []any
+	for _, fleet := range fleets {
+		idx := byFleet[fleet]
+		keys := make([]string, 0, 2*len(idx))
+		args := make([]any, 0, 3*len(idx))
+		for _, i := range idx {
+			p := &due[i]
+			keys = append(keys, r.playerSessionPrefix(fleet)+p.PlayerSessionId, r.gameSessionKey(fleet, p.GameSessionId))
+			args = append(args, p.Version, nsString(p.TerminationTime), p.GameSessionId)
+		}
+		reply, err := r.writeStrings(ctx, gsScripts.timeOutReservations, keys, args...)
+		if err == nil {
+			err = movedVersions(reply, idx, versions)
+		}
+		if err != nil {
+			return timedOut(due, versions), fmt.Errorf("time out %d reservations of fleet %s: %w", len(idx), fleet, err)
+		}
+		for _, i := range idx {
+			if versions[i] != 0 {
+				members = append(members, playerMember(fleet, due[i].PlayerSessionId))
+			}
+		}
+	}
+	if len(members) > 0 {
+		_ = r.c.ZRem(ctx, r.reservedKey(), members...).Err()
+	}
+	return timedOut(due, versions), nil
+}
+
+// movedVersions reads the reply of timeOutReservations ({'ok', i, version,
+// ...}, i counting from 1 in idx) into versions, by index of due.
+func movedVersions(reply []string, idx []int, versions []int64) error {
+	for j := 1; j+1 < len(reply); j += 2 {
+		k, kerr := strconv.Atoi(reply[j])
+		v, verr := strconv.ParseInt(reply[j+1], 10, 64)
+		if kerr != nil || verr != nil || k < 1 || k > len(idx) {
+			return fmt.Errorf("unexpected reply %q", reply[j:j+2])
+		}
+		versions[idx[k-1]] = v
+	}
+	return nil
+}
+
+// timedOut returns the player sessions of due with a new version in
+// versions, TIMEDOUT at that version, in the order of due.
+func timedOut(due []PlayerSession, versions []int64) []PlayerSession {
+	var moved []PlayerSession
+	for i, v := range versions {
+		if v != 0 {
+			p := due[i]
+			p.Status, p.Version = PlayerSessionTimedOut, v
+			moved = append(moved, p)
+		}
+	}
+	return moved
+}
+
 // DueReservations implements GameSessions.
 func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int) ([]PlayerSession, bool, error) {
 	if limit <= 0 {

@@ -230,6 +230,34 @@ end
 return {'ok', v}
 `
 
+// timeOutReservations: KEYS[2i-1] a player session, KEYS[2i] its game
+// session, all of one fleet. ARGV[3i-2] its expected version, ARGV[3i-1]
+// its termination (unix ns), ARGV[3i] its game session id. Moves each
+// still RESERVED at that version to TIMEDOUT; a game session whose count
+// fell is touched once. Returns {'ok', i, version, ...} for those moved.
+const luaTimeOutReservations = luaGSPrelude + `
+local reply, fell, order = {'ok'}, {}, {}
+for i = 1, #KEYS / 2 do
+	local k, g = KEYS[2 * i - 1], KEYS[2 * i]
+	local cur = redis.call('HMGET', k, 's', 'v')
+	if cur[1] == 'RESERVED' and cur[2] == ARGV[3 * i - 2] then
+		local v = tonumber(cur[2]) + 1
+		redis.call('HSET', k, 's', 'TIMEDOUT', 'v', v, 'e', ARGV[3 * i - 1])
+		if redis.call('EXISTS', g) == 1 then
+			redis.call('HINCRBY', g, 'c', -1)
+			if not fell[g] then
+				fell[g] = true
+				table.insert(order, {g, ARGV[3 * i]})
+			end
+		end
+		table.insert(reply, i)
+		table.insert(reply, v)
+	end
+end
+for _, o in ipairs(order) do touched(string.sub(o[1], 1, -(#o[2] + 4)), o[2]) end
+return reply
+`
+
 // listGameSessions: KEYS[1..8]. ARGV: 1 status (empty for all), 2 offset,
 // 3 limit (0: all), 4 '1' for newest first. Returns {total, ids...}.
 const luaListGameSessions = luaGSPrelude + `
@@ -289,13 +317,14 @@ return 1
 
 var gsScripts = struct {
 	createGameSession, updateGameSession, createPlayerSessions, createPlayerSessionsIndexed, updatePlayerSession,
-	listGameSessions, gameSessionChanges, deleteFleet, casJSON *redis.Script
+	timeOutReservations, listGameSessions, gameSessionChanges, deleteFleet, casJSON *redis.Script
 }{
 	createGameSession:           redis.NewScript(luaCreateGameSession),
 	updateGameSession:           redis.NewScript(luaUpdateGameSession),
 	createPlayerSessions:        redis.NewScript(luaCreatePlayerSessions),
 	createPlayerSessionsIndexed: redis.NewScript(luaCreatePlayerSessionsIndexed),
 	updatePlayerSession:         redis.NewScript(luaUpdatePlayerSession),
+	timeOutReservations:         redis.NewScript(luaTimeOutReservations),
 	listGameSessions:            redis.NewScript(luaListGameSessions),
 	gameSessionChanges:          redis.NewScript(luaGameSessionChanges),
 	deleteFleet:                 redis.NewScript(luaDeleteFleet),

@@ -36,6 +36,7 @@ var gameSessionTests = []struct {
 	{"GameSessionChanges", testGameSessionChanges},
 	{"GameSessionChangesAfterRetention", testGameSessionChangesAfterRetention},
 	{"DueReservations", testDueReservations},
+	{"TimeOutReservations", testTimeOutReservations},
 	{"MaximumRace", func(t *testing.T, open Opener) { MaximumRace(t, []store.Store{open(t)}) }},
 	{"MaximumRaceTwoClients", func(t *testing.T, open Opener) { MaximumRace(t, []store.Store{open(t), open(t)}) }},
 }
@@ -919,6 +920,75 @@ func testDueReservations(t *testing.T, open Opener) {
 	if _, _, err := s.DueReservations(ctx, base(), 0); err == nil {
 		t.Fatal("a limit of 0 was answered")
 	}
+}
+
+// testTimeOutReservations: TimeOutReservations moves the reservations it
+// is given that are still RESERVED at the version read to TIMEDOUT, across
+// fleets, in the order given; their game sessions' counts fall and are
+// changes. One that changed since the read (connected, or written again
+// still RESERVED), one that does not exist, and a second call with the same
+// reads move nothing.
+func testTimeOutReservations(t *testing.T, open Opener) {
+	s, ctx := setupFleets(t, open)
+	a := createGS(t, s, gameSession(fleetA, "a", 10, 0))
+	b := createGS(t, s, gameSession(fleetB, "b", 10, 0))
+	a2 := createGS(t, s, gameSession(fleetA, "a2", 10, 0))
+	for i, gs := range []store.GameSession{a, b, a, a2, a} {
+		_, err := s.CreatePlayerSessions(ctx, gs.GameSessionId, []store.PlayerSession{playerSession(gs.GameSessionId, id("psess", i), id("p", i), i+1)})
+		must(t, err)
+	}
+	revA, _, _ := changes(t, s, fleetA, 0)
+	revB, _, _ := changes(t, s, fleetB, 0)
+	due, _, err := s.DueReservations(ctx, base().Add(time.Hour), 10)
+	must(t, err)
+	same(t, "due", psIDs(due), []string{id("psess", 0), id("psess", 1), id("psess", 2), id("psess", 3), id("psess", 4)})
+	connected := due[4]
+	connected.Status = store.PlayerSessionActive
+	_, err = s.UpdatePlayerSession(ctx, connected)
+	must(t, err)
+	_, err = s.UpdatePlayerSession(ctx, due[3])
+	must(t, err)
+	for i := range due {
+		due[i].TerminationTime = due[i].CreationTime.Add(time.Minute)
+	}
+	gone := playerSession(a.GameSessionId, "psess-gone", "p-gone", 0)
+	gone.Version = 1
+	moved, err := s.TimeOutReservations(ctx, append(slices.Clone(due), gone))
+	must(t, err)
+	same(t, "moved", psIDs(moved), []string{id("psess", 0), id("psess", 1), id("psess", 2)})
+	for i, p := range moved {
+		if p.Status != store.PlayerSessionTimedOut || p.Version != due[i].Version+1 {
+			t.Fatalf("moved %s: %s at version %d, want TIMEDOUT at %d", p.PlayerSessionId, p.Status, p.Version, due[i].Version+1)
+		}
+		got, err := s.GetPlayerSession(ctx, p.PlayerSessionId)
+		must(t, err)
+		if got.Status != store.PlayerSessionTimedOut || got.Version != p.Version || !got.TerminationTime.Equal(due[i].TerminationTime) {
+			t.Fatalf("stored %s: %s at version %d ending %v, want TIMEDOUT at %d ending %v",
+				p.PlayerSessionId, got.Status, got.Version, got.TerminationTime, p.Version, due[i].TerminationTime)
+		}
+	}
+	if got, err := s.GetPlayerSession(ctx, id("psess", 4)); err != nil || got.Status != store.PlayerSessionActive {
+		t.Fatalf("the connected player session: %+v, %v; want it ACTIVE", got, err)
+	}
+	counts := func() []int {
+		return []int{getGS(t, s, a.GameSessionId).CurrentPlayerSessionCount, getGS(t, s, b.GameSessionId).CurrentPlayerSessionCount,
+			getGS(t, s, a2.GameSessionId).CurrentPlayerSessionCount}
+	}
+	same(t, "counts of a, b, a2", counts(), []int{1, 0, 1})
+	_, _, got := changes(t, s, fleetA, revA)
+	same(t, "changes in fleet A", got, map[string]int{"a": 1})
+	_, _, got = changes(t, s, fleetB, revB)
+	same(t, "changes in fleet B", got, map[string]int{"b": 0})
+	again, err := s.TimeOutReservations(ctx, due)
+	must(t, err)
+	same(t, "moved by a second call with the same reads", psIDs(again), []string{})
+	same(t, "counts after the second call", counts(), []int{1, 0, 1})
+	left, _, err := s.DueReservations(ctx, base().Add(time.Hour), 10)
+	must(t, err)
+	same(t, "due after", psIDs(left), []string{id("psess", 3)})
+	none, err := s.TimeOutReservations(ctx, nil)
+	must(t, err)
+	same(t, "moved of none", psIDs(none), []string{})
 }
 
 // MaximumRace races, through the given stores in turn, 16 goroutines each
