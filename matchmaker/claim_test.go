@@ -13,10 +13,17 @@ import (
 	"github.com/matchpoint-dev/matchpoint/rules"
 )
 
-// countingStore counts the store steps UpdateTicketsWithEvents makes.
+// countingStore counts the store steps UpdateTicketsWithEvents (steps) and
+// TimeOutReservations (timeOuts) make.
 type countingStore struct {
 	store.Store
-	steps atomic.Int64
+	steps    atomic.Int64
+	timeOuts atomic.Int64
+}
+
+func (s *countingStore) TimeOutReservations(ctx context.Context, due []store.PlayerSession) ([]store.PlayerSession, error) {
+	s.timeOuts.Add(1)
+	return s.Store.TimeOutReservations(ctx, due)
 }
 
 func (s *countingStore) UpdateTicketsWithEvents(ctx context.Context, configuration string, tickets []store.Ticket, events []store.NewEvent) ([]int64, []uint64, error) {

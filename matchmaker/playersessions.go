@@ -170,7 +170,7 @@ func (s *Service) undoPlayerSessions(ctx context.Context, ps []store.PlayerSessi
 
 // timeOutReservations moves the game session's RESERVED player sessions
 // older than PlayerSessionTimeout to TIMEDOUT, freeing their slots (the
-// relay forgets them after the same time).
+// relay forgets them after the same time), a page at a time.
 func (s *Service) timeOutReservations(ctx context.Context, gameSessionID string) error {
 	now := s.now().UTC()
 	next := ""
@@ -179,13 +179,9 @@ func (s *Service) timeOutReservations(ctx context.Context, gameSessionID string)
 		if err != nil {
 			return internal(err, "list reserved player sessions of %s", gameSessionID)
 		}
-		for _, p := range page {
-			if now.Sub(p.CreationTime) < PlayerSessionTimeout {
-				continue
-			}
-			if err := s.timeOutReservation(ctx, p.PlayerSessionId); err != nil {
-				return err
-			}
+		due := slices.DeleteFunc(page, func(p store.PlayerSession) bool { return now.Sub(p.CreationTime) < PlayerSessionTimeout })
+		if err := s.timeOut(ctx, due); err != nil {
+			return err
 		}
 		if token == "" {
 			return nil
@@ -194,42 +190,56 @@ func (s *Service) timeOutReservations(ctx context.Context, gameSessionID string)
 	}
 }
 
-// timeOutReservation makes a player session TIMEDOUT if it is still
-// RESERVED, PlayerSessionTimeout after its creation.
-func (s *Service) timeOutReservation(ctx context.Context, playerSessionID string) error {
-	_, err := s.updatePlayerSession(ctx, playerSessionID, func(q *store.PlayerSession) bool {
-		if q.Status != store.PlayerSessionReserved {
-			return false
-		}
-		q.Status, q.TerminationTime = store.PlayerSessionTimedOut, q.CreationTime.Add(PlayerSessionTimeout)
-		return true
-	})
-	return err
+// timeOut makes the player sessions of due (read RESERVED) TIMEDOUT at
+// their creation plus PlayerSessionTimeout, in one store step per fleet;
+// those that changed since the read are left as they are. Several
+// processes may do it at once: each move is compare-and-swap.
+func (s *Service) timeOut(ctx context.Context, due []store.PlayerSession) error {
+	if len(due) == 0 {
+		return nil
+	}
+	for i := range due {
+		due[i].TerminationTime = due[i].CreationTime.Add(PlayerSessionTimeout)
+	}
+	moved, err := s.store.TimeOutReservations(ctx, due)
+	perFleet := map[string]int{}
+	for _, p := range moved {
+		perFleet[p.FleetId]++
+	}
+	for fleet, n := range perFleet {
+		s.gsMetrics.playerSessionsMoved(fleet, store.PlayerSessionTimedOut, n)
+	}
+	if err != nil {
+		return internal(err, "time out %d reservations", len(due))
+	}
+	return nil
 }
 
-// reservationSweepBatches bounds the work of one sweepReservations: at most
-// this many batches of sweepBatch reservations; the rest wait for the next.
-const reservationSweepBatches = 20
+// The sweep of reservations reads reservationSweepBatch due ones at a time,
+// at most reservationSweepBatches times a sweep (every Discover): 50,000
+// a sweep, twice what 3,000 CreatePlayerSessions of 4 players a second
+// reserve in the default 2 s.
+const (
+	reservationSweepBatch   = 500
+	reservationSweepBatches = 100
+)
 
 // sweepReservations times out the RESERVED player sessions of every game
 // session created PlayerSessionTimeout or more ago, as GameLift does
 // whether or not anyone reads them, and returns how many due ones it
 // handled.
-// Several processes may run it at once: each write is compare-and-swap.
 func (s *Service) sweepReservations(ctx context.Context) (int, error) {
 	before := s.now().Add(-PlayerSessionTimeout)
 	n := 0
 	for range reservationSweepBatches {
-		due, more, err := s.store.DueReservations(ctx, before, sweepBatch)
+		due, more, err := s.store.DueReservations(ctx, before, reservationSweepBatch)
 		if err != nil {
 			return n, fmt.Errorf("sweep reservations: %w", err)
 		}
-		for _, p := range due {
-			if err := s.timeOutReservation(ctx, p.PlayerSessionId); err != nil && AsError(err).Type != NotFound {
-				return n, fmt.Errorf("sweep reservations: %w", err)
-			}
-			n++
+		if err := s.timeOut(ctx, due); err != nil {
+			return n, fmt.Errorf("sweep reservations: %w", err)
 		}
+		n += len(due)
 		if !more {
 			break
 		}
