@@ -3,6 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // TestFlagsAfterArguments: flags work after a command's positional arguments,
@@ -49,6 +52,36 @@ func TestRedisWaitReplicasFlag(t *testing.T) {
 		code, _, errOut := runCmd(tc.args...)
 		if code == 0 || !strings.Contains(errOut, "--redis-wait-replicas") {
 			t.Errorf("%q: exit %d, stderr %s", tc.args, code, errOut)
+		}
+	}
+}
+
+// TestRedisBatchWindowFlag: --redis-batch-window outside 0 to 10ms is
+// refused, naming the flag; within, it sets the wait of the client's
+// autopipeliner (none at 0).
+func TestRedisBatchWindowFlag(t *testing.T) {
+	for _, w := range []string{"-1ms", "11ms"} {
+		code, _, errOut := runCmd("matchmaker", "--api-key", "a:b", "--redis-batch-window", w)
+		if code == 0 || !strings.Contains(errOut, "--redis-batch-window: must be from 0 to 10ms, got "+w) {
+			t.Errorf("--redis-batch-window %s: exit %d, stderr %s", w, code, errOut)
+		}
+	}
+	for _, tc := range []struct {
+		window time.Duration
+		want   time.Duration
+	}{{0, 0}, {time.Millisecond, time.Millisecond}, {10 * time.Millisecond, 10 * time.Millisecond}} {
+		r := redisFlags{url: "redis://127.0.0.1:1/0", batchWindow: tc.window, waitTimeout: time.Second}
+		c, err := r.client()
+		if err != nil {
+			t.Fatalf("window %s: %v", tc.window, err)
+		}
+		var got time.Duration
+		if ap := c.(*redis.Client).Options().AutoPipelineOptions; ap != nil {
+			got = ap.MaxFlushDelay
+		}
+		_ = c.Close()
+		if got != tc.want {
+			t.Errorf("window %s: the client's autopipeliner waits %s, want %s", tc.window, got, tc.want)
 		}
 	}
 }

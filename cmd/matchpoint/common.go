@@ -90,7 +90,16 @@ type redisFlags struct {
 	sessions       time.Duration
 	waitReplicas   int
 	waitTimeout    time.Duration
+	batchWindow    time.Duration
 }
+
+// --redis-batch-window: its default, its bound (the wait is added to a
+// create's latency) and its help.
+const (
+	defaultBatchWindow = time.Millisecond
+	maxBatchWindow     = 10 * time.Millisecond
+	batchWindowUsage   = "one server or Sentinel: how long ticket and player session creates wait to share a Redis round trip (0: only when more than 4 are in flight, no wait; at most 10ms)"
+)
 
 func (r *redisFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.url, "redis-url", "redis://127.0.0.1:6379/0", "Redis URL of a standalone server (redis:// or rediss:// for TLS)")
@@ -103,6 +112,7 @@ func (r *redisFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&r.sessions, "session-retention", 24*time.Hour, "how long ended game sessions and their player sessions stay describable")
 	fs.IntVar(&r.waitReplicas, "redis-wait-replicas", 0, "make every ticket, configuration and event write wait until this many replicas have it (Redis WAIT), failing the call otherwise; one server or Sentinel only (docs/store.md, Durability)")
 	fs.DurationVar(&r.waitTimeout, "redis-wait-timeout", time.Second, "how long a write waits for --redis-wait-replicas before it fails")
+	fs.DurationVar(&r.batchWindow, "redis-batch-window", defaultBatchWindow, batchWindowUsage)
 }
 
 // client opens the Redis client the flags describe.
@@ -110,6 +120,8 @@ func (r *redisFlags) client() (redis.UniversalClient, error) {
 	switch {
 	case r.waitReplicas < 0:
 		return nil, fmt.Errorf("--redis-wait-replicas: must be 0 or more, got %d", r.waitReplicas)
+	case r.batchWindow < 0 || r.batchWindow > maxBatchWindow:
+		return nil, fmt.Errorf("--redis-batch-window: must be from 0 to %s, got %s", maxBatchWindow, r.batchWindow)
 	case r.waitReplicas > 0 && r.cluster != "":
 		return nil, errors.New("--redis-wait-replicas: not supported with --redis-cluster (a Cluster pipeline cannot send WAIT on the write's connection)")
 	case r.cluster != "":
@@ -118,13 +130,26 @@ func (r *redisFlags) client() (redis.UniversalClient, error) {
 		if r.sentinelAddrs == "" {
 			return nil, errors.New("--redis-sentinel-master needs --redis-sentinel-addrs")
 		}
-		return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: r.sentinelMaster, SentinelAddrs: splitList(r.sentinelAddrs), Password: r.password}), nil
+		return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: r.sentinelMaster, SentinelAddrs: splitList(r.sentinelAddrs), Password: r.password,
+			AutoPipelineOptions: r.autoPipeline()}), nil
 	}
 	opts, err := redis.ParseURL(r.url)
 	if err != nil {
 		return nil, fmt.Errorf("--redis-url: %w", err)
 	}
+	opts.AutoPipelineOptions = r.autoPipeline()
 	return redis.NewClient(opts), nil
+}
+
+// autoPipeline configures the autopipeliner the store sends creates
+// through: with a batch window, it waits that long after each flush to
+// gather more (store.NewRedis then sends it every create); nil keeps
+// go-redis's defaults.
+func (r *redisFlags) autoPipeline() *redis.AutoPipelineOptions {
+	if r.batchWindow == 0 {
+		return nil
+	}
+	return &redis.AutoPipelineOptions{MaxFlushDelay: r.batchWindow}
 }
 
 func (r *redisFlags) storeOptions() store.Options {

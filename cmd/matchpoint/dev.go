@@ -52,6 +52,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	useTLS := fs.Bool("tls", false, "serve the relay over TLS (wss) and DTLS with a generated development certificate; clients get its CA in the login result")
 	caFile := fs.String("tls-ca-file", filepath.Join(os.TempDir(), "matchpoint-dev-ca.pem"), "with --tls, where to write the development CA (PEM) for clients to trust")
 	redisURL := fs.String("redis-url", "", "keep tickets in the Redis at this URL instead of in memory (redis://host:port/db)")
+	batchWindow := fs.Duration("redis-batch-window", defaultBatchWindow, batchWindowUsage)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -71,7 +72,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	st := store.Store(store.NewMemory(store.Options{}))
 	if *redisURL != "" {
 		routeRedisLogs(log)
-		rf := redisFlags{url: *redisURL, prefix: "mp:", retention: time.Hour}
+		rf := redisFlags{url: *redisURL, prefix: "mp:", retention: time.Hour, batchWindow: *batchWindow}
 		rc, err := rf.client()
 		if err != nil {
 			fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)

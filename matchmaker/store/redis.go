@@ -27,14 +27,18 @@ type Redis struct {
 	// flight, a create goes through it, so that the creates of concurrent
 	// callers share round trips (one write and one read for a batch, on both
 	// sides). Fewer go to the client directly, which avoids the hand-off to
-	// the batcher's goroutine when there is nothing to batch with.
-	batcher  redis.Scripter
-	inFlight atomic.Int64
+	// the batcher's goroutine when there is nothing to batch with. When the
+	// client's autopipeliner waits to gather commands (a MaxFlushDelay in
+	// its AutoPipelineOptions), batchAbove is 0: every create goes through
+	// it, and the wait gathers the creates that arrive one by one.
+	batcher    redis.Scripter
+	batchAbove int64
+	inFlight   atomic.Int64
 }
 
-// batchAbove is how many creates must be in flight for a new one to be
-// batched.
-const batchAbove = 4
+// defaultBatchAbove is how many creates must be in flight for a new one to
+// be batched, when the autopipeliner does not wait.
+const defaultBatchAbove = 4
 
 // createScripter returns where a create script is sent (see Redis.batcher);
 // the caller calls done when the create has its reply.
@@ -42,7 +46,7 @@ func (r *Redis) createScripter() (s redis.Scripter, done func()) {
 	if r.batcher == nil {
 		return r.c, func() {}
 	}
-	if r.inFlight.Add(1) > batchAbove {
+	if r.inFlight.Add(1) > r.batchAbove {
 		return r.batcher, r.createDone
 	}
 	return r.c, r.createDone
@@ -56,16 +60,21 @@ var _ Store = (*Redis)(nil)
 // ticket is taken to be a create still in flight rather than a leftover.
 const idPendingWindow = time.Minute
 
-// NewRedis returns a Store on c. On a plain *redis.Client, ticket creates
-// made while several others are in flight go through the client's shared
-// autopipeliner (redis.Client.AutoPipeline, configured by
-// redis.Options.AutoPipelineOptions), which closing the client stops.
+// NewRedis returns a Store on c. On a plain *redis.Client, ticket and
+// player session creates made while several others are in flight go
+// through the client's shared autopipeliner (redis.Client.AutoPipeline,
+// configured by redis.Options.AutoPipelineOptions), which closing the
+// client stops; every create does when those options set a MaxFlushDelay
+// (see Redis.batcher).
 func NewRedis(c redis.UniversalClient, opts Options) *Redis {
-	r := &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts()}
+	r := &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts(), batchAbove: defaultBatchAbove}
 	if one, ok := c.(*redis.Client); ok {
 		r.oneServer = true
 		if ap, err := one.AutoPipeline(); err == nil {
 			r.batcher = ap
+		}
+		if ap := one.Options().AutoPipelineOptions; ap != nil && ap.MaxFlushDelay > 0 {
+			r.batchAbove = 0
 		}
 	}
 	return r
