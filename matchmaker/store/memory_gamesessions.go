@@ -20,11 +20,36 @@ type memGameSessions struct {
 	players map[string]*PlayerSession
 	// byPlayer holds the ids of each player's player sessions.
 	byPlayer map[string]map[string]struct{}
+	// reserved holds the player sessions created RESERVED, oldest first
+	// (creation ms, then id), for DueReservations; entries of those no
+	// longer RESERVED, or gone, are dropped when it passes them.
+	reserved []reservedEntry
 	// ended lists ended game sessions by expiry time, oldest first.
 	ended []expiryEntry
 	// changes records the changes of each fleet's game sessions
 	// (memory_gamesession_changes.go).
 	changes map[string]*memChanges
+}
+
+type reservedEntry struct {
+	ms int64
+	id string
+}
+
+func compareReserved(a, b reservedEntry) int {
+	return cmp.Or(cmp.Compare(a.ms, b.ms), strings.Compare(a.id, b.id))
+}
+
+// addReserved records a player session created RESERVED, in order (at the
+// end, but for a clock that went back).
+func (g *memGameSessions) addReserved(p *PlayerSession) {
+	e := reservedEntry{ms: p.CreationTime.UnixMilli(), id: p.PlayerSessionId}
+	if n := len(g.reserved); n == 0 || compareReserved(g.reserved[n-1], e) < 0 {
+		g.reserved = append(g.reserved, e)
+		return
+	}
+	i, _ := slices.BinarySearchFunc(g.reserved, e, compareReserved)
+	g.reserved = slices.Insert(g.reserved, i, e)
 }
 
 type memGameSession struct {
@@ -374,6 +399,9 @@ func (m *Memory) CreatePlayerSessions(_ context.Context, gameSessionID string, p
 		if p.Status.Holds() {
 			s.gs.CurrentPlayerSessionCount++
 		}
+		if p.Status == PlayerSessionReserved {
+			g.addReserved(&c)
+		}
 	}
 	g.touched(s.gs.FleetId, gameSessionID)
 	return s.gs.CurrentPlayerSessionCount, nil
@@ -476,24 +504,43 @@ func (m *Memory) UpdatePlayerSession(_ context.Context, ps PlayerSession) (int64
 	return ps.Version, nil
 }
 
-// DueReservations implements GameSessions.
+// DueReservations implements GameSessions: it walks the index of
+// reservations from its oldest, dropping the entries it passes of player
+// sessions no longer RESERVED, so that a call costs what it returns and
+// drops, not the number of player sessions.
 func (m *Memory) DueReservations(_ context.Context, before time.Time, limit int) ([]PlayerSession, bool, error) {
 	if limit <= 0 {
 		return nil, false, fmt.Errorf("due reservations: limit %d is not positive", limit)
 	}
 	g, _ := m.lockGS()
 	defer m.mu.Unlock()
+	cut := before.UnixMilli()
 	var due []PlayerSession
-	for _, p := range g.players {
-		if p.Status == PlayerSessionReserved && p.CreationTime.UnixMilli() <= before.UnixMilli() {
-			due = append(due, *p)
+	more := false
+	i := 0
+	for ; i < len(g.reserved) && g.reserved[i].ms <= cut; i++ {
+		p, ok := g.players[g.reserved[i].id]
+		if !ok || p.Status != PlayerSessionReserved {
+			continue
+		}
+		if len(due) == limit {
+			more = true
+			break
+		}
+		due = append(due, *p)
+	}
+	// Keep the passed entries still RESERVED (those returned), moved to
+	// the end of the passed prefix, and drop the prefix's others.
+	kept := i
+	for j := i - 1; j >= 0; j-- {
+		if p, ok := g.players[g.reserved[j].id]; ok && p.Status == PlayerSessionReserved {
+			kept--
+			g.reserved[kept] = g.reserved[j]
 		}
 	}
-	sortPlayerSessions(due)
-	if len(due) > limit {
-		return due[:limit], true, nil
-	}
-	return due, false, nil
+	clear(g.reserved[:kept])
+	g.reserved = g.reserved[kept:]
+	return due, more, nil
 }
 
 // TimeOutReservations implements GameSessions.

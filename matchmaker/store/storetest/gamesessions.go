@@ -875,7 +875,8 @@ func testGameSessionChangesAfterRetention(t *testing.T, open Opener) {
 }
 
 // testDueReservations: DueReservations lists the player sessions still
-// RESERVED that were created by a time, oldest first, a page at a time;
+// RESERVED that were created by a time, oldest first (by creation time, not
+// by order of creation), a page at a time;
 // player sessions that connected, timed out or ended with their game
 // session are not listed.
 func testDueReservations(t *testing.T, open Opener) {
@@ -897,10 +898,13 @@ func testDueReservations(t *testing.T, open Opener) {
 	ends.Status, ends.TerminationTime = store.GameSessionTerminated, base().Add(time.Minute)
 	_, err := s.UpdateGameSession(ctx, ends)
 	must(t, err)
+	// Created last, but stamped before the others (a clock that went back).
+	_, err = s.CreatePlayerSessions(ctx, a.GameSessionId, []store.PlayerSession{playerSession(a.GameSessionId, id("psess", 9), id("p", 9), 0)})
+	must(t, err)
 
 	due, _, err := s.DueReservations(ctx, base().Add(4*time.Second), 10)
 	must(t, err)
-	same(t, "due by base+4s", psIDs(due), []string{id("psess", 0), id("psess", 3)})
+	same(t, "due by base+4s", psIDs(due), []string{id("psess", 9), id("psess", 0), id("psess", 3)})
 	var all []string
 	for range 10 {
 		due, more, err := s.DueReservations(ctx, base().Add(time.Hour), 1)
@@ -916,7 +920,7 @@ func testDueReservations(t *testing.T, open Opener) {
 			break
 		}
 	}
-	same(t, "due by base+1h, a page of one at a time", all, []string{id("psess", 0), id("psess", 3), id("psess", 4)})
+	same(t, "due by base+1h, a page of one at a time", all, []string{id("psess", 9), id("psess", 0), id("psess", 3), id("psess", 4)})
 	if _, _, err := s.DueReservations(ctx, base(), 0); err == nil {
 		t.Fatal("a limit of 0 was answered")
 	}
