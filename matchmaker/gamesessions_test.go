@@ -293,6 +293,10 @@ func TestRelayRefusalUndoesPlayerSessions(t *testing.T) {
 		if got := e.describe(gs.GameSessionId); got.CurrentPlayerSessionCount != 0 {
 			t.Fatalf("count %d after refusals, want 0", got.CurrentPlayerSessionCount)
 		}
+		out, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{PlayerId: "b"})
+		if err != nil || len(out.PlayerSessions) != 1 || out.PlayerSessions[0].Status != "TIMEDOUT" || out.PlayerSessions[0].TerminationTime == nil {
+			t.Fatalf("b's refused player session: %+v, %v; want it TIMEDOUT with a termination time", out, err)
+		}
 		e.relays.refuse = ""
 		e.players(gs.GameSessionId, "a", "b")
 	})

@@ -152,19 +152,20 @@ func (s *Service) reserve(ctx context.Context, req bus.ReserveRequest) error {
 }
 
 // undoPlayerSessions ends player sessions the relay did not reserve, so
-// that they hold no slot (TIMEDOUT, as they were never usable).
+// that they hold no slot (TIMEDOUT, as they were never usable), in one
+// store step: they are still RESERVED at version 1 unless something else
+// moved them since, which then stands.
 func (s *Service) undoPlayerSessions(ctx context.Context, ps []store.PlayerSession) {
 	now := s.now().UTC()
-	for _, p := range ps {
-		if _, err := s.updatePlayerSession(ctx, p.PlayerSessionId, func(q *store.PlayerSession) bool {
-			if q.Status != store.PlayerSessionReserved {
-				return false
-			}
-			q.Status, q.TerminationTime = store.PlayerSessionTimedOut, now
-			return true
-		}); err != nil {
-			s.log.Warn("undo player session", "playerSessionId", p.PlayerSessionId, "err", err)
-		}
+	undo := make([]store.PlayerSession, len(ps))
+	for i, p := range ps {
+		p.Version, p.TerminationTime = 1, now
+		undo[i] = p
+	}
+	moved, err := s.store.TimeOutReservations(ctx, undo)
+	s.gsMetrics.playerSessionsMoved(ps[0].FleetId, store.PlayerSessionTimedOut, len(moved))
+	if err != nil {
+		s.log.Warn("undo player sessions", "gameSessionId", ps[0].GameSessionId, "count", len(ps), "undone", len(moved), "err", err)
 	}
 }
 
