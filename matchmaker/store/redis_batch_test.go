@@ -17,7 +17,7 @@ import (
 
 // TestRedisBatchWindow: on a client whose autopipeliner waits to gather
 // commands (AutoPipelineOptions.MaxFlushDelay), 16 ticket creates started
-// together share one or two Redis reads, where a client without the wait
+// together share one to three Redis reads, where a client without the wait
 // sends the first four on their own connections (at least four reads).
 func TestRedisBatchWindow(t *testing.T) {
 	srv := redistest.Start(t)
