@@ -2,12 +2,14 @@ package relay
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/matchpoint-dev/matchpoint/internal/poll"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 )
 
@@ -148,8 +150,14 @@ func testUDPBatchOrder(t *testing.T, listen string) {
 			next[from] = seq
 		}
 	}
-	if v := counterValue(t, tp.fp.srv.m.udpOut); v != players*(players-1)*each {
-		t.Fatalf("%v datagrams counted sent, want %d", v, players*(players-1)*each)
+	// The reader counts a batch once its send returns, which may be after
+	// the clients read it: wait for the count, then check it went no further.
+	want := float64(players * (players - 1) * each)
+	poll.Must(t, 5*time.Second, func() string {
+		return fmt.Sprintf("%v datagrams counted sent, want %v", counterValue(t, tp.fp.srv.m.udpOut), want)
+	}, func() bool { return counterValue(t, tp.fp.srv.m.udpOut) >= want })
+	if v := counterValue(t, tp.fp.srv.m.udpOut); v != want {
+		t.Fatalf("%v datagrams counted sent, want %v", v, want)
 	}
 }
 
