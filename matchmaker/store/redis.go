@@ -27,18 +27,27 @@ type Redis struct {
 	// flight, a create goes through it, so that the creates of concurrent
 	// callers share round trips (one write and one read for a batch, on both
 	// sides). Fewer go to the client directly, which avoids the hand-off to
-	// the batcher's goroutine when there is nothing to batch with. When the
-	// client's autopipeliner waits to gather commands (a MaxFlushDelay in
-	// its AutoPipelineOptions), batchAbove is 0: every create goes through
-	// it, and the wait gathers the creates that arrive one by one.
-	batcher    redis.Scripter
-	batchAbove int64
-	inFlight   atomic.Int64
+	// the batcher's goroutine when there is nothing to batch with.
+	batcher  redis.Scripter
+	inFlight atomic.Int64
+	// window is the wait of the client's autopipeliner (a MaxFlushDelay in
+	// its AutoPipelineOptions), or 0. With a window, a create that comes
+	// less than followWindows windows after the one before goes through the
+	// batcher too, whose wait gathers creates that arrive one by one at a
+	// steady rate; a create after a quiet spell goes directly, with no wait.
+	window     time.Duration
+	lastCreate atomic.Int64
 }
 
-// defaultBatchAbove is how many creates must be in flight for a new one to
-// be batched, when the autopipeliner does not wait.
-const defaultBatchAbove = 4
+// followWindows is how many windows after the create before a create still
+// goes through the batcher: with a 1 ms window, at a steady 1,000 creates a
+// second or more nearly every create is gathered, and at 100 a second two
+// in three go directly (gaps spread exponentially).
+const followWindows = 4
+
+// batchAbove is how many creates must be in flight for a new one to be
+// batched whatever the window.
+const batchAbove = 4
 
 // createScripter returns where a create script is sent (see Redis.batcher);
 // the caller calls done when the create has its reply.
@@ -46,10 +55,21 @@ func (r *Redis) createScripter() (s redis.Scripter, done func()) {
 	if r.batcher == nil {
 		return r.c, func() {}
 	}
-	if r.inFlight.Add(1) > r.batchAbove {
+	if r.inFlight.Add(1) > batchAbove || r.followsClosely() {
 		return r.batcher, r.createDone
 	}
 	return r.c, r.createDone
+}
+
+// followsClosely records a create's start and reports whether it comes
+// less than followWindows windows after the one before (never without a
+// window).
+func (r *Redis) followsClosely() bool {
+	if r.window <= 0 {
+		return false
+	}
+	now := time.Now().UnixNano()
+	return now-r.lastCreate.Swap(now) < followWindows*int64(r.window)
 }
 
 func (r *Redis) createDone() { r.inFlight.Add(-1) }
@@ -64,17 +84,17 @@ const idPendingWindow = time.Minute
 // player session creates made while several others are in flight go
 // through the client's shared autopipeliner (redis.Client.AutoPipeline,
 // configured by redis.Options.AutoPipelineOptions), which closing the
-// client stops; every create does when those options set a MaxFlushDelay
-// (see Redis.batcher).
+// client stops; so do those that follow another closely when those options
+// set a MaxFlushDelay (see Redis.window).
 func NewRedis(c redis.UniversalClient, opts Options) *Redis {
-	r := &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts(), batchAbove: defaultBatchAbove}
+	r := &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts()}
 	if one, ok := c.(*redis.Client); ok {
 		r.oneServer = true
 		if ap, err := one.AutoPipeline(); err == nil {
 			r.batcher = ap
 		}
-		if ap := one.Options().AutoPipelineOptions; ap != nil && ap.MaxFlushDelay > 0 {
-			r.batchAbove = 0
+		if ap := one.Options().AutoPipelineOptions; ap != nil {
+			r.window = ap.MaxFlushDelay
 		}
 	}
 	return r
