@@ -214,16 +214,32 @@ func (w *former) run(ctx context.Context) error {
 		loops.Wait()
 		w.places.Wait()
 	}()
+	loops.Go(func() { w.sweepLoop(ctx) })
 	discover := time.NewTicker(w.opts.Discover)
 	defer discover.Stop()
 	for {
 		w.discover(ctx, &loops)
-		w.sweepReservations(ctx)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-discover.C:
 		case <-w.rediscover:
+		}
+	}
+}
+
+// sweepLoop times out unused reservations every Discover until ctx is
+// done, apart from the discover loop: a sweep of tens of thousands of
+// reservations does not delay noticing a configuration.
+func (w *former) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(w.opts.Discover)
+	defer t.Stop()
+	for {
+		w.sweepReservations(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }
@@ -234,7 +250,7 @@ const reservationsLease = "sweep:reservations"
 
 // sweepReservations times out the reservations unused for
 // PlayerSessionTimeout (Service.sweepReservations) if this former holds,
-// or can take, the lease of that sweep; it runs every Discover.
+// or can take, the lease of that sweep; sweepLoop runs it every Discover.
 func (w *former) sweepReservations(ctx context.Context) {
 	if err := w.opts.Store.AcquireLease(ctx, reservationsLease, w.opts.Owner, w.opts.LeaseTTL); err != nil {
 		if !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {

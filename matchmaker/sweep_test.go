@@ -1,7 +1,9 @@
 package matchmaker
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,4 +56,46 @@ func TestSweepReservationsInBatches(t *testing.T) {
 			t.Fatalf("a second sweep: %d reservations, %v; want none", n, err)
 		}
 	})
+}
+
+// stuckSweepStore is a store whose DueReservations does not return until
+// its context ends: a sweep that takes as long as the test.
+type stuckSweepStore struct {
+	store.Store
+	entered chan struct{}
+	once    sync.Once
+}
+
+func (s *stuckSweepStore) DueReservations(ctx context.Context, _ time.Time, _ int) ([]store.PlayerSession, bool, error) {
+	s.once.Do(func() { close(s.entered) })
+	<-ctx.Done()
+	return nil, false, ctx.Err()
+}
+
+// TestSweepDoesNotHoldDiscovery: while a sweep of reservations runs, the
+// former still discovers a new configuration and forms its matches (the
+// sweep has a loop of its own).
+func TestSweepDoesNotHoldDiscovery(t *testing.T) {
+	st := &stuckSweepStore{Store: store.NewMemory(store.Options{}), entered: make(chan struct{})}
+	e := newFormEnvWith(t, formingOptions(Options{Store: st}), ModeStandalone, false)
+	runService(t, e.svc)
+	select {
+	case <-st.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no sweep of reservations started")
+	}
+	ctx := context.Background()
+	mode, no, timeout := ModeStandalone, false, 60
+	if _, err := e.svc.CreateMatchmakingConfiguration(ctx, &CreateMatchmakingConfigurationInput{Name: "late", RuleSetName: "duel",
+		RequestTimeoutSeconds: &timeout, AcceptanceRequired: &no, FlexMatchMode: &mode}); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{"a", "b"} {
+		skill := 1000 + float64(i)
+		if _, err := e.svc.StartMatchmaking(ctx, &StartMatchmakingInput{TicketId: id, ConfigurationName: "late",
+			Players: []store.Player{{PlayerId: "player-" + id, PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &skill}}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.waitStatus("a", store.StatusCompleted)
 }
