@@ -2,7 +2,6 @@ package matchmaker
 
 import (
 	"context"
-	"errors"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
@@ -25,13 +24,7 @@ type handOff struct {
 // changed nothing, when a ticket is missing or changed since that read (the
 // claim is lost); an error is the store's failure.
 func (s *Service) handOver(ctx context.Context, cfg store.Configuration, m handOff) (bool, error) {
-	ids, current, move, details := s.proposal(cfg, m.matchID, m.tickets, m.metrics)
-	moved, done, err := s.moveAtOnce(ctx, cfg, ids, current, move, details)
-	if err != nil || !done {
-		return false, err
-	}
-	s.metrics.ticket(cfg.Name, claimStatus(cfg), len(moved))
-	return true, nil
+	return s.handOverAll(ctx, cfg, []handOff{m})
 }
 
 // handOverAll is handOver for several matches of one configuration with
@@ -41,13 +34,8 @@ func (s *Service) handOver(ctx context.Context, cfg store.Configuration, m handO
 // caller then hands the matches over one by one, so that the others are
 // not lost with it.
 func (s *Service) handOverAll(ctx context.Context, cfg store.Configuration, matches []handOff) (bool, error) {
-	n := 0
-	for _, m := range matches {
-		n += len(m.tickets)
-	}
 	steps := make([]*moveStep, len(matches))
-	tickets := make([]store.Ticket, 0, n)
-	evs := make([]store.NewEvent, 0, 2*len(matches))
+	n := 0
 	for i, m := range matches {
 		ids, current, move, details := s.proposal(cfg, m.matchID, m.tickets, m.metrics)
 		st, ok := s.prepareMove(cfg, ids, current, move, details)
@@ -55,20 +43,11 @@ func (s *Service) handOverAll(ctx context.Context, cfg store.Configuration, matc
 			return false, nil
 		}
 		steps[i] = st
-		tickets = append(tickets, st.next...)
-		evs = append(evs, st.evs...)
+		n += len(st.next)
 	}
-	versions, seqs, err := s.store.UpdateTicketsWithEvents(ctx, cfg.Name, tickets, evs)
-	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-		return false, nil
+	if done, err := s.commitMoves(ctx, cfg, steps); !done || err != nil {
+		return false, err
 	}
-	if err != nil {
-		return false, internal(err, "move the tickets of %d matches", len(matches))
-	}
-	for _, st := range steps {
-		s.finishMove(ctx, cfg, st, versions[:len(st.next)], seqs[:len(st.evs)])
-		versions, seqs = versions[len(st.next):], seqs[len(st.evs):]
-	}
-	s.metrics.ticket(cfg.Name, claimStatus(cfg), len(tickets))
+	s.metrics.ticket(cfg.Name, claimStatus(cfg), n)
 	return true, nil
 }

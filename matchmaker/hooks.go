@@ -196,15 +196,40 @@ func (s *Service) moveAtOnce(ctx context.Context, cfg store.Configuration, ids [
 	if !ok {
 		return nil, false, nil
 	}
-	versions, seqs, err := s.store.UpdateTicketsWithEvents(ctx, cfg.Name, st.next, st.evs)
+	if done, err := s.commitMoves(ctx, cfg, []*moveStep{st}); !done || err != nil {
+		return nil, false, err
+	}
+	return st.next, true, nil
+}
+
+// commitMoves makes prepared steps (of matches with disjoint tickets) in
+// one store step, UpdateTicketsWithEvents, and follows each (finishMove).
+// It reports false with a nil error, having changed nothing, when the store
+// finds a ticket missing or changed since it was read; an error is the
+// store's failure, after which the step may or may not have been made.
+func (s *Service) commitMoves(ctx context.Context, cfg store.Configuration, steps []*moveStep) (bool, error) {
+	var tickets []store.Ticket
+	var evs []store.NewEvent
+	if len(steps) == 1 {
+		tickets, evs = steps[0].next, steps[0].evs
+	} else {
+		for _, st := range steps {
+			tickets = append(tickets, st.next...)
+			evs = append(evs, st.evs...)
+		}
+	}
+	versions, seqs, err := s.store.UpdateTicketsWithEvents(ctx, cfg.Name, tickets, evs)
 	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-		return nil, false, nil
+		return false, nil
 	}
 	if err != nil {
-		return nil, false, internal(err, "move the tickets of a match")
+		return false, internal(err, "move the tickets of %d match(es)", len(steps))
 	}
-	s.finishMove(ctx, cfg, st, versions, seqs)
-	return st.next, true, nil
+	for _, st := range steps {
+		s.finishMove(ctx, cfg, st, versions[:len(st.next)], seqs[:len(st.evs)])
+		versions, seqs = versions[len(st.next):], seqs[len(st.evs):]
+	}
+	return true, nil
 }
 
 // moveStep is one match's store step of moveAtOnce, prepared: the tickets as
