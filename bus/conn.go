@@ -190,12 +190,16 @@ func (c *Conn) request(ctx context.Context, op, subject string, data []byte) ([]
 	return msg.Data, nil
 }
 
-// subscription is one NATS subscription delivered to a fixed set of worker
-// goroutines through a buffered channel. It owns the workers: stop (called
-// explicitly or when the subscribe context ends) unsubscribes, lets the
-// workers handle what is already buffered when drain is set, and waits for
-// them. handle learns whether the subscription is stopping, so a server can
-// refuse what it no longer takes. A handler must not call its own
+// subscription is one NATS subscription delivered through a buffered
+// channel to at most concurrency handlers at once. With 1, one goroutine handles
+// the messages in order; above 1 a dispatcher starts a goroutine per message,
+// up to concurrency at a time, so that a subscription that may handle hundreds at
+// once does not keep hundreds of idle goroutines (each one a stack the
+// garbage collector scans on every cycle). It owns its goroutines: stop
+// (called explicitly or when the subscribe context ends) unsubscribes, lets
+// the handlers take what is already buffered when drain is set, and waits
+// for them. handle learns whether the subscription is stopping, so a server
+// can refuse what it no longer takes. A handler must not call its own
 // subscription's stop.
 type subscription struct {
 	sub  *nats.Subscription
@@ -205,7 +209,7 @@ type subscription struct {
 	once sync.Once
 }
 
-func (c *Conn) subscribe(ctx context.Context, subject, queue string, workers int, drain bool, handle func(m *nats.Msg, stopping bool)) (func(), error) {
+func (c *Conn) subscribe(ctx context.Context, subject, queue string, concurrency int, drain bool, handle func(m *nats.Msg, stopping bool)) (func(), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("bus: subscribe %s: %w", subject, err)
 	}
@@ -227,8 +231,10 @@ func (c *Conn) subscribe(ctx context.Context, subject, queue string, workers int
 			return nil, c.wrap("subscribe "+subject, err)
 		}
 	}
-	for range workers {
-		s.wg.Go(func() { s.work(drain, handle) })
+	if concurrency == 1 {
+		s.wg.Go(func() { s.receive(drain, handle) })
+	} else {
+		s.wg.Go(func() { s.dispatch(concurrency, drain, handle) })
 	}
 	shutdown := func() {
 		s.once.Do(func() {
@@ -253,16 +259,18 @@ func (c *Conn) subscribe(ctx context.Context, subject, queue string, workers int
 	}, nil
 }
 
-func (s *subscription) work(drain bool, handle func(m *nats.Msg, stopping bool)) {
+// receive passes each message to take until the subscription stops, then,
+// when drain is set, what is still buffered.
+func (s *subscription) receive(drain bool, take func(m *nats.Msg, stopping bool)) {
 	for {
 		select {
 		case m := <-s.ch:
-			handle(m, isClosed(s.done))
+			take(m, isClosed(s.done))
 		case <-s.done:
 			for drain {
 				select {
 				case m := <-s.ch:
-					handle(m, true)
+					take(m, true)
 				default:
 					return
 				}
@@ -270,6 +278,21 @@ func (s *subscription) work(drain bool, handle func(m *nats.Msg, stopping bool))
 			return
 		}
 	}
+}
+
+// dispatch hands each message to a goroutine of its own, at most limit at
+// once, and returns once those it started have finished.
+func (s *subscription) dispatch(limit int, drain bool, handle func(m *nats.Msg, stopping bool)) {
+	slots := make(chan struct{}, limit)
+	var running sync.WaitGroup
+	defer running.Wait()
+	s.receive(drain, func(m *nats.Msg, stopping bool) {
+		slots <- struct{}{}
+		running.Go(func() {
+			handle(m, stopping)
+			<-slots
+		})
+	})
 }
 
 func isClosed(ch <-chan struct{}) bool {

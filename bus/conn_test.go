@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -271,6 +272,60 @@ func TestServePlacementsStopWaitsForHandlers(t *testing.T) {
 	}
 	if _, err := mm.RequestPlacement(timeoutCtx(t, 5*time.Second), samplePlacement("m2", "eu", 2)); !errors.Is(err, bus.ErrNoResponders) {
 		t.Fatalf("after stop: %v; want ErrNoResponders", err)
+	}
+}
+
+// TestServeConcurrencyOnDemand: a Serve subscription handles up to
+// MaxInFlight requests at once, and keeps no idle goroutine per slot.
+func TestServeConcurrencyOnDemand(t *testing.T) {
+	srv := bustest.RunServer(t)
+	const limit = 4
+	relay := bustest.Connect(t, srv, bus.Options{MaxInFlight: limit})
+	idle := bustest.Connect(t, srv, bus.Options{MaxInFlight: 256})
+	before := runtime.NumGoroutine()
+	stopIdle, err := idle.ServePlacements(t.Context(), "idle", "", placeAll("r0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grew := runtime.NumGoroutine() - before; grew > 4 {
+		t.Fatalf("an idle subscription of MaxInFlight 256 started %d goroutines", grew)
+	}
+	stopIdle()
+
+	var running atomic.Int32
+	var over atomic.Bool
+	release := make(chan struct{})
+	stop, err := relay.ServePlacements(t.Context(), "eu", "", func(ctx context.Context, req bus.PlacementRequest) bus.PlacementReply {
+		if running.Add(1) > limit {
+			over.Store(true)
+		}
+		<-release
+		running.Add(-1)
+		return placeAll("r1")(ctx, req)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	mm := bustest.Connect(t, srv, bus.Options{})
+	const requests = 3 * limit
+	errs := make(chan error, requests)
+	for i := range requests {
+		go func() {
+			_, err := mm.RequestPlacement(timeoutCtx(t, 10*time.Second), samplePlacement(fmt.Sprintf("m%d", i), "eu", 2))
+			errs <- err
+		}()
+	}
+	poll.Must(t, 5*time.Second, func() string { return fmt.Sprintf("%d handlers running; want %d", running.Load(), limit) },
+		func() bool { return running.Load() == limit })
+	close(release)
+	for range requests {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if over.Load() {
+		t.Fatalf("more than %d handlers ran at once", limit)
 	}
 }
 
