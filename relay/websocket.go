@@ -332,9 +332,10 @@ func (w *wsConn) abort() {
 	w.end()
 }
 
-// end closes the TCP connection; the write side is over.
+// end closes the TCP connection (as the WebSocket's Close does, without a
+// close frame); the write side is over.
 func (w *wsConn) end() {
-	w.c.Close()
+	w.nc.Close()
 	close(w.writerDone)
 }
 
