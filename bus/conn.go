@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -191,29 +192,43 @@ func (c *Conn) request(ctx context.Context, op, subject string, data []byte) ([]
 }
 
 // subscription is one NATS subscription delivered through a buffered
-// channel to at most concurrency handlers at once. With 1, one goroutine handles
-// the messages in order; above 1 a dispatcher starts a goroutine per message,
-// up to concurrency at a time, so that a subscription that may handle hundreds at
-// once does not keep hundreds of idle goroutines (each one a stack the
-// garbage collector scans on every cycle). It owns its goroutines: stop
-// (called explicitly or when the subscribe context ends) unsubscribes, lets
-// the handlers take what is already buffered when drain is set, and waits
-// for them. handle learns whether the subscription is stopping, so a server
-// can refuse what it no longer takes. A handler must not call its own
-// subscription's stop.
+// channel to at most limit handlers at once. Its workers come and go with
+// the load: one always waits for the next message while fewer than limit
+// run, a worker that takes the last waiting place starts another, and one
+// that has waited idleWorker while another waits too ends. A subscription
+// that may handle hundreds at once so keeps only the goroutines it has
+// lately needed (each one a stack the garbage collector scans on every
+// cycle), and a worker's stack, grown by its handler, serves many messages.
+// With limit 1 one worker handles the messages in order. The subscription
+// owns its workers: stop (called explicitly or when the subscribe context
+// ends) unsubscribes, lets the workers handle what is already buffered when
+// drain is set, and waits for them. handle learns whether the subscription
+// is stopping, so a server can refuse what it no longer takes. A handler
+// must not call its own subscription's stop.
 type subscription struct {
-	sub  *nats.Subscription
-	ch   chan *nats.Msg
-	done chan struct{}
-	wg   sync.WaitGroup
-	once sync.Once
+	sub     *nats.Subscription
+	ch      chan *nats.Msg
+	done    chan struct{}
+	wg      sync.WaitGroup
+	once    sync.Once
+	limit   int32
+	idle    time.Duration // how long a worker waits before it may end: idleWorker, shorter in tests
+	running atomic.Int32 // workers started and not ended
+	waiting atomic.Int32 // workers waiting for a message
+	drain   bool
+	handle  func(m *nats.Msg, stopping bool)
 }
 
-func (c *Conn) subscribe(ctx context.Context, subject, queue string, concurrency int, drain bool, handle func(m *nats.Msg, stopping bool)) (func(), error) {
+// idleWorker is how long a subscription's worker waits for a message before
+// it ends, when another worker waits too.
+const idleWorker = 5 * time.Second
+
+func (c *Conn) subscribe(ctx context.Context, subject, queue string, limit int, drain bool, handle func(m *nats.Msg, stopping bool)) (func(), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("bus: subscribe %s: %w", subject, err)
 	}
-	s := &subscription{ch: make(chan *nats.Msg, c.opts.Pending), done: make(chan struct{})}
+	s := &subscription{ch: make(chan *nats.Msg, c.opts.Pending), done: make(chan struct{}),
+		limit: int32(limit), idle: idleWorker, drain: drain, handle: handle}
 	var err error
 	if queue == "" {
 		s.sub, err = c.nc.ChanSubscribe(subject, s.ch)
@@ -231,11 +246,8 @@ func (c *Conn) subscribe(ctx context.Context, subject, queue string, concurrency
 			return nil, c.wrap("subscribe "+subject, err)
 		}
 	}
-	if concurrency == 1 {
-		s.wg.Go(func() { s.receive(drain, handle) })
-	} else {
-		s.wg.Go(func() { s.dispatch(concurrency, drain, handle) })
-	}
+	s.running.Add(1)
+	s.wg.Go(s.work)
 	shutdown := func() {
 		s.once.Do(func() {
 			if err := s.sub.Unsubscribe(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) && !errors.Is(err, nats.ErrBadSubscription) {
@@ -259,40 +271,70 @@ func (c *Conn) subscribe(ctx context.Context, subject, queue string, concurrency
 	}, nil
 }
 
-// receive passes each message to take until the subscription stops, then,
-// when drain is set, what is still buffered.
-func (s *subscription) receive(drain bool, take func(m *nats.Msg, stopping bool)) {
+// work is one worker: it handles messages until the subscription stops
+// (then, when drain is set, what is still buffered) or it has waited
+// its idle time while another worker waits too.
+func (s *subscription) work() {
+	var t *time.Timer
+	var idle <-chan time.Time
+	if s.limit > 1 {
+		t = time.NewTimer(s.idle)
+		defer t.Stop()
+		idle = t.C
+	}
 	for {
+		s.waiting.Add(1)
 		select {
 		case m := <-s.ch:
-			take(m, isClosed(s.done))
+			if s.waiting.Add(-1) == 0 {
+				s.more()
+			}
+			s.handle(m, isClosed(s.done))
+		case <-idle:
+			if s.leave() {
+				return
+			}
 		case <-s.done:
-			for drain {
+			s.waiting.Add(-1)
+			for s.drain {
 				select {
 				case m := <-s.ch:
-					take(m, true)
+					s.handle(m, true)
 				default:
 					return
 				}
 			}
 			return
 		}
+		if t != nil {
+			t.Reset(s.idle)
+		}
 	}
 }
 
-// dispatch hands each message to a goroutine of its own, at most limit at
-// once, and returns once those it started have finished.
-func (s *subscription) dispatch(limit int, drain bool, handle func(m *nats.Msg, stopping bool)) {
-	slots := make(chan struct{}, limit)
-	var running sync.WaitGroup
-	defer running.Wait()
-	s.receive(drain, func(m *nats.Msg, stopping bool) {
-		slots <- struct{}{}
-		running.Go(func() {
-			handle(m, stopping)
-			<-slots
-		})
-	})
+// more starts a worker, unless limit already run.
+func (s *subscription) more() {
+	if s.running.Add(1) > s.limit {
+		s.running.Add(-1)
+		return
+	}
+	s.wg.Go(s.work)
+}
+
+// leave ends an idle worker when another is waiting too; otherwise the
+// worker stays, and waits again.
+func (s *subscription) leave() bool {
+	for {
+		n := s.waiting.Load()
+		if n <= 1 {
+			s.waiting.Add(-1)
+			return false
+		}
+		if s.waiting.CompareAndSwap(n, n-1) {
+			s.running.Add(-1)
+			return true
+		}
+	}
 }
 
 func isClosed(ch <-chan struct{}) bool {
