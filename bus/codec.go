@@ -117,6 +117,15 @@ func decode[T any, P interface {
 		}
 		return zero, jsonError[T](typ, data, err)
 	}
+	return accept[T, P](m)
+}
+
+// accept checks the version and validates a decoded payload.
+func accept[T any, P interface {
+	*T
+	payload
+}](m T) (T, error) {
+	typ := typeName[T]()
 	p := P(&m)
 	switch v := *p.ver(); {
 	case v == 0:
@@ -286,7 +295,13 @@ func (r ReserveRequest) Encode() ([]byte, error) { return encode(r) }
 func (r ReserveReply) Encode() ([]byte, error) { return encode(r) }
 
 // DecodeReserveRequest parses and validates a ReserveRequest.
-func DecodeReserveRequest(data []byte) (ReserveRequest, error) { return decode[ReserveRequest](data) }
+func DecodeReserveRequest(data []byte) (ReserveRequest, error) {
+	var m ReserveRequest
+	if decodeReserveCanonical(data, &m) {
+		return accept(m)
+	}
+	return decode[ReserveRequest](data)
+}
 
 // DecodeReserveReply parses and validates a ReserveReply.
 func DecodeReserveReply(data []byte) (ReserveReply, error) { return decode[ReserveReply](data) }

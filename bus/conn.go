@@ -213,8 +213,8 @@ type subscription struct {
 	once    sync.Once
 	limit   int32
 	idle    time.Duration // how long a worker waits before it may end: idleWorker, shorter in tests
-	running atomic.Int32 // workers started and not ended
-	waiting atomic.Int32 // workers waiting for a message
+	running atomic.Int32  // workers started and not ended
+	waiting atomic.Int32  // workers waiting for a message
 	drain   bool
 	handle  func(m *nats.Msg, stopping bool)
 }
