@@ -124,3 +124,22 @@ func BenchmarkReserveRequestEncode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReserveReplyDecode is the matchmaker's decode of a relay's
+// answer to a reservation of 4 players.
+func BenchmarkReserveReplyDecode(b *testing.B) {
+	m := bus.ReserveReply{RequestID: "reserve-0123456789"}
+	for i := range 4 {
+		m.PlayerSessions = append(m.PlayerSessions, bus.PlayerSession{PlayerID: "player-" + strconv.Itoa(i), PlayerSessionID: "psess-" + strconv.Itoa(i)})
+	}
+	data, err := m.Encode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := bus.DecodeReserveReply(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

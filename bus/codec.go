@@ -297,14 +297,20 @@ func (r ReserveReply) Encode() ([]byte, error) { return encode(r) }
 // DecodeReserveRequest parses and validates a ReserveRequest.
 func DecodeReserveRequest(data []byte) (ReserveRequest, error) {
 	var m ReserveRequest
-	if decodeReserveCanonical(data, &m) {
+	if decodeReserveRequestCanonical(data, &m) {
 		return accept(m)
 	}
 	return decode[ReserveRequest](data)
 }
 
 // DecodeReserveReply parses and validates a ReserveReply.
-func DecodeReserveReply(data []byte) (ReserveReply, error) { return decode[ReserveReply](data) }
+func DecodeReserveReply(data []byte) (ReserveReply, error) {
+	var m ReserveReply
+	if decodeReserveReplyCanonical(data, &m) {
+		return accept(m)
+	}
+	return decode[ReserveReply](data)
+}
 
 // Configuration changes.
 

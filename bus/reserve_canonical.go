@@ -7,14 +7,16 @@ import (
 	"unicode/utf8"
 )
 
-// A relay decodes a ReserveRequest for every CreatePlayerSessions call, and
-// encoding/json's reflection took 9 µs and 31 allocations for one of 4
-// players (BenchmarkReserveRequestDecode). decodeReserveCanonical reads the
-// exact form ReserveRequest.Encode writes (json.Marshal's field order, no
-// space, players without attributes or latencies) by hand; anything else, including valid JSON in
-// another form, makes it answer false, and decode falls back to
-// encoding/json. What it accepts it decodes as encoding/json does
-// (FuzzReserveRequestCanonical compares the two).
+// Every CreatePlayerSessions call sends a ReserveRequest to a relay and a
+// ReserveReply back, and encoding/json's reflection took 9.3 µs and 31
+// allocations to decode a request of 4 players (BenchmarkReserveRequestDecode).
+// The decoders here read the exact form Encode writes (json.Marshal's field
+// order and escapes, no space, players without attributes or latencies, a
+// reply without error) by hand; anything else, including valid JSON in
+// another form, makes them answer false, and the Decode functions fall back
+// to encoding/json. What they accept they decode as encoding/json does
+// (FuzzReserveRequestCanonical and FuzzReserveReplyCanonical compare the
+// two).
 
 // canonicalReader walks one JSON text written by json.Marshal.
 type canonicalReader struct {
@@ -131,7 +133,8 @@ func (r *canonicalReader) optional(key string) (v string, ok bool) {
 	return r.str()
 }
 
-func decodeReserveCanonical(data []byte, m *ReserveRequest) bool {
+// decodeReserveRequestCanonical decodes a ReserveRequest in Encode's form.
+func decodeReserveRequestCanonical(data []byte, m *ReserveRequest) bool {
 	r := canonicalReader{data: data}
 	var ok bool
 	if !r.lit(`{"v":`) {
@@ -195,6 +198,44 @@ func (r *canonicalReader) players(m *ReserveRequest) bool {
 		m.Players = append(m.Players, p)
 		if r.lit("]") {
 			return true
+		}
+		if !r.lit(",") {
+			return false
+		}
+	}
+}
+
+// decodeReserveReplyCanonical is decodeReserveRequestCanonical's twin for a
+// successful ReserveReply, which the matchmaker decodes for every
+// CreatePlayerSessions call (4.8% of dev's CPU at 3,000 calls/s through
+// encoding/json). A refusal (with "error") takes encoding/json.
+func decodeReserveReplyCanonical(data []byte, m *ReserveReply) bool {
+	r := canonicalReader{data: data}
+	var ok bool
+	if !r.lit(`{"v":`) {
+		return false
+	}
+	if m.V, ok = r.small(); !ok || !r.lit(`,"requestId":`) {
+		return false
+	}
+	if m.RequestID, ok = r.str(); !ok || !r.lit(`,"playerSessions":[`) {
+		return false
+	}
+	m.PlayerSessions = make([]PlayerSession, 0, bytes.Count(r.data[r.pos:], []byte(`{"playerId":`)))
+	for {
+		var p PlayerSession
+		if !r.lit(`{"playerId":`) {
+			return false
+		}
+		if p.PlayerID, ok = r.str(); !ok || !r.lit(`,"playerSessionId":`) {
+			return false
+		}
+		if p.PlayerSessionID, ok = r.str(); !ok || !r.lit("}") {
+			return false
+		}
+		m.PlayerSessions = append(m.PlayerSessions, p)
+		if r.lit("]}") {
+			return r.pos == len(data)
 		}
 		if !r.lit(",") {
 			return false

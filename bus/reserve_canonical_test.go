@@ -31,7 +31,7 @@ func TestReserveRequestCanonical(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got ReserveRequest
-		if !decodeReserveCanonical(data, &got) {
+		if !decodeReserveRequestCanonical(data, &got) {
 			t.Fatalf("Encode's own form %s did not take the canonical path", data)
 		}
 		want.V = Version
@@ -52,7 +52,7 @@ func TestReserveRequestCanonical(t *testing.T) {
 		{"unknown field", `{"v":1,"requestId":"r","relayId":"relay-1","gameSessionId":"g","players":[{"playerId":"p","playerSessionId":"s"}],"deadline":"2026-12-05T00:00:00Z","extra":2}`},
 	} {
 		var m ReserveRequest
-		if decodeReserveCanonical([]byte(tc.data), &m) {
+		if decodeReserveRequestCanonical([]byte(tc.data), &m) {
 			t.Errorf("%s: took the canonical path", tc.name)
 		}
 		if _, err := DecodeReserveRequest([]byte(tc.data)); err != nil {
@@ -72,30 +72,93 @@ func TestReserveRequestCanonical(t *testing.T) {
 	}
 }
 
-// FuzzReserveRequestCanonical: whatever the hand-written path accepts,
-// encoding/json accepts too and decodes to the same request.
-func FuzzReserveRequestCanonical(f *testing.F) {
-	for _, m := range canonicalSamples() {
-		data, err := m.Encode()
+// fuzzCanonical checks that whatever fast accepts, encoding/json accepts
+// too and decodes to what same calls the same.
+func fuzzCanonical[T any](f *testing.F, seeds []T, encode func(T) ([]byte, error), fast func([]byte, *T) bool, same func(a, b *T) bool) {
+	for _, m := range seeds {
+		data, err := encode(m)
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var fast, slow ReserveRequest
-		if !decodeReserveCanonical(data, &fast) {
+		var got, want T
+		if !fast(data, &got) {
 			return
 		}
-		if err := json.Unmarshal(data, &slow); err != nil {
+		if err := json.Unmarshal(data, &want); err != nil {
 			t.Fatalf("canonical path accepted %q; encoding/json: %v", data, err)
 		}
-		if !fast.Deadline.Equal(slow.Deadline) || fast.Deadline.String() != slow.Deadline.String() {
-			t.Fatalf("%q: deadline %v, encoding/json %v", data, fast.Deadline, slow.Deadline)
-		}
-		fast.Deadline, slow.Deadline = time.Time{}, time.Time{}
-		if !reflect.DeepEqual(fast, slow) {
-			t.Fatalf("%q: decoded %+v\nencoding/json %+v", data, fast, slow)
+		if !same(&got, &want) {
+			t.Fatalf("%q: decoded %+v\nencoding/json %+v", data, got, want)
 		}
 	})
+}
+
+// FuzzReserveRequestCanonical: the request's canonical path against
+// encoding/json.
+func FuzzReserveRequestCanonical(f *testing.F) {
+	fuzzCanonical(f, canonicalSamples(), ReserveRequest.Encode, decodeReserveRequestCanonical, func(a, b *ReserveRequest) bool {
+		if !a.Deadline.Equal(b.Deadline) || a.Deadline.String() != b.Deadline.String() {
+			return false
+		}
+		x, y := *a, *b
+		x.Deadline, y.Deadline = time.Time{}, time.Time{}
+		return reflect.DeepEqual(x, y)
+	})
+}
+
+func replySamples() []ReserveReply {
+	return []ReserveReply{
+		{RequestID: "r1", PlayerSessions: []PlayerSession{{PlayerID: "p1", PlayerSessionID: "psess-1"}}},
+		{RequestID: "r\"2\"", PlayerSessions: []PlayerSession{{PlayerID: "jöns <&>", PlayerSessionID: "psess-1"}, {PlayerID: "p\n2", PlayerSessionID: "psess-2"}}},
+	}
+}
+
+// FuzzReserveReplyCanonical: the reply's canonical path against
+// encoding/json.
+func FuzzReserveReplyCanonical(f *testing.F) {
+	fuzzCanonical(f, replySamples(), ReserveReply.Encode, decodeReserveReplyCanonical, func(a, b *ReserveReply) bool {
+		return reflect.DeepEqual(a, b)
+	})
+}
+
+// TestReserveReplyCanonical: a successful reply as Encode writes it takes
+// the canonical path; a refusal and other forms do not, and decode as
+// before.
+func TestReserveReplyCanonical(t *testing.T) {
+	for _, want := range replySamples() {
+		data, err := want.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got ReserveReply
+		if !decodeReserveReplyCanonical(data, &got) {
+			t.Fatalf("Encode's own form %s did not take the canonical path", data)
+		}
+		want.V = Version
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("decoded %+v\nwant %+v", got, want)
+		}
+	}
+	refusal, err := ReserveReply{RequestID: "r", Error: &ReplyError{Code: CodeFull, Message: "full"}}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range [][]byte{refusal,
+		[]byte(`{"v":1,"requestId":"r","playerSessions":[{"playerSessionId":"s","playerId":"p"}]}`),
+		[]byte(`{"v":1,"requestId":"r","playerSessions":[{"playerId":"p","playerSessionId":"s"}] }`),
+	} {
+		var m ReserveReply
+		if decodeReserveReplyCanonical(data, &m) {
+			t.Errorf("%s: took the canonical path", data)
+		}
+		if _, err := DecodeReserveReply(data); err != nil {
+			t.Errorf("%s: %v", data, err)
+		}
+	}
+	if _, err := DecodeReserveReply([]byte(`{"v":1,"requestId":"","playerSessions":[{"playerId":"p","playerSessionId":"s"}]}`)); err == nil {
+		t.Error("a reply without requestId was accepted")
+	}
 }
