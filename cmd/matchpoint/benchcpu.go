@@ -28,10 +28,14 @@ func (c *cpuFlags) register(fs *flag.FlagSet, what string) {
 	fs.StringVar(&c.redis, "cpu-redis", "", "comma-separated Redis URLs whose INFO cpu (used_cpu_user + used_cpu_sys) to report per "+what)
 }
 
-// cpuSource reads one process's total CPU time in seconds.
+// cpuSource reads one process's total CPU time in seconds and, when the
+// process is local (a pid, a Redis server on this machine), its minor page
+// faults: on a virtual machine a fault can cost 10 µs or more, so a process
+// whose memory grows during a run pays for it in CPU.
 type cpuSource struct {
-	name string
-	read func(ctx context.Context) (float64, error)
+	name   string
+	read   func(ctx context.Context) (float64, error)
+	faults func(ctx context.Context) (int64, error) // nil when not known
 }
 
 // sources returns the CPU sources the flags name; an unparsable value is an
@@ -43,7 +47,8 @@ func (c *cpuFlags) sources() ([]cpuSource, error) {
 		if err != nil || pid <= 0 {
 			return nil, fmt.Errorf("--cpu-pids: %q is not a pid", p)
 		}
-		out = append(out, cpuSource{name: "pid " + p, read: func(context.Context) (float64, error) { return procCPUSeconds(pid) }})
+		out = append(out, cpuSource{name: "pid " + p, read: func(context.Context) (float64, error) { return procCPUSeconds(pid) },
+			faults: func(context.Context) (int64, error) { return procMinorFaults(pid) }})
 	}
 	for _, u := range splitList(c.urls) {
 		out = append(out, cpuSource{name: u, read: func(ctx context.Context) (float64, error) { return metricsCPUSeconds(ctx, u) }})
@@ -53,7 +58,8 @@ func (c *cpuFlags) sources() ([]cpuSource, error) {
 		if err != nil {
 			return nil, fmt.Errorf("--cpu-redis: %w", err)
 		}
-		out = append(out, cpuSource{name: "redis " + opts.Addr, read: func(ctx context.Context) (float64, error) { return redisCPUSeconds(ctx, opts) }})
+		out = append(out, cpuSource{name: "redis " + opts.Addr, read: func(ctx context.Context) (float64, error) { return redisCPUSeconds(ctx, opts) },
+			faults: func(ctx context.Context) (int64, error) { return redisMinorFaults(ctx, opts) }})
 	}
 	return out, nil
 }
@@ -64,26 +70,50 @@ const userHZ = 100
 
 // procCPUSeconds is the user and system CPU time of every thread of pid.
 func procCPUSeconds(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := procStat(pid)
 	if err != nil {
 		return 0, err
 	}
-	// The command name, field 2, is in parentheses and may hold spaces.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
 	// utime and stime are fields 14 and 15; f starts at field 3.
-	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
-	}
 	utime, err1 := strconv.ParseFloat(f[11], 64)
 	stime, err2 := strconv.ParseFloat(f[12], 64)
 	if err1 != nil || err2 != nil {
 		return 0, fmt.Errorf("/proc/%d/stat: utime %q stime %q", pid, f[11], f[12])
 	}
 	return (utime + stime) / userHZ, nil
+}
+
+// procMinorFaults is the minor page faults of every thread of pid.
+func procMinorFaults(pid int) (int64, error) {
+	f, err := procStat(pid)
+	if err != nil {
+		return 0, err
+	}
+	// minflt is field 10.
+	n, err := strconv.ParseInt(f[7], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: minflt %q", pid, f[7])
+	}
+	return n, nil
+}
+
+// procStat returns the fields of /proc/<pid>/stat from the third (state)
+// on, at least up to stime.
+func procStat(pid int) ([]string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
+	// The command name, field 2, is in parentheses and may hold spaces.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return nil, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return nil, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
+	}
+	return f, nil
 }
 
 // metricsCPUSeconds reads process_cpu_seconds_total from a /metrics URL.
@@ -127,12 +157,30 @@ func redisCPUSeconds(ctx context.Context, opts *redis.Options) (float64, error) 
 	return total, nil
 }
 
+// redisMinorFaults is a Redis server's minor page faults, when it runs on
+// this machine (its INFO process_id is a process here).
+func redisMinorFaults(ctx context.Context, opts *redis.Options) (int64, error) {
+	c := redis.NewClient(opts)
+	defer c.Close()
+	info, err := c.InfoMap(ctx, "server").Result()
+	if err != nil {
+		return 0, fmt.Errorf("redis %s: INFO server: %w", opts.Addr, err)
+	}
+	pid, err := strconv.Atoi(info["Server"]["process_id"])
+	if err != nil {
+		return 0, fmt.Errorf("redis %s: INFO server process_id %q", opts.Addr, info["Server"]["process_id"])
+	}
+	return procMinorFaults(pid)
+}
+
 // cpuRun is the CPU the sources used during a run, and the bench's own.
 type cpuRun struct {
 	sources []cpuSource
 	before  []float64
 	errs    []error
-	start   time.Time
+	// faults are the sources' page faults before the run, -1 where not known.
+	faults []int64
+	start  time.Time
 	// self is the bench process's CPU before the run, selfErr why it could
 	// not be read (no /proc).
 	self    float64
@@ -141,9 +189,11 @@ type cpuRun struct {
 
 // startCPU reads every source once, before the run.
 func startCPU(ctx context.Context, sources []cpuSource) *cpuRun {
-	r := &cpuRun{sources: sources, before: make([]float64, len(sources)), errs: make([]error, len(sources)), start: time.Now()}
+	r := &cpuRun{sources: sources, before: make([]float64, len(sources)), errs: make([]error, len(sources)),
+		faults: make([]int64, len(sources)), start: time.Now()}
 	for i, s := range sources {
 		r.before[i], r.errs[i] = s.read(ctx)
+		r.faults[i] = readFaults(ctx, s)
 	}
 	r.self, r.selfErr = procCPUSeconds(os.Getpid())
 	return r
@@ -173,7 +223,11 @@ func (r *cpuRun) report(ctx context.Context, units int64, unit string) string {
 		used := after - r.before[i]
 		total += used
 		ok++
-		fmt.Fprintf(&b, "cpu %s: %.2fs (%.0f%% of a core), %s per %s\n", s.name, used, 100*used/elapsed, perUnit(used, units), unit)
+		fmt.Fprintf(&b, "cpu %s: %.2fs (%.0f%% of a core), %s per %s", s.name, used, 100*used/elapsed, perUnit(used, units), unit)
+		if n := readFaults(ctx, s); n >= 0 && r.faults[i] >= 0 {
+			fmt.Fprintf(&b, "; %d page faults, %s per %s", n-r.faults[i], perUnitCount(n-r.faults[i], units), unit)
+		}
+		b.WriteByte('\n')
 	}
 	if ok > 1 {
 		fmt.Fprintf(&b, "cpu total: %.2fs, %s per %s\n", total, perUnit(total, units), unit)
@@ -185,6 +239,25 @@ func (r *cpuRun) report(ctx context.Context, units int64, unit string) string {
 		fmt.Fprintf(&b, "cpu of this generator (not in the total): %.2fs (%.0f%% of a core), %s per %s\n", used, 100*used/elapsed, perUnit(used, units), unit)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// readFaults is s's page faults, or -1 when they cannot be read.
+func readFaults(ctx context.Context, s cpuSource) int64 {
+	if s.faults == nil {
+		return -1
+	}
+	n, err := s.faults(ctx)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func perUnitCount(n, units int64) string {
+	if units <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", float64(n)/float64(units))
 }
 
 func perUnit(seconds float64, units int64) string {

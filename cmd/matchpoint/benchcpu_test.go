@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,12 +43,31 @@ func TestCPUSources(t *testing.T) {
 		t.Fatalf("redis: %v %v", v, err)
 	}
 	run := startCPU(ctx, sources)
+	// Fresh memory, touched page by page: page faults of this process.
+	fresh := make([]byte, 16<<20)
+	for i := 0; i < len(fresh); i += 4096 {
+		fresh[i] = 1
+	}
+	runtime.KeepAlive(fresh)
 	out := run.report(ctx, 1000, "delivered message")
 	for _, want := range []string{"cpu pid " + strconv.Itoa(os.Getpid()) + ": ", "cpu " + metrics.URL + ": 0.00s", "per delivered message", "cpu redis " + rs.Addr, "cpu total: ",
 		"cpu of this generator (not in the total): "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
+	}
+	m := regexp.MustCompile(`cpu pid \d+: [^\n]*; (\d+) page faults, [0-9.]+ per delivered message`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no page faults for the pid:\n%s", out)
+	}
+	if n, _ := strconv.Atoi(m[1]); n == 0 {
+		t.Errorf("0 page faults after touching 16 MB of fresh memory:\n%s", out)
+	}
+	if !regexp.MustCompile(`cpu redis [^\n]*; \d+ page faults`).MatchString(out) {
+		t.Errorf("no page faults for the local Redis:\n%s", out)
+	}
+	if strings.Contains(strings.Split(out, "\n")[1], "page faults") {
+		t.Errorf("page faults for a /metrics URL, which has no pid here:\n%s", out)
 	}
 }
 
