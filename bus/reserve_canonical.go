@@ -133,17 +133,23 @@ func (r *canonicalReader) optional(key string) (v string, ok bool) {
 	return r.str()
 }
 
+// head consumes the start both payloads share: `{"v":N,"requestId":"..."`.
+func (r *canonicalReader) head() (v int, requestID string, ok bool) {
+	if !r.lit(`{"v":`) {
+		return 0, "", false
+	}
+	if v, ok = r.small(); !ok || !r.lit(`,"requestId":`) {
+		return 0, "", false
+	}
+	requestID, ok = r.str()
+	return v, requestID, ok
+}
+
 // decodeReserveRequestCanonical decodes a ReserveRequest in Encode's form.
 func decodeReserveRequestCanonical(data []byte, m *ReserveRequest) bool {
 	r := canonicalReader{data: data}
 	var ok bool
-	if !r.lit(`{"v":`) {
-		return false
-	}
-	if m.V, ok = r.small(); !ok || !r.lit(`,"requestId":`) {
-		return false
-	}
-	if m.RequestID, ok = r.str(); !ok || !r.lit(`,"relayId":`) {
+	if m.V, m.RequestID, ok = r.head(); !ok || !r.lit(`,"relayId":`) {
 		return false
 	}
 	if m.RelayID, ok = r.str(); !ok || !r.lit(`,"gameSessionId":`) {
@@ -212,13 +218,7 @@ func (r *canonicalReader) players(m *ReserveRequest) bool {
 func decodeReserveReplyCanonical(data []byte, m *ReserveReply) bool {
 	r := canonicalReader{data: data}
 	var ok bool
-	if !r.lit(`{"v":`) {
-		return false
-	}
-	if m.V, ok = r.small(); !ok || !r.lit(`,"requestId":`) {
-		return false
-	}
-	if m.RequestID, ok = r.str(); !ok || !r.lit(`,"playerSessions":[`) {
+	if m.V, m.RequestID, ok = r.head(); !ok || !r.lit(`,"playerSessions":[`) {
 		return false
 	}
 	m.PlayerSessions = make([]PlayerSession, 0, bytes.Count(r.data[r.pos:], []byte(`{"playerId":`)))
