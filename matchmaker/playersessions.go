@@ -162,8 +162,7 @@ func (s *Service) undoPlayerSessions(ctx context.Context, ps []store.PlayerSessi
 		p.Version, p.TerminationTime = 1, now
 		undo[i] = p
 	}
-	moved, err := s.store.TimeOutReservations(ctx, undo)
-	s.gsMetrics.playerSessionsMoved(ps[0].FleetId, store.PlayerSessionTimedOut, len(moved))
+	moved, err := s.moveToTimedOut(ctx, undo)
 	if err != nil {
 		s.log.Warn("undo player sessions", "gameSessionId", ps[0].GameSessionId, "count", len(ps), "undone", len(moved), "err", err)
 	}
@@ -202,7 +201,16 @@ func (s *Service) timeOut(ctx context.Context, due []store.PlayerSession) error 
 	for i := range due {
 		due[i].TerminationTime = due[i].CreationTime.Add(PlayerSessionTimeout)
 	}
-	moved, err := s.store.TimeOutReservations(ctx, due)
+	if _, err := s.moveToTimedOut(ctx, due); err != nil {
+		return internal(err, "time out %d reservations", len(due))
+	}
+	return nil
+}
+
+// moveToTimedOut is the store's TimeOutReservations of ps, with the player
+// sessions it moved counted per fleet.
+func (s *Service) moveToTimedOut(ctx context.Context, ps []store.PlayerSession) ([]store.PlayerSession, error) {
+	moved, err := s.store.TimeOutReservations(ctx, ps)
 	perFleet := map[string]int{}
 	for _, p := range moved {
 		perFleet[p.FleetId]++
@@ -210,10 +218,7 @@ func (s *Service) timeOut(ctx context.Context, due []store.PlayerSession) error 
 	for fleet, n := range perFleet {
 		s.gsMetrics.playerSessionsMoved(fleet, store.PlayerSessionTimedOut, n)
 	}
-	if err != nil {
-		return internal(err, "time out %d reservations", len(due))
-	}
-	return nil
+	return moved, err
 }
 
 // The sweep of reservations reads reservationSweepBatch due ones at a time,

@@ -35,6 +35,8 @@ local function touched(tag, id)
 	redis.call('ZADD', tag .. 'changes', redis.call('INCR', tag .. 'rev'), id)
 end
 local function fleetTag() return string.sub(KEYS[1], 1, -4) end
+-- gsTag is the fleet tag of a game session's key (<tag>gs:<id>).
+local function gsTag(key, id) return string.sub(key, 1, -(#id + 4)) end
 local function purge()
 	local gone = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', nowms())
 	local tag = fleetTag()
@@ -225,7 +227,7 @@ if holds(ARGV[3]) then delta = delta + 1 end
 if holds(cur[1]) then delta = delta - 1 end
 if delta ~= 0 and redis.call('EXISTS', KEYS[2]) == 1 then
 	redis.call('HINCRBY', KEYS[2], 'c', delta)
-	touched(string.sub(KEYS[2], 1, -(#ARGV[6] + 4)), ARGV[6])
+	touched(gsTag(KEYS[2], ARGV[6]), ARGV[6])
 end
 return {'ok', v}
 `
@@ -254,7 +256,7 @@ for i = 1, #KEYS / 2 do
 		table.insert(reply, v)
 	end
 end
-for _, o in ipairs(order) do touched(string.sub(o[1], 1, -(#o[2] + 4)), o[2]) end
+for _, o in ipairs(order) do touched(gsTag(o[1], o[2]), o[2]) end
 return reply
 `
 
