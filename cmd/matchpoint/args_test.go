@@ -58,7 +58,7 @@ func TestRedisWaitReplicasFlag(t *testing.T) {
 
 // TestRedisBatchWindowFlag: --redis-batch-window outside 0 to 10ms is
 // refused, naming the flag; within, it sets the wait of the client's
-// autopipeliner (none at 0).
+// autopipeliner (none at 0), whose batches stop at autoPipelineBatch.
 func TestRedisBatchWindowFlag(t *testing.T) {
 	for _, w := range []string{"-1ms", "11ms"} {
 		code, _, errOut := runCmd("matchmaker", "--api-key", "a:b", "--redis-batch-window", w)
@@ -76,12 +76,17 @@ func TestRedisBatchWindowFlag(t *testing.T) {
 			t.Fatalf("window %s: %v", tc.window, err)
 		}
 		var got time.Duration
+		batch := 0
 		if ap := c.(*redis.Client).Options().AutoPipelineOptions; ap != nil {
-			got = ap.MaxFlushDelay
+			got, batch = ap.MaxFlushDelay, ap.MaxBatchSize
 		}
 		_ = c.Close()
 		if got != tc.want {
 			t.Errorf("window %s: the client's autopipeliner waits %s, want %s", tc.window, got, tc.want)
+		}
+		// go-redis pools batch slices of 100: a larger batch allocates one per flush.
+		if batch != autoPipelineBatch {
+			t.Errorf("window %s: batches of %d commands, want %d", tc.window, batch, autoPipelineBatch)
 		}
 	}
 }
