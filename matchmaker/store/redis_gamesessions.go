@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ func (r *Redis) playerSessionPrefix(fleet string) string { return r.fleetTag(fle
 
 func (r *Redis) psFleetKey(id string) string { return r.opts.Prefix + "psf:" + id }
 
+// playerKey is a player's index: a ZSET of playerMember by the ms from which
+// the entry may be dropped (+inf while its game session lives), expiring
+// with its last entry once none is live (see luaEndPlayerEntries).
 func (r *Redis) playerKey(player string) string { return r.opts.Prefix + "pl:" + player }
 
 // reservedKey is the global index of player sessions created RESERVED (ZSET
@@ -441,17 +445,29 @@ func (r *Redis) UpdateGameSession(ctx context.Context, gs GameSession) (int64, e
 	}
 }
 
-// expirePlayerIndex gives the global index entries of player sessions that
-// started their retention the same TTL, and drops their reservation
-// entries. It is best effort: a reader checks the player session itself.
-func (r *Redis) expirePlayerIndex(ctx context.Context, fleet string, ids []string) {
-	if len(ids) == 0 {
+// expirePlayerIndex gives the global index entries of the player sessions
+// of an ended game session (ended: per player session its id and its player
+// id) the same retention as their records: the id's fleet entry expires,
+// the player's index entry may be dropped from then on (and the index
+// expires with its last entry), the reservation entry goes. It is best
+// effort: a reader checks the player session itself.
+func (r *Redis) expirePlayerIndex(ctx context.Context, fleet string, ended []string) {
+	if len(ended) < 2 {
 		return
 	}
+	byPlayer := map[string][]any{}
 	pipe := r.c.Pipeline()
-	for _, id := range ids {
+	for i := 0; i+1 < len(ended); i += 2 {
+		id, player := ended[i], ended[i+1]
 		pipe.PExpire(ctx, r.psFleetKey(id), r.opts.SessionRetention)
 		pipe.ZRem(ctx, r.reservedKey(), playerMember(fleet, id))
+		if player != "" {
+			byPlayer[player] = append(byPlayer[player], playerMember(fleet, id))
+		}
+	}
+	for player, members := range byPlayer {
+		args := append([]any{r.opts.SessionRetention.Milliseconds()}, members...)
+		gsScripts.endPlayerEntries.Eval(ctx, pipe, []string{r.playerKey(player)}, args...)
 	}
 	_, _ = pipe.Exec(ctx)
 }
@@ -565,11 +581,12 @@ func (r *Redis) queuePlayerIndexes(ctx context.Context, pipe redis.Pipeliner, fl
 	x := &playerIndexes{fleet: fleet, ps: ps, ids: make([]*redis.BoolCmd, len(ps)),
 		members: make([]*redis.IntCmd, len(ps)), reserved: make([]*redis.IntCmd, len(ps))}
 	for i, p := range ps {
-		z := redis.Z{Score: float64(p.CreationTime.UnixMilli()), Member: playerMember(fleet, p.PlayerSessionId)}
+		member := playerMember(fleet, p.PlayerSessionId)
 		x.ids[i] = pipe.SetNX(ctx, r.psFleetKey(p.PlayerSessionId), fleet, 0)
-		x.members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), z)
+		x.members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), redis.Z{Score: math.Inf(1), Member: member})
+		pipe.Persist(ctx, r.playerKey(p.PlayerId))
 		if p.Status == PlayerSessionReserved {
-			x.reserved[i] = pipe.ZAddNX(ctx, r.reservedKey(), z)
+			x.reserved[i] = pipe.ZAddNX(ctx, r.reservedKey(), redis.Z{Score: float64(p.CreationTime.UnixMilli()), Member: member})
 		}
 	}
 	return x

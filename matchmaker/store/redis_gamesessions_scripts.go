@@ -102,7 +102,8 @@ return {'ok'}
 // sessions (ZSET). ARGV: 1 id, 2 body, 3 status, 4 expected version, 5 max,
 // 6 policy, 7 retention ms, 8 player session key prefix, 9 termination ns,
 // 10 '1' when the body's fleet is the id's.
-// Returns {'ok', version}, {'ended', version, player session ids...},
+// Returns {'ok', version}, {'ended', version, then per player session its
+// id and its player id},
 // {'notfound'}, {'conflict', version}, {'moved'}, {'revive', status} or
 // {'over', count} (a new maximum below the player sessions held).
 const luaUpdateGameSession = luaGSPrelude + `
@@ -124,12 +125,14 @@ if ended(cur[1]) or not ended(ARGV[3]) then return {'ok', v} end
 local reply = {'ended', v}
 for _, pid in ipairs(redis.call('ZRANGE', KEYS[10], 0, -1)) do
 	local k = ARGV[8] .. pid
-	if holds(redis.call('HGET', k, 's')) then
+	local f = redis.call('HMGET', k, 's', 'p')
+	if holds(f[1]) then
 		redis.call('HSET', k, 's', 'COMPLETED', 'e', ARGV[9])
 		redis.call('HINCRBY', k, 'v', 1)
 	end
 	redis.call('PEXPIRE', k, ARGV[7])
 	table.insert(reply, pid)
+	table.insert(reply, f[2] or '')
 end
 redis.call('HSET', KEYS[9], 'c', 0)
 redis.call('PEXPIRE', KEYS[10], ARGV[7])
@@ -153,6 +156,8 @@ local n = #KEYS - 10
 // and its player's index (KEYS[10+n+2i-1], KEYS[10+n+2i]), then the index
 // of RESERVED player sessions. ARGV as createPlayerSessions, then the
 // fleet id. A player session id already known to any fleet is 'exists'.
+// A new entry of a player's index is live (score +inf), so the index loses
+// any expiry it had (see luaEndPlayerEntries).
 const luaCreatePlayerSessionsIndexed = luaGSPrelude + `
 local n = (#KEYS - 11) / 3
 local fleet = ARGV[#ARGV]
@@ -169,7 +174,8 @@ redis.call('MSET', unpack(mset))
 for i = 1, n do
 	local a = 5 * i - 3
 	local member = fleet .. ' ' .. ARGV[a]
-	redis.call('ZADD', KEYS[10 + n + 2 * i], 'NX', ARGV[a + 3], member)
+	redis.call('ZADD', KEYS[10 + n + 2 * i], 'NX', '+inf', member)
+	redis.call('PERSIST', KEYS[10 + n + 2 * i])
 	if ARGV[a + 2] == 'RESERVED' then
 		table.insert(reserved, ARGV[a + 3])
 		table.insert(reserved, member)
@@ -177,6 +183,27 @@ for i = 1, n do
 end
 if #reserved > 0 then redis.call('ZADD', KEYS[#KEYS], 'NX', unpack(reserved)) end
 ` + luaCreatePlayerSessionsWrites
+
+// endPlayerEntries: KEYS[1] a player's index (ZSET of "<fleet> <player
+// session id>" by the ms, on Redis's clock, from which its entry may be
+// dropped: +inf while its game session lives). ARGV: 1 retention ms, then
+// the entries whose game session just ended, which may be dropped once the
+// retention is over. Drops the entries whose time has come, and when no
+// live entry is left gives the index the expiry of its last entry, so that
+// a player's index goes with its last player session record. Returns the
+// number of entries left.
+const luaEndPlayerEntries = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #ARGV do
+	redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i])
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if #last == 0 then return 0 end
+if last[2] ~= 'inf' then redis.call('PEXPIREAT', KEYS[1], string.format('%d', tonumber(last[2]))) end
+return redis.call('ZCARD', KEYS[1])
+`
 
 // luaCreatePlayerSessionsChecks refuses, before any write, the n player
 // sessions the game session cannot take.
@@ -319,7 +346,7 @@ return 1
 
 var gsScripts = struct {
 	createGameSession, updateGameSession, createPlayerSessions, createPlayerSessionsIndexed, updatePlayerSession,
-	timeOutReservations, listGameSessions, gameSessionChanges, deleteFleet, casJSON *redis.Script
+	timeOutReservations, listGameSessions, gameSessionChanges, deleteFleet, casJSON, endPlayerEntries *redis.Script
 }{
 	createGameSession:           redis.NewScript(luaCreateGameSession),
 	updateGameSession:           redis.NewScript(luaUpdateGameSession),
@@ -331,4 +358,5 @@ var gsScripts = struct {
 	gameSessionChanges:          redis.NewScript(luaGameSessionChanges),
 	deleteFleet:                 redis.NewScript(luaDeleteFleet),
 	casJSON:                     redis.NewScript(luaCasJSON),
+	endPlayerEntries:            redis.NewScript(luaEndPlayerEntries),
 }

@@ -1,9 +1,12 @@
 package store_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
@@ -65,5 +68,96 @@ func TestRedisGameSessionKeys(t *testing.T) {
 		case !ended && ttl != -1:
 			t.Errorf("live key %s has TTL %v, want none", key, ttl)
 		}
+	}
+}
+
+// TestRedisPlayerIndexExpires checks that a player's index (mp:pl:<player>)
+// lives as long as the player has a live game session and then expires with
+// its last entry's retention: before, it never expired, one key per player
+// ever seen. An ended entry whose retention is over is dropped when another
+// of the player's game sessions ends.
+func TestRedisPlayerIndexExpires(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	if err := s.CreateFleet(ctx, store.Fleet{FleetId: "fleet-1", CreationTime: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	arn := func(id string) string { return "arn:aws:gamelift:local::gamesession/fleet-1/" + id }
+	start := func(id string, players ...string) {
+		t.Helper()
+		gs := store.GameSession{GameSessionId: arn(id), FleetId: "fleet-1", MaximumPlayerSessionCount: 4, Status: store.GameSessionActive, CreatorId: "c"}
+		if _, _, err := s.CreateGameSession(ctx, gs, store.CreatorLimit{}); err != nil {
+			t.Fatal(err)
+		}
+		var ps []store.PlayerSession
+		for _, p := range players {
+			ps = append(ps, store.PlayerSession{PlayerSessionId: "psess-" + id + "-" + p, PlayerId: p, GameSessionId: arn(id), Status: store.PlayerSessionReserved})
+		}
+		if _, err := s.CreatePlayerSessions(ctx, arn(id), ps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end := func(id string) {
+		t.Helper()
+		gs, err := s.GetGameSession(ctx, arn(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs.Status = store.GameSessionTerminated
+		if _, err := s.UpdateGameSession(ctx, gs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ttl := func(player string) time.Duration {
+		t.Helper()
+		d, err := c.PTTL(ctx, "mp:pl:"+player).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	described := func(player string) int {
+		t.Helper()
+		ps, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: player}, store.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ps)
+	}
+	retained := func(d time.Duration) bool { return d > 0 && d <= 24*time.Hour }
+
+	start("a", "p", "q")
+	start("b", "p")
+	end("a")
+	if d := ttl("q"); !retained(d) {
+		t.Errorf("index of q, whose only game session ended, has TTL %v; want the retention", d)
+	}
+	if d := ttl("p"); d != -1 {
+		t.Errorf("index of p, live in b, has TTL %v; want none", d)
+	}
+	if n := described("p"); n != 2 {
+		t.Errorf("p has %d player sessions described, want 2 (the ended one is retained)", n)
+	}
+	// An entry whose retention is over, as one ended long ago leaves it.
+	if err := c.ZAdd(ctx, "mp:pl:p", redis.Z{Score: 1, Member: "fleet-1 psess-old"}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	end("b")
+	if d := ttl("p"); !retained(d) {
+		t.Errorf("index of p, with no live game session, has TTL %v; want the retention", d)
+	}
+	members, err := c.ZRange(ctx, "mp:pl:p", 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(members) != 2 || slices.Contains(members, "fleet-1 psess-old") {
+		t.Errorf("index of p holds %q; want the two retained entries, not the one whose retention is over", members)
+	}
+	start("c", "p")
+	if d := ttl("p"); d != -1 {
+		t.Errorf("index of p, live again in c, has TTL %v; want none", d)
+	}
+	if n := described("p"); n != 3 {
+		t.Errorf("p has %d player sessions described, want 3", n)
 	}
 }
