@@ -618,6 +618,9 @@ func (r *Redis) undoPlayerIndexes(ctx context.Context, x *playerIndexes) {
 		}
 		if x.members[i].Val() > 0 {
 			pipe.ZRem(ctx, r.playerKey(p.PlayerId), playerMember(x.fleet, p.PlayerSessionId))
+			// The create took the index's expiry off; give it back if no
+			// live entry is left.
+			gsScripts.endPlayerEntries.Eval(ctx, pipe, []string{r.playerKey(p.PlayerId)}, r.opts.SessionRetention.Milliseconds())
 		}
 		if x.reserved[i] != nil && x.reserved[i].Val() > 0 {
 			pipe.ZRem(ctx, r.reservedKey(), playerMember(x.fleet, p.PlayerSessionId))
