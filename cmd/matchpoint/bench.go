@@ -19,7 +19,8 @@ const benchUsage = `usage: matchpoint bench tickets|relay|gamesessions [flags]
 bench tickets   load a running matchmaker with StartMatchmaking requests through the REST
                 API for a bounded time; report accepted tickets per second and the latency
                 percentiles. With --rate 0 it sends as fast as --workers allow; with --rate R
-                it paces R requests per second so that latency is measured at a given load.
+                it paces R requests per second so that latency is measured at a given load,
+                each request's from the time it was due (a wait for a free worker counts).
 bench relay     place sessions on the relays of a region through NATS, connect bots with
                 their player sessions and have each broadcast at --hz; report delivered
                 messages per second and one-way latency percentiles.
@@ -180,12 +181,15 @@ type benchRequest struct {
 
 // runPaced sends requests from workers until duration passes, paced at rate
 // per second (0: as fast as the workers go), and measures each request's
-// latency. newWorker makes each worker's requester.
+// latency. Paced, a request's latency runs from the time it was due, not
+// from when a worker got to send it: a server that falls behind makes the
+// requests behind it wait, and that wait counts (no coordinated omission).
+// newWorker makes each worker's requester.
 func runPaced(ctx context.Context, duration time.Duration, workers, rate int, newWorker func() benchRequest) benchResult {
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
 	var seq atomic.Int64
-	jobs := make(chan struct{}, workers)
+	jobs := make(chan time.Time, workers)
 	results := make([]benchWorker, workers)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -196,11 +200,13 @@ func runPaced(ctx context.Context, duration time.Duration, workers, rate int, ne
 			bw.failed = map[string]int64{}
 			req := newWorker()
 			defer req.close()
-			for range jobs {
+			for due := range jobs {
 				n := seq.Add(1)
-				t0 := time.Now()
+				if due.IsZero() {
+					due = time.Now()
+				}
 				failure := req.do(n)
-				d := time.Since(t0)
+				d := time.Since(due)
 				if failure != "" {
 					bw.failed[failure]++
 					continue
@@ -231,7 +237,8 @@ func runPaced(ctx context.Context, duration time.Duration, workers, rate int, ne
 // pace sends on jobs until ctx ends: at rate per second from start, or as
 // fast as jobs is taken with rate 0. The i-th job is due at start + i/rate,
 // so a late tick is made up for instead of lost, as a ticker would lose it.
-func pace(ctx context.Context, start time.Time, rate int, jobs chan<- struct{}) {
+// A job is the time it was due, or the zero time with rate 0.
+func pace(ctx context.Context, start time.Time, rate int, jobs chan<- time.Time) {
 	var interval time.Duration
 	if rate > 0 {
 		interval = time.Second / time.Duration(rate)
@@ -240,6 +247,7 @@ func pace(ctx context.Context, start time.Time, rate int, jobs chan<- struct{}) 
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
+		var due time.Time
 		if interval > 0 {
 			if wait := time.Until(next); wait > 0 {
 				timer.Reset(wait)
@@ -249,12 +257,13 @@ func pace(ctx context.Context, start time.Time, rate int, jobs chan<- struct{}) 
 				case <-timer.C:
 				}
 			}
+			due = next
 			next = next.Add(interval)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case jobs <- struct{}{}:
+		case jobs <- due:
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -282,5 +283,35 @@ func TestBenchFailureKind(t *testing.T) {
 		if got := failureKind(tc.err); got != tc.want {
 			t.Errorf("%v: %q, want %q", tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestRunPacedCountsTheWait checks that a paced run measures each request
+// from the time it was due (no coordinated omission), on synctest's clock:
+// a server that keeps up shows its own time, one that falls behind shows
+// the requests waiting behind it, which timing from the send would hide.
+func TestRunPacedCountsTheWait(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		service  time.Duration
+		p50, max time.Duration
+	}{
+		// Due every 1 ms; 500 µs each: no request waits.
+		{name: "keeps up", service: 500 * time.Microsecond, p50: 500 * time.Microsecond, max: 500 * time.Microsecond},
+		// Due every 1 ms; 2 ms each: the i-th starts at 2i ms, so it waits
+		// i ms and takes i+2 ms; 25 fit in 50 ms, and the one left queued
+		// when the run ends is served after it.
+		{name: "falls behind", service: 2 * time.Millisecond, p50: 15 * time.Millisecond, max: 27 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				res := runPaced(t.Context(), 50*time.Millisecond, 1, 1000, func() benchRequest {
+					return benchRequest{do: func(int64) string { time.Sleep(tc.service); return "" }, close: func() {}}
+				})
+				if res.p50 != tc.p50 || res.max != tc.max {
+					t.Errorf("%d requests: p50 %v, max %v; want %v and %v", res.accepted, res.p50, res.max, tc.p50, tc.max)
+				}
+			})
+		})
 	}
 }
