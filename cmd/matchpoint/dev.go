@@ -43,6 +43,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	mm.register(fs, "127.0.0.1:8080", "dev:dev-secret", 5*time.Second, 0)
 	var lf logFlags
 	lf.register(fs)
+	var gf gcFlags
+	gf.register(fs, devGCPercent)
 	var hf httpFlags
 	hf.register(fs)
 	relayAddr := fs.String("relay-addr", "127.0.0.1:7000", "address of the relay's WebSocket listener (players connect here)")
@@ -61,7 +63,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
 		return 2
 	}
-	if err := errors.Join(mm.check(), hf.check()); err != nil {
+	if err := errors.Join(mm.check(), hf.check(), gf.apply(log, os.LookupEnv)); err != nil {
 		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
 		return 2
 	}

@@ -34,12 +34,17 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 	nf.register(fs)
 	var lf logFlags
 	lf.register(fs)
+	var gf gcFlags
+	gf.register(fs, 0)
 	var hf httpFlags
 	hf.register(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
 	log, err := lf.logger(stderr)
+	if err == nil {
+		err = gf.apply(log, os.LookupEnv)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "matchpoint matchmaker: %v\n", err)
 		return 2
@@ -99,6 +104,8 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	nf.register(fs)
 	var lf logFlags
 	lf.register(fs)
+	var gf gcFlags
+	gf.register(fs, 0)
 	var o relay.Options
 	fs.StringVar(&o.RelayID, "relay-id", "", "unique id of this relay (default: host name and a random suffix)")
 	fs.StringVar(&o.Region, "region", defaultRegion, "region (location) whose placements this relay takes (the matchmaker's --region by default)")
@@ -135,6 +142,9 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return code
 	}
 	log, err := lf.logger(stderr)
+	if err == nil {
+		err = gf.apply(log, os.LookupEnv)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "matchpoint relay: %v\n", err)
 		return 2
