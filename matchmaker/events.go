@@ -322,11 +322,9 @@ func eventSize(d *EventDetail) int {
 func (s *Service) deliver(ctx context.Context, cfg store.Configuration, typ string, payload []byte, seq uint64, ids []string) {
 	s.metrics.events.WithLabelValues(cfg.Name, typ).Inc()
 	if s.opts.Publisher != nil {
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		if err := s.opts.Publisher.PublishMatchmakingEvent(pctx, cfg.Name, typ, payload); err != nil {
+		if err := s.opts.Publisher.PublishMatchmakingEvent(ctx, cfg.Name, typ, payload); err != nil {
 			s.log.Warn("publish matchmaking event", "configuration", cfg.Name, "type", typ, "err", err)
 		}
-		cancel()
 	}
 	if cfg.NotificationTarget != "" {
 		s.hooks.enqueue(cfg.NotificationTarget, payload)

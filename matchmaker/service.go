@@ -21,7 +21,9 @@ import (
 
 // Publisher publishes a matchmaking event on the bus. *bus.Conn implements
 // it (PublishMatchmakingEvent publishes on
-// matchpoint.v1.matchmaking.<configuration>.<eventType>).
+// matchpoint.v1.matchmaking.<configuration>.<eventType>). It must not block:
+// the service calls it for every event, after the event is stored, with the
+// context of the call that made the event; *bus.Conn buffers the message.
 type Publisher interface {
 	PublishMatchmakingEvent(ctx context.Context, configuration, eventType string, payload []byte) error
 }
