@@ -123,11 +123,17 @@ func (b *inbox) add(t store.Ticket) {
 	b.mu.Unlock()
 }
 
-// drain returns the tickets added since the last drain.
+// drain returns the tickets added since the last drain (nil if none), which
+// the caller then owns. The next ones go to a new slice as long as these:
+// arrivals come at a steady rate, so it is rarely grown (a ticket is 272
+// bytes; growing from nil reallocated three times what a pass took).
 func (b *inbox) drain() []store.Ticket {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	ts := b.tickets
-	b.tickets = nil
+	if len(ts) == 0 {
+		return nil
+	}
+	b.tickets = make([]store.Ticket, 0, len(ts))
 	return ts
 }
