@@ -213,6 +213,11 @@ func (s *Service) commitMoves(ctx context.Context, cfg store.Configuration, step
 	if len(steps) == 1 {
 		tickets, evs = steps[0].next, steps[0].evs
 	} else {
+		n, m := 0, 0
+		for _, st := range steps {
+			n, m = n+len(st.next), m+len(st.evs)
+		}
+		tickets, evs = make([]store.Ticket, 0, n), make([]store.NewEvent, 0, m)
 		for _, st := range steps {
 			tickets = append(tickets, st.next...)
 			evs = append(evs, st.evs...)
