@@ -99,7 +99,8 @@ func (c *configLoop) pass(ctx context.Context) (done, claimed bool) {
 		return false, false
 	}
 	c.last, c.formed, c.lastRS = fingerprint, now, rs
-	var normal, backfill []store.Ticket
+	normal := make([]store.Ticket, 0, len(snapshot))
+	var backfill []store.Ticket
 	for i := range snapshot {
 		t := &snapshot[i]
 		switch {
