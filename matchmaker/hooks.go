@@ -88,34 +88,43 @@ func (s *Service) matchProposed(ctx context.Context, cfg store.Configuration, ma
 // events of the moved tickets.
 func (s *Service) proposal(cfg store.Configuration, matchID string, tickets []matchedTicket, metrics []RuleEvaluationMetric) (
 	ids []string, current map[string]*store.Ticket, move func(id string) func(*store.Ticket) error, details func([]store.Ticket) []EventDetail) {
-	members := make(map[string]store.Acceptance, len(tickets))
-	for _, mt := range tickets {
-		members[memberPrefix+mt.TicketId] = ""
+	// The members let acceptance, and sweep for a PLACING match, find the
+	// whole match again; a STANDALONE match without acceptance needs none.
+	var members map[string]store.Acceptance
+	if cfg.AcceptanceRequired || cfg.FlexMatchMode != ModeStandalone {
+		members = make(map[string]store.Acceptance, len(tickets))
+		for _, mt := range tickets {
+			members[memberPrefix+mt.TicketId] = ""
+		}
 	}
 	now := s.now().UTC()
 	ids = make([]string, len(tickets))
-	teams := make(map[string]string, len(tickets))
-	locations := make(map[string]string, len(tickets))
 	current = make(map[string]*store.Ticket, len(tickets))
 	for i, mt := range tickets {
 		ids[i] = mt.TicketId
-		teams[mt.TicketId] = mt.Team
-		locations[mt.TicketId] = mt.Location
 		if mt.Claimed != nil {
 			current[mt.TicketId] = mt.Claimed
 		}
 	}
 	move = func(id string) func(t *store.Ticket) error {
+		// A match holds a few tickets: a scan beats a map per match.
+		var team, location string
+		for i := range tickets {
+			if tickets[i].TicketId == id {
+				team, location = tickets[i].Team, tickets[i].Location
+				break
+			}
+		}
 		return func(t *store.Ticket) error {
 			if t.MatchId != matchID || t.Status.Terminal() || t.Status == store.StatusSearching || t.Status == store.StatusQueued {
 				return fmt.Errorf("ticket %s is %s in match %q, not claimed for match %s", t.TicketId, t.Status, t.MatchId, matchID)
 			}
 			for i := range t.Players {
 				if t.Players[i].Team == "" {
-					t.Players[i].Team = teams[id]
+					t.Players[i].Team = team
 				}
 			}
-			t.MatchpointLocation = locations[id]
+			t.MatchpointLocation = location
 			switch {
 			case cfg.AcceptanceRequired:
 				t.Status = store.StatusRequiresAcceptance
@@ -125,7 +134,6 @@ func (s *Service) proposal(cfg store.Configuration, matchID string, tickets []ma
 				s.end(t, store.StatusCompleted, "", "")
 			default:
 				t.Status = store.StatusPlacing
-				// The members let sweep place the whole match again.
 				t.Acceptances = maps.Clone(members)
 				t.Deadline = now.Add(s.opts.PlacingTimeout)
 			}
