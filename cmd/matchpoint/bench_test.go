@@ -292,24 +292,26 @@ func TestBenchFailureKind(t *testing.T) {
 // the requests waiting behind it, which timing from the send would hide.
 func TestRunPacedCountsTheWait(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		service  time.Duration
-		p50, max time.Duration
+		name         string
+		service      time.Duration
+		p50          time.Duration
+		maxLo, maxHi time.Duration
 	}{
 		// Due every 1 ms; 500 µs each: no request waits.
-		{name: "keeps up", service: 500 * time.Microsecond, p50: 500 * time.Microsecond, max: 500 * time.Microsecond},
+		{name: "keeps up", service: 500 * time.Microsecond, p50: 500 * time.Microsecond, maxLo: 500 * time.Microsecond, maxHi: 500 * time.Microsecond},
 		// Due every 1 ms; 2 ms each: the i-th starts at 2i ms, so it waits
-		// i ms and takes i+2 ms; 25 fit in 50 ms, and the one left queued
-		// when the run ends is served after it.
-		{name: "falls behind", service: 2 * time.Millisecond, p50: 15 * time.Millisecond, max: 27 * time.Millisecond},
+		// i ms and takes i+2 ms. 25 fit in 50 ms; the one or two left queued
+		// when the run ends (the pacer's last select may go either way) are
+		// served after them.
+		{name: "falls behind", service: 2 * time.Millisecond, p50: 15 * time.Millisecond, maxLo: 27 * time.Millisecond, maxHi: 28 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				res := runPaced(t.Context(), 50*time.Millisecond, 1, 1000, func() benchRequest {
 					return benchRequest{do: func(int64) string { time.Sleep(tc.service); return "" }, close: func() {}}
 				})
-				if res.p50 != tc.p50 || res.max != tc.max {
-					t.Errorf("%d requests: p50 %v, max %v; want %v and %v", res.accepted, res.p50, res.max, tc.p50, tc.max)
+				if res.p50 != tc.p50 || res.max < tc.maxLo || res.max > tc.maxHi {
+					t.Errorf("%d requests: p50 %v, max %v; want %v and %v to %v", res.accepted, res.p50, res.max, tc.p50, tc.maxLo, tc.maxHi)
 				}
 			})
 		})
