@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
@@ -131,28 +132,17 @@ func metricsCPUSeconds(ctx context.Context, url string) (float64, error) {
 
 // redisCPUSeconds is a Redis server's used_cpu_user + used_cpu_sys.
 func redisCPUSeconds(ctx context.Context, opts *redis.Options) (float64, error) {
-	c := redis.NewClient(opts)
-	defer c.Close()
-	info, err := c.Info(ctx, "cpu").Result()
+	info, err := redisInfo(ctx, opts, "cpu")
 	if err != nil {
-		return 0, fmt.Errorf("redis %s: INFO cpu: %w", opts.Addr, err)
+		return 0, err
 	}
 	var total float64
-	var seen int
-	for _, line := range strings.Split(info, "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || (k != "used_cpu_user" && k != "used_cpu_sys") {
-			continue
-		}
-		f, err := strconv.ParseFloat(v, 64)
+	for _, k := range []string{"used_cpu_user", "used_cpu_sys"} {
+		f, err := strconv.ParseFloat(info[k], 64)
 		if err != nil {
-			return 0, fmt.Errorf("redis %s: INFO cpu %s: %q", opts.Addr, k, v)
+			return 0, fmt.Errorf("redis %s: INFO cpu %s: %q", opts.Addr, k, info[k])
 		}
 		total += f
-		seen++
-	}
-	if seen != 2 {
-		return 0, fmt.Errorf("redis %s: INFO cpu lacks used_cpu_user or used_cpu_sys", opts.Addr)
 	}
 	return total, nil
 }
@@ -160,17 +150,30 @@ func redisCPUSeconds(ctx context.Context, opts *redis.Options) (float64, error) 
 // redisMinorFaults is a Redis server's minor page faults, when it runs on
 // this machine (its INFO process_id is a process here).
 func redisMinorFaults(ctx context.Context, opts *redis.Options) (int64, error) {
-	c := redis.NewClient(opts)
-	defer c.Close()
-	info, err := c.InfoMap(ctx, "server").Result()
+	info, err := redisInfo(ctx, opts, "server")
 	if err != nil {
-		return 0, fmt.Errorf("redis %s: INFO server: %w", opts.Addr, err)
+		return 0, err
 	}
-	pid, err := strconv.Atoi(info["Server"]["process_id"])
+	pid, err := strconv.Atoi(info["process_id"])
 	if err != nil {
-		return 0, fmt.Errorf("redis %s: INFO server process_id %q", opts.Addr, info["Server"]["process_id"])
+		return 0, fmt.Errorf("redis %s: INFO server process_id %q", opts.Addr, info["process_id"])
 	}
 	return procMinorFaults(pid)
+}
+
+// redisInfo is one section of a Redis server's INFO, by field.
+func redisInfo(ctx context.Context, opts *redis.Options, section string) (map[string]string, error) {
+	c := redis.NewClient(opts)
+	defer c.Close()
+	sections, err := c.InfoMap(ctx, section).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redis %s: INFO %s: %w", opts.Addr, section, err)
+	}
+	fields := map[string]string{}
+	for _, f := range sections {
+		maps.Copy(fields, f)
+	}
+	return fields, nil
 }
 
 // cpuRun is the CPU the sources used during a run, and the bench's own.
