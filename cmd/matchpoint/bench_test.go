@@ -307,6 +307,8 @@ func TestRunPacedCountsTheWait(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
+				// In the bubble, the request's Sleep is its service time on the
+				// fake clock: it advances time, nothing waits.
 				res := runPaced(t.Context(), 50*time.Millisecond, 1, 1000, func() benchRequest {
 					return benchRequest{do: func(int64) string { time.Sleep(tc.service); return "" }, close: func() {}}
 				})

@@ -21,11 +21,11 @@ type gcFlags struct {
 
 // register adds --gc-percent with the command's default (0: the runtime's).
 func (g *gcFlags) register(fs *flag.FlagSet, def int) {
-	usage := "the garbage collector's GOGC: how far, in percent, the heap grows past what is live before the next collection; higher runs fewer collections for more memory (0: the GOGC environment variable, or Go's 100)"
+	usage := "the garbage collector's GOGC: how far, in percent, the heap grows past what is live before the next collection; higher runs fewer collections for more memory (0: the GOGC environment variable, or Go's 100"
 	if def > 0 {
-		usage = fmt.Sprintf("the garbage collector's GOGC: how far, in percent, the heap grows past what is live before the next collection; higher runs fewer collections for more memory (default %d unless the GOGC environment variable is set; 0: GOGC, or Go's 100)", def)
+		usage += fmt.Sprintf("; the default %d applies unless GOGC is set", def)
 	}
-	fs.IntVar(&g.percent, "gc-percent", def, usage)
+	fs.IntVar(&g.percent, "gc-percent", def, usage+")")
 	g.fs = fs
 }
 
