@@ -35,13 +35,17 @@ func (r *Redis) playerSessionPrefix(fleet string) string { return r.fleetTag(fle
 
 func (r *Redis) psFleetKey(id string) string { return r.opts.Prefix + "psf:" + id }
 
-// playerKey is a player's index: a ZSET of playerMember by the ms from which
-// the entry may be dropped (+inf while its game session lives), expiring
-// with its last entry once none is live (see luaEndPlayerEntries).
+// playerKey is a player's index: a ZSET of player session ids by the ms
+// from which the entry may be dropped (+inf while its game session lives),
+// expiring with its last entry once none is live (see luaEndPlayerEntries).
+// An entry is the bare id, whose fleet psFleetKey holds, so that a player's
+// index of entries up to 64 bytes stays a listpack (zset-max-listpack-value):
+// as "<fleet> <id>", the form written before 2026-12-06 and still read, each
+// new index was a skiplist, 1 KB of Redis memory and twice the CPU.
 func (r *Redis) playerKey(player string) string { return r.opts.Prefix + "pl:" + player }
 
 // reservedKey is the global index of player sessions created RESERVED (ZSET
-// of playerMember by creation ms), for DueReservations; entries of those no
+// of reservedMember by creation ms), for DueReservations; entries of those no
 // longer RESERVED are dropped on update, best effort, and by
 // DueReservations.
 func (r *Redis) reservedKey() string { return r.metaKey("reserved") }
@@ -460,20 +464,20 @@ func (r *Redis) expirePlayerIndex(ctx context.Context, fleet string, ended []str
 	for i := 0; i+1 < len(ended); i += 2 {
 		id, player := ended[i], ended[i+1]
 		pipe.PExpire(ctx, r.psFleetKey(id), r.opts.SessionRetention)
-		pipe.ZRem(ctx, r.reservedKey(), playerMember(fleet, id))
+		pipe.ZRem(ctx, r.reservedKey(), reservedMember(fleet, id))
 		if player != "" {
-			byPlayer[player] = append(byPlayer[player], playerMember(fleet, id))
+			byPlayer[player] = append(byPlayer[player], id)
 		}
 	}
-	for player, members := range byPlayer {
-		args := append([]any{r.opts.SessionRetention.Milliseconds()}, members...)
+	for player, ids := range byPlayer {
+		args := append([]any{r.opts.SessionRetention.Milliseconds(), fleet}, ids...)
 		gsScripts.endPlayerEntries.Eval(ctx, pipe, []string{r.playerKey(player)}, args...)
 	}
 	_, _ = pipe.Exec(ctx)
 }
 
-// playerMember is a player's index entry for a player session.
-func playerMember(fleet, id string) string { return fleet + " " + id }
+// reservedMember is the reservation index's entry for a player session.
+func reservedMember(fleet, id string) string { return fleet + " " + id }
 
 // CreatePlayerSessions implements GameSessions.
 func (r *Redis) CreatePlayerSessions(ctx context.Context, gameSessionID string, ps []PlayerSession) (int, error) {
@@ -581,12 +585,11 @@ func (r *Redis) queuePlayerIndexes(ctx context.Context, pipe redis.Pipeliner, fl
 	x := &playerIndexes{fleet: fleet, ps: ps, ids: make([]*redis.BoolCmd, len(ps)),
 		members: make([]*redis.IntCmd, len(ps)), reserved: make([]*redis.IntCmd, len(ps))}
 	for i, p := range ps {
-		member := playerMember(fleet, p.PlayerSessionId)
 		x.ids[i] = pipe.SetNX(ctx, r.psFleetKey(p.PlayerSessionId), fleet, 0)
-		x.members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), redis.Z{Score: math.Inf(1), Member: member})
+		x.members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), redis.Z{Score: math.Inf(1), Member: p.PlayerSessionId})
 		pipe.Persist(ctx, r.playerKey(p.PlayerId))
 		if p.Status == PlayerSessionReserved {
-			x.reserved[i] = pipe.ZAddNX(ctx, r.reservedKey(), redis.Z{Score: float64(p.CreationTime.UnixMilli()), Member: member})
+			x.reserved[i] = pipe.ZAddNX(ctx, r.reservedKey(), redis.Z{Score: float64(p.CreationTime.UnixMilli()), Member: reservedMember(fleet, p.PlayerSessionId)})
 		}
 	}
 	return x
@@ -617,13 +620,13 @@ func (r *Redis) undoPlayerIndexes(ctx context.Context, x *playerIndexes) {
 			pipe.Del(ctx, r.psFleetKey(p.PlayerSessionId))
 		}
 		if x.members[i].Val() > 0 {
-			pipe.ZRem(ctx, r.playerKey(p.PlayerId), playerMember(x.fleet, p.PlayerSessionId))
+			pipe.ZRem(ctx, r.playerKey(p.PlayerId), p.PlayerSessionId)
 			// The create took the index's expiry off; give it back if no
 			// live entry is left.
-			gsScripts.endPlayerEntries.Eval(ctx, pipe, []string{r.playerKey(p.PlayerId)}, r.opts.SessionRetention.Milliseconds())
+			gsScripts.endPlayerEntries.Eval(ctx, pipe, []string{r.playerKey(p.PlayerId)}, r.opts.SessionRetention.Milliseconds(), x.fleet)
 		}
 		if x.reserved[i] != nil && x.reserved[i].Val() > 0 {
-			pipe.ZRem(ctx, r.reservedKey(), playerMember(x.fleet, p.PlayerSessionId))
+			pipe.ZRem(ctx, r.reservedKey(), reservedMember(x.fleet, p.PlayerSessionId))
 		}
 	}
 	_, _ = pipe.Exec(ctx)
@@ -748,19 +751,28 @@ func (r *Redis) playerSessionsOf(ctx context.Context, player string) ([]PlayerSe
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]string, 0, len(members))
-	for _, m := range members {
-		fleet, id, _ := strings.Cut(m, " ")
-		keys = append(keys, r.playerSessionPrefix(fleet)+id)
+	keys, err := r.playerEntryKeys(ctx, members)
+	if err != nil {
+		return nil, err
 	}
-	ps, found, err := r.readPlayerSessions(ctx, keys)
+	var read []string
+	for _, k := range keys {
+		if k != "" {
+			read = append(read, k)
+		}
+	}
+	ps, found, err := r.readPlayerSessions(ctx, read)
 	if err != nil {
 		return nil, err
 	}
 	var stale []any
-	for i, ok := range found {
-		if !ok {
+	j := 0
+	for i, k := range keys {
+		if k == "" || !found[j] {
 			stale = append(stale, members[i])
+		}
+		if k != "" {
+			j++
 		}
 	}
 	if len(stale) > 0 {
@@ -769,6 +781,36 @@ func (r *Redis) playerSessionsOf(ctx context.Context, player string) ([]PlayerSe
 		}
 	}
 	return ps, nil
+}
+
+// playerEntryKeys answers the record key of each entry of a player's index:
+// an entry written before 2026-12-06 names its fleet ("<fleet> <id>"), a
+// bare id's fleet is read from the id's fleet key; "" when that is gone.
+func (r *Redis) playerEntryKeys(ctx context.Context, members []string) ([]string, error) {
+	keys := make([]string, len(members))
+	fleets := make([]*redis.StringCmd, len(members))
+	pipe := r.c.Pipeline()
+	for i, m := range members {
+		if fleet, id, legacy := strings.Cut(m, " "); legacy {
+			keys[i] = r.playerSessionPrefix(fleet) + id
+		} else {
+			fleets[i] = pipe.Get(ctx, r.psFleetKey(m))
+		}
+	}
+	if pipe.Len() == 0 {
+		return keys, nil
+	}
+	_, _ = pipe.Exec(ctx)
+	for i, cmd := range fleets {
+		switch {
+		case cmd == nil || isNil(cmd.Err()):
+		case cmd.Err() != nil:
+			return nil, cmd.Err()
+		default:
+			keys[i] = r.playerSessionPrefix(cmd.Val()) + members[i]
+		}
+	}
+	return keys, nil
 }
 
 // UpdatePlayerSession implements GameSessions.
@@ -798,7 +840,7 @@ func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int6
 		}
 		if ps.Status != PlayerSessionReserved {
 			// Best effort: DueReservations drops what is left.
-			_ = r.c.ZRem(ctx, r.reservedKey(), playerMember(fleet, ps.PlayerSessionId)).Err()
+			_ = r.c.ZRem(ctx, r.reservedKey(), reservedMember(fleet, ps.PlayerSessionId)).Err()
 		}
 		return v, nil
 	case "notfound":
@@ -846,7 +888,7 @@ func (r *Redis) TimeOutReservations(ctx context.Context, due []PlayerSession) ([
 		}
 		for _, i := range idx {
 			if versions[i] != 0 {
-				members = append(members, playerMember(fleet, due[i].PlayerSessionId))
+				members = append(members, reservedMember(fleet, due[i].PlayerSessionId))
 			}
 		}
 	}

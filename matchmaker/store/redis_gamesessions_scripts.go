@@ -173,30 +173,30 @@ if t then return {'exists', ARGV[5 * t - 3]} end
 redis.call('MSET', unpack(mset))
 for i = 1, n do
 	local a = 5 * i - 3
-	local member = fleet .. ' ' .. ARGV[a]
-	redis.call('ZADD', KEYS[10 + n + 2 * i], 'NX', '+inf', member)
+	redis.call('ZADD', KEYS[10 + n + 2 * i], 'NX', '+inf', ARGV[a])
 	redis.call('PERSIST', KEYS[10 + n + 2 * i])
 	if ARGV[a + 2] == 'RESERVED' then
 		table.insert(reserved, ARGV[a + 3])
-		table.insert(reserved, member)
+		table.insert(reserved, fleet .. ' ' .. ARGV[a])
 	end
 end
 if #reserved > 0 then redis.call('ZADD', KEYS[#KEYS], 'NX', unpack(reserved)) end
 ` + luaCreatePlayerSessionsWrites
 
-// endPlayerEntries: KEYS[1] a player's index (ZSET of "<fleet> <player
-// session id>" by the ms, on Redis's clock, from which its entry may be
-// dropped: +inf while its game session lives). ARGV: 1 retention ms, then
-// the entries whose game session just ended, which may be dropped once the
-// retention is over. Drops the entries whose time has come, and when no
-// live entry is left gives the index the expiry of its last entry, so that
-// a player's index goes with its last player session record. Returns the
-// number of entries left.
+// endPlayerEntries: KEYS[1] a player's index (ZSET of player session ids,
+// or "<fleet> <player session id>" as written before 2026-12-06, by the ms,
+// on Redis's clock, from which its entry may be dropped: +inf while its
+// game session lives). ARGV: 1 retention ms, 2 the fleet, then the player
+// sessions of the fleet whose game session just ended, which may be dropped
+// once the retention is over (in either form). Drops the entries whose time
+// has come, and when no live entry is left gives the index the expiry of
+// its last entry, so that a player's index goes with its last player
+// session record. Returns the number of entries left.
 const luaEndPlayerEntries = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-for i = 2, #ARGV do
-	redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i])
+for i = 3, #ARGV do
+	redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i], now + tonumber(ARGV[1]), ARGV[2] .. ' ' .. ARGV[i])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')

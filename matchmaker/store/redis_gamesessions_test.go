@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -159,5 +161,77 @@ func TestRedisPlayerIndexExpires(t *testing.T) {
 	}
 	if n := described("p"); n != 3 {
 		t.Errorf("p has %d player sessions described, want 3", n)
+	}
+}
+
+// TestRedisPlayerIndexEntries checks a player's index entries: one is the
+// bare player session id, so that with GameLift's ids (fleet-<uuid>,
+// psess-<uuid>) the index stays a listpack (as "<fleet> <id>" each index was
+// a skiplist: about 1 KB of Redis memory per player); an entry of the form
+// written before 2026-12-06 is still read and ends with its game session;
+// a bare entry whose id's fleet key is gone is dropped when listed.
+func TestRedisPlayerIndexEntries(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	const fleet = "fleet-2f0c3b1e-8f3a-4d6b-9c1e-7a5b4c3d2e1f"
+	if err := s.CreateFleet(ctx, store.Fleet{FleetId: fleet, CreationTime: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	arn := "arn:aws:gamelift:local::gamesession/" + fleet + "/gs-1"
+	gs := store.GameSession{GameSessionId: arn, FleetId: fleet, MaximumPlayerSessionCount: 4, Status: store.GameSessionActive, CreatorId: "c"}
+	if _, _, err := s.CreateGameSession(ctx, gs, store.CreatorLimit{}); err != nil {
+		t.Fatal(err)
+	}
+	psid := func(n int) string { return fmt.Sprintf("psess-9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b%02d", n) }
+	var ps []store.PlayerSession
+	for i, p := range []string{"new", "legacy"} {
+		ps = append(ps, store.PlayerSession{PlayerSessionId: psid(i), PlayerId: p, GameSessionId: arn, Status: store.PlayerSessionReserved})
+	}
+	if _, err := s.CreatePlayerSessions(ctx, arn, ps); err != nil {
+		t.Fatal(err)
+	}
+	if enc, err := c.ObjectEncoding(ctx, "mp:pl:new").Result(); err != nil || enc != "listpack" {
+		t.Errorf("index of a player holds a %q (%v); want a listpack", enc, err)
+	}
+	// The legacy player's entry as written before: "<fleet> <id>".
+	legacy := fleet + " " + psid(1)
+	if err := c.ZRem(ctx, "mp:pl:legacy", psid(1)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ZAdd(ctx, "mp:pl:legacy", redis.Z{Score: math.Inf(1), Member: legacy}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// A bare entry whose player session never was (its fleet key is gone).
+	if err := c.ZAdd(ctx, "mp:pl:new", redis.Z{Score: math.Inf(1), Member: psid(9)}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for player, want := range map[string]string{"new": psid(0), "legacy": psid(1)} {
+		got, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: player}, store.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].PlayerSessionId != want {
+			t.Errorf("player %s: described %+v; want only %s", player, got, want)
+		}
+	}
+	if members, err := c.ZRange(ctx, "mp:pl:new", 0, -1).Result(); err != nil || !slices.Equal(members, []string{psid(0)}) {
+		t.Errorf("index of new holds %q (%v) after listing; want the stale entry dropped", members, err)
+	}
+	cur, err := s.GetGameSession(ctx, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Status = store.GameSessionTerminated
+	if _, err := s.UpdateGameSession(ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	for player, member := range map[string]string{"new": psid(0), "legacy": legacy} {
+		score, err := c.ZScore(ctx, "mp:pl:"+player, member).Result()
+		if err != nil || math.IsInf(score, 1) {
+			t.Errorf("entry %q of %s scores %v (%v) after its game session ended; want its end plus the retention", member, player, score, err)
+		}
+		if d, err := c.PTTL(ctx, "mp:pl:"+player).Result(); err != nil || d <= 0 || d > 24*time.Hour {
+			t.Errorf("index of %s has TTL %v (%v) with no live entry; want the retention", player, d, err)
+		}
 	}
 }
