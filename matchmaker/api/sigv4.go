@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -29,7 +28,9 @@ type authError struct {
 // key id names a configured API key, the scope is <date>/<region>/gamelift/
 // aws4_request, X-Amz-Date is within 15 minutes of now, host and x-amz-date
 // are signed, and the signature over the canonical request (method, path,
-// query, signed headers, SHA-256 of the body) matches.
+// query, signed headers, SHA-256 of the body) matches. Every GameLift call
+// pays it, so the canonical request and the string to sign are built in
+// buffers on the stack (BenchmarkVerifySigV4).
 func (h *Handler) verifySigV4(r *http.Request, body []byte) *authError {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
@@ -39,20 +40,26 @@ func (h *Handler) verifySigV4(r *http.Request, body []byte) *authError {
 	if !ok {
 		return &authError{"IncompleteSignatureException", "Authorization: want AWS4-HMAC-SHA256"}
 	}
-	fields := map[string]string{}
+	var cred, signed, sig string
 	for part := range strings.SplitSeq(rest, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok {
 			return &authError{"IncompleteSignatureException", "Authorization: malformed component " + strconv.Quote(part)}
 		}
-		fields[k] = v
+		switch k {
+		case "Credential":
+			cred = v
+		case "SignedHeaders":
+			signed = v
+		case "Signature":
+			sig = v
+		}
 	}
-	cred, signed, sig := fields["Credential"], fields["SignedHeaders"], fields["Signature"]
 	if cred == "" || signed == "" || sig == "" {
 		return &authError{"IncompleteSignatureException", "Authorization: Credential, SignedHeaders and Signature are required"}
 	}
-	scope := strings.Split(cred, "/")
-	if len(scope) != 5 || scope[3] != sigV4Service || scope[4] != "aws4_request" {
+	scope, ok := splitScope(cred)
+	if !ok || scope[3] != sigV4Service || scope[4] != "aws4_request" {
 		return &authError{"IncompleteSignatureException", "Authorization: Credential must be <key id>/<date>/<region>/gamelift/aws4_request"}
 	}
 	secret, ok := h.keys[scope[0]]
@@ -70,18 +77,39 @@ func (h *Handler) verifySigV4(r *http.Request, body []byte) *authError {
 	if scope[1] != amzDate[:8] {
 		return &authError{"InvalidSignatureException", "Credential: the scope date does not match X-Amz-Date"}
 	}
-	names := strings.Split(signed, ";")
-	if !sort.StringsAreSorted(names) || !containsAll(names, "host", "x-amz-date") {
+	if !signedHeadersValid(signed) {
 		return &authError{"InvalidSignatureException", "SignedHeaders: must be sorted and include host and x-amz-date"}
 	}
-	canonical := canonicalRequest(r, names, body)
-	stringToSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + strings.Join(scope[1:], "/") + "\n" + hexSHA256([]byte(canonical))
-	key := h.signing.key(secret, scope[1], scope[2], scope[3])
-	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
-	if !hmac.Equal([]byte(want), []byte(sig)) {
+	var canonical [1024]byte
+	sum := sha256.Sum256(appendCanonicalRequest(canonical[:0], r, signed, body))
+	var sts [256]byte
+	toSign := append(sts[:0], "AWS4-HMAC-SHA256\n"...)
+	toSign = append(toSign, amzDate...)
+	toSign = append(toSign, '\n')
+	toSign = append(toSign, cred[len(scope[0])+1:]...)
+	toSign = append(toSign, '\n')
+	toSign = hex.AppendEncode(toSign, sum[:])
+	m := hmac.New(sha256.New, h.signing.key(secret, scope[1], scope[2], scope[3]))
+	m.Write(toSign)
+	var mac [sha256.Size]byte
+	var want [2 * sha256.Size]byte
+	hex.Encode(want[:], m.Sum(mac[:0]))
+	if !hmac.Equal(want[:], []byte(sig)) {
 		return &authError{"InvalidSignatureException", "The request signature we calculated does not match the signature you provided."}
 	}
 	return nil
+}
+
+// splitScope splits a credential (<key id>/<date>/<region>/<service>/
+// <terminator>) in its five parts; false when it has another number.
+func splitScope(cred string) (scope [5]string, ok bool) {
+	for i := range 4 {
+		if scope[i], cred, ok = strings.Cut(cred, "/"); !ok {
+			return scope, false
+		}
+	}
+	scope[4] = cred
+	return scope, !strings.Contains(cred, "/")
 }
 
 // signingRegion returns the region of a verified request's credential
@@ -89,65 +117,126 @@ func (h *Handler) verifySigV4(r *http.Request, body []byte) *authError {
 func signingRegion(r *http.Request) string {
 	_, cred, _ := strings.Cut(r.Header.Get("Authorization"), "Credential=")
 	cred, _, _ = strings.Cut(cred, ",")
-	if scope := strings.Split(cred, "/"); len(scope) == 5 {
+	if scope, ok := splitScope(cred); ok {
 		return scope[2]
 	}
 	return ""
 }
 
-func containsAll(list []string, want ...string) bool {
-	for _, w := range want {
-		found := false
-		for _, l := range list {
-			if l == w {
-				found = true
-				break
-			}
+// signedHeadersValid reports whether SignedHeaders (names separated by
+// ';') is sorted and names host and x-amz-date.
+func signedHeadersValid(signed string) bool {
+	var prev string
+	var host, date, later bool
+	for name := range strings.SplitSeq(signed, ";") {
+		if later && name < prev {
+			return false
 		}
-		if !found {
+		prev, later = name, true
+		host = host || name == "host"
+		date = date || name == "x-amz-date"
+	}
+	return host && date
+}
+
+// appendCanonicalRequest appends the canonical request of r to b: method,
+// path, query, the signed headers (names separated by ';') with their
+// values, the names, and the body's SHA-256.
+func appendCanonicalRequest(b []byte, r *http.Request, signed string, body []byte) []byte {
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	if p := r.URL.EscapedPath(); p == "" {
+		b = append(b, '/')
+	} else {
+		b = appendURIEncoded(b, p, false)
+	}
+	b = append(b, '\n')
+	if r.URL.RawQuery != "" {
+		b = append(b, canonicalQuery(r.URL.Query())...)
+	}
+	b = append(b, '\n')
+	for name := range strings.SplitSeq(signed, ";") {
+		b = append(b, name...)
+		b = append(b, ':')
+		b = appendHeaderValue(b, r, name)
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	b = append(b, signed...)
+	b = append(b, '\n')
+	sum := sha256.Sum256(body)
+	return hex.AppendEncode(b, sum[:])
+}
+
+// appendHeaderValue appends the canonical value of the header name
+// (lower case): its values joined by ',', each with its runs of spaces made
+// one and trimmed.
+func appendHeaderValue(b []byte, r *http.Request, name string) []byte {
+	switch name {
+	case "host":
+		return append(b, r.Host...)
+	case "content-length":
+		if v := r.Header.Get("Content-Length"); v != "" {
+			return append(b, v...)
+		}
+		return strconv.AppendInt(b, r.ContentLength, 10)
+	}
+	for i, v := range headerValues(r.Header, name) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if spacesCanonical(v) {
+			b = append(b, v...)
+		} else {
+			b = append(b, strings.Join(strings.Fields(v), " ")...)
+		}
+	}
+	return b
+}
+
+// headerValues is h.Values(name) for a lower-case name, without the
+// allocation of canonicalizing it (textproto.CanonicalMIMEHeaderKey) when it
+// is made of letters, digits and '-'.
+func headerValues(h http.Header, name string) []string {
+	var key [64]byte
+	if len(name) > len(key) {
+		return h.Values(name)
+	}
+	upper := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+			if upper {
+				c -= 'a' - 'A'
+			}
+		case 'A' <= c && c <= 'Z':
+			if !upper {
+				c += 'a' - 'A'
+			}
+		case '0' <= c && c <= '9', c == '-':
+		default:
+			return h.Values(name)
+		}
+		key[i] = c
+		upper = c == '-'
+	}
+	return h[string(key[:len(name)])]
+}
+
+// spacesCanonical reports whether v is ASCII with no leading, trailing or
+// repeated space and no other white space: strings.Fields would leave it as
+// it is.
+func spacesCanonical(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= 0x80, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
+			return false
+		case c == ' ' && (i == 0 || i == len(v)-1 || v[i-1] == ' '):
 			return false
 		}
 	}
 	return true
-}
-
-func canonicalRequest(r *http.Request, signed []string, body []byte) string {
-	var b strings.Builder
-	b.WriteString(r.Method)
-	b.WriteByte('\n')
-	b.WriteString(escapePath(r.URL.EscapedPath()))
-	b.WriteByte('\n')
-	b.WriteString(canonicalQuery(r.URL.Query()))
-	b.WriteByte('\n')
-	for _, name := range signed {
-		b.WriteString(name)
-		b.WriteByte(':')
-		b.WriteString(headerValue(r, name))
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(signed, ";"))
-	b.WriteByte('\n')
-	b.WriteString(hexSHA256(body))
-	return b.String()
-}
-
-func headerValue(r *http.Request, name string) string {
-	switch name {
-	case "host":
-		return r.Host
-	case "content-length":
-		if v := r.Header.Get("Content-Length"); v != "" {
-			return v
-		}
-		return strconv.FormatInt(r.ContentLength, 10)
-	}
-	vals := r.Header.Values(name)
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		out[i] = strings.Join(strings.Fields(v), " ")
-	}
-	return strings.Join(out, ",")
 }
 
 func canonicalQuery(q url.Values) string {
@@ -161,42 +250,30 @@ func canonicalQuery(q url.Values) string {
 		vals := append([]string(nil), q[k]...)
 		sort.Strings(vals)
 		for _, v := range vals {
-			parts = append(parts, uriEncode(k, true)+"="+uriEncode(v, true))
+			parts = append(parts, string(appendURIEncoded(nil, k, true))+"="+string(appendURIEncoded(nil, v, true)))
 		}
 	}
 	return strings.Join(parts, "&")
 }
 
-// escapePath encodes an (already escaped) path once more, as the AWS
-// signers do for every service but S3.
-func escapePath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	return uriEncode(p, false)
-}
-
-// uriEncode percent-encodes everything but RFC 3986 unreserved characters
-// (and '/', unless encodeSlash).
-func uriEncode(s string, encodeSlash bool) string {
-	var b strings.Builder
+// appendURIEncoded appends s percent-encoded: everything but RFC 3986
+// unreserved characters (and '/', unless encodeSlash). A path is encoded so
+// once more, already escaped, as the AWS signers do for every service but
+// S3.
+func appendURIEncoded(b []byte, s string, encodeSlash bool) []byte {
+	const hexDigits = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == '~':
-			b.WriteByte(c)
+			b = append(b, c)
 		case c == '/' && !encodeSlash:
-			b.WriteByte(c)
+			b = append(b, c)
 		default:
-			fmt.Fprintf(&b, "%%%02X", c)
+			b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
 		}
 	}
-	return b.String()
-}
-
-func hexSHA256(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return b
 }
 
 // maxSigningKeys bounds the signing keys a Handler keeps: one per API key,
