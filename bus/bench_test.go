@@ -125,14 +125,29 @@ func BenchmarkReserveRequestEncode(b *testing.B) {
 	}
 }
 
-// BenchmarkReserveReplyDecode is the matchmaker's decode of a relay's
-// answer to a reservation of 4 players.
-func BenchmarkReserveReplyDecode(b *testing.B) {
+// reserveReply4 is a relay's answer to a reservation of 4 players.
+func reserveReply4() bus.ReserveReply {
 	m := bus.ReserveReply{RequestID: "reserve-0123456789"}
 	for i := range 4 {
 		m.PlayerSessions = append(m.PlayerSessions, bus.PlayerSession{PlayerID: "player-" + strconv.Itoa(i), PlayerSessionID: "psess-" + strconv.Itoa(i)})
 	}
-	data, err := m.Encode()
+	return m
+}
+
+// BenchmarkReserveReplyEncode is the relay's encode of its answer.
+func BenchmarkReserveReplyEncode(b *testing.B) {
+	m := reserveReply4()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Encode(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReserveReplyDecode is the matchmaker's decode of the answer.
+func BenchmarkReserveReplyDecode(b *testing.B) {
+	data, err := reserveReply4().Encode()
 	if err != nil {
 		b.Fatal(err)
 	}

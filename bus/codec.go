@@ -81,6 +81,16 @@ func encode[T any, P interface {
 	*T
 	payload
 }](m T) ([]byte, error) {
+	return encodeAs[T, P](m, nil)
+}
+
+// encodeAs is encode that first tries canonical, a hand-written writer of
+// json.Marshal's output that answers false for a value it does not write
+// (which json.Marshal then writes); canonical may be nil.
+func encodeAs[T any, P interface {
+	*T
+	payload
+}](m T, canonical func(P) ([]byte, bool)) ([]byte, error) {
 	p := P(&m)
 	typ := typeName[T]()
 	v := p.ver()
@@ -94,6 +104,11 @@ func encode[T any, P interface {
 	p.validate(&c)
 	if c.err != nil {
 		return nil, c.err
+	}
+	if canonical != nil {
+		if b, ok := canonical(p); ok {
+			return b, nil
+		}
 	}
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -289,10 +304,10 @@ func DecodeBackfillReply(data []byte) (BackfillReply, error) { return decode[Bac
 func DecodeScriptVersion(data []byte) (ScriptVersion, error) { return decode[ScriptVersion](data) }
 
 // Encode validates r and returns its JSON, with V set to Version when zero.
-func (r ReserveRequest) Encode() ([]byte, error) { return encode(r) }
+func (r ReserveRequest) Encode() ([]byte, error) { return encodeAs(r, appendReserveRequest) }
 
 // Encode validates r and returns its JSON, with V set to Version when zero.
-func (r ReserveReply) Encode() ([]byte, error) { return encode(r) }
+func (r ReserveReply) Encode() ([]byte, error) { return encodeAs(r, appendReserveReply) }
 
 // DecodeReserveRequest parses and validates a ReserveRequest. It and
 // DecodeReserveReply call their canonical readers directly: passed to a
