@@ -107,40 +107,14 @@ func testClusterPlayerIndexUndo(t *testing.T, addr string) {
 	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
 	t.Cleanup(func() { _ = c.Close() })
 	s := store.NewRedis(c, store.Options{Prefix: "undo:"})
-	ctx := t.Context()
-	if err := s.CreateFleet(ctx, store.Fleet{FleetId: "fleet-1", CreationTime: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	arn := func(id string) string { return "arn:aws:gamelift:local::gamesession/fleet-1/" + id }
-	for _, id := range []string{"a", "b"} {
-		gs := store.GameSession{GameSessionId: arn(id), FleetId: "fleet-1", MaximumPlayerSessionCount: 1, Status: store.GameSessionActive}
-		if _, _, err := s.CreateGameSession(ctx, gs, store.CreatorLimit{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	join := func(id, player string) error {
-		ps := store.PlayerSession{PlayerSessionId: "psess-" + id + "-" + player, PlayerId: player, GameSessionId: arn(id), Status: store.PlayerSessionReserved}
-		_, err := s.CreatePlayerSessions(ctx, arn(id), []store.PlayerSession{ps})
-		return err
-	}
-	if err := join("a", "p"); err != nil {
-		t.Fatal(err)
-	}
-	if err := join("b", "q"); err != nil {
-		t.Fatal(err)
-	}
-	gs, err := s.GetGameSession(ctx, arn("a"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs.Status = store.GameSessionTerminated
-	if _, err := s.UpdateGameSession(ctx, gs); err != nil {
-		t.Fatal(err)
-	}
-	if err := join("b", "p"); !errors.Is(err, store.ErrGameSessionFull) {
+	f := newRedisFleet(t, s, "fleet-1")
+	f.start("a", 1, "p")
+	f.start("b", 1, "q")
+	f.end("a")
+	if err := f.join("b", "p"); !errors.Is(err, store.ErrGameSessionFull) {
 		t.Fatalf("joining a full game session: %v, want ErrGameSessionFull", err)
 	}
-	if d := c.PTTL(ctx, "undo:pl:p").Val(); d <= 0 {
+	if d := c.PTTL(t.Context(), "undo:pl:p").Val(); d <= 0 {
 		t.Errorf("index of p after a refused create has TTL %v; want the retention of its ended entry", d)
 	}
 }

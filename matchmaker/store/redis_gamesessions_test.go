@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -20,28 +19,11 @@ import (
 func TestRedisGameSessionKeys(t *testing.T) {
 	s, c := newRedisStore(t)
 	ctx := t.Context()
-	if err := s.CreateFleet(ctx, store.Fleet{FleetId: "fleet-1", CreationTime: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	arn := func(id string) string { return "arn:aws:gamelift:local::gamesession/fleet-1/" + id }
-	for _, id := range []string{"live", "ends"} {
-		gs := store.GameSession{GameSessionId: arn(id), FleetId: "fleet-1", MaximumPlayerSessionCount: 2, Status: store.GameSessionActive, CreatorId: "c"}
-		if _, _, err := s.CreateGameSession(ctx, gs, store.CreatorLimit{Max: 5, Period: time.Minute}); err != nil {
-			t.Fatal(err)
-		}
-		ps := store.PlayerSession{PlayerSessionId: "psess-" + id, PlayerId: "p", GameSessionId: arn(id), Status: store.PlayerSessionReserved}
-		if _, err := s.CreatePlayerSessions(ctx, arn(id), []store.PlayerSession{ps}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gs, err := s.GetGameSession(ctx, arn("ends"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs.Status = store.GameSessionTerminated
-	if _, err := s.UpdateGameSession(ctx, gs); err != nil {
-		t.Fatal(err)
-	}
+	f := newRedisFleet(t, s, "fleet-1")
+	f.start("live", 2, "p")
+	f.start("ends", 2, "p")
+	f.end("ends")
+	arn := f.arn
 	keys, err := c.Keys(ctx, "*").Result()
 	if err != nil {
 		t.Fatal(err)
@@ -56,8 +38,8 @@ func TestRedisGameSessionKeys(t *testing.T) {
 		}
 	}
 	for key, ended := range map[string]bool{
-		"mp:{f:fleet-1}:gs:" + arn("live"): false, "mp:{f:fleet-1}:ps:psess-live": false, "mp:psf:psess-live": false,
-		"mp:{f:fleet-1}:gs:" + arn("ends"): true, "mp:{f:fleet-1}:ps:psess-ends": true, "mp:psf:psess-ends": true,
+		"mp:{f:fleet-1}:gs:" + arn("live"): false, "mp:{f:fleet-1}:ps:psess-live-p": false, "mp:psf:psess-live-p": false,
+		"mp:{f:fleet-1}:gs:" + arn("ends"): true, "mp:{f:fleet-1}:ps:psess-ends-p": true, "mp:psf:psess-ends-p": true,
 		"mp:{f:fleet-1}:gsps:" + arn("ends"): true, "mp:{f:fleet-1}:fleet": false,
 	} {
 		ttl, err := c.PTTL(ctx, key).Result()
@@ -81,35 +63,7 @@ func TestRedisGameSessionKeys(t *testing.T) {
 func TestRedisPlayerIndexExpires(t *testing.T) {
 	s, c := newRedisStore(t)
 	ctx := t.Context()
-	if err := s.CreateFleet(ctx, store.Fleet{FleetId: "fleet-1", CreationTime: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	arn := func(id string) string { return "arn:aws:gamelift:local::gamesession/fleet-1/" + id }
-	start := func(id string, players ...string) {
-		t.Helper()
-		gs := store.GameSession{GameSessionId: arn(id), FleetId: "fleet-1", MaximumPlayerSessionCount: 4, Status: store.GameSessionActive, CreatorId: "c"}
-		if _, _, err := s.CreateGameSession(ctx, gs, store.CreatorLimit{}); err != nil {
-			t.Fatal(err)
-		}
-		var ps []store.PlayerSession
-		for _, p := range players {
-			ps = append(ps, store.PlayerSession{PlayerSessionId: "psess-" + id + "-" + p, PlayerId: p, GameSessionId: arn(id), Status: store.PlayerSessionReserved})
-		}
-		if _, err := s.CreatePlayerSessions(ctx, arn(id), ps); err != nil {
-			t.Fatal(err)
-		}
-	}
-	end := func(id string) {
-		t.Helper()
-		gs, err := s.GetGameSession(ctx, arn(id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		gs.Status = store.GameSessionTerminated
-		if _, err := s.UpdateGameSession(ctx, gs); err != nil {
-			t.Fatal(err)
-		}
-	}
+	f := newRedisFleet(t, s, "fleet-1")
 	ttl := func(player string) time.Duration {
 		t.Helper()
 		d, err := c.PTTL(ctx, "mp:pl:"+player).Result()
@@ -128,9 +82,9 @@ func TestRedisPlayerIndexExpires(t *testing.T) {
 	}
 	retained := func(d time.Duration) bool { return d > 0 && d <= 24*time.Hour }
 
-	start("a", "p", "q")
-	start("b", "p")
-	end("a")
+	f.start("a", 4, "p", "q")
+	f.start("b", 4, "p")
+	f.end("a")
 	if d := ttl("q"); !retained(d) {
 		t.Errorf("index of q, whose only game session ended, has TTL %v; want the retention", d)
 	}
@@ -144,7 +98,7 @@ func TestRedisPlayerIndexExpires(t *testing.T) {
 	if err := c.ZAdd(ctx, "mp:pl:p", redis.Z{Score: 1, Member: "fleet-1 psess-old"}).Err(); err != nil {
 		t.Fatal(err)
 	}
-	end("b")
+	f.end("b")
 	if d := ttl("p"); !retained(d) {
 		t.Errorf("index of p, with no live game session, has TTL %v; want the retention", d)
 	}
@@ -155,7 +109,7 @@ func TestRedisPlayerIndexExpires(t *testing.T) {
 	if len(members) != 2 || slices.Contains(members, "fleet-1 psess-old") {
 		t.Errorf("index of p holds %q; want the two retained entries, not the one whose retention is over", members)
 	}
-	start("c", "p")
+	f.start("c", 4, "p")
 	if d := ttl("p"); d != -1 {
 		t.Errorf("index of p, live again in c, has TTL %v; want none", d)
 	}
@@ -173,59 +127,38 @@ func TestRedisPlayerIndexExpires(t *testing.T) {
 func TestRedisPlayerIndexEntries(t *testing.T) {
 	s, c := newRedisStore(t)
 	ctx := t.Context()
-	const fleet = "fleet-2f0c3b1e-8f3a-4d6b-9c1e-7a5b4c3d2e1f"
-	if err := s.CreateFleet(ctx, store.Fleet{FleetId: fleet, CreationTime: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	arn := "arn:aws:gamelift:local::gamesession/" + fleet + "/gs-1"
-	gs := store.GameSession{GameSessionId: arn, FleetId: fleet, MaximumPlayerSessionCount: 4, Status: store.GameSessionActive, CreatorId: "c"}
-	if _, _, err := s.CreateGameSession(ctx, gs, store.CreatorLimit{}); err != nil {
-		t.Fatal(err)
-	}
-	psid := func(n int) string { return fmt.Sprintf("psess-9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b%02d", n) }
-	var ps []store.PlayerSession
-	for i, p := range []string{"new", "legacy"} {
-		ps = append(ps, store.PlayerSession{PlayerSessionId: psid(i), PlayerId: p, GameSessionId: arn, Status: store.PlayerSessionReserved})
-	}
-	if _, err := s.CreatePlayerSessions(ctx, arn, ps); err != nil {
-		t.Fatal(err)
-	}
+	f := newRedisFleet(t, s, "fleet-2f0c3b1e-8f3a-4d6b-9c1e-7a5b4c3d2e1f")
+	const gs = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+	f.start(gs, 4, "new", "legacy")
 	if enc, err := c.ObjectEncoding(ctx, "mp:pl:new").Result(); err != nil || enc != "listpack" {
 		t.Errorf("index of a player holds a %q (%v); want a listpack", enc, err)
 	}
 	// The legacy player's entry as written before: "<fleet> <id>".
-	legacy := fleet + " " + psid(1)
-	if err := c.ZRem(ctx, "mp:pl:legacy", psid(1)).Err(); err != nil {
+	legacy := f.id + " " + f.psid(gs, "legacy")
+	if err := c.ZRem(ctx, "mp:pl:legacy", f.psid(gs, "legacy")).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.ZAdd(ctx, "mp:pl:legacy", redis.Z{Score: math.Inf(1), Member: legacy}).Err(); err != nil {
 		t.Fatal(err)
 	}
 	// A bare entry whose player session never was (its fleet key is gone).
-	if err := c.ZAdd(ctx, "mp:pl:new", redis.Z{Score: math.Inf(1), Member: psid(9)}).Err(); err != nil {
+	if err := c.ZAdd(ctx, "mp:pl:new", redis.Z{Score: math.Inf(1), Member: f.psid(gs, "gone")}).Err(); err != nil {
 		t.Fatal(err)
 	}
-	for player, want := range map[string]string{"new": psid(0), "legacy": psid(1)} {
+	for _, player := range []string{"new", "legacy"} {
 		got, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: player}, store.Page{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 1 || got[0].PlayerSessionId != want {
+		if want := f.psid(gs, player); len(got) != 1 || got[0].PlayerSessionId != want {
 			t.Errorf("player %s: described %+v; want only %s", player, got, want)
 		}
 	}
-	if members, err := c.ZRange(ctx, "mp:pl:new", 0, -1).Result(); err != nil || !slices.Equal(members, []string{psid(0)}) {
+	if members, err := c.ZRange(ctx, "mp:pl:new", 0, -1).Result(); err != nil || !slices.Equal(members, []string{f.psid(gs, "new")}) {
 		t.Errorf("index of new holds %q (%v) after listing; want the stale entry dropped", members, err)
 	}
-	cur, err := s.GetGameSession(ctx, arn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur.Status = store.GameSessionTerminated
-	if _, err := s.UpdateGameSession(ctx, cur); err != nil {
-		t.Fatal(err)
-	}
-	for player, member := range map[string]string{"new": psid(0), "legacy": legacy} {
+	f.end(gs)
+	for player, member := range map[string]string{"new": f.psid(gs, "new"), "legacy": legacy} {
 		score, err := c.ZScore(ctx, "mp:pl:"+player, member).Result()
 		if err != nil || math.IsInf(score, 1) {
 			t.Errorf("entry %q of %s scores %v (%v) after its game session ended; want its end plus the retention", member, player, score, err)
