@@ -755,24 +755,22 @@ func (r *Redis) playerSessionsOf(ctx context.Context, player string) ([]PlayerSe
 	if err != nil {
 		return nil, err
 	}
-	var read []string
-	for _, k := range keys {
-		if k != "" {
-			read = append(read, k)
+	var read, readMembers []string
+	var stale []any
+	for i, k := range keys {
+		if k == "" {
+			stale = append(stale, members[i])
+			continue
 		}
+		read, readMembers = append(read, k), append(readMembers, members[i])
 	}
 	ps, found, err := r.readPlayerSessions(ctx, read)
 	if err != nil {
 		return nil, err
 	}
-	var stale []any
-	j := 0
-	for i, k := range keys {
-		if k == "" || !found[j] {
-			stale = append(stale, members[i])
-		}
-		if k != "" {
-			j++
+	for i, ok := range found {
+		if !ok {
+			stale = append(stale, readMembers[i])
 		}
 	}
 	if len(stale) > 0 {
