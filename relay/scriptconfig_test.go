@@ -53,6 +53,13 @@ func TestScriptConfiguration(t *testing.T) {
 	if got := h.events.started[0].MaxPlayers; got != 3 {
 		t.Errorf("session started with maxPlayers %d, want the script's 3", got)
 	}
+	// The started event is published beside the session's goroutine, which
+	// runs OnStartGameSession: wait for the script to have its session.
+	relaytest.Eventually(t, "the script's OnStartGameSession", func() bool {
+		sc.mu.Lock()
+		defer sc.mu.Unlock()
+		return sc.session != nil
+	})
 	sc.mu.Lock()
 	info := sc.session.Info()
 	sc.mu.Unlock()
