@@ -48,12 +48,14 @@ func TestGameSessionsWithAWSSDK(t *testing.T) {
 		t.Fatalf("CreateFleet: %v", err)
 	}
 	fleetID := fleet.FleetAttributes.FleetId
-	poll(t, ctx, "the fleet ACTIVE on the other matchmaker (relay heartbeats heard)", func() (bool, error) {
-		attrs, err := two.DescribeFleetAttributes(ctx, &gamelift.DescribeFleetAttributesInput{FleetIds: []string{*fleetID}})
-		if err != nil {
-			return false, err
+	poll(t, ctx, "the fleet ACTIVE on both matchmakers (relay heartbeats heard)", func() (bool, error) {
+		for _, m := range []*gamelift.Client{one, two} {
+			attrs, err := m.DescribeFleetAttributes(ctx, &gamelift.DescribeFleetAttributesInput{FleetIds: []string{*fleetID}})
+			if err != nil || attrs.FleetAttributes[0].Status != types.FleetStatusActive {
+				return false, err
+			}
 		}
-		return attrs.FleetAttributes[0].Status == types.FleetStatusActive, nil
+		return true, nil
 	})
 
 	created, err := one.CreateGameSession(ctx, &gamelift.CreateGameSessionInput{FleetId: fleetID, Location: aws.String(region),
