@@ -1,0 +1,44 @@
+package relay_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+)
+
+// BenchmarkReservePlayers is one CreatePlayerSessions of 4 players as the
+// relay serves it: a reserve request over the bus (an embedded NATS server
+// on loopback) into a game session, 50 per session of 200 players, with the
+// reservations kept as a relay under that load keeps them.
+func BenchmarkReservePlayers(b *testing.B) {
+	opts := testOptions()
+	opts.MaxSessions = 10000
+	h := newHarness(b, opts)
+	ctx := context.Background()
+	var gs string
+	req := bus.ReserveRequest{RelayID: h.relay.RelayID(), Players: make([]bus.Player, 4)}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		if n%50 == 0 {
+			b.StopTimer()
+			p := gameSessionRequest(200)
+			h.place(p)
+			gs = p.GameSessionARN
+			b.StartTimer()
+		}
+		id := strconv.Itoa(n)
+		req.RequestID, req.GameSessionID, req.Deadline = "r-"+id, gs, time.Now().Add(5*time.Second)
+		for i := range req.Players {
+			p := strconv.Itoa(i)
+			req.Players[i] = bus.Player{PlayerID: "player-" + p, PlayerSessionID: "psess-" + id + "-" + p}
+		}
+		if _, err := h.mm.RequestReserve(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+}
