@@ -34,7 +34,7 @@ func BenchmarkReservePlayers(b *testing.B) {
 		req.RequestID, req.GameSessionID, req.Deadline = "r-"+id, gs, time.Now().Add(5*time.Second)
 		for i := range req.Players {
 			p := strconv.Itoa(i)
-			req.Players[i] = bus.Player{PlayerID: "player-" + p, PlayerSessionID: "psess-" + id + "-" + p}
+			req.Players[i] = bus.Player{PlayerID: "player-" + id + "-" + p, PlayerSessionID: "psess-" + id + "-" + p}
 		}
 		if _, err := h.mm.RequestReserve(ctx, req); err != nil {
 			b.Fatal(err)
