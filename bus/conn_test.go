@@ -307,6 +307,10 @@ func TestServeConcurrencyOnDemand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
+	// Released before stop (deferred after it) even when the test fails
+	// first: stop waits for the handlers.
+	open := sync.OnceFunc(func() { close(release) })
+	defer open()
 	mm := bustest.Connect(t, srv, bus.Options{})
 	const requests = 3 * limit
 	errs := make(chan error, requests)
@@ -318,7 +322,7 @@ func TestServeConcurrencyOnDemand(t *testing.T) {
 	}
 	poll.Must(t, 5*time.Second, func() string { return fmt.Sprintf("%d handlers running; want %d", running.Load(), limit) },
 		func() bool { return running.Load() == limit })
-	close(release)
+	open()
 	for range requests {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
