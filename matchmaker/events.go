@@ -12,7 +12,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
-	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson"
+	"github.com/matchpoint-dev/matchpoint/wirejson"
 )
 
 // The FlexMatch event types.

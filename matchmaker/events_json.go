@@ -1,6 +1,6 @@
 package matchmaker
 
-import "github.com/matchpoint-dev/matchpoint/matchmaker/wirejson"
+import "github.com/matchpoint-dev/matchpoint/wirejson"
 
 // appendJSON appends ev as encoding/json's Marshal writes it, without its
 // reflection: every ticket's arrival and every match write events.

@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson/wirejsontest"
+	"github.com/matchpoint-dev/matchpoint/wirejson/wirejsontest"
 )
 
 func randomEvent(r *rand.Rand) Event {

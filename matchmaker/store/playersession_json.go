@@ -3,7 +3,7 @@ package store
 import (
 	"fmt"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson"
+	"github.com/matchpoint-dev/matchpoint/wirejson"
 )
 
 // playerSessionBody is the JSON the store keeps of p (a player session

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson/wirejsontest"
+	"github.com/matchpoint-dev/matchpoint/wirejson/wirejsontest"
 )
 
 // marshalPlayerSessionBody is what the store kept before playerSessionBody:

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson"
+	"github.com/matchpoint-dev/matchpoint/wirejson"
 )
 
 // ticketBody is the JSON the store keeps of t (a ticket HASH's field b): t

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson/wirejsontest"
+	"github.com/matchpoint-dev/matchpoint/wirejson/wirejsontest"
 )
 
 func randomTicket(r *rand.Rand) Ticket {

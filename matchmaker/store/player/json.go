@@ -1,6 +1,6 @@
 package player
 
-import "github.com/matchpoint-dev/matchpoint/matchmaker/wirejson"
+import "github.com/matchpoint-dev/matchpoint/wirejson"
 
 // AppendJSON appends p as encoding/json's Marshal writes it, without its
 // reflection: a ticket is written to the store with its players on every

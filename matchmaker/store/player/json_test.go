@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson/wirejsontest"
+	"github.com/matchpoint-dev/matchpoint/wirejson/wirejsontest"
 )
 
 // randomPlayer draws a player with any mix of the optional parts, and keys

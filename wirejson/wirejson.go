@@ -1,6 +1,7 @@
 // Package wirejson appends JSON text exactly as encoding/json's Marshal
-// writes it, for the few hot paths (a ticket's stored body, FlexMatch events)
-// where Marshal's reflection costs more than the rest of the work. Its
+// writes it, for the few hot paths (a ticket's stored body, FlexMatch events,
+// player sessions, reservations on the bus) where Marshal's reflection costs
+// more than the rest of the work. Its
 // appenders write what Marshal would, byte for byte: strings with the same
 // escapes (HTML characters included), numbers in the same notation, map keys
 // in the same order. The tests hold them to Marshal.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/matchpoint-dev/matchpoint/matchmaker/wirejson/wirejsontest"
+	"github.com/matchpoint-dev/matchpoint/wirejson/wirejsontest"
 )
 
 // reference is encoding/json's encoding of v, what the appenders are held to.
