@@ -3,9 +3,10 @@ package bus
 import (
 	"bytes"
 	"strconv"
-	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/matchpoint-dev/matchpoint/wirejson"
 )
 
 // Every CreatePlayerSessions call sends a ReserveRequest to a relay and a
@@ -17,10 +18,8 @@ import (
 // another form, makes them answer false, and the Decode functions fall back
 // to encoding/json. What they accept they decode as encoding/json does
 // (FuzzReserveRequestCanonical and FuzzReserveReplyCanonical compare the
-// two). The writers here write that form by hand when every string in it is
-// printable ASCII without '<', '>' and '&' (which json.Marshal writes as
-// \u003c and so on), and answer false otherwise, so that Encode's output is
-// json.Marshal's either way (FuzzReserveRequestEncode and
+// two). The writers here write that form with wirejson's appenders, so that
+// Encode's output is json.Marshal's (FuzzReserveRequestEncode and
 // FuzzReserveReplyEncode compare the two).
 
 // canonicalReader walks one JSON text written by json.Marshal.
@@ -248,97 +247,38 @@ func decodeReserveReplyCanonical(data []byte, m *ReserveReply) bool {
 	}
 }
 
-// appendPlain appends s quoted as json.Marshal does when s is printable
-// ASCII without the HTML characters it escapes: as it is, but '"' and '\\'
-// escaped.
-func appendPlain(b []byte, s string) ([]byte, bool) {
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&':
-			return b, false
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"'), true
-}
-
-// appendOptional appends `,"key":` and s unless s is empty (omitempty).
-func appendOptional(b []byte, key, s string) ([]byte, bool) {
-	if s == "" {
-		return b, true
-	}
-	b = append(b, `,"`...)
-	b = append(b, key...)
-	b = append(b, `":`...)
-	return appendPlain(b, s)
-}
-
-// appendHead appends `{"v":N,"requestId":"..."`.
-func appendHead(b []byte, v int, requestID string) ([]byte, bool) {
-	b = append(b, `{"v":`...)
-	b = strconv.AppendInt(b, int64(v), 10)
-	b = append(b, `,"requestId":`...)
-	return appendPlain(b, requestID)
-}
-
-// appendReserveRequest writes m as json.Marshal does, or answers false
-// (see above; also for a player with attributes or latencies, and a
-// deadline json.Marshal refuses).
+// appendReserveRequest writes m as json.Marshal does (wirejson), or answers
+// false for what it leaves to json.Marshal: a player with attributes or
+// latencies, a deadline json.Marshal refuses.
 func appendReserveRequest(m *ReserveRequest) ([]byte, bool) {
-	if y := m.Deadline.Year(); y < 0 || y > 9999 {
-		return nil, false
-	}
 	size := 120 + len(m.RequestID) + len(m.RelayID) + len(m.GameSessionID)
 	for i := range m.Players {
 		p := &m.Players[i]
+		if len(p.Attributes) > 0 || len(p.LatencyInMs) > 0 {
+			return nil, false
+		}
 		size += 62 + len(p.PlayerID) + len(p.Team) + len(p.PlayerSessionID) + len(p.PlayerData)
 	}
-	b := make([]byte, 0, size)
-	b, ok := appendHead(b, m.V, m.RequestID)
-	b = append(b, `,"relayId":`...)
-	b, ok2 := appendPlain(b, m.RelayID)
-	b = append(b, `,"gameSessionId":`...)
-	b, ok3 := appendPlain(b, m.GameSessionID)
-	if !ok || !ok2 || !ok3 {
+	b := appendHead(make([]byte, 0, size), m.V, m.RequestID)
+	b = wirejson.Member(b, "relayId", m.RelayID)
+	b = wirejson.Member(b, "gameSessionId", m.GameSessionID)
+	b = append(b, `,"players":`...)
+	b, _ = wirejson.Array(b, m.Players, func(b []byte, p *Player) ([]byte, error) {
+		b = wirejson.String(append(b, `{"playerId":`...), p.PlayerID)
+		b = wirejson.MemberOmitEmpty(b, "team", p.Team)
+		b = wirejson.MemberOmitEmpty(b, "playerSessionId", p.PlayerSessionID)
+		b = wirejson.MemberOmitEmpty(b, "playerData", p.PlayerData)
+		return append(b, '}'), nil
+	})
+	b, err := wirejson.Time(append(b, `,"deadline":`...), m.Deadline)
+	if err != nil {
 		return nil, false
 	}
-	b = append(b, `,"players":`...)
-	if m.Players == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range m.Players {
-			p := &m.Players[i]
-			if len(p.Attributes) > 0 || len(p.LatencyInMs) > 0 {
-				return nil, false
-			}
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"playerId":`...)
-			b, ok = appendPlain(b, p.PlayerID)
-			b, ok2 = appendOptional(b, "team", p.Team)
-			b, ok3 = appendOptional(b, "playerSessionId", p.PlayerSessionID)
-			var ok4 bool
-			b, ok4 = appendOptional(b, "playerData", p.PlayerData)
-			if !ok || !ok2 || !ok3 || !ok4 {
-				return nil, false
-			}
-			b = append(b, '}')
-		}
-		b = append(b, ']')
-	}
-	b = append(b, `,"deadline":"`...)
-	b = m.Deadline.AppendFormat(b, time.RFC3339Nano)
-	return append(b, `"}`...), true
+	return append(b, '}'), true
 }
 
-// appendReserveReply writes m as json.Marshal does, or answers false (see
-// above; also for a reply with an error).
+// appendReserveReply writes m as json.Marshal does (wirejson), or answers
+// false for a reply with an error, which json.Marshal writes.
 func appendReserveReply(m *ReserveReply) ([]byte, bool) {
 	if m.Error != nil {
 		return nil, false
@@ -347,28 +287,19 @@ func appendReserveReply(m *ReserveReply) ([]byte, bool) {
 	for _, ps := range m.PlayerSessions {
 		size += 37 + len(ps.PlayerID) + len(ps.PlayerSessionID)
 	}
-	b := make([]byte, 0, size)
-	b, ok := appendHead(b, m.V, m.RequestID)
-	if !ok {
-		return nil, false
-	}
+	b := appendHead(make([]byte, 0, size), m.V, m.RequestID)
 	if len(m.PlayerSessions) > 0 {
-		b = append(b, `,"playerSessions":[`...)
-		for i, ps := range m.PlayerSessions {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"playerId":`...)
-			b, ok = appendPlain(b, ps.PlayerID)
-			b = append(b, `,"playerSessionId":`...)
-			var ok2 bool
-			b, ok2 = appendPlain(b, ps.PlayerSessionID)
-			if !ok || !ok2 {
-				return nil, false
-			}
-			b = append(b, '}')
-		}
-		b = append(b, ']')
+		b = append(b, `,"playerSessions":`...)
+		b, _ = wirejson.Array(b, m.PlayerSessions, func(b []byte, ps *PlayerSession) ([]byte, error) {
+			b = wirejson.String(append(b, `{"playerId":`...), ps.PlayerID)
+			return append(wirejson.Member(b, "playerSessionId", ps.PlayerSessionID), '}'), nil
+		})
 	}
 	return append(b, '}'), true
+}
+
+// appendHead appends `{"v":N,"requestId":"..."`.
+func appendHead(b []byte, v int, requestID string) []byte {
+	b = strconv.AppendInt(append(b, `{"v":`...), int64(v), 10)
+	return wirejson.String(append(b, `,"requestId":`...), requestID)
 }
