@@ -121,7 +121,7 @@ func (m *gameMessage) Get(key string) goja.Value {
 		}
 		return m.payloadVal
 	case "getPayloadAsText":
-		return m.in.payloadAsText
+		return m.in.payloadAsTextFunc()
 	}
 	return m.extra[key]
 }

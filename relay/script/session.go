@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -26,12 +25,7 @@ func (in *Instance) installGlobals() error {
 	if err := module.Set("exports", exports); err != nil {
 		return err
 	}
-	console := vm.NewObject()
-	for name, level := range map[string]slog.Level{"log": slog.LevelInfo, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError, "debug": slog.LevelDebug} {
-		if err := console.Set(name, in.logFunc(level)); err != nil {
-			return err
-		}
-	}
+	console := in.newLazyObject(consoleMethods)
 	process := vm.NewObject()
 	argv := []any{"node", in.f.name}
 	for _, p := range in.f.opts.LaunchParameters {
@@ -83,20 +77,34 @@ func (in *Instance) installGlobals() error {
 			return err
 		}
 	}
+	// The prelude's Buffer extends Uint8Array, which goja then builds anyway;
+	// Map and JSON, which only some scripts use, it builds on first use:
+	// the instance looks them up when it first needs them (mapConstructor,
+	// parseJSON), as Node's modules would find the global's at that time.
 	in.uint8Array = vm.Get("Uint8Array")
-	in.newMap = vm.Get("Map")
-	parse, ok := goja.AssertFunction(vm.Get("JSON").ToObject(vm).Get("parse"))
-	if !ok {
-		return errors.New("JSON.parse is not a function")
-	}
-	in.jsonParse = parse
-	in.payloadAsText = vm.ToValue(func(call goja.FunctionCall) goja.Value {
-		if m, ok := call.This.Export().(*gameMessage); ok {
-			return vm.ToValue(string(m.bytes()))
-		}
-		panic(vm.NewTypeError("getPayloadAsText: not a game message"))
-	})
 	return nil
+}
+
+// mapConstructor returns the global Map, looked up on first use.
+func (in *Instance) mapConstructor() goja.Value {
+	if in.newMap == nil {
+		in.newMap = in.vm.Get("Map")
+	}
+	return in.newMap
+}
+
+// payloadAsTextFunc returns a game message's getPayloadAsText, one function
+// for all of them, made on first use.
+func (in *Instance) payloadAsTextFunc() goja.Value {
+	if in.payloadAsText == nil {
+		in.payloadAsText = in.vm.ToValue(func(call goja.FunctionCall) goja.Value {
+			if m, ok := call.This.Export().(*gameMessage); ok {
+				return in.vm.ToValue(string(m.bytes()))
+			}
+			panic(in.vm.NewTypeError("getPayloadAsText: not a game message"))
+		})
+	}
+	return in.payloadAsText
 }
 
 // preludeJS defines the Node.js helpers Realtime scripts commonly use, on top of
@@ -190,82 +198,115 @@ func (in *Instance) logFunc(level slog.Level) func(goja.FunctionCall) goja.Value
 }
 
 // newSessionObject builds rtSession: the Realtime session methods and
-// Matchpoint's additions.
+// Matchpoint's additions, made on first use (lazyObject).
 func (in *Instance) newSessionObject() *goja.Object {
-	vm := in.vm
-	obj := vm.NewObject()
-	logger := vm.NewObject()
-	for name, level := range map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError, "fatal": slog.LevelError, "cxfatal": slog.LevelError} {
-		_ = logger.Set(name, in.logFunc(level))
+	return in.newLazyObject(sessionMethods)
+}
+
+// consoleMethods and loggerMethods are those of console and of
+// rtSession.getLogger(): log functions at a level.
+var (
+	consoleMethods = logMethods(map[string]slog.Level{"log": slog.LevelInfo, "info": slog.LevelInfo,
+		"warn": slog.LevelWarn, "error": slog.LevelError, "debug": slog.LevelDebug})
+	loggerMethods = logMethods(map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo,
+		"warn": slog.LevelWarn, "error": slog.LevelError, "fatal": slog.LevelError, "cxfatal": slog.LevelError})
+)
+
+func logMethods(levels map[string]slog.Level) *methodTable {
+	makers := make(map[string]func(in *Instance) any, len(levels))
+	for name, level := range levels {
+		makers[name] = func(in *Instance) any { return in.logFunc(level) }
 	}
-	send := func(name string, fn func(relay.Session, relay.Message, int32) error) func(goja.FunctionCall) goja.Value {
-		return func(call goja.FunctionCall) goja.Value {
-			s := in.need(name)
-			m := in.messageFrom(call.Argument(0))
-			if err := fn(s, m, int32(call.Argument(1).ToInteger())); err != nil {
-				in.logger().Debug("script send failed", "method", name, "error", err)
-				return vm.ToValue(false)
-			}
-			return vm.ToValue(true)
-		}
-	}
-	methods := map[string]any{
-		"getPlayers": func() goja.Value { return in.playersMap() },
-		"broadcastGroupMembershipUpdate": func(group, target int32) bool {
+	return newMethodTable(makers)
+}
+
+// sessionMethods are rtSession's.
+var sessionMethods = newMethodTable(map[string]func(in *Instance) any{
+	"getPlayers": func(in *Instance) any { return func() goja.Value { return in.playersMap() } },
+	"broadcastGroupMembershipUpdate": func(in *Instance) any {
+		return func(group, target int32) bool {
 			return in.need("broadcastGroupMembershipUpdate").BroadcastGroupMembershipUpdate(group, target) == nil
-		},
-		"getServerId": func() int32 {
+		}
+	},
+	"getServerId": func(in *Instance) any {
+		return func() int32 {
 			if in.session != nil {
 				return in.session.GetServerID()
 			}
 			return protocol.PeerServer
-		},
-		"getAllPlayersGroupId": func() int32 {
+		}
+	},
+	"getAllPlayersGroupId": func(in *Instance) any {
+		return func() int32 {
 			if in.session != nil {
 				return in.session.GetAllPlayersGroupID()
 			}
 			return protocol.GroupAllPlayers
-		},
-		"processEnding": func() *goja.Promise {
+		}
+	},
+	"processEnding": func(in *Instance) any {
+		return func() *goja.Promise {
 			in.need("processEnding")
 			in.processEnding()
-			p, resolve, _ := vm.NewPromise()
+			p, resolve, _ := in.vm.NewPromise()
 			_ = resolve(true)
 			return p
-		},
-		"getGameSessionId": func() string { return in.info.GameSessionID },
-		"getLogger":        func() *goja.Object { return logger },
-		"sendMessage": send("sendMessage", func(s relay.Session, m relay.Message, to int32) error {
-			return s.SendMessage(m, to)
-		}),
-		"sendReliableMessage": send("sendReliableMessage", func(s relay.Session, m relay.Message, to int32) error {
-			return s.SendReliableMessage(m, to)
-		}),
-		"sendGroupMessage": send("sendGroupMessage", func(s relay.Session, m relay.Message, to int32) error {
-			return s.SendGroupMessage(m, to)
-		}),
-		"sendReliableGroupMessage": send("sendReliableGroupMessage", func(s relay.Session, m relay.Message, to int32) error {
+		}
+	},
+	"getGameSessionId": func(in *Instance) any { return func() string { return in.info.GameSessionID } },
+	"getLogger": func(in *Instance) any {
+		return func() *goja.Object {
+			if in.rtLogger == nil {
+				in.rtLogger = in.newLazyObject(loggerMethods)
+			}
+			return in.rtLogger
+		}
+	},
+	"sendMessage": func(in *Instance) any {
+		return in.sendFunc("sendMessage", func(s relay.Session, m relay.Message, to int32) error { return s.SendMessage(m, to) })
+	},
+	"sendReliableMessage": func(in *Instance) any {
+		return in.sendFunc("sendReliableMessage", func(s relay.Session, m relay.Message, to int32) error { return s.SendReliableMessage(m, to) })
+	},
+	"sendGroupMessage": func(in *Instance) any {
+		return in.sendFunc("sendGroupMessage", func(s relay.Session, m relay.Message, to int32) error { return s.SendGroupMessage(m, to) })
+	},
+	"sendReliableGroupMessage": func(in *Instance) any {
+		return in.sendFunc("sendReliableGroupMessage", func(s relay.Session, m relay.Message, to int32) error {
 			return s.SendReliableGroupMessage(m, to)
-		}),
-		"newTextGameMessage": func(call goja.FunctionCall) goja.Value {
-			return in.newMessageValue(call, true)
-		},
-		"newBinaryGameMessage": func(call goja.FunctionCall) goja.Value {
-			return in.newMessageValue(call, false)
-		},
-		// Matchpoint additions.
-		"getMatchedPlayers":  func() goja.Value { return in.matchedPlayers() },
-		"getGameProperties":  func() goja.Value { return in.gameProperties() },
-		"getGameSessionData": func() string { return in.currentInfo().GameSessionData },
-		"getMatchmakerData":  func() goja.Value { return in.parseJSON(in.currentInfo().MatchmakerData) },
-		"kick": func(peerID int32, reason string) bool {
-			return in.need("kick").Kick(peerID, reason) == nil
-		},
+		})
+	},
+	"newTextGameMessage": func(in *Instance) any {
+		return func(call goja.FunctionCall) goja.Value { return in.newMessageValue(call, true) }
+	},
+	"newBinaryGameMessage": func(in *Instance) any {
+		return func(call goja.FunctionCall) goja.Value { return in.newMessageValue(call, false) }
+	},
+	// Matchpoint additions.
+	"getMatchedPlayers":  func(in *Instance) any { return func() goja.Value { return in.matchedPlayers() } },
+	"getGameProperties":  func(in *Instance) any { return func() goja.Value { return in.gameProperties() } },
+	"getGameSessionData": func(in *Instance) any { return func() string { return in.currentInfo().GameSessionData } },
+	"getMatchmakerData": func(in *Instance) any {
+		return func() goja.Value { return in.parseJSON(in.currentInfo().MatchmakerData) }
+	},
+	"kick": func(in *Instance) any {
+		return func(peerID int32, reason string) bool { return in.need("kick").Kick(peerID, reason) == nil }
+	},
+})
+
+// sendFunc returns rtSession's method name: fn sends the script's message
+// (argument 0) to its target (argument 1) and the method answers whether it
+// was sent.
+func (in *Instance) sendFunc(name string, fn func(relay.Session, relay.Message, int32) error) func(goja.FunctionCall) goja.Value {
+	return func(call goja.FunctionCall) goja.Value {
+		s := in.need(name)
+		m := in.messageFrom(call.Argument(0))
+		if err := fn(s, m, int32(call.Argument(1).ToInteger())); err != nil {
+			in.logger().Debug("script send failed", "method", name, "error", err)
+			return in.vm.ToValue(false)
+		}
+		return in.vm.ToValue(true)
 	}
-	for k, v := range methods {
-		_ = obj.Set(k, v)
-	}
-	return obj
 }
 
 // need returns the bound session or throws: the method needs a game session,
@@ -285,9 +326,21 @@ func (in *Instance) currentInfo() relay.GameSessionInfo {
 	return in.info
 }
 
+// parseJSON parses s with the global JSON.parse, looked up on first use:
+// null for "", for what does not parse, and once the script has removed
+// JSON.parse.
 func (in *Instance) parseJSON(s string) goja.Value {
 	if s == "" {
 		return goja.Null()
+	}
+	if in.jsonParse == nil {
+		var ok bool
+		if json, _ := in.vm.Get("JSON").(*goja.Object); json != nil {
+			in.jsonParse, ok = goja.AssertFunction(json.Get("parse"))
+		}
+		if !ok {
+			return goja.Null()
+		}
 	}
 	v, err := in.jsonParse(goja.Undefined(), in.vm.ToValue(s))
 	if err != nil {
@@ -369,7 +422,7 @@ func (in *Instance) player(p relay.Player) *goja.Object {
 // playersMap is getPlayers(): a Map from peer id to player object, in peer id
 // order (Realtime samples iterate it with forEach((player, peerId) => ...)).
 func (in *Instance) playersMap() goja.Value {
-	m, err := in.vm.New(in.newMap)
+	m, err := in.vm.New(in.mapConstructor())
 	if err != nil {
 		panic(err)
 	}

@@ -1,0 +1,47 @@
+package script_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/matchpoint-dev/matchpoint/relay/script"
+)
+
+// TestSessionObjectBehavesAsPlainObject: rtSession, whose methods are made on
+// first use, reads, lists, replaces and deletes its properties as a plain
+// object would, and hands out the same function (and logger) each time.
+func TestSessionObjectBehavesAsPlainObject(t *testing.T) {
+	const src = `
+const seen = [];
+function check(name, ok) { seen.push(name + '=' + ok); }
+let s;
+function init(rtSession) { s = rtSession; }
+function onStartGameSession() {
+	check('typeof', typeof s.sendMessage === 'function');
+	check('same method', s.sendMessage === s.sendMessage);
+	check('same logger', s.getLogger() === s.getLogger() && typeof s.getLogger().info === 'function');
+	check('in', ('kick' in s) && !('nope' in s));
+	check('keys', Object.keys(s).join(','));
+	s.extra = 1;
+	s.kick = 'replaced';
+	delete s.getServerId;
+	check('after', [s.extra, s.kick, 'getServerId' in s, s.getServerId, Object.keys(s).slice(-2).join(',')].join(','));
+	check('dropped', Object.keys(s).indexOf('getServerId') < 0 && Object.keys(s).length === 18);
+	delete s.extra;
+	s.getServerId = 5;
+	check('again', Object.keys(s).slice(-2).join(',') + ',' + s.getServerId + ',' + ('extra' in s));
+	check('console', typeof console.log === 'function' && console.log === console.log);
+	console.log('RESULT ' + seen.join(' | '));
+}
+exports.ssExports = { init: init, onStartGameSession: onStartGameSession };
+`
+	_, s := newInstance(t, src, script.Options{})
+	want := "RESULT typeof=true | same method=true | same logger=true | in=true" +
+		" | keys=broadcastGroupMembershipUpdate,getAllPlayersGroupId,getGameProperties,getGameSessionData,getGameSessionId," +
+		"getLogger,getMatchedPlayers,getMatchmakerData,getPlayers,getServerId,kick,newBinaryGameMessage,newTextGameMessage," +
+		"processEnding,sendGroupMessage,sendMessage,sendReliableGroupMessage,sendReliableMessage" +
+		" | after=1,replaced,false,,sendReliableMessage,extra | dropped=true | again=sendReliableMessage,getServerId,5,false | console=true"
+	if logs := s.logText(); !strings.Contains(logs, want) {
+		t.Fatalf("script saw\n%s\nwant a line with\n%s", logs, want)
+	}
+}
