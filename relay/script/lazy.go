@@ -30,7 +30,9 @@ func newMethodTable(makers map[string]func(in *Instance) any) *methodTable {
 // session's runtime, which the relay keeps for every session it hosts
 // (docs/benchmarks.md, BenchmarkNewSession). What the script sets or
 // deletes behaves as on a plain object: a method it deletes stays deleted,
-// a property it adds is listed after the methods, in the order added.
+// a property it adds is listed after the methods, in the order added. As
+// every goja DynamicObject, it cannot be frozen, sealed or made
+// non-extensible: Object.freeze throws a TypeError.
 type lazyObject struct {
 	in      *Instance
 	table   *methodTable

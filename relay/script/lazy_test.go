@@ -9,7 +9,8 @@ import (
 
 // TestSessionObjectBehavesAsPlainObject: rtSession, whose methods are made on
 // first use, reads, lists, replaces and deletes its properties as a plain
-// object would, and hands out the same function (and logger) each time.
+// object would, and hands out the same function (and logger) each time; it
+// cannot be frozen (docs/scripts.md).
 func TestSessionObjectBehavesAsPlainObject(t *testing.T) {
 	const src = `
 const seen = [];
@@ -31,6 +32,7 @@ function onStartGameSession() {
 	s.getServerId = 5;
 	check('again', Object.keys(s).slice(-2).join(',') + ',' + s.getServerId + ',' + ('extra' in s));
 	check('console', typeof console.log === 'function' && console.log === console.log);
+	try { Object.freeze(s); check('freeze', 'allowed'); } catch (e) { check('freeze', e instanceof TypeError); }
 	console.log('RESULT ' + seen.join(' | '));
 }
 exports.ssExports = { init: init, onStartGameSession: onStartGameSession };
@@ -40,7 +42,7 @@ exports.ssExports = { init: init, onStartGameSession: onStartGameSession };
 		" | keys=broadcastGroupMembershipUpdate,getAllPlayersGroupId,getGameProperties,getGameSessionData,getGameSessionId," +
 		"getLogger,getMatchedPlayers,getMatchmakerData,getPlayers,getServerId,kick,newBinaryGameMessage,newTextGameMessage," +
 		"processEnding,sendGroupMessage,sendMessage,sendReliableGroupMessage,sendReliableMessage" +
-		" | after=1,replaced,false,,sendReliableMessage,extra | dropped=true | again=sendReliableMessage,getServerId,5,false | console=true"
+		" | after=1,replaced,false,,sendReliableMessage,extra | dropped=true | again=sendReliableMessage,getServerId,5,false | console=true | freeze=true"
 	if logs := s.logText(); !strings.Contains(logs, want) {
 		t.Fatalf("script saw\n%s\nwant a line with\n%s", logs, want)
 	}
