@@ -15,7 +15,11 @@ import (
 
 // reservation is a player session reserved by a placement.
 type reservation struct {
-	player  MatchedPlayer
+	// idx is the index of its player in the session's info.Players, which
+	// holds one for each reservation, in the same order
+	// (forgetStaleReservations keeps it up to date): the player is not
+	// copied here, a reservation being what a relay keeps most of.
+	idx     int
 	expires time.Time
 	used    bool
 	// late marks a reservation made after the session was created (a
@@ -82,7 +86,7 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 		}
 		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: psid, Team: p.Team, Attributes: p.Attributes,
 			LatencyInMs: maps.Clone(p.LatencyInMs), PlayerData: p.PlayerData}
-		r := &reservation{player: mp, expires: now.Add(s.srv.opts.PlayerSessionTTL), late: late, waiting: true}
+		r := &reservation{idx: len(s.info.Players), expires: now.Add(s.srv.opts.PlayerSessionTTL), late: late, waiting: true}
 		s.reservations[mp.PlayerSessionID] = r
 		s.waiting = append(s.waiting, r)
 		// Appending leaves the elements Info handed out as they were (it
@@ -115,7 +119,8 @@ func (s *session) forgetStaleReservations(now time.Time) []string {
 		// A new slice: Info handed the old one out.
 		kept := make([]MatchedPlayer, 0, len(s.info.Players)-len(gone))
 		for _, mp := range s.info.Players {
-			if _, ok := s.reservations[mp.PlayerSessionID]; ok {
+			if r, ok := s.reservations[mp.PlayerSessionID]; ok {
+				r.idx = len(kept)
 				kept = append(kept, mp)
 			}
 		}
@@ -189,6 +194,10 @@ func (s *session) admit(ev *event) {
 	now := time.Now()
 	s.mu.Lock()
 	res := s.reservations[psid]
+	var mp MatchedPlayer
+	if res != nil {
+		mp = s.info.Players[res.idx]
+	}
 	s.mu.Unlock()
 	rt := s.routes.Load()
 	switch {
@@ -210,9 +219,9 @@ func (s *session) admit(ev *event) {
 		sess: s,
 		link: &link{},
 		ip:   ev.ip,
-		player: Player{PeerID: s.nextPeer + 1, PlayerSessionID: psid, PlayerID: res.player.PlayerID,
-			Team: res.player.Team, Attributes: res.player.Attributes, LatencyInMs: res.player.LatencyInMs,
-			PlayerData: res.player.PlayerData, ConnectedAt: now},
+		player: Player{PeerID: s.nextPeer + 1, PlayerSessionID: psid, PlayerID: mp.PlayerID,
+			Team: mp.Team, Attributes: mp.Attributes, LatencyInMs: mp.LatencyInMs,
+			PlayerData: mp.PlayerData, ConnectedAt: now},
 		extensions:     login.Login.ExtensionVersion >= protocol.ExtensionVersion,
 		reliable:       ev.sink,
 		connectToken:   newToken(),

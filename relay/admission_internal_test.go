@@ -129,3 +129,51 @@ func BenchmarkInfo(b *testing.B) {
 		}
 	}
 }
+
+// TestReservationsIndexTheirPlayers: each reservation finds its player in
+// the session's matched players by index, through reservations, logins and
+// stale ones forgotten (which moves the players after them).
+func TestReservationsIndexTheirPlayers(t *testing.T) {
+	const ttl = time.Minute
+	s := &session{reservations: make(map[string]*reservation), maxPlayers: 1 << 20,
+		srv: &Server{opts: Options{PlayerSessionTTL: ttl}}}
+	s.routes.Store(newRoutes())
+	rng := rand.New(rand.NewPCG(3, 4))
+	now := time.Unix(0, 0)
+	forgotten := 0
+	for step := range 400 {
+		switch op := rng.IntN(10); {
+		case op < 6:
+			players := make([]bus.Player, 1+rng.IntN(4))
+			for i := range players {
+				id := strconv.Itoa(step) + "-" + strconv.Itoa(i)
+				players[i] = bus.Player{PlayerID: "p" + id, PlayerSessionID: "psess-" + id, PlayerData: "data " + id}
+			}
+			if _, err := s.reserve(players, now, true); err != nil {
+				t.Fatal(err)
+			}
+		case op < 8:
+			for _, r := range s.reservations {
+				if !r.used {
+					s.use(r)
+					break
+				}
+			}
+		default:
+			now = now.Add(time.Duration(rng.Int64N(int64(ttl))))
+			forgotten += len(s.forgetStaleReservations(now))
+		}
+		if len(s.info.Players) != len(s.reservations) {
+			t.Fatalf("step %d: %d matched players for %d reservations", step, len(s.info.Players), len(s.reservations))
+		}
+		for psid, r := range s.reservations {
+			mp := s.info.Players[r.idx]
+			if mp.PlayerSessionID != psid || mp.PlayerData != "data "+strings.TrimPrefix(psid, "psess-") {
+				t.Fatalf("step %d: reservation %s finds player %+v", step, psid, mp)
+			}
+		}
+	}
+	if forgotten == 0 || len(s.reservations) == 0 {
+		t.Fatalf("%d forgotten, %d left: the steps did not forget some and keep others", forgotten, len(s.reservations))
+	}
+}
