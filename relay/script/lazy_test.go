@@ -47,3 +47,32 @@ exports.ssExports = { init: init, onStartGameSession: onStartGameSession };
 		t.Fatalf("script saw\n%s\nwant a line with\n%s", logs, want)
 	}
 }
+
+// TestPreludeGlobalsMadeOnFirstUse: Buffer, TextEncoder and TextDecoder,
+// made when first read, work as before, read or assigned first, and are
+// plain properties of the global object from then on.
+func TestPreludeGlobalsMadeOnFirstUse(t *testing.T) {
+	const src = `
+const seen = [];
+function check(name, ok) { seen.push(name + '=' + ok); }
+const g = this;
+const topLevelBuffer = Buffer;
+TextDecoder = 5;
+function onStartGameSession() {
+	check('same', topLevelBuffer === Buffer && typeof Buffer.from === 'function');
+	check('buffer', Buffer.from('hi').toString('hex') + ',' + (Buffer.from('hi') instanceof Uint8Array) + ',' + Buffer.concat([Buffer.from('a'), Buffer.from('b')]).toString());
+	check('encoder', new TextEncoder().encode('é').length + ',' + new TextEncoder().encoding);
+	check('assigned', TextDecoder);
+	const d = Object.getOwnPropertyDescriptor(g, 'Buffer');
+	check('plain', d.value === Buffer && d.writable && d.enumerable && d.configurable && !d.get);
+	check('keys', ['Buffer', 'TextEncoder', 'TextDecoder'].every(function (k) { return Object.keys(g).indexOf(k) >= 0; }));
+	console.log('RESULT ' + seen.join(' | '));
+}
+exports.ssExports = { onStartGameSession: onStartGameSession };
+`
+	_, s := newInstance(t, src, script.Options{})
+	want := "RESULT same=true | buffer=6869,true,ab | encoder=2,utf-8 | assigned=5 | plain=true | keys=true"
+	if logs := s.logText(); !strings.Contains(logs, want) {
+		t.Fatalf("script saw\n%s\nwant a line with\n%s", logs, want)
+	}
+}

@@ -77,12 +77,20 @@ func (in *Instance) installGlobals() error {
 			return err
 		}
 	}
-	// The prelude's Buffer extends Uint8Array, which goja then builds anyway;
-	// Map and JSON, which only some scripts use, it builds on first use:
-	// the instance looks them up when it first needs them (mapConstructor,
-	// parseJSON), as Node's modules would find the global's at that time.
-	in.uint8Array = vm.Get("Uint8Array")
+	// goja builds Uint8Array, Map and JSON on first use, and only some
+	// scripts use them: the instance looks them up when it first needs them
+	// (uint8ArrayConstructor, mapConstructor, parseJSON), as Node's modules
+	// would find the global's at that time.
 	return nil
+}
+
+// uint8ArrayConstructor returns the global Uint8Array, looked up on first
+// use.
+func (in *Instance) uint8ArrayConstructor() goja.Value {
+	if in.uint8Array == nil {
+		in.uint8Array = in.vm.Get("Uint8Array")
+	}
+	return in.uint8Array
 }
 
 // mapConstructor returns the global Map, looked up on first use.
@@ -108,40 +116,62 @@ func (in *Instance) payloadAsTextFunc() goja.Value {
 }
 
 // preludeJS defines the Node.js helpers Realtime scripts commonly use, on top of
-// the Go helpers in __matchpoint.
+// the Go helpers in __matchpoint. Each global is an accessor until the script
+// first reads or sets it, and the classes are made on the first read: a
+// script that never uses them pays neither for them nor for Uint8Array,
+// which goja builds on first use too (docs/scripts.md). Once read or set,
+// the global is a plain writable, enumerable, configurable property.
 const preludeJS = `(function (g) {
 	const h = g.__matchpoint;
 	delete g.__matchpoint;
-	class TextEncoder {
-		get encoding() { return 'utf-8'; }
-		encode(s) { return new Uint8Array(h.encode(s === undefined ? '' : String(s), 'utf8')); }
-	}
-	class TextDecoder {
-		get encoding() { return 'utf-8'; }
-		decode(b) { return b === undefined ? '' : h.decode(b, 'utf8'); }
-	}
-	class Buffer extends Uint8Array {
-		static from(v, encoding) {
-			if (typeof v === 'string') { return new Buffer(h.encode(v, encoding || 'utf8')); }
-			if (v instanceof ArrayBuffer) { return new Buffer(v); }
-			const b = new Buffer(v.length);
-			b.set(v);
-			return b;
+	let made;
+	function make() {
+		if (made) { return made; }
+		class TextEncoder {
+			get encoding() { return 'utf-8'; }
+			encode(s) { return new Uint8Array(h.encode(s === undefined ? '' : String(s), 'utf8')); }
 		}
-		static alloc(n) { return new Buffer(n); }
-		static isBuffer(v) { return v instanceof Buffer; }
-		static byteLength(v, encoding) { return typeof v === 'string' ? h.encode(v, encoding || 'utf8').byteLength : v.byteLength; }
-		static concat(list) {
-			const b = new Buffer(list.reduce((n, x) => n + x.length, 0));
-			let off = 0;
-			for (const x of list) { b.set(x, off); off += x.length; }
-			return b;
+		class TextDecoder {
+			get encoding() { return 'utf-8'; }
+			decode(b) { return b === undefined ? '' : h.decode(b, 'utf8'); }
 		}
-		toString(encoding) { return h.decode(this, encoding || 'utf8'); }
+		class Buffer extends Uint8Array {
+			static from(v, encoding) {
+				if (typeof v === 'string') { return new Buffer(h.encode(v, encoding || 'utf8')); }
+				if (v instanceof ArrayBuffer) { return new Buffer(v); }
+				const b = new Buffer(v.length);
+				b.set(v);
+				return b;
+			}
+			static alloc(n) { return new Buffer(n); }
+			static isBuffer(v) { return v instanceof Buffer; }
+			static byteLength(v, encoding) { return typeof v === 'string' ? h.encode(v, encoding || 'utf8').byteLength : v.byteLength; }
+			static concat(list) {
+				const b = new Buffer(list.reduce((n, x) => n + x.length, 0));
+				let off = 0;
+				for (const x of list) { b.set(x, off); off += x.length; }
+				return b;
+			}
+			toString(encoding) { return h.decode(this, encoding || 'utf8'); }
+		}
+		made = { TextEncoder: TextEncoder, TextDecoder: TextDecoder, Buffer: Buffer };
+		return made;
 	}
-	g.TextEncoder = TextEncoder;
-	g.TextDecoder = TextDecoder;
-	g.Buffer = Buffer;
+	function settle(name, value) {
+		Object.defineProperty(g, name, { value: value, writable: true, enumerable: true, configurable: true });
+		return value;
+	}
+	function lazy(name) {
+		Object.defineProperty(g, name, {
+			get: function () { return settle(name, make()[name]); },
+			set: function (v) { settle(name, v); },
+			enumerable: true,
+			configurable: true,
+		});
+	}
+	lazy('TextEncoder');
+	lazy('TextDecoder');
+	lazy('Buffer');
 })(this);
 `
 
