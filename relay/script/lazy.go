@@ -6,9 +6,9 @@ import (
 	"github.com/dop251/goja"
 )
 
-// methodTable is an object's methods by name, each made for an instance the
-// first time its script reads it (lazyObject). A table is built once per
-// kind of object and never changed.
+// methodTable is an object's methods (or other properties) by name, each
+// made for an instance the first time its script reads it (lazyObject). A
+// table is built once per kind of object and never changed.
 type methodTable struct {
 	names []string // sorted: the order Object.keys lists them in
 	make  map[string]func(in *Instance) any

@@ -76,3 +76,23 @@ exports.ssExports = { onStartGameSession: onStartGameSession };
 		t.Fatalf("script saw\n%s\nwant a line with\n%s", logs, want)
 	}
 }
+
+// TestProcessGlobal: process, made on first use, has Node's argv (node,
+// the script, the launch parameters: the same array each read), an empty
+// env the script may write to, and exit.
+func TestProcessGlobal(t *testing.T) {
+	const src = `
+function onStartGameSession() {
+	process.argv.push('pushed');
+	process.env.MODE = 'ranked';
+	console.log('RESULT ' + [process.argv.join(' '), process.env.MODE, Object.keys(process.env).length,
+		typeof process.exit, Object.keys(process).join(',')].join(' | '));
+}
+exports.ssExports = { onStartGameSession: onStartGameSession };
+`
+	_, s := newInstance(t, src, script.Options{LaunchParameters: []string{"--map", "harbor"}})
+	want := "RESULT node test.js --map harbor pushed | ranked | 1 | function | argv,env,exit"
+	if logs := s.logText(); !strings.Contains(logs, want) {
+		t.Fatalf("script saw\n%s\nwant a line with\n%s", logs, want)
+	}
+}

@@ -26,37 +26,8 @@ func (in *Instance) installGlobals() error {
 		return err
 	}
 	console := in.newLazyObject(consoleMethods)
-	process := vm.NewObject()
-	argv := []any{"node", in.f.name}
-	for _, p := range in.f.opts.LaunchParameters {
-		argv = append(argv, p)
-	}
-	for k, v := range map[string]any{
-		"exit": func(call goja.FunctionCall) goja.Value {
-			in.exit(call.Argument(0).ToInteger())
-			return goja.Undefined()
-		},
-		"env":  vm.NewObject(),
-		"argv": vm.NewArray(argv...),
-	} {
-		if err := process.Set(k, v); err != nil {
-			return err
-		}
-	}
-	helpers := vm.NewObject()
-	for k, v := range map[string]any{
-		"encode": func(s, encoding string) (goja.ArrayBuffer, error) {
-			b, err := encodeString(s, encoding)
-			return vm.NewArrayBuffer(b), err
-		},
-		"decode": func(v goja.Value, encoding string) (string, error) {
-			return decodeBytes(in.toBytes(v), encoding)
-		},
-	} {
-		if err := helpers.Set(k, v); err != nil {
-			return err
-		}
-	}
+	process := in.newLazyObject(processProperties)
+	helpers := in.newLazyObject(helperMethods)
 	for k, v := range map[string]any{
 		"exports":        exports,
 		"module":         module,
@@ -92,6 +63,40 @@ func (in *Instance) uint8ArrayConstructor() goja.Value {
 	}
 	return in.uint8Array
 }
+
+// processProperties are process's: exit, argv (node, the script's name,
+// then the launch parameters) and an empty env.
+var processProperties = newMethodTable(map[string]func(in *Instance) any{
+	"exit": func(in *Instance) any {
+		return func(call goja.FunctionCall) goja.Value {
+			in.exit(call.Argument(0).ToInteger())
+			return goja.Undefined()
+		}
+	},
+	"env": func(in *Instance) any { return in.vm.NewObject() },
+	"argv": func(in *Instance) any {
+		argv := []any{"node", in.f.name}
+		for _, p := range in.f.opts.LaunchParameters {
+			argv = append(argv, p)
+		}
+		return in.vm.NewArray(argv...)
+	},
+})
+
+// helperMethods are those of __matchpoint, which the prelude's classes use.
+var helperMethods = newMethodTable(map[string]func(in *Instance) any{
+	"encode": func(in *Instance) any {
+		return func(s, encoding string) (goja.ArrayBuffer, error) {
+			b, err := encodeString(s, encoding)
+			return in.vm.NewArrayBuffer(b), err
+		}
+	},
+	"decode": func(in *Instance) any {
+		return func(v goja.Value, encoding string) (string, error) {
+			return decodeBytes(in.toBytes(v), encoding)
+		}
+	},
+})
 
 // mapConstructor returns the global Map, looked up on first use.
 func (in *Instance) mapConstructor() goja.Value {
