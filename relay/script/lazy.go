@@ -26,9 +26,9 @@ func newMethodTable(makers map[string]func(in *Instance) any) *methodTable {
 // lazyObject is a goja.DynamicObject whose methods are made when the script
 // first reads them rather than with the object: a session's runtime holds
 // only the functions its script uses. Made eagerly, the methods of
-// rtSession, its logger and console were a fifth of the memory of a
-// session's runtime, which the relay keeps for every session it hosts
-// (docs/benchmarks.md, BenchmarkNewSession). What the script sets or
+// rtSession, its logger, console and process were nearly a third of the
+// memory of a session's runtime, which the relay keeps for every session it
+// hosts (docs/scripts.md, BenchmarkNewSession). What the script sets or
 // deletes behaves as on a plain object: a method it deletes stays deleted,
 // a property it adds is listed after the methods, in the order added. As
 // every goja DynamicObject, it cannot be frozen, sealed or made
