@@ -89,6 +89,9 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 		r := &reservation{idx: len(s.info.Players), expires: now.Add(s.srv.opts.PlayerSessionTTL), late: late, waiting: true}
 		s.reservations[mp.PlayerSessionID] = r
 		s.waiting = append(s.waiting, r)
+		if late {
+			s.late = append(s.late, r)
+		}
 		// Appending leaves the elements Info handed out as they were (it
 		// hands out clipped slices, which end where the session's slice then
 		// ended).
@@ -109,8 +112,16 @@ func (s *session) forgetStaleReservations(now time.Time) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var gone []string
-	for psid, r := range s.reservations {
-		if r.late && !r.used && now.Sub(r.expires) >= ttl {
+	// The late reservations wait in s.late in expiry order: those whose
+	// time has come leave its front, so a tick costs what it forgets, not
+	// every reservation the session holds. One that expires a little before
+	// a reservation made just ahead of it leaves with that one.
+	for len(s.late) > 0 && now.Sub(s.late[0].expires) >= ttl {
+		r := s.late[0]
+		s.late[0] = nil
+		s.late = s.late[1:]
+		if !r.used {
+			psid := s.info.Players[r.idx].PlayerSessionID
 			delete(s.reservations, psid)
 			gone = append(gone, psid)
 		}

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,7 +133,9 @@ func BenchmarkInfo(b *testing.B) {
 
 // TestReservationsIndexTheirPlayers: each reservation finds its player in
 // the session's matched players by index, through reservations, logins and
-// stale ones forgotten (which moves the players after them).
+// stale ones forgotten (which moves the players after them); and what
+// forgetStaleReservations forgets, from its queue, is every late
+// reservation unused a TTL past its expiry.
 func TestReservationsIndexTheirPlayers(t *testing.T) {
 	const ttl = time.Minute
 	s := &session{reservations: make(map[string]*reservation), maxPlayers: 1 << 20,
@@ -149,7 +152,7 @@ func TestReservationsIndexTheirPlayers(t *testing.T) {
 				id := strconv.Itoa(step) + "-" + strconv.Itoa(i)
 				players[i] = bus.Player{PlayerID: "p" + id, PlayerSessionID: "psess-" + id, PlayerData: "data " + id}
 			}
-			if _, err := s.reserve(players, now, true); err != nil {
+			if _, err := s.reserve(players, now, rng.IntN(4) > 0); err != nil {
 				t.Fatal(err)
 			}
 		case op < 8:
@@ -161,7 +164,19 @@ func TestReservationsIndexTheirPlayers(t *testing.T) {
 			}
 		default:
 			now = now.Add(time.Duration(rng.Int64N(int64(ttl))))
-			forgotten += len(s.forgetStaleReservations(now))
+			var want []string
+			for psid, r := range s.reservations {
+				if r.late && !r.used && now.Sub(r.expires) >= ttl {
+					want = append(want, psid)
+				}
+			}
+			gone := s.forgetStaleReservations(now)
+			slices.Sort(want)
+			slices.Sort(gone)
+			if !slices.Equal(gone, want) {
+				t.Fatalf("step %d: forgot %v, want %v", step, gone, want)
+			}
+			forgotten += len(gone)
 		}
 		if len(s.info.Players) != len(s.reservations) {
 			t.Fatalf("step %d: %d matched players for %d reservations", step, len(s.info.Players), len(s.reservations))

@@ -80,11 +80,14 @@ type session struct {
 	endReq       atomic.Pointer[endRequest]
 	lastActivity atomic.Int64 // unix nanoseconds of the last packet from a player
 
-	mu           sync.Mutex // guards info.Players, reservations, waiting and usedWaiting
+	mu           sync.Mutex // guards info.Players, reservations, waiting, usedWaiting and late
 	info         GameSessionInfo
 	reservations map[string]*reservation
 	waiting      []*reservation // in the order made, which is their expiry order (liveReservations)
 	usedWaiting  int            // the used reservations in waiting
+	// late are the late reservations not yet looked at by
+	// forgetStaleReservations, in the order made (their expiry order).
+	late []*reservation
 
 	// turn is held by whoever runs the script or touches the state below:
 	// the session goroutine while it starts, handles an event or a tick and
