@@ -4,6 +4,7 @@
 package relay
 
 import (
+	"crypto/sha256"
 	"sync"
 	"time"
 
@@ -34,7 +35,7 @@ func newLedger() *ledger {
 type placed struct {
 	done        chan struct{}
 	reply       bus.PlacementReply
-	fingerprint string
+	fingerprint [sha256.Size]byte
 	sess        *session
 	psids       []string
 	endedAt     time.Time
@@ -143,8 +144,16 @@ func (l *ledger) settle(id string, pl *placed, sess *session, reply bus.Placemen
 	}
 	pl.sess = sess
 	for _, ps := range reply.PlayerSessions {
-		pl.psids = append(pl.psids, ps.PlayerSessionID)
 		l.reservations[ps.PlayerSessionID] = sess
+	}
+	if pl.until.IsZero() {
+		// A placement's ids go with its record (forgetLocked); a reserve
+		// request's record goes at its deadline, and its ids with their
+		// session or with forgetPlayerSessions, as its other ids do.
+		pl.psids = make([]string, len(reply.PlayerSessions))
+		for i, ps := range reply.PlayerSessions {
+			pl.psids[i] = ps.PlayerSessionID
+		}
 	}
 	if !pl.created && sess.ended.Load() {
 		pl.endedAt = time.Now()

@@ -5,6 +5,7 @@ package relay
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,13 +36,18 @@ func refusal(code bus.ErrorCode, format string, args ...any) bus.PlacementReply 
 	return bus.PlacementReply{Error: &bus.ReplyError{Code: code, Message: fmt.Sprintf(format, args...)}}
 }
 
-func fingerprint(req bus.PlacementRequest) string {
+// fingerprint identifies what a placement request asks for (its
+// configuration, game session and players, in any order), to tell a repeat
+// of a match id from a conflicting request: a SHA-256 sum, so that the
+// record a relay keeps per request (one per CreatePlayerSessions call, for
+// its deadline) holds 32 bytes and no pointer rather than the joined ids.
+func fingerprint(req bus.PlacementRequest) [sha256.Size]byte {
 	ids := make([]string, len(req.Players))
 	for i, p := range req.Players {
 		ids[i] = p.PlayerID
 	}
 	slices.Sort(ids)
-	return req.Configuration + "\x00" + req.GameSessionID + "\x00" + strings.Join(ids, "\x00")
+	return sha256.Sum256([]byte(req.Configuration + "\x00" + req.GameSessionID + "\x00" + strings.Join(ids, "\x00")))
 }
 
 func (s *Server) placeMatch(ctx context.Context, req bus.PlacementRequest) bus.PlacementReply {
@@ -101,7 +107,7 @@ func (s *Server) placeMatch(ctx context.Context, req bus.PlacementRequest) bus.P
 // refused, a repeat of the match id's earlier placement pl, or the new
 // placement pl (counted in creating) of a session to create (target nil) or
 // of a backfill into target.
-func (s *Server) claim(req bus.PlacementRequest, fp string) (pl *placed, repeat bool, target *session, refused *bus.PlacementReply) {
+func (s *Server) claim(req bus.PlacementRequest, fp [sha256.Size]byte) (pl *placed, repeat bool, target *session, refused *bus.PlacementReply) {
 	refuse := func(code bus.ErrorCode, format string, args ...any) (*placed, bool, *session, *bus.PlacementReply) {
 		r := refusal(code, format, args...)
 		return nil, false, nil, &r
