@@ -120,8 +120,10 @@ func (s *session) forgetStaleReservations(now time.Time) []string {
 		r := s.late[0]
 		s.late[0] = nil
 		s.late = s.late[1:]
-		if !r.used {
-			psid := s.info.Players[r.idx].PlayerSessionID
+		// A player session id reserved again in this session (which the
+		// matchmaker's store refuses, but the bus does not) has a newer
+		// reservation: that one stays.
+		if psid := s.info.Players[r.idx].PlayerSessionID; !r.used && s.reservations[psid] == r {
 			delete(s.reservations, psid)
 			gone = append(gone, psid)
 		}

@@ -192,3 +192,28 @@ func TestReservationsIndexTheirPlayers(t *testing.T) {
 		t.Fatalf("%d forgotten, %d left: the steps did not forget some and keep others", forgotten, len(s.reservations))
 	}
 }
+
+// TestStaleReservationReservedAgain: a player session id reserved twice in
+// a session keeps its newer reservation when the older one is forgotten.
+func TestStaleReservationReservedAgain(t *testing.T) {
+	const ttl = time.Minute
+	s := &session{reservations: make(map[string]*reservation), maxPlayers: 100,
+		srv: &Server{opts: Options{PlayerSessionTTL: ttl}}}
+	s.routes.Store(newRoutes())
+	t0 := time.Unix(0, 0)
+	for _, at := range []time.Time{t0, t0.Add(ttl)} {
+		if _, err := s.reserve([]bus.Player{{PlayerID: "p", PlayerSessionID: "psess-1"}}, at, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The first expired at t0+ttl and is stale a ttl later; the second is not.
+	if gone := s.forgetStaleReservations(t0.Add(2*ttl + time.Second)); len(gone) != 0 {
+		t.Fatalf("forgot %v: the newer reservation of psess-1 went with the older", gone)
+	}
+	if r := s.reservations["psess-1"]; r == nil || s.info.Players[r.idx].PlayerSessionID != "psess-1" {
+		t.Fatalf("psess-1's reservation %+v lost", r)
+	}
+	if gone := s.forgetStaleReservations(t0.Add(3*ttl + time.Second)); len(gone) != 1 || s.reservations["psess-1"] != nil {
+		t.Fatalf("forgot %v at the newer one's time, %d reservations left; want psess-1 gone", gone, len(s.reservations))
+	}
+}
