@@ -22,11 +22,6 @@ type reservation struct {
 	idx     int
 	expires time.Time
 	used    bool
-	// late marks a reservation made after the session was created (a
-	// backfill, CreatePlayerSessions): forgotten a while after it expires
-	// unused (forgetStaleReservations), where the players of the placement
-	// that created the session stay its matched players.
-	late bool
 	// waiting is set while the reservation is in its session's waiting
 	// queue (liveReservations).
 	waiting bool
@@ -86,7 +81,7 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 		}
 		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: psid, Team: p.Team, Attributes: p.Attributes,
 			LatencyInMs: maps.Clone(p.LatencyInMs), PlayerData: p.PlayerData}
-		r := &reservation{idx: len(s.info.Players), expires: now.Add(s.srv.opts.PlayerSessionTTL), late: late, waiting: true}
+		r := &reservation{idx: len(s.info.Players), expires: now.Add(s.srv.opts.PlayerSessionTTL), waiting: true}
 		s.reservations[mp.PlayerSessionID] = r
 		s.waiting = append(s.waiting, r)
 		if late {

@@ -144,6 +144,7 @@ func TestReservationsIndexTheirPlayers(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	now := time.Unix(0, 0)
 	forgotten := 0
+	late := map[string]bool{}
 	for step := range 400 {
 		switch op := rng.IntN(10); {
 		case op < 6:
@@ -152,8 +153,12 @@ func TestReservationsIndexTheirPlayers(t *testing.T) {
 				id := strconv.Itoa(step) + "-" + strconv.Itoa(i)
 				players[i] = bus.Player{PlayerID: "p" + id, PlayerSessionID: "psess-" + id, PlayerData: "data " + id}
 			}
-			if _, err := s.reserve(players, now, rng.IntN(4) > 0); err != nil {
+			isLate := rng.IntN(4) > 0
+			if _, err := s.reserve(players, now, isLate); err != nil {
 				t.Fatal(err)
+			}
+			for _, p := range players {
+				late[p.PlayerSessionID] = isLate
 			}
 		case op < 8:
 			for _, r := range s.reservations {
@@ -166,7 +171,7 @@ func TestReservationsIndexTheirPlayers(t *testing.T) {
 			now = now.Add(time.Duration(rng.Int64N(int64(ttl))))
 			var want []string
 			for psid, r := range s.reservations {
-				if r.late && !r.used && now.Sub(r.expires) >= ttl {
+				if late[psid] && !r.used && now.Sub(r.expires) >= ttl {
 					want = append(want, psid)
 				}
 			}

@@ -37,7 +37,7 @@ type placed struct {
 	reply       bus.PlacementReply
 	fingerprint [sha256.Size]byte
 	sess        *session
-	psids       []string
+	psids       []string // a placement's player session ids (not a reserve request's: settle)
 	endedAt     time.Time
 	// until is a reserve request's deadline.
 	until time.Time

@@ -85,8 +85,11 @@ type session struct {
 	reservations map[string]*reservation
 	waiting      []*reservation // in the order made, which is their expiry order (liveReservations)
 	usedWaiting  int            // the used reservations in waiting
-	// late are the late reservations not yet looked at by
-	// forgetStaleReservations, in the order made (their expiry order).
+	// late are the reservations made after the session was created (a
+	// backfill, CreatePlayerSessions) and not yet looked at by
+	// forgetStaleReservations, in the order made (their expiry order): those
+	// are forgotten a while after they expire unused, where the players of
+	// the placement that created the session stay its matched players.
 	late []*reservation
 
 	// turn is held by whoever runs the script or touches the state below:
