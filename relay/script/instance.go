@@ -93,10 +93,9 @@ type Instance struct {
 	pending []*jsTimer // set before the session was bound
 	nextID  int64
 
-	players  map[int32]*goja.Object
-	rtLogger *goja.Object // rtSession.getLogger()'s, made on first use
-	exited   bool
-	ending   bool
+	players map[int32]*goja.Object
+	exited  bool
+	ending  bool
 
 	uint8Array    goja.Value
 	newMap        goja.Value

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/matchpoint-dev/matchpoint/relay"
 	"github.com/matchpoint-dev/matchpoint/relay/script"
 )
 
@@ -94,5 +95,43 @@ exports.ssExports = { onStartGameSession: onStartGameSession };
 	want := "RESULT node test.js --map harbor pushed | ranked | 1 | function | argv,env,exit"
 	if logs := s.logText(); !strings.Contains(logs, want) {
 		t.Fatalf("script saw\n%s\nwant a line with\n%s", logs, want)
+	}
+}
+
+// TestBuiltinsLookedUpOnFirstUse: the instance finds JSON.parse and Map on
+// the global object when it first needs them, so a script that replaced
+// them before then has its own used, and one that removed JSON gets null
+// from getMatchmakerData rather than an error.
+func TestBuiltinsLookedUpOnFirstUse(t *testing.T) {
+	for _, tc := range []struct{ name, top, want string }{
+		{"replaced", `JSON.parse = function () { return 'mine'; }; Map = function () { this.set = function () {}; this.mine = true; };`,
+			"RESULT mine | true"},
+		{"removed", `delete globalThis.JSON;`, "RESULT null | false"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := tc.top + `
+let s;
+exports.ssExports = {
+	init: function (r) { s = r; },
+	onStartGameSession: function () {
+		console.log('RESULT ' + s.getMatchmakerData() + ' | ' + (s.getPlayers().mine === true));
+	},
+};`
+			f, err := script.NewFactory("test.js", []byte(src), script.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			info := relay.GameSessionInfo{GameSessionID: "gs-builtins", MatchmakerData: `{"matchId":"m-1"}`}
+			s := newFakeSession(t, info)
+			var sc relay.Script
+			s.do(func() { sc, err = f.New(info) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.do(func() { sc.OnStartGameSession(s) })
+			if logs := s.logText(); !strings.Contains(logs, tc.want) {
+				t.Fatalf("script saw\n%s\nwant a line with %q", logs, tc.want)
+			}
+		})
 	}
 }

@@ -112,7 +112,7 @@ func (m *gameMessage) Get(key string) goja.Value {
 			if m.shared {
 				m.payload = bytes.Clone(m.payload)
 			}
-			u, err := vm.New(m.in.uint8ArrayConstructor(), vm.ToValue(vm.NewArrayBuffer(m.payload)))
+			u, err := vm.New(m.in.global(&m.in.uint8Array, "Uint8Array"), vm.ToValue(vm.NewArrayBuffer(m.payload)))
 			if err != nil {
 				panic(err)
 			}

@@ -50,18 +50,17 @@ func (in *Instance) installGlobals() error {
 	}
 	// goja builds Uint8Array, Map and JSON on first use, and only some
 	// scripts use them: the instance looks them up when it first needs them
-	// (uint8ArrayConstructor, mapConstructor, parseJSON), as Node's modules
-	// would find the global's at that time.
+	// (global, parseJSON), as Node's modules would find the global's then.
 	return nil
 }
 
-// uint8ArrayConstructor returns the global Uint8Array, looked up on first
-// use.
-func (in *Instance) uint8ArrayConstructor() goja.Value {
-	if in.uint8Array == nil {
-		in.uint8Array = in.vm.Get("Uint8Array")
+// global returns the global object's name, looked up on first use and kept
+// in *v.
+func (in *Instance) global(v *goja.Value, name string) goja.Value {
+	if *v == nil {
+		*v = in.vm.Get(name)
 	}
-	return in.uint8Array
+	return *v
 }
 
 // processProperties are process's: exit, argv (node, the script's name,
@@ -97,14 +96,6 @@ var helperMethods = newMethodTable(map[string]func(in *Instance) any{
 		}
 	},
 })
-
-// mapConstructor returns the global Map, looked up on first use.
-func (in *Instance) mapConstructor() goja.Value {
-	if in.newMap == nil {
-		in.newMap = in.vm.Get("Map")
-	}
-	return in.newMap
-}
 
 // payloadAsTextFunc returns a game message's getPayloadAsText, one function
 // for all of them, made on first use.
@@ -290,12 +281,10 @@ var sessionMethods = newMethodTable(map[string]func(in *Instance) any{
 	},
 	"getGameSessionId": func(in *Instance) any { return func() string { return in.info.GameSessionID } },
 	"getLogger": func(in *Instance) any {
-		return func() *goja.Object {
-			if in.rtLogger == nil {
-				in.rtLogger = in.newLazyObject(loggerMethods)
-			}
-			return in.rtLogger
-		}
+		// Made once, with the method (lazyObject keeps it): the same
+		// logger at every call.
+		logger := in.newLazyObject(loggerMethods)
+		return func() *goja.Object { return logger }
 	},
 	"sendMessage": func(in *Instance) any {
 		return in.sendFunc("sendMessage", func(s relay.Session, m relay.Message, to int32) error { return s.SendMessage(m, to) })
@@ -457,7 +446,7 @@ func (in *Instance) player(p relay.Player) *goja.Object {
 // playersMap is getPlayers(): a Map from peer id to player object, in peer id
 // order (Realtime samples iterate it with forEach((player, peerId) => ...)).
 func (in *Instance) playersMap() goja.Value {
-	m, err := in.vm.New(in.mapConstructor())
+	m, err := in.vm.New(in.global(&in.newMap, "Map"))
 	if err != nil {
 		panic(err)
 	}
