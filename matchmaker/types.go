@@ -16,10 +16,7 @@ import (
 type Timestamp struct{ time.Time }
 
 // MarshalJSON writes the time as epoch seconds.
-func (t Timestamp) MarshalJSON() ([]byte, error) {
-	ms := t.UnixMilli()
-	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
-}
+func (t Timestamp) MarshalJSON() ([]byte, error) { return t.appendJSON(nil), nil }
 
 // UnmarshalJSON reads epoch seconds (a number).
 func (t *Timestamp) UnmarshalJSON(b []byte) error {

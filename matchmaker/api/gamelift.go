@@ -140,5 +140,5 @@ func (h *Handler) serveGameLift(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", gameliftContentType)
-	_ = json.NewEncoder(w).Encode(out)
+	writeAnswer(w, out)
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -22,7 +21,7 @@ type restErrorBody struct {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	writeAnswer(w, v)
 }
 
 func restFail(w http.ResponseWriter, status int, typ, msg string) {
@@ -182,7 +181,7 @@ func (h *Handler) routes() {
 		if len(out.TicketList) == 0 {
 			return 0, nil, &matchmaker.Error{Type: matchmaker.NotFound, Message: "TicketId: ticket \"" + id + "\" does not exist"}
 		}
-		return http.StatusOK, matchmaker.StartMatchmakingOutput{MatchmakingTicket: out.TicketList[0]}, nil
+		return http.StatusOK, &matchmaker.StartMatchmakingOutput{MatchmakingTicket: out.TicketList[0]}, nil
 	}))
 	m.Handle("GET /v1/tickets/{id}/explanation", h.rest(noBody(http.StatusOK, s.ExplainMatchmaking, func(r *http.Request) (*matchmaker.ExplainMatchmakingInput, error) {
 		return &matchmaker.ExplainMatchmakingInput{TicketId: r.PathValue("id")}, nil
