@@ -12,9 +12,9 @@ type jsonAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }
 
-// answerSize is the buffer an appended answer starts in: a ticket's answer
-// fits.
-const answerSize = 1024
+// answerSize is the buffer an appended answer starts in: a ticket's answer,
+// or four player sessions', fits.
+const answerSize = 2048
 
 // writeAnswer writes v as JSON followed by a newline, as json.Encoder does.
 // An answer that cannot be encoded writes nothing.

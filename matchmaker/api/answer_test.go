@@ -24,6 +24,8 @@ func TestWriteAnswerIsEncoder(t *testing.T) {
 		{"list", &matchmaker.DescribeMatchmakingOutput{TicketList: []matchmaker.MatchmakingTicket{{TicketId: "a"}, {TicketId: "b"}}}},
 		{"refused", &matchmaker.StartMatchmakingOutput{MatchmakingTicket: matchmaker.MatchmakingTicket{
 			Players: []store.Player{{PlayerId: "p", PlayerAttributes: map[string]store.AttributeValue{"skill": {N: &nan}}}}}}},
+		{"player sessions", &matchmaker.CreatePlayerSessionsOutput{PlayerSessions: []matchmaker.PlayerSession{
+			{PlayerSessionId: "psess-1", PlayerId: "p<1>", Status: "RESERVED", Port: 7777}, {PlayerSessionId: "psess-2"}}}},
 		{"no appender", map[string]int{"a": 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
