@@ -92,18 +92,8 @@ func encodeAs[T any, P interface {
 	payload
 }](m T, canonical func(P) ([]byte, bool)) ([]byte, error) {
 	p := P(&m)
-	typ := typeName[T]()
-	v := p.ver()
-	if *v == 0 {
-		*v = Version
-	}
-	if *v != Version {
-		return nil, &VersionError{Type: typ, Got: *v}
-	}
-	c := check{typ: typ}
-	p.validate(&c)
-	if c.err != nil {
-		return nil, c.err
+	if err := checkPayload[T](p); err != nil {
+		return nil, err
 	}
 	if canonical != nil {
 		if b, ok := canonical(p); ok {
@@ -112,9 +102,30 @@ func encodeAs[T any, P interface {
 	}
 	b, err := json.Marshal(p)
 	if err != nil {
-		return nil, fmt.Errorf("bus: encode %s: %w", typ, err)
+		return nil, fmt.Errorf("bus: encode %s: %w", typeName[T](), err)
 	}
 	return b, nil
+}
+
+// checkPayload checks *p as it is about to be written: its version, set to
+// Version when zero, and its fields.
+func checkPayload[T any, P interface {
+	*T
+	payload
+}](p P) error {
+	v := p.ver()
+	if *v == 0 {
+		*v = Version
+	}
+	if *v != Version {
+		return &VersionError{Type: typeName[T](), Got: *v}
+	}
+	c := check{typ: typeName[T]()}
+	p.validate(&c)
+	if c.err != nil {
+		return c.err
+	}
+	return nil
 }
 
 // decode unmarshals and validates one payload of type T, rejecting a major

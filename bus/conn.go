@@ -57,6 +57,9 @@ type Conn struct {
 	nc   *nats.Conn
 	opts Options
 	log  *slog.Logger
+	// local holds, by subject, the relay request servers of this
+	// connection (*localServer), which its own requests reach directly.
+	local sync.Map
 }
 
 // Connect dials url (one or more comma-separated nats:// or tls:// URLs). It

@@ -21,21 +21,26 @@ type ReserveHandler func(ctx context.Context, req ReserveRequest) ReserveReply
 // (FULL, INVALID...) when it refused, ErrMalformed for a reply that does not
 // give exactly the requested player sessions.
 func (c *Conn) RequestReserve(ctx context.Context, req ReserveRequest) (ReserveReply, error) {
-	data, err := req.Encode()
-	if err != nil {
+	if err := checkPayload[ReserveRequest](&req); err != nil {
 		return ReserveReply{}, fmt.Errorf("bus: request reserve: %w", err)
 	}
 	subject, err := ReserveSubject(req.RelayID)
 	if err != nil {
 		return ReserveReply{}, fmt.Errorf("bus: request reserve: %w", err)
 	}
-	raw, err := c.request(ctx, "request reserve "+req.RequestID, subject, data)
-	if err != nil {
-		return ReserveReply{}, err
-	}
-	reply, err := DecodeReserveReply(raw)
-	if err != nil {
-		return ReserveReply{}, fmt.Errorf("bus: reserve reply for %s: %w", req.RequestID, err)
+	reply, local := requestLocally[ReserveRequest, ReserveReply](c, subject, req)
+	if !local {
+		data, err := req.Encode()
+		if err != nil {
+			return ReserveReply{}, fmt.Errorf("bus: request reserve: %w", err)
+		}
+		raw, err := c.request(ctx, "request reserve "+req.RequestID, subject, data)
+		if err != nil {
+			return ReserveReply{}, err
+		}
+		if reply, err = DecodeReserveReply(raw); err != nil {
+			return ReserveReply{}, fmt.Errorf("bus: reserve reply for %s: %w", req.RequestID, err)
+		}
 	}
 	if reply.Error != nil {
 		return reply, fmt.Errorf("bus: reserve %s in %s by relay %q: %w", req.RequestID, req.GameSessionID, req.RelayID, reply.Error)
@@ -105,6 +110,7 @@ type relayRequest interface {
 // relayReply is the reply R to a relayRequest, through its pointer P.
 type relayReply[R any] interface {
 	*R
+	payload
 	answers(requestID string)
 	Encode() ([]byte, error)
 }
@@ -123,8 +129,9 @@ func (r *SessionUpdateReply) answers(requestID string) { r.RequestID = requestID
 // relayID (what names them in refusals), no queue group: INVALID for a
 // request that does not decode or names another relay, EXPIRED past its
 // deadline, DRAINING for requests still buffered when it stops; the others
-// go to handler, under their deadline. It stops when ctx is done or stop is
-// called; stop returns once every handler has returned.
+// go to handler, under their deadline. Requests sent on c itself reach
+// handler without the NATS server (localServer). It stops when ctx is done
+// or stop is called; stop returns once every handler has returned.
 func serveRelayRequests[Q relayRequest, R any, P relayReply[R]](ctx context.Context, c *Conn, subject, relayID, what string,
 	decode func([]byte) (Q, error), refuse func(requestID string, code ErrorCode, msg string) R, handler func(context.Context, Q) R) (stop func(), err error) {
 	handle := func(m *nats.Msg, stopping bool) {
@@ -154,5 +161,15 @@ func serveRelayRequests[Q relayRequest, R any, P relayReply[R]](ctx context.Cont
 			return P(&fallback).Encode()
 		})
 	}
-	return c.subscribe(ctx, subject, "", c.opts.MaxInFlight, true, handle)
+	stopBus, err := c.subscribe(ctx, subject, "", c.opts.MaxInFlight, true, handle)
+	if err != nil {
+		return nil, err
+	}
+	stopLocal := serveLocally(c, &localServer[Q, R, P]{ctx: ctx, log: c.log, subject: subject, relayID: relayID, refuse: refuse, handler: handler})
+	unregister := context.AfterFunc(ctx, stopLocal)
+	return func() {
+		unregister()
+		stopLocal()
+		stopBus()
+	}, nil
 }

@@ -19,16 +19,30 @@ func reserveRequest() bus.ReserveRequest {
 
 // TestReserveRoundTrip: the request reaches the named relay only, with the
 // player session ids and data, and its answer comes back; a refusal is a
-// *ReplyError with its code; a relay that is not there is ErrNoResponders.
+// *ReplyError with its code (EXPIRED past the deadline, INTERNAL for a reply
+// that does not encode); a relay that is not there is ErrNoResponders. All
+// of it holds over the bus and from the relay's own connection, whose
+// requests skip the NATS server.
 func TestReserveRoundTrip(t *testing.T) {
+	t.Run("over the bus", func(t *testing.T) { testReserveRoundTrip(t, false) })
+	t.Run("in process", func(t *testing.T) { testReserveRoundTrip(t, true) })
+}
+
+func testReserveRoundTrip(t *testing.T, inProcess bool) {
 	srv := bustest.RunServer(t)
 	relay := bustest.Connect(t, srv, bus.Options{})
 	other := bustest.Connect(t, srv, bus.Options{})
 	mm := bustest.Connect(t, srv, bus.Options{})
+	if inProcess {
+		mm = relay
+	}
 	ctx := context.Background()
 	stop, err := relay.ServeReserves(ctx, "relay-1", func(_ context.Context, req bus.ReserveRequest) bus.ReserveReply {
-		if req.GameSessionID == "full" {
+		switch req.GameSessionID {
+		case "full":
 			return bus.ReserveReply{Error: &bus.ReplyError{Code: bus.CodeFull, Message: "2 of 2"}}
+		case "broken":
+			return bus.ReserveReply{PlayerSessions: []bus.PlayerSession{{PlayerID: "a"}}}
 		}
 		out := bus.ReserveReply{}
 		for _, p := range req.Players {
@@ -66,6 +80,18 @@ func TestReserveRoundTrip(t *testing.T) {
 	var re *bus.ReplyError
 	if !errors.As(err, &re) || re.Code != bus.CodeFull {
 		t.Fatalf("full: err = %v, want a FULL refusal", err)
+	}
+
+	broken := reserveRequest()
+	broken.GameSessionID = "broken"
+	if _, err = mm.RequestReserve(ctx, broken); !errors.As(err, &re) || re.Code != bus.CodeInternal || !strings.Contains(re.Message, "playerSessionId: required") {
+		t.Fatalf("broken reply: err = %v, want INTERNAL naming playerSessionId", err)
+	}
+
+	late := reserveRequest()
+	late.Deadline = time.Now().Add(-time.Second)
+	if _, err = mm.RequestReserve(ctx, late); !errors.As(err, &re) || re.Code != bus.CodeExpired {
+		t.Fatalf("past its deadline: err = %v, want EXPIRED", err)
 	}
 
 	gone := reserveRequest()

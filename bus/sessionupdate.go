@@ -15,21 +15,26 @@ type SessionUpdateHandler func(ctx context.Context, req SessionUpdateRequest) Se
 // ErrNoResponders when the relay is gone, a *ReplyError (INVALID,
 // CONFLICT...) when it refused.
 func (c *Conn) RequestSessionUpdate(ctx context.Context, req SessionUpdateRequest) (SessionUpdateReply, error) {
-	data, err := req.Encode()
-	if err != nil {
+	if err := checkPayload[SessionUpdateRequest](&req); err != nil {
 		return SessionUpdateReply{}, fmt.Errorf("bus: request session update: %w", err)
 	}
 	subject, err := SessionUpdateSubject(req.RelayID)
 	if err != nil {
 		return SessionUpdateReply{}, fmt.Errorf("bus: request session update: %w", err)
 	}
-	raw, err := c.request(ctx, "request session update "+req.RequestID, subject, data)
-	if err != nil {
-		return SessionUpdateReply{}, err
-	}
-	reply, err := DecodeSessionUpdateReply(raw)
-	if err != nil {
-		return SessionUpdateReply{}, fmt.Errorf("bus: session update reply for %s: %w", req.RequestID, err)
+	reply, local := requestLocally[SessionUpdateRequest, SessionUpdateReply](c, subject, req)
+	if !local {
+		data, err := req.Encode()
+		if err != nil {
+			return SessionUpdateReply{}, fmt.Errorf("bus: request session update: %w", err)
+		}
+		raw, err := c.request(ctx, "request session update "+req.RequestID, subject, data)
+		if err != nil {
+			return SessionUpdateReply{}, err
+		}
+		if reply, err = DecodeSessionUpdateReply(raw); err != nil {
+			return SessionUpdateReply{}, fmt.Errorf("bus: session update reply for %s: %w", req.RequestID, err)
+		}
 	}
 	if reply.Error != nil {
 		return reply, fmt.Errorf("bus: session update %s of %s by relay %q: %w", req.RequestID, req.GameSessionID, req.RelayID, reply.Error)
