@@ -349,11 +349,14 @@ type GameSessions interface {
 	// a new game session version). Player sessions expire with their game
 	// session.
 	UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int64, error)
-	// DueReservations returns, oldest first, the player sessions created
-	// RESERVED at or before before that are still RESERVED, for the sweep
-	// that times them out. It looks at up to limit of them (an index may
-	// hold some no longer RESERVED: it drops those), and more reports that
-	// it stopped at limit: another call may find more.
+	// DueReservations returns the player sessions created RESERVED at or
+	// before before that are still RESERVED, for the sweep that times them
+	// out, in the order they were created in the store, up to the first not
+	// due: one stamped earlier than one created before it (a clock that went
+	// back, or several processes' clocks apart) is due with that one. It
+	// looks at up to limit of them (an index may hold some no longer
+	// RESERVED: it drops those), and more reports that it stopped at limit:
+	// another call may find more.
 	DueReservations(ctx context.Context, before time.Time, limit int) (due []PlayerSession, more bool, err error)
 	// TimeOutReservations moves each of due (player sessions read
 	// RESERVED) that is still RESERVED at its Version to TIMEDOUT, with the

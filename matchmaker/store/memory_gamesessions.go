@@ -20,9 +20,9 @@ type memGameSessions struct {
 	players map[string]*PlayerSession
 	// byPlayer holds the ids of each player's player sessions.
 	byPlayer map[string]map[string]struct{}
-	// reserved holds the player sessions created RESERVED, oldest first
-	// (creation ms, then id), for DueReservations; entries of those no
-	// longer RESERVED, or gone, are dropped when it passes them.
+	// reserved holds the player sessions created RESERVED, in the order
+	// they were created, for DueReservations; entries of those no longer
+	// RESERVED, or gone, are dropped when it passes them.
 	reserved []reservedEntry
 	// ended lists ended game sessions by expiry time, oldest first.
 	ended []expiryEntry
@@ -36,20 +36,10 @@ type reservedEntry struct {
 	id string
 }
 
-func compareReserved(a, b reservedEntry) int {
-	return cmp.Or(cmp.Compare(a.ms, b.ms), strings.Compare(a.id, b.id))
-}
-
-// addReserved records a player session created RESERVED, in order (at the
-// end, but for a clock that went back).
+// addReserved records a player session created RESERVED, after those
+// created before it.
 func (g *memGameSessions) addReserved(p *PlayerSession) {
-	e := reservedEntry{ms: p.CreationTime.UnixMilli(), id: p.PlayerSessionId}
-	if n := len(g.reserved); n == 0 || compareReserved(g.reserved[n-1], e) < 0 {
-		g.reserved = append(g.reserved, e)
-		return
-	}
-	i, _ := slices.BinarySearchFunc(g.reserved, e, compareReserved)
-	g.reserved = slices.Insert(g.reserved, i, e)
+	g.reserved = append(g.reserved, reservedEntry{ms: p.CreationTime.UnixMilli(), id: p.PlayerSessionId})
 }
 
 type memGameSession struct {
@@ -505,9 +495,9 @@ func (m *Memory) UpdatePlayerSession(_ context.Context, ps PlayerSession) (int64
 }
 
 // DueReservations implements GameSessions: it walks the index of
-// reservations from its oldest, dropping the entries it passes of player
-// sessions no longer RESERVED, so that a call costs what it returns and
-// drops, not the number of player sessions.
+// reservations from its first, up to the first not due, dropping the
+// entries it passes of player sessions no longer RESERVED, so that a call
+// costs what it returns and drops, not the number of player sessions.
 func (m *Memory) DueReservations(_ context.Context, before time.Time, limit int) ([]PlayerSession, bool, error) {
 	if limit <= 0 {
 		return nil, false, fmt.Errorf("due reservations: limit %d is not positive", limit)

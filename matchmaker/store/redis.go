@@ -37,6 +37,9 @@ type Redis struct {
 	// steady rate; a create after a quiet spell goes directly, with no wait.
 	window     time.Duration
 	lastCreate atomic.Int64
+	// oldReservedMoved is set once the index of reservations written before
+	// 2026-12-06 is found empty (moveOldReservations).
+	oldReservedMoved atomic.Bool
 }
 
 // followWindows is how many windows after the create before a create still

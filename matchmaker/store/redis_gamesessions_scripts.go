@@ -176,12 +176,25 @@ for i = 1, n do
 	redis.call('ZADD', KEYS[10 + n + 2 * i], 'NX', '+inf', ARGV[a])
 	redis.call('PERSIST', KEYS[10 + n + 2 * i])
 	if ARGV[a + 2] == 'RESERVED' then
-		table.insert(reserved, ARGV[a + 3])
-		table.insert(reserved, fleet .. ' ' .. ARGV[a])
+		table.insert(reserved, ARGV[a + 3] .. ' ' .. fleet .. ' ' .. ARGV[a])
 	end
 end
-if #reserved > 0 then redis.call('ZADD', KEYS[#KEYS], 'NX', unpack(reserved)) end
+if #reserved > 0 then redis.call('RPUSH', KEYS[#KEYS], unpack(reserved)) end
 ` + luaCreatePlayerSessionsWrites
+
+// moveOldReservations: KEYS[1] the index of reservations written before
+// 2026-12-06 (ZSET of "<fleet> <player session id>" by creation ms), KEYS[2]
+// today's (LIST of "<ms> <fleet> <player session id>"). ARGV: 1 how many to
+// move. Moves the newest ARGV[1] of KEYS[1] to the head of KEYS[2], oldest
+// first, and returns how many it moved.
+const luaMoveOldReservations = `
+local old = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'REV', 'WITHSCORES')
+for i = 1, #old, 2 do
+	redis.call('LPUSH', KEYS[2], string.format('%d', tonumber(old[i + 1])) .. ' ' .. old[i])
+	redis.call('ZREM', KEYS[1], old[i])
+end
+return #old / 2
+`
 
 // endPlayerEntries: KEYS[1] a player's index (ZSET of player session ids,
 // or "<fleet> <player session id>" as written before 2026-12-06, by the ms,
@@ -346,7 +359,8 @@ return 1
 
 var gsScripts = struct {
 	createGameSession, updateGameSession, createPlayerSessions, createPlayerSessionsIndexed, updatePlayerSession,
-	timeOutReservations, listGameSessions, gameSessionChanges, deleteFleet, casJSON, endPlayerEntries *redis.Script
+	timeOutReservations, listGameSessions, gameSessionChanges, deleteFleet, casJSON, endPlayerEntries,
+	moveOldReservations *redis.Script
 }{
 	createGameSession:           redis.NewScript(luaCreateGameSession),
 	updateGameSession:           redis.NewScript(luaUpdateGameSession),
@@ -359,4 +373,5 @@ var gsScripts = struct {
 	deleteFleet:                 redis.NewScript(luaDeleteFleet),
 	casJSON:                     redis.NewScript(luaCasJSON),
 	endPlayerEntries:            redis.NewScript(luaEndPlayerEntries),
+	moveOldReservations:         redis.NewScript(luaMoveOldReservations),
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -167,4 +168,76 @@ func TestRedisPlayerIndexEntries(t *testing.T) {
 			t.Errorf("index of %s has TTL %v (%v) with no live entry; want the retention", player, d, err)
 		}
 	}
+}
+
+// TestRedisOldReservationsMoved: the index of reservations written before
+// 2026-12-06 (a ZSET of "<fleet> <id>" by creation ms) is moved to the head
+// of today's LIST, oldest first, in steps, by the first DueReservations,
+// which then returns its due reservations first and drops the entries of
+// player sessions that are gone; the old key is gone, and the reservations
+// timed out leave the index.
+func TestRedisOldReservationsMoved(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	f := newRedisFleet(t, s, "fleet-1")
+	f.start("gs", 10)
+	var ps []store.PlayerSession
+	for i, p := range []string{"a", "b", "c"} {
+		ps = append(ps, store.PlayerSession{PlayerSessionId: "psess-" + p, PlayerId: p, GameSessionId: f.arn("gs"),
+			Status: store.PlayerSessionReserved, CreationTime: time.UnixMilli(int64(1000 * (i + 1)))})
+	}
+	ps[2].CreationTime = time.UnixMilli(5000)
+	if _, err := s.CreatePlayerSessions(ctx, f.arn("gs"), ps); err != nil {
+		t.Fatal(err)
+	}
+	// As an older Matchpoint left it: a and b in the old index only, with
+	// 2,500 later entries of player sessions that are gone; c in the new.
+	const list, old = "mp:{_meta}:reservations", "mp:{_meta}:reserved"
+	entries := []redis.Z{{Score: 2000, Member: "fleet-1 psess-b"}, {Score: 1000, Member: "fleet-1 psess-a"}}
+	for i := range 2500 {
+		entries = append(entries, redis.Z{Score: float64(2100 + i), Member: "fleet-1 psess-gone-" + strconv.Itoa(i)})
+	}
+	for _, err := range []error{
+		c.Del(ctx, list).Err(),
+		c.ZAdd(ctx, old, entries...).Err(),
+		c.RPush(ctx, list, "5000 fleet-1 psess-c").Err(),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	due, more, err := s.DueReservations(ctx, time.UnixMilli(60_000), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := psIDs(due); !slices.Equal(got, []string{"psess-a", "psess-b"}) || !more {
+		t.Fatalf("due = %v (more %v), want psess-a, psess-b and more", got, more)
+	}
+	if n, err := c.Exists(ctx, old).Result(); err != nil || n != 0 {
+		t.Fatalf("old index: exists %d, %v; want it gone", n, err)
+	}
+	head, err := c.LRange(ctx, list, 0, 2).Result()
+	if err != nil || !slices.Equal(head, []string{"1000 fleet-1 psess-a", "2000 fleet-1 psess-b", "2108 fleet-1 psess-gone-8"}) {
+		t.Fatalf("index head = %q, %v; want a, b, then the first entry not looked at", head, err)
+	}
+	if last, err := c.LIndex(ctx, list, -1).Result(); err != nil || last != "5000 fleet-1 psess-c" {
+		t.Fatalf("index tail = %q, %v; want c", last, err)
+	}
+	for i := range due {
+		due[i].TerminationTime = time.UnixMilli(70_000)
+	}
+	if moved, err := s.TimeOutReservations(ctx, due); err != nil || len(moved) != 2 {
+		t.Fatalf("time out: %d moved, %v; want 2", len(moved), err)
+	}
+	if n, err := c.LLen(ctx, list).Result(); err != nil || n != 2493 {
+		t.Fatalf("index after the time out holds %d, %v; want 2,493 (2,503 less 8 dropped and 2 timed out)", n, err)
+	}
+}
+
+func psIDs(ps []store.PlayerSession) []string {
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.PlayerSessionId
+	}
+	return ids
 }
