@@ -86,7 +86,8 @@ func (s *Service) createPlayerSessions(ctx context.Context, gameSessionID string
 	}
 	now := s.now().UTC()
 	ps := make([]store.PlayerSession, len(ids))
-	req := bus.ReserveRequest{RequestID: newUUID(), RelayID: place.RelayID, GameSessionID: place.GameSessionID, Deadline: now.Add(reserveTimeout)}
+	req := bus.ReserveRequest{RequestID: newUUID(), RelayID: place.RelayID, GameSessionID: place.GameSessionID, Deadline: now.Add(reserveTimeout),
+		Players: make([]bus.Player, 0, len(ids))}
 	for i, id := range ids {
 		ps[i] = store.PlayerSession{
 			PlayerSessionId: "psess-" + newUUID(), PlayerId: id, GameSessionId: place.GameSessionID, FleetId: place.FleetID,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,9 @@ type Redis struct {
 	// oldReservedMoved is set once the index of reservations written before
 	// 2026-12-06 is found empty (moveOldReservations).
 	oldReservedMoved atomic.Bool
+	// fleetSets holds the fleets' key sets (fleetKeySet).
+	fleetSetsMu sync.RWMutex
+	fleetSets   map[string]*fleetKeySet
 }
 
 // followWindows is how many windows after the create before a create still

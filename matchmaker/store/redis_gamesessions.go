@@ -19,9 +19,9 @@ import (
 // indexes (player session id -> fleet, player id -> player sessions) are
 // written before the fleet's script and checked on read.
 
-func (r *Redis) fleetTag(fleet string) string { return r.opts.Prefix + "{f:" + fleet + "}:" }
+func (r *Redis) fleetTag(fleet string) string { return r.fleetKeySet(fleet).tag }
 
-func (r *Redis) fleetRecordKey(fleet string) string { return r.fleetTag(fleet) + "fleet" }
+func (r *Redis) fleetRecordKey(fleet string) string { return r.fleetKeySet(fleet).record }
 
 func (r *Redis) fleetsKey() string { return r.metaKey("fleets") }
 
@@ -31,7 +31,7 @@ func (r *Redis) gameSessionKey(fleet, id string) string { return r.fleetTag(flee
 
 func (r *Redis) sessionPlayersKey(fleet, id string) string { return r.fleetTag(fleet) + "gsps:" + id }
 
-func (r *Redis) playerSessionPrefix(fleet string) string { return r.fleetTag(fleet) + "ps:" }
+func (r *Redis) playerSessionPrefix(fleet string) string { return r.fleetKeySet(fleet).psPrefix }
 
 func (r *Redis) psFleetKey(id string) string { return r.opts.Prefix + "psf:" + id }
 
@@ -63,13 +63,47 @@ func (r *Redis) oldReservedKey() string { return r.metaKey("reserved") }
 // fleetKeys are KEYS[1..8] of the game session scripts (see luaGSPrelude),
 // with room for extra more.
 func (r *Redis) fleetKeys(fleet string, extra int) []string {
-	tag := r.fleetTag(fleet)
-	keys := make([]string, 0, 8+extra)
-	keys = append(keys, tag+"gss", tag+"ended")
-	for _, s := range gameSessionStatuses {
-		keys = append(keys, tag+"gss:"+string(s))
+	set := r.fleetKeySet(fleet)
+	return append(make([]string, 0, len(set.keys)+extra), set.keys...)
+}
+
+// fleetKeySet is what a fleet's keys are made of: its hash tag, KEYS[1..8]
+// of the game session scripts, its record's key and its player sessions'
+// prefix.
+type fleetKeySet struct {
+	tag, record, psPrefix string
+	keys                  []string
+}
+
+// maxFleetKeySets bounds the fleets whose key sets a store keeps
+// (Redis.fleetSets); past it, a fleet's are made for each use.
+const maxFleetKeySets = 4096
+
+// fleetKeySet returns fleet's key set, made once: a CreatePlayerSessions
+// made ten key strings of its fleet for each call.
+func (r *Redis) fleetKeySet(fleet string) *fleetKeySet {
+	r.fleetSetsMu.RLock()
+	set := r.fleetSets[fleet]
+	r.fleetSetsMu.RUnlock()
+	if set != nil {
+		return set
 	}
-	return append(keys, r.fleetRecordKey(fleet))
+	tag := r.opts.Prefix + "{f:" + fleet + "}:"
+	set = &fleetKeySet{tag: tag, record: tag + "fleet", psPrefix: tag + "ps:"}
+	set.keys = append(set.keys, tag+"gss", tag+"ended")
+	for _, s := range gameSessionStatuses {
+		set.keys = append(set.keys, tag+"gss:"+string(s))
+	}
+	set.keys = append(set.keys, set.record)
+	r.fleetSetsMu.Lock()
+	defer r.fleetSetsMu.Unlock()
+	if r.fleetSets == nil {
+		r.fleetSets = map[string]*fleetKeySet{}
+	}
+	if len(r.fleetSets) < maxFleetKeySets {
+		r.fleetSets[fleet] = set
+	}
+	return set
 }
 
 // fleetField is the field of the fleet record HASH.
