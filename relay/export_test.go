@@ -10,7 +10,7 @@ func Held(s *Server, id string) (reservations, players, psids, records int) {
 	s.mu.Unlock()
 	s.ledger.mu.Lock()
 	psids = len(s.ledger.reservations)
-	records = len(s.ledger.placements)
+	records = len(s.ledger.placements) + len(s.ledger.reserves)
 	s.ledger.mu.Unlock()
 	if sess != nil {
 		sess.mu.Lock()

@@ -141,7 +141,7 @@ func (s *Server) claim(req bus.PlacementRequest, fp [sha256.Size]byte) (pl *plac
 	if strings.HasPrefix(req.MatchID, reservePrefix) {
 		pl.until = req.Deadline
 	}
-	s.ledger.placements[req.MatchID] = pl
+	s.ledger.addLocked(req.MatchID, pl)
 	s.creating++
 	return pl, false, target, nil
 }
