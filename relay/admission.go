@@ -167,6 +167,18 @@ func (s *session) configure(players int) error {
 
 // joined reports whether a player has logged in with one of the session's
 // player sessions.
+// playerSessionIDs returns the player session ids the session holds,
+// reserved or logged in.
+func (s *session) playerSessionIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.reservations))
+	for psid := range s.reservations {
+		ids = append(ids, psid)
+	}
+	return ids
+}
+
 func (s *session) joined() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

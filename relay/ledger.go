@@ -170,8 +170,11 @@ func (l *ledger) prune(now time.Time, ttl time.Duration) {
 		if now.Sub(at) <= ttl {
 			continue
 		}
-		for psid, s := range l.reservations {
-			if s == sess {
+		// Every id the ledger gives sess is one sess holds (a reservation
+		// it forgets leaves the ledger with forgetPlayerSessions), so the
+		// walk is over its ids, not every session's.
+		for _, psid := range sess.playerSessionIDs() {
+			if l.reservations[psid] == sess {
 				delete(l.reservations, psid)
 			}
 		}
