@@ -103,3 +103,29 @@ func requestLocally[Q relayRequest, R any, P relayReply[R]](c *Conn, subject str
 	}
 	return l.serve(req)
 }
+
+// requestRelay sends req, addressed to one relay, on subject and returns the
+// relay's reply: from the server on c itself when c serves subject
+// (requestLocally), else over the bus, encoded and decoded. what names the
+// request in errors ("reserve", "session update").
+func requestRelay[Q relayRequest, R any, P relayReply[R]](ctx context.Context, c *Conn, what, subject string, req Q,
+	encode func(Q) ([]byte, error), decode func([]byte) (R, error)) (R, error) {
+	if reply, ok := requestLocally[Q, R, P](c, subject, req); ok {
+		return reply, nil
+	}
+	var zero R
+	data, err := encode(req)
+	if err != nil {
+		return zero, fmt.Errorf("bus: request %s: %w", what, err)
+	}
+	id, _, _ := req.addressed()
+	raw, err := c.request(ctx, "request "+what+" "+id, subject, data)
+	if err != nil {
+		return zero, err
+	}
+	reply, err := decode(raw)
+	if err != nil {
+		return zero, fmt.Errorf("bus: %s reply for %s: %w", what, id, err)
+	}
+	return reply, nil
+}

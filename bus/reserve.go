@@ -28,19 +28,9 @@ func (c *Conn) RequestReserve(ctx context.Context, req ReserveRequest) (ReserveR
 	if err != nil {
 		return ReserveReply{}, fmt.Errorf("bus: request reserve: %w", err)
 	}
-	reply, local := requestLocally[ReserveRequest, ReserveReply](c, subject, req)
-	if !local {
-		data, err := req.Encode()
-		if err != nil {
-			return ReserveReply{}, fmt.Errorf("bus: request reserve: %w", err)
-		}
-		raw, err := c.request(ctx, "request reserve "+req.RequestID, subject, data)
-		if err != nil {
-			return ReserveReply{}, err
-		}
-		if reply, err = DecodeReserveReply(raw); err != nil {
-			return ReserveReply{}, fmt.Errorf("bus: reserve reply for %s: %w", req.RequestID, err)
-		}
+	reply, err := requestRelay[ReserveRequest, ReserveReply](ctx, c, "reserve", subject, req, ReserveRequest.Encode, DecodeReserveReply)
+	if err != nil {
+		return ReserveReply{}, err
 	}
 	if reply.Error != nil {
 		return reply, fmt.Errorf("bus: reserve %s in %s by relay %q: %w", req.RequestID, req.GameSessionID, req.RelayID, reply.Error)

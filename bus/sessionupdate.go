@@ -22,19 +22,9 @@ func (c *Conn) RequestSessionUpdate(ctx context.Context, req SessionUpdateReques
 	if err != nil {
 		return SessionUpdateReply{}, fmt.Errorf("bus: request session update: %w", err)
 	}
-	reply, local := requestLocally[SessionUpdateRequest, SessionUpdateReply](c, subject, req)
-	if !local {
-		data, err := req.Encode()
-		if err != nil {
-			return SessionUpdateReply{}, fmt.Errorf("bus: request session update: %w", err)
-		}
-		raw, err := c.request(ctx, "request session update "+req.RequestID, subject, data)
-		if err != nil {
-			return SessionUpdateReply{}, err
-		}
-		if reply, err = DecodeSessionUpdateReply(raw); err != nil {
-			return SessionUpdateReply{}, fmt.Errorf("bus: session update reply for %s: %w", req.RequestID, err)
-		}
+	reply, err := requestRelay[SessionUpdateRequest, SessionUpdateReply](ctx, c, "session update", subject, req, SessionUpdateRequest.Encode, DecodeSessionUpdateReply)
+	if err != nil {
+		return SessionUpdateReply{}, err
 	}
 	if reply.Error != nil {
 		return reply, fmt.Errorf("bus: session update %s of %s by relay %q: %w", req.RequestID, req.GameSessionID, req.RelayID, reply.Error)
