@@ -14,17 +14,16 @@ import (
 // its delivery, the reply and its decoding over the in-process NATS server
 // cost about as much as the relay's work itself. A request (validated by
 // the requester, as its encoding would) goes to its handler on the caller's
-// goroutine, answered as the bus path answers it: refusals for a request
-// addressed to another relay or past its deadline, the handler's context
-// ending at the deadline or when the server stops, and a reply that would
-// not encode refused as INTERNAL.
+// goroutine, answered as the bus path answers it: a refusal past its
+// deadline, the handler's context ending at the deadline or when the server
+// stops, and a reply that would not encode refused as INTERNAL. (It is
+// addressed to this server's relay: its subject names the relay.)
 // A server that is stopping takes no more local requests: they go over the
 // bus, where the subscription refuses them as DRAINING or no one answers.
 type localServer[Q relayRequest, R any, P relayReply[R]] struct {
 	ctx     context.Context
 	log     *slog.Logger
 	subject string
-	relayID string
 	refuse  func(requestID string, code ErrorCode, msg string) R
 	handler func(context.Context, Q) R
 
@@ -61,11 +60,8 @@ func (l *localServer[Q, R, P]) serve(req Q) (R, bool) {
 		return zero, false
 	}
 	defer l.wg.Done()
-	id, to, deadline := req.addressed()
-	switch {
-	case to != l.relayID:
-		return l.refuse(id, CodeInvalid, fmt.Sprintf("request for relay %q sent to relay %q", to, l.relayID)), true
-	case !time.Now().Before(deadline):
+	id, _, deadline := req.addressed()
+	if !time.Now().Before(deadline) {
 		return l.refuse(id, CodeExpired, "deadline "+deadline.Format(time.RFC3339Nano)+" passed"), true
 	}
 	hctx, cancel := context.WithDeadline(l.ctx, deadline)

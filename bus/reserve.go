@@ -155,7 +155,7 @@ func serveRelayRequests[Q relayRequest, R any, P relayReply[R]](ctx context.Cont
 	if err != nil {
 		return nil, err
 	}
-	stopLocal := serveLocally(c, &localServer[Q, R, P]{ctx: ctx, log: c.log, subject: subject, relayID: relayID, refuse: refuse, handler: handler})
+	stopLocal := serveLocally(c, &localServer[Q, R, P]{ctx: ctx, log: c.log, subject: subject, refuse: refuse, handler: handler})
 	unregister := context.AfterFunc(ctx, stopLocal)
 	return func() {
 		unregister()
