@@ -165,8 +165,6 @@ func (s *session) configure(players int) error {
 	return nil
 }
 
-// joined reports whether a player has logged in with one of the session's
-// player sessions.
 // playerSessionIDs returns the player session ids the session holds,
 // reserved or logged in.
 func (s *session) playerSessionIDs() []string {
@@ -179,6 +177,8 @@ func (s *session) playerSessionIDs() []string {
 	return ids
 }
 
+// joined reports whether a player has logged in with one of the session's
+// player sessions.
 func (s *session) joined() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -46,10 +46,10 @@ func (l *ledger) recordLocked(id string) *placed {
 	return l.placements[id]
 }
 
-// addLocked records pl for match id, a reserve request's (pl.until set) or
-// a placement's; l.mu is held.
+// addLocked records pl for match id, a reserve request's (reservePrefix,
+// pl.until its deadline) or a placement's; l.mu is held.
 func (l *ledger) addLocked(id string, pl *placed) {
-	if pl.until.IsZero() {
+	if !strings.HasPrefix(id, reservePrefix) {
 		l.placements[id] = pl
 		return
 	}
