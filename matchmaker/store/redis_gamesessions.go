@@ -1004,6 +1004,7 @@ func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int
 	}
 	cut := before.UnixMilli()
 	var entries, keys, stale []string
+	more := len(head) == limit
 	for _, e := range head {
 		ms, fleet, id, ok := parseReservationEntry(e)
 		if !ok {
@@ -1011,6 +1012,7 @@ func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int
 			continue
 		}
 		if ms > cut {
+			more = false
 			break
 		}
 		entries = append(entries, e)
@@ -1037,7 +1039,7 @@ func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int
 	if err := r.dropReserved(ctx, stale); err != nil {
 		return nil, false, fmt.Errorf("due reservations: drop %d entries: %w", len(stale), err)
 	}
-	return due, len(entries) == limit, nil
+	return due, more, nil
 }
 
 // moveOldReservations moves the entries of the index of reservations

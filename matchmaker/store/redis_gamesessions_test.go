@@ -241,3 +241,22 @@ func psIDs(ps []store.PlayerSession) []string {
 	}
 	return ids
 }
+
+// TestRedisDueReservationsMalformedEntries: an entry of the index that is
+// not "<ms> <fleet> <id>" is dropped and counts among the entries looked at,
+// so a page of them still reports that more may follow.
+func TestRedisDueReservationsMalformedEntries(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	const list = "mp:{_meta}:reservations"
+	if err := c.RPush(ctx, list, "garbage", "12 fleet-1", "1000 fleet-1 psess-gone", "2000 fleet-1 psess-gone-2").Err(); err != nil {
+		t.Fatal(err)
+	}
+	due, more, err := s.DueReservations(ctx, time.UnixMilli(5000), 3)
+	if err != nil || len(due) != 0 || !more {
+		t.Fatalf("due %v, more %v, %v; want none and more", psIDs(due), more, err)
+	}
+	if left, err := c.LRange(ctx, list, 0, -1).Result(); err != nil || !slices.Equal(left, []string{"2000 fleet-1 psess-gone-2"}) {
+		t.Fatalf("index left %q, %v; want the entry not looked at", left, err)
+	}
+}
