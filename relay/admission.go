@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -170,11 +171,7 @@ func (s *session) configure(players int) error {
 func (s *session) playerSessionIDs() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := make([]string, 0, len(s.reservations))
-	for psid := range s.reservations {
-		ids = append(ids, psid)
-	}
-	return ids
+	return slices.Collect(maps.Keys(s.reservations))
 }
 
 // joined reports whether a player has logged in with one of the session's
