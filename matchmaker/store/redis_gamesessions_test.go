@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
 )
 
 // TestRedisGameSessionKeys checks the layout docs/store.md documents for
@@ -210,7 +211,7 @@ func TestRedisOldReservationsMoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := psIDs(due); !slices.Equal(got, []string{"psess-a", "psess-b"}) || !more {
+	if got := storetest.PlayerSessionIDs(due); !slices.Equal(got, []string{"psess-a", "psess-b"}) || !more {
 		t.Fatalf("due = %v (more %v), want psess-a, psess-b and more", got, more)
 	}
 	if n, err := c.Exists(ctx, old).Result(); err != nil || n != 0 {
@@ -234,14 +235,6 @@ func TestRedisOldReservationsMoved(t *testing.T) {
 	}
 }
 
-func psIDs(ps []store.PlayerSession) []string {
-	ids := make([]string, len(ps))
-	for i, p := range ps {
-		ids[i] = p.PlayerSessionId
-	}
-	return ids
-}
-
 // TestRedisDueReservationsMalformedEntries: an entry of the index that is
 // not "<ms> <fleet> <id>" is dropped and counts among the entries looked at,
 // so a page of them still reports that more may follow.
@@ -254,7 +247,7 @@ func TestRedisDueReservationsMalformedEntries(t *testing.T) {
 	}
 	due, more, err := s.DueReservations(ctx, time.UnixMilli(5000), 3)
 	if err != nil || len(due) != 0 || !more {
-		t.Fatalf("due %v, more %v, %v; want none and more", psIDs(due), more, err)
+		t.Fatalf("due %v, more %v, %v; want none and more", storetest.PlayerSessionIDs(due), more, err)
 	}
 	if left, err := c.LRange(ctx, list, 0, -1).Result(); err != nil || !slices.Equal(left, []string{"2000 fleet-1 psess-gone-2"}) {
 		t.Fatalf("index left %q, %v; want the entry not looked at", left, err)

@@ -589,7 +589,9 @@ func testPlayerSessionsRefused(t *testing.T, open Opener) {
 	}
 }
 
-func psIDs(ps []store.PlayerSession) []string {
+// PlayerSessionIDs returns the ids of ps, in order (an empty slice for
+// none).
+func PlayerSessionIDs(ps []store.PlayerSession) []string {
 	out := []string{}
 	for _, p := range ps {
 		out = append(out, p.PlayerSessionId)
@@ -616,7 +618,7 @@ func testListPlayerSessions(t *testing.T, open Opener) {
 	for {
 		page, next, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{GameSessionID: a.GameSessionId}, store.Page{Limit: 2, NextToken: token})
 		must(t, err)
-		got = append(got, psIDs(page)...)
+		got = append(got, PlayerSessionIDs(page)...)
 		if next == "" {
 			break
 		}
@@ -625,7 +627,7 @@ func testListPlayerSessions(t *testing.T, open Opener) {
 	same(t, "player sessions of a", got, inA)
 	byPlayer, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: "p-000"}, store.Page{})
 	must(t, err)
-	same(t, "player sessions of p-000", psIDs(byPlayer), []string{"psess-a-000", "psess-b"})
+	same(t, "player sessions of p-000", PlayerSessionIDs(byPlayer), []string{"psess-a-000", "psess-b"})
 
 	p, err := s.GetPlayerSession(ctx, "psess-a-002")
 	must(t, err)
@@ -634,7 +636,7 @@ func testListPlayerSessions(t *testing.T, open Opener) {
 	must(t, err)
 	active, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{GameSessionID: a.GameSessionId, Status: store.PlayerSessionActive}, store.Page{})
 	must(t, err)
-	same(t, "ACTIVE player sessions", psIDs(active), []string{"psess-a-002"})
+	same(t, "ACTIVE player sessions", PlayerSessionIDs(active), []string{"psess-a-002"})
 	none, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: "nobody"}, store.Page{})
 	must(t, err)
 	if len(none) != 0 {
@@ -682,7 +684,7 @@ func PlayerSessionsRace(t *testing.T, stores []store.Store) {
 						t.Errorf("%d held, over the maximum", held)
 					}
 					mu.Lock()
-					created = append(created, psIDs(ps)...)
+					created = append(created, PlayerSessionIDs(ps)...)
 					mu.Unlock()
 				case errors.Is(err, store.ErrGameSessionFull):
 					full.Add(1)
@@ -752,7 +754,7 @@ func testGameSessionRetention(t *testing.T, open Opener) {
 	}
 	byPlayer, _, err := s.ListPlayerSessions(ctx, store.PlayerSessionFilter{PlayerID: "p-e"}, store.Page{})
 	must(t, err)
-	same(t, "player sessions after the retention", psIDs(byPlayer), []string{"psess-l"})
+	same(t, "player sessions after the retention", PlayerSessionIDs(byPlayer), []string{"psess-l"})
 	getGS(t, s, live.GameSessionId)
 	// The expired session's fleet takes the deletion, and its id is free.
 	createGS(t, s, gameSession(fleetA, "ends", 2, 3))
@@ -904,12 +906,12 @@ func testDueReservations(t *testing.T, open Opener) {
 
 	due, _, err := s.DueReservations(ctx, base().Add(4*time.Second), 10)
 	must(t, err)
-	same(t, "due by base+4s", psIDs(due), []string{id("psess", 0), id("psess", 3)})
+	same(t, "due by base+4s", PlayerSessionIDs(due), []string{id("psess", 0), id("psess", 3)})
 	var all []string
 	for range 20 {
 		due, more, err := s.DueReservations(ctx, base().Add(time.Hour), 1)
 		must(t, err)
-		all = append(all, psIDs(due)...)
+		all = append(all, PlayerSessionIDs(due)...)
 		if len(due) == 1 {
 			// As the sweep would: it is not due any more.
 			due[0].Status = store.PlayerSessionTimedOut
@@ -945,7 +947,7 @@ func testTimeOutReservations(t *testing.T, open Opener) {
 	revB, _, _ := changes(t, s, fleetB, 0)
 	due, _, err := s.DueReservations(ctx, base().Add(time.Hour), 10)
 	must(t, err)
-	same(t, "due", psIDs(due), []string{id("psess", 0), id("psess", 1), id("psess", 2), id("psess", 3), id("psess", 4)})
+	same(t, "due", PlayerSessionIDs(due), []string{id("psess", 0), id("psess", 1), id("psess", 2), id("psess", 3), id("psess", 4)})
 	connected := due[4]
 	connected.Status = store.PlayerSessionActive
 	_, err = s.UpdatePlayerSession(ctx, connected)
@@ -959,7 +961,7 @@ func testTimeOutReservations(t *testing.T, open Opener) {
 	gone.Version = 1
 	moved, err := s.TimeOutReservations(ctx, append(slices.Clone(due), gone))
 	must(t, err)
-	same(t, "moved", psIDs(moved), []string{id("psess", 0), id("psess", 1), id("psess", 2)})
+	same(t, "moved", PlayerSessionIDs(moved), []string{id("psess", 0), id("psess", 1), id("psess", 2)})
 	for i, p := range moved {
 		if p.Status != store.PlayerSessionTimedOut || p.Version != due[i].Version+1 {
 			t.Fatalf("moved %s: %s at version %d, want TIMEDOUT at %d", p.PlayerSessionId, p.Status, p.Version, due[i].Version+1)
@@ -985,14 +987,14 @@ func testTimeOutReservations(t *testing.T, open Opener) {
 	same(t, "changes in fleet B", got, map[string]int{"b": 0})
 	again, err := s.TimeOutReservations(ctx, due)
 	must(t, err)
-	same(t, "moved by a second call with the same reads", psIDs(again), []string{})
+	same(t, "moved by a second call with the same reads", PlayerSessionIDs(again), []string{})
 	same(t, "counts after the second call", counts(), []int{1, 0, 1})
 	left, _, err := s.DueReservations(ctx, base().Add(time.Hour), 10)
 	must(t, err)
-	same(t, "due after", psIDs(left), []string{id("psess", 3)})
+	same(t, "due after", PlayerSessionIDs(left), []string{id("psess", 3)})
 	none, err := s.TimeOutReservations(ctx, nil)
 	must(t, err)
-	same(t, "moved of none", psIDs(none), []string{})
+	same(t, "moved of none", PlayerSessionIDs(none), []string{})
 }
 
 // MaximumRace races, through the given stores in turn, 16 goroutines each
