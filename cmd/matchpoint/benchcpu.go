@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"maps"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -30,13 +33,25 @@ func (c *cpuFlags) register(fs *flag.FlagSet, what string) {
 }
 
 // cpuSource reads one process's total CPU time in seconds and, when the
-// process is local (a pid, a Redis server on this machine), its minor page
-// faults: on a virtual machine a fault can cost 10 µs or more, so a process
-// whose memory grows during a run pays for it in CPU.
+// process is local (a pid, a Redis server on this machine), its procCounts.
 type cpuSource struct {
-	name   string
-	read   func(ctx context.Context) (float64, error)
-	faults func(ctx context.Context) (int64, error) // nil when not known
+	name  string
+	read  func(ctx context.Context) (float64, error)
+	local func(ctx context.Context) (procCounts, error) // nil when not known
+}
+
+// procCounts is what /proc tells of a local process beside its CPU time. On
+// a virtual machine a minor page fault can cost 10 µs or more, and a
+// context switch (a thread going to sleep, or woken) several: a process
+// whose memory grows during a run, or that wakes for every request, pays
+// for it in CPU. waited is the time its threads were runnable but not
+// running, on a run queue behind other work (-1 when the kernel does not
+// keep it): what the machine's other processes cost the process under test
+// in latency.
+type procCounts struct {
+	faults   int64
+	switches int64
+	waited   time.Duration
 }
 
 // sources returns the CPU sources the flags name; an unparsable value is an
@@ -49,7 +64,7 @@ func (c *cpuFlags) sources() ([]cpuSource, error) {
 			return nil, fmt.Errorf("--cpu-pids: %q is not a pid", p)
 		}
 		out = append(out, cpuSource{name: "pid " + p, read: func(context.Context) (float64, error) { return procCPUSeconds(pid) },
-			faults: func(context.Context) (int64, error) { return procMinorFaults(pid) }})
+			local: func(context.Context) (procCounts, error) { return procCountsOf(pid) }})
 	}
 	for _, u := range splitList(c.urls) {
 		out = append(out, cpuSource{name: u, read: func(ctx context.Context) (float64, error) { return metricsCPUSeconds(ctx, u) }})
@@ -60,7 +75,7 @@ func (c *cpuFlags) sources() ([]cpuSource, error) {
 			return nil, fmt.Errorf("--cpu-redis: %w", err)
 		}
 		out = append(out, cpuSource{name: "redis " + opts.Addr, read: func(ctx context.Context) (float64, error) { return redisCPUSeconds(ctx, opts) },
-			faults: func(ctx context.Context) (int64, error) { return redisMinorFaults(ctx, opts) }})
+			local: func(ctx context.Context) (procCounts, error) { return redisProcCounts(ctx, opts) }})
 	}
 	return out, nil
 }
@@ -96,6 +111,91 @@ func procMinorFaults(pid int) (int64, error) {
 		return 0, fmt.Errorf("/proc/%d/stat: minflt %q", pid, f[7])
 	}
 	return n, nil
+}
+
+// procCountsOf reads pid's procCounts: its minor page faults from
+// /proc/<pid>/stat, and the context switches and run queue waits of each of
+// its threads from /proc/<pid>/task. A thread that ends between two reads
+// takes its counts with it (Go and Redis keep theirs).
+func procCountsOf(pid int) (procCounts, error) {
+	faults, err := procMinorFaults(pid)
+	if err != nil {
+		return procCounts{}, err
+	}
+	c := procCounts{faults: faults}
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		return procCounts{}, err
+	}
+	for _, t := range tasks {
+		status, err := os.ReadFile(dir + "/" + t.Name() + "/status")
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // the thread ended
+		}
+		if err != nil {
+			return procCounts{}, err
+		}
+		n, err := parseContextSwitches(status)
+		if err != nil {
+			return procCounts{}, fmt.Errorf("%s/%s/status: %w", dir, t.Name(), err)
+		}
+		c.switches += n
+		if c.waited < 0 {
+			continue
+		}
+		sched, err := os.ReadFile(dir + "/" + t.Name() + "/schedstat")
+		if err != nil {
+			c.waited = -1 // a kernel without CONFIG_SCHED_INFO, or the thread ended
+			continue
+		}
+		w, err := parseRunQueueWait(sched)
+		if err != nil {
+			return procCounts{}, fmt.Errorf("%s/%s/schedstat: %w", dir, t.Name(), err)
+		}
+		c.waited += w
+	}
+	return c, nil
+}
+
+// parseContextSwitches is the sum of a /proc status file's
+// voluntary_ctxt_switches and nonvoluntary_ctxt_switches.
+func parseContextSwitches(status []byte) (int64, error) {
+	var total int64
+	found := 0
+	for line := range strings.SplitSeq(string(status), "\n") {
+		key, value, ok := strings.Cut(line, ":")
+		if !ok || (key != "voluntary_ctxt_switches" && key != "nonvoluntary_ctxt_switches") {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%s %q is not a count", key, strings.TrimSpace(value))
+		}
+		if n > math.MaxInt64-total {
+			return 0, fmt.Errorf("%s %d: the sum overflows", key, n)
+		}
+		total += n
+		found++
+	}
+	if found != 2 {
+		return 0, errors.New("no voluntary_ctxt_switches and nonvoluntary_ctxt_switches")
+	}
+	return total, nil
+}
+
+// parseRunQueueWait is the second field of a /proc schedstat file: the
+// nanoseconds a thread has spent runnable, waiting for a CPU.
+func parseRunQueueWait(schedstat []byte) (time.Duration, error) {
+	f := strings.Fields(string(schedstat))
+	if len(f) != 3 {
+		return 0, fmt.Errorf("%d fields, want 3 (running, waiting, time slices)", len(f))
+	}
+	ns, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil || ns < 0 {
+		return 0, fmt.Errorf("waiting time %q is not a count of nanoseconds", f[1])
+	}
+	return time.Duration(ns), nil
 }
 
 // procStat returns the fields of /proc/<pid>/stat from the third (state)
@@ -147,18 +247,18 @@ func redisCPUSeconds(ctx context.Context, opts *redis.Options) (float64, error) 
 	return total, nil
 }
 
-// redisMinorFaults is a Redis server's minor page faults, when it runs on
-// this machine (its INFO process_id is a process here).
-func redisMinorFaults(ctx context.Context, opts *redis.Options) (int64, error) {
+// redisProcCounts is a Redis server's procCounts, when it runs on this
+// machine (its INFO process_id is a process here).
+func redisProcCounts(ctx context.Context, opts *redis.Options) (procCounts, error) {
 	info, err := redisInfo(ctx, opts, "server")
 	if err != nil {
-		return 0, err
+		return procCounts{}, err
 	}
 	pid, err := strconv.Atoi(info["process_id"])
 	if err != nil {
-		return 0, fmt.Errorf("redis %s: INFO server process_id %q", opts.Addr, info["process_id"])
+		return procCounts{}, fmt.Errorf("redis %s: INFO server process_id %q", opts.Addr, info["process_id"])
 	}
-	return procMinorFaults(pid)
+	return procCountsOf(pid)
 }
 
 // redisInfo is one section of a Redis server's INFO, by field.
@@ -181,9 +281,10 @@ type cpuRun struct {
 	sources []cpuSource
 	before  []float64
 	errs    []error
-	// faults are the sources' page faults before the run, -1 where not known.
-	faults []int64
-	start  time.Time
+	// local are the sources' procCounts before the run, ok where known.
+	local   []procCounts
+	localOK []bool
+	start   time.Time
 	// self is the bench process's CPU before the run, selfErr why it could
 	// not be read (no /proc).
 	self    float64
@@ -193,10 +294,10 @@ type cpuRun struct {
 // startCPU reads every source once, before the run.
 func startCPU(ctx context.Context, sources []cpuSource) *cpuRun {
 	r := &cpuRun{sources: sources, before: make([]float64, len(sources)), errs: make([]error, len(sources)),
-		faults: make([]int64, len(sources)), start: time.Now()}
+		local: make([]procCounts, len(sources)), localOK: make([]bool, len(sources)), start: time.Now()}
 	for i, s := range sources {
 		r.before[i], r.errs[i] = s.read(ctx)
-		r.faults[i] = readFaults(ctx, s)
+		r.local[i], r.localOK[i] = readLocal(ctx, s)
 	}
 	r.self, r.selfErr = procCPUSeconds(os.Getpid())
 	return r
@@ -227,8 +328,13 @@ func (r *cpuRun) report(ctx context.Context, units int64, unit string) string {
 		total += used
 		ok++
 		fmt.Fprintf(&b, "cpu %s: %.2fs (%.0f%% of a core), %s per %s", s.name, used, 100*used/elapsed, perUnit(used, units), unit)
-		if n := readFaults(ctx, s); n >= 0 && r.faults[i] >= 0 {
-			fmt.Fprintf(&b, "; %d page faults, %s per %s", n-r.faults[i], perUnitCount(n-r.faults[i], units), unit)
+		if now, ok := readLocal(ctx, s); ok && r.localOK[i] {
+			was := r.local[i]
+			fmt.Fprintf(&b, "; %d page faults, %s per %s", now.faults-was.faults, perUnitCount(now.faults-was.faults, units), unit)
+			fmt.Fprintf(&b, "; %d context switches, %s per %s", now.switches-was.switches, perUnitCount(now.switches-was.switches, units), unit)
+			if now.waited >= 0 && was.waited >= 0 {
+				fmt.Fprintf(&b, "; runnable without a CPU %.2fs", (now.waited - was.waited).Seconds())
+			}
 		}
 		b.WriteByte('\n')
 	}
@@ -244,16 +350,13 @@ func (r *cpuRun) report(ctx context.Context, units int64, unit string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// readFaults is s's page faults, or -1 when they cannot be read.
-func readFaults(ctx context.Context, s cpuSource) int64 {
-	if s.faults == nil {
-		return -1
+// readLocal is s's procCounts, if it can be read.
+func readLocal(ctx context.Context, s cpuSource) (procCounts, bool) {
+	if s.local == nil {
+		return procCounts{}, false
 	}
-	n, err := s.faults(ctx)
-	if err != nil {
-		return -1
-	}
-	return n
+	c, err := s.local(ctx)
+	return c, err == nil
 }
 
 func perUnitCount(n, units int64) string {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
@@ -26,9 +27,10 @@ func TestCPUSources(t *testing.T) {
 	if err != nil || len(sources) != 3 {
 		t.Fatalf("sources: %d %v", len(sources), err)
 	}
-	// This process has used CPU; spin until /proc shows more of it.
+	// Spin until /proc shows this process using CPU (a test run alone may
+	// start under one 10 ms tick).
 	before, err := sources[0].read(ctx)
-	if err != nil || before <= 0 {
+	if err != nil || before < 0 {
 		t.Fatalf("pid: %v %v", before, err)
 	}
 	for {
@@ -43,6 +45,10 @@ func TestCPUSources(t *testing.T) {
 		t.Fatalf("redis: %v %v", v, err)
 	}
 	run := startCPU(ctx, sources)
+	// A thread that sleeps is switched out: context switches of this process.
+	for range 5 {
+		time.Sleep(time.Millisecond)
+	}
 	// Fresh memory, touched page by page: page faults of this process.
 	fresh := make([]byte, 16<<20)
 	for i := 0; i < len(fresh); i += 4096 {
@@ -66,6 +72,13 @@ func TestCPUSources(t *testing.T) {
 	if !regexp.MustCompile(`cpu redis [^\n]*; \d+ page faults`).MatchString(out) {
 		t.Errorf("no page faults for the local Redis:\n%s", out)
 	}
+	m = regexp.MustCompile(`cpu pid \d+: [^\n]*; (\d+) context switches, [0-9.]+ per delivered message; runnable without a CPU (\d+\.\d\d)s`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no context switches or run queue wait for the pid:\n%s", out)
+	}
+	if n, _ := strconv.Atoi(m[1]); n == 0 {
+		t.Errorf("0 context switches over a run that slept:\n%s", out)
+	}
 	if strings.Contains(strings.Split(out, "\n")[1], "page faults") {
 		t.Errorf("page faults for a /metrics URL, which has no pid here:\n%s", out)
 	}
@@ -88,4 +101,73 @@ func TestCPUSourcesBadInput(t *testing.T) {
 	if out := run.report(context.Background(), 10, "x"); !strings.Contains(out, "cpu pid 999999999: not measured: ") {
 		t.Errorf("a missing process: %s", out)
 	}
+}
+
+func TestParseContextSwitches(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     int64
+		err      string
+	}{
+		{name: "status", in: "Name:\tmatchpoint\nThreads:\t1\nvoluntary_ctxt_switches:\t1520\nnonvoluntary_ctxt_switches:\t31\n", want: 1551},
+		{name: "no trailing newline", in: "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t7", want: 7},
+		{name: "one missing", in: "voluntary_ctxt_switches:\t3\n", err: "no voluntary_ctxt_switches and nonvoluntary_ctxt_switches"},
+		{name: "empty", in: "", err: "no voluntary_ctxt_switches"},
+		{name: "not a number", in: "voluntary_ctxt_switches:\tmany\nnonvoluntary_ctxt_switches:\t1\n", err: `voluntary_ctxt_switches "many" is not a count`},
+		{name: "negative", in: "voluntary_ctxt_switches:\t1\nnonvoluntary_ctxt_switches:\t-1\n", err: `nonvoluntary_ctxt_switches "-1" is not a count`},
+		{name: "overflow", in: "voluntary_ctxt_switches:\t9223372036854775807\nnonvoluntary_ctxt_switches:\t1\n", err: "nonvoluntary_ctxt_switches 1: the sum overflows"},
+	} {
+		got, err := parseContextSwitches([]byte(tc.in))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: %d, %v; want error %q", tc.name, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %d, %v; want %d", tc.name, got, err, tc.want)
+		}
+	}
+}
+
+func TestParseRunQueueWait(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     time.Duration
+		err      string
+	}{
+		{name: "schedstat", in: "233699004 21902449 525\n", want: 21902449},
+		{name: "never waited", in: "0 0 1", want: 0},
+		{name: "two fields", in: "1 2\n", err: "2 fields, want 3"},
+		{name: "empty", in: "", err: "0 fields, want 3"},
+		{name: "not a number", in: "1 x 3", err: `waiting time "x" is not a count of nanoseconds`},
+		{name: "negative", in: "1 -5 3", err: `waiting time "-5"`},
+	} {
+		got, err := parseRunQueueWait([]byte(tc.in))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: %v, %v; want error %q", tc.name, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+}
+
+// FuzzParseProcCounts feeds the /proc parsers arbitrary files: an answer is
+// a count that is never negative, or an error, never a panic.
+func FuzzParseProcCounts(f *testing.F) {
+	f.Add([]byte("voluntary_ctxt_switches:\t1520\nnonvoluntary_ctxt_switches:\t31\n"))
+	f.Add([]byte("233699004 21902449 525\n"))
+	f.Add([]byte("voluntary_ctxt_switches:\t9223372036854775807\nnonvoluntary_ctxt_switches:\t9223372036854775807\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if n, err := parseContextSwitches(b); err == nil && n < 0 {
+			t.Errorf("parseContextSwitches(%q) = %d", b, n)
+		}
+		if d, err := parseRunQueueWait(b); err == nil && d < 0 {
+			t.Errorf("parseRunQueueWait(%q) = %v", b, d)
+		}
+	})
 }
