@@ -45,6 +45,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	lf.register(fs)
 	var gf gcFlags
 	gf.register(fs, devGCPercent)
+	var ts timerSlackFlag
+	ts.register(fs)
 	var hf httpFlags
 	hf.register(fs)
 	relayAddr := fs.String("relay-addr", "127.0.0.1:7000", "address of the relay's WebSocket listener (players connect here)")
@@ -63,10 +65,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
 		return 2
 	}
-	if err := errors.Join(mm.check(), hf.check(), gf.apply(log, os.LookupEnv)); err != nil {
+	if err := errors.Join(mm.check(), hf.check(), ts.check(), gf.apply(log, os.LookupEnv)); err != nil {
 		fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
 		return 2
 	}
+	ts.apply(log, "dev")
 	raiseOpenFilesLimit(log)
 	if mm.queueRegions == "" {
 		mm.queueRegions = mm.region

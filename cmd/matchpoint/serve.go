@@ -36,6 +36,8 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 	lf.register(fs)
 	var gf gcFlags
 	gf.register(fs, 0)
+	var ts timerSlackFlag
+	ts.register(fs)
 	var hf httpFlags
 	hf.register(fs)
 	if code := parseFlags(fs, args); code >= 0 {
@@ -43,7 +45,7 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 	}
 	log, err := lf.logger(stderr)
 	if err == nil {
-		err = gf.apply(log, os.LookupEnv)
+		err = errors.Join(ts.check(), gf.apply(log, os.LookupEnv))
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "matchpoint matchmaker: %v\n", err)
@@ -57,6 +59,7 @@ func runMatchmaker(ctx context.Context, args []string, _, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "matchpoint matchmaker: %v\n", err)
 		return 2
 	}
+	ts.apply(log, "matchmaker")
 	raiseOpenFilesLimit(log)
 	routeRedisLogs(log)
 	rc, err := rf.client()
@@ -106,6 +109,8 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	lf.register(fs)
 	var gf gcFlags
 	gf.register(fs, 0)
+	var ts timerSlackFlag
+	ts.register(fs)
 	var o relay.Options
 	fs.StringVar(&o.RelayID, "relay-id", "", "unique id of this relay (default: host name and a random suffix)")
 	fs.StringVar(&o.Region, "region", defaultRegion, "region (location) whose placements this relay takes (the matchmaker's --region by default)")
@@ -143,7 +148,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	log, err := lf.logger(stderr)
 	if err == nil {
-		err = gf.apply(log, os.LookupEnv)
+		err = errors.Join(ts.check(), gf.apply(log, os.LookupEnv))
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "matchpoint relay: %v\n", err)
@@ -158,6 +163,7 @@ func runRelay(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return 2
 	}
 	o.HTTPReadTimeout, o.HTTPWriteTimeout, o.HTTPIdleTimeout = hf.readTimeout, hf.writeTimeout, hf.idleTimeout
+	ts.apply(log, "relay")
 	raiseOpenFilesLimit(log)
 	conn, err := nf.connect(ctx, "relay-"+o.Region, log)
 	if err != nil {
