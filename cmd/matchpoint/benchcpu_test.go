@@ -103,12 +103,31 @@ func TestCPUSourcesBadInput(t *testing.T) {
 	}
 }
 
+// parseCase is one input of a /proc parser: the value it gives, or the
+// error it must give.
+type parseCase[T comparable] struct {
+	name, in string
+	want     T
+	err      string
+}
+
+func checkParser[T comparable](t *testing.T, parse func([]byte) (T, error), cases []parseCase[T]) {
+	t.Helper()
+	for _, tc := range cases {
+		got, err := parse([]byte(tc.in))
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: %v, %v; want error %q", tc.name, got, err, tc.err)
+			}
+		case err != nil || got != tc.want:
+			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+}
+
 func TestParseContextSwitches(t *testing.T) {
-	for _, tc := range []struct {
-		name, in string
-		want     int64
-		err      string
-	}{
+	checkParser(t, parseContextSwitches, []parseCase[int64]{
 		{name: "status", in: "Name:\tmatchpoint\nThreads:\t1\nvoluntary_ctxt_switches:\t1520\nnonvoluntary_ctxt_switches:\t31\n", want: 1551},
 		{name: "no trailing newline", in: "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t7", want: 7},
 		{name: "one missing", in: "voluntary_ctxt_switches:\t3\n", err: "no voluntary_ctxt_switches and nonvoluntary_ctxt_switches"},
@@ -116,44 +135,18 @@ func TestParseContextSwitches(t *testing.T) {
 		{name: "not a number", in: "voluntary_ctxt_switches:\tmany\nnonvoluntary_ctxt_switches:\t1\n", err: `voluntary_ctxt_switches "many" is not a count`},
 		{name: "negative", in: "voluntary_ctxt_switches:\t1\nnonvoluntary_ctxt_switches:\t-1\n", err: `nonvoluntary_ctxt_switches "-1" is not a count`},
 		{name: "overflow", in: "voluntary_ctxt_switches:\t9223372036854775807\nnonvoluntary_ctxt_switches:\t1\n", err: "nonvoluntary_ctxt_switches 1: the sum overflows"},
-	} {
-		got, err := parseContextSwitches([]byte(tc.in))
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%s: %d, %v; want error %q", tc.name, got, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("%s: %d, %v; want %d", tc.name, got, err, tc.want)
-		}
-	}
+	})
 }
 
 func TestParseRunQueueWait(t *testing.T) {
-	for _, tc := range []struct {
-		name, in string
-		want     time.Duration
-		err      string
-	}{
+	checkParser(t, parseRunQueueWait, []parseCase[time.Duration]{
 		{name: "schedstat", in: "233699004 21902449 525\n", want: 21902449},
 		{name: "never waited", in: "0 0 1", want: 0},
 		{name: "two fields", in: "1 2\n", err: "2 fields, want 3"},
 		{name: "empty", in: "", err: "0 fields, want 3"},
 		{name: "not a number", in: "1 x 3", err: `waiting time "x" is not a count of nanoseconds`},
 		{name: "negative", in: "1 -5 3", err: `waiting time "-5"`},
-	} {
-		got, err := parseRunQueueWait([]byte(tc.in))
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%s: %v, %v; want error %q", tc.name, got, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
-		}
-	}
+	})
 }
 
 // FuzzParseProcCounts feeds the /proc parsers arbitrary files: an answer is
