@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/matchpoint-dev/matchpoint/internal/poll"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
 
@@ -45,10 +47,13 @@ func TestCPUSources(t *testing.T) {
 		t.Fatalf("redis: %v %v", v, err)
 	}
 	run := startCPU(ctx, sources)
-	// A thread that sleeps is switched out: context switches of this process.
-	for range 5 {
-		time.Sleep(time.Millisecond)
-	}
+	// Wait until this process's threads have been switched out (the poll's
+	// own waits do it): the run then has context switches to report.
+	var counts procCounts
+	poll.Must(t, 5*time.Second, func() string { return fmt.Sprintf("context switches past %d: %+v", run.local[0].switches, counts) }, func() bool {
+		counts, err = procCountsOf(os.Getpid())
+		return err == nil && counts.switches > run.local[0].switches
+	})
 	// Fresh memory, touched page by page: page faults of this process.
 	fresh := make([]byte, 16<<20)
 	for i := 0; i < len(fresh); i += 4096 {
