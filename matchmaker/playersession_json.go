@@ -33,12 +33,8 @@ func (p *PlayerSession) appendJSON(b []byte) []byte {
 	b = wirejson.Member(b, "GameSessionId", p.GameSessionId)
 	b = wirejson.Member(b, "FleetId", p.FleetId)
 	b = wirejson.MemberOmitEmpty(b, "FleetArn", p.FleetArn)
-	if p.CreationTime != nil {
-		b = p.CreationTime.appendJSON(append(b, `,"CreationTime":`...))
-	}
-	if p.TerminationTime != nil {
-		b = p.TerminationTime.appendJSON(append(b, `,"TerminationTime":`...))
-	}
+	b = appendTimestampMember(b, "CreationTime", p.CreationTime)
+	b = appendTimestampMember(b, "TerminationTime", p.TerminationTime)
 	b = wirejson.Member(b, "Status", p.Status)
 	b = wirejson.MemberOmitEmpty(b, "IpAddress", p.IpAddress)
 	b = wirejson.MemberOmitEmpty(b, "DnsName", p.DnsName)

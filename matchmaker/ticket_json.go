@@ -41,12 +41,8 @@ func (t *MatchmakingTicket) appendJSON(b []byte) ([]byte, error) {
 	b = wirejson.Member(b, "Status", string(t.Status))
 	b = wirejson.MemberOmitEmpty(b, "StatusReason", t.StatusReason)
 	b = wirejson.MemberOmitEmpty(b, "StatusMessage", t.StatusMessage)
-	if t.StartTime != nil {
-		b = t.StartTime.appendJSON(append(b, `,"StartTime":`...))
-	}
-	if t.EndTime != nil {
-		b = t.EndTime.appendJSON(append(b, `,"EndTime":`...))
-	}
+	b = appendTimestampMember(b, "StartTime", t.StartTime)
+	b = appendTimestampMember(b, "EndTime", t.EndTime)
 	if t.EstimatedWaitTime != nil {
 		b = wirejson.Int(append(b, `,"EstimatedWaitTime":`...), int64(*t.EstimatedWaitTime))
 	}
@@ -79,4 +75,14 @@ func appendPlayer(b []byte, p *store.Player) ([]byte, error) {
 // appendJSON appends t as MarshalJSON writes it.
 func (t Timestamp) appendJSON(b []byte) []byte {
 	return strconv.AppendFloat(b, float64(t.UnixMilli())/1000, 'f', -1, 64)
+}
+
+// appendTimestampMember appends the member name: t after a comma, as
+// Marshal writes a *Timestamp field tagged omitempty: nothing when t is nil.
+func appendTimestampMember(b []byte, name string, t *Timestamp) []byte {
+	if t == nil {
+		return b
+	}
+	b = append(append(append(b, `,"`...), name...), `":`...)
+	return t.appendJSON(b)
 }
