@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/matchpoint-dev/matchpoint/wirejson/wirejsontest"
 )
@@ -13,14 +12,8 @@ import (
 func randomPlayerSession(r *rand.Rand) PlayerSession {
 	words := []string{"", "a", "<x>&", "é\n", "q\"", "RESERVED", "\u2028", "\xff"}
 	word := func() string { return words[r.IntN(len(words))] }
-	stamp := func() *Timestamp {
-		if r.IntN(3) == 0 {
-			return nil
-		}
-		return ts(time.UnixMilli(r.Int64N(4e12)).Add(time.Duration(r.IntN(1e6))))
-	}
 	return PlayerSession{PlayerSessionId: word(), PlayerId: word(), GameSessionId: word(), FleetId: word(), FleetArn: word(),
-		CreationTime: stamp(), TerminationTime: stamp(), Status: word(), IpAddress: word(), DnsName: word(),
+		CreationTime: randomTimestamp(r), TerminationTime: randomTimestamp(r), Status: word(), IpAddress: word(), DnsName: word(),
 		Port: []int{0, 7777, -1}[r.IntN(3)], PlayerData: word()}
 }
 

@@ -12,17 +12,20 @@ import (
 	"github.com/matchpoint-dev/matchpoint/wirejson/wirejsontest"
 )
 
+// randomTimestamp is nil one time in three, else a time with sub-millisecond
+// digits that the JSON drops.
+func randomTimestamp(r *rand.Rand) *Timestamp {
+	if r.IntN(3) == 0 {
+		return nil
+	}
+	return ts(time.UnixMilli(r.Int64N(4e12)).Add(time.Duration(r.IntN(1e6))))
+}
+
 func randomMatchmakingTicket(r *rand.Rand) MatchmakingTicket {
 	words := []string{"", "a", "<x>&", "é\n", "q\"", "SEARCHING", "\u2028"}
 	word := func() string { return words[r.IntN(len(words))] }
-	stamp := func() *Timestamp {
-		if r.IntN(3) == 0 {
-			return nil
-		}
-		return ts(time.UnixMilli(r.Int64N(4e12)).Add(time.Duration(r.IntN(1e6))))
-	}
 	t := MatchmakingTicket{TicketId: word(), ConfigurationName: word(), ConfigurationArn: word(),
-		Status: store.Status(word()), StatusReason: word(), StatusMessage: word(), StartTime: stamp(), EndTime: stamp(),
+		Status: store.Status(word()), StatusReason: word(), StatusMessage: word(), StartTime: randomTimestamp(r), EndTime: randomTimestamp(r),
 		MatchpointLocation: word()}
 	if r.IntN(2) == 0 {
 		w := r.IntN(100) - 1
