@@ -187,6 +187,16 @@ func TestDevMatchesTwoPlayers(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(overview), "duel") {
 		t.Fatalf("the dashboard overview lacks the sample configuration: %v", overview)
 	}
+	// The API's requests are counted: matchTwo's two StartMatchmaking.
+	resp, err = http.Get(a.API + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `matchpoint_api_requests_total{action="POST /v1/tickets",code="201",face="rest"} 2`; !strings.Contains(string(metrics), want) {
+		t.Fatalf("/metrics lacks %s", want)
+	}
 }
 
 // TestDevRunsUploadedScript uploads a Realtime script through the dev stack's

@@ -165,6 +165,12 @@ func newMatchmakerStack(m *matchmakerFlags, st store.Store, conn *bus.Conn, reg 
 	if scripts != nil {
 		apiOpts = append(apiOpts, api.WithScripts(scripts))
 	}
+	apiMetrics, err := api.NewMetrics(reg)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	apiOpts = append(apiOpts, api.WithMetrics(apiMetrics))
 	apiHandler := api.New(svc, keys, log.With("component", "api"), apiOpts...)
 	dash, err := dashboard.New(dashboard.Options{
 		Store:        st,

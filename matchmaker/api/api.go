@@ -102,6 +102,9 @@ func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = 
 // (default 15s).
 func WithHeartbeat(d time.Duration) Option { return func(h *Handler) { h.heartbeat = d } }
 
+// WithMetrics counts and times the API's requests in m (NewMetrics).
+func WithMetrics(m *Metrics) Option { return func(h *Handler) { h.metrics = m } }
+
 // WithPollInterval sets how often an event stream rereads the store's log
 // for events appended by other processes (default 1s); events of this
 // process wake it at once.
@@ -120,6 +123,8 @@ type Handler struct {
 	scripts   Scripts
 	// signing holds the SigV4 signing keys derived lately (sigv4.go).
 	signing signingKeys
+	// metrics, when set, counts and times the requests (metrics.go).
+	metrics *Metrics
 }
 
 // New returns the HTTP handler of the matchmaker: REST under /v1/ (bearer
@@ -143,8 +148,8 @@ func New(svc Service, keys map[string]string, logger *slog.Logger, opts ...Optio
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	h.mux.HandleFunc("POST /{$}", h.serveGameLift)
-	h.mux.HandleFunc("POST /service/GameLift/operation/{action}", h.serveCBOR)
+	h.mux.HandleFunc(gameliftPattern, h.serveGameLift)
+	h.mux.HandleFunc(cborPattern, h.serveCBOR)
 	h.routes()
 	h.gameSessionRoutes()
 	h.placementRoutes()
@@ -152,8 +157,22 @@ func New(svc Service, keys map[string]string, logger *slog.Logger, opts ...Optio
 	return h
 }
 
-// ServeHTTP dispatches a request.
+// Routes the request metrics tell apart.
+const (
+	gameliftPattern      = "POST /{$}"
+	gameliftTargetPrefix = "GameLift."
+	cborPattern          = "POST /service/GameLift/operation/{action}"
+	eventsPattern        = "GET /v1/events"
+	ticketEventsPattern  = "GET /v1/tickets/{id}/events"
+)
+
+// ServeHTTP dispatches a request, and records it when the handler has
+// metrics (WithMetrics).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.metrics != nil {
+		h.serveMeasured(w, r)
+		return
+	}
 	h.mux.ServeHTTP(w, r)
 }
 

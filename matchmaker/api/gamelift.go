@@ -118,7 +118,7 @@ func (h *Handler) serveGameLift(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	action, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "GameLift.")
+	action, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), gameliftTargetPrefix)
 	fn := h.gamelift[action]
 	if !ok || fn == nil {
 		awsFail(w, http.StatusBadRequest, "UnknownOperationException", "X-Amz-Target: unknown operation "+r.Header.Get("X-Amz-Target"))

@@ -194,8 +194,8 @@ func (h *Handler) routes() {
 	})))
 	m.Handle("POST /v1/backfills", h.rest(withBody(http.StatusCreated, s.StartMatchBackfill, nil)))
 
-	m.Handle("GET /v1/events", h.stream(false))
-	m.Handle("GET /v1/tickets/{id}/events", h.stream(true))
+	m.Handle(eventsPattern, h.stream(false))
+	m.Handle(ticketEventsPattern, h.stream(true))
 	m.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		restFail(w, http.StatusNotFound, string(matchmaker.NotFound), "path: no such resource: "+r.Method+" "+r.URL.Path)
 	})
