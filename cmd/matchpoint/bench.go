@@ -76,14 +76,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *metricsURL == "" {
 		*metricsURL = *url + "/metrics"
 	}
-	var before matchHistogram
+	var before histogram
 	var scrapeErr error
 	if *metricsURL != "off" {
 		before, scrapeErr = scrapeTimeToMatch(ctx, *metricsURL, *configuration)
 	}
+	handler := startHandlerTimer(ctx, *url+"/metrics", "rest", "POST /v1/tickets")
 	cpu := startCPU(ctx, cpuSources)
 	res := benchTickets(ctx, *url+"/v1/tickets", string(secret), *configuration, *duration, *workers, *rate)
 	fmt.Fprintln(stdout, res)
+	fmt.Fprintln(stdout, handler.report(ctx))
 	if *metricsURL != "off" {
 		// After the matches of the run are formed, so that forming is counted.
 		fmt.Fprintln(stdout, timeToMatchLine(ctx, *metricsURL, *configuration, before, scrapeErr))
@@ -99,7 +101,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // timeToMatchLine reports the time to match of the tickets matched during
 // the run, from the forming matchmaker's histogram, or why it cannot.
-func timeToMatchLine(ctx context.Context, url, configuration string, before matchHistogram, err error) string {
+func timeToMatchLine(ctx context.Context, url, configuration string, before histogram, err error) string {
 	if err != nil {
 		return fmt.Sprintf("time to match: not measured: %v", err)
 	}
@@ -111,7 +113,7 @@ func timeToMatchLine(ctx context.Context, url, configuration string, before matc
 	if err != nil {
 		return fmt.Sprintf("time to match: not measured: %v", err)
 	}
-	return run.String()
+	return run.timeToMatchString()
 }
 
 type benchResult struct {

@@ -197,8 +197,8 @@ func TestTimeToMatchFromMetrics(t *testing.T) {
 	empty := httptest.NewServer(promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{}))
 	defer empty.Close()
 	none, err := scrapeTimeToMatch(t.Context(), empty.URL, "duel")
-	if err != nil || none.count != 0 || !strings.Contains(none.String(), "--metrics-url") {
-		t.Errorf("metrics without the histogram: %+v %q, %v; want an empty histogram that says to check --metrics-url", none, none, err)
+	if err != nil || none.count != 0 || !strings.Contains(none.timeToMatchString(), "--metrics-url") {
+		t.Errorf("metrics without the histogram: %+v %q, %v; want an empty histogram that says to check --metrics-url", none, none.timeToMatchString(), err)
 	}
 }
 
@@ -232,10 +232,17 @@ func TestBenchGameSessionsAgainstDev(t *testing.T) {
 		regexp.MustCompile(`(?m)^search: sent [1-9]\d*, accepted [1-9]\d* in \S+: \d+ searches/s$`),
 		regexp.MustCompile(`(?m)^search: latency p50 `),
 		regexp.MustCompile(`(?m)^search: \d+\.\d sessions per answer$`),
+		regexp.MustCompile(`(?m)^search: in the handler \([1-9]\d* requests, from the API's matchpoint_api_request_seconds\): p50 \S+  p90 \S+  p99 \S+; \d+\.\d\d% over 10ms$`),
 	} {
 		if !want.MatchString(out) {
 			t.Errorf("the report lacks %s:\n%s", want, out)
 		}
+	}
+	// The handler's histogram counts the calls of the phase, no more.
+	accepted := regexp.MustCompile(`(?m)^players: sent \d+, accepted (\d+) `).FindStringSubmatch(out)
+	handled := regexp.MustCompile(`(?m)^players: in the handler \((\d+) requests, from the API's matchpoint_api_request_seconds\): p50 \S+  p90 \S+  p99 \S+; \d+\.\d\d% over 10ms$`).FindStringSubmatch(out)
+	if accepted == nil || handled == nil || accepted[1] != handled[1] {
+		t.Errorf("players: accepted %v, in the handler %v: want the same count\n%s", accepted, handled, out)
 	}
 	// The fill of the players phase is counted as the sessions say.
 	if m := regexp.MustCompile(`players: sent (\d+), accepted (\d+)`).FindStringSubmatch(out); m == nil || m[1] != m[2] {
@@ -317,5 +324,41 @@ func TestRunPacedCountsTheWait(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestHandlerTimer: the handler line counts the requests of the phase, of
+// the face and action asked for, and says why when it cannot.
+func TestHandlerTimer(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: requestSecondsMetric, Buckets: []float64{0.001, 0.005, 0.01, 0.02}}, []string{"face", "action"})
+	reg.MustRegister(h)
+	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	defer srv.Close()
+	url := srv.URL + "/metrics"
+	observe := func(face, action string, n int, v float64) {
+		for range n {
+			h.WithLabelValues(face, action).Observe(v)
+		}
+	}
+	observe("gamelift", "CreatePlayerSessions", 5, 0.5) // before the phase
+	timer := startHandlerTimer(t.Context(), url, "gamelift", "CreatePlayerSessions")
+	observe("gamelift", "CreatePlayerSessions", 97, 0.0005)
+	observe("gamelift", "CreatePlayerSessions", 3, 0.015)
+	observe("gamelift", "SearchGameSessions", 50, 0.015)
+	observe("rest", "CreatePlayerSessions", 50, 0.015)
+	want := "in the handler (100 requests, from the API's matchpoint_api_request_seconds): p50 520µs  p90 930µs  p99 16.67ms; 3.00% over 10ms"
+	if got := timer.report(t.Context()); got != want {
+		t.Errorf("report:\n got %s\nwant %s", got, want)
+	}
+
+	none := startHandlerTimer(t.Context(), url, "gamelift", "DescribeGameSessions")
+	if got := none.report(t.Context()); !strings.Contains(got, "not measured") || !strings.Contains(got, `action="DescribeGameSessions"`) {
+		t.Errorf("an action without requests: %q, want not measured naming it", got)
+	}
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	if got := startHandlerTimer(t.Context(), notFound.URL, "rest", "POST /v1/tickets").report(t.Context()); !strings.Contains(got, "not measured") || !strings.Contains(got, "HTTP 404") {
+		t.Errorf("a URL without metrics: %q, want not measured with HTTP 404", got)
 	}
 }

@@ -18,9 +18,9 @@ import (
 // ticket's start to the claim of its match.
 const timeToMatchMetric = "matchpoint_time_to_match_seconds"
 
-// matchHistogram is one configuration's time-to-match histogram: cumulative
-// counts by upper bound, as Prometheus exposes it.
-type matchHistogram struct {
+// histogram is one series of a Prometheus histogram: cumulative counts by
+// upper bound, as /metrics exposes them.
+type histogram struct {
 	bounds []float64
 	counts []uint64
 	count  uint64
@@ -29,26 +29,37 @@ type matchHistogram struct {
 // scrapeTimeToMatch reads configuration's time-to-match histogram from a
 // Prometheus /metrics URL. A configuration that has matched nothing yet has
 // an empty histogram (the matchmaker exposes none until its first match).
-func scrapeTimeToMatch(ctx context.Context, url, configuration string) (matchHistogram, error) {
+func scrapeTimeToMatch(ctx context.Context, url, configuration string) (histogram, error) {
+	return scrapeHistogram(ctx, url, timeToMatchMetric, map[string]string{"configuration": configuration})
+}
+
+// scrapeHistogram reads the series of metric whose labels include every one
+// of labels from a Prometheus /metrics URL; it is empty when there is none
+// (yet).
+func scrapeHistogram(ctx context.Context, url, metric string, labels map[string]string) (histogram, error) {
 	families, err := scrapeMetrics(ctx, url)
 	if err != nil {
-		return matchHistogram{}, err
+		return histogram{}, err
 	}
-	var h matchHistogram
-	for _, m := range families[timeToMatchMetric].GetMetric() {
+	for _, m := range families[metric].GetMetric() {
+		matched := 0
 		for _, l := range m.GetLabel() {
-			if l.GetName() != "configuration" || l.GetValue() != configuration {
-				continue
-			}
-			hist := m.GetHistogram()
-			h.count = hist.GetSampleCount()
-			for _, b := range hist.GetBucket() {
-				h.bounds = append(h.bounds, b.GetUpperBound())
-				h.counts = append(h.counts, b.GetCumulativeCount())
+			if v, ok := labels[l.GetName()]; ok && v == l.GetValue() {
+				matched++
 			}
 		}
+		if matched != len(labels) {
+			continue
+		}
+		hist := m.GetHistogram()
+		h := histogram{count: hist.GetSampleCount()}
+		for _, b := range hist.GetBucket() {
+			h.bounds = append(h.bounds, b.GetUpperBound())
+			h.counts = append(h.counts, b.GetCumulativeCount())
+		}
+		return h, nil
 	}
-	return h, nil
+	return histogram{}, nil
 }
 
 // scrapeMetrics reads the metric families a Prometheus /metrics URL serves.
@@ -74,14 +85,14 @@ func scrapeMetrics(ctx context.Context, url string) (map[string]*dto.MetricFamil
 }
 
 // since is the histogram of the samples added after before.
-func (h matchHistogram) since(before matchHistogram) (matchHistogram, error) {
+func (h histogram) since(before histogram) (histogram, error) {
 	if before.count == 0 {
 		return h, nil
 	}
 	if len(before.bounds) != len(h.bounds) || before.count > h.count {
-		return matchHistogram{}, errors.New("the time-to-match histogram was reset during the run")
+		return histogram{}, errors.New("the histogram was reset during the run")
 	}
-	out := matchHistogram{bounds: h.bounds, counts: make([]uint64, len(h.counts)), count: h.count - before.count}
+	out := histogram{bounds: h.bounds, counts: make([]uint64, len(h.counts)), count: h.count - before.count}
 	for i := range h.counts {
 		out.counts[i] = h.counts[i] - before.counts[i]
 	}
@@ -91,7 +102,7 @@ func (h matchHistogram) since(before matchHistogram) (matchHistogram, error) {
 // quantile estimates the q-quantile as Prometheus's histogram_quantile does:
 // linear within the bucket that holds it, and the last finite bound when it
 // falls beyond that.
-func (h matchHistogram) quantile(q float64) time.Duration {
+func (h histogram) quantile(q float64) time.Duration {
 	if h.count == 0 {
 		return 0
 	}
@@ -111,8 +122,8 @@ func (h matchHistogram) quantile(q float64) time.Duration {
 	return time.Duration(lower * float64(time.Second))
 }
 
-// timeToMatch is the result line of the matches formed during a run.
-func (h matchHistogram) String() string {
+// timeToMatchString is the result line of the matches formed during a run.
+func (h histogram) timeToMatchString() string {
 	if h.count == 0 {
 		return "time to match: no ticket matched (is --metrics-url the forming matchmaker's? its " + timeToMatchMetric + " did not grow)"
 	}
@@ -122,7 +133,7 @@ func (h matchHistogram) String() string {
 
 // settledTimeToMatch scrapes until the histogram stops growing (the last
 // tickets of the run matched) or wait passes.
-func settledTimeToMatch(ctx context.Context, url, configuration string, wait time.Duration) (matchHistogram, error) {
+func settledTimeToMatch(ctx context.Context, url, configuration string, wait time.Duration) (histogram, error) {
 	deadline := time.Now().Add(wait)
 	h, err := scrapeTimeToMatch(ctx, url, configuration)
 	for err == nil && time.Now().Before(deadline) {
@@ -131,7 +142,7 @@ func settledTimeToMatch(ctx context.Context, url, configuration string, wait tim
 			return h, nil
 		case <-time.After(500 * time.Millisecond):
 		}
-		var next matchHistogram
+		var next histogram
 		next, err = scrapeTimeToMatch(ctx, url, configuration)
 		if err == nil && next.count == h.count {
 			return next, nil
@@ -139,4 +150,63 @@ func settledTimeToMatch(ctx context.Context, url, configuration string, wait tim
 		h = next
 	}
 	return h, err
+}
+
+// requestSecondsMetric is the API's histogram of the time a request spends
+// in its handler (matchmaker/api, Metrics).
+const requestSecondsMetric = "matchpoint_api_request_seconds"
+
+// handlerTimer reads one action's handler-time histogram from the API
+// process's /metrics before and after a timed phase, so that a run reports
+// the time its requests spent in the handler beside the time the client saw.
+type handlerTimer struct {
+	url    string
+	labels map[string]string
+	before histogram
+	err    error
+}
+
+// startHandlerTimer scrapes url's histogram of face and action (the labels
+// of matchpoint_api_request_seconds) as a phase starts.
+func startHandlerTimer(ctx context.Context, url, face, action string) *handlerTimer {
+	t := &handlerTimer{url: url, labels: map[string]string{"face": face, "action": action}}
+	t.before, t.err = scrapeHistogram(ctx, url, requestSecondsMetric, t.labels)
+	return t
+}
+
+// report is the result line of the requests answered since the start.
+func (t *handlerTimer) report(ctx context.Context) string {
+	const prefix = "in the handler: "
+	if t.err != nil {
+		return prefix + "not measured: " + t.err.Error()
+	}
+	after, err := scrapeHistogram(ctx, t.url, requestSecondsMetric, t.labels)
+	if err != nil {
+		return prefix + "not measured: " + err.Error()
+	}
+	run, err := after.since(t.before)
+	if err != nil {
+		return prefix + "not measured: " + err.Error()
+	}
+	if run.count == 0 {
+		return fmt.Sprintf("%snot measured: %s has no %s{face=%q,action=%q} that grew", prefix, t.url, requestSecondsMetric, t.labels["face"], t.labels["action"])
+	}
+	line := fmt.Sprintf("in the handler (%d requests, from the API's %s): p50 %s  p90 %s  p99 %s",
+		run.count, requestSecondsMetric, run.quantile(0.50).Round(10*time.Microsecond),
+		run.quantile(0.90).Round(10*time.Microsecond), run.quantile(0.99).Round(10*time.Microsecond))
+	if over, ok := run.over(0.01); ok {
+		line += fmt.Sprintf("; %.2f%% over 10ms", 100*over)
+	}
+	return line
+}
+
+// over is the share of the samples above bound, when bound is one of the
+// histogram's bounds.
+func (h histogram) over(bound float64) (float64, bool) {
+	for i, b := range h.bounds {
+		if b == bound && h.count > 0 {
+			return float64(h.count-h.counts[i]) / float64(h.count), true
+		}
+	}
+	return 0, false
 }
