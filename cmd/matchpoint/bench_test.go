@@ -233,6 +233,8 @@ func TestBenchGameSessionsAgainstDev(t *testing.T) {
 		regexp.MustCompile(`(?m)^search: latency p50 `),
 		regexp.MustCompile(`(?m)^search: \d+\.\d sessions per answer$`),
 		regexp.MustCompile(`(?m)^search: in the handler \([1-9]\d* requests, from the API's matchpoint_api_request_seconds\): p50 \S+  p90 \S+  p99 \S+; \d+\.\d\d% over 10ms$`),
+		regexp.MustCompile(`(?m)^players: in the process: \d+\.\d KB allocated per call, \d+ collections, \d+ MB of heap in use at the end$`),
+		regexp.MustCompile(`(?m)^search: in the process: \d+\.\d KB allocated per search, \d+ collections, \d+ MB of heap in use at the end$`),
 	} {
 		if !want.MatchString(out) {
 			t.Errorf("the report lacks %s:\n%s", want, out)
@@ -360,5 +362,38 @@ func TestHandlerTimer(t *testing.T) {
 	defer notFound.Close()
 	if got := startHandlerTimer(t.Context(), notFound.URL, "rest", "POST /v1/tickets").report(t.Context()); !strings.Contains(got, "not measured") || !strings.Contains(got, "HTTP 404") {
 		t.Errorf("a URL without metrics: %q, want not measured with HTTP 404", got)
+	}
+}
+
+// TestRuntimeProbe: the process line divides what was allocated during the
+// phase by its requests and counts the collections of the phase.
+func TestRuntimeProbe(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	allocated := prometheus.NewCounter(prometheus.CounterOpts{Name: allocatedMetric})
+	heap := prometheus.NewGauge(prometheus.GaugeOpts{Name: heapInUseMetric})
+	gcs := prometheus.NewSummary(prometheus.SummaryOpts{Name: collectionsMetric})
+	reg.MustRegister(allocated, heap, gcs)
+	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	defer srv.Close()
+	url := srv.URL + "/metrics"
+	allocated.Add(5e6)
+	gcs.Observe(0.001)
+	p := startRuntimeProbe(t.Context(), url)
+	allocated.Add(1.5e6)
+	for range 3 {
+		gcs.Observe(0.001)
+	}
+	heap.Set(68e6)
+	want := "in the process: 15.0 KB allocated per call, 3 collections, 68 MB of heap in use at the end"
+	if got := p.report(t.Context(), 100, "call"); got != want {
+		t.Errorf("report:\n got %s\nwant %s", got, want)
+	}
+	if got := p.report(t.Context(), 0, "call"); !strings.Contains(got, "not measured") {
+		t.Errorf("no request: %q, want not measured", got)
+	}
+	bare := httptest.NewServer(promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{}))
+	defer bare.Close()
+	if got := startRuntimeProbe(t.Context(), bare.URL).report(t.Context(), 100, "call"); !strings.Contains(got, "not measured") || !strings.Contains(got, allocatedMetric) {
+		t.Errorf("metrics without the runtime's: %q, want not measured naming %s", got, allocatedMetric)
 	}
 }
