@@ -107,6 +107,22 @@ func TestRequestMetricsLabelEachFaceAndAction(t *testing.T) {
 	}
 }
 
+// TestRequestMetricsKeepEventStreamsLive: the recorder between the server
+// and the handler still lets an event stream flush each event as it comes.
+func TestRequestMetricsKeepEventStreamsLive(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, nil, WithMetrics(m), WithHeartbeat(50*time.Millisecond), WithPollInterval(20*time.Millisecond))
+	s.setup(t)
+	c := s.stream(t, "/v1/events?configuration=c", "")
+	s.startTicket(t, "t1", "p1")
+	c.expect(1)
+	c.cancel()
+}
+
 // TestRequestMetricsCountConcurrentRequests sends requests of two actions
 // from many goroutines at once, each series made by whichever comes first.
 func TestRequestMetricsCountConcurrentRequests(t *testing.T) {
