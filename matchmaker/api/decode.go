@@ -17,7 +17,18 @@ import (
 // malformed or trailing data and strings that are not valid UTF-8 are
 // InvalidRequestExceptions whose message names the field ("field
 // Players.PlayerId: expected string, got number").
+//
+// A StartMatchmaking body, the request a matchmaker receives most, is read
+// without reflection when it can be (decodeStartMatchmaking).
 func decode(body []byte, v any) error {
+	if in, ok := v.(*matchmaker.StartMatchmakingInput); ok && decodeStartMatchmaking(body, in) {
+		return nil
+	}
+	return decodeStrict(body, v)
+}
+
+// decodeStrict is decode through encoding/json, whatever the input.
+func decodeStrict(body []byte, v any) error {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) == 0 {
 		return bad("body: empty; want a JSON object")
