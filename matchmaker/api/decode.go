@@ -18,11 +18,19 @@ import (
 // InvalidRequestExceptions whose message names the field ("field
 // Players.PlayerId: expected string, got number").
 //
-// A StartMatchmaking body, the request a matchmaker receives most, is read
-// without reflection when it can be (decodeStartMatchmaking).
+// The bodies of the requests sent most, StartMatchmaking and
+// CreatePlayerSessions, are read without reflection when they can be
+// (decode_fast.go).
 func decode(body []byte, v any) error {
-	if in, ok := v.(*matchmaker.StartMatchmakingInput); ok && decodeStartMatchmaking(body, in) {
-		return nil
+	switch in := v.(type) {
+	case *matchmaker.StartMatchmakingInput:
+		if decodeStartMatchmaking(body, in) {
+			return nil
+		}
+	case *matchmaker.CreatePlayerSessionsInput:
+		if decodeCreatePlayerSessions(body, in) {
+			return nil
+		}
 	}
 	return decodeStrict(body, v)
 }

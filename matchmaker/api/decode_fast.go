@@ -41,6 +41,48 @@ func decodeStartMatchmaking(body []byte, in *matchmaker.StartMatchmakingInput) b
 	return true
 }
 
+// decodeCreatePlayerSessions is decodeStartMatchmaking for a
+// CreatePlayerSessions body, the request a game backend sends most.
+func decodeCreatePlayerSessions(body []byte, in *matchmaker.CreatePlayerSessionsInput) bool {
+	p := jsonScanner{b: body}
+	var out matchmaker.CreatePlayerSessionsInput
+	var seen fieldSet
+	ok := p.object(func(key []byte) bool {
+		switch string(key) {
+		case "GameSessionId":
+			return seen.first(0) && p.str(&out.GameSessionId)
+		case "PlayerIds":
+			out.PlayerIds = []string{}
+			return seen.first(1) && p.array(func() bool {
+				out.PlayerIds = append(out.PlayerIds, "")
+				return p.str(&out.PlayerIds[len(out.PlayerIds)-1])
+			})
+		case "PlayerDataMap":
+			if !seen.first(2) {
+				return false
+			}
+			out.PlayerDataMap = map[string]string{}
+			return p.object(func(player []byte) bool {
+				if _, dup := out.PlayerDataMap[string(player)]; dup {
+					return false
+				}
+				var data string
+				if !p.str(&data) {
+					return false
+				}
+				out.PlayerDataMap[string(player)] = data
+				return true
+			})
+		}
+		return false
+	})
+	if !ok || !p.end() {
+		return false
+	}
+	*in = out
+	return true
+}
+
 // fieldSet records the fields of one object already read, by index.
 type fieldSet uint8
 
@@ -53,7 +95,7 @@ func (s *fieldSet) first(i uint) bool {
 	return true
 }
 
-// jsonScanner reads the subset of JSON decodeStartMatchmaking takes.
+// jsonScanner reads the subset of JSON the fast decoders take.
 type jsonScanner struct {
 	b []byte
 	i int
