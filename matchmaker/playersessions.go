@@ -54,7 +54,7 @@ func checkPlayerIDs(ids []string, data map[string]string, idsField, dataField st
 	for i, id := range ids {
 		field := idsField
 		if idsField == "PlayerIds" {
-			field = fmt.Sprintf("PlayerIds[%d]", i)
+			field = "PlayerIds[" + strconv.Itoa(i) + "]"
 		}
 		if err := checkLen(field, id, 1, MaxPlayerID); err != nil {
 			return err

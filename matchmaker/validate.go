@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
@@ -191,7 +192,7 @@ func checkPlayers(players []store.Player, pr playerRules) *Error {
 	}
 	seen := make(map[string]int, len(players))
 	for i, p := range players {
-		f := fmt.Sprintf("Players[%d]", i)
+		f := "Players[" + strconv.Itoa(i) + "]"
 		if err := checkPlayerID(f+".PlayerId", p.PlayerId); err != nil {
 			return err
 		}
@@ -211,12 +212,12 @@ func checkPlayers(players []store.Player, pr playerRules) *Error {
 			return invalid(f+".PlayerAttributes", "at most %d attributes, got %d", MaxAttributesPerPlayer, len(p.PlayerAttributes))
 		}
 		for name, v := range p.PlayerAttributes {
-			if err := checkAttribute(fmt.Sprintf("%s.PlayerAttributes[%s]", f, name), name, v); err != nil {
+			if err := checkAttribute(f+".PlayerAttributes["+name+"]", name, v); err != nil {
 				return err
 			}
 		}
 		for region, ms := range p.LatencyInMs {
-			lf := fmt.Sprintf("%s.LatencyInMs[%s]", f, region)
+			lf := f + ".LatencyInMs[" + region + "]"
 			if err := checkLen(lf, region, 1, 64); err != nil {
 				return err
 			}
