@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/wirejson"
 )
 
 // AcquireLease implements Store.
@@ -64,10 +66,7 @@ func (r *Redis) AppendEvent(ctx context.Context, configuration string, ticketIDs
 	if ticketIDs == nil {
 		ticketIDs = []string{}
 	}
-	ids, err := json.Marshal(ticketIDs)
-	if err != nil {
-		return 0, fmt.Errorf("append event to %s: %w", configuration, err)
-	}
+	ids := wirejson.Strings(nil, ticketIDs)
 	keys := []string{r.cfgKey(configuration, "events:seq"), r.cfgKey(configuration, "events")}
 	seq, err := r.runWrite(ctx, r.c, r.scripts.appendEvent, keys, r.opts.MaxEvents, ids, payload).Uint64()
 	if err != nil {

@@ -2,13 +2,14 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/wirejson"
 )
 
 // searchingChunk is how many tickets SearchingTickets reads per pipeline.
@@ -50,11 +51,7 @@ func (r *Redis) create(ctx context.Context, t Ticket, payload []byte, withEvent 
 	argv = append(argv, args...)
 	argv = append(argv, r.opts.Retention.Milliseconds(), now.UnixNano())
 	if withEvent {
-		ids, err := json.Marshal([]string{id})
-		if err != nil {
-			return nil, 0, fmt.Errorf("create ticket %s: %w", id, err)
-		}
-		argv = append(argv, "1", payload, r.opts.MaxEvents, ids)
+		argv = append(argv, "1", payload, r.opts.MaxEvents, wirejson.Strings(nil, []string{id}))
 	} else {
 		argv = append(argv, "0", "", 0, "")
 	}
@@ -370,11 +367,7 @@ func (r *Redis) UpdateTicketsWithEvents(ctx context.Context, configuration strin
 		if ids == nil {
 			ids = []string{}
 		}
-		b, err := json.Marshal(ids)
-		if err != nil {
-			return nil, nil, fmt.Errorf("append event to %s: %w", configuration, err)
-		}
-		argv = append(argv, b, e.Payload)
+		argv = append(argv, wirejson.Strings(nil, ids), e.Payload)
 	}
 	v, err := r.runWrite(ctx, r.c, r.scripts.updateTickets, keys, argv...).Result()
 	if err != nil {
