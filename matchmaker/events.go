@@ -38,6 +38,40 @@ const (
 // them: 2017-08-08T21:15:36.421Z.
 const EventTimeFormat = "2006-01-02T15:04:05.000Z"
 
+// eventTime is t in UTC as EventTimeFormat lays it out, written digit by
+// digit: time.Time.Format reads its layout on every call, and a ticket's
+// events format several times each.
+func eventTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(EventTimeFormat)
+	}
+	hour, minute, second := t.Clock()
+	var b [len(EventTimeFormat)]byte
+	put := func(at, n, digits int) {
+		for i := at + digits - 1; i >= at; i-- {
+			b[i] = byte('0' + n%10)
+			n /= 10
+		}
+	}
+	put(0, year, 4)
+	b[4] = '-'
+	put(5, int(month), 2)
+	b[7] = '-'
+	put(8, day, 2)
+	b[10] = 'T'
+	put(11, hour, 2)
+	b[13] = ':'
+	put(14, minute, 2)
+	b[16] = ':'
+	put(17, second, 2)
+	b[19] = '.'
+	put(20, t.Nanosecond()/int(time.Millisecond), 3)
+	b[23] = 'Z'
+	return string(b[:])
+}
+
 // Event is a FlexMatch matchmaking event: the EventBridge/SNS envelope with
 // the FlexMatch detail. docs/events.md shows one of each type.
 type Event struct {
@@ -245,7 +279,7 @@ func detailFor(typ string, tickets []store.Ticket, o eventOptions) EventDetail {
 	for i := range tickets {
 		t := &tickets[i]
 		ps := eventPlayers(t, o)
-		d.Tickets[i] = EventTicket{TicketID: t.TicketId, StartTime: t.StartTime.UTC().Format(EventTimeFormat), Players: ps}
+		d.Tickets[i] = EventTicket{TicketID: t.TicketId, StartTime: eventTime(t.StartTime), Players: ps}
 		d.GameSessionInfo.Players = append(d.GameSessionInfo.Players, ps...)
 		if typ == EventMatchmakingSucceeded && d.MatchpointLocation == "" {
 			d.MatchpointLocation = t.MatchpointLocation
@@ -300,7 +334,7 @@ func (s *Service) encodeEvent(cfg store.Configuration, d *EventDetail) []byte {
 		DetailType: "GameLift Matchmaking Event",
 		Source:     "aws.gamelift",
 		Account:    s.opts.AccountID,
-		Time:       s.now().UTC().Format(EventTimeFormat),
+		Time:       eventTime(s.now()),
 		Region:     s.opts.Region,
 		Resources:  []string{s.ConfigurationArn(cfg.Name)},
 		Detail:     *d,

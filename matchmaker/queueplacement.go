@@ -793,8 +793,8 @@ func (s *Service) emitQueueEvent(ctx context.Context, p store.GameSessionPlaceme
 		q = store.Queue{Name: p.GameSessionQueueName}
 	}
 	d := QueueEventDetail{
-		Type: typ, PlacementID: p.PlacementId, StartTime: p.StartTime.UTC().Format(EventTimeFormat),
-		EndTime: p.EndTime.UTC().Format(EventTimeFormat), CustomEventData: q.CustomEventData, StatusReason: p.StatusReason,
+		Type: typ, PlacementID: p.PlacementId, StartTime: eventTime(p.StartTime),
+		EndTime: eventTime(p.EndTime), CustomEventData: q.CustomEventData, StatusReason: p.StatusReason,
 	}
 	if p.Status == store.PlacementFulfilled {
 		d.Port = fmt.Sprint(p.Port)
@@ -805,7 +805,7 @@ func (s *Service) emitQueueEvent(ctx context.Context, p store.GameSessionPlaceme
 	}
 	payload, err := json.Marshal(QueueEvent{
 		Version: "0", ID: newUUID(), DetailType: "GameLift Queue Placement Event", Source: "aws.gamelift",
-		Account: s.opts.AccountID, Time: s.now().UTC().Format(EventTimeFormat), Region: s.opts.Region,
+		Account: s.opts.AccountID, Time: eventTime(s.now()), Region: s.opts.Region,
 		Resources: []string{s.QueueArn(q.Name)}, Detail: d,
 	})
 	if err != nil {
