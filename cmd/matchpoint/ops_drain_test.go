@@ -188,6 +188,9 @@ func TestOpsDevDrainKeepsHealthEndpoints(t *testing.T) {
 	stopped := time.Now()
 	stop()
 	waitFor(t, a.API+"/readyz", "dev drains", func(p probe) bool { return p.code == http.StatusServiceUnavailable })
+	// /readyz fails a moment before the API stops serving (dev has no
+	// grace, but the two are separate steps): wait for the API's refusal.
+	waitFor(t, a.API+"/v1/configurations", "dev's API refuses requests", func(p probe) bool { return p.code == http.StatusServiceUnavailable })
 	if code := call(t, "POST", a.API+"/v1/tickets", `{"ConfigurationName":"duel","Players":[{"PlayerId":"cy"}]}`, nil); code != http.StatusServiceUnavailable {
 		t.Fatalf("a new ticket during the drain: HTTP %d, want 503", code)
 	}
