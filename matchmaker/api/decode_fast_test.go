@@ -141,21 +141,17 @@ func FuzzDecodeCreatePlayerSessionsFast(f *testing.F) {
 	fuzzFastDecode(f, decodeCreatePlayerSessions, playerSessionsBodies)
 }
 
-// BenchmarkDecodeStartMatchmaking: the fast path against encoding/json on
-// the body bench tickets sends.
-func BenchmarkDecodeStartMatchmaking(b *testing.B) {
-	body := startBody(1)
+// benchDecode runs decode (the fast path) and decodeStrict (encoding/json)
+// on body.
+func benchDecode[T any](b *testing.B, body []byte) {
 	for _, c := range []struct {
 		name   string
-		decode func([]byte, *matchmaker.StartMatchmakingInput) error
-	}{
-		{"fast", func(body []byte, in *matchmaker.StartMatchmakingInput) error { return decode(body, in) }},
-		{"encoding-json", func(body []byte, in *matchmaker.StartMatchmakingInput) error { return decodeStrict(body, in) }},
-	} {
+		decode func([]byte, any) error
+	}{{"fast", decode}, {"encoding-json", decodeStrict}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				var in matchmaker.StartMatchmakingInput
+				var in T
 				if err := c.decode(body, &in); err != nil {
 					b.Fatal(err)
 				}
@@ -164,25 +160,12 @@ func BenchmarkDecodeStartMatchmaking(b *testing.B) {
 	}
 }
 
-// BenchmarkDecodeCreatePlayerSessions: the fast path against encoding/json
-// on the body bench gamesessions sends.
+// BenchmarkDecodeStartMatchmaking: the body bench tickets sends.
+func BenchmarkDecodeStartMatchmaking(b *testing.B) {
+	benchDecode[matchmaker.StartMatchmakingInput](b, startBody(1))
+}
+
+// BenchmarkDecodeCreatePlayerSessions: the body bench gamesessions sends.
 func BenchmarkDecodeCreatePlayerSessions(b *testing.B) {
-	body := []byte(playerSessionsBodies[0].body)
-	for _, c := range []struct {
-		name   string
-		decode func([]byte, *matchmaker.CreatePlayerSessionsInput) error
-	}{
-		{"fast", func(body []byte, in *matchmaker.CreatePlayerSessionsInput) error { return decode(body, in) }},
-		{"encoding-json", func(body []byte, in *matchmaker.CreatePlayerSessionsInput) error { return decodeStrict(body, in) }},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				var in matchmaker.CreatePlayerSessionsInput
-				if err := c.decode(body, &in); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchDecode[matchmaker.CreatePlayerSessionsInput](b, []byte(playerSessionsBodies[0].body))
 }
