@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -89,6 +90,21 @@ func TestReservePlayerSessions(t *testing.T) {
 	refusedWith(t, err, bus.CodeFull)
 	_, err = h.reserve("r3", "arn:aws:gamelift:test::gamesession/fleet-1/none", "c")
 	refusedWith(t, err, bus.CodeInvalid)
+	mfs, err := h.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() == "relay_reservations_total" {
+			for _, m := range mf.GetMetric() {
+				counted[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if want := map[string]float64{"ok": 2, string(bus.CodeFull): 1, string(bus.CodeInvalid): 1}; !maps.Equal(counted, want) {
+		t.Errorf("relay_reservations_total by result = %v, want %v", counted, want)
+	}
 
 	a := h.mustDial("psess-r1-a", client.Options{})
 	b := h.mustDial("psess-r1-b", client.Options{})

@@ -62,6 +62,7 @@ type metrics struct {
 	dropped         *prometheus.CounterVec
 	placements      *prometheus.CounterVec
 	reserves        *prometheus.CounterVec
+	reservesOK      prometheus.Counter // reserves{result="ok"}, made once: one a CreatePlayerSessions call
 	sessionUpdates  *prometheus.CounterVec
 	sessionsEnded   *prometheus.CounterVec
 	scriptPanics    *prometheus.CounterVec
@@ -131,6 +132,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.udpBytesIn = m.bytesIn.WithLabelValues(transportUDP)
 	m.udpBytesOut = m.bytesOut.WithLabelValues(transportUDP)
 	m.wsRTT = m.rtt.WithLabelValues(transportWebSocket)
+	m.reservesOK = m.reserves.WithLabelValues("ok")
 	m.drops = make(map[string]prometheus.Counter)
 	for _, r := range []string{dropMalformed, dropTextFrame, dropOpCode, dropMessage, dropTarget, dropTooLarge,
 		dropNoRecipient, dropScript, dropSecondLogin, dropQueueFull, dropNoScript, dropSessionEnding,

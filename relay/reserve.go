@@ -29,11 +29,11 @@ func (s *Server) reservePlayers(ctx context.Context, req bus.ReserveRequest) bus
 		Players:       req.Players,
 		Deadline:      req.Deadline,
 	})
-	result := "ok"
 	if reply.Error != nil {
-		result = string(reply.Error.Code)
+		s.m.reserves.WithLabelValues(string(reply.Error.Code)).Inc()
+	} else {
+		s.m.reservesOK.Inc()
 	}
-	s.m.reserves.WithLabelValues(result).Inc()
 	return bus.ReserveReply{RequestID: req.RequestID, PlayerSessions: reply.PlayerSessions, Error: reply.Error}
 }
 
