@@ -81,13 +81,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *metricsURL != "off" {
 		before, scrapeErr = scrapeTimeToMatch(ctx, *metricsURL, *configuration)
 	}
-	handler := startHandlerTimer(ctx, *url+"/metrics", "rest", "POST /v1/tickets")
-	process := startRuntimeProbe(ctx, *url+"/metrics")
+	probe := startPhaseProbe(ctx, *url+"/metrics", "rest", "POST /v1/tickets")
 	cpu := startCPU(ctx, cpuSources)
 	res := benchTickets(ctx, *url+"/v1/tickets", string(secret), *configuration, *duration, *workers, *rate)
 	fmt.Fprintln(stdout, res)
-	fmt.Fprintln(stdout, handler.report(ctx))
-	fmt.Fprintln(stdout, process.report(ctx, res.accepted, "ticket"))
+	handler, process := probe.report(ctx, res.accepted, "ticket")
+	fmt.Fprintln(stdout, handler)
+	fmt.Fprintln(stdout, process)
 	if *metricsURL != "off" {
 		// After the matches of the run are formed, so that forming is counted.
 		fmt.Fprintln(stdout, timeToMatchLine(ctx, *metricsURL, *configuration, before, scrapeErr))

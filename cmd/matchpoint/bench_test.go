@@ -329,12 +329,17 @@ func TestRunPacedCountsTheWait(t *testing.T) {
 	}
 }
 
-// TestHandlerTimer: the handler line counts the requests of the phase, of
-// the face and action asked for, and says why when it cannot.
-func TestHandlerTimer(t *testing.T) {
+// TestPhaseProbe: from one scrape before and one after, the handler line
+// counts the requests of the phase, of the face and action asked for, the
+// process line divides what was allocated by the phase's requests and
+// counts its collections, and each says why when it cannot.
+func TestPhaseProbe(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: requestSecondsMetric, Buckets: []float64{0.001, 0.005, 0.01, 0.02}}, []string{"face", "action"})
-	reg.MustRegister(h)
+	allocated := prometheus.NewCounter(prometheus.CounterOpts{Name: allocatedMetric})
+	heap := prometheus.NewGauge(prometheus.GaugeOpts{Name: heapInUseMetric})
+	gcs := prometheus.NewSummary(prometheus.SummaryOpts{Name: collectionsMetric})
+	reg.MustRegister(h, allocated, heap, gcs)
 	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	defer srv.Close()
 	url := srv.URL + "/metrics"
@@ -343,57 +348,46 @@ func TestHandlerTimer(t *testing.T) {
 			h.WithLabelValues(face, action).Observe(v)
 		}
 	}
-	observe("gamelift", "CreatePlayerSessions", 5, 0.5) // before the phase
-	timer := startHandlerTimer(t.Context(), url, "gamelift", "CreatePlayerSessions")
+	// Before the phase.
+	observe("gamelift", "CreatePlayerSessions", 5, 0.5)
+	allocated.Add(5e6)
+	gcs.Observe(0.001)
+	p := startPhaseProbe(t.Context(), url, "gamelift", "CreatePlayerSessions")
+	none := startPhaseProbe(t.Context(), url, "gamelift", "DescribeGameSessions")
 	observe("gamelift", "CreatePlayerSessions", 97, 0.0005)
 	observe("gamelift", "CreatePlayerSessions", 3, 0.015)
 	observe("gamelift", "SearchGameSessions", 50, 0.015)
 	observe("rest", "CreatePlayerSessions", 50, 0.015)
-	want := "in the handler (100 requests, from the API's matchpoint_api_request_seconds): p50 520µs  p90 930µs  p99 16.67ms; 3.00% over 10ms"
-	if got := timer.report(t.Context()); got != want {
-		t.Errorf("report:\n got %s\nwant %s", got, want)
-	}
-
-	none := startHandlerTimer(t.Context(), url, "gamelift", "DescribeGameSessions")
-	if got := none.report(t.Context()); !strings.Contains(got, "not measured") || !strings.Contains(got, `action="DescribeGameSessions"`) {
-		t.Errorf("an action without requests: %q, want not measured naming it", got)
-	}
-	notFound := httptest.NewServer(http.NotFoundHandler())
-	defer notFound.Close()
-	if got := startHandlerTimer(t.Context(), notFound.URL, "rest", "POST /v1/tickets").report(t.Context()); !strings.Contains(got, "not measured") || !strings.Contains(got, "HTTP 404") {
-		t.Errorf("a URL without metrics: %q, want not measured with HTTP 404", got)
-	}
-}
-
-// TestRuntimeProbe: the process line divides what was allocated during the
-// phase by its requests and counts the collections of the phase.
-func TestRuntimeProbe(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	allocated := prometheus.NewCounter(prometheus.CounterOpts{Name: allocatedMetric})
-	heap := prometheus.NewGauge(prometheus.GaugeOpts{Name: heapInUseMetric})
-	gcs := prometheus.NewSummary(prometheus.SummaryOpts{Name: collectionsMetric})
-	reg.MustRegister(allocated, heap, gcs)
-	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	defer srv.Close()
-	url := srv.URL + "/metrics"
-	allocated.Add(5e6)
-	gcs.Observe(0.001)
-	p := startRuntimeProbe(t.Context(), url)
 	allocated.Add(1.5e6)
 	for range 3 {
 		gcs.Observe(0.001)
 	}
 	heap.Set(68e6)
-	want := "in the process: 15.0 KB allocated per call, 3 collections, 68 MB of heap in use at the end"
-	if got := p.report(t.Context(), 100, "call"); got != want {
-		t.Errorf("report:\n got %s\nwant %s", got, want)
+
+	handler, process := p.report(t.Context(), 100, "call")
+	if want := "in the handler (100 requests, from the API's matchpoint_api_request_seconds): p50 520µs  p90 930µs  p99 16.67ms; 3.00% over 10ms"; handler != want {
+		t.Errorf("handler:\n got %s\nwant %s", handler, want)
 	}
-	if got := p.report(t.Context(), 0, "call"); !strings.Contains(got, "not measured") {
-		t.Errorf("no request: %q, want not measured", got)
+	if want := "in the process: 15.0 KB allocated per call, 3 collections, 68 MB of heap in use at the end"; process != want {
+		t.Errorf("process:\n got %s\nwant %s", process, want)
+	}
+	if _, process := p.report(t.Context(), 0, "call"); !strings.Contains(process, "not measured") {
+		t.Errorf("no request: %q, want not measured", process)
+	}
+	if handler, _ := none.report(t.Context(), 100, "call"); !strings.Contains(handler, "not measured") || !strings.Contains(handler, `action="DescribeGameSessions"`) {
+		t.Errorf("an action without requests: %q, want not measured naming it", handler)
+	}
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	handler, process = startPhaseProbe(t.Context(), notFound.URL, "rest", "POST /v1/tickets").report(t.Context(), 100, "call")
+	for _, line := range []string{handler, process} {
+		if !strings.Contains(line, "not measured") || !strings.Contains(line, "HTTP 404") {
+			t.Errorf("a URL without metrics: %q, want not measured with HTTP 404", line)
+		}
 	}
 	bare := httptest.NewServer(promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{}))
 	defer bare.Close()
-	if got := startRuntimeProbe(t.Context(), bare.URL).report(t.Context(), 100, "call"); !strings.Contains(got, "not measured") || !strings.Contains(got, allocatedMetric) {
-		t.Errorf("metrics without the runtime's: %q, want not measured naming %s", got, allocatedMetric)
+	if _, process := startPhaseProbe(t.Context(), bare.URL, "rest", "POST /v1/tickets").report(t.Context(), 100, "call"); !strings.Contains(process, "not measured") || !strings.Contains(process, allocatedMetric) {
+		t.Errorf("metrics without the runtime's: %q, want not measured naming %s", process, allocatedMetric)
 	}
 }

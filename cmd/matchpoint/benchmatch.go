@@ -41,6 +41,12 @@ func scrapeHistogram(ctx context.Context, url, metric string, labels map[string]
 	if err != nil {
 		return histogram{}, err
 	}
+	return histogramOf(families, metric, labels), nil
+}
+
+// histogramOf is the series of metric in families whose labels include
+// every one of labels, empty when there is none.
+func histogramOf(families map[string]*dto.MetricFamily, metric string, labels map[string]string) histogram {
 	for _, m := range families[metric].GetMetric() {
 		matched := 0
 		for _, l := range m.GetLabel() {
@@ -57,9 +63,9 @@ func scrapeHistogram(ctx context.Context, url, metric string, labels map[string]
 			h.bounds = append(h.bounds, b.GetUpperBound())
 			h.counts = append(h.counts, b.GetCumulativeCount())
 		}
-		return h, nil
+		return h
 	}
-	return histogram{}, nil
+	return histogram{}
 }
 
 // scrapeMetrics reads the metric families a Prometheus /metrics URL serves.
@@ -155,50 +161,6 @@ func settledTimeToMatch(ctx context.Context, url, configuration string, wait tim
 // requestSecondsMetric is the API's histogram of the time a request spends
 // in its handler (matchmaker/api, Metrics).
 const requestSecondsMetric = "matchpoint_api_request_seconds"
-
-// handlerTimer reads one action's handler-time histogram from the API
-// process's /metrics before and after a timed phase, so that a run reports
-// the time its requests spent in the handler beside the time the client saw.
-type handlerTimer struct {
-	url    string
-	labels map[string]string
-	before histogram
-	err    error
-}
-
-// startHandlerTimer scrapes url's histogram of face and action (the labels
-// of matchpoint_api_request_seconds) as a phase starts.
-func startHandlerTimer(ctx context.Context, url, face, action string) *handlerTimer {
-	t := &handlerTimer{url: url, labels: map[string]string{"face": face, "action": action}}
-	t.before, t.err = scrapeHistogram(ctx, url, requestSecondsMetric, t.labels)
-	return t
-}
-
-// report is the result line of the requests answered since the start.
-func (t *handlerTimer) report(ctx context.Context) string {
-	const prefix = "in the handler: "
-	if t.err != nil {
-		return prefix + "not measured: " + t.err.Error()
-	}
-	after, err := scrapeHistogram(ctx, t.url, requestSecondsMetric, t.labels)
-	if err != nil {
-		return prefix + "not measured: " + err.Error()
-	}
-	run, err := after.since(t.before)
-	if err != nil {
-		return prefix + "not measured: " + err.Error()
-	}
-	if run.count == 0 {
-		return fmt.Sprintf("%snot measured: %s has no %s{face=%q,action=%q} that grew", prefix, t.url, requestSecondsMetric, t.labels["face"], t.labels["action"])
-	}
-	line := fmt.Sprintf("in the handler (%d requests, from the API's %s): p50 %s  p90 %s  p99 %s",
-		run.count, requestSecondsMetric, run.quantile(0.50).Round(10*time.Microsecond),
-		run.quantile(0.90).Round(10*time.Microsecond), run.quantile(0.99).Round(10*time.Microsecond))
-	if over, ok := run.over(0.01); ok {
-		line += fmt.Sprintf("; %.2f%% over 10ms", 100*over)
-	}
-	return line
-}
 
 // over is the share of the samples above bound, when bound is one of the
 // histogram's bounds.

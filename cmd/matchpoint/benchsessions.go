@@ -466,8 +466,7 @@ func benchPlayersPhase(ctx context.Context, b benchSessionsFlags, fleet, run str
 		return fmt.Errorf("create the sessions to fill: %w", err)
 	}
 	fmt.Fprintf(w, "players: %d sessions of %d players created in %s for %d calls at most\n", n, benchMaxPlayers, time.Since(t0).Round(time.Millisecond), calls)
-	handler := startHandlerTimer(ctx, b.metricsURL(), "gamelift", "CreatePlayerSessions")
-	process := startRuntimeProbe(ctx, b.metricsURL())
+	probe := startPhaseProbe(ctx, b.metricsURL(), "gamelift", "CreatePlayerSessions")
 	cpu := startCPU(ctx, b.cpu)
 	res := runPaced(ctx, b.duration, b.workers, b.rate, func() benchRequest {
 		gl, err := newGameLiftConn(b)
@@ -492,8 +491,9 @@ func benchPlayersPhase(ctx context.Context, b benchSessionsFlags, fleet, run str
 	})
 	res.unit = "calls"
 	phaseReport(w, fmt.Sprintf("players (CreatePlayerSessions of %d players, paced at %d/s, %d workers)", benchPlayersPerCall, b.rate, b.workers), res)
-	fmt.Fprintln(w, "players: "+handler.report(ctx))
-	fmt.Fprintln(w, "players: "+process.report(ctx, res.accepted, "call"))
+	handler, process := probe.report(ctx, res.accepted, "call")
+	fmt.Fprintln(w, "players: "+handler)
+	fmt.Fprintln(w, "players: "+process)
 	if line := cpu.report(ctx, res.accepted, "call"); line != "" {
 		fmt.Fprintln(w, prefixLines("players: ", line))
 	}
@@ -554,8 +554,7 @@ func benchSearchPhase(ctx context.Context, gl *gameLiftConn, b benchSessionsFlag
 	}
 	fmt.Fprintf(w, "search: the first search (it loads the fleet's copy) took %s\n", time.Since(t0).Round(time.Millisecond))
 	var found atomic.Int64
-	handler := startHandlerTimer(ctx, b.metricsURL(), "gamelift", "SearchGameSessions")
-	process := startRuntimeProbe(ctx, b.metricsURL())
+	probe := startPhaseProbe(ctx, b.metricsURL(), "gamelift", "SearchGameSessions")
 	cpu := startCPU(ctx, b.cpu)
 	res := runPaced(ctx, b.duration, b.workers, b.searchRate, func() benchRequest {
 		gl, err := newGameLiftConn(b)
@@ -577,8 +576,9 @@ func benchSearchPhase(ctx context.Context, gl *gameLiftConn, b benchSessionsFlag
 	})
 	res.unit = "searches"
 	phaseReport(w, fmt.Sprintf("search (SearchGameSessions %q sorted %q, Limit 20, paced at %d/s)", b.filter, b.sortExp, b.searchRate), res)
-	fmt.Fprintln(w, "search: "+handler.report(ctx))
-	fmt.Fprintln(w, "search: "+process.report(ctx, res.accepted, "search"))
+	handler, process := probe.report(ctx, res.accepted, "search")
+	fmt.Fprintln(w, "search: "+handler)
+	fmt.Fprintln(w, "search: "+process)
 	if res.accepted > 0 {
 		fmt.Fprintf(w, "search: %.1f sessions per answer\n", float64(found.Load())/float64(res.accepted))
 	}
