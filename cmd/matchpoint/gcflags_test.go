@@ -53,13 +53,22 @@ func TestGCPercent(t *testing.T) {
 	}
 }
 
-// TestGCPercentRefusedByCommands checks that each long-running command
-// refuses a negative --gc-percent before it starts anything.
-func TestGCPercentRefusedByCommands(t *testing.T) {
-	for _, cmd := range []string{"dev", "matchmaker", "relay"} {
-		code, _, errOut := runCmd(cmd, "--gc-percent", "-1")
-		if code != 2 || !strings.Contains(errOut, "--gc-percent: want 0 or more, got -1") {
-			t.Errorf("matchpoint %s --gc-percent -1: exit %d, stderr %q; want 2 and the flag named", cmd, code, errOut)
+// TestRuntimeFlagsRefusedByCommands checks that each long-running command
+// refuses a --gc-percent or --timer-slack out of bounds, naming the flag,
+// before it starts anything.
+func TestRuntimeFlagsRefusedByCommands(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--gc-percent", "-1"}, "--gc-percent: want 0 or more, got -1"},
+		{[]string{"--timer-slack", "20ms"}, "--timer-slack: must be from 0 to 10ms, got 20ms"},
+	} {
+		for _, cmd := range []string{"dev", "matchmaker", "relay"} {
+			code, _, errOut := runCmd(append([]string{cmd}, tc.args...)...)
+			if code != 2 || !strings.Contains(errOut, tc.want) {
+				t.Errorf("matchpoint %s %v: exit %d, stderr %q; want 2 and %q", cmd, tc.args, code, errOut, tc.want)
+			}
 		}
 	}
 }

@@ -2,34 +2,39 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"io"
 	"log/slog"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/cmd/internal/cliconfig"
 )
 
+// TestTimerSlackFlag: --timer-slack by flag or MATCHPOINT_TIMER_SLACK,
+// bounded to 0..10ms.
 func TestTimerSlackFlag(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
+		env  map[string]string
 		want time.Duration
 		err  string
 	}{
 		{args: nil, want: defaultTimerSlack},
 		{args: []string{"--timer-slack", "0"}, want: 0},
 		{args: []string{"--timer-slack", "10ms"}, want: 10 * time.Millisecond},
-		{args: []string{"--timer-slack", "250us"}, want: 250 * time.Microsecond},
+		{env: map[string]string{"MATCHPOINT_TIMER_SLACK": "250us"}, want: 250 * time.Microsecond},
+		{args: []string{"--timer-slack", "2ms"}, env: map[string]string{"MATCHPOINT_TIMER_SLACK": "250us"}, want: 2 * time.Millisecond},
 		{args: []string{"--timer-slack", "11ms"}, err: "--timer-slack: must be from 0 to 10ms, got 11ms"},
 		{args: []string{"--timer-slack", "-1ms"}, err: "--timer-slack: must be from 0 to 10ms, got -1ms"},
 	} {
-		fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
+		lookup := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
+		fs := newFlagSet("test", "", io.Discard)
 		var ts timerSlackFlag
 		ts.register(fs)
-		if err := fs.Parse(tc.args); err != nil {
-			t.Fatalf("%v: %v", tc.args, err)
+		if err := cliconfig.Parse(fs, tc.args, lookup); err != nil {
+			t.Fatalf("%v %v: %v", tc.args, tc.env, err)
 		}
 		err := ts.check()
 		switch {
@@ -38,7 +43,7 @@ func TestTimerSlackFlag(t *testing.T) {
 				t.Errorf("%v: %v, want %q", tc.args, err, tc.err)
 			}
 		case err != nil || ts.slack != tc.want:
-			t.Errorf("%v: %v %v, want %v", tc.args, ts.slack, err, tc.want)
+			t.Errorf("%v %v: %v %v, want %v", tc.args, tc.env, ts.slack, err, tc.want)
 		}
 	}
 }
