@@ -21,7 +21,7 @@ type countingStore struct {
 	timeOuts atomic.Int64
 }
 
-func (s *countingStore) TimeOutReservations(ctx context.Context, due []store.PlayerSession) ([]store.PlayerSession, error) {
+func (s *countingStore) TimeOutReservations(ctx context.Context, due []store.Reservation) ([]store.Reservation, error) {
 	s.timeOuts.Add(1)
 	return s.Store.TimeOutReservations(ctx, due)
 }

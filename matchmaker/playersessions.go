@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/sessionsearch"
@@ -84,7 +85,9 @@ func (s *Service) createPlayerSessions(ctx context.Context, gameSessionID string
 	if err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
+	// To the millisecond, as GameLift reports it (and the store's index of
+	// reservations keeps it).
+	now := s.now().UTC().Truncate(time.Millisecond)
 	ps := make([]store.PlayerSession, len(ids))
 	req := bus.ReserveRequest{RequestID: newUUID(), RelayID: place.RelayID, GameSessionID: place.GameSessionID, Deadline: now.Add(reserveTimeout),
 		Players: make([]bus.Player, 0, len(ids))}
@@ -158,10 +161,10 @@ func (s *Service) reserve(ctx context.Context, req bus.ReserveRequest) error {
 // moved them since, which then stands.
 func (s *Service) undoPlayerSessions(ctx context.Context, ps []store.PlayerSession) {
 	now := s.now().UTC()
-	undo := make([]store.PlayerSession, len(ps))
+	undo := make([]store.Reservation, len(ps))
 	for i, p := range ps {
-		p.Version, p.TerminationTime = 1, now
-		undo[i] = p
+		undo[i] = store.ReservationOf(p)
+		undo[i].Version, undo[i].TerminationTime = 1, now
 	}
 	moved, err := s.moveToTimedOut(ctx, undo)
 	if err != nil {
@@ -180,7 +183,12 @@ func (s *Service) timeOutReservations(ctx context.Context, gameSessionID string)
 		if err != nil {
 			return internal(err, "list reserved player sessions of %s", gameSessionID)
 		}
-		due := slices.DeleteFunc(page, func(p store.PlayerSession) bool { return now.Sub(p.CreationTime) < PlayerSessionTimeout })
+		var due []store.Reservation
+		for _, p := range page {
+			if now.Sub(p.CreationTime) >= PlayerSessionTimeout {
+				due = append(due, store.ReservationOf(p))
+			}
+		}
 		if err := s.timeOut(ctx, due); err != nil {
 			return err
 		}
@@ -195,7 +203,7 @@ func (s *Service) timeOutReservations(ctx context.Context, gameSessionID string)
 // their creation plus PlayerSessionTimeout, in one store step per fleet;
 // those that changed since the read are left as they are. Several
 // processes may do it at once: each move is compare-and-swap.
-func (s *Service) timeOut(ctx context.Context, due []store.PlayerSession) error {
+func (s *Service) timeOut(ctx context.Context, due []store.Reservation) error {
 	if len(due) == 0 {
 		return nil
 	}
@@ -210,7 +218,7 @@ func (s *Service) timeOut(ctx context.Context, due []store.PlayerSession) error 
 
 // moveToTimedOut is the store's TimeOutReservations of ps, with the player
 // sessions it moved counted per fleet.
-func (s *Service) moveToTimedOut(ctx context.Context, ps []store.PlayerSession) ([]store.PlayerSession, error) {
+func (s *Service) moveToTimedOut(ctx context.Context, ps []store.Reservation) ([]store.Reservation, error) {
 	moved, err := s.store.TimeOutReservations(ctx, ps)
 	perFleet := map[string]int{}
 	for _, p := range moved {

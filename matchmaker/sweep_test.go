@@ -66,7 +66,7 @@ type stuckSweepStore struct {
 	once    sync.Once
 }
 
-func (s *stuckSweepStore) DueReservations(ctx context.Context, _ time.Time, _ int) ([]store.PlayerSession, bool, error) {
+func (s *stuckSweepStore) DueReservations(ctx context.Context, _ time.Time, _ int) ([]store.Reservation, bool, error) {
 	s.once.Do(func() { close(s.entered) })
 	<-ctx.Done()
 	return nil, false, ctx.Err()

@@ -213,6 +213,28 @@ type PlayerSession struct {
 	Version         int64               `json:"Version,omitempty"`
 }
 
+// Reservation is a player session read RESERVED, as the sweep that times
+// reservations out needs it: its ids, the Version it was read at and its
+// CreationTime (to the millisecond, as GameLift reports times), and the
+// TerminationTime TimeOutReservations is to give it.
+type Reservation struct {
+	PlayerSessionId string
+	GameSessionId   string
+	FleetId         string
+	Version         int64
+	CreationTime    time.Time
+	TerminationTime time.Time
+	// entry is the Redis index entry DueReservations read it from, which
+	// TimeOutReservations drops; "" for one made by ReservationOf.
+	entry string
+}
+
+// ReservationOf is the Reservation of p at its Version.
+func ReservationOf(p PlayerSession) Reservation {
+	return Reservation{PlayerSessionId: p.PlayerSessionId, GameSessionId: p.GameSessionId, FleetId: p.FleetId,
+		Version: p.Version, CreationTime: p.CreationTime, TerminationTime: p.TerminationTime}
+}
+
 // CreatorLimit bounds the game sessions one creator may create in a fleet:
 // at most Max whose CreationTime is within Period before the new one's.
 // Max 0 means no limit.
@@ -356,16 +378,18 @@ type GameSessions interface {
 	// back, or several processes' clocks apart) is due with that one. It
 	// looks at up to limit of them (an index may hold some no longer
 	// RESERVED: it drops those), and more reports that it stopped at limit:
-	// another call may find more.
-	DueReservations(ctx context.Context, before time.Time, limit int) (due []PlayerSession, more bool, err error)
-	// TimeOutReservations moves each of due (player sessions read
-	// RESERVED) that is still RESERVED at its Version to TIMEDOUT, with the
-	// TerminationTime it carries, and returns those it moved, at their new
-	// Version; one that changed since it was read, or is gone, is left as
-	// it is. The game sessions' CurrentPlayerSessionCount follow, as with
+	// another call may find more. It reads what the sweep needs of each
+	// (Reservation), not the whole player session.
+	DueReservations(ctx context.Context, before time.Time, limit int) (due []Reservation, more bool, err error)
+	// TimeOutReservations moves each of due (read RESERVED at its Version,
+	// by DueReservations or as ReservationOf a player session) that is
+	// still RESERVED at that Version to TIMEDOUT, with the TerminationTime
+	// it carries, and returns those it moved, at their new Version; one
+	// that changed since it was read, or is gone, is left as it is. The
+	// game sessions' CurrentPlayerSessionCount follow, as with
 	// UpdatePlayerSession. It is one store step per fleet, so that a sweep
 	// keeps up with thousands of reservations a second.
-	TimeOutReservations(ctx context.Context, due []PlayerSession) ([]PlayerSession, error)
+	TimeOutReservations(ctx context.Context, due []Reservation) ([]Reservation, error)
 }
 
 func (f Fleet) clone() Fleet {

@@ -498,14 +498,14 @@ func (m *Memory) UpdatePlayerSession(_ context.Context, ps PlayerSession) (int64
 // reservations from its first, up to the first not due, dropping the
 // entries it passes of player sessions no longer RESERVED, so that a call
 // costs what it returns and drops, not the number of player sessions.
-func (m *Memory) DueReservations(_ context.Context, before time.Time, limit int) ([]PlayerSession, bool, error) {
+func (m *Memory) DueReservations(_ context.Context, before time.Time, limit int) ([]Reservation, bool, error) {
 	if limit <= 0 {
 		return nil, false, fmt.Errorf("due reservations: limit %d is not positive", limit)
 	}
 	g, _ := m.lockGS()
 	defer m.mu.Unlock()
 	cut := before.UnixMilli()
-	var due []PlayerSession
+	var due []Reservation
 	more := false
 	i := 0
 	for ; i < len(g.reserved) && g.reserved[i].ms <= cut; i++ {
@@ -517,7 +517,9 @@ func (m *Memory) DueReservations(_ context.Context, before time.Time, limit int)
 			more = true
 			break
 		}
-		due = append(due, *p)
+		r := ReservationOf(*p)
+		r.CreationTime = r.CreationTime.Truncate(time.Millisecond)
+		due = append(due, r)
 	}
 	// Keep the passed entries still RESERVED (those returned), moved to
 	// the end of the passed prefix, and drop the prefix's others.
@@ -534,10 +536,10 @@ func (m *Memory) DueReservations(_ context.Context, before time.Time, limit int)
 }
 
 // TimeOutReservations implements GameSessions.
-func (m *Memory) TimeOutReservations(_ context.Context, due []PlayerSession) ([]PlayerSession, error) {
+func (m *Memory) TimeOutReservations(_ context.Context, due []Reservation) ([]Reservation, error) {
 	g, _ := m.lockGS()
 	defer m.mu.Unlock()
-	var moved []PlayerSession
+	var moved []Reservation
 	for _, p := range due {
 		cur, ok := g.players[p.PlayerSessionId]
 		if !ok || cur.Status != PlayerSessionReserved || cur.Version != p.Version {
@@ -549,7 +551,8 @@ func (m *Memory) TimeOutReservations(_ context.Context, due []PlayerSession) ([]
 			s.gs.CurrentPlayerSessionCount--
 			g.touched(s.gs.FleetId, s.gs.GameSessionId)
 		}
-		moved = append(moved, *cur)
+		p.Version = cur.Version
+		moved = append(moved, p)
 	}
 	return moved, nil
 }

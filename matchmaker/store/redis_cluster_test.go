@@ -97,6 +97,11 @@ func TestRedisClusterConformance(t *testing.T) {
 		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
 	}))
 	t.Run("PlayerIndexUndo", func(t *testing.T) { testClusterPlayerIndexUndo(t, addr) })
+	t.Run("ReservationEntries", func(t *testing.T) {
+		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
+		t.Cleanup(func() { _ = c.Close() })
+		testReservationEntries(t, store.NewRedis(c, store.Options{Prefix: "entries:"}), c, "entries:{_meta}:reservations")
+	})
 }
 
 // testClusterPlayerIndexUndo checks that on a cluster, where a player's

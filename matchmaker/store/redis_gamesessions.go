@@ -521,17 +521,31 @@ func (r *Redis) expirePlayerIndex(ctx context.Context, fleet string, ended []str
 }
 
 // reservationEntry is the reservation index's entry for a player session
-// created at ms (unix milliseconds): "<ms> <fleet id> <player session id>".
-func reservationEntry(ms int64, fleet, id string) string {
-	return strconv.FormatInt(ms, 10) + " " + fleet + " " + id
+// of game session gs created at ms (unix milliseconds): "<ms> <game session
+// id> <player session id>", all the sweep needs but the version.
+func reservationEntry(ms int64, gs, id string) string {
+	return strconv.FormatInt(ms, 10) + " " + gs + " " + id
 }
 
-// parseReservationEntry reads a reservationEntry; ok is false for what is not one.
-func parseReservationEntry(e string) (ms int64, fleet, id string, ok bool) {
+// parseReservationEntry reads a reservationEntry, or one in the form written
+// until 2026-12-06, "<ms> <fleet id> <player session id>", whose game
+// session only the player session's record holds (gs is then ""); ok is
+// false for what is neither. Game session ids may hold spaces; player session ids
+// and fleet ids do not.
+func parseReservationEntry(e string) (ms int64, gs, fleet, id string, ok bool) {
 	msText, rest, ok1 := strings.Cut(e, " ")
-	fleet, id, ok2 := strings.Cut(rest, " ")
+	i := strings.LastIndexByte(rest, ' ')
+	if !ok1 || i < 0 {
+		return 0, "", "", "", false
+	}
+	mid, id := rest[:i], rest[i+1:]
+	if fleet = GameSessionFleet(mid); fleet != "" {
+		gs = mid
+	} else {
+		fleet = mid
+	}
 	ms, err := strconv.ParseInt(msText, 10, 64)
-	return ms, fleet, id, ok1 && ok2 && err == nil && fleet != "" && id != ""
+	return ms, gs, fleet, id, err == nil && fleet != "" && !strings.Contains(fleet, " ") && id != ""
 }
 
 // CreatePlayerSessions implements GameSessions.
@@ -644,7 +658,7 @@ func (r *Redis) queuePlayerIndexes(ctx context.Context, pipe redis.Pipeliner, fl
 		x.members[i] = pipe.ZAddNX(ctx, r.playerKey(p.PlayerId), redis.Z{Score: math.Inf(1), Member: p.PlayerSessionId})
 		pipe.Persist(ctx, r.playerKey(p.PlayerId))
 		if p.Status == PlayerSessionReserved {
-			x.reserved[i] = pipe.RPush(ctx, r.reservedKey(), reservationEntry(p.CreationTime.UnixMilli(), fleet, p.PlayerSessionId))
+			x.reserved[i] = pipe.RPush(ctx, r.reservedKey(), reservationEntry(p.CreationTime.UnixMilli(), p.GameSessionId, p.PlayerSessionId))
 		}
 	}
 	return x
@@ -681,7 +695,7 @@ func (r *Redis) undoPlayerIndexes(ctx context.Context, x *playerIndexes) {
 			gsScripts.endPlayerEntries.Eval(ctx, pipe, []string{r.playerKey(p.PlayerId)}, r.opts.SessionRetention.Milliseconds(), x.fleet)
 		}
 		if x.reserved[i] != nil && x.reserved[i].Val() > 0 {
-			pipe.LRem(ctx, r.reservedKey(), -1, reservationEntry(p.CreationTime.UnixMilli(), x.fleet, p.PlayerSessionId))
+			pipe.LRem(ctx, r.reservedKey(), -1, reservationEntry(p.CreationTime.UnixMilli(), p.GameSessionId, p.PlayerSessionId))
 		}
 	}
 	_, _ = pipe.Exec(ctx)
@@ -904,7 +918,7 @@ func (r *Redis) UpdatePlayerSession(ctx context.Context, ps PlayerSession) (int6
 // TimeOutReservations implements GameSessions: one script per fleet, then
 // the moved ones' entries dropped from the index of reservations (best
 // effort: DueReservations drops what is left).
-func (r *Redis) TimeOutReservations(ctx context.Context, due []PlayerSession) ([]PlayerSession, error) {
+func (r *Redis) TimeOutReservations(ctx context.Context, due []Reservation) ([]Reservation, error) {
 	var fleets []string
 	byFleet := map[string][]int{}
 	for i, p := range due {
@@ -936,9 +950,14 @@ func (r *Redis) TimeOutReservations(ctx context.Context, due []PlayerSession) ([
 			return timedOut(due, versions), fmt.Errorf("time out %d reservations of fleet %s: %w", len(idx), fleet, err)
 		}
 		for _, i := range idx {
-			if versions[i] != 0 {
-				entries = append(entries, reservationEntry(due[i].CreationTime.UnixMilli(), fleet, due[i].PlayerSessionId))
+			if versions[i] == 0 {
+				continue
 			}
+			e := due[i].entry
+			if e == "" {
+				e = reservationEntry(due[i].CreationTime.UnixMilli(), due[i].GameSessionId, due[i].PlayerSessionId)
+			}
+			entries = append(entries, e)
 		}
 	}
 	_ = r.dropReserved(ctx, entries)
@@ -974,14 +993,14 @@ func movedVersions(reply []string, idx []int, versions []int64) error {
 	return nil
 }
 
-// timedOut returns the player sessions of due with a new version in
-// versions, TIMEDOUT at that version, in the order of due.
-func timedOut(due []PlayerSession, versions []int64) []PlayerSession {
-	var moved []PlayerSession
+// timedOut returns the reservations of due with a new version in
+// versions, at that version, in the order of due.
+func timedOut(due []Reservation, versions []int64) []Reservation {
+	var moved []Reservation
 	for i, v := range versions {
 		if v != 0 {
 			p := due[i]
-			p.Status, p.Version = PlayerSessionTimedOut, v
+			p.Version = v
 			moved = append(moved, p)
 		}
 	}
@@ -990,8 +1009,11 @@ func timedOut(due []PlayerSession, versions []int64) []PlayerSession {
 
 // DueReservations implements GameSessions: the first limit entries of the
 // index of reservations (after moving in those of the index written before
-// 2026-12-06, moveOldReservations), up to the first not due.
-func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int) ([]PlayerSession, bool, error) {
+// 2026-12-06, moveOldReservations), up to the first not due. Of each player
+// session it reads the status and version (and, for an entry in the form
+// written until 2026-12-06, its record for the game session id), not the
+// record: the sweep times out thousands a second.
+func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int) ([]Reservation, bool, error) {
 	if limit <= 0 {
 		return nil, false, fmt.Errorf("due reservations: limit %d is not positive", limit)
 	}
@@ -1003,10 +1025,13 @@ func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int
 		return nil, false, fmt.Errorf("due reservations: %w", err)
 	}
 	cut := before.UnixMilli()
-	var entries, keys, stale []string
+	var read []Reservation
+	var stale []string
 	more := len(head) == limit
+	pipe := r.c.Pipeline()
+	var cmds []*redis.SliceCmd
 	for _, e := range head {
-		ms, fleet, id, ok := parseReservationEntry(e)
+		ms, gs, fleet, id, ok := parseReservationEntry(e)
 		if !ok {
 			stale = append(stale, e)
 			continue
@@ -1015,31 +1040,68 @@ func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int
 			more = false
 			break
 		}
-		entries = append(entries, e)
-		keys = append(keys, r.playerSessionPrefix(fleet)+id)
-	}
-	ps, found, err := r.readPlayerSessions(ctx, keys)
-	if err != nil {
-		return nil, false, fmt.Errorf("due reservations: %w", err)
-	}
-	due := ps[:0]
-	j := 0
-	for i, ok := range found {
-		if !ok {
-			stale = append(stale, entries[i])
-			continue
+		read = append(read, Reservation{PlayerSessionId: id, GameSessionId: gs, FleetId: fleet,
+			CreationTime: time.UnixMilli(ms).UTC(), entry: e})
+		fields := dueFields
+		if gs == "" {
+			fields = dueFieldsWithRecord
 		}
-		if p := ps[j]; p.Status == PlayerSessionReserved {
+		cmds = append(cmds, pipe.HMGet(ctx, r.playerSessionPrefix(fleet)+id, fields...))
+	}
+	if len(cmds) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, false, fmt.Errorf("due reservations: %w", err)
+		}
+	}
+	due := read[:0]
+	for i, cmd := range cmds {
+		p := read[i]
+		ok, err := readDue(&p, cmd.Val())
+		if err != nil {
+			return nil, false, fmt.Errorf("due reservations: %w", err)
+		}
+		if ok {
 			due = append(due, p)
 		} else {
-			stale = append(stale, entries[i])
+			stale = append(stale, p.entry)
 		}
-		j++
 	}
 	if err := r.dropReserved(ctx, stale); err != nil {
 		return nil, false, fmt.Errorf("due reservations: drop %d entries: %w", len(stale), err)
 	}
 	return due, more, nil
+}
+
+// dueFields are the player session HASH fields DueReservations reads of a
+// reservation whose entry names its game session; dueFieldsWithRecord,
+// of one whose entry does not.
+var (
+	dueFields           = []string{"s", "v"}
+	dueFieldsWithRecord = []string{"s", "v", "b"}
+)
+
+// readDue completes p from its player session's fields (the values of
+// dueFields or dueFieldsWithRecord, nil where absent) and reports whether
+// it is still RESERVED.
+func readDue(p *Reservation, f []any) (bool, error) {
+	if len(f) < 2 || f[0] != string(PlayerSessionReserved) {
+		return false, nil
+	}
+	version, _ := f[1].(string)
+	v, err := strconv.ParseInt(version, 10, 64)
+	if err != nil {
+		return false, fmt.Errorf("player session %s version %q: %w", p.PlayerSessionId, version, err)
+	}
+	p.Version = v
+	if p.GameSessionId == "" {
+		var rec struct{ GameSessionId string }
+		body, _ := f[len(f)-1].(string)
+		if len(f) < 3 || json.Unmarshal([]byte(body), &rec) != nil || rec.GameSessionId == "" {
+			return false, fmt.Errorf("player session %s: no game session id in its record", p.PlayerSessionId)
+		}
+		p.GameSessionId = rec.GameSessionId
+	}
+	return true, nil
 }
 
 // moveOldReservations moves the entries of the index of reservations

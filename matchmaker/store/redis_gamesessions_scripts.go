@@ -154,8 +154,9 @@ local n = #KEYS - 10
 // global index entries (one server only: they are in other hash slots).
 // KEYS as createPlayerSessions, then per player session its id's fleet key
 // and its player's index (KEYS[10+n+2i-1], KEYS[10+n+2i]), then the index
-// of RESERVED player sessions. ARGV as createPlayerSessions, then the
-// fleet id. A player session id already known to any fleet is 'exists'.
+// of RESERVED player sessions (reservationEntry). ARGV as
+// createPlayerSessions, then the fleet id. A player session id already
+// known to any fleet is 'exists'.
 // A new entry of a player's index is live (score +inf), so the index loses
 // any expiry it had (see luaEndPlayerEntries).
 const luaCreatePlayerSessionsIndexed = luaGSPrelude + `
@@ -176,7 +177,7 @@ for i = 1, n do
 	redis.call('ZADD', KEYS[10 + n + 2 * i], 'NX', '+inf', ARGV[a])
 	redis.call('PERSIST', KEYS[10 + n + 2 * i])
 	if ARGV[a + 2] == 'RESERVED' then
-		table.insert(reserved, ARGV[a + 3] .. ' ' .. fleet .. ' ' .. ARGV[a])
+		table.insert(reserved, ARGV[a + 3] .. ' ' .. ARGV[1] .. ' ' .. ARGV[a])
 	end
 end
 if #reserved > 0 then redis.call('RPUSH', KEYS[#KEYS], unpack(reserved)) end
@@ -184,7 +185,8 @@ if #reserved > 0 then redis.call('RPUSH', KEYS[#KEYS], unpack(reserved)) end
 
 // moveOldReservations: KEYS[1] the index of reservations written before
 // 2026-12-06 (ZSET of "<fleet> <player session id>" by creation ms), KEYS[2]
-// today's (LIST of "<ms> <fleet> <player session id>"). ARGV: 1 how many to
+// the LIST that replaced it, in the form parseReservationEntry reads as
+// written until 2026-12-06. ARGV: 1 how many to
 // move. Moves the newest ARGV[1] of KEYS[1] to the head of KEYS[2], oldest
 // first, and returns how many it moved.
 const luaMoveOldReservations = `

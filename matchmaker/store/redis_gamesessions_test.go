@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strconv"
@@ -211,8 +212,15 @@ func TestRedisOldReservationsMoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := storetest.PlayerSessionIDs(due); !slices.Equal(got, []string{"psess-a", "psess-b"}) || !more {
+	if got := storetest.ReservationIDs(due); !slices.Equal(got, []string{"psess-a", "psess-b"}) || !more {
 		t.Fatalf("due = %v (more %v), want psess-a, psess-b and more", got, more)
+	}
+	for _, d := range due {
+		// Entries in the old forms do not name the game session: its
+		// record does.
+		if d.GameSessionId != f.arn("gs") || d.FleetId != "fleet-1" || d.Version != 1 {
+			t.Fatalf("due %+v: want game session %s of fleet-1 at version 1", d, f.arn("gs"))
+		}
 	}
 	if n, err := c.Exists(ctx, old).Result(); err != nil || n != 0 {
 		t.Fatalf("old index: exists %d, %v; want it gone", n, err)
@@ -247,9 +255,32 @@ func TestRedisDueReservationsMalformedEntries(t *testing.T) {
 	}
 	due, more, err := s.DueReservations(ctx, time.UnixMilli(5000), 3)
 	if err != nil || len(due) != 0 || !more {
-		t.Fatalf("due %v, more %v, %v; want none and more", storetest.PlayerSessionIDs(due), more, err)
+		t.Fatalf("due %v, more %v, %v; want none and more", storetest.ReservationIDs(due), more, err)
 	}
 	if left, err := c.LRange(ctx, list, 0, -1).Result(); err != nil || !slices.Equal(left, []string{"2000 fleet-1 psess-gone-2"}) {
 		t.Fatalf("index left %q, %v; want the entry not looked at", left, err)
+	}
+}
+
+// TestRedisReservationEntries: testReservationEntries on one server.
+func TestRedisReservationEntries(t *testing.T) {
+	s, c := newRedisStore(t)
+	testReservationEntries(t, s, c, "mp:{_meta}:reservations")
+}
+
+// testReservationEntries: each entry of the index of reservations names
+// its game session ("<ms> <game session id> <player session id>"), so that
+// the sweep need not read the player session's record, and a create the
+// fleet's script refuses leaves no entry (on a cluster the entries are
+// written before the script runs).
+func testReservationEntries(t *testing.T, s *store.Redis, c redis.UniversalClient, list string) {
+	f := newRedisFleet(t, s, "fleet-1")
+	f.start("a", 1, "p")
+	if err := f.join("a", "q"); !errors.Is(err, store.ErrGameSessionFull) {
+		t.Fatalf("joining a full game session: %v, want ErrGameSessionFull", err)
+	}
+	want := []string{strconv.FormatInt(time.Time{}.UnixMilli(), 10) + " " + f.arn("a") + " " + f.psid("a", "p")}
+	if got, err := c.LRange(t.Context(), list, 0, -1).Result(); err != nil || !slices.Equal(got, want) {
+		t.Fatalf("index of reservations = %q, %v; want %q", got, err, want)
 	}
 }

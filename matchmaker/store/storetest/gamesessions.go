@@ -599,6 +599,15 @@ func PlayerSessionIDs(ps []store.PlayerSession) []string {
 	return out
 }
 
+// ReservationIDs returns the player session ids of rs, in order.
+func ReservationIDs(rs []store.Reservation) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.PlayerSessionId)
+	}
+	return out
+}
+
 func testListPlayerSessions(t *testing.T, open Opener) {
 	s, ctx := setupFleets(t, open)
 	a := createGS(t, s, gameSession(fleetA, "a", 10, 0))
@@ -906,17 +915,27 @@ func testDueReservations(t *testing.T, open Opener) {
 
 	due, _, err := s.DueReservations(ctx, base().Add(4*time.Second), 10)
 	must(t, err)
-	same(t, "due by base+4s", PlayerSessionIDs(due), []string{id("psess", 0), id("psess", 3)})
+	same(t, "due by base+4s", ReservationIDs(due), []string{id("psess", 0), id("psess", 3)})
+	for i, want := range []store.Reservation{
+		{PlayerSessionId: id("psess", 0), GameSessionId: a.GameSessionId, FleetId: fleetA, Version: 1, CreationTime: base().Add(time.Second)},
+		{PlayerSessionId: id("psess", 3), GameSessionId: b.GameSessionId, FleetId: fleetB, Version: 1, CreationTime: base().Add(4 * time.Second)},
+	} {
+		got := due[i]
+		if got.PlayerSessionId != want.PlayerSessionId || got.GameSessionId != want.GameSessionId || got.FleetId != want.FleetId ||
+			got.Version != want.Version || !got.CreationTime.Equal(want.CreationTime) || !got.TerminationTime.IsZero() {
+			t.Fatalf("due[%d] = %+v, want %+v", i, got, want)
+		}
+	}
 	var all []string
 	for range 20 {
 		due, more, err := s.DueReservations(ctx, base().Add(time.Hour), 1)
 		must(t, err)
-		all = append(all, PlayerSessionIDs(due)...)
+		all = append(all, ReservationIDs(due)...)
 		if len(due) == 1 {
-			// As the sweep would: it is not due any more.
-			due[0].Status = store.PlayerSessionTimedOut
-			_, err := s.UpdatePlayerSession(ctx, due[0])
+			// As the sweep does: it is not due any more.
+			moved, err := s.TimeOutReservations(ctx, due)
 			must(t, err)
+			same(t, "moved", ReservationIDs(moved), ReservationIDs(due))
 		}
 		if !more {
 			break
@@ -947,24 +966,27 @@ func testTimeOutReservations(t *testing.T, open Opener) {
 	revB, _, _ := changes(t, s, fleetB, 0)
 	due, _, err := s.DueReservations(ctx, base().Add(time.Hour), 10)
 	must(t, err)
-	same(t, "due", PlayerSessionIDs(due), []string{id("psess", 0), id("psess", 1), id("psess", 2), id("psess", 3), id("psess", 4)})
-	connected := due[4]
+	same(t, "due", ReservationIDs(due), []string{id("psess", 0), id("psess", 1), id("psess", 2), id("psess", 3), id("psess", 4)})
+	connected, err := s.GetPlayerSession(ctx, id("psess", 4))
+	must(t, err)
 	connected.Status = store.PlayerSessionActive
 	_, err = s.UpdatePlayerSession(ctx, connected)
 	must(t, err)
-	_, err = s.UpdatePlayerSession(ctx, due[3])
+	rewritten, err := s.GetPlayerSession(ctx, id("psess", 3))
+	must(t, err)
+	_, err = s.UpdatePlayerSession(ctx, rewritten)
 	must(t, err)
 	for i := range due {
 		due[i].TerminationTime = due[i].CreationTime.Add(time.Minute)
 	}
-	gone := playerSession(a.GameSessionId, "psess-gone", "p-gone", 0)
+	gone := store.ReservationOf(playerSession(a.GameSessionId, "psess-gone", "p-gone", 0))
 	gone.Version = 1
 	moved, err := s.TimeOutReservations(ctx, append(slices.Clone(due), gone))
 	must(t, err)
-	same(t, "moved", PlayerSessionIDs(moved), []string{id("psess", 0), id("psess", 1), id("psess", 2)})
+	same(t, "moved", ReservationIDs(moved), []string{id("psess", 0), id("psess", 1), id("psess", 2)})
 	for i, p := range moved {
-		if p.Status != store.PlayerSessionTimedOut || p.Version != due[i].Version+1 {
-			t.Fatalf("moved %s: %s at version %d, want TIMEDOUT at %d", p.PlayerSessionId, p.Status, p.Version, due[i].Version+1)
+		if p.Version != due[i].Version+1 {
+			t.Fatalf("moved %s at version %d, want %d", p.PlayerSessionId, p.Version, due[i].Version+1)
 		}
 		got, err := s.GetPlayerSession(ctx, p.PlayerSessionId)
 		must(t, err)
@@ -987,14 +1009,14 @@ func testTimeOutReservations(t *testing.T, open Opener) {
 	same(t, "changes in fleet B", got, map[string]int{"b": 0})
 	again, err := s.TimeOutReservations(ctx, due)
 	must(t, err)
-	same(t, "moved by a second call with the same reads", PlayerSessionIDs(again), []string{})
+	same(t, "moved by a second call with the same reads", ReservationIDs(again), []string{})
 	same(t, "counts after the second call", counts(), []int{1, 0, 1})
 	left, _, err := s.DueReservations(ctx, base().Add(time.Hour), 10)
 	must(t, err)
-	same(t, "due after", PlayerSessionIDs(left), []string{id("psess", 3)})
+	same(t, "due after", ReservationIDs(left), []string{id("psess", 3)})
 	none, err := s.TimeOutReservations(ctx, nil)
 	must(t, err)
-	same(t, "moved of none", PlayerSessionIDs(none), []string{})
+	same(t, "moved of none", ReservationIDs(none), []string{})
 }
 
 // MaximumRace races, through the given stores in turn, 16 goroutines each
