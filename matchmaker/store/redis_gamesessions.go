@@ -932,7 +932,6 @@ func (r *Redis) TimeOutReservations(ctx context.Context, due []Reservation) ([]R
 		byFleet[fleet] = append(byFleet[fleet], i)
 	}
 	versions := make([]int64, len(due))
-	var entries []string
 	for _, fleet := range fleets {
 		idx := byFleet[fleet]
 		keys := make([]string, 0, 2*len(idx))
@@ -949,34 +948,35 @@ func (r *Redis) TimeOutReservations(ctx context.Context, due []Reservation) ([]R
 		if err != nil {
 			return timedOut(due, versions), fmt.Errorf("time out %d reservations of fleet %s: %w", len(idx), fleet, err)
 		}
-		for _, i := range idx {
-			if versions[i] == 0 {
-				continue
-			}
-			e := due[i].entry
-			if e == "" {
-				e = reservationEntry(due[i].CreationTime.UnixMilli(), due[i].GameSessionId, due[i].PlayerSessionId)
-			}
-			entries = append(entries, e)
+	}
+	// In the order of due, which is the index's for what DueReservations
+	// read: the head it drops in one LTRIM.
+	var entries []string
+	for i, v := range versions {
+		if v == 0 {
+			continue
 		}
+		e := due[i].entry
+		if e == "" {
+			e = reservationEntry(due[i].CreationTime.UnixMilli(), due[i].GameSessionId, due[i].PlayerSessionId)
+		}
+		entries = append(entries, e)
 	}
 	_ = r.dropReserved(ctx, entries)
 	return timedOut(due, versions), nil
 }
 
 // dropReserved removes entries from the index of reservations, each once,
-// searched from the head, where the entries DueReservations reads are.
+// in one step (dropReservations): a sweep drops the head it read.
 func (r *Redis) dropReserved(ctx context.Context, entries []string) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	_, err := r.c.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-		for _, e := range entries {
-			pipe.LRem(ctx, r.reservedKey(), 1, e)
-		}
-		return nil
-	})
-	return err
+	args := make([]any, len(entries))
+	for i, e := range entries {
+		args[i] = e
+	}
+	return gsScripts.dropReservations.Run(ctx, r.c, []string{r.reservedKey()}, args...).Err()
 }
 
 // movedVersions reads the reply of timeOutReservations ({'ok', i, version,

@@ -198,6 +198,27 @@ end
 return #old / 2
 `
 
+// dropReservations: KEYS[1] the index of reservations (LIST), ARGV its
+// entries to drop, each once. When they are its head, in order (what a
+// sweep drops, the sweep being alone), one LTRIM drops them; else an LREM
+// each, searched from the head. Returns how many it dropped.
+const luaDropReservations = `
+local n = #ARGV
+local head = redis.call('LRANGE', KEYS[1], 0, n - 1)
+local prefix = #head == n
+for i = 1, n do
+	if not prefix then break end
+	prefix = head[i] == ARGV[i]
+end
+if prefix then
+	redis.call('LTRIM', KEYS[1], n, -1)
+	return n
+end
+local dropped = 0
+for i = 1, n do dropped = dropped + redis.call('LREM', KEYS[1], 1, ARGV[i]) end
+return dropped
+`
+
 // endPlayerEntries: KEYS[1] a player's index (ZSET of player session ids,
 // or "<fleet> <player session id>" as written before 2026-12-06, by the ms,
 // on Redis's clock, from which its entry may be dropped: +inf while its
@@ -362,7 +383,7 @@ return 1
 var gsScripts = struct {
 	createGameSession, updateGameSession, createPlayerSessions, createPlayerSessionsIndexed, updatePlayerSession,
 	timeOutReservations, listGameSessions, gameSessionChanges, deleteFleet, casJSON, endPlayerEntries,
-	moveOldReservations *redis.Script
+	moveOldReservations, dropReservations *redis.Script
 }{
 	createGameSession:           redis.NewScript(luaCreateGameSession),
 	updateGameSession:           redis.NewScript(luaUpdateGameSession),
@@ -376,4 +397,5 @@ var gsScripts = struct {
 	casJSON:                     redis.NewScript(luaCasJSON),
 	endPlayerEntries:            redis.NewScript(luaEndPlayerEntries),
 	moveOldReservations:         redis.NewScript(luaMoveOldReservations),
+	dropReservations:            redis.NewScript(luaDropReservations),
 }

@@ -284,3 +284,43 @@ func testReservationEntries(t *testing.T, s *store.Redis, c redis.UniversalClien
 		t.Fatalf("index of reservations = %q, %v; want %q", got, err, want)
 	}
 }
+
+// TestRedisReservationEntriesDropped: DueReservations drops the entry of a
+// player session no longer RESERVED from the middle of the index, and
+// TimeOutReservations the entries of those it moved (the index's head):
+// what is left is exactly the entries of reservations still to time out.
+func TestRedisReservationEntriesDropped(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	const list = "mp:{_meta}:reservations"
+	f := newRedisFleet(t, s, "fleet-1")
+	f.start("a", 10, "p1", "p2", "p3")
+	f.start("b", 10, "p4")
+	entry := func(gs, p string) string {
+		return strconv.FormatInt(time.Time{}.UnixMilli(), 10) + " " + f.arn(gs) + " " + f.psid(gs, p)
+	}
+	index := func(want ...string) {
+		t.Helper()
+		if got, err := c.LRange(ctx, list, 0, -1).Result(); err != nil || !slices.Equal(got, want) {
+			t.Fatalf("index = %q, %v; want %q", got, err, want)
+		}
+	}
+	index(entry("a", "p1"), entry("a", "p2"), entry("a", "p3"), entry("b", "p4"))
+	p2, err := s.GetPlayerSession(ctx, f.psid("a", "p2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2.Status = store.PlayerSessionActive
+	if _, err := s.UpdatePlayerSession(ctx, p2); err != nil {
+		t.Fatal(err)
+	}
+	due, _, err := s.DueReservations(ctx, time.Now(), 3)
+	if err != nil || !slices.Equal(storetest.ReservationIDs(due), []string{f.psid("a", "p1"), f.psid("a", "p3")}) {
+		t.Fatalf("due %v, %v; want p1 and p3 of a", storetest.ReservationIDs(due), err)
+	}
+	index(entry("a", "p1"), entry("a", "p3"), entry("b", "p4"))
+	if moved, err := s.TimeOutReservations(ctx, due); err != nil || len(moved) != 2 {
+		t.Fatalf("time out: %d moved, %v; want 2", len(moved), err)
+	}
+	index(entry("b", "p4"))
+}
