@@ -298,8 +298,10 @@ return {'ok', v}
 // timeOutReservations: KEYS[2i-1] a player session, KEYS[2i] its game
 // session, all of one fleet. ARGV[3i-2] its expected version, ARGV[3i-1]
 // its termination (unix ns), ARGV[3i] its game session id. Moves each
-// still RESERVED at that version to TIMEDOUT; a game session whose count
-// fell is touched once. Returns {'ok', i, version, ...} for those moved.
+// still RESERVED at that version to TIMEDOUT; the count of a game session
+// that still exists falls by those of its player sessions moved, in one
+// HINCRBY, and it is touched once. Returns {'ok', i, version, ...} for
+// those moved.
 const luaTimeOutReservations = luaGSPrelude + `
 local reply, fell, order = {'ok'}, {}, {}
 for i = 1, #KEYS / 2 do
@@ -308,18 +310,22 @@ for i = 1, #KEYS / 2 do
 	if cur[1] == 'RESERVED' and cur[2] == ARGV[3 * i - 2] then
 		local v = tonumber(cur[2]) + 1
 		redis.call('HSET', k, 's', 'TIMEDOUT', 'v', v, 'e', ARGV[3 * i - 1])
-		if redis.call('EXISTS', g) == 1 then
-			redis.call('HINCRBY', g, 'c', -1)
-			if not fell[g] then
-				fell[g] = true
-				table.insert(order, {g, ARGV[3 * i]})
-			end
+		if fell[g] then
+			fell[g] = fell[g] + 1
+		else
+			fell[g] = 1
+			table.insert(order, {g, ARGV[3 * i]})
 		end
 		table.insert(reply, i)
 		table.insert(reply, v)
 	end
 end
-for _, o in ipairs(order) do touched(gsTag(o[1], o[2]), o[2]) end
+for _, o in ipairs(order) do
+	if redis.call('EXISTS', o[1]) == 1 then
+		redis.call('HINCRBY', o[1], 'c', -fell[o[1]])
+		touched(gsTag(o[1], o[2]), o[2])
+	end
+end
 return reply
 `
 
