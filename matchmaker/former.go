@@ -228,11 +228,19 @@ func (w *former) run(ctx context.Context) error {
 	}
 }
 
-// sweepLoop times out unused reservations every Discover until ctx is
-// done, apart from the discover loop: a sweep of tens of thousands of
-// reservations does not delay noticing a configuration.
+// reservationSweepEvery is the most time between two sweeps of
+// reservations: a sweep every Discover (2 s by default) timed out some
+// 24,000 reservations at once under 3,000 CreatePlayerSessions of 4 players
+// a second, holding Redis for 5 ms a batch through 48 batches, while one
+// every quarter second does an eighth of that in smaller batches.
+const reservationSweepEvery = 250 * time.Millisecond
+
+// sweepLoop times out unused reservations every reservationSweepEvery (or
+// Discover, if shorter) until ctx is done, apart from the discover loop: a
+// sweep of thousands of reservations does not delay noticing a
+// configuration.
 func (w *former) sweepLoop(ctx context.Context) {
-	t := time.NewTicker(w.opts.Discover)
+	t := time.NewTicker(min(w.opts.Discover, reservationSweepEvery))
 	defer t.Stop()
 	for {
 		w.sweepReservations(ctx)
@@ -250,7 +258,7 @@ const reservationsLease = "sweep:reservations"
 
 // sweepReservations times out the reservations unused for
 // PlayerSessionTimeout (Service.sweepReservations) if this former holds,
-// or can take, the lease of that sweep; sweepLoop runs it every Discover.
+// or can take, the lease of that sweep; sweepLoop runs it.
 func (w *former) sweepReservations(ctx context.Context) {
 	if err := w.opts.Store.AcquireLease(ctx, reservationsLease, w.opts.Owner, w.opts.LeaseTTL); err != nil {
 		if !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
