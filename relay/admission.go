@@ -187,6 +187,18 @@ func (s *session) joined() bool {
 	return false
 }
 
+// reserved returns the reservation of player session psid, nil if none,
+// and its matched player.
+func (s *session) reserved(psid string) (*reservation, MatchedPlayer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.reservations[psid]
+	if r == nil {
+		return nil, MatchedPlayer{}
+	}
+	return r, s.info.Players[r.idx]
+}
+
 // hasLiveReservation reports whether a reserved player session may still log in.
 func (s *session) hasLiveReservation(now time.Time) bool {
 	s.mu.Lock()
@@ -209,13 +221,7 @@ func (s *session) admit(ev *event) {
 		return
 	}
 	now := time.Now()
-	s.mu.Lock()
-	res := s.reservations[psid]
-	var mp MatchedPlayer
-	if res != nil {
-		mp = s.info.Players[res.idx]
-	}
-	s.mu.Unlock()
+	res, mp := s.reserved(psid)
 	rt := s.routes.Load()
 	switch {
 	case res == nil:

@@ -15,7 +15,8 @@ import (
 // on loopback) into a game session, 50 per session of 200 players, with the
 // reservations kept as a relay under that load keeps them. live-B/player is
 // the heap the relay (and the bench's caller) hold per reserved player
-// afterwards, sessions and request records included.
+// afterwards, sessions and request records included, and
+// live-objects/player the heap objects: what the garbage collector marks.
 func BenchmarkReservePlayers(b *testing.B) {
 	opts := testOptions()
 	opts.MaxSessions = 10000
@@ -45,13 +46,18 @@ func BenchmarkReservePlayers(b *testing.B) {
 		}
 		n++
 	}
-	b.ReportMetric(float64(liveHeap()-before)/float64(4*n), "live-B/player")
+	after := liveHeap()
+	b.ReportMetric(float64(after.bytes-before.bytes)/float64(4*n), "live-B/player")
+	b.ReportMetric(float64(after.objects-before.objects)/float64(4*n), "live-objects/player")
 }
 
+// heap is the heap in use: bytes and objects.
+type heap struct{ bytes, objects int64 }
+
 // liveHeap is the heap in use after a collection.
-func liveHeap() int64 {
+func liveHeap() heap {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
+	return heap{bytes: int64(m.HeapAlloc), objects: int64(m.HeapObjects)}
 }

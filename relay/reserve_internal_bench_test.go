@@ -1,0 +1,103 @@
+package relay
+
+import (
+	"log/slog"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
+)
+
+// benchServer is a Server with what reservations and logins use: options,
+// a logger and a ledger (no bus, no listener).
+func benchServer() *Server {
+	return &Server{opts: Options{PlayerSessionTTL: time.Minute}, log: slog.New(slog.DiscardHandler), ledger: newLedger()}
+}
+
+// benchReserve reserves players in sess and records them in the ledger, as
+// a reserve request does after its bus round trip.
+func benchReserve(tb testing.TB, srv *Server, sess *session, id string, players []bus.Player) {
+	out, err := sess.reserve(players, time.Now(), true)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pl := &placed{done: make(chan struct{}), until: time.Now().Add(5 * time.Second)}
+	srv.ledger.settle(reservePrefix+id, pl, sess, bus.PlacementReply{PlayerSessions: out}, nil)
+}
+
+// BenchmarkSessionReserve is the relay's side of one CreatePlayerSessions
+// of 4 players without the bus: the reservations in a session of 200
+// players (50 requests each) and their ids in the ledger. live-B/player and
+// live-objects/player are what stays on the heap per reserved player,
+// the players' ids as the bus decoded them included.
+func BenchmarkSessionReserve(b *testing.B) {
+	srv := benchServer()
+	var sess *session
+	players := make([]bus.Player, 4)
+	b.ReportAllocs()
+	before := heapInUse()
+	n := 0
+	for b.Loop() {
+		if n%50 == 0 {
+			sess = newSession(srv, GameSessionInfo{GameSessionID: "gs-" + strconv.Itoa(n)}, 200)
+		}
+		id := strconv.Itoa(n)
+		for i := range players {
+			p := strconv.Itoa(i)
+			players[i] = bus.Player{PlayerID: "player-" + id + "-" + p, PlayerSessionID: "psess-" + id + "-" + p}
+		}
+		benchReserve(b, srv, sess, id, players)
+		n++
+	}
+	after := heapInUse()
+	runtime.KeepAlive(sess)
+	b.ReportMetric(float64(after.bytes-before.bytes)/float64(4*n), "live-B/player")
+	b.ReportMetric(float64(after.objects-before.objects)/float64(4*n), "live-objects/player")
+}
+
+// BenchmarkLoginLookup is what a login looks up among 200,000 reserved
+// player sessions (1,000 sessions of 200): its session in the ledger, then
+// its reservation and matched player in the session.
+func BenchmarkLoginLookup(b *testing.B) {
+	srv := benchServer()
+	const sessions, per = 1000, 200
+	psids := make([]string, 0, sessions*per)
+	players := make([]bus.Player, 4)
+	for s := range sessions {
+		sess := newSession(srv, GameSessionInfo{GameSessionID: "gs-" + strconv.Itoa(s)}, per)
+		for r := range per / len(players) {
+			id := strconv.Itoa(s) + "-" + strconv.Itoa(r)
+			for i := range players {
+				players[i] = bus.Player{PlayerID: "player-" + id + "-" + strconv.Itoa(i), PlayerSessionID: "psess-" + id + "-" + strconv.Itoa(i)}
+				psids = append(psids, players[i].PlayerSessionID)
+			}
+			benchReserve(b, srv, sess, id, players)
+		}
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		psid := psids[i%len(psids)]
+		i += 7919
+		sess := srv.ledger.sessionOf(psid)
+		if sess == nil {
+			b.Fatalf("%s not in the ledger", psid)
+		}
+		if r, mp := sess.reserved(psid); r == nil || mp.PlayerSessionID != psid {
+			b.Fatalf("%s not reserved in its session", psid)
+		}
+	}
+}
+
+// heapUse is the heap in use: bytes and objects.
+type heapUse struct{ bytes, objects int64 }
+
+// heapInUse is the heap in use after a collection.
+func heapInUse() heapUse {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return heapUse{bytes: int64(m.HeapAlloc), objects: int64(m.HeapObjects)}
+}
