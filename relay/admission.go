@@ -5,60 +5,12 @@ package relay
 import (
 	"crypto/subtle"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 )
-
-// reservation is a player session reserved by a placement.
-type reservation struct {
-	// idx is the index of its player in the session's info.Players, which
-	// holds one for each reservation, in the same order
-	// (forgetStaleReservations keeps it up to date): the player is not
-	// copied here, a reservation being what a relay keeps most of.
-	idx     int
-	expires time.Time
-	used    bool
-	// waiting is set while the reservation is in its session's waiting
-	// queue (liveReservations).
-	waiting bool
-}
-
-// liveReservations counts the reservations not used and not expired at now,
-// s.mu held. Reservations wait in s.waiting in the order they were made,
-// which is the order of their expiry (PlayerSessionTTL after it): the
-// expired and used ones at its front leave it, and the used ones behind them
-// are counted apart (usedWaiting), so a count costs what left the queue, not
-// every reservation the session holds. Two reservations made at once can
-// enter it a little out of expiry order; one then stays counted live a
-// moment past its expiry, which only refuses sooner.
-func (s *session) liveReservations(now time.Time) int {
-	for len(s.waiting) > 0 {
-		r := s.waiting[0]
-		if !r.used && now.Before(r.expires) {
-			break
-		}
-		if r.used {
-			s.usedWaiting--
-		}
-		r.waiting = false
-		s.waiting[0] = nil
-		s.waiting = s.waiting[1:]
-	}
-	return len(s.waiting) - s.usedWaiting
-}
-
-// use marks the reservation r used, s.mu held.
-func (s *session) use(r *reservation) {
-	r.used = true
-	if r.waiting {
-		s.usedWaiting++
-	}
-}
 
 // reserve adds player sessions for players, refusing when the session would exceed
 // maxPlayers with the players connected and the reservations still live.
@@ -69,7 +21,7 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 	if s.ended.Load() {
 		return nil, ErrSessionEnded
 	}
-	used := len(s.routes.Load().all) + s.liveReservations(now)
+	used := len(s.routes.Load().all) + s.res.live(now)
 	if used+len(players) > s.maxPlayers {
 		return nil, fmt.Errorf("%d players and live reservations, %d more asked, maximum %d: %w",
 			used, len(players), s.maxPlayers, errFull)
@@ -80,19 +32,8 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 		if psid == "" {
 			psid = newID("psess-")
 		}
-		mp := MatchedPlayer{PlayerID: p.PlayerID, PlayerSessionID: psid, Team: p.Team, Attributes: p.Attributes,
-			LatencyInMs: maps.Clone(p.LatencyInMs), PlayerData: p.PlayerData}
-		r := &reservation{idx: len(s.info.Players), expires: now.Add(s.srv.opts.PlayerSessionTTL), waiting: true}
-		s.reservations[mp.PlayerSessionID] = r
-		s.waiting = append(s.waiting, r)
-		if late {
-			s.late = append(s.late, r)
-		}
-		// Appending leaves the elements Info handed out as they were (it
-		// hands out clipped slices, which end where the session's slice then
-		// ended).
-		s.info.Players = append(s.info.Players, mp)
-		out[i] = bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: mp.PlayerSessionID}
+		s.res.add(p, psid, now.Add(s.srv.opts.PlayerSessionTTL), late)
+		out[i] = bus.PlayerSession{PlayerID: p.PlayerID, PlayerSessionID: psid}
 	}
 	return out, nil
 }
@@ -104,38 +45,9 @@ func (s *session) reserve(players []bus.Player, now time.Time, late bool) ([]bus
 // session ids, for the ledger. A login with one of them is then refused as
 // not reserved, where it was refused as expired.
 func (s *session) forgetStaleReservations(now time.Time) []string {
-	ttl := s.srv.opts.PlayerSessionTTL
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var gone []string
-	// The late reservations wait in s.late in expiry order: those whose
-	// time has come leave its front, so a tick costs what it forgets, not
-	// every reservation the session holds. One that expires a little before
-	// a reservation made just ahead of it leaves with that one.
-	for len(s.late) > 0 && now.Sub(s.late[0].expires) >= ttl {
-		r := s.late[0]
-		s.late[0] = nil
-		s.late = s.late[1:]
-		// A player session id reserved again in this session (which the
-		// matchmaker's store refuses, but the bus does not) has a newer
-		// reservation: that one stays.
-		if psid := s.info.Players[r.idx].PlayerSessionID; !r.used && s.reservations[psid] == r {
-			delete(s.reservations, psid)
-			gone = append(gone, psid)
-		}
-	}
-	if len(gone) > 0 {
-		// A new slice: Info handed the old one out.
-		kept := make([]MatchedPlayer, 0, len(s.info.Players)-len(gone))
-		for _, mp := range s.info.Players {
-			if r, ok := s.reservations[mp.PlayerSessionID]; ok {
-				r.idx = len(kept)
-				kept = append(kept, mp)
-			}
-		}
-		s.info.Players = kept
-	}
-	return gone
+	return s.res.forgetStale(now, s.srv.opts.PlayerSessionTTL)
 }
 
 // configure applies the script's configuration (ScriptConfig) to a session not
@@ -171,7 +83,7 @@ func (s *session) configure(players int) error {
 func (s *session) playerSessionIDs() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Collect(maps.Keys(s.reservations))
+	return s.res.playerSessionIDs()
 }
 
 // joined reports whether a player has logged in with one of the session's
@@ -179,31 +91,33 @@ func (s *session) playerSessionIDs() []string {
 func (s *session) joined() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, r := range s.reservations {
-		if r.used {
-			return true
-		}
-	}
-	return false
+	return s.res.joined()
 }
 
-// reserved returns the reservation of player session psid, nil if none,
-// and its matched player.
-func (s *session) reserved(psid string) (*reservation, MatchedPlayer) {
+// reserved looks up the reservation of player session psid for a login at
+// now: its index in the session's table and matched player, or why the
+// login is refused. The index stays valid on the session goroutine, the
+// only one that moves reservations (reservations.forgetStale).
+func (s *session) reserved(psid string, now time.Time) (int32, MatchedPlayer, protocol.Refusal) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := s.reservations[psid]
-	if r == nil {
-		return nil, MatchedPlayer{}
+	i := s.res.find(psid)
+	switch {
+	case i < 0:
+		return i, MatchedPlayer{}, protocol.RefusalUnknownPlayerSession
+	case s.res.used(i):
+		return i, MatchedPlayer{}, protocol.RefusalPlayerSessionUsed
+	case s.res.expired(i, now):
+		return i, MatchedPlayer{}, protocol.RefusalPlayerSessionExpired
 	}
-	return r, s.info.Players[r.idx]
+	return i, s.res.player(i, psid), protocol.RefusalNone
 }
 
 // hasLiveReservation reports whether a reserved player session may still log in.
 func (s *session) hasLiveReservation(now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.liveReservations(now) > 0
+	return s.res.live(now) > 0
 }
 
 // admit decides a login (docs/protocol.md 7.1) and, when it succeeds, adds the
@@ -221,19 +135,20 @@ func (s *session) admit(ev *event) {
 		return
 	}
 	now := time.Now()
-	res, mp := s.reserved(psid)
+	res, mp, refusal := s.reserved(psid, now)
 	rt := s.routes.Load()
-	switch {
-	case res == nil:
-		refuse(protocol.RefusalUnknownPlayerSession, "player session not reserved in this game session")
+	switch refusal {
+	case protocol.RefusalUnknownPlayerSession:
+		refuse(refusal, "player session not reserved in this game session")
 		return
-	case res.used:
-		refuse(protocol.RefusalPlayerSessionUsed, "player session already used")
+	case protocol.RefusalPlayerSessionUsed:
+		refuse(refusal, "player session already used")
 		return
-	case !now.Before(res.expires):
-		refuse(protocol.RefusalPlayerSessionExpired, "player session reservation expired")
+	case protocol.RefusalPlayerSessionExpired:
+		refuse(refusal, "player session reservation expired")
 		return
-	case len(rt.all) >= s.maxPlayers:
+	}
+	if len(rt.all) >= s.maxPlayers {
 		refuse(protocol.RefusalSessionFull, fmt.Sprintf("game session has its maximum of %d players", s.maxPlayers))
 		return
 	}
@@ -255,7 +170,7 @@ func (s *session) admit(ev *event) {
 		return
 	}
 	s.mu.Lock()
-	s.use(res)
+	s.res.use(res)
 	s.mu.Unlock()
 	s.nextPeer = p.id
 	s.byPSID[psid] = p

@@ -53,13 +53,7 @@ func (s *session) requestBackfill(rt *routes) {
 		seen[p.player.PlayerID] = true
 	}
 	s.mu.Lock()
-	for _, mp := range s.info.Players {
-		r := s.reservations[mp.PlayerSessionID]
-		if r != nil && !r.used && now.Before(r.expires) && !seen[mp.PlayerID] {
-			players = append(players, bus.Player{PlayerID: mp.PlayerID, Team: mp.Team, Attributes: mp.Attributes, LatencyInMs: mp.LatencyInMs})
-			seen[mp.PlayerID] = true
-		}
-	}
+	players = s.res.livePlayers(now, players, seen)
 	s.mu.Unlock()
 	if len(players) == 0 {
 		return

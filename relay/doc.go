@@ -14,6 +14,7 @@
 // (UpdateGameSession, TerminateGameSession); ledger.go records placements,
 // cancelled tries and reserved player sessions; session.go is a game session's
 // lifecycle; admission.go its reservations, logins, reconnects and departures;
+// reservations.go how it stores its reservations and matched players;
 // routing.go its message routing and groups; scriptapi.go the Session methods
 // scripts call; websocket.go the WebSocket connections, pinger.go the one
 // goroutine that pings them all; udp.go the fast path
@@ -68,7 +69,7 @@
 //  2. Server.mu: sessions, connections, creating, draining.
 //  3. ledger.mu: placements, cancelled tries, reservations by player session id
 //     (taken inside Server.mu when a placement is claimed and settled).
-//  4. session.mu: the session's reservations and info.Players (taken inside
+//  4. session.mu: the session's reservations and info (taken inside
 //     ledger.mu when a cancellation checks whether a player joined, and when
 //     prune forgets an ended session's player session ids).
 //  5. fastPath.mu (a RWMutex): the fast path's bindings and bindable peers.

@@ -14,7 +14,7 @@ func Held(s *Server, id string) (reservations, players, psids, records int) {
 	s.ledger.mu.Unlock()
 	if sess != nil {
 		sess.mu.Lock()
-		reservations, players = len(sess.reservations), len(sess.info.Players)
+		reservations, players = sess.res.held(), sess.res.matchedCount()
 		sess.mu.Unlock()
 	}
 	return reservations, players, psids, records

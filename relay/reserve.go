@@ -79,7 +79,7 @@ func (sess *session) setMaxPlayers(n int, now time.Time) (int, error) {
 	defer sess.turn.Unlock()
 	sess.mu.Lock()
 	defer sess.mu.Unlock()
-	held := len(sess.routes.Load().all) + sess.liveReservations(now)
+	held := len(sess.routes.Load().all) + sess.res.live(now)
 	if n < held {
 		return held, fmt.Errorf("%d asked: %w", n, errBelowHeld)
 	}

@@ -4,10 +4,12 @@ import (
 	"log/slog"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 )
 
 // benchServer is a Server with what reservations and logins use: options,
@@ -16,14 +18,15 @@ func benchServer() *Server {
 	return &Server{opts: Options{PlayerSessionTTL: time.Minute}, log: slog.New(slog.DiscardHandler), ledger: newLedger()}
 }
 
-// benchReserve reserves players in sess and records them in the ledger, as
-// a reserve request does after its bus round trip.
-func benchReserve(tb testing.TB, srv *Server, sess *session, id string, players []bus.Player) {
-	out, err := sess.reserve(players, time.Now(), true)
+// reserveAt reserves players in sess at now and records them in the
+// ledger, as a reserve request (id) does after its bus round trip.
+func reserveAt(tb testing.TB, srv *Server, sess *session, id string, players []bus.Player, now time.Time) {
+	out, err := sess.reserve(players, now, true)
 	if err != nil {
-		tb.Fatal(err)
+		tb.Error(err)
+		return
 	}
-	pl := &placed{done: make(chan struct{}), until: time.Now().Add(5 * time.Second)}
+	pl := &placed{done: make(chan struct{}), until: now.Add(5 * time.Second)}
 	srv.ledger.settle(reservePrefix+id, pl, sess, bus.PlacementReply{PlayerSessions: out}, nil)
 }
 
@@ -48,7 +51,7 @@ func BenchmarkSessionReserve(b *testing.B) {
 			p := strconv.Itoa(i)
 			players[i] = bus.Player{PlayerID: "player-" + id + "-" + p, PlayerSessionID: "psess-" + id + "-" + p}
 		}
-		benchReserve(b, srv, sess, id, players)
+		reserveAt(b, srv, sess, id, players, time.Now())
 		n++
 	}
 	after := heapInUse()
@@ -71,11 +74,13 @@ func BenchmarkLoginLookup(b *testing.B) {
 			id := strconv.Itoa(s) + "-" + strconv.Itoa(r)
 			for i := range players {
 				players[i] = bus.Player{PlayerID: "player-" + id + "-" + strconv.Itoa(i), PlayerSessionID: "psess-" + id + "-" + strconv.Itoa(i)}
-				psids = append(psids, players[i].PlayerSessionID)
+				// A login's id is its own copy, decoded from its packet.
+				psids = append(psids, strings.Clone(players[i].PlayerSessionID))
 			}
-			benchReserve(b, srv, sess, id, players)
+			reserveAt(b, srv, sess, id, players, time.Now())
 		}
 	}
+	now := time.Now()
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -85,7 +90,7 @@ func BenchmarkLoginLookup(b *testing.B) {
 		if sess == nil {
 			b.Fatalf("%s not in the ledger", psid)
 		}
-		if r, mp := sess.reserved(psid); r == nil || mp.PlayerSessionID != psid {
+		if _, mp, refusal := sess.reserved(psid, now); refusal != protocol.RefusalNone || mp.PlayerSessionID != psid {
 			b.Fatalf("%s not reserved in its session", psid)
 		}
 	}

@@ -74,17 +74,17 @@ func (s *session) ProcessEnding() { s.requestEnd(bus.EndScript, "the script call
 // GetGameSessionID returns the game session id.
 func (s *session) GetGameSessionID() string { return s.id }
 
-// Info returns a copy of the session's placement data. Its Players shares
-// the session's elements without copying them (a session reserved for again
-// and again holds many, and scripts read Info on every call to
-// getGameSessionData or getGameProperties): the session only appends past
-// the end of the clipped slice handed out, and forgetting stale reservations
-// makes a new slice. Callers must not modify its elements.
+// Info returns a copy of the session's placement data. Its Players, made
+// from the session's reservations, is kept and handed out again until a
+// reservation is made or forgotten (a session reserved for again and again
+// holds many, and scripts read Info on every call to getGameSessionData or
+// getGameProperties); a change makes a new slice, so a slice handed out
+// never changes. Callers must not modify its elements.
 func (s *session) Info() GameSessionInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	info := s.info
-	info.Players = slices.Clip(s.info.Players)
+	info.Players = slices.Clip(s.res.matched())
 	info.GameProperties = append([]bus.GameProperty(nil), s.info.GameProperties...)
 	return info
 }

@@ -80,17 +80,15 @@ type session struct {
 	endReq       atomic.Pointer[endRequest]
 	lastActivity atomic.Int64 // unix nanoseconds of the last packet from a player
 
-	mu           sync.Mutex // guards info.Players, reservations, waiting, usedWaiting and late
-	info         GameSessionInfo
-	reservations map[string]*reservation
-	waiting      []*reservation // in the order made, which is their expiry order (liveReservations)
-	usedWaiting  int            // the used reservations in waiting
-	// late are the reservations made after the session was created (a
-	// backfill, CreatePlayerSessions) and not yet looked at by
-	// forgetStaleReservations, in the order made (their expiry order): those
-	// are forgotten a while after they expire unused, where the players of
-	// the placement that created the session stay its matched players.
-	late []*reservation
+	mu sync.Mutex // guards info and res
+	// info is the session's placement data; its Players are res's matched
+	// players (Info).
+	info GameSessionInfo
+	// res holds the reservations and their matched players. Those made
+	// after the session was created (a backfill, CreatePlayerSessions) are
+	// forgotten a while after they expire unused, where the players of the
+	// placement that created the session stay its matched players.
+	res reservations
 
 	// turn is held by whoever runs the script or touches the state below:
 	// the session goroutine while it starts, handles an event or a tick and
@@ -114,18 +112,17 @@ type session struct {
 
 func newSession(srv *Server, info GameSessionInfo, maxPlayers int) *session {
 	s := &session{
-		srv:          srv,
-		log:          srv.log.With("gameSessionId", info.GameSessionID),
-		maxPlayers:   maxPlayers,
-		id:           info.GameSessionID,
-		arn:          info.GameSessionARN,
-		inbox:        make(chan *event, 256),
-		wake:         make(chan struct{}, 1),
-		done:         make(chan struct{}),
-		info:         info,
-		reservations: make(map[string]*reservation),
-		byPSID:       make(map[string]*peer),
-		held:         make(map[*peer]time.Time),
+		srv:        srv,
+		log:        srv.log.With("gameSessionId", info.GameSessionID),
+		maxPlayers: maxPlayers,
+		id:         info.GameSessionID,
+		arn:        info.GameSessionARN,
+		inbox:      make(chan *event, 256),
+		wake:       make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		info:       info,
+		byPSID:     make(map[string]*peer),
+		held:       make(map[*peer]time.Time),
 	}
 	if replacesLeavers(info) {
 		s.backfill = make(chan bus.BackfillRequest, 1)
