@@ -78,12 +78,36 @@ func (s *session) configure(players int) error {
 	return nil
 }
 
-// playerSessionIDs returns the player session ids the session holds,
-// reserved or logged in.
-func (s *session) playerSessionIDs() []string {
+// psidHashes returns the hashes of the player session ids the session
+// holds, reserved or logged in.
+func (s *session) psidHashes() []uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.res.playerSessionIDs()
+	return s.res.hashes()
+}
+
+// recorded reports whether the ledger records the session as player
+// session psid's (ledger.addPSIDLocked).
+func (s *session) recorded(psid string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.res.recorded(psid)
+}
+
+// setRecorded records, or not, that the ledger records the session as
+// player session psid's, when the session holds it.
+func (s *session) setRecorded(psid string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.res.setRecorded(psid, on)
+}
+
+// recordsOther reports whether the ledger records the session as the
+// session of a player session id other than psid whose hash is h.
+func (s *session) recordsOther(h uint64, psid string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.res.recordsOther(h, psid)
 }
 
 // joined reports whether a player has logged in with one of the session's

@@ -9,7 +9,7 @@ func Held(s *Server, id string) (reservations, players, psids, records int) {
 	sess := s.sessions[id]
 	s.mu.Unlock()
 	s.ledger.mu.Lock()
-	psids = len(s.ledger.reservations)
+	psids = len(s.ledger.byHash) + len(s.ledger.collided) // ids of the same hash in one session count once
 	records = len(s.ledger.placements) + len(s.ledger.reserves)
 	s.ledger.mu.Unlock()
 	if sess != nil {

@@ -26,16 +26,76 @@ type ledger struct {
 	// a time (pruneReserves): a relay at 3,000 CreatePlayerSessions a second
 	// holds some 15,000, whose walk every second held the ledger (and the
 	// Server's lock, taken with it by claim) for 2-3 ms.
-	reserves     map[string]*placed
-	byDeadline   deadlineHeap
-	cancelled    map[string]withdrawn // by match id: tries the matchmaker cancelled
-	reservations map[string]*session  // player session id -> its session
-	ended        map[*session]time.Time
+	reserves   map[string]*placed
+	byDeadline deadlineHeap
+	cancelled  map[string]withdrawn // by match id: tries the matchmaker cancelled
+	// byHash and collided lead to the session of each player session id
+	// (addPSIDLocked) with no string per id: byHash by its psidHash,
+	// collided by the id itself when byHash holds its hash for another
+	// id of another session (none but in a test: see psidHashMask). The
+	// session found says whether it is the id's (ownerLocked), so that an
+	// id of the same hash never finds it.
+	byHash   map[uint64]*session
+	collided map[string]*session
+	ended    map[*session]time.Time
 }
 
 func newLedger() *ledger {
 	return &ledger{placements: make(map[string]*placed), reserves: make(map[string]*placed), cancelled: make(map[string]withdrawn),
-		reservations: make(map[string]*session), ended: make(map[*session]time.Time)}
+		byHash: make(map[uint64]*session), ended: make(map[*session]time.Time)}
+}
+
+// ownerLocked returns the session the ledger records for player session
+// psid, nil if none; l.mu is held. Its route (collided, else byHash) leads
+// to it, and it says so itself (session.recorded), so that an id of the
+// same hash never finds it.
+func (l *ledger) ownerLocked(psid string) *session {
+	sess, ok := l.collided[psid]
+	if !ok {
+		sess = l.byHash[psidHash(psid)]
+	}
+	if sess != nil && sess.recorded(psid) {
+		return sess
+	}
+	return nil
+}
+
+// addPSIDLocked records sess as the session of player session psid, which
+// sess holds, in place of any other; l.mu is held. The id's route is its
+// hash in byHash, unless the session byHash has for that hash records
+// another id of that hash: then the id itself, in collided.
+func (l *ledger) addPSIDLocked(psid string, sess *session) {
+	if old := l.ownerLocked(psid); old != nil && old != sess {
+		old.setRecorded(psid, false)
+	}
+	h := psidHash(psid)
+	if s, ok := l.byHash[h]; ok && s != sess && s.recordsOther(h, psid) {
+		if l.collided == nil {
+			l.collided = make(map[string]*session)
+		}
+		l.collided[psid] = sess
+	} else {
+		l.byHash[h] = sess
+		delete(l.collided, psid)
+	}
+	sess.setRecorded(psid, true)
+}
+
+// dropPSIDLocked forgets the session of player session psid if it is sess,
+// or whichever it is when sess is nil, and the routes to sess (or to any)
+// that no recorded id takes any longer; l.mu is held. sess may already have
+// forgotten the id (forgetPlayerSessions).
+func (l *ledger) dropPSIDLocked(psid string, sess *session) {
+	if owner := l.ownerLocked(psid); owner != nil && (sess == nil || owner == sess) {
+		owner.setRecorded(psid, false)
+	}
+	if s, ok := l.collided[psid]; ok && (sess == nil || s == sess) {
+		delete(l.collided, psid)
+	}
+	h := psidHash(psid)
+	if s, ok := l.byHash[h]; ok && (sess == nil || s == sess) && !s.recordsOther(h, psid) {
+		delete(l.byHash, h)
+	}
 }
 
 // recordLocked returns the record of match id, nil if none; l.mu is held.
@@ -172,10 +232,15 @@ func (l *ledger) prune(now time.Time, ttl time.Duration) {
 		}
 		// Every id the ledger gives sess is one sess holds (a reservation
 		// it forgets leaves the ledger with forgetPlayerSessions), so the
-		// walk is over its ids, not every session's.
-		for _, psid := range sess.playerSessionIDs() {
-			if l.reservations[psid] == sess {
-				delete(l.reservations, psid)
+		// walk is over its ids' hashes, not every session's.
+		for _, h := range sess.psidHashes() {
+			if l.byHash[h] == sess {
+				delete(l.byHash, h)
+			}
+		}
+		for psid, s := range l.collided {
+			if s == sess {
+				delete(l.collided, psid)
 			}
 		}
 		delete(l.ended, sess)
@@ -218,9 +283,7 @@ func (l *ledger) forgetPlayerSessions(sess *session, psids []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, psid := range psids {
-		if l.reservations[psid] == sess {
-			delete(l.reservations, psid)
-		}
+		l.dropPSIDLocked(psid, sess)
 	}
 }
 
@@ -229,7 +292,7 @@ func (l *ledger) forgetPlayerSessions(sess *session, psids []string) {
 func (l *ledger) forgetLocked(id string, pl *placed) {
 	delete(l.placements, id)
 	for _, psid := range pl.psids {
-		delete(l.reservations, psid)
+		l.dropPSIDLocked(psid, nil)
 	}
 }
 
@@ -259,7 +322,7 @@ func (l *ledger) settle(id string, pl *placed, sess *session, reply bus.Placemen
 	}
 	pl.sess = sess
 	for _, ps := range reply.PlayerSessions {
-		l.reservations[ps.PlayerSessionID] = sess
+		l.addPSIDLocked(ps.PlayerSessionID, sess)
 	}
 	if pl.until.IsZero() {
 		// A placement's ids go with its record (forgetLocked); a reserve
@@ -311,11 +374,12 @@ func (l *ledger) sessionEnded(sess *session, now time.Time) {
 	l.ended[sess] = now
 }
 
-// sessionOf returns the session that reserved player session psid.
+// sessionOf returns the session that reserved player session psid, nil if
+// none does.
 func (l *ledger) sessionOf(psid string) *session {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.reservations[psid]
+	return l.ownerLocked(psid)
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -1,11 +1,14 @@
 package relay
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/bus"
 )
 
 // TestLedgerPrunesReserveRecordsByDeadline: prune drops the reserve
@@ -122,4 +125,159 @@ func TestLedgerPrunesInSteps(t *testing.T) {
 	if len(l.reserves) != 0 || len(l.byDeadline) != 0 {
 		t.Fatalf("after prune: %d records, %d in the heap; want none", len(l.reserves), len(l.byDeadline))
 	}
+}
+
+// TestLedgerPlayerSessionsAgainstModel drives the ledger's player session
+// ids through random placements (which create sessions), reservations in
+// running sessions (some with ids reserved before, in this session or
+// another), stale reservations forgotten, placements cancelled and sessions
+// ended and pruned, and checks sessionOf for every id against a plain map
+// of id to session, the ledger as it was, on every step. With every
+// hash bit, and with 3 bits, where most ids collide. At the end, with every
+// session ended and pruned, the ledger holds nothing.
+func TestLedgerPlayerSessionsAgainstModel(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		mask uint64
+	}{{"distinct hashes", ^uint64(0)}, {"colliding hashes", 0x7}} {
+		t.Run(c.name, func(t *testing.T) {
+			narrowHash(t, c.mask)
+			const ttl = time.Minute
+			rng := rand.New(rand.NewPCG(5, c.mask))
+			srv := benchServer()
+			srv.opts.PlayerSessionTTL = ttl
+			l := srv.ledger
+			model := map[string]*session{}
+			var running []*session
+			var psids []string
+			type placement struct {
+				id string
+				pl *placed
+			}
+			var placements []placement
+			now := time.Unix(1000, 0)
+			players := func(step int) []bus.Player {
+				out := make([]bus.Player, 1+rng.IntN(3))
+				for i := range out {
+					psid := fmt.Sprintf("psess-%d-%d", step, i)
+					if len(psids) > 0 && rng.IntN(10) == 0 {
+						psid = psids[rng.IntN(len(psids))]
+					}
+					out[i] = bus.Player{PlayerID: "p", PlayerSessionID: psid}
+				}
+				return out
+			}
+			settle := func(id string, pl *placed, sess *session, out []bus.PlayerSession) {
+				l.mu.Lock()
+				l.addLocked(id, pl)
+				l.mu.Unlock()
+				l.settle(id, pl, sess, bus.PlacementReply{PlayerSessions: out}, nil)
+				close(pl.done)
+				for _, ps := range out {
+					model[ps.PlayerSessionID] = sess
+					psids = append(psids, ps.PlayerSessionID)
+				}
+			}
+			for step := range 1500 {
+				switch op := rng.IntN(20); {
+				case op < 3 || len(running) == 0:
+					id := "match-" + strconv.Itoa(step)
+					sess := newSession(srv, GameSessionInfo{GameSessionID: "gs-" + strconv.Itoa(step)}, 1<<20)
+					out, err := sess.reserve(players(step), now, false)
+					if err != nil {
+						t.Fatal(err)
+					}
+					pl := &placed{done: make(chan struct{}), created: true}
+					settle(id, pl, sess, out)
+					running = append(running, sess)
+					placements = append(placements, placement{id, pl})
+				case op < 12:
+					sess := running[rng.IntN(len(running))]
+					out, err := sess.reserve(players(step), now, true)
+					if err != nil {
+						t.Fatal(err)
+					}
+					settle(reservePrefix+strconv.Itoa(step), &placed{done: make(chan struct{}), until: now.Add(time.Second)}, sess, out)
+				case op < 14:
+					sess := running[rng.IntN(len(running))]
+					gone := sess.forgetStaleReservations(now)
+					l.forgetPlayerSessions(sess, gone)
+					for _, psid := range gone {
+						if model[psid] == sess {
+							delete(model, psid)
+						}
+					}
+				case op < 15 && len(placements) > 0:
+					k := rng.IntN(len(placements))
+					p := placements[k]
+					placements = slices.Delete(placements, k, k+1)
+					l.mu.Lock()
+					if l.placements[p.id] == p.pl {
+						l.forgetLocked(p.id, p.pl)
+						for _, psid := range p.pl.psids {
+							delete(model, psid)
+						}
+					}
+					l.mu.Unlock()
+				case op < 16:
+					k := rng.IntN(len(running))
+					sess := running[k]
+					running = slices.Delete(running, k, k+1)
+					sess.ended.Store(true)
+					l.sessionEnded(sess, now)
+				default:
+					now = now.Add(time.Duration(rng.Int64N(int64(ttl / 2))))
+					pruneModel(l, model, now, ttl)
+					l.prune(now, ttl)
+				}
+				for _, psid := range psids {
+					want := model[psid]
+					if got := l.sessionOf(psid); got != want {
+						t.Fatalf("step %d: %s finds session %s, want %s", step, psid, sessionName(got), sessionName(want))
+					}
+				}
+			}
+			for _, sess := range running {
+				sess.ended.Store(true)
+				l.sessionEnded(sess, now)
+			}
+			l.prune(now.Add(2*ttl), ttl)
+			if len(l.byHash)+len(l.collided)+len(l.ended)+len(l.placements) != 0 {
+				t.Fatalf("all ended and pruned: %d hashes, %d collided ids, %d ended sessions, %d placements left",
+					len(l.byHash), len(l.collided), len(l.ended), len(l.placements))
+			}
+		})
+	}
+}
+
+// pruneModel is what the ledger's prune did to the model, a map of player
+// session id to session: the ids of the placements whose session ended more
+// than ttl before now, and those of the sessions that ended then that are
+// still theirs.
+func pruneModel(l *ledger, model map[string]*session, now time.Time, ttl time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, pl := range l.placements {
+		if !pl.endedAt.IsZero() && now.Sub(pl.endedAt) > ttl {
+			for _, psid := range pl.psids {
+				delete(model, psid)
+			}
+		}
+	}
+	for sess, at := range l.ended {
+		if now.Sub(at) > ttl {
+			for psid, s := range model {
+				if s == sess && sess.recorded(psid) {
+					delete(model, psid)
+				}
+			}
+		}
+	}
+}
+
+func sessionName(s *session) string {
+	if s == nil {
+		return "none"
+	}
+	return s.id
 }

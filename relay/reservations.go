@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"hash/maphash"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
@@ -13,7 +14,8 @@ import (
 
 // psidSeed seeds psidHash: one seed for the process, so that the ledger and
 // every session hash a player session id alike, and the ledger can ask a
-// session whether it holds another id of the same hash (ledger.record).
+// session whether it records another id of the same hash
+// (ledger.addPSIDLocked).
 var psidSeed = maphash.MakeSeed()
 
 // psidHashMask is applied to every psidHash: all bits, except in the tests
@@ -36,6 +38,10 @@ const (
 	resReplaced
 	// resForgotten: forgotten by forgetStale, with its matched player.
 	resForgotten
+	// resRecorded: the ledger records the session as its player session
+	// id's (ledger.addPSIDLocked); a newer reservation of the id in the
+	// session takes it over.
+	resRecorded
 )
 
 // reservation is a player session reserved by a placement, stored by value
@@ -138,7 +144,7 @@ func (t *reservations) add(p bus.Player, psid string, expires time.Time, late bo
 // flagging the one it replaces.
 func (t *reservations) link(psid string, h uint64, i int32) {
 	if j, ok := t.collided[psid]; ok {
-		t.replace(j)
+		t.replace(j, i)
 		t.collided[psid] = i
 		return
 	}
@@ -153,19 +159,22 @@ func (t *reservations) link(psid string, h uint64, i int32) {
 			t.collided[psid] = i
 			return
 		}
-		t.replace(j)
+		t.replace(j, i)
 	}
 	t.index[h] = i
 }
 
-func (t *reservations) replace(j int32) {
-	t.all[j].flags |= resReplaced
+// replace flags reservation j replaced by i, which takes over its
+// resRecorded.
+func (t *reservations) replace(j, i int32) {
+	t.all[i].flags |= t.all[j].flags & resRecorded
+	t.all[j].flags = t.all[j].flags&^resRecorded | resReplaced
 	t.replaced++
 }
 
 // unlink forgets the newest reservation of player session psid, of hash h,
 // from the index. An id of the same hash in collided takes its place in
-// index, so that index holds every hash the table holds (holdsOther).
+// index, so that index holds every hash the table holds.
 func (t *reservations) unlink(psid string, h uint64) {
 	if _, ok := t.collided[psid]; ok {
 		delete(t.collided, psid)
@@ -195,32 +204,41 @@ func (t *reservations) find(psid string) int32 {
 	return -1
 }
 
-// holdsOther reports whether the table holds a player session id other
-// than psid whose hash is h.
-func (t *reservations) holdsOther(h uint64, psid string) bool {
-	if j, ok := t.index[h]; !ok {
-		return false
-	} else if !t.isPSID(j, psid) {
+// recorded reports whether the ledger records the session as player
+// session psid's.
+func (t *reservations) recorded(psid string) bool {
+	i := t.find(psid)
+	return i >= 0 && t.all[i].flags&resRecorded != 0
+}
+
+// setRecorded records, or not, that the ledger records the session as
+// player session psid's (when the session holds it).
+func (t *reservations) setRecorded(psid string, on bool) {
+	if i := t.find(psid); i >= 0 && on {
+		t.all[i].flags |= resRecorded
+	} else if i >= 0 {
+		t.all[i].flags &^= resRecorded
+	}
+}
+
+// recordsOther reports whether the ledger records the session as the
+// session of a player session id other than psid whose hash is h.
+func (t *reservations) recordsOther(h uint64, psid string) bool {
+	if j, ok := t.index[h]; ok && t.all[j].flags&resRecorded != 0 && !t.isPSID(j, psid) {
 		return true
 	}
-	for q := range t.collided {
-		if q != psid && psidHash(q) == h {
+	for q, j := range t.collided {
+		if t.all[j].flags&resRecorded != 0 && q != psid && psidHash(q) == h {
 			return true
 		}
 	}
 	return false
 }
 
-// playerSessionIDs returns the player session ids the table holds.
-func (t *reservations) playerSessionIDs() []string {
-	ids := make([]string, 0, t.held())
-	for _, i := range t.index {
-		ids = append(ids, string(t.psidBytes(&t.all[i])))
-	}
-	for psid := range t.collided {
-		ids = append(ids, psid)
-	}
-	return ids
+// hashes returns the hashes of the player session ids the table holds
+// (those of collided being in index too).
+func (t *reservations) hashes() []uint64 {
+	return slices.Collect(maps.Keys(t.index))
 }
 
 // held counts the player session ids the table holds.

@@ -34,8 +34,9 @@ type modelReservation struct {
 // (some reserving an id again), logins, time passing and stale
 // reservations forgotten, and checks every answer it gives against a plain
 // model: the lookup of each id, the live count, what is forgotten, the
-// matched players in order, the ids held (and whether another of the same
-// hash is), joined and the backfill's live players. With every hash bit, and with 2 bits, where most ids collide.
+// matched players in order, the ids held (and, all recorded in the ledger,
+// whether another of the same hash is), joined and the backfill's live
+// players. With every hash bit, and with 2 bits, where most ids collide.
 func TestReservationsAgainstModel(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -68,12 +69,19 @@ func TestReservationsAgainstModel(t *testing.T) {
 						if rng.IntN(3) == 0 {
 							m.data = "data " + psid
 						}
-						if old := newest[psid]; old != nil {
+						old := newest[psid]
+						if old != nil {
 							old.replaced = true
 						}
 						newest[psid] = m
 						model = append(model, m)
 						tb.add(bus.Player{PlayerID: m.playerID, PlayerData: m.data}, psid, m.expires, late)
+						// The ledger records the session as the id's from
+						// its first reservation on.
+						if tb.recorded(psid) != (old != nil) {
+							t.Fatalf("step %d: %s reserved again: recorded %v, want %v", step, psid, old == nil, old != nil)
+						}
+						tb.setRecorded(psid, true)
 					}
 				case op < 13:
 					for psid, m := range newest {
@@ -145,8 +153,8 @@ func checkAgainstModel(t *testing.T, step int, tb *reservations, model []*modelR
 		if checked++; checked > 8 {
 			break
 		}
-		if other := ofHash[psidHash(psid)] > 1; tb.holdsOther(psidHash(psid), psid) != other {
-			t.Fatalf("step %d: holds an id other than %s of its hash: %v, want %v", step, psid, !other, other)
+		if other := ofHash[psidHash(psid)] > 1; tb.recordsOther(psidHash(psid), psid) != other || !tb.recorded(psid) {
+			t.Fatalf("step %d: records an id other than %s of its hash: %v, want %v; records %s: %v", step, psid, !other, other, psid, tb.recorded(psid))
 		}
 	}
 	if got := tb.live(now); got != live {
