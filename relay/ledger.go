@@ -34,15 +34,31 @@ type ledger struct {
 	// collided by the id itself when byHash holds its hash for another
 	// id of another session (none but in a test: see psidHashMask). The
 	// session found says whether it is the id's (ownerLocked), so that an
-	// id of the same hash never finds it.
-	byHash   map[uint64]*session
+	// id of the same hash never finds it. byHash holds the session's
+	// number in sessions, not a pointer, so that the collector does not
+	// scan it: it is the one map of the ledger as large as the
+	// reservations.
+	byHash   map[uint64]uint64
 	collided map[string]*session
+	// sessions are the sessions byHash leads to, by their ledgerNum
+	// (from 1, given by addPSIDLocked), until prune forgets them.
+	sessions map[uint64]*session
+	lastNum  uint64
 	ended    map[*session]time.Time
 }
 
 func newLedger() *ledger {
 	return &ledger{placements: make(map[string]*placed), reserves: make(map[string]*placed), cancelled: make(map[string]withdrawn),
-		byHash: make(map[uint64]*session), ended: make(map[*session]time.Time)}
+		byHash: make(map[uint64]uint64), sessions: make(map[uint64]*session), ended: make(map[*session]time.Time)}
+}
+
+// byHashLocked returns the session byHash has for hash h, nil if none;
+// l.mu is held.
+func (l *ledger) byHashLocked(h uint64) *session {
+	if num, ok := l.byHash[h]; ok {
+		return l.sessions[num]
+	}
+	return nil
 }
 
 // ownerLocked returns the session the ledger records for player session
@@ -52,7 +68,7 @@ func newLedger() *ledger {
 func (l *ledger) ownerLocked(psid string) *session {
 	sess, ok := l.collided[psid]
 	if !ok {
-		sess = l.byHash[psidHash(psid)]
+		sess = l.byHashLocked(psidHash(psid))
 	}
 	if sess != nil && sess.recorded(psid) {
 		return sess
@@ -69,13 +85,18 @@ func (l *ledger) addPSIDLocked(psid string, sess *session) {
 		old.setRecorded(psid, false)
 	}
 	h := psidHash(psid)
-	if s, ok := l.byHash[h]; ok && s != sess && s.recordsOther(h, psid) {
+	if s := l.byHashLocked(h); s != nil && s != sess && s.recordsOther(h, psid) {
 		if l.collided == nil {
 			l.collided = make(map[string]*session)
 		}
 		l.collided[psid] = sess
 	} else {
-		l.byHash[h] = sess
+		if sess.ledgerNum == 0 {
+			l.lastNum++
+			sess.ledgerNum = l.lastNum
+			l.sessions[sess.ledgerNum] = sess
+		}
+		l.byHash[h] = sess.ledgerNum
 		delete(l.collided, psid)
 	}
 	sess.setRecorded(psid, true)
@@ -93,7 +114,7 @@ func (l *ledger) dropPSIDLocked(psid string, sess *session) {
 		delete(l.collided, psid)
 	}
 	h := psidHash(psid)
-	if s, ok := l.byHash[h]; ok && (sess == nil || s == sess) && !s.recordsOther(h, psid) {
+	if s := l.byHashLocked(h); s != nil && (sess == nil || s == sess) && !s.recordsOther(h, psid) {
 		delete(l.byHash, h)
 	}
 }
@@ -234,10 +255,11 @@ func (l *ledger) prune(now time.Time, ttl time.Duration) {
 		// it forgets leaves the ledger with forgetPlayerSessions), so the
 		// walk is over its ids' hashes, not every session's.
 		for _, h := range sess.psidHashes() {
-			if l.byHash[h] == sess {
+			if num, ok := l.byHash[h]; ok && num == sess.ledgerNum {
 				delete(l.byHash, h)
 			}
 		}
+		delete(l.sessions, sess.ledgerNum)
 		for psid, s := range l.collided {
 			if s == sess {
 				delete(l.collided, psid)

@@ -242,9 +242,9 @@ func TestLedgerPlayerSessionsAgainstModel(t *testing.T) {
 				l.sessionEnded(sess, now)
 			}
 			l.prune(now.Add(2*ttl), ttl)
-			if len(l.byHash)+len(l.collided)+len(l.ended)+len(l.placements) != 0 {
-				t.Fatalf("all ended and pruned: %d hashes, %d collided ids, %d ended sessions, %d placements left",
-					len(l.byHash), len(l.collided), len(l.ended), len(l.placements))
+			if len(l.byHash)+len(l.collided)+len(l.sessions)+len(l.ended)+len(l.placements) != 0 {
+				t.Fatalf("all ended and pruned: %d hashes, %d collided ids, %d sessions, %d ended sessions, %d placements left",
+					len(l.byHash), len(l.collided), len(l.sessions), len(l.ended), len(l.placements))
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package relay_test
 import (
 	"context"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"testing"
 	"time"
@@ -15,8 +16,9 @@ import (
 // on loopback) into a game session, 50 per session of 200 players, with the
 // reservations kept as a relay under that load keeps them. live-B/player is
 // the heap the relay (and the bench's caller) hold per reserved player
-// afterwards, sessions and request records included, and
-// live-objects/player the heap objects: what the garbage collector marks.
+// afterwards, sessions and request records included, live-objects/player
+// the heap objects (what the garbage collector marks) and scan-B/player the
+// bytes it scans for pointers.
 func BenchmarkReservePlayers(b *testing.B) {
 	opts := testOptions()
 	opts.MaxSessions = 10000
@@ -49,15 +51,20 @@ func BenchmarkReservePlayers(b *testing.B) {
 	after := liveHeap()
 	b.ReportMetric(float64(after.bytes-before.bytes)/float64(4*n), "live-B/player")
 	b.ReportMetric(float64(after.objects-before.objects)/float64(4*n), "live-objects/player")
+	b.ReportMetric(float64(after.scannable-before.scannable)/float64(4*n), "scan-B/player")
 }
 
-// heap is the heap in use: bytes and objects.
-type heap struct{ bytes, objects int64 }
+// heap is the heap in use: bytes, objects and scannable bytes (those of
+// objects with pointers, up to their last pointer).
+type heap struct{ bytes, objects, scannable int64 }
 
-// liveHeap is the heap in use after a collection.
+// liveHeap is the heap in use after a collection, and how much of it the
+// collector scans for pointers.
 func liveHeap() heap {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return heap{bytes: int64(m.HeapAlloc), objects: int64(m.HeapObjects)}
+	scan := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(scan)
+	return heap{bytes: int64(m.HeapAlloc), objects: int64(m.HeapObjects), scannable: int64(scan[0].Value.Uint64())}
 }

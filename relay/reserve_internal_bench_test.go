@@ -3,6 +3,7 @@ package relay
 import (
 	"log/slog"
 	"runtime"
+	rtmetrics "runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,9 +33,10 @@ func reserveAt(tb testing.TB, srv *Server, sess *session, id string, players []b
 
 // BenchmarkSessionReserve is the relay's side of one CreatePlayerSessions
 // of 4 players without the bus: the reservations in a session of 200
-// players (50 requests each) and their ids in the ledger. live-B/player and
-// live-objects/player are what stays on the heap per reserved player,
-// the players' ids as the bus decoded them included.
+// players (50 requests each) and their ids in the ledger. live-B/player,
+// live-objects/player and scan-B/player are what stays on the heap per
+// reserved player (bytes, objects, bytes scanned for pointers), the
+// players' ids as the bus decoded them included.
 func BenchmarkSessionReserve(b *testing.B) {
 	srv := benchServer()
 	var sess *session
@@ -58,6 +60,7 @@ func BenchmarkSessionReserve(b *testing.B) {
 	runtime.KeepAlive(sess)
 	b.ReportMetric(float64(after.bytes-before.bytes)/float64(4*n), "live-B/player")
 	b.ReportMetric(float64(after.objects-before.objects)/float64(4*n), "live-objects/player")
+	b.ReportMetric(float64(after.scannable-before.scannable)/float64(4*n), "scan-B/player")
 }
 
 // BenchmarkLoginLookup is what a login looks up among 200,000 reserved
@@ -96,13 +99,17 @@ func BenchmarkLoginLookup(b *testing.B) {
 	}
 }
 
-// heapUse is the heap in use: bytes and objects.
-type heapUse struct{ bytes, objects int64 }
+// heapUse is the heap in use: bytes, objects and scannable bytes (those of
+// objects with pointers, up to their last pointer).
+type heapUse struct{ bytes, objects, scannable int64 }
 
-// heapInUse is the heap in use after a collection.
+// heapInUse is the heap in use after a collection, and how much of it the
+// collector scans for pointers.
 func heapInUse() heapUse {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return heapUse{bytes: int64(m.HeapAlloc), objects: int64(m.HeapObjects)}
+	scan := []rtmetrics.Sample{{Name: "/gc/scan/heap:bytes"}}
+	rtmetrics.Read(scan)
+	return heapUse{bytes: int64(m.HeapAlloc), objects: int64(m.HeapObjects), scannable: int64(scan[0].Value.Uint64())}
 }

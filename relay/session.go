@@ -80,6 +80,10 @@ type session struct {
 	endReq       atomic.Pointer[endRequest]
 	lastActivity atomic.Int64 // unix nanoseconds of the last packet from a player
 
+	// ledgerNum is the session's number in the ledger's byHash, 0 until
+	// it has one; ledger.mu guards it.
+	ledgerNum uint64
+
 	mu sync.Mutex // guards info and res
 	// info is the session's placement data; its Players are res's matched
 	// players (Info).
