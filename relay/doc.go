@@ -70,8 +70,10 @@
 //  3. ledger.mu: placements, cancelled tries, reservations by player session id
 //     (taken inside Server.mu when a placement is claimed and settled).
 //  4. session.mu: the session's reservations and info (taken inside
-//     ledger.mu when a cancellation checks whether a player joined, and when
-//     prune forgets an ended session's player session ids).
+//     ledger.mu when a cancellation checks whether a player joined, when
+//     prune forgets an ended session's player session ids, and when the
+//     ledger records, forgets or looks up a player session id, which it
+//     asks the session about: one session at a time).
 //  5. fastPath.mu (a RWMutex): the fast path's bindings and bindable peers.
 //  6. binding.mu: a binding's acknowledgement resend timer.
 //  7. wsConn.mu: a connection's send queue and close state (taken inside
