@@ -53,7 +53,7 @@ type reservation struct {
 	// epoch.
 	expires int64
 	// off is where its player session id starts in the arena; its player
-	// id follows it.
+	// id follows it. The ids come in bus messages, far shorter than 4 GiB.
 	off            int
 	psidLen, idLen uint32
 	// extra is 1 + the index of the rest of its player in the extras, 0
@@ -102,13 +102,15 @@ type reservations struct {
 	players []MatchedPlayer
 }
 
-// at is the time t in the table's nanoseconds.
+// at is now in the table's nanoseconds, since its epoch.
 func (t *reservations) at(now time.Time) int64 { return int64(now.Sub(t.epoch)) }
 
+// psidBytes is r's player session id, in the arena.
 func (t *reservations) psidBytes(r *reservation) []byte {
 	return t.arena[r.off : r.off+int(r.psidLen)]
 }
 
+// playerIDBytes is r's player id, in the arena.
 func (t *reservations) playerIDBytes(r *reservation) []byte {
 	start := r.off + int(r.psidLen)
 	return t.arena[start : start+int(r.idLen)]

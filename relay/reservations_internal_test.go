@@ -3,6 +3,7 @@ package relay
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -20,6 +21,23 @@ import (
 func narrowHash(t *testing.T, mask uint64) {
 	psidHashMask = mask
 	t.Cleanup(func() { psidHashMask = ^uint64(0) })
+}
+
+// TestReservationHoldsNoPointer: a reservation, of which a relay holds
+// millions, stays 32 bytes of plain numbers, which the collector never
+// scans.
+func TestReservationHoldsNoPointer(t *testing.T) {
+	typ := reflect.TypeFor[reservation]()
+	for i := range typ.NumField() {
+		switch f := typ.Field(i); f.Type.Kind() {
+		case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint8, reflect.Uint32:
+		default:
+			t.Errorf("field %s is a %s", f.Name, f.Type)
+		}
+	}
+	if typ.Size() != 32 {
+		t.Errorf("a reservation is %d bytes, want 32", typ.Size())
+	}
 }
 
 // modelReservation is a reservation as TestReservationsAgainstModel
