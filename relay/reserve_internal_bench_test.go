@@ -113,3 +113,38 @@ func heapInUse() heapUse {
 	rtmetrics.Read(scan)
 	return heapUse{bytes: int64(m.HeapAlloc), objects: int64(m.HeapObjects), scannable: int64(scan[0].Value.Uint64())}
 }
+
+// BenchmarkReservationsSteady is a session under sustained
+// CreatePlayerSessions in its steady state: each op reserves one player and
+// moves time on so that 2,000 reservations are made per 2×PlayerSessionTTL,
+// and every 16th op is a session tick that forgets the reservations stale
+// by then (and, with them, compacts the session's table).
+func BenchmarkReservationsSteady(b *testing.B) {
+	const ttl, window = time.Minute, 2000
+	s := newSession(benchServer(), GameSessionInfo{GameSessionID: "gs"}, 1<<30)
+	now := time.Unix(1000, 0)
+	step := 2 * ttl / window
+	players := make([][]bus.Player, 8192)
+	for i := range players {
+		id := strconv.Itoa(i)
+		players[i] = []bus.Player{{PlayerID: "player-" + id, PlayerSessionID: "psess-" + id}}
+	}
+	for i := range 2 * window {
+		if _, err := s.reserve(players[i%len(players)], now, true); err != nil {
+			b.Fatal(err)
+		}
+		now = now.Add(step)
+	}
+	b.ReportAllocs()
+	n := 2 * window
+	for b.Loop() {
+		if _, err := s.reserve(players[n%len(players)], now, true); err != nil {
+			b.Fatal(err)
+		}
+		now = now.Add(step)
+		if n%16 == 0 {
+			s.forgetStaleReservations(now)
+		}
+		n++
+	}
+}
