@@ -2,6 +2,8 @@ package relay
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,6 +112,46 @@ func TestInfoPlayersNeverModified(t *testing.T) {
 		if got := ids(c.info); got != c.want {
 			t.Errorf("matched players %s, want %s", got, c.want)
 		}
+	}
+}
+
+// TestInfoPlayersKept: Info hands out the same matched players until a
+// reservation is made, and the session does not keep them past a
+// collection that finds no caller holding them; made again, they are the
+// same players.
+func TestInfoPlayersKept(t *testing.T) {
+	s := testSession(100, time.Minute)
+	now := time.Unix(0, 0)
+	reserve := func(id string) {
+		t.Helper()
+		if _, err := s.reserve([]bus.Player{{PlayerID: id, PlayerSessionID: "psess-" + id, Team: "red"}}, now, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reserve("a")
+	reserve("b")
+	first := s.Info().Players
+	if again := s.Info().Players; &again[0] != &first[0] {
+		t.Fatal("Info made the matched players again with no reservation made")
+	}
+	reserve("c")
+	third := s.Info().Players
+	if &third[0] == &first[0] || len(third) != 3 {
+		t.Fatalf("after a reservation, Info handed out %d players, the same slice: %v", len(third), &third[0] == &first[0])
+	}
+	want := slices.Clone(third)
+	first, third = nil, nil
+	runtime.GC()
+	s.mu.Lock()
+	kept := s.res.players.Value() != nil
+	s.mu.Unlock()
+	if kept {
+		t.Fatal("the session kept its matched players through a collection with no caller holding them")
+	}
+	if got := s.Info().Players; !slices.EqualFunc(got, want, func(a, b MatchedPlayer) bool {
+		return a.PlayerID == b.PlayerID && a.PlayerSessionID == b.PlayerSessionID && a.Team == b.Team
+	}) {
+		t.Fatalf("made again, the matched players are %+v, want %+v", got, want)
 	}
 }
 

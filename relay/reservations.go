@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"time"
+	"weak"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 )
@@ -98,8 +99,12 @@ type reservations struct {
 	// replaced one forgotten counting as forgotten only).
 	forgotten, replaced int
 	// players are the matched players Info hands out, made on first use
-	// after a change; nil until then.
-	players []MatchedPlayer
+	// after a change. The table holds them weakly: the collector frees
+	// them once no caller holds the slice header kept here (every
+	// caller gets a copy), so that the matched players, 96 bytes each
+	// with pointers, are not kept and scanned while no script reads
+	// them. Zero: none kept.
+	players weak.Pointer[[]MatchedPlayer]
 }
 
 // at is now in the table's nanoseconds, since its epoch.
@@ -139,7 +144,7 @@ func (t *reservations) add(p bus.Player, psid string, expires time.Time, late bo
 	i := int32(len(t.all))
 	t.all = append(t.all, r)
 	t.link(psid, psidHash(psid), i)
-	t.players = nil
+	t.players = weak.Pointer[[]MatchedPlayer]{}
 }
 
 // link makes reservation i the newest of player session psid, of hash h,
@@ -313,15 +318,18 @@ func (t *reservations) setExtra(mp *MatchedPlayer, r *reservation) {
 }
 
 // matched returns the session's matched players: one for each reservation
-// not forgotten, in the order made. The slice is kept until the table
-// changes, and made anew then, so that what it handed out never changes;
-// its ids share one string.
+// not forgotten, in the order made. The slice is kept (players) until the
+// table changes or the collector frees it, and made anew then, so that
+// what it handed out never changes; its ids share one string.
 func (t *reservations) matched() []MatchedPlayer {
-	if t.players != nil || len(t.all) == t.forgotten {
-		return t.players
+	if kept := t.players.Value(); kept != nil {
+		return *kept
+	}
+	if len(t.all) == t.forgotten {
+		return nil
 	}
 	ids := string(t.arena)
-	t.players = make([]MatchedPlayer, 0, len(t.all)-t.forgotten)
+	players := make([]MatchedPlayer, 0, len(t.all)-t.forgotten)
 	for i := range t.all {
 		r := &t.all[i]
 		if r.flags&resForgotten != 0 {
@@ -330,9 +338,10 @@ func (t *reservations) matched() []MatchedPlayer {
 		start := r.off + int(r.psidLen)
 		mp := MatchedPlayer{PlayerSessionID: ids[r.off:start], PlayerID: ids[start : start+int(r.idLen)]}
 		t.setExtra(&mp, r)
-		t.players = append(t.players, mp)
+		players = append(players, mp)
 	}
-	return t.players
+	t.players = weak.Make(&players)
+	return players
 }
 
 // matchedCount counts the session's matched players.
@@ -411,7 +420,7 @@ func (t *reservations) forget(psid string, i int32) {
 			t.drop(int32(j))
 		}
 	}
-	t.players = nil
+	t.players = weak.Pointer[[]MatchedPlayer]{}
 }
 
 // drop flags reservation i forgotten and lets go of its player's extras.

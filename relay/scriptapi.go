@@ -78,8 +78,9 @@ func (s *session) GetGameSessionID() string { return s.id }
 // from the session's reservations, is kept and handed out again until a
 // reservation is made or forgotten (a session reserved for again and again
 // holds many, and scripts read Info on every call to getGameSessionData or
-// getGameProperties); a change makes a new slice, so a slice handed out
-// never changes. Callers must not modify its elements.
+// getGameProperties), or until a collection finds no caller holding it; a
+// change makes a new slice, so a slice handed out never changes. Callers
+// must not modify its elements.
 func (s *session) Info() GameSessionInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
