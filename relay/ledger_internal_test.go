@@ -144,7 +144,7 @@ func TestLedgerPlayerSessionsAgainstModel(t *testing.T) {
 			narrowHash(t, c.mask)
 			const ttl = time.Minute
 			rng := rand.New(rand.NewPCG(5, c.mask))
-			srv := benchServer()
+			srv := bareServer()
 			srv.opts.PlayerSessionTTL = ttl
 			l := srv.ledger
 			model := map[string]*session{}

@@ -258,7 +258,7 @@ func TestReservationsRace(t *testing.T) {
 			narrowHash(t, c.mask)
 			const ttl = time.Minute
 			const reservers, oldPerReserver, newPerReserver = 4, 300, 100
-			srv := benchServer()
+			srv := bareServer()
 			srv.opts.PlayerSessionTTL = ttl
 			sessions := []*session{
 				newSession(srv, GameSessionInfo{GameSessionID: "gs-0"}, 1<<20),

@@ -13,9 +13,9 @@ import (
 	"github.com/matchpoint-dev/matchpoint/relay/protocol"
 )
 
-// benchServer is a Server with what reservations and logins use: options,
+// bareServer is a Server with what reservations and logins use: options,
 // a logger and a ledger (no bus, no listener).
-func benchServer() *Server {
+func bareServer() *Server {
 	return &Server{opts: Options{PlayerSessionTTL: time.Minute}, log: slog.New(slog.DiscardHandler), ledger: newLedger()}
 }
 
@@ -38,7 +38,7 @@ func reserveAt(tb testing.TB, srv *Server, sess *session, id string, players []b
 // reserved player (bytes, objects, bytes scanned for pointers), the
 // players' ids as the bus decoded them included.
 func BenchmarkSessionReserve(b *testing.B) {
-	srv := benchServer()
+	srv := bareServer()
 	var sess *session
 	players := make([]bus.Player, 4)
 	b.ReportAllocs()
@@ -67,7 +67,7 @@ func BenchmarkSessionReserve(b *testing.B) {
 // player sessions (1,000 sessions of 200): its session in the ledger, then
 // its reservation and matched player in the session.
 func BenchmarkLoginLookup(b *testing.B) {
-	srv := benchServer()
+	srv := bareServer()
 	const sessions, per = 1000, 200
 	psids := make([]string, 0, sessions*per)
 	players := make([]bus.Player, 4)
@@ -121,7 +121,7 @@ func heapInUse() heapUse {
 // by then (and, with them, compacts the session's table).
 func BenchmarkReservationsSteady(b *testing.B) {
 	const ttl, window = time.Minute, 2000
-	s := newSession(benchServer(), GameSessionInfo{GameSessionID: "gs"}, 1<<30)
+	s := newSession(bareServer(), GameSessionInfo{GameSessionID: "gs"}, 1<<30)
 	now := time.Unix(1000, 0)
 	step := 2 * ttl / window
 	players := make([][]bus.Player, 8192)
@@ -156,7 +156,7 @@ func BenchmarkReservationsSteady(b *testing.B) {
 // yet forgotten), with their ids in the ledger. ns/op is the collection's
 // wall time; live-MB the heap the reservations keep.
 func BenchmarkGCWithReservations(b *testing.B) {
-	srv := benchServer()
+	srv := bareServer()
 	const sessions, per = 3500, 400
 	players := make([]bus.Player, 4)
 	before := heapInUse()
