@@ -221,9 +221,12 @@ func (t *reservations) recorded(psid string) bool {
 // setRecorded records, or not, that the ledger records the session as
 // player session psid's (when the session holds it).
 func (t *reservations) setRecorded(psid string, on bool) {
-	if i := t.find(psid); i >= 0 && on {
+	i := t.find(psid)
+	switch {
+	case i < 0:
+	case on:
 		t.all[i].flags |= resRecorded
-	} else if i >= 0 {
+	default:
 		t.all[i].flags &^= resRecorded
 	}
 }
