@@ -530,8 +530,8 @@ func reservationEntry(ms int64, gs, id string) string {
 // parseReservationEntry reads a reservationEntry, or one in the form written
 // until 2026-12-06, "<ms> <fleet id> <player session id>", whose game
 // session only the player session's record holds (gs is then ""); ok is
-// false for what is neither. Game session ids may hold spaces; player session ids
-// and fleet ids do not.
+// false for what is neither. Game session ids may hold spaces; player
+// session ids and fleet ids do not.
 func parseReservationEntry(e string) (ms int64, gs, fleet, id string, ok bool) {
 	msText, rest, ok1 := strings.Cut(e, " ")
 	i := strings.LastIndexByte(rest, ' ')
