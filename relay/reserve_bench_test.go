@@ -2,13 +2,12 @@ package relay_test
 
 import (
 	"context"
-	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
+	"github.com/matchpoint-dev/matchpoint/relay"
 )
 
 // BenchmarkReservePlayers is one CreatePlayerSessions of 4 players as the
@@ -27,7 +26,7 @@ func BenchmarkReservePlayers(b *testing.B) {
 	var gs string
 	req := bus.ReserveRequest{RelayID: h.relay.RelayID(), Players: make([]bus.Player, 4)}
 	b.ReportAllocs()
-	before := liveHeap()
+	before := relay.HeapInUse()
 	n := 0
 	for b.Loop() {
 		if n%50 == 0 {
@@ -48,23 +47,8 @@ func BenchmarkReservePlayers(b *testing.B) {
 		}
 		n++
 	}
-	after := liveHeap()
-	b.ReportMetric(float64(after.bytes-before.bytes)/float64(4*n), "live-B/player")
-	b.ReportMetric(float64(after.objects-before.objects)/float64(4*n), "live-objects/player")
-	b.ReportMetric(float64(after.scannable-before.scannable)/float64(4*n), "scan-B/player")
-}
-
-// heap is the heap in use: bytes, objects and scannable bytes (those of
-// objects with pointers, up to their last pointer).
-type heap struct{ bytes, objects, scannable int64 }
-
-// liveHeap is the heap in use after a collection, and how much of it the
-// collector scans for pointers.
-func liveHeap() heap {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	scan := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
-	metrics.Read(scan)
-	return heap{bytes: int64(m.HeapAlloc), objects: int64(m.HeapObjects), scannable: int64(scan[0].Value.Uint64())}
+	after := relay.HeapInUse()
+	b.ReportMetric(float64(after.Bytes-before.Bytes)/float64(4*n), "live-B/player")
+	b.ReportMetric(float64(after.Objects-before.Objects)/float64(4*n), "live-objects/player")
+	b.ReportMetric(float64(after.Scannable-before.Scannable)/float64(4*n), "scan-B/player")
 }

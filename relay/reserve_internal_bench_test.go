@@ -42,7 +42,7 @@ func BenchmarkSessionReserve(b *testing.B) {
 	var sess *session
 	players := make([]bus.Player, 4)
 	b.ReportAllocs()
-	before := heapInUse()
+	before := HeapInUse()
 	n := 0
 	for b.Loop() {
 		if n%50 == 0 {
@@ -56,11 +56,11 @@ func BenchmarkSessionReserve(b *testing.B) {
 		reserveAt(b, srv, sess, id, players, time.Now())
 		n++
 	}
-	after := heapInUse()
+	after := HeapInUse()
 	runtime.KeepAlive(sess)
-	b.ReportMetric(float64(after.bytes-before.bytes)/float64(4*n), "live-B/player")
-	b.ReportMetric(float64(after.objects-before.objects)/float64(4*n), "live-objects/player")
-	b.ReportMetric(float64(after.scannable-before.scannable)/float64(4*n), "scan-B/player")
+	b.ReportMetric(float64(after.Bytes-before.Bytes)/float64(4*n), "live-B/player")
+	b.ReportMetric(float64(after.Objects-before.Objects)/float64(4*n), "live-objects/player")
+	b.ReportMetric(float64(after.Scannable-before.Scannable)/float64(4*n), "scan-B/player")
 }
 
 // BenchmarkLoginLookup is what a login looks up among 200,000 reserved
@@ -99,19 +99,20 @@ func BenchmarkLoginLookup(b *testing.B) {
 	}
 }
 
-// heapUse is the heap in use: bytes, objects and scannable bytes (those of
-// objects with pointers, up to their last pointer).
-type heapUse struct{ bytes, objects, scannable int64 }
+// HeapUse is the heap in use: bytes, objects and scannable bytes (those of
+// objects with pointers, up to their last pointer). The relay_test
+// package's benchmarks read it too.
+type HeapUse struct{ Bytes, Objects, Scannable int64 }
 
-// heapInUse is the heap in use after a collection, and how much of it the
+// HeapInUse is the heap in use after a collection, and how much of it the
 // collector scans for pointers.
-func heapInUse() heapUse {
+func HeapInUse() HeapUse {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	scan := []rtmetrics.Sample{{Name: "/gc/scan/heap:bytes"}}
 	rtmetrics.Read(scan)
-	return heapUse{bytes: int64(m.HeapAlloc), objects: int64(m.HeapObjects), scannable: int64(scan[0].Value.Uint64())}
+	return HeapUse{Bytes: int64(m.HeapAlloc), Objects: int64(m.HeapObjects), Scannable: int64(scan[0].Value.Uint64())}
 }
 
 // BenchmarkReservationsSteady is a session under sustained
@@ -159,7 +160,7 @@ func BenchmarkGCWithReservations(b *testing.B) {
 	srv := bareServer()
 	const sessions, per = 3500, 400
 	players := make([]bus.Player, 4)
-	before := heapInUse()
+	before := HeapInUse()
 	all := make([]*session, sessions)
 	for s := range sessions {
 		all[s] = newSession(srv, GameSessionInfo{GameSessionID: "gs-" + strconv.Itoa(s)}, 1<<20)
@@ -171,12 +172,12 @@ func BenchmarkGCWithReservations(b *testing.B) {
 			reserveAt(b, srv, all[s], id, players, time.Now())
 		}
 	}
-	after := heapInUse()
+	after := HeapInUse()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for b.Loop() {
 		runtime.GC()
 	}
 	runtime.KeepAlive(all)
-	b.ReportMetric(float64(after.bytes-before.bytes)/1e6, "live-MB")
-	b.ReportMetric(float64(after.scannable-before.scannable)/1e6, "scan-MB")
+	b.ReportMetric(float64(after.Bytes-before.Bytes)/1e6, "live-MB")
+	b.ReportMetric(float64(after.Scannable-before.Scannable)/1e6, "scan-MB")
 }
