@@ -342,6 +342,9 @@ func (l *ledger) settle(id string, pl *placed, sess *session, reply bus.Placemen
 		l.dropLocked(id, pl)
 		return
 	}
+	if pl.until.IsZero() && pl.sess != sess {
+		sess.placements = append(sess.placements, pl)
+	}
 	pl.sess = sess
 	for _, ps := range reply.PlayerSessions {
 		l.addPSIDLocked(ps.PlayerSessionID, sess)
@@ -384,11 +387,13 @@ func (l *ledger) cancel(pc bus.PlacementCancel, pl *placed) bool {
 }
 
 // sessionEnded stamps the placements of sess with its end, from which they and
-// its player session ids are kept PlayerSessionTTL.
+// its player session ids are kept PlayerSessionTTL. It reads them from sess
+// (settle lists them there), not from every placement the relay holds: a
+// relay of 20,000 sessions walked 20,000 records for each that ended.
 func (l *ledger) sessionEnded(sess *session, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, pl := range l.placements {
+	for _, pl := range sess.placements {
 		if pl.sess == sess {
 			pl.endedAt = now
 		}

@@ -83,6 +83,10 @@ type session struct {
 	// ledgerNum is the session's number in the ledger's byHash, 0 until
 	// it has one; ledger.mu guards it.
 	ledgerNum uint64
+	// placements are the ledger's records of the placements that made or
+	// backfilled the session (ledger.settle), for ledger.sessionEnded;
+	// ledger.mu guards it.
+	placements []*placed
 
 	mu sync.Mutex // guards info and res
 	// info is the session's placement data; its Players are res's matched
