@@ -222,7 +222,7 @@ func (s *Service) moveToTimedOut(ctx context.Context, ps []store.Reservation) ([
 	moved, err := s.store.TimeOutReservations(ctx, ps)
 	perFleet := map[string]int{}
 	for _, p := range moved {
-		perFleet[p.FleetId]++
+		perFleet[store.GameSessionFleet(p.GameSessionId)]++
 	}
 	for fleet, n := range perFleet {
 		s.gsMetrics.playerSessionsMoved(fleet, store.PlayerSessionTimedOut, n)

@@ -219,8 +219,8 @@ type PlayerSession struct {
 // TerminationTime TimeOutReservations is to give it.
 type Reservation struct {
 	PlayerSessionId string
+	// GameSessionId names the fleet too (GameSessionFleet).
 	GameSessionId   string
-	FleetId         string
 	Version         int64
 	CreationTime    time.Time
 	TerminationTime time.Time
@@ -231,7 +231,7 @@ type Reservation struct {
 
 // ReservationOf is the Reservation of p at its Version.
 func ReservationOf(p PlayerSession) Reservation {
-	return Reservation{PlayerSessionId: p.PlayerSessionId, GameSessionId: p.GameSessionId, FleetId: p.FleetId,
+	return Reservation{PlayerSessionId: p.PlayerSessionId, GameSessionId: p.GameSessionId,
 		Version: p.Version, CreationTime: p.CreationTime, TerminationTime: p.TerminationTime}
 }
 

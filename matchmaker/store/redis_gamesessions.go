@@ -1040,7 +1040,7 @@ func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int
 			more = false
 			break
 		}
-		read = append(read, Reservation{PlayerSessionId: id, GameSessionId: gs, FleetId: fleet,
+		read = append(read, Reservation{PlayerSessionId: id, GameSessionId: gs,
 			CreationTime: time.UnixMilli(ms).UTC(), entry: e})
 		fields := dueFields
 		if gs == "" {

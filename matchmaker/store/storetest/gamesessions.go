@@ -917,11 +917,11 @@ func testDueReservations(t *testing.T, open Opener) {
 	must(t, err)
 	same(t, "due by base+4s", ReservationIDs(due), []string{id("psess", 0), id("psess", 3)})
 	for i, want := range []store.Reservation{
-		{PlayerSessionId: id("psess", 0), GameSessionId: a.GameSessionId, FleetId: fleetA, Version: 1, CreationTime: base().Add(time.Second)},
-		{PlayerSessionId: id("psess", 3), GameSessionId: b.GameSessionId, FleetId: fleetB, Version: 1, CreationTime: base().Add(4 * time.Second)},
+		{PlayerSessionId: id("psess", 0), GameSessionId: a.GameSessionId, Version: 1, CreationTime: base().Add(time.Second)},
+		{PlayerSessionId: id("psess", 3), GameSessionId: b.GameSessionId, Version: 1, CreationTime: base().Add(4 * time.Second)},
 	} {
 		got := due[i]
-		if got.PlayerSessionId != want.PlayerSessionId || got.GameSessionId != want.GameSessionId || got.FleetId != want.FleetId ||
+		if got.PlayerSessionId != want.PlayerSessionId || got.GameSessionId != want.GameSessionId ||
 			got.Version != want.Version || !got.CreationTime.Equal(want.CreationTime) || !got.TerminationTime.IsZero() {
 			t.Fatalf("due[%d] = %+v, want %+v", i, got, want)
 		}
