@@ -56,15 +56,22 @@ func TestRedisWaitReplicasFlag(t *testing.T) {
 	}
 }
 
-// TestRedisBatchWindowFlag: --redis-batch-window outside 0 to 10ms is
-// refused, naming the flag; within, it sets the wait of the client's
-// autopipeliner (none at 0), whose batches stop at autoPipelineBatch.
+// TestRedisBatchWindowFlag: --redis-batch-window or
+// --redis-ticket-batch-window outside 0 to 10ms is refused, naming the
+// flag; within, the first sets the wait of the client's autopipeliner (none
+// at 0), whose batches stop at autoPipelineBatch, and the second the
+// store's ticket window.
 func TestRedisBatchWindowFlag(t *testing.T) {
-	for _, w := range []string{"-1ms", "11ms"} {
-		code, _, errOut := runCmd("matchmaker", "--api-key", "a:b", "--redis-batch-window", w)
-		if code == 0 || !strings.Contains(errOut, "--redis-batch-window: must be from 0 to 10ms, got "+w) {
-			t.Errorf("--redis-batch-window %s: exit %d, stderr %s", w, code, errOut)
+	for _, flag := range []string{"--redis-batch-window", "--redis-ticket-batch-window"} {
+		for _, w := range []string{"-1ms", "11ms"} {
+			code, _, errOut := runCmd("matchmaker", "--api-key", "a:b", flag, w)
+			if code == 0 || !strings.Contains(errOut, flag+": must be from 0 to 10ms, got "+w) {
+				t.Errorf("%s %s: exit %d, stderr %s", flag, w, code, errOut)
+			}
 		}
+	}
+	if got := (&redisFlags{ticketWindow: 3 * time.Millisecond}).storeOptions().TicketBatchWindow; got != 3*time.Millisecond {
+		t.Errorf("--redis-ticket-batch-window 3ms: store option %s", got)
 	}
 	for _, tc := range []struct {
 		window time.Duration

@@ -91,14 +91,21 @@ type redisFlags struct {
 	waitReplicas   int
 	waitTimeout    time.Duration
 	batchWindow    time.Duration
+	ticketWindow   time.Duration
 }
 
-// --redis-batch-window: its default, its bound (the wait is added to a
-// create's latency) and its help.
+// --redis-batch-window and --redis-ticket-batch-window: their defaults,
+// their bound (the wait is added to a create's latency) and their help.
+// Ticket creates wait longer by default: at 2,000 tickets/s, 2 ms cost dev
+// and Redis 7-12% less CPU per ticket than 1 ms (docs/benchmarks.md, issue
+// 17), and a ticket's time to match is its forming passes', not its
+// create's; player sessions keep 1 ms, which their latency needs.
 const (
-	defaultBatchWindow = time.Millisecond
-	maxBatchWindow     = 10 * time.Millisecond
-	batchWindowUsage   = "one server or Sentinel: how long ticket and player session creates wait to share a Redis round trip (0: only when more than 4 are in flight, no wait; at most 10ms)"
+	defaultBatchWindow       = time.Millisecond
+	defaultTicketBatchWindow = 2 * time.Millisecond
+	maxBatchWindow           = 10 * time.Millisecond
+	batchWindowUsage         = "one server or Sentinel: how long player session creates wait to share a Redis round trip (0: only when more than 4 are in flight, no wait; at most 10ms)"
+	ticketBatchWindowUsage   = "one server or Sentinel: how long ticket creates wait to share a Redis round trip (0: only when more than 4 are in flight, no wait; at most 10ms)"
 )
 
 func (r *redisFlags) register(fs *flag.FlagSet) {
@@ -113,6 +120,7 @@ func (r *redisFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&r.waitReplicas, "redis-wait-replicas", 0, "make every ticket, configuration and event write wait until this many replicas have it (Redis WAIT), failing the call otherwise; one server or Sentinel only (docs/store.md, Durability)")
 	fs.DurationVar(&r.waitTimeout, "redis-wait-timeout", time.Second, "how long a write waits for --redis-wait-replicas before it fails")
 	fs.DurationVar(&r.batchWindow, "redis-batch-window", defaultBatchWindow, batchWindowUsage)
+	fs.DurationVar(&r.ticketWindow, "redis-ticket-batch-window", defaultTicketBatchWindow, ticketBatchWindowUsage)
 }
 
 // client opens the Redis client the flags describe.
@@ -122,6 +130,8 @@ func (r *redisFlags) client() (redis.UniversalClient, error) {
 		return nil, fmt.Errorf("--redis-wait-replicas: must be 0 or more, got %d", r.waitReplicas)
 	case r.batchWindow < 0 || r.batchWindow > maxBatchWindow:
 		return nil, fmt.Errorf("--redis-batch-window: must be from 0 to %s, got %s", maxBatchWindow, r.batchWindow)
+	case r.ticketWindow < 0 || r.ticketWindow > maxBatchWindow:
+		return nil, fmt.Errorf("--redis-ticket-batch-window: must be from 0 to %s, got %s", maxBatchWindow, r.ticketWindow)
 	case r.waitReplicas > 0 && r.cluster != "":
 		return nil, errors.New("--redis-wait-replicas: not supported with --redis-cluster (a Cluster pipeline cannot send WAIT on the write's connection)")
 	case r.cluster != "":
@@ -156,7 +166,8 @@ func (r *redisFlags) autoPipeline() *redis.AutoPipelineOptions {
 const autoPipelineBatch = 100
 
 func (r *redisFlags) storeOptions() store.Options {
-	return store.Options{Prefix: r.prefix, Retention: r.retention, SessionRetention: r.sessions, WaitReplicas: r.waitReplicas, WaitTimeout: r.waitTimeout}
+	return store.Options{Prefix: r.prefix, Retention: r.retention, SessionRetention: r.sessions, WaitReplicas: r.waitReplicas, WaitTimeout: r.waitTimeout,
+		TicketBatchWindow: r.ticketWindow}
 }
 
 func splitList(s string) []string {

@@ -23,27 +23,34 @@ type Redis struct {
 	// oneServer is true on a plain client (one server, or Sentinel): a
 	// script may then touch keys of any hash tag, so a create is one script.
 	oneServer bool
-	// batcher, on a plain client, is the client's shared autopipeliner: when
-	// more than batchAbove creates (of tickets or of player sessions) are in
-	// flight, a create goes through it, so that the creates of concurrent
-	// callers share round trips (one write and one read for a batch, on both
-	// sides). Fewer go to the client directly, which avoids the hand-off to
-	// the batcher's goroutine when there is nothing to batch with.
-	batcher  redis.Scripter
-	inFlight atomic.Int64
-	// window is the wait of the client's autopipeliner (a MaxFlushDelay in
-	// its AutoPipelineOptions), or 0. With a window, a create that comes
-	// less than followWindows windows after the one before goes through the
-	// batcher too, whose wait gathers creates that arrive one by one at a
-	// steady rate; a create after a quiet spell goes directly, with no wait.
-	window     time.Duration
-	lastCreate atomic.Int64
+	// tickets and playerSessions route the creates of each kind (see
+	// createRoute); their windows may differ (Options.TicketBatchWindow).
+	tickets, playerSessions createRoute
 	// oldReservedMoved is set once the index of reservations written before
 	// 2026-12-06 is found empty (moveOldReservations).
 	oldReservedMoved atomic.Bool
 	// fleetSets holds the fleets' key sets (fleetKeySet).
 	fleetSetsMu sync.RWMutex
 	fleetSets   map[string]*fleetKeySet
+}
+
+// createRoute sends one kind of create script. On a plain client it has
+// an autopipeliner (batcher): when more than batchAbove creates of its kind
+// are in flight, a create goes through it, so that the creates of
+// concurrent callers share round trips (one write and one read for a batch,
+// on both sides). Fewer go to the client directly, which avoids the
+// hand-off to the batcher's goroutine when there is nothing to batch with.
+// window is the batcher's wait (its MaxFlushDelay), or 0. With a window, a
+// create that comes less than followWindows windows after the one before
+// goes through the batcher too, whose wait gathers creates that arrive one
+// by one at a steady rate; a create after a quiet spell goes directly, with
+// no wait.
+type createRoute struct {
+	direct   redis.Scripter
+	batcher  redis.Scripter
+	window   time.Duration
+	inFlight atomic.Int64
+	last     atomic.Int64
 }
 
 // followWindows is how many windows after the create before a create still
@@ -56,30 +63,30 @@ const followWindows = 4
 // batched whatever the window.
 const batchAbove = 4
 
-// createScripter returns where a create script is sent (see Redis.batcher);
-// the caller calls done when the create has its reply.
-func (r *Redis) createScripter() (s redis.Scripter, done func()) {
-	if r.batcher == nil {
-		return r.c, func() {}
+// scripter returns where a create script is sent; the caller calls done
+// when the create has its reply.
+func (c *createRoute) scripter() (s redis.Scripter, done func()) {
+	if c.batcher == nil {
+		return c.direct, func() {}
 	}
-	if r.inFlight.Add(1) > batchAbove || r.followsClosely() {
-		return r.batcher, r.createDone
+	if c.inFlight.Add(1) > batchAbove || c.followsClosely() {
+		return c.batcher, c.done
 	}
-	return r.c, r.createDone
+	return c.direct, c.done
 }
 
 // followsClosely records a create's start and reports whether it comes
 // less than followWindows windows after the one before (never without a
 // window).
-func (r *Redis) followsClosely() bool {
-	if r.window <= 0 {
+func (c *createRoute) followsClosely() bool {
+	if c.window <= 0 {
 		return false
 	}
 	now := time.Now().UnixNano()
-	return now-r.lastCreate.Swap(now) < followWindows*int64(r.window)
+	return now-c.last.Swap(now) < followWindows*int64(c.window)
 }
 
-func (r *Redis) createDone() { r.inFlight.Add(-1) }
+func (c *createRoute) done() { c.inFlight.Add(-1) }
 
 var _ Store = (*Redis)(nil)
 
@@ -89,19 +96,39 @@ const idPendingWindow = time.Minute
 
 // NewRedis returns a Store on c. On a plain *redis.Client, ticket and
 // player session creates made while several others are in flight go
-// through the client's shared autopipeliner (redis.Client.AutoPipeline,
-// configured by redis.Options.AutoPipelineOptions), which closing the
-// client stops; so do those that follow another closely when those options
-// set a MaxFlushDelay (see Redis.window).
+// through an autopipeliner, which closing the client stops; so do those
+// that follow another closely when a batch window is set (see createRoute).
+// Player session creates use the client's shared autopipeliner
+// (redis.Client.AutoPipeline, configured by redis.Options.AutoPipelineOptions,
+// whose MaxFlushDelay is their window); ticket creates use one of their own
+// when Options.TicketBatchWindow differs from that window, on the same
+// connections.
 func NewRedis(c redis.UniversalClient, opts Options) *Redis {
 	r := &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts()}
-	if one, ok := c.(*redis.Client); ok {
-		r.oneServer = true
-		if ap, err := one.AutoPipeline(); err == nil {
-			r.batcher = ap
+	r.tickets.direct, r.playerSessions.direct = c, c
+	one, ok := c.(*redis.Client)
+	if !ok {
+		return r
+	}
+	r.oneServer = true
+	ap, err := one.AutoPipeline()
+	if err != nil {
+		return r
+	}
+	r.playerSessions.batcher, r.tickets.batcher = ap, ap
+	apOpts := one.Options().AutoPipelineOptions
+	if apOpts != nil {
+		r.playerSessions.window, r.tickets.window = apOpts.MaxFlushDelay, apOpts.MaxFlushDelay
+	}
+	if w := r.opts.TicketBatchWindow; w > 0 && w != r.tickets.window {
+		o := redis.AutoPipelineOptions{MaxFlushDelay: w}
+		if apOpts != nil {
+			o.MaxBatchSize = apOpts.MaxBatchSize
 		}
-		if ap := one.Options().AutoPipelineOptions; ap != nil {
-			r.window = ap.MaxFlushDelay
+		// A clone shares the client's connections and has an autopipeliner
+		// of its own, which closing the client stops.
+		if tap, err := one.WithTimeout(one.Options().ReadTimeout).AutoPipelineWithOptions(&o); err == nil {
+			r.tickets.batcher, r.tickets.window = tap, w
 		}
 	}
 	return r

@@ -617,7 +617,7 @@ func (r *Redis) indexAndCreatePlayerSessions(ctx context.Context, fleet string, 
 			keys = append(keys, r.psFleetKey(p.PlayerSessionId), r.playerKey(p.PlayerId))
 		}
 		keys = append(keys, r.reservedKey())
-		via, done := r.createScripter()
+		via, done := r.playerSessions.scripter()
 		reply, err := r.writeStringsVia(ctx, via, gsScripts.createPlayerSessionsIndexed, keys, append(args, fleet)...)
 		done()
 		return func() {}, reply, err

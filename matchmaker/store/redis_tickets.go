@@ -61,7 +61,7 @@ func (r *Redis) create(ctx context.Context, t Ticket, payload []byte, withEvent 
 	} else if err := r.takeID(ctx, id, cfg, mark, now); err != nil {
 		return nil, 0, fmt.Errorf("create ticket %s: %w", id, err)
 	}
-	via, done := r.createScripter()
+	via, done := r.tickets.scripter()
 	v, err := r.runWrite(ctx, via, r.scripts.createTicket, keys, argv...).Result()
 	done()
 	if err != nil {

@@ -99,6 +99,11 @@ type Options struct {
 	// for none: a write is acknowledged once the primary has it.
 	WaitReplicas int
 	WaitTimeout  time.Duration
+	// TicketBatchWindow, on one Redis server or Sentinel (not a Cluster;
+	// not Memory), is how long ticket creates wait to share a round trip
+	// (see NewRedis); 0 takes the window of the client's
+	// AutoPipelineOptions, which player session creates use.
+	TicketBatchWindow time.Duration
 	// Now is the clock used for the EndTime of tickets cancelled as
 	// duplicates, and by Memory for expiry and leases (default time.Now).
 	// Redis expires keys by its own clock.
