@@ -94,6 +94,13 @@ var _ Store = (*Redis)(nil)
 // ticket is taken to be a create still in flight rather than a leftover.
 const idPendingWindow = time.Minute
 
+// ticketBatchFull is how many ticket creates end the wait of their own
+// autopipeliner at once: a long window saves round trips at moderate rates,
+// where a batch gathers a few creates, and must not hold back a full one
+// (in a closed loop of 32 callers a 2 ms wait for batches of up to 100 cut
+// the rate by 30%).
+const ticketBatchFull = 16
+
 // NewRedis returns a Store on c. On a plain *redis.Client, ticket and
 // player session creates made while several others are in flight go
 // through an autopipeliner, which closing the client stops; so do those
@@ -121,10 +128,7 @@ func NewRedis(c redis.UniversalClient, opts Options) *Redis {
 		r.playerSessions.window, r.tickets.window = apOpts.MaxFlushDelay, apOpts.MaxFlushDelay
 	}
 	if w := r.opts.TicketBatchWindow; w > 0 && w != r.tickets.window {
-		o := redis.AutoPipelineOptions{MaxFlushDelay: w}
-		if apOpts != nil {
-			o.MaxBatchSize = apOpts.MaxBatchSize
-		}
+		o := redis.AutoPipelineOptions{MaxFlushDelay: w, MaxBatchSize: ticketBatchFull}
 		// A clone shares the client's connections and has an autopipeliner
 		// of its own, which closing the client stops.
 		if tap, err := one.WithTimeout(one.Options().ReadTimeout).AutoPipelineWithOptions(&o); err == nil {

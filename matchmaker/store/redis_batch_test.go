@@ -93,3 +93,43 @@ func readsProcessed(t *testing.T, c *redis.Client) int64 {
 	}
 	return n
 }
+
+// TestRedisTicketBatchFull: ticket creates with a window of their own
+// (Options.TicketBatchWindow) do not wait for it once a batch is full: with
+// an hour's window, 17 creates started together (the first goes directly,
+// the others follow it closely) all finish, well before the hour.
+func TestRedisTicketBatchFull(t *testing.T) {
+	srv := redistest.Start(t)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { _ = c.Close() })
+	ctx := t.Context()
+	s := store.NewRedis(c, store.Options{Prefix: "mp-test:batch-full:", TicketBatchWindow: time.Hour})
+	if err := s.CreateRuleSet(ctx, store.RuleSet{Name: "r", Body: "{}"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateConfiguration(ctx, store.Configuration{Name: "c", RuleSetName: "r"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 17 {
+		wg.Go(func() {
+			<-start
+			tk := store.Ticket{TicketId: fmt.Sprint("t", i), ConfigurationName: "c", Status: store.StatusQueued,
+				StartTime: time.Now(), Players: []store.Player{{PlayerId: fmt.Sprint("p", i)}}}
+			if _, err := s.CreateTicket(ctx, tk); err != nil {
+				t.Errorf("create %d: %v", i, err)
+			}
+		})
+	}
+	close(start)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		_ = c.Close()
+		<-done
+		t.Fatal("ticket creates still waiting for the window a minute after a full batch")
+	}
+}
