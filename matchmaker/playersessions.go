@@ -248,7 +248,9 @@ func (s *Service) sweepReservations(ctx context.Context) (int, error) {
 	n := 0
 	for range reservationSweepBatches {
 		due, more, err := s.store.DueReservations(ctx, before, reservationSweepBatch)
-		if err != nil {
+		if errors.Is(err, store.ErrUnreadable) {
+			s.log.Warn("sweep reservations: index entries of unreadable player sessions dropped", "err", err)
+		} else if err != nil {
 			return n, fmt.Errorf("sweep reservations: %w", err)
 		}
 		if err := s.timeOut(ctx, due); err != nil {
@@ -289,7 +291,7 @@ func (s *Service) DescribePlayerSessions(ctx context.Context, in *DescribePlayer
 	out := &DescribePlayerSessionsOutput{PlayerSessions: []PlayerSession{}}
 	if in.PlayerSessionId != "" {
 		ps, err := s.store.GetPlayerSession(ctx, in.PlayerSessionId)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrUnreadable) {
 			return nil, notFound(err, "PlayerSessionId: player session %q does not exist", in.PlayerSessionId)
 		}
 		if err != nil {

@@ -58,6 +58,44 @@ func TestSweepReservationsInBatches(t *testing.T) {
 	})
 }
 
+// unreadableStore is a store whose DueReservations, the first time,
+// reports an unreadable record beside its results, as Redis does for a
+// damaged player session record.
+type unreadableStore struct {
+	store.Store
+	once sync.Once
+}
+
+func (s *unreadableStore) DueReservations(ctx context.Context, before time.Time, limit int) ([]store.Reservation, bool, error) {
+	due, more, err := s.Store.DueReservations(ctx, before, limit)
+	if err == nil {
+		s.once.Do(func() {
+			err = fmt.Errorf("due reservations: 1 index entries dropped: %w: player session psess-x", store.ErrUnreadable)
+		})
+	}
+	return due, more, err
+}
+
+// TestSweepGoesOnPastUnreadable: a sweep whose store reports an unreadable
+// record (ErrUnreadable, its entry dropped) times out the due reservations
+// returned beside it and succeeds.
+func TestSweepGoesOnPastUnreadable(t *testing.T) {
+	e := newSessionEnv(t, func(t *testing.T, now func() time.Time) store.Store {
+		return &unreadableStore{Store: store.NewMemory(store.Options{Now: now})}
+	})
+	gs := e.session(4, nil)
+	ps := e.players(gs.GameSessionId, "a", "b")
+	e.clk.Advance(PlayerSessionTimeout)
+	if n, err := e.svc.sweepReservations(e.ctx); err != nil || n != 2 {
+		t.Fatalf("sweep: %d reservations, %v; want 2 and no error", n, err)
+	}
+	for _, p := range ps {
+		if got := e.playerSession(p.PlayerSessionId).Status; got != "TIMEDOUT" {
+			t.Fatalf("%s is %s after the sweep, want TIMEDOUT", p.PlayerSessionId, got)
+		}
+	}
+}
+
 // stuckSweepStore is a store whose DueReservations does not return until
 // its context ends: a sweep that takes as long as the test.
 type stuckSweepStore struct {

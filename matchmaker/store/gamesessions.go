@@ -379,7 +379,10 @@ type GameSessions interface {
 	// looks at up to limit of them (an index may hold some no longer
 	// RESERVED: it drops those), and more reports that it stopped at limit:
 	// another call may find more. It reads what the sweep needs of each
-	// (Reservation), not the whole player session.
+	// (Reservation), not the whole player session. An entry whose player
+	// session record cannot be read is dropped from the index as well, and
+	// reported by an error wrapping ErrUnreadable returned with the others'
+	// results, which are then valid too.
 	DueReservations(ctx context.Context, before time.Time, limit int) (due []Reservation, more bool, err error)
 	// TimeOutReservations moves each of due (read RESERVED at its Version,
 	// by DueReservations or as ReservationOf a player session) that is

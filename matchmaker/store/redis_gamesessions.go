@@ -1054,11 +1054,12 @@ func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int
 		}
 	}
 	due := read[:0]
+	var unreadable []error
 	for i, cmd := range cmds {
 		p := read[i]
 		ok, err := readDue(&p, cmd.Val())
 		if err != nil {
-			return nil, false, fmt.Errorf("due reservations: %w", err)
+			unreadable = append(unreadable, err)
 		}
 		if ok {
 			due = append(due, p)
@@ -1068,6 +1069,9 @@ func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int
 	}
 	if err := r.dropReserved(ctx, stale); err != nil {
 		return nil, false, fmt.Errorf("due reservations: drop %d entries: %w", len(stale), err)
+	}
+	if len(unreadable) > 0 {
+		return due, more, fmt.Errorf("due reservations: %d index entries dropped: %w: %w", len(unreadable), ErrUnreadable, errors.Join(unreadable...))
 	}
 	return due, more, nil
 }
@@ -1082,7 +1086,8 @@ var (
 
 // readDue completes p from its player session's fields (the values of
 // dueFields or dueFieldsWithRecord, nil where absent) and reports whether
-// it is still RESERVED.
+// it is still RESERVED; an error says the fields cannot be read (and ok
+// is false).
 func readDue(p *Reservation, f []any) (bool, error) {
 	if len(f) < 2 || f[0] != string(PlayerSessionReserved) {
 		return false, nil

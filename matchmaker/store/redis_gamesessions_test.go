@@ -324,3 +324,60 @@ func TestRedisReservationEntriesDropped(t *testing.T) {
 	}
 	index(entry("b", "p4"))
 }
+
+// TestRedisDueReservationsUnreadable: a player session record that cannot
+// be read (a version that is not a number; an entry in the form written
+// before 2026-12-06 whose record names no game session) does not stop
+// DueReservations: its entry is dropped from the index, the others are
+// returned, and the error wraps ErrUnreadable naming the player session;
+// the next call finds the index clean.
+func TestRedisDueReservationsUnreadable(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		damage func(t *testing.T, c *redis.Client, key, oldEntry string)
+		want   string
+	}{
+		{"version", func(t *testing.T, c *redis.Client, key, _ string) {
+			if err := c.HSet(t.Context(), key, "v", "x").Err(); err != nil {
+				t.Fatal(err)
+			}
+		}, `version "x"`},
+		{"old entry without a game session", func(t *testing.T, c *redis.Client, key, oldEntry string) {
+			if err := c.LSet(t.Context(), "mp:{_meta}:reservations", 0, oldEntry).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.HSet(t.Context(), key, "b", "{}").Err(); err != nil {
+				t.Fatal(err)
+			}
+		}, "no game session id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, c := newRedisStore(t)
+			ctx := t.Context()
+			f := newRedisFleet(t, s, "fleet-1")
+			f.start("a", 10, "p1", "p2")
+			f.start("b", 10, "p3")
+			bad := f.psid("a", "p1")
+			keys, err := c.Keys(ctx, "*ps:"+bad).Result()
+			if err != nil || len(keys) != 1 {
+				t.Fatalf("the key of %s: %q, %v", bad, keys, err)
+			}
+			tc.damage(t, c, keys[0], "0 fleet-1 "+bad)
+			want := []string{f.psid("a", "p2"), f.psid("b", "p3")}
+			due, more, err := s.DueReservations(ctx, time.Now(), 10)
+			if !errors.Is(err, store.ErrUnreadable) || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v; want ErrUnreadable naming %s and %q", err, bad, tc.want)
+			}
+			if more || !slices.Equal(storetest.ReservationIDs(due), want) {
+				t.Fatalf("due %v (more %v) beside the error; want %v", storetest.ReservationIDs(due), more, want)
+			}
+			if n, err := c.LLen(ctx, "mp:{_meta}:reservations").Result(); err != nil || n != 2 {
+				t.Fatalf("index holds %d entries, %v; want 2 (the unreadable one dropped)", n, err)
+			}
+			due, _, err = s.DueReservations(ctx, time.Now(), 10)
+			if err != nil || !slices.Equal(storetest.ReservationIDs(due), want) {
+				t.Fatalf("the next call: due %v, %v; want %v and no error", storetest.ReservationIDs(due), err, want)
+			}
+		})
+	}
+}

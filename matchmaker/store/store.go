@@ -26,6 +26,11 @@ var (
 	// ErrInUse: the resource is referenced (a rule set or a queue used by a
 	// configuration) or busy (a player's active ticket is PLACING).
 	ErrInUse = errors.New("in use")
+	// ErrUnreadable: a record is not in the form the store writes (damaged
+	// or written by hand). DueReservations returns it beside its results,
+	// having dropped the unreadable records' index entries, so that one bad
+	// record does not stop the sweep.
+	ErrUnreadable = errors.New("unreadable record")
 )
 
 // TicketVersion names a ticket at the version a reader saw.
