@@ -20,6 +20,32 @@ const (
 	estimateWindow     = 10 * time.Minute
 )
 
+// estimateRewrite is how often a forming loop writes an unchanged wait
+// estimate again, so that the stored one's expiry follows the samples; a
+// changed one is written at once. A loop claims matches up to a hundred
+// times a second under load, and wrote the estimate after each.
+const estimateRewrite = time.Second
+
+// estimateWrites remembers a loop's last written wait estimate, to decide
+// when to write the next.
+type estimateWrites struct {
+	written bool
+	seconds int
+	at      time.Time
+}
+
+// due reports whether an estimate of seconds computed at now is to be
+// written: the first, a changed one, or an unchanged one estimateRewrite
+// after the last write.
+func (e *estimateWrites) due(seconds int, now time.Time) bool {
+	return !e.written || seconds != e.seconds || now.Sub(e.at) >= estimateRewrite
+}
+
+// wrote records that seconds was written at now.
+func (e *estimateWrites) wrote(seconds int, now time.Time) {
+	e.written, e.seconds, e.at = true, seconds, now
+}
+
 // waitSamples holds the times to match of a configuration's last matched
 // tickets, as its forming loop saw them. It is safe for concurrent use (the
 // matches of a pass are claimed concurrently).

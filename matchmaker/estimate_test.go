@@ -39,6 +39,34 @@ func TestWaitSamplesEstimate(t *testing.T) {
 	}
 }
 
+// TestEstimateWrites: a loop writes its first estimate, a changed one at
+// once, and an unchanged one only estimateRewrite after the last write.
+func TestEstimateWrites(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
+	var e estimateWrites
+	for i, step := range []struct {
+		seconds int
+		at      time.Duration
+		due     bool
+	}{
+		{3, 0, true},
+		{3, time.Millisecond, false},
+		{3, estimateRewrite - time.Millisecond, false},
+		{4, estimateRewrite - time.Millisecond, true},
+		{4, estimateRewrite, false},
+		{4, 2*estimateRewrite - time.Millisecond, true},
+		{4, 2 * estimateRewrite, false},
+	} {
+		now := t0.Add(step.at)
+		if got := e.due(step.seconds, now); got != step.due {
+			t.Fatalf("step %d: %d s at %v: due %v, want %v", i, step.seconds, step.at, got, step.due)
+		}
+		if step.due {
+			e.wrote(step.seconds, now)
+		}
+	}
+}
+
 // TestEstimatedWaitTime: a configuration's tickets and MatchmakingSearching
 // events carry no estimate until enough tickets have matched, then the mean
 // time to match of the recent ones, from the store (the forming loop here

@@ -25,8 +25,9 @@ type configLoop struct {
 	seed  uint64
 	cache snapshotCache
 	// waits holds the times to match of the last matched tickets, for the
-	// configuration's wait estimate.
-	waits waitSamples
+	// configuration's wait estimate; estimates, what was last written of it.
+	waits     waitSamples
+	estimates estimateWrites
 	// last is the fingerprint of the pool at the last forming pass, formed
 	// when that pass ran and rs the rule set it used.
 	last   uint64
@@ -179,17 +180,21 @@ func (c *configLoop) readConfig(ctx context.Context, now time.Time) (done, ok bo
 
 // recordEstimate writes the configuration's wait estimate to the store, for
 // every process that answers DescribeMatchmaking, after a pass that matched:
-// one small write per such pass. When there is too little recent data it
+// when it changed, else at most every estimateRewrite (estimateWrites), one
+// small write. When there is too little recent data it
 // writes nothing, and the last estimate written expires by itself when
 // there is too little data for it.
 func (c *configLoop) recordEstimate(ctx context.Context) {
-	seconds, ttl, ok := c.waits.estimate(c.w.opts.Now())
-	if !ok {
+	now := c.w.opts.Now()
+	seconds, ttl, ok := c.waits.estimate(now)
+	if !ok || !c.estimates.due(seconds, now) {
 		return
 	}
 	if err := c.w.opts.Store.SetWaitEstimate(ctx, c.name, seconds, ttl); err != nil {
 		c.warn(ctx, "record wait estimate", err)
+		return
 	}
+	c.estimates.wrote(seconds, now)
 }
 
 // observe counts a pass's rule outcomes and what kept its unmatched tickets
