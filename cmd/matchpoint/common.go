@@ -97,7 +97,7 @@ type redisFlags struct {
 // --redis-batch-window and --redis-ticket-batch-window: their defaults,
 // their bound (the wait is added to a create's latency) and their help.
 // Ticket creates wait longer by default: at 2,000 tickets/s, 2 ms cost dev
-// and Redis 7-12% less CPU per ticket than 1 ms (docs/benchmarks.md, issue
+// and Redis 1.5-15% (median 9%) less CPU per ticket than 1 ms (docs/benchmarks.md, issue
 // 17), and a ticket's time to match is its forming passes', not its
 // create's; player sessions keep 1 ms, which their latency needs.
 const (
