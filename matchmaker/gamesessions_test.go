@@ -265,6 +265,8 @@ func TestPlayerSessions(t *testing.T) {
 		}
 		_, err = e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{})
 		wantErr(t, err, InvalidRequest, "PlayerSessionId: give exactly one")
+		_, err = e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{PlayerSessionId: "psess-nope"})
+		wantErr(t, err, NotFound, `PlayerSessionId: player session "psess-nope" does not exist`)
 
 		// Unused for 60 s, reservations time out and free their slots.
 		e.clk.Advance(PlayerSessionTimeout + time.Second)

@@ -291,7 +291,7 @@ func (s *Service) DescribePlayerSessions(ctx context.Context, in *DescribePlayer
 	out := &DescribePlayerSessionsOutput{PlayerSessions: []PlayerSession{}}
 	if in.PlayerSessionId != "" {
 		ps, err := s.store.GetPlayerSession(ctx, in.PlayerSessionId)
-		if errors.Is(err, store.ErrUnreadable) {
+		if errors.Is(err, store.ErrNotFound) {
 			return nil, notFound(err, "PlayerSessionId: player session %q does not exist", in.PlayerSessionId)
 		}
 		if err != nil {
