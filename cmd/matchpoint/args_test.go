@@ -70,8 +70,10 @@ func TestRedisBatchWindowFlag(t *testing.T) {
 			}
 		}
 	}
-	if got := (&redisFlags{ticketWindow: 3 * time.Millisecond}).storeOptions().TicketBatchWindow; got != 3*time.Millisecond {
-		t.Errorf("--redis-ticket-batch-window 3ms: store option %s", got)
+	for _, tc := range []struct{ flag, want time.Duration }{{3 * time.Millisecond, 3 * time.Millisecond}, {0, -1}} {
+		if got := (&redisFlags{ticketWindow: tc.flag}).storeOptions().TicketBatchWindow; got != tc.want {
+			t.Errorf("--redis-ticket-batch-window %s: store option %s, want %s (0: none, not the client's)", tc.flag, got, tc.want)
+		}
 	}
 	for _, tc := range []struct {
 		window time.Duration

@@ -166,8 +166,12 @@ func (r *redisFlags) autoPipeline() *redis.AutoPipelineOptions {
 const autoPipelineBatch = 100
 
 func (r *redisFlags) storeOptions() store.Options {
+	ticketWindow := r.ticketWindow
+	if ticketWindow == 0 {
+		ticketWindow = -1 // no wait; the store's 0 would take the client's
+	}
 	return store.Options{Prefix: r.prefix, Retention: r.retention, SessionRetention: r.sessions, WaitReplicas: r.waitReplicas, WaitTimeout: r.waitTimeout,
-		TicketBatchWindow: r.ticketWindow}
+		TicketBatchWindow: ticketWindow}
 }
 
 func splitList(s string) []string {

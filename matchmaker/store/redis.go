@@ -127,7 +127,14 @@ func NewRedis(c redis.UniversalClient, opts Options) *Redis {
 	if apOpts != nil {
 		r.playerSessions.window, r.tickets.window = apOpts.MaxFlushDelay, apOpts.MaxFlushDelay
 	}
-	if w := r.opts.TicketBatchWindow; w > 0 && w != r.tickets.window {
+	w := r.opts.TicketBatchWindow
+	switch {
+	case w < 0:
+		w = 0
+	case w == 0:
+		w = r.tickets.window
+	}
+	if w != r.tickets.window {
 		o := redis.AutoPipelineOptions{MaxFlushDelay: w, MaxBatchSize: ticketBatchFull}
 		// A clone shares the client's connections and has an autopipeliner
 		// of its own, which closing the client stops.

@@ -64,9 +64,9 @@ func TestCreateScripterWindow(t *testing.T) {
 }
 
 // TestTicketBatchWindow: Options.TicketBatchWindow gives ticket creates an
-// autopipeliner of their own with that window, while player session
-// creates keep the client's; the same window as the client's shares its
-// autopipeliner; closing the client stops both.
+// autopipeliner of their own with that window (none when negative), while
+// player session creates keep the client's; the same window as the
+// client's (or 0) shares its autopipeliner; closing the client stops both.
 func TestTicketBatchWindow(t *testing.T) {
 	for _, tc := range []struct {
 		client, tickets time.Duration
@@ -76,6 +76,8 @@ func TestTicketBatchWindow(t *testing.T) {
 		{time.Millisecond, time.Millisecond, false},
 		{time.Millisecond, 2 * time.Millisecond, true},
 		{0, 2 * time.Millisecond, true},
+		{time.Millisecond, -1, true},
+		{0, -1, false},
 	} {
 		c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", AutoPipelineOptions: &redis.AutoPipelineOptions{MaxFlushDelay: tc.client}})
 		r := NewRedis(c, Options{TicketBatchWindow: tc.tickets})
@@ -83,8 +85,11 @@ func TestTicketBatchWindow(t *testing.T) {
 			t.Errorf("client window %s, ticket window %s: tickets have their own batcher %v, want %v", tc.client, tc.tickets, own, tc.own)
 		}
 		wantT := tc.client
-		if tc.tickets > 0 {
+		switch {
+		case tc.tickets > 0:
 			wantT = tc.tickets
+		case tc.tickets < 0:
+			wantT = 0
 		}
 		if r.tickets.window != wantT || r.playerSessions.window != tc.client {
 			t.Errorf("client window %s, ticket window %s: windows tickets %s, player sessions %s", tc.client, tc.tickets, r.tickets.window, r.playerSessions.window)

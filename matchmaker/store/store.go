@@ -107,7 +107,9 @@ type Options struct {
 	// TicketBatchWindow, on one Redis server or Sentinel (not a Cluster;
 	// not Memory), is how long ticket creates wait to share a round trip
 	// (see NewRedis); 0 takes the window of the client's
-	// AutoPipelineOptions, which player session creates use.
+	// AutoPipelineOptions, which player session creates use, and a
+	// negative one none (creates are batched only when several are in
+	// flight).
 	TicketBatchWindow time.Duration
 	// Now is the clock used for the EndTime of tickets cancelled as
 	// duplicates, and by Memory for expiry and leases (default time.Now).
