@@ -109,7 +109,8 @@ const ticketBatchFull = 16
 // (redis.Client.AutoPipeline, configured by redis.Options.AutoPipelineOptions,
 // whose MaxFlushDelay is their window); ticket creates use one of their own
 // when Options.TicketBatchWindow differs from that window, on the same
-// connections.
+// connections: each such call starts one, which runs until the client is
+// closed, so a process makes one Redis store per client.
 func NewRedis(c redis.UniversalClient, opts Options) *Redis {
 	r := &Redis{c: c, opts: opts.WithDefaults(), scripts: newRedisScripts()}
 	r.tickets.direct, r.playerSessions.direct = c, c
