@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/internal/freeport"
 )
 
 // binary is the matchpoint binary the tests run, built once by TestMain (or
@@ -174,24 +175,14 @@ func (p *proc) terminate(limit time.Duration) error {
 	return nil
 }
 
-// freePort returns a TCP port of 127.0.0.1 that is free now, and whose UDP
-// twin is free too (relays listen on both).
+// freePort returns a port of 127.0.0.1 whose TCP and UDP are free now
+// (relays listen on both), outside the ports the kernel hands out
+// (freeport.Get).
 func freePort(t *testing.T) int {
 	t.Helper()
-	for range 20 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("free port: %v", err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		pc.Close()
-		return port
+	port, err := freeport.Get()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free TCP+UDP port in 20 tries")
-	return 0
+	return port
 }

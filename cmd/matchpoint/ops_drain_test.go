@@ -14,6 +14,7 @@ import (
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
+	"github.com/matchpoint-dev/matchpoint/internal/freeport"
 	"github.com/matchpoint-dev/matchpoint/internal/poll"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
@@ -24,12 +25,11 @@ import (
 // call, for the flags that take no port 0 a test could read back.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Get()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 }
 
 // probe is one GET of an operator endpoint: its status, the failed readiness

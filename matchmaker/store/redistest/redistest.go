@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/matchpoint-dev/matchpoint/internal/freeport"
 	"github.com/matchpoint-dev/matchpoint/internal/poll"
 )
 
@@ -36,7 +37,7 @@ func Start(t testing.TB) *Server {
 	}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		port, err := freePort()
+		port, err := freeport.Get()
 		if err != nil {
 			t.Fatalf("find a free port: %v", err)
 		}
@@ -123,13 +124,4 @@ func ping(addr string) error {
 		return fmt.Errorf("unexpected PING reply %q", line)
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
