@@ -16,8 +16,12 @@ import (
 // outgoing connections and to listeners on port 0.
 const ephemeralRange = "/proc/sys/net/ipv4/ip_local_port_range"
 
-// lowest is the lowest port Get picks.
-const lowest = 10000
+// lowest is the lowest port Get picks; it needs minRoom ports below the
+// ephemeral range to pick from, else the kernel picks.
+const (
+	lowest  = 10000
+	minRoom = 1000
+)
 
 // Get returns a port of 127.0.0.1 that is free for TCP and for UDP at the
 // time of the call (relays listen on both). It picks at random below the
@@ -29,7 +33,7 @@ const lowest = 10000
 // kernel picks.
 func Get() (int, error) {
 	low := ephemeralLow()
-	if low-lowest < 1000 {
+	if low-lowest < minRoom {
 		return kernelPick()
 	}
 	for range 100 {
