@@ -35,6 +35,11 @@ type fakeRelays struct {
 	// maxPlacements, when positive, makes every placement past it refused
 	// INVALID (not retryable): a bound on a placement loop.
 	maxPlacements int64
+	// holdPlacement and holdReserve, set before use, make placements and
+	// reservations wait until they are closed; reserveCalls counts the
+	// reservations asked.
+	holdPlacement, holdReserve chan struct{}
+	reserveCalls               atomic.Int64
 }
 
 func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpdateRequest) (bus.SessionUpdateReply, error) {
@@ -63,6 +68,9 @@ func (f *fakeRelays) RequestPlacement(_ context.Context, req bus.PlacementReques
 	if f.noRelay {
 		return bus.PlacementReply{}, fmt.Errorf("request: %w", bus.ErrNoResponders)
 	}
+	if f.holdPlacement != nil {
+		<-f.holdPlacement
+	}
 	f.mu.Lock()
 	f.placedOn = append(f.placedOn, req.RelayID)
 	full := f.fullRelays[req.RelayID]
@@ -76,6 +84,10 @@ func (f *fakeRelays) RequestPlacement(_ context.Context, req bus.PlacementReques
 }
 
 func (f *fakeRelays) RequestReserve(_ context.Context, req bus.ReserveRequest) (bus.ReserveReply, error) {
+	f.reserveCalls.Add(1)
+	if f.holdReserve != nil {
+		<-f.holdReserve
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.refuse != "" {

@@ -387,7 +387,11 @@ func (s *Service) getPlacement(ctx context.Context, id string) (store.GameSessio
 		return store.GameSessionPlacement{}, internal(err, "get placement %s", id)
 	}
 	if p.Status == store.PlacementPending && s.now().After(p.Deadline.Add(placementOrphanGrace)) {
-		return s.endPlacement(ctx, id, store.PlacementTimedOut, "no matchmaker placed it before the queue's timeout", nil)
+		ended, err := s.endPlacement(ctx, id, store.PlacementTimedOut, "no matchmaker placed it before the queue's timeout", nil)
+		if err == nil && ended.Status == store.PlacementTimedOut && ended.GameSessionId != "" {
+			s.dropPlacementSession(context.WithoutCancel(ctx), id, ended.GameSessionId)
+		}
+		return ended, err
 	}
 	return p, nil
 }
@@ -402,7 +406,10 @@ func (s *Service) DescribeGameSessionPlacement(ctx context.Context, in *Describe
 }
 
 // StopGameSessionPlacement cancels a PENDING placement (CANCELLED, with its
-// PlacementCancelled event); a placement that has ended is returned as it
+// PlacementCancelled event). As in GameLift, a placement that has created
+// its game session (FULFILLED, or PENDING while its player sessions are
+// made) is refused with InvalidRequestException, TerminateGameSession
+// ending that session; a placement that ended otherwise is returned as it
 // is.
 func (s *Service) StopGameSessionPlacement(ctx context.Context, in *StopGameSessionPlacementInput) (*StopGameSessionPlacementOutput, error) {
 	p, err := s.getPlacement(ctx, in.PlacementId)
@@ -410,45 +417,87 @@ func (s *Service) StopGameSessionPlacement(ctx context.Context, in *StopGameSess
 		return nil, err
 	}
 	if p.Status == store.PlacementPending {
-		if p, err = s.endPlacement(ctx, in.PlacementId, store.PlacementCancelled, "", nil); err != nil {
+		p, err = s.endPlacement(ctx, in.PlacementId, store.PlacementCancelled, "", func(x *store.GameSessionPlacement) error {
+			if x.GameSessionId != "" {
+				return sessionCreated(x)
+			}
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
+	}
+	if p.Status == store.PlacementFulfilled {
+		return nil, sessionCreated(&p)
 	}
 	s.queuePlacements.cancel(in.PlacementId)
 	return &StopGameSessionPlacementOutput{GameSessionPlacement: placementOut(p)}, nil
 }
 
-// endPlacement moves a PENDING placement to status (fill sets the fields
-// of a FULFILLED one) and emits its event. A placement that has ended
-// already is returned as it is, without an event.
-func (s *Service) endPlacement(ctx context.Context, id string, status store.PlacementStatus, reason string, fill func(*store.GameSessionPlacement)) (store.GameSessionPlacement, error) {
+// sessionCreated is StopGameSessionPlacement's refusal of a placement that
+// has created its game session.
+func sessionCreated(p *store.GameSessionPlacement) *Error {
+	return invalid("PlacementId", "placement %q has created game session %s and cannot be stopped; TerminateGameSession ends the session", p.PlacementId, p.GameSessionId)
+}
+
+// endPlacement moves a PENDING placement to status (fill, when given, sets
+// the fields of a FULFILLED one, or refuses the change with an error) and
+// emits its event. A placement that has ended already is returned as it
+// is, without an event.
+func (s *Service) endPlacement(ctx context.Context, id string, status store.PlacementStatus, reason string, fill func(*store.GameSessionPlacement) error) (store.GameSessionPlacement, error) {
+	p, changed, err := s.changePendingPlacement(ctx, id, func(x *store.GameSessionPlacement) error {
+		x.Status, x.StatusReason, x.EndTime = status, reason, s.now().UTC()
+		if fill != nil {
+			return fill(x)
+		}
+		return nil
+	})
+	if err == nil && changed {
+		s.emitQueueEvent(ctx, p)
+	}
+	return p, err
+}
+
+// changePendingPlacement applies change to a PENDING placement and stores
+// it (compare-and-swap, retried on a conflict); changed is false, and the
+// placement returned as it is, when it has ended. An error from change is
+// returned as it is, nothing written.
+func (s *Service) changePendingPlacement(ctx context.Context, id string, change func(*store.GameSessionPlacement) error) (store.GameSessionPlacement, bool, error) {
 	for range gameSessionUpdateAttempts {
 		p, err := s.store.GetPlacement(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
-			return store.GameSessionPlacement{}, notFound(err, "PlacementId: placement %q does not exist", id)
+			return store.GameSessionPlacement{}, false, notFound(err, "PlacementId: placement %q does not exist", id)
 		}
 		if err != nil {
-			return store.GameSessionPlacement{}, internal(err, "get placement %s", id)
+			return store.GameSessionPlacement{}, false, internal(err, "get placement %s", id)
 		}
 		if p.Status != store.PlacementPending {
-			return p, nil
+			return p, false, nil
 		}
-		p.Status, p.StatusReason, p.EndTime = status, reason, s.now().UTC()
-		if fill != nil {
-			fill(&p)
+		if err := change(&p); err != nil {
+			return store.GameSessionPlacement{}, false, err
 		}
 		v, err := s.store.UpdatePlacement(ctx, p)
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}
 		if err != nil {
-			return store.GameSessionPlacement{}, internal(err, "update placement %s", id)
+			return store.GameSessionPlacement{}, false, internal(err, "update placement %s", id)
 		}
 		p.Version = v
-		s.emitQueueEvent(ctx, p)
-		return p, nil
+		return p, true, nil
 	}
-	return store.GameSessionPlacement{}, conflict(store.ErrConflict, "PlacementId: placement %q changed %d times during the update; try again", id, gameSessionUpdateAttempts)
+	return store.GameSessionPlacement{}, false, conflict(store.ErrConflict, "PlacementId: placement %q changed %d times during the update; try again", id, gameSessionUpdateAttempts)
+}
+
+// dropPlacementSession ends a game session a placement created but did not
+// take (stopped or timed out meanwhile, or its player sessions refused):
+// no caller was given it, and it would hold its relay's capacity.
+func (s *Service) dropPlacementSession(ctx context.Context, placementID, gameSessionID string) {
+	_, err := s.TerminateGameSession(ctx, &TerminateGameSessionInput{GameSessionId: gameSessionID, TerminationMode: TerminationNormal})
+	if err != nil {
+		s.log.Warn("end the game session of an ended placement", "placementId", placementID, "gameSessionId", gameSessionID, "err", err)
+	}
 }
 
 // placementCandidate is one place a placement may go: a fleet in a
@@ -703,6 +752,19 @@ func (s *Service) tryPlacement(ctx context.Context, p store.GameSessionPlacement
 	if gs.Status != string(store.GameSessionActive) {
 		return false, fmt.Sprintf("%s in %s: game session %s is %s", c.fleet.FleetId, c.location, gs.GameSessionId, gs.Status)
 	}
+	// Recorded on the placement, the session is its own: Stop refuses it
+	// from now on, as GameLift refuses a placement with a game session.
+	_, marked, err := s.changePendingPlacement(bg, p.PlacementId, func(x *store.GameSessionPlacement) error {
+		x.GameSessionId, x.GameSessionArn = gs.GameSessionId, gs.GameSessionId
+		return nil
+	})
+	if err != nil || !marked {
+		s.dropPlacementSession(bg, p.PlacementId, gs.GameSessionId)
+		if err != nil {
+			return false, fmt.Sprintf("record game session %s: %v", gs.GameSessionId, err)
+		}
+		return true, ""
+	}
 	var placed []store.PlacedPlayerSession
 	if len(p.DesiredPlayerSessions) > 0 {
 		in := &CreatePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerDataMap: map[string]string{}}
@@ -718,21 +780,26 @@ func (s *Service) tryPlacement(ctx context.Context, p store.GameSessionPlacement
 			if _, err := s.endPlacement(bg, p.PlacementId, store.PlacementFailed, fmt.Sprintf("player sessions in %s: %v", gs.GameSessionId, err), nil); err != nil {
 				s.log.Warn("end game session placement", "placementId", p.PlacementId, "err", err)
 			}
+			s.dropPlacementSession(bg, p.PlacementId, gs.GameSessionId)
 			return true, ""
 		}
 		for _, x := range ps.PlayerSessions {
 			placed = append(placed, store.PlacedPlayerSession{PlayerId: x.PlayerId, PlayerSessionId: x.PlayerSessionId})
 		}
 	}
-	ended, err := s.endPlacement(bg, p.PlacementId, store.PlacementFulfilled, "", func(x *store.GameSessionPlacement) {
+	ended, err := s.endPlacement(bg, p.PlacementId, store.PlacementFulfilled, "", func(x *store.GameSessionPlacement) error {
 		x.GameSessionId, x.GameSessionArn, x.GameSessionRegion = gs.GameSessionId, gs.GameSessionId, gs.Location
 		x.IpAddress, x.DnsName, x.Port, x.PlacedPlayerSessions = gs.IpAddress, gs.DnsName, gs.Port, placed
+		return nil
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		s.log.Warn("fulfil game session placement", "placementId", p.PlacementId, "err", err)
-	} else if ended.GameSessionArn != gs.GameSessionId {
-		s.log.Warn("game session placement ended while its game session was created; the game session stays",
+	case ended.Status != store.PlacementFulfilled:
+		// Timed out by a reader that took this matchmaker for dead.
+		s.log.Warn("game session placement ended while its player sessions were made; its game session ends",
 			"placementId", p.PlacementId, "status", ended.Status, "gameSessionId", gs.GameSessionId)
+		s.dropPlacementSession(bg, p.PlacementId, gs.GameSessionId)
 	}
 	return true, ""
 }

@@ -3,10 +3,12 @@ package matchmaker
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
 
@@ -167,6 +169,137 @@ func TestQueuePlacementTimesOutAndStops(t *testing.T) {
 		}
 		if _, err := e.svc.DescribeGameSessionPlacement(e.ctx, &DescribeGameSessionPlacementInput{PlacementId: "pl-none"}); AsError(err).Type != NotFound {
 			t.Fatalf("unknown placement: %v", err)
+		}
+	})
+}
+
+// holdUntilCleanup sets *hold to a new channel and returns its release,
+// which also runs when the test ends, so that a failing test does not leave
+// a placement worker waiting.
+func holdUntilCleanup(t *testing.T, hold *chan struct{}) (release func()) {
+	c := make(chan struct{})
+	*hold = c
+	release = sync.OnceFunc(func() { close(c) })
+	t.Cleanup(release)
+	return release
+}
+
+// TestStopPlacementWithItsGameSession: as in GameLift, a placement whose
+// game session exists cannot be stopped, while its player sessions are made
+// as once it is FULFILLED; it goes on to FULFILLED.
+func TestStopPlacementWithItsGameSession(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e, events := newPlacementEnv(t, open)
+		e.queue("q", 60, "eu-west-1")
+		release := holdUntilCleanup(t, &e.relays.holdReserve)
+		if _, err := e.svc.StartGameSessionPlacement(e.ctx, &StartGameSessionPlacementInput{PlacementId: "pl-made", GameSessionQueueName: "q",
+			MaximumPlayerSessionCount: ptr(2), DesiredPlayerSessions: []DesiredPlayerSession{{PlayerId: "ana"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if !waitFor(t, 10*time.Second, func() bool { return e.relays.reserveCalls.Load() == 1 }) {
+			t.Fatal("the placement reserved no player session")
+		}
+		_, err := e.svc.StopGameSessionPlacement(e.ctx, &StopGameSessionPlacementInput{PlacementId: "pl-made"})
+		if got := AsError(err); got.Type != InvalidRequest || !strings.HasPrefix(got.Message, `PlacementId: placement "pl-made" has created game session arn:aws:gamelift:`) {
+			t.Fatalf("stop while its player sessions are made: %v, want InvalidRequestException naming the game session", err)
+		}
+		release()
+		p := e.placementStatus("pl-made", "FULFILLED")
+		if len(p.PlacedPlayerSessions) != 1 || e.describe(p.GameSessionArn).Status != "ACTIVE" {
+			t.Fatalf("fulfilled %+v", p)
+		}
+		_, err = e.svc.StopGameSessionPlacement(e.ctx, &StopGameSessionPlacementInput{PlacementId: "pl-made"})
+		if got := AsError(err); got.Type != InvalidRequest || !strings.Contains(got.Message, p.GameSessionArn) {
+			t.Fatalf("stop when FULFILLED: %v, want InvalidRequestException naming %s", err, p.GameSessionArn)
+		}
+		if !waitFor(t, 10*time.Second, func() bool { return len(events.types()) == 1 }) || events.types()[0] != EventPlacementFulfilled {
+			t.Fatalf("queue events %v, want one PlacementFulfilled", events.types())
+		}
+	})
+}
+
+// TestStoppedPlacementEndsTheGameSessionItMade: a placement stopped while
+// its game session was being created is CANCELLED, and the session, which
+// no caller was given, ends.
+func TestStoppedPlacementEndsTheGameSessionItMade(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e, events := newPlacementEnv(t, open)
+		e.queue("q", 60, "eu-west-1")
+		release := holdUntilCleanup(t, &e.relays.holdPlacement)
+		if _, err := e.svc.StartGameSessionPlacement(e.ctx, &StartGameSessionPlacementInput{PlacementId: "pl-race", GameSessionQueueName: "q", MaximumPlayerSessionCount: ptr(2)}); err != nil {
+			t.Fatal(err)
+		}
+		if !waitFor(t, 10*time.Second, func() bool { return e.relays.placements.Load() == 1 }) {
+			t.Fatal("the placement asked no relay")
+		}
+		stopped, err := e.svc.StopGameSessionPlacement(e.ctx, &StopGameSessionPlacementInput{PlacementId: "pl-race"})
+		if err != nil || stopped.GameSessionPlacement.Status != "CANCELLED" {
+			t.Fatalf("stop: %+v, %v", stopped, err)
+		}
+		release()
+		var sessions []GameSession
+		if !waitFor(t, 10*time.Second, func() bool {
+			out, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: e.fleet.FleetId})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sessions = out.GameSessions
+			return len(sessions) == 1 && sessions[0].Status == "TERMINATING"
+		}) {
+			t.Fatalf("game sessions %+v, want the placement's one TERMINATING", sessions)
+		}
+		if p := e.placementStatus("pl-race", "CANCELLED"); p.GameSessionArn != "" {
+			t.Fatalf("cancelled placement %+v names a game session", p)
+		}
+		if got := events.types(); len(got) != 1 || got[0] != EventPlacementCancelled {
+			t.Fatalf("queue events %v, want one PlacementCancelled", got)
+		}
+	})
+}
+
+// TestFailedPlacementEndsItsGameSession: a placement whose player sessions
+// are refused is FAILED, and its game session ends.
+func TestFailedPlacementEndsItsGameSession(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e, _ := newPlacementEnv(t, open)
+		e.queue("q", 60, "eu-west-1")
+		e.relays.refuse = bus.CodeInvalid
+		if _, err := e.svc.StartGameSessionPlacement(e.ctx, &StartGameSessionPlacementInput{PlacementId: "pl-refused", GameSessionQueueName: "q",
+			MaximumPlayerSessionCount: ptr(2), DesiredPlayerSessions: []DesiredPlayerSession{{PlayerId: "ana"}}}); err != nil {
+			t.Fatal(err)
+		}
+		e.placementStatus("pl-refused", "FAILED")
+		var sessions []GameSession
+		if !waitFor(t, 10*time.Second, func() bool {
+			out, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: e.fleet.FleetId})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sessions = out.GameSessions
+			return len(sessions) == 1 && sessions[0].Status == "TERMINATING"
+		}) {
+			t.Fatalf("game sessions %+v, want the placement's one TERMINATING", sessions)
+		}
+	})
+}
+
+// TestOrphanPlacementEndsItsGameSession: a PENDING placement whose
+// matchmaker died after creating its game session is timed out by a reader
+// past its deadline, and the session it recorded ends.
+func TestOrphanPlacementEndsItsGameSession(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e, _ := newPlacementEnv(t, open)
+		e.queue("q", 60, "eu-west-1")
+		gs := e.session(2, nil)
+		now := e.clk.Now()
+		if err := e.st.CreatePlacement(e.ctx, store.GameSessionPlacement{PlacementId: "pl-orphan", GameSessionQueueName: "q", Status: store.PlacementPending,
+			MaximumPlayerSessionCount: 2, StartTime: now, Deadline: now.Add(time.Second), GameSessionId: gs.GameSessionId, GameSessionArn: gs.GameSessionId}); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.Advance(time.Second + placementOrphanGrace + time.Millisecond)
+		e.placementStatus("pl-orphan", "TIMED_OUT")
+		if got := e.describe(gs.GameSessionId).Status; got != "TERMINATING" {
+			t.Fatalf("the orphan placement's game session is %s, want TERMINATING", got)
 		}
 	})
 }
