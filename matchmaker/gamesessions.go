@@ -244,13 +244,16 @@ func (s *Service) CreateGameSession(ctx context.Context, in *CreateGameSessionIn
 
 // activate places an ACTIVATING game session on a relay serving its fleet in
 // its location (placementTargets, in turn on each retryable refusal) and
-// records the answer: ACTIVE with the relay's address, or ERROR.
+// records the answer: ACTIVE with the relay's address, or ERROR. It runs to
+// its end (the activation timeout) when the caller goes away: a relay may
+// have started the session on a request whose answer nobody waited for, and
+// the record must say so.
 func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSession) (store.GameSession, error) {
 	timeout := gameSessionPlacementTimeout
 	if t := f.RuntimeConfiguration.GameSessionActivationTimeoutSeconds; t > 0 {
 		timeout = time.Duration(t) * time.Second
 	}
-	pctx, cancel := context.WithTimeout(ctx, timeout)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	deadline, _ := pctx.Deadline()
 	req := bus.PlacementRequest{

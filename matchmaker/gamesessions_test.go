@@ -35,9 +35,9 @@ type fakeRelays struct {
 	// maxPlacements, when positive, makes every placement past it refused
 	// INVALID (not retryable): a bound on a placement loop.
 	maxPlacements int64
-	// holdPlacement and holdReserve, set before use, make placements and
-	// reservations wait until they are closed; reserveCalls counts the
-	// reservations asked.
+	// holdPlacement and holdReserve, set before use, make placements (or
+	// their contexts' end) and reservations wait until they are closed;
+	// reserveCalls counts the reservations asked.
 	holdPlacement, holdReserve chan struct{}
 	reserveCalls               atomic.Int64
 }
@@ -59,7 +59,7 @@ func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpda
 	return bus.SessionUpdateReply{RequestID: req.RequestID}, nil
 }
 
-func (f *fakeRelays) RequestPlacement(_ context.Context, req bus.PlacementRequest) (bus.PlacementReply, error) {
+func (f *fakeRelays) RequestPlacement(ctx context.Context, req bus.PlacementRequest) (bus.PlacementReply, error) {
 	n := f.placements.Add(1)
 	if f.maxPlacements > 0 && n > f.maxPlacements {
 		re := &bus.ReplyError{Code: bus.CodeInvalid, Message: "too many attempts"}
@@ -69,7 +69,13 @@ func (f *fakeRelays) RequestPlacement(_ context.Context, req bus.PlacementReques
 		return bus.PlacementReply{}, fmt.Errorf("request: %w", bus.ErrNoResponders)
 	}
 	if f.holdPlacement != nil {
-		<-f.holdPlacement
+		// As the bus does, a request whose context ends gets no answer
+		// (the relay may still act on it).
+		select {
+		case <-f.holdPlacement:
+		case <-ctx.Done():
+			return bus.PlacementReply{}, ctx.Err()
+		}
 	}
 	f.mu.Lock()
 	f.placedOn = append(f.placedOn, req.RelayID)
@@ -162,6 +168,37 @@ func (e *sessionEnv) playerSession(id string) PlayerSession {
 		e.t.Fatalf("describe %s: %+v, %v", id, out, err)
 	}
 	return out.PlayerSessions[0]
+}
+
+// TestCreateGameSessionOutlivesItsCaller: a caller that goes away while a
+// relay starts the session does not leave the record ERROR over a session
+// the relay runs: the activation runs to its end.
+func TestCreateGameSessionOutlivesItsCaller(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		release := holdUntilCleanup(t, &e.relays.holdPlacement)
+		ctx, cancel := context.WithCancel(e.ctx)
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.svc.CreateGameSession(ctx, &CreateGameSessionInput{FleetId: e.fleet.FleetId, MaximumPlayerSessionCount: ptr(2)})
+			done <- err
+		}()
+		if !waitFor(t, 10*time.Second, func() bool { return e.relays.placements.Load() == 1 }) {
+			t.Fatal("CreateGameSession asked no relay")
+		}
+		cancel()
+		release()
+		if err := <-done; err != nil {
+			t.Fatalf("CreateGameSession: %v", err)
+		}
+		out, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: e.fleet.FleetId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.GameSessions) != 1 || out.GameSessions[0].Status != "ACTIVE" {
+			t.Fatalf("game sessions %+v, want one ACTIVE", out.GameSessions)
+		}
+	})
 }
 
 func TestCreateGameSession(t *testing.T) {
