@@ -35,9 +35,9 @@ type fakeRelays struct {
 	// maxPlacements, when positive, makes every placement past it refused
 	// INVALID (not retryable): a bound on a placement loop.
 	maxPlacements int64
-	// holdPlacement and holdReserve, set before use, make placements (or
-	// their contexts' end) and reservations wait until they are closed;
-	// reserveCalls counts the reservations asked.
+	// holdPlacement and holdReserve, set before use, make placements and
+	// reservations wait until they are closed (or their request's context
+	// ends, as on the bus); reserveCalls counts the reservations asked.
 	holdPlacement, holdReserve chan struct{}
 	reserveCalls               atomic.Int64
 }
@@ -89,10 +89,14 @@ func (f *fakeRelays) RequestPlacement(ctx context.Context, req bus.PlacementRequ
 		Endpoint: &bus.Endpoint{IPAddress: "203.0.113.7", DNSName: "relay-1.example.net", TCPPort: 7000}}, nil
 }
 
-func (f *fakeRelays) RequestReserve(_ context.Context, req bus.ReserveRequest) (bus.ReserveReply, error) {
+func (f *fakeRelays) RequestReserve(ctx context.Context, req bus.ReserveRequest) (bus.ReserveReply, error) {
 	f.reserveCalls.Add(1)
 	if f.holdReserve != nil {
-		<-f.holdReserve
+		select {
+		case <-f.holdReserve:
+		case <-ctx.Done():
+			return bus.ReserveReply{}, ctx.Err()
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -168,6 +172,41 @@ func (e *sessionEnv) playerSession(id string) PlayerSession {
 		e.t.Fatalf("describe %s: %+v, %v", id, out, err)
 	}
 	return out.PlayerSessions[0]
+}
+
+// TestCreatePlayerSessionsOutliveTheirCaller: a caller that goes away while
+// the relay reserves its player sessions does not leave them TIMEDOUT in the
+// store while the relay holds them (and counts them against the session).
+func TestCreatePlayerSessionsOutliveTheirCaller(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		gs := e.session(4, nil)
+		release := holdUntilCleanup(t, &e.relays.holdReserve)
+		ctx, cancel := context.WithCancel(e.ctx)
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.svc.CreatePlayerSessions(ctx, &CreatePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerIds: []string{"ana", "bo"}})
+			done <- err
+		}()
+		if !waitFor(t, 10*time.Second, func() bool { return e.relays.reserveCalls.Load() == 1 }) {
+			t.Fatal("CreatePlayerSessions asked no relay")
+		}
+		cancel()
+		release()
+		if err := <-done; err != nil {
+			t.Fatalf("CreatePlayerSessions: %v (%v)", err, AsError(err).Err)
+		}
+		out, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{GameSessionId: gs.GameSessionId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.PlayerSessions) != 2 || out.PlayerSessions[0].Status != "RESERVED" || out.PlayerSessions[1].Status != "RESERVED" {
+			t.Fatalf("player sessions %+v, want two RESERVED", out.PlayerSessions)
+		}
+		if got := e.describe(gs.GameSessionId).CurrentPlayerSessionCount; got != 2 {
+			t.Fatalf("CurrentPlayerSessionCount %d, want 2", got)
+		}
+	})
 }
 
 // TestCreateGameSessionOutlivesItsCaller: a caller that goes away while a

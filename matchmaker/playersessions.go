@@ -135,12 +135,15 @@ func playerSessionsError(id string, err error) error {
 	return internal(err, "create player sessions in %s", id)
 }
 
-// reserve asks the relay hosting the session to reserve the player sessions.
+// reserve asks the relay hosting the session to reserve the player sessions,
+// for reserveTimeout even when the caller goes away: the relay may be
+// reserving them, and the store must then keep them as it does. (The wait
+// runs on the process's clock: Service.now may be another, in tests.)
 func (s *Service) reserve(ctx context.Context, req bus.ReserveRequest) error {
 	if s.opts.GameSessionBus == nil || req.RelayID == "" {
 		return &Error{Type: InvalidGameSessionStatus, Message: fmt.Sprintf("GameSessionId: game session %s is on no relay this matchmaker reaches", req.GameSessionID)}
 	}
-	rctx, cancel := context.WithDeadline(ctx, req.Deadline)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reserveTimeout)
 	defer cancel()
 	_, err := s.opts.GameSessionBus.RequestReserve(rctx, req)
 	var re *bus.ReplyError
