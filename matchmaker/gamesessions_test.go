@@ -35,14 +35,23 @@ type fakeRelays struct {
 	// maxPlacements, when positive, makes every placement past it refused
 	// INVALID (not retryable): a bound on a placement loop.
 	maxPlacements int64
-	// holdPlacement and holdReserve, set before use, make placements and
-	// reservations wait until they are closed (or their request's context
-	// ends, as on the bus); reserveCalls counts the reservations asked.
-	holdPlacement, holdReserve chan struct{}
-	reserveCalls               atomic.Int64
+	// holdPlacement, holdReserve and holdUpdate, set before use, make
+	// placements, reservations and session updates wait until they are
+	// closed (or their request's context ends, as on the bus);
+	// reserveCalls and updateCalls count the requests asked.
+	holdPlacement, holdReserve, holdUpdate chan struct{}
+	reserveCalls, updateCalls              atomic.Int64
 }
 
-func (f *fakeRelays) RequestSessionUpdate(_ context.Context, req bus.SessionUpdateRequest) (bus.SessionUpdateReply, error) {
+func (f *fakeRelays) RequestSessionUpdate(ctx context.Context, req bus.SessionUpdateRequest) (bus.SessionUpdateReply, error) {
+	f.updateCalls.Add(1)
+	if f.holdUpdate != nil {
+		select {
+		case <-f.holdUpdate:
+		case <-ctx.Done():
+			return bus.SessionUpdateReply{}, ctx.Err()
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.updates = append(f.updates, req)
@@ -205,6 +214,36 @@ func TestCreatePlayerSessionsOutliveTheirCaller(t *testing.T) {
 		}
 		if got := e.describe(gs.GameSessionId).CurrentPlayerSessionCount; got != 2 {
 			t.Fatalf("CurrentPlayerSessionCount %d, want 2", got)
+		}
+	})
+}
+
+// TestTerminateGameSessionOutlivesItsCaller: a caller that goes away while
+// the relay is told to end the session does not leave it TERMINATING in the
+// store with a relay that was never told.
+func TestTerminateGameSessionOutlivesItsCaller(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		gs := e.session(2, nil)
+		release := holdUntilCleanup(t, &e.relays.holdUpdate)
+		ctx, cancel := context.WithCancel(e.ctx)
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.svc.TerminateGameSession(ctx, &TerminateGameSessionInput{GameSessionId: gs.GameSessionId, TerminationMode: TerminationNormal})
+			done <- err
+		}()
+		if !waitFor(t, 10*time.Second, func() bool { return e.relays.updateCalls.Load() == 1 }) {
+			t.Fatal("TerminateGameSession asked no relay")
+		}
+		cancel()
+		release()
+		if err := <-done; err != nil {
+			t.Fatalf("TerminateGameSession: %v (%v)", err, AsError(err).Err)
+		}
+		e.relays.mu.Lock()
+		defer e.relays.mu.Unlock()
+		if len(e.relays.updates) != 1 || e.relays.updates[0].Terminate != bus.TerminateNormal {
+			t.Fatalf("relay updates %+v, want the termination", e.relays.updates)
 		}
 	})
 }

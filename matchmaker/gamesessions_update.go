@@ -133,7 +133,7 @@ func (s *Service) UpdateGameSession(ctx context.Context, in *UpdateGameSessionIn
 	if err != nil {
 		if newMax {
 			// The relay took a maximum the store did not: give it back.
-			if uerr := s.relayUpdate(context.WithoutCancel(ctx), &gs, bus.SessionUpdateRequest{MaxPlayers: gs.MaximumPlayerSessionCount}); uerr != nil {
+			if uerr := s.relayUpdate(ctx, &gs, bus.SessionUpdateRequest{MaxPlayers: gs.MaximumPlayerSessionCount}); uerr != nil {
 				s.log.Warn("restore the relay's maximum of players", "gameSessionId", gs.GameSessionId, "err", uerr)
 			}
 		}
@@ -161,7 +161,9 @@ func (s *Service) relayUpdate(ctx context.Context, gs *store.GameSession, req bu
 	}
 	req.RequestID, req.RelayID, req.GameSessionID = newUUID(), gs.RelayID, gs.GameSessionId
 	req.Deadline = s.now().Add(sessionUpdateTimeout)
-	rctx, cancel := context.WithTimeout(ctx, sessionUpdateTimeout)
+	// The relay's answer is awaited even when the caller has gone away: the
+	// relay may act on the request, and the store must follow it.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sessionUpdateTimeout)
 	defer cancel()
 	_, err := ctl.RequestSessionUpdate(rctx, req)
 	var re *bus.ReplyError
