@@ -43,14 +43,24 @@ type fakeRelays struct {
 	reserveCalls, updateCalls              atomic.Int64
 }
 
+// held waits until hold is closed (at once when it is nil) or, as a bus
+// request does, until ctx ends: the relay may still act on the request.
+func held(ctx context.Context, hold chan struct{}) error {
+	if hold == nil {
+		return nil
+	}
+	select {
+	case <-hold:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 func (f *fakeRelays) RequestSessionUpdate(ctx context.Context, req bus.SessionUpdateRequest) (bus.SessionUpdateReply, error) {
 	f.updateCalls.Add(1)
-	if f.holdUpdate != nil {
-		select {
-		case <-f.holdUpdate:
-		case <-ctx.Done():
-			return bus.SessionUpdateReply{}, ctx.Err()
-		}
+	if err := held(ctx, f.holdUpdate); err != nil {
+		return bus.SessionUpdateReply{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -77,14 +87,8 @@ func (f *fakeRelays) RequestPlacement(ctx context.Context, req bus.PlacementRequ
 	if f.noRelay {
 		return bus.PlacementReply{}, fmt.Errorf("request: %w", bus.ErrNoResponders)
 	}
-	if f.holdPlacement != nil {
-		// As the bus does, a request whose context ends gets no answer
-		// (the relay may still act on it).
-		select {
-		case <-f.holdPlacement:
-		case <-ctx.Done():
-			return bus.PlacementReply{}, ctx.Err()
-		}
+	if err := held(ctx, f.holdPlacement); err != nil {
+		return bus.PlacementReply{}, err
 	}
 	f.mu.Lock()
 	f.placedOn = append(f.placedOn, req.RelayID)
@@ -100,12 +104,8 @@ func (f *fakeRelays) RequestPlacement(ctx context.Context, req bus.PlacementRequ
 
 func (f *fakeRelays) RequestReserve(ctx context.Context, req bus.ReserveRequest) (bus.ReserveReply, error) {
 	f.reserveCalls.Add(1)
-	if f.holdReserve != nil {
-		select {
-		case <-f.holdReserve:
-		case <-ctx.Done():
-			return bus.ReserveReply{}, ctx.Err()
-		}
+	if err := held(ctx, f.holdReserve); err != nil {
+		return bus.ReserveReply{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -183,100 +183,85 @@ func (e *sessionEnv) playerSession(id string) PlayerSession {
 	return out.PlayerSessions[0]
 }
 
-// TestCreatePlayerSessionsOutliveTheirCaller: a caller that goes away while
-// the relay reserves its player sessions does not leave them TIMEDOUT in the
-// store while the relay holds them (and counts them against the session).
-func TestCreatePlayerSessionsOutliveTheirCaller(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
-		e := newSessionEnv(t, open)
-		gs := e.session(4, nil)
-		release := holdUntilCleanup(t, &e.relays.holdReserve)
-		ctx, cancel := context.WithCancel(e.ctx)
-		done := make(chan error, 1)
-		go func() {
+// TestRelayRequestsOutliveTheirCaller: a caller that goes away while a relay
+// acts on its request (the bus request is cut short, the relay may still act)
+// does not leave the store saying otherwise: the request is awaited. Each
+// case fails with the caller's context.
+func TestRelayRequestsOutliveTheirCaller(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// hold picks the test relay's hold and count for the request.
+		hold func(*fakeRelays) (*chan struct{}, *atomic.Int64)
+		// call makes the request in gs (a game session of 4 players).
+		call func(e *sessionEnv, ctx context.Context, gs GameSession) error
+		// check reads what the store and the relay then hold.
+		check func(t *testing.T, e *sessionEnv, gs GameSession)
+	}{{
+		// CreateGameSession: not ERROR over a session the relay runs.
+		name: "CreateGameSession",
+		hold: func(f *fakeRelays) (*chan struct{}, *atomic.Int64) { return &f.holdPlacement, &f.placements },
+		call: func(e *sessionEnv, ctx context.Context, _ GameSession) error {
+			_, err := e.svc.CreateGameSession(ctx, &CreateGameSessionInput{FleetId: e.fleet.FleetId, MaximumPlayerSessionCount: ptr(2), Name: "late"})
+			return err
+		},
+		check: func(t *testing.T, e *sessionEnv, _ GameSession) {
+			out, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: e.fleet.FleetId, StatusFilter: "ACTIVE"})
+			if err != nil || len(out.GameSessions) != 2 {
+				t.Fatalf("ACTIVE game sessions %+v, %v: want the first and the late one", out, err)
+			}
+		},
+	}, {
+		// CreatePlayerSessions: not TIMEDOUT while the relay holds them.
+		name: "CreatePlayerSessions",
+		hold: func(f *fakeRelays) (*chan struct{}, *atomic.Int64) { return &f.holdReserve, &f.reserveCalls },
+		call: func(e *sessionEnv, ctx context.Context, gs GameSession) error {
 			_, err := e.svc.CreatePlayerSessions(ctx, &CreatePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerIds: []string{"ana", "bo"}})
-			done <- err
-		}()
-		if !waitFor(t, 10*time.Second, func() bool { return e.relays.reserveCalls.Load() == 1 }) {
-			t.Fatal("CreatePlayerSessions asked no relay")
-		}
-		cancel()
-		release()
-		if err := <-done; err != nil {
-			t.Fatalf("CreatePlayerSessions: %v (%v)", err, AsError(err).Err)
-		}
-		out, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{GameSessionId: gs.GameSessionId})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(out.PlayerSessions) != 2 || out.PlayerSessions[0].Status != "RESERVED" || out.PlayerSessions[1].Status != "RESERVED" {
-			t.Fatalf("player sessions %+v, want two RESERVED", out.PlayerSessions)
-		}
-		if got := e.describe(gs.GameSessionId).CurrentPlayerSessionCount; got != 2 {
-			t.Fatalf("CurrentPlayerSessionCount %d, want 2", got)
-		}
-	})
-}
-
-// TestTerminateGameSessionOutlivesItsCaller: a caller that goes away while
-// the relay is told to end the session does not leave it TERMINATING in the
-// store with a relay that was never told.
-func TestTerminateGameSessionOutlivesItsCaller(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
-		e := newSessionEnv(t, open)
-		gs := e.session(2, nil)
-		release := holdUntilCleanup(t, &e.relays.holdUpdate)
-		ctx, cancel := context.WithCancel(e.ctx)
-		done := make(chan error, 1)
-		go func() {
+			return err
+		},
+		check: func(t *testing.T, e *sessionEnv, gs GameSession) {
+			out, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{GameSessionId: gs.GameSessionId, PlayerSessionStatusFilter: "RESERVED"})
+			if err != nil || len(out.PlayerSessions) != 2 || e.describe(gs.GameSessionId).CurrentPlayerSessionCount != 2 {
+				t.Fatalf("RESERVED player sessions %+v, %v: want the two, counted", out, err)
+			}
+		},
+	}, {
+		// TerminateGameSession: not TERMINATING with a relay never told.
+		name: "TerminateGameSession",
+		hold: func(f *fakeRelays) (*chan struct{}, *atomic.Int64) { return &f.holdUpdate, &f.updateCalls },
+		call: func(e *sessionEnv, ctx context.Context, gs GameSession) error {
 			_, err := e.svc.TerminateGameSession(ctx, &TerminateGameSessionInput{GameSessionId: gs.GameSessionId, TerminationMode: TerminationNormal})
-			done <- err
-		}()
-		if !waitFor(t, 10*time.Second, func() bool { return e.relays.updateCalls.Load() == 1 }) {
-			t.Fatal("TerminateGameSession asked no relay")
-		}
-		cancel()
-		release()
-		if err := <-done; err != nil {
-			t.Fatalf("TerminateGameSession: %v (%v)", err, AsError(err).Err)
-		}
-		e.relays.mu.Lock()
-		defer e.relays.mu.Unlock()
-		if len(e.relays.updates) != 1 || e.relays.updates[0].Terminate != bus.TerminateNormal {
-			t.Fatalf("relay updates %+v, want the termination", e.relays.updates)
-		}
-	})
-}
-
-// TestCreateGameSessionOutlivesItsCaller: a caller that goes away while a
-// relay starts the session does not leave the record ERROR over a session
-// the relay runs: the activation runs to its end.
-func TestCreateGameSessionOutlivesItsCaller(t *testing.T) {
-	eachStore(t, func(t *testing.T, open opener) {
-		e := newSessionEnv(t, open)
-		release := holdUntilCleanup(t, &e.relays.holdPlacement)
-		ctx, cancel := context.WithCancel(e.ctx)
-		done := make(chan error, 1)
-		go func() {
-			_, err := e.svc.CreateGameSession(ctx, &CreateGameSessionInput{FleetId: e.fleet.FleetId, MaximumPlayerSessionCount: ptr(2)})
-			done <- err
-		}()
-		if !waitFor(t, 10*time.Second, func() bool { return e.relays.placements.Load() == 1 }) {
-			t.Fatal("CreateGameSession asked no relay")
-		}
-		cancel()
-		release()
-		if err := <-done; err != nil {
-			t.Fatalf("CreateGameSession: %v", err)
-		}
-		out, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: e.fleet.FleetId})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(out.GameSessions) != 1 || out.GameSessions[0].Status != "ACTIVE" {
-			t.Fatalf("game sessions %+v, want one ACTIVE", out.GameSessions)
-		}
-	})
+			return err
+		},
+		check: func(t *testing.T, e *sessionEnv, _ GameSession) {
+			e.relays.mu.Lock()
+			defer e.relays.mu.Unlock()
+			if len(e.relays.updates) != 1 || e.relays.updates[0].Terminate != bus.TerminateNormal {
+				t.Fatalf("relay updates %+v, want the termination", e.relays.updates)
+			}
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachStore(t, func(t *testing.T, open opener) {
+				e := newSessionEnv(t, open)
+				gs := e.session(4, nil)
+				hold, calls := tc.hold(e.relays)
+				asked := calls.Load()
+				release := holdUntilCleanup(t, hold)
+				ctx, cancel := context.WithCancel(e.ctx)
+				done := make(chan error, 1)
+				go func() { done <- tc.call(e, ctx, gs) }()
+				if !waitFor(t, 10*time.Second, func() bool { return calls.Load() == asked+1 }) {
+					t.Fatal("no request reached the relay")
+				}
+				cancel()
+				release()
+				if err := <-done; err != nil {
+					t.Fatalf("%s: %v (%v)", tc.name, err, AsError(err).Err)
+				}
+				tc.check(t, e, gs)
+			})
+		})
+	}
 }
 
 func TestCreateGameSession(t *testing.T) {

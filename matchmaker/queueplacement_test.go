@@ -173,6 +173,23 @@ func TestQueuePlacementTimesOutAndStops(t *testing.T) {
 	})
 }
 
+// onlySessionBecomes waits until the fleet's one game session (the
+// placement's) has status want.
+func (e *sessionEnv) onlySessionBecomes(want string) {
+	e.t.Helper()
+	var sessions []GameSession
+	if !waitFor(e.t, 10*time.Second, func() bool {
+		out, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: e.fleet.FleetId})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		sessions = out.GameSessions
+		return len(sessions) == 1 && sessions[0].Status == want
+	}) {
+		e.t.Fatalf("game sessions %+v, want the placement's one %s", sessions, want)
+	}
+}
+
 // holdUntilCleanup sets *hold to a new channel and returns its release,
 // which also runs when the test ends, so that a failing test does not leave
 // a placement worker waiting.
@@ -237,17 +254,7 @@ func TestStoppedPlacementEndsTheGameSessionItMade(t *testing.T) {
 			t.Fatalf("stop: %+v, %v", stopped, err)
 		}
 		release()
-		var sessions []GameSession
-		if !waitFor(t, 10*time.Second, func() bool {
-			out, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: e.fleet.FleetId})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sessions = out.GameSessions
-			return len(sessions) == 1 && sessions[0].Status == "TERMINATING"
-		}) {
-			t.Fatalf("game sessions %+v, want the placement's one TERMINATING", sessions)
-		}
+		e.onlySessionBecomes("TERMINATING")
 		if p := e.placementStatus("pl-race", "CANCELLED"); p.GameSessionArn != "" {
 			t.Fatalf("cancelled placement %+v names a game session", p)
 		}
@@ -269,17 +276,7 @@ func TestFailedPlacementEndsItsGameSession(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.placementStatus("pl-refused", "FAILED")
-		var sessions []GameSession
-		if !waitFor(t, 10*time.Second, func() bool {
-			out, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: e.fleet.FleetId})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sessions = out.GameSessions
-			return len(sessions) == 1 && sessions[0].Status == "TERMINATING"
-		}) {
-			t.Fatalf("game sessions %+v, want the placement's one TERMINATING", sessions)
-		}
+		e.onlySessionBecomes("TERMINATING")
 	})
 }
 
