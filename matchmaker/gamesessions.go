@@ -43,6 +43,12 @@ type GameSessionBus interface {
 	RequestReserve(ctx context.Context, req bus.ReserveRequest) (bus.ReserveReply, error)
 }
 
+// placementWithdrawer is a GameSessionBus that can withdraw placement tries
+// that got no answer (*bus.Conn: docs/bus.md, Cancellation).
+type placementWithdrawer interface {
+	PublishPlacementCancel(ctx context.Context, m bus.PlacementCancel) error
+}
+
 const (
 	// gameSessionPlacementTimeout bounds a CreateGameSession's placement
 	// on a relay, retries included, when its fleet sets no
@@ -290,6 +296,10 @@ func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSes
 	}
 	if err != nil {
 		s.log.Warn("game session placement failed", "gameSessionId", gs.GameSessionId, "err", err)
+		var re *bus.ReplyError
+		if !errors.As(err, &re) && !errors.Is(err, bus.ErrNoResponders) {
+			s.withdrawActivation(ctx, req)
+		}
 		ended, uerr := s.updateGameSession(context.WithoutCancel(ctx), gs.GameSessionId, func(g *store.GameSession) bool {
 			if g.Status != store.GameSessionActivating {
 				return false
@@ -308,6 +318,22 @@ func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSes
 	return s.updateGameSession(context.WithoutCancel(ctx), gs.GameSessionId, func(g *store.GameSession) bool {
 		return started(g, reply.RelayID, reply.Endpoint)
 	})
+}
+
+// withdrawActivation tells the relays of a session's location that the tries
+// of its placement up to req's got no answer and are withdrawn: a relay that
+// took one ends the session it created (no player can have joined a session
+// recorded ERROR) and refuses one that arrives later, so that no relay runs a
+// session the store has ended.
+func (s *Service) withdrawActivation(ctx context.Context, req bus.PlacementRequest) {
+	w, ok := s.opts.GameSessionBus.(placementWithdrawer)
+	if !ok {
+		return
+	}
+	pc := bus.PlacementCancel{MatchID: req.MatchID, Region: req.Region, Attempt: req.Attempt, Deadline: req.Deadline}
+	if err := w.PublishPlacementCancel(context.WithoutCancel(ctx), pc); err != nil {
+		s.log.Warn("withdraw an unanswered game session placement", "gameSessionId", req.GameSessionARN, "err", err)
+	}
 }
 
 // placementRetryPause is the pause before CreateGameSession tries the

@@ -41,6 +41,15 @@ type fakeRelays struct {
 	// reserveCalls and updateCalls count the requests asked.
 	holdPlacement, holdReserve, holdUpdate chan struct{}
 	reserveCalls, updateCalls              atomic.Int64
+	// withdrawn are the placement cancellations published.
+	withdrawn []bus.PlacementCancel
+}
+
+func (f *fakeRelays) PublishPlacementCancel(_ context.Context, m bus.PlacementCancel) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.withdrawn = append(f.withdrawn, m)
+	return nil
 }
 
 // held waits until hold is closed (at once when it is nil) or, as a bus
@@ -262,6 +271,45 @@ func TestRelayRequestsOutliveTheirCaller(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestUnansweredActivationIsWithdrawn: a placement no relay answered within
+// the activation timeout leaves the session ERROR and withdraws the try, so
+// that a relay that took it ends the session it made; a refusal withdraws
+// nothing.
+func TestUnansweredActivationIsWithdrawn(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		fleet := e.fleetEnv.fleet(func(in *CreateFleetInput) {
+			in.Name = "quick"
+			in.RuntimeConfiguration = &RuntimeConfiguration{GameSessionActivationTimeoutSeconds: 1,
+				ServerProcesses: []ServerProcess{{LaunchPath: "/local/game/index.js", ConcurrentExecutions: 1}}}
+		})
+		holdUntilCleanup(t, &e.relays.holdPlacement)
+		out, err := e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: fleet.FleetId, MaximumPlayerSessionCount: ptr(2)})
+		if err != nil || out.GameSession.Status != "ERROR" {
+			t.Fatalf("CreateGameSession with no answer: %+v, %v; want the session ERROR", out, err)
+		}
+		e.relays.mu.Lock()
+		withdrawn := append([]bus.PlacementCancel(nil), e.relays.withdrawn...)
+		e.relays.mu.Unlock()
+		if len(withdrawn) != 1 || withdrawn[0].MatchID != out.GameSession.GameSessionId || withdrawn[0].Region != "eu-west-1" ||
+			withdrawn[0].Attempt != 1 || withdrawn[0].Deadline.IsZero() {
+			t.Fatalf("withdrawn %+v, want try 1 of %s in eu-west-1", withdrawn, out.GameSession.GameSessionId)
+		}
+		e.relays.holdPlacement = nil
+		e.relays.refuse, e.relays.fullRelays = "", map[string]bool{"relay-1": true}
+		e.relays.maxPlacements = 2
+		refused, err := e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: fleet.FleetId, MaximumPlayerSessionCount: ptr(2)})
+		if err != nil || refused.GameSession.Status != "ERROR" {
+			t.Fatalf("CreateGameSession on a refusing relay: %+v, %v; want the session ERROR", refused, err)
+		}
+		e.relays.mu.Lock()
+		defer e.relays.mu.Unlock()
+		if len(e.relays.withdrawn) != 1 {
+			t.Fatalf("withdrawn %+v after refusals, want only the first", e.relays.withdrawn)
+		}
+	})
 }
 
 func TestCreateGameSession(t *testing.T) {

@@ -87,3 +87,21 @@ func TestCancellationSparesLaterTriesAndJoinedSessions(t *testing.T) {
 		t.Fatalf("%d sessions, want 2", h.relay.Stats().Sessions)
 	}
 }
+
+// TestCancelledGameSessionPlacementEnds: a CreateGameSession placement whose
+// try the matchmaker withdrew (it got no answer in the activation timeout)
+// ends CANCELLED, and the try is refused if it comes again.
+func TestCancelledGameSessionPlacementEnds(t *testing.T) {
+	h := newHarness(t, testOptions())
+	req := gameSessionRequest(2)
+	req.Attempt = 1
+	h.place(req)
+	h.cancelTry(req, 1)
+	relaytest.Eventually(t, "the withdrawn session's end", func() bool {
+		e, ok := h.events.endedOf(req.GameSessionARN)
+		return ok && e.Reason == bus.EndCancelled
+	})
+	if code := h.placeErr(req); code != bus.CodeExpired {
+		t.Fatalf("the withdrawn try again: %s, want EXPIRED", code)
+	}
+}
