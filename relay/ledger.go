@@ -5,6 +5,7 @@ package relay
 
 import (
 	"crypto/sha256"
+	"maps"
 	"runtime"
 	"strings"
 	"sync"
@@ -45,6 +46,9 @@ type ledger struct {
 	sessions map[uint64]*session
 	lastNum  uint64
 	ended    map[*session]time.Time
+	// peaks are the largest sizes prune saw of the maps that grow with the
+	// load (see shrunk).
+	peaks struct{ placements, reserves, byHash int }
 }
 
 func newLedger() *ledger {
@@ -231,12 +235,22 @@ type withdrawn struct {
 // or with forgetPlayerSessions), and cancellations whose requests are past
 // their deadline.
 func (l *ledger) prune(now time.Time, ttl time.Duration) {
+	l.mu.Lock()
+	notePeak(&l.peaks.reserves, len(l.reserves))
+	l.mu.Unlock()
 	for l.pruneReserves(now, pruneStep) {
 		// Let the reservations waiting for the ledger go first.
 		runtime.Gosched()
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	notePeak(&l.peaks.placements, len(l.placements))
+	notePeak(&l.peaks.byHash, len(l.byHash))
+	defer func() {
+		l.placements = shrunk(l.placements, &l.peaks.placements)
+		l.reserves = shrunk(l.reserves, &l.peaks.reserves)
+		l.byHash = shrunk(l.byHash, &l.peaks.byHash)
+	}()
 	for id, w := range l.cancelled {
 		if now.After(w.until) {
 			delete(l.cancelled, id)
@@ -267,6 +281,30 @@ func (l *ledger) prune(now time.Time, ttl time.Duration) {
 		}
 		delete(l.ended, sess)
 	}
+}
+
+// notePeak raises *peak to n.
+func notePeak(peak *int, n int) { *peak = max(*peak, n) }
+
+// shrinkFrom is the size from which a map that has emptied is copied into
+// a smaller one: below it the room kept is a few hundred kilobytes at most.
+const shrinkFrom = 1 << 14
+
+// shrunk returns m, or a copy of it when it holds an eighth or less of the
+// peak it has had (*peak, which then becomes its size): Go's maps keep the
+// room of their largest size, so that after a spike (at 3,000
+// CreatePlayerSessions a second a relay holds some 1.4 million player
+// session ids) the process would keep that memory for good. A copy walks
+// what is left, and comes only once the map has lost seven eighths of its
+// peak.
+func shrunk[K comparable, V any](m map[K]V, peak *int) map[K]V {
+	if *peak < shrinkFrom || len(m) > *peak/8 {
+		return m
+	}
+	c := make(map[K]V, len(m))
+	maps.Copy(c, m)
+	*peak = len(c)
+	return c
 }
 
 // pruneStep is how many reserve records pruneReserves drops at most while

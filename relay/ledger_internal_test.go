@@ -3,10 +3,12 @@ package relay
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 )
@@ -280,4 +282,76 @@ func sessionName(s *session) string {
 		return "none"
 	}
 	return s.id
+}
+
+// TestLedgerShrinksItsMapsAfterASpike: once a map that grew with the load
+// has lost seven eighths of its peak, prune copies it into a smaller one
+// (Go's maps keep the room of their largest size), keeping what it held;
+// a small map, or one that has not emptied, stays as it is.
+func TestLedgerShrinksItsMapsAfterASpike(t *testing.T) {
+	const ttl = time.Minute
+	srv := bareServer()
+	srv.opts.PlayerSessionTTL = ttl
+	l := srv.ledger
+	now := time.Unix(1000, 0)
+	place := func(name string, n int) (*session, []string) {
+		sess := newSession(srv, GameSessionInfo{GameSessionID: name}, 1<<20)
+		players := make([]bus.Player, n)
+		for i := range players {
+			players[i] = bus.Player{PlayerID: "p", PlayerSessionID: fmt.Sprintf("psess-%s-%d", name, i)}
+		}
+		out, err := sess.reserve(players, now, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl := &placed{done: make(chan struct{}), created: true}
+		l.mu.Lock()
+		l.addLocked("match-"+name, pl)
+		l.mu.Unlock()
+		l.settle("match-"+name, pl, sess, bus.PlacementReply{PlayerSessions: out}, nil)
+		close(pl.done)
+		ids := make([]string, n)
+		for i, ps := range out {
+			ids[i] = ps.PlayerSessionID
+		}
+		return sess, ids
+	}
+	big, bigIDs := place("big", 3*shrinkFrom)
+	small, smallIDs := place("small", 10)
+	for i := range 3 * shrinkFrom {
+		pl := &placed{done: make(chan struct{}), until: now}
+		close(pl.done)
+		l.mu.Lock()
+		l.addLocked(reservePrefix+strconv.Itoa(i), pl)
+		l.mu.Unlock()
+	}
+	mapOf := func(m any) unsafe.Pointer { return reflect.ValueOf(m).UnsafePointer() }
+	byHash, reserves, placements := mapOf(l.byHash), mapOf(l.reserves), mapOf(l.placements)
+
+	big.ended.Store(true)
+	l.sessionEnded(big, now)
+	l.prune(now.Add(2*ttl), ttl)
+	if mapOf(l.byHash) == byHash || mapOf(l.reserves) == reserves {
+		t.Fatal("byHash or reserves kept the room of their peak once emptied")
+	}
+	if mapOf(l.placements) != placements {
+		t.Fatal("placements, never larger than 2, was copied")
+	}
+	if len(l.byHash) != 10 || len(l.reserves) != 0 || l.peaks.byHash != 10 || l.peaks.reserves != 0 {
+		t.Fatalf("after the prune: %d hashes (peak %d), %d reserve records (peak %d); want 10 (10), 0 (0)",
+			len(l.byHash), l.peaks.byHash, len(l.reserves), l.peaks.reserves)
+	}
+	for _, psid := range smallIDs {
+		if got := l.sessionOf(psid); got != small {
+			t.Fatalf("%s finds session %s after the copy, want small", psid, sessionName(got))
+		}
+	}
+	if got := l.sessionOf(bigIDs[0]); got != nil {
+		t.Fatalf("%s of the pruned session finds %s", bigIDs[0], sessionName(got))
+	}
+	byHash = mapOf(l.byHash)
+	l.prune(now.Add(3*ttl), ttl)
+	if mapOf(l.byHash) != byHash {
+		t.Fatal("a map below the size worth shrinking was copied again")
+	}
 }
