@@ -251,9 +251,11 @@ func (s *Service) CreateGameSession(ctx context.Context, in *CreateGameSessionIn
 // activate places an ACTIVATING game session on a relay serving its fleet in
 // its location (placementTargets, in turn on each retryable refusal) and
 // records the answer: ACTIVE with the relay's address, or ERROR. It runs to
-// its end (the activation timeout) when the caller goes away: a relay may
-// have started the session on a request whose answer nobody waited for, and
-// the record must say so.
+// its end (the activation timeout) when the caller goes away, as GameLift
+// creates a session whose caller left: a relay may have started it on a
+// request whose answer nobody waited for, and the record must say so. When
+// the Service closes it stops waiting, and withdraws the try
+// (withdrawActivation).
 func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSession) (store.GameSession, error) {
 	timeout := gameSessionPlacementTimeout
 	if t := f.RuntimeConfiguration.GameSessionActivationTimeoutSeconds; t > 0 {
@@ -261,6 +263,7 @@ func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSes
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
+	defer context.AfterFunc(s.closing, cancel)()
 	deadline, _ := pctx.Deadline()
 	req := bus.PlacementRequest{
 		MatchID: gs.GameSessionId, Configuration: f.FleetId, Region: gs.Location, Script: strings.TrimPrefix(f.ScriptId, scriptIDPrefix),

@@ -312,6 +312,46 @@ func TestUnansweredActivationIsWithdrawn(t *testing.T) {
 	})
 }
 
+// TestClosingCutsAnActivationShort: an activation, which outlives its
+// caller, stops waiting when the Service closes (a fleet may give it up to
+// 600 s): the session is ERROR and the try withdrawn.
+func TestClosingCutsAnActivationShort(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		// Without the cut, the call would wait out this fleet's 600 s.
+		fleet := e.fleetEnv.fleet(func(in *CreateFleetInput) {
+			in.Name = "patient"
+			in.RuntimeConfiguration = &RuntimeConfiguration{GameSessionActivationTimeoutSeconds: MaxActivationTimeout,
+				ServerProcesses: []ServerProcess{{LaunchPath: "/local/game/index.js", ConcurrentExecutions: 1}}}
+		})
+		holdUntilCleanup(t, &e.relays.holdPlacement)
+		type result struct {
+			out *CreateGameSessionOutput
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			out, err := e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: fleet.FleetId, MaximumPlayerSessionCount: ptr(2)})
+			done <- result{out, err}
+		}()
+		if !waitFor(t, 10*time.Second, func() bool { return e.relays.placements.Load() == 1 }) {
+			t.Fatal("CreateGameSession asked no relay")
+		}
+		if err := e.svc.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r := <-done
+		if r.err != nil || r.out.GameSession.Status != "ERROR" {
+			t.Fatalf("CreateGameSession cut short by Close: %+v, %v; want the session ERROR", r.out, r.err)
+		}
+		e.relays.mu.Lock()
+		defer e.relays.mu.Unlock()
+		if len(e.relays.withdrawn) != 1 || e.relays.withdrawn[0].MatchID != r.out.GameSession.GameSessionId {
+			t.Fatalf("withdrawn %+v, want the session's try", e.relays.withdrawn)
+		}
+	})
+}
+
 func TestCreateGameSession(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
 		e := newSessionEnv(t, open)

@@ -222,6 +222,10 @@ type Service struct {
 	// searches keeps the fleets' ACTIVE game sessions for
 	// SearchGameSessions (searchsnapshot.go).
 	searches *searchSnapshots
+	// closing ends when Close is called (closeNow): what outlives its
+	// caller (a game session's activation) stops waiting then.
+	closing  context.Context
+	closeNow context.CancelFunc
 }
 
 // acceptedPlacer places, in the background, a match whose tickets are
@@ -259,6 +263,7 @@ func New(opts Options) (*Service, error) {
 		subs:      make(map[string]map[chan struct{}]struct{}),
 		searches:  newSearchSnapshots(opts.Store, opts.Now),
 	}
+	s.closing, s.closeNow = context.WithCancel(context.Background())
 	if s.gsMetrics, err = newGameSessionMetrics(opts.Registerer, s); err != nil {
 		return nil, err
 	}
@@ -331,6 +336,7 @@ func (s *Service) Run(ctx context.Context) error {
 // Close stops webhook delivery, abandoning queued deliveries, and waits for
 // the delivery goroutine to end.
 func (s *Service) Close() error {
+	s.closeNow()
 	s.queuePlacements.stop()
 	s.hooks.stop()
 	return nil
