@@ -616,6 +616,9 @@ func (s *Service) DeleteFleet(ctx context.Context, in *DeleteFleetInput) (*Delet
 		return nil, verr
 	}
 	err := s.store.DeleteFleet(ctx, id)
+	if errors.Is(err, store.ErrInUse) && s.endOrphanActivations(ctx, id) {
+		err = s.store.DeleteFleet(ctx, id)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, notFound(err, "FleetId: fleet %q does not exist", id)
@@ -625,6 +628,28 @@ func (s *Service) DeleteFleet(ctx context.Context, in *DeleteFleetInput) (*Delet
 		return nil, internal(err, "delete fleet %s", id)
 	}
 	return &DeleteFleetOutput{}, nil
+}
+
+// endOrphanActivations ends the fleet's orphan activations
+// (endOrphanActivation), which would keep it from being deleted, and reports
+// whether it ended any.
+func (s *Service) endOrphanActivations(ctx context.Context, fleetID string) bool {
+	ended := false
+	next := ""
+	for {
+		page, token, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetID, Status: store.GameSessionActivating}, store.Page{NextToken: next})
+		if err != nil {
+			s.log.Warn("list a fleet's activating game sessions", "fleetId", fleetID, "err", err)
+			return ended
+		}
+		for _, gs := range page {
+			ended = s.endOrphanActivation(ctx, gs).Status != store.GameSessionActivating || ended
+		}
+		if token == "" {
+			return ended
+		}
+		next = token
+	}
 }
 
 func (s *Service) aliasOut(a store.Alias) Alias {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -470,7 +471,39 @@ func (s *Service) getGameSession(ctx context.Context, id string) (store.GameSess
 	if err != nil {
 		return store.GameSession{}, internal(err, "get game session %s", id)
 	}
-	return gs, nil
+	return s.endOrphanActivation(ctx, gs), nil
+}
+
+// activationOrphanAfter is how long after its creation a game session still
+// ACTIVATING is taken for one whose matchmaker died while activating it: the
+// longest activation (MaxActivationTimeout) and a grace. Such a session
+// would hold its fleet for good: DeleteFleet refuses a fleet whose sessions
+// have not ended, and TerminateGameSession an ACTIVATING session.
+const activationOrphanAfter = MaxActivationTimeout*time.Second + 30*time.Second
+
+// endOrphanActivation returns gs, recorded ERROR first when it is an orphan
+// activation (activationOrphanAfter), its placement tries then withdrawn in
+// case a relay took one late.
+func (s *Service) endOrphanActivation(ctx context.Context, gs store.GameSession) store.GameSession {
+	if gs.Status != store.GameSessionActivating || s.now().Sub(gs.CreationTime) <= activationOrphanAfter {
+		return gs
+	}
+	ended, err := s.updateGameSession(context.WithoutCancel(ctx), gs.GameSessionId, func(g *store.GameSession) bool {
+		if g.Status != store.GameSessionActivating {
+			return false
+		}
+		g.Status, g.TerminationTime = store.GameSessionError, s.now().UTC()
+		return true
+	})
+	if err != nil {
+		s.log.Warn("end an orphan game session activation", "gameSessionId", gs.GameSessionId, "err", err)
+		return gs
+	}
+	s.log.Warn("game session never activated: its matchmaker stopped while activating it", "gameSessionId", gs.GameSessionId,
+		"created", gs.CreationTime, "status", ended.Status)
+	s.withdrawActivation(ctx, bus.PlacementRequest{MatchID: gs.GameSessionId, GameSessionARN: gs.GameSessionId, Region: gs.Location,
+		Attempt: math.MaxInt32, Deadline: s.now()})
+	return ended
 }
 
 var gameSessionStatuses = []store.GameSessionStatus{store.GameSessionActivating, store.GameSessionActive,
@@ -513,7 +546,8 @@ func (s *Service) DescribeGameSessions(ctx context.Context, in *DescribeGameSess
 			return nil, internal(err, "list game sessions of %s", fleetID)
 		}
 		for _, gs := range page {
-			if in.Location == "" || gs.Location == in.Location {
+			gs = s.endOrphanActivation(ctx, gs)
+			if (in.Location == "" || gs.Location == in.Location) && (status == "" || gs.Status == status) {
 				out.GameSessions = append(out.GameSessions, gameSessionOut(gs))
 			}
 		}

@@ -352,6 +352,52 @@ func TestClosingCutsAnActivationShort(t *testing.T) {
 	})
 }
 
+// TestOrphanActivationEnds: a game session left ACTIVATING by a matchmaker
+// that stopped while activating it becomes ERROR, once past the longest
+// activation, when read or when its fleet is deleted (which it would
+// otherwise refuse for good), its tries withdrawn; before that it is left
+// alone.
+func TestOrphanActivationEnds(t *testing.T) {
+	eachStore(t, func(t *testing.T, open opener) {
+		e := newSessionEnv(t, open)
+		other := e.fleetEnv.fleet(func(in *CreateFleetInput) { in.Name = "other" })
+		stuckIn := func(f FleetAttributes, name string) string {
+			gs := store.GameSession{GameSessionId: "arn:aws:gamelift:eu-west-1::gamesession/" + f.FleetId + "/" + name,
+				FleetId: f.FleetId, FleetArn: f.FleetArn, Location: "eu-west-1", MaximumPlayerSessionCount: 2,
+				Status: store.GameSessionActivating, PlayerSessionCreationPolicy: store.AcceptAll, ProtectionPolicy: NoProtection,
+				CreationTime: e.clk.Now()}
+			if _, _, err := e.st.CreateGameSession(e.ctx, gs, store.CreatorLimit{}); err != nil {
+				t.Fatal(err)
+			}
+			return gs.GameSessionId
+		}
+		read, deleted, listed := stuckIn(e.fleet, "read"), stuckIn(e.fleet, "deleted"), stuckIn(other, "listed")
+		e.clk.Advance(activationOrphanAfter)
+		if got := e.describe(read).Status; got != "ACTIVATING" {
+			t.Fatalf("within the longest activation: %s, want ACTIVATING", got)
+		}
+		if _, err := e.svc.DeleteFleet(e.ctx, &DeleteFleetInput{FleetId: e.fleet.FleetId}); err == nil || !AsError(err).Conflict {
+			t.Fatalf("DeleteFleet with activations in progress: %v, want a conflict", err)
+		}
+		e.clk.Advance(time.Second)
+		if got := e.describe(read).Status; got != "ERROR" {
+			t.Fatalf("past the longest activation: %s, want ERROR", got)
+		}
+		if _, err := e.svc.DeleteFleet(e.ctx, &DeleteFleetInput{FleetId: e.fleet.FleetId}); err != nil {
+			t.Fatalf("DeleteFleet with only orphan activations: %v", err)
+		}
+		out, err := e.svc.DescribeGameSessions(e.ctx, &DescribeGameSessionsInput{FleetId: other.FleetId})
+		if err != nil || len(out.GameSessions) != 1 || out.GameSessions[0].GameSessionId != listed || out.GameSessions[0].Status != "ERROR" {
+			t.Fatalf("sessions of the other fleet: %+v, %v; want %s ERROR, ended by the listing", out, err, listed)
+		}
+		e.relays.mu.Lock()
+		defer e.relays.mu.Unlock()
+		if len(e.relays.withdrawn) != 3 || e.relays.withdrawn[0].MatchID != read || e.relays.withdrawn[1].MatchID != deleted || e.relays.withdrawn[2].MatchID != listed {
+			t.Fatalf("withdrawn %+v, want the tries of %s, %s and %s", e.relays.withdrawn, read, deleted, listed)
+		}
+	})
+}
+
 func TestCreateGameSession(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
 		e := newSessionEnv(t, open)
