@@ -304,13 +304,7 @@ func (s *Service) activate(ctx context.Context, f *store.Fleet, gs store.GameSes
 		if !errors.As(err, &re) && !errors.Is(err, bus.ErrNoResponders) {
 			s.withdrawActivation(ctx, req)
 		}
-		ended, uerr := s.updateGameSession(context.WithoutCancel(ctx), gs.GameSessionId, func(g *store.GameSession) bool {
-			if g.Status != store.GameSessionActivating {
-				return false
-			}
-			g.Status, g.TerminationTime = store.GameSessionError, s.now().UTC()
-			return true
-		})
+		ended, uerr := s.activationFailed(ctx, gs.GameSessionId)
 		if uerr != nil {
 			return store.GameSession{}, uerr
 		}
@@ -474,6 +468,19 @@ func (s *Service) getGameSession(ctx context.Context, id string) (store.GameSess
 	return s.endOrphanActivation(ctx, gs), nil
 }
 
+// activationFailed records an ACTIVATING game session ERROR (ended), even
+// when the caller has gone away; a session no longer ACTIVATING is
+// returned as it is.
+func (s *Service) activationFailed(ctx context.Context, id string) (store.GameSession, error) {
+	return s.updateGameSession(context.WithoutCancel(ctx), id, func(g *store.GameSession) bool {
+		if g.Status != store.GameSessionActivating {
+			return false
+		}
+		g.Status, g.TerminationTime = store.GameSessionError, s.now().UTC()
+		return true
+	})
+}
+
 // activationOrphanAfter is how long after its creation a game session still
 // ACTIVATING is taken for one whose matchmaker died while activating it: the
 // longest activation (MaxActivationTimeout) and a grace. Such a session
@@ -488,13 +495,7 @@ func (s *Service) endOrphanActivation(ctx context.Context, gs store.GameSession)
 	if gs.Status != store.GameSessionActivating || s.now().Sub(gs.CreationTime) <= activationOrphanAfter {
 		return gs
 	}
-	ended, err := s.updateGameSession(context.WithoutCancel(ctx), gs.GameSessionId, func(g *store.GameSession) bool {
-		if g.Status != store.GameSessionActivating {
-			return false
-		}
-		g.Status, g.TerminationTime = store.GameSessionError, s.now().UTC()
-		return true
-	})
+	ended, err := s.activationFailed(ctx, gs.GameSessionId)
 	if err != nil {
 		s.log.Warn("end an orphan game session activation", "gameSessionId", gs.GameSessionId, "err", err)
 		return gs
