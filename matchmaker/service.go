@@ -333,8 +333,10 @@ func (s *Service) Run(ctx context.Context) error {
 	return errors.Join(err, <-served)
 }
 
-// Close stops webhook delivery, abandoning queued deliveries, and waits for
-// the delivery goroutine to end.
+// Close cuts short the game session activations in progress (each records
+// its session ERROR and withdraws its try), stops this process's queue
+// placement workers and webhook delivery, abandoning queued deliveries, and
+// waits for them to end.
 func (s *Service) Close() error {
 	s.closeNow()
 	s.queuePlacements.stop()
