@@ -44,8 +44,9 @@ type GameSessionBus interface {
 	RequestReserve(ctx context.Context, req bus.ReserveRequest) (bus.ReserveReply, error)
 }
 
-// placementWithdrawer is a GameSessionBus that can withdraw placement tries
-// that got no answer (*bus.Conn: docs/bus.md, Cancellation).
+// placementWithdrawer publishes the withdrawal of placement tries that got
+// no answer (withdrawTries); *bus.Conn implements it, and a GameSessionBus
+// that does is used for CreateGameSession's.
 type placementWithdrawer interface {
 	PublishPlacementCancel(ctx context.Context, m bus.PlacementCancel) error
 }
@@ -328,8 +329,7 @@ func (s *Service) withdrawActivation(ctx context.Context, req bus.PlacementReque
 	if !ok {
 		return
 	}
-	pc := bus.PlacementCancel{MatchID: req.MatchID, Region: req.Region, Attempt: req.Attempt, Deadline: req.Deadline}
-	if err := w.PublishPlacementCancel(context.WithoutCancel(ctx), pc); err != nil {
+	if err := withdrawTries(ctx, w, req, req.Deadline); err != nil {
 		s.log.Warn("withdraw an unanswered game session placement", "gameSessionId", req.GameSessionARN, "err", err)
 	}
 }

@@ -527,13 +527,14 @@ func (b *BusPlacer) request(ctx context.Context, req bus.PlacementRequest, try t
 	return reply, req.Deadline, err
 }
 
-// withdraw publishes the cancellation of the tries of req's match up to
-// req.Attempt to the relays of req.Region, after a try that got no answer:
-// a relay that took it ends the session it created, if no player joined,
-// and refuses it if it arrives later (docs/bus.md, Cancellation). It never
+// withdrawTries publishes through pub the cancellation of the tries of
+// req's match up to req.Attempt to the relays of req.Region, after a try
+// that got no answer (a FlexMatch placement's, or a CreateGameSession's): a
+// relay that took it ends the session it created, if no player joined, and
+// refuses it if it arrives later (docs/bus.md, Cancellation). It never
 // waits: the publish is buffered by the NATS client.
-func (b *BusPlacer) withdraw(ctx context.Context, req bus.PlacementRequest, deadline time.Time) error {
-	err := b.Conn.PublishPlacementCancel(context.WithoutCancel(ctx), bus.PlacementCancel{MatchID: req.MatchID, Region: req.Region,
+func withdrawTries(ctx context.Context, pub placementWithdrawer, req bus.PlacementRequest, deadline time.Time) error {
+	err := pub.PublishPlacementCancel(context.WithoutCancel(ctx), bus.PlacementCancel{MatchID: req.MatchID, Region: req.Region,
 		Attempt: req.Attempt, Deadline: deadline})
 	if err != nil {
 		return fmt.Errorf("cancel try %d of match %s in %s: %w", req.Attempt, req.MatchID, req.Region, err)
@@ -583,7 +584,7 @@ func (b *BusPlacer) placeSession(ctx context.Context, p Placement, maxPlayers in
 				return connections(p.Tickets, reply), nil
 			}
 			if errors.Is(err, bus.ErrTimeout) {
-				if cerr := b.withdraw(ctx, req, deadline); cerr != nil {
+				if cerr := withdrawTries(ctx, b.Conn, req, deadline); cerr != nil {
 					err = fmt.Errorf("%w; %w", err, cerr)
 				}
 			}
