@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/matchpoint-dev/matchpoint/internal/freeport"
 	"github.com/matchpoint-dev/matchpoint/internal/poll"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
@@ -28,34 +30,19 @@ func startCluster(t *testing.T) string {
 	}
 	var lastErr error
 	for range 5 {
-		addr, err := clusterPort()
+		// Below the ephemeral range, so the cluster bus port (port + 10000)
+		// is valid too.
+		port, err := freeport.Get()
 		if err != nil {
 			t.Fatalf("find a free port: %v", err)
 		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		if lastErr = launchCluster(t, path, addr); lastErr == nil {
 			return addr
 		}
 	}
 	t.Fatalf("start a Redis Cluster node: %v", lastErr)
 	return ""
-}
-
-// clusterPort returns a free loopback address whose port + 10000 (the
-// cluster bus port) is valid.
-func clusterPort() (string, error) {
-	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return "", fmt.Errorf("listen: %w", err)
-		}
-		addr := l.Addr().(*net.TCPAddr)
-		if err := l.Close(); err != nil {
-			return "", fmt.Errorf("close listener: %w", err)
-		}
-		if addr.Port < 55000 {
-			return addr.String(), nil
-		}
-	}
 }
 
 func launchCluster(t *testing.T, path, addr string) error {
