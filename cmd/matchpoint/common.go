@@ -119,6 +119,12 @@ func (r *redisFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&r.sessions, "session-retention", 24*time.Hour, "how long ended game sessions and their player sessions stay describable")
 	fs.IntVar(&r.waitReplicas, "redis-wait-replicas", 0, "make every ticket, configuration and event write wait until this many replicas have it (Redis WAIT), failing the call otherwise; one server or Sentinel only (docs/store.md, Durability)")
 	fs.DurationVar(&r.waitTimeout, "redis-wait-timeout", time.Second, "how long a write waits for --redis-wait-replicas before it fails")
+	r.registerWindows(fs)
+}
+
+// registerWindows adds --redis-batch-window and --redis-ticket-batch-window,
+// which dev takes beside its own --redis-url.
+func (r *redisFlags) registerWindows(fs *flag.FlagSet) {
 	fs.DurationVar(&r.batchWindow, "redis-batch-window", defaultBatchWindow, batchWindowUsage)
 	fs.DurationVar(&r.ticketWindow, "redis-ticket-batch-window", defaultTicketBatchWindow, ticketBatchWindowUsage)
 }

@@ -56,8 +56,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	useTLS := fs.Bool("tls", false, "serve the relay over TLS (wss) and DTLS with a generated development certificate; clients get its CA in the login result")
 	caFile := fs.String("tls-ca-file", filepath.Join(os.TempDir(), "matchpoint-dev-ca.pem"), "with --tls, where to write the development CA (PEM) for clients to trust")
 	redisURL := fs.String("redis-url", "", "keep tickets in the Redis at this URL instead of in memory (redis://host:port/db)")
-	batchWindow := fs.Duration("redis-batch-window", defaultBatchWindow, batchWindowUsage)
-	ticketWindow := fs.Duration("redis-ticket-batch-window", defaultTicketBatchWindow, ticketBatchWindowUsage)
+	rf := redisFlags{prefix: "mp:", retention: time.Hour}
+	rf.registerWindows(fs)
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -78,7 +78,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	st := store.Store(store.NewMemory(store.Options{}))
 	if *redisURL != "" {
 		routeRedisLogs(log)
-		rf := redisFlags{url: *redisURL, prefix: "mp:", retention: time.Hour, batchWindow: *batchWindow, ticketWindow: *ticketWindow}
+		rf.url = *redisURL
 		rc, err := rf.client()
 		if err != nil {
 			fmt.Fprintf(stderr, "matchpoint dev: %v\n", err)
