@@ -152,6 +152,16 @@ func newSessionEnv(t *testing.T, open opener, mutate ...func(*Options)) *session
 	return &sessionEnv{fleetEnv: fe, relays: fr, fleet: fe.fleet(nil)}
 }
 
+// fleetActivatingWithin creates fleet name whose game sessions' activation
+// times out after seconds.
+func (e *sessionEnv) fleetActivatingWithin(name string, seconds int) FleetAttributes {
+	e.t.Helper()
+	return e.fleetEnv.fleet(func(in *CreateFleetInput) {
+		in.Name = name
+		in.RuntimeConfiguration = &RuntimeConfiguration{GameSessionActivationTimeoutSeconds: seconds}
+	})
+}
+
 func (e *sessionEnv) session(maxPlayers int, mutate func(*CreateGameSessionInput)) GameSession {
 	e.t.Helper()
 	in := &CreateGameSessionInput{FleetId: e.fleet.FleetId, MaximumPlayerSessionCount: ptr(maxPlayers), Name: "lobby"}
@@ -280,11 +290,7 @@ func TestRelayRequestsOutliveTheirCaller(t *testing.T) {
 func TestUnansweredActivationIsWithdrawn(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
 		e := newSessionEnv(t, open)
-		fleet := e.fleetEnv.fleet(func(in *CreateFleetInput) {
-			in.Name = "quick"
-			in.RuntimeConfiguration = &RuntimeConfiguration{GameSessionActivationTimeoutSeconds: 1,
-				ServerProcesses: []ServerProcess{{LaunchPath: "/local/game/index.js", ConcurrentExecutions: 1}}}
-		})
+		fleet := e.fleetActivatingWithin("quick", 1)
 		holdUntilCleanup(t, &e.relays.holdPlacement)
 		out, err := e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: fleet.FleetId, MaximumPlayerSessionCount: ptr(2)})
 		if err != nil || out.GameSession.Status != "ERROR" {
@@ -319,11 +325,7 @@ func TestClosingCutsAnActivationShort(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
 		e := newSessionEnv(t, open)
 		// Without the cut, the call would wait out this fleet's 600 s.
-		fleet := e.fleetEnv.fleet(func(in *CreateFleetInput) {
-			in.Name = "patient"
-			in.RuntimeConfiguration = &RuntimeConfiguration{GameSessionActivationTimeoutSeconds: MaxActivationTimeout,
-				ServerProcesses: []ServerProcess{{LaunchPath: "/local/game/index.js", ConcurrentExecutions: 1}}}
-		})
+		fleet := e.fleetActivatingWithin("patient", MaxActivationTimeout)
 		holdUntilCleanup(t, &e.relays.holdPlacement)
 		type result struct {
 			out *CreateGameSessionOutput
@@ -754,10 +756,7 @@ func TestCreateGameSessionRetryPauses(t *testing.T) {
 		e := newSessionEnv(t, func(_ *testing.T, now func() time.Time) store.Store { return store.NewMemory(store.Options{Now: now}) })
 		e.relays.fullRelays = map[string]bool{"relay-1": true}
 		e.relays.maxPlacements = 100
-		f := e.fleetEnv.fleet(func(in *CreateFleetInput) {
-			in.Name = "slow"
-			in.RuntimeConfiguration = &RuntimeConfiguration{GameSessionActivationTimeoutSeconds: 2}
-		})
+		f := e.fleetActivatingWithin("slow", 2)
 		out, err := e.svc.CreateGameSession(e.ctx, &CreateGameSessionInput{FleetId: f.FleetId, MaximumPlayerSessionCount: ptr(2)})
 		if err != nil {
 			t.Fatal(err)
