@@ -44,7 +44,9 @@ type PlacedPlayerSession struct {
 // GameSessionPlacement is one StartGameSessionPlacement request and its
 // outcome. The store owns Version (1 on create, +1 on every write).
 // Deadline is when a PENDING placement times out (StartTime plus the
-// queue's TimeoutInSeconds).
+// queue's TimeoutInSeconds). Owner is the matchmaker process placing a
+// PENDING placement; empty once that process has released it (it
+// closed), when any matchmaker may take it over.
 type GameSessionPlacement struct {
 	PlacementId               string                 `json:"PlacementId"`
 	GameSessionQueueName      string                 `json:"GameSessionQueueName"`
@@ -67,6 +69,7 @@ type GameSessionPlacement struct {
 	EndTime                   time.Time              `json:"EndTime,omitzero"`
 	Deadline                  time.Time              `json:"Deadline,omitzero"`
 	Version                   int64                  `json:"Version,omitempty"`
+	Owner                     string                 `json:"Owner,omitempty"`
 }
 
 // GameSessionPlacements is the storage of game session placements.
@@ -83,6 +86,15 @@ type GameSessionPlacements interface {
 	// (an ended placement never changes). A placement that ends expires
 	// after Options.SessionRetention.
 	UpdatePlacement(ctx context.Context, p GameSessionPlacement) (int64, error)
+	// DuePlacements returns up to limit PENDING placements whose Deadline
+	// is at or before before, earliest first (then by id): those a
+	// matchmaker that died left PENDING. ReleasedPlacements returns up to
+	// limit PENDING placements without an Owner, released longest ago first.
+	// Each lists what CreatePlacement and UpdatePlacement stored, as of the
+	// last of them for each placement; placements stored before 2026-12-06
+	// are not listed.
+	DuePlacements(ctx context.Context, before time.Time, limit int) ([]GameSessionPlacement, error)
+	ReleasedPlacements(ctx context.Context, limit int) ([]GameSessionPlacement, error)
 }
 
 func (p GameSessionPlacement) clone() GameSessionPlacement {

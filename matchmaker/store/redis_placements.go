@@ -4,12 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // placementKey is the STRING holding a placement's JSON.
 func (r *Redis) placementKey(id string) string { return r.opts.Prefix + "gsp:" + id }
+
+// duePlacementsKey is the ZSET of PENDING placement ids by deadline (unix
+// ms), releasedPlacementsKey that of those without an Owner by the time
+// they were released. Each is a list to read from, not the truth: an entry
+// is written before its placement where a failed write could otherwise
+// leave a placement unlisted, and DuePlacements and ReleasedPlacements drop
+// the entries their placements no longer justify.
+func (r *Redis) duePlacementsKey() string      { return r.metaKey("placements-due") }
+func (r *Redis) releasedPlacementsKey() string { return r.metaKey("placements-released") }
 
 // luaUpdatePlacement replaces a placement on a version match: KEYS[1] the
 // placement; ARGV: 1 expected version, 2 new JSON, 3 retention in ms when
@@ -41,6 +52,18 @@ func (r *Redis) CreatePlacement(ctx context.Context, p GameSessionPlacement) err
 	args := redis.SetArgs{Mode: "NX"}
 	if p.Status.Ended() {
 		args.TTL = r.opts.SessionRetention
+	} else {
+		// Listed first (NX: a taken id keeps its entries), so that a
+		// failed SET leaves an entry the listing drops, never a PENDING
+		// placement unlisted.
+		pipe := r.c.Pipeline()
+		pipe.ZAddNX(ctx, r.duePlacementsKey(), redis.Z{Score: float64(p.Deadline.UnixMilli()), Member: p.PlacementId})
+		if p.Owner == "" {
+			pipe.ZAddNX(ctx, r.releasedPlacementsKey(), redis.Z{Score: float64(r.opts.Now().UnixMilli()), Member: p.PlacementId})
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			return fmt.Errorf("create placement %s: list it: %w", p.PlacementId, err)
+		}
 	}
 	if err := r.setWrite(ctx, r.placementKey(p.PlacementId), b, args); err != nil {
 		if isNil(err) {
@@ -90,5 +113,86 @@ func (r *Redis) UpdatePlacement(ctx context.Context, p GameSessionPlacement) (in
 	case n == -2:
 		return 0, fmt.Errorf("update placement %s: it has ended: %w", p.PlacementId, ErrConflict)
 	}
+	r.relistPlacement(ctx, p)
 	return p.Version, nil
+}
+
+// relistPlacement brings the lists of placements in line with p, just
+// stored: an ended placement leaves both, a PENDING one without an Owner
+// joins the released ones (after the write that released it, so that a
+// listing never finds it still owned and drops it), one with an Owner
+// leaves them. The write of p stands whether or not the lists follow: an
+// entry left behind is dropped by the next listing, and a released
+// placement left unlisted is timed out at its deadline (DuePlacements)
+// instead of being taken over.
+func (r *Redis) relistPlacement(ctx context.Context, p GameSessionPlacement) {
+	pipe := r.c.Pipeline()
+	switch {
+	case p.Status.Ended():
+		pipe.ZRem(ctx, r.duePlacementsKey(), p.PlacementId)
+		pipe.ZRem(ctx, r.releasedPlacementsKey(), p.PlacementId)
+	case p.Owner == "":
+		pipe.ZAddNX(ctx, r.releasedPlacementsKey(), redis.Z{Score: float64(r.opts.Now().UnixMilli()), Member: p.PlacementId})
+	default:
+		pipe.ZRem(ctx, r.releasedPlacementsKey(), p.PlacementId)
+	}
+	_, _ = pipe.Exec(ctx)
+}
+
+// DuePlacements implements GameSessionPlacements.
+func (r *Redis) DuePlacements(ctx context.Context, before time.Time, limit int) ([]GameSessionPlacement, error) {
+	return r.listedPlacements(ctx, r.duePlacementsKey(), strconv.FormatInt(before.UnixMilli(), 10), limit,
+		func(GameSessionPlacement) bool { return true })
+}
+
+// ReleasedPlacements implements GameSessionPlacements.
+func (r *Redis) ReleasedPlacements(ctx context.Context, limit int) ([]GameSessionPlacement, error) {
+	return r.listedPlacements(ctx, r.releasedPlacementsKey(), "+inf", limit,
+		func(p GameSessionPlacement) bool { return p.Owner == "" })
+}
+
+// listedPlacements reads up to limit placements of the list key scored at
+// most max, lowest first, and returns those PENDING that keep holds; the
+// entries of the others (ended, expired or, for keep, no longer listed)
+// are dropped. The reads are one pipeline, of keys that a Cluster spreads
+// over its nodes.
+func (r *Redis) listedPlacements(ctx context.Context, key, max string, limit int, keep func(GameSessionPlacement) bool) ([]GameSessionPlacement, error) {
+	ids, err := r.c.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: "-inf", Max: max, Count: int64(limit)}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list placements: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	pipe := r.c.Pipeline()
+	gets := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		gets[i] = pipe.Get(ctx, r.placementKey(id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
+		return nil, fmt.Errorf("list placements: read them: %w", err)
+	}
+	var out []GameSessionPlacement
+	var drop []any
+	for i, g := range gets {
+		var p GameSessionPlacement
+		b, err := g.Bytes()
+		if err == nil {
+			err = json.Unmarshal(b, &p)
+		}
+		switch {
+		case err == nil && p.Status == PlacementPending && keep(p):
+			out = append(out, p)
+		case err == nil || isNil(err):
+			drop = append(drop, ids[i])
+		default:
+			return nil, fmt.Errorf("list placements: read %s: %w", ids[i], err)
+		}
+	}
+	if len(drop) > 0 {
+		if err := r.c.ZRem(ctx, key, drop...).Err(); err != nil {
+			return nil, fmt.Errorf("list placements: drop %d entries: %w", len(drop), err)
+		}
+	}
+	return out, nil
 }

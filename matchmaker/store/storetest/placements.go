@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,6 +21,7 @@ var placementTests = []struct {
 	{"Placements", testPlacements},
 	{"PlacementRace", testPlacementRace},
 	{"PlacementRetention", testPlacementRetention},
+	{"PlacementLists", testPlacementLists},
 }
 
 func placement(id string) store.GameSessionPlacement {
@@ -137,4 +140,73 @@ func testPlacementRetention(t *testing.T, open Opener) {
 	_, err = s.GetPlacement(ctx, "pl-live")
 	must(t, err)
 	must(t, s.CreatePlacement(ctx, placement("pl-ends")))
+}
+
+// placementIDs lists the ids of ps, or the error.
+func placementIDs(ps []store.GameSessionPlacement, err error) string {
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.PlacementId
+	}
+	return strings.Join(ids, " ")
+}
+
+// testPlacementLists: DuePlacements lists the PENDING placements by
+// deadline and ReleasedPlacements those without an Owner, each following
+// the writes that release, take over and end them; a refused create
+// changes neither.
+func testPlacementLists(t *testing.T, open Opener) {
+	s := open(t)
+	ctx := context.Background()
+	create := func(id, owner string, deadline time.Duration, status store.PlacementStatus) {
+		t.Helper()
+		p := placement(id)
+		p.Owner, p.Deadline, p.Status = owner, p.StartTime.Add(deadline), status
+		must(t, s.CreatePlacement(ctx, p))
+	}
+	update := func(id string, change func(*store.GameSessionPlacement)) {
+		t.Helper()
+		p, err := s.GetPlacement(ctx, id)
+		must(t, err)
+		change(&p)
+		_, err = s.UpdatePlacement(ctx, p)
+		must(t, err)
+	}
+	lists := func(step string, before time.Duration, wantDue, wantReleased string) {
+		t.Helper()
+		if got := placementIDs(s.DuePlacements(ctx, base().Add(before), 10)); got != wantDue {
+			t.Fatalf("%s: due by %v: %q, want %q", step, before, got, wantDue)
+		}
+		got, err := s.ReleasedPlacements(ctx, 10)
+		ids := strings.Fields(placementIDs(got, err))
+		slices.Sort(ids)
+		if strings.Join(ids, " ") != wantReleased {
+			t.Fatalf("%s: released %q, want %q", step, ids, wantReleased)
+		}
+	}
+	create("pl-a", "mm-1", time.Minute, store.PlacementPending)
+	create("pl-b", "mm-1", 30*time.Second, store.PlacementPending)
+	create("pl-c", "", 2*time.Minute, store.PlacementPending)
+	create("pl-done", "", 0, store.PlacementFulfilled)
+	lists("created", time.Minute, "pl-b pl-a", "pl-c")
+	lists("created", 3*time.Minute, "pl-b pl-a pl-c", "pl-c")
+	if got := placementIDs(s.DuePlacements(ctx, base().Add(3*time.Minute), 1)); got != "pl-b" {
+		t.Fatalf("due, limit 1: %q, want pl-b", got)
+	}
+	taken := placement("pl-b")
+	taken.Deadline = taken.StartTime
+	if err := s.CreatePlacement(ctx, taken); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("create of a taken id: %v, want ErrExists", err)
+	}
+	lists("refused create", time.Minute, "pl-b pl-a", "pl-c")
+	update("pl-a", func(p *store.GameSessionPlacement) { p.Owner = "" })
+	lists("pl-a released", time.Minute, "pl-b pl-a", "pl-a pl-c")
+	update("pl-c", func(p *store.GameSessionPlacement) { p.Owner = "mm-2" })
+	lists("pl-c taken over", 3*time.Minute, "pl-b pl-a pl-c", "pl-a")
+	update("pl-b", func(p *store.GameSessionPlacement) { p.Status = store.PlacementTimedOut })
+	update("pl-a", func(p *store.GameSessionPlacement) { p.Status = store.PlacementFulfilled })
+	lists("pl-a and pl-b ended", 3*time.Minute, "pl-c", "")
 }
