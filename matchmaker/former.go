@@ -236,14 +236,20 @@ func (w *former) run(ctx context.Context) error {
 const reservationSweepEvery = 250 * time.Millisecond
 
 // sweepLoop times out unused reservations every reservationSweepEvery (or
-// Discover, if shorter) until ctx is done, apart from the discover loop: a
+// Discover, if shorter), and sweeps game session placements every
+// placementSweepEvery, until ctx is done, apart from the discover loop: a
 // sweep of thousands of reservations does not delay noticing a
 // configuration.
 func (w *former) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(min(w.opts.Discover, reservationSweepEvery))
 	defer t.Stop()
+	var nextPlacements time.Time
 	for {
 		w.sweepReservations(ctx)
+		if now := time.Now(); !now.Before(nextPlacements) {
+			w.sweepPlacements(ctx)
+			nextPlacements = now.Add(placementSweepEvery)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -252,9 +258,28 @@ func (w *former) sweepLoop(ctx context.Context) {
 	}
 }
 
-// reservationsLease guards the sweep of player session reservations: one
-// process sweeps them at a time.
-const reservationsLease = "sweep:reservations"
+// reservationsLease guards the sweep of player session reservations, and
+// placementsLease that of game session placements: one process sweeps each
+// at a time.
+const (
+	reservationsLease = "sweep:reservations"
+	placementsLease   = "sweep:placements"
+)
+
+// sweepPlacements takes over released placements and times out orphan ones
+// (Service.sweepPlacements) if this former holds, or can take, the lease of
+// that sweep; sweepLoop runs it every placementSweepEvery.
+func (w *former) sweepPlacements(ctx context.Context) {
+	if err := w.opts.Store.AcquireLease(ctx, placementsLease, w.opts.Owner, w.opts.LeaseTTL); err != nil {
+		if !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
+			w.log.Warn("acquire lease", "lease", placementsLease, "err", err)
+		}
+		return
+	}
+	if _, err := w.opts.Service.sweepPlacements(ctx); err != nil && ctx.Err() == nil {
+		w.log.Warn("sweep game session placements", "err", err)
+	}
+}
 
 // sweepReservations times out the reservations unused for
 // PlayerSessionTimeout (Service.sweepReservations) if this former holds,

@@ -166,15 +166,19 @@ func (q *queuePlacements) cancel(id string) {
 	}
 }
 
-// stop cancels every worker and waits for them.
-func (q *queuePlacements) stop() {
+// stop cancels every worker, waits for them and returns the ids of the
+// placements whose workers it cancelled.
+func (q *queuePlacements) stop() []string {
 	q.mu.Lock()
 	q.closed = true
-	for _, c := range q.cancels {
+	ids := make([]string, 0, len(q.cancels))
+	for id, c := range q.cancels {
+		ids = append(ids, id)
 		c()
 	}
 	q.mu.Unlock()
 	q.wg.Wait()
+	return ids
 }
 
 func placementOut(p store.GameSessionPlacement) GameSessionPlacement {
@@ -354,7 +358,7 @@ func (s *Service) StartGameSessionPlacement(ctx context.Context, in *StartGameSe
 		GameProperties: in.GameProperties, MaximumPlayerSessionCount: *in.MaximumPlayerSessionCount,
 		GameSessionName: in.GameSessionName, GameSessionData: in.GameSessionData,
 		DesiredPlayerSessions: in.DesiredPlayerSessions, PlayerLatencies: in.PlayerLatencies,
-		StartTime: now, Deadline: now.Add(time.Duration(q.TimeoutSeconds) * time.Second),
+		StartTime: now, Deadline: now.Add(time.Duration(q.TimeoutSeconds) * time.Second), Owner: s.owner(),
 	}
 	if err := s.store.CreatePlacement(ctx, p); err != nil {
 		if errors.Is(err, store.ErrExists) {
@@ -364,11 +368,8 @@ func (s *Service) StartGameSessionPlacement(ctx context.Context, in *StartGameSe
 	}
 	p.Version = 1
 	if !s.queuePlacements.start(p.PlacementId, func(ctx context.Context) { s.runPlacement(ctx, p) }) {
-		ended, err := s.endPlacement(context.WithoutCancel(ctx), p.PlacementId, store.PlacementFailed, "the matchmaker is closing", nil)
-		if err != nil {
-			return nil, err
-		}
-		return &StartGameSessionPlacementOutput{GameSessionPlacement: placementOut(ended)}, nil
+		// Closing: another matchmaker takes it over (sweepPlacements).
+		s.releasePlacements(context.WithoutCancel(ctx), []string{p.PlacementId})
 	}
 	return &StartGameSessionPlacementOutput{GameSessionPlacement: placementOut(p)}, nil
 }
@@ -387,11 +388,7 @@ func (s *Service) getPlacement(ctx context.Context, id string) (store.GameSessio
 		return store.GameSessionPlacement{}, internal(err, "get placement %s", id)
 	}
 	if p.Status == store.PlacementPending && s.now().After(p.Deadline.Add(placementOrphanGrace)) {
-		ended, err := s.endPlacement(ctx, id, store.PlacementTimedOut, "no matchmaker placed it before the queue's timeout", nil)
-		if err == nil && ended.Status == store.PlacementTimedOut && ended.GameSessionId != "" {
-			s.dropPlacementSession(context.WithoutCancel(ctx), id, ended.GameSessionId)
-		}
-		return ended, err
+		return s.timeOutOrphanPlacement(ctx, id)
 	}
 	return p, nil
 }
@@ -678,9 +675,10 @@ func locationRank(order []string, location string) int {
 }
 
 // runPlacement places p until it is FULFILLED, its deadline passes
-// (TIMED_OUT), it is stopped (ctx cancelled) or it fails (FAILED). Each
-// round tries the candidates in order with CreateGameSession; a round that
-// found no capacity waits (placementBackoff, doubling) and starts again.
+// (TIMED_OUT), it is stopped or its matchmaker closes (ctx cancelled) or it
+// fails (FAILED). Each round tries the candidates in order with
+// CreateGameSession; a round that found no capacity waits
+// (placementBackoff, doubling) and starts again.
 func (s *Service) runPlacement(ctx context.Context, p store.GameSessionPlacement) {
 	bg := context.WithoutCancel(ctx)
 	fail := func(status store.PlacementStatus, reason string) {
@@ -689,8 +687,8 @@ func (s *Service) runPlacement(ctx context.Context, p store.GameSessionPlacement
 		}
 	}
 	// The timeout runs on the process's clock from now: Service.now may be
-	// another clock (tests), and the placement has just been stored.
-	ctx, cancel := context.WithTimeout(ctx, p.Deadline.Sub(p.StartTime))
+	// another clock (tests).
+	ctx, cancel := context.WithTimeout(ctx, p.Deadline.Sub(s.now()))
 	defer cancel()
 	delay := placementBackoff
 	var problems []string

@@ -335,11 +335,14 @@ func (s *Service) Run(ctx context.Context) error {
 
 // Close cuts short the game session activations in progress (each records
 // its session ERROR and withdraws its try), stops this process's queue
-// placement workers and webhook delivery, abandoning queued deliveries, and
-// waits for them to end.
+// placement workers, releasing the placements they leave PENDING for
+// another matchmaker to take over (sweepPlacements), and stops webhook
+// delivery, abandoning queued deliveries, and waits for them to end.
 func (s *Service) Close() error {
 	s.closeNow()
-	s.queuePlacements.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+	s.releasePlacements(ctx, s.queuePlacements.stop())
+	cancel()
 	s.hooks.stop()
 	return nil
 }
