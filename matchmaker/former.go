@@ -244,6 +244,7 @@ func (w *former) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(min(w.opts.Discover, reservationSweepEvery))
 	defer t.Stop()
 	var nextPlacements time.Time
+	defer w.releaseSweepLeases(ctx)
 	for {
 		w.sweepReservations(ctx)
 		if now := time.Now(); !now.Before(nextPlacements) {
@@ -265,6 +266,19 @@ const (
 	reservationsLease = "sweep:reservations"
 	placementsLease   = "sweep:placements"
 )
+
+// releaseSweepLeases hands back the sweep leases this former holds (even
+// after ctx ended), so that another process sweeps at once instead of after
+// they lapse.
+func (w *former) releaseSweepLeases(ctx context.Context) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	for _, lease := range []string{reservationsLease, placementsLease} {
+		if err := w.opts.Store.ReleaseLease(rctx, lease, w.opts.Owner); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+			w.log.Warn("release lease", "lease", lease, "err", err)
+		}
+	}
+}
 
 // sweepPlacements takes over released placements and times out orphan ones
 // (Service.sweepPlacements) if this former holds, or can take, the lease of

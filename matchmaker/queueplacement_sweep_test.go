@@ -2,6 +2,7 @@ package matchmaker
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"slices"
@@ -167,4 +168,38 @@ func TestTakeOverEndsARecordedGameSession(t *testing.T) {
 			t.Fatalf("fulfilled %+v, want a game session other than %s", p, left.GameSessionId)
 		}
 	})
+}
+
+// TestSweepLeasesHandedBack: a matchmaker whose Run ends hands back the
+// leases of its sweeps, so that another one sweeps at once rather than after
+// the lease lapses.
+func TestSweepLeasesHandedBack(t *testing.T) {
+	e := newEnv(t, memOpen, func(o *Options) { o.LeaseTTL = time.Hour })
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- e.svc.Run(ctx) }()
+	// Held by the matchmaker once another owner is refused both.
+	if !waitFor(t, 10*time.Second, func() bool {
+		for _, lease := range []string{reservationsLease, placementsLease} {
+			err := e.st.AcquireLease(e.ctx, lease, "probe", time.Millisecond)
+			if err == nil {
+				_ = e.st.ReleaseLease(e.ctx, lease, "probe")
+			}
+			if !errors.Is(err, store.ErrConflict) {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Fatal("the running matchmaker never took its sweep leases")
+	}
+	cancel()
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	for _, lease := range []string{reservationsLease, placementsLease} {
+		if err := e.st.AcquireLease(e.ctx, lease, "other", time.Hour); err != nil {
+			t.Fatalf("lease %s after the matchmaker stopped: %v", lease, err)
+		}
+	}
 }
