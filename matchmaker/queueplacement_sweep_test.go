@@ -53,6 +53,18 @@ func (e *sessionEnv) storedPlacement(id string) store.GameSessionPlacement {
 	return p
 }
 
+// storePending stores, as a matchmaker left it, a PENDING placement of queue
+// q owned by owner ("": released) that times out after deadline and
+// records the game session gsID ("": none).
+func (e *sessionEnv) storePending(id, owner string, deadline time.Duration, gsID string) {
+	e.t.Helper()
+	now := e.clk.Now()
+	if err := e.st.CreatePlacement(e.ctx, store.GameSessionPlacement{PlacementId: id, GameSessionQueueName: "q", Status: store.PlacementPending,
+		MaximumPlayerSessionCount: 2, StartTime: now, Deadline: now.Add(deadline), GameSessionId: gsID, GameSessionArn: gsID, Owner: owner}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // TestClosedMatchmakersPlacementIsTakenOver: a matchmaker that closes while
 // a placement waits for capacity releases it (and one started while it
 // closes), and another matchmaker's sweep takes them over and fulfils them
@@ -108,17 +120,9 @@ func TestSweepEndsOrphanPlacements(t *testing.T) {
 		e, events := newPlacementEnv(t, open)
 		e.queue("q", 60, "eu-west-1")
 		gs := e.session(2, nil)
-		now := e.clk.Now()
-		for _, p := range []store.GameSessionPlacement{
-			{PlacementId: "pl-dead", Owner: "gone", Deadline: now.Add(time.Second), GameSessionId: gs.GameSessionId, GameSessionArn: gs.GameSessionId},
-			{PlacementId: "pl-released", Deadline: now.Add(time.Second)},
-			{PlacementId: "pl-late", Owner: "gone", Deadline: now.Add(time.Second + placementOrphanGrace)},
-		} {
-			p.GameSessionQueueName, p.Status, p.MaximumPlayerSessionCount, p.StartTime = "q", store.PlacementPending, 2, now
-			if err := e.st.CreatePlacement(e.ctx, p); err != nil {
-				t.Fatal(err)
-			}
-		}
+		e.storePending("pl-dead", "gone", time.Second, gs.GameSessionId)
+		e.storePending("pl-released", "", time.Second, "")
+		e.storePending("pl-late", "gone", time.Second+placementOrphanGrace, "")
 		e.clk.Advance(time.Second + placementOrphanGrace + time.Millisecond)
 		n, err := e.svc.sweepPlacements(e.ctx)
 		if err != nil || n != 2 {
@@ -147,11 +151,7 @@ func TestTakeOverEndsARecordedGameSession(t *testing.T) {
 		e, _ := newPlacementEnv(t, open)
 		e.queue("q", 60, "eu-west-1")
 		left := e.session(2, nil)
-		now := e.clk.Now()
-		if err := e.st.CreatePlacement(e.ctx, store.GameSessionPlacement{PlacementId: "pl-left", GameSessionQueueName: "q", Status: store.PlacementPending,
-			MaximumPlayerSessionCount: 2, StartTime: now, Deadline: now.Add(time.Minute), GameSessionId: left.GameSessionId, GameSessionArn: left.GameSessionId}); err != nil {
-			t.Fatal(err)
-		}
+		e.storePending("pl-left", "", time.Minute, left.GameSessionId)
 		e.setRelays()
 		if n, err := e.svc.sweepPlacements(e.ctx); err != nil || n != 1 {
 			t.Fatalf("sweep: %d, %v; want 1 placement taken over", n, err)

@@ -288,11 +288,7 @@ func TestOrphanPlacementEndsItsGameSession(t *testing.T) {
 		e, _ := newPlacementEnv(t, open)
 		e.queue("q", 60, "eu-west-1")
 		gs := e.session(2, nil)
-		now := e.clk.Now()
-		if err := e.st.CreatePlacement(e.ctx, store.GameSessionPlacement{PlacementId: "pl-orphan", GameSessionQueueName: "q", Status: store.PlacementPending,
-			MaximumPlayerSessionCount: 2, StartTime: now, Deadline: now.Add(time.Second), GameSessionId: gs.GameSessionId, GameSessionArn: gs.GameSessionId}); err != nil {
-			t.Fatal(err)
-		}
+		e.storePending("pl-orphan", "gone", time.Second, gs.GameSessionId)
 		e.clk.Advance(time.Second + placementOrphanGrace + time.Millisecond)
 		e.placementStatus("pl-orphan", "TIMED_OUT")
 		if got := e.describe(gs.GameSessionId).Status; got != "TERMINATING" {
