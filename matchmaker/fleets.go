@@ -616,7 +616,7 @@ func (s *Service) DeleteFleet(ctx context.Context, in *DeleteFleetInput) (*Delet
 		return nil, verr
 	}
 	err := s.store.DeleteFleet(ctx, id)
-	if errors.Is(err, store.ErrInUse) && s.endOrphanActivations(ctx, id) {
+	if errors.Is(err, store.ErrInUse) && s.endOrphanActivations(ctx, id) > 0 {
 		err = s.store.DeleteFleet(ctx, id)
 	}
 	switch {
@@ -631,10 +631,10 @@ func (s *Service) DeleteFleet(ctx context.Context, in *DeleteFleetInput) (*Delet
 }
 
 // endOrphanActivations ends the fleet's orphan activations
-// (endOrphanActivation), which would keep it from being deleted, and reports
-// whether it ended any.
-func (s *Service) endOrphanActivations(ctx context.Context, fleetID string) bool {
-	ended := false
+// (endOrphanActivation), which would keep it from being deleted, and returns
+// how many it ended.
+func (s *Service) endOrphanActivations(ctx context.Context, fleetID string) int {
+	ended := 0
 	next := ""
 	for {
 		page, token, err := s.store.ListGameSessions(ctx, store.GameSessionFilter{FleetID: fleetID, Status: store.GameSessionActivating}, store.Page{NextToken: next})
@@ -643,13 +643,30 @@ func (s *Service) endOrphanActivations(ctx context.Context, fleetID string) bool
 			return ended
 		}
 		for _, gs := range page {
-			ended = s.endOrphanActivation(ctx, gs).Status != store.GameSessionActivating || ended
+			if s.endOrphanActivation(ctx, gs).Status != store.GameSessionActivating {
+				ended++
+			}
 		}
 		if token == "" {
 			return ended
 		}
 		next = token
 	}
+}
+
+// sweepActivations ends the orphan activations of every fleet, which no
+// reader may come to end (a fleet nobody lists or deletes), and returns how
+// many it ended.
+func (s *Service) sweepActivations(ctx context.Context) (int, error) {
+	fleets, err := s.store.ListFleets(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("sweep activations: list fleets: %w", err)
+	}
+	n := 0
+	for _, f := range fleets {
+		n += s.endOrphanActivations(ctx, f.FleetId)
+	}
+	return n, nil
 }
 
 func (s *Service) aliasOut(a store.Alias) Alias {

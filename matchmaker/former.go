@@ -236,20 +236,24 @@ func (w *former) run(ctx context.Context) error {
 const reservationSweepEvery = 250 * time.Millisecond
 
 // sweepLoop times out unused reservations every reservationSweepEvery (or
-// Discover, if shorter), and sweeps game session placements every
-// placementSweepEvery, until ctx is done, apart from the discover loop: a
-// sweep of thousands of reservations does not delay noticing a
-// configuration.
+// Discover, if shorter), sweeps game session placements every
+// placementSweepEvery and orphan activations every activationSweepEvery,
+// until ctx is done, apart from the discover loop: a sweep of thousands of
+// reservations does not delay noticing a configuration.
 func (w *former) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(min(w.opts.Discover, reservationSweepEvery))
 	defer t.Stop()
-	var nextPlacements time.Time
+	var nextPlacements, nextActivations time.Time
 	defer w.releaseSweepLeases(ctx)
 	for {
 		w.sweepReservations(ctx)
 		if now := time.Now(); !now.Before(nextPlacements) {
-			w.sweepPlacements(ctx)
+			activations := !now.Before(nextActivations)
+			w.sweepGameSessions(ctx, activations)
 			nextPlacements = now.Add(placementSweepEvery)
+			if activations {
+				nextActivations = now.Add(activationSweepEvery)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -260,12 +264,17 @@ func (w *former) sweepLoop(ctx context.Context) {
 }
 
 // reservationsLease guards the sweep of player session reservations, and
-// placementsLease that of game session placements: one process sweeps each
-// at a time.
+// gameSessionsLease that of game session placements and orphan
+// activations: one process sweeps each at a time.
 const (
 	reservationsLease = "sweep:reservations"
-	placementsLease   = "sweep:placements"
+	gameSessionsLease = "sweep:gamesessions"
 )
+
+// activationSweepEvery is the time between two sweeps of orphan
+// activations, which end activationOrphanAfter (over ten minutes) after
+// their creation: a sweep lists every fleet's ACTIVATING sessions.
+const activationSweepEvery = 30 * time.Second
 
 // releaseSweepLeases hands back the sweep leases this former holds (even
 // after ctx ended), so that another process sweeps at once instead of after
@@ -273,25 +282,32 @@ const (
 func (w *former) releaseSweepLeases(ctx context.Context) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	for _, lease := range []string{reservationsLease, placementsLease} {
+	for _, lease := range []string{reservationsLease, gameSessionsLease} {
 		if err := w.opts.Store.ReleaseLease(rctx, lease, w.opts.Owner); err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
 			w.log.Warn("release lease", "lease", lease, "err", err)
 		}
 	}
 }
 
-// sweepPlacements takes over released placements and times out orphan ones
-// (Service.sweepPlacements) if this former holds, or can take, the lease of
-// that sweep; sweepLoop runs it every placementSweepEvery.
-func (w *former) sweepPlacements(ctx context.Context) {
-	if err := w.opts.Store.AcquireLease(ctx, placementsLease, w.opts.Owner, w.opts.LeaseTTL); err != nil {
+// sweepGameSessions takes over released placements and times out orphan
+// ones (Service.sweepPlacements), and with activations ends orphan
+// activations (Service.sweepActivations), if this former holds, or can
+// take, the lease of that sweep; sweepLoop runs it.
+func (w *former) sweepGameSessions(ctx context.Context, activations bool) {
+	if err := w.opts.Store.AcquireLease(ctx, gameSessionsLease, w.opts.Owner, w.opts.LeaseTTL); err != nil {
 		if !errors.Is(err, store.ErrConflict) && ctx.Err() == nil {
-			w.log.Warn("acquire lease", "lease", placementsLease, "err", err)
+			w.log.Warn("acquire lease", "lease", gameSessionsLease, "err", err)
 		}
 		return
 	}
 	if _, err := w.opts.Service.sweepPlacements(ctx); err != nil && ctx.Err() == nil {
 		w.log.Warn("sweep game session placements", "err", err)
+	}
+	if !activations {
+		return
+	}
+	if _, err := w.opts.Service.sweepActivations(ctx); err != nil && ctx.Err() == nil {
+		w.log.Warn("sweep orphan activations", "err", err)
 	}
 }
 

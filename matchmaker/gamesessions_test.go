@@ -356,9 +356,9 @@ func TestClosingCutsAnActivationShort(t *testing.T) {
 
 // TestOrphanActivationEnds: a game session left ACTIVATING by a matchmaker
 // that stopped while activating it becomes ERROR, once past the longest
-// activation, when read or when its fleet is deleted (which it would
-// otherwise refuse for good), its tries withdrawn; before that it is left
-// alone.
+// activation, when read, when its fleet is deleted (which it would
+// otherwise refuse for good) or by the sweep of activations, its tries
+// withdrawn; before that it is left alone.
 func TestOrphanActivationEnds(t *testing.T) {
 	eachStore(t, func(t *testing.T, open opener) {
 		e := newSessionEnv(t, open)
@@ -373,7 +373,9 @@ func TestOrphanActivationEnds(t *testing.T) {
 			}
 			return gs.GameSessionId
 		}
+		unread := e.fleetEnv.fleet(func(in *CreateFleetInput) { in.Name = "unread" })
 		read, deleted, listed := stuckIn(e.fleet, "read"), stuckIn(e.fleet, "deleted"), stuckIn(other, "listed")
+		swept := stuckIn(unread, "swept")
 		e.clk.Advance(activationOrphanAfter)
 		if got := e.describe(read).Status; got != "ACTIVATING" {
 			t.Fatalf("within the longest activation: %s, want ACTIVATING", got)
@@ -392,10 +394,18 @@ func TestOrphanActivationEnds(t *testing.T) {
 		if err != nil || len(out.GameSessions) != 1 || out.GameSessions[0].GameSessionId != listed || out.GameSessions[0].Status != "ERROR" {
 			t.Fatalf("sessions of the other fleet: %+v, %v; want %s ERROR, ended by the listing", out, err, listed)
 		}
+		// One in a fleet nobody reads is ended by the sweep.
+		if n, err := e.svc.sweepActivations(e.ctx); err != nil || n != 1 {
+			t.Fatalf("sweep of activations: %d, %v; want 1 ended", n, err)
+		}
+		if gs, err := e.st.GetGameSession(e.ctx, swept); err != nil || gs.Status != store.GameSessionError {
+			t.Fatalf("swept session %+v, %v; want ERROR", gs, err)
+		}
 		e.relays.mu.Lock()
 		defer e.relays.mu.Unlock()
-		if len(e.relays.withdrawn) != 3 || e.relays.withdrawn[0].MatchID != read || e.relays.withdrawn[1].MatchID != deleted || e.relays.withdrawn[2].MatchID != listed {
-			t.Fatalf("withdrawn %+v, want the tries of %s, %s and %s", e.relays.withdrawn, read, deleted, listed)
+		if len(e.relays.withdrawn) != 4 || e.relays.withdrawn[0].MatchID != read || e.relays.withdrawn[1].MatchID != deleted ||
+			e.relays.withdrawn[2].MatchID != listed || e.relays.withdrawn[3].MatchID != swept {
+			t.Fatalf("withdrawn %+v, want the tries of %s, %s, %s and %s", e.relays.withdrawn, read, deleted, listed, swept)
 		}
 	})
 }

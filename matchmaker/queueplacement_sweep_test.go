@@ -180,7 +180,7 @@ func TestSweepLeasesHandedBack(t *testing.T) {
 	go func() { ran <- e.svc.Run(ctx) }()
 	// Held by the matchmaker once another owner is refused both.
 	if !waitFor(t, 10*time.Second, func() bool {
-		for _, lease := range []string{reservationsLease, placementsLease} {
+		for _, lease := range []string{reservationsLease, gameSessionsLease} {
 			err := e.st.AcquireLease(e.ctx, lease, "probe", time.Millisecond)
 			if err == nil {
 				_ = e.st.ReleaseLease(e.ctx, lease, "probe")
@@ -197,9 +197,37 @@ func TestSweepLeasesHandedBack(t *testing.T) {
 	if err := <-ran; err != nil {
 		t.Fatal(err)
 	}
-	for _, lease := range []string{reservationsLease, placementsLease} {
+	for _, lease := range []string{reservationsLease, gameSessionsLease} {
 		if err := e.st.AcquireLease(e.ctx, lease, "other", time.Hour); err != nil {
 			t.Fatalf("lease %s after the matchmaker stopped: %v", lease, err)
 		}
+	}
+}
+
+// TestRunningMatchmakerSweepsActivations: a running matchmaker ends an
+// orphan activation that nobody reads.
+func TestRunningMatchmakerSweepsActivations(t *testing.T) {
+	e := newSessionEnv(t, memOpen)
+	gs := store.GameSession{GameSessionId: "arn:aws:gamelift:eu-west-1::gamesession/" + e.fleet.FleetId + "/stuck",
+		FleetId: e.fleet.FleetId, FleetArn: e.fleet.FleetArn, Location: "eu-west-1", MaximumPlayerSessionCount: 2,
+		Status: store.GameSessionActivating, PlayerSessionCreationPolicy: store.AcceptAll, CreationTime: e.clk.Now()}
+	if _, _, err := e.st.CreateGameSession(e.ctx, gs, store.CreatorLimit{}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(activationOrphanAfter + time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- e.svc.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-ran; err != nil {
+			t.Error(err)
+		}
+	}()
+	if !waitFor(t, 10*time.Second, func() bool {
+		got, err := e.st.GetGameSession(e.ctx, gs.GameSessionId)
+		return err == nil && got.Status == store.GameSessionError
+	}) {
+		t.Fatal("the orphan activation was never swept")
 	}
 }
