@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
+	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
 
 // secondMatchmaker starts another Service on e's store, relays and clock,
@@ -229,5 +232,29 @@ func TestRunningMatchmakerSweepsActivations(t *testing.T) {
 		return err == nil && got.Status == store.GameSessionError
 	}) {
 		t.Fatal("the orphan activation was never swept")
+	}
+}
+
+// TestSweepGoesOnPastAnUnreadablePlacement: a placement record the store
+// cannot read does not stop the sweep: the others are swept.
+func TestSweepGoesOnPastAnUnreadablePlacement(t *testing.T) {
+	srv := redistest.Start(t)
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	t.Cleanup(func() { _ = c.Close() })
+	e, events := newPlacementEnv(t, func(t *testing.T, now func() time.Time) store.Store {
+		return store.NewRedis(c, store.Options{Prefix: "mm-unreadable:", Now: now})
+	})
+	e.queue("q", 60, "eu-west-1")
+	e.storePending("pl-bad", "gone", time.Second, "")
+	e.storePending("pl-dead", "gone", time.Second, "")
+	if err := c.Set(e.ctx, "mm-unreadable:gsp:pl-bad", "{not json", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.Advance(time.Second + placementOrphanGrace + time.Millisecond)
+	if n, err := e.svc.sweepPlacements(e.ctx); err != nil || n != 1 {
+		t.Fatalf("sweep: %d, %v; want pl-dead ended and no error", n, err)
+	}
+	if got := e.storedPlacement("pl-dead").Status; got != store.PlacementTimedOut || len(events.types()) != 1 {
+		t.Fatalf("pl-dead is %s with events %v, want TIMED_OUT and its event", got, events.types())
 	}
 }

@@ -92,7 +92,9 @@ type GameSessionPlacements interface {
 	// limit PENDING placements without an Owner, released longest ago first.
 	// Each lists what CreatePlacement and UpdatePlacement stored, as of the
 	// last of them for each placement; placements stored before 2026-12-06
-	// are not listed.
+	// are not listed. A listed placement whose record cannot be read is
+	// left out of the list for good and reported by an error wrapping
+	// ErrUnreadable, returned with the others.
 	DuePlacements(ctx context.Context, before time.Time, limit int) ([]GameSessionPlacement, error)
 	ReleasedPlacements(ctx context.Context, limit int) ([]GameSessionPlacement, error)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -152,12 +153,15 @@ func (r *Redis) ReleasedPlacements(ctx context.Context, limit int) ([]GameSessio
 }
 
 // listedPlacements reads up to limit placements of the list key scored at
-// most max, lowest first, and returns those PENDING that keep holds; the
+// most upTo, lowest first, and returns those PENDING that keep holds; the
 // entries of the others (ended, expired or, for keep, no longer listed)
-// are dropped. The reads are one pipeline, of keys that a Cluster spreads
-// over its nodes.
-func (r *Redis) listedPlacements(ctx context.Context, key, max string, limit int, keep func(GameSessionPlacement) bool) ([]GameSessionPlacement, error) {
-	ids, err := r.c.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: "-inf", Max: max, Count: int64(limit)}).Result()
+// are dropped. So are those of records that cannot be read (not the JSON
+// the store writes, or a key of another type), which a listing would
+// otherwise meet first every time: they are reported by an error wrapping
+// ErrUnreadable, returned with the others. The reads are one pipeline, of
+// keys that a Cluster spreads over its nodes.
+func (r *Redis) listedPlacements(ctx context.Context, key, upTo string, limit int, keep func(GameSessionPlacement) bool) ([]GameSessionPlacement, error) {
+	ids, err := r.c.ZRangeByScore(ctx, key, &redis.ZRangeBy{Min: "-inf", Max: upTo, Count: int64(limit)}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list placements: %w", err)
 	}
@@ -169,30 +173,42 @@ func (r *Redis) listedPlacements(ctx context.Context, key, max string, limit int
 	for i, id := range ids {
 		gets[i] = pipe.Get(ctx, r.placementKey(id))
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
-		return nil, fmt.Errorf("list placements: read them: %w", err)
-	}
+	// Each read's error is looked at below.
+	_, _ = pipe.Exec(ctx)
 	var out []GameSessionPlacement
 	var drop []any
+	var unreadable []error
 	for i, g := range gets {
 		var p GameSessionPlacement
 		b, err := g.Bytes()
-		if err == nil {
+		var reply redis.Error
+		switch {
+		case isNil(err):
+			drop = append(drop, ids[i])
+			continue
+		case errors.As(err, &reply):
+		case err != nil:
+			return nil, fmt.Errorf("list placements: read %s: %w", ids[i], err)
+		default:
 			err = json.Unmarshal(b, &p)
 		}
 		switch {
-		case err == nil && p.Status == PlacementPending && keep(p):
-			out = append(out, p)
-		case err == nil || isNil(err):
+		case err != nil:
 			drop = append(drop, ids[i])
+			unreadable = append(unreadable, fmt.Errorf("placement %s: %w", ids[i], err))
+		case p.Status == PlacementPending && keep(p):
+			out = append(out, p)
 		default:
-			return nil, fmt.Errorf("list placements: read %s: %w", ids[i], err)
+			drop = append(drop, ids[i])
 		}
 	}
 	if len(drop) > 0 {
 		if err := r.c.ZRem(ctx, key, drop...).Err(); err != nil {
 			return nil, fmt.Errorf("list placements: drop %d entries: %w", len(drop), err)
 		}
+	}
+	if len(unreadable) > 0 {
+		return out, fmt.Errorf("list placements: %d entries dropped: %w: %w", len(unreadable), ErrUnreadable, errors.Join(unreadable...))
 	}
 	return out, nil
 }
