@@ -18,7 +18,10 @@ import (
 // TestRedisBatchWindow: on a client whose autopipeliner waits to gather
 // commands (AutoPipelineOptions.MaxFlushDelay), 16 ticket creates started
 // together share one to three Redis reads, where a client without the wait
-// sends the first four on their own connections (at least four reads).
+// sends the first four on their own connections (at least four reads). The
+// most a client without the wait takes is loose: how many batches its
+// creates form depends on the scheduler, and Redis reads a batch 16 KB at a
+// time (one CI run under load counted 18 reads for the 16 creates).
 func TestRedisBatchWindow(t *testing.T) {
 	srv := redistest.Start(t)
 	for _, tc := range []struct {
@@ -26,7 +29,7 @@ func TestRedisBatchWindow(t *testing.T) {
 		window   time.Duration
 		min, max int64
 	}{
-		{"no window", 0, 4, 16},
+		{"no window", 0, 4, 64},
 		{"window", 200 * time.Millisecond, 1, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
