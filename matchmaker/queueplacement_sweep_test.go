@@ -3,8 +3,6 @@ package matchmaker
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -20,7 +18,7 @@ import (
 func (e *sessionEnv) secondMatchmaker(events *queueEvents) *Service {
 	e.t.Helper()
 	svc, err := New(Options{
-		Store: e.st, Publisher: events, Now: e.clk.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Store: e.st, Publisher: events, Now: e.clk.Now, Logger: quiet,
 		Region: "eu-west-1", AccountID: "123456789012", GameSessionBus: e.relays,
 		ScriptExists: func(_ context.Context, name string) (bool, error) { return name == "game", nil },
 		Relays: func() []Relay {
@@ -32,16 +30,8 @@ func (e *sessionEnv) secondMatchmaker(events *queueEvents) *Service {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- svc.Run(ctx) }()
-	e.t.Cleanup(func() {
-		cancel()
-		if err := <-ran; err != nil {
-			e.t.Errorf("second matchmaker: %v", err)
-		}
-		_ = svc.Close()
-	})
+	e.t.Cleanup(func() { _ = svc.Close() })
+	runService(e.t, svc)
 	return svc
 }
 
@@ -178,9 +168,7 @@ func TestTakeOverEndsARecordedGameSession(t *testing.T) {
 // the lease lapses.
 func TestSweepLeasesHandedBack(t *testing.T) {
 	e := newEnv(t, memOpen, func(o *Options) { o.LeaseTTL = time.Hour })
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- e.svc.Run(ctx) }()
+	stop := runService(t, e.svc)
 	// Held by the matchmaker once another owner is refused both.
 	if !waitFor(t, 10*time.Second, func() bool {
 		for _, lease := range []string{reservationsLease, gameSessionsLease} {
@@ -196,10 +184,7 @@ func TestSweepLeasesHandedBack(t *testing.T) {
 	}) {
 		t.Fatal("the running matchmaker never took its sweep leases")
 	}
-	cancel()
-	if err := <-ran; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	for _, lease := range []string{reservationsLease, gameSessionsLease} {
 		if err := e.st.AcquireLease(e.ctx, lease, "other", time.Hour); err != nil {
 			t.Fatalf("lease %s after the matchmaker stopped: %v", lease, err)
@@ -218,15 +203,7 @@ func TestRunningMatchmakerSweepsActivations(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clk.Advance(activationOrphanAfter + time.Second)
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- e.svc.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-ran; err != nil {
-			t.Error(err)
-		}
-	}()
+	runService(t, e.svc)
 	if !waitFor(t, 10*time.Second, func() bool {
 		got, err := e.st.GetGameSession(e.ctx, gs.GameSessionId)
 		return err == nil && got.Status == store.GameSessionError
