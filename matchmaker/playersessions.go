@@ -251,9 +251,7 @@ func (s *Service) sweepReservations(ctx context.Context) (int, error) {
 	n := 0
 	for range reservationSweepBatches {
 		due, more, err := s.store.DueReservations(ctx, before, reservationSweepBatch)
-		if errors.Is(err, store.ErrUnreadable) {
-			s.log.Warn("sweep reservations: index entries of unreadable player sessions dropped", "err", err)
-		} else if err != nil {
+		if err = s.unreadableLeftOut("sweep reservations", err); err != nil {
 			return n, fmt.Errorf("sweep reservations: %w", err)
 		}
 		if err := s.timeOut(ctx, due); err != nil {
@@ -265,6 +263,18 @@ func (s *Service) sweepReservations(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// unreadableLeftOut logs an error of a sweep's store listing that only
+// reports unreadable records (store.ErrUnreadable: left out, their entries
+// dropped) and returns nil for it, so that the sweep goes on with the
+// others; any other error is returned.
+func (s *Service) unreadableLeftOut(sweep string, err error) error {
+	if errors.Is(err, store.ErrUnreadable) {
+		s.log.Warn(sweep+": unreadable records left out, their index entries dropped", "err", err)
+		return nil
+	}
+	return err
 }
 
 var playerSessionStatuses = []store.PlayerSessionStatus{store.PlayerSessionReserved, store.PlayerSessionActive,

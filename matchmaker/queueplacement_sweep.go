@@ -56,7 +56,7 @@ func (s *Service) releasePlacements(ctx context.Context, ids []string) {
 // returns how many placements it took over or ended.
 func (s *Service) sweepPlacements(ctx context.Context) (int, error) {
 	released, err := s.store.ReleasedPlacements(ctx, placementSweepBatch)
-	if err = s.listedUnreadable(err); err != nil {
+	if err = s.unreadableLeftOut("sweep game session placements", err); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -66,7 +66,7 @@ func (s *Service) sweepPlacements(ctx context.Context) (int, error) {
 		}
 	}
 	due, err := s.store.DuePlacements(ctx, s.now().Add(-placementOrphanGrace), placementSweepBatch)
-	if err = s.listedUnreadable(err); err != nil {
+	if err = s.unreadableLeftOut("sweep game session placements", err); err != nil {
 		return n, err
 	}
 	for _, p := range due {
@@ -77,18 +77,6 @@ func (s *Service) sweepPlacements(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// listedUnreadable logs an error of a placement listing that only reports
-// unreadable placements (left out, their entries dropped) and returns nil
-// for it, so that the sweep goes on with the others; any other error is
-// returned.
-func (s *Service) listedUnreadable(err error) error {
-	if errors.Is(err, store.ErrUnreadable) {
-		s.log.Warn("sweep game session placements: unreadable placements left out", "err", err)
-		return nil
-	}
-	return err
 }
 
 // takeOverPlacement makes this process the owner of the released placement

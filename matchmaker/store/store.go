@@ -27,9 +27,10 @@ var (
 	// configuration) or busy (a player's active ticket is PLACING).
 	ErrInUse = errors.New("in use")
 	// ErrUnreadable: a record is not in the form the store writes (damaged
-	// or written by hand). DueReservations returns it beside its results,
-	// having dropped the unreadable records' index entries, so that one bad
-	// record does not stop the sweep.
+	// or written by hand). DueReservations, DuePlacements and
+	// ReleasedPlacements return it beside their results, having dropped the
+	// unreadable records' index entries, so that one bad record does not
+	// stop a sweep.
 	ErrUnreadable = errors.New("unreadable record")
 )
 
