@@ -108,7 +108,8 @@ type Options struct {
 	// group) and follows their session ended events, so that backfill
 	// tickets of sessions that are over are cancelled.
 	Bus *bus.Conn
-	// Owner identifies this process in the forming leases (default: host
+	// Owner identifies this process in the forming and sweep leases and as
+	// the owner of the game session placements it places (default: host
 	// name and a random suffix).
 	Owner string
 	// LeaseTTL is how long a configuration stays owned without renewal
