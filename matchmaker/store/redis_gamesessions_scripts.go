@@ -6,9 +6,10 @@ import "github.com/redis/go-redis/v9"
 // {f:FLEETID}), so one cluster slot. The scripts that read or write a
 // fleet's game session indexes share KEYS[1..8] (see Redis.fleetKeys): the
 // fleet's game sessions (ZSET by creation ms), its ended sessions (ZSET by
-// expiry ms), one ZSET per status, and the fleet record. They first purge
-// the ended sessions whose retention is over from the indexes (the records
-// themselves expire by PEXPIRE), on Redis's clock.
+// expiry ms), one ZSET per status, and the fleet record. Those that change
+// or read the indexes first purge the ended sessions whose retention is
+// over from them (the records themselves expire by PEXPIRE), on Redis's
+// clock; the player session creates, which change no index, do not.
 //
 // A game session HASH has the fields b (JSON body without Status, Version
 // and CurrentPlayerSessionCount), s (status), v (version), c (player
@@ -148,6 +149,7 @@ return reply
 // {'status', s}, {'deny'}, {'full', c, m} or {'exists', id}.
 const luaCreatePlayerSessions = luaGSPrelude + `
 local n = #KEYS - 10
+local ids = {}
 ` + luaCreatePlayerSessionsChecks + luaCreatePlayerSessionsWrites
 
 // createPlayerSessionsIndexed is createPlayerSessions that also writes the
@@ -162,15 +164,14 @@ local n = #KEYS - 10
 const luaCreatePlayerSessionsIndexed = luaGSPrelude + `
 local n = (#KEYS - 11) / 3
 local fleet = ARGV[#ARGV]
+local ids = {}
+for i = 1, n do ids[i] = KEYS[10 + n + 2 * i - 1] end
 ` + luaCreatePlayerSessionsChecks + `
-local ids, mset, reserved = {}, {}, {}
+local mset, reserved = {}, {}
 for i = 1, n do
-	ids[i] = KEYS[10 + n + 2 * i - 1]
 	table.insert(mset, ids[i])
 	table.insert(mset, fleet)
 end
-local t = taken(ids)
-if t then return {'exists', ARGV[5 * t - 3]} end
 redis.call('MSET', unpack(mset))
 for i = 1, n do
 	local a = 5 * i - 3
@@ -242,9 +243,11 @@ return redis.call('ZCARD', KEYS[1])
 `
 
 // luaCreatePlayerSessionsChecks refuses, before any write, the n player
-// sessions the game session cannot take.
+// sessions the game session cannot take, or whose ids are taken: their keys
+// in the fleet, or their global index keys ids (empty when the script does
+// not write them). It does not purge the fleet's indexes (luaGSPrelude):
+// the game session it reads is live, and the indexes' readers purge.
 const luaCreatePlayerSessionsChecks = `
-purge()
 local gs = redis.call('HMGET', KEYS[9], 's', 'pol', 'c', 'm')
 if not gs[1] then return {'notfound'} end
 if gs[1] ~= 'ACTIVE' then return {'status', gs[1]} end
@@ -254,8 +257,10 @@ for i = 1, n do
 	if holds(ARGV[5 * i - 1]) then add = add + 1 end
 end
 if tonumber(gs[3]) + add > tonumber(gs[4]) then return {'full', gs[3], gs[4]} end
-local t = taken({unpack(KEYS, 11, 10 + n)})
-if t then return {'exists', ARGV[5 * t - 3]} end
+local known = {unpack(KEYS, 11, 10 + n)}
+for i, k in ipairs(ids) do known[n + i] = k end
+local t = taken(known)
+if t then return {'exists', ARGV[5 * ((t - 1) % n + 1) - 3]} end
 `
 
 // luaCreatePlayerSessionsWrites writes the n player sessions and answers.

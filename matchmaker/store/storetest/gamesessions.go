@@ -549,6 +549,7 @@ func testPlayerSessionsRefused(t *testing.T, open Opener) {
 	dup[1].PlayerId = "p-dup"
 	_, err = s.CreatePlayerSessions(ctx, gs.GameSessionId, dup)
 	wantErr(t, err, store.ErrExists, "a taken player session id")
+	wantNamed(t, err, "psess-1", "a taken player session id")
 	nothingWritten("taken id", dup[:1])
 
 	// Player session ids are global: one taken in another fleet's session
@@ -556,6 +557,7 @@ func testPlayerSessionsRefused(t *testing.T, open Opener) {
 	other := createGS(t, s, gameSession(fleetB, "g-other", 3, 0))
 	_, err = s.CreatePlayerSessions(ctx, other.GameSessionId, []store.PlayerSession{playerSession(other.GameSessionId, "psess-1", "p-other", 0)})
 	wantErr(t, err, store.ErrExists, "a player session id taken in another fleet")
+	wantNamed(t, err, "psess-1", "a player session id taken in another fleet")
 	if got := getGS(t, s, other.GameSessionId); got.CurrentPlayerSessionCount != 0 {
 		t.Fatalf("a refused player session counts in the other fleet's session: %d", got.CurrentPlayerSessionCount)
 	}

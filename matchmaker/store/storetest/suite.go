@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,6 +128,14 @@ func wantErr(t *testing.T, err, want error, what string) {
 	t.Helper()
 	if !errors.Is(err, want) {
 		t.Fatalf("%s: got error %v, want %v", what, err, want)
+	}
+}
+
+// wantNamed fails t unless err's message names id.
+func wantNamed(t *testing.T, err error, id, what string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), id) {
+		t.Fatalf("%s: error %v does not name %s", what, err, id)
 	}
 }
 
