@@ -193,6 +193,15 @@ func (e *sessionEnv) describe(gsID string) GameSession {
 	return out.GameSessions[0]
 }
 
+// sessionIs fails the test unless game session gsID (what, in the message)
+// is want now.
+func (e *sessionEnv) sessionIs(gsID, want, what string) {
+	e.t.Helper()
+	if got := e.describe(gsID).Status; got != want {
+		e.t.Fatalf("%s is %s, want %s", what, got, want)
+	}
+}
+
 func (e *sessionEnv) playerSession(id string) PlayerSession {
 	e.t.Helper()
 	out, err := e.svc.DescribePlayerSessions(e.ctx, &DescribePlayerSessionsInput{PlayerSessionId: id})
@@ -377,16 +386,12 @@ func TestOrphanActivationEnds(t *testing.T) {
 		read, deleted, listed := stuckIn(e.fleet, "read"), stuckIn(e.fleet, "deleted"), stuckIn(other, "listed")
 		swept := stuckIn(unread, "swept")
 		e.clk.Advance(activationOrphanAfter)
-		if got := e.describe(read).Status; got != "ACTIVATING" {
-			t.Fatalf("within the longest activation: %s, want ACTIVATING", got)
-		}
+		e.sessionIs(read, "ACTIVATING", "within the longest activation, the session")
 		if _, err := e.svc.DeleteFleet(e.ctx, &DeleteFleetInput{FleetId: e.fleet.FleetId}); err == nil || !AsError(err).Conflict {
 			t.Fatalf("DeleteFleet with activations in progress: %v, want a conflict", err)
 		}
 		e.clk.Advance(time.Second)
-		if got := e.describe(read).Status; got != "ERROR" {
-			t.Fatalf("past the longest activation: %s, want ERROR", got)
-		}
+		e.sessionIs(read, "ERROR", "past the longest activation, the session")
 		if _, err := e.svc.DeleteFleet(e.ctx, &DeleteFleetInput{FleetId: e.fleet.FleetId}); err != nil {
 			t.Fatalf("DeleteFleet with only orphan activations: %v", err)
 		}

@@ -126,9 +126,7 @@ func TestSweepEndsOrphanPlacements(t *testing.T) {
 				t.Fatalf("%s is %s, want %s", id, got, want)
 			}
 		}
-		if got := e.describe(gs.GameSessionId).Status; got != "TERMINATING" {
-			t.Fatalf("the dead matchmaker's game session is %s, want TERMINATING", got)
-		}
+		e.sessionIs(gs.GameSessionId, "TERMINATING", "the dead matchmaker's game session")
 		if got := events.types(); len(got) != 2 || got[0] != EventPlacementTimedOut || got[1] != EventPlacementTimedOut {
 			t.Fatalf("queue events %v, want two PlacementTimedOut", got)
 		}
@@ -149,9 +147,7 @@ func TestTakeOverEndsARecordedGameSession(t *testing.T) {
 		if n, err := e.svc.sweepPlacements(e.ctx); err != nil || n != 1 {
 			t.Fatalf("sweep: %d, %v; want 1 placement taken over", n, err)
 		}
-		if got := e.describe(left.GameSessionId).Status; got != "TERMINATING" {
-			t.Fatalf("the recorded game session is %s, want TERMINATING", got)
-		}
+		e.sessionIs(left.GameSessionId, "TERMINATING", "the recorded game session")
 		if p := e.storedPlacement("pl-left"); p.GameSessionId != "" || p.Owner != e.svc.owner() {
 			t.Fatalf("placement taken over %+v, want owned by %s without a game session", p, e.svc.owner())
 		}

@@ -291,9 +291,7 @@ func TestOrphanPlacementEndsItsGameSession(t *testing.T) {
 		e.storePending("pl-orphan", "gone", time.Second, gs.GameSessionId)
 		e.clk.Advance(time.Second + placementOrphanGrace + time.Millisecond)
 		e.placementStatus("pl-orphan", "TIMED_OUT")
-		if got := e.describe(gs.GameSessionId).Status; got != "TERMINATING" {
-			t.Fatalf("the orphan placement's game session is %s, want TERMINATING", got)
-		}
+		e.sessionIs(gs.GameSessionId, "TERMINATING", "the orphan placement's game session")
 	})
 }
 
