@@ -7,22 +7,22 @@ import (
 )
 
 // playerSessionBody is the JSON the store keeps of p (a player session
-// HASH's field b): p without its status, version and termination time,
-// which the HASH holds apart. It is what Marshal writes of that copy.
+// HASH's field b): what the HASH does not hold in its other fields or name
+// in its key. Its id is in the key, its player and game session in fields
+// p and g, its fleet is its game session's (GameSessionFleet) unless
+// FleetId says otherwise, and its status, version and termination time are
+// fields of their own; decodePlayerSession puts them back. It is what
+// Marshal writes of those members (TestPlayerSessionBodyIsMarshal). Records
+// written before 2026-12-07 hold every member in the body, which
+// decodePlayerSession reads as well.
 func playerSessionBody(p *PlayerSession) ([]byte, error) {
-	b := make([]byte, 0, 192+len(p.PlayerSessionId)+len(p.PlayerId)+len(p.GameSessionId)+len(p.FleetId)+
-		len(p.FleetArn)+len(p.PlayerData)+len(p.IpAddress)+len(p.DnsName))
-	b = append(b, `{"PlayerSessionId":`...)
-	b = wirejson.String(b, p.PlayerSessionId)
-	b = append(b, `,"PlayerId":`...)
-	b = wirejson.String(b, p.PlayerId)
-	b = append(b, `,"GameSessionId":`...)
-	b = wirejson.String(b, p.GameSessionId)
-	b = append(b, `,"FleetId":`...)
-	b = wirejson.String(b, p.FleetId)
+	// Each member starts with a comma; the first one's becomes the brace.
+	b := make([]byte, 0, 128+len(p.FleetId)+len(p.FleetArn)+len(p.PlayerData)+len(p.IpAddress)+len(p.DnsName))
+	if p.FleetId != GameSessionFleet(p.GameSessionId) {
+		b = wirejson.Member(b, "FleetId", p.FleetId)
+	}
 	b = wirejson.MemberOmitEmpty(b, "FleetArn", p.FleetArn)
 	b = wirejson.MemberOmitEmpty(b, "PlayerData", p.PlayerData)
-	b = append(b, `,"Status":""`...)
 	b = wirejson.MemberOmitEmpty(b, "IpAddress", p.IpAddress)
 	b = wirejson.MemberOmitEmpty(b, "DnsName", p.DnsName)
 	if p.Port != 0 {
@@ -36,5 +36,9 @@ func playerSessionBody(p *PlayerSession) ([]byte, error) {
 			return nil, fmt.Errorf("player session CreationTime: %w", err)
 		}
 	}
+	if len(b) == 0 {
+		return []byte("{}"), nil
+	}
+	b[0] = '{'
 	return append(b, '}'), nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -702,28 +703,46 @@ func (r *Redis) undoPlayerIndexes(ctx context.Context, x *playerIndexes) {
 }
 
 // psFields are the player session HASH fields a read fetches.
-var psFields = []string{"b", "s", "v", "e"}
+var psFields = []string{"b", "s", "v", "e", "p", "g"}
 
-func decodePlayerSession(f []string) (ps PlayerSession, ok bool, err error) {
-	if len(f) < 4 || f[0] == "" {
+// decodePlayerSession reads the player session id from its HASH's fields
+// psFields (ok false when it has none). What the body leaves out
+// (playerSessionBody) comes from the id, the fields p and g and the game
+// session's fleet.
+func decodePlayerSession(id string, f []string) (ps PlayerSession, ok bool, err error) {
+	if len(f) < len(psFields) || f[0] == "" {
 		return PlayerSession{}, false, nil
 	}
-	if err := json.Unmarshal([]byte(f[0]), &ps); err != nil {
-		return PlayerSession{}, false, fmt.Errorf("decode player session: %w", err)
+	var body struct {
+		PlayerSession
+		// FleetId is in the body when it is not the game session's.
+		FleetId *string `json:"FleetId"`
+	}
+	if err := json.Unmarshal([]byte(f[0]), &body); err != nil {
+		return PlayerSession{}, false, fmt.Errorf("decode player session %s: %w", id, err)
+	}
+	ps = body.PlayerSession
+	ps.PlayerSessionId = cmp.Or(ps.PlayerSessionId, id)
+	ps.PlayerId = cmp.Or(ps.PlayerId, f[4])
+	ps.GameSessionId = cmp.Or(ps.GameSessionId, f[5])
+	if body.FleetId != nil {
+		ps.FleetId = *body.FleetId
+	} else {
+		ps.FleetId = GameSessionFleet(ps.GameSessionId)
 	}
 	ps.Status = PlayerSessionStatus(f[1])
 	if ps.Version, err = strconv.ParseInt(f[2], 10, 64); err != nil {
-		return PlayerSession{}, false, fmt.Errorf("decode player session %s version: %w", ps.PlayerSessionId, err)
+		return PlayerSession{}, false, fmt.Errorf("decode player session %s version: %w", id, err)
 	}
 	if ps.TerminationTime, err = parseNs(f[3]); err != nil {
-		return PlayerSession{}, false, fmt.Errorf("decode player session %s termination: %w", ps.PlayerSessionId, err)
+		return PlayerSession{}, false, fmt.Errorf("decode player session %s termination: %w", id, err)
 	}
 	return ps, true, nil
 }
 
-// readPlayerSessions reads player sessions by key; found[i] tells whether
-// keys[i] exists.
-func (r *Redis) readPlayerSessions(ctx context.Context, keys []string) (ps []PlayerSession, found []bool, err error) {
+// readPlayerSessions reads the player sessions ids[i] by their keys[i];
+// found[i] tells whether keys[i] exists.
+func (r *Redis) readPlayerSessions(ctx context.Context, keys, ids []string) (ps []PlayerSession, found []bool, err error) {
 	if len(keys) == 0 {
 		return nil, nil, nil
 	}
@@ -737,7 +756,7 @@ func (r *Redis) readPlayerSessions(ctx context.Context, keys []string) (ps []Pla
 	}
 	found = make([]bool, len(keys))
 	for i, cmd := range cmds {
-		p, ok, err := decodePlayerSession(anyStrings(cmd.Val()))
+		p, ok, err := decodePlayerSession(ids[i], anyStrings(cmd.Val()))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -757,7 +776,7 @@ func (r *Redis) GetPlayerSession(ctx context.Context, id string) (PlayerSession,
 	if err != nil {
 		return PlayerSession{}, fmt.Errorf("get player session %s: %w", id, err)
 	}
-	ps, _, err := r.readPlayerSessions(ctx, []string{r.playerSessionPrefix(fleet) + id})
+	ps, _, err := r.readPlayerSessions(ctx, []string{r.playerSessionPrefix(fleet) + id}, []string{id})
 	if err != nil {
 		return PlayerSession{}, fmt.Errorf("get player session %s: %w", id, err)
 	}
@@ -809,7 +828,7 @@ func (r *Redis) sessionPlayers(ctx context.Context, gameSessionID string) ([]Pla
 	for i, id := range ids {
 		keys[i] = r.playerSessionPrefix(fleet) + id
 	}
-	ps, _, err := r.readPlayerSessions(ctx, keys)
+	ps, _, err := r.readPlayerSessions(ctx, keys, ids)
 	return ps, err
 }
 
@@ -824,16 +843,20 @@ func (r *Redis) playerSessionsOf(ctx context.Context, player string) ([]PlayerSe
 	if err != nil {
 		return nil, err
 	}
-	var read, readMembers []string
+	var read, readIDs, readMembers []string
 	var stale []any
 	for i, k := range keys {
 		if k == "" {
 			stale = append(stale, members[i])
 			continue
 		}
-		read, readMembers = append(read, k), append(readMembers, members[i])
+		id := members[i]
+		if _, bare, legacy := strings.Cut(id, " "); legacy {
+			id = bare
+		}
+		read, readIDs, readMembers = append(read, k), append(readIDs, id), append(readMembers, members[i])
 	}
-	ps, found, err := r.readPlayerSessions(ctx, read)
+	ps, found, err := r.readPlayerSessions(ctx, read, readIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -1078,10 +1101,11 @@ func (r *Redis) DueReservations(ctx context.Context, before time.Time, limit int
 
 // dueFields are the player session HASH fields DueReservations reads of a
 // reservation whose entry names its game session; dueFieldsWithRecord,
-// of one whose entry does not.
+// of one whose entry does not: its game session is field g, or the body's
+// (in records written before 2026-12-07).
 var (
 	dueFields           = []string{"s", "v"}
-	dueFieldsWithRecord = []string{"s", "v", "b"}
+	dueFieldsWithRecord = []string{"s", "v", "g", "b"}
 )
 
 // readDue completes p from its player session's fields (the values of
@@ -1098,13 +1122,17 @@ func readDue(p *Reservation, f []any) (bool, error) {
 		return false, fmt.Errorf("player session %s version %q: %w", p.PlayerSessionId, version, err)
 	}
 	p.Version = v
-	if p.GameSessionId == "" {
+	if p.GameSessionId == "" && len(f) == len(dueFieldsWithRecord) {
 		var rec struct{ GameSessionId string }
-		body, _ := f[len(f)-1].(string)
-		if len(f) < 3 || json.Unmarshal([]byte(body), &rec) != nil || rec.GameSessionId == "" {
-			return false, fmt.Errorf("player session %s: no game session id in its record", p.PlayerSessionId)
+		if g, _ := f[2].(string); g != "" {
+			rec.GameSessionId = g
+		} else if body, _ := f[3].(string); json.Unmarshal([]byte(body), &rec) != nil {
+			rec.GameSessionId = ""
 		}
 		p.GameSessionId = rec.GameSessionId
+	}
+	if p.GameSessionId == "" {
+		return false, fmt.Errorf("player session %s: no game session id in its record", p.PlayerSessionId)
 	}
 	return true, nil
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"slices"
@@ -193,13 +194,21 @@ func TestRedisOldReservationsMoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	// As an older Matchpoint left it: a and b in the old index only, with
-	// 2,500 later entries of player sessions that are gone; c in the new.
+	// 2,500 later entries of player sessions that are gone; c in the new;
+	// a's record as written before 2026-12-07 (no field g, the game session
+	// in the body).
 	const list, old = "mp:{_meta}:reservations", "mp:{_meta}:reserved"
+	oldBody, err := json.Marshal(ps[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	entries := []redis.Z{{Score: 2000, Member: "fleet-1 psess-b"}, {Score: 1000, Member: "fleet-1 psess-a"}}
 	for i := range 2500 {
 		entries = append(entries, redis.Z{Score: float64(2100 + i), Member: "fleet-1 psess-gone-" + strconv.Itoa(i)})
 	}
 	for _, err := range []error{
+		c.HDel(ctx, "mp:{f:fleet-1}:ps:psess-a", "g").Err(),
+		c.HSet(ctx, "mp:{f:fleet-1}:ps:psess-a", "b", oldBody).Err(),
 		c.Del(ctx, list).Err(),
 		c.ZAdd(ctx, old, entries...).Err(),
 		c.RPush(ctx, list, "5000 fleet-1 psess-c").Err(),
@@ -344,6 +353,9 @@ func TestRedisDueReservationsUnreadable(t *testing.T) {
 		}, `version "x"`},
 		{"old entry without a game session", func(t *testing.T, c *redis.Client, key, oldEntry string) {
 			if err := c.LSet(t.Context(), "mp:{_meta}:reservations", 0, oldEntry).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.HDel(t.Context(), key, "g").Err(); err != nil {
 				t.Fatal(err)
 			}
 			if err := c.HSet(t.Context(), key, "b", "{}").Err(); err != nil {
