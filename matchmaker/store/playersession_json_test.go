@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,6 +66,9 @@ func TestPlayerSessionBodyIsMarshal(t *testing.T) {
 // script does (body, status, version, termination, player, game session)
 // and reads them back, in the body of today and of before 2026-12-07.
 func TestPlayerSessionRecordRoundTrip(t *testing.T) {
+	if n := reflect.TypeFor[PlayerSession]().NumField(); n != 13 {
+		t.Fatalf("PlayerSession has %d fields; playerSessionBody, decodePlayerSession and randomPlayerSession know 13", n)
+	}
 	r := rand.New(rand.NewPCG(17, 4))
 	for range 3000 {
 		p := randomPlayerSession(r)
