@@ -1123,13 +1123,14 @@ func readDue(p *Reservation, f []any) (bool, error) {
 	}
 	p.Version = v
 	if p.GameSessionId == "" && len(f) == len(dueFieldsWithRecord) {
-		var rec struct{ GameSessionId string }
-		if g, _ := f[2].(string); g != "" {
-			rec.GameSessionId = g
-		} else if body, _ := f[3].(string); json.Unmarshal([]byte(body), &rec) != nil {
-			rec.GameSessionId = ""
+		p.GameSessionId, _ = f[2].(string)
+		if p.GameSessionId == "" {
+			var rec struct{ GameSessionId string }
+			body, _ := f[3].(string)
+			if json.Unmarshal([]byte(body), &rec) == nil {
+				p.GameSessionId = rec.GameSessionId
+			}
 		}
-		p.GameSessionId = rec.GameSessionId
 	}
 	if p.GameSessionId == "" {
 		return false, fmt.Errorf("player session %s: no game session id in its record", p.PlayerSessionId)
