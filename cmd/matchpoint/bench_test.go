@@ -298,13 +298,16 @@ func TestBenchFailureKind(t *testing.T) {
 // TestRunPacedCountsTheWait checks that a paced run measures each request
 // from the time it was due (no coordinated omission), on synctest's clock:
 // a server that keeps up shows its own time, one that falls behind shows
-// the requests waiting behind it, which timing from the send would hide.
+// the requests waiting behind it, which timing from the send would hide;
+// how late each was sent is reported beside it.
 func TestRunPacedCountsTheWait(t *testing.T) {
 	for _, tc := range []struct {
-		name         string
-		service      time.Duration
-		p50          time.Duration
-		maxLo, maxHi time.Duration
+		name                 string
+		service              time.Duration
+		p50                  time.Duration
+		maxLo, maxHi         time.Duration
+		lateP50              time.Duration
+		lateMaxLo, lateMaxHi time.Duration
 	}{
 		// Due every 1 ms; 500 µs each: no request waits.
 		{name: "keeps up", service: 500 * time.Microsecond, p50: 500 * time.Microsecond, maxLo: 500 * time.Microsecond, maxHi: 500 * time.Microsecond},
@@ -312,7 +315,8 @@ func TestRunPacedCountsTheWait(t *testing.T) {
 		// i ms and takes i+2 ms. 25 fit in 50 ms; the one or two left queued
 		// when the run ends (the pacer's last select may go either way) are
 		// served after them.
-		{name: "falls behind", service: 2 * time.Millisecond, p50: 15 * time.Millisecond, maxLo: 27 * time.Millisecond, maxHi: 28 * time.Millisecond},
+		{name: "falls behind", service: 2 * time.Millisecond, p50: 15 * time.Millisecond, maxLo: 27 * time.Millisecond, maxHi: 28 * time.Millisecond,
+			lateP50: 13 * time.Millisecond, lateMaxLo: 25 * time.Millisecond, lateMaxHi: 26 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -324,9 +328,27 @@ func TestRunPacedCountsTheWait(t *testing.T) {
 				if res.p50 != tc.p50 || res.max < tc.maxLo || res.max > tc.maxHi {
 					t.Errorf("%d requests: p50 %v, max %v; want %v and %v to %v", res.accepted, res.p50, res.max, tc.p50, tc.maxLo, tc.maxHi)
 				}
+				if res.late == nil {
+					t.Fatal("a paced run reports no send delays")
+				}
+				if res.late[0] != tc.lateP50 || res.late[3] < tc.lateMaxLo || res.late[3] > tc.lateMaxHi {
+					t.Errorf("sent after due: p50 %v, max %v; want %v and %v to %v", res.late[0], res.late[3], tc.lateP50, tc.lateMaxLo, tc.lateMaxHi)
+				}
+				if !strings.Contains(res.String(), "sent after due") {
+					t.Errorf("the report leaves out the send delays:\n%s", res)
+				}
 			})
 		})
 	}
+	// As fast as the workers go, nothing is due: no send delay to report.
+	synctest.Test(t, func(t *testing.T) {
+		res := runPaced(t.Context(), 5*time.Millisecond, 1, 0, func() benchRequest {
+			return benchRequest{do: func(int64) string { time.Sleep(time.Millisecond); return "" }, close: func() {}}
+		})
+		if res.late != nil || strings.Contains(res.String(), "sent after due") {
+			t.Errorf("unpaced run reports send delays:\n%s", res)
+		}
+	})
 }
 
 // TestPhaseProbe: from one scrape before and one after, the handler line

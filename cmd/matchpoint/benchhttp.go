@@ -44,10 +44,11 @@ func parseBenchURL(raw string) (benchTarget, error) {
 }
 
 // benchWorker is what one bench worker measured: the latencies of its
-// accepted requests and the count of each kind of failure.
+// accepted requests, how late after their due time each was sent, and the
+// count of each kind of failure.
 type benchWorker struct {
-	lat    []time.Duration
-	failed map[string]int64
+	lat, late []time.Duration
+	failed    map[string]int64
 }
 
 // benchConn is one keep-alive HTTP/1.1 connection of a bench worker: it writes
