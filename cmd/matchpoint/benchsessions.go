@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,9 +16,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // benchSessionsFlags are the settings of `bench gamesessions`.
@@ -172,13 +167,11 @@ func benchGameSessions(ctx context.Context, b benchSessionsFlags, w io.Writer) e
 }
 
 // gameLiftConn is a keep-alive connection to the GameLift JSON 1.1 face:
-// each request signed with Signature Version 4, as the AWS SDKs sign it.
+// each request signed with Signature Version 4, as the AWS SDKs sign it
+// (benchSigner).
 type gameLiftConn struct {
 	conn   benchConn
-	url    string
-	region string
-	creds  aws.Credentials
-	signer *v4.Signer
+	signer benchSigner
 }
 
 func newGameLiftConn(b benchSessionsFlags) (*gameLiftConn, error) {
@@ -188,10 +181,7 @@ func newGameLiftConn(b benchSessionsFlags) (*gameLiftConn, error) {
 	}
 	return &gameLiftConn{
 		conn:   benchConn{target: target, contentType: gameLiftContentType, keep: true},
-		url:    strings.TrimSuffix(b.url, "/") + "/",
-		region: b.region,
-		creds:  aws.Credentials{AccessKeyID: b.keyID, SecretAccessKey: b.secret},
-		signer: v4.NewSigner(),
+		signer: benchSigner{keyID: b.keyID, secret: b.secret, region: b.region, host: target.host, path: target.path},
 	}, nil
 }
 
@@ -224,26 +214,9 @@ func (e *gameLiftError) kind() string {
 
 // do sends one action with body and returns the answer's body, valid until
 // the next call; an error answer is a *gameLiftError.
-func (g *gameLiftConn) do(ctx context.Context, action string, body []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Host = g.conn.target.host
-	req.Header.Set("Content-Type", gameLiftContentType)
-	req.Header.Set("X-Amz-Target", "GameLift."+action)
-	sum := sha256.Sum256(body)
-	if err := g.signer.SignHTTP(ctx, g.creds, req, hex.EncodeToString(sum[:]), "gamelift", g.region, time.Now()); err != nil {
-		return nil, fmt.Errorf("sign %s: %w", action, err)
-	}
-	h := g.conn.header[:0]
-	for _, name := range []string{"X-Amz-Target", "X-Amz-Date", "Authorization"} {
-		h = append(h, name...)
-		h = append(h, ": "...)
-		h = append(h, req.Header.Get(name)...)
-		h = append(h, "\r\n"...)
-	}
-	g.conn.header, g.conn.body = h, body
+func (g *gameLiftConn) do(action string, body []byte) ([]byte, error) {
+	g.conn.header = g.signer.appendHeaders(g.conn.header[:0], action, body, time.Now())
+	g.conn.body = body
 	status, err := g.conn.post()
 	if err != nil {
 		return nil, fmt.Errorf("transport: %w", err)
@@ -259,12 +232,12 @@ func (g *gameLiftConn) do(ctx context.Context, action string, body []byte) ([]by
 
 // call marshals in, sends it as action and decodes the answer into out
 // (when not nil).
-func (g *gameLiftConn) call(ctx context.Context, action string, in, out any) error {
+func (g *gameLiftConn) call(action string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return fmt.Errorf("%s: %w", action, err)
 	}
-	resp, err := g.do(ctx, action, body)
+	resp, err := g.do(action, body)
 	if err != nil {
 		return fmt.Errorf("%s: %w", action, err)
 	}
@@ -307,18 +280,18 @@ func benchFleet(ctx context.Context, gl *gameLiftConn, run string) (string, erro
 		return "", fmt.Errorf("zip the bench script: %w", err)
 	}
 	var script struct{ Script struct{ ScriptId string } }
-	if err := gl.call(ctx, "CreateScript", map[string]any{"Name": "matchpoint-bench-" + run, "ZipFile": zipped.Bytes()}, &script); err != nil {
+	if err := gl.call("CreateScript", map[string]any{"Name": "matchpoint-bench-" + run, "ZipFile": zipped.Bytes()}, &script); err != nil {
 		return "", err
 	}
 	var fleet struct{ FleetAttributes struct{ FleetId string } }
-	if err := gl.call(ctx, "CreateFleet", map[string]any{"Name": "matchpoint-bench-" + run, "ScriptId": script.Script.ScriptId}, &fleet); err != nil {
+	if err := gl.call("CreateFleet", map[string]any{"Name": "matchpoint-bench-" + run, "ScriptId": script.Script.ScriptId}, &fleet); err != nil {
 		return "", err
 	}
 	id := fleet.FleetAttributes.FleetId
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var attrs struct{ FleetAttributes []struct{ Status string } }
-		if err := gl.call(ctx, "DescribeFleetAttributes", map[string]any{"FleetIds": []string{id}}, &attrs); err != nil {
+		if err := gl.call("DescribeFleetAttributes", map[string]any{"FleetIds": []string{id}}, &attrs); err != nil {
 			return "", err
 		}
 		if len(attrs.FleetAttributes) == 1 && attrs.FleetAttributes[0].Status == "ACTIVE" {
@@ -344,11 +317,11 @@ type benchSession struct {
 // createGameSession creates one game session and waits until it is ACTIVE:
 // the answer may say so already, or DescribeGameSessions does later. It
 // returns the session's id.
-func createGameSession(ctx context.Context, gl *gameLiftConn, fleet, name, mode string, maxPlayers int) (string, error) {
+func createGameSession(gl *gameLiftConn, fleet, name, mode string, maxPlayers int) (string, error) {
 	in := map[string]any{"FleetId": fleet, "Name": name, "MaximumPlayerSessionCount": maxPlayers,
 		"GameProperties": []map[string]string{{"Key": "mode", "Value": mode}}}
 	var out struct{ GameSession benchSession }
-	if err := gl.call(ctx, "CreateGameSession", in, &out); err != nil {
+	if err := gl.call("CreateGameSession", in, &out); err != nil {
 		return "", err
 	}
 	gs := out.GameSession
@@ -361,7 +334,7 @@ func createGameSession(ctx context.Context, gl *gameLiftConn, fleet, name, mode 
 			return "", fmt.Errorf("game session %s is not ACTIVE after 10s", gs.GameSessionId)
 		}
 		var d struct{ GameSessions []benchSession }
-		if err := gl.call(ctx, "DescribeGameSessions", map[string]any{"GameSessionId": gs.GameSessionId}, &d); err != nil {
+		if err := gl.call("DescribeGameSessions", map[string]any{"GameSessionId": gs.GameSessionId}, &d); err != nil {
 			return "", err
 		}
 		if len(d.GameSessions) != 1 {
@@ -388,7 +361,7 @@ func benchCreatePhase(ctx context.Context, gl *gameLiftConn, b benchSessionsFlag
 			return ctx.Err()
 		}
 		t0 := time.Now()
-		if _, err := createGameSession(ctx, gl, fleet, fmt.Sprintf("bench-%s-c%d", run, i), benchModes[i%len(benchModes)], 8); err != nil {
+		if _, err := createGameSession(gl, fleet, fmt.Sprintf("bench-%s-c%d", run, i), benchModes[i%len(benchModes)], 8); err != nil {
 			failed[failureKind(err)]++
 			continue
 		}
@@ -436,7 +409,7 @@ func createSessions(ctx context.Context, b benchSessionsFlags, fleet, name strin
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				if ids[i], err = createGameSession(ctx, gl, fleet, fmt.Sprintf("%s-%d", name, i), benchModes[i%len(benchModes)], maxPlayers); err != nil {
+				if ids[i], err = createGameSession(gl, fleet, fmt.Sprintf("%s-%d", name, i), benchModes[i%len(benchModes)], maxPlayers); err != nil {
 					errs[k] = err
 					return
 				}
@@ -483,7 +456,7 @@ func benchPlayersPhase(ctx context.Context, b benchSessionsFlags, fleet, run str
 				body = fmt.Appendf(body, `"bench-%s-%d-%d"`, run, i, j)
 			}
 			body = append(body, "]}"...)
-			if _, err := gl.do(ctx, "CreatePlayerSessions", body); err != nil {
+			if _, err := gl.do("CreatePlayerSessions", body); err != nil {
 				return failureKind(err)
 			}
 			return ""
@@ -501,7 +474,7 @@ func benchPlayersPhase(ctx context.Context, b benchSessionsFlags, fleet, run str
 }
 
 // activeSessions counts the fleet's ACTIVE game sessions.
-func activeSessions(ctx context.Context, gl *gameLiftConn, fleet string) (int, error) {
+func activeSessions(gl *gameLiftConn, fleet string) (int, error) {
 	total, token := 0, ""
 	for {
 		in := map[string]any{"FleetId": fleet, "StatusFilter": "ACTIVE", "Limit": 1000}
@@ -512,7 +485,7 @@ func activeSessions(ctx context.Context, gl *gameLiftConn, fleet string) (int, e
 			GameSessions []json.RawMessage
 			NextToken    string
 		}
-		if err := gl.call(ctx, "DescribeGameSessions", in, &out); err != nil {
+		if err := gl.call("DescribeGameSessions", in, &out); err != nil {
 			return 0, err
 		}
 		total += len(out.GameSessions)
@@ -528,7 +501,7 @@ func activeSessions(ctx context.Context, gl *gameLiftConn, fleet string) (int, e
 // with the filter and sort, 20 results at most, paced at b.searchRate for
 // b.duration.
 func benchSearchPhase(ctx context.Context, gl *gameLiftConn, b benchSessionsFlags, fleet, run string, w io.Writer) error {
-	have, err := activeSessions(ctx, gl, fleet)
+	have, err := activeSessions(gl, fleet)
 	if err != nil {
 		return err
 	}
@@ -538,7 +511,7 @@ func benchSearchPhase(ctx context.Context, gl *gameLiftConn, b benchSessionsFlag
 			return fmt.Errorf("create the sessions to search: %w", err)
 		}
 	}
-	if have, err = activeSessions(ctx, gl, fleet); err != nil {
+	if have, err = activeSessions(gl, fleet); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "search: %d ACTIVE sessions in the fleet (created the missing ones in %s)\n", have, time.Since(t0).Round(time.Millisecond))
@@ -549,7 +522,7 @@ func benchSearchPhase(ctx context.Context, gl *gameLiftConn, b benchSessionsFlag
 	// The first search of a fleet in a matchmaker reads all its sessions
 	// (the copy later searches bring up to date): timed apart.
 	t0 = time.Now()
-	if _, err := gl.do(ctx, "SearchGameSessions", body); err != nil {
+	if _, err := gl.do("SearchGameSessions", body); err != nil {
 		return fmt.Errorf("first search: %w", err)
 	}
 	fmt.Fprintf(w, "search: the first search (it loads the fleet's copy) took %s\n", time.Since(t0).Round(time.Millisecond))
@@ -562,7 +535,7 @@ func benchSearchPhase(ctx context.Context, gl *gameLiftConn, b benchSessionsFlag
 			return benchRequest{close: func() {}, do: func(int64) string { return err.Error() }}
 		}
 		return benchRequest{close: gl.close, do: func(int64) string {
-			resp, err := gl.do(ctx, "SearchGameSessions", body)
+			resp, err := gl.do("SearchGameSessions", body)
 			if err != nil {
 				return failureKind(err)
 			}
