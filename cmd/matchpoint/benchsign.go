@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"hash"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/internal/sigv4"
 )
 
 // benchSigner signs bench gamesessions' requests with AWS Signature
@@ -41,15 +43,14 @@ func (s *benchSigner) appendHeaders(h []byte, action string, body []byte, now ti
 		s.sec, s.amzDate = now.Unix(), now.Format("20060102T150405Z")
 	}
 	if day := s.amzDate[:8]; day != s.day {
-		key := hmacSum([]byte("AWS4"+s.secret), day)
-		for _, part := range []string{s.region, "gamelift", "aws4_request"} {
-			key = hmacSum(key, part)
-		}
-		s.mac, s.day = hmac.New(sha256.New, key), day
+		s.mac, s.day = hmac.New(sha256.New, sigv4.SigningKey(s.secret, day, s.region, "gamelift")), day
 		s.scope = day + "/" + s.region + "/gamelift/aws4_request"
 	}
 	c := append(s.canonical[:0], "POST\n"...)
-	c = appendURIPath(c, s.path)
+	if s.path == "" {
+		c = append(c, '/')
+	}
+	c = sigv4.AppendURIEncoded(c, s.path, false)
 	c = append(c, "\n\ncontent-type:"+gameLiftContentType+"\nhost:"...)
 	c = append(c, s.host...)
 	c = append(c, "\nx-amz-date:"...)
@@ -83,29 +84,4 @@ func (s *benchSigner) appendHeaders(h []byte, action string, body []byte, now ti
 	h = append(h, ", SignedHeaders="+gameLiftSignedHeaders+", Signature="...)
 	h = hex.AppendEncode(h, sig)
 	return append(h, "\r\n"...)
-}
-
-func hmacSum(key []byte, data string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(data))
-	return m.Sum(nil)
-}
-
-// appendURIPath appends the canonical form of an escaped URL path: each
-// byte but RFC 3986's unreserved ones and '/' percent-encoded, so an escape
-// is encoded once more, as the SDKs do for every service but S3.
-func appendURIPath(b []byte, path string) []byte {
-	const hexDigits = "0123456789ABCDEF"
-	if path == "" {
-		return append(b, '/')
-	}
-	for i := 0; i < len(path); i++ {
-		switch c := path[i]; {
-		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~', c == '/':
-			b = append(b, c)
-		default:
-			b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
-		}
-	}
-	return b
 }

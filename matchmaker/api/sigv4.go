@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/matchpoint-dev/matchpoint/internal/sigv4"
 )
 
 // maxClockSkew is how far a signed request's date may be from now.
@@ -148,7 +150,7 @@ func appendCanonicalRequest(b []byte, r *http.Request, signed string, body []byt
 	if p := r.URL.EscapedPath(); p == "" {
 		b = append(b, '/')
 	} else {
-		b = appendURIEncoded(b, p, false)
+		b = sigv4.AppendURIEncoded(b, p, false)
 	}
 	b = append(b, '\n')
 	if r.URL.RawQuery != "" {
@@ -250,30 +252,10 @@ func canonicalQuery(q url.Values) string {
 		vals := append([]string(nil), q[k]...)
 		sort.Strings(vals)
 		for _, v := range vals {
-			parts = append(parts, string(appendURIEncoded(nil, k, true))+"="+string(appendURIEncoded(nil, v, true)))
+			parts = append(parts, string(sigv4.AppendURIEncoded(nil, k, true))+"="+string(sigv4.AppendURIEncoded(nil, v, true)))
 		}
 	}
 	return strings.Join(parts, "&")
-}
-
-// appendURIEncoded appends s percent-encoded: everything but RFC 3986
-// unreserved characters (and '/', unless encodeSlash). A path is encoded so
-// once more, already escaped, as the AWS signers do for every service but
-// S3.
-func appendURIEncoded(b []byte, s string, encodeSlash bool) []byte {
-	const hexDigits = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == '~':
-			b = append(b, c)
-		case c == '/' && !encodeSlash:
-			b = append(b, c)
-		default:
-			b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
-		}
-	}
-	return b
 }
 
 // maxSigningKeys bounds the signing keys a Handler keeps: one per API key,
@@ -299,10 +281,7 @@ func (c *signingKeys) key(secret, date, region, service string) []byte {
 	if ok {
 		return k
 	}
-	k = hmacSHA256([]byte("AWS4"+secret), date)
-	k = hmacSHA256(k, region)
-	k = hmacSHA256(k, service)
-	k = hmacSHA256(k, "aws4_request")
+	k = sigv4.SigningKey(secret, date, region, service)
 	c.mu.Lock()
 	if c.keys == nil || len(c.keys) >= maxSigningKeys {
 		c.keys = make(map[string][]byte)
@@ -310,12 +289,6 @@ func (c *signingKeys) key(secret, date, region, service string) []byte {
 	c.keys[id] = k
 	c.mu.Unlock()
 	return k
-}
-
-func hmacSHA256(key []byte, data string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(data))
-	return m.Sum(nil)
 }
 
 // requestID returns a random request id for X-Amzn-RequestId.
