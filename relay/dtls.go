@@ -153,19 +153,27 @@ func (fp *fastPath) verify(c net.Conn, b []byte, in, out *protocol.Packet) *bind
 		}
 		return nil
 	}
-	// The association proves the most there is: it replaces any binding.
+	// The association proves the most there is: it replaces any binding. It is
+	// the peer's fast path before -15 leaves, and the link's fastMu, taken
+	// first, holds every fast message behind -15: a client that has read -15
+	// gets its fast messages over DTLS from then on, none before it.
 	bd := &binding{fp: fp, peer: p, proof: proofDTLS, dconn: c}
 	if old := fp.byPeer[p]; old != nil {
 		fp.unbindLocked(old)
 	}
 	fp.byPeer[p] = bd
+	bd.heard.Store(true)
+	l := p.link
+	l.fastMu.Lock()
+	p.fast.Store(&sinkBox{s: bd})
 	fp.mu.Unlock()
 	m.udpIn.Inc()
 	out.VerifyIdentityResult = protocol.VerifyIdentityResult{Success: true, PeerID: p.id}
-	if !bd.enqueue(out) {
+	out.Reliable = false
+	l.fastTail = protocol.AppendPacketTail(l.fastTail[:0], out)
+	if !bd.sendTailLocked(out.OpCode, l.fastTail, nil) {
 		bd.close(0, "")
 		return nil
 	}
-	bd.hear()
 	return bd
 }

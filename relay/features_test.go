@@ -459,3 +459,107 @@ func TestAutomaticBackfill(t *testing.T) {
 		t.Fatalf("%d backfill requests", len(reqs))
 	}
 }
+
+// TestDTLSBoundBeforeVerifyResult binds many DTLS associations at once, each
+// sent a fast message the moment its -15 has been read: every message arrives
+// over its association, none over the WebSocket (the relay makes the
+// association the peer's fast path before -15 leaves).
+func TestDTLSBoundBeforeVerifyResult(t *testing.T) {
+	cfg, caPEM, err := relay.DevCertificate("localhost", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := testOptions()
+	opts.TLS = cfg
+	h := newHarness(t, opts)
+	wss := strings.Replace(h.url, "ws://", "wss://", 1)
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		t.Fatal("CA does not parse")
+	}
+	const sessions = 16
+	var wg sync.WaitGroup
+	var overDTLS, lost sync.Map
+	for i := range sessions {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			reply := h.place(request(2))
+			a, err := client.Dial(ctx, wss, reply.PlayerSessions[0].PlayerSessionID, nil, client.Options{UDP: true, RootCAs: roots})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer a.Close()
+			b, err := client.Dial(ctx, wss, reply.PlayerSessions[1].PlayerSessionID, nil, client.Options{RootCAs: roots})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer b.Close()
+			dc, err := dtls.DialWithOptions("udp", h.relay.UDPAddr().(*net.UDPAddr), dtls.WithRootCAs(roots),
+				dtls.WithServerName("localhost"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer dc.Close()
+			if err := dc.HandshakeContext(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+			vi := protocol.Packet{OpCode: protocol.OpVerifyIdentity, Sender: b.PeerID()}
+			vi.SetMessage(protocol.MessageVerifyIdentity)
+			vi.VerifyIdentity = protocol.VerifyIdentityCommand{PeerID: b.PeerID(), ConnectToken: b.LoginResult().ConnectToken}
+			if _, err := dc.Write(protocol.AppendPacket(nil, &vi)); err != nil {
+				t.Error(err)
+				return
+			}
+			if err := dc.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+				t.Error(err)
+				return
+			}
+			buf := make([]byte, protocol.MaxFrameSize+1)
+			var in protocol.Packet
+			for in.OpCode != protocol.OpVerifyIdentityResult {
+				n, err := dc.Read(buf)
+				if err != nil || protocol.DecodePacket(buf[:n], &in) != nil {
+					t.Errorf("session %d: verify identity result: %v", i, err)
+					return
+				}
+			}
+			if !in.VerifyIdentityResult.Success {
+				t.Errorf("session %d: verify identity refused", i)
+				return
+			}
+			if err := a.Send(ctx, 3, client.ToPlayer(b.PeerID()), []byte("first"), false); err != nil {
+				t.Error(err)
+				return
+			}
+			go func() {
+				if m, ok := <-b.Messages(); ok && string(m.Payload) == "first" {
+					lost.Store(i, true)
+					dc.Close()
+				}
+			}()
+			for {
+				n, err := dc.Read(buf)
+				if err != nil {
+					return
+				}
+				if protocol.DecodePacket(buf[:n], &in) == nil && in.OpCode == 3 && string(in.Payload) == "first" {
+					overDTLS.Store(i, true)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	count := func(m *sync.Map) (n int) {
+		m.Range(func(any, any) bool { n++; return true })
+		return n
+	}
+	if d, l := count(&overDTLS), count(&lost); d != sessions || l != 0 {
+		t.Fatalf("of %d first fast messages, %d arrived over DTLS and %d over the WebSocket", sessions, d, l)
+	}
+}
