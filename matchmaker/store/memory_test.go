@@ -101,7 +101,11 @@ func BenchmarkMemoryCreateTicketParallel(b *testing.B) {
 }
 
 func BenchmarkMemoryCreateTicketWithEventParallel(b *testing.B) {
-	storetest.BenchmarkCreateTicketWithEventParallel(b, store.NewMemory(storetest.Options()))
+	storetest.BenchmarkCreateTicketWithEventParallel(b, store.NewMemory(storetest.Options()), nil)
+}
+
+func BenchmarkMemoryUpdateTicketsWithEvents(b *testing.B) {
+	storetest.BenchmarkUpdateTicketsWithEvents(b, store.NewMemory(storetest.Options()), nil)
 }
 
 func BenchmarkMemoryClaim(b *testing.B) {

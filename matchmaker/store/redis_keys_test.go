@@ -119,6 +119,58 @@ func TestRedisTerminalTicketsExpire(t *testing.T) {
 	}
 }
 
+// TestRedisBatchLeavesNoIndexEntry completes more tickets in one
+// UpdateTicketsWithEvents than a script passes to one Redis command (1,000
+// arguments), with a player kept by a newer ticket: every completed ticket
+// leaves the searching and deadline ZSETs, the versions HASH and the players
+// HASH, and the newer ticket keeps its player's entry and its own.
+func TestRedisBatchLeavesNoIndexEntry(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	const n = 2100
+	var batch []store.Ticket
+	for i := range n {
+		tk := store.Ticket{TicketId: fmt.Sprintf("t%d", i), ConfigurationName: "cfg-a", Status: store.StatusSearching,
+			Players: []store.Player{{PlayerId: fmt.Sprintf("p%d", i)}}, StartTime: time.Now(), Deadline: time.Now().Add(time.Minute)}
+		if i%2 == 0 {
+			tk.Players = append(tk.Players, store.Player{PlayerId: fmt.Sprintf("q%d", i)})
+		}
+		if _, err := s.CreateTicket(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+		tk.Version, tk.Status = 1, store.StatusCompleted
+		batch = append(batch, tk)
+	}
+	// A newer ticket takes p0 over (t0 stays SEARCHING in the store until the
+	// batch: the duplicate-player rule cancels it, so the batch ends it from
+	// version 2).
+	newer := store.Ticket{TicketId: "newer", ConfigurationName: "cfg-a", Status: store.StatusSearching,
+		Players: []store.Player{{PlayerId: "p0"}}, StartTime: time.Now(), Deadline: time.Now().Add(time.Minute)}
+	if _, err := s.CreateTicket(ctx, newer); err != nil {
+		t.Fatal(err)
+	}
+	batch[0].Version = 2
+	if _, _, err := s.UpdateTicketsWithEvents(ctx, "cfg-a", batch, nil); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string][]string{
+		"mp:{cfg-a}:searching": {"newer"}, "mp:{cfg-a}:deadlines": {"newer"},
+	} {
+		got, err := c.ZRange(ctx, key, 0, -1).Result()
+		if err != nil || strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s holds %v (%v), want %v", key, got, err, want)
+		}
+	}
+	for key, want := range map[string]map[string]string{
+		"mp:{cfg-a}:searching:v": {"newer": "1"}, "mp:{cfg-a}:players": {"p0": "newer"},
+	} {
+		got, err := c.HGetAll(ctx, key).Result()
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s holds %d entries %.200v (%v), want %v", key, len(got), got, err, want)
+		}
+	}
+}
+
 // TestRedisUpdateMovesTheIDEntryExpiry: an update to a terminal status gives
 // the ticket's global id entry the retention as TTL in the same step, an
 // update that revives the ticket takes it away again, and so does

@@ -1,9 +1,13 @@
 package store_test
 
 import (
+	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -45,10 +49,37 @@ func TestRedisConformance(t *testing.T) {
 }
 
 func newRedisForBench(b *testing.B) *store.Redis {
+	s, _ := newRedisForBenchCPU(b)
+	return s
+}
+
+// newRedisForBenchCPU is newRedisForBench with a reader of the server's CPU
+// time (INFO cpu: used_cpu_sys plus used_cpu_user).
+func newRedisForBenchCPU(b *testing.B) (*store.Redis, storetest.ServerCPU) {
 	srv := redistest.Start(b)
 	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	b.Cleanup(func() { _ = c.Close() })
-	return store.NewRedis(c, storetest.Options())
+	cpu := func() (time.Duration, error) {
+		info, err := c.Info(context.Background(), "cpu").Result()
+		if err != nil {
+			return 0, fmt.Errorf("redis info cpu: %w", err)
+		}
+		var total time.Duration
+		for _, field := range []string{"used_cpu_sys:", "used_cpu_user:"} {
+			_, rest, ok := strings.Cut(info, "\n"+field)
+			if !ok {
+				return 0, fmt.Errorf("redis info cpu: no %s in %q", field, info)
+			}
+			v, _, _ := strings.Cut(rest, "\r")
+			seconds, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return 0, fmt.Errorf("redis info cpu %s: %w", field, err)
+			}
+			total += time.Duration(seconds * float64(time.Second))
+		}
+		return total, nil
+	}
+	return store.NewRedis(c, storetest.Options()), cpu
 }
 
 func BenchmarkRedisCreateTicket(b *testing.B) {
@@ -60,7 +91,13 @@ func BenchmarkRedisCreateTicketParallel(b *testing.B) {
 }
 
 func BenchmarkRedisCreateTicketWithEventParallel(b *testing.B) {
-	storetest.BenchmarkCreateTicketWithEventParallel(b, newRedisForBench(b))
+	s, cpu := newRedisForBenchCPU(b)
+	storetest.BenchmarkCreateTicketWithEventParallel(b, s, cpu)
+}
+
+func BenchmarkRedisUpdateTicketsWithEvents(b *testing.B) {
+	s, cpu := newRedisForBenchCPU(b)
+	storetest.BenchmarkUpdateTicketsWithEvents(b, s, cpu)
 }
 
 func BenchmarkRedisClaim(b *testing.B) {

@@ -345,7 +345,7 @@ func (r *Redis) UpdateTicketsWithEvents(ctx context.Context, configuration strin
 		return nil, nil, err
 	}
 	keys := append(r.poolKeys(configuration, 2+2*len(tickets)), r.cfgKey(configuration, "events:seq"), r.cfgKey(configuration, "events"))
-	argv := make([]any, 0, 3+11*len(tickets)+2*len(events))
+	argv := make([]any, 0, 3+12*len(tickets)+2*len(events))
 	argv = append(argv, len(tickets), r.opts.Retention.Milliseconds(), r.opts.MaxEvents)
 	for i := range tickets {
 		t := &tickets[i]
@@ -354,7 +354,7 @@ func (r *Redis) UpdateTicketsWithEvents(ctx context.Context, configuration strin
 			return nil, nil, fmt.Errorf("update ticket %s: %w", t.TicketId, err)
 		}
 		keys = append(keys, r.ticketKey(configuration, t.TicketId))
-		argv = append(argv, t.TicketId, t.Version)
+		argv = append(argv, t.TicketId, t.Version, t.Version+1)
 		argv = append(argv, args...)
 	}
 	if r.oneServer {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
@@ -65,14 +66,12 @@ func BenchmarkCreateTicketParallel(b *testing.B, s store.Store) {
 // through CreateTicketWithEvent, with an event payload of the size of a
 // one-player MatchmakingSearching event: what StartMatchmaking costs the
 // store.
-func BenchmarkCreateTicketWithEventParallel(b *testing.B, s store.Store) {
+func BenchmarkCreateTicketWithEventParallel(b *testing.B, s store.Store, serverCPU ServerCPU) {
 	benchSetup(b, s)
 	ctx := b.Context()
-	payload := make([]byte, 700)
-	for i := range payload {
-		payload[i] = 'e'
-	}
+	payload := eventPayload()
 	var next atomic.Int64
+	cpu := serverCPU.start(b)
 	b.ReportAllocs()
 	b.SetParallelism(16)
 	b.ResetTimer()
@@ -84,6 +83,114 @@ func BenchmarkCreateTicketWithEventParallel(b *testing.B, s store.Store) {
 			}
 		}
 	})
+	b.StopTimer()
+	cpu.report(b, b.N, "ticket")
+}
+
+// ServerCPU reads the CPU time the store's server has used so far (Redis's
+// INFO cpu); nil for a store in the process.
+type ServerCPU func() (time.Duration, error)
+
+// serverCPUMeter sums a server's CPU over the timed parts of a benchmark.
+type serverCPUMeter struct {
+	read  ServerCPU
+	from  time.Duration
+	spent time.Duration
+}
+
+// start starts a meter at the server's CPU time now.
+func (f ServerCPU) start(b *testing.B) *serverCPUMeter {
+	m := &serverCPUMeter{read: f}
+	m.resume(b)
+	return m
+}
+
+// resume starts a timed part.
+func (m *serverCPUMeter) resume(b *testing.B) {
+	if m.read == nil {
+		return
+	}
+	t, err := m.read()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.from = t
+}
+
+// pause ends a timed part.
+func (m *serverCPUMeter) pause(b *testing.B) {
+	if m.read == nil {
+		return
+	}
+	t, err := m.read()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.spent += t - m.from
+}
+
+// report ends the last timed part and reports the server's CPU per unit
+// (n units in all).
+func (m *serverCPUMeter) report(b *testing.B, n int, unit string) {
+	if m.read == nil || n == 0 {
+		return
+	}
+	m.pause(b)
+	b.ReportMetric(float64(m.spent.Nanoseconds())/1e3/float64(n), "server-µs/"+unit)
+}
+
+// eventPayload is an event payload of the size of a one-player matchmaking
+// event.
+func eventPayload() []byte {
+	payload := make([]byte, 700)
+	for i := range payload {
+		payload[i] = 'e'
+	}
+	return payload
+}
+
+// BenchmarkUpdateTicketsWithEvents measures what the match former's commit
+// of a pass of 1v1 matches costs the store: UpdateTicketsWithEvents of 25
+// matches, 50 SEARCHING one-player tickets to COMPLETED with two events a
+// match (PotentialMatchCreated and MatchmakingSucceeded), the tickets
+// created outside the timer. It reports the time per ticket and, with
+// serverCPU, the server's CPU per ticket.
+func BenchmarkUpdateTicketsWithEvents(b *testing.B, s store.Store, serverCPU ServerCPU) {
+	const matches = 25
+	benchSetup(b, s)
+	ctx := b.Context()
+	payload := eventPayload()
+	tickets := make([]store.Ticket, 2*matches)
+	events := make([]store.NewEvent, 0, 2*matches)
+	next := 0
+	cpu := serverCPU.start(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		cpu.pause(b)
+		events = events[:0]
+		for i := range tickets {
+			tickets[i] = benchTicket(next)
+			next++
+			if _, err := s.CreateTicket(ctx, tickets[i]); err != nil {
+				b.Fatal(err)
+			}
+			tickets[i].Version, tickets[i].Status = 1, store.StatusCompleted
+			if i%2 == 1 {
+				ids := []string{tickets[i-1].TicketId, tickets[i].TicketId}
+				events = append(events, store.NewEvent{TicketIds: ids, Payload: payload}, store.NewEvent{TicketIds: ids, Payload: payload})
+			}
+		}
+		cpu.resume(b)
+		b.StartTimer()
+		if _, _, err := s.UpdateTicketsWithEvents(ctx, cfgA, tickets, events); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(tickets)), "ns/ticket")
+	cpu.report(b, b.N*len(tickets), "ticket")
 }
 
 // BenchmarkClaim measures Claim of a 10-ticket match (the tickets are
