@@ -26,20 +26,27 @@ import (
 	"github.com/matchpoint-dev/matchpoint/relay/relaytest"
 )
 
-func TestTLSAndDTLS(t *testing.T) {
+// newTLSHarness is a harness whose relay has a development certificate: its
+// wss:// URL, the CA's PEM and a pool that trusts it.
+func newTLSHarness(t *testing.T) (h *harness, wss string, caPEM []byte, roots *x509.CertPool) {
+	t.Helper()
 	cfg, caPEM, err := relay.DevCertificate("localhost", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := testOptions()
 	opts.TLS = cfg
-	h := newHarness(t, opts)
-	wss := strings.Replace(h.url, "ws://", "wss://", 1)
-	reply := h.place(request(2))
-	roots := x509.NewCertPool()
+	h = newHarness(t, opts)
+	roots = x509.NewCertPool()
 	if !roots.AppendCertsFromPEM(caPEM) {
 		t.Fatal("CA does not parse")
 	}
+	return h, strings.Replace(h.url, "ws://", "wss://", 1), caPEM, roots
+}
+
+func TestTLSAndDTLS(t *testing.T) {
+	h, wss, caPEM, roots := newTLSHarness(t)
+	reply := h.place(request(2))
 	// Without trusting the CA, wss fails.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -465,18 +472,7 @@ func TestAutomaticBackfill(t *testing.T) {
 // over its association, none over the WebSocket (the relay makes the
 // association the peer's fast path before -15 leaves).
 func TestDTLSBoundBeforeVerifyResult(t *testing.T) {
-	cfg, caPEM, err := relay.DevCertificate("localhost", "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := testOptions()
-	opts.TLS = cfg
-	h := newHarness(t, opts)
-	wss := strings.Replace(h.url, "ws://", "wss://", 1)
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(caPEM) {
-		t.Fatal("CA does not parse")
-	}
+	h, wss, _, roots := newTLSHarness(t)
 	const sessions = 16
 	var wg sync.WaitGroup
 	var overDTLS, lost sync.Map

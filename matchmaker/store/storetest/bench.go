@@ -105,28 +105,30 @@ func (f ServerCPU) start(b *testing.B) *serverCPUMeter {
 	return m
 }
 
-// resume starts a timed part.
-func (m *serverCPUMeter) resume(b *testing.B) {
+// now reads the server's CPU time; false without a reader.
+func (m *serverCPUMeter) now(b *testing.B) (time.Duration, bool) {
 	if m.read == nil {
-		return
+		return 0, false
 	}
 	t, err := m.read()
 	if err != nil {
 		b.Fatal(err)
 	}
-	m.from = t
+	return t, true
+}
+
+// resume starts a timed part.
+func (m *serverCPUMeter) resume(b *testing.B) {
+	if t, ok := m.now(b); ok {
+		m.from = t
+	}
 }
 
 // pause ends a timed part.
 func (m *serverCPUMeter) pause(b *testing.B) {
-	if m.read == nil {
-		return
+	if t, ok := m.now(b); ok {
+		m.spent += t - m.from
 	}
-	t, err := m.read()
-	if err != nil {
-		b.Fatal(err)
-	}
-	m.spent += t - m.from
 }
 
 // report ends the last timed part and reports the server's CPU per unit
