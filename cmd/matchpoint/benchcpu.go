@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/internal/rediscpu"
 )
 
 // cpuFlags name the processes whose CPU a bench run charges to its unit of
@@ -232,19 +234,13 @@ func metricsCPUSeconds(ctx context.Context, url string) (float64, error) {
 
 // redisCPUSeconds is a Redis server's used_cpu_user + used_cpu_sys.
 func redisCPUSeconds(ctx context.Context, opts *redis.Options) (float64, error) {
-	info, err := redisInfo(ctx, opts, "cpu")
+	c := redis.NewClient(opts)
+	defer c.Close()
+	used, err := rediscpu.Used(ctx, c)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("redis %s: %w", opts.Addr, err)
 	}
-	var total float64
-	for _, k := range []string{"used_cpu_user", "used_cpu_sys"} {
-		f, err := strconv.ParseFloat(info[k], 64)
-		if err != nil {
-			return 0, fmt.Errorf("redis %s: INFO cpu %s: %q", opts.Addr, k, info[k])
-		}
-		total += f
-	}
-	return total, nil
+	return used.Seconds(), nil
 }
 
 // redisProcCounts is a Redis server's procCounts, when it runs on this

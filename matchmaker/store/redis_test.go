@@ -2,8 +2,6 @@ package store_test
 
 import (
 	"context"
-	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/matchpoint-dev/matchpoint/internal/rediscpu"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/storetest"
@@ -59,26 +58,7 @@ func newRedisForBenchCPU(b *testing.B) (*store.Redis, storetest.ServerCPU) {
 	srv := redistest.Start(b)
 	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	b.Cleanup(func() { _ = c.Close() })
-	cpu := func() (time.Duration, error) {
-		info, err := c.Info(context.Background(), "cpu").Result()
-		if err != nil {
-			return 0, fmt.Errorf("redis info cpu: %w", err)
-		}
-		var total time.Duration
-		for _, field := range []string{"used_cpu_sys:", "used_cpu_user:"} {
-			_, rest, ok := strings.Cut(info, "\n"+field)
-			if !ok {
-				return 0, fmt.Errorf("redis info cpu: no %s in %q", field, info)
-			}
-			v, _, _ := strings.Cut(rest, "\r")
-			seconds, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return 0, fmt.Errorf("redis info cpu %s: %w", field, err)
-			}
-			total += time.Duration(seconds * float64(time.Second))
-		}
-		return total, nil
-	}
+	cpu := func() (time.Duration, error) { return rediscpu.Used(context.Background(), c) }
 	return store.NewRedis(c, storetest.Options()), cpu
 }
 
