@@ -340,7 +340,8 @@ func TestRunPacedCountsTheWait(t *testing.T) {
 			})
 		})
 	}
-	// As fast as the workers go, nothing is due: no send delay to report.
+	// As fast as the workers go, nothing is due: no send delay to report. The
+	// request's Sleep is again its service time on the bubble's fake clock.
 	synctest.Test(t, func(t *testing.T) {
 		res := runPaced(t.Context(), 5*time.Millisecond, 1, 0, func() benchRequest {
 			return benchRequest{do: func(int64) string { time.Sleep(time.Millisecond); return "" }, close: func() {}}

@@ -271,7 +271,8 @@ for i = 1, n do
 	ids[i] = ARGV[2 + 2 * i]
 	players[i] = cjson.decode(f[3])
 end
-if terminal(ARGV[2]) then
+local ending = terminal(ARGV[2])
+if ending then
 	unindexAll(ids, players)
 elseif ARGV[2] ~= 'SEARCHING' then
 	bulk('ZREM', KEYS[1], ids)
@@ -280,7 +281,7 @@ end
 for i = 1, n do
 	local k = KEYS[4 + i]
 	local id = ids[i]
-	if terminal(ARGV[2]) then redis.call('PEXPIRE', k, ARGV[3]) end
+	if ending then redis.call('PEXPIRE', k, ARGV[3]) end
 	redis.call('HSET', k, 's', ARGV[2], 'm', ARGV[1])
 	local v = redis.call('HINCRBY', k, 'v', 1)
 	if ARGV[2] == 'SEARCHING' then
