@@ -40,6 +40,13 @@ type Options struct {
 	// URL's network address: no system call per message. The URL is still
 	// what the connection reports.
 	InProcess nats.InProcessConnProvider
+	// Interest, when set, reports whether a message published on subject
+	// now would reach a subscriber (bus/embedded's Server.Interest). While
+	// the connection is up, a publish it says none would is not sent: the
+	// server would drop it, after the connection, the server's read loop
+	// and its parser had carried it. While the connection is down,
+	// publishes are buffered as without it.
+	Interest func(subject string) bool
 	// NATSOptions are applied after Matchpoint's own (reconnect forever, every
 	// 250ms with jitter), so they can override them.
 	NATSOptions []nats.Option
@@ -164,6 +171,9 @@ func (c *Conn) publish(ctx context.Context, op, subject string, data []byte, err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bus: %s: %w", op, err)
+	}
+	if c.opts.Interest != nil && c.nc.IsConnected() && !c.opts.Interest(subject) {
+		return nil
 	}
 	if err := c.nc.Publish(subject, data); err != nil {
 		return c.wrap(op, err)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
 	"github.com/matchpoint-dev/matchpoint/internal/poll"
@@ -728,5 +730,82 @@ func TestConnectInProcess(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no heartbeat through the in-process connection")
+	}
+}
+
+// TestPublishWithoutInterestIsNotSent: with Options.Interest a publish no
+// subscriber would receive never reaches the server, while one that a
+// subscription (of another connection, of the same one just made, or a
+// JetStream stream's) would receive is delivered.
+func TestPublishWithoutInterestIsNotSent(t *testing.T) {
+	srv := bustest.RunJetStreamServer(t)
+	ctx := t.Context()
+	inMsgs := func() int64 {
+		t.Helper()
+		v, err := srv.NATS().Varz(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.InMsgs
+	}
+	mm := bustest.Connect(t, srv, bus.Options{Interest: srv.Interest})
+	publish := func(cfg, data string) {
+		t.Helper()
+		if err := mm.PublishMatchmakingEvent(ctx, cfg, "MatchmakingSearching", []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+		if err := mm.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := inMsgs()
+	for range 10 {
+		publish("duel", `{"n":0}`)
+	}
+	if got := inMsgs() - before; got != 0 {
+		t.Fatalf("server received %d messages no one subscribed to; want 0", got)
+	}
+
+	other := newCollector[bus.MatchmakingEvent]()
+	stop, err := bustest.Connect(t, srv, bus.Options{}).SubscribeMatchmakingEvents(ctx, "duel", "", other.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	publish("duel", `{"n":1}`)
+	if got := other.wait(t, 1); string(got[0].Data) != `{"n":1}` {
+		t.Fatalf("another connection's subscriber got %+v", got)
+	}
+
+	own := newCollector[bus.MatchmakingEvent]()
+	stopOwn, err := mm.SubscribeMatchmakingEvents(ctx, "team", "", own.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopOwn()
+	publish("team", `{"n":2}`)
+	if got := own.wait(t, 1); string(got[0].Data) != `{"n":2}` {
+		t.Fatalf("the connection's own subscriber got %+v", got)
+	}
+
+	js, err := jetstream.New(bustest.ConnectNATS(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := bus.MatchmakingEventSubject("ffa", "MatchmakingSearching")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "EVENTS", Subjects: []string{subject}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish("ffa", `{"n":3}`)
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 1 {
+		t.Fatalf("stream holds %d messages; want the one published", info.State.Msgs)
 	}
 }

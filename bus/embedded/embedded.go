@@ -124,6 +124,14 @@ func (e *Server) URL() string {
 	return e.srv.ClientURL()
 }
 
+// Interest reports whether a message published on subject now would reach
+// a subscriber in the server's account: a client's subscription (once the
+// server has it), a JetStream stream's, a route's or a leaf node's. It is
+// bus.Options.Interest for a connection to this server.
+func (e *Server) Interest(subject string) bool {
+	return e.NATS().GlobalAccount().SubscriptionInterest(subject)
+}
+
 // NATS is the running nats-server, for tests that inspect it.
 func (e *Server) NATS() *server.Server {
 	e.mu.Lock()

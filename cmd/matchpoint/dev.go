@@ -123,8 +123,9 @@ func dev(ctx context.Context, mm *matchmakerFlags, hf *httpFlags, st store.Store
 	defer nats.Shutdown()
 	// In process: the matchmaker and the relay reach the embedded server
 	// through a pipe rather than loopback TCP, so the bus costs no system
-	// call (--nats-port still serves other processes).
-	conn, err := bus.Connect(ctx, nats.URL(), bus.Options{Name: "matchpoint-dev", Logger: log, InProcess: nats.NATS()})
+	// call (--nats-port still serves other processes); what no one
+	// subscribes to (matchmaking events, most of the time) is not sent.
+	conn, err := bus.Connect(ctx, nats.URL(), bus.Options{Name: "matchpoint-dev", Logger: log, InProcess: nats.NATS(), Interest: nats.Interest})
 	if err != nil {
 		return fmt.Errorf("connect to embedded NATS: %w", err)
 	}
