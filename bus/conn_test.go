@@ -801,11 +801,15 @@ func TestPublishWithoutInterestIsNotSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	publish("ffa", `{"n":3}`)
-	info, err := stream.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.State.Msgs != 1 {
-		t.Fatalf("stream holds %d messages; want the one published", info.State.Msgs)
-	}
+	// The server hands the message to the stream, which stores it on a
+	// goroutine of its own.
+	var stored uint64
+	poll.Must(t, 5*time.Second, func() string { return fmt.Sprintf("stream holds %d messages; want the one published", stored) }, func() bool {
+		info, err := stream.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = info.State.Msgs
+		return stored == 1
+	})
 }
