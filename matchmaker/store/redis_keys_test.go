@@ -171,6 +171,43 @@ func TestRedisBatchLeavesNoIndexEntry(t *testing.T) {
 	}
 }
 
+// TestRedisClaimLeavesTheIndexesItShould: a claim into a terminal status
+// takes its tickets out of every index, players' entries included; one into
+// an active status only out of the searching ones, keeping their players and
+// deadlines.
+func TestRedisClaimLeavesTheIndexesItShould(t *testing.T) {
+	s, c := newRedisStore(t)
+	ctx := t.Context()
+	for _, tk := range []store.Ticket{
+		{TicketId: "ends", Players: []store.Player{{PlayerId: "a1"}, {PlayerId: "a2"}}},
+		{TicketId: "ends-too", Players: []store.Player{{PlayerId: "b1"}}},
+		{TicketId: "places", Players: []store.Player{{PlayerId: "c1"}}},
+	} {
+		tk.ConfigurationName, tk.Status, tk.StartTime, tk.Deadline = "cfg-a", store.StatusSearching, time.Now(), time.Now().Add(time.Minute)
+		if _, err := s.CreateTicket(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Claim(ctx, "cfg-a", "m1", []store.TicketVersion{{ID: "ends", Version: 1}, {ID: "ends-too", Version: 1}}, store.StatusFailed); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Claim(ctx, "cfg-a", "m2", []store.TicketVersion{{ID: "places", Version: 1}}, store.StatusPlacing); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string][]string{"mp:{cfg-a}:searching": nil, "mp:{cfg-a}:deadlines": {"places"}} {
+		got, err := c.ZRange(ctx, key, 0, -1).Result()
+		if err != nil || strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s holds %v (%v), want %v", key, got, err, want)
+		}
+	}
+	for key, want := range map[string]map[string]string{"mp:{cfg-a}:searching:v": {}, "mp:{cfg-a}:players": {"c1": "places"}} {
+		got, err := c.HGetAll(ctx, key).Result()
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s holds %v (%v), want %v", key, got, err, want)
+		}
+	}
+}
+
 // TestRedisUpdateMovesTheIDEntryExpiry: an update to a terminal status gives
 // the ticket's global id entry the retention as TTL in the same step, an
 // update that revives the ticket takes it away again, and so does

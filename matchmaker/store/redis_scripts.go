@@ -262,6 +262,7 @@ return out
 // {'conflict', id, status, version}.
 const luaClaim = luaTicketPrelude + `
 local n = #KEYS - 4
+local ending = terminal(ARGV[2])
 local ids, players = {}, {}
 for i = 1, n do
 	local f = redis.call('HMGET', KEYS[4 + i], 's', 'v', 'p')
@@ -269,9 +270,9 @@ for i = 1, n do
 		return {'conflict', ARGV[2 + 2 * i], f[1] or '', f[2] or ''}
 	end
 	ids[i] = ARGV[2 + 2 * i]
-	players[i] = cjson.decode(f[3])
+	-- Only an ending claim takes the players' entries out.
+	if ending then players[i] = cjson.decode(f[3]) end
 end
-local ending = terminal(ARGV[2])
 if ending then
 	unindexAll(ids, players)
 elseif ARGV[2] ~= 'SEARCHING' then
@@ -290,9 +291,6 @@ for i = 1, n do
 end
 return {'ok'}
 `
-
-// Meta scripts: KEYS[1] rule sets HASH, KEYS[2] configurations HASH,
-// KEYS[3] configuration -> rule set name HASH.
 
 // Meta scripts: KEYS are metaKeys (1 rule sets, 2 configurations,
 // 3 configuration -> rule set, 4 queues, 5 configuration -> JSON list of the
