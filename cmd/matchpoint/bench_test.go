@@ -295,6 +295,15 @@ func TestBenchFailureKind(t *testing.T) {
 	}
 }
 
+// servedIn makes requests that each take d to serve. Inside a synctest
+// bubble the Sleep is on the bubble's fake clock: it advances time at once,
+// nothing waits.
+func servedIn(d time.Duration) func() benchRequest {
+	return func() benchRequest {
+		return benchRequest{do: func(int64) string { time.Sleep(d); return "" }, close: func() {}}
+	}
+}
+
 // TestRunPacedCountsTheWait checks that a paced run measures each request
 // from the time it was due (no coordinated omission), on synctest's clock:
 // a server that keeps up shows its own time, one that falls behind shows
@@ -320,11 +329,7 @@ func TestRunPacedCountsTheWait(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				// In the bubble, the request's Sleep is its service time on the
-				// fake clock: it advances time, nothing waits.
-				res := runPaced(t.Context(), 50*time.Millisecond, 1, 1000, func() benchRequest {
-					return benchRequest{do: func(int64) string { time.Sleep(tc.service); return "" }, close: func() {}}
-				})
+				res := runPaced(t.Context(), 50*time.Millisecond, 1, 1000, servedIn(tc.service))
 				if res.p50 != tc.p50 || res.max < tc.maxLo || res.max > tc.maxHi {
 					t.Errorf("%d requests: p50 %v, max %v; want %v and %v to %v", res.accepted, res.p50, res.max, tc.p50, tc.maxLo, tc.maxHi)
 				}
@@ -340,12 +345,9 @@ func TestRunPacedCountsTheWait(t *testing.T) {
 			})
 		})
 	}
-	// As fast as the workers go, nothing is due: no send delay to report. The
-	// request's Sleep is again its service time on the bubble's fake clock.
+	// As fast as the workers go, nothing is due: no send delay to report.
 	synctest.Test(t, func(t *testing.T) {
-		res := runPaced(t.Context(), 5*time.Millisecond, 1, 0, func() benchRequest {
-			return benchRequest{do: func(int64) string { time.Sleep(time.Millisecond); return "" }, close: func() {}}
-		})
+		res := runPaced(t.Context(), 5*time.Millisecond, 1, 0, servedIn(time.Millisecond))
 		if res.late != nil || strings.Contains(res.String(), "sent after due") {
 			t.Errorf("unpaced run reports send delays:\n%s", res)
 		}
