@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/matchpoint-dev/matchpoint/internal/memo"
 )
 
 // Redis is the production Store, on one Redis server or a Redis Cluster
@@ -29,9 +30,10 @@ type Redis struct {
 	// oldReservedMoved is set once the index of reservations written before
 	// 2026-12-06 is found empty (moveOldReservations).
 	oldReservedMoved atomic.Bool
-	// fleetSets holds the fleets' key sets (fleetKeySet).
-	fleetSetsMu sync.RWMutex
-	fleetSets   map[string]*fleetKeySet
+	// fleetSets and cfgSets hold the fleets' and the configurations' key
+	// sets (fleetKeySet, cfgKeySet).
+	fleetSets memo.Map[string, *fleetKeySet]
+	cfgSets   memo.Map[string, *cfgKeySet]
 }
 
 // createRoute sends one kind of create script. On a plain client it has
@@ -165,20 +167,38 @@ func (r *Redis) metaKeys() []string {
 	return []string{r.ruleSetsKey(), r.configsKey(), r.configRuleSetsKey(), r.queuesKey(), r.configQueuesKey()}
 }
 
-func (r *Redis) cfgKey(cfg, name string) string { return r.opts.Prefix + "{" + cfg + "}:" + name }
+// cfgKeySet is what a configuration's keys are made of: KEYS[1..4] of
+// every ticket script (its searching ZSET, deadlines ZSET, players HASH and
+// versions HASH), its tickets' key prefix, its event counter and event log
+// and its wait estimate.
+type cfgKeySet struct {
+	searching, deadlines, players, versions string
+	pool                                    []string
+	ticketPrefix, eventSeq, events, wait    string
+}
 
-func (r *Redis) ticketPrefix(cfg string) string { return r.cfgKey(cfg, "t:") }
+// cfgKeys returns cfg's key set, made once: a StartMatchmaking made nine
+// key strings of its configuration for each call.
+func (r *Redis) cfgKeys(cfg string) *cfgKeySet { return r.cfgSets.Get(cfg, r.newCfgKeySet) }
+
+func (r *Redis) newCfgKeySet(cfg string) *cfgKeySet {
+	tag := r.opts.Prefix + "{" + cfg + "}:"
+	set := &cfgKeySet{
+		searching: tag + "searching", deadlines: tag + "deadlines", players: tag + "players", versions: tag + "searching:v",
+		ticketPrefix: tag + "t:", eventSeq: tag + "events:seq", events: tag + "events", wait: tag + "wait",
+	}
+	set.pool = []string{set.searching, set.deadlines, set.players, set.versions}
+	return set
+}
+
+func (r *Redis) ticketPrefix(cfg string) string { return r.cfgKeys(cfg).ticketPrefix }
 
 func (r *Redis) ticketKey(cfg, id string) string { return r.ticketPrefix(cfg) + id }
 
-// poolKeys are KEYS[1..4] of every ticket script.
+// poolKeys are KEYS[1..4] of every ticket script, with room for extra more.
 func (r *Redis) poolKeys(cfg string, extra int) []string {
-	keys := make([]string, 4, 4+extra)
-	keys[0] = r.cfgKey(cfg, "searching")
-	keys[1] = r.cfgKey(cfg, "deadlines")
-	keys[2] = r.cfgKey(cfg, "players")
-	keys[3] = r.cfgKey(cfg, "searching:v")
-	return keys
+	pool := r.cfgKeys(cfg).pool
+	return append(make([]string, 0, len(pool)+extra), pool...)
 }
 
 func (r *Redis) idKey(id string) string { return r.opts.Prefix + "tid:" + id }

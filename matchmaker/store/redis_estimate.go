@@ -11,7 +11,7 @@ import (
 
 // waitKey holds a configuration's wait estimate (seconds), with the
 // estimate's lifetime as the key's TTL.
-func (r *Redis) waitKey(cfg string) string { return r.cfgKey(cfg, "wait") }
+func (r *Redis) waitKey(cfg string) string { return r.cfgKeys(cfg).wait }
 
 // SetWaitEstimate implements Store. It is a plain SET: the estimate is a
 // hint, so it does not wait for replicas.

@@ -76,34 +76,20 @@ type fleetKeySet struct {
 	keys                  []string
 }
 
-// maxFleetKeySets bounds the fleets whose key sets a store keeps
-// (Redis.fleetSets); past it, a fleet's are made for each use.
-const maxFleetKeySets = 4096
-
 // fleetKeySet returns fleet's key set, made once: a CreatePlayerSessions
 // made ten key strings of its fleet for each call.
 func (r *Redis) fleetKeySet(fleet string) *fleetKeySet {
-	r.fleetSetsMu.RLock()
-	set := r.fleetSets[fleet]
-	r.fleetSetsMu.RUnlock()
-	if set != nil {
-		return set
-	}
+	return r.fleetSets.Get(fleet, r.newFleetKeySet)
+}
+
+func (r *Redis) newFleetKeySet(fleet string) *fleetKeySet {
 	tag := r.opts.Prefix + "{f:" + fleet + "}:"
-	set = &fleetKeySet{tag: tag, record: tag + "fleet", psPrefix: tag + "ps:"}
+	set := &fleetKeySet{tag: tag, record: tag + "fleet", psPrefix: tag + "ps:"}
 	set.keys = append(set.keys, tag+"gss", tag+"ended")
 	for _, s := range gameSessionStatuses {
 		set.keys = append(set.keys, tag+"gss:"+string(s))
 	}
 	set.keys = append(set.keys, set.record)
-	r.fleetSetsMu.Lock()
-	defer r.fleetSetsMu.Unlock()
-	if r.fleetSets == nil {
-		r.fleetSets = map[string]*fleetKeySet{}
-	}
-	if len(r.fleetSets) < maxFleetKeySets {
-		r.fleetSets[fleet] = set
-	}
 	return set
 }
 

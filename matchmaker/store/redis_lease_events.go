@@ -67,7 +67,8 @@ func (r *Redis) AppendEvent(ctx context.Context, configuration string, ticketIDs
 		ticketIDs = []string{}
 	}
 	ids := wirejson.Strings(nil, ticketIDs)
-	keys := []string{r.cfgKey(configuration, "events:seq"), r.cfgKey(configuration, "events")}
+	k := r.cfgKeys(configuration)
+	keys := []string{k.eventSeq, k.events}
 	seq, err := r.runWrite(ctx, r.c, r.scripts.appendEvent, keys, r.opts.MaxEvents, ids, payload).Uint64()
 	if err != nil {
 		return 0, fmt.Errorf("append event to %s: %w", configuration, err)
@@ -77,7 +78,7 @@ func (r *Redis) AppendEvent(ctx context.Context, configuration string, ticketIDs
 
 // EventsAfter implements Store.
 func (r *Redis) EventsAfter(ctx context.Context, configuration string, after uint64, limit int) ([]Event, error) {
-	key := r.cfgKey(configuration, "events")
+	key := r.cfgKeys(configuration).events
 	start := strconv.FormatUint(after+1, 10)
 	var msgs []redis.XMessage
 	var err error

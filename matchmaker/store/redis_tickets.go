@@ -43,11 +43,12 @@ func (r *Redis) create(ctx context.Context, t Ticket, payload []byte, withEvent 
 	now := r.opts.Now()
 	nowMs := strconv.FormatInt(now.UnixMilli(), 10)
 	mark := cfg + "|" + nowMs
+	k := r.cfgKeys(cfg)
 	keys := make([]string, 0, 9)
-	keys = append(keys, r.poolKeys(cfg, 0)...)
-	keys = append(keys, r.ticketKey(cfg, id), r.cfgKey(cfg, "events:seq"), r.cfgKey(cfg, "events"))
+	keys = append(keys, k.pool...)
+	keys = append(keys, k.ticketPrefix+id, k.eventSeq, k.events)
 	argv := make([]any, 0, 22)
-	argv = append(argv, id, r.ticketPrefix(cfg))
+	argv = append(argv, id, k.ticketPrefix)
 	argv = append(argv, args...)
 	argv = append(argv, r.opts.Retention.Milliseconds(), now.UnixNano())
 	if withEvent {
@@ -272,7 +273,7 @@ func (r *Redis) UpdateTicket(ctx context.Context, t Ticket) (int64, error) {
 // tickets in pipelined chunks, so that a large pool never blocks Redis in
 // one long command.
 func (r *Redis) SearchingTickets(ctx context.Context, configuration string) ([]Ticket, error) {
-	ids, err := r.c.ZRange(ctx, r.cfgKey(configuration, "searching"), 0, -1).Result()
+	ids, err := r.c.ZRange(ctx, r.cfgKeys(configuration).searching, 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("searching tickets of %s: %w", configuration, err)
 	}
@@ -297,8 +298,9 @@ func (r *Redis) SearchingTickets(ctx context.Context, configuration string) ([]T
 // HASH, read in one MULTI.
 func (r *Redis) SearchingVersions(ctx context.Context, configuration string) ([]TicketVersion, error) {
 	pipe := r.c.TxPipeline()
-	idsCmd := pipe.ZRange(ctx, r.cfgKey(configuration, "searching"), 0, -1)
-	versionsCmd := pipe.HGetAll(ctx, r.cfgKey(configuration, "searching:v"))
+	k := r.cfgKeys(configuration)
+	idsCmd := pipe.ZRange(ctx, k.searching, 0, -1)
+	versionsCmd := pipe.HGetAll(ctx, k.versions)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("searching versions of %s: %w", configuration, err)
 	}
@@ -320,7 +322,7 @@ func (r *Redis) DueTickets(ctx context.Context, configuration string, now time.T
 	if limit > 0 {
 		by.Count = int64(limit)
 	}
-	ids, err := r.c.ZRangeByScore(ctx, r.cfgKey(configuration, "deadlines"), by).Result()
+	ids, err := r.c.ZRangeByScore(ctx, r.cfgKeys(configuration).deadlines, by).Result()
 	if err != nil {
 		return nil, fmt.Errorf("due tickets of %s: %w", configuration, err)
 	}
@@ -344,7 +346,8 @@ func (r *Redis) UpdateTicketsWithEvents(ctx context.Context, configuration strin
 	if err := checkUpdates(configuration, tickets); err != nil {
 		return nil, nil, err
 	}
-	keys := append(r.poolKeys(configuration, 2+2*len(tickets)), r.cfgKey(configuration, "events:seq"), r.cfgKey(configuration, "events"))
+	k := r.cfgKeys(configuration)
+	keys := append(r.poolKeys(configuration, 2+2*len(tickets)), k.eventSeq, k.events)
 	argv := make([]any, 0, 3+12*len(tickets)+2*len(events))
 	argv = append(argv, len(tickets), r.opts.Retention.Milliseconds(), r.opts.MaxEvents)
 	for i := range tickets {
