@@ -158,3 +158,18 @@ func BenchmarkReserveReplyDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPublishMatchmakingEventWithoutInterest is what a matchmaking
+// event costs the publisher in dev, where usually no process subscribes:
+// its subject and the server's interest check, no message sent.
+func BenchmarkPublishMatchmakingEventWithoutInterest(b *testing.B) {
+	srv := bustest.RunServer(b)
+	mm := bustest.Connect(b, srv, bus.Options{Interest: srv.Interest})
+	data := []byte(`{"detail":{"type":"MatchmakingSearching"}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := mm.PublishMatchmakingEvent(b.Context(), "duel-standalone", "MatchmakingSearching", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

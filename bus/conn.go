@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/matchpoint-dev/matchpoint/internal/memo"
 )
 
 // Options configure a Conn. The zero value connects without credentials and
@@ -67,7 +69,13 @@ type Conn struct {
 	// local holds, by subject, the relay request servers of this
 	// connection (*localServer), which its own requests reach directly.
 	local sync.Map
+	// eventSubjects holds the subjects of the matchmaking events published
+	// (MatchmakingEventSubject checks both names and joins them).
+	eventSubjects memo.Map[eventKey, string]
 }
+
+// eventKey names a matchmaking event's subject.
+type eventKey struct{ configuration, eventType string }
 
 // Connect dials url (one or more comma-separated nats:// or tls:// URLs). It
 // gives up when ctx is done; once connected, the connection reconnects on its

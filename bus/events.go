@@ -129,7 +129,14 @@ func deliver[T any](fn func(T), data []byte, dec func([]byte) (T, error)) error 
 // configuration on MatchmakingEventSubject. data is the matchmaker's own
 // encoding of the event; the bus does not look into it.
 func (c *Conn) PublishMatchmakingEvent(ctx context.Context, configuration, eventType string, data []byte) error {
-	subject, err := MatchmakingEventSubject(configuration, eventType)
+	k := eventKey{configuration, eventType}
+	subject, ok := c.eventSubjects.Load(k)
+	var err error
+	if !ok {
+		if subject, err = MatchmakingEventSubject(configuration, eventType); err == nil {
+			c.eventSubjects.Store(k, subject)
+		}
+	}
 	return c.publish(ctx, "publish matchmaking event", subject, data, err)
 }
 
