@@ -35,12 +35,12 @@ func (m *Map[K, V]) Store(k K, v V) {
 	}
 }
 
-// Get returns the value kept for k, made by make and kept the first time.
-func (m *Map[K, V]) Get(k K, make func(K) V) V {
+// Get returns the value kept for k, made by build and kept the first time.
+func (m *Map[K, V]) Get(k K, build func(K) V) V {
 	if v, ok := m.Load(k); ok {
 		return v
 	}
-	v := make(k)
+	v := build(k)
 	m.Store(k, v)
 	return v
 }
