@@ -191,14 +191,13 @@ func (r *Redis) newCfgKeySet(cfg string) *cfgKeySet {
 	return set
 }
 
-func (r *Redis) ticketPrefix(cfg string) string { return r.cfgKeys(cfg).ticketPrefix }
+// ticket is the key of the configuration's ticket id.
+func (k *cfgKeySet) ticket(id string) string { return k.ticketPrefix + id }
 
-func (r *Redis) ticketKey(cfg, id string) string { return r.ticketPrefix(cfg) + id }
-
-// poolKeys are KEYS[1..4] of every ticket script, with room for extra more.
-func (r *Redis) poolKeys(cfg string, extra int) []string {
-	pool := r.cfgKeys(cfg).pool
-	return append(make([]string, 0, len(pool)+extra), pool...)
+// scriptKeys are KEYS[1..4] of every ticket script, with room for extra
+// more: the caller's own slice.
+func (k *cfgKeySet) scriptKeys(extra int) []string {
+	return append(make([]string, 0, len(k.pool)+extra), k.pool...)
 }
 
 func (r *Redis) idKey(id string) string { return r.opts.Prefix + "tid:" + id }

@@ -32,10 +32,10 @@ func TestKeySets(t *testing.T) {
 		{"configuration", func(r *Redis, cfg string) ([]string, []string) {
 			tag := "mp:{" + cfg + "}:"
 			k := r.cfgKeys(cfg)
-			return append(r.poolKeys(cfg, 2), r.ticketKey(cfg, "x"), k.eventSeq, k.events, r.waitKey(cfg), k.searching, k.deadlines, k.versions),
+			return append(k.scriptKeys(2), k.ticket("x"), k.eventSeq, k.events, r.waitKey(cfg), k.searching, k.deadlines, k.versions),
 				[]string{tag + "searching", tag + "deadlines", tag + "players", tag + "searching:v", tag + "t:x",
 					tag + "events:seq", tag + "events", tag + "wait", tag + "searching", tag + "deadlines", tag + "searching:v"}
-		}, func(r *Redis) int { return r.cfgSets.Len() }, func(r *Redis, cfg string) []string { return r.poolKeys(cfg, 2) }},
+		}, func(r *Redis) int { return r.cfgSets.Len() }, func(r *Redis, cfg string) []string { return r.cfgKeys(cfg).scriptKeys(2) }},
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
 			r := &Redis{opts: Options{Prefix: "mp:"}.WithDefaults()}

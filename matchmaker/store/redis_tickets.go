@@ -44,9 +44,7 @@ func (r *Redis) create(ctx context.Context, t Ticket, payload []byte, withEvent 
 	nowMs := strconv.FormatInt(now.UnixMilli(), 10)
 	mark := cfg + "|" + nowMs
 	k := r.cfgKeys(cfg)
-	keys := make([]string, 0, 9)
-	keys = append(keys, k.pool...)
-	keys = append(keys, k.ticketPrefix+id, k.eventSeq, k.events)
+	keys := append(k.scriptKeys(5), k.ticket(id), k.eventSeq, k.events)
 	argv := make([]any, 0, 22)
 	argv = append(argv, id, k.ticketPrefix)
 	argv = append(argv, args...)
@@ -155,7 +153,7 @@ func (r *Redis) reclaimID(ctx context.Context, id, mark string, now time.Time) e
 		return err
 	}
 	cfg, at := splitIDMark(cur)
-	n, err := r.c.Exists(ctx, r.ticketKey(cfg, id)).Result()
+	n, err := r.c.Exists(ctx, r.cfgKeys(cfg).ticket(id)).Result()
 	if err != nil {
 		return err
 	}
@@ -217,7 +215,7 @@ func (r *Redis) GetTickets(ctx context.Context, ids ...string) ([]Ticket, error)
 			return nil, fmt.Errorf("get tickets: %w", err)
 		}
 		cfg, _ := splitIDMark(cmd.Val())
-		keys = append(keys, r.ticketKey(cfg, ids[i]))
+		keys = append(keys, r.cfgKeys(cfg).ticket(ids[i]))
 	}
 	ts, err := r.readTickets(ctx, keys, nil)
 	if err != nil {
@@ -233,7 +231,8 @@ func (r *Redis) UpdateTicket(ctx context.Context, t Ticket) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("update ticket %s: %w", id, err)
 	}
-	keys := append(r.poolKeys(cfg, 2), r.ticketKey(cfg, id))
+	k := r.cfgKeys(cfg)
+	keys := append(k.scriptKeys(2), k.ticket(id))
 	if r.oneServer {
 		keys = append(keys, r.idKey(id))
 	}
@@ -273,7 +272,8 @@ func (r *Redis) UpdateTicket(ctx context.Context, t Ticket) (int64, error) {
 // tickets in pipelined chunks, so that a large pool never blocks Redis in
 // one long command.
 func (r *Redis) SearchingTickets(ctx context.Context, configuration string) ([]Ticket, error) {
-	ids, err := r.c.ZRange(ctx, r.cfgKeys(configuration).searching, 0, -1).Result()
+	k := r.cfgKeys(configuration)
+	ids, err := r.c.ZRange(ctx, k.searching, 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("searching tickets of %s: %w", configuration, err)
 	}
@@ -283,7 +283,7 @@ func (r *Redis) SearchingTickets(ctx context.Context, configuration string) ([]T
 		chunk := ids[start:min(start+searchingChunk, len(ids))]
 		keys := make([]string, len(chunk))
 		for i, id := range chunk {
-			keys[i] = r.ticketKey(configuration, id)
+			keys[i] = k.ticket(id)
 		}
 		ts, err := r.readTickets(ctx, keys, searching)
 		if err != nil {
@@ -322,13 +322,14 @@ func (r *Redis) DueTickets(ctx context.Context, configuration string, now time.T
 	if limit > 0 {
 		by.Count = int64(limit)
 	}
-	ids, err := r.c.ZRangeByScore(ctx, r.cfgKeys(configuration).deadlines, by).Result()
+	k := r.cfgKeys(configuration)
+	ids, err := r.c.ZRangeByScore(ctx, k.deadlines, by).Result()
 	if err != nil {
 		return nil, fmt.Errorf("due tickets of %s: %w", configuration, err)
 	}
 	keys := make([]string, len(ids))
 	for i, id := range ids {
-		keys[i] = r.ticketKey(configuration, id)
+		keys[i] = k.ticket(id)
 	}
 	due := func(t *Ticket) bool {
 		return !t.Status.Terminal() && !t.Deadline.IsZero() && !t.Deadline.After(now)
@@ -347,7 +348,7 @@ func (r *Redis) UpdateTicketsWithEvents(ctx context.Context, configuration strin
 		return nil, nil, err
 	}
 	k := r.cfgKeys(configuration)
-	keys := append(r.poolKeys(configuration, 2+2*len(tickets)), k.eventSeq, k.events)
+	keys := append(k.scriptKeys(2+2*len(tickets)), k.eventSeq, k.events)
 	argv := make([]any, 0, 3+12*len(tickets)+2*len(events))
 	argv = append(argv, len(tickets), r.opts.Retention.Milliseconds(), r.opts.MaxEvents)
 	for i := range tickets {
@@ -356,7 +357,7 @@ func (r *Redis) UpdateTicketsWithEvents(ctx context.Context, configuration strin
 		if err != nil {
 			return nil, nil, fmt.Errorf("update ticket %s: %w", t.TicketId, err)
 		}
-		keys = append(keys, r.ticketKey(configuration, t.TicketId))
+		keys = append(keys, k.ticket(t.TicketId))
 		argv = append(argv, t.TicketId, t.Version, t.Version+1)
 		argv = append(argv, args...)
 	}
@@ -412,11 +413,12 @@ func (r *Redis) Claim(ctx context.Context, configuration, matchID string, ticket
 	if err := checkClaim(matchID, tickets); err != nil {
 		return err
 	}
-	keys := r.poolKeys(configuration, len(tickets))
+	k := r.cfgKeys(configuration)
+	keys := k.scriptKeys(len(tickets))
 	argv := make([]any, 0, 3+2*len(tickets))
 	argv = append(argv, matchID, string(newStatus), r.opts.Retention.Milliseconds())
 	for _, tv := range tickets {
-		keys = append(keys, r.ticketKey(configuration, tv.ID))
+		keys = append(keys, k.ticket(tv.ID))
 		argv = append(argv, tv.ID, tv.Version)
 	}
 	v, err := r.runWrite(ctx, r.c, r.scripts.claim, keys, argv...).Result()
