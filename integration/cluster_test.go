@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/embedded"
 	shared "github.com/matchpoint-dev/matchpoint/internal/poll"
@@ -97,8 +95,7 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 		o.playerSessionTTL = time.Minute
 	}
 	c := &cluster{t: t, opts: o, redis: redistest.Start(t), sessions: &sessionLog{ended: map[string]bus.SessionEnded{}}}
-	rc := redis.NewClient(&redis.Options{Addr: c.redis.Addr})
-	t.Cleanup(func() { rc.Close() })
+	rc := c.redis.Client(t)
 	c.store = store.NewRedis(rc, store.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

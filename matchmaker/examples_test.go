@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/matchpoint-dev/matchpoint/matchmaker/forming"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
@@ -85,8 +83,7 @@ func TestDocumentationExamplesOnTwoMatchmakers(t *testing.T) {
 	}
 	srv := redistest.Start(t)
 	open := func() (store.Store, *Service) {
-		c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-		t.Cleanup(func() { c.Close() })
+		c := srv.Client(t)
 		st := store.NewRedis(c, store.Options{})
 		svc, err := New(Options{Store: st, Logger: quiet})
 		if err != nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/matchpoint-dev/matchpoint/bus"
 	"github.com/matchpoint-dev/matchpoint/bus/bustest"
@@ -480,8 +479,7 @@ func TestStoppedWorkerHandsItsLeaseBack(t *testing.T) {
 func TestTwoWorkersOneOwnerAndTakeover(t *testing.T) {
 	srv := redistest.Start(t)
 	open := func() store.Store {
-		c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-		t.Cleanup(func() { c.Close() })
+		c := srv.Client(t)
 		return store.NewRedis(c, store.Options{})
 	}
 	e1 := newFormEnv(t, open(), ModeStandalone, false)

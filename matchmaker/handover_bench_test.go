@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
@@ -17,8 +15,7 @@ import (
 // benchRedis starts a Redis server for b and returns a store on it.
 func benchRedis(b *testing.B) *store.Redis {
 	srv := redistest.Start(b)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	b.Cleanup(func() { _ = c.Close() })
+	c := srv.Client(b)
 	return store.NewRedis(c, store.Options{})
 }
 

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
@@ -40,8 +38,7 @@ func (l *lockedBuffer) String() string {
 // matchmaker is not reported.
 func TestLostConfigurations(t *testing.T) {
 	srv := redistest.Start(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	t.Cleanup(func() { _ = c.Close() })
+	c := srv.Client(t)
 	ctx := context.Background()
 	var logs lockedBuffer
 	open := func() *Service {

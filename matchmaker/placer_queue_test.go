@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
@@ -153,8 +151,7 @@ func TestQueueMatchCompletes(t *testing.T) {
 	for name, open := range map[string]func(t *testing.T) store.Store{
 		"memory": func(*testing.T) store.Store { return store.NewMemory(store.Options{}) },
 		"redis": func(t *testing.T) store.Store {
-			c := redis.NewClient(&redis.Options{Addr: redistest.Start(t).Addr})
-			t.Cleanup(func() { c.Close() })
+			c := redistest.Start(t).Client(t)
 			return store.NewRedis(c, store.Options{})
 		},
 	} {

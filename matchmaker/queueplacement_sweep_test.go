@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
@@ -212,8 +210,7 @@ func TestRunningMatchmakerSweepsActivations(t *testing.T) {
 // cannot read does not stop the sweep: the others are swept.
 func TestSweepGoesOnPastAnUnreadablePlacement(t *testing.T) {
 	srv := redistest.Start(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	t.Cleanup(func() { _ = c.Close() })
+	c := srv.Client(t)
 	e, events := newPlacementEnv(t, func(t *testing.T, now func() time.Time) store.Store {
 		return store.NewRedis(c, store.Options{Prefix: "mm-unreadable:", Now: now})
 	})

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
@@ -83,8 +81,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, open opener)) {
 	t.Run("redis", func(t *testing.T) {
 		srv := redistest.Start(t)
 		fn(t, func(t *testing.T, now func() time.Time) store.Store {
-			c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-			t.Cleanup(func() { _ = c.Close() })
+			c := srv.Client(t)
 			prefix := "mm-test:" + strings.NewReplacer("{", "(", "}", ")", " ", "_").Replace(t.Name()) + ":"
 			return store.NewRedis(c, store.Options{Prefix: prefix, Now: now})
 		})

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store/redistest"
 )
@@ -20,8 +18,7 @@ import (
 // no case for.
 func TestMemoryAndRedisAgree(t *testing.T) {
 	srv := redistest.Start(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	t.Cleanup(func() { _ = c.Close() })
+	c := srv.Client(t)
 	now := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 	opts := store.Options{Retention: time.Hour, Now: func() time.Time { return now }}
 	stores := []store.Store{store.NewMemory(opts), store.NewRedis(c, opts)}

@@ -103,8 +103,7 @@ func readsProcessed(t *testing.T, c *redis.Client) int64 {
 // the others follow it closely) all finish, well before the hour.
 func TestRedisTicketBatchFull(t *testing.T) {
 	srv := redistest.Start(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	t.Cleanup(func() { _ = c.Close() })
+	c := srv.Client(t)
 	ctx := t.Context()
 	s := store.NewRedis(c, store.Options{Prefix: "mp-test:batch-full:", TicketBatchWindow: time.Hour})
 	if err := s.CreateRuleSet(ctx, store.RuleSet{Name: "r", Body: "{}"}); err != nil {

@@ -20,8 +20,7 @@ import (
 // and a raw client to look at its keys.
 func newRedisStore(t *testing.T) (*store.Redis, *redis.Client) {
 	srv := redistest.Start(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	t.Cleanup(func() { _ = c.Close() })
+	c := srv.Client(t)
 	s := store.NewRedis(c, store.Options{Retention: time.Minute})
 	ctx := t.Context()
 	if err := s.CreateRuleSet(ctx, store.RuleSet{Name: "rs", Body: "{}"}); err != nil {
@@ -289,8 +288,7 @@ func TestRedisReclaimsLeftoverTicketID(t *testing.T) {
 // too), every script is loaded again on first use.
 func TestRedisSurvivesRestart(t *testing.T) {
 	srv := redistest.Start(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	t.Cleanup(func() { _ = c.Close() })
+	c := srv.Client(t)
 	s := store.NewRedis(c, store.Options{})
 	ctx := t.Context()
 	for round := range 2 {

@@ -56,8 +56,7 @@ func newRedisForBench(b *testing.B) *store.Redis {
 // time (INFO cpu: used_cpu_sys plus used_cpu_user).
 func newRedisForBenchCPU(b *testing.B) (*store.Redis, storetest.ServerCPU) {
 	srv := redistest.Start(b)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr})
-	b.Cleanup(func() { _ = c.Close() })
+	c := srv.Client(b)
 	cpu := func() (time.Duration, error) { return rediscpu.Used(context.Background(), c) }
 	return store.NewRedis(c, storetest.Options()), cpu
 }

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/matchpoint-dev/matchpoint/internal/freeport"
 	"github.com/matchpoint-dev/matchpoint/internal/poll"
 )
@@ -50,6 +52,14 @@ func Start(t testing.TB) *Server {
 	}
 	t.Fatalf("start redis-server: %v", lastErr)
 	return nil
+}
+
+// Client returns a client of the server with go-redis's default options,
+// closed when t ends.
+func (s *Server) Client(t testing.TB) *redis.Client {
+	c := redis.NewClient(&redis.Options{Addr: s.Addr})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
 }
 
 // Restart stops the server and starts it again on the same port, empty, as a
