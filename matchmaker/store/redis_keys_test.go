@@ -47,11 +47,6 @@ func TestRedisKeyLayout(t *testing.T) {
 	if _, err := s.CreateTicket(ctx, tk); err != nil {
 		t.Fatal(err)
 	}
-	// At version 2 the ticket has an entry in the versions HASH.
-	tk.Version = 1
-	if _, err := s.UpdateTicket(ctx, tk); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := s.AppendEvent(ctx, "cfg-a", []string{"t1"}, []byte("e")); err != nil {
 		t.Fatal(err)
 	}
@@ -153,12 +148,6 @@ func TestRedisBatchLeavesNoIndexEntry(t *testing.T) {
 	if _, err := s.CreateTicket(ctx, newer); err != nil {
 		t.Fatal(err)
 	}
-	// Updated once, newer has an entry in the versions HASH (a ticket has one
-	// only past version 1) for the batch to keep.
-	newer.Version = 1
-	if _, err := s.UpdateTicket(ctx, newer); err != nil {
-		t.Fatal(err)
-	}
 	batch[0].Version = 2
 	if _, _, err := s.UpdateTicketsWithEvents(ctx, "cfg-a", batch, nil); err != nil {
 		t.Fatal(err)
@@ -172,7 +161,7 @@ func TestRedisBatchLeavesNoIndexEntry(t *testing.T) {
 		}
 	}
 	for key, want := range map[string]map[string]string{
-		"mp:{cfg-a}:searching:v": {"newer": "2"}, "mp:{cfg-a}:players": {"p0": "newer"},
+		"mp:{cfg-a}:searching:v": {"newer": "1"}, "mp:{cfg-a}:players": {"p0": "newer"},
 	} {
 		got, err := c.HGetAll(ctx, key).Result()
 		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
@@ -452,33 +441,4 @@ func TestRedisCreateRefusedEventLeavesNothing(t *testing.T) {
 	if _, err := s.GetTicket(ctx, "t1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetTicket after the refused create: %v, want ErrNotFound", err)
 	}
-}
-
-// TestRedisFirstVersionHasNoEntry: a ticket created SEARCHING has no entry in
-// the versions HASH and reads as version 1; updated, it has one.
-func TestRedisFirstVersionHasNoEntry(t *testing.T) {
-	s, c := newRedisStore(t)
-	ctx := t.Context()
-	tk := store.Ticket{TicketId: "t1", ConfigurationName: "cfg-a", Status: store.StatusSearching,
-		Players: []store.Player{{PlayerId: "p1"}}, StartTime: time.Now(), Deadline: time.Now().Add(time.Minute)}
-	if _, err := s.CreateTicket(ctx, tk); err != nil {
-		t.Fatal(err)
-	}
-	check := func(version int64, entries map[string]string) {
-		t.Helper()
-		got, err := c.HGetAll(ctx, "mp:{cfg-a}:searching:v").Result()
-		if err != nil || fmt.Sprint(got) != fmt.Sprint(entries) {
-			t.Errorf("at version %d the versions HASH holds %v (%v), want %v", version, got, err, entries)
-		}
-		vs, err := s.SearchingVersions(ctx, "cfg-a")
-		if err != nil || len(vs) != 1 || vs[0] != (store.TicketVersion{ID: "t1", Version: version}) {
-			t.Errorf("at version %d SearchingVersions = %v (%v)", version, vs, err)
-		}
-	}
-	check(1, map[string]string{})
-	tk.Version = 1
-	if _, err := s.UpdateTicket(ctx, tk); err != nil {
-		t.Fatal(err)
-	}
-	check(2, map[string]string{"t1": "2"})
 }

@@ -7,9 +7,7 @@ import "github.com/redis/go-redis/v9"
 //
 // Ticket scripts share a convention: KEYS[1] is the configuration's
 // searching ZSET, KEYS[2] its deadlines ZSET, KEYS[3] its players HASH and
-// KEYS[4] the versions of its searching tickets past the first (HASH): a
-// searching ticket without an entry is at version 1, so that a create, after
-// which most tickets are matched, makes no call for it.
+// KEYS[4] the versions of its searching tickets (HASH).
 // A ticket HASH has the fields b (JSON body), s (status), v (version),
 // r (status reason), sm (status message), e (end time, unix ns), m (match id),
 // dl (deadline, unix ns), st (start time, unix ns) and p (player ids, JSON).
@@ -73,8 +71,8 @@ end
 local function unindex(id, players)
 	unindexAll({id}, {players})
 end
--- index adds a ticket written with status and version (a string at version
--- 1) to the indexes its status calls for, or sets its expiry when terminal.
+-- index adds a ticket written with status and version (a string) to the
+-- indexes its status calls for, or sets its expiry when terminal.
 local function index(tkey, id, status, players, deadline, start, retention, version, fresh)
 	if terminal(status) then
 		redis.call('PEXPIRE', tkey, retention)
@@ -92,7 +90,7 @@ local function index(tkey, id, status, players, deadline, start, retention, vers
 	end
 	if status == 'SEARCHING' then
 		redis.call('ZADD', KEYS[1], ms(start), id)
-		if version ~= '1' then redis.call('HSET', KEYS[4], id, version) end
+		redis.call('HSET', KEYS[4], id, version)
 	end
 end
 `

@@ -295,8 +295,7 @@ func (r *Redis) SearchingTickets(ctx context.Context, configuration string) ([]T
 }
 
 // SearchingVersions implements Store: the searching index and the versions
-// HASH, read in one MULTI; a searching ticket the HASH does not name is at
-// version 1.
+// HASH, read in one MULTI.
 func (r *Redis) SearchingVersions(ctx context.Context, configuration string) ([]TicketVersion, error) {
 	pipe := r.c.TxPipeline()
 	k := r.cfgKeys(configuration)
@@ -308,12 +307,7 @@ func (r *Redis) SearchingVersions(ctx context.Context, configuration string) ([]
 	versions := versionsCmd.Val()
 	out := make([]TicketVersion, 0, len(idsCmd.Val()))
 	for _, id := range idsCmd.Val() {
-		stored, ok := versions[id]
-		if !ok {
-			out = append(out, TicketVersion{ID: id, Version: 1})
-			continue
-		}
-		v, err := strconv.ParseInt(stored, 10, 64)
+		v, err := strconv.ParseInt(versions[id], 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("searching versions of %s: ticket %s: %w", configuration, id, err)
 		}
