@@ -1,11 +1,13 @@
 // Package memo keeps values made from their keys (a name's key strings, a
-// subject), each made once, for a bounded number of keys.
+// subject, a day's signing key), each made once, for a bounded number of
+// keys.
 package memo
 
 import "sync"
 
-// Max is how many keys a Map keeps at most; past it, a value is made for
-// each use.
+// Max is how many keys a Map keeps at most. A Map that keeps Max values and
+// is given another starts over: it forgets them all, so that keys that come
+// and go (a date in the key) never fill it for good.
 const Max = 4096
 
 // Map keeps up to Max values by key. Its zero value is empty and ready to
@@ -23,16 +25,14 @@ func (m *Map[K, V]) Load(k K) (V, bool) {
 	return v, ok
 }
 
-// Store keeps v for k, unless m already keeps Max values.
+// Store keeps v for k, forgetting every value first if m keeps Max others.
 func (m *Map[K, V]) Store(k K, v V) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.m == nil {
+	if _, kept := m.m[k]; m.m == nil || !kept && len(m.m) >= Max {
 		m.m = map[K]V{}
 	}
-	if len(m.m) < Max {
-		m.m[k] = v
-	}
+	m.m[k] = v
 }
 
 // Get returns the value kept for k, made by build and kept the first time.

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/matchpoint-dev/matchpoint/internal/memo"
 	"github.com/matchpoint-dev/matchpoint/matchmaker"
 	"github.com/matchpoint-dev/matchpoint/matchmaker/store"
 )
@@ -122,7 +123,7 @@ type Handler struct {
 	gamelift  map[string]operation
 	scripts   Scripts
 	// signing holds the SigV4 signing keys derived lately (sigv4.go).
-	signing signingKeys
+	signing memo.Map[signingScope, []byte]
 	// metrics, when set, counts and times the requests (metrics.go).
 	metrics *Metrics
 }

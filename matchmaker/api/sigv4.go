@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/matchpoint-dev/matchpoint/internal/sigv4"
@@ -91,7 +90,7 @@ func (h *Handler) verifySigV4(r *http.Request, body []byte) *authError {
 	toSign = append(toSign, cred[len(scope[0])+1:]...)
 	toSign = append(toSign, '\n')
 	toSign = hex.AppendEncode(toSign, sum[:])
-	m := hmac.New(sha256.New, h.signing.key(secret, scope[1], scope[2], scope[3]))
+	m := hmac.New(sha256.New, h.signing.Get(signingScope{secret, scope[1], scope[2], scope[3]}, signingKey))
 	m.Write(toSign)
 	var mac [sha256.Size]byte
 	var want [2 * sha256.Size]byte
@@ -258,37 +257,15 @@ func canonicalQuery(q url.Values) string {
 	return strings.Join(parts, "&")
 }
 
-// maxSigningKeys bounds the signing keys a Handler keeps: one per API key,
-// day, region and service in use, so a handful; past the bound (a client
-// cycling through scopes) the cache starts over.
-const maxSigningKeys = 64
+// signingScope is what a SigV4 signing key depends on: the secret, the date
+// (yyyyMMdd), the region and the service. A Handler keeps the keys of the
+// scopes in use, as the AWS SDKs do on their side: deriving one costs four
+// HMACs.
+type signingScope struct{ secret, date, region, service string }
 
-// signingKeys caches SigV4 signing keys, as the AWS SDKs do on their side:
-// a key depends only on the secret, the date, the region and the service,
-// and deriving it costs four HMACs per request. The zero value is ready.
-type signingKeys struct {
-	mu   sync.Mutex
-	keys map[string][]byte
-}
-
-// key returns the signing key of secret for date (yyyyMMdd), region and
-// service.
-func (c *signingKeys) key(secret, date, region, service string) []byte {
-	id := secret + "\x00" + date + "\x00" + region + "\x00" + service
-	c.mu.Lock()
-	k, ok := c.keys[id]
-	c.mu.Unlock()
-	if ok {
-		return k
-	}
-	k = sigv4.SigningKey(secret, date, region, service)
-	c.mu.Lock()
-	if c.keys == nil || len(c.keys) >= maxSigningKeys {
-		c.keys = make(map[string][]byte)
-	}
-	c.keys[id] = k
-	c.mu.Unlock()
-	return k
+// signingKey derives the signing key of s.
+func signingKey(s signingScope) []byte {
+	return sigv4.SigningKey(s.secret, s.date, s.region, s.service)
 }
 
 // requestID returns a random request id for X-Amzn-RequestId.

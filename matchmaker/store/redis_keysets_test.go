@@ -52,8 +52,8 @@ func TestKeySets(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			if n := tc.kept(r); n != memo.Max {
-				t.Fatalf("the store keeps %d key sets, want %d", n, memo.Max)
+			if n := tc.kept(r); n < 1 || n > memo.Max {
+				t.Fatalf("the store keeps %d key sets, want 1 to %d", n, memo.Max)
 			}
 			// A caller's KEYS are its own: room for its keys, and what it
 			// writes there does not change the kept set's.
